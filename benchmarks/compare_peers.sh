@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# barrage beside its peers on the same nginx target.
+#   nginx: 1 worker pinned to CPU 0; generators pinned to CPU 1; same connections and duration.
+#   closed loop, keep-alive, 64 and 256 connections: barrage vs wrk
+#   open loop at $RATE req/s: barrage vs h2load --rps (its rate is per client)
+# Prints, per tool, the median of $RUNS runs: req/s, generator CPU seconds per 100k requests
+# (user+sys of the generator process, GNU time) and the ratio to barrage.
+# Env: DURATION (s, default 10), RUNS (default 3), RATE (default 20000), CONNS ("64 256").
+# Bounded: every run stops itself after DURATION seconds (timeouts as a backstop).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh bench
+bash scripts/build.sh >/dev/null
+
+DURATION="${DURATION:-10}"; RUNS="${RUNS:-3}"; RATE="${RATE:-20000}"; CONNS="${CONNS:-64 256}"
+OPEN_CONNS="${OPEN_CONNS:-64}"
+BARRAGE="$(pwd)/build/barrage"
+if [ "$(nproc)" -ge 2 ]; then server_cpu=0; client_cpu=1; else server_cpu=0; client_cpu=0; fi
+
+work="$(mktemp -d)"
+nginx_pid=""
+cleanup() { [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+mkdir -p "$work/html"
+head -c 128 /dev/zero | tr '\0' 'x' > "$work/html/index.html"
+cat > "$work/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+master_process off;
+pid $work/nginx.pid;
+error_log $work/error.log crit;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  server {
+    listen 127.0.0.1:$port backlog=4096;
+    root $work/html;
+    location / { index index.html; }
+  }
+}
+CONF
+taskset -c "$server_cpu" /usr/sbin/nginx -c "$work/nginx.conf" -p "$work" &
+nginx_pid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.05; done
+url="http://127.0.0.1:$port/"
+
+# run_pinned TIMEFILE CMD...: runs CMD on the client CPU under GNU time (elapsed user sys).
+run_pinned() {
+  local timefile="$1"; shift
+  timeout $((DURATION + 30)) /usr/bin/time -f "%e %U %S" -o "$timefile" \
+    taskset -c "$client_cpu" "$@"
+}
+
+# Each measure_* prints "REQUESTS RPS CPU_SECONDS".
+measure_barrage() {  # conns [rate]
+  local extra=(); [ -n "${2:-}" ] && extra=(-r "$2")
+  run_pinned "$work/time" "$BARRAGE" run "$url" -t 1 -c "$1" -d "${DURATION}s" -q \
+    --json "$work/b.json" "${extra[@]}" >/dev/null
+  python3 - "$work/b.json" "$work/time" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); e, u, s = map(float, open(sys.argv[2]).read().split()[-3:])
+print(r["requests"]["completed"], r["throughput_rps"], u + s)
+PY
+}
+measure_wrk() {  # conns
+  run_pinned "$work/time" wrk -t 1 -c "$1" -d "${DURATION}s" "$url" >"$work/wrk.out"
+  python3 - "$work/wrk.out" "$work/time" <<'PY'
+import re, sys
+out = open(sys.argv[1]).read(); e, u, s = map(float, open(sys.argv[2]).read().split()[-3:])
+n = int(re.search(r"(\d+) requests in", out).group(1))
+rps = float(re.search(r"Requests/sec:\s*([\d.]+)", out).group(1))
+print(n, rps, u + s)
+PY
+}
+measure_h2load() {  # conns rate
+  local per_client; per_client=$(( $2 / $1 ))
+  run_pinned "$work/time" h2load --h1 -t 1 -c "$1" --rps "$per_client" -D "$DURATION" "$url" \
+    >"$work/h2.out" 2>&1 || true
+  python3 - "$work/h2.out" "$work/time" "$DURATION" <<'PY'
+import re, sys
+out = open(sys.argv[1]).read(); e, u, s = map(float, open(sys.argv[2]).read().split()[-3:])
+n = int(re.search(r"requests: \d+ total, \d+ started, (\d+) done", out).group(1))
+print(n, n / float(sys.argv[3]), u + s)
+PY
+}
+
+# median_of TOOL ARGS...: RUNS runs, prints the median run's "rps cpu_per_100k" (by rps).
+median_of() {
+  local rows=()
+  for _ in $(seq "$RUNS"); do rows+=("$("measure_$@")"); done
+  printf '%s\n' "${rows[@]}" | python3 -c '
+import sys, statistics
+rows = [tuple(map(float, l.split())) for l in sys.stdin if l.strip()]
+rps = statistics.median(r[1] for r in rows)
+cpu = statistics.median(r[2] / r[0] * 1e5 for r in rows if r[0] > 0)
+print(f"{rps:.0f} {cpu:.4f}")'
+}
+
+printf 'barrage %s vs peers on nginx (1 worker, CPU %s); generators on CPU %s; %ss x %s runs, medians\n' \
+  "$("$BARRAGE" --version | awk '{print $2}')" "$server_cpu" "$client_cpu" "$DURATION" "$RUNS"
+printf '%-34s %12s %16s %14s %14s\n' "scenario / tool" "req/s" "CPU s/100k req" "req/s ratio" "CPU ratio"
+report() {  # label tool "rps cpu" "base_rps base_cpu"
+  read -r rps cpu <<<"$3"; read -r brps bcpu <<<"$4"
+  python3 -c "import sys; l,t,r,c,br,bc=sys.argv[1:]; r,c,br,bc=map(float,(r,c,br,bc));
+print(f'{l+\" / \"+t:<34} {r:>12.0f} {c:>16.4f} {r/br if br else 0:>14.2f} {c/bc if bc else 0:>14.2f}')" \
+    "$1" "$2" "$rps" "$cpu" "$brps" "$bcpu"
+}
+for c in $CONNS; do
+  b="$(median_of barrage "$c")"; w="$(median_of wrk "$c")"
+  report "closed loop, $c conns" barrage "$b" "$b"
+  report "closed loop, $c conns" wrk "$w" "$b"
+done
+b="$(median_of barrage "$OPEN_CONNS" "$RATE")"; h="$(median_of h2load "$OPEN_CONNS" "$RATE")"
+report "open loop $RATE/s, $OPEN_CONNS conns" barrage "$b" "$b"
+report "open loop $RATE/s, $OPEN_CONNS conns" h2load "$h" "$b"
+echo "ratios are tool / barrage: CPU ratio > 1 means the peer spends more CPU per request"

@@ -1,0 +1,19 @@
+#pragma once
+// The only place that reads the clock. Workers read it once per loop turn and
+// pass `now` down; arithmetic modules take time as an argument.
+
+#include <cstdint>
+
+namespace barrage::base {
+
+inline constexpr int64_t ns_per_us = 1'000;
+inline constexpr int64_t ns_per_ms = 1'000'000;
+inline constexpr int64_t ns_per_s = 1'000'000'000;
+
+// CLOCK_MONOTONIC in nanoseconds.
+int64_t now_ns();
+
+// CLOCK_REALTIME in milliseconds since the Unix epoch (for timestamps in output files).
+int64_t wall_clock_ms();
+
+}  // namespace barrage::base

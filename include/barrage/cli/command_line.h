@@ -1,0 +1,33 @@
+#pragma once
+// Command-line parsing: argv -> a validated plan. Conventions of wrk, oha and
+// curl. Errors name the flag and the accepted forms, e.g.
+// "--duration: '10x' is not a duration; use a number with s, m or h (30s, 2m, 1h)".
+
+#include <string>
+#include <variant>
+
+#include "barrage/base/result.h"
+#include "barrage/plan/plan.h"
+
+namespace barrage::cli {
+
+struct HelpRequest {
+    std::string text;  // usage text to print on stdout
+};
+struct VersionRequest {};
+
+using Command = std::variant<plan::RunPlan, plan::ServePlan, HelpRequest, VersionRequest>;
+
+// argv[0] is the program name; argv[1] the subcommand ("run", "serve",
+// "help", "--help", "--version"). Usage errors come back as Error (exit 2).
+// The returned RunPlan is validated but its target is not resolved yet.
+base::Result<Command> parse_command_line(int argc, const char* const* argv);
+
+// Resolves plan.target.host with getaddrinfo (numeric first), fills address,
+// address_len and address_text. Errors: "cannot resolve host 'x': ..." (exit 3).
+base::Status resolve_target(plan::Target& target);
+
+// Usage text of the whole program.
+std::string usage_text();
+
+}  // namespace barrage::cli

@@ -1,0 +1,51 @@
+#pragma once
+// Turning a RunResult into what people and scripts read: the human summary,
+// the JSON object, the per-interval CSV, the progress line, and the exit code.
+
+#include <string>
+#include <string_view>
+
+#include "barrage/base/result.h"
+#include "barrage/plan/plan.h"
+#include "barrage/stats/run_result.h"
+
+namespace barrage::report {
+
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_thresholds_failed = 1;  // gates (later issue)
+inline constexpr int exit_usage = 2;
+inline constexpr int exit_run_failed = 3;
+
+inline constexpr const char* json_schema_version = "1";
+
+// Human summary for stdout (see README "Output contract").
+std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& result);
+
+// The JSON document (see README "Output contract"); ends with a newline.
+std::string format_json(const plan::RunPlan& plan, const stats::RunResult& result);
+
+// Header "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us" and one row per interval.
+std::string format_csv(const stats::RunResult& result);
+
+// One progress line (no newline) for the interval that just ended.
+// elapsed/total seconds, current req/s, errors in the interval, p99 of the interval.
+std::string format_progress_line(const stats::IntervalRow& row, double elapsed_s, double total_s,
+                                 bool warmup);
+
+// 0 when the run did its job; 3 when nothing completed (every request failed
+// or the target was unreachable).
+int exit_code_for(const stats::RunResult& result);
+
+// Writes `content` to `path` through a temporary file and rename, so a crash
+// never leaves half a file. "-" writes to stdout.
+base::Status write_file_atomically(const std::string& path, const std::string& content);
+
+// Checks before the run that `path` can be written (its directory exists and
+// is writable; an existing `path` is a writable regular file). "" and "-" are
+// always fine. Errors read "cannot write '<path>': <reason>".
+base::Status check_writable(const std::string& path);
+// Same, naming what the file is for: "cannot write --json file '<path>': <reason>"
+// with what = "--json file".
+base::Status check_writable(const std::string& path, std::string_view what);
+
+}  // namespace barrage::report

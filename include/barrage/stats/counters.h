@@ -1,0 +1,51 @@
+#pragma once
+// Plain counters a worker keeps per interval. Mergeable by addition; no
+// atomics (each worker owns its own copy).
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace barrage::stats {
+
+// Why a request or connection failed. Each kind is counted separately and
+// named in the summary and the JSON `errors` object.
+enum class ErrorKind : uint8_t {
+    connect,          // connect() failed (refused, unreachable, ...)
+    connect_timeout,  // connect did not finish within the timeout
+    timeout,          // response did not complete within the request timeout
+    reset,            // ECONNRESET / EPIPE while sending or receiving
+    eof,              // server closed the connection mid-response (or before answering)
+    protocol,         // response was not valid HTTP/1.1 (garbage, oversized headers)
+    fd_limit,         // EMFILE/ENFILE: out of file descriptors
+    port_exhausted,   // EADDRNOTAVAIL: out of local ports
+    tls,              // TLS handshake or record error (TLS issue)
+    io,               // any other socket error
+};
+inline constexpr int error_kind_count = 10;
+
+// Stable name used in JSON keys and the summary ("connect", "timeout", ...).
+std::string_view error_kind_name(ErrorKind kind);
+
+struct Counters {
+    int64_t requests_sent = 0;         // request fully handed to the kernel
+    int64_t requests_completed = 0;    // full response received (any status)
+    int64_t requests_errors = 0;       // failed requests (sum of request-level error kinds)
+    int64_t requests_late = 0;         // open loop: waited for a free connection
+    int64_t requests_unfinished = 0;   // still in flight when the run ended
+    int64_t requests_unsent = 0;       // open loop: scheduled before the end but never sent
+    int64_t connections_opened = 0;
+    int64_t reconnects = 0;            // server said Connection: close, we reopened
+    int64_t bytes_sent = 0;
+    int64_t bytes_received = 0;
+    std::array<int64_t, error_kind_count> errors{};
+    std::array<int64_t, 6> status_class{};  // index 1..5 = 1xx..5xx; 0 = outside 100..599
+    std::array<int64_t, 600> status_code{};  // exact code, 100..599
+
+    void count_error(ErrorKind kind) { ++errors[static_cast<size_t>(kind)]; }
+    void count_status(int code);
+    void add(const Counters& other);
+    int64_t errors_total() const;
+};
+
+}  // namespace barrage::stats

@@ -1,0 +1,42 @@
+#pragma once
+// The merged outcome of a run: totals over the measured period plus one row
+// per interval. Produced by the engine's coordinator, read by report.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "barrage/stats/counters.h"
+#include "barrage/stats/histogram.h"
+#include "barrage/stats/snapshot.h"
+
+namespace barrage::stats {
+
+// One CSV row: what happened in one interval (all workers merged).
+struct IntervalRow {
+    double t_s = 0;          // end of the interval, seconds since the measured start
+    double length_s = 0;     // interval length (the last one may be shorter)
+    Counters counters;
+    int64_t latency_p50_us = 0;
+    int64_t latency_p90_us = 0;
+    int64_t latency_p99_us = 0;
+    int64_t latency_p999_us = 0;
+    int64_t latency_max_us = 0;
+};
+
+struct RunResult {
+    Snapshot totals;                    // measured period only (warm-up excluded)
+    std::vector<IntervalRow> intervals; // measured period only
+    double duration_s = 0;              // measured wall time (send phase, excl. warm-up)
+    double drain_s = 0;                 // time spent waiting for in-flight requests
+    bool interrupted = false;           // SIGINT/SIGTERM stopped the run early
+    int connections_target = 0;         // connections asked for
+    int connections_established_max = 0;// most connections open at once
+    int threads = 0;
+    std::vector<int> cpus;              // CPU of each worker (-1 = not pinned)
+    std::vector<std::string> warnings;  // human sentences, shown in summary and JSON
+    // First error detail per kind, e.g. "connect: Connection refused (127.0.0.1:1)".
+    std::vector<std::string> error_details;
+};
+
+}  // namespace barrage::stats

@@ -1,0 +1,19 @@
+#include "barrage/base/clock.h"
+
+#include <ctime>
+
+namespace barrage::base {
+
+int64_t now_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * ns_per_s + ts.tv_nsec;
+}
+
+int64_t wall_clock_ms() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / ns_per_ms;
+}
+
+}  // namespace barrage::base

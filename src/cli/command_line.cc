@@ -1,0 +1,509 @@
+#include "barrage/cli/command_line.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "barrage/base/cpu.h"
+#include "barrage/cli/units.h"
+#include "barrage/cli/url.h"
+#include "options_impl.h"
+
+namespace barrage::cli {
+namespace {
+
+using base::make_error;
+using base::Ok;
+using base::Result;
+using base::Status;
+using detail::is_help;
+using detail::is_option_like;
+using detail::OptionSpec;
+using detail::parse_options;
+using detail::store;
+
+// A body is copied into every request template; this stops `--body-file /dev/zero`.
+constexpr int64_t body_bytes_max = 64 * 1024 * 1024;
+
+constexpr std::string_view run_usage =
+    R"(Usage: barrage run URL [options]
+
+Sends HTTP/1.1 requests to URL and reports latency percentiles.
+Without -r the load is a closed loop: each connection sends its next request
+when the previous answer arrives. With -r it is an open loop at that rate, and
+latency counts from when each request was due, so a stalling server shows.
+
+URL: http://host[:port][/path][?query]   IPv6: http://[::1]:8080/
+
+Load:
+  -c, --connections N      open connections (default 10)
+  -r, --rate RATE          total requests per second, open loop: 1000, 2.5, 20k,
+                           6000/m (default: closed loop)
+  -t, --threads N          worker threads (default: one per allowed CPU, at most
+                           one per connection)
+      --no-pin             do not pin workers to CPUs
+  -d, --duration TIME      how long to measure (default 10s)
+      --warmup TIME        load before measuring starts, not counted (default 0)
+      --timeout TIME       limit for each connect and each request (default 10s)
+
+Request:
+  -X, --method METHOD      request method (default GET)
+  -H, --header 'N: V'      add a request header; repeat for more
+  -b, --body TEXT          request body
+      --body-file FILE     request body read from FILE (not with -b)
+      --max-header-bytes SIZE
+                           largest response header accepted (default 64k)
+
+Output:
+  -q, --quiet              no progress line
+      --interval TIME      progress and CSV interval (default 1s, min 100ms)
+      --json FILE          write the result as JSON ('-' = stdout)
+      --csv FILE           write one row per interval as CSV ('-' = stdout)
+  -h, --help               show this help
+
+TIME: 500ms, 30s, 2m, 1h, 1m30s (a bare number is seconds)
+SIZE: 512, 4k, 1M (k = 1024)
+Options go before or after the URL: --rate=1000, --rate 1000, -r1000 and -r 1000
+all work.
+
+Example:
+  barrage run http://127.0.0.1:8080/ -c 100 -r 20k -d 30s --json result.json
+)";
+
+constexpr std::string_view serve_usage =
+    R"(Usage: barrage serve [options]
+
+Runs a small HTTP/1.1 server on loopback that answers every request with a
+fixed body (keep-alive, pipelining-safe): a target for trying barrage run,
+not a web server.
+
+      --port P             port to listen on (default 8080; 0 = any free port)
+      --host ADDR          loopback address to bind: 127.0.0.1 (default), ::1,
+                           any 127.x.y.z, or localhost
+      --threads N          server threads (default 1)
+      --body TEXT          response body (default "hello from barrage serve\n")
+      --body-size SIZE     response body of SIZE 'x' bytes (not with --body)
+      --delay TIME         wait this long before each response (default 0)
+  -h, --help               show this help
+
+Prints "listening on http://HOST:PORT" once it accepts connections.
+)";
+
+// Reads fd to its end or to just past body_bytes_max. Returns 0 or an errno.
+int read_to_limit(int fd, std::string& body) {
+    std::array<char, 64 * 1024> chunk{};
+    while (static_cast<int64_t>(body.size()) <= body_bytes_max) {
+        const ssize_t got = ::read(fd, chunk.data(), chunk.size());
+        if (got < 0 && errno != EINTR) {
+            return errno;
+        }
+        if (got == 0) {
+            return 0;
+        }
+        body.append(chunk.data(), static_cast<size_t>(std::max<ssize_t>(got, 0)));
+    }
+    return 0;
+}
+
+Result<std::string> read_body_file(std::string_view flag, const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return make_error(
+            fmt::format("{}: cannot read '{}': {}", flag, path, std::strerror(errno)));
+    }
+    std::string body;
+    const int read_errno = read_to_limit(fd, body);
+    ::close(fd);
+    if (read_errno != 0) {
+        return make_error(
+            fmt::format("{}: cannot read '{}': {}", flag, path, std::strerror(read_errno)));
+    }
+    if (static_cast<int64_t>(body.size()) > body_bytes_max) {
+        return make_error(fmt::format("{}: '{}' is larger than {} MiB", flag, path,
+                                      body_bytes_max / (1024 * 1024)));
+    }
+    return body;
+}
+
+// "Name: value" -> Header; the value loses surrounding spaces and tabs.
+Result<plan::Header> parse_header(std::string_view flag, std::string_view text) {
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos) {
+        return make_error(
+            fmt::format("{}: '{}' has no ':'; write {} 'Name: value'", flag, text, flag));
+    }
+    if (colon == 0) {
+        return make_error(
+            fmt::format("{}: '{}' has an empty name; write {} 'Name: value'", flag, text, flag));
+    }
+    std::string_view value = text.substr(colon + 1);
+    const auto first = value.find_first_not_of(" \t");
+    value = first == std::string_view::npos ? std::string_view{} : value.substr(first);
+    value = value.substr(0, value.find_last_not_of(" \t") + 1);
+    return plan::Header{std::string(text.substr(0, colon)), std::string(value)};
+}
+
+// ---- barrage run ----
+
+struct RunArgs {
+    plan::RunPlan plan;
+    std::optional<int> threads;  // nullopt = derive from CPUs and connections
+    bool body_given = false;
+    bool body_file_given = false;
+};
+
+const std::array<OptionSpec<RunArgs>, 16> run_options{{
+    {'r', "rate", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_rate_per_s(flag, v), a.plan.rate_per_s);
+     }},
+    {'c', "connections", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_count(flag, v, 1, plan::connections_max), a.plan.connections);
+     }},
+    {'t', "threads", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         auto threads = parse_count(flag, v, 1, plan::threads_max);
+         if (threads) {
+             a.threads = static_cast<int>(threads.value());
+         }
+         return threads ? Status(Ok{}) : Status(threads.error());
+     }},
+    {'\0', "no-pin", false,
+     [](RunArgs& a, std::string_view, std::string_view) {
+         a.plan.pin = false;
+         return Status(Ok{});
+     }},
+    {'d', "duration", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_duration_ns(flag, v, false), a.plan.duration_ns);
+     }},
+    {'\0', "warmup", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_duration_ns(flag, v, true), a.plan.warmup_ns);
+     }},
+    {'\0', "timeout", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_duration_ns(flag, v, false), a.plan.timeout_ns);
+     }},
+    {'X', "method", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.plan.request.method = std::string(v);
+         return Status(Ok{});
+     }},
+    {'H', "header", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         auto header = parse_header(flag, v);
+         if (!header) {
+             return Status(header.error());
+         }
+         a.plan.request.headers.push_back(std::move(header).value());
+         return Status(Ok{});
+     }},
+    {'b', "body", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.plan.request.body = std::string(v);
+         a.body_given = true;
+         return Status(Ok{});
+     }},
+    {'\0', "body-file", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         a.body_file_given = true;
+         return store(read_body_file(flag, std::string(v)), a.plan.request.body);
+     }},
+    {'\0', "json", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.plan.outputs.json_path = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "csv", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.plan.outputs.csv_path = std::string(v);
+         return Status(Ok{});
+     }},
+    {'q', "quiet", false,
+     [](RunArgs& a, std::string_view, std::string_view) {
+         a.plan.outputs.quiet = true;
+         return Status(Ok{});
+     }},
+    {'\0', "interval", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_duration_ns(flag, v, false), a.plan.interval_ns);
+     }},
+    {'\0', "max-header-bytes", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_size_bytes(flag, v), a.plan.response_header_bytes_max);
+     }},
+}};
+
+// Shell-quotes an argument unless it is made only of characters a shell leaves alone.
+std::string quote_for_shell(std::string_view arg) {
+    constexpr std::string_view safe =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-";
+    if (!arg.empty() && arg.find_first_not_of(safe) == std::string_view::npos) {
+        return std::string(arg);
+    }
+    std::string quoted = "'";
+    for (const char c : arg) {
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return quoted + "'";
+}
+
+std::string join_command_line(std::span<const char* const> argv) {
+    std::string joined;
+    for (const char* arg : argv) {
+        joined += joined.empty() ? "" : " ";
+        joined += quote_for_shell(arg);
+    }
+    return joined;
+}
+
+// The first `threads` allowed CPUs, wrapping around when there are fewer CPUs.
+std::vector<int> assign_cpus(const std::vector<int>& allowed, int threads) {
+    BARRAGE_ASSERT(!allowed.empty());
+    std::vector<int> cpus;
+    cpus.reserve(static_cast<size_t>(threads));
+    for (size_t i = 0; i < static_cast<size_t>(threads); ++i) {
+        cpus.push_back(allowed[i % allowed.size()]);
+    }
+    return cpus;
+}
+
+Status check_outputs(const plan::OutputPlan& output) {
+    if (output.json_path == "-" && output.csv_path == "-") {
+        return make_error("--json - and --csv - would both write to stdout; send one to a file");
+    }
+    if (!output.json_path.empty() && output.json_path == output.csv_path) {
+        return make_error(fmt::format("--json and --csv both name '{}'; give each its own file",
+                                      output.json_path));
+    }
+    return Ok{};
+}
+
+Status take_url(RunArgs& args, const std::vector<std::string_view>& positionals) {
+    if (positionals.empty()) {
+        return make_error(
+            "barrage run: missing URL; e.g. barrage run http://127.0.0.1:8080/ -c 50 -d 30s");
+    }
+    if (positionals.size() > 1) {
+        return make_error(fmt::format("barrage run: unexpected argument '{}'; give exactly one URL",
+                                      positionals[1]));
+    }
+    return store(parse_url(positionals[0]), args.plan.target);
+}
+
+Result<Command> parse_run(std::span<const char* const> argv) {
+    RunArgs args;
+    std::vector<std::string_view> positionals;
+    auto help =
+        parse_options<RunArgs>(argv.subspan(2), "barrage run", run_options, args, positionals);
+    if (!help) {
+        return help.error();
+    }
+    if (help.value()) {
+        return Command(HelpRequest{std::string(run_usage)});
+    }
+    if (args.body_given && args.body_file_given) {
+        return make_error("-b/--body and --body-file both give a body; use one of them");
+    }
+    if (auto status = take_url(args, positionals); !status) {
+        return status.error();
+    }
+    if (auto status = check_outputs(args.plan.outputs); !status) {
+        return status.error();
+    }
+    plan::RunPlan& plan = args.plan;
+    const std::vector<int> allowed = base::allowed_cpus();
+    plan.threads =
+        args.threads.value_or(std::min(static_cast<int>(allowed.size()), plan.connections));
+    plan.cpus = assign_cpus(allowed, plan.threads);
+    plan.command_line = join_command_line(argv);
+    if (auto status = plan::validate_run_plan(plan); !status) {
+        return status.error();
+    }
+    return Command(std::move(plan));
+}
+
+// ---- barrage serve ----
+
+struct ServeArgs {
+    plan::ServePlan plan;
+    bool body_given = false;
+    bool body_size_given = false;
+};
+
+Result<uint16_t> parse_port(std::string_view flag, std::string_view text) {
+    const bool digits_only = !text.empty() && text.size() <= 5 &&
+                             text.find_first_not_of("0123456789") == std::string_view::npos;
+    const int port = digits_only ? std::stoi(std::string(text)) : -1;
+    if (port < 0 || port > 65535) {
+        return make_error(
+            fmt::format("{}: '{}' is not a port; use 0 to 65535 (0 = any free port)", flag, text));
+    }
+    return static_cast<uint16_t>(port);
+}
+
+// serve is a test target: it binds loopback only, never a public interface.
+Result<std::string> parse_loopback_host(std::string_view flag, std::string_view text) {
+    std::string host(text);
+    if (host == "localhost") {
+        return std::string("127.0.0.1");
+    }
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    in_addr v4{};
+    in6_addr v6{};
+    if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+        if ((ntohl(v4.s_addr) >> 24) == 127) {
+            return host;
+        }
+    } else if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+        if (IN6_IS_ADDR_LOOPBACK(&v6)) {
+            return host;
+        }
+    } else {
+        return make_error(fmt::format(
+            "{}: '{}' is not an IP address; use 127.0.0.1, ::1 or localhost", flag, text));
+    }
+    return make_error(fmt::format(
+        "{}: '{}' is not a loopback address; barrage serve is a test target and only listens on "
+        "loopback (127.0.0.0/8 or ::1)",
+        flag, text));
+}
+
+const std::array<OptionSpec<ServeArgs>, 6> serve_options{{
+    {'\0', "port", true,
+     [](ServeArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_port(flag, v), a.plan.port);
+     }},
+    {'\0', "host", true,
+     [](ServeArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_loopback_host(flag, v), a.plan.host);
+     }},
+    {'\0', "threads", true,
+     [](ServeArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_count(flag, v, 1, plan::threads_max), a.plan.threads);
+     }},
+    {'\0', "body", true,
+     [](ServeArgs& a, std::string_view, std::string_view v) {
+         a.plan.body = std::string(v);
+         a.body_given = true;
+         return Status(Ok{});
+     }},
+    {'\0', "body-size", true,
+     [](ServeArgs& a, std::string_view flag, std::string_view v) {
+         auto bytes = parse_size_bytes(flag, v);
+         if (!bytes) {
+             return Status(bytes.error());
+         }
+         if (bytes.value() > body_bytes_max) {
+             return Status(make_error(fmt::format("{}: '{}' is larger than {} MiB", flag, v,
+                                                  body_bytes_max / (1024 * 1024))));
+         }
+         a.plan.body.assign(static_cast<size_t>(bytes.value()), 'x');
+         a.body_size_given = true;
+         return Status(Ok{});
+     }},
+    {'\0', "delay", true,
+     [](ServeArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_duration_ns(flag, v, true), a.plan.delay_ns);
+     }},
+}};
+
+Result<Command> parse_serve(std::span<const char* const> argv) {
+    ServeArgs args;
+    std::vector<std::string_view> positionals;
+    auto help = parse_options<ServeArgs>(argv.subspan(2), "barrage serve", serve_options, args,
+                                         positionals);
+    if (!help) {
+        return help.error();
+    }
+    if (help.value()) {
+        return Command(HelpRequest{std::string(serve_usage)});
+    }
+    if (!positionals.empty()) {
+        return make_error(fmt::format(
+            "barrage serve: unexpected argument '{}'; it takes options only", positionals[0]));
+    }
+    if (args.body_given && args.body_size_given) {
+        return make_error("--body and --body-size both give a body; use one of them");
+    }
+    return Command(std::move(args.plan));
+}
+
+Result<Command> parse_help(std::span<const char* const> argv) {
+    const std::string_view topic = argv.size() > 2 ? argv[2] : "";
+    if (topic == "run") {
+        return Command(HelpRequest{std::string(run_usage)});
+    }
+    if (topic == "serve") {
+        return Command(HelpRequest{std::string(serve_usage)});
+    }
+    return Command(HelpRequest{usage_text()});
+}
+
+}  // namespace
+
+Result<Command> parse_command_line(int argc, const char* const* argv) {
+    BARRAGE_ASSERT(argc >= 1 && argv != nullptr);
+    const std::span<const char* const> args(argv, static_cast<size_t>(argc));
+    const std::string_view command = argc > 1 ? args[1] : "help";
+    if (command == "run") {
+        return parse_run(args);
+    }
+    if (command == "serve") {
+        return parse_serve(args);
+    }
+    if (command == "help" || is_help(command)) {
+        return parse_help(args);
+    }
+    if (command == "version" || command == "--version") {
+        return Command(VersionRequest{});
+    }
+    if (command.find("://") != std::string_view::npos) {
+        return make_error(fmt::format(
+            "unknown command '{}'; to send load to it write 'barrage run {}'", command, command));
+    }
+    if (is_option_like(command)) {
+        return make_error(
+            fmt::format("unknown option '{}' for 'barrage'; options go after the command, e.g. "
+                        "'barrage run URL {}'; see 'barrage --help'",
+                        command, command));
+    }
+    return make_error(fmt::format("unknown command '{}'; see 'barrage --help'", command));
+}
+
+std::string usage_text() {
+    return fmt::format(
+        R"(barrage {} - an HTTP/1.1 load generator on io_uring
+
+Usage:
+  barrage run URL [options]    send load to URL, report latency percentiles
+  barrage serve [options]      run a small HTTP test target on loopback
+  barrage help [run|serve]     show this help, or a command's options
+  barrage --version            print the version
+
+Examples:
+  barrage serve --port 8080 &
+  barrage run http://127.0.0.1:8080/ -c 50 -d 30s
+  barrage run http://127.0.0.1:8080/ -c 100 -r 20k -d 1m --json result.json
+
+See 'barrage run --help' and 'barrage serve --help' for the options.
+)",
+        BARRAGE_VERSION);
+}
+
+}  // namespace barrage::cli

@@ -1,0 +1,240 @@
+#include "barrage/cli/url.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include "barrage/cli/command_line.h"
+
+namespace barrage::cli {
+namespace {
+
+using base::make_error;
+using base::Ok;
+using base::Result;
+using base::Status;
+
+constexpr std::string_view url_forms =
+    "write http://host[:port][/path], e.g. http://127.0.0.1:8080/";
+
+std::string to_lower(std::string_view text) {
+    std::string lower(text);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return lower;
+}
+
+// Spaces, control bytes and non-ASCII would reach the request line as written.
+std::optional<base::Error> reject_bytes(std::string_view url) {
+    for (const char c : url) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte == ' ') {
+            return make_error(fmt::format("URL '{}' contains a space; write it as %20", url));
+        }
+        if (byte < 0x20 || byte == 0x7f) {
+            return make_error(fmt::format("URL '{}' contains a control character (0x{:02x})", url,
+                                          static_cast<unsigned>(byte)));
+        }
+        if (byte >= 0x80) {
+            return make_error(
+                fmt::format("URL '{}' contains a non-ASCII byte; percent-encode it (%XX)", url));
+        }
+    }
+    return std::nullopt;
+}
+
+base::Error no_scheme(std::string_view url) {
+    const auto colon = url.find(':');
+    const std::string before_colon = to_lower(url.substr(0, colon));
+    if (colon != std::string_view::npos && (before_colon == "http" || before_colon == "https")) {
+        return make_error(
+            fmt::format("URL '{}' needs '//' after '{}:'; {}", url, before_colon, url_forms));
+    }
+    const bool has_path = url.find_first_of("/?") != std::string_view::npos;
+    return make_error(fmt::format("'{}' has no scheme; write http://{}{}", url,
+                                  url.starts_with("//") ? url.substr(2) : url,
+                                  has_path ? "" : "/"));
+}
+
+bool is_host_name_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_';
+}
+
+Result<uint16_t> parse_port(std::string_view url, std::string_view text) {
+    if (text.empty()) {
+        return make_error(fmt::format("URL '{}' has an empty port after ':'; {}", url, url_forms));
+    }
+    uint32_t port = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9') {
+            return make_error(fmt::format("port '{}' in URL '{}' is not a number", text, url));
+        }
+        port = port * 10 + static_cast<uint32_t>(c - '0');
+        if (port > 65535) {
+            break;
+        }
+    }
+    if (port == 0 || port > 65535) {
+        return make_error(
+            fmt::format("port '{}' in URL '{}' is out of range; use 1 to 65535", text, url));
+    }
+    return static_cast<uint16_t>(port);
+}
+
+struct HostPort {
+    std::string host;
+    std::optional<uint16_t> port;
+    bool is_ipv6 = false;
+};
+
+// Splits "[v6]:port" / "name:port" and checks each part.
+Result<HostPort> parse_authority(std::string_view url, std::string_view authority) {
+    HostPort result;
+    std::string_view host = authority;
+    std::string_view rest;
+    if (authority.starts_with('[')) {
+        const auto close = authority.find(']');
+        if (close == std::string_view::npos) {
+            return make_error(fmt::format("URL '{}' has '[' without ']' around its host", url));
+        }
+        host = authority.substr(1, close - 1);
+        rest = authority.substr(close + 1);
+        in6_addr address{};
+        if (inet_pton(AF_INET6, std::string(host).c_str(), &address) != 1) {
+            return make_error(fmt::format("'[{}]' in URL '{}' is not an IPv6 address", host, url));
+        }
+        result.is_ipv6 = true;
+        if (!rest.empty() && rest.front() != ':') {
+            return make_error(
+                fmt::format("URL '{}' has '{}' after its host; {}", url, rest, url_forms));
+        }
+    } else if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
+        host = authority.substr(0, colon);
+        rest = authority.substr(colon);
+        if (rest.find(':', 1) != std::string_view::npos) {
+            return make_error(fmt::format(
+                "URL '{}' has more than one ':' in its host; IPv6 addresses go in brackets: "
+                "http://[::1]:8080/",
+                url));
+        }
+    }
+    if (host.empty()) {
+        return make_error(fmt::format("URL '{}' has no host; {}", url, url_forms));
+    }
+    if (!result.is_ipv6 && !std::all_of(host.begin(), host.end(), is_host_name_char)) {
+        return make_error(fmt::format(
+            "host '{}' in URL '{}' has a character not allowed in a host name", host, url));
+    }
+    result.host = std::string(host);
+    if (!rest.empty()) {
+        auto port = parse_port(url, rest.substr(1));
+        if (!port) {
+            return port.error();
+        }
+        result.port = port.value();
+    }
+    return result;
+}
+
+std::string address_text(const sockaddr* address) {
+    std::array<char, INET6_ADDRSTRLEN> text{};
+    if (address->sa_family == AF_INET6) {
+        const auto* v6 = reinterpret_cast<const sockaddr_in6*>(address);
+        inet_ntop(AF_INET6, &v6->sin6_addr, text.data(), text.size());
+        return fmt::format("[{}]:{}", text.data(), ntohs(v6->sin6_port));
+    }
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(address);
+    inet_ntop(AF_INET, &v4->sin_addr, text.data(), text.size());
+    return fmt::format("{}:{}", text.data(), ntohs(v4->sin_port));
+}
+
+}  // namespace
+
+Result<plan::Target> parse_url(std::string_view url) {
+    if (url.empty()) {
+        return make_error(fmt::format("the URL is empty; {}", url_forms));
+    }
+    if (auto error = reject_bytes(url)) {
+        return *error;
+    }
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) {
+        return no_scheme(url);
+    }
+    plan::Target target;
+    target.scheme = to_lower(url.substr(0, scheme_end));
+    if (target.scheme != "http" && target.scheme != "https") {
+        return make_error(fmt::format("URL '{}' has scheme '{}'; use http:// or https://", url,
+                                      url.substr(0, scheme_end)));
+    }
+    if (const auto hash = url.find('#'); hash != std::string_view::npos) {
+        return make_error(fmt::format(
+            "URL '{}' has a fragment '{}'; fragments are never sent to the server, remove it", url,
+            url.substr(hash)));
+    }
+    const auto rest = url.substr(scheme_end + 3);
+    const auto authority_end = std::min(rest.find_first_of("/?"), rest.size());
+    const auto authority = rest.substr(0, authority_end);
+    if (authority.find('@') != std::string_view::npos) {
+        return make_error(fmt::format(
+            "URL '{}' has user information before '@'; it is not supported, send credentials "
+            "with -H 'Authorization: ...'",
+            url));
+    }
+    auto host_port = parse_authority(url, authority);
+    if (!host_port) {
+        return host_port.error();
+    }
+    const uint16_t port_default = target.scheme == "https" ? 443 : 80;
+    const std::string_view path = rest.substr(authority_end);
+    target.host = std::move(host_port.value().host);
+    target.port = host_port.value().port.value_or(port_default);
+    // "http://h?q" asks for "/?q".
+    target.path = fmt::format("{}{}", path.starts_with('/') ? "" : "/", path);
+    target.host_header = host_port.value().is_ipv6 ? fmt::format("[{}]", target.host) : target.host;
+    if (target.port != port_default) {
+        target.host_header += fmt::format(":{}", target.port);
+    }
+    return target;
+}
+
+// Declared in command_line.h; lives here beside the rest of the target.
+Status resolve_target(plan::Target& target) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    const std::string port = std::to_string(target.port);
+    addrinfo* found = nullptr;
+    // Numeric hosts never touch DNS. Names prefer the families this host has
+    // configured, then fall back to any (a box with only loopback has none).
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    int rc = getaddrinfo(target.host.c_str(), port.c_str(), &hints, &found);
+    for (const int flags : {AI_NUMERICSERV | AI_ADDRCONFIG, AI_NUMERICSERV}) {
+        if (rc == 0) {
+            break;
+        }
+        hints.ai_flags = flags;
+        rc = getaddrinfo(target.host.c_str(), port.c_str(), &hints, &found);
+    }
+    if (rc != 0) {
+        const char* reason = rc == EAI_SYSTEM ? std::strerror(errno) : gai_strerror(rc);
+        return make_error(fmt::format("cannot resolve host '{}': {}", target.host, reason));
+    }
+    BARRAGE_ASSERT(found != nullptr && found->ai_addrlen <= sizeof(target.address));
+    std::memcpy(&target.address, found->ai_addr, found->ai_addrlen);
+    target.address_len = found->ai_addrlen;
+    target.address_text = address_text(found->ai_addr);
+    freeaddrinfo(found);
+    return Ok{};
+}
+
+}  // namespace barrage::cli

@@ -1,0 +1,356 @@
+// The lifecycle of a client connection: the completion switch and every
+// transition (connect, send, receive, complete, fail, close, reconnect).
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <span>
+
+#include <fmt/format.h>
+
+#include "barrage/base/assert.h"
+#include "barrage/io/user_data.h"
+#include "worker_impl.h"
+
+namespace barrage::engine::detail {
+
+namespace {
+
+constexpr int64_t backoff_ns_min = 10'000'000;     // first retry after a failed connect
+constexpr int64_t backoff_ns_max = 1'000'000'000;  // retries never wait longer
+
+int64_t to_us(int64_t ns) { return ns / 1000; }
+
+stats::ErrorKind connect_error_kind(int err) {
+    switch (err) {
+        case EADDRNOTAVAIL: return stats::ErrorKind::port_exhausted;
+        case EMFILE:
+        case ENFILE: return stats::ErrorKind::fd_limit;
+        case ETIMEDOUT: return stats::ErrorKind::connect_timeout;
+        default: return stats::ErrorKind::connect;
+    }
+}
+
+stats::ErrorKind transfer_error_kind(int err) {
+    switch (err) {
+        case ECONNRESET:
+        case EPIPE:
+        case ECONNABORTED: return stats::ErrorKind::reset;
+        case ETIMEDOUT: return stats::ErrorKind::timeout;
+        default: return stats::ErrorKind::io;
+    }
+}
+
+}  // namespace
+
+uint64_t Worker::user_data(Op op, uint32_t slot) const {
+    return io::UserData{op, connections_[slot].generation, slot}.pack();
+}
+
+// The one switch on completions. A completion from an earlier use of the
+// slot (older generation) is dropped; its provided buffer goes back.
+void Worker::handle_completion(const io::Completion& completion, int64_t now) {
+    const auto ud = io::UserData::unpack(completion.user_data);
+    BARRAGE_ASSERT(ud.slot < connections_.size());
+    const Connection& conn = connections_[ud.slot];
+    if (ud.generation != (conn.generation & io::UserData::generation_mask)) {
+        if (completion.has_buffer()) {
+            ring_->recycle_buffer(completion.buffer_id());
+        }
+        return;
+    }
+    switch (ud.op) {
+        case op_connect: on_connect(ud.slot, completion.res, now); break;
+        case op_send: on_send(ud.slot, completion.res, now); break;
+        case op_recv: on_recv(ud.slot, completion, now); break;
+        default: BARRAGE_ASSERT_MSG(false, "completion with an unknown operation");
+    }
+}
+
+void Worker::open_connection(uint32_t slot, int64_t now) {
+    Connection& conn = connections_[slot];
+    BARRAGE_ASSERT(conn.fd < 0);
+    const int fd = io::make_tcp_socket(plan_.target.address.ss_family);
+    if (fd < 0) {
+        conn.state = ConnState::connecting;
+        fail_connect(slot, connect_error_kind(-fd), std::strerror(-fd), now);
+        return;
+    }
+    conn.fd = fd;
+    conn.state = ConnState::connecting;
+    conn.connect_start_ns = now;
+    conn.deadline_ns = now + plan_.timeout_ns;
+    ring_->prep_connect(fd, reinterpret_cast<const sockaddr*>(&plan_.target.address),
+                        plan_.target.address_len, user_data(op_connect, slot));
+}
+
+void Worker::on_connect(uint32_t slot, int res, int64_t now) {
+    Connection& conn = connections_[slot];
+    BARRAGE_ASSERT(conn.state == ConnState::connecting);
+    if (res < 0) {
+        fail_connect(slot, connect_error_kind(-res), std::strerror(-res), now);
+        return;
+    }
+    conn.connect_failures = 0;
+    ++connected_;
+    channel_->connections_established_max =
+        std::max(channel_->connections_established_max, connected_);
+    ++current_->counters.connections_opened;
+    current_->connect_time_us.record_value(to_us(now - conn.connect_start_ns));
+    arm_recv(slot);
+    become_idle(slot, now);
+}
+
+void Worker::arm_recv(uint32_t slot) {
+    Connection& conn = connections_[slot];
+    if (use_buffer_ring_) {
+        ring_->prep_recv_multishot(conn.fd, 1, user_data(op_recv, slot));
+    } else {
+        ring_->prep_recv(conn.fd, conn.recv_buffer.get(), 8192, user_data(op_recv, slot));
+    }
+    conn.recv_armed = true;
+}
+
+// A connection with nothing in flight: closed loop sends again at once, open
+// loop offers it to the schedule.
+void Worker::become_idle(uint32_t slot, int64_t now) {
+    Connection& conn = connections_[slot];
+    conn.state = ConnState::idle;
+    if (started_ && shard_ == nullptr && sending_allowed(now)) {
+        start_request(slot, now, now);
+        return;
+    }
+    idle_slots_.push_back(slot);
+}
+
+void Worker::start_request(uint32_t slot, int64_t intended_ns, int64_t now) {
+    Connection& conn = connections_[slot];
+    BARRAGE_ASSERT(conn.state == ConnState::idle && !conn.send_pending);
+    conn.state = ConnState::busy;
+    conn.intended_ns = intended_ns;
+    conn.sent_ns = now;
+    conn.deadline_ns = now + plan_.timeout_ns;
+    conn.send_offset = 0;
+    conn.idle_after_send = false;
+    conn.parser.reset(shared_->request_is_head);
+    ++in_flight_;
+    if (shard_ != nullptr) {
+        BARRAGE_ASSERT(now >= intended_ns);
+        current_->schedule_lag_us.record_value(to_us(now - intended_ns));
+    }
+    send_rest(slot);
+}
+
+void Worker::send_rest(uint32_t slot) {
+    Connection& conn = connections_[slot];
+    const std::string& bytes = shared_->request_bytes;
+    BARRAGE_ASSERT(conn.send_offset < bytes.size());
+    conn.send_pending = true;
+    ring_->prep_send(conn.fd, bytes.data() + conn.send_offset, bytes.size() - conn.send_offset,
+                     user_data(op_send, slot));
+}
+
+void Worker::on_send(uint32_t slot, int res, int64_t now) {
+    Connection& conn = connections_[slot];
+    conn.send_pending = false;
+    if (res < 0) {
+        if (conn.state == ConnState::busy) {
+            fail_request(slot, transfer_error_kind(-res), std::strerror(-res), now);
+        } else if (conn.idle_after_send) {
+            // The response arrived, yet the socket broke: start afresh.
+            ++current_->counters.reconnects;
+            reopen_connection(slot, now);
+        }
+        return;
+    }
+    current_->counters.bytes_sent += res;
+    conn.send_offset += static_cast<std::size_t>(res);
+    if (conn.idle_after_send) {
+        // The response beat the send completion; the connection is free now.
+        conn.idle_after_send = false;
+        ++current_->counters.requests_sent;
+        become_idle(slot, now);
+        return;
+    }
+    if (conn.send_offset < shared_->request_bytes.size()) {
+        send_rest(slot);  // short send: the socket buffer was full
+        return;
+    }
+    ++current_->counters.requests_sent;
+}
+
+void Worker::on_recv(uint32_t slot, const io::Completion& completion, int64_t now) {
+    Connection& conn = connections_[slot];
+    const uint32_t generation = conn.generation;
+    if (completion.res < 0) {
+        conn.recv_armed = false;
+        const int err = -completion.res;
+        if (err == ENOBUFS) {
+            arm_recv(slot);  // out of provided buffers: back-pressure, not failure
+        } else if (conn.state == ConnState::busy) {
+            fail_request(slot, transfer_error_kind(err), std::strerror(err), now);
+        } else {
+            ++current_->counters.reconnects;
+            reopen_connection(slot, now);
+        }
+        return;
+    }
+    const char* data = completion.has_buffer() ? ring_->buffer_data(completion.buffer_id())
+                                               : conn.recv_buffer.get();
+    if (completion.res == 0) {
+        if (completion.has_buffer()) {
+            ring_->recycle_buffer(completion.buffer_id());
+        }
+        conn.recv_armed = false;
+        on_eof(slot, now);
+        return;
+    }
+    on_bytes(slot, data, static_cast<std::size_t>(completion.res), now);
+    if (completion.has_buffer()) {
+        ring_->recycle_buffer(completion.buffer_id());
+    }
+    // Re-arm when the kernel ended the multishot (or always, for single-shot
+    // recv), unless the connection was closed while handling the bytes.
+    if (conn.generation == generation && conn.fd >= 0 && !completion.has_more()) {
+        arm_recv(slot);
+    }
+}
+
+void Worker::on_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now) {
+    Connection& conn = connections_[slot];
+    current_->counters.bytes_received += static_cast<int64_t>(len);
+    if (conn.state != ConnState::busy) {
+        note_error(stats::ErrorKind::protocol, "bytes received with no request in flight");
+        current_->counters.count_error(stats::ErrorKind::protocol);
+        reopen_connection(slot, now);
+        return;
+    }
+    std::size_t consumed = 0;
+    switch (conn.parser.feed(std::span<const char>(data, len), consumed)) {
+        case http::ParseStatus::partial: return;
+        case http::ParseStatus::invalid:
+            fail_request(slot, stats::ErrorKind::protocol, conn.parser.error(), now);
+            return;
+        case http::ParseStatus::complete: break;
+    }
+    const uint32_t generation = conn.generation;
+    complete_request(slot, now);
+    if (consumed < len && conn.generation == generation) {
+        // Without pipelining nothing may follow a response.
+        note_error(stats::ErrorKind::protocol, "bytes after the end of a response");
+        current_->counters.count_error(stats::ErrorKind::protocol);
+        reopen_connection(slot, now);
+    }
+}
+
+void Worker::on_eof(uint32_t slot, int64_t now) {
+    Connection& conn = connections_[slot];
+    if (conn.state == ConnState::busy) {
+        if (conn.parser.finish_on_eof() == http::ParseStatus::complete) {
+            complete_request(slot, now);  // close-delimited body; reconnects
+        } else {
+            fail_request(slot, stats::ErrorKind::eof, conn.parser.error(), now);
+        }
+        return;
+    }
+    // The server closed an idle keep-alive connection: open a new one.
+    ++current_->counters.reconnects;
+    reopen_connection(slot, now);
+}
+
+void Worker::complete_request(uint32_t slot, int64_t now) {
+    Connection& conn = connections_[slot];
+    BARRAGE_ASSERT(now >= conn.intended_ns && now >= conn.sent_ns);
+    current_->latency_us.record_value(to_us(now - conn.intended_ns));
+    current_->service_time_us.record_value(to_us(now - conn.sent_ns));
+    ++current_->counters.requests_completed;
+    current_->counters.count_status(conn.parser.status_code());
+    --in_flight_;
+    if (!conn.parser.keep_alive()) {
+        if (conn.send_pending) {
+            ++current_->counters.requests_sent;  // its send CQE will be stale after close
+        }
+        ++current_->counters.reconnects;
+        reopen_connection(slot, now);
+        return;
+    }
+    if (conn.send_pending) {
+        // Free only once the send completes; until then not offered to the schedule.
+        conn.state = ConnState::idle;
+        conn.idle_after_send = true;
+        return;
+    }
+    become_idle(slot, now);
+}
+
+void Worker::fail_request(uint32_t slot, stats::ErrorKind kind, const char* detail, int64_t now) {
+    BARRAGE_ASSERT(connections_[slot].state == ConnState::busy);
+    note_error(kind, detail);
+    current_->counters.count_error(kind);
+    ++current_->counters.requests_errors;
+    --in_flight_;
+    reopen_connection(slot, now);
+}
+
+// A connect that failed retries after an exponential backoff, so a refused
+// port costs a handful of attempts per second, not a busy loop.
+void Worker::fail_connect(uint32_t slot, stats::ErrorKind kind, const char* detail, int64_t now) {
+    Connection& conn = connections_[slot];
+    BARRAGE_ASSERT(conn.state == ConnState::connecting);
+    note_error(kind, detail);
+    current_->counters.count_error(kind);
+    close_connection(slot);
+    const int shift = static_cast<int>(std::min<uint32_t>(conn.connect_failures, 7));
+    conn.retry_at_ns = now + std::min(backoff_ns_max, backoff_ns_min << shift);
+    ++conn.connect_failures;
+    conn.state = ConnState::backoff;
+}
+
+// Closes synchronously: shutdown first so the ring's pending recv on this
+// socket completes (it holds a reference that close alone would not drop).
+void Worker::close_connection(uint32_t slot) {
+    Connection& conn = connections_[slot];
+    if (conn.state == ConnState::idle) {
+        auto it = std::find(idle_slots_.begin(), idle_slots_.end(), slot);
+        if (it != idle_slots_.end()) {
+            *it = idle_slots_.back();
+            idle_slots_.pop_back();
+        }
+    }
+    if (conn.state == ConnState::idle || conn.state == ConnState::busy) {
+        --connected_;
+    }
+    if (conn.fd >= 0) {
+        ::shutdown(conn.fd, SHUT_RDWR);
+        ::close(conn.fd);
+    }
+    conn.fd = -1;
+    ++conn.generation;
+    conn.state = ConnState::closed;
+    conn.recv_armed = false;
+    conn.send_pending = false;
+    conn.idle_after_send = false;
+}
+
+// Replaces a connection that ended; after the send phase it stays closed.
+void Worker::reopen_connection(uint32_t slot, int64_t now) {
+    close_connection(slot);
+    if (sending_allowed(now)) {
+        open_connection(slot, now);
+    }
+}
+
+// Keeps the first detail of each error kind for the summary (allocates once
+// per kind per worker, never again).
+void Worker::note_error(stats::ErrorKind kind, const char* detail) {
+    std::string& first = channel_->first_error_detail[static_cast<std::size_t>(kind)];
+    if (first.empty()) {
+        first = fmt::format("{}: {} ({})", stats::error_kind_name(kind), detail,
+                            plan_.target.address_text);
+    }
+}
+
+}  // namespace barrage::engine::detail

@@ -1,0 +1,345 @@
+// The coordinator: starts pinned workers, releases the schedule once they are
+// connected, merges their per-interval snapshots, handles SIGINT/SIGTERM, and
+// assembles the RunResult.
+
+#include "barrage/engine/run.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "barrage/base/assert.h"
+#include "barrage/base/clock.h"
+#include "barrage/base/cpu.h"
+#include "barrage/http/request.h"
+#include "worker_impl.h"
+
+namespace barrage::engine {
+
+namespace {
+
+using detail::RunShared;
+using detail::WorkerChannel;
+
+constexpr int64_t coordinator_tick_ns = 20 * base::ns_per_ms;
+constexpr int64_t connect_wait_ns_max = 6 * base::ns_per_s;
+
+// One interval as the coordinator accumulates it from every worker.
+struct PendingInterval {
+    stats::Counters counters;
+    stats::Histogram latency_us = stats::Histogram::for_latency_us();
+};
+
+class Coordinator {
+public:
+    Coordinator(const plan::RunPlan& plan, const IntervalCallback& on_interval)
+        : plan_(plan), on_interval_(on_interval) {}
+
+    base::Result<stats::RunResult> run();
+
+private:
+    base::Status prepare();
+    void start_workers();
+    void wait_until_connected();
+    void collect_until_done();
+    bool handle_signals(int64_t timeout_ns);
+    void drain_channels();
+    void merge(const stats::Snapshot& snapshot);
+    void emit_intervals(int64_t through_index);
+    void finish_result();
+    void add_warnings();
+
+    const plan::RunPlan& plan_;
+    const IntervalCallback& on_interval_;
+    RunShared shared_;
+    std::unique_ptr<schedule::ArrivalSchedule> schedule_;
+    std::vector<std::unique_ptr<WorkerChannel>> channels_;
+    std::vector<std::thread> threads_;
+    std::vector<int64_t> reported_through_;  // last interval index each worker reported
+    std::vector<bool> finished_;
+    std::map<int64_t, PendingInterval> pending_;
+    int64_t next_row_index_ = 0;
+    int64_t first_index_ = 0;
+    int64_t last_index_ = 0;                  // last measured interval index
+    int64_t stop_ns_ = 0;                     // when sending stopped (signal or end)
+    stats::RunResult result_;
+};
+
+base::Status Coordinator::prepare() {
+    http::RequestSpec spec;
+    spec.method = plan_.request.method;
+    spec.path = plan_.target.path;
+    spec.host_header = plan_.target.host_header;
+    for (const auto& header : plan_.request.headers) {
+        spec.headers.emplace_back(header.name, header.value);
+    }
+    spec.body = plan_.request.body;
+    auto bytes = http::serialize_request(spec);
+    if (!bytes.ok()) {
+        return bytes.error();
+    }
+    shared_.plan = &plan_;
+    shared_.request_bytes = std::move(bytes).value();
+    shared_.request_is_head = plan_.request.method == "HEAD";
+    if (plan_.rate_per_s) {
+        schedule_ = std::make_unique<schedule::ArrivalSchedule>(schedule::ArrivalSchedule::constant(
+            *plan_.rate_per_s, plan_.warmup_ns + plan_.duration_ns));
+        shared_.schedule = schedule_.get();
+    }
+    const long fd_limit = base::raise_fd_limit();
+    if (fd_limit > 0 && fd_limit < plan_.connections + 32) {
+        result_.warnings.push_back(fmt::format(
+            "the open-file limit is {} but {} connections need about {} descriptors; raise it "
+            "with `ulimit -n` (failures are counted as fd_limit errors)",
+            fd_limit, plan_.connections, plan_.connections + 32));
+    }
+    return base::Ok{};
+}
+
+// Splits connections as evenly as possible: -c 10 -t 4 opens 3+3+2+2.
+void Coordinator::start_workers() {
+    const int workers = plan_.threads;
+    for (int i = 0; i < workers; ++i) {
+        channels_.push_back(std::make_unique<WorkerChannel>());
+    }
+    reported_through_.assign(static_cast<std::size_t>(workers), INT64_MIN);
+    finished_.assign(static_cast<std::size_t>(workers), false);
+    for (int i = 0; i < workers; ++i) {
+        const int conns = plan_.connections / workers + (i < plan_.connections % workers ? 1 : 0);
+        const int cpu = plan_.cpus.empty() ? -1 : plan_.cpus[static_cast<std::size_t>(i)];
+        WorkerChannel* channel = channels_[static_cast<std::size_t>(i)].get();
+        threads_.emplace_back([this, channel, i, workers, conns, cpu] {
+            detail::Worker worker(&shared_, channel, i, workers, conns, cpu);
+            worker.run();
+        });
+    }
+}
+
+void Coordinator::wait_until_connected() {
+    const int64_t give_up = base::now_ns() + connect_wait_ns_max;
+    while (shared_.workers_ready.load() < plan_.threads && base::now_ns() < give_up) {
+        if (handle_signals(base::ns_per_ms)) {
+            break;
+        }
+    }
+    const int64_t start = base::now_ns() + base::ns_per_ms;
+    shared_.start_ns = start;
+    shared_.measured_start_ns = start + plan_.warmup_ns;
+    shared_.end_ns = shared_.measured_start_ns + plan_.duration_ns;
+    shared_.started.store(true, std::memory_order_release);
+    first_index_ = -((plan_.warmup_ns + plan_.interval_ns - 1) / plan_.interval_ns);
+    last_index_ = (plan_.duration_ns + plan_.interval_ns - 1) / plan_.interval_ns - 1;
+    next_row_index_ = first_index_;
+}
+
+// Returns true when a stop signal arrived. The first stops sending; a second
+// one also cuts the drain short.
+bool Coordinator::handle_signals(int64_t timeout_ns) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    timespec ts{};
+    ts.tv_sec = timeout_ns / base::ns_per_s;
+    ts.tv_nsec = timeout_ns % base::ns_per_s;
+    if (sigtimedwait(&set, nullptr, &ts) < 0) {
+        return false;
+    }
+    if (shared_.stop_requested.load()) {
+        shared_.abort_drain.store(true);
+    } else {
+        result_.interrupted = true;
+        stop_ns_ = base::now_ns();
+        shared_.stop_requested.store(true);
+    }
+    return true;
+}
+
+void Coordinator::collect_until_done() {
+    while (!std::all_of(finished_.begin(), finished_.end(), [](bool f) { return f; })) {
+        handle_signals(coordinator_tick_ns);
+        drain_channels();
+        const int64_t watermark =
+            *std::min_element(reported_through_.begin(), reported_through_.end());
+        // An interval is complete once every worker has reported a later one.
+        emit_intervals(watermark - 1);
+    }
+    emit_intervals(last_index_);
+}
+
+void Coordinator::drain_channels() {
+    for (std::size_t w = 0; w < channels_.size(); ++w) {
+        while (auto snapshot = channels_[w]->filled.try_pop()) {
+            stats::Snapshot* s = *snapshot;
+            merge(*s);
+            reported_through_[w] = s->final ? INT64_MAX : s->interval_index;
+            if (s->final) {
+                finished_[w] = true;
+                continue;  // the final snapshot stays with the worker's pool
+            }
+            s->reset();
+            const bool returned = channels_[w]->empty.try_push(s);
+            BARRAGE_ASSERT(returned);
+        }
+    }
+}
+
+void Coordinator::merge(const stats::Snapshot& snapshot) {
+    const int64_t index = std::clamp(snapshot.interval_index, first_index_, last_index_);
+    PendingInterval& pending = pending_[index];
+    pending.counters.add(snapshot.counters);
+    pending.latency_us.add(snapshot.latency_us);
+    if (index >= 0) {
+        result_.totals.add(snapshot);
+    }
+}
+
+void Coordinator::emit_intervals(int64_t through_index) {
+    through_index = std::min(through_index, last_index_);
+    const double interval_s = static_cast<double>(plan_.interval_ns) / 1e9;
+    const double duration_s = static_cast<double>(plan_.duration_ns) / 1e9;
+    const double total_s = static_cast<double>(plan_.warmup_ns + plan_.duration_ns) / 1e9;
+    for (; next_row_index_ <= through_index; ++next_row_index_) {
+        const int64_t i = next_row_index_;
+        PendingInterval pending;
+        if (auto it = pending_.find(i); it != pending_.end()) {
+            pending = std::move(it->second);
+            pending_.erase(it);
+        }
+        stats::IntervalRow row;
+        const double end_s = std::min(static_cast<double>(i + 1) * interval_s, duration_s);
+        const double start_s = std::max(static_cast<double>(i) * interval_s,
+                                        -static_cast<double>(plan_.warmup_ns) / 1e9);
+        row.t_s = end_s;
+        row.length_s = end_s - start_s;
+        row.counters = pending.counters;
+        row.latency_p50_us = pending.latency_us.value_at_percentile(50);
+        row.latency_p90_us = pending.latency_us.value_at_percentile(90);
+        row.latency_p99_us = pending.latency_us.value_at_percentile(99);
+        row.latency_p999_us = pending.latency_us.value_at_percentile(99.9);
+        row.latency_max_us = pending.latency_us.max();
+        const bool warmup = i < 0;
+        if (on_interval_) {
+            on_interval_(row, end_s + static_cast<double>(plan_.warmup_ns) / 1e9, total_s, warmup);
+        }
+        if (!warmup) {
+            result_.intervals.push_back(row);
+        }
+    }
+}
+
+void Coordinator::finish_result() {
+    const int64_t done_ns = base::now_ns();
+    const int64_t send_end = result_.interrupted ? std::min(stop_ns_, shared_.end_ns)
+                                                 : shared_.end_ns;
+    result_.duration_s =
+        static_cast<double>(std::max<int64_t>(0, send_end - shared_.measured_start_ns)) / 1e9;
+    result_.drain_s = static_cast<double>(std::max<int64_t>(0, done_ns - send_end)) / 1e9;
+    if (result_.interrupted) {
+        // Rows after the stop are empty; drop them so rates stay honest.
+        const auto kept = static_cast<std::size_t>(
+            std::ceil(result_.duration_s * 1e9 / static_cast<double>(plan_.interval_ns)));
+        if (result_.intervals.size() > std::max<std::size_t>(kept, 1)) {
+            result_.intervals.resize(std::max<std::size_t>(kept, 1));
+        }
+        if (!result_.intervals.empty()) {
+            stats::IntervalRow& last = result_.intervals.back();
+            last.t_s = std::max(result_.duration_s, last.t_s - last.length_s);
+            last.length_s = last.t_s - (static_cast<double>(result_.intervals.size() - 1) *
+                                        static_cast<double>(plan_.interval_ns) / 1e9);
+        }
+    }
+    result_.connections_target = plan_.connections;
+    result_.threads = plan_.threads;
+    for (std::size_t w = 0; w < channels_.size(); ++w) {
+        const WorkerChannel& channel = *channels_[w];
+        result_.connections_established_max += channel.connections_established_max;
+        result_.cpus.push_back(plan_.pin && w < plan_.cpus.size() ? plan_.cpus[w] : -1);
+        if (!channel.setup_error.empty()) {
+            result_.warnings.push_back(fmt::format("worker {} could not start: {}", w,
+                                                   channel.setup_error));
+        }
+    }
+    for (int kind = 0; kind < stats::error_kind_count; ++kind) {
+        for (const auto& channel : channels_) {
+            const std::string& detail = channel->first_error_detail[static_cast<std::size_t>(kind)];
+            if (!detail.empty()) {
+                result_.error_details.push_back(detail);
+                break;
+            }
+        }
+    }
+}
+
+// Sentences for the summary: what the numbers alone would not say.
+void Coordinator::add_warnings() {
+    const stats::Counters& c = result_.totals.counters;
+    auto& warnings = result_.warnings;
+    if (result_.connections_established_max < plan_.connections) {
+        warnings.push_back(fmt::format(
+            "only {} of {} connections could be established at once (see errors)",
+            result_.connections_established_max, plan_.connections));
+    }
+    if (c.requests_late > 0 && c.requests_sent > 0) {
+        warnings.push_back(fmt::format(
+            "{} requests ({:.2f}%) waited for a free connection; their wait is in the latency. "
+            "More connections (-c) would send them on time",
+            c.requests_late, 100.0 * static_cast<double>(c.requests_late) /
+                                 static_cast<double>(c.requests_sent)));
+    }
+    if (c.requests_unsent > 0) {
+        warnings.push_back(fmt::format(
+            "{} scheduled requests were never sent: no connection was free before the end",
+            c.requests_unsent));
+    }
+    if (c.requests_unfinished > 0) {
+        warnings.push_back(fmt::format(
+            "{} requests were still in flight when the run ended (not counted as completed)",
+            c.requests_unfinished));
+    }
+    if (result_.totals.latency_us.count_clamped() > 0) {
+        warnings.push_back(fmt::format("{} latencies exceeded 1 h and were recorded as 1 h",
+                                       result_.totals.latency_us.count_clamped()));
+    }
+    if (plan_.rate_per_s && result_.duration_s > 0 && !result_.interrupted) {
+        const double sent_rate = static_cast<double>(c.requests_sent) / result_.duration_s;
+        if (sent_rate < *plan_.rate_per_s * 0.999) {
+            warnings.push_back(fmt::format("sent {:.1f} req/s of the {:.1f} req/s asked",
+                                           sent_rate, *plan_.rate_per_s));
+        }
+    }
+}
+
+base::Result<stats::RunResult> Coordinator::run() {
+    if (auto status = prepare(); !status.ok()) {
+        return status.error();
+    }
+    // Workers inherit this mask; only this thread takes the signals (sigtimedwait).
+    base::block_stop_signals();
+    start_workers();
+    wait_until_connected();
+    collect_until_done();
+    for (std::thread& thread : threads_) {
+        thread.join();
+    }
+    finish_result();
+    add_warnings();
+    return std::move(result_);
+}
+
+}  // namespace
+
+base::Result<stats::RunResult> run_load(const plan::RunPlan& plan,
+                                        const IntervalCallback& on_interval) {
+    BARRAGE_ASSERT(plan.threads >= 1 && plan.connections >= plan.threads);
+    auto coordinator = std::make_unique<Coordinator>(plan, on_interval);
+    return coordinator->run();
+}
+
+}  // namespace barrage::engine

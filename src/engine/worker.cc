@@ -1,0 +1,290 @@
+// The worker loop: pacing of the open-loop schedule, intervals, deadlines.
+// Time is read once per loop turn, right after the ring returns, and passed down.
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "barrage/base/assert.h"
+#include "barrage/base/clock.h"
+#include "barrage/base/cpu.h"
+#include "worker_impl.h"
+
+namespace barrage::engine::detail {
+
+namespace {
+
+unsigned next_power_of_two(unsigned value) {
+    unsigned result = 1;
+    while (result < value) {
+        result <<= 1;
+    }
+    return result;
+}
+
+constexpr int64_t deadline_scan_period_ns_max = 10 * base::ns_per_ms;
+constexpr int64_t deadline_scan_period_ns_min = 1 * base::ns_per_ms;
+// How long workers may take to connect before the schedule starts anyway.
+constexpr int64_t connect_grace_ns_max = 5 * base::ns_per_s;
+constexpr uint16_t buffer_group = 1;
+constexpr unsigned recv_buffer_bytes = 8192;
+
+}  // namespace
+
+Worker::Worker(RunShared* shared, WorkerChannel* channel, int worker_index, int worker_count,
+               int connections, int cpu)
+    : shared_(shared),
+      channel_(channel),
+      plan_(*shared->plan),
+      worker_index_(worker_index),
+      cpu_(cpu),
+      connections_(static_cast<std::size_t>(connections)) {
+    BARRAGE_ASSERT(connections >= 0);
+    idle_slots_.reserve(connections_.size());
+    const http::ResponseLimits limits{plan_.response_header_bytes_max};
+    for (Connection& conn : connections_) {
+        conn.parser = http::ResponseParser(limits);
+    }
+    if (shared_->schedule != nullptr) {
+        shard_ = std::make_unique<schedule::ScheduleShard>(shared_->schedule, worker_index,
+                                                           worker_count);
+    }
+}
+
+void Worker::run() {
+    base::block_stop_signals();
+    if (plan_.pin && cpu_ >= 0) {
+        base::pin_current_thread(cpu_);
+    }
+    if (auto status = setup(); !status.ok()) {
+        channel_->setup_error = status.error().message;
+        shared_->workers_ready.fetch_add(1);
+        while (!shared_->started.load(std::memory_order_acquire)) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        publish_snapshot(true);
+        return;
+    }
+    connect_all_and_wait_for_start();
+    loop();
+    finish();
+}
+
+// Builds the ring, buffers and snapshots on this thread (first touch, and
+// SINGLE_ISSUER wants the creating thread to be the submitting one).
+base::Status Worker::setup() {
+    for (std::size_t i = 0; i < snapshots_per_worker; ++i) {
+        channel_->pool.push_back(std::make_unique<stats::Snapshot>());
+        channel_->pool.back()->worker_index = worker_index_;
+        spare_snapshots_.push_back(channel_->pool.back().get());
+    }
+    current_ = spare_snapshots_.back();
+    spare_snapshots_.pop_back();
+
+    const auto conns = static_cast<unsigned>(connections_.size());
+    const unsigned buffers = std::clamp(next_power_of_two(conns * 2), 64u, 2048u);
+    // Up to three operations per connection plus one CQE per provided buffer.
+    const unsigned cq_entries = next_power_of_two(conns * 4 + buffers + 64);
+    const unsigned sq_entries = std::clamp(next_power_of_two(conns * 2), 64u, 4096u);
+    auto ring = io::Ring::create(sq_entries, std::max(cq_entries, sq_entries));
+    if (!ring.ok()) {
+        return ring.error();
+    }
+    ring_ = std::move(ring).value();
+    use_buffer_ring_ = ring_->setup_buffer_ring(buffer_group, buffers, recv_buffer_bytes).ok();
+    if (!use_buffer_ring_) {
+        for (Connection& conn : connections_) {
+            conn.recv_buffer = std::make_unique<char[]>(recv_buffer_bytes);
+        }
+    }
+    channel_->ring_single_issuer = ring_->features().single_issuer;
+    channel_->ring_buffer_ring = use_buffer_ring_;
+    return base::Ok{};
+}
+
+// Opens every connection before the schedule starts, so the first requests
+// are not late because of connection set-up; then waits for the coordinator.
+void Worker::connect_all_and_wait_for_start() {
+    int64_t now = base::now_ns();
+    for (uint32_t slot = 0; slot < connections_.size(); ++slot) {
+        open_connection(slot, now);
+    }
+    const int64_t grace_end = now + std::min(plan_.timeout_ns, connect_grace_ns_max);
+    bool reported_ready = false;
+    while (!shared_->started.load(std::memory_order_acquire)) {
+        const bool connecting = std::any_of(connections_.begin(), connections_.end(),
+                                            [](const Connection& c) {
+                                                return c.state == ConnState::connecting;
+                                            });
+        if (!reported_ready && (!connecting || now >= grace_end)) {
+            shared_->workers_ready.fetch_add(1);
+            reported_ready = true;
+        }
+        ring_->submit_and_wait(1, 200 * base::ns_per_us);
+        now = base::now_ns();
+        ring_->for_each_completion(
+            [&](const io::Completion& completion) { handle_completion(completion, now); });
+    }
+    started_ = true;
+    interval_index_ = interval_index_at(now);
+    interval_end_ns_ = shared_->measured_start_ns + (interval_index_ + 1) * plan_.interval_ns;
+    next_deadline_scan_ns_ = now;
+    // Connections that became ready before the start wait in idle_slots_;
+    // in closed loop they start now.
+    if (shard_ == nullptr) {
+        std::vector<uint32_t> ready;
+        ready.swap(idle_slots_);
+        for (uint32_t slot : ready) {
+            start_request(slot, now, now);
+        }
+    }
+}
+
+void Worker::loop() {
+    int64_t now = base::now_ns();
+    for (;;) {
+        if (!draining_ && !sending_allowed(now)) {
+            draining_ = true;
+            int64_t drain_ns = plan_.timeout_ns;
+            if (shared_->stop_requested.load(std::memory_order_relaxed)) {
+                drain_ns = std::min(drain_ns, drain_after_signal_ns_max);
+            }
+            drain_deadline_ns_ = now + drain_ns;
+        }
+        if (!draining_ && now >= interval_end_ns_) {
+            roll_interval(now);
+        }
+        if (!draining_ && shard_ != nullptr) {
+            dispatch_due(now);
+        }
+        if (now >= next_deadline_scan_ns_) {
+            check_deadlines(now);
+        }
+        if (draining_ && (in_flight_ == 0 || now >= drain_deadline_ns_ ||
+                          shared_->abort_drain.load(std::memory_order_relaxed))) {
+            return;
+        }
+        ring_->submit_and_wait(1, wait_budget_ns(now));
+        now = base::now_ns();
+        ring_->for_each_completion(
+            [&](const io::Completion& completion) { handle_completion(completion, now); });
+    }
+}
+
+// Counts what never finished or never left, closes everything, hands over
+// the final snapshot.
+void Worker::finish() {
+    current_->counters.requests_unfinished += in_flight_;
+    if (shard_ != nullptr) {
+        // Arrivals scheduled before sending stopped that never got a connection.
+        const int64_t stop_rel = std::min(base::now_ns(), shared_->end_ns) - shared_->start_ns;
+        while (shard_->next_ns() != schedule::no_more_arrivals && shard_->next_ns() < stop_rel) {
+            shard_->advance();
+            ++current_->counters.requests_unsent;
+        }
+    }
+    for (uint32_t slot = 0; slot < connections_.size(); ++slot) {
+        close_connection(slot);
+    }
+    publish_snapshot(true);
+}
+
+bool Worker::sending_allowed(int64_t now) const {
+    if (!started_) {
+        // Before the start only connections are made; keep them coming.
+        return !shared_->stop_requested.load(std::memory_order_relaxed);
+    }
+    return now < shared_->end_ns && !shared_->stop_requested.load(std::memory_order_relaxed);
+}
+
+// Sends every arrival that is due, each on a free connection. Arrivals that
+// find no free connection wait (their wait is part of their latency) and are
+// counted as late when they finally go.
+void Worker::dispatch_due(int64_t now) {
+    const int64_t now_rel = now - shared_->start_ns;
+    while (shard_->next_ns() != schedule::no_more_arrivals && shard_->next_ns() <= now_rel) {
+        if (idle_slots_.empty()) {
+            late_through_ns_ = now_rel;
+            return;
+        }
+        const uint32_t slot = idle_slots_.back();
+        idle_slots_.pop_back();
+        const int64_t intended_rel = shard_->next_ns();
+        shard_->advance();
+        if (intended_rel <= late_through_ns_) {
+            ++current_->counters.requests_late;
+        }
+        start_request(slot, shared_->start_ns + intended_rel, now);
+    }
+}
+
+void Worker::check_deadlines(int64_t now) {
+    const int64_t period = std::clamp(plan_.timeout_ns / 8, deadline_scan_period_ns_min,
+                                      deadline_scan_period_ns_max);
+    next_deadline_scan_ns_ = now + period;
+    for (uint32_t slot = 0; slot < connections_.size(); ++slot) {
+        Connection& conn = connections_[slot];
+        if (conn.state == ConnState::connecting && now >= conn.deadline_ns) {
+            fail_connect(slot, stats::ErrorKind::connect_timeout, "no answer within --timeout",
+                         now);
+        } else if (conn.state == ConnState::busy && now >= conn.deadline_ns) {
+            fail_request(slot, stats::ErrorKind::timeout, "no complete response within --timeout",
+                         now);
+        } else if (conn.state == ConnState::backoff && now >= conn.retry_at_ns &&
+                   sending_allowed(now)) {
+            open_connection(slot, now);
+        }
+    }
+}
+
+// How long the ring may sleep: until the next arrival (if a connection is
+// free to take it), the interval boundary, the deadline scan, or the end.
+int64_t Worker::wait_budget_ns(int64_t now) const {
+    int64_t until = std::min(interval_end_ns_, next_deadline_scan_ns_);
+    until = std::min(until, draining_ ? drain_deadline_ns_ : shared_->end_ns);
+    if (!draining_ && shard_ != nullptr && !idle_slots_.empty() &&
+        shard_->next_ns() != schedule::no_more_arrivals) {
+        until = std::min(until, shared_->start_ns + shard_->next_ns());
+    }
+    return std::max<int64_t>(0, until - now);
+}
+
+int64_t Worker::interval_index_at(int64_t now) const {
+    const int64_t since = now - shared_->measured_start_ns;
+    // Floor division: warm-up intervals have negative indices.
+    return since >= 0 ? since / plan_.interval_ns : -((-since + plan_.interval_ns - 1) / plan_.interval_ns);
+}
+
+void Worker::roll_interval(int64_t now) {
+    publish_snapshot(false);
+    interval_index_ = interval_index_at(now);
+    interval_end_ns_ = shared_->measured_start_ns + (interval_index_ + 1) * plan_.interval_ns;
+}
+
+// Hands the current snapshot to the coordinator and continues in a fresh one.
+// If none is free (the coordinator is behind), keeps accumulating: counts are
+// never dropped, they land in a later interval.
+void Worker::publish_snapshot(bool final) {
+    BARRAGE_ASSERT(current_ != nullptr);
+    current_->worker_index = worker_index_;
+    current_->interval_index = interval_index_;
+    current_->warmup = interval_index_ < 0;
+    current_->final = final;
+    stats::Snapshot* fresh = nullptr;
+    if (!final) {
+        if (!spare_snapshots_.empty()) {
+            fresh = spare_snapshots_.back();
+            spare_snapshots_.pop_back();
+        } else if (auto returned = channel_->empty.try_pop()) {
+            fresh = *returned;
+        } else {
+            return;
+        }
+    }
+    // The ring holds twice the pool, so a push cannot fail.
+    const bool pushed = channel_->filled.try_push(current_);
+    BARRAGE_ASSERT(pushed);
+    current_ = fresh;
+}
+
+}  // namespace barrage::engine::detail

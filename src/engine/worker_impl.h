@@ -1,0 +1,148 @@
+#pragma once
+// Private to engine: one worker = one pinned thread that owns its ring,
+// connections, schedule shard and snapshots. Nothing here is shared with
+// other workers; the coordinator talks to it only through the SPSC rings in
+// WorkerChannel and the read-only RunShared.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "barrage/base/spsc_ring.h"
+#include "barrage/http/response_parser.h"
+#include "barrage/io/ring.h"
+#include "barrage/plan/plan.h"
+#include "barrage/schedule/arrival_schedule.h"
+#include "barrage/stats/snapshot.h"
+
+namespace barrage::engine::detail {
+
+// Read-only after start; written once by the coordinator for stop.
+struct RunShared {
+    const plan::RunPlan* plan = nullptr;
+    std::string request_bytes;               // serialized once, sent by every connection
+    bool request_is_head = false;
+    const schedule::ArrivalSchedule* schedule = nullptr;  // null in closed loop
+    int64_t start_ns = 0;                    // schedule time zero (warm-up starts here)
+    int64_t measured_start_ns = 0;           // start + warm-up
+    int64_t end_ns = 0;                      // sending stops here
+    // Written once by the coordinator when every worker has connected (or
+    // the connect grace ran out); start/measured_start/end are valid after it.
+    std::atomic<bool> started{false};
+    std::atomic<int> workers_ready{0};
+    std::atomic<bool> stop_requested{false};  // first SIGINT/SIGTERM: stop sending, drain briefly
+    std::atomic<bool> abort_drain{false};     // second signal: stop now
+};
+
+// How long a worker drains in-flight requests after a signal.
+inline constexpr int64_t drain_after_signal_ns_max = 2'000'000'000;
+
+inline constexpr std::size_t snapshots_per_worker = 8;
+
+// Snapshots travel as pointers: filled ones to the coordinator, emptied ones back.
+struct WorkerChannel {
+    base::SpscRing<stats::Snapshot*, snapshots_per_worker * 2> filled;
+    base::SpscRing<stats::Snapshot*, snapshots_per_worker * 2> empty;
+    std::vector<std::unique_ptr<stats::Snapshot>> pool;  // owned here, touched by one side at a time
+    // Written by the worker before it exits; read by the coordinator after join.
+    std::array<std::string, stats::error_kind_count> first_error_detail;
+    int connections_established_max = 0;
+    bool ring_single_issuer = false;
+    bool ring_buffer_ring = false;
+    std::string setup_error;                 // non-empty: the worker could not start
+};
+
+enum class ConnState : uint8_t { closed, backoff, connecting, idle, busy };
+
+// One client connection slot. At most one request in flight (no pipelining yet).
+struct Connection {
+    ConnState state = ConnState::closed;
+    int fd = -1;
+    uint32_t generation = 0;         // bumped on every close; stale CQEs are dropped
+    uint32_t connect_failures = 0;   // consecutive, for backoff
+    bool recv_armed = false;
+    bool send_pending = false;       // a send SQE of this request is in flight
+    bool idle_after_send = false;    // response finished before its send CQE arrived
+    std::size_t send_offset = 0;     // bytes of the request already sent
+    int64_t connect_start_ns = 0;
+    int64_t retry_at_ns = 0;         // state backoff: when to reconnect
+    int64_t intended_ns = 0;         // intended send time of the request in flight
+    int64_t sent_ns = 0;             // actual send time
+    int64_t deadline_ns = 0;         // connect or request deadline
+    http::ResponseParser parser;
+    std::unique_ptr<char[]> recv_buffer;  // only without a provided-buffer ring
+};
+
+// Operation codes packed into user_data.
+enum Op : uint8_t { op_connect = 1, op_send = 2, op_recv = 3, op_close = 4 };
+
+class Worker {
+public:
+    Worker(RunShared* shared, WorkerChannel* channel, int worker_index, int worker_count,
+           int connections, int cpu);
+    // Thread body: pins, builds the ring, runs until the send phase ends and
+    // in-flight requests drain, hands over the final snapshot.
+    void run();
+
+private:
+    // worker.cc: the loop, pacing, intervals, timeouts.
+    base::Status setup();
+    void connect_all_and_wait_for_start();
+    void loop();
+    void finish();
+    void dispatch_due(int64_t now);
+    void send_next_if_closed_loop(Connection& conn, int64_t now);
+    void check_deadlines(int64_t now);
+    int64_t wait_budget_ns(int64_t now) const;
+    void roll_interval(int64_t now);
+    void publish_snapshot(bool final);
+    bool sending_allowed(int64_t now) const;
+    int64_t interval_index_at(int64_t now) const;
+
+    // connection.cc: the lifecycle of a connection and the completion switch.
+    void handle_completion(const io::Completion& completion, int64_t now);
+    void open_connection(uint32_t slot, int64_t now);
+    void on_connect(uint32_t slot, int res, int64_t now);
+    void on_send(uint32_t slot, int res, int64_t now);
+    void on_recv(uint32_t slot, const io::Completion& completion, int64_t now);
+    void on_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now);
+    void on_eof(uint32_t slot, int64_t now);
+    void start_request(uint32_t slot, int64_t intended_ns, int64_t now);
+    void send_rest(uint32_t slot);
+    void arm_recv(uint32_t slot);
+    void complete_request(uint32_t slot, int64_t now);
+    void fail_request(uint32_t slot, stats::ErrorKind kind, const char* detail, int64_t now);
+    void fail_connect(uint32_t slot, stats::ErrorKind kind, const char* detail, int64_t now);
+    void close_connection(uint32_t slot);
+    void reopen_connection(uint32_t slot, int64_t now);
+    void become_idle(uint32_t slot, int64_t now);
+    void note_error(stats::ErrorKind kind, const char* detail);
+    uint64_t user_data(Op op, uint32_t slot) const;
+
+    RunShared* shared_;
+    WorkerChannel* channel_;
+    const plan::RunPlan& plan_;
+    int worker_index_;
+    int cpu_;
+    std::unique_ptr<io::Ring> ring_;
+    std::vector<Connection> connections_;
+    std::vector<uint32_t> idle_slots_;        // connected and free, LIFO
+    std::unique_ptr<schedule::ScheduleShard> shard_;
+    stats::Snapshot* current_ = nullptr;
+    int64_t interval_index_ = 0;
+    int64_t interval_end_ns_ = 0;
+    int64_t late_through_ns_ = -1;            // arrivals due by then waited for a connection
+    int64_t next_deadline_scan_ns_ = 0;
+    int in_flight_ = 0;                       // requests sent or being sent, not finished
+    int connected_ = 0;
+    bool draining_ = false;
+    int64_t drain_deadline_ns_ = 0;
+    bool use_buffer_ring_ = false;
+    bool started_ = false;                    // the coordinator released the schedule
+    std::vector<stats::Snapshot*> spare_snapshots_;  // never handed out yet
+};
+
+}  // namespace barrage::engine::detail

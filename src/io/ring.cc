@@ -1,0 +1,225 @@
+#include "barrage/io/ring.h"
+
+#include <liburing.h>
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "barrage/base/assert.h"
+
+namespace barrage::io {
+
+bool Completion::has_more() const { return (flags & IORING_CQE_F_MORE) != 0; }
+bool Completion::has_buffer() const { return (flags & IORING_CQE_F_BUFFER) != 0; }
+uint16_t Completion::buffer_id() const {
+    return static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+}
+
+namespace {
+
+// Tries the fast-path flags first; older kernels answer -EINVAL and we drop
+// them one group at a time (the ring works without them, just slower).
+int init_ring(io_uring* ring, unsigned sq_entries, unsigned cq_entries, bool& single_issuer) {
+    const unsigned base_flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+    const unsigned attempts[] = {
+        base_flags | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+        base_flags | IORING_SETUP_COOP_TASKRUN,
+        base_flags,
+    };
+    int rc = -EINVAL;
+    for (unsigned flags : attempts) {
+        io_uring_params params{};
+        params.flags = flags;
+        params.cq_entries = cq_entries;
+        rc = io_uring_queue_init_params(sq_entries, ring, &params);
+        if (rc == 0) {
+            single_issuer = (flags & IORING_SETUP_SINGLE_ISSUER) != 0;
+            return 0;
+        }
+        if (rc != -EINVAL) {
+            return rc;
+        }
+    }
+    return rc;
+}
+
+}  // namespace
+
+base::Result<std::unique_ptr<Ring>> Ring::create(unsigned sq_entries, unsigned cq_entries) {
+    BARRAGE_ASSERT(sq_entries > 0 && cq_entries >= sq_entries);
+    std::unique_ptr<Ring> ring(new Ring());
+    ring->ring_ = std::make_unique<io_uring>();
+    bool single_issuer = false;
+    const int rc = init_ring(ring->ring_.get(), sq_entries, cq_entries, single_issuer);
+    if (rc != 0) {
+        ring->ring_.reset();
+        std::string hint = (rc == -ENOMEM) ? " (raise the locked-memory limit: ulimit -l)" : "";
+        if (rc == -EPERM || rc == -ENOSYS) {
+            hint = " (io_uring is disabled or unsupported here: check sysctl kernel.io_uring_disabled)";
+        }
+        return base::make_error("cannot create io_uring: " + std::string(std::strerror(-rc)) + hint);
+    }
+    ring->features_.single_issuer = single_issuer;
+    ring->cq_entries_ = ring->ring_->cq.ring_entries;
+    return ring;
+}
+
+Ring::~Ring() {
+    if (!ring_) {
+        return;
+    }
+    if (buf_ring_ != nullptr) {
+        io_uring_unregister_buf_ring(ring_.get(), buffer_group_);
+        munmap(buf_ring_, buf_ring_bytes_);
+        delete[] buffers_;
+    }
+    io_uring_queue_exit(ring_.get());
+}
+
+void* Ring::next_sqe() {
+    io_uring_sqe* sqe = io_uring_get_sqe(ring_.get());
+    if (sqe == nullptr) {
+        // SQ full: hand the batch to the kernel and take a fresh entry.
+        io_uring_submit(ring_.get());
+        sqe = io_uring_get_sqe(ring_.get());
+    }
+    BARRAGE_ASSERT_MSG(sqe != nullptr, "io_uring SQ still full after submit");
+    return sqe;
+}
+
+void Ring::prep_connect(int fd, const sockaddr* addr, socklen_t len, uint64_t user_data) {
+    auto* sqe = static_cast<io_uring_sqe*>(next_sqe());
+    io_uring_prep_connect(sqe, fd, addr, len);
+    io_uring_sqe_set_data64(sqe, user_data);
+}
+
+void Ring::prep_send(int fd, const void* data, std::size_t len, uint64_t user_data) {
+    auto* sqe = static_cast<io_uring_sqe*>(next_sqe());
+    io_uring_prep_send(sqe, fd, data, len, MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(sqe, user_data);
+}
+
+void Ring::prep_recv(int fd, void* data, std::size_t len, uint64_t user_data) {
+    auto* sqe = static_cast<io_uring_sqe*>(next_sqe());
+    io_uring_prep_recv(sqe, fd, data, len, 0);
+    io_uring_sqe_set_data64(sqe, user_data);
+}
+
+void Ring::prep_recv_multishot(int fd, uint16_t group_id, uint64_t user_data) {
+    auto* sqe = static_cast<io_uring_sqe*>(next_sqe());
+    io_uring_prep_recv_multishot(sqe, fd, nullptr, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = group_id;
+    io_uring_sqe_set_data64(sqe, user_data);
+}
+
+void Ring::prep_close(int fd, uint64_t user_data) {
+    auto* sqe = static_cast<io_uring_sqe*>(next_sqe());
+    io_uring_prep_close(sqe, fd);
+    io_uring_sqe_set_data64(sqe, user_data);
+}
+
+void Ring::prep_shutdown(int fd, uint64_t user_data) {
+    auto* sqe = static_cast<io_uring_sqe*>(next_sqe());
+    io_uring_prep_shutdown(sqe, fd, SHUT_RDWR);
+    io_uring_sqe_set_data64(sqe, user_data);
+}
+
+void Ring::prep_cancel(uint64_t target_user_data, uint64_t user_data) {
+    auto* sqe = static_cast<io_uring_sqe*>(next_sqe());
+    io_uring_prep_cancel64(sqe, target_user_data, 0);
+    io_uring_sqe_set_data64(sqe, user_data);
+}
+
+void Ring::prep_accept_multishot(int listen_fd, uint64_t user_data) {
+    auto* sqe = static_cast<io_uring_sqe*>(next_sqe());
+    io_uring_prep_multishot_accept(sqe, listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    io_uring_sqe_set_data64(sqe, user_data);
+}
+
+int Ring::submit_and_wait(unsigned wait_nr, int64_t timeout_ns) {
+    publish_recycled_buffers();
+    io_uring_cqe* cqe = nullptr;
+    if (timeout_ns < 0) {
+        return io_uring_submit_and_wait(ring_.get(), wait_nr);
+    }
+    __kernel_timespec ts{};
+    ts.tv_sec = timeout_ns / 1'000'000'000;
+    ts.tv_nsec = timeout_ns % 1'000'000'000;
+    const int rc = io_uring_submit_and_wait_timeout(ring_.get(), &cqe, wait_nr, &ts, nullptr);
+    return (rc == -ETIME || rc == -EINTR) ? 0 : rc;
+}
+
+unsigned Ring::peek_completions(Completion* out, unsigned max) {
+    io_uring_cqe* cqes[256];
+    BARRAGE_ASSERT(max <= 256);
+    const unsigned n = io_uring_peek_batch_cqe(ring_.get(), cqes, max);
+    for (unsigned i = 0; i < n; ++i) {
+        out[i].user_data = cqes[i]->user_data;
+        out[i].res = cqes[i]->res;
+        out[i].flags = cqes[i]->flags;
+    }
+    io_uring_cq_advance(ring_.get(), n);
+    return n;
+}
+
+base::Status Ring::setup_buffer_ring(uint16_t group_id, unsigned count, unsigned buffer_bytes) {
+    BARRAGE_ASSERT(buf_ring_ == nullptr);
+    BARRAGE_ASSERT(count > 0 && count <= 32768 && (count & (count - 1)) == 0);
+    buf_ring_bytes_ = count * sizeof(io_uring_buf);
+    void* mem = mmap(nullptr, buf_ring_bytes_, PROT_READ | PROT_WRITE,
+                     MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+    if (mem == MAP_FAILED) {
+        return base::make_error("cannot map buffer ring: " + std::string(std::strerror(errno)));
+    }
+    io_uring_buf_reg reg{};
+    reg.ring_addr = reinterpret_cast<uint64_t>(mem);
+    reg.ring_entries = count;
+    reg.bgid = group_id;
+    const int rc = io_uring_register_buf_ring(ring_.get(), &reg, 0);
+    if (rc != 0) {
+        munmap(mem, buf_ring_bytes_);
+        return base::make_error("cannot register buffer ring: " + std::string(std::strerror(-rc)));
+    }
+    buf_ring_ = mem;
+    buffer_group_ = group_id;
+    buffer_count_ = count;
+    buffer_bytes_ = buffer_bytes;
+    buffers_ = new char[static_cast<std::size_t>(count) * buffer_bytes];
+    auto* br = static_cast<io_uring_buf_ring*>(buf_ring_);
+    io_uring_buf_ring_init(br);
+    for (unsigned i = 0; i < count; ++i) {
+        recycle_buffer(static_cast<uint16_t>(i));
+    }
+    publish_recycled_buffers();
+    features_.buffer_ring = true;
+    features_.multishot_recv = true;
+    return base::Ok{};
+}
+
+char* Ring::buffer_data(uint16_t buffer_id) {
+    BARRAGE_ASSERT(buffer_id < buffer_count_);
+    return buffers_ + static_cast<std::size_t>(buffer_id) * buffer_bytes_;
+}
+
+void Ring::recycle_buffer(uint16_t buffer_id) {
+    auto* br = static_cast<io_uring_buf_ring*>(buf_ring_);
+    io_uring_buf_ring_add(br, buffer_data(buffer_id), buffer_bytes_, buffer_id,
+                          io_uring_buf_ring_mask(buffer_count_),
+                          static_cast<int>(buffers_recycled_pending_));
+    ++buffers_recycled_pending_;
+    BARRAGE_ASSERT(buffers_recycled_pending_ <= buffer_count_);
+}
+
+void Ring::publish_recycled_buffers() {
+    if (buffers_recycled_pending_ == 0) {
+        return;
+    }
+    io_uring_buf_ring_advance(static_cast<io_uring_buf_ring*>(buf_ring_),
+                              static_cast<int>(buffers_recycled_pending_));
+    buffers_recycled_pending_ = 0;
+}
+
+}  // namespace barrage::io

@@ -1,0 +1,175 @@
+#include "barrage/plan/plan.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+#include <string_view>
+
+namespace barrage::plan {
+namespace {
+
+using base::make_error;
+using base::Ok;
+using base::Status;
+
+// Shorter intervals make snapshots cost more than they tell.
+constexpr int64_t interval_ns_min = 100'000'000;
+// Smaller header buffers would refuse ordinary responses.
+constexpr int64_t response_header_bytes_min = 1024;
+
+// 1500000000 -> "1500ms": the largest unit that keeps the value whole.
+std::string format_duration(int64_t ns) {
+    if (ns != 0 && ns % 1'000'000'000 == 0) {
+        return fmt::format("{}s", ns / 1'000'000'000);
+    }
+    if (ns != 0 && ns % 1'000'000 == 0) {
+        return fmt::format("{}ms", ns / 1'000'000);
+    }
+    if (ns != 0 && ns % 1'000 == 0) {
+        return fmt::format("{}us", ns / 1'000);
+    }
+    return fmt::format("{}ns", ns);
+}
+
+// RFC 9110 tchar: what a method or a header name may contain.
+bool is_token(std::string_view text) {
+    constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
+    if (text.empty()) {
+        return false;
+    }
+    for (const char c : text) {
+        const bool alnum =
+            (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alnum && specials.find(c) == std::string_view::npos) {
+            return false;
+        }
+    }
+    return true;
+}
+
+Status check_target(const Target& target) {
+    if (target.scheme != "http" && target.scheme != "https") {
+        return make_error(fmt::format("URL: scheme '{}' is not http or https", target.scheme));
+    }
+    if (target.host.empty() || target.host_header.empty()) {
+        return make_error("URL: the host is empty");
+    }
+    if (target.port == 0) {
+        return make_error("URL: port 0 cannot be connected to; use 1 to 65535");
+    }
+    if (!target.path.starts_with('/')) {
+        return make_error(fmt::format("URL: path '{}' must start with '/'", target.path));
+    }
+    return Ok{};
+}
+
+// Method and headers go into the request verbatim: a CR or LF would split it.
+Status check_request(const RequestPlan& request) {
+    constexpr std::string_view line_breaks("\r\n\0", 3);
+    if (request.method.empty()) {
+        return make_error("-X/--method: the method is empty; use GET, POST, PUT, ...");
+    }
+    if (!is_token(request.method)) {
+        return make_error(
+            fmt::format("-X/--method: '{}' is not a valid method; use letters like GET, POST, PUT",
+                        request.method));
+    }
+    for (const Header& header : request.headers) {
+        if (!is_token(header.name)) {
+            return make_error(fmt::format(
+                "-H/--header: '{}' is not a valid header name (letters, digits and -, no spaces)",
+                header.name));
+        }
+        if (header.value.find_first_of(line_breaks) != std::string::npos) {
+            return make_error(fmt::format(
+                "-H/--header: the value of '{}' has a line break or NUL byte; values are one "
+                "line",
+                header.name));
+        }
+    }
+    return Ok{};
+}
+
+Status check_load(const RunPlan& plan) {
+    if (plan.connections < 1 || plan.connections > connections_max) {
+        return make_error(fmt::format("-c/--connections: {} is out of range; use 1 to {}",
+                                      plan.connections, connections_max));
+    }
+    if (plan.threads < 1 || plan.threads > threads_max) {
+        return make_error(fmt::format("-t/--threads: {} is out of range; use 1 to {}", plan.threads,
+                                      threads_max));
+    }
+    if (plan.threads > plan.connections) {
+        return make_error(
+            fmt::format("-t/--threads: {} is more than -c/--connections ({}); each worker needs a "
+                        "connection, so raise -c or lower -t",
+                        plan.threads, plan.connections));
+    }
+    if (plan.rate_per_s) {
+        const double rate = *plan.rate_per_s;
+        if (!std::isfinite(rate) || rate <= 0 || rate > rate_max_per_s) {
+            return make_error(fmt::format(
+                "-r/--rate: {} is out of range; use more than 0 and at most {:.0f} per second",
+                rate, rate_max_per_s));
+        }
+    }
+    return Ok{};
+}
+
+Status check_times(const RunPlan& plan) {
+    if (plan.duration_ns <= 0) {
+        return make_error(fmt::format("-d/--duration: must be greater than 0 (got {})",
+                                      format_duration(plan.duration_ns)));
+    }
+    if (plan.warmup_ns < 0) {
+        return make_error(fmt::format("--warmup: must not be negative (got {})",
+                                      format_duration(plan.warmup_ns)));
+    }
+    if (plan.warmup_ns > std::numeric_limits<int64_t>::max() - plan.duration_ns) {
+        return make_error("-d/--duration plus --warmup is too long");
+    }
+    if (plan.timeout_ns <= 0) {
+        return make_error(fmt::format("--timeout: must be greater than 0 (got {})",
+                                      format_duration(plan.timeout_ns)));
+    }
+    if (plan.interval_ns < interval_ns_min) {
+        return make_error(fmt::format("--interval: must be at least {} (got {})",
+                                      format_duration(interval_ns_min),
+                                      format_duration(plan.interval_ns)));
+    }
+    return Ok{};
+}
+
+Status check_limits(const RunPlan& plan) {
+    if (plan.response_header_bytes_max < response_header_bytes_min) {
+        return make_error(fmt::format("--max-header-bytes: must be at least {} (got {})",
+                                      response_header_bytes_min, plan.response_header_bytes_max));
+    }
+    if (plan.cpus.size() != static_cast<size_t>(plan.threads)) {
+        return make_error(fmt::format("plan lists {} CPUs for {} threads; it needs one per thread",
+                                      plan.cpus.size(), plan.threads));
+    }
+    for (const int cpu : plan.cpus) {
+        if (cpu < 0) {
+            return make_error(fmt::format("plan lists CPU {}; CPU numbers start at 0", cpu));
+        }
+    }
+    return Ok{};
+}
+
+}  // namespace
+
+Status validate_run_plan(const RunPlan& plan) {
+    if (auto status = check_target(plan.target); !status) {
+        return status;
+    }
+    for (const auto check : {check_load, check_times, check_limits}) {
+        if (auto status = check(plan); !status) {
+            return status;
+        }
+    }
+    return check_request(plan.request);
+}
+
+}  // namespace barrage::plan

@@ -1,0 +1,258 @@
+// The machine-readable outputs (JSON, CSV) and the exit code. The field list
+// is documented in docs/output.md; keep the two in step.
+
+#include "barrage/report/run_report.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "barrage/report/json_writer.h"
+#include "report_impl.h"
+
+namespace barrage::report {
+namespace {
+
+using detail::per_second;
+
+// Derived numbers (means, rates) keep three decimals: finer digits are noise
+// and make the file harder to read.
+double round3(double value) { return std::round(value * 1000.0) / 1000.0; }
+
+template <typename T>
+void field(JsonWriter& json, std::string_view name, const T& value) {
+    json.key(name);
+    json.value(value);
+}
+
+void optional_field(JsonWriter& json, std::string_view name, const std::optional<double>& value) {
+    json.key(name);
+    if (value) {
+        json.value(*value);
+    } else {
+        json.null();
+    }
+}
+
+void string_array(JsonWriter& json, std::string_view name, const std::vector<std::string>& items) {
+    json.key(name);
+    json.begin_array();
+    for (const std::string& item : items) {
+        json.value(item);
+    }
+    json.end_array();
+}
+
+void write_histogram(JsonWriter& json, std::string_view name, const stats::Histogram& histogram) {
+    json.key(name);
+    json.begin_object();
+    field(json, "min", histogram.min());
+    field(json, "mean", round3(histogram.mean()));
+    field(json, "stdev", round3(histogram.stdev()));
+    for (const auto& column : detail::percentile_columns) {
+        field(json, column.json_key, histogram.value_at_percentile(column.percentile));
+    }
+    field(json, "max", histogram.max());
+    field(json, "count", histogram.total_count());
+    field(json, "clamped", histogram.count_clamped());
+    json.end_object();
+}
+
+void write_requests(JsonWriter& json, const stats::Counters& counters) {
+    json.key("requests");
+    json.begin_object();
+    field(json, "sent", counters.requests_sent);
+    field(json, "completed", counters.requests_completed);
+    field(json, "errors", counters.requests_errors);
+    field(json, "late", counters.requests_late);
+    field(json, "unsent", counters.requests_unsent);
+    field(json, "unfinished", counters.requests_unfinished);
+    json.end_object();
+}
+
+void write_status(JsonWriter& json, const stats::Counters& counters) {
+    json.key("status");
+    json.begin_object();
+    for (std::size_t cls = 1; cls < counters.status_class.size(); ++cls) {
+        field(json, fmt::format("{}xx", cls), counters.status_class[cls]);
+    }
+    field(json, "other", counters.status_class[0]);
+    json.key("codes");
+    json.begin_object();
+    for (std::size_t code = 0; code < counters.status_code.size(); ++code) {
+        if (counters.status_code[code] != 0) {
+            field(json, fmt::format("{}", code), counters.status_code[code]);
+        }
+    }
+    json.end_object();
+    json.end_object();
+}
+
+void write_errors(JsonWriter& json, const stats::Counters& counters) {
+    json.key("errors");
+    json.begin_object();
+    for (int kind = 0; kind < stats::error_kind_count; ++kind) {
+        field(json, stats::error_kind_name(static_cast<stats::ErrorKind>(kind)),
+              counters.errors[static_cast<std::size_t>(kind)]);
+    }
+    field(json, "total", counters.errors_total());
+    json.end_object();
+}
+
+void write_connections(JsonWriter& json, const stats::RunResult& result) {
+    json.key("connections");
+    json.begin_object();
+    field(json, "target", result.connections_target);
+    field(json, "established_max", result.connections_established_max);
+    field(json, "opened", result.totals.counters.connections_opened);
+    field(json, "reconnects", result.totals.counters.reconnects);
+    json.end_object();
+    json.key("bytes");
+    json.begin_object();
+    field(json, "sent", result.totals.counters.bytes_sent);
+    field(json, "received", result.totals.counters.bytes_received);
+    json.end_object();
+}
+
+void int_array(JsonWriter& json, std::string_view name, const std::vector<int>& numbers) {
+    json.key(name);
+    json.begin_array();
+    for (const int number : numbers) {
+        json.value(number);
+    }
+    json.end_array();
+}
+
+void write_workers(JsonWriter& json, const stats::RunResult& result) {
+    json.key("workers");
+    json.begin_object();
+    field(json, "count", result.threads);
+    int_array(json, "cpus", result.cpus);
+    json.end_object();
+}
+
+void write_headers(JsonWriter& json, const std::vector<plan::Header>& headers) {
+    json.key("headers");
+    json.begin_array();
+    for (const plan::Header& header : headers) {
+        json.begin_array();
+        json.value(header.name);
+        json.value(header.value);
+        json.end_array();
+    }
+    json.end_array();
+}
+
+void write_config(JsonWriter& json, const plan::RunPlan& plan) {
+    json.key("config");
+    json.begin_object();
+    field(json, "url", detail::target_url(plan.target));
+    field(json, "method", plan.request.method);
+    field(json, "connections", plan.connections);
+    field(json, "threads", plan.threads);
+    field(json, "pin", plan.pin);
+    int_array(json, "cpus", plan.cpus);
+    optional_field(json, "rate_rps", plan.rate_per_s);
+    field(json, "duration_s", detail::ns_to_s(plan.duration_ns));
+    field(json, "warmup_s", detail::ns_to_s(plan.warmup_ns));
+    field(json, "timeout_s", detail::ns_to_s(plan.timeout_ns));
+    field(json, "interval_s", detail::ns_to_s(plan.interval_ns));
+    field(json, "response_header_bytes_max", plan.response_header_bytes_max);
+    write_headers(json, plan.request.headers);
+    field(json, "body_bytes", static_cast<int64_t>(plan.request.body.size()));
+    field(json, "command_line", plan.command_line);
+    json.end_object();
+}
+
+void write_interval(JsonWriter& json, const stats::IntervalRow& row) {
+    json.begin_object();
+    field(json, "t_s", round3(row.t_s));
+    field(json, "requests", row.counters.requests_completed);
+    field(json, "errors", row.counters.requests_errors);
+    field(json, "rps", round3(per_second(row.counters.requests_completed, row.length_s)));
+    field(json, "p50_us", row.latency_p50_us);
+    field(json, "p90_us", row.latency_p90_us);
+    field(json, "p99_us", row.latency_p99_us);
+    field(json, "p999_us", row.latency_p999_us);
+    field(json, "max_us", row.latency_max_us);
+    json.end_object();
+}
+
+void write_head(JsonWriter& json, const plan::RunPlan& plan) {
+    field(json, "tool", "barrage");
+    field(json, "version", BARRAGE_VERSION);
+    field(json, "schema_version", json_schema_version);
+    json.key("target");
+    json.begin_object();
+    field(json, "url", detail::target_url(plan.target));
+    field(json, "address", plan.target.address_text);
+    json.end_object();
+    field(json, "mode", plan.rate_per_s ? "open_loop" : "closed_loop");
+}
+
+void write_rates(JsonWriter& json, const plan::RunPlan& plan, const stats::RunResult& result) {
+    const stats::Counters& counters = result.totals.counters;
+    field(json, "duration_s", result.duration_s);
+    field(json, "drain_s", result.drain_s);
+    field(json, "interrupted", result.interrupted);
+    field(json, "throughput_rps",
+          round3(per_second(counters.requests_completed, result.duration_s)));
+    optional_field(json, "target_rate_rps", plan.rate_per_s);
+    field(json, "achieved_send_rate_rps",
+          round3(per_second(counters.requests_sent, result.duration_s)));
+}
+
+}  // namespace
+
+std::string format_json(const plan::RunPlan& plan, const stats::RunResult& result) {
+    const stats::Snapshot& totals = result.totals;
+    JsonWriter json;
+    json.begin_object();
+    write_head(json, plan);
+    write_requests(json, totals.counters);
+    write_rates(json, plan, result);
+    write_histogram(json, "latency", totals.latency_us);
+    write_histogram(json, "service_time", totals.service_time_us);
+    write_histogram(json, "schedule_lag", totals.schedule_lag_us);
+    write_histogram(json, "connect_time", totals.connect_time_us);
+    write_status(json, totals.counters);
+    write_errors(json, totals.counters);
+    string_array(json, "error_details", result.error_details);
+    string_array(json, "warnings", result.warnings);
+    write_connections(json, result);
+    write_workers(json, result);
+    write_config(json, plan);
+    json.key("intervals");
+    json.begin_array();
+    for (const stats::IntervalRow& row : result.intervals) {
+        write_interval(json, row);
+    }
+    json.end_array();
+    json.end_object();
+    std::string document = json.text();
+    document += '\n';
+    return document;
+}
+
+std::string format_csv(const stats::RunResult& result) {
+    std::string csv = "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us\n";
+    for (const stats::IntervalRow& row : result.intervals) {
+        const int64_t completed = row.counters.requests_completed;
+        fmt::format_to(std::back_inserter(csv), "{:.3f},{},{},{:.2f},{},{},{},{},{}\n", row.t_s,
+                       completed, row.counters.requests_errors, per_second(completed, row.length_s),
+                       row.latency_p50_us, row.latency_p90_us, row.latency_p99_us,
+                       row.latency_p999_us, row.latency_max_us);
+    }
+    return csv;
+}
+
+int exit_code_for(const stats::RunResult& result) {
+    return result.totals.counters.requests_completed == 0 ? exit_run_failed : exit_ok;
+}
+
+}  // namespace barrage::report

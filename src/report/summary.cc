@@ -1,0 +1,248 @@
+// The human outputs: the end-of-run summary and the per-interval progress
+// line. Numbers carry units chosen for reading (850us, 1.23ms, 2.50s).
+
+#include <fmt/format.h>
+
+#include <array>
+#include <iterator>
+#include <string_view>
+
+#include "barrage/report/run_report.h"
+#include "report_impl.h"
+
+namespace barrage::report {
+namespace {
+
+using detail::per_second;
+
+constexpr int label_width = 13;  // "Service time" plus a space
+constexpr int cell_width = 8;    // the widest cell, "99.9ms", plus two spaces
+
+// Three significant digits with a unit: 1.23, 12.3, 123.
+std::string three_digits(double value, std::string_view unit) {
+    if (value < 9.995) {
+        return fmt::format("{:.2f}{}", value, unit);
+    }
+    if (value < 99.95) {
+        return fmt::format("{:.1f}{}", value, unit);
+    }
+    return fmt::format("{:.0f}{}", value, unit);
+}
+
+// Microseconds as "850us", "1.23ms" or "2.50s".
+std::string format_time_us(double us) {
+    if (us < 999.5) {
+        return fmt::format("{:.0f}us", us);
+    }
+    if (us < 999'500.0) {
+        return three_digits(us / 1e3, "ms");
+    }
+    return three_digits(us / 1e6, "s");
+}
+
+std::string format_time_s(double seconds) { return format_time_us(seconds * 1e6); }
+
+// Bytes (decimal units, like a network rate): "512 B", "1.23 MB".
+std::string format_bytes(double bytes) {
+    constexpr std::array<std::string_view, 4> units{" KB", " MB", " GB", " TB"};
+    if (bytes < 999.5) {
+        return fmt::format("{:.0f} B", bytes);
+    }
+    std::size_t unit = 0;
+    bytes /= 1e3;
+    while (bytes >= 999.5 && unit + 1 < units.size()) {
+        bytes /= 1e3;
+        ++unit;
+    }
+    return three_digits(bytes, units[unit]);
+}
+
+// A planned duration as the user would write it: "10s", "1m30s", "250ms", "1.5s".
+std::string format_duration_ns(int64_t ns) {
+    constexpr int64_t ns_per_s = 1'000'000'000;
+    if (ns > 0 && ns % ns_per_s == 0) {
+        const int64_t s = ns / ns_per_s;
+        std::string text;
+        if (s >= 3600) {
+            text += fmt::format("{}h", s / 3600);
+        }
+        if (s % 3600 >= 60) {
+            text += fmt::format("{}m", s % 3600 / 60);
+        }
+        if (s % 60 != 0) {
+            text += fmt::format("{}s", s % 60);
+        }
+        return text;
+    }
+    if (ns < ns_per_s && ns % 1'000'000 == 0) {
+        return fmt::format("{}ms", ns / 1'000'000);
+    }
+    return fmt::format("{}s", detail::ns_to_s(ns));
+}
+
+std::string plural(int64_t count, std::string_view noun) {
+    return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
+}
+
+void append_line(std::string& out, std::string_view label, std::string_view text) {
+    fmt::format_to(std::back_inserter(out), "{:<{}}{}\n", label, label_width, text);
+}
+
+std::string headline(const plan::RunPlan& plan) {
+    std::string mode = plan.rate_per_s ? fmt::format("open loop at {} req/s", *plan.rate_per_s)
+                                       : std::string("closed loop");
+    std::string text =
+        fmt::format("barrage {} — {} — {}, {}, {}, {}", BARRAGE_VERSION,
+                    detail::target_url(plan.target), mode, plural(plan.connections, "connection"),
+                    plural(plan.threads, "thread"), format_duration_ns(plan.duration_ns));
+    if (plan.warmup_ns > 0) {
+        text += fmt::format(" (+{} warm-up)", format_duration_ns(plan.warmup_ns));
+    }
+    return text + "\n";
+}
+
+void append_counts(std::string& out, const plan::RunPlan& plan, const stats::RunResult& result) {
+    const stats::Counters& c = result.totals.counters;
+    append_line(out, "Requests",
+                fmt::format("sent {}  completed {}  errors {}  late {}  unsent {}  unfinished {}",
+                            c.requests_sent, c.requests_completed, c.requests_errors,
+                            c.requests_late, c.requests_unsent, c.requests_unfinished));
+    std::string throughput =
+        fmt::format("{:.1f} req/s", per_second(c.requests_completed, result.duration_s));
+    if (plan.rate_per_s) {
+        throughput += fmt::format(" (target {} req/s, sent {:.1f} req/s)", *plan.rate_per_s,
+                                  per_second(c.requests_sent, result.duration_s));
+    }
+    throughput += fmt::format(" over {}, drain {}", format_time_s(result.duration_s),
+                              format_time_s(result.drain_s));
+    append_line(out, "Throughput", throughput);
+    append_line(out, "Transfer",
+                fmt::format("{}/s in, {}/s out",
+                            format_bytes(per_second(c.bytes_received, result.duration_s)),
+                            format_bytes(per_second(c.bytes_sent, result.duration_s))));
+    append_line(out, "Connections",
+                fmt::format("{} of {} open at most, {} opened, {}",
+                            result.connections_established_max, result.connections_target,
+                            c.connections_opened, plural(c.reconnects, "reconnect")));
+}
+
+void append_time_header(std::string& out) {
+    fmt::format_to(std::back_inserter(out), "{:<{}}{:>{}}{:>{}}", "", label_width, "min",
+                   cell_width, "mean", cell_width);
+    for (const auto& column : detail::percentile_columns) {
+        fmt::format_to(std::back_inserter(out), "{:>{}}", column.label, cell_width);
+    }
+    fmt::format_to(std::back_inserter(out), "{:>{}}\n", "max", cell_width);
+}
+
+void append_time_row(std::string& out, std::string_view label, const stats::Histogram& histogram,
+                     std::string_view note) {
+    if (histogram.total_count() == 0) {
+        append_line(out, label, "no samples");
+        return;
+    }
+    std::string row = fmt::format("{:<{}}", label, label_width);
+    const auto cell = [&](double us) {
+        fmt::format_to(std::back_inserter(row), "{:>{}}", format_time_us(us), cell_width);
+    };
+    cell(static_cast<double>(histogram.min()));
+    cell(histogram.mean());
+    for (const auto& column : detail::percentile_columns) {
+        cell(static_cast<double>(histogram.value_at_percentile(column.percentile)));
+    }
+    cell(static_cast<double>(histogram.max()));
+    fmt::format_to(std::back_inserter(row), "  {}", note);
+    if (histogram.count_clamped() > 0) {
+        fmt::format_to(std::back_inserter(row), ", {} clamped to 1h", histogram.count_clamped());
+    }
+    out += row + "\n";
+}
+
+void append_times(std::string& out, const plan::RunPlan& plan, const stats::Snapshot& totals) {
+    append_time_header(out);
+    const bool open_loop = plan.rate_per_s.has_value();
+    append_time_row(out, "Latency", totals.latency_us,
+                    open_loop ? "from intended send" : "from send");
+    append_time_row(out, "Service time", totals.service_time_us, "from actual send");
+    if (open_loop) {
+        append_time_row(out, "Schedule lag", totals.schedule_lag_us, "behind schedule");
+    }
+    append_time_row(out, "Connect time", totals.connect_time_us,
+                    plural(totals.connect_time_us.total_count(), "connect"));
+}
+
+void append_status(std::string& out, const stats::Counters& c) {
+    std::string classes;
+    for (std::size_t cls = 1; cls < c.status_class.size(); ++cls) {
+        if (c.status_class[cls] != 0) {
+            fmt::format_to(std::back_inserter(classes), "{}xx {}  ", cls, c.status_class[cls]);
+        }
+    }
+    if (c.status_class[0] != 0) {
+        fmt::format_to(std::back_inserter(classes), "other {}  ", c.status_class[0]);
+    }
+    std::string codes;
+    for (std::size_t code = 0; code < c.status_code.size(); ++code) {
+        if (c.status_code[code] != 0) {
+            fmt::format_to(std::back_inserter(codes), "{}{} x{}", codes.empty() ? "" : ", ", code,
+                           c.status_code[code]);
+        }
+    }
+    if (classes.empty()) {
+        append_line(out, "Status", "none");
+        return;
+    }
+    append_line(out, "Status", codes.empty() ? classes : classes + "(codes: " + codes + ")");
+}
+
+void append_errors(std::string& out, const stats::RunResult& result) {
+    const stats::Counters& c = result.totals.counters;
+    std::string kinds;
+    for (int kind = 0; kind < stats::error_kind_count; ++kind) {
+        const int64_t count = c.errors[static_cast<std::size_t>(kind)];
+        if (count != 0) {
+            fmt::format_to(std::back_inserter(kinds), "{} {}  ",
+                           stats::error_kind_name(static_cast<stats::ErrorKind>(kind)), count);
+        }
+    }
+    append_line(
+        out, "Errors",
+        kinds.empty() ? std::string("none") : fmt::format("{}(total {})", kinds, c.errors_total()));
+    for (const std::string& detail : result.error_details) {
+        append_line(out, "", "first: " + detail);
+    }
+}
+
+void append_warnings(std::string& out, const stats::RunResult& result) {
+    std::string_view label = "Warnings";
+    for (const std::string& warning : result.warnings) {
+        append_line(out, label, "- " + warning);
+        label = "";
+    }
+}
+
+}  // namespace
+
+std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& result) {
+    std::string out = headline(plan);
+    append_counts(out, plan, result);
+    append_times(out, plan, result.totals);
+    append_status(out, result.totals.counters);
+    append_errors(out, result);
+    append_warnings(out, result);
+    if (result.interrupted) {
+        out += fmt::format("INTERRUPTED: stopped by signal after {}; results cover what ran\n",
+                           format_time_s(result.duration_s));
+    }
+    return out;
+}
+
+std::string format_progress_line(const stats::IntervalRow& row, double elapsed_s, double total_s,
+                                 bool warmup) {
+    return fmt::format(
+        "[{:4.1f}s/{:.1f}s{}] {:.0f} req/s  errors {}  p99 {}", elapsed_s, total_s,
+        warmup ? " warmup" : "", per_second(row.counters.requests_completed, row.length_s),
+        row.counters.requests_errors, format_time_us(static_cast<double>(row.latency_p99_us)));
+}
+
+}  // namespace barrage::report

@@ -1,0 +1,40 @@
+#pragma once
+// Server-side request framing for `barrage serve`: finds where one HTTP/1.x
+// request ends in a byte buffer (pipelining) and says how to answer it. It
+// reads no clock, makes no system calls and never allocates, so it is tested
+// at every split point. Private to serve.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace barrage::serve::detail {
+
+// Request line + headers + blank line; a longer head is answered 431.
+inline constexpr std::size_t request_header_bytes_max = 16 * 1024;
+
+enum class FrameStatus : uint8_t {
+    complete,   // a whole request head was read; see FramedRequest
+    partial,    // need more bytes (nothing wrong so far)
+    invalid,    // malformed: answer 400 and close
+    too_large,  // the head exceeds request_header_bytes_max: answer 431 and close
+};
+
+struct FramedRequest {
+    FrameStatus status = FrameStatus::partial;
+    std::size_t header_bytes = 0;  // complete: bytes of the head (the body follows)
+    uint64_t body_bytes = 0;       // complete: Content-Length, to be read and discarded
+    int response_status = 200;     // 200, NNN for /status/NNN, 400 or 431 on errors
+    bool close = false;            // answer with "Connection: close", then close
+    bool head = false;             // HEAD: the response carries no body
+    bool http10 = false;           // HTTP/1.0 keeping alive: say "Connection: keep-alive"
+};
+
+// Frames the request at the start of `input`. Bytes after header_bytes +
+// body_bytes belong to the next (pipelined) request. Paths: /status/NNN
+// (NNN in 200..599) answers NNN, /status/<other> answers 400 (keep-alive),
+// /close answers with Connection: close; everything else answers 200.
+// Request bodies must use Content-Length: Transfer-Encoding is invalid here.
+FramedRequest frame_request(std::string_view input);
+
+}  // namespace barrage::serve::detail

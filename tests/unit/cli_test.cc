@@ -1,0 +1,674 @@
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "barrage/base/cpu.h"
+#include "barrage/cli/command_line.h"
+#include "barrage/cli/units.h"
+#include "barrage/cli/url.h"
+
+using barrage::cli::Command;
+using barrage::cli::HelpRequest;
+using barrage::cli::VersionRequest;
+using barrage::plan::RunPlan;
+using barrage::plan::ServePlan;
+namespace cli = barrage::cli;
+namespace plan = barrage::plan;
+
+namespace {
+
+constexpr int64_t ms = 1'000'000;
+constexpr int64_t s = 1'000'000'000;
+
+std::string duration_error(const char* text, bool allow_zero = false) {
+    auto result = cli::parse_duration_ns("--duration", text, allow_zero);
+    REQUIRE_FALSE(result.ok());
+    return result.error().message;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+barrage::base::Result<Command> parse(std::initializer_list<const char*> args) {
+    std::vector<const char*> argv{"barrage"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return cli::parse_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+RunPlan parse_run(std::initializer_list<const char*> args) {
+    auto result = parse(args);
+    if (!result.ok()) {
+        FAIL("unexpected error: " << result.error().message);
+    }
+    REQUIRE(std::holds_alternative<RunPlan>(result.value()));
+    return std::get<RunPlan>(std::move(result).value());
+}
+
+ServePlan parse_serve(std::initializer_list<const char*> args) {
+    auto result = parse(args);
+    if (!result.ok()) {
+        FAIL("unexpected error: " << result.error().message);
+    }
+    REQUIRE(std::holds_alternative<ServePlan>(result.value()));
+    return std::get<ServePlan>(std::move(result).value());
+}
+
+std::string parse_error(std::initializer_list<const char*> args) {
+    auto result = parse(args);
+    REQUIRE_FALSE(result.ok());
+    return result.error().message;
+}
+
+std::string help_text(std::initializer_list<const char*> args) {
+    auto result = parse(args);
+    REQUIRE(result.ok());
+    REQUIRE(std::holds_alternative<HelpRequest>(result.value()));
+    return std::get<HelpRequest>(result.value()).text;
+}
+
+// A file in the test's temporary directory, removed at scope exit.
+struct TempFile {
+    std::string path;
+    explicit TempFile(const std::string& content)
+        : path("/tmp/barrage_cli_test_" + std::to_string(getpid()) + ".body") {
+        std::ofstream(path, std::ios::binary) << content;
+    }
+    ~TempFile() { std::remove(path.c_str()); }
+};
+
+}  // namespace
+
+// ---- units: durations ----
+
+TEST_CASE("durations accept every unit, fractions, compounds and bare seconds") {
+    const std::vector<std::pair<const char*, int64_t>> cases{
+        {"250ms", 250 * ms}, {"30s", 30 * s},     {"2m", 120 * s},      {"1h", 3600 * s},
+        {"1m30s", 90 * s},   {"1.5s", 1500 * ms}, {"500us", 500'000},   {"7ns", 7},
+        {"10", 10 * s},      {"0.25", 250 * ms},  {"1h2m3s", 3723 * s}, {"1s500ms", 1500 * ms},
+        {".5s", 500 * ms},   {"2.50m", 150 * s},  {"3\u00b5s", 3000},   {"0.0000000015s", 2},
+        {"100ms", 100 * ms},
+    };
+    for (const auto& [text, expected] : cases) {
+        CAPTURE(text);
+        auto result = cli::parse_duration_ns("--duration", text, false);
+        REQUIRE(result.ok());
+        CHECK(result.value() == expected);
+    }
+}
+
+TEST_CASE("zero durations are accepted only where zero means something") {
+    CHECK(cli::parse_duration_ns("--warmup", "0", true).value() == 0);
+    CHECK(cli::parse_duration_ns("--warmup", "0s", true).value() == 0);
+    CHECK(cli::parse_duration_ns("--warmup", "0ms", true).value() == 0);
+    const std::string message = duration_error("0s");
+    CHECK(contains(message, "--duration"));
+    CHECK(contains(message, "greater than 0"));
+    CHECK(contains(duration_error("0"), "greater than 0"));
+}
+
+TEST_CASE("a malformed duration names the flag and the accepted forms") {
+    CHECK(duration_error("10x") ==
+          "--duration: '10x' is not a duration; use a number with a unit: 500ms, 30s, 2m, 1h "
+          "(or 1m30s)");
+    for (const char* text : {"x", "s", "10 s", " 10s", "10s ", "1m30", "10S", "1e3s", "nan", "inf",
+                             "1.s", "1..5s", "\u00b5s", "+5s", "10ss", "5d", "1.5.5s", "0x10s"}) {
+        CAPTURE(text);
+        const std::string message = duration_error(text);
+        CHECK(contains(message, "--duration"));
+        CHECK(contains(message, "500ms, 30s"));
+    }
+}
+
+TEST_CASE("negative, empty and overflowing durations are refused") {
+    CHECK(contains(duration_error("-1s"), "negative"));
+    CHECK(contains(duration_error("-0s", true), "negative"));
+    CHECK(contains(duration_error(""), "empty"));
+    CHECK(contains(duration_error("99999999999999999999s"), "too long"));
+    CHECK(contains(duration_error("3000000h"), "too long"));
+    CHECK(contains(duration_error("9223372036854775807ns1ns"), "too long"));
+    // The largest value that fits is accepted.
+    CHECK(cli::parse_duration_ns("-d", "9223372036854775807ns", false).value() == INT64_MAX);
+}
+
+// ---- units: rates ----
+
+TEST_CASE("rates accept plain, fractional, k and M and per-period forms") {
+    const std::vector<std::pair<const char*, double>> cases{
+        {"1000", 1000.0}, {"2.5", 2.5},     {"20k", 20000.0},  {"20K", 20000.0},
+        {"1.5M", 1.5e6},  {"100/s", 100.0}, {"6000/m", 100.0}, {"7200/h", 2.0},
+        {"0.5", 0.5},     {"2k/s", 2000.0}, {"60k/m", 1000.0}, {"100000000", 1e8},
+    };
+    for (const auto& [text, expected] : cases) {
+        CAPTURE(text);
+        auto result = cli::parse_rate_per_s("-r/--rate", text);
+        REQUIRE(result.ok());
+        CHECK(result.value() == doctest::Approx(expected));
+    }
+}
+
+TEST_CASE("bad rates name the flag and say why") {
+    auto error = [](const char* text) {
+        auto result = cli::parse_rate_per_s("-r/--rate", text);
+        REQUIRE_FALSE(result.ok());
+        return result.error().message;
+    };
+    CHECK(contains(error("0"), "greater than 0"));
+    CHECK(contains(error("0.0/s"), "greater than 0"));
+    CHECK(contains(error("-5"), "negative"));
+    CHECK(contains(error(""), "empty"));
+    for (const char* text :
+         {"fast", "nan", "inf", "1e6", "2m", "10/x", "10 ", "10k/", "1/s/s", "5kk", "0x10"}) {
+        CAPTURE(text);
+        const std::string message = error(text);
+        CHECK(contains(message, "-r/--rate"));
+        CHECK(contains(message, "is not a rate"));
+    }
+    const std::string huge(400, '9');
+    CHECK(contains(error(huge.c_str()), "too large"));
+}
+
+// ---- units: counts and sizes ----
+
+TEST_CASE("counts accept whole numbers with k and M within their range") {
+    CHECK(cli::parse_count("-c", "10", 1, 100).value() == 10);
+    CHECK(cli::parse_count("-c", "1", 1, 100).value() == 1);
+    CHECK(cli::parse_count("-c", "10k", 1, 1'000'000).value() == 10'000);
+    CHECK(cli::parse_count("-c", "1.5k", 1, 1'000'000).value() == 1'500);
+    CHECK(cli::parse_count("-c", "1.250k", 1, 1'000'000).value() == 1'250);
+    CHECK(cli::parse_count("-c", "1M", 1, 1'000'000).value() == 1'000'000);
+    CHECK(cli::parse_count("--port", "0", 0, 10).value() == 0);
+}
+
+TEST_CASE("counts out of range, fractional or malformed are refused") {
+    auto error = [](const char* text) {
+        auto result = cli::parse_count("-c/--connections", text, 1, 1000);
+        REQUIRE_FALSE(result.ok());
+        return result.error().message;
+    };
+    CHECK(error("0") == "-c/--connections: '0' is out of range; use 1 to 1000");
+    CHECK(contains(error("1001"), "out of range"));
+    CHECK(contains(error("2k"), "out of range"));
+    CHECK(contains(error("99999999999999999999999"), "out of range"));
+    CHECK(contains(error("1.5"), "whole number"));
+    CHECK(contains(error("1.0001k"), "whole number"));
+    CHECK(contains(error("-3"), "negative"));
+    for (const char* text : {"ten", "10x", "1e3", " 5", "5 ", "0x10", "10kk"}) {
+        CAPTURE(text);
+        CHECK(contains(error(text), "-c/--connections"));
+        CHECK(contains(error(text), "not a count"));
+    }
+}
+
+TEST_CASE("sizes accept bytes and binary units") {
+    const std::vector<std::pair<const char*, int64_t>> cases{
+        {"512", 512},       {"512B", 512},     {"4k", 4096},        {"4K", 4096},
+        {"4KiB", 4096},     {"4KB", 4096},     {"1M", 1 << 20},     {"1MiB", 1 << 20},
+        {"1m", 1 << 20},    {"1G", 1LL << 30}, {"1GiB", 1LL << 30}, {"1.5k", 1536},
+        {"64k", 64 * 1024},
+    };
+    for (const auto& [text, expected] : cases) {
+        CAPTURE(text);
+        auto result = cli::parse_size_bytes("--max-header-bytes", text);
+        REQUIRE(result.ok());
+        CHECK(result.value() == expected);
+    }
+}
+
+TEST_CASE("bad sizes name the flag") {
+    auto error = [](const char* text) {
+        auto result = cli::parse_size_bytes("--max-header-bytes", text);
+        REQUIRE_FALSE(result.ok());
+        return result.error().message;
+    };
+    CHECK(contains(error("0"), "greater than 0"));
+    CHECK(contains(error("0k"), "greater than 0"));
+    CHECK(contains(error("-1k"), "negative"));
+    CHECK(contains(error("99999999999G"), "too large"));
+    for (const char* text : {"big", "4kb", "4T", "4 k", "nan", "1e3"}) {
+        CAPTURE(text);
+        CHECK(contains(error(text), "--max-header-bytes: '"));
+        CHECK(contains(error(text), "not a size"));
+    }
+}
+
+// ---- url ----
+
+TEST_CASE("a plain http URL fills every field with defaults") {
+    auto target = cli::parse_url("http://example.com").value();
+    CHECK(target.scheme == "http");
+    CHECK(target.host == "example.com");
+    CHECK(target.port == 80);
+    CHECK(target.path == "/");
+    CHECK(target.host_header == "example.com");
+}
+
+TEST_CASE("ports, paths and queries are kept as written") {
+    auto target = cli::parse_url("http://127.0.0.1:8080/api/v1?x=1&y=%20").value();
+    CHECK(target.host == "127.0.0.1");
+    CHECK(target.port == 8080);
+    CHECK(target.path == "/api/v1?x=1&y=%20");
+    CHECK(target.host_header == "127.0.0.1:8080");
+
+    CHECK(cli::parse_url("http://h?q=1").value().path == "/?q=1");
+    CHECK(cli::parse_url("http://h:81?q").value().path == "/?q");
+    CHECK(cli::parse_url("http://h/").value().path == "/");
+    CHECK(cli::parse_url("http://h:65535/").value().port == 65535);
+    CHECK(cli::parse_url("http://h:1/").value().port == 1);
+}
+
+TEST_CASE("the Host header carries the port only when it is not the default") {
+    CHECK(cli::parse_url("http://h:80/").value().host_header == "h");
+    CHECK(cli::parse_url("http://h:443/").value().host_header == "h:443");
+    CHECK(cli::parse_url("https://h:443/").value().host_header == "h");
+    CHECK(cli::parse_url("https://h:80/").value().host_header == "h:80");
+}
+
+TEST_CASE("https parses with port 443 and schemes are case-insensitive") {
+    auto target = cli::parse_url("HTTPS://Example.com/x").value();
+    CHECK(target.scheme == "https");
+    CHECK(target.port == 443);
+    CHECK(target.host == "Example.com");
+    CHECK(cli::parse_url("HtTp://h/").value().scheme == "http");
+}
+
+TEST_CASE("IPv6 hosts go in brackets and keep them only in the Host header") {
+    auto target = cli::parse_url("http://[::1]:8080/x").value();
+    CHECK(target.host == "::1");
+    CHECK(target.port == 8080);
+    CHECK(target.host_header == "[::1]:8080");
+    CHECK(target.path == "/x");
+    auto plain = cli::parse_url("http://[2001:db8::1]").value();
+    CHECK(plain.host == "2001:db8::1");
+    CHECK(plain.port == 80);
+    CHECK(plain.host_header == "[2001:db8::1]");
+}
+
+TEST_CASE("URL errors say what is wrong") {
+    auto error = [](const char* url) {
+        auto result = cli::parse_url(url);
+        REQUIRE_FALSE(result.ok());
+        return result.error().message;
+    };
+    CHECK(error("localhost:8080") ==
+          "'localhost:8080' has no scheme; write http://localhost:8080/");
+    CHECK(error("example.com/x") == "'example.com/x' has no scheme; write http://example.com/x");
+    CHECK(contains(error("http:/x"), "needs '//'"));
+    CHECK(contains(error("ftp://h/"), "scheme 'ftp'"));
+    CHECK(contains(error("http://h/#top"), "fragment '#top'"));
+    CHECK(contains(error("http://h/#top"), "never sent"));
+    CHECK(contains(error("http://user:pw@h/"), "user information"));
+    CHECK(contains(error("http://h/a b"), "space"));
+    CHECK(contains(error("http://h/a\tb"), "control character"));
+    CHECK(contains(error("http://h/a\x7f"), "control character"));
+    CHECK(contains(error("http://h/\xc3\xa9"), "non-ASCII"));
+    CHECK(contains(error("http://h:0/"), "out of range"));
+    CHECK(contains(error("http://h:65536/"), "out of range"));
+    CHECK(contains(error("http://h:99999999999/"), "out of range"));
+    CHECK(contains(error("http://h:8o/"), "not a number"));
+    CHECK(contains(error("http://h:-1/"), "not a number"));
+    CHECK(contains(error("http://h:/"), "empty port"));
+    CHECK(contains(error("http:///x"), "no host"));
+    CHECK(contains(error("http://:8080/"), "no host"));
+    CHECK(contains(error("http://[]:80/"), "not an IPv6 address"));
+    CHECK(contains(error("http://[::1/"), "without ']'"));
+    CHECK(contains(error("http://[nothex]/"), "not an IPv6 address"));
+    CHECK(contains(error("http://[::1]x/"), "after its host"));
+    CHECK(contains(error("http://::1/"), "brackets"));
+    CHECK(contains(error("http://a,b/"), "not allowed"));
+    CHECK(contains(error(""), "empty"));
+}
+
+// ---- resolve ----
+
+TEST_CASE("numeric IPv4 and IPv6 hosts resolve to their address") {
+    auto target = cli::parse_url("http://127.0.0.1:8080/").value();
+    REQUIRE(cli::resolve_target(target).ok());
+    CHECK(target.address_text == "127.0.0.1:8080");
+    CHECK(target.address.ss_family == AF_INET);
+    CHECK(target.address_len == sizeof(sockaddr_in));
+
+    auto v6 = cli::parse_url("http://[::1]:9000/").value();
+    REQUIRE(cli::resolve_target(v6).ok());
+    CHECK(v6.address_text == "[::1]:9000");
+    CHECK(v6.address.ss_family == AF_INET6);
+    CHECK(v6.address_len == sizeof(sockaddr_in6));
+}
+
+TEST_CASE("localhost resolves to a loopback address") {
+    auto target = cli::parse_url("http://localhost:8080/").value();
+    REQUIRE(cli::resolve_target(target).ok());
+    const bool loopback =
+        target.address_text == "127.0.0.1:8080" || target.address_text == "[::1]:8080";
+    CHECK(loopback);
+}
+
+TEST_CASE("a name under .invalid fails with the host in the message") {
+    auto target = cli::parse_url("http://no-such-host.invalid/").value();
+    auto status = cli::resolve_target(target);
+    REQUIRE_FALSE(status.ok());
+    CHECK(contains(status.error().message, "cannot resolve host 'no-such-host.invalid': "));
+}
+
+// ---- command line: top level ----
+
+TEST_CASE("no arguments, help, --help and -h give the program usage") {
+    for (auto args : {std::initializer_list<const char*>{}, {"help"}, {"--help"}, {"-h"}}) {
+        const std::string text = help_text(args);
+        CHECK(contains(text, "barrage run URL"));
+        CHECK(contains(text, "barrage serve"));
+        CHECK(text == cli::usage_text());
+    }
+    CHECK(contains(help_text({"help", "run"}), "--connections"));
+    CHECK(contains(help_text({"help", "serve"}), "--body-size"));
+}
+
+TEST_CASE("version and --version ask for the version") {
+    CHECK(std::holds_alternative<VersionRequest>(parse({"version"}).value()));
+    CHECK(std::holds_alternative<VersionRequest>(parse({"--version"}).value()));
+}
+
+TEST_CASE("unknown subcommands and options before the command are errors") {
+    CHECK(parse_error({"launch"}) == "unknown command 'launch'; see 'barrage --help'");
+    CHECK(contains(parse_error({"http://h/"}), "barrage run http://h/"));
+    CHECK(contains(parse_error({"-c", "10"}), "unknown option '-c'"));
+}
+
+// ---- command line: run ----
+
+TEST_CASE("run defaults follow the documented values") {
+    const RunPlan plan = parse_run({"run", "http://127.0.0.1:8080/"});
+    const auto cpus = barrage::base::allowed_cpus();
+    const int threads_expected = std::min(static_cast<int>(cpus.size()), 10);
+    CHECK(plan.target.host == "127.0.0.1");
+    CHECK(plan.target.port == 8080);
+    CHECK_FALSE(plan.rate_per_s.has_value());
+    CHECK(plan.connections == 10);
+    CHECK(plan.threads == threads_expected);
+    CHECK(plan.cpus == std::vector<int>(cpus.begin(), cpus.begin() + threads_expected));
+    CHECK(plan.pin);
+    CHECK(plan.duration_ns == 10 * s);
+    CHECK(plan.warmup_ns == 0);
+    CHECK(plan.timeout_ns == 10 * s);
+    CHECK(plan.interval_ns == 1 * s);
+    CHECK(plan.response_header_bytes_max == 64 * 1024);
+    CHECK(plan.request.method == "GET");
+    CHECK(plan.request.headers.empty());
+    CHECK(plan.request.body.empty());
+    CHECK(plan.outputs.json_path.empty());
+    CHECK(plan.outputs.csv_path.empty());
+    CHECK_FALSE(plan.outputs.quiet);
+    CHECK(plan.command_line == "barrage run http://127.0.0.1:8080/");
+}
+
+TEST_CASE("every run flag sets its field, in long form") {
+    const RunPlan plan = parse_run({"run",        "--rate",
+                                    "2k",         "--connections",
+                                    "20",         "--threads",
+                                    "2",          "--no-pin",
+                                    "--duration", "1m",
+                                    "--warmup",   "5s",
+                                    "--timeout",  "250ms",
+                                    "--method",   "POST",
+                                    "--header",   "X-A: 1",
+                                    "--header",   "X-B:two  ",
+                                    "--body",     "{}",
+                                    "--json",     "out.json",
+                                    "--csv",      "-",
+                                    "--quiet",    "--interval",
+                                    "500ms",      "--max-header-bytes",
+                                    "8k",         "http://h:81/p"});
+    CHECK(plan.target.host_header == "h:81");
+    CHECK(plan.rate_per_s.value() == 2000.0);
+    CHECK(plan.connections == 20);
+    CHECK(plan.threads == 2);
+    CHECK(plan.cpus.size() == 2);
+    CHECK_FALSE(plan.pin);
+    CHECK(plan.duration_ns == 60 * s);
+    CHECK(plan.warmup_ns == 5 * s);
+    CHECK(plan.timeout_ns == 250 * ms);
+    CHECK(plan.request.method == "POST");
+    REQUIRE(plan.request.headers.size() == 2);
+    CHECK(plan.request.headers[0].name == "X-A");
+    CHECK(plan.request.headers[0].value == "1");
+    CHECK(plan.request.headers[1].name == "X-B");
+    CHECK(plan.request.headers[1].value == "two");
+    CHECK(plan.request.body == "{}");
+    CHECK(plan.outputs.json_path == "out.json");
+    CHECK(plan.outputs.csv_path == "-");
+    CHECK(plan.outputs.quiet);
+    CHECK(plan.interval_ns == 500 * ms);
+    CHECK(plan.response_header_bytes_max == 8192);
+}
+
+TEST_CASE("short flags take attached or separate values, long flags take = or a space") {
+    const RunPlan attached = parse_run(
+        {"run", "http://h/", "-r100", "-c5", "-t1", "-d2s", "-XPUT", "-HX-A: 1", "-bhi", "-q"});
+    const RunPlan separate = parse_run({"run", "http://h/", "-r", "100", "-c", "5", "-t", "1", "-d",
+                                        "2s", "-X", "PUT", "-H", "X-A: 1", "-b", "hi", "-q"});
+    const RunPlan equals =
+        parse_run({"run", "--rate=100", "--connections=5", "--threads=1", "--duration=2s",
+                   "--method=PUT", "--header=X-A: 1", "--body=hi", "--quiet", "http://h/"});
+    const RunPlan short_equals = parse_run({"run", "http://h/", "-c=5", "-t=1"});
+    for (const RunPlan* plan : {&attached, &separate, &equals}) {
+        CHECK(plan->rate_per_s.value() == 100.0);
+        CHECK(plan->connections == 5);
+        CHECK(plan->threads == 1);
+        CHECK(plan->duration_ns == 2 * s);
+        CHECK(plan->request.method == "PUT");
+        REQUIRE(plan->request.headers.size() == 1);
+        CHECK(plan->request.headers[0].value == "1");
+        CHECK(plan->request.body == "hi");
+        CHECK(plan->outputs.quiet);
+    }
+    CHECK(short_equals.connections == 5);
+    CHECK(short_equals.threads == 1);
+}
+
+TEST_CASE("options may come before or after the URL, and '--' ends options") {
+    const RunPlan before = parse_run({"run", "-c", "3", "http://h/"});
+    const RunPlan after = parse_run({"run", "http://h/", "-c", "3"});
+    CHECK(before.connections == 3);
+    CHECK(after.connections == 3);
+    CHECK(parse_run({"run", "-c", "3", "--", "http://h/"}).target.host == "h");
+}
+
+TEST_CASE("a later value of a flag overrides an earlier one, headers accumulate") {
+    const RunPlan plan =
+        parse_run({"run", "http://h/", "-c", "3", "-c", "4", "-H", "A: 1", "-H", "A: 2"});
+    CHECK(plan.connections == 4);
+    REQUIRE(plan.request.headers.size() == 2);
+    CHECK(plan.request.headers[1].value == "2");
+}
+
+TEST_CASE("a header value keeps inner spaces and may be empty") {
+    const RunPlan plan = parse_run({"run", "http://h/", "-H", "X-A:  a b  ", "-H", "X-Empty:"});
+    CHECK(plan.request.headers[0].value == "a b");
+    CHECK(plan.request.headers[1].name == "X-Empty");
+    CHECK(plan.request.headers[1].value.empty());
+}
+
+TEST_CASE("threads default to CPUs but never exceed connections") {
+    const RunPlan one = parse_run({"run", "http://h/", "-c", "1"});
+    CHECK(one.threads == 1);
+    CHECK(one.cpus.size() == 1);
+    CHECK(one.cpus[0] == barrage::base::allowed_cpus()[0]);
+}
+
+TEST_CASE("more threads than CPUs wrap around the allowed set") {
+    const auto cpus = barrage::base::allowed_cpus();
+    const int threads = std::min(static_cast<int>(cpus.size()) * 2 + 1, plan::threads_max);
+    const std::string threads_text = std::to_string(threads);
+    const RunPlan plan =
+        parse_run({"run", "http://h/", "-c", "100000", "-t", threads_text.c_str(), "--no-pin"});
+    REQUIRE(plan.cpus.size() == static_cast<size_t>(threads));
+    for (size_t i = 0; i < plan.cpus.size(); ++i) {
+        CHECK(plan.cpus[i] == cpus[i % cpus.size()]);
+    }
+    CHECK_FALSE(plan.pin);
+}
+
+TEST_CASE("more threads than connections is a usage error naming both flags") {
+    const std::string message = parse_error({"run", "http://h/", "-c", "2", "-t", "3"});
+    CHECK(contains(message, "-t/--threads"));
+    CHECK(contains(message, "-c/--connections"));
+}
+
+TEST_CASE("the command line is recorded with arguments quoted for a shell") {
+    const RunPlan plan =
+        parse_run({"run", "http://h/?a=1&b=2", "-H", "X-A: 1", "-b", "it's", "-b", ""});
+    CHECK(plan.command_line == "barrage run 'http://h/?a=1&b=2' -H 'X-A: 1' -b 'it'\\''s' -b ''");
+}
+
+TEST_CASE("the body is read from --body-file now") {
+    const TempFile file(std::string("line1\nline2\0end", 15));
+    const std::string flag = "--body-file=" + file.path;
+    const RunPlan plan = parse_run({"run", "http://h/", flag.c_str()});
+    CHECK(plan.request.body == std::string("line1\nline2\0end", 15));
+}
+
+TEST_CASE("an unreadable --body-file names the file and the reason") {
+    const std::string message =
+        parse_error({"run", "http://h/", "--body-file", "/nonexistent/body.json"});
+    CHECK(message ==
+          "--body-file: cannot read '/nonexistent/body.json': No such file or directory");
+    CHECK(contains(parse_error({"run", "http://h/", "--body-file", "/"}), "Is a directory"));
+    // An endless file stops at the body limit instead of filling memory.
+    CHECK(parse_error({"run", "http://h/", "--body-file", "/dev/zero"}) ==
+          "--body-file: '/dev/zero' is larger than 64 MiB");
+}
+
+TEST_CASE("-b and --body-file together are refused in either order") {
+    const TempFile file("x");
+    for (auto message :
+         {parse_error({"run", "http://h/", "-b", "x", "--body-file", file.path.c_str()}),
+          parse_error({"run", "http://h/", "--body-file", file.path.c_str(), "-b", "x"})}) {
+        CHECK(contains(message, "-b/--body"));
+        CHECK(contains(message, "--body-file"));
+    }
+}
+
+TEST_CASE("malformed headers are refused with the expected form") {
+    const std::string no_colon = parse_error({"run", "http://h/", "-H", "X-A 1"});
+    CHECK(contains(no_colon, "-H/--header"));
+    CHECK(contains(no_colon, "no ':'"));
+    CHECK(contains(parse_error({"run", "http://h/", "-H", ": 1"}), "empty name"));
+    CHECK(contains(parse_error({"run", "http://h/", "-H", "X A: 1"}), "not a valid header name"));
+    CHECK(contains(parse_error({"run", "http://h/", "-X", "GE T"}), "-X/--method"));
+    CHECK(contains(parse_error({"run", "http://h/", "-X", ""}), "-X/--method"));
+}
+
+TEST_CASE("bad values name the flag the user gave") {
+    CHECK(contains(parse_error({"run", "http://h/", "-d", "10x"}), "--duration"));
+    CHECK(contains(parse_error({"run", "http://h/", "--duration=0"}), "--duration"));
+    CHECK(contains(parse_error({"run", "http://h/", "-c", "0"}), "-c/--connections"));
+    CHECK(contains(parse_error({"run", "http://h/", "-c", "2000000"}), "-c/--connections"));
+    CHECK(contains(parse_error({"run", "http://h/", "-t", "0"}), "-t/--threads"));
+    CHECK(contains(parse_error({"run", "http://h/", "-r", "0"}), "-r/--rate"));
+    CHECK(contains(parse_error({"run", "http://h/", "-r", "200M"}), "-r/--rate"));
+    CHECK(contains(parse_error({"run", "http://h/", "--warmup", "-1s"}), "--warmup"));
+    CHECK(contains(parse_error({"run", "http://h/", "--timeout", "0s"}), "--timeout"));
+    CHECK(contains(parse_error({"run", "http://h/", "--interval", "50ms"}), "--interval"));
+    CHECK(contains(parse_error({"run", "http://h/", "--interval", "50ms"}), "100ms"));
+    CHECK(contains(parse_error({"run", "http://h/", "--max-header-bytes", "512"}),
+                   "--max-header-bytes"));
+}
+
+TEST_CASE("unknown options, missing values and stray arguments are usage errors") {
+    CHECK(parse_error({"run", "http://h/", "--foo"}) ==
+          "unknown option '--foo' for 'barrage run'; see 'barrage run --help'");
+    CHECK(parse_error({"run", "http://h/", "--foo=1"}) ==
+          "unknown option '--foo' for 'barrage run'; see 'barrage run --help'");
+    CHECK(contains(parse_error({"run", "http://h/", "-z"}), "unknown option '-z'"));
+    CHECK(parse_error({"run", "http://h/", "-d"}) == "-d/--duration needs a value");
+    CHECK(parse_error({"run", "http://h/", "--duration"}) == "-d/--duration needs a value");
+    CHECK(parse_error({"run", "-d", "-q", "http://h/"}) == "-d/--duration needs a value");
+    CHECK(contains(parse_error({"run", "http://h/", "--quiet=yes"}), "takes no value"));
+    CHECK(contains(parse_error({"run", "http://h/", "-qx"}), "takes no value"));
+    CHECK(contains(parse_error({"run", "-c", "5"}), "missing URL"));
+    CHECK(contains(parse_error({"run"}), "missing URL"));
+    CHECK(contains(parse_error({"run", "http://a/", "http://b/"}), "unexpected argument"));
+    CHECK(contains(parse_error({"run", "localhost:8080"}), "has no scheme"));
+}
+
+TEST_CASE("a value that merely starts with '-' is still a value") {
+    CHECK(contains(parse_error({"run", "http://h/", "-r", "-5"}), "negative"));
+    CHECK(parse_run({"run", "http://h/", "-b", "-not-an-option"}).request.body == "-not-an-option");
+}
+
+TEST_CASE("JSON and CSV cannot both go to stdout or to one file") {
+    CHECK(contains(parse_error({"run", "http://h/", "--json", "-", "--csv", "-"}), "stdout"));
+    CHECK(contains(parse_error({"run", "http://h/", "--json", "a", "--csv", "a"}), "'a'"));
+}
+
+TEST_CASE("run --help anywhere gives the run usage") {
+    for (auto args : {std::initializer_list<const char*>{"run", "--help"},
+                      {"run", "http://h/", "-h"},
+                      {"run", "-c", "5", "--help"}}) {
+        const std::string text = help_text(args);
+        CHECK(contains(text, "Usage: barrage run URL [options]"));
+        CHECK(contains(text, "--max-header-bytes"));
+    }
+}
+
+// ---- command line: serve ----
+
+TEST_CASE("serve defaults and every serve flag") {
+    const ServePlan defaults = parse_serve({"serve"});
+    CHECK(defaults.host == "127.0.0.1");
+    CHECK(defaults.port == 8080);
+    CHECK(defaults.threads == 1);
+    CHECK(defaults.body == "hello from barrage serve\n");
+    CHECK(defaults.delay_ns == 0);
+
+    const ServePlan plan = parse_serve(
+        {"serve", "--port", "0", "--host=::1", "--threads", "4", "--body", "ok", "--delay", "5ms"});
+    CHECK(plan.port == 0);
+    CHECK(plan.host == "::1");
+    CHECK(plan.threads == 4);
+    CHECK(plan.body == "ok");
+    CHECK(plan.delay_ns == 5 * ms);
+    CHECK(parse_serve({"serve", "--delay", "0"}).delay_ns == 0);
+    CHECK(parse_serve({"serve", "--port=65535"}).port == 65535);
+}
+
+TEST_CASE("serve --body-size makes a body of that many x bytes") {
+    CHECK(parse_serve({"serve", "--body-size", "5"}).body == "xxxxx");
+    CHECK(parse_serve({"serve", "--body-size", "1k"}).body == std::string(1024, 'x'));
+    CHECK(contains(parse_error({"serve", "--body-size", "1G"}), "larger than"));
+    CHECK(contains(parse_error({"serve", "--body", "a", "--body-size", "1"}), "--body-size"));
+}
+
+TEST_CASE("serve binds loopback only") {
+    CHECK(parse_serve({"serve", "--host", "localhost"}).host == "127.0.0.1");
+    CHECK(parse_serve({"serve", "--host", "127.1.2.3"}).host == "127.1.2.3");
+    CHECK(parse_serve({"serve", "--host", "[::1]"}).host == "::1");
+    for (const char* host : {"0.0.0.0", "192.168.1.1", "::", "2001:db8::1", "128.0.0.1"}) {
+        CAPTURE(host);
+        const std::string message = parse_error({"serve", "--host", host});
+        CHECK(contains(message, "--host"));
+        CHECK(contains(message, "only listens on loopback"));
+    }
+    CHECK(contains(parse_error({"serve", "--host", "example.com"}), "not an IP address"));
+}
+
+TEST_CASE("serve refuses bad ports, unknown options and arguments") {
+    CHECK(contains(parse_error({"serve", "--port", "65536"}), "--port"));
+    CHECK(contains(parse_error({"serve", "--port", "-1"}), "--port"));
+    CHECK(contains(parse_error({"serve", "--port", "8k"}), "--port"));
+    CHECK(contains(parse_error({"serve", "--port", ""}), "--port"));
+    CHECK(contains(parse_error({"serve", "--threads", "0"}), "--threads"));
+    CHECK(contains(parse_error({"serve", "--delay", "-1s"}), "--delay"));
+    CHECK(parse_error({"serve", "--rate", "5"}) ==
+          "unknown option '--rate' for 'barrage serve'; see 'barrage serve --help'");
+    CHECK(contains(parse_error({"serve", "8080"}), "unexpected argument '8080'"));
+    CHECK(contains(help_text({"serve", "--help"}), "Usage: barrage serve"));
+}

@@ -1,0 +1,223 @@
+// The engine end to end inside one process: real sockets on loopback against
+// a tiny blocking server thread. Asserts counts and relationships, never speed.
+
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "barrage/engine/run.h"
+
+namespace {
+
+using barrage::plan::RunPlan;
+
+constexpr int64_t ms_ns = 1'000'000;
+
+// Answers every request on every connection with a fixed response.
+class TinyServer {
+public:
+    explicit TinyServer(std::string response) : response_(std::move(response)) {
+        listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+        REQUIRE(listen(listen_fd_, 64) == 0);
+        socklen_t len = sizeof(addr);
+        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+        port_ = ntohs(addr.sin_port);
+        acceptor_ = std::thread([this] { accept_loop(); });
+    }
+    ~TinyServer() {
+        stop_ = true;
+        shutdown(listen_fd_, SHUT_RDWR);
+        close(listen_fd_);
+        acceptor_.join();
+        for (int fd : client_fds_) {
+            shutdown(fd, SHUT_RDWR);
+        }
+        for (auto& t : handlers_) {
+            t.join();
+        }
+        for (int fd : client_fds_) {
+            close(fd);
+        }
+    }
+    uint16_t port() const { return port_; }
+    int accepted() const { return accepted_.load(); }
+
+private:
+    void accept_loop() {
+        while (!stop_) {
+            const int fd = accept(listen_fd_, nullptr, nullptr);
+            if (fd < 0) {
+                return;
+            }
+            ++accepted_;
+            client_fds_.push_back(fd);
+            handlers_.emplace_back([this, fd] { serve(fd); });
+        }
+    }
+    void serve(int fd) {
+        std::string pending;
+        char buffer[4096];
+        for (;;) {
+            const ssize_t n = read(fd, buffer, sizeof(buffer));
+            if (n <= 0) {
+                return;
+            }
+            pending.append(buffer, static_cast<size_t>(n));
+            for (auto end = pending.find("\r\n\r\n"); end != std::string::npos;
+                 end = pending.find("\r\n\r\n")) {
+                pending.erase(0, end + 4);
+                if (write(fd, response_.data(), response_.size()) < 0) {
+                    return;
+                }
+            }
+        }
+    }
+
+    std::string response_;
+    int listen_fd_ = -1;
+    uint16_t port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> accepted_{0};
+    std::thread acceptor_;
+    std::vector<int> client_fds_;
+    std::vector<std::thread> handlers_;
+};
+
+RunPlan plan_for(uint16_t port, int connections, int threads) {
+    RunPlan plan;
+    auto* addr = reinterpret_cast<sockaddr_in*>(&plan.target.address);
+    addr->sin_family = AF_INET;
+    addr->sin_port = htons(port);
+    addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    plan.target.address_len = sizeof(sockaddr_in);
+    plan.target.host = "127.0.0.1";
+    plan.target.port = port;
+    plan.target.host_header = "127.0.0.1:" + std::to_string(port);
+    plan.target.address_text = plan.target.host_header;
+    plan.connections = connections;
+    plan.threads = threads;
+    plan.pin = false;
+    plan.duration_ns = 300 * ms_ns;
+    plan.timeout_ns = 2000 * ms_ns;
+    plan.interval_ns = 100 * ms_ns;
+    plan.outputs.quiet = true;
+    return plan;
+}
+
+const char* ok_response = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+
+}  // namespace
+
+TEST_CASE("closed loop: every sent request completes and is counted once") {
+    TinyServer server(ok_response);
+    const RunPlan plan = plan_for(server.port(), 4, 2);
+    auto result = barrage::engine::run_load(plan, {});
+    REQUIRE(result.ok());
+    const auto& c = result.value().totals.counters;
+    CHECK(c.requests_completed > 0);
+    CHECK(c.requests_errors == 0);
+    CHECK(c.requests_sent == c.requests_completed + c.requests_unfinished);
+    CHECK(c.status_code[200] == c.requests_completed);
+    CHECK(result.value().totals.latency_us.total_count() == c.requests_completed);
+    CHECK(c.connections_opened == 4);
+    CHECK(server.accepted() == 4);
+}
+
+TEST_CASE("open loop: the number sent equals the schedule's integral") {
+    TinyServer server(ok_response);
+    RunPlan plan = plan_for(server.port(), 8, 2);
+    plan.rate_per_s = 1000.0;
+    plan.duration_ns = 500 * ms_ns;
+    auto result = barrage::engine::run_load(plan, {});
+    REQUIRE(result.ok());
+    const auto& c = result.value().totals.counters;
+    CHECK(c.requests_sent + c.requests_unsent == 500);
+    CHECK(c.requests_completed == c.requests_sent);
+    CHECK(result.value().totals.schedule_lag_us.total_count() == c.requests_sent);
+}
+
+TEST_CASE("warm-up requests are excluded from the results") {
+    TinyServer server(ok_response);
+    RunPlan plan = plan_for(server.port(), 4, 1);
+    plan.rate_per_s = 1000.0;
+    plan.warmup_ns = 200 * ms_ns;
+    plan.duration_ns = 300 * ms_ns;
+    std::vector<bool> warmup_flags;
+    auto result = barrage::engine::run_load(
+        plan, [&](const barrage::stats::IntervalRow&, double, double, bool warmup) {
+            warmup_flags.push_back(warmup);
+        });
+    REQUIRE(result.ok());
+    const auto& c = result.value().totals.counters;
+    // Sends are attributed to the interval they happen in: 300 ms of 1000/s.
+    CHECK(c.requests_sent >= 299);
+    CHECK(c.requests_sent <= 301);
+    REQUIRE(warmup_flags.size() == 5);
+    CHECK(warmup_flags[0]);
+    CHECK(warmup_flags[1]);
+    CHECK_FALSE(warmup_flags[2]);
+    CHECK(result.value().intervals.size() == 3);
+}
+
+TEST_CASE("a refused port is counted as connect errors and completes nothing") {
+    uint16_t port = 0;
+    {
+        TinyServer gone(ok_response);
+        port = gone.port();
+    }
+    RunPlan plan = plan_for(port, 2, 1);
+    plan.duration_ns = 200 * ms_ns;
+    auto result = barrage::engine::run_load(plan, {});
+    REQUIRE(result.ok());
+    const auto& r = result.value();
+    CHECK(r.totals.counters.requests_completed == 0);
+    CHECK(r.totals.counters.errors[static_cast<size_t>(barrage::stats::ErrorKind::connect)] > 0);
+    REQUIRE_FALSE(r.error_details.empty());
+    CHECK(r.error_details[0].find("refused") != std::string::npos);
+    CHECK(r.connections_established_max == 0);
+}
+
+TEST_CASE("connections are split over workers without rounding up") {
+    TinyServer server(ok_response);
+    const RunPlan plan = plan_for(server.port(), 10, 4);
+    auto result = barrage::engine::run_load(plan, {});
+    REQUIRE(result.ok());
+    CHECK(result.value().totals.counters.connections_opened == 10);
+    CHECK(server.accepted() == 10);
+    CHECK(result.value().connections_established_max == 10);
+}
+
+TEST_CASE("a server that says Connection: close is reconnected transparently") {
+    TinyServer server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+    const RunPlan plan = plan_for(server.port(), 2, 1);
+    auto result = barrage::engine::run_load(plan, {});
+    REQUIRE(result.ok());
+    const auto& c = result.value().totals.counters;
+    CHECK(c.requests_completed > 0);
+    CHECK(c.reconnects > 0);
+    CHECK(c.requests_errors == 0);
+}
+
+TEST_CASE("garbage answers are protocol errors, not crashes") {
+    TinyServer server("SSH-2.0-OpenSSH_9.2\r\n");
+    const RunPlan plan = plan_for(server.port(), 2, 1);
+    auto result = barrage::engine::run_load(plan, {});
+    REQUIRE(result.ok());
+    const auto& c = result.value().totals.counters;
+    CHECK(c.requests_completed == 0);
+    CHECK(c.errors[static_cast<size_t>(barrage::stats::ErrorKind::protocol)] > 0);
+    CHECK(c.requests_errors > 0);
+}

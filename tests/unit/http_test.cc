@@ -1,0 +1,702 @@
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "barrage/http/request.h"
+#include "barrage/http/response_parser.h"
+
+// Counts every global operator new in this binary, so tests can prove that
+// the parser never allocates. GCC flags free() in the replaced delete once it
+// inlines it next to a `new`; malloc/free is exactly the pairing here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+namespace {
+std::atomic<int64_t> g_allocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(size == 0 ? 1 : size)) {
+        return p;
+    }
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+using barrage::http::is_token;
+using barrage::http::ParseStatus;
+using barrage::http::RequestSpec;
+using barrage::http::ResponseLimits;
+using barrage::http::ResponseParser;
+using barrage::http::serialize_request;
+using namespace std::string_literals;
+
+const std::string kUserAgent = "User-Agent: barrage/" BARRAGE_VERSION "\r\n";
+
+// ---------------------------------------------------------------- requests
+
+RequestSpec get_spec() {
+    RequestSpec spec;
+    spec.host_header = "example.com";
+    return spec;
+}
+
+std::string serialize_ok(const RequestSpec& spec) {
+    auto result = serialize_request(spec);
+    REQUIRE_MESSAGE(result.ok(), result.error().message);
+    return result.value();
+}
+
+std::string serialize_error(const RequestSpec& spec) {
+    auto result = serialize_request(spec);
+    REQUIRE(!result.ok());
+    return result.error().message;
+}
+
+TEST_CASE("a GET is serialized with Host and User-Agent and nothing else") {
+    CHECK(serialize_ok(get_spec()) ==
+          "GET / HTTP/1.1\r\nHost: example.com\r\n" + kUserAgent + "\r\n");
+}
+
+TEST_CASE("a POST with a body gets its Content-Length after the user headers") {
+    RequestSpec spec = get_spec();
+    spec.method = "POST";
+    spec.path = "/submit?x=1";
+    spec.headers = {{"Content-Type", "application/json"}, {"X-Trace", ""}};
+    spec.body = R"({"a":1})";
+    CHECK(serialize_ok(spec) == "POST /submit?x=1 HTTP/1.1\r\nHost: example.com\r\n" + kUserAgent +
+                                    "Content-Type: application/json\r\nX-Trace: \r\n"
+                                    "Content-Length: 7\r\n\r\n{\"a\":1}");
+}
+
+TEST_CASE("POST, PUT and PATCH without a body send Content-Length: 0; GET does not") {
+    for (const char* method : {"POST", "PUT", "PATCH"}) {
+        RequestSpec spec = get_spec();
+        spec.method = method;
+        CHECK(serialize_ok(spec) == std::string(method) + " / HTTP/1.1\r\nHost: example.com\r\n" +
+                                        kUserAgent + "Content-Length: 0\r\n\r\n");
+    }
+    RequestSpec spec = get_spec();
+    spec.method = "DELETE";
+    CHECK(serialize_ok(spec).find("Content-Length") == std::string::npos);
+    spec.body = "x";
+    CHECK(serialize_ok(spec).find("Content-Length: 1\r\n\r\nx") != std::string::npos);
+}
+
+TEST_CASE("user Host, User-Agent and Content-Length replace the defaults, in any case") {
+    RequestSpec spec = get_spec();
+    spec.method = "PUT";
+    spec.body = "abc";
+    spec.headers = {{"HOST", "other:8080"}, {"user-agent", "me/1"}, {"content-LENGTH", " 3 "}};
+    CHECK(
+        serialize_ok(spec) ==
+        "PUT / HTTP/1.1\r\nHOST: other:8080\r\nuser-agent: me/1\r\ncontent-LENGTH:  3 \r\n\r\nabc");
+}
+
+TEST_CASE("a user Transfer-Encoding suppresses the automatic Content-Length") {
+    RequestSpec spec = get_spec();
+    spec.method = "POST";
+    spec.headers = {{"Transfer-Encoding", "chunked"}};
+    spec.body = "0\r\n\r\n";
+    CHECK(serialize_ok(spec).find("Content-Length") == std::string::npos);
+}
+
+TEST_CASE("keep_alive false adds Connection: close as the last header") {
+    RequestSpec spec = get_spec();
+    spec.keep_alive = false;
+    spec.path = "*";
+    spec.method = "OPTIONS";
+    CHECK(serialize_ok(spec) ==
+          "OPTIONS * HTTP/1.1\r\nHost: example.com\r\n" + kUserAgent + "Connection: close\r\n\r\n");
+}
+
+TEST_CASE("a method that is not a token is rejected, naming the method") {
+    for (const char* method : {"", "GE T", "GET\r\n", "GET/", "G\"ET"}) {
+        RequestSpec spec = get_spec();
+        spec.method = method;
+        CHECK(serialize_error(spec).find("method '" + std::string(method) + "'") == 0);
+    }
+}
+
+TEST_CASE("a header name that is not a token is rejected, naming the header") {
+    RequestSpec spec = get_spec();
+    spec.headers = {{"ok", "1"}, {"x y", "2"}};
+    CHECK(serialize_error(spec).find("header name 'x y' is not a valid token") == 0);
+    for (const char* name : {"", "a:b", "a\r\nb", "caf\xc3\xa9"}) {
+        spec.headers = {{name, "v"}};
+        CHECK(serialize_error(spec).find("is not a valid token") != std::string::npos);
+    }
+}
+
+TEST_CASE("a header value with CR, LF or NUL is rejected (no header injection)") {
+    for (const std::string& value : {"a\r\nEvil: 1"s, "a\nb"s, "a\rb"s, "a\0b"s}) {
+        RequestSpec spec = get_spec();
+        spec.headers = {{"X-Test", value}};
+        CHECK(serialize_error(spec).find("header 'X-Test'") == 0);
+    }
+    RequestSpec spec = get_spec();
+    spec.host_header = "example.com\r\nX: 1";
+    CHECK(serialize_error(spec).find("Host") != std::string::npos);
+}
+
+TEST_CASE("a path must start with '/' (or be '*') and hold no spaces or controls") {
+    for (const char* path : {"", "x", "http://a/", "/a b", "/a\r\n", "/\x7f", "**"}) {
+        RequestSpec spec = get_spec();
+        spec.path = path;
+        CHECK(serialize_error(spec).find("request path") == 0);
+    }
+}
+
+TEST_CASE("a user Content-Length that disagrees with the body is rejected") {
+    for (const char* value : {"4", "", "3x", "-3", "03a"}) {
+        RequestSpec spec = get_spec();
+        spec.method = "POST";
+        spec.body = "abc";
+        spec.headers = {{"Content-Length", value}};
+        CHECK(serialize_error(spec).find("does not match the body size of 3 bytes") !=
+              std::string::npos);
+    }
+}
+
+TEST_CASE("is_token accepts RFC 9110 tchar runs only") {
+    CHECK(is_token("GET"));
+    CHECK(is_token("X-Custom_header.1"));
+    CHECK(is_token("!#$%&'*+-.^_`|~09azAZ"));
+    CHECK_FALSE(is_token(""));
+    CHECK_FALSE(is_token("a b"));
+    CHECK_FALSE(is_token("a:b"));
+    CHECK_FALSE(is_token("a\tb"));
+    CHECK_FALSE(is_token("(x)"));
+    CHECK_FALSE(is_token("\x80"));
+}
+
+// ---------------------------------------------------------------- responses
+
+// What the parser said about one response of a stream. `end` is the offset in
+// the whole stream just past the response, so it does not depend on splits.
+struct Outcome {
+    ParseStatus status = ParseStatus::partial;
+    std::size_t end = 0;
+    int status_code = 0;
+    bool keep_alive = false;
+    int64_t body_bytes = 0;
+    std::string error;
+
+    bool operator==(const Outcome&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const Outcome& o) {
+    const char* names[] = {"complete", "partial", "invalid"};
+    return os << "{" << names[static_cast<int>(o.status)] << " end=" << o.end
+              << " status=" << o.status_code << " keep_alive=" << o.keep_alive
+              << " body=" << o.body_bytes << " error='" << o.error << "'}";
+}
+
+std::ostream& operator<<(std::ostream& os, const std::vector<Outcome>& outcomes) {
+    os << "[";
+    for (const Outcome& o : outcomes) {
+        os << " " << o;
+    }
+    return os << " ]";
+}
+
+struct StreamOptions {
+    bool head = false;
+    bool eof = false;  // call finish_on_eof after the last byte
+    ResponseLimits limits = {};
+};
+
+Outcome outcome_of(const ResponseParser& parser, ParseStatus status, std::size_t end) {
+    return {status,        end, parser.status_code(), parser.keep_alive(), parser.body_bytes(),
+            parser.error()};
+}
+
+// Feeds `wire` cut at `cuts` (ascending offsets), resetting after every
+// complete response like the engine does; records one Outcome per response.
+std::vector<Outcome> parse_stream(std::string_view wire, const std::vector<std::size_t>& cuts,
+                                  const StreamOptions& options = {}) {
+    ResponseParser parser(options.limits);
+    parser.reset(options.head);
+    std::vector<Outcome> outcomes;
+    std::size_t piece_begin = 0;
+    for (std::size_t i = 0; i <= cuts.size(); ++i) {
+        const std::size_t piece_end = i < cuts.size() ? cuts[i] : wire.size();
+        std::size_t at = piece_begin;
+        while (at < piece_end) {
+            std::size_t consumed = 12345;
+            const ParseStatus status =
+                parser.feed(std::span<const char>(wire.data() + at, piece_end - at), consumed);
+            REQUIRE(consumed <= piece_end - at);
+            at += consumed;
+            if (status == ParseStatus::partial) {
+                REQUIRE(at == piece_end);
+                break;
+            }
+            outcomes.push_back(outcome_of(parser, status, at));
+            if (status == ParseStatus::invalid) {
+                return outcomes;
+            }
+            parser.reset(options.head);
+        }
+        piece_begin = piece_end;
+    }
+    if (options.eof && (outcomes.empty() || !parser.idle())) {
+        outcomes.push_back(outcome_of(parser, parser.finish_on_eof(), wire.size()));
+    }
+    return outcomes;
+}
+
+std::vector<Outcome> parse_whole(std::string_view wire, const StreamOptions& options = {}) {
+    return parse_stream(wire, {}, options);
+}
+
+std::vector<Outcome> parse_bytewise(std::string_view wire, const StreamOptions& options = {}) {
+    std::vector<std::size_t> cuts;
+    for (std::size_t i = 1; i < wire.size(); ++i) {
+        cuts.push_back(i);
+    }
+    return parse_stream(wire, cuts, options);
+}
+
+// Every single and every pair of split points, and byte at a time, must give
+// the same outcomes as the known answer.
+void check_every_split(std::string_view wire, const std::vector<Outcome>& expected,
+                       const StreamOptions& options = {}) {
+    CAPTURE(wire);
+    REQUIRE(parse_whole(wire, options) == expected);
+    CHECK(parse_bytewise(wire, options) == expected);
+    for (std::size_t a = 0; a <= wire.size(); ++a) {
+        CAPTURE(a);
+        REQUIRE(parse_stream(wire, {a}, options) == expected);
+        for (std::size_t b = a; b <= wire.size(); b += (wire.size() > 200 ? 7 : 1)) {
+            CAPTURE(b);
+            REQUIRE(parse_stream(wire, {a, b}, options) == expected);
+        }
+    }
+}
+
+Outcome complete(std::size_t end, int status_code, bool keep_alive, int64_t body_bytes) {
+    return {ParseStatus::complete, end, status_code, keep_alive, body_bytes, ""};
+}
+
+// One response that makes up all of `wire`.
+void check_one(std::string_view wire, int status_code, bool keep_alive, int64_t body_bytes,
+               const StreamOptions& options = {}) {
+    check_every_split(wire, {complete(wire.size(), status_code, keep_alive, body_bytes)}, options);
+}
+
+// Compares status and error only: where an invalid parse stops is not part of the contract.
+void check_invalid_everywhere(std::string_view wire, std::string_view error,
+                              const StreamOptions& options = {}) {
+    CAPTURE(wire);
+    const auto same = [&](const std::vector<Outcome>& outcomes) {
+        return !outcomes.empty() && outcomes.back().status == ParseStatus::invalid &&
+               outcomes.back().error == error;
+    };
+    CHECK(same(parse_whole(wire, options)));
+    CHECK(same(parse_bytewise(wire, options)));
+    for (std::size_t a = 0; a <= wire.size(); ++a) {
+        CAPTURE(a);
+        REQUIRE(same(parse_stream(wire, {a}, options)));
+    }
+}
+
+TEST_CASE("a simple Content-Length response reports status, sizes and keep-alive") {
+    const std::string wire = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nServer: t\r\n\r\nhello";
+    ResponseParser parser;
+    CHECK(parser.idle());
+    std::size_t consumed = 0;
+    REQUIRE(parser.feed(std::span<const char>(wire), consumed) == ParseStatus::complete);
+    CHECK(consumed == wire.size());
+    CHECK(parser.status_code() == 200);
+    CHECK(parser.keep_alive());
+    CHECK(parser.header_bytes() == static_cast<int64_t>(wire.size() - 5));
+    CHECK(parser.body_bytes() == 5);
+    CHECK(std::string(parser.error()).empty());
+    CHECK_FALSE(parser.idle());
+    parser.reset();
+    CHECK(parser.idle());
+    CHECK(parser.body_bytes() == 0);
+    CHECK(parser.header_bytes() == 0);
+}
+
+TEST_CASE("the parser state is small and feeding never allocates") {
+    CHECK(sizeof(ResponseParser) <= 128);
+    const std::string wire =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n"
+        "3;x=y\r\nabc\r\n0\r\nT: 1\r\n\r\n";
+    ResponseParser parser;
+    const int64_t before = g_allocations.load();
+    for (std::size_t i = 0; i < wire.size(); ++i) {
+        std::size_t consumed = 0;
+        parser.feed(std::span<const char>(wire.data() + i, 1), consumed);
+    }
+    CHECK(g_allocations.load() == before);
+    CHECK(parser.body_bytes() == 3);
+}
+
+TEST_CASE("responses of every framing give the same result at every split point") {
+    struct Case {
+        std::string wire;
+        int status_code;
+        bool keep_alive;
+        int64_t body_bytes;
+        StreamOptions options;
+    };
+    const std::string chunked =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "5;name=value\r\nhello\r\nA ; ext ; x=\"q\"\r\n0123456789\r\n"
+        "0\r\nTrailer-One: x\r\nTrailer-Two: y\r\n\r\n";
+    const std::string interim =
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+        "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok";
+    const std::vector<Case> cases = {
+        {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 200, true, 5, {}},
+        {chunked, 200, true, 15, {}},
+        {"HTTP/1.1 200 OK\r\nServer: x\r\n\r\nabcdef", 200, false, 6, {.eof = true}},
+        {"HTTP/1.1 200 OK\r\n\r\n", 200, false, 0, {.eof = true}},
+        {"HTTP/1.1 204 No Content\r\nDate: x\r\n\r\n", 204, true, 0, {}},
+        {"HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n", 304, true, 0, {}},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n", 200, true, 0, {.head = true}},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", 200, true, 0, {.head = true}},
+        {interim, 201, true, 2, {}},
+        {"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nabc", 200, false, 3, {}},
+        {"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nx",
+         200,
+         true,
+         1,
+         {}},
+        {"HTTP/1.1 200 OK\nContent-Length: 2\n\nok", 200, true, 2, {}},
+        {"HTTP/1.1 404\r\nContent-Length: 0\r\n\r\n", 404, true, 0, {}},
+        {"HTTP/1.1 503 \r\nContent-Length: 1\r\n\r\n!", 503, true, 1, {}},
+        {"HTTP/1.1 200 OK\r\ncontent-length:3\r\n\r\nabc", 200, true, 3, {}},
+        {"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n", 101, false, 0, {}},
+        {"HTTP/1.1 999 Custom\r\nContent-Length: 0\r\n\r\n", 999, true, 0, {}},
+    };
+    for (const Case& c : cases) {
+        check_one(c.wire, c.status_code, c.keep_alive, c.body_bytes, c.options);
+    }
+}
+
+TEST_CASE("pipelined responses in one buffer complete one by one with exact consumed") {
+    const std::string first = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc";
+    const std::string second =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n";
+    const std::string third = "HTTP/1.1 204 No Content\r\n\r\n";
+    const std::string fourth =
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 1\r\n\r\n?";
+    const std::string wire = first + second + third + fourth;
+    std::size_t end = 0;
+    std::vector<Outcome> expected;
+    end += first.size();
+    expected.push_back(complete(end, 200, true, 3));
+    end += second.size();
+    expected.push_back(complete(end, 200, true, 2));
+    end += third.size();
+    expected.push_back(complete(end, 204, true, 0));
+    end += fourth.size();
+    expected.push_back(complete(end, 404, true, 1));
+    check_every_split(wire, expected);
+}
+
+TEST_CASE("feeding after a complete response without reset() is a failed assertion") {
+    const auto feed_twice = [] {
+        ResponseParser parser;
+        const std::string wire = "HTTP/1.1 204 No Content\r\n\r\n";
+        std::size_t consumed = 0;
+        parser.feed(std::span<const char>(wire), consumed);
+        parser.feed(std::span<const char>(wire), consumed);
+    };
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        std::signal(SIGABRT, SIG_DFL);
+        const int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, STDERR_FILENO);
+        feed_twice();
+        _exit(0);
+    }
+    int wstatus = 0;
+    waitpid(pid, &wstatus, 0);
+    CHECK(WIFSIGNALED(wstatus));
+}
+
+TEST_CASE("garbage is rejected at its first byte that cannot start \"HTTP/1.\"") {
+    for (const std::string& wire : {"HELLO"s, "\x00\x01\x02\x03\x04"s, "http/1.1 200 OK\r\n\r\n"s,
+                                    "<html>"s, "HTTP/2 200\r\n\r\n"s, "\r\nHTTP/1.1 200 OK\r\n"s}) {
+        check_invalid_everywhere(wire, "invalid status line");
+    }
+    // "HELLO" fails at its second byte: the parser never waits for more.
+    ResponseParser parser;
+    std::size_t consumed = 0;
+    CHECK(parser.feed(std::span<const char>("HE", 2), consumed) == ParseStatus::invalid);
+    CHECK(consumed == 1);
+    CHECK(std::string_view(parser.error()) == "invalid status line");
+}
+
+TEST_CASE("malformed status lines are invalid") {
+    for (const char* wire : {"HTTP/1.x 200 OK\r\n", "HTTP/1.1200 OK\r\n", "HTTP/1.1  200 OK\r\n",
+                             "HTTP/1.1 20 OK\r\n", "HTTP/1.1 2000 OK\r\n", "HTTP/1.1 099 Low\r\n",
+                             "HTTP/1.1 abc\r\n", "HTTP/1.1 200\tOK\r\n", "HTTP/1.1 -20 OK\r\n"}) {
+        check_invalid_everywhere(wire, "invalid status line");
+    }
+    check_invalid_everywhere("HTTP/1.1 200\rX", "invalid line ending (CR without LF)");
+}
+
+TEST_CASE("a Content-Length that is not a plain decimal number is invalid") {
+    for (const char* value :
+         {"abc", "-5", "+5", "5x", "5 5", "0x10", "", " ", "5,", ",5", "5;q", "1.0"}) {
+        check_invalid_everywhere("HTTP/1.1 200 OK\r\nContent-Length: "s + value + "\r\n\r\n",
+                                 "invalid Content-Length");
+    }
+}
+
+TEST_CASE("a Content-Length beyond int64 is invalid; INT64_MAX itself is accepted") {
+    for (const char* value :
+         {"9223372036854775808", "99999999999999999999999999", "18446744073709551616"}) {
+        check_invalid_everywhere("HTTP/1.1 200 OK\r\nContent-Length: "s + value + "\r\n\r\n",
+                                 "invalid Content-Length");
+    }
+    const std::string max = "HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\nab";
+    ResponseParser parser;
+    std::size_t consumed = 0;
+    CHECK(parser.feed(std::span<const char>(max), consumed) == ParseStatus::partial);
+    CHECK(parser.body_bytes() == 2);
+    CHECK(parser.finish_on_eof() == ParseStatus::invalid);
+    CHECK(std::string_view(parser.error()) == "connection closed mid-body");
+}
+
+TEST_CASE("duplicate Content-Length values must agree") {
+    check_one("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 002\r\n\r\nok", 200, true,
+              2);
+    check_one("HTTP/1.1 200 OK\r\nContent-Length: 2 , 2,2\r\n\r\nok", 200, true, 2);
+    check_invalid_everywhere("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n",
+                             "conflicting Content-Length values");
+    check_invalid_everywhere("HTTP/1.1 200 OK\r\nContent-Length: 2, 3\r\n\r\n",
+                             "conflicting Content-Length values");
+}
+
+TEST_CASE("bad chunk sizes and chunk framing are invalid") {
+    const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (const char* line : {"zz\r\n", "-1\r\n", "\r\n", ";ext\r\n", " 5\r\n", "5 x\r\n", "0x5\r\n",
+                             "10000000000000000\r\n", "fffffffffffffffff\r\n"}) {
+        check_invalid_everywhere(head + line, "invalid chunk size");
+    }
+    check_invalid_everywhere(head + "3\r\nabcX\r\n0\r\n\r\n",
+                             "invalid chunk: data not followed by CRLF");
+    check_invalid_everywhere(head + "3\rX", "invalid line ending (CR without LF)");
+    // The largest chunk size that fits int64 is accepted (and then waits for data).
+    ResponseParser parser;
+    const std::string big = head + "7fffffffffffffff\r\nxyz";
+    std::size_t consumed = 0;
+    CHECK(parser.feed(std::span<const char>(big), consumed) == ParseStatus::partial);
+    CHECK(parser.body_bytes() == 3);
+}
+
+TEST_CASE("chunk sizes are hex in either case with leading zeros and whitespace before CRLF") {
+    const std::string wire =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "0000a \t\r\n0123456789\r\nB\n01234567890\n0\n\n";
+    check_every_split(wire, {complete(wire.size(), 200, true, 21)});
+}
+
+TEST_CASE("headers over header_bytes_max are invalid; exactly at the limit is fine") {
+    const std::string wire = "HTTP/1.1 200 OK\r\nX-Pad: 0123456789\r\nContent-Length: 1\r\n\r\n!";
+    const int64_t head_size = static_cast<int64_t>(wire.size()) - 1;
+    check_every_split(wire, {complete(wire.size(), 200, true, 1)},
+                      {.limits = {.header_bytes_max = head_size}});
+    check_invalid_everywhere(wire, "response headers too large",
+                             {.limits = {.header_bytes_max = head_size - 1}});
+    check_invalid_everywhere(wire, "response headers too large",
+                             {.limits = {.header_bytes_max = 10}});
+    // A long header line is refused before its end arrives: the parser never buffers it.
+    ResponseParser parser({.header_bytes_max = 100});
+    const std::string endless = "HTTP/1.1 200 OK\r\nX-Big: " + std::string(200, 'a');
+    std::size_t consumed = 0;
+    CHECK(parser.feed(std::span<const char>(endless), consumed) == ParseStatus::invalid);
+    CHECK(std::string_view(parser.error()) == "response headers too large");
+}
+
+TEST_CASE("interim 1xx responses count toward the header limit") {
+    std::string wire;
+    for (int i = 0; i < 100; ++i) {
+        wire += "HTTP/1.1 100 Continue\r\n\r\n";
+    }
+    check_invalid_everywhere(wire, "response headers too large",
+                             {.limits = {.header_bytes_max = 1000}});
+}
+
+TEST_CASE("obs-fold, whitespace before the colon and bad name bytes are invalid") {
+    check_invalid_everywhere("HTTP/1.1 200 OK\r\nX-A: 1\r\n  folded\r\n\r\n",
+                             "obsolete line folding in response headers");
+    check_invalid_everywhere("HTTP/1.1 200 OK\r\n\tX-A: 1\r\n\r\n",
+                             "obsolete line folding in response headers");
+    for (const char* line :
+         {"Content-Length : 5\r\n", ": 5\r\n", "X(A): 1\r\n", "NoColon\r\n", "X\x80: 1\r\n"}) {
+        check_invalid_everywhere("HTTP/1.1 200 OK\r\n"s + line + "\r\n", "invalid header name");
+    }
+    check_invalid_everywhere("HTTP/1.1 200 OK\r\nX: 1\r\n\rX",
+                             "invalid line ending (CR without LF)");
+}
+
+TEST_CASE("only exact header names are interpreted, in any case") {
+    const StreamOptions eof{.eof = true};
+    // Near misses of Content-Length leave the body close-delimited.
+    for (const char* name : {"Content-Lengt", "Content-Lengths", "XContent-Length",
+                             "Content-Length-X", "Content_Length"}) {
+        const std::string wire = "HTTP/1.1 200 OK\r\n"s + name + ": 1\r\n\r\nabc";
+        check_every_split(wire, {complete(wire.size(), 200, false, 3)}, eof);
+    }
+    const std::string long_name = "content-length" + std::string(300, 'x');
+    const std::string wire = "HTTP/1.1 200 OK\r\n" + long_name + ": 1\r\n\r\nabc";
+    CHECK(parse_whole(wire, eof) == std::vector{complete(wire.size(), 200, false, 3)});
+    check_one("HTTP/1.1 200 OK\r\nCONTENT-LENGTH: 1\r\nCoNnEcTiOn: ClOsE\r\n\r\nx", 200, false, 1);
+}
+
+TEST_CASE("keep_alive follows the version and the Connection tokens") {
+    struct Case {
+        const char* head;
+        bool keep_alive;
+    };
+    const Case cases[] = {
+        {"HTTP/1.1 200 OK\r\n", true},
+        {"HTTP/1.1 200 OK\r\nConnection: close\r\n", false},
+        {"HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\n", false},
+        {"HTTP/1.1 200 OK\r\nConnection: Upgrade,  CLOSE \r\n", false},
+        {"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nConnection: close\r\n", false},
+        {"HTTP/1.1 200 OK\r\nConnection: close, keep-alive\r\n", false},
+        {"HTTP/1.1 200 OK\r\nConnection: close\r\nConnection: foo\r\n", false},
+        {"HTTP/1.1 200 OK\r\nConnection: clo se\r\n", true},
+        {"HTTP/1.1 200 OK\r\nConnection: closed\r\n", true},
+        {"HTTP/1.1 200 OK\r\nConnection: close d\r\n", true},
+        {"HTTP/1.1 200 OK\r\nConnection: close;x\r\n", true},
+        {"HTTP/1.1 200 OK\r\nConnection:\r\n", true},
+        {"HTTP/1.0 200 OK\r\n", false},
+        {"HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\n", true},
+        {"HTTP/1.0 200 OK\r\nConnection: foo, keep-alive\r\n", true},
+        {"HTTP/1.0 200 OK\r\nConnection: keep-alive, close\r\n", false},
+    };
+    for (const Case& c : cases) {
+        const std::string wire = std::string(c.head) + "Content-Length: 0\r\n\r\n";
+        check_every_split(wire, {complete(wire.size(), 200, c.keep_alive, 0)});
+    }
+}
+
+TEST_CASE("Transfer-Encoding delimits by chunks only when chunked is the final coding") {
+    const std::string chunks = "3\r\nabc\r\n0\r\n\r\n";
+    const std::string te = "HTTP/1.1 200 OK\r\nTransfer-Encoding: ";
+    for (const char* value : {"chunked", "CHUNKED", "gzip, chunked", "gzip,chunked ", " chunked"}) {
+        const std::string wire = te + value + "\r\n\r\n" + chunks;
+        check_every_split(wire, {complete(wire.size(), 200, true, 3)});
+    }
+    // Any other final coding runs to the close, even with a Content-Length.
+    const std::string long_coding = "chunked, " + std::string(256, 'a');
+    for (const std::string& value :
+         {"chunked, gzip"s, "gzip"s, "chunked;q=1"s, "chunkedx"s, "chun ked"s, long_coding}) {
+        const std::string wire = te + value + "\r\nContent-Length: 3\r\n\r\n" + chunks;
+        check_every_split(wire, {complete(wire.size(), 200, false, 13)}, {.eof = true});
+    }
+    // Transfer-Encoding: chunked overrides Content-Length (RFC 9112 6.3).
+    const std::string both = te + "chunked\r\nContent-Length: 100\r\n\r\n" + chunks;
+    check_every_split(both, {complete(both.size(), 200, true, 3)});
+    // The last Transfer-Encoding line holds the final coding.
+    const std::string two = te + "gzip\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks;
+    check_every_split(two, {complete(two.size(), 200, true, 3)});
+}
+
+TEST_CASE("end of file is complete only for a close-delimited body") {
+    const StreamOptions eof{.eof = true};
+    const auto nothing = parse_whole("", eof);
+    REQUIRE(nothing.size() == 1);
+    CHECK(nothing[0].status == ParseStatus::invalid);
+    CHECK(nothing[0].error == "connection closed before response");
+    for (const char* wire : {"H", "HTTP/1.1 200 OK\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n",
+                             "HTTP/1.1 100 Continue\r\n\r\n"}) {
+        auto outcomes = parse_whole(wire, eof);
+        REQUIRE(outcomes.size() == 1);
+        CHECK(outcomes[0].error == "connection closed mid-headers");
+    }
+    for (const char* wire :
+         {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nabc",
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n",
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nTrailer: 1\r\n"}) {
+        auto outcomes = parse_whole(wire, eof);
+        REQUIRE(outcomes.size() == 1);
+        CHECK(outcomes[0].error == "connection closed mid-body");
+    }
+    const std::string close_delimited = "HTTP/1.1 500 Oops\r\nConnection: keep-alive\r\n\r\nbody";
+    CHECK(parse_whole(close_delimited, eof) ==
+          std::vector{complete(close_delimited.size(), 500, false, 4)});
+    // Without the close it stays partial.
+    CHECK(parse_whole(close_delimited).empty());
+}
+
+TEST_CASE("finish_on_eof after complete stays complete and an invalid parse stays invalid") {
+    ResponseParser parser;
+    std::size_t consumed = 0;
+    const std::string ok = "HTTP/1.1 204 No Content\r\n\r\n";
+    REQUIRE(parser.feed(std::span<const char>(ok), consumed) == ParseStatus::complete);
+    CHECK(parser.finish_on_eof() == ParseStatus::complete);
+    parser.reset();
+    REQUIRE(parser.feed(std::span<const char>("X", 1), consumed) == ParseStatus::invalid);
+    CHECK(parser.feed(std::span<const char>(ok), consumed) == ParseStatus::invalid);
+    CHECK(consumed == 0);
+    CHECK(parser.finish_on_eof() == ParseStatus::invalid);
+    CHECK(std::string_view(parser.error()) == "invalid status line");
+}
+
+TEST_CASE("a 100 MB body fed in 64 KiB pieces completes with every byte counted") {
+    constexpr int64_t body_size = 100LL * 1024 * 1024;
+    const std::string head =
+        "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body_size) + "\r\n\r\n";
+    std::string piece(64 * 1024, 'x');
+    ResponseParser parser;
+    std::size_t consumed = 0;
+    REQUIRE(parser.feed(std::span<const char>(head), consumed) == ParseStatus::partial);
+    int64_t fed = 0;
+    ParseStatus status = ParseStatus::partial;
+    while (status == ParseStatus::partial) {
+        status = parser.feed(std::span<const char>(piece), consumed);
+        fed += static_cast<int64_t>(consumed);
+    }
+    CHECK(status == ParseStatus::complete);
+    CHECK(fed == body_size);
+    CHECK(parser.body_bytes() == body_size);
+    CHECK(parser.keep_alive());
+}
+
+TEST_CASE("a chunked body in large chunks is skipped in bulk across pieces") {
+    constexpr std::size_t chunk_size = 1 << 20;
+    const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    std::string wire = head;
+    for (int i = 0; i < 8; ++i) {
+        wire += "100000\r\n" + std::string(chunk_size, 'y') + "\r\n";
+    }
+    wire += "0\r\n\r\n";
+    std::vector<std::size_t> cuts;
+    for (std::size_t at = 4096; at < wire.size(); at += 65536 + 13) {
+        cuts.push_back(at);
+    }
+    CHECK(parse_stream(wire, cuts) ==
+          std::vector{complete(wire.size(), 200, true, 8 * static_cast<int64_t>(chunk_size))});
+}
+
+}  // namespace

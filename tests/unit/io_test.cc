@@ -1,0 +1,135 @@
+#include <doctest/doctest.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "barrage/io/ring.h"
+#include "barrage/io/user_data.h"
+
+using barrage::io::Completion;
+using barrage::io::Ring;
+using barrage::io::UserData;
+
+namespace {
+
+// Kernel-dependent tests skip honestly when io_uring is unavailable.
+std::unique_ptr<Ring> make_ring_or_skip(unsigned sq = 64, unsigned cq = 256) {
+    auto ring = Ring::create(sq, cq);
+    if (!ring.ok()) {
+        MESSAGE("io_uring unavailable: " << ring.error().message);
+        std::exit(77);
+    }
+    return std::move(ring).value();
+}
+
+std::vector<Completion> wait_for(Ring& ring, std::size_t count) {
+    std::vector<Completion> seen;
+    for (int turn = 0; turn < 100 && seen.size() < count; ++turn) {
+        ring.submit_and_wait(1, 100'000'000);
+        ring.for_each_completion([&](const Completion& c) { seen.push_back(c); });
+    }
+    return seen;
+}
+
+}  // namespace
+
+TEST_CASE("user_data round-trips op, generation and slot, and masks the generation") {
+    const UserData ud{7, 0x1ABCDEF, 42};  // generation wider than 24 bits
+    const UserData back = UserData::unpack(ud.pack());
+    CHECK(back.op == 7);
+    CHECK(back.generation == 0xABCDEF);
+    CHECK(back.slot == 42);
+}
+
+TEST_CASE("send and recv through the ring deliver the bytes and their user_data") {
+    auto ring = make_ring_or_skip();
+    int fds[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+    const std::string message = "GET / HTTP/1.1\r\n\r\n";
+    char buffer[64] = {};
+    ring->prep_send(fds[0], message.data(), message.size(), 11);
+    ring->prep_recv(fds[1], buffer, sizeof(buffer), 22);
+    const auto seen = wait_for(*ring, 2);
+    REQUIRE(seen.size() == 2);
+    for (const Completion& c : seen) {
+        CHECK(c.res == static_cast<int>(message.size()));
+        CHECK((c.user_data == 11 || c.user_data == 22));
+    }
+    CHECK(std::string(buffer, message.size()) == message);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+TEST_CASE("multishot recv with provided buffers keeps delivering until the peer closes") {
+    auto ring = make_ring_or_skip();
+    if (!ring->setup_buffer_ring(1, 8, 4096).ok()) {
+        MESSAGE("provided-buffer rings unsupported; skipping");
+        return;
+    }
+    int fds[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+    ring->prep_recv_multishot(fds[1], 1, 5);
+    std::string received;
+    for (int i = 0; i < 20; ++i) {  // more messages than buffers: recycling must work
+        const std::string part = "part" + std::to_string(i) + ";";
+        REQUIRE(write(fds[0], part.data(), part.size()) == static_cast<ssize_t>(part.size()));
+        for (const Completion& c : wait_for(*ring, 1)) {
+            REQUIRE(c.res > 0);
+            REQUIRE(c.has_buffer());
+            received.append(ring->buffer_data(c.buffer_id()), static_cast<size_t>(c.res));
+            ring->recycle_buffer(c.buffer_id());
+            if (!c.has_more()) {
+                ring->prep_recv_multishot(fds[1], 1, 5);
+            }
+        }
+    }
+    close(fds[0]);
+    const auto last = wait_for(*ring, 1);
+    REQUIRE_FALSE(last.empty());
+    CHECK(last.back().res == 0);  // EOF ends the multishot
+    CHECK(received.find("part0;") == 0);
+    CHECK(received.find("part19;") != std::string::npos);
+    close(fds[1]);
+}
+
+TEST_CASE("connect to a closed port completes with -ECONNREFUSED") {
+    auto ring = make_ring_or_skip();
+    // Find a free port by binding then closing it.
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    auto listener = barrage::io::make_listen_socket(reinterpret_cast<sockaddr*>(&addr),
+                                                    sizeof(addr), 1);
+    REQUIRE(listener.ok());
+    socklen_t len = sizeof(addr);
+    getsockname(listener.value(), reinterpret_cast<sockaddr*>(&addr), &len);
+    close(listener.value());
+    const int fd = barrage::io::make_tcp_socket(AF_INET);
+    REQUIRE(fd >= 0);
+    ring->prep_connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr), 9);
+    const auto seen = wait_for(*ring, 1);
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0].user_data == 9);
+    CHECK(seen[0].res == -ECONNREFUSED);
+    close(fd);
+}
+
+TEST_CASE("a full submission queue is flushed instead of failing") {
+    auto ring = make_ring_or_skip(4, 64);
+    int fds[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+    const char byte = 'x';
+    for (uint64_t i = 0; i < 10; ++i) {  // more than the SQ holds
+        ring->prep_send(fds[0], &byte, 1, i);
+    }
+    const auto seen = wait_for(*ring, 10);
+    CHECK(seen.size() == 10);
+    close(fds[0]);
+    close(fds[1]);
+}

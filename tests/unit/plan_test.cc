@@ -1,0 +1,194 @@
+#include "barrage/plan/plan.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+using barrage::plan::RunPlan;
+namespace plan = barrage::plan;
+
+namespace {
+
+// The smallest plan that passes: one connection, one worker on CPU 0.
+RunPlan valid_plan() {
+    RunPlan run;
+    run.target.host = "127.0.0.1";
+    run.target.port = 8080;
+    run.target.host_header = "127.0.0.1:8080";
+    run.connections = 1;
+    run.threads = 1;
+    run.cpus = {0};
+    return run;
+}
+
+std::string error_of(const RunPlan& run) {
+    auto status = plan::validate_run_plan(run);
+    REQUIRE_FALSE(status.ok());
+    return status.error().message;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("a minimal plan and a plan at every upper limit are valid") {
+    CHECK(plan::validate_run_plan(valid_plan()).ok());
+
+    RunPlan run = valid_plan();
+    run.connections = plan::connections_max;
+    run.threads = plan::threads_max;
+    run.cpus.assign(static_cast<size_t>(plan::threads_max), 3);
+    run.rate_per_s = plan::rate_max_per_s;
+    run.interval_ns = 100'000'000;
+    run.response_header_bytes_max = 1024;
+    run.request.method = "M-SEARCH";
+    run.request.headers = {{"X-Token_1!", "a: b\tc"}, {"Empty", ""}};
+    CHECK(plan::validate_run_plan(run).ok());
+}
+
+TEST_CASE("connections must lie in [1, connections_max]") {
+    RunPlan run = valid_plan();
+    run.connections = 0;
+    CHECK(error_of(run) == "-c/--connections: 0 is out of range; use 1 to 1000000");
+    run.connections = -5;
+    CHECK(contains(error_of(run), "-c/--connections"));
+    run.connections = plan::connections_max + 1;
+    CHECK(contains(error_of(run), "-c/--connections: 1000001"));
+}
+
+TEST_CASE("threads must lie in [1, threads_max] and not exceed connections") {
+    RunPlan run = valid_plan();
+    run.threads = 0;
+    run.cpus = {};
+    CHECK(contains(error_of(run), "-t/--threads: 0 is out of range"));
+
+    run = valid_plan();
+    run.connections = 2'000;
+    run.threads = plan::threads_max + 1;
+    run.cpus.assign(static_cast<size_t>(run.threads), 0);
+    CHECK(contains(error_of(run), "-t/--threads: 1025 is out of range; use 1 to 1024"));
+
+    run = valid_plan();
+    run.connections = 2;
+    run.threads = 3;
+    run.cpus = {0, 1, 2};
+    const std::string message = error_of(run);
+    CHECK(contains(message, "-t/--threads: 3 is more than -c/--connections (2)"));
+
+    run.threads = 2;
+    run.cpus = {0, 1};
+    CHECK(plan::validate_run_plan(run).ok());
+}
+
+TEST_CASE("an open-loop rate must be finite, positive and at most rate_max") {
+    RunPlan run = valid_plan();
+    for (const double rate :
+         {0.0, -1.0, plan::rate_max_per_s * 1.0001, std::numeric_limits<double>::infinity(),
+          std::numeric_limits<double>::quiet_NaN()}) {
+        CAPTURE(rate);
+        run.rate_per_s = rate;
+        CHECK(contains(error_of(run), "-r/--rate"));
+    }
+    run.rate_per_s = 0.001;
+    CHECK(plan::validate_run_plan(run).ok());
+    run.rate_per_s.reset();
+    CHECK(plan::validate_run_plan(run).ok());
+}
+
+TEST_CASE("duration must be positive, warmup not negative, and their sum must fit") {
+    RunPlan run = valid_plan();
+    run.duration_ns = 0;
+    CHECK(error_of(run) == "-d/--duration: must be greater than 0 (got 0ns)");
+    run.duration_ns = -1'000'000'000;
+    CHECK(contains(error_of(run), "got -1s"));
+
+    run = valid_plan();
+    run.warmup_ns = -1;
+    CHECK(contains(error_of(run), "--warmup: must not be negative"));
+    run.warmup_ns = 0;
+    CHECK(plan::validate_run_plan(run).ok());
+
+    run.duration_ns = std::numeric_limits<int64_t>::max();
+    run.warmup_ns = 1;
+    CHECK(contains(error_of(run), "too long"));
+}
+
+TEST_CASE("timeout must be positive") {
+    RunPlan run = valid_plan();
+    run.timeout_ns = 0;
+    CHECK(contains(error_of(run), "--timeout: must be greater than 0"));
+    run.timeout_ns = 1;
+    CHECK(plan::validate_run_plan(run).ok());
+}
+
+TEST_CASE("interval must be at least 100ms") {
+    RunPlan run = valid_plan();
+    run.interval_ns = 99'999'999;
+    CHECK(error_of(run) == "--interval: must be at least 100ms (got 99999999ns)");
+    run.interval_ns = 50'000'000;
+    CHECK(contains(error_of(run), "(got 50ms)"));
+    run.interval_ns = 100'000'000;
+    CHECK(plan::validate_run_plan(run).ok());
+}
+
+TEST_CASE("the response header limit must be at least 1024 bytes") {
+    RunPlan run = valid_plan();
+    run.response_header_bytes_max = 1023;
+    CHECK(error_of(run) == "--max-header-bytes: must be at least 1024 (got 1023)");
+}
+
+TEST_CASE("the method must be a non-empty token") {
+    RunPlan run = valid_plan();
+    run.request.method = "";
+    CHECK(contains(error_of(run), "-X/--method"));
+    for (const char* method : {"GE T", "GET\r\n", "GET/", "G\"T"}) {
+        CAPTURE(method);
+        run.request.method = method;
+        CHECK(contains(error_of(run), "-X/--method"));
+    }
+}
+
+TEST_CASE("header names must be tokens and values one line") {
+    RunPlan run = valid_plan();
+    run.request.headers = {{"", "x"}};
+    CHECK(contains(error_of(run), "-H/--header"));
+    run.request.headers = {{"X A", "x"}};
+    CHECK(contains(error_of(run), "-H/--header: 'X A'"));
+    run.request.headers = {{"X-A:", "x"}};
+    CHECK(contains(error_of(run), "-H/--header"));
+    for (const std::string& value : {std::string("a\r\nX-Evil: 1"), std::string("a\nb"),
+                                     std::string("a\rb"), std::string("a\0b", 3)}) {
+        run.request.headers = {{"X-A", value}};
+        CHECK(contains(error_of(run), "line break"));
+    }
+}
+
+TEST_CASE("there is exactly one non-negative CPU per worker") {
+    RunPlan run = valid_plan();
+    run.cpus = {};
+    CHECK(contains(error_of(run), "0 CPUs for 1 threads"));
+    run.cpus = {0, 1};
+    CHECK(contains(error_of(run), "2 CPUs for 1 threads"));
+    run.cpus = {-1};
+    CHECK(contains(error_of(run), "CPU -1"));
+}
+
+TEST_CASE("the target needs a scheme, a host, a port and a path from '/'") {
+    RunPlan no_host = valid_plan();
+    no_host.target.host.clear();
+    CHECK(contains(error_of(no_host), "host"));
+    RunPlan port_zero = valid_plan();
+    port_zero.target.port = 0;
+    CHECK(contains(error_of(port_zero), "port 0"));
+    RunPlan relative_path = valid_plan();
+    relative_path.target.path.front() = 'x';
+    CHECK(contains(error_of(relative_path), "path 'x'"));
+    RunPlan ftp = valid_plan();
+    ftp.target.scheme.replace(0, 4, "ftp");
+    CHECK(contains(error_of(ftp), "scheme 'ftp'"));
+}

@@ -1,0 +1,141 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "barrage/schedule/arrival_schedule.h"
+
+using barrage::schedule::ArrivalSchedule;
+using barrage::schedule::no_more_arrivals;
+using barrage::schedule::RateSegment;
+using barrage::schedule::ScheduleShard;
+
+namespace {
+constexpr int64_t s_ns = 1'000'000'000;
+
+// Counts arrivals per whole second by walking the schedule.
+std::vector<int64_t> arrivals_per_second(const ArrivalSchedule& schedule) {
+    std::vector<int64_t> counts(static_cast<size_t>((schedule.duration_ns() + s_ns - 1) / s_ns));
+    for (int64_t k = 0;; ++k) {
+        const int64_t t = schedule.time_of_arrival_ns(k);
+        if (t == no_more_arrivals) {
+            break;
+        }
+        counts[static_cast<size_t>(t / s_ns)]++;
+    }
+    return counts;
+}
+
+// Every second's count is within +-1 of the exact integral over that second.
+void check_counts_follow_integral(const ArrivalSchedule& schedule) {
+    const auto counts = arrivals_per_second(schedule);
+    for (size_t i = 0; i < counts.size(); ++i) {
+        const auto start = static_cast<int64_t>(i) * s_ns;
+        const double exact =
+            schedule.integral_until(start + s_ns) - schedule.integral_until(start);
+        CAPTURE(i);
+        CHECK(std::abs(static_cast<double>(counts[i]) - exact) <= 1.0);
+    }
+}
+}  // namespace
+
+TEST_CASE("a constant rate spaces arrivals exactly one period apart") {
+    const auto schedule = ArrivalSchedule::constant(1000.0, 2 * s_ns);
+    CHECK(schedule.arrivals_total() == 2000);
+    CHECK(schedule.time_of_arrival_ns(0) == 0);
+    CHECK(schedule.time_of_arrival_ns(1) == 1'000'000);
+    CHECK(schedule.time_of_arrival_ns(1999) == 1'999'000'000);
+    CHECK(schedule.time_of_arrival_ns(2000) == no_more_arrivals);
+}
+
+TEST_CASE("a fractional rate produces the exact integral count") {
+    const auto schedule = ArrivalSchedule::constant(2.5, 10 * s_ns);
+    CHECK(schedule.arrivals_total() == 25);
+    CHECK(schedule.time_of_arrival_ns(1) == 400'000'000);
+    const auto uneven = ArrivalSchedule::constant(0.3, 10 * s_ns);
+    CHECK(uneven.arrivals_total() == 3);  // at 0, 3.33 s, 6.67 s
+    CHECK(uneven.time_of_arrival_ns(2) == 6'666'666'667);
+    check_counts_follow_integral(ArrivalSchedule::constant(333.7, 7 * s_ns));
+}
+
+TEST_CASE("a linear ramp follows the integral of its rate each second") {
+    auto ramp = ArrivalSchedule::make({RateSegment{10 * s_ns, 100.0, 1100.0}});
+    REQUIRE(ramp.ok());
+    CHECK(ramp.value().arrivals_total() == 6000);  // (100 + 1100) / 2 * 10
+    check_counts_follow_integral(ramp.value());
+    // Arrival times increase strictly.
+    int64_t previous = -1;
+    for (int64_t k = 0; k < ramp.value().arrivals_total(); ++k) {
+        const int64_t t = ramp.value().time_of_arrival_ns(k);
+        REQUIRE(t > previous);
+        previous = t;
+    }
+}
+
+TEST_CASE("a ramp starting from zero and a descending ramp stay exact") {
+    auto up = ArrivalSchedule::make({RateSegment{4 * s_ns, 0.0, 200.0}});
+    REQUIRE(up.ok());
+    CHECK(up.value().arrivals_total() == 400);
+    check_counts_follow_integral(up.value());
+    auto down = ArrivalSchedule::make({RateSegment{4 * s_ns, 200.0, 0.0}});
+    REQUIRE(down.ok());
+    CHECK(down.value().arrivals_total() == 400);
+    check_counts_follow_integral(down.value());
+}
+
+TEST_CASE("segments chain: step and spike shapes including a pause") {
+    auto spike = ArrivalSchedule::make({
+        RateSegment{3 * s_ns, 50.0, 50.0},
+        RateSegment{1 * s_ns, 50.0, 500.0},
+        RateSegment{3 * s_ns, 500.0, 500.0},
+        RateSegment{2 * s_ns, 0.0, 0.0},
+        RateSegment{2 * s_ns, 50.0, 50.0},
+    });
+    REQUIRE(spike.ok());
+    CHECK(spike.value().arrivals_total() == 150 + 275 + 1500 + 0 + 100);
+    const auto counts = arrivals_per_second(spike.value());
+    CHECK(counts[7] == 0);
+    CHECK(counts[8] == 0);
+    CHECK(counts[9] == 50);
+    check_counts_follow_integral(spike.value());
+}
+
+TEST_CASE("invalid segments are refused with a reason") {
+    CHECK_FALSE(ArrivalSchedule::make({}).ok());
+    auto zero = ArrivalSchedule::make({RateSegment{0, 1.0, 1.0}});
+    REQUIRE_FALSE(zero.ok());
+    CHECK(zero.error().message.find("duration") != std::string::npos);
+    CHECK_FALSE(ArrivalSchedule::make({RateSegment{s_ns, -1.0, 1.0}}).ok());
+    CHECK_FALSE(ArrivalSchedule::make({RateSegment{s_ns, NAN, 1.0}}).ok());
+}
+
+TEST_CASE("shards together produce exactly the whole schedule") {
+    const auto schedule = ArrivalSchedule::constant(997.0, 3 * s_ns);
+    for (int shards : {1, 2, 3, 7}) {
+        std::vector<int64_t> merged;
+        int64_t total = 0;
+        for (int i = 0; i < shards; ++i) {
+            ScheduleShard shard(&schedule, i, shards);
+            total += shard.total();
+            while (shard.next_ns() != no_more_arrivals) {
+                merged.push_back(shard.next_ns());
+                shard.advance();
+            }
+            CHECK(shard.taken() == shard.total());
+        }
+        std::sort(merged.begin(), merged.end());
+        REQUIRE(static_cast<int64_t>(merged.size()) == schedule.arrivals_total());
+        CHECK(total == schedule.arrivals_total());
+        for (int64_t k = 0; k < schedule.arrivals_total(); ++k) {
+            REQUIRE(merged[static_cast<size_t>(k)] == schedule.time_of_arrival_ns(k));
+        }
+    }
+}
+
+TEST_CASE("a shard with more shards than arrivals is empty") {
+    const auto schedule = ArrivalSchedule::constant(1.0, 2 * s_ns);
+    ScheduleShard shard(&schedule, 5, 8);
+    CHECK(shard.total() == 0);
+    CHECK(shard.next_ns() == no_more_arrivals);
+}

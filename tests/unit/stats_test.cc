@@ -1,0 +1,714 @@
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <iterator>
+#include <new>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "barrage/stats/counters.h"
+#include "barrage/stats/histogram.h"
+#include "barrage/stats/snapshot.h"
+
+// Counts every global operator new in this binary, so tests can prove that the
+// hot-path calls never allocate.
+namespace {
+std::atomic<int64_t> g_allocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(size == 0 ? 1 : size)) {
+        return p;
+    }
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+using barrage::stats::Counters;
+using barrage::stats::ErrorKind;
+using barrage::stats::Histogram;
+using barrage::stats::Snapshot;
+
+// Runs `fn` in a child process and reports whether it died of SIGABRT (what a
+// failed BARRAGE_ASSERT does in every build type).
+template <typename Fn>
+bool aborts(Fn fn) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+        // Quiet child: no assertion message, and no doctest crash report.
+        std::signal(SIGABRT, SIG_DFL);
+        const int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, STDOUT_FILENO);
+        dup2(devnull, STDERR_FILENO);
+        fn();
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+// The percentile HdrHistogram_c reports, computed from the sorted raw values
+// (the exact value at the same rank, before bucketing).
+int64_t exact_percentile(const std::vector<int64_t>& sorted, double percentile) {
+    const auto n = static_cast<double>(sorted.size());
+    auto rank = static_cast<int64_t>(percentile / 100.0 * n + 0.5);
+    rank = std::max<int64_t>(rank, 1);
+    return sorted[static_cast<size_t>(rank - 1)];
+}
+
+// A bucketed percentile is the top of the exact value's bucket: never below
+// it, and at most one bucket (0.1% at 3 significant figures) above.
+void check_within_one_bucket(int64_t reported, int64_t exact) {
+    CHECK(reported >= exact);
+    CHECK(static_cast<double>(reported - exact) <= static_cast<double>(exact) / 1000.0);
+}
+
+std::vector<int64_t> log_uniform_values(size_t n, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> exponent(0.0, 9.0);  // 1 .. 1e9
+    std::vector<int64_t> values(n);
+    for (auto& v : values) {
+        v = static_cast<int64_t>(std::pow(10.0, exponent(rng)));
+    }
+    return values;
+}
+
+void check_same_counts(const Histogram& a, const Histogram& b) {
+    REQUIRE(a.counts_len() == b.counts_len());
+    int32_t mismatches = 0;
+    for (int32_t i = 0; i < a.counts_len(); ++i) {
+        mismatches += a.count_at_index(i) != b.count_at_index(i) ? 1 : 0;
+    }
+    CHECK(mismatches == 0);
+}
+
+}  // namespace
+
+TEST_SUITE("histogram layout") {
+    TEST_CASE("the latency histogram has HdrHistogram_c's layout for 1 us .. 1 h, 3 figures") {
+        const Histogram h = Histogram::for_latency_us();
+        CHECK(h.lowest_discernible() == 1);
+        CHECK(h.highest_trackable() == 3'600'000'000);
+        CHECK(h.significant_figures() == 3);
+        CHECK(h.counts_len() == 23552);  // hdr_histogram_test.c test_create
+        CHECK(Histogram(1, 3'600'000'000, 3).counts_len() == 23552);
+    }
+
+    TEST_CASE("other layouts size their counts like hdr_init") {
+        // sub_bucket_count = 2^ceil(log2(2 * 10^figures)); buckets double until
+        // they pass highest_trackable; counts_len = (buckets + 1) * sub_bucket_count / 2.
+        CHECK(Histogram(1, 255, 2).counts_len() == 256);
+        CHECK(Histogram(1, 1000, 4).counts_len() == 32768);
+        CHECK(Histogram(20'000'000, 100'000'000, 5).counts_len() == 262144);
+        CHECK(Histogram(1000, 3'600'000'000LL * 512, 3).counts_len() == 23552);
+        CHECK(Histogram(1, 2, 1).counts_len() == 32);
+        CHECK(Histogram(1, INT64_MAX, 3).counts_len() == 54 * 1024);
+    }
+
+    TEST_CASE("indices map back to the lowest value of their bucket") {
+        const Histogram h = Histogram::for_latency_us();
+        CHECK(h.value_at_index(0) == 0);
+        CHECK(h.value_at_index(1) == 1);
+        CHECK(h.value_at_index(2047) == 2047);
+        CHECK(h.value_at_index(2048) == 2048);  // bucket 1: steps of 2
+        CHECK(h.value_at_index(2049) == 2050);
+        CHECK(h.value_at_index(3071) == 4094);
+        CHECK(h.value_at_index(3072) == 4096);  // bucket 2: steps of 4
+        CHECK(h.value_at_index(23551) == int64_t{2047} << 21);
+        CHECK(h.value_at_index(23551) >= h.highest_trackable() - (int64_t{1} << 21));
+    }
+
+    TEST_CASE("equivalent ranges at hand-computed values") {
+        const Histogram h = Histogram::for_latency_us();
+        CHECK(h.lowest_equivalent_value(0) == 0);
+        CHECK(h.highest_equivalent_value(0) == 0);
+        CHECK(h.highest_equivalent_value(2047) == 2047);
+        CHECK(h.lowest_equivalent_value(2049) == 2048);
+        CHECK(h.highest_equivalent_value(2048) == 2049);
+        CHECK(h.lowest_equivalent_value(4095) == 4094);
+        CHECK(h.highest_equivalent_value(4096) == 4099);
+        // 1e8 has 27 bits: resolution 2^(27 - 11) = 65536; 1525 * 65536 = 99'942'400.
+        CHECK(h.lowest_equivalent_value(100'000'000) == 99'942'400);
+        CHECK(h.highest_equivalent_value(100'000'000) == 99'942'400 + 65'535);
+        CHECK(h.values_are_equivalent(99'942'400, 100'007'935));
+        CHECK_FALSE(h.values_are_equivalent(99'942'399, 99'942'400));
+        CHECK_FALSE(h.values_are_equivalent(2047, 2048));
+    }
+
+    TEST_CASE("a unit above 1 coarsens the first bucket") {
+        const Histogram h(1000, 3'600'000'000LL * 512, 3);  // unit 2^9 = 512
+        CHECK(h.lowest_equivalent_value(511) == 0);
+        CHECK(h.highest_equivalent_value(0) == 511);
+        CHECK(h.lowest_equivalent_value(512'000) == 512'000);
+        CHECK(h.highest_equivalent_value(512'000) == 512'511);
+        CHECK(h.value_at_index(1) == 512);
+    }
+
+    TEST_CASE("every value in 1..1e6 lies in its own bucket, at most 1/1000 of it wide") {
+        Histogram h = Histogram::for_latency_us();
+        constexpr int64_t top = 1'000'000;
+        for (int64_t v = 1; v <= top; ++v) {
+            h.record_value(v);
+        }
+        int64_t bad_range = 0;
+        int64_t bad_count = 0;
+        int64_t bad_partition = 0;
+        for (int64_t v = 1; v <= top; ++v) {
+            const int64_t lowest = h.lowest_equivalent_value(v);
+            const int64_t highest = h.highest_equivalent_value(v);
+            const int64_t width = highest - lowest + 1;
+            bad_range +=
+                (lowest <= v && v <= highest && width * 1000 <= std::max<int64_t>(v, 1000)) ? 0 : 1;
+            // A bucket shared with another range would hold more than its width.
+            bad_count += h.count_at_value(v) == std::min(highest, top) - lowest + 1 ? 0 : 1;
+            // Buckets tile the line: a new bucket starts exactly where the last ended.
+            const bool starts_bucket = !h.values_are_equivalent(v - 1, v);
+            bad_partition +=
+                (starts_bucket == (lowest == v) && h.highest_equivalent_value(v - 1) >= v - 1) ? 0
+                                                                                               : 1;
+        }
+        CHECK(bad_range == 0);
+        CHECK(bad_count == 0);
+        CHECK(bad_partition == 0);
+    }
+
+    TEST_CASE("counts_at_index and count_at_value agree for every index") {
+        Histogram h(1, 100'000, 2);
+        for (int64_t v = 0; v <= 100'000; v += 7) {
+            h.record_value(v);
+        }
+        int64_t sum = 0;
+        int32_t mismatches = 0;
+        for (int32_t i = 0; i < h.counts_len(); ++i) {
+            const int64_t value = h.value_at_index(i);
+            if (value <= h.highest_trackable()) {
+                mismatches += h.count_at_value(value) == h.count_at_index(i) ? 0 : 1;
+            }
+            sum += h.count_at_index(i);
+        }
+        CHECK(mismatches == 0);
+        CHECK(sum == h.total_count());
+        CHECK(h.count_at_value(-1) == 0);
+        CHECK(h.count_at_value(100'001) == 0);
+    }
+}
+
+TEST_SUITE("histogram percentiles") {
+    TEST_CASE("uniform 1..1e6 gives percentiles within 0.1% of the exact ones") {
+        Histogram h = Histogram::for_latency_us();
+        std::vector<int64_t> sorted;
+        sorted.reserve(1'000'000);
+        for (int64_t v = 1; v <= 1'000'000; ++v) {
+            h.record_value(v);
+            sorted.push_back(v);
+        }
+        CHECK(h.total_count() == 1'000'000);
+        for (const double p : {1.0, 10.0, 25.0, 50.0, 75.0, 90.0, 99.0, 99.9, 99.99, 99.999}) {
+            CAPTURE(p);
+            check_within_one_bucket(h.value_at_percentile(p), exact_percentile(sorted, p));
+        }
+        CHECK(std::abs(h.value_at_percentile(50) - 500'000) <= 500);
+        CHECK(std::abs(h.value_at_percentile(99) - 990'000) <= 990);
+        CHECK(std::abs(h.value_at_percentile(99.9) - 999'000) <= 999);
+        CHECK(h.value_at_percentile(100) == h.max());
+        CHECK(h.value_at_percentile(0) == 1);
+    }
+
+    TEST_CASE("10000 values of 1000 and one of 1e8 (HdrHistogram's classic case)") {
+        Histogram h = Histogram::for_latency_us();
+        h.record_values(1000, 10'000);
+        h.record_value(100'000'000);
+        CHECK(h.total_count() == 10'001);
+        CHECK(h.value_at_percentile(30) == 1000);
+        CHECK(h.value_at_percentile(50) == 1000);
+        CHECK(h.value_at_percentile(99) == 1000);
+        CHECK(h.value_at_percentile(99.99) == 1000);
+        CHECK(h.values_are_equivalent(h.value_at_percentile(99.999), 100'000'000));
+        CHECK(h.value_at_percentile(99.999) == 100'007'935);
+        CHECK(h.value_at_percentile(100) == 100'007'935);
+        CHECK(h.min() == 1000);
+        CHECK(h.max() == 100'007'935);
+    }
+
+    TEST_CASE("the rank rounds half up like hdr_value_at_percentile, not up like Java") {
+        // hdr_histogram_test.c test_create_with_large_values: 3 values, so
+        // 83.33% is rank 2.4999 -> 2 and 83.34% is rank 2.5002 -> 3.
+        Histogram large(20'000'000, 100'000'000, 5);
+        large.record_value(100'000'000);
+        large.record_value(20'000'000);
+        large.record_value(30'000'000);
+        CHECK(large.values_are_equivalent(20'000'000, large.value_at_percentile(50)));
+        CHECK(large.values_are_equivalent(30'000'000, large.value_at_percentile(83.33)));
+        CHECK(large.values_are_equivalent(100'000'000, large.value_at_percentile(83.34)));
+        CHECK(large.values_are_equivalent(100'000'000, large.value_at_percentile(99)));
+
+        Histogram small = Histogram::for_latency_us();
+        for (int64_t v = 1; v <= 10; ++v) {
+            small.record_value(v);
+        }
+        CHECK(small.value_at_percentile(41) == 4);  // rank 4.1 -> 4 (ceil would say 5)
+        CHECK(small.value_at_percentile(45) == 5);  // rank 4.5 -> 5
+        CHECK(small.value_at_percentile(4) == 1);   // rank 0.4 -> 0 -> at least 1
+        CHECK(small.value_at_percentile(94.9) == 9);
+        CHECK(small.value_at_percentile(95) == 10);
+    }
+
+    TEST_CASE("percentile 0 is the lowest and 100 the highest equivalent value") {
+        Histogram h = Histogram::for_latency_us();
+        h.record_value(5000);    // bucket [5000, 5003]
+        h.record_value(70'001);  // bucket [69'952, 70'015]
+        CHECK(h.value_at_percentile(0) == 5000);
+        CHECK(h.min() == 5000);
+        CHECK(h.value_at_percentile(100) == 70'015);
+        CHECK(h.max() == 70'015);
+
+        Histogram odd = Histogram::for_latency_us();
+        odd.record_value(5003);
+        CHECK(odd.value_at_percentile(0) == 5000);
+        CHECK(odd.min() == 5000);
+        CHECK(odd.value_at_percentile(1) == 5003);
+    }
+
+    TEST_CASE("log-uniform random values match a sorted vector within one bucket") {
+        const std::vector<int64_t> values = log_uniform_values(200'000, 42);
+        Histogram h = Histogram::for_latency_us();
+        for (const int64_t v : values) {
+            h.record_value(v);
+        }
+        std::vector<int64_t> sorted = values;
+        std::sort(sorted.begin(), sorted.end());
+        for (const double p : {0.1, 1.0, 33.3, 50.0, 66.7, 90.0, 99.0, 99.9, 99.99, 100.0}) {
+            CAPTURE(p);
+            check_within_one_bucket(h.value_at_percentile(p), exact_percentile(sorted, p));
+        }
+        CHECK(h.min() == h.lowest_equivalent_value(sorted.front()));
+        CHECK(h.max() == h.highest_equivalent_value(sorted.back()));
+    }
+
+    TEST_CASE("percentiles never decrease as the percentile grows") {
+        const std::vector<int64_t> values = log_uniform_values(20'000, 7);
+        Histogram h = Histogram::for_latency_us();
+        for (const int64_t v : values) {
+            h.record_value(v);
+        }
+        int64_t previous = h.value_at_percentile(0);
+        int decreases = 0;
+        for (int tenth = 1; tenth <= 1000; ++tenth) {
+            const int64_t current = h.value_at_percentile(tenth / 10.0);
+            decreases += current < previous ? 1 : 0;
+            previous = current;
+        }
+        CHECK(decreases == 0);
+        CHECK(previous == h.max());
+    }
+
+    TEST_CASE("a percentile outside [0, 100] is a caller bug") {
+        const Histogram h = Histogram::for_latency_us();
+        CHECK(aborts([&] { (void)h.value_at_percentile(-0.1); }));
+        CHECK(aborts([&] { (void)h.value_at_percentile(100.1); }));
+        CHECK(aborts([&] { (void)h.value_at_percentile(std::nan("")); }));
+    }
+}
+
+TEST_SUITE("histogram statistics") {
+    TEST_CASE("an empty histogram answers 0 everywhere") {
+        const Histogram h = Histogram::for_latency_us();
+        CHECK(h.total_count() == 0);
+        CHECK(h.count_clamped() == 0);
+        CHECK(h.min() == 0);
+        CHECK(h.max() == 0);
+        CHECK(h.mean() == 0.0);
+        CHECK(h.stdev() == 0.0);
+        CHECK(h.value_at_percentile(0) == 0);
+        CHECK(h.value_at_percentile(50) == 0);
+        CHECK(h.value_at_percentile(100) == 0);
+    }
+
+    TEST_CASE("recording only zeros gives 0 for min, max and every percentile") {
+        Histogram h = Histogram::for_latency_us();
+        h.record_values(0, 3);
+        CHECK(h.total_count() == 3);
+        CHECK(h.min() == 0);
+        CHECK(h.max() == 0);
+        CHECK(h.value_at_percentile(100) == 0);
+        CHECK(h.count_at_value(0) == 3);
+        CHECK(h.mean() == 0.0);
+
+        // Like hdr_max: zeros alone report max 0, even where 0's bucket is wider.
+        Histogram coarse(1000, 1'000'000, 3);  // unit 512: bucket [0, 511]
+        coarse.record_value(0);
+        CHECK(coarse.max() == 0);
+        CHECK(coarse.min() == 0);
+        coarse.record_value(300);
+        CHECK(coarse.max() == 511);
+        CHECK(coarse.min() == 0);
+    }
+
+    TEST_CASE("a constant distribution has its bucket's median as mean and no spread") {
+        Histogram exact = Histogram::for_latency_us();
+        exact.record_values(1000, 10'000);
+        CHECK(exact.mean() == 1000.0);
+        CHECK(exact.stdev() == 0.0);
+
+        Histogram coarse = Histogram::for_latency_us();
+        coarse.record_values(1'000'000, 500);  // bucket [999'936, 1'000'447], median 1'000'192
+        CHECK(coarse.mean() == 1'000'192.0);
+        CHECK(coarse.stdev() == 0.0);
+    }
+
+    TEST_CASE("mean and stdev of a few exact values match the population formulas") {
+        Histogram h = Histogram::for_latency_us();
+        for (const int64_t v : {1, 2, 3, 4}) {
+            h.record_value(v);
+        }
+        CHECK(h.mean() == doctest::Approx(2.5));
+        CHECK(h.stdev() == doctest::Approx(std::sqrt(1.25)));
+    }
+
+    TEST_CASE("mean and stdev of uniform 1..1e6 are within 0.01% of the exact ones") {
+        Histogram h = Histogram::for_latency_us();
+        for (int64_t v = 1; v <= 1'000'000; ++v) {
+            h.record_value(v);
+        }
+        const double exact_mean = 500'000.5;
+        const double exact_stdev = std::sqrt((1e12 - 1.0) / 12.0);  // (n^2 - 1) / 12
+        CHECK(h.mean() == doctest::Approx(exact_mean).epsilon(1e-4));
+        CHECK(h.stdev() == doctest::Approx(exact_stdev).epsilon(1e-4));
+    }
+
+    TEST_CASE("mean does not overflow with huge values and counts") {
+        Histogram h(1, INT64_MAX / 4, 3);
+        h.record_values(INT64_MAX / 8, 1'000'000);
+        const double median = static_cast<double>(h.lowest_equivalent_value(INT64_MAX / 8)) +
+                              static_cast<double>(h.highest_equivalent_value(INT64_MAX / 8) -
+                                                  h.lowest_equivalent_value(INT64_MAX / 8) + 1) /
+                                  2.0;
+        CHECK(h.mean() == doctest::Approx(median));
+        CHECK(h.stdev() == 0.0);
+    }
+}
+
+TEST_SUITE("histogram recording") {
+    TEST_CASE("values above highest_trackable are recorded at the top and counted as clamped") {
+        Histogram h(1, 10'000, 3);
+        h.record_value(10'000);
+        CHECK(h.count_clamped() == 0);
+        h.record_value(10'001);
+        h.record_values(INT64_MAX, 5);
+        CHECK(h.count_clamped() == 6);
+        CHECK(h.total_count() == 7);
+        CHECK(h.count_at_value(10'000) == 7);
+        CHECK(h.max() == h.highest_equivalent_value(10'000));
+        CHECK(h.value_at_percentile(100) == h.highest_equivalent_value(10'000));
+    }
+
+    TEST_CASE("record_values with a count equals that many record_value calls") {
+        Histogram many = Histogram::for_latency_us();
+        Histogram one_by_one = Histogram::for_latency_us();
+        many.record_values(12'345, 1000);
+        many.record_values(7, 3);
+        for (int i = 0; i < 1000; ++i) {
+            one_by_one.record_value(12'345);
+        }
+        for (int i = 0; i < 3; ++i) {
+            one_by_one.record_value(7);
+        }
+        check_same_counts(many, one_by_one);
+        CHECK(many.total_count() == one_by_one.total_count());
+        CHECK(many.min() == one_by_one.min());
+        CHECK(many.max() == one_by_one.max());
+    }
+
+    TEST_CASE("recording a count of zero changes nothing") {
+        Histogram h = Histogram::for_latency_us();
+        h.record_values(500, 0);
+        CHECK(h.total_count() == 0);
+        CHECK(h.min() == 0);
+        CHECK(h.max() == 0);
+        h.record_value(10);
+        h.record_values(1'000'000, 0);
+        h.record_values(1, 0);
+        CHECK(h.min() == 10);
+        CHECK(h.max() == 10);
+    }
+
+    TEST_CASE("negative values and counts are caller bugs") {
+        CHECK(aborts([] { Histogram::for_latency_us().record_value(-1); }));
+        CHECK(aborts([] { Histogram::for_latency_us().record_values(5, -1); }));
+    }
+
+    TEST_CASE("bad layouts are rejected at construction") {
+        CHECK(aborts([] { Histogram(0, 1000, 3); }));
+        CHECK(aborts([] { Histogram(80, 110, 3); }));  // highest < 2 * lowest
+        CHECK(aborts([] { Histogram(1, 1000, 0); }));
+        CHECK(aborts([] { Histogram(1, 1000, 6); }));
+        CHECK_FALSE(aborts([] { Histogram(80, 160, 3); }));
+    }
+
+    TEST_CASE("recording, merging, resetting and reading percentiles never allocate") {
+        const int64_t at_start = g_allocations.load();
+        Histogram h = Histogram::for_latency_us();
+        Histogram other = Histogram::for_latency_us();
+        REQUIRE(g_allocations.load() > at_start);  // the counter does see allocations
+        other.record_value(3);
+        const int64_t before = g_allocations.load();
+        for (int64_t v = 0; v < 100'000; ++v) {
+            h.record_value(v * 37);
+        }
+        h.record_values(INT64_MAX, 2);
+        h.add(other);
+        const int64_t p99 = h.value_at_percentile(99);
+        const double mean = h.mean() + h.stdev();
+        h.reset();
+        CHECK(g_allocations.load() == before);
+        CHECK(p99 > 0);
+        CHECK(mean > 0);
+    }
+}
+
+TEST_SUITE("histogram merge and reset") {
+    TEST_CASE("adding per-worker histograms equals recording everything in one") {
+        const std::vector<int64_t> values = log_uniform_values(100'000, 1234);
+        Histogram all(1, 100'000'000, 3);  // values up to 1e9: some are clamped
+        std::array<Histogram, 4> parts{Histogram(1, 100'000'000, 3), Histogram(1, 100'000'000, 3),
+                                       Histogram(1, 100'000'000, 3), Histogram(1, 100'000'000, 3)};
+        for (size_t i = 0; i < values.size(); ++i) {
+            all.record_value(values[i]);
+            parts[i % 3].record_value(values[i]);  // parts[3] stays empty
+        }
+        Histogram merged(1, 100'000'000, 3);
+        for (const Histogram& part : parts) {
+            merged.add(part);
+        }
+        check_same_counts(merged, all);
+        CHECK(all.count_clamped() > 0);
+        CHECK(merged.count_clamped() == all.count_clamped());
+        CHECK(merged.total_count() == all.total_count());
+        CHECK(merged.min() == all.min());
+        CHECK(merged.max() == all.max());
+        CHECK(merged.mean() == all.mean());
+        for (const double p : {0.0, 50.0, 90.0, 99.0, 99.9, 100.0}) {
+            CHECK(merged.value_at_percentile(p) == all.value_at_percentile(p));
+        }
+    }
+
+    TEST_CASE("adding an empty histogram keeps min and max") {
+        Histogram h = Histogram::for_latency_us();
+        h.record_value(100);
+        h.record_value(200);
+        h.add(Histogram::for_latency_us());
+        CHECK(h.min() == 100);
+        CHECK(h.max() == 200);
+        CHECK(h.total_count() == 2);
+    }
+
+    TEST_CASE("adding a histogram with another layout is a caller bug") {
+        CHECK(aborts([] {
+            Histogram h = Histogram::for_latency_us();
+            h.add(Histogram(1, 3'600'000'000, 2));
+        }));
+        CHECK(aborts([] {
+            Histogram h = Histogram::for_latency_us();
+            h.add(Histogram(1, 1'000'000, 3));
+        }));
+    }
+
+    TEST_CASE("reset clears every count and the histogram records again afterwards") {
+        Histogram h(1, 1000, 3);
+        h.record_value(5);
+        h.record_value(999);
+        h.record_value(5000);  // clamped
+        h.reset();
+        CHECK(h.total_count() == 0);
+        CHECK(h.count_clamped() == 0);
+        CHECK(h.min() == 0);
+        CHECK(h.max() == 0);
+        CHECK(h.value_at_percentile(99) == 0);
+        int64_t nonzero = 0;
+        for (int32_t i = 0; i < h.counts_len(); ++i) {
+            nonzero += h.count_at_index(i) != 0 ? 1 : 0;
+        }
+        CHECK(nonzero == 0);
+        CHECK(h.counts_len() == Histogram(1, 1000, 3).counts_len());
+
+        h.record_value(7);
+        CHECK(h.min() == 7);
+        CHECK(h.max() == 7);
+        CHECK(h.value_at_percentile(50) == 7);
+    }
+}
+
+TEST_SUITE("counters") {
+    TEST_CASE("status codes 100..599 count by code and by class, others in class 0") {
+        Counters c;
+        for (const int code : {100, 101, 200, 204, 204, 301, 404, 503, 599}) {
+            c.count_status(code);
+        }
+        CHECK(c.status_code[100] == 1);
+        CHECK(c.status_code[204] == 2);
+        CHECK(c.status_code[599] == 1);
+        CHECK(c.status_class == std::array<int64_t, 6>{0, 2, 3, 1, 1, 2});
+
+        Counters odd;
+        for (const int code : {-1, 0, 99, 600, 999, 1000, 65'535}) {
+            odd.count_status(code);
+        }
+        CHECK(odd.status_class[0] == 7);
+        int64_t codes_counted = 0;
+        for (const int64_t n : odd.status_code) {
+            codes_counted += n;
+        }
+        CHECK(codes_counted == 0);
+    }
+
+    TEST_CASE("errors are counted by kind and summed by errors_total") {
+        Counters c;
+        CHECK(c.errors_total() == 0);
+        c.count_error(ErrorKind::connect);
+        c.count_error(ErrorKind::io);
+        c.count_error(ErrorKind::io);
+        c.count_error(ErrorKind::timeout);
+        CHECK(c.errors[static_cast<size_t>(ErrorKind::io)] == 2);
+        CHECK(c.errors[static_cast<size_t>(ErrorKind::connect)] == 1);
+        CHECK(c.errors_total() == 4);
+    }
+
+    TEST_CASE("add sums every field") {
+        Counters a;
+        Counters b;
+        int64_t* fields_a[] = {&a.requests_sent,      &a.requests_completed,  &a.requests_errors,
+                               &a.requests_late,      &a.requests_unfinished, &a.requests_unsent,
+                               &a.connections_opened, &a.reconnects,          &a.bytes_sent,
+                               &a.bytes_received};
+        int64_t* fields_b[] = {&b.requests_sent,      &b.requests_completed,  &b.requests_errors,
+                               &b.requests_late,      &b.requests_unfinished, &b.requests_unsent,
+                               &b.connections_opened, &b.reconnects,          &b.bytes_sent,
+                               &b.bytes_received};
+        for (size_t i = 0; i < std::size(fields_a); ++i) {
+            *fields_a[i] = static_cast<int64_t>(i) + 1;
+            *fields_b[i] = 1000 * (static_cast<int64_t>(i) + 1);
+        }
+        for (size_t i = 0; i < a.errors.size(); ++i) {
+            a.errors[i] = static_cast<int64_t>(i);
+            b.errors[i] = 10;
+        }
+        a.status_class = {1, 2, 3, 4, 5, 6};
+        b.status_class = {6, 5, 4, 3, 2, 1};
+        for (size_t i = 0; i < a.status_code.size(); ++i) {
+            a.status_code[i] = static_cast<int64_t>(i);
+            b.status_code[i] = 1;
+        }
+        a.add(b);
+        for (size_t i = 0; i < std::size(fields_a); ++i) {
+            CAPTURE(i);
+            CHECK(*fields_a[i] == 1001 * (static_cast<int64_t>(i) + 1));
+        }
+        for (size_t i = 0; i < a.errors.size(); ++i) {
+            CHECK(a.errors[i] == static_cast<int64_t>(i) + 10);
+        }
+        CHECK(a.status_class == std::array<int64_t, 6>{7, 7, 7, 7, 7, 7});
+        int64_t wrong_codes = 0;
+        for (size_t i = 0; i < a.status_code.size(); ++i) {
+            wrong_codes += a.status_code[i] == static_cast<int64_t>(i) + 1 ? 0 : 1;
+        }
+        CHECK(wrong_codes == 0);
+        CHECK(b.requests_sent == 1000);  // the source is untouched
+    }
+
+    TEST_CASE("every error kind has its stable, distinct name") {
+        const std::array<const char*, barrage::stats::error_kind_count> expected = {
+            "connect",  "connect_timeout", "timeout", "reset",          "eof",
+            "protocol", "fd_limit",        "tls",     "port_exhausted", "io"};
+        std::set<std::string> names;
+        for (int i = 0; i < barrage::stats::error_kind_count; ++i) {
+            names.insert(std::string(error_kind_name(static_cast<ErrorKind>(i))));
+        }
+        CHECK(names == std::set<std::string>(expected.begin(), expected.end()));
+        CHECK(error_kind_name(ErrorKind::connect) == "connect");
+        CHECK(error_kind_name(ErrorKind::connect_timeout) == "connect_timeout");
+        CHECK(error_kind_name(ErrorKind::port_exhausted) == "port_exhausted");
+        CHECK(error_kind_name(ErrorKind::fd_limit) == "fd_limit");
+        CHECK(error_kind_name(ErrorKind::tls) == "tls");
+        CHECK(error_kind_name(ErrorKind::io) == "io");
+    }
+}
+
+TEST_SUITE("snapshot") {
+    TEST_CASE("reset clears counters, histograms and interval fields but keeps the worker") {
+        Snapshot s;
+        s.worker_index = 3;
+        s.interval_index = 12;
+        s.warmup = true;
+        s.final = true;
+        s.counters.requests_sent = 5;
+        s.counters.count_status(200);
+        s.latency_us.record_value(100);
+        s.service_time_us.record_value(90);
+        s.schedule_lag_us.record_value(10);
+        s.connect_time_us.record_value(50);
+        s.reset();
+        CHECK(s.worker_index == 3);
+        CHECK(s.interval_index == 0);
+        CHECK_FALSE(s.warmup);
+        CHECK_FALSE(s.final);
+        CHECK(s.counters.requests_sent == 0);
+        CHECK(s.counters.status_class[2] == 0);
+        CHECK(s.counters.status_code[200] == 0);
+        CHECK(s.latency_us.total_count() == 0);
+        CHECK(s.service_time_us.total_count() == 0);
+        CHECK(s.schedule_lag_us.total_count() == 0);
+        CHECK(s.connect_time_us.total_count() == 0);
+    }
+
+    TEST_CASE("add merges counters and each histogram into its own counterpart") {
+        Snapshot total;
+        Snapshot part;
+        total.counters.requests_completed = 1;
+        part.counters.requests_completed = 2;
+        part.latency_us.record_value(1000);
+        part.service_time_us.record_values(5000, 2);
+        part.schedule_lag_us.record_values(3000, 3);
+        part.connect_time_us.record_values(4000, 4);
+        total.add(part);
+        total.add(part);
+        CHECK(total.counters.requests_completed == 5);
+        CHECK(total.latency_us.total_count() == 2);
+        CHECK(total.latency_us.max() == 1000);
+        CHECK(total.service_time_us.total_count() == 4);
+        CHECK(total.service_time_us.max() == 5003);  // bucket [5000, 5003]
+        CHECK(total.schedule_lag_us.total_count() == 6);
+        CHECK(total.schedule_lag_us.min() == 3000);
+        CHECK(total.connect_time_us.total_count() == 8);
+        CHECK(total.connect_time_us.min() == 4000);
+    }
+
+    TEST_CASE("resetting and adding snapshots never allocates") {
+        const int64_t at_start = g_allocations.load();
+        Snapshot total;
+        Snapshot part;
+        REQUIRE(g_allocations.load() >= at_start + 8);  // 4 histograms each
+        part.latency_us.record_value(5);
+        const int64_t before = g_allocations.load();
+        total.add(part);
+        part.reset();
+        CHECK(g_allocations.load() == before);
+        CHECK(total.latency_us.total_count() == 1);
+    }
+}

@@ -1,12 +1,12 @@
 // parse -> plan -> run -> report -> exit code.
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <variant>
-
-#include <fmt/format.h>
 
 #include "barrage/cli/command_line.h"
 #include "barrage/engine/run.h"
@@ -41,7 +41,11 @@ engine::IntervalCallback progress_printer(const plan::RunPlan& plan) {
 
 int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result) {
     int code = report::exit_code_for(result);
-    fmt::print("{}", report::format_summary(plan, result));
+    // With `--json -` or `--csv -` stdout carries only that document, so it pipes into jq.
+    const bool stdout_taken = plan.outputs.json_path == "-" || plan.outputs.csv_path == "-";
+    if (!plan.outputs.quiet || !stdout_taken) {
+        fmt::print(stdout_taken ? stderr : stdout, "{}", report::format_summary(plan, result));
+    }
     std::fflush(stdout);
     if (!plan.outputs.json_path.empty()) {
         auto status = report::write_file_atomically(plan.outputs.json_path,
@@ -61,8 +65,14 @@ int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result) {
 }
 
 int run_command(plan::RunPlan& plan) {
-    for (const std::string* path : {&plan.outputs.json_path, &plan.outputs.csv_path}) {
-        if (auto status = report::check_writable(*path); !status.ok()) {
+    if (plan.outputs.json_path == "-" && plan.outputs.csv_path == "-") {
+        return fail("--json - and --csv - both ask for stdout; send one of them to a file",
+                    report::exit_usage);
+    }
+    const std::pair<const std::string*, const char*> outputs[] = {
+        {&plan.outputs.json_path, "--json file"}, {&plan.outputs.csv_path, "--csv file"}};
+    for (const auto& [path, what] : outputs) {
+        if (auto status = report::check_writable(*path, what); !status.ok()) {
             return fail(status.error().message, report::exit_usage);
         }
     }
@@ -98,7 +108,8 @@ int main(int argc, char** argv) {
     }
     if (auto* serve_plan = std::get_if<plan::ServePlan>(&value)) {
         auto status = serve::run_server(*serve_plan);
-        return status.ok() ? report::exit_ok : fail(status.error().message, report::exit_run_failed);
+        return status.ok() ? report::exit_ok
+                           : fail(status.error().message, report::exit_run_failed);
     }
     return run_command(std::get<plan::RunPlan>(value));
 }

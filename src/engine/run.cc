@@ -4,6 +4,7 @@
 
 #include "barrage/engine/run.h"
 
+#include <fmt/format.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -11,8 +12,6 @@
 #include <map>
 #include <memory>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "barrage/base/assert.h"
 #include "barrage/base/clock.h"
@@ -66,8 +65,8 @@ private:
     std::map<int64_t, PendingInterval> pending_;
     int64_t next_row_index_ = 0;
     int64_t first_index_ = 0;
-    int64_t last_index_ = 0;                  // last measured interval index
-    int64_t stop_ns_ = 0;                     // when sending stopped (signal or end)
+    int64_t last_index_ = 0;  // last measured interval index
+    int64_t stop_ns_ = 0;     // when sending stopped (signal or end)
     stats::RunResult result_;
 };
 
@@ -168,7 +167,9 @@ void Coordinator::collect_until_done() {
         const int64_t watermark =
             *std::min_element(reported_through_.begin(), reported_through_.end());
         // An interval is complete once every worker has reported a later one.
-        emit_intervals(watermark - 1);
+        if (watermark != INT64_MIN) {
+            emit_intervals(watermark - 1);
+        }
     }
     emit_intervals(last_index_);
 }
@@ -236,8 +237,8 @@ void Coordinator::emit_intervals(int64_t through_index) {
 
 void Coordinator::finish_result() {
     const int64_t done_ns = base::now_ns();
-    const int64_t send_end = result_.interrupted ? std::min(stop_ns_, shared_.end_ns)
-                                                 : shared_.end_ns;
+    const int64_t send_end =
+        result_.interrupted ? std::min(stop_ns_, shared_.end_ns) : shared_.end_ns;
     result_.duration_s =
         static_cast<double>(std::max<int64_t>(0, send_end - shared_.measured_start_ns)) / 1e9;
     result_.drain_s = static_cast<double>(std::max<int64_t>(0, done_ns - send_end)) / 1e9;
@@ -262,8 +263,8 @@ void Coordinator::finish_result() {
         result_.connections_established_max += channel.connections_established_max;
         result_.cpus.push_back(plan_.pin && w < plan_.cpus.size() ? plan_.cpus[w] : -1);
         if (!channel.setup_error.empty()) {
-            result_.warnings.push_back(fmt::format("worker {} could not start: {}", w,
-                                                   channel.setup_error));
+            result_.warnings.push_back(
+                fmt::format("worker {} could not start: {}", w, channel.setup_error));
         }
     }
     for (int kind = 0; kind < stats::error_kind_count; ++kind) {
@@ -282,16 +283,16 @@ void Coordinator::add_warnings() {
     const stats::Counters& c = result_.totals.counters;
     auto& warnings = result_.warnings;
     if (result_.connections_established_max < plan_.connections) {
-        warnings.push_back(fmt::format(
-            "only {} of {} connections could be established at once (see errors)",
-            result_.connections_established_max, plan_.connections));
+        warnings.push_back(
+            fmt::format("only {} of {} connections could be established at once (see errors)",
+                        result_.connections_established_max, plan_.connections));
     }
     if (c.requests_late > 0 && c.requests_sent > 0) {
         warnings.push_back(fmt::format(
             "{} requests ({:.2f}%) waited for a free connection; their wait is in the latency. "
             "More connections (-c) would send them on time",
-            c.requests_late, 100.0 * static_cast<double>(c.requests_late) /
-                                 static_cast<double>(c.requests_sent)));
+            c.requests_late,
+            100.0 * static_cast<double>(c.requests_late) / static_cast<double>(c.requests_sent)));
     }
     if (c.requests_unsent > 0) {
         warnings.push_back(fmt::format(
@@ -310,8 +311,8 @@ void Coordinator::add_warnings() {
     if (plan_.rate_per_s && result_.duration_s > 0 && !result_.interrupted) {
         const double sent_rate = static_cast<double>(c.requests_sent) / result_.duration_s;
         if (sent_rate < *plan_.rate_per_s * 0.999) {
-            warnings.push_back(fmt::format("sent {:.1f} req/s of the {:.1f} req/s asked",
-                                           sent_rate, *plan_.rate_per_s));
+            warnings.push_back(fmt::format("sent {:.1f} req/s of the {:.1f} req/s asked", sent_rate,
+                                           *plan_.rate_per_s));
         }
     }
 }

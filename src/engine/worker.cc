@@ -112,10 +112,9 @@ void Worker::connect_all_and_wait_for_start() {
     const int64_t grace_end = now + std::min(plan_.timeout_ns, connect_grace_ns_max);
     bool reported_ready = false;
     while (!shared_->started.load(std::memory_order_acquire)) {
-        const bool connecting = std::any_of(connections_.begin(), connections_.end(),
-                                            [](const Connection& c) {
-                                                return c.state == ConnState::connecting;
-                                            });
+        const bool connecting =
+            std::any_of(connections_.begin(), connections_.end(),
+                        [](const Connection& c) { return c.state == ConnState::connecting; });
         if (!reported_ready && (!connecting || now >= grace_end)) {
             shared_->workers_ready.fetch_add(1);
             reported_ready = true;
@@ -128,6 +127,10 @@ void Worker::connect_all_and_wait_for_start() {
     started_ = true;
     interval_index_ = interval_index_at(now);
     interval_end_ns_ = shared_->measured_start_ns + (interval_index_ + 1) * plan_.interval_ns;
+    if (interval_index_ < 0) {
+        opening_connect_us_.add(current_->connect_time_us);
+        current_->connect_time_us.reset();
+    }
     next_deadline_scan_ns_ = now;
     // Connections that became ready before the start wait in idle_slots_;
     // in closed loop they start now.
@@ -186,6 +189,7 @@ void Worker::finish() {
     for (uint32_t slot = 0; slot < connections_.size(); ++slot) {
         close_connection(slot);
     }
+    current_->connect_time_us.add(opening_connect_us_);
     publish_snapshot(true);
 }
 
@@ -219,8 +223,8 @@ void Worker::dispatch_due(int64_t now) {
 }
 
 void Worker::check_deadlines(int64_t now) {
-    const int64_t period = std::clamp(plan_.timeout_ns / 8, deadline_scan_period_ns_min,
-                                      deadline_scan_period_ns_max);
+    const int64_t period =
+        std::clamp(plan_.timeout_ns / 8, deadline_scan_period_ns_min, deadline_scan_period_ns_max);
     next_deadline_scan_ns_ = now + period;
     for (uint32_t slot = 0; slot < connections_.size(); ++slot) {
         Connection& conn = connections_[slot];
@@ -252,7 +256,8 @@ int64_t Worker::wait_budget_ns(int64_t now) const {
 int64_t Worker::interval_index_at(int64_t now) const {
     const int64_t since = now - shared_->measured_start_ns;
     // Floor division: warm-up intervals have negative indices.
-    return since >= 0 ? since / plan_.interval_ns : -((-since + plan_.interval_ns - 1) / plan_.interval_ns);
+    return since >= 0 ? since / plan_.interval_ns
+                      : -((-since + plan_.interval_ns - 1) / plan_.interval_ns);
 }
 
 void Worker::roll_interval(int64_t now) {

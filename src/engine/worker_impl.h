@@ -23,12 +23,12 @@ namespace barrage::engine::detail {
 // Read-only after start; written once by the coordinator for stop.
 struct RunShared {
     const plan::RunPlan* plan = nullptr;
-    std::string request_bytes;               // serialized once, sent by every connection
+    std::string request_bytes;  // serialized once, sent by every connection
     bool request_is_head = false;
     const schedule::ArrivalSchedule* schedule = nullptr;  // null in closed loop
-    int64_t start_ns = 0;                    // schedule time zero (warm-up starts here)
-    int64_t measured_start_ns = 0;           // start + warm-up
-    int64_t end_ns = 0;                      // sending stops here
+    int64_t start_ns = 0;           // schedule time zero (warm-up starts here)
+    int64_t measured_start_ns = 0;  // start + warm-up
+    int64_t end_ns = 0;             // sending stops here
     // Written once by the coordinator when every worker has connected (or
     // the connect grace ran out); start/measured_start/end are valid after it.
     std::atomic<bool> started{false};
@@ -46,13 +46,14 @@ inline constexpr std::size_t snapshots_per_worker = 8;
 struct WorkerChannel {
     base::SpscRing<stats::Snapshot*, snapshots_per_worker * 2> filled;
     base::SpscRing<stats::Snapshot*, snapshots_per_worker * 2> empty;
-    std::vector<std::unique_ptr<stats::Snapshot>> pool;  // owned here, touched by one side at a time
+    std::vector<std::unique_ptr<stats::Snapshot>>
+        pool;  // owned here, touched by one side at a time
     // Written by the worker before it exits; read by the coordinator after join.
     std::array<std::string, stats::error_kind_count> first_error_detail;
     int connections_established_max = 0;
     bool ring_single_issuer = false;
     bool ring_buffer_ring = false;
-    std::string setup_error;                 // non-empty: the worker could not start
+    std::string setup_error;  // non-empty: the worker could not start
 };
 
 enum class ConnState : uint8_t { closed, backoff, connecting, idle, busy };
@@ -61,17 +62,17 @@ enum class ConnState : uint8_t { closed, backoff, connecting, idle, busy };
 struct Connection {
     ConnState state = ConnState::closed;
     int fd = -1;
-    uint32_t generation = 0;         // bumped on every close; stale CQEs are dropped
-    uint32_t connect_failures = 0;   // consecutive, for backoff
+    uint32_t generation = 0;        // bumped on every close; stale CQEs are dropped
+    uint32_t connect_failures = 0;  // consecutive, for backoff
     bool recv_armed = false;
-    bool send_pending = false;       // a send SQE of this request is in flight
-    bool idle_after_send = false;    // response finished before its send CQE arrived
-    std::size_t send_offset = 0;     // bytes of the request already sent
+    bool send_pending = false;     // a send SQE of this request is in flight
+    bool idle_after_send = false;  // response finished before its send CQE arrived
+    std::size_t send_offset = 0;   // bytes of the request already sent
     int64_t connect_start_ns = 0;
-    int64_t retry_at_ns = 0;         // state backoff: when to reconnect
-    int64_t intended_ns = 0;         // intended send time of the request in flight
-    int64_t sent_ns = 0;             // actual send time
-    int64_t deadline_ns = 0;         // connect or request deadline
+    int64_t retry_at_ns = 0;  // state backoff: when to reconnect
+    int64_t intended_ns = 0;  // intended send time of the request in flight
+    int64_t sent_ns = 0;      // actual send time
+    int64_t deadline_ns = 0;  // connect or request deadline
     http::ResponseParser parser;
     std::unique_ptr<char[]> recv_buffer;  // only without a provided-buffer ring
 };
@@ -129,20 +130,23 @@ private:
     int cpu_;
     std::unique_ptr<io::Ring> ring_;
     std::vector<Connection> connections_;
-    std::vector<uint32_t> idle_slots_;        // connected and free, LIFO
+    std::vector<uint32_t> idle_slots_;  // connected and free, LIFO
     std::unique_ptr<schedule::ScheduleShard> shard_;
     stats::Snapshot* current_ = nullptr;
     int64_t interval_index_ = 0;
     int64_t interval_end_ns_ = 0;
-    int64_t late_through_ns_ = -1;            // arrivals due by then waited for a connection
+    int64_t late_through_ns_ = -1;  // arrivals due by then waited for a connection
     int64_t next_deadline_scan_ns_ = 0;
-    int in_flight_ = 0;                       // requests sent or being sent, not finished
+    int in_flight_ = 0;  // requests sent or being sent, not finished
     int connected_ = 0;
     bool draining_ = false;
     int64_t drain_deadline_ns_ = 0;
     bool use_buffer_ring_ = false;
-    bool started_ = false;                    // the coordinator released the schedule
+    bool started_ = false;                           // the coordinator released the schedule
     std::vector<stats::Snapshot*> spare_snapshots_;  // never handed out yet
+    // Connect times of the connections opened before the start. They serve the
+    // measured run, so they join its totals even when the run begins with a warm-up.
+    stats::Histogram opening_connect_us_ = stats::Histogram::for_latency_us();
 };
 
 }  // namespace barrage::engine::detail

@@ -43,8 +43,33 @@ struct ListenSockets {
     base::Status open(sockaddr_storage address, socklen_t len, int count);
 };
 
+// SO_REUSEPORT would let a second server join a port already taken by another
+// one and silently take half its connections; a plain bind first refuses that.
+base::Status check_port_free(const sockaddr* sa, socklen_t len) {
+    const int fd = ::socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return base::make_error(fmt::format("cannot create socket: {}", std::strerror(errno)));
+    }
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));  // TIME_WAIT is no owner
+    const int bound = ::bind(fd, sa, len);
+    const int err = errno;
+    ::close(fd);
+    if (bound != 0) {
+        return base::make_error(fmt::format(
+            "cannot listen on port {}: {}{}",
+            ntohs(sa->sa_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6*>(sa)->sin6_port
+                                            : reinterpret_cast<const sockaddr_in*>(sa)->sin_port),
+            std::strerror(err), err == EADDRINUSE ? " (choose another --port, or 0 for any)" : ""));
+    }
+    return base::Ok{};
+}
+
 base::Status ListenSockets::open(sockaddr_storage address, socklen_t len, int count) {
     auto* sa = reinterpret_cast<sockaddr*>(&address);
+    if (auto status = check_port_free(sa, len); !status.ok()) {
+        return status;
+    }
     for (int i = 0; i < count; ++i) {
         auto fd = io::make_listen_socket(sa, len, listen_backlog);
         if (!fd.ok()) {

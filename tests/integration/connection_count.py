@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Ten connections over four workers (-c 10 -t 4) open exactly ten connections to a keep-alive
-server, all open at once, and never reconnect."""
+server, all open at once, and never reconnect; their connect times are reported even when the
+run starts with a warm-up."""
 
 import sys
 
@@ -28,6 +29,12 @@ def body(t):
     t.check(result["requests"]["completed"] > 0, "requests completed")
     harness.check_accounting(t, result)
     t.check(result["errors"]["total"] == 0, f"no errors ({result['errors']})")
+
+    # Connections opened before a warm-up serve the measured run: their connect times count.
+    outcome = t.run(["run", server.url(), "-c", "6", "-t", "2", "-d", "1s", "--warmup", "1s"])
+    harness.exits_with(t, outcome, 0, "a run with a warm-up")
+    count = outcome.json["connect_time"]["count"]
+    t.check(count == 6, f"connect_time keeps the 6 opening connects past the warm-up ({count})")
 
 
 harness.main(__doc__, body)

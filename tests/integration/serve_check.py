@@ -149,6 +149,14 @@ def check_delay_and_body_size(binary):
     check(server.stop() == 0, "SIGTERM stops the server with exit code 0")
 
 
+def check_port_taken(binary, server):
+    # A second server on a taken port must refuse, not share it through SO_REUSEPORT.
+    done = subprocess.run([binary, "serve", "--port", str(server.port)], capture_output=True,
+                          timeout=10)
+    check(done.returncode == 3, f"serve on a taken port exits 3 (got {done.returncode})")
+    check(b"Address already in use" in done.stderr, f"and says why ({done.stderr!r})")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -158,6 +166,7 @@ def main():
         check_basics(server)
         check_pipelining_and_bodies(server)
         check_rejections(server)
+        check_port_taken(binary, server)
     finally:
         check(server.stop() == 0, "SIGTERM stops the server with exit code 0")
     check_delay_and_body_size(binary)

@@ -3,18 +3,24 @@
 #   nginx: 1 worker pinned to CPU 0; generators pinned to CPU 1; same connections and duration.
 #   closed loop, keep-alive, 64 and 256 connections: barrage vs wrk
 #   open loop at $RATE req/s: barrage vs h2load --rps (its rate is per client)
+#   TLS keep-alive, $TLS_CONNS connections: barrage vs wrk on nginx's TLS port (same method)
+#   TLS new connection per request, $NEWCONN_CONNS connections: barrage --new-conn (full
+#   handshakes with --no-tls-resume, and resumed) vs ab without -k (full handshakes);
+#   req/s = handshakes/s there, CPU per 100k = CPU per 100k handshakes.
 # Prints, per tool, the median of $RUNS runs: req/s, generator CPU seconds per 100k requests
 # (user+sys of the generator process, GNU time) and the ratio to barrage.
-# Env: DURATION (s, default 10), RUNS (default 3), RATE (default 20000), CONNS ("64 256").
+# Env: DURATION (s, default 10), RUNS (default 3), RATE (default 20000), CONNS ("64 256"),
+#      TLS_CONNS (default 64), NEWCONN_CONNS (default 16), BARRAGE (binary; default: build/).
 # Bounded: every run stops itself after DURATION seconds (timeouts as a backstop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh bench
-bash scripts/build.sh >/dev/null
+[ -n "${BARRAGE:-}" ] || bash scripts/build.sh >/dev/null
 
 DURATION="${DURATION:-10}"; RUNS="${RUNS:-3}"; RATE="${RATE:-20000}"; CONNS="${CONNS:-64 256}"
 OPEN_CONNS="${OPEN_CONNS:-64}"
-BARRAGE="$(pwd)/build/barrage"
+TLS_CONNS="${TLS_CONNS:-64}"; NEWCONN_CONNS="${NEWCONN_CONNS:-16}"
+BARRAGE="${BARRAGE:-$(pwd)/build/barrage}"
 if [ "$(nproc)" -ge 2 ]; then server_cpu=0; client_cpu=1; else server_cpu=0; client_cpu=0; fi
 
 work="$(mktemp -d)"
@@ -22,8 +28,12 @@ nginx_pid=""
 cleanup() { [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port="$(free_port)"; tls_port="$(free_port)"
 mkdir -p "$work/html"
+# A throw-away P-256 server certificate; the generators skip verification, as wrk and ab do.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+  -keyout "$work/server.key" -out "$work/server.pem" 2>/dev/null
 head -c 128 /dev/zero | tr '\0' 'x' > "$work/html/index.html"
 cat > "$work/nginx.conf" <<CONF
 worker_processes 1;
@@ -41,12 +51,21 @@ http {
     root $work/html;
     location / { index index.html; }
   }
+  server {
+    listen 127.0.0.1:$tls_port ssl backlog=4096;
+    ssl_certificate $work/server.pem;
+    ssl_certificate_key $work/server.key;
+    ssl_session_cache shared:TLS:10m;
+    root $work/html;
+    location / { index index.html; }
+  }
 }
 CONF
 taskset -c "$server_cpu" /usr/sbin/nginx -c "$work/nginx.conf" -p "$work" &
 nginx_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.05; done
 url="http://127.0.0.1:$port/"
+tls_url="https://127.0.0.1:$tls_port/"
 
 # run_pinned TIMEFILE CMD...: runs CMD on the client CPU under GNU time (elapsed user sys).
 run_pinned() {
@@ -58,16 +77,24 @@ run_pinned() {
 # Each measure_* prints "REQUESTS RPS CPU_SECONDS".
 measure_barrage() {  # conns [rate]
   local extra=(); [ -n "${2:-}" ] && extra=(-r "$2")
-  run_pinned "$work/time" "$BARRAGE" run "$url" -t 1 -c "$1" -d "${DURATION}s" -q \
-    --json "$work/b.json" "${extra[@]}" >/dev/null
+  measure_barrage_at "$url" "$1" "${extra[@]}"
+}
+measure_barrage_tls() { measure_barrage_at "$tls_url" "$1" -k; }  # conns
+measure_barrage_newconn() { measure_barrage_at "$tls_url" "$1" -k --new-conn --no-tls-resume; }
+measure_barrage_resumed() { measure_barrage_at "$tls_url" "$1" -k --new-conn; }
+measure_barrage_at() {  # url conns [args...]
+  local target="$1" conns="$2"; shift 2
+  run_pinned "$work/time" "$BARRAGE" run "$target" -t 1 -c "$conns" -d "${DURATION}s" -q \
+    --json "$work/b.json" "$@" >/dev/null
   python3 - "$work/b.json" "$work/time" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); e, u, s = map(float, open(sys.argv[2]).read().split()[-3:])
 print(r["requests"]["completed"], r["throughput_rps"], u + s)
 PY
 }
-measure_wrk() {  # conns
-  run_pinned "$work/time" wrk -t 1 -c "$1" -d "${DURATION}s" "$url" >"$work/wrk.out"
+measure_wrk_tls() { measure_wrk "$1" "$tls_url"; }  # conns
+measure_wrk() {  # conns [url]
+  run_pinned "$work/time" wrk -t 1 -c "$1" -d "${DURATION}s" "${2:-$url}" >"$work/wrk.out"
   python3 - "$work/wrk.out" "$work/time" <<'PY'
 import re, sys
 out = open(sys.argv[1]).read(); e, u, s = map(float, open(sys.argv[2]).read().split()[-3:])
@@ -85,6 +112,18 @@ import re, sys
 out = open(sys.argv[1]).read(); e, u, s = map(float, open(sys.argv[2]).read().split()[-3:])
 n = int(re.search(r"requests: \d+ total, \d+ started, (\d+) done", out).group(1))
 print(n, n / float(sys.argv[3]), u + s)
+PY
+}
+
+measure_ab() {  # conns: a new TLS connection (full handshake) per request, HTTP/1.0
+  run_pinned "$work/time" ab -q -t "$DURATION" -n 100000000 -c "$1" "$tls_url" \
+    >"$work/ab.out" 2>&1 || true
+  python3 - "$work/ab.out" "$work/time" <<'PY'
+import re, sys
+out = open(sys.argv[1]).read(); e, u, s = map(float, open(sys.argv[2]).read().split()[-3:])
+n = int(re.search(r"Complete requests:\s*(\d+)", out).group(1))
+rps = float(re.search(r"Requests per second:\s*([\d.]+)", out).group(1))
+print(n, rps, u + s)
 PY
 }
 
@@ -117,4 +156,13 @@ done
 b="$(median_of barrage "$OPEN_CONNS" "$RATE")"; h="$(median_of h2load "$OPEN_CONNS" "$RATE")"
 report "open loop $RATE/s, $OPEN_CONNS conns" barrage "$b" "$b"
 report "open loop $RATE/s, $OPEN_CONNS conns" h2load "$h" "$b"
+b="$(median_of barrage_tls "$TLS_CONNS")"; w="$(median_of wrk_tls "$TLS_CONNS")"
+report "TLS keep-alive, $TLS_CONNS conns" barrage "$b" "$b"
+report "TLS keep-alive, $TLS_CONNS conns" wrk "$w" "$b"
+b="$(median_of barrage_newconn "$NEWCONN_CONNS")"; a="$(median_of ab "$NEWCONN_CONNS")"
+r="$(median_of barrage_resumed "$NEWCONN_CONNS")"
+report "TLS new conn full, $NEWCONN_CONNS conns" barrage "$b" "$b"
+report "TLS new conn full, $NEWCONN_CONNS conns" ab "$a" "$b"
+report "TLS new conn resumed, $NEWCONN_CONNS conns" barrage "$r" "$b"
 echo "ratios are tool / barrage: CPU ratio > 1 means the peer spends more CPU per request"
+echo "TLS new conn rows: req/s = handshakes/s, CPU per 100k = per 100k handshakes (ab: full)"

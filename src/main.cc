@@ -4,13 +4,21 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <span>
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
+#include "barrage/base/clock.h"
 #include "barrage/cli/command_line.h"
 #include "barrage/engine/run.h"
+#include "barrage/report/compare.h"
+#include "barrage/report/history.h"
+#include "barrage/report/hlog.h"
+#include "barrage/report/html_report.h"
 #include "barrage/report/run_report.h"
+#include "barrage/report/threshold.h"
 #include "barrage/serve/server.h"
 
 namespace {
@@ -39,17 +47,30 @@ engine::IntervalCallback progress_printer(const plan::RunPlan& plan) {
     };
 }
 
-int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result) {
-    int code = report::exit_code_for(result);
+int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
+                  std::span<const report::ThresholdSpec> thresholds) {
+    const auto outcomes =
+        report::evaluate_thresholds(thresholds, report::RunResultMetrics(result));
+    int code = report::exit_code_for(result, outcomes);
     // With `--json -` or `--csv -` stdout carries only that document, so it pipes into jq.
     const bool stdout_taken = plan.outputs.json_path == "-" || plan.outputs.csv_path == "-";
     if (!plan.outputs.quiet || !stdout_taken) {
-        fmt::print(stdout_taken ? stderr : stdout, "{}", report::format_summary(plan, result));
+        fmt::print(stdout_taken ? stderr : stdout, "{}", report::format_summary(plan, result, outcomes));
     }
     std::fflush(stdout);
     if (!plan.outputs.json_path.empty()) {
         auto status = report::write_file_atomically(plan.outputs.json_path,
-                                                    report::format_json(plan, result));
+                                                    report::format_json(plan, result, outcomes));
+        if (!status.ok()) {
+            code = fail(status.error().message, report::exit_usage);
+        }
+    }
+    if (!plan.outputs.html_path.empty()) {
+        // Built from the JSON text, so --html and `barrage report` draw the same page.
+        auto page = report::html_report_from_json(report::format_json(plan, result, outcomes));
+        auto status = page.ok()
+                          ? report::write_file_atomically(plan.outputs.html_path, page.value())
+                          : base::Status(page.error());
         if (!status.ok()) {
             code = fail(status.error().message, report::exit_usage);
         }
@@ -61,7 +82,32 @@ int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result) {
             code = fail(status.error().message, report::exit_usage);
         }
     }
+    if (!plan.outputs.history_path.empty()) {
+        const auto entry =
+            report::make_history_entry(plan, result, outcomes, base::wall_clock_ms());
+        auto status = report::append_history_line(plan.outputs.history_path,
+                                                  report::format_history_line(entry));
+        if (!status.ok()) {
+            code = fail(status.error().message, report::exit_usage);
+        }
+    }
     return code;
+}
+
+// Thresholds are checked before any traffic: a typo must not cost a run.
+base::Result<std::vector<report::ThresholdSpec>> plan_thresholds(const plan::RunPlan& plan) {
+    auto specs = report::parse_thresholds(plan.outputs.thresholds);
+    if (!specs) {
+        return base::make_error("--threshold: " + specs.error().message);
+    }
+    std::vector<std::string> request_names;
+    for (const auto& request : plan.requests) {
+        request_names.push_back(request.name);
+    }
+    if (auto status = report::check_request_names(specs.value(), request_names); !status) {
+        return base::make_error("--threshold: " + status.error().message);
+    }
+    return specs;
 }
 
 int run_command(plan::RunPlan& plan) {
@@ -69,8 +115,16 @@ int run_command(plan::RunPlan& plan) {
         return fail("--json - and --csv - both ask for stdout; send one of them to a file",
                     report::exit_usage);
     }
+    auto thresholds = plan_thresholds(plan);
+    if (!thresholds) {
+        return fail(thresholds.error().message, report::exit_usage);
+    }
     const std::pair<const std::string*, const char*> outputs[] = {
-        {&plan.outputs.json_path, "--json file"}, {&plan.outputs.csv_path, "--csv file"}};
+        {&plan.outputs.json_path, "--json file"},
+        {&plan.outputs.csv_path, "--csv file"},
+        {&plan.outputs.hlog_path, "--hlog file"},
+        {&plan.outputs.history_path, "--history file"},
+        {&plan.outputs.html_path, "--html file"}};
     for (const auto& [path, what] : outputs) {
         if (auto status = report::check_writable(*path, what); !status.ok()) {
             return fail(status.error().message, report::exit_usage);
@@ -80,14 +134,85 @@ int run_command(plan::RunPlan& plan) {
         return fail(status.error().message, report::exit_run_failed);
     }
     const auto on_interval = progress_printer(plan);
-    auto result = engine::run_load(plan, on_interval);
+    report::HlogWriter hlog;
+    engine::IntervalHistogramCallback on_histogram;
+    if (!plan.outputs.hlog_path.empty()) {
+        on_histogram = [&hlog](const stats::IntervalRow& row, const stats::Histogram& latency_us) {
+            hlog.add_interval(row.t_s - row.length_s, row.length_s, latency_us);
+        };
+    }
+    auto result = engine::run_load(plan, on_interval, on_histogram);
     if (!plan.outputs.quiet && isatty(STDERR_FILENO) != 0) {
         fmt::print(stderr, "\n");
     }
     if (!result.ok()) {
         return fail(result.error().message, report::exit_run_failed);
     }
-    return write_outputs(plan, result.value());
+    int code = write_outputs(plan, result.value(), thresholds.value());
+    if (!plan.outputs.hlog_path.empty()) {
+        hlog.drop_from(result.value().duration_s);  // rows after a stop signal are empty
+        auto status = report::write_file_atomically(
+            plan.outputs.hlog_path, hlog.text(result.value().measured_start_unix_ms));
+        if (!status.ok()) {
+            code = fail(status.error().message, report::exit_usage);
+        }
+    }
+    return code;
+}
+
+int trend_command(const cli::TrendRequest& request) {
+    auto entries = report::read_history_file(request.history_path);
+    if (!entries) {
+        return fail(entries.error().message, report::exit_usage);
+    }
+    fmt::print("{}", report::format_trend(entries.value()));
+    return report::exit_ok;
+}
+
+// Exit 0: the page was written; 2: an input is unreadable or not a result, or the output failed.
+int report_command(const cli::ReportRequest& request) {
+    if (auto status = report::check_writable(request.output_path, "-o file"); !status.ok()) {
+        return fail(status.error().message, report::exit_usage);
+    }
+    auto result = report::read_result_document_file(request.result_path);
+    if (!result) {
+        return fail(result.error().message, report::exit_usage);
+    }
+    if (!request.hlog_path.empty()) {
+        auto hlog_text = report::read_text_file(request.hlog_path);
+        if (!hlog_text) {
+            return fail(hlog_text.error().message, report::exit_usage);
+        }
+        auto spectrum = report::spectrum_from_hlog(hlog_text.value(), request.hlog_path);
+        if (!spectrum) {
+            return fail(spectrum.error().message, report::exit_usage);
+        }
+        result.value().spectrum = std::move(spectrum.value());
+    }
+    const std::string page = report::format_html_report(result.value(), request.result_path);
+    if (auto status = report::write_file_atomically(request.output_path, page); !status.ok()) {
+        return fail(status.error().message, report::exit_usage);
+    }
+    return report::exit_ok;
+}
+
+// Exit 0: no regression, 1: a regression, 2: an input is not a comparable result.
+int compare_command(const cli::CompareRequest& request) {
+    auto baseline = report::read_result_file(request.baseline_path);
+    if (!baseline) {
+        return fail(baseline.error().message, report::exit_usage);
+    }
+    auto current = report::read_result_file(request.current_path);
+    if (!current) {
+        return fail(current.error().message, report::exit_usage);
+    }
+    auto compared =
+        report::compare_results(baseline.value(), current.value(), request.max_regressions);
+    if (!compared) {
+        return fail(compared.error().message, report::exit_usage);
+    }
+    fmt::print("{}", report::format_compare_report(compared.value()));
+    return compared.value().has_regression() ? report::exit_thresholds_failed : report::exit_ok;
 }
 
 }  // namespace
@@ -110,6 +235,15 @@ int main(int argc, char** argv) {
         auto status = serve::run_server(*serve_plan);
         return status.ok() ? report::exit_ok
                            : fail(status.error().message, report::exit_run_failed);
+    }
+    if (auto* compare = std::get_if<cli::CompareRequest>(&value)) {
+        return compare_command(*compare);
+    }
+    if (auto* trend = std::get_if<cli::TrendRequest>(&value)) {
+        return trend_command(*trend);
+    }
+    if (auto* report_request = std::get_if<cli::ReportRequest>(&value)) {
+        return report_command(*report_request);
     }
     return run_command(std::get<plan::RunPlan>(value));
 }

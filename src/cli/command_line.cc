@@ -18,6 +18,7 @@
 #include "barrage/base/cpu.h"
 #include "barrage/cli/units.h"
 #include "barrage/cli/url.h"
+#include "barrage/profile/profile_loader.h"
 #include "options_impl.h"
 
 namespace barrage::cli {
@@ -38,13 +39,14 @@ constexpr int64_t body_bytes_max = 64 * 1024 * 1024;
 
 constexpr std::string_view run_usage =
     R"(Usage: barrage run URL [options]
+       barrage run PROFILE.toml [--rate R] [--duration D] [--set KEY=VALUE]... [--seed N]
 
 Sends HTTP/1.1 requests to URL and reports latency percentiles.
 Without -r the load is a closed loop: each connection sends its next request
 when the previous answer arrives. With -r it is an open loop at that rate, and
 latency counts from when each request was due, so a stalling server shows.
 
-URL: http://host[:port][/path][?query]   IPv6: http://[::1]:8080/
+URL: http[s]://host[:port][/path][?query]   IPv6: http://[::1]:8080/
 
 Load:
   -c, --connections N      open connections (default 10)
@@ -65,12 +67,41 @@ Request:
       --max-header-bytes SIZE
                            largest response header accepted (default 64k)
 
+Connections and TLS (https://):
+      --new-conn           one request per connection: close after each
+                           response and connect again (measures handshake rate)
+  -k, --insecure           do not verify the server's certificate or name
+      --cacert FILE        trust the CAs in FILE (PEM) instead of the system store
+      --cert FILE          client certificate (PEM) for mutual TLS
+      --key FILE           its private key (PEM; default: read from --cert FILE)
+      --sni NAME           server name to send and verify (default: URL host)
+      --tls-min 1.2|1.3    lowest TLS version offered (default 1.2)
+      --ciphers LIST       TLS 1.2 cipher list, passed to OpenSSL
+      --ciphersuites LIST  TLS 1.3 cipher suites, passed to OpenSSL
+      --no-tls-resume      full handshake on every connection (no session reuse)
+
 Output:
   -q, --quiet              no progress line
       --interval TIME      progress and CSV interval (default 1s, min 100ms)
       --json FILE          write the result as JSON ('-' = stdout)
       --csv FILE           write one row per interval as CSV ('-' = stdout)
+      --hlog FILE          write an HdrHistogram interval log of the latency
+      --html FILE          write a self-contained HTML report (charts, tables)
+      --history FILE       append one JSON line with the key metrics to FILE
+      --label TEXT         label for the --history line (e.g. a git commit)
+
+Gates (exit code 1 when one fails; see docs/output.md):
+      --threshold EXPR     e.g. 'p99 < 200ms', 'error_rate < 1%', 'rps >= 100';
+                           repeat for more
   -h, --help               show this help
+
+Profiles (docs/profiles.md): requests, sessions and phases described in TOML.
+      --set KEY=VALUE      change any value of the profile by dotted path:
+                           phases.0.rate=50, phases.main.duration=30s,
+                           requests.login.weight=2; repeat for more
+      --seed N             seed of the random choices (default: the profile's, or 1)
+  -r and -d change the main phase of a profile; -X, -H, -b and --body-file
+  are for URL runs only.
 
 TIME: 500ms, 30s, 2m, 1h, 1m30s (a bare number is seconds)
 SIZE: 512, 4k, 1M (k = 1024)
@@ -161,9 +192,36 @@ struct RunArgs {
     std::optional<int> threads;  // nullopt = derive from CPUs and connections
     bool body_given = false;
     bool body_file_given = false;
+    // Profile runs: -d changes the main phase only when it was given.
+    bool duration_given = false;
+    std::vector<std::string> sets;  // --set, in order
+    std::optional<uint64_t> seed;   // --seed
 };
 
-const std::array<OptionSpec<RunArgs>, 16> run_options{{
+// A TLS file option: the file must be readable now, so a typo stops the run
+// before any traffic instead of failing every handshake.
+Status store_readable_file(std::string_view flag, std::string_view path, std::string& field) {
+    const std::string name(path);
+    const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return make_error(fmt::format("{}: cannot read '{}': {}", flag, name, std::strerror(errno)));
+    }
+    ::close(fd);
+    field = name;
+    return Ok{};
+}
+
+Result<int> parse_tls_version(std::string_view flag, std::string_view text) {
+    if (text == "1.2") {
+        return 12;
+    }
+    if (text == "1.3") {
+        return 13;
+    }
+    return make_error(fmt::format("{}: '{}' is not a TLS version; use 1.2 or 1.3", flag, text));
+}
+
+const OptionSpec<RunArgs> run_options[] = {
     {'r', "rate", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          return store(parse_rate_per_s(flag, v), a.plan.rate_per_s);
@@ -187,7 +245,21 @@ const std::array<OptionSpec<RunArgs>, 16> run_options{{
      }},
     {'d', "duration", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
+         a.duration_given = true;
          return store(parse_duration_ns(flag, v, false), a.plan.duration_ns);
+     }},
+    {'\0', "set", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.sets.emplace_back(v);
+         return Status(Ok{});
+     }},
+    {'\0', "seed", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         auto seed = parse_count(flag, v, 0, INT64_MAX);
+         if (seed) {
+             a.seed = static_cast<uint64_t>(seed.value());
+         }
+         return seed ? Status(Ok{}) : Status(seed.error());
      }},
     {'\0', "warmup", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
@@ -232,6 +304,31 @@ const std::array<OptionSpec<RunArgs>, 16> run_options{{
          a.plan.outputs.csv_path = std::string(v);
          return Status(Ok{});
      }},
+    {'\0', "threshold", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.plan.outputs.thresholds.emplace_back(v);
+         return Status(Ok{});
+     }},
+    {'\0', "html", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.plan.outputs.html_path = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "hlog", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.plan.outputs.hlog_path = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "history", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.plan.outputs.history_path = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "label", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.plan.outputs.label = std::string(v);
+         return Status(Ok{});
+     }},
     {'q', "quiet", false,
      [](RunArgs& a, std::string_view, std::string_view) {
          a.plan.outputs.quiet = true;
@@ -245,7 +342,56 @@ const std::array<OptionSpec<RunArgs>, 16> run_options{{
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          return store(parse_size_bytes(flag, v), a.plan.response_header_bytes_max);
      }},
-}};
+    {'k', "insecure", false,
+     [](RunArgs& a, std::string_view, std::string_view) {
+         a.plan.tls.insecure = true;
+         return Status(Ok{});
+     }},
+    {'\0', "cacert", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store_readable_file(flag, v, a.plan.tls.ca_file);
+     }},
+    {'\0', "cert", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store_readable_file(flag, v, a.plan.tls.cert_file);
+     }},
+    {'\0', "key", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store_readable_file(flag, v, a.plan.tls.key_file);
+     }},
+    {'\0', "sni", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         if (v.empty()) {
+             return Status(make_error(fmt::format("{}: the server name is empty", flag)));
+         }
+         a.plan.tls.sni = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "tls-min", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_tls_version(flag, v), a.plan.tls.version_min);
+     }},
+    {'\0', "ciphers", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.plan.tls.ciphers = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "ciphersuites", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.plan.tls.ciphersuites = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "no-tls-resume", false,
+     [](RunArgs& a, std::string_view, std::string_view) {
+         a.plan.tls.resume = false;
+         return Status(Ok{});
+     }},
+    {'\0', "new-conn", false,
+     [](RunArgs& a, std::string_view, std::string_view) {
+         a.plan.new_connection_per_request = true;
+         return Status(Ok{});
+     }},
+};
 
 // Shell-quotes an argument unless it is made only of characters a shell leaves alone.
 std::string quote_for_shell(std::string_view arg) {
@@ -285,9 +431,24 @@ Status check_outputs(const plan::OutputPlan& output) {
     if (output.json_path == "-" && output.csv_path == "-") {
         return make_error("--json - and --csv - would both write to stdout; send one to a file");
     }
-    if (!output.json_path.empty() && output.json_path == output.csv_path) {
-        return make_error(fmt::format("--json and --csv both name '{}'; give each its own file",
-                                      output.json_path));
+    // Two outputs written to one file would overwrite each other.
+    const std::pair<const std::string*, const char*> files[] = {
+        {&output.json_path, "--json"},
+        {&output.csv_path, "--csv"},
+        {&output.hlog_path, "--hlog"},
+        {&output.history_path, "--history"},
+        {&output.html_path, "--html"}};
+    for (std::size_t i = 0; i < std::size(files); ++i) {
+        for (std::size_t j = i + 1; j < std::size(files); ++j) {
+            if (!files[i].first->empty() && *files[i].first == *files[j].first) {
+                return make_error(fmt::format("{} and {} both name '{}'; give each its own file",
+                                              files[i].second, files[j].second, *files[i].first));
+            }
+        }
+    }
+    if (output.hlog_path == "-" || output.history_path == "-" || output.html_path == "-") {
+        return make_error(
+            "--hlog, --history and --html write files; '-' (stdout) is for --json or --csv");
     }
     return Ok{};
 }
@@ -304,6 +465,48 @@ Status take_url(RunArgs& args, const std::vector<std::string_view>& positionals)
     return store(parse_url(positionals[0]), args.plan.target);
 }
 
+// `barrage run PROFILE.toml`: the profile gives target, requests and phases;
+// the flags give outputs, TLS and the overrides. Request flags would be
+// silently lost, so they are refused.
+Result<Command> parse_run_profile(RunArgs& args, std::string_view path,
+                                  std::span<const char* const> argv) {
+    if (args.body_given || args.body_file_given || !args.plan.request.headers.empty() ||
+        args.plan.request.method != "GET") {
+        return make_error(fmt::format("barrage run {}: -X, -H, -b and --body-file are for URL "
+                                      "runs; set method, headers and body in the profile",
+                                      path));
+    }
+    if (auto status = check_outputs(args.plan.outputs); !status) {
+        return status.error();
+    }
+    profile::ProfileOverrides overrides;
+    overrides.sets = args.sets;
+    overrides.rate_per_s = args.plan.rate_per_s;
+    overrides.duration_ns =
+        args.duration_given ? std::optional<int64_t>(args.plan.duration_ns) : std::nullopt;
+    overrides.seed = args.seed;
+    auto loaded = profile::load_profile(std::string(path), overrides, parse_url);
+    if (!loaded) {
+        return loaded.error();
+    }
+    plan::RunPlan plan = std::move(loaded).value();
+    plan.outputs = args.plan.outputs;
+    plan.tls = args.plan.tls;
+    plan.pin = args.plan.pin;
+    plan.interval_ns = args.plan.interval_ns;
+    plan.response_header_bytes_max = args.plan.response_header_bytes_max;
+    plan.new_connection_per_request = args.plan.new_connection_per_request;
+    if (args.threads) {
+        plan.threads = *args.threads;
+        plan.cpus = assign_cpus(base::allowed_cpus(), plan.threads);
+    }
+    plan.command_line = join_command_line(argv);
+    if (auto status = plan::validate_run_plan(plan); !status) {
+        return make_error(fmt::format("{}: {}", path, status.error().message));
+    }
+    return Command(std::move(plan));
+}
+
 Result<Command> parse_run(std::span<const char* const> argv) {
     RunArgs args;
     std::vector<std::string_view> positionals;
@@ -317,6 +520,13 @@ Result<Command> parse_run(std::span<const char* const> argv) {
     }
     if (args.body_given && args.body_file_given) {
         return make_error("-b/--body and --body-file both give a body; use one of them");
+    }
+    if (positionals.size() == 1 && profile::is_profile_argument(positionals[0])) {
+        return parse_run_profile(args, positionals[0], argv);
+    }
+    if (!args.sets.empty() || args.seed) {
+        return make_error("--set and --seed change a profile; give a PROFILE.toml instead of a "
+                          "URL (see docs/profiles.md)");
     }
     if (auto status = take_url(args, positionals); !status) {
         return status.error();
@@ -444,6 +654,134 @@ Result<Command> parse_serve(std::span<const char* const> argv) {
     return Command(std::move(args.plan));
 }
 
+// ---- barrage compare / barrage trend ----
+
+constexpr std::string_view compare_usage =
+    R"(Usage: barrage compare BASELINE.json CURRENT.json [options]
+
+Compares two results of 'barrage run --json': prints the key metrics side by
+side with their change and flags regressions. Exit code 0 when nothing
+regressed, 1 when something did, 2 when an input is not a barrage result.
+
+      --max-regression METRIC=LIMIT
+                           allowed change for one metric; repeat for more.
+                           METRIC: p50 p90 p95 p99 p999 p9999 max mean rps
+                           error_rate. LIMIT: 10% (relative), 5ms (absolute,
+                           latency), 0.1pt (percentage points, error_rate).
+                           Defaults: latency +10%, rps -10%, error_rate +50%
+                           or +0.1pt (whichever allows more)
+  -h, --help               show this help
+)";
+
+constexpr std::string_view trend_usage =
+    R"(Usage: barrage trend HISTORY.jsonl
+
+Prints the key metrics of every run recorded with 'barrage run --history FILE',
+oldest first, with the change from the previous run.
+)";
+
+struct CompareArgs {
+    CompareRequest request;
+};
+
+const std::array<OptionSpec<CompareArgs>, 1> compare_options{{
+    {'\0', "max-regression", true,
+     [](CompareArgs& a, std::string_view, std::string_view v) {
+         a.request.max_regressions.emplace_back(v);
+         return Status(Ok{});
+     }},
+}};
+
+Result<Command> parse_compare(std::span<const char* const> argv) {
+    CompareArgs args;
+    std::vector<std::string_view> positionals;
+    auto help = parse_options<CompareArgs>(argv.subspan(2), "barrage compare", compare_options,
+                                           args, positionals);
+    if (!help) {
+        return help.error();
+    }
+    if (help.value()) {
+        return Command(HelpRequest{std::string(compare_usage)});
+    }
+    if (positionals.size() != 2) {
+        return make_error(
+            "barrage compare: expected two result files, e.g. barrage compare baseline.json "
+            "current.json");
+    }
+    args.request.baseline_path = std::string(positionals[0]);
+    args.request.current_path = std::string(positionals[1]);
+    return Command(std::move(args.request));
+}
+
+Result<Command> parse_trend(std::span<const char* const> argv) {
+    struct NoArgs {};
+    NoArgs args;
+    std::vector<std::string_view> positionals;
+    auto help = parse_options<NoArgs>(argv.subspan(2), "barrage trend", {}, args, positionals);
+    if (!help) {
+        return help.error();
+    }
+    if (help.value()) {
+        return Command(HelpRequest{std::string(trend_usage)});
+    }
+    if (positionals.size() != 1) {
+        return make_error(
+            "barrage trend: expected one history file, e.g. barrage trend history.jsonl");
+    }
+    return Command(TrendRequest{std::string(positionals[0])});
+}
+
+constexpr std::string_view report_usage =
+    R"(Usage: barrage report RESULT.json -o REPORT.html [options]
+
+Writes a self-contained HTML report (no network needed to view it) of a result
+of 'barrage run --json': throughput, latency percentiles and status codes over
+time, the percentile spectrum, thresholds, the run's configuration.
+Exit code 0 when written, 2 when RESULT.json is not a barrage result.
+
+  -o, --output FILE        the HTML file to write ('-' = stdout)
+      --hlog FILE          draw the percentile spectrum from this --hlog file
+                           (all its intervals merged) instead of the JSON's
+  -h, --help               show this help
+)";
+
+const std::array<OptionSpec<ReportRequest>, 2> report_options{{
+    {'o', "output", true,
+     [](ReportRequest& r, std::string_view, std::string_view v) {
+         r.output_path = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "hlog", true,
+     [](ReportRequest& r, std::string_view, std::string_view v) {
+         r.hlog_path = std::string(v);
+         return Status(Ok{});
+     }},
+}};
+
+Result<Command> parse_report(std::span<const char* const> argv) {
+    ReportRequest request;
+    std::vector<std::string_view> positionals;
+    auto help = parse_options<ReportRequest>(argv.subspan(2), "barrage report", report_options,
+                                             request, positionals);
+    if (!help) {
+        return help.error();
+    }
+    if (help.value()) {
+        return Command(HelpRequest{std::string(report_usage)});
+    }
+    if (positionals.size() != 1) {
+        return make_error(
+            "barrage report: expected one result file, e.g. barrage report result.json -o "
+            "report.html");
+    }
+    if (request.output_path.empty()) {
+        return make_error("barrage report: say where to write the page with -o FILE, e.g. -o "
+                          "report.html");
+    }
+    request.result_path = std::string(positionals[0]);
+    return Command(std::move(request));
+}
+
 Result<Command> parse_help(std::span<const char* const> argv) {
     const std::string_view topic = argv.size() > 2 ? argv[2] : "";
     if (topic == "run") {
@@ -451,6 +789,15 @@ Result<Command> parse_help(std::span<const char* const> argv) {
     }
     if (topic == "serve") {
         return Command(HelpRequest{std::string(serve_usage)});
+    }
+    if (topic == "compare") {
+        return Command(HelpRequest{std::string(compare_usage)});
+    }
+    if (topic == "trend") {
+        return Command(HelpRequest{std::string(trend_usage)});
+    }
+    if (topic == "report") {
+        return Command(HelpRequest{std::string(report_usage)});
     }
     return Command(HelpRequest{usage_text()});
 }
@@ -466,6 +813,15 @@ Result<Command> parse_command_line(int argc, const char* const* argv) {
     }
     if (command == "serve") {
         return parse_serve(args);
+    }
+    if (command == "compare") {
+        return parse_compare(args);
+    }
+    if (command == "trend") {
+        return parse_trend(args);
+    }
+    if (command == "report") {
+        return parse_report(args);
     }
     if (command == "help" || is_help(command)) {
         return parse_help(args);
@@ -492,7 +848,11 @@ std::string usage_text() {
 
 Usage:
   barrage run URL [options]    send load to URL, report latency percentiles
+  barrage run PROFILE.toml     send the traffic a TOML profile describes
   barrage serve [options]      run a small HTTP test target on loopback
+  barrage compare BASE CUR     compare two --json results, exit 1 on regression
+  barrage trend HISTORY        show the runs recorded with --history
+  barrage report RESULT -o F   write an HTML report of a --json result
   barrage help [run|serve]     show this help, or a command's options
   barrage --version            print the version
 

@@ -1,6 +1,7 @@
 // The lifecycle of a client connection: the completion switch and every
 // transition (connect, send, receive, complete, fail, close, reconnect).
 
+#include <fmt/format.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -8,8 +9,6 @@
 #include <cerrno>
 #include <cstring>
 #include <span>
-
-#include <fmt/format.h>
 
 #include "barrage/base/assert.h"
 #include "barrage/io/user_data.h"
@@ -26,11 +25,15 @@ int64_t to_us(int64_t ns) { return ns / 1000; }
 
 stats::ErrorKind connect_error_kind(int err) {
     switch (err) {
-        case EADDRNOTAVAIL: return stats::ErrorKind::port_exhausted;
+        case EADDRNOTAVAIL:
+            return stats::ErrorKind::port_exhausted;
         case EMFILE:
-        case ENFILE: return stats::ErrorKind::fd_limit;
-        case ETIMEDOUT: return stats::ErrorKind::connect_timeout;
-        default: return stats::ErrorKind::connect;
+        case ENFILE:
+            return stats::ErrorKind::fd_limit;
+        case ETIMEDOUT:
+            return stats::ErrorKind::connect_timeout;
+        default:
+            return stats::ErrorKind::connect;
     }
 }
 
@@ -38,9 +41,12 @@ stats::ErrorKind transfer_error_kind(int err) {
     switch (err) {
         case ECONNRESET:
         case EPIPE:
-        case ECONNABORTED: return stats::ErrorKind::reset;
-        case ETIMEDOUT: return stats::ErrorKind::timeout;
-        default: return stats::ErrorKind::io;
+        case ECONNABORTED:
+            return stats::ErrorKind::reset;
+        case ETIMEDOUT:
+            return stats::ErrorKind::timeout;
+        default:
+            return stats::ErrorKind::io;
     }
 }
 
@@ -63,10 +69,17 @@ void Worker::handle_completion(const io::Completion& completion, int64_t now) {
         return;
     }
     switch (ud.op) {
-        case op_connect: on_connect(ud.slot, completion.res, now); break;
-        case op_send: on_send(ud.slot, completion.res, now); break;
-        case op_recv: on_recv(ud.slot, completion, now); break;
-        default: BARRAGE_ASSERT_MSG(false, "completion with an unknown operation");
+        case op_connect:
+            on_connect(ud.slot, completion.res, now);
+            break;
+        case op_send:
+            on_send(ud.slot, completion.res, now);
+            break;
+        case op_recv:
+            on_recv(ud.slot, completion, now);
+            break;
+        default:
+            BARRAGE_ASSERT_MSG(false, "completion with an unknown operation");
     }
 }
 
@@ -94,13 +107,23 @@ void Worker::on_connect(uint32_t slot, int res, int64_t now) {
         fail_connect(slot, connect_error_kind(-res), std::strerror(-res), now);
         return;
     }
-    conn.connect_failures = 0;
-    ++connected_;
-    channel_->connections_established_max =
-        std::max(channel_->connections_established_max, connected_);
     ++current_->counters.connections_opened;
     current_->connect_time_us.record_value(to_us(now - conn.connect_start_ns));
     arm_recv(slot);
+    if (tls_) {
+        start_handshake(slot, now);
+        return;
+    }
+    mark_established(slot, now);
+}
+
+// The connection can carry requests now (https: after its handshake).
+void Worker::mark_established(uint32_t slot, int64_t now) {
+    connections_[slot].connect_failures = 0;
+    ++connected_;
+    channel_->connections_established_max =
+        std::max(channel_->connections_established_max, connected_);
+    begin_session(slot);
     become_idle(slot, now);
 }
 
@@ -115,38 +138,52 @@ void Worker::arm_recv(uint32_t slot) {
 }
 
 // A connection with nothing in flight: closed loop sends again at once, open
-// loop offers it to the schedule.
+// loop offers it to the schedule once its session's setup steps are done.
 void Worker::become_idle(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
     conn.state = ConnState::idle;
-    if (started_ && shard_ == nullptr && sending_allowed(now)) {
-        start_request(slot, now, now);
-        return;
+    if (started_ && sending_allowed(now)) {
+        if (shard_ == nullptr) {
+            pace_user(slot, now);
+            return;
+        }
+        if (workload_.in_setup(conn.cursor)) {
+            start_request(slot, now, now, false);  // setup steps do not wait for the schedule
+            return;
+        }
     }
     idle_slots_.push_back(slot);
 }
 
-void Worker::start_request(uint32_t slot, int64_t intended_ns, int64_t now) {
+void Worker::start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool scheduled) {
     Connection& conn = connections_[slot];
-    BARRAGE_ASSERT(conn.state == ConnState::idle && !conn.send_pending);
+    // TLS: a send of earlier ciphertext may still be in flight; tls_flush waits for it.
+    BARRAGE_ASSERT(conn.state == ConnState::idle && (tls_ || !conn.send_pending));
     conn.state = ConnState::busy;
     conn.intended_ns = intended_ns;
     conn.sent_ns = now;
     conn.deadline_ns = now + plan_.timeout_ns;
     conn.send_offset = 0;
     conn.idle_after_send = false;
-    conn.parser.reset(shared_->request_is_head);
+    conn.scheduled = scheduled;
+    conn.measured = intended_ns >= shared_->measured_start_ns;
+    prepare_request(slot, now);
     ++in_flight_;
-    if (shard_ != nullptr) {
+    if (scheduled) {
         BARRAGE_ASSERT(now >= intended_ns);
-        current_->schedule_lag_us.record_value(to_us(now - intended_ns));
+        request_snapshot(conn).schedule_lag_us.record_value(to_us(now - intended_ns));
+    }
+    if (tls_) {
+        conn.request_counted = false;
+        tls_flush(slot, now);
+        return;
     }
     send_rest(slot);
 }
 
 void Worker::send_rest(uint32_t slot) {
     Connection& conn = connections_[slot];
-    const std::string& bytes = shared_->request_bytes;
+    const std::string_view bytes = conn.send_bytes;
     BARRAGE_ASSERT(conn.send_offset < bytes.size());
     conn.send_pending = true;
     ring_->prep_send(conn.fd, bytes.data() + conn.send_offset, bytes.size() - conn.send_offset,
@@ -154,6 +191,10 @@ void Worker::send_rest(uint32_t slot) {
 }
 
 void Worker::on_send(uint32_t slot, int res, int64_t now) {
+    if (tls_) {
+        on_tls_send(slot, res, now);
+        return;
+    }
     Connection& conn = connections_[slot];
     conn.send_pending = false;
     if (res < 0) {
@@ -171,15 +212,15 @@ void Worker::on_send(uint32_t slot, int res, int64_t now) {
     if (conn.idle_after_send) {
         // The response beat the send completion; the connection is free now.
         conn.idle_after_send = false;
-        ++current_->counters.requests_sent;
+        ++request_snapshot(conn).counters.requests_sent;
         become_idle(slot, now);
         return;
     }
-    if (conn.send_offset < shared_->request_bytes.size()) {
+    if (conn.send_offset < conn.send_bytes.size()) {
         send_rest(slot);  // short send: the socket buffer was full
         return;
     }
-    ++current_->counters.requests_sent;
+    ++request_snapshot(conn).counters.requests_sent;
 }
 
 void Worker::on_recv(uint32_t slot, const io::Completion& completion, int64_t now) {
@@ -190,6 +231,8 @@ void Worker::on_recv(uint32_t slot, const io::Completion& completion, int64_t no
         const int err = -completion.res;
         if (err == ENOBUFS) {
             arm_recv(slot);  // out of provided buffers: back-pressure, not failure
+        } else if (conn.state == ConnState::handshaking) {
+            fail_tls(slot, fmt::format("{} during the TLS handshake", std::strerror(err)), now);
         } else if (conn.state == ConnState::busy) {
             fail_request(slot, transfer_error_kind(err), std::strerror(err), now);
         } else {
@@ -208,7 +251,12 @@ void Worker::on_recv(uint32_t slot, const io::Completion& completion, int64_t no
         on_eof(slot, now);
         return;
     }
-    on_bytes(slot, data, static_cast<std::size_t>(completion.res), now);
+    current_->counters.bytes_received += completion.res;  // on the wire (TLS: ciphertext)
+    if (tls_) {
+        on_tls_bytes(slot, data, static_cast<std::size_t>(completion.res), now);
+    } else {
+        on_bytes(slot, data, static_cast<std::size_t>(completion.res), now);
+    }
     if (completion.has_buffer()) {
         ring_->recycle_buffer(completion.buffer_id());
     }
@@ -221,7 +269,6 @@ void Worker::on_recv(uint32_t slot, const io::Completion& completion, int64_t no
 
 void Worker::on_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now) {
     Connection& conn = connections_[slot];
-    current_->counters.bytes_received += static_cast<int64_t>(len);
     if (conn.state != ConnState::busy) {
         note_error(stats::ErrorKind::protocol, "bytes received with no request in flight");
         current_->counters.count_error(stats::ErrorKind::protocol);
@@ -230,11 +277,13 @@ void Worker::on_bytes(uint32_t slot, const char* data, std::size_t len, int64_t 
     }
     std::size_t consumed = 0;
     switch (conn.parser.feed(std::span<const char>(data, len), consumed)) {
-        case http::ParseStatus::partial: return;
+        case http::ParseStatus::partial:
+            return;
         case http::ParseStatus::invalid:
             fail_request(slot, stats::ErrorKind::protocol, conn.parser.error(), now);
             return;
-        case http::ParseStatus::complete: break;
+        case http::ParseStatus::complete:
+            break;
     }
     const uint32_t generation = conn.generation;
     complete_request(slot, now);
@@ -248,6 +297,10 @@ void Worker::on_bytes(uint32_t slot, const char* data, std::size_t len, int64_t 
 
 void Worker::on_eof(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
+    if (conn.state == ConnState::handshaking) {
+        fail_tls(slot, "the server closed the connection during the TLS handshake", now);
+        return;
+    }
     if (conn.state == ConnState::busy) {
         if (conn.parser.finish_on_eof() == http::ParseStatus::complete) {
             complete_request(slot, now);  // close-delimited body; reconnects
@@ -264,20 +317,28 @@ void Worker::on_eof(uint32_t slot, int64_t now) {
 void Worker::complete_request(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
     BARRAGE_ASSERT(now >= conn.intended_ns && now >= conn.sent_ns);
-    current_->latency_us.record_value(to_us(now - conn.intended_ns));
-    current_->service_time_us.record_value(to_us(now - conn.sent_ns));
-    ++current_->counters.requests_completed;
-    current_->counters.count_status(conn.parser.status_code());
+    stats::Snapshot& snapshot = request_snapshot(conn);
+    snapshot.latency_us.record_value(to_us(now - conn.intended_ns));
+    judge_response(slot, now - conn.intended_ns);
+    snapshot.service_time_us.record_value(to_us(now - conn.sent_ns));
+    ++snapshot.counters.requests_completed;
+    snapshot.counters.count_status(conn.parser.status_code());
     --in_flight_;
-    if (!conn.parser.keep_alive()) {
-        if (conn.send_pending) {
-            ++current_->counters.requests_sent;  // its send CQE will be stale after close
+    if (tls_ && !conn.request_counted) {
+        ++snapshot.counters.requests_sent;  // the answer proves it left
+        conn.request_counted = true;
+    }
+    if (plan_.new_connection_per_request || !conn.parser.keep_alive()) {
+        if (!tls_ && conn.send_pending) {
+            ++snapshot.counters.requests_sent;  // its send CQE will be stale after close
         }
-        ++current_->counters.reconnects;
+        if (!plan_.new_connection_per_request) {
+            ++current_->counters.reconnects;  // --new-conn reopens by design, not a reconnect
+        }
         reopen_connection(slot, now);
         return;
     }
-    if (conn.send_pending) {
+    if (!tls_ && conn.send_pending) {
         // Free only once the send completes; until then not offered to the schedule.
         conn.state = ConnState::idle;
         conn.idle_after_send = true;
@@ -286,20 +347,25 @@ void Worker::complete_request(uint32_t slot, int64_t now) {
     become_idle(slot, now);
 }
 
-void Worker::fail_request(uint32_t slot, stats::ErrorKind kind, const char* detail, int64_t now) {
+void Worker::fail_request(uint32_t slot, stats::ErrorKind kind, std::string_view detail,
+                          int64_t now) {
     BARRAGE_ASSERT(connections_[slot].state == ConnState::busy);
     note_error(kind, detail);
-    current_->counters.count_error(kind);
-    ++current_->counters.requests_errors;
+    stats::Snapshot& snapshot = request_snapshot(connections_[slot]);
+    snapshot.counters.count_error(kind);
+    ++snapshot.counters.requests_errors;
+    ++snapshot.by_name[connections_[slot].request_index].errors;
     --in_flight_;
     reopen_connection(slot, now);
 }
 
 // A connect that failed retries after an exponential backoff, so a refused
 // port costs a handful of attempts per second, not a busy loop.
-void Worker::fail_connect(uint32_t slot, stats::ErrorKind kind, const char* detail, int64_t now) {
+// A failed TLS handshake takes the same path.
+void Worker::fail_connect(uint32_t slot, stats::ErrorKind kind, std::string_view detail,
+                          int64_t now) {
     Connection& conn = connections_[slot];
-    BARRAGE_ASSERT(conn.state == ConnState::connecting);
+    BARRAGE_ASSERT(conn.state == ConnState::connecting || conn.state == ConnState::handshaking);
     note_error(kind, detail);
     current_->counters.count_error(kind);
     close_connection(slot);
@@ -328,6 +394,11 @@ void Worker::close_connection(uint32_t slot) {
         ::close(conn.fd);
     }
     conn.fd = -1;
+    if (conn.tls != nullptr) {
+        conn.tls->end();  // frees OpenSSL's buffers now, not at the next connect
+    }
+    conn.tls_send_len = 0;
+    conn.tls_send_done = 0;
     ++conn.generation;
     conn.state = ConnState::closed;
     conn.recv_armed = false;
@@ -345,7 +416,7 @@ void Worker::reopen_connection(uint32_t slot, int64_t now) {
 
 // Keeps the first detail of each error kind for the summary (allocates once
 // per kind per worker, never again).
-void Worker::note_error(stats::ErrorKind kind, const char* detail) {
+void Worker::note_error(stats::ErrorKind kind, std::string_view detail) {
     std::string& first = channel_->first_error_detail[static_cast<std::size_t>(kind)];
     if (first.empty()) {
         first = fmt::format("{}: {} ({})", stats::error_kind_name(kind), detail,

@@ -16,7 +16,6 @@
 #include "barrage/base/assert.h"
 #include "barrage/base/clock.h"
 #include "barrage/base/cpu.h"
-#include "barrage/http/request.h"
 #include "worker_impl.h"
 
 namespace barrage::engine {
@@ -37,8 +36,9 @@ struct PendingInterval {
 
 class Coordinator {
 public:
-    Coordinator(const plan::RunPlan& plan, const IntervalCallback& on_interval)
-        : plan_(plan), on_interval_(on_interval) {}
+    Coordinator(const plan::RunPlan& plan, const IntervalCallback& on_interval,
+                const IntervalHistogramCallback& on_interval_histogram)
+        : plan_(plan), on_interval_(on_interval), on_interval_histogram_(on_interval_histogram) {}
 
     base::Result<stats::RunResult> run();
 
@@ -51,13 +51,16 @@ private:
     void drain_channels();
     void merge(const stats::Snapshot& snapshot);
     void emit_intervals(int64_t through_index);
+    void add_to_phase(double interval_start_s, const PendingInterval& pending);
     void finish_result();
     void add_warnings();
 
     const plan::RunPlan& plan_;
     const IntervalCallback& on_interval_;
+    const IntervalHistogramCallback& on_interval_histogram_;
     RunShared shared_;
-    std::unique_ptr<schedule::ArrivalSchedule> schedule_;
+    std::unique_ptr<detail::Workload> workload_;
+    std::unique_ptr<detail::LoadModel> load_;
     std::vector<std::unique_ptr<WorkerChannel>> channels_;
     std::vector<std::thread> threads_;
     std::vector<int64_t> reported_through_;  // last interval index each worker reported
@@ -71,26 +74,39 @@ private:
 };
 
 base::Status Coordinator::prepare() {
-    http::RequestSpec spec;
-    spec.method = plan_.request.method;
-    spec.path = plan_.target.path;
-    spec.host_header = plan_.target.host_header;
-    for (const auto& header : plan_.request.headers) {
-        spec.headers.emplace_back(header.name, header.value);
+    auto workload = detail::Workload::compile(plan_);
+    if (!workload.ok()) {
+        return workload.error();
     }
-    spec.body = plan_.request.body;
-    auto bytes = http::serialize_request(spec);
-    if (!bytes.ok()) {
-        return bytes.error();
+    workload_ = std::make_unique<detail::Workload>(std::move(workload).value());
+    if (plan_.target.scheme == "https") {
+        // Workers build their own contexts; this one only proves the options
+        // work (files load, key matches, lists parse) before any traffic.
+        auto probe = io::TlsContext::create(detail::tls_options_of(plan_));
+        if (!probe.ok()) {
+            return probe.error();
+        }
     }
     shared_.plan = &plan_;
-    shared_.request_bytes = std::move(bytes).value();
-    shared_.request_is_head = plan_.request.method == "HEAD";
-    if (plan_.rate_per_s) {
-        schedule_ = std::make_unique<schedule::ArrivalSchedule>(schedule::ArrivalSchedule::constant(
-            *plan_.rate_per_s, plan_.warmup_ns + plan_.duration_ns));
-        shared_.schedule = schedule_.get();
+    shared_.workload = workload_.get();
+    auto load = detail::LoadModel::build(plan_);
+    if (!load.ok()) {
+        return load.error();
     }
+    load_ = std::make_unique<detail::LoadModel>(std::move(load).value());
+    shared_.load = load_.get();
+    double measured_s = 0;
+    for (const plan::PhasePlan& phase : plan::phases_of(plan_)) {
+        if (!phase.warmup) {
+            stats::PhaseResult result;
+            result.name = phase.name;
+            result.start_s = measured_s;
+            measured_s += static_cast<double>(phase.duration_ns) / 1e9;
+            result.end_s = measured_s;
+            result_.phases.push_back(std::move(result));
+        }
+    }
+    shared_.schedule = load_->schedule();
     const long fd_limit = base::raise_fd_limit();
     if (fd_limit > 0 && fd_limit < plan_.connections + 32) {
         result_.warnings.push_back(fmt::format(
@@ -132,6 +148,9 @@ void Coordinator::wait_until_connected() {
     shared_.measured_start_ns = start + plan_.warmup_ns;
     shared_.end_ns = shared_.measured_start_ns + plan_.duration_ns;
     shared_.started.store(true, std::memory_order_release);
+    // For timestamps in output files (the .hlog StartTime); the run itself uses monotonic time.
+    result_.measured_start_unix_ms =
+        base::wall_clock_ms() + (shared_.measured_start_ns - base::now_ns()) / base::ns_per_ms;
     first_index_ = -((plan_.warmup_ns + plan_.interval_ns - 1) / plan_.interval_ns);
     last_index_ = (plan_.duration_ns + plan_.interval_ns - 1) / plan_.interval_ns - 1;
     next_row_index_ = first_index_;
@@ -230,7 +249,23 @@ void Coordinator::emit_intervals(int64_t through_index) {
             on_interval_(row, end_s + static_cast<double>(plan_.warmup_ns) / 1e9, total_s, warmup);
         }
         if (!warmup) {
+            if (on_interval_histogram_) {
+                on_interval_histogram_(row, pending.latency_us);
+            }
             result_.intervals.push_back(row);
+            add_to_phase(start_s, pending);
+        }
+    }
+}
+
+// A phase's results are the intervals that start within it (exact when phases
+// last whole intervals, as they usually do).
+void Coordinator::add_to_phase(double interval_start_s, const PendingInterval& pending) {
+    for (stats::PhaseResult& phase : result_.phases) {
+        if (interval_start_s < phase.end_s) {
+            phase.counters.add(pending.counters);
+            phase.latency_us.add(pending.latency_us);
+            return;
         }
     }
 }
@@ -258,6 +293,24 @@ void Coordinator::finish_result() {
     }
     result_.connections_target = plan_.connections;
     result_.threads = plan_.threads;
+    if (load_->open_loop()) {
+        // Asked: the schedule's arrivals in the measured window (any phase shape).
+        const schedule::ArrivalSchedule& schedule = *load_->schedule();
+        const double asked = schedule.integral_until(plan_.warmup_ns + plan_.duration_ns) -
+                             schedule.integral_until(plan_.warmup_ns);
+        result_.asked_rate_rps = asked / (static_cast<double>(plan_.duration_ns) / 1e9);
+    }
+    for (const detail::CompiledRequest& request : workload_->requests()) {
+        stats::RequestInfo info;
+        info.name = request.name;
+        for (std::size_t i = 0; i < request.checks.size(); ++i) {
+            info.check_names.push_back(request.checks.name(i));
+        }
+        for (const http::Capture& capture : request.captures) {
+            info.capture_names.push_back(capture.name());
+        }
+        result_.requests.push_back(std::move(info));
+    }
     for (std::size_t w = 0; w < channels_.size(); ++w) {
         const WorkerChannel& channel = *channels_[w];
         result_.connections_established_max += channel.connections_established_max;
@@ -294,6 +347,12 @@ void Coordinator::add_warnings() {
             c.requests_late,
             100.0 * static_cast<double>(c.requests_late) / static_cast<double>(c.requests_sent)));
     }
+    const int64_t tls_failures = c.errors[static_cast<std::size_t>(stats::ErrorKind::tls)];
+    if (tls_failures > 0 && c.tls_handshakes_full + c.tls_handshakes_resumed == 0) {
+        warnings.push_back(fmt::format(
+            "every TLS handshake failed ({} attempts); the first tls error above says why",
+            tls_failures));
+    }
     if (c.requests_unsent > 0) {
         warnings.push_back(fmt::format(
             "{} scheduled requests were never sent: no connection was free before the end",
@@ -308,11 +367,11 @@ void Coordinator::add_warnings() {
         warnings.push_back(fmt::format("{} latencies exceeded 1 h and were recorded as 1 h",
                                        result_.totals.latency_us.count_clamped()));
     }
-    if (plan_.rate_per_s && result_.duration_s > 0 && !result_.interrupted) {
+    if (result_.asked_rate_rps && result_.duration_s > 0 && !result_.interrupted) {
         const double sent_rate = static_cast<double>(c.requests_sent) / result_.duration_s;
-        if (sent_rate < *plan_.rate_per_s * 0.999) {
+        if (sent_rate < *result_.asked_rate_rps * 0.999) {
             warnings.push_back(fmt::format("sent {:.1f} req/s of the {:.1f} req/s asked", sent_rate,
-                                           *plan_.rate_per_s));
+                                           *result_.asked_rate_rps));
         }
     }
 }
@@ -337,9 +396,10 @@ base::Result<stats::RunResult> Coordinator::run() {
 }  // namespace
 
 base::Result<stats::RunResult> run_load(const plan::RunPlan& plan,
-                                        const IntervalCallback& on_interval) {
+                                        const IntervalCallback& on_interval,
+                                        const IntervalHistogramCallback& on_interval_histogram) {
     BARRAGE_ASSERT(plan.threads >= 1 && plan.connections >= plan.threads);
-    auto coordinator = std::make_unique<Coordinator>(plan, on_interval);
+    auto coordinator = std::make_unique<Coordinator>(plan, on_interval, on_interval_histogram);
     return coordinator->run();
 }
 

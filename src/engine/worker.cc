@@ -29,6 +29,10 @@ constexpr int64_t connect_grace_ns_max = 5 * base::ns_per_s;
 constexpr uint16_t buffer_group = 1;
 constexpr unsigned recv_buffer_bytes = 8192;
 
+uint64_t seed_for_worker(uint64_t run_seed, int worker) {
+    return run_seed ^ (static_cast<uint64_t>(worker + 1) * 0xD1B54A32D192ED03ULL);
+}
+
 }  // namespace
 
 Worker::Worker(RunShared* shared, WorkerChannel* channel, int worker_index, int worker_count,
@@ -37,8 +41,16 @@ Worker::Worker(RunShared* shared, WorkerChannel* channel, int worker_index, int 
       channel_(channel),
       plan_(*shared->plan),
       worker_index_(worker_index),
+      worker_count_(worker_count),
+      slots_per_worker_max_(
+          static_cast<std::size_t>((shared->plan->connections + worker_count - 1) / worker_count)),
       cpu_(cpu),
-      connections_(static_cast<std::size_t>(connections)) {
+      connections_(static_cast<std::size_t>(connections)),
+      workload_(*shared->workload),
+      load_(*shared->load),
+      context_(seed_for_worker(shared->plan->seed, worker_index),
+               shared->workload->scope().variables.size(), static_cast<uint64_t>(worker_index),
+               static_cast<uint64_t>(worker_count)) {
     BARRAGE_ASSERT(connections >= 0);
     idle_slots_.reserve(connections_.size());
     const http::ResponseLimits limits{plan_.response_header_bytes_max};
@@ -80,6 +92,7 @@ base::Status Worker::setup() {
     }
     current_ = spare_snapshots_.back();
     spare_snapshots_.pop_back();
+    prepare_sessions();
 
     const auto conns = static_cast<unsigned>(connections_.size());
     const unsigned buffers = std::clamp(next_power_of_two(conns * 2), 64u, 2048u);
@@ -99,7 +112,7 @@ base::Status Worker::setup() {
     }
     channel_->ring_single_issuer = ring_->features().single_issuer;
     channel_->ring_buffer_ring = use_buffer_ring_;
-    return base::Ok{};
+    return plan_.target.scheme == "https" ? setup_tls() : base::Status(base::Ok{});
 }
 
 // Opens every connection before the schedule starts, so the first requests
@@ -111,10 +124,13 @@ void Worker::connect_all_and_wait_for_start() {
     }
     const int64_t grace_end = now + std::min(plan_.timeout_ns, connect_grace_ns_max);
     bool reported_ready = false;
-    while (!shared_->started.load(std::memory_order_acquire)) {
+    // The coordinator sets start_ns a little ahead: nothing is sent before it,
+    // so every request of the run lies inside [start, end).
+    while (!shared_->started.load(std::memory_order_acquire) || now < shared_->start_ns) {
         const bool connecting =
-            std::any_of(connections_.begin(), connections_.end(),
-                        [](const Connection& c) { return c.state == ConnState::connecting; });
+            std::any_of(connections_.begin(), connections_.end(), [](const Connection& c) {
+                return c.state == ConnState::connecting || c.state == ConnState::handshaking;
+            });
         if (!reported_ready && (!connecting || now >= grace_end)) {
             shared_->workers_ready.fetch_add(1);
             reported_ready = true;
@@ -130,16 +146,18 @@ void Worker::connect_all_and_wait_for_start() {
     if (interval_index_ < 0) {
         opening_connect_us_.add(current_->connect_time_us);
         current_->connect_time_us.reset();
+        opening_tls_handshake_us_.add(current_->tls_handshake_us);
+        current_->tls_handshake_us.reset();
+        std::swap(opening_tls_handshakes_full_, current_->counters.tls_handshakes_full);
+        std::swap(opening_tls_handshakes_resumed_, current_->counters.tls_handshakes_resumed);
     }
     next_deadline_scan_ns_ = now;
     // Connections that became ready before the start wait in idle_slots_;
-    // in closed loop they start now.
-    if (shard_ == nullptr) {
-        std::vector<uint32_t> ready;
-        ready.swap(idle_slots_);
-        for (uint32_t slot : ready) {
-            start_request(slot, now, now);
-        }
+    // in closed loop they start now, in open loop those with setup steps do.
+    std::vector<uint32_t> ready;
+    ready.swap(idle_slots_);
+    for (uint32_t slot : ready) {
+        become_idle(slot, now);
     }
 }
 
@@ -147,6 +165,11 @@ void Worker::loop() {
     int64_t now = base::now_ns();
     for (;;) {
         if (!draining_ && !sending_allowed(now)) {
+            if (started_ && shard_ != nullptr &&
+                !shared_->stop_requested.load(std::memory_order_relaxed)) {
+                // The loop may wake just past the end: arrivals due before it still go.
+                dispatch_due(now);
+            }
             draining_ = true;
             int64_t drain_ns = plan_.timeout_ns;
             if (shared_->stop_requested.load(std::memory_order_relaxed)) {
@@ -159,6 +182,9 @@ void Worker::loop() {
         }
         if (!draining_ && shard_ != nullptr) {
             dispatch_due(now);
+        }
+        if (!draining_ && !wakeups_.empty()) {
+            wake_due_users(now);
         }
         if (now >= next_deadline_scan_ns_) {
             check_deadlines(now);
@@ -190,6 +216,9 @@ void Worker::finish() {
         close_connection(slot);
     }
     current_->connect_time_us.add(opening_connect_us_);
+    current_->tls_handshake_us.add(opening_tls_handshake_us_);
+    current_->counters.tls_handshakes_full += opening_tls_handshakes_full_;
+    current_->counters.tls_handshakes_resumed += opening_tls_handshakes_resumed_;
     publish_snapshot(true);
 }
 
@@ -205,7 +234,7 @@ bool Worker::sending_allowed(int64_t now) const {
 // find no free connection wait (their wait is part of their latency) and are
 // counted as late when they finally go.
 void Worker::dispatch_due(int64_t now) {
-    const int64_t now_rel = now - shared_->start_ns;
+    const int64_t now_rel = std::min(now, shared_->end_ns - 1) - shared_->start_ns;
     while (shard_->next_ns() != schedule::no_more_arrivals && shard_->next_ns() <= now_rel) {
         if (idle_slots_.empty()) {
             late_through_ns_ = now_rel;
@@ -215,10 +244,12 @@ void Worker::dispatch_due(int64_t now) {
         idle_slots_.pop_back();
         const int64_t intended_rel = shard_->next_ns();
         shard_->advance();
-        if (intended_rel <= late_through_ns_) {
+        if (intended_rel <= late_through_ns_ &&
+            (shared_->start_ns + intended_rel >= shared_->measured_start_ns ||
+             interval_index_ < 0)) {
             ++current_->counters.requests_late;
         }
-        start_request(slot, shared_->start_ns + intended_rel, now);
+        start_request(slot, shared_->start_ns + intended_rel, now, true);
     }
 }
 
@@ -231,6 +262,8 @@ void Worker::check_deadlines(int64_t now) {
         if (conn.state == ConnState::connecting && now >= conn.deadline_ns) {
             fail_connect(slot, stats::ErrorKind::connect_timeout, "no answer within --timeout",
                          now);
+        } else if (conn.state == ConnState::handshaking && now >= conn.deadline_ns) {
+            fail_tls(slot, "the TLS handshake did not finish within --timeout", now);
         } else if (conn.state == ConnState::busy && now >= conn.deadline_ns) {
             fail_request(slot, stats::ErrorKind::timeout, "no complete response within --timeout",
                          now);
@@ -249,6 +282,9 @@ int64_t Worker::wait_budget_ns(int64_t now) const {
     if (!draining_ && shard_ != nullptr && !idle_slots_.empty() &&
         shard_->next_ns() != schedule::no_more_arrivals) {
         until = std::min(until, shared_->start_ns + shard_->next_ns());
+    }
+    if (!draining_) {
+        until = std::min(until, next_wake_ns());
     }
     return std::max<int64_t>(0, until - now);
 }

@@ -9,22 +9,27 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "barrage/base/spsc_ring.h"
 #include "barrage/http/response_parser.h"
 #include "barrage/io/ring.h"
+#include "barrage/io/tls_context.h"
+#include "barrage/io/tls_session.h"
 #include "barrage/plan/plan.h"
 #include "barrage/schedule/arrival_schedule.h"
 #include "barrage/stats/snapshot.h"
+#include "load_model_impl.h"
+#include "workload_impl.h"
 
 namespace barrage::engine::detail {
 
 // Read-only after start; written once by the coordinator for stop.
 struct RunShared {
     const plan::RunPlan* plan = nullptr;
-    std::string request_bytes;  // serialized once, sent by every connection
-    bool request_is_head = false;
+    const Workload* workload = nullptr;  // the requests and how sessions pick them
+    const LoadModel* load = nullptr;     // phases: the schedule, or the virtual users
     const schedule::ArrivalSchedule* schedule = nullptr;  // null in closed loop
     int64_t start_ns = 0;           // schedule time zero (warm-up starts here)
     int64_t measured_start_ns = 0;  // start + warm-up
@@ -56,7 +61,15 @@ struct WorkerChannel {
     std::string setup_error;  // non-empty: the worker could not start
 };
 
-enum class ConnState : uint8_t { closed, backoff, connecting, idle, busy };
+// handshaking: TCP is up, the TLS handshake is not done yet (https only).
+enum class ConnState : uint8_t { closed, backoff, connecting, handshaking, idle, busy };
+
+// Ciphertext handed to one send; more waits in the session until it completes.
+inline constexpr std::size_t tls_send_buffer_bytes = 8192;
+// Plaintext given to SSL_write at a time, so one record fits one send buffer.
+inline constexpr std::size_t tls_plaintext_chunk_bytes = tls_send_buffer_bytes - 256;
+// Decrypted bytes are read into a per-worker scratch of one TLS record.
+inline constexpr std::size_t tls_plaintext_buffer_bytes = 16 * 1024;
 
 // One client connection slot. At most one request in flight (no pipelining yet).
 struct Connection {
@@ -67,15 +80,40 @@ struct Connection {
     bool recv_armed = false;
     bool send_pending = false;     // a send SQE of this request is in flight
     bool idle_after_send = false;  // response finished before its send CQE arrived
-    std::size_t send_offset = 0;   // bytes of the request already sent
+    std::size_t send_offset = 0;   // bytes of the request already sent (TLS: given to SSL)
     int64_t connect_start_ns = 0;
+    int64_t handshake_start_ns = 0;
     int64_t retry_at_ns = 0;  // state backoff: when to reconnect
     int64_t intended_ns = 0;  // intended send time of the request in flight
     int64_t sent_ns = 0;      // actual send time
     int64_t deadline_ns = 0;  // connect or request deadline
     http::ResponseParser parser;
     std::unique_ptr<char[]> recv_buffer;  // only without a provided-buffer ring
+    // https only: the session, and the ciphertext of the send in flight.
+    std::unique_ptr<io::TlsSession> tls;
+    std::unique_ptr<char[]> tls_send_buffer;
+    std::size_t tls_send_len = 0;   // bytes of tls_send_buffer in the current send
+    std::size_t tls_send_done = 0;  // of which the kernel took this many
+    bool request_counted = false;   // TLS: requests_sent already counts this request
+    // The request in flight: its index in the workload and its bytes (a
+    // constant request's bytes, or send_buffer where it was rendered).
+    uint32_t request_index = 0;
+    bool scheduled = false;  // an arrival of the open-loop schedule (not a setup step)
+    std::string_view send_bytes;
+    std::string send_buffer;
+    SessionCursor cursor;  // where this connection's session is
+    // Closed loop with pacing: when this virtual user sends next (0: not
+    // waiting) and the phase it was last started in (-1: none yet).
+    int64_t wake_ns = 0;
+    int user_phase = -1;
+    bool measured = false;  // intended after the warm-up: its results count
+    // Only when templates use session variables (captures, data rows).
+    std::unique_ptr<http::TemplateContext> context;
+    std::unique_ptr<http::ResponseKeep> keep;  // only when responses are checked or captured
 };
+
+// The TLS context options of a plan (https targets).
+io::TlsContextOptions tls_options_of(const plan::RunPlan& plan);
 
 // Operation codes packed into user_data.
 enum Op : uint8_t { op_connect = 1, op_send = 2, op_recv = 3, op_close = 4 };
@@ -95,7 +133,6 @@ private:
     void loop();
     void finish();
     void dispatch_due(int64_t now);
-    void send_next_if_closed_loop(Connection& conn, int64_t now);
     void check_deadlines(int64_t now);
     int64_t wait_budget_ns(int64_t now) const;
     void roll_interval(int64_t now);
@@ -111,22 +148,46 @@ private:
     void on_recv(uint32_t slot, const io::Completion& completion, int64_t now);
     void on_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now);
     void on_eof(uint32_t slot, int64_t now);
-    void start_request(uint32_t slot, int64_t intended_ns, int64_t now);
+    void start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool scheduled);
     void send_rest(uint32_t slot);
     void arm_recv(uint32_t slot);
     void complete_request(uint32_t slot, int64_t now);
-    void fail_request(uint32_t slot, stats::ErrorKind kind, const char* detail, int64_t now);
-    void fail_connect(uint32_t slot, stats::ErrorKind kind, const char* detail, int64_t now);
+    void fail_request(uint32_t slot, stats::ErrorKind kind, std::string_view detail, int64_t now);
+    void fail_connect(uint32_t slot, stats::ErrorKind kind, std::string_view detail, int64_t now);
     void close_connection(uint32_t slot);
     void reopen_connection(uint32_t slot, int64_t now);
     void become_idle(uint32_t slot, int64_t now);
-    void note_error(stats::ErrorKind kind, const char* detail);
+    void note_error(stats::ErrorKind kind, std::string_view detail);
+    void mark_established(uint32_t slot, int64_t now);
+
+    // tls_connection.cc: the TLS transitions (https targets only).
+    base::Status setup_tls();
+    void start_handshake(uint32_t slot, int64_t now);
+    void continue_handshake(uint32_t slot, int64_t now);
+    void on_tls_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now);
+    void read_tls_plaintext(uint32_t slot, int64_t now);
+    void tls_flush(uint32_t slot, int64_t now);
+    void on_tls_send(uint32_t slot, int res, int64_t now);
+    void fail_tls(uint32_t slot, std::string_view detail, int64_t now);
+    // session.cc: which request goes next, rendering, checks and captures.
+    void prepare_sessions();
+    void begin_session(uint32_t slot);
+    void prepare_request(uint32_t slot, int64_t now);
+    void judge_response(uint32_t slot, int64_t latency_ns);
+    http::TemplateContext& context_of(Connection& conn);
+    stats::Snapshot& request_snapshot(const Connection& conn);
+    // users.cc: closed-loop virtual users (spawn rate, think time, users per phase).
+    void pace_user(uint32_t slot, int64_t now);
+    void wake_due_users(int64_t now);
+    int64_t next_wake_ns() const;
     uint64_t user_data(Op op, uint32_t slot) const;
 
     RunShared* shared_;
     WorkerChannel* channel_;
     const plan::RunPlan& plan_;
     int worker_index_;
+    int worker_count_;
+    std::size_t slots_per_worker_max_;  // connections of the busiest worker
     int cpu_;
     std::unique_ptr<io::Ring> ring_;
     std::vector<Connection> connections_;
@@ -147,6 +208,27 @@ private:
     // Connect times of the connections opened before the start. They serve the
     // measured run, so they join its totals even when the run begins with a warm-up.
     stats::Histogram opening_connect_us_ = stats::Histogram::for_latency_us();
+    stats::Histogram opening_tls_handshake_us_ = stats::Histogram::for_latency_us();
+    int64_t opening_tls_handshakes_full_ = 0;
+    int64_t opening_tls_handshakes_resumed_ = 0;
+    // https only: this worker's context, the session offered to new
+    // connections, and the scratch that decrypted bytes land in.
+    bool tls_ = false;
+    std::unique_ptr<io::TlsContext> tls_context_;
+    io::TlsSessionCache tls_session_cache_;
+    std::string tls_server_name_;
+    std::unique_ptr<char[]> tls_plaintext_;
+    // Sessions (session.cc).
+    const Workload& workload_;
+    const LoadModel& load_;
+    http::TemplateContext context_;         // shared by the connections without session variables
+    std::string body_scratch_;              // rendering reuses it for every request
+    std::unique_ptr<http::JsonBody> json_;  // reads kept bodies for checks and captures
+    std::vector<http::DataCursor> data_cursors_;  // one per data file
+    int64_t unix_minus_monotonic_ns_ = 0;         // for {{now}}
+    // Virtual users waiting to send (users.cc): a min-heap on wake time.
+    std::vector<std::pair<int64_t, uint32_t>> wakeups_;
+    stats::Snapshot warmup_leftovers_;  // see request_snapshot()
 };
 
 }  // namespace barrage::engine::detail

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "barrage/base/assert.h"
+#include "barrage/http/request.h"
 #include "http_impl.h"
 
 namespace barrage::http {
@@ -131,6 +132,146 @@ const char* find_lf(const char* p, const char* end) {
 
 }  // namespace
 
+// ---------------------------------------------------------------- ResponseKeep
+
+base::Result<ResponseKeep> ResponseKeep::create(const std::vector<std::string>& header_names,
+                                                ResponseKeepLimits limits) {
+    if (limits.body_bytes_max < 0 || limits.header_value_bytes_max < 0) {
+        return base::make_error("response keep limits must not be negative");
+    }
+    if (header_names.size() > kHeaderNamesMax) {
+        return base::make_error("at most " + std::to_string(kHeaderNamesMax) +
+                                " response headers can be kept, got " +
+                                std::to_string(header_names.size()));
+    }
+    ResponseKeep keep;
+    keep.limits_ = limits;
+    for (const std::string& name : header_names) {
+        if (!is_token(name)) {
+            return base::make_error(
+                "cannot keep response header '" + name +
+                "': a header name is a token (letters, digits, !#$%&'*+-.^_`|~)");
+        }
+        Header header;
+        header.name.reserve(name.size());
+        for (char c : name) {
+            header.name.push_back(detail::ascii_lower(c));
+        }
+        if (keep.find(header.name) != nullptr) {
+            continue;  // asked twice: one slot serves both
+        }
+        header.value.reserve(static_cast<std::size_t>(limits.header_value_bytes_max));
+        keep.headers_.push_back(std::move(header));
+    }
+    keep.body_.reserve(static_cast<std::size_t>(limits.body_bytes_max));
+    return keep;
+}
+
+void ResponseKeep::clear() {
+    body_.clear();
+    body_truncated_ = false;
+    for (Header& header : headers_) {
+        header.value.clear();
+        header.present = false;
+        header.truncated = false;
+    }
+    name_alive_ = 0;
+    name_pos_ = 0;
+    value_ = nullptr;
+}
+
+const ResponseKeep::Header* ResponseKeep::find(std::string_view name) const {
+    for (const Header& header : headers_) {
+        if (detail::equals_ignore_case(name, header.name)) {
+            return &header;
+        }
+    }
+    return nullptr;
+}
+
+std::optional<std::string_view> ResponseKeep::header(std::string_view name) const {
+    const Header* header = find(name);
+    if (header == nullptr || !header->present) {
+        return std::nullopt;
+    }
+    return std::string_view(header->value);
+}
+
+bool ResponseKeep::header_truncated(std::string_view name) const {
+    const Header* header = find(name);
+    return header != nullptr && header->truncated;
+}
+
+void ResponseKeep::begin_name() {
+    name_alive_ = headers_.size() == 64 ? ~uint64_t{0} : (uint64_t{1} << headers_.size()) - 1;
+    name_pos_ = 0;
+    value_ = nullptr;
+}
+
+// Same matching as the parser's own names: the segment holds tchar bytes only.
+void ResponseKeep::match_name(const char* segment, std::size_t n, bool last) {
+    for (uint64_t alive = name_alive_; alive != 0; alive &= alive - 1) {
+        const auto i = static_cast<std::size_t>(std::countr_zero(alive));
+        const std::string& name = headers_[i].name;
+        const bool fits = last ? name_pos_ + n == name.size() : name_pos_ + n <= name.size();
+        if (!fits || !equals_lower_tokens(segment, name.data() + name_pos_, n)) {
+            name_alive_ &= ~(uint64_t{1} << i);
+        }
+    }
+    name_pos_ += n;
+}
+
+// The first occurrence of a selected header wins (later ones, e.g. a second
+// Set-Cookie, are ignored).
+void ResponseKeep::begin_value() {
+    value_ = nullptr;
+    if (name_alive_ == 0) {
+        return;
+    }
+    Header& header = headers_[static_cast<std::size_t>(std::countr_zero(name_alive_))];
+    if (!header.present) {
+        header.present = true;
+        value_ = &header;
+    }
+}
+
+// Gets the bytes a value state consumed, the line end included: CR and LF are
+// dropped, leading OWS skipped; past the limit only non-OWS bytes count as
+// truncation, so trailing OWS never does.
+void ResponseKeep::append_value(const char* p, const char* end) {
+    BARRAGE_ASSERT(value_ != nullptr);
+    const auto max = static_cast<std::size_t>(limits_.header_value_bytes_max);
+    for (; p < end; ++p) {
+        const char c = *p;
+        if (is_line_end(c) || (value_->value.empty() && is_ows(c))) {
+            continue;
+        }
+        if (value_->value.size() < max) {
+            value_->value.push_back(c);
+        } else if (!is_ows(c)) {
+            value_->truncated = true;
+        }
+    }
+}
+
+void ResponseKeep::end_value() {
+    BARRAGE_ASSERT(value_ != nullptr);
+    std::string& value = value_->value;
+    while (!value.empty() && is_ows(value.back())) {
+        value.pop_back();
+    }
+    value_ = nullptr;
+}
+
+void ResponseKeep::append_body(const char* p, int64_t n) {
+    const int64_t room = limits_.body_bytes_max - static_cast<int64_t>(body_.size());
+    const int64_t take = std::min(room, n);
+    body_.append(p, static_cast<std::size_t>(take));
+    body_truncated_ = body_truncated_ || take < n;
+}
+
+// ---------------------------------------------------------------- ResponseParser
+
 ResponseParser::ResponseParser(ResponseLimits limits) : limits_(limits) {
     BARRAGE_ASSERT_MSG(limits_.header_bytes_max > 0, "header_bytes_max must be positive");
     reset(false);
@@ -147,6 +288,9 @@ void ResponseParser::reset(bool request_was_head) {
 // Forgets the previous (interim) response; header_bytes_ keeps counting so
 // endless 1xx responses still hit the header limit.
 void ResponseParser::begin_response() {
+    if (keep_ != nullptr) {
+        keep_->clear();
+    }
     state_ = State::status_literal;
     after_lf_ = State::status_literal;
     header_kind_ = HeaderKind::other;
@@ -170,6 +314,10 @@ void ResponseParser::begin_response() {
 bool ResponseParser::idle() const { return state_ == State::status_literal && header_bytes_ == 0; }
 
 bool ResponseParser::in_head() const { return state_ <= State::head_lf; }
+
+bool ResponseParser::in_value() const {
+    return state_ >= State::value_skip && state_ <= State::value_token_list;
+}
 
 void ResponseParser::fail(const char* why) {
     state_ = State::invalid;
@@ -219,7 +367,7 @@ const char* ResponseParser::parse_head(const char* p, const char* end) {
     const char* const limit = end - p > budget ? p + budget : end;
     const char* q = p;
     while (q < limit && in_head()) {
-        q = step_head(q, limit);
+        q = keep_ == nullptr ? step_head(q, limit) : step_head_keeping(q, limit);
     }
     header_bytes_ += q - p;
     if (in_head() && q == limit && limit < end) {
@@ -283,6 +431,20 @@ const char* ResponseParser::step_head(const char* p, const char* end) {
         default:
             return step_status(p, end);
     }
+}
+
+// Keep mode: the bytes a value state consumes also go to the kept header
+// whose name matched (header_name() tells the keep about names).
+const char* ResponseParser::step_head_keeping(const char* p, const char* end) {
+    if (!in_value() || keep_->value_ == nullptr) {
+        return step_head(p, end);
+    }
+    const char* q = step_head(p, end);
+    keep_->append_value(p, q);
+    if (!in_value()) {
+        keep_->end_value();
+    }
+    return q;
 }
 
 const char* ResponseParser::step_status(const char* p, const char* end) {
@@ -385,6 +547,9 @@ const char* ResponseParser::header_line_start(const char* p, const char* end) {
     state_ = State::header_name;
     match_alive_ = kAllHeaderNames;
     match_pos_ = 0;
+    if (keep_ != nullptr) {
+        keep_->begin_name();
+    }
     return header_name(p, end);
 }
 
@@ -405,8 +570,14 @@ const char* ResponseParser::header_name(const char* p, const char* end) {
         match_alive_ = narrow(kHeaderNames, match_alive_, match_pos_, p, n, colon);
     }
     match_pos_ = saturating_add(match_pos_, n);
+    if (keep_ != nullptr) {
+        keep_->match_name(p, n, colon);
+    }
     if (!colon) {
         return run_end;
+    }
+    if (keep_ != nullptr) {
+        keep_->begin_value();
     }
     header_kind_ = match_alive_ == 0 ? HeaderKind::other
                                      : static_cast<HeaderKind>(std::countr_zero(match_alive_) + 1);
@@ -577,6 +748,9 @@ const char* ResponseParser::step_body(const char* p, const char* end) {
         case State::body_length:
         case State::chunk_data: {
             const int64_t take = std::min<int64_t>(remaining_, end - p);
+            if (keep_ != nullptr) {
+                keep_->append_body(p, take);
+            }
             remaining_ -= take;
             body_bytes_ += take;
             if (remaining_ == 0) {
@@ -585,6 +759,9 @@ const char* ResponseParser::step_body(const char* p, const char* end) {
             return p + take;
         }
         case State::body_until_close:
+            if (keep_ != nullptr) {
+                keep_->append_body(p, end - p);
+            }
             body_bytes_ += end - p;
             return end;
         case State::chunk_data_end:

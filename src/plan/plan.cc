@@ -141,6 +141,31 @@ Status check_times(const RunPlan& plan) {
     return Ok{};
 }
 
+// TLS options only mean something for https://; a key needs its certificate.
+Status check_tls(const RunPlan& plan) {
+    const TlsPlan& tls = plan.tls;
+    const bool any_given = tls.insecure || !tls.ca_file.empty() || !tls.cert_file.empty() ||
+                           !tls.key_file.empty() || !tls.sni.empty() || tls.version_min != 12 ||
+                           !tls.ciphers.empty() || !tls.ciphersuites.empty() || !tls.resume;
+    if (any_given && plan.target.scheme != "https") {
+        return make_error(fmt::format(
+            "TLS options (-k, --cacert, --cert, --key, --sni, --tls-min, --ciphers, "
+            "--ciphersuites, --no-tls-resume) need an https:// URL; the URL is {}://",
+            plan.target.scheme));
+    }
+    if (!tls.key_file.empty() && tls.cert_file.empty()) {
+        return make_error("--key: a private key needs its certificate; add --cert FILE");
+    }
+    if (tls.version_min != 12 && tls.version_min != 13) {
+        return make_error(
+            fmt::format("--tls-min: {} is not a TLS version; use 1.2 or 1.3", tls.version_min));
+    }
+    if (tls.insecure && !tls.ca_file.empty()) {
+        return make_error("-k/--insecure and --cacert contradict each other; use one of them");
+    }
+    return Ok{};
+}
+
 Status check_limits(const RunPlan& plan) {
     if (plan.response_header_bytes_max < response_header_bytes_min) {
         return make_error(fmt::format("--max-header-bytes: must be at least {} (got {})",
@@ -158,16 +183,118 @@ Status check_limits(const RunPlan& plan) {
     return Ok{};
 }
 
+Status check_phase(const PhasePlan& phase) {
+    const bool open = phase.kind != PhaseKind::users;
+    if (phase.duration_ns <= 0) {
+        return make_error(fmt::format("phase '{}': duration must be greater than 0", phase.name));
+    }
+    if (open && !(phase.rate_per_s >= 0 && phase.rate_end_per_s >= 0 &&
+                  phase.rate_per_s <= rate_max_per_s && phase.rate_end_per_s <= rate_max_per_s)) {
+        return make_error(fmt::format("phase '{}': rates must be 0 to {:.0f} per second",
+                                      phase.name, rate_max_per_s));
+    }
+    if (!open && (phase.users < 1 || phase.users > connections_max)) {
+        return make_error(fmt::format("phase '{}': users must be 1 to {}", phase.name,
+                                      connections_max));
+    }
+    if (!open && (phase.think_min_ns < 0 || phase.think_max_ns < phase.think_min_ns)) {
+        return make_error(fmt::format("phase '{}': think time must be 0 <= min <= max",
+                                      phase.name));
+    }
+    return Ok{};
+}
+
+Status check_index_list(const std::vector<size_t>& indices, size_t count, std::string_view what) {
+    for (const size_t index : indices) {
+        if (index >= count) {
+            return make_error(fmt::format("session {} names request {} of {}", what, index, count));
+        }
+    }
+    return Ok{};
+}
+
+// Only a profile fills these; a URL run leaves them empty.
+Status check_profile(const RunPlan& plan) {
+    for (const NamedRequest& request : plan.requests) {
+        RequestPlan as_plain{request.method, request.headers, {}};
+        if (auto status = check_request(as_plain); !status) {
+            return make_error(fmt::format("request '{}': {}", request.name, status.error().message));
+        }
+        if (!(request.weight >= 0)) {
+            return make_error(fmt::format("request '{}': weight must be >= 0", request.name));
+        }
+    }
+    for (const PhasePlan& phase : plan.phases) {
+        if (auto status = check_phase(phase); !status) {
+            return status;
+        }
+    }
+    const size_t count = plan.requests.size();
+    if (auto status = check_index_list(plan.session.setup, count, "setup"); !status) {
+        return status;
+    }
+    if (auto status = check_index_list(plan.session.steps, count, "steps"); !status) {
+        return status;
+    }
+    if (!plan.phases.empty() && plan.session.steps.empty()) {
+        return make_error("profile: the session has no steps to send");
+    }
+    return Ok{};
+}
+
 }  // namespace
+
+std::vector<NamedRequest> requests_of(const RunPlan& plan) {
+    if (!plan.requests.empty()) {
+        return plan.requests;
+    }
+    NamedRequest request;
+    request.name = "default";
+    request.method = plan.request.method;
+    request.path = plan.target.path;
+    request.headers = plan.request.headers;
+    request.body = plan.request.body;
+    return {request};
+}
+
+std::vector<PhasePlan> phases_of(const RunPlan& plan) {
+    if (!plan.phases.empty()) {
+        return plan.phases;
+    }
+    PhasePlan phase;
+    phase.name = "main";
+    if (plan.rate_per_s) {
+        phase.kind = PhaseKind::constant;
+        phase.rate_per_s = *plan.rate_per_s;
+        phase.rate_end_per_s = *plan.rate_per_s;
+    } else {
+        phase.kind = PhaseKind::users;
+        phase.users = plan.connections;
+    }
+    std::vector<PhasePlan> phases;
+    if (plan.warmup_ns > 0) {
+        PhasePlan warmup = phase;
+        warmup.name = "warmup";
+        warmup.warmup = true;
+        warmup.duration_ns = plan.warmup_ns;
+        phases.push_back(warmup);
+    }
+    phase.duration_ns = plan.duration_ns;
+    phases.push_back(phase);
+    return phases;
+}
 
 Status validate_run_plan(const RunPlan& plan) {
     if (auto status = check_target(plan.target); !status) {
         return status;
     }
-    for (const auto check : {check_load, check_times, check_limits}) {
+    for (const auto check : {check_load, check_times, check_limits, check_tls}) {
         if (auto status = check(plan); !status) {
             return status;
         }
+    }
+    if (auto status = check_profile(plan); !status) {
+        return status;
     }
     return check_request(plan.request);
 }

@@ -7,6 +7,9 @@
 #include <string>
 
 #include "barrage/plan/plan.h"
+#include "barrage/report/json_writer.h"
+#include "barrage/stats/histogram.h"
+#include "barrage/stats/run_result.h"
 
 namespace barrage::report::detail {
 
@@ -35,5 +38,35 @@ inline double per_second(int64_t count, double seconds) {
 }
 
 inline double ns_to_s(int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+// A CSV field: quoted (with "" for ") when it holds a comma, quote or line break.
+inline std::string csv_field(std::string_view text) {
+    if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+        return std::string(text);
+    }
+    std::string quoted = "\"";
+    for (char c : text) {
+        quoted += c;
+        if (c == '"') {
+            quoted += '"';
+        }
+    }
+    return quoted + "\"";
+}
+
+// {"min", "mean", "stdev", "p50" ... "p9999", "max", "count", "clamped"} under `name`.
+void write_histogram(JsonWriter& json, std::string_view name, const stats::Histogram& histogram);
+
+// by_name.cc: results per request name.
+void write_requests_by_name(JsonWriter& json, const stats::RunResult& result);
+// A table, only when there is more than the one request of a URL run (or checks).
+void append_requests_by_name(std::string& out, const stats::RunResult& result,
+                             std::string (*format_time_us)(double));
+
+// by_phase.cc: results per measured phase.
+void write_phases(JsonWriter& json, const stats::RunResult& result);
+// A table, only when there is more than one measured phase.
+void append_phases(std::string& out, const stats::RunResult& result,
+                   std::string (*format_time_us)(double));
 
 }  // namespace barrage::report::detail

@@ -12,10 +12,12 @@
 #include <string_view>
 #include <vector>
 
+#include "barrage/report/html_report.h"
 #include "barrage/report/json_writer.h"
 #include "report_impl.h"
 
 namespace barrage::report {
+
 namespace {
 
 using detail::per_second;
@@ -48,7 +50,22 @@ void string_array(JsonWriter& json, std::string_view name, const std::vector<std
     json.end_array();
 }
 
-void write_histogram(JsonWriter& json, std::string_view name, const stats::Histogram& histogram) {
+// HdrHistogram's percentile spectrum, so a reader can plot the distribution
+// from the JSON alone (see percentile_spectrum).
+void write_spectrum(JsonWriter& json, const stats::Histogram& histogram) {
+    json.key("spectrum");
+    json.begin_array();
+    for (const SpectrumPoint& point : percentile_spectrum(histogram)) {
+        json.begin_object();
+        field(json, "percentile", point.percentile);
+        field(json, "value_us", point.value_us);
+        json.end_object();
+    }
+    json.end_array();
+}
+
+void write_histogram_json(JsonWriter& json, std::string_view name,
+                          const stats::Histogram& histogram, bool with_spectrum = false) {
     json.key(name);
     json.begin_object();
     field(json, "min", histogram.min());
@@ -60,6 +77,9 @@ void write_histogram(JsonWriter& json, std::string_view name, const stats::Histo
     field(json, "max", histogram.max());
     field(json, "count", histogram.total_count());
     field(json, "clamped", histogram.count_clamped());
+    if (with_spectrum) {
+        write_spectrum(json, histogram);
+    }
     json.end_object();
 }
 
@@ -119,6 +139,16 @@ void write_connections(JsonWriter& json, const stats::RunResult& result) {
     json.end_object();
 }
 
+void write_tls(JsonWriter& json, const plan::RunPlan& plan, const stats::Counters& counters) {
+    json.key("tls");
+    json.begin_object();
+    field(json, "enabled", plan.target.scheme == "https");
+    field(json, "handshakes", counters.tls_handshakes_full + counters.tls_handshakes_resumed);
+    field(json, "full", counters.tls_handshakes_full);
+    field(json, "resumed", counters.tls_handshakes_resumed);
+    json.end_object();
+}
+
 void int_array(JsonWriter& json, std::string_view name, const std::vector<int>& numbers) {
     json.key(name);
     json.begin_array();
@@ -156,6 +186,7 @@ void write_config(JsonWriter& json, const plan::RunPlan& plan) {
     field(json, "connections", plan.connections);
     field(json, "threads", plan.threads);
     field(json, "pin", plan.pin);
+    field(json, "new_conn", plan.new_connection_per_request);
     int_array(json, "cpus", plan.cpus);
     optional_field(json, "rate_rps", plan.rate_per_s);
     field(json, "duration_s", detail::ns_to_s(plan.duration_ns));
@@ -180,6 +211,13 @@ void write_interval(JsonWriter& json, const stats::IntervalRow& row) {
     field(json, "p99_us", row.latency_p99_us);
     field(json, "p999_us", row.latency_p999_us);
     field(json, "max_us", row.latency_max_us);
+    json.key("status");  // status classes of the interval, for the HTML report's chart
+    json.begin_object();
+    for (std::size_t cls = 1; cls < row.counters.status_class.size(); ++cls) {
+        field(json, fmt::format("{}xx", cls), row.counters.status_class[cls]);
+    }
+    field(json, "other", row.counters.status_class[0]);
+    json.end_object();
     json.end_object();
 }
 
@@ -195,31 +233,69 @@ void write_head(JsonWriter& json, const plan::RunPlan& plan) {
     field(json, "mode", plan.rate_per_s ? "open_loop" : "closed_loop");
 }
 
-void write_rates(JsonWriter& json, const plan::RunPlan& plan, const stats::RunResult& result) {
+void write_rates(JsonWriter& json, const stats::RunResult& result) {
     const stats::Counters& counters = result.totals.counters;
     field(json, "duration_s", result.duration_s);
     field(json, "drain_s", result.drain_s);
     field(json, "interrupted", result.interrupted);
     field(json, "throughput_rps",
           round3(per_second(counters.requests_completed, result.duration_s)));
-    optional_field(json, "target_rate_rps", plan.rate_per_s);
+    optional_field(json, "target_rate_rps", result.asked_rate_rps);
     field(json, "achieved_send_rate_rps",
           round3(per_second(counters.requests_sent, result.duration_s)));
 }
 
+// Limits and values in the metric's base unit: microseconds, a fraction, requests/s.
+void write_thresholds(JsonWriter& json, std::span<const ThresholdOutcome> thresholds) {
+    json.key("thresholds");
+    json.begin_array();
+    for (const ThresholdOutcome& outcome : thresholds) {
+        const ThresholdSpec& spec = outcome.spec;
+        json.begin_object();
+        field(json, "expression", spec.expression);
+        json.key("request");
+        if (spec.request_name.empty()) {
+            json.null();
+        } else {
+            json.value(spec.request_name);
+        }
+        field(json, "metric", metric_name(spec.metric));
+        field(json, "operator", comparison_text(spec.comparison));
+        field(json, "limit", spec.limit);
+        optional_field(json, "value", outcome.value);
+        field(json, "unit",
+              spec.metric.is_time()       ? "us"
+              : spec.metric.is_fraction() ? "ratio"
+                                          : "rps");
+        field(json, "pass", outcome.passed);
+        json.end_object();
+    }
+    json.end_array();
+}
+
 }  // namespace
 
-std::string format_json(const plan::RunPlan& plan, const stats::RunResult& result) {
+void detail::write_histogram(JsonWriter& json, std::string_view name,
+                             const stats::Histogram& histogram) {
+    write_histogram_json(json, name, histogram, false);
+}
+
+std::string format_json(const plan::RunPlan& plan, const stats::RunResult& result,
+                        std::span<const ThresholdOutcome> thresholds) {
     const stats::Snapshot& totals = result.totals;
     JsonWriter json;
     json.begin_object();
     write_head(json, plan);
     write_requests(json, totals.counters);
-    write_rates(json, plan, result);
-    write_histogram(json, "latency", totals.latency_us);
-    write_histogram(json, "service_time", totals.service_time_us);
-    write_histogram(json, "schedule_lag", totals.schedule_lag_us);
-    write_histogram(json, "connect_time", totals.connect_time_us);
+    write_rates(json, result);
+    write_histogram_json(json, "latency", totals.latency_us, true);
+    write_histogram_json(json, "service_time", totals.service_time_us);
+    write_histogram_json(json, "schedule_lag", totals.schedule_lag_us);
+    write_histogram_json(json, "connect_time", totals.connect_time_us);
+    write_histogram_json(json, "tls_handshake", totals.tls_handshake_us);
+    write_tls(json, plan, totals.counters);
+    detail::write_requests_by_name(json, result);
+    detail::write_phases(json, result);
     write_status(json, totals.counters);
     write_errors(json, totals.counters);
     string_array(json, "error_details", result.error_details);
@@ -227,6 +303,7 @@ std::string format_json(const plan::RunPlan& plan, const stats::RunResult& resul
     write_connections(json, result);
     write_workers(json, result);
     write_config(json, plan);
+    write_thresholds(json, thresholds);
     json.key("intervals");
     json.begin_array();
     for (const stats::IntervalRow& row : result.intervals) {
@@ -253,6 +330,11 @@ std::string format_csv(const stats::RunResult& result) {
 
 int exit_code_for(const stats::RunResult& result) {
     return result.totals.counters.requests_completed == 0 ? exit_run_failed : exit_ok;
+}
+
+int exit_code_for(const stats::RunResult& result, std::span<const ThresholdOutcome> thresholds) {
+    const int code = exit_code_for(result);
+    return code == exit_ok && !all_passed(thresholds) ? exit_thresholds_failed : code;
 }
 
 }  // namespace barrage::report

@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <iterator>
 #include <string_view>
 
@@ -88,9 +90,24 @@ void append_line(std::string& out, std::string_view label, std::string_view text
     fmt::format_to(std::back_inserter(out), "{:<{}}{}\n", label, label_width, text);
 }
 
+// "phases warmup (constant), main (ramp)" for a profile.
+std::string phase_list(const plan::RunPlan& plan) {
+    static constexpr const char* kinds[] = {"constant", "ramp", "step", "spike", "users"};
+    std::string text = "phases";
+    for (const plan::PhasePlan& phase : plan.phases) {
+        fmt::format_to(std::back_inserter(text), "{} {} ({})", text.size() > 6 ? "," : "",
+                       phase.name, kinds[static_cast<int>(phase.kind)]);
+    }
+    return text;
+}
+
 std::string headline(const plan::RunPlan& plan) {
     std::string mode = plan.rate_per_s ? fmt::format("open loop at {} req/s", *plan.rate_per_s)
                                        : std::string("closed loop");
+    if (!plan.phases.empty()) {
+        mode =
+            fmt::format("{} {}", plan.rate_per_s ? "open loop," : "closed loop,", phase_list(plan));
+    }
     std::string text =
         fmt::format("barrage {} — {} — {}, {}, {}, {}", BARRAGE_VERSION,
                     detail::target_url(plan.target), mode, plural(plan.connections, "connection"),
@@ -101,7 +118,7 @@ std::string headline(const plan::RunPlan& plan) {
     return text + "\n";
 }
 
-void append_counts(std::string& out, const plan::RunPlan& plan, const stats::RunResult& result) {
+void append_counts(std::string& out, const stats::RunResult& result) {
     const stats::Counters& c = result.totals.counters;
     append_line(out, "Requests",
                 fmt::format("sent {}  completed {}  errors {}  late {}  unsent {}  unfinished {}",
@@ -109,9 +126,11 @@ void append_counts(std::string& out, const plan::RunPlan& plan, const stats::Run
                             c.requests_late, c.requests_unsent, c.requests_unfinished));
     std::string throughput =
         fmt::format("{:.1f} req/s", per_second(c.requests_completed, result.duration_s));
-    if (plan.rate_per_s) {
-        throughput += fmt::format(" (target {} req/s, sent {:.1f} req/s)", *plan.rate_per_s,
-                                  per_second(c.requests_sent, result.duration_s));
+    if (result.asked_rate_rps) {
+        throughput +=
+            fmt::format(" (target {:.{}f} req/s, sent {:.1f} req/s)", *result.asked_rate_rps,
+                        *result.asked_rate_rps == std::floor(*result.asked_rate_rps) ? 0 : 1,
+                        per_second(c.requests_sent, result.duration_s));
     }
     throughput += fmt::format(" over {}, drain {}", format_time_s(result.duration_s),
                               format_time_s(result.drain_s));
@@ -169,6 +188,11 @@ void append_times(std::string& out, const plan::RunPlan& plan, const stats::Snap
     }
     append_time_row(out, "Connect time", totals.connect_time_us,
                     plural(totals.connect_time_us.total_count(), "connect"));
+    if (plan.target.scheme == "https") {
+        append_time_row(out, "Handshake", totals.tls_handshake_us,
+                        fmt::format("TLS: {} full, {} resumed", totals.counters.tls_handshakes_full,
+                                    totals.counters.tls_handshakes_resumed));
+    }
 }
 
 void append_status(std::string& out, const stats::Counters& c) {
@@ -221,15 +245,32 @@ void append_warnings(std::string& out, const stats::RunResult& result) {
     }
 }
 
+void append_thresholds(std::string& out, std::span<const ThresholdOutcome> thresholds) {
+    std::string_view label = "Thresholds";
+    for (const std::string& line : format_threshold_lines(thresholds)) {
+        append_line(out, label, line);
+        label = "";
+    }
+    if (!thresholds.empty() && !all_passed(thresholds)) {
+        const auto failed = std::count_if(thresholds.begin(), thresholds.end(),
+                                          [](const ThresholdOutcome& t) { return !t.passed; });
+        append_line(out, "", fmt::format("FAILED: {} of {}", failed, thresholds.size()));
+    }
+}
+
 }  // namespace
 
-std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& result) {
+std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& result,
+                           std::span<const ThresholdOutcome> thresholds) {
     std::string out = headline(plan);
-    append_counts(out, plan, result);
+    append_counts(out, result);
     append_times(out, plan, result.totals);
+    detail::append_requests_by_name(out, result, format_time_us);
+    detail::append_phases(out, result, format_time_us);
     append_status(out, result.totals.counters);
     append_errors(out, result);
     append_warnings(out, result);
+    append_thresholds(out, thresholds);
     if (result.interrupted) {
         out += fmt::format("INTERRUPTED: stopped by signal after {}; results cover what ran\n",
                            format_time_s(result.duration_s));

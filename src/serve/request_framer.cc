@@ -87,6 +87,10 @@ void route(std::string_view target, FramedRequest& out) {
     constexpr std::string_view status_prefix = "/status/";
     if (path == "/close") {
         out.close = true;
+    } else if (path == "/login") {
+        out.route = Route::login;
+    } else if (path == "/json") {
+        out.route = Route::json;
     } else if (path.substr(0, status_prefix.size()) == status_prefix) {
         uint64_t code = 0;
         const std::string_view digits = path.substr(status_prefix.size());

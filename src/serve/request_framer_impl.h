@@ -20,6 +20,13 @@ enum class FrameStatus : uint8_t {
     too_large,  // the head exceeds request_header_bytes_max: answer 431 and close
 };
 
+// Paths with their own fixed answer (JSON, for the example profiles).
+enum class Route : uint8_t {
+    plain,  // the plan's body
+    login,  // /login: {"token": "..."}
+    json,   // /json: a document with a numeric field to check
+};
+
 struct FramedRequest {
     FrameStatus status = FrameStatus::partial;
     std::size_t header_bytes = 0;  // complete: bytes of the head (the body follows)
@@ -28,12 +35,14 @@ struct FramedRequest {
     bool close = false;            // answer with "Connection: close", then close
     bool head = false;             // HEAD: the response carries no body
     bool http10 = false;           // HTTP/1.0 keeping alive: say "Connection: keep-alive"
+    Route route = Route::plain;
 };
 
 // Frames the request at the start of `input`. Bytes after header_bytes +
 // body_bytes belong to the next (pipelined) request. Paths: /status/NNN
 // (NNN in 200..599) answers NNN, /status/<other> answers 400 (keep-alive),
-// /close answers with Connection: close; everything else answers 200.
+// /close answers with Connection: close; /login and /json answer 200 with a
+// fixed JSON body (any method); everything else answers 200.
 // Request bodies must use Content-Length: Transfer-Encoding is invalid here.
 FramedRequest frame_request(std::string_view input);
 

@@ -61,6 +61,14 @@ const char* reason_phrase(int status) {
 
 bool is_bodyless(int status) { return status == 204 || status == 304; }
 
+// Fixed answers of /login and /json, for the example profiles: a token to
+// capture, and a document with a number to check (profiles/journey.toml).
+constexpr std::string_view login_body = "{\"token\": \"barrage-demo-token\"}\n";
+constexpr std::string_view json_body =
+    "{\"prediction\": {\"score\": 42.5, \"label\": \"cat\"}, \"ok\": true, "
+    "\"items\": [1, 2, 3]}\n";
+static_assert(json_body.size() + response_head_bytes_max < send_buffer_bytes);
+
 // Writes the status line and headers; returns their length.
 std::size_t write_head(char* out, const FramedRequest& request, std::size_t body_bytes) {
     const int status = request.response_status;
@@ -73,8 +81,10 @@ std::size_t write_head(char* out, const FramedRequest& request, std::size_t body
                                reason_phrase(status), connection)
             : fmt::format_to_n(out, response_head_bytes_max,
                                "HTTP/1.1 {} {}\r\nContent-Length: {}\r\n"
-                               "Content-Type: text/plain\r\n{}\r\n",
-                               status, reason_phrase(status), body_bytes, connection);
+                               "Content-Type: {}\r\n{}\r\n",
+                               status, reason_phrase(status), body_bytes,
+                               request.route == Route::plain ? "text/plain" : "application/json",
+                               connection);
     BARRAGE_ASSERT(written.size <= response_head_bytes_max);
     return written.size;
 }
@@ -186,6 +196,15 @@ private:
     void release_due(int64_t now);
     int64_t wait_ns(int64_t now) const;
     std::string_view body() const { return shared_.plan.body; }
+    // What a request is answered with (before HEAD and status rules).
+    std::string_view content_of(const FramedRequest& request) const {
+        switch (request.route) {
+            case Route::login: return login_body;
+            case Route::json: return json_body;
+            case Route::plain: break;
+        }
+        return body();
+    }
     static uint64_t user_data(Op op, const Connection& conn) {
         return io::UserData{op, conn.generation, conn.slot}.pack();
     }
@@ -360,7 +379,7 @@ void ServerThread::frame_input(Connection& conn) {
 }
 
 bool ServerThread::has_room(const Connection& conn, const FramedRequest& request) const {
-    const std::size_t body_bytes = request.head ? 0 : body().size();
+    const std::size_t body_bytes = request.head ? 0 : content_of(request).size();
     return conn.out_len == 0 ||
            conn.out_len + response_head_bytes_max + body_bytes <= send_buffer_bytes;
 }
@@ -369,14 +388,15 @@ void ServerThread::append_response(Connection& conn, const FramedRequest& reques
     conn.close_after_send = conn.close_after_send || request.close;
     char* out = conn.out.get();
     const bool plain_ok =
-        request.response_status == 200 && !request.close && !request.http10 && !request.head;
+        request.response_status == 200 && !request.close && !request.http10 && !request.head &&
+        request.route == Route::plain;
     if (plain_ok && conn.out_len + shared_.ok_response.size() <= send_buffer_bytes) {
         std::memcpy(out + conn.out_len, shared_.ok_response.data(), shared_.ok_response.size());
         conn.out_len += shared_.ok_response.size();
         return;
     }
     // Rejected requests get an empty body: the plan body may be megabytes.
-    std::string_view content = body();
+    std::string_view content = content_of(request);
     if (request.status != FrameStatus::complete || is_bodyless(request.response_status)) {
         content = {};
     }
@@ -389,6 +409,7 @@ void ServerThread::append_response(Connection& conn, const FramedRequest& reques
         std::memcpy(out + conn.out_len, content.data(), content.size());
         conn.out_len += content.size();
     } else {
+        BARRAGE_ASSERT(request.route == Route::plain);  // fixed answers always fit
         conn.body_outside = true;
     }
 }

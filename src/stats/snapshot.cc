@@ -1,5 +1,7 @@
 #include "barrage/stats/snapshot.h"
 
+#include "barrage/base/assert.h"
+
 namespace barrage::stats {
 
 void Snapshot::reset() {
@@ -12,6 +14,10 @@ void Snapshot::reset() {
     service_time_us.reset();
     schedule_lag_us.reset();
     connect_time_us.reset();
+    tls_handshake_us.reset();
+    for (NameStats& name : by_name) {
+        name.reset();
+    }
 }
 
 void Snapshot::add(const Snapshot& other) {
@@ -20,6 +26,16 @@ void Snapshot::add(const Snapshot& other) {
     service_time_us.add(other.service_time_us);
     schedule_lag_us.add(other.schedule_lag_us);
     connect_time_us.add(other.connect_time_us);
+    tls_handshake_us.add(other.tls_handshake_us);
+    if (by_name.empty() && !other.by_name.empty()) {
+        for (const NameStats& name : other.by_name) {
+            by_name.emplace_back(name.check_failures.size());  // control plane: allocates once
+        }
+    }
+    BARRAGE_ASSERT(other.by_name.empty() || by_name.size() == other.by_name.size());
+    for (std::size_t i = 0; i < other.by_name.size(); ++i) {
+        by_name[i].add(other.by_name[i]);
+    }
 }
 
 }  // namespace barrage::stats

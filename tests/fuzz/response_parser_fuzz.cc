@@ -2,6 +2,8 @@
 // options and the piece size; the rest is the byte stream from the server.
 // The stream is parsed whole and again in pieces: both must give the same
 // responses (split invariance), and every result must satisfy the contract.
+// Keep mode runs too, whole and in pieces: it must not change any outcome,
+// and what it keeps must not depend on the split either.
 
 #include <algorithm>
 #include <cstddef>
@@ -10,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "barrage/http/response_parser.h"
@@ -17,6 +20,8 @@
 namespace {
 
 using barrage::http::ParseStatus;
+using barrage::http::ResponseKeep;
+using barrage::http::ResponseKeepLimits;
 using barrage::http::ResponseLimits;
 using barrage::http::ResponseParser;
 
@@ -36,6 +41,7 @@ struct Outcome {
     int64_t header_bytes;
     int64_t body_bytes;
     const char* error;
+    std::string kept;  // body and header values kept in keep mode, "" otherwise
 
     // Stricter than the contract, which leaves open where an invalid parse
     // stops: this parser stops at the same byte however the stream is split.
@@ -44,6 +50,7 @@ struct Outcome {
                keep_alive == other.keep_alive && header_bytes == other.header_bytes &&
                body_bytes == other.body_bytes && std::strcmp(error, other.error) == 0;
     }
+    bool same_kept(const Outcome& other) const { return same_as(other) && kept == other.kept; }
 };
 
 struct Options {
@@ -51,7 +58,42 @@ struct Options {
     bool eof;
     ResponseLimits limits;
     std::size_t piece_size;
+    ResponseKeepLimits keep_limits;
 };
+
+// Names interpreted by the parser and not, for keep mode.
+const std::vector<std::string> kKeptNames = {"x-a", "content-length", "connection", "set-cookie"};
+
+// Checks what keep mode kept and flattens it for comparison.
+std::string kept_of(const ResponseParser& parser, ParseStatus status, const ResponseKeep* keep,
+                    const Options& options) {
+    if (keep == nullptr) {
+        return "";
+    }
+    const int64_t body_max = options.keep_limits.body_bytes_max;
+    const auto kept_size = static_cast<int64_t>(keep->body().size());
+    FUZZ_CHECK(kept_size <= body_max);
+    if (status == ParseStatus::complete) {
+        FUZZ_CHECK(kept_size == std::min(parser.body_bytes(), body_max));
+        FUZZ_CHECK(keep->body_truncated() == (parser.body_bytes() > body_max));
+    }
+    std::string kept(keep->body());
+    kept += keep->body_truncated() ? "|T" : "|-";
+    for (const std::string& name : kKeptNames) {
+        const auto value = keep->header(name);
+        if (value) {
+            FUZZ_CHECK(static_cast<int64_t>(value->size()) <=
+                       options.keep_limits.header_value_bytes_max);
+            // A value is trimmed when its line ends, so only in a whole head.
+            FUZZ_CHECK(status != ParseStatus::complete || value->empty() ||
+                       (value->front() != ' ' && value->back() != ' '));
+            FUZZ_CHECK(value->find_first_of("\r\n") == std::string_view::npos);
+        }
+        kept += "|" + (value ? std::string(*value) : "<none>");
+        kept += keep->header_truncated(name) ? "T" : "-";
+    }
+    return kept;
+}
 
 void check_result(const ResponseParser& parser, ParseStatus status, const Options& options) {
     FUZZ_CHECK(parser.header_bytes() >= 0);
@@ -73,8 +115,9 @@ void check_result(const ResponseParser& parser, ParseStatus status, const Option
 // Feeds `stream` in pieces of `piece_size`, resetting after each complete
 // response like the engine; returns one Outcome per response.
 std::vector<Outcome> parse(std::span<const char> stream, std::size_t piece_size,
-                           const Options& options) {
+                           const Options& options, ResponseKeep* keep) {
     ResponseParser parser(options.limits);
+    parser.keep(keep);
     parser.reset(options.head);
     std::vector<Outcome> outcomes;
     std::size_t at = 0;
@@ -91,7 +134,8 @@ std::vector<Outcome> parse(std::span<const char> stream, std::size_t piece_size,
                 break;
             }
             outcomes.push_back({status, at, parser.status_code(), parser.keep_alive(),
-                                parser.header_bytes(), parser.body_bytes(), parser.error()});
+                                parser.header_bytes(), parser.body_bytes(), parser.error(),
+                                kept_of(parser, status, keep, options)});
             if (status == ParseStatus::invalid) {
                 return outcomes;
             }
@@ -106,7 +150,8 @@ std::vector<Outcome> parse(std::span<const char> stream, std::size_t piece_size,
         check_result(parser, status, options);
         FUZZ_CHECK(status != ParseStatus::complete || !parser.keep_alive());
         outcomes.push_back({status, stream.size(), parser.status_code(), parser.keep_alive(),
-                            parser.header_bytes(), parser.body_bytes(), parser.error()});
+                            parser.header_bytes(), parser.body_bytes(), parser.error(),
+                            kept_of(parser, status, keep, options)});
     }
     return outcomes;
 }
@@ -126,11 +171,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     options.piece_size = 1 + (control >> 3);  // 1..32 bytes
     const std::span<const char> stream(reinterpret_cast<const char*>(data + 1), size - 1);
 
-    const std::vector<Outcome> whole = parse(stream, stream.size() + 1, options);
-    const std::vector<Outcome> pieces = parse(stream, options.piece_size, options);
+    // Small keep limits, tied to the piece size, reach the truncation paths.
+    options.keep_limits.body_bytes_max = static_cast<int64_t>(options.piece_size) * 3;
+    options.keep_limits.header_value_bytes_max = static_cast<int64_t>(options.piece_size);
+    auto keep_result = ResponseKeep::create(kKeptNames, options.keep_limits);
+    FUZZ_CHECK(keep_result.ok());
+    ResponseKeep keep = std::move(keep_result).value();
+
+    const std::vector<Outcome> whole = parse(stream, stream.size() + 1, options, nullptr);
+    const std::vector<Outcome> pieces = parse(stream, options.piece_size, options, nullptr);
+    const std::vector<Outcome> kept_whole = parse(stream, stream.size() + 1, options, &keep);
+    const std::vector<Outcome> kept_pieces = parse(stream, options.piece_size, options, &keep);
     FUZZ_CHECK(whole.size() == pieces.size());
+    FUZZ_CHECK(whole.size() == kept_whole.size());
+    FUZZ_CHECK(whole.size() == kept_pieces.size());
     for (std::size_t i = 0; i < whole.size(); ++i) {
         FUZZ_CHECK(whole[i].same_as(pieces[i]));
+        FUZZ_CHECK(whole[i].same_as(kept_whole[i]));
+        FUZZ_CHECK(kept_whole[i].same_kept(kept_pieces[i]));
     }
     return 0;
 }

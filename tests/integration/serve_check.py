@@ -6,6 +6,7 @@ Starts the server on a free port, talks HTTP/1.1 to it over raw sockets, and
 stops it with SIGTERM. Exits 0 when every check passes, 1 otherwise.
 """
 
+import json
 import signal
 import socket
 import subprocess
@@ -124,6 +125,25 @@ def check_pipelining_and_bodies(server):
     check(conn.response()[0] == 200, "a request split across sends is answered")
 
 
+def check_json_routes(server):
+    # The example profiles log in at /login and check a number at /json.
+    conn = server.connect()
+    conn.send(request("/login", "POST", b"Content-Length: 17\r\n") + b'{"user": "alice"}')
+    status, headers, body = conn.response()
+    check(status == 200 and headers.get("content-type") == "application/json",
+          "POST /login answers 200 with JSON")
+    check(isinstance(json.loads(body).get("token"), str), f"/login hands out a token ({body!r})")
+    conn.send(request("/json?id=7"))
+    status, headers, body = conn.response()
+    document = json.loads(body)
+    check(status == 200 and headers.get("content-type") == "application/json",
+          "GET /json answers 200 with JSON")
+    check(document["prediction"]["score"] == 42.5 and document["ok"] is True,
+          f"/json has a numeric field to check ({body!r})")
+    conn.send(request())
+    check(conn.response()[2] == DEFAULT_BODY, "the default route is unchanged after JSON routes")
+
+
 def check_rejections(server):
     conn = server.connect()
     conn.send(b"\x16\x03\x01\x00\xa5not http")
@@ -165,6 +185,7 @@ def main():
     try:
         check_basics(server)
         check_pipelining_and_bodies(server)
+        check_json_routes(server)
         check_rejections(server)
         check_port_taken(binary, server)
     finally:

@@ -672,3 +672,49 @@ TEST_CASE("serve refuses bad ports, unknown options and arguments") {
     CHECK(contains(parse_error({"serve", "8080"}), "unexpected argument '8080'"));
     CHECK(contains(help_text({"serve", "--help"}), "Usage: barrage serve"));
 }
+
+TEST_CASE("https defaults: verification and resumption on, keep-alive, TLS 1.2 floor") {
+    const RunPlan plan = parse_run({"run", "https://h/"});
+    CHECK(plan.target.port == 443);
+    CHECK_FALSE(plan.tls.insecure);
+    CHECK(plan.tls.resume);
+    CHECK(plan.tls.version_min == 12);
+    CHECK_FALSE(plan.new_connection_per_request);
+}
+
+TEST_CASE("every TLS flag sets its field, and --new-conn works for http too") {
+    const TempFile pem("pem");  // one path per process: stands for all three files
+    const TempFile& ca = pem;
+    const TempFile& cert = pem;
+    const TempFile& key = pem;
+    const RunPlan plan = parse_run(
+        {"run", "https://h/", "--cacert", ca.path.c_str(), "--cert", cert.path.c_str(), "--key",
+         key.path.c_str(), "--sni", "api.example", "--tls-min", "1.3", "--ciphers",
+         "ECDHE-RSA-AES128-GCM-SHA256", "--ciphersuites", "TLS_AES_128_GCM_SHA256",
+         "--no-tls-resume", "--new-conn"});
+    CHECK(plan.tls.ca_file == ca.path);
+    CHECK(plan.tls.cert_file == cert.path);
+    CHECK(plan.tls.key_file == key.path);
+    CHECK(plan.tls.sni == "api.example");
+    CHECK(plan.tls.version_min == 13);
+    CHECK(plan.tls.ciphers == "ECDHE-RSA-AES128-GCM-SHA256");
+    CHECK(plan.tls.ciphersuites == "TLS_AES_128_GCM_SHA256");
+    CHECK_FALSE(plan.tls.resume);
+    CHECK(plan.new_connection_per_request);
+    CHECK(parse_run({"run", "https://h/", "-k"}).tls.insecure);
+    CHECK(parse_run({"run", "http://h/", "--new-conn"}).new_connection_per_request);
+}
+
+TEST_CASE("TLS flags refuse unreadable files, a lone key, bad versions and http URLs") {
+    CHECK(parse_error({"run", "https://h/", "--cacert", "/nonexistent/ca.pem"}) ==
+          "--cacert: cannot read '/nonexistent/ca.pem': No such file or directory");
+    CHECK(contains(parse_error({"run", "https://h/", "--cert", "/nonexistent/c.pem"}),
+                   "--cert: cannot read"));
+    const TempFile key("key");
+    CHECK(contains(parse_error({"run", "https://h/", "--key", key.path.c_str()}), "add --cert"));
+    CHECK(parse_error({"run", "https://h/", "--tls-min", "1.1"}) ==
+          "--tls-min: '1.1' is not a TLS version; use 1.2 or 1.3");
+    CHECK(contains(parse_error({"run", "http://h/", "-k"}), "need an https:// URL"));
+    CHECK(contains(parse_error({"run", "https://h/", "-k", "--cacert", key.path.c_str()}),
+                   "contradict"));
+}

@@ -699,4 +699,221 @@ TEST_CASE("a chunked body in large chunks is skipped in bulk across pieces") {
           std::vector{complete(wire.size(), 200, true, 8 * static_cast<int64_t>(chunk_size))});
 }
 
+// ---------------------------------------------------------------- keep mode
+
+using barrage::http::ResponseKeep;
+using barrage::http::ResponseKeepLimits;
+
+// What keep mode kept of one response, next to the usual outcome.
+struct Kept {
+    Outcome outcome;
+    std::string body;
+    bool body_truncated = false;
+    std::vector<std::string> headers;  // value per kept name; "<none>" when absent
+
+    bool operator==(const Kept&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const Kept& k) {
+    os << k.outcome << " body='" << k.body << "' truncated=" << k.body_truncated << " headers=[";
+    for (const std::string& h : k.headers) {
+        os << " '" << h << "'";
+    }
+    return os << " ]";
+}
+
+std::ostream& operator<<(std::ostream& os, const std::vector<Kept>& all) {
+    for (const Kept& k : all) {
+        os << k << "\n";
+    }
+    return os;
+}
+
+const std::vector<std::string> kKeptNames = {"x-token", "Set-Cookie", "content-length",
+                                             "connection", "etag"};
+
+Kept kept_of(const ResponseParser& parser, ParseStatus status, std::size_t end,
+             const ResponseKeep& keep) {
+    Kept kept{outcome_of(parser, status, end), std::string(keep.body()), keep.body_truncated(), {}};
+    for (const std::string& name : kKeptNames) {
+        const auto value = keep.header(name);
+        kept.headers.push_back(value ? std::string(*value) : "<none>");
+    }
+    return kept;
+}
+
+// parse_stream with keep mode on: one Kept per complete response.
+std::vector<Kept> parse_stream_kept(std::string_view wire, const std::vector<std::size_t>& cuts,
+                                    ResponseKeepLimits limits = {}, bool eof = false) {
+    auto keep_result = ResponseKeep::create(kKeptNames, limits);
+    REQUIRE(keep_result.ok());
+    ResponseKeep keep = std::move(keep_result).value();
+    ResponseParser parser;
+    parser.keep(&keep);
+    parser.reset();
+    std::vector<Kept> all;
+    std::size_t piece_begin = 0;
+    for (std::size_t i = 0; i <= cuts.size(); ++i) {
+        const std::size_t piece_end = i < cuts.size() ? cuts[i] : wire.size();
+        std::size_t at = piece_begin;
+        while (at < piece_end) {
+            std::size_t consumed = 0;
+            const ParseStatus status =
+                parser.feed(std::span<const char>(wire.data() + at, piece_end - at), consumed);
+            at += consumed;
+            if (status == ParseStatus::partial) {
+                break;
+            }
+            all.push_back(kept_of(parser, status, at, keep));
+            if (status == ParseStatus::invalid) {
+                return all;
+            }
+            parser.reset();
+        }
+        piece_begin = piece_end;
+    }
+    if (eof && !parser.idle()) {
+        all.push_back(kept_of(parser, parser.finish_on_eof(), wire.size(), keep));
+    }
+    return all;
+}
+
+// Keep mode at every single and pair of split points gives `expected`, and
+// the same outcomes as the parser without keep mode.
+void check_kept_every_split(std::string_view wire, const std::vector<Kept>& expected,
+                            ResponseKeepLimits limits = {}, bool eof = false) {
+    CAPTURE(wire);
+    REQUIRE(parse_stream_kept(wire, {}, limits, eof) == expected);
+    std::vector<Outcome> outcomes;
+    for (const Kept& k : expected) {
+        outcomes.push_back(k.outcome);
+    }
+    CHECK(parse_whole(wire, {.eof = eof}) == outcomes);
+    for (std::size_t a = 0; a <= wire.size(); ++a) {
+        CAPTURE(a);
+        REQUIRE(parse_stream_kept(wire, {a}, limits, eof) == expected);
+        for (std::size_t b = a; b <= wire.size(); b += 3) {
+            CAPTURE(b);
+            REQUIRE(parse_stream_kept(wire, {a, b}, limits, eof) == expected);
+        }
+    }
+}
+
+std::vector<std::string> none_but(std::vector<std::pair<std::size_t, std::string>> values) {
+    std::vector<std::string> headers(kKeptNames.size(), "<none>");
+    for (auto& [index, value] : values) {
+        headers[index] = value;
+    }
+    return headers;
+}
+
+TEST_CASE("keep mode keeps the body and the first value of each selected header") {
+    const std::string wire =
+        "HTTP/1.1 200 OK\r\nX-Token:  abc def \t\r\nx-token: second\r\nSET-COOKIE: a=1\r\n"
+        "X-Tokens: no\r\nContent-Length: 5\r\nConnection: keep-alive, Upgrade\r\n\r\nhello";
+    check_kept_every_split(
+        wire, {{complete(wire.size(), 200, true, 5), "hello", false,
+                none_but({{0, "abc def"}, {1, "a=1"}, {2, "5"}, {3, "keep-alive, Upgrade"}})}});
+}
+
+TEST_CASE("keep mode decodes a chunked body and ignores trailers") {
+    const std::string wire =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nETag: \"v1\"\r\n\r\n"
+        "5;name=value\r\nhello\r\nA ; ext\r\n0123456789\r\n0\r\nX-Token: trailer\r\n\r\n";
+    check_kept_every_split(wire, {{complete(wire.size(), 200, true, 15), "hello0123456789", false,
+                                   none_but({{4, "\"v1\""}})}});
+}
+
+TEST_CASE("keep mode truncates the body at its limit and still counts every byte") {
+    const std::string wire =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n";
+    check_kept_every_split(wire,
+                           {{complete(wire.size(), 200, true, 7), "abcde", true, none_but({})}},
+                           {.body_bytes_max = 5});
+    check_kept_every_split(wire,
+                           {{complete(wire.size(), 200, true, 7), "abcdefg", false, none_but({})}},
+                           {.body_bytes_max = 7});
+}
+
+TEST_CASE("keep mode truncates header values at their limit, trailing spaces aside") {
+    const std::string wire =
+        "HTTP/1.1 200 OK\r\nX-Token: abcdef\r\nETag: abcd   \r\nContent-Length: 0\r\n\r\n";
+    auto keep = ResponseKeep::create(kKeptNames, {.header_value_bytes_max = 4}).value();
+    ResponseParser parser;
+    parser.keep(&keep);
+    parser.reset();
+    std::size_t consumed = 0;
+    REQUIRE(parser.feed(std::span<const char>(wire), consumed) == ParseStatus::complete);
+    CHECK(keep.header("x-token") == "abcd");
+    CHECK(keep.header_truncated("X-Token"));
+    CHECK(keep.header("etag") == "abcd");
+    CHECK_FALSE(keep.header_truncated("etag"));
+    CHECK_FALSE(keep.header("not-kept").has_value());
+}
+
+TEST_CASE("keep mode forgets interim responses and each pipelined response starts empty") {
+    const std::string first =
+        "HTTP/1.1 100 Continue\r\nX-Token: interim\r\n\r\n"
+        "HTTP/1.1 201 Created\nContent-Length: 2\nEtag: e1\n\nok";
+    const std::string second = "HTTP/1.1 204 No Content\r\nX-Token: t2\r\n\r\n";
+    const std::string third = "HTTP/1.1 200 OK\r\nx-token:t3\r\n\r\nuntil close";
+    const std::string wire = first + second + third;
+    check_kept_every_split(
+        wire,
+        {{complete(first.size(), 201, true, 2), "ok", false, none_but({{2, "2"}, {4, "e1"}})},
+         {complete(first.size() + second.size(), 204, true, 0), "", false, none_but({{0, "t2"}})},
+         {complete(wire.size(), 200, false, 11), "until close", false, none_but({{0, "t3"}})}},
+        {}, true);
+}
+
+TEST_CASE("keep mode never allocates while parsing and leaves the parser small") {
+    CHECK(sizeof(ResponseParser) <= 128);
+    const std::string wire =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Token: abc\r\n\r\n"
+        "3;x=y\r\nabc\r\n0\r\nT: 1\r\n\r\n";
+    auto keep = ResponseKeep::create(kKeptNames).value();
+    ResponseParser parser;
+    parser.keep(&keep);
+    parser.reset();
+    const int64_t before = g_allocations.load();
+    for (std::size_t i = 0; i < wire.size(); ++i) {
+        std::size_t consumed = 0;
+        parser.feed(std::span<const char>(wire.data() + i, 1), consumed);
+    }
+    CHECK(g_allocations.load() == before);
+    CHECK(keep.body() == "abc");
+    CHECK(keep.header("X-TOKEN") == "abc");
+}
+
+TEST_CASE("ResponseKeep refuses names that are not tokens and too many names") {
+    CHECK_FALSE(ResponseKeep::create({"x token"}).ok());
+    CHECK_FALSE(ResponseKeep::create({""}).ok());
+    std::vector<std::string> many;
+    for (int i = 0; i < 65; ++i) {
+        many.push_back("h" + std::to_string(i));
+    }
+    CHECK_FALSE(ResponseKeep::create(many).ok());
+    many.pop_back();
+    CHECK(ResponseKeep::create(many).ok());
+    CHECK_FALSE(ResponseKeep::create({}, {.body_bytes_max = -1}).ok());
+}
+
+TEST_CASE("with 64 kept names the last one still matches") {
+    std::vector<std::string> many;
+    for (int i = 0; i < 64; ++i) {
+        many.push_back("h" + std::to_string(i));
+    }
+    auto keep = ResponseKeep::create(many).value();
+    ResponseParser parser;
+    parser.keep(&keep);
+    parser.reset();
+    const std::string wire =
+        "HTTP/1.1 200 OK\r\nH63: last\r\nh1: first\r\nContent-Length: 0\r\n\r\n";
+    std::size_t consumed = 0;
+    REQUIRE(parser.feed(std::span<const char>(wire), consumed) == ParseStatus::complete);
+    CHECK(keep.header("h63") == "last");
+    CHECK(keep.header("h1") == "first");
+    CHECK_FALSE(keep.header("h6").has_value());
+}
+
 }  // namespace

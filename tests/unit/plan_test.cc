@@ -192,3 +192,26 @@ TEST_CASE("the target needs a scheme, a host, a port and a path from '/'") {
     ftp.target.scheme.replace(0, 4, "ftp");
     CHECK(contains(error_of(ftp), "scheme 'ftp'"));
 }
+
+TEST_CASE("TLS options need https, a key needs its certificate, versions are 1.2 or 1.3") {
+    RunPlan run = valid_plan();
+    run.tls.insecure = true;
+    CHECK(contains(error_of(run), "need an https:// URL"));
+    run.target.scheme = "https";
+    CHECK(plan::validate_run_plan(run).ok());
+    run.tls.key_file = "client.key";
+    CHECK(contains(error_of(run), "--key"));
+    run.tls.cert_file = "client.pem";
+    CHECK(plan::validate_run_plan(run).ok());
+    run.tls.version_min = 11;
+    CHECK(contains(error_of(run), "--tls-min"));
+    run.tls.version_min = 13;
+    run.tls.ca_file = "ca.pem";
+    CHECK(contains(error_of(run), "-k/--insecure and --cacert"));
+    run.tls.insecure = false;
+    CHECK(plan::validate_run_plan(run).ok());
+    run.target.scheme = "http";
+    run.tls = plan::TlsPlan{};
+    run.new_connection_per_request = true;
+    CHECK(plan::validate_run_plan(run).ok());
+}

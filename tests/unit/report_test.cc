@@ -422,6 +422,7 @@ RunResult crafted_result() {
     result.totals.service_time_us.record_value(2'500'000);
     result.totals.schedule_lag_us.record_value(5);
     result.duration_s = 10.0;
+    result.asked_rate_rps = 1000.0;  // open_loop_plan() asks 1000 req/s
     result.drain_s = 0.25;
     result.connections_target = 10;
     result.connections_established_max = 10;
@@ -732,9 +733,10 @@ TEST_SUITE("json result") {
             "mode",        "requests",       "duration_s",      "drain_s",
             "interrupted", "throughput_rps", "target_rate_rps", "achieved_send_rate_rps",
             "latency",     "service_time",   "schedule_lag",    "connect_time",
+            "tls_handshake", "tls", "requests_by_name", "phases",
             "status",      "errors",         "error_details",   "warnings",
             "connections", "bytes",          "workers",         "config",
-            "intervals"};
+            "thresholds",  "intervals"};
         CHECK(doc.keys() == expected);
         CHECK(doc["tool"].text == "barrage");
         CHECK(doc["version"].text == BARRAGE_VERSION);
@@ -769,7 +771,10 @@ TEST_SUITE("json result") {
         const Json& latency = doc["latency"];
         CHECK(latency.keys() == std::vector<std::string>{"min", "mean", "stdev", "p50", "p90",
                                                          "p99", "p999", "p9999", "max", "count",
-                                                         "clamped"});
+                                                         "clamped", "spectrum"});
+        CHECK(doc["service_time"].keys() ==
+              std::vector<std::string>{"min", "mean", "stdev", "p50", "p90", "p99", "p999",
+                                       "p9999", "max", "count", "clamped"});
         // 1..1000 us once each: known percentiles, mean 500.5, stdev sqrt((n^2-1)/12).
         CHECK(latency["min"].text == "1");
         CHECK(latency["mean"].number() == 500.5);
@@ -862,7 +867,8 @@ TEST_SUITE("json result") {
         REQUIRE(intervals.items.size() == 2);
         const Json& last = intervals.items[1];
         CHECK(last.keys() == std::vector<std::string>{"t_s", "requests", "errors", "rps", "p50_us",
-                                                      "p90_us", "p99_us", "p999_us", "max_us"});
+                                                      "p90_us", "p99_us", "p999_us", "max_us",
+                                                      "status"});
         CHECK(last["t_s"].number() == 1.5);
         CHECK(last["requests"].text == "499");
         CHECK(last["rps"].number() == 998.0);
@@ -976,7 +982,9 @@ TEST_SUITE("summary") {
         plan.threads = 1;
         plan.duration_ns = 90'000'000'000;
         plan.warmup_ns = 0;
-        const std::string summary = barrage::report::format_summary(plan, crafted_result());
+        RunResult result = crafted_result();
+        result.asked_rate_rps.reset();  // closed loop asks for no rate
+        const std::string summary = barrage::report::format_summary(plan, result);
         CHECK(summary.find("— closed loop, 1 connection, 1 thread, 1m30s\n") != std::string::npos);
         CHECK(summary.find("Schedule lag") == std::string::npos);
         CHECK(summary.find("target") == std::string::npos);

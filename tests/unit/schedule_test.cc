@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "barrage/schedule/arrival_schedule.h"
+#include "barrage/schedule/load_shape.h"
 
 using barrage::schedule::ArrivalSchedule;
 using barrage::schedule::no_more_arrivals;
@@ -138,4 +139,104 @@ TEST_CASE("a shard with more shards than arrivals is empty") {
     ScheduleShard shard(&schedule, 5, 8);
     CHECK(shard.total() == 0);
     CHECK(shard.next_ns() == no_more_arrivals);
+}
+
+// ---- load shapes (load_shape.h) ----
+
+namespace {
+using barrage::schedule::ConstantShape;
+using barrage::schedule::RampShape;
+using barrage::schedule::segments_of;
+using barrage::schedule::SpikeShape;
+using barrage::schedule::StepShape;
+
+template <typename Shape>
+ArrivalSchedule schedule_of(const Shape& shape) {
+    auto segments = segments_of(shape);
+    REQUIRE(segments.ok());
+    auto schedule = ArrivalSchedule::make(std::move(segments).value());
+    REQUIRE(schedule.ok());
+    return std::move(schedule).value();
+}
+}  // namespace
+
+TEST_CASE("a constant shape sends a fractional rate exactly") {
+    const auto schedule = schedule_of(ConstantShape{2.5, 4 * s_ns});
+    CHECK(schedule.arrivals_total() == 10);
+    CHECK(schedule.time_of_arrival_ns(1) == 400'000'000);
+    CHECK(schedule.time_of_arrival_ns(9) == 3'600'000'000);
+    check_counts_follow_integral(schedule_of(ConstantShape{17.25, 9 * s_ns}));
+}
+
+TEST_CASE("a ramp shape accelerates linearly from its start rate to its end rate") {
+    // 0 -> 10/s over 10 s: integral t^2 / 2, so arrival k is at sqrt(2k) s.
+    const auto schedule = schedule_of(RampShape{0, 10, 10 * s_ns});
+    CHECK(schedule.arrivals_total() == 50);
+    CHECK(schedule.time_of_arrival_ns(0) == 0);
+    CHECK(schedule.time_of_arrival_ns(2) == 2 * s_ns);
+    CHECK(schedule.time_of_arrival_ns(8) == 4 * s_ns);
+    CHECK(schedule.time_of_arrival_ns(32) == 8 * s_ns);
+    check_counts_follow_integral(schedule);
+    check_counts_follow_integral(schedule_of(RampShape{300.5, 20.25, 7 * s_ns}));
+}
+
+TEST_CASE("a step shape holds each level for one step duration") {
+    const auto segments = segments_of(StepShape{100, 200, 2 * s_ns, 3});
+    REQUIRE(segments.ok());
+    REQUIRE(segments.value().size() == 3);
+    CHECK(segments.value()[2].rate_start_per_s == 500);
+    const auto schedule = schedule_of(StepShape{100, 200, 2 * s_ns, 3});
+    CHECK(schedule.duration_ns() == 6 * s_ns);
+    CHECK(schedule.arrivals_total() == 1800);
+    CHECK(schedule.time_of_arrival_ns(200) == 2 * s_ns);             // first at 300/s
+    CHECK(schedule.time_of_arrival_ns(201) == 2 * s_ns + 3'333'333);
+    CHECK(schedule.time_of_arrival_ns(800) == 4 * s_ns);             // first at 500/s
+    const auto counts = arrivals_per_second(schedule);
+    CHECK(counts == std::vector<int64_t>{100, 100, 300, 300, 500, 500});
+    check_counts_follow_integral(schedule_of(StepShape{0.5, 1.25, 3 * s_ns / 2, 4}));
+}
+
+TEST_CASE("a spike shape rises from its base rate, holds the peak and falls back") {
+    // 50/s, at 2 s rise in 1 s to 500/s, hold 2 s, fall in 1 s, back to 50/s until 8 s.
+    const SpikeShape shape{50, 500, 8 * s_ns, 2 * s_ns, 2 * s_ns, s_ns, s_ns};
+    const auto segments = segments_of(shape);
+    REQUIRE(segments.ok());
+    CHECK(segments.value().size() == 5);
+    const auto schedule = schedule_of(shape);
+    // 50*2 + 275 + 500*2 + 275 + 50*2 = 1750
+    CHECK(schedule.arrivals_total() == 1750);
+    CHECK(schedule.time_of_arrival_ns(100) == 2 * s_ns);
+    CHECK(schedule.time_of_arrival_ns(375) == 3 * s_ns);
+    CHECK(schedule.time_of_arrival_ns(376) == 3 * s_ns + 2'000'000);
+    const auto counts = arrivals_per_second(schedule);
+    CHECK(counts == std::vector<int64_t>{50, 50, 275, 500, 500, 275, 50, 50});
+    check_counts_follow_integral(schedule);
+}
+
+TEST_CASE("a spike without rise time jumps, and may start from a base rate of zero") {
+    const auto segments = segments_of(SpikeShape{0, 10, 4 * s_ns, s_ns, s_ns, 0, 0});
+    REQUIRE(segments.ok());
+    CHECK(segments.value().size() == 3);
+    const auto schedule = schedule_of(SpikeShape{0, 10, 4 * s_ns, s_ns, s_ns, 0, 0});
+    CHECK(schedule.arrivals_total() == 10);
+    CHECK(schedule.time_of_arrival_ns(0) == s_ns);
+    CHECK(schedule.time_of_arrival_ns(9) == s_ns + 900'000'000);
+}
+
+TEST_CASE("load shapes refuse zero, negative and ill-fitting values") {
+    CHECK_FALSE(segments_of(ConstantShape{0, s_ns}).ok());
+    CHECK_FALSE(segments_of(ConstantShape{-1, s_ns}).ok());
+    CHECK_FALSE(segments_of(ConstantShape{10, 0}).ok());
+    CHECK_FALSE(segments_of(ConstantShape{NAN, s_ns}).ok());
+    CHECK_FALSE(segments_of(RampShape{0, 0, s_ns}).ok());
+    CHECK_FALSE(segments_of(RampShape{-5, 10, s_ns}).ok());
+    CHECK_FALSE(segments_of(StepShape{100, 100, s_ns, 0}).ok());
+    CHECK_FALSE(segments_of(StepShape{100, -50, s_ns, 3}).ok());  // third level is 0
+    CHECK(segments_of(StepShape{100, -40, s_ns, 3}).ok());
+    CHECK_FALSE(segments_of(StepShape{100, 10, -s_ns, 3}).ok());
+    CHECK_FALSE(segments_of(SpikeShape{50, 500, 5 * s_ns, 3 * s_ns, 2 * s_ns, s_ns, 0}).ok());
+    CHECK_FALSE(segments_of(SpikeShape{50, 0, 5 * s_ns, s_ns, s_ns, 0, 0}).ok());
+    CHECK_FALSE(segments_of(SpikeShape{50, 500, 5 * s_ns, s_ns, 0, 0, 0}).ok());
+    CHECK_FALSE(segments_of(SpikeShape{50, 500, 5 * s_ns, -1, s_ns, 0, 0}).ok());
+    CHECK(segments_of(SpikeShape{50, 500, 5 * s_ns, 3 * s_ns, 2 * s_ns, 0, 0}).ok());
 }

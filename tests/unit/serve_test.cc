@@ -11,6 +11,7 @@ using barrage::serve::detail::frame_request;
 using barrage::serve::detail::FramedRequest;
 using barrage::serve::detail::FrameStatus;
 using barrage::serve::detail::request_header_bytes_max;
+using barrage::serve::detail::Route;
 
 namespace {
 
@@ -254,4 +255,14 @@ TEST_CASE("empty lines before a request line are skipped and counted in the head
     const FramedRequest framed = frame_request("\r\n\r\nGET / HTTP/1.1\r\n\r\n");
     CHECK(framed.status == FrameStatus::complete);
     CHECK(framed.header_bytes == 22);
+}
+
+TEST_CASE("/login and /json route to their fixed JSON answers; other paths do not") {
+    CHECK(frame_request("POST /login HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}").route ==
+          Route::login);
+    CHECK(frame_request("GET /json?x=1 HTTP/1.1\r\n\r\n").route == Route::json);
+    CHECK(frame_request("GET /json HTTP/1.1\r\n\r\n").response_status == 200);
+    CHECK(frame_request("GET /jsonx HTTP/1.1\r\n\r\n").route == Route::plain);
+    CHECK(frame_request("GET /login/ HTTP/1.1\r\n\r\n").route == Route::plain);
+    CHECK(frame_request("GET / HTTP/1.1\r\n\r\n").route == Route::plain);
 }

@@ -663,6 +663,8 @@ TEST_SUITE("snapshot") {
         s.service_time_us.record_value(90);
         s.schedule_lag_us.record_value(10);
         s.connect_time_us.record_value(50);
+        s.tls_handshake_us.record_value(70);
+        s.counters.tls_handshakes_resumed = 1;
         s.reset();
         CHECK(s.worker_index == 3);
         CHECK(s.interval_index == 0);
@@ -675,6 +677,8 @@ TEST_SUITE("snapshot") {
         CHECK(s.service_time_us.total_count() == 0);
         CHECK(s.schedule_lag_us.total_count() == 0);
         CHECK(s.connect_time_us.total_count() == 0);
+        CHECK(s.tls_handshake_us.total_count() == 0);
+        CHECK(s.counters.tls_handshakes_resumed == 0);
     }
 
     TEST_CASE("add merges counters and each histogram into its own counterpart") {
@@ -686,6 +690,9 @@ TEST_SUITE("snapshot") {
         part.service_time_us.record_values(5000, 2);
         part.schedule_lag_us.record_values(3000, 3);
         part.connect_time_us.record_values(4000, 4);
+        part.tls_handshake_us.record_values(6000, 5);
+        part.counters.tls_handshakes_full = 2;
+        part.counters.tls_handshakes_resumed = 3;
         total.add(part);
         total.add(part);
         CHECK(total.counters.requests_completed == 5);
@@ -697,6 +704,10 @@ TEST_SUITE("snapshot") {
         CHECK(total.schedule_lag_us.min() == 3000);
         CHECK(total.connect_time_us.total_count() == 8);
         CHECK(total.connect_time_us.min() == 4000);
+        CHECK(total.tls_handshake_us.total_count() == 10);
+        CHECK(total.tls_handshake_us.min() == 6000);
+        CHECK(total.counters.tls_handshakes_full == 4);
+        CHECK(total.counters.tls_handshakes_resumed == 6);
     }
 
     TEST_CASE("resetting and adding snapshots never allocates") {

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "barrage/base/result.h"
 #include "barrage/plan/plan.h"
@@ -15,8 +16,25 @@ struct HelpRequest {
     std::string text;  // usage text to print on stdout
 };
 struct VersionRequest {};
+// barrage compare BASELINE.json CURRENT.json [--max-regression METRIC=LIMIT]...
+struct CompareRequest {
+    std::string baseline_path;
+    std::string current_path;
+    std::vector<std::string> max_regressions;  // parsed by report::parse_tolerance
+};
+// barrage trend HISTORY.jsonl
+struct TrendRequest {
+    std::string history_path;
+};
+// barrage report RESULT.json [--hlog FILE] -o REPORT.html
+struct ReportRequest {
+    std::string result_path;
+    std::string hlog_path;    // "" = the spectrum comes from the JSON
+    std::string output_path;  // "-" = stdout
+};
 
-using Command = std::variant<plan::RunPlan, plan::ServePlan, HelpRequest, VersionRequest>;
+using Command = std::variant<plan::RunPlan, plan::ServePlan, HelpRequest, VersionRequest,
+                             CompareRequest, TrendRequest, ReportRequest>;
 
 // argv[0] is the program name; argv[1] the subcommand ("run", "serve",
 // "help", "--help", "--version"). Usage errors come back as Error (exit 2).

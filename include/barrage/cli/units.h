@@ -1,27 +1,13 @@
 #pragma once
-// Parsing numbers with units. Each returns an Error whose message starts with
-// the flag name and lists the accepted forms.
+// The unit parsers live in plan (profile uses them too); cli keeps its names.
 
-#include <cstdint>
-#include <string_view>
-
-#include "barrage/base/result.h"
+#include "barrage/plan/units.h"
 
 namespace barrage::cli {
 
-// "250ms", "30s", "2m", "1h", "1m30s", "1.5s", "500us"; bare numbers are seconds.
-// Rejects negative, empty, unknown units. allow_zero: "0s" accepted.
-base::Result<int64_t> parse_duration_ns(std::string_view flag, std::string_view text,
-                                        bool allow_zero);
-
-// "1000", "2.5", "20k" (x1000), "1.5M"; also "100/s", "6000/m". Must be > 0.
-base::Result<double> parse_rate_per_s(std::string_view flag, std::string_view text);
-
-// Positive integer with optional k/M suffix (x1000), within [min, max].
-base::Result<int64_t> parse_count(std::string_view flag, std::string_view text, int64_t min,
-                                  int64_t max);
-
-// "512", "4k"/"4KiB" (x1024), "1M"/"1MiB", "1G". Must be > 0.
-base::Result<int64_t> parse_size_bytes(std::string_view flag, std::string_view text);
+using plan::parse_count;
+using plan::parse_duration_ns;
+using plan::parse_rate_per_s;
+using plan::parse_size_bytes;
 
 }  // namespace barrage::cli

@@ -16,10 +16,17 @@ namespace barrage::engine {
 using IntervalCallback = std::function<void(const stats::IntervalRow& row, double elapsed_s,
                                             double total_s, bool warmup)>;
 
+// Called on the coordinator thread after each measured interval (warm-up
+// excluded) with its row and merged latency histogram, e.g. for --hlog. The
+// histogram is only valid during the call.
+using IntervalHistogramCallback =
+    std::function<void(const stats::IntervalRow& row, const stats::Histogram& latency_us)>;
+
 // Errors are set-up failures before any traffic (ring creation, request
 // serialization). Everything that goes wrong during the run is counted in
 // the result instead.
-base::Result<stats::RunResult> run_load(const plan::RunPlan& plan,
-                                        const IntervalCallback& on_interval);
+base::Result<stats::RunResult> run_load(
+    const plan::RunPlan& plan, const IntervalCallback& on_interval,
+    const IntervalHistogramCallback& on_interval_histogram = {});
 
 }  // namespace barrage::engine

@@ -3,9 +3,13 @@
 // profile loader, compiled once into ResponseChecks, evaluated per response.
 // A failed check is counted, never fatal.
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "barrage/base/result.h"
@@ -25,18 +29,79 @@ struct CheckSpec {
     int status_min = 0;
     int status_max = 0;
     std::string text;
-    std::string pointer;             // RFC 6901 JSON pointer, e.g. "/prediction/score"
-    std::optional<double> number;    // json_equals with a number
-    std::optional<bool> boolean;     // json_equals with a boolean
+    std::string pointer;           // RFC 6901 JSON pointer, e.g. "/prediction/score"
+    std::optional<double> number;  // json_equals with a number
+    std::optional<bool> boolean;   // json_equals with a boolean
     double number_min = 0;
     double number_max = 0;
 };
 
 // Where a session variable is captured from.
 struct CaptureSpec {
-    std::string variable;     // name used as {{variable}} later
-    std::string json_pointer; // from the JSON body, or
-    std::string header;       // from a response header (case-insensitive); exactly one is set
+    std::string variable;      // name used as {{variable}} later
+    std::string json_pointer;  // from the JSON body, or
+    std::string header;        // from a response header (case-insensitive); exactly one is set
 };
+
+// A response body read as JSON at most once, however many checks and
+// captures look into it. Owns simdjson's parser and a padded copy of the
+// body, both sized at creation, so reading never allocates. One per worker;
+// not shared between threads.
+class JsonBody {
+public:
+    // body_bytes_max: the longest body it will read (ResponseKeepLimits::body_bytes_max).
+    explicit JsonBody(std::size_t body_bytes_max);
+    ~JsonBody();
+    JsonBody(JsonBody&&) noexcept;
+    JsonBody& operator=(JsonBody&&) noexcept;
+
+    // Points at a new body; it is parsed on first use. `body` must stay alive
+    // and unchanged until the next reset. A body over body_bytes_max is not JSON.
+    void reset(std::string_view body);
+
+    struct Impl;  // opaque: simdjson parser and document, in response_check.cc
+    Impl& impl() { return *impl_; }
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+// Which checks failed: bit i is check i. At most kChecksMax checks per request.
+struct CheckFailures {
+    uint64_t mask = 0;
+
+    bool any() const { return mask != 0; }
+    bool failed(std::size_t index) const { return index < 64 && ((mask >> index) & 1) != 0; }
+};
+
+// The checks of one request, compiled once and shared read-only by workers.
+class ResponseChecks {
+public:
+    static constexpr std::size_t kChecksMax = 64;
+
+    // Errors say which check (by position, 1-based, and kind) and why, e.g.
+    // "check 2 (json_range): number_min 5 is above number_max 1".
+    static base::Result<ResponseChecks> compile(std::span<const CheckSpec> specs);
+
+    std::size_t size() const { return names_.size(); }
+    // Human name for reports: "status in 200-299", "/prediction/score in [0, 100]".
+    const std::string& name(std::size_t index) const { return names_[index]; }
+    // True when a check reads the body (keep mode must keep it).
+    bool needs_body() const { return needs_body_; }
+
+    // Runs every check on one response. When a JSON check is among them,
+    // `json` must have been reset() to `body` (a failed assertion otherwise).
+    // A body that is not JSON fails every JSON check. Never allocates.
+    CheckFailures evaluate(int status, std::string_view body, JsonBody& json) const;
+
+private:
+    std::vector<CheckSpec> specs_;
+    std::vector<std::string> names_;
+    bool needs_body_ = false;
+};
+
+// The name ResponseChecks::name() gives a spec (for callers that report
+// before compiling).
+std::string check_name(const CheckSpec& spec);
 
 }  // namespace barrage::http

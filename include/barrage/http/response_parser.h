@@ -1,7 +1,10 @@
 #pragma once
 // Incremental HTTP/1.1 response parser for the client. Streaming: it keeps
 // O(1) state per connection (no header buffer), so it accepts a response split
-// at any byte and never allocates. The body is counted, not stored.
+// at any byte and never allocates. The body is counted, not stored, unless
+// an optional ResponseKeep is attached (keep()): then the decoded body, up to
+// a limit, and the values of selected headers are kept for response checks
+// and captures. Without one the fast path is unchanged.
 //
 // Delimiting, per RFC 9112 section 6.3: HEAD responses, 1xx, 204 and 304 have
 // no body; Transfer-Encoding: chunked (chunk extensions and trailers
@@ -10,7 +13,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "barrage/base/result.h"
 
 namespace barrage::http {
 
@@ -22,6 +31,64 @@ enum class ParseStatus : uint8_t {
 
 struct ResponseLimits {
     int64_t header_bytes_max = 64 * 1024;  // status line + headers
+};
+
+struct ResponseKeepLimits {
+    int64_t body_bytes_max = 64 * 1024;         // body bytes kept; the rest is counted only
+    int64_t header_value_bytes_max = 8 * 1024;  // bytes kept of each selected header value
+};
+
+// What the parser keeps of one response when keep mode is on: the body
+// (decoded from chunked, without trailers) up to a limit, and the value of the
+// first occurrence of each selected header, OWS trimmed. All storage is
+// reserved at creation, so keeping never allocates. One per connection.
+class ResponseKeep {
+public:
+    static constexpr std::size_t kHeaderNamesMax = 64;
+
+    // header_names: HTTP tokens, matched ignoring case, at most kHeaderNamesMax.
+    // Errors: a name that is not a token, too many names, limits below zero.
+    static base::Result<ResponseKeep> create(const std::vector<std::string>& header_names,
+                                             ResponseKeepLimits limits = {});
+
+    // Forgets the kept response (the parser calls it on reset()).
+    void clear();
+
+    std::string_view body() const { return body_; }
+    // True when the body was longer than body_bytes_max; body() holds its start.
+    bool body_truncated() const { return body_truncated_; }
+    // The value of the header named `name` (any case), or nullopt when the
+    // response had none or `name` was not selected at creation.
+    std::optional<std::string_view> header(std::string_view name) const;
+    // True when that header's value was longer than header_value_bytes_max.
+    bool header_truncated(std::string_view name) const;
+    const ResponseKeepLimits& limits() const { return limits_; }
+
+private:
+    friend class ResponseParser;
+    struct Header {
+        std::string name;  // lowercase
+        std::string value;
+        bool present = false;
+        bool truncated = false;
+    };
+
+    ResponseKeep() = default;
+    const Header* find(std::string_view name) const;
+    void begin_name();
+    void match_name(const char* segment, std::size_t n, bool last);
+    void begin_value();
+    void append_value(const char* p, const char* end);
+    void end_value();
+    void append_body(const char* p, int64_t n);
+
+    ResponseKeepLimits limits_;
+    std::vector<Header> headers_;
+    std::string body_;
+    bool body_truncated_ = false;
+    uint64_t name_alive_ = 0;   // bit i: headers_[i].name still matches
+    std::size_t name_pos_ = 0;  // bytes of the current header name seen
+    Header* value_ = nullptr;   // the header whose value is being kept
 };
 
 class ResponseParser {
@@ -41,6 +108,10 @@ public:
     // read; invalid otherwise (error() says why, e.g. "connection closed
     // mid-body").
     ParseStatus finish_on_eof();
+
+    // Turns keep mode on (a ResponseKeep that outlives its use here) or off
+    // (nullptr, the default). Takes effect from the next reset().
+    void keep(ResponseKeep* keep) { keep_ = keep; }
 
     // True when no byte of the current response has been seen yet.
     bool idle() const;
@@ -66,6 +137,7 @@ private:
     void end_line(char c, State next);
     const char* take_lf(const char* p);
     const char* parse_head(const char* p, const char* end);
+    const char* step_head_keeping(const char* p, const char* end);
     const char* step_head(const char* p, const char* end);
     const char* step_status(const char* p, const char* end);
     bool status_prefix(const char* p);
@@ -81,8 +153,10 @@ private:
     void finish_head();
     const char* step_body(const char* p, const char* end);
     const char* chunk_size_line(const char* p, const char* end);
+    bool in_value() const;
 
     ResponseLimits limits_;
+    ResponseKeep* keep_ = nullptr;  // keep mode when set
     int64_t content_length_ = 0;
     int64_t number_ = 0;     // Content-Length digits read so far
     int64_t remaining_ = 0;  // body or chunk bytes left; chunk size while read

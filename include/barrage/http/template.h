@@ -3,16 +3,18 @@
 // of literal pieces and value generators, then rendered per request without
 // looking at the template text again.
 //
-// Placeholder syntax (documented for users in docs/profiles.md):
+// Placeholder syntax (documented for users in docs/templates.md):
 //   {{name}}                  a session variable (captured earlier) or a data-file column
 //   {{int A B}}               random integer in [A, B]
 //   {{float A B}}             random real in [A, B)  (printed with up to 6 decimals)
 //   {{choice a b "c d"}}      one of the words, uniformly
-//   {{seq}} / {{seq START}}   per-worker counter: START, START+1, ...
+//   {{seq}} / {{seq START}}   per-worker request counter: START, START+1, ... (START 0)
 //   {{uuid}}                  random version-4 UUID
 //   {{now}} / {{now_ms}}      Unix time in seconds / milliseconds
-// A literal "{{" is written "{{{{".
+// A literal "{{" is written "{{{{". Generator names are reserved: a variable
+// cannot be called int, float, choice, seq, uuid, now or now_ms.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -23,15 +25,84 @@
 
 namespace barrage::http {
 
+// xoshiro256** seeded through splitmix64: fast, small, and the same sequence
+// for the same seed on every platform (reproducible runs with --seed).
+class Rng {
+public:
+    explicit Rng(uint64_t seed);
+
+    uint64_t next();
+    // Uniform in [min, max] without modulo bias. Requires min <= max.
+    int64_t uniform_int(int64_t min, int64_t max);
+    // Uniform in [0, bound). Requires bound > 0.
+    uint64_t below(uint64_t bound);
+    // Uniform in [0, 1) with 53 random bits.
+    double unit();
+
+private:
+    uint64_t state_[4];
+};
+
 // Names a template may refer to with {{name}}: session captures and data-file
 // columns. Anything else is an error at compile time, not at run time.
 struct TemplateScope {
     std::vector<std::string> variables;
+
+    // Index of `name` in variables, or -1.
+    int index_of(std::string_view name) const;
 };
 
-// Per-worker state a render needs: its random generator, its counters and
-// the current session's variable values (indexed like TemplateScope::variables).
-class TemplateContext;
+// True when `name` can be a template variable: 1 to 64 letters, digits, '_',
+// '-' or '.', and not a generator name.
+bool is_variable_name(std::string_view name);
+
+// Per-worker (per virtual user, in closed loop) state a render needs: its
+// random generator, the request counter behind {{seq}}, the current time and
+// the session's variable values, indexed like TemplateScope::variables.
+class TemplateContext {
+public:
+    // seed: the run's --seed mixed with the worker index by the caller.
+    // sequence_first / sequence_stride: {{seq}} counts sequence_first,
+    // sequence_first + stride, ... so that workers (first = worker index,
+    // stride = worker count) never repeat each other's numbers.
+    TemplateContext(uint64_t seed, std::size_t variable_count, uint64_t sequence_first = 0,
+                    uint64_t sequence_stride = 1);
+
+    // Unix time for {{now}}; the caller sets it (time is an input).
+    int64_t now_unix_ns = 0;
+
+    Rng& rng() { return rng_; }
+
+    // Advances {{seq}}: call once per request before rendering its parts, so
+    // that every {{seq}} in one request's path, headers and body agree.
+    void begin_request();
+    uint64_t sequence() const { return sequence_; }
+
+    // Sets a variable to a copy of `value` (a capture).
+    void set_variable(std::size_t index, std::string_view value);
+    // Points a variable at `value` without copying (a data-file cell); the
+    // caller keeps the text alive while it is bound.
+    void bind_variable(std::size_t index, std::string_view value);
+    // Unsets every variable (a new session).
+    void clear_variables();
+    bool has_variable(std::size_t index) const;
+    std::string_view variable(std::size_t index) const;
+    std::size_t variable_count() const { return values_.size(); }
+
+    // How many times a render met an unset variable (it renders as empty).
+    int64_t unset_variable_renders() const { return unset_variable_renders_; }
+
+private:
+    friend class Template;
+
+    Rng rng_;
+    uint64_t sequence_;
+    uint64_t sequence_stride_;
+    bool sequence_started_ = false;
+    std::vector<std::string_view> values_;  // data() == nullptr: unset
+    std::vector<std::string> storage_;      // copies made by set_variable
+    int64_t unset_variable_renders_ = 0;
+};
 
 class Template {
 public:
@@ -41,6 +112,11 @@ public:
 
     // True when there are no placeholders: the text can be pre-serialized once.
     bool is_constant() const;
+    // The text with "{{{{" unescaped; meaningful when is_constant().
+    std::string_view constant_text() const;
+    // Indices (into the scope's variables) of the variables the text uses.
+    const std::vector<std::size_t>& variables_used() const;
+
     // Appends the rendered text to `out`. No allocation beyond out's growth.
     void render(TemplateContext& context, std::string& out) const;
 
@@ -48,8 +124,9 @@ public:
     Template(Template&&) noexcept;
     Template& operator=(Template&&) noexcept;
 
+    struct Compiled;  // opaque: pieces and text, defined in template.cc
+
 private:
-    struct Compiled;
     explicit Template(std::unique_ptr<Compiled> compiled);
     std::unique_ptr<Compiled> compiled_;
 };

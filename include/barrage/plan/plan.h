@@ -5,12 +5,15 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "barrage/base/result.h"
+#include "barrage/http/data_file.h"
+#include "barrage/http/response_check.h"
 
 namespace barrage::plan {
 
@@ -21,7 +24,7 @@ inline constexpr double rate_max_per_s = 100'000'000.0;
 inline constexpr int64_t response_header_bytes_max_default = 64 * 1024;
 
 struct Target {
-    std::string scheme = "http";   // "http" (https arrives with the TLS issue)
+    std::string scheme = "http";   // "http" or "https"
     std::string host;              // as written in the URL (no brackets for IPv6)
     uint16_t port = 80;
     std::string path = "/";        // path + query, never empty
@@ -43,14 +46,106 @@ struct RequestPlan {
     std::string body;
 };
 
+// ---- Profiles (docs/profiles.md) ----
+// A plain `barrage run URL` is the special case of a profile with one request
+// (target.path + request, weight 1, no checks), no setup, and one phase:
+// constant at rate_per_s for duration_ns, or closed loop with `connections`
+// users and no think time when rate_per_s is empty; a warmup_ns > 0 adds a
+// warmup phase of the same kind first. requests_of / phases_of below build
+// exactly that, so the engine reads one shape for both kinds of run.
+
+// One request of the mix. Path, header values and body are template text
+// (http::Template, compiled and checked by the profile loader).
+struct NamedRequest {
+    std::string name;                  // unique; reported per name
+    std::string method = "GET";
+    std::string path = "/";            // template text; starts with '/'
+    std::vector<Header> headers;       // target defaults first, then the request's own
+    std::string body;                  // template text (inline or read from a file)
+    double weight = 1;                 // share in a weighted pick; 0 = setup/sequence only
+    std::vector<http::CheckSpec> checks;
+    std::vector<http::CaptureSpec> captures;
+};
+
+// What each connection (open loop) or virtual user (closed loop) sends.
+enum class SessionOrder {
+    weighted,  // each iteration picks one of `steps` at random by weight
+    sequence,  // each iteration sends `steps` in order, then starts over
+};
+struct SessionPlan {
+    std::vector<size_t> setup;         // indices into RunPlan::requests, once per session
+    SessionOrder order = SessionOrder::weighted;
+    std::vector<size_t> steps;         // indices into RunPlan::requests
+};
+
+// A CSV file whose columns are template variables; one row per session.
+struct DataFilePlan {
+    std::string path;                  // as resolved (relative to the profile's directory)
+    http::RowOrder order = http::RowOrder::round_robin;
+    std::shared_ptr<const http::DataFile> file;  // loaded and checked by the profile loader
+};
+
+enum class PhaseKind { constant, ramp, step, spike, users };
+// One phase of the load model; phases run back to back in order. Open-loop
+// shapes become schedule::RateSegment lists through schedule/load_shape.h
+// (the field names match its shape structs).
+struct PhasePlan {
+    std::string name;
+    PhaseKind kind = PhaseKind::constant;
+    bool warmup = false;               // run, but excluded from the results
+    int64_t duration_ns = 0;           // the whole phase (step: steps * step_duration_ns)
+    // constant: rate_per_s. ramp: rate_per_s -> rate_end_per_s (linear).
+    // step: rate_per_s, + step_per_s each step_duration_ns, `steps` levels.
+    // spike: rate_per_s (base), rate_end_per_s (peak) at spike_at_ns for
+    // spike_hold_ns, reached in spike_rise_ns and left in spike_fall_ns.
+    double rate_per_s = 0;
+    double rate_end_per_s = 0;
+    double step_per_s = 0;
+    int64_t step_duration_ns = 0;
+    int steps = 0;
+    int64_t spike_at_ns = 0;
+    int64_t spike_hold_ns = 0;
+    int64_t spike_rise_ns = 0;
+    int64_t spike_fall_ns = 0;
+    // users (closed loop): `users` virtual users, started at spawn_per_s (0 =
+    // all at once), each waiting a think time uniform in [think_min_ns, think_max_ns]
+    // between its requests (equal bounds: constant).
+    int users = 0;
+    double spawn_per_s = 0;
+    int64_t think_min_ns = 0;
+    int64_t think_max_ns = 0;
+};
+
 struct OutputPlan {
     std::string json_path;         // "" = none, "-" = stdout
     std::string csv_path;          // "" = none, "-" = stdout
     bool quiet = false;            // no progress line
+    // Gates and artifacts (issue 4). Threshold expressions are parsed by
+    // report::parse_thresholds before any traffic (plan knows no metrics).
+    std::vector<std::string> thresholds;  // --threshold, in order
+    std::string hlog_path;         // --hlog: HdrHistogram interval log; "" = none
+    std::string html_path;         // --html: self-contained HTML report; "" = none
+    std::string history_path;      // --history: JSON Lines file to append to; "" = none
+    std::string label;             // --label: recorded in the history line
+};
+
+// TLS for https:// targets. Verification is on unless `insecure`.
+struct TlsPlan {
+    bool insecure = false;         // -k: accept any certificate and name
+    std::string ca_file;           // --cacert; "" = the system store
+    std::string cert_file;         // --cert: client certificate (mTLS)
+    std::string key_file;          // --key: its private key
+    std::string sni;               // --sni: server name sent and verified; "" = URL host
+    int version_min = 12;          // --tls-min: 12 (TLS 1.2) or 13 (TLS 1.3)
+    std::string ciphers;           // --ciphers, passed to OpenSSL
+    std::string ciphersuites;      // --ciphersuites, passed to OpenSSL
+    bool resume = true;            // false: --no-tls-resume
 };
 
 struct RunPlan {
     Target target;
+    TlsPlan tls;
+    bool new_connection_per_request = false;  // --new-conn: one request per connection
     RequestPlan request;
     std::optional<double> rate_per_s;  // nullopt = closed loop
     int connections = 10;
@@ -64,7 +159,26 @@ struct RunPlan {
     int64_t response_header_bytes_max = response_header_bytes_max_default;
     OutputPlan outputs;
     std::string command_line;          // as typed, for `config` in the JSON
+    // From a profile; all empty for a URL run (see requests_of / phases_of).
+    // A profile also fills request/rate_per_s/duration_ns/warmup_ns from its
+    // first request and its phases (sums of measured and warmup durations;
+    // rate_per_s: the main phase's rate when it is constant).
+    std::string profile_path;
+    std::vector<NamedRequest> requests;
+    SessionPlan session;
+    std::vector<DataFilePlan> data_files;
+    // Template variables, in order: every data file's columns, then every
+    // capture's variable. The loader compiled each template against this
+    // scope (http::TemplateScope{variables}); the engine must use the same.
+    std::vector<std::string> variables;
+    std::vector<PhasePlan> phases;
+    uint64_t seed = 0;                 // random generators of templates and picks
 };
+
+// The requests of a run: plan.requests, or the single URL request named "default".
+std::vector<NamedRequest> requests_of(const RunPlan& plan);
+// The phases of a run: plan.phases, or the URL run's warmup (if any) and main phase.
+std::vector<PhasePlan> phases_of(const RunPlan& plan);
 
 struct ServePlan {
     std::string host = "127.0.0.1";
@@ -75,7 +189,8 @@ struct ServePlan {
     int connections_max = 65536;
 };
 
-// Checks relationships between fields (connections >= threads, rate > 0, ...).
+// Checks relationships between fields (connections >= threads, rate > 0, ...)
+// and, for a profile, its requests, session and phases.
 // Errors name the offending option the way a user wrote it.
 base::Status validate_run_plan(const RunPlan& plan);
 

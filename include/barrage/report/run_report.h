@@ -2,30 +2,40 @@
 // Turning a RunResult into what people and scripts read: the human summary,
 // the JSON object, the per-interval CSV, the progress line, and the exit code.
 
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "barrage/base/result.h"
 #include "barrage/plan/plan.h"
+#include "barrage/report/threshold.h"
 #include "barrage/stats/run_result.h"
 
 namespace barrage::report {
 
 inline constexpr int exit_ok = 0;
-inline constexpr int exit_thresholds_failed = 1;  // gates (later issue)
+inline constexpr int exit_thresholds_failed = 1;  // a --threshold failed
 inline constexpr int exit_usage = 2;
 inline constexpr int exit_run_failed = 3;
 
 inline constexpr const char* json_schema_version = "1";
 
-// Human summary for stdout (see README "Output contract").
-std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& result);
+// Human summary for stdout (see README "Output contract"), with a table of the
+// thresholds when there are any.
+std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& result,
+                           std::span<const ThresholdOutcome> thresholds = {});
 
-// The JSON document (see README "Output contract"); ends with a newline.
-std::string format_json(const plan::RunPlan& plan, const stats::RunResult& result);
+// The JSON document (see docs/output.md); ends with a newline. `thresholds`
+// is always written (an empty array when there are none).
+std::string format_json(const plan::RunPlan& plan, const stats::RunResult& result,
+                        std::span<const ThresholdOutcome> thresholds = {});
 
 // Header "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us" and one row per interval.
 std::string format_csv(const stats::RunResult& result);
+
+// One CSV row per request name over the measured period (--csv-requests):
+// name,sent,completed,errors,checks_failed,rps,p50_us,p90_us,p99_us,p999_us,max_us
+std::string format_requests_csv(const stats::RunResult& result);
 
 // One progress line (no newline) for the interval that just ended.
 // elapsed/total seconds, current req/s, errors in the interval, p99 of the interval.
@@ -35,6 +45,9 @@ std::string format_progress_line(const stats::IntervalRow& row, double elapsed_s
 // 0 when the run did its job; 3 when nothing completed (every request failed
 // or the target was unreachable).
 int exit_code_for(const stats::RunResult& result);
+// Same, and 1 when the run did its job but a threshold failed (3 wins over 1:
+// a run that measured nothing says so rather than "thresholds failed").
+int exit_code_for(const stats::RunResult& result, std::span<const ThresholdOutcome> thresholds);
 
 // Writes `content` to `path` through a temporary file and rename, so a crash
 // never leaves half a file. "-" writes to stdout.

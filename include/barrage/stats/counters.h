@@ -38,6 +38,8 @@ struct Counters {
     int64_t reconnects = 0;            // server said Connection: close, we reopened
     int64_t bytes_sent = 0;
     int64_t bytes_received = 0;
+    int64_t tls_handshakes_full = 0;     // completed TLS handshakes without resumption
+    int64_t tls_handshakes_resumed = 0;  // completed TLS handshakes that resumed a session
     std::array<int64_t, error_kind_count> errors{};
     std::array<int64_t, 6> status_class{};  // index 1..5 = 1xx..5xx; 0 = outside 100..599
     std::array<int64_t, 600> status_code{};  // exact code, 100..599

@@ -3,6 +3,7 @@
 // per interval. Produced by the engine's coordinator, read by report.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,8 @@ namespace barrage::stats {
 
 // One CSV row: what happened in one interval (all workers merged).
 struct IntervalRow {
-    double t_s = 0;          // end of the interval, seconds since the measured start
-    double length_s = 0;     // interval length (the last one may be shorter)
+    double t_s = 0;       // end of the interval, seconds since the measured start
+    double length_s = 0;  // interval length (the last one may be shorter)
     Counters counters;
     int64_t latency_p50_us = 0;
     int64_t latency_p90_us = 0;
@@ -24,19 +25,41 @@ struct IntervalRow {
     int64_t latency_max_us = 0;
 };
 
+// A request name and the names of its checks, for reports (index = request index).
+struct RequestInfo {
+    std::string name;
+    std::vector<std::string> check_names;
+    std::vector<std::string> capture_names;
+};
+
+// One measured phase of a profile: the intervals that start within it.
+struct PhaseResult {
+    std::string name;
+    double start_s = 0;  // since the measured start
+    double end_s = 0;
+    Counters counters;
+    Histogram latency_us = Histogram::for_latency_us();
+};
+
 struct RunResult {
-    Snapshot totals;                    // measured period only (warm-up excluded)
-    std::vector<IntervalRow> intervals; // measured period only
-    double duration_s = 0;              // measured wall time (send phase, excl. warm-up)
-    double drain_s = 0;                 // time spent waiting for in-flight requests
-    bool interrupted = false;           // SIGINT/SIGTERM stopped the run early
-    int connections_target = 0;         // connections asked for
-    int connections_established_max = 0;// most connections open at once
+    Snapshot totals;                     // measured period only (warm-up excluded)
+    std::vector<IntervalRow> intervals;  // measured period only
+    double duration_s = 0;               // measured wall time (send phase, excl. warm-up)
+    double drain_s = 0;                  // time spent waiting for in-flight requests
+    // Open loop: the schedule's arrivals in the measured period per second (the
+    // rate of a constant run, the mean of a ramp or spike); nullopt in closed loop.
+    std::optional<double> asked_rate_rps;
+    int64_t measured_start_unix_ms = 0;   // wall clock at the measured start (for .hlog)
+    bool interrupted = false;             // SIGINT/SIGTERM stopped the run early
+    int connections_target = 0;           // connections asked for
+    int connections_established_max = 0;  // most connections open at once
     int threads = 0;
     std::vector<int> cpus;              // CPU of each worker (-1 = not pinned)
     std::vector<std::string> warnings;  // human sentences, shown in summary and JSON
     // First error detail per kind, e.g. "connect: Connection refused (127.0.0.1:1)".
     std::vector<std::string> error_details;
+    std::vector<RequestInfo> requests;  // totals.by_name[i] belongs to requests[i]
+    std::vector<PhaseResult> phases;    // measured phases, in order
 };
 
 }  // namespace barrage::stats

@@ -4,25 +4,31 @@
 // travel by pointer through SPSC rings, so nothing is allocated per interval.
 
 #include <cstdint>
+#include <vector>
 
 #include "barrage/stats/counters.h"
 #include "barrage/stats/histogram.h"
+#include "barrage/stats/name_stats.h"
 
 namespace barrage::stats {
 
 struct Snapshot {
     int worker_index = 0;
-    int64_t interval_index = 0;   // 0-based interval since the measured start
-    bool warmup = false;          // recorded during warm-up (excluded from results)
-    bool final = false;           // last snapshot of this worker
+    int64_t interval_index = 0;  // 0-based interval since the measured start
+    bool warmup = false;         // recorded during warm-up (excluded from results)
+    bool final = false;          // last snapshot of this worker
     Counters counters;
     Histogram latency_us = Histogram::for_latency_us();       // completion - intended send
     Histogram service_time_us = Histogram::for_latency_us();  // completion - actual send
     Histogram schedule_lag_us = Histogram::for_latency_us();  // actual send - intended send
     Histogram connect_time_us = Histogram::for_latency_us();  // connect start - established
+    Histogram tls_handshake_us = Histogram::for_latency_us();  // TCP established - TLS done
+    // One entry per request name (index = the run's request index), sized by
+    // the worker before the run; empty only in a snapshot that was never used.
+    std::vector<NameStats> by_name;
 
     void reset();
-    void add(const Snapshot& other);  // counters and histograms
+    void add(const Snapshot& other);  // counters, histograms and by_name (sized on first add)
 };
 
 }  // namespace barrage::stats

@@ -1,4 +1,4 @@
-#include "barrage/cli/units.h"
+#include "barrage/plan/units.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 #include <limits>
 #include <optional>
 
-namespace barrage::cli {
+namespace barrage::plan {
 namespace {
 
 using base::make_error;
@@ -281,4 +281,4 @@ Result<int64_t> parse_size_bytes(std::string_view flag, std::string_view text) {
     return *bytes;
 }
 
-}  // namespace barrage::cli
+}  // namespace barrage::plan

@@ -1,0 +1,61 @@
+#pragma once
+// `--history FILE`: one JSON line per run (JSON Lines), appended, so a
+// directory of CI runs becomes a table; `barrage trend FILE` prints it.
+//
+// Line fields: time (UTC, ISO 8601), label, target, mode, duration_s, requests
+// (completed), rps, error_rate (fraction), p50_us p90_us p99_us p999_us max_us,
+// thresholds ("pass", "fail" or null when none were given).
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "barrage/base/result.h"
+#include "barrage/plan/plan.h"
+#include "barrage/report/threshold.h"
+#include "barrage/stats/run_result.h"
+
+namespace barrage::report {
+
+struct HistoryEntry {
+    std::string time;    // "2026-12-02T15:31:45Z"
+    std::string label;   // --label, may be empty
+    std::string target;  // URL
+    std::string mode;    // "open_loop" / "closed_loop"
+    double duration_s = 0;
+    int64_t requests = 0;
+    double rps = 0;
+    double error_rate = 0;
+    int64_t p50_us = 0;
+    int64_t p90_us = 0;
+    int64_t p99_us = 0;
+    int64_t p999_us = 0;
+    int64_t max_us = 0;
+    std::optional<bool> thresholds_passed;  // nullopt: no thresholds
+};
+
+// `unix_ms` is when the run ended (report reads no clock; the caller passes it).
+HistoryEntry make_history_entry(const plan::RunPlan& plan, const stats::RunResult& result,
+                                std::span<const ThresholdOutcome> thresholds, int64_t unix_ms);
+
+// One line of compact JSON, ending with '\n'.
+std::string format_history_line(const HistoryEntry& entry);
+
+// Appends `line` with one write(2) on an O_APPEND descriptor, so concurrent
+// runs appending to one file never interleave within a line. Creates the file.
+base::Status append_history_line(const std::string& path, std::string_view line);
+
+// Parses a history file's text; blank lines are skipped. Errors name the line:
+// "history.jsonl:3: not valid JSON (...)".
+base::Result<std::vector<HistoryEntry>> read_history(std::string_view text,
+                                                     std::string_view source);
+base::Result<std::vector<HistoryEntry>> read_history_file(const std::string& path);
+
+// The trend table: one row per run, oldest first, with the p99 and rps change
+// from the previous run. Ends with a newline.
+std::string format_trend(std::span<const HistoryEntry> entries);
+
+}  // namespace barrage::report

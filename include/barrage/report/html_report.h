@@ -1,0 +1,49 @@
+#pragma once
+// The HTML report: one self-contained page (no network, no fonts, no CDN;
+// charts are inline SVG drawn here, a few lines of inline script only mark
+// the page as rendered) built from a result document alone, so
+// `barrage run --html` and `barrage report RESULT.json` give the same page.
+// Sections (ids the tests and readers may rely on): #summary, #thresholds
+// (when the result has any), #throughput, #latency-over-time, #spectrum,
+// #status-over-time, #latency-table, #status-and-errors, #by-name (when the
+// result has per-request-name results), #config. Charts are
+// <svg class="chart"> with ids chart-throughput, chart-latency,
+// chart-spectrum, chart-status.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "barrage/base/result.h"
+#include "barrage/report/result_reader.h"
+#include "barrage/stats/histogram.h"
+
+namespace barrage::report {
+
+// Escapes & < > " ' so `text` is safe as element content and as a quoted
+// attribute value.
+std::string html_escape(std::string_view text);
+
+// The page for `result`. `source` (e.g. the JSON file's name) is shown in the
+// header; it may be empty.
+std::string format_html_report(const ResultDocument& result, std::string_view source = {});
+
+// Same from the JSON text of a result (what `barrage run --html` writes).
+// Errors: those of read_result_document.
+base::Result<std::string> html_report_from_json(std::string_view json_text,
+                                                std::string_view source = {});
+
+// HdrHistogram's percentile spectrum of `histogram`: points at 0%, then 5 per
+// decade of 1/(1 - q) (90%, 99%, 99.9%, ...) while the histogram holds
+// enough values to tell them apart, then 100% (the max). Empty when the
+// histogram is.
+std::vector<SpectrumPoint> percentile_spectrum(const stats::Histogram& histogram);
+
+// The spectrum of all intervals of an .hlog file (`barrage run --hlog`)
+// merged, for `barrage report --hlog`. Untagged intervals only when there are
+// any (tagged ones are per-name parts of the same requests). Errors: those of
+// read_hlog, or "x.hlog: no intervals".
+base::Result<std::vector<SpectrumPoint>> spectrum_from_hlog(std::string_view hlog_text,
+                                                            std::string_view source);
+
+}  // namespace barrage::report

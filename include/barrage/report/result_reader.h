@@ -1,0 +1,126 @@
+#pragma once
+// Reading a result back: the JSON document of `barrage run --json` (see
+// docs/output.md) -> a plain struct, for `barrage report` and anything else
+// that consumes results. The reader is lenient about fields added later (they
+// are ignored) and about optional sections (thresholds, requests_by_name,
+// latency.spectrum, per-interval status), and strict about what makes a
+// document a barrage result: `tool` == "barrage", a known `schema_version`,
+// and the headline sections (requests, latency, intervals).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "barrage/base/result.h"
+
+namespace barrage::report {
+
+// One time histogram as the JSON summarizes it (microseconds).
+struct HistogramFigures {
+    int64_t min_us = 0;
+    double mean_us = 0;
+    double stdev_us = 0;
+    int64_t p50_us = 0;
+    int64_t p90_us = 0;
+    int64_t p99_us = 0;
+    int64_t p999_us = 0;
+    int64_t p9999_us = 0;
+    int64_t max_us = 0;
+    int64_t count = 0;
+    int64_t clamped = 0;
+};
+
+// One point of the percentile spectrum: `percentile` in [0, 100].
+struct SpectrumPoint {
+    double percentile = 0;
+    int64_t value_us = 0;
+};
+
+// Status classes in the order of the JSON: 1xx..5xx, then other.
+inline constexpr int status_class_count = 6;
+inline constexpr const char* status_class_names[status_class_count] = {"1xx", "2xx", "3xx",
+                                                                       "4xx", "5xx", "other"};
+
+struct IntervalFigures {
+    double t_s = 0;
+    int64_t requests = 0;
+    int64_t errors = 0;
+    double rps = 0;
+    int64_t p50_us = 0;
+    int64_t p90_us = 0;
+    int64_t p99_us = 0;
+    int64_t p999_us = 0;
+    int64_t max_us = 0;
+    bool has_status = false;  // older documents have no per-interval status
+    int64_t status[status_class_count] = {};
+};
+
+struct ThresholdFigures {
+    std::string expression;
+    std::string request;  // "" when the threshold is on the whole run
+    std::string metric;
+    std::string comparison;  // "<", "<=", ...
+    double limit = 0;
+    std::optional<double> value;  // none when the metric had no data
+    std::string unit;             // "us", "ratio", "rps"
+    bool passed = false;
+};
+
+// A per-request-name result (`requests_by_name`); fields it lacks stay empty.
+struct NamedFigures {
+    std::string name;
+    std::vector<std::pair<std::string, std::string>> counts;  // e.g. {"completed", "120"}
+    std::optional<HistogramFigures> latency;
+};
+
+struct ResultDocument {
+    std::string version;
+    std::string schema_version;
+    std::string target_url;
+    std::string target_address;
+    std::string mode;  // "open_loop" or "closed_loop"
+    int64_t sent = 0;
+    int64_t completed = 0;
+    int64_t request_errors = 0;
+    int64_t late = 0;
+    int64_t unsent = 0;
+    int64_t unfinished = 0;
+    double duration_s = 0;
+    double drain_s = 0;
+    bool interrupted = false;
+    double throughput_rps = 0;
+    std::optional<double> target_rate_rps;
+    double achieved_send_rate_rps = 0;
+    // Every time histogram present, in document order ("latency", "service_time", ...).
+    std::vector<std::pair<std::string, HistogramFigures>> histograms;
+    std::vector<SpectrumPoint> spectrum;  // latency.spectrum; empty in older documents
+    int64_t status[status_class_count] = {};
+    std::vector<std::pair<std::string, int64_t>> status_codes;  // "200" -> count
+    std::vector<std::pair<std::string, int64_t>> errors;        // kind -> count, "total" last
+    std::vector<std::string> error_details;
+    std::vector<std::string> warnings;
+    // `config`, each value rendered as short text ("true", "[0, 1]", "null").
+    std::vector<std::pair<std::string, std::string>> config;
+    std::vector<IntervalFigures> intervals;
+    std::vector<ThresholdFigures> thresholds;
+    std::vector<NamedFigures> requests_by_name;
+
+    // The latency histogram (always present in a document that was read).
+    const HistogramFigures& latency() const;
+};
+
+// Parses a result document. `source` names it in errors:
+// "report.json: not a barrage result: 'tool' is missing".
+base::Result<ResultDocument> read_result_document(std::string_view text, std::string_view source);
+
+// The whole file at `path` (at most 256 MiB). Errors: "cannot read 'x': <reason>".
+base::Result<std::string> read_text_file(const std::string& path);
+
+// Reads and parses the file at `path`. Errors: "cannot read 'x.json': No such file or directory",
+// or the parse errors above.
+base::Result<ResultDocument> read_result_document_file(const std::string& path);
+
+}  // namespace barrage::report

@@ -1,0 +1,122 @@
+#pragma once
+// Thresholds (gates): "p99 < 200ms", "error_rate < 1%", "login: p95 < 300ms".
+// Parsed before any traffic (a typo is a usage error, exit 2), evaluated after
+// the run against a MetricsLookup, shown as a table in the summary and an
+// array in the JSON; any failure makes the exit code 1.
+//
+// Grammar:  [NAME ':'] METRIC OP LIMIT
+//   METRIC  pNN | pNN.N (any percentile; p999 and p9999 also mean 99.9 and 99.99) | mean | min
+//           | max, optionally prefixed by latency_ (default), service_time_, schedule_lag_ or
+//           connect_time_; or error_rate | check_failure_rate | rps
+//   OP      < <= > >= ==
+//   LIMIT   time metrics: NUMBER us|ms|s;  rates of failure: NUMBER %;  rps: NUMBER
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "barrage/base/result.h"
+#include "barrage/stats/run_result.h"
+
+namespace barrage::report {
+
+enum class Comparison : uint8_t { less, less_equal, greater, greater_equal, equal };
+
+// "<", "<=", ">", ">=", "==".
+std::string_view comparison_text(Comparison comparison);
+bool compare(double value, Comparison comparison, double limit);
+
+// Which histogram a time statistic reads.
+enum class Series : uint8_t { latency, service_time, schedule_lag, connect_time };
+
+enum class Statistic : uint8_t {
+    percentile,          // of Series, microseconds
+    mean,                // of Series, microseconds
+    min,                 // of Series, microseconds
+    max,                 // of Series, microseconds
+    error_rate,          // failed / (completed + failed), a fraction in [0, 1]
+    check_failure_rate,  // failed checks / checks, a fraction in [0, 1]
+    throughput,          // completed requests per second of the measured period
+};
+
+struct Metric {
+    Statistic statistic = Statistic::percentile;
+    Series series = Series::latency;
+    double percentile = 0;  // in [0, 100], for Statistic::percentile
+
+    bool is_time() const { return statistic <= Statistic::max; }
+    bool is_fraction() const {
+        return statistic == Statistic::error_rate || statistic == Statistic::check_failure_rate;
+    }
+};
+
+// The metric's canonical name: "p99", "p99.9", "schedule_lag_p99", "error_rate", "rps".
+std::string metric_name(const Metric& metric);
+
+struct ThresholdSpec {
+    std::string expression;    // as written, trimmed
+    std::string request_name;  // "" = the whole run
+    Metric metric;
+    Comparison comparison = Comparison::less;
+    // In the metric's base unit: microseconds, a fraction (1% = 0.01) or requests/s.
+    double limit = 0;
+    // The unit the limit was written in ("ms", "%", ""), used to show the value alike.
+    std::string display_unit;
+    bool abort_on_fail = false;  // reserved for profiles' `abort = true` (not evaluated yet)
+};
+
+// Parses one expression. Errors name it and say what is expected, e.g.
+// "threshold 'p99 < 200': '200' needs a time unit: us, ms or s (e.g. 'p99 < 200ms')".
+base::Result<ThresholdSpec> parse_threshold(std::string_view expression);
+// All of them; the first error wins.
+base::Result<std::vector<ThresholdSpec>> parse_thresholds(std::span<const std::string> expressions);
+
+// Before the run: every threshold that names a request must name one the run
+// will send. `request_names` is empty for a plain URL run (names arrive with profiles).
+base::Status check_request_names(std::span<const ThresholdSpec> specs,
+                                 std::span<const std::string> request_names);
+
+// Where evaluation reads numbers. The whole run today; per request name once
+// profiles produce per-name results (a second implementation, or an extension of RunResultMetrics).
+class MetricsLookup {
+public:
+    virtual ~MetricsLookup() = default;
+    // The metric's value in its base unit (see ThresholdSpec::limit), or nullopt when the run
+    // has no request called `request_name` ("" = the whole run).
+    virtual std::optional<double> value(std::string_view request_name,
+                                        const Metric& metric) const = 0;
+};
+
+// The whole-run numbers of a RunResult. Knows no request names. There are no
+// checks yet, so check_failure_rate is 0 (no check failed).
+class RunResultMetrics final : public MetricsLookup {
+public:
+    explicit RunResultMetrics(const stats::RunResult& result) : result_(result) {}
+    std::optional<double> value(std::string_view request_name, const Metric& metric) const override;
+
+private:
+    const stats::RunResult& result_;
+};
+
+struct ThresholdOutcome {
+    ThresholdSpec spec;
+    std::optional<double> value;  // nullopt: the metric was not available (counts as a failure)
+    bool passed = false;
+    std::string note;  // why there is no value
+};
+
+std::vector<ThresholdOutcome> evaluate_thresholds(std::span<const ThresholdSpec> specs,
+                                                  const MetricsLookup& metrics);
+
+bool all_passed(std::span<const ThresholdOutcome> outcomes);
+
+// A number in the limit's unit with the unit: "3.21ms", "0.25%", "1520.3".
+std::string format_metric_value(double value, const ThresholdSpec& spec);
+
+// One line per threshold, aligned, no newline: "p99 < 200ms        3.21ms  pass".
+std::vector<std::string> format_threshold_lines(std::span<const ThresholdOutcome> outcomes);
+
+}  // namespace barrage::report

@@ -1,0 +1,55 @@
+#pragma once
+// The run's phases as the engine drives them, on one time axis that starts
+// with the warm-up: one arrival schedule for open loop, or, for closed loop,
+// how many virtual users are active, how fast they spawn and how long they
+// think. Built once by the coordinator, read-only for the workers.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "barrage/base/result.h"
+#include "barrage/plan/plan.h"
+#include "barrage/schedule/arrival_schedule.h"
+
+namespace barrage::engine::detail {
+
+struct UserPhase {
+    int64_t start_ns = 0;  // since the schedule start
+    int64_t end_ns = 0;
+    int users = 0;
+    int users_before = 0;    // of the previous phase: only the users beyond spawn anew
+    double spawn_per_s = 0;  // 0: all at once
+    int64_t think_min_ns = 0;
+    int64_t think_max_ns = 0;
+};
+
+class LoadModel {
+public:
+    // Errors: open- and closed-loop phases mixed, a warm-up phase after a
+    // measured one, a shape the schedule refuses.
+    static base::Result<LoadModel> build(const plan::RunPlan& plan);
+
+    bool open_loop() const { return schedule_ != nullptr; }
+    const schedule::ArrivalSchedule* schedule() const { return schedule_.get(); }
+
+    // Closed loop: the phase in force at `t_ns` since the start (the last one after the end).
+    const UserPhase& users_at(int64_t t_ns) const;
+    // Closed loop: when user `user` (0-based, over all workers) first sends in
+    // `phase`, in ns since the schedule start; -1 when the phase has fewer users.
+    static int64_t user_start_ns(const UserPhase& phase, int user);
+    // The index of `phase` (for telling phases apart).
+    std::size_t index_of(const UserPhase& phase) const {
+        return static_cast<std::size_t>(&phase - user_phases_.data());
+    }
+    // Closed loop: false when every user simply sends again at once (no think
+    // time, no spawn rate, all users in every phase) — the fast path.
+    bool paces_users() const { return paces_users_; }
+
+private:
+    std::unique_ptr<schedule::ArrivalSchedule> schedule_;
+    std::vector<UserPhase> user_phases_;
+    bool paces_users_ = false;
+};
+
+}  // namespace barrage::engine::detail

@@ -1,0 +1,75 @@
+#pragma once
+// The run's requests compiled once before the workers start and shared by
+// them read-only: templates, checks and captures per request name, and the
+// session rules that say which request a connection (or virtual user) sends
+// next. Private to src/engine.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "barrage/base/result.h"
+#include "barrage/http/capture.h"
+#include "barrage/http/data_file.h"
+#include "barrage/http/request_template.h"
+#include "barrage/http/response_check.h"
+#include "barrage/http/template.h"
+#include "barrage/plan/plan.h"
+
+namespace barrage::engine::detail {
+
+struct CompiledRequest {
+    std::string name;
+    http::RequestTemplate request;
+    http::ResponseChecks checks;
+    std::vector<http::Capture> captures;
+    std::vector<std::string> headers_to_keep;  // for captures from headers
+    bool keeps_response = false;               // checks or captures read the body or headers
+    bool needs_body = false;
+};
+
+// Where a session is in its journey: setup steps first, then the steps.
+struct SessionCursor {
+    std::size_t setup_next = 0;
+    std::size_t step_next = 0;
+};
+
+class Workload {
+public:
+    // Errors come from the templates, checks and captures (the profile loader
+    // has checked them already; a URL run's path and headers are templates too).
+    static base::Result<Workload> compile(const plan::RunPlan& plan);
+
+    const std::vector<CompiledRequest>& requests() const { return requests_; }
+    const http::TemplateScope& scope() const { return scope_; }
+    const std::vector<http::DataFile>& data_files() const { return data_files_; }
+    http::RowOrder data_order(std::size_t f) const { return data_orders_[f]; }
+    // For data file f: the template variable each of its columns fills.
+    const std::vector<std::size_t>& variables_of_columns(std::size_t f) const {
+        return variables_of_columns_[f];
+    }
+    // True when connections need their own template variables (captures or data rows).
+    bool has_session_variables() const { return !scope_.variables.empty(); }
+    // True when a session starts with setup requests.
+    bool has_setup() const { return !setup_.empty(); }
+    // True when any request keeps its response for checks or captures.
+    bool keeps_responses() const;
+
+    // The request index a session sends next; advances the cursor.
+    std::size_t next_request(SessionCursor& cursor, http::Rng& rng) const;
+    // True while the cursor is still in the setup steps.
+    bool in_setup(const SessionCursor& cursor) const { return cursor.setup_next < setup_.size(); }
+
+private:
+    std::vector<CompiledRequest> requests_;
+    http::TemplateScope scope_;
+    std::vector<http::DataFile> data_files_;
+    std::vector<http::RowOrder> data_orders_;
+    std::vector<std::vector<std::size_t>> variables_of_columns_;
+    std::vector<std::size_t> setup_;
+    std::vector<std::size_t> steps_;
+    std::vector<double> cumulative_weights_;  // weighted order: running sums over steps_
+    bool sequence_ = false;
+};
+
+}  // namespace barrage::engine::detail

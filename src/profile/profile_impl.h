@@ -1,0 +1,44 @@
+#pragma once
+// The parts of the profile loader, each reading one section of the document
+// into the plan. Private to profile. All report through Diagnostics; the
+// caller checks ok() between parts.
+
+#include <toml++/toml.h>
+
+#include <string>
+#include <vector>
+
+#include "barrage/plan/plan.h"
+#include "barrage/profile/profile_loader.h"
+#include "toml_reader_impl.h"
+
+namespace barrage::profile::detail {
+
+// Largest body a profile may inline or name, like --body-file.
+inline constexpr int64_t body_bytes_max = 64 * 1024 * 1024;
+
+// --set KEY=VALUE on the parsed document (overrides.cc).
+void apply_sets(toml::table& root, const std::vector<std::string>& sets, Diagnostics& diagnostics);
+
+// headers = { "Name" = "value" } of a table into `out` (target.cc).
+void read_headers_of(TableReader& reader, std::vector<plan::Header>& out);
+// [target]: URL, default headers, connections, threads, timeout (target.cc).
+void read_target(TableReader& root, plan::RunPlan& plan, UrlParser parse_url);
+
+// [[data]] files, loaded and checked; fills plan.data_files (requests.cc).
+void read_data_files(TableReader& root, const std::string& base_dir, plan::RunPlan& plan);
+// [[requests]] with checks and captures, then [session]; compiles every
+// template against the plan's variables (requests.cc).
+void read_requests(TableReader& root, const std::string& base_dir, plan::RunPlan& plan);
+void read_session(TableReader& root, plan::RunPlan& plan);
+
+// [[phases]], the main phase, --rate/--duration, and the summary fields of
+// the plan (phases.cc).
+void read_phases(TableReader& root, const ProfileOverrides& overrides, plan::RunPlan& plan);
+
+// Reads a file of at most body_bytes_max bytes; "" and an error on failure.
+base::Result<std::string> read_small_file(const std::string& path);
+// `path` as written in the profile, resolved against the profile's directory.
+std::string resolve_path(const std::string& base_dir, const std::string& path);
+
+}  // namespace barrage::profile::detail

@@ -1,0 +1,185 @@
+#include "barrage/profile/profile_loader.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "barrage/base/cpu.h"
+#include "profile_impl.h"
+
+namespace barrage::profile {
+namespace {
+
+using base::make_error;
+using base::Result;
+using detail::Diagnostics;
+using detail::TableReader;
+
+// Seeds templates and picks when neither the profile nor --seed gives one:
+// runs are reproducible by default.
+constexpr uint64_t seed_default = 1;
+
+std::string directory_of(const std::string& path) {
+    const size_t slash = path.rfind('/');
+    return slash == std::string::npos ? std::string(".") : path.substr(0, slash + 1);
+}
+
+// The first `threads` allowed CPUs, wrapping around (as `barrage run URL`).
+void assign_threads(plan::RunPlan& plan) {
+    const std::vector<int> allowed = base::allowed_cpus();
+    BARRAGE_ASSERT(!allowed.empty());
+    if (plan.threads == 0) {
+        plan.threads = std::min(static_cast<int>(allowed.size()), plan.connections);
+    }
+    plan.cpus.clear();
+    for (size_t i = 0; i < static_cast<size_t>(plan.threads); ++i) {
+        plan.cpus.push_back(allowed[i % allowed.size()]);
+    }
+}
+
+// The URL-run request fields mirror the first step (see plan.h).
+void fill_single_request(plan::RunPlan& plan) {
+    const plan::NamedRequest& first = plan.requests[plan.session.steps.front()];
+    plan.request.method = first.method;
+    plan.request.headers = first.headers;
+    plan.request.body = first.body;
+    plan.target.path = first.path;
+}
+
+void read_document(TableReader& root, const std::string& base_dir,
+                   const ProfileOverrides& overrides, UrlParser parse_url, plan::RunPlan& plan) {
+    Diagnostics& diagnostics = root.diagnostics();
+    // Every top-level key is named first, so a misspelt section is reported
+    // as unknown rather than as the section it should have been missing.
+    for (const char* key :
+         {"name", "description", "seed", "target", "data", "requests", "session", "phases"}) {
+        root.node(key);
+    }
+    root.finish();
+    root.string("name", "\"checkout journey\"");
+    root.string("description", "\"what this profile is for\"");
+    if (const auto seed = root.integer("seed", 0, INT64_MAX)) {
+        plan.seed = static_cast<uint64_t>(*seed);
+    }
+    read_target(root, plan, parse_url);
+    read_data_files(root, base_dir, plan);
+    read_requests(root, base_dir, plan);
+    read_session(root, plan);
+    read_phases(root, overrides, plan);
+    if (diagnostics.ok()) {
+        fill_single_request(plan);
+    }
+}
+
+}  // namespace
+
+namespace detail {
+
+std::string resolve_path(const std::string& base_dir, const std::string& path) {
+    if (path.starts_with('/') || base_dir == ".") {
+        return path;
+    }
+    return base_dir + path;
+}
+
+Result<std::string> read_small_file(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return make_error(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+    }
+    std::string text;
+    std::array<char, 64 * 1024> chunk{};
+    int read_errno = 0;
+    while (static_cast<int64_t>(text.size()) <= body_bytes_max) {
+        const ssize_t got = ::read(fd, chunk.data(), chunk.size());
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got <= 0) {
+            read_errno = got < 0 ? errno : 0;
+            break;
+        }
+        text.append(chunk.data(), static_cast<size_t>(got));
+    }
+    ::close(fd);
+    if (read_errno != 0) {
+        return make_error(fmt::format("cannot read '{}': {}", path, std::strerror(read_errno)));
+    }
+    if (static_cast<int64_t>(text.size()) > body_bytes_max) {
+        return make_error(fmt::format("'{}' is larger than {} MiB", path, body_bytes_max >> 20));
+    }
+    return text;
+}
+
+}  // namespace detail
+
+Result<plan::RunPlan> load_profile_text(std::string_view text, const std::string& path,
+                                        const ProfileOverrides& overrides, UrlParser parse_url) {
+    BARRAGE_ASSERT(parse_url != nullptr);
+    // TOML never allows NUL, and toml++ 3.3 asserts on one in a table header
+    // (found by tests/fuzz/profile_fuzz): refuse it before parsing.
+    if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
+        const std::string_view before = text.substr(0, nul);
+        const size_t line_start = before.rfind('\n');
+        return make_error(
+            fmt::format("{}:{}:{}: syntax error: a NUL byte; expected UTF-8 text", path,
+                        std::count(before.begin(), before.end(), '\n') + 1,
+                        nul - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1));
+    }
+    auto parsed = toml::parse(text, path);
+    if (!parsed) {
+        const toml::parse_error& error = parsed.error();
+        return make_error(fmt::format(
+            "{}:{}:{}: syntax error: {}; expected valid TOML "
+            "(https://toml.io)",
+            path, error.source().begin.line, error.source().begin.column, error.description()));
+    }
+    toml::table document = std::move(parsed).table();
+    Diagnostics diagnostics(path);
+    detail::apply_sets(document, overrides.sets, diagnostics);
+    plan::RunPlan plan;
+    plan.threads = 0;  // 0 = not given: assigned below like `barrage run URL`
+    plan.profile_path = path;
+    plan.seed = seed_default;
+    TableReader root(diagnostics, document, "the profile");
+    if (diagnostics.ok()) {
+        read_document(root, directory_of(path), overrides, parse_url, plan);
+    }
+    if (!diagnostics.ok()) {
+        return diagnostics.error();
+    }
+    if (overrides.seed) {
+        plan.seed = *overrides.seed;
+    }
+    assign_threads(plan);
+    if (auto status = plan::validate_run_plan(plan); !status) {
+        return make_error(fmt::format("{}: {}", path, status.error().message));
+    }
+    return plan;
+}
+
+Result<plan::RunPlan> load_profile(const std::string& path, const ProfileOverrides& overrides,
+                                   UrlParser parse_url) {
+    auto text = detail::read_small_file(path);
+    if (!text) {
+        return make_error(
+            fmt::format("{}; expected the path of a TOML profile", text.error().message));
+    }
+    return load_profile_text(text.value(), path, overrides, parse_url);
+}
+
+bool is_profile_argument(std::string_view argument) {
+    if (argument.ends_with(".toml")) {
+        return true;
+    }
+    struct stat info {};
+    return ::stat(std::string(argument).c_str(), &info) == 0 && S_ISREG(info.st_mode);
+}
+
+}  // namespace barrage::profile

@@ -1,0 +1,445 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+
+#include "barrage/http/data_file.h"
+#include "barrage/http/request.h"
+#include "barrage/http/response_check.h"
+#include "barrage/http/template.h"
+#include "profile_impl.h"
+
+namespace barrage::profile::detail {
+namespace {
+
+constexpr int status_lowest = 100;
+constexpr int status_highest = 599;
+
+std::string join(const std::vector<std::string>& names) {
+    std::string joined;
+    for (const std::string& name : names) {
+        joined += joined.empty() ? name : ", " + name;
+    }
+    return joined.empty() ? "(none)" : joined;
+}
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) ==
+               std::tolower(static_cast<unsigned char>(y));
+    });
+}
+
+void add_variable(Diagnostics& diagnostics, const toml::node* where, const std::string& name,
+                  plan::RunPlan& plan) {
+    if (!http::is_variable_name(name)) {
+        diagnostics.fail_at(where, fmt::format("'{}' cannot be a template variable; expected 1 to "
+                                               "64 letters, digits, '_', '-' or '.', and not a "
+                                               "generator name (int, float, choice, seq, uuid, "
+                                               "now, now_ms)",
+                                               name));
+        return;
+    }
+    if (std::find(plan.variables.begin(), plan.variables.end(), name) != plan.variables.end()) {
+        diagnostics.fail_at(where, fmt::format("variable '{}' is defined twice (a data-file column "
+                                               "or a capture); expected unique names",
+                                               name));
+        return;
+    }
+    plan.variables.push_back(name);
+}
+
+void read_data_file(TableReader& data, const std::string& base_dir, plan::RunPlan& plan) {
+    Diagnostics& diagnostics = data.diagnostics();
+    plan::DataFilePlan file;
+    const auto path = data.string("path", "\"users.csv\"");
+    const auto order = data.string("order", "\"round-robin\"");
+    data.finish();
+    if (!diagnostics.ok()) {
+        return;
+    }
+    if (!path) {
+        diagnostics.fail_at(&data.source(), "[[data]] has no path; expected path = \"users.csv\"");
+        return;
+    }
+    if (order && *order != "round-robin" && *order != "random") {
+        diagnostics.fail_at(data.node("order"), fmt::format("order '{}' is unknown; expected "
+                                                            "\"round-robin\" or \"random\"",
+                                                            *order));
+        return;
+    }
+    file.order = order == "random" ? http::RowOrder::random : http::RowOrder::round_robin;
+    file.path = resolve_path(base_dir, *path);
+    auto loaded = http::DataFile::load(file.path);
+    if (!loaded) {
+        diagnostics.fail_at(data.node("path"), fmt::format("{}; expected a readable CSV file "
+                                                           "with a header row",
+                                                           loaded.error().message));
+        return;
+    }
+    if (loaded.value().row_count() == 0) {
+        diagnostics.fail_at(
+            data.node("path"),
+            fmt::format("'{}' has no rows below its header; expected at least one", file.path));
+        return;
+    }
+    for (const std::string& column : loaded.value().columns) {
+        add_variable(diagnostics, data.node("path"), column, plan);
+    }
+    file.file = std::make_shared<const http::DataFile>(std::move(loaded).value());
+    plan.data_files.push_back(std::move(file));
+}
+
+// status = 200 | [200, 201]; status_between = [200, 299]
+bool read_status_list(Diagnostics& diagnostics, const toml::node& node, const char* key,
+                      std::vector<int>& out) {
+    std::vector<const toml::node*> items;
+    if (const auto* list = node.as_array(); list != nullptr) {
+        for (const toml::node& item : *list) {
+            items.push_back(&item);
+        }
+    } else {
+        items.push_back(&node);
+    }
+    for (const toml::node* item : items) {
+        const auto code = item->as_integer();
+        if (code == nullptr || code->get() < status_lowest || code->get() > status_highest) {
+            diagnostics.fail_at(item, fmt::format("{}: expected a status code from {} to {} (or "
+                                                  "an array of them)",
+                                                  key, status_lowest, status_highest));
+            return false;
+        }
+        out.push_back(static_cast<int>(code->get()));
+    }
+    if (out.empty()) {
+        diagnostics.fail_at(&node, fmt::format("{} is empty; expected at least one status", key));
+    }
+    return !out.empty();
+}
+
+// between = [min, max]
+bool read_pair(Diagnostics& diagnostics, const toml::node& node, const char* key, double& low,
+               double& high) {
+    const auto* pair = node.as_array();
+    if (pair == nullptr || pair->size() != 2 || !pair->get(0)->is_number() ||
+        !pair->get(1)->is_number()) {
+        diagnostics.fail_at(&node, fmt::format("{} must be two numbers; expected e.g. {} = [0, "
+                                               "100]",
+                                               key, key));
+        return false;
+    }
+    low = pair->get(0)->value<double>().value_or(0);
+    high = pair->get(1)->value<double>().value_or(0);
+    if (low > high) {
+        diagnostics.fail_at(&node, fmt::format("{} = [{}, {}] is empty; expected [min, max] with "
+                                               "min <= max",
+                                               key, low, high));
+        return false;
+    }
+    return true;
+}
+
+void read_json_check(TableReader& check, const std::string& pointer, http::CheckSpec& spec) {
+    Diagnostics& diagnostics = check.diagnostics();
+    spec.pointer = pointer;
+    const toml::node* exists = check.node("exists");
+    const toml::node* equals = check.node("equals");
+    const toml::node* between = check.node("between");
+    const int given = (exists ? 1 : 0) + (equals ? 1 : 0) + (between ? 1 : 0);
+    if (given != 1) {
+        diagnostics.fail_at(&check.source(),
+                            "a json check needs exactly one of exists = true, "
+                            "equals = VALUE, between = [min, max]");
+        return;
+    }
+    if (exists != nullptr) {
+        if (exists->value<bool>() != true) {
+            diagnostics.fail_at(exists, "exists: expected true (a pointer that must resolve)");
+        }
+        spec.kind = http::CheckSpec::Kind::json_exists;
+    } else if (between != nullptr) {
+        spec.kind = http::CheckSpec::Kind::json_range;
+        read_pair(diagnostics, *between, "between", spec.number_min, spec.number_max);
+    } else {
+        spec.kind = http::CheckSpec::Kind::json_equals;
+        if (const auto* text = equals->as_string()) {
+            spec.text = text->get();
+        } else if (const auto* flag = equals->as_boolean()) {
+            spec.boolean = flag->get();
+        } else if (equals->is_number()) {
+            spec.number = equals->value<double>();
+        } else {
+            diagnostics.fail_at(equals, fmt::format("equals is {}; expected a string, a number or "
+                                                    "a boolean",
+                                                    type_name(*equals)));
+        }
+    }
+}
+
+// One check: exactly one of status, status_between, body_contains, json.
+void read_check(Diagnostics& diagnostics, const toml::node& node, http::CheckSpec& spec) {
+    const auto* table = node.as_table();
+    if (table == nullptr) {
+        diagnostics.fail_at(&node,
+                            "a check must be a table; expected e.g. { status = 200 } or "
+                            "{ json = \"/ok\", equals = true }");
+        return;
+    }
+    TableReader check(diagnostics, *table, "a check");
+    const toml::node* status = check.node("status");
+    const toml::node* status_between = check.node("status_between");
+    const auto contains = check.string("body_contains", "\"ok\"");
+    const auto pointer = check.string("json", "\"/prediction/score\"");
+    const int given =
+        (status ? 1 : 0) + (status_between ? 1 : 0) + (contains ? 1 : 0) + (pointer ? 1 : 0);
+    if (diagnostics.ok() && given != 1) {
+        diagnostics.fail_at(&node,
+                            "a check needs exactly one of status, status_between, "
+                            "body_contains, json");
+    }
+    if (!diagnostics.ok()) {
+        return;
+    }
+    if (status != nullptr) {
+        spec.kind = http::CheckSpec::Kind::status_in;
+        read_status_list(diagnostics, *status, "status", spec.statuses);
+    } else if (status_between != nullptr) {
+        spec.kind = http::CheckSpec::Kind::status_in;
+        double low = 0;
+        double high = 0;
+        if (read_pair(diagnostics, *status_between, "status_between", low, high)) {
+            spec.status_min = static_cast<int>(low);
+            spec.status_max = static_cast<int>(high);
+        }
+    } else if (contains) {
+        spec.kind = http::CheckSpec::Kind::body_contains;
+        spec.text = *contains;
+    } else {
+        read_json_check(check, *pointer, spec);
+    }
+    check.finish();
+}
+
+void read_checks(TableReader& request, plan::NamedRequest& out) {
+    Diagnostics& diagnostics = request.diagnostics();
+    const toml::array* checks = request.array("checks");
+    if (checks == nullptr) {
+        return;
+    }
+    for (const toml::node& node : *checks) {
+        http::CheckSpec spec;
+        read_check(diagnostics, node, spec);
+        out.checks.push_back(std::move(spec));
+    }
+    if (!diagnostics.ok()) {
+        return;
+    }
+    auto compiled = http::ResponseChecks::compile(out.checks);
+    if (!compiled) {
+        diagnostics.fail_at(checks, fmt::format("{}; expected checks as in docs/profiles.md",
+                                                compiled.error().message));
+    }
+}
+
+// capture = { token = { json = "/token" }, session = { header = "X-Session" } }
+void read_captures(TableReader& request, plan::NamedRequest& out, plan::RunPlan& plan) {
+    Diagnostics& diagnostics = request.diagnostics();
+    const toml::table* captures = request.table("capture");
+    if (captures == nullptr) {
+        return;
+    }
+    for (auto&& [key, value] : *captures) {
+        const auto* source = value.as_table();
+        if (source == nullptr) {
+            diagnostics.fail_at(&value, fmt::format("capture '{}' is {}; expected {{ json = "
+                                                    "\"/token\" }} or {{ header = \"X-Token\" }}",
+                                                    key.str(), type_name(value)));
+            return;
+        }
+        TableReader capture(diagnostics, *source, fmt::format("capture '{}'", key.str()));
+        http::CaptureSpec spec;
+        spec.variable = std::string(key.str());
+        spec.json_pointer = capture.string("json", "\"/token\"").value_or("");
+        spec.header = capture.string("header", "\"X-Token\"").value_or("");
+        capture.finish();
+        if (diagnostics.ok() && spec.json_pointer.empty() == spec.header.empty()) {
+            diagnostics.fail_at(&value, fmt::format("capture '{}' needs exactly one of json = "
+                                                    "\"/pointer\" or header = \"Name\"",
+                                                    key.str()));
+        }
+        if (diagnostics.ok() && !spec.json_pointer.empty() && spec.json_pointer[0] != '/') {
+            diagnostics.fail_at(capture.node("json"),
+                                fmt::format("json pointer '{}' must start with '/'; expected "
+                                            "e.g. \"/token\" or \"/data/0/id\"",
+                                            spec.json_pointer));
+        }
+        add_variable(diagnostics, &value, spec.variable, plan);
+        out.captures.push_back(std::move(spec));
+    }
+}
+
+void read_body(TableReader& request, const std::string& base_dir, plan::NamedRequest& out) {
+    Diagnostics& diagnostics = request.diagnostics();
+    const auto body = request.string("body", "'{\"id\": {{int 1 100}}}'");
+    const auto body_file = request.string("body_file", "\"payload.json\"");
+    if (!diagnostics.ok()) {
+        return;
+    }
+    if (body && body_file) {
+        diagnostics.fail_at(request.node("body_file"),
+                            "body and body_file both give a body; expected one of them");
+        return;
+    }
+    if (body) {
+        out.body = *body;
+    } else if (body_file) {
+        auto text = read_small_file(resolve_path(base_dir, *body_file));
+        if (!text) {
+            diagnostics.fail_at(request.node("body_file"),
+                                fmt::format("{}; expected a readable file of at most {} MiB",
+                                            text.error().message, body_bytes_max >> 20));
+            return;
+        }
+        out.body = std::move(text).value();
+    }
+}
+
+void read_request(TableReader& request, const std::string& base_dir, plan::RunPlan& plan) {
+    Diagnostics& diagnostics = request.diagnostics();
+    plan::NamedRequest out;
+    out.name = request.string("name", "\"login\"").value_or("");
+    if (diagnostics.ok() && out.name.empty()) {
+        diagnostics.fail_at(&request.source(), "a request has no name; expected name = \"...\"");
+    }
+    for (const plan::NamedRequest& other : plan.requests) {
+        if (diagnostics.ok() && other.name == out.name) {
+            diagnostics.fail_at(request.node("name"),
+                                fmt::format("request name '{}' is used twice; expected unique "
+                                            "names",
+                                            out.name));
+        }
+    }
+    out.method = request.string("method", "\"POST\"").value_or("GET");
+    if (diagnostics.ok() && !http::is_token(out.method)) {
+        diagnostics.fail_at(request.node("method"),
+                            fmt::format("'{}' is not a method; expected letters like GET, POST, "
+                                        "PUT",
+                                        out.method));
+    }
+    out.path = request.string("path", "\"/api/items/{{int 1 1000}}\"").value_or(plan.target.path);
+    std::vector<plan::Header> own;
+    read_headers_of(request, own);
+    // [target] defaults first, unless the request sets the same header itself.
+    for (const plan::Header& header : plan.request.headers) {
+        const bool replaced = std::any_of(own.begin(), own.end(), [&](const plan::Header& mine) {
+            return equal_ignoring_case(mine.name, header.name);
+        });
+        if (!replaced) {
+            out.headers.push_back(header);
+        }
+    }
+    out.headers.insert(out.headers.end(), own.begin(), own.end());
+    read_body(request, base_dir, out);
+    if (const toml::node* weight = request.node("weight"); weight && diagnostics.ok()) {
+        const auto number = number_of(diagnostics, *weight, "weight");
+        if (number && !(*number >= 0 && *number <= 1e9)) {
+            diagnostics.fail_at(weight, fmt::format("weight {} is out of range; expected 0 to "
+                                                    "1000000000",
+                                                    *number));
+        }
+        out.weight = number.value_or(1);
+    }
+    read_checks(request, out);
+    read_captures(request, out, plan);
+    request.finish();
+    if (diagnostics.ok() && !out.path.starts_with('/')) {
+        diagnostics.fail_at(
+            request.node("path"),
+            fmt::format("path '{}' must start with '/'; expected e.g. \"/api\"", out.path));
+    }
+    plan.requests.push_back(std::move(out));
+}
+
+void compile_template(Diagnostics& diagnostics, const toml::node* where, std::string_view what,
+                      const std::string& text, const http::TemplateScope& scope) {
+    auto compiled = http::Template::compile(text, scope);
+    if (!compiled && diagnostics.ok()) {
+        diagnostics.fail_at(where,
+                            fmt::format("{}: {}; expected a variable from a [[data]] file "
+                                        "or a capture (known: {}), or a generator from "
+                                        "docs/templates.md",
+                                        what, compiled.error().message, join(scope.variables)));
+    }
+}
+
+// Templates are compiled after every request is read: a capture of a later
+// request may be used by an earlier one in a sequence that loops.
+void compile_templates(Diagnostics& diagnostics, const toml::array& requests,
+                       const plan::RunPlan& plan) {
+    const http::TemplateScope scope{plan.variables};
+    for (size_t i = 0; i < plan.requests.size() && diagnostics.ok(); ++i) {
+        const plan::NamedRequest& request = plan.requests[i];
+        const toml::table& table = *requests.get(i)->as_table();
+        const toml::node* path = table.get("path");
+        compile_template(diagnostics, path ? path : &table, "path", request.path, scope);
+        const toml::node* headers = table.get("headers");
+        for (const plan::Header& header : request.headers) {
+            const toml::node* own =
+                headers && headers->as_table() ? headers->as_table()->get(header.name) : nullptr;
+            compile_template(diagnostics, own ? own : &table, "header " + header.name, header.value,
+                             scope);
+        }
+        const toml::node* body = table.get("body") ? table.get("body") : table.get("body_file");
+        compile_template(diagnostics, body ? body : &table, "body", request.body, scope);
+    }
+}
+
+}  // namespace
+
+void read_data_files(TableReader& root, const std::string& base_dir, plan::RunPlan& plan) {
+    Diagnostics& diagnostics = root.diagnostics();
+    const toml::array* files = root.array("data");
+    if (files == nullptr) {
+        return;
+    }
+    for (const toml::node& node : *files) {
+        const auto* table = node.as_table();
+        if (table == nullptr) {
+            diagnostics.fail_at(&node,
+                                "[[data]] entries must be tables; expected [[data]] path = "
+                                "\"users.csv\"");
+            return;
+        }
+        TableReader data(diagnostics, *table, "[[data]]");
+        read_data_file(data, base_dir, plan);
+    }
+}
+
+void read_requests(TableReader& root, const std::string& base_dir, plan::RunPlan& plan) {
+    Diagnostics& diagnostics = root.diagnostics();
+    const toml::array* requests = root.array("requests");
+    if (diagnostics.ok() && (requests == nullptr || requests->empty())) {
+        diagnostics.fail(diagnostics.file(),
+                         "no [[requests]]; expected at least one, e.g. "
+                         "[[requests]] name = \"home\" path = \"/\"");
+    }
+    if (!diagnostics.ok()) {
+        return;
+    }
+    for (const toml::node& node : *requests) {
+        const auto* table = node.as_table();
+        if (table == nullptr) {
+            diagnostics.fail_at(&node, "[[requests]] entries must be tables");
+            return;
+        }
+        TableReader request(diagnostics, *table, "[[requests]]");
+        read_request(request, base_dir, plan);
+        if (!diagnostics.ok()) {
+            return;
+        }
+    }
+    compile_templates(diagnostics, *requests, plan);
+}
+
+}  // namespace barrage::profile::detail

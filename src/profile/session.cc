@@ -1,0 +1,96 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "profile_impl.h"
+
+namespace barrage::profile::detail {
+namespace {
+
+// setup = ["login"]: request names -> indices into plan.requests.
+std::vector<size_t> read_names(TableReader& session, const char* key, const plan::RunPlan& plan) {
+    Diagnostics& diagnostics = session.diagnostics();
+    std::vector<size_t> indices;
+    const toml::array* names = session.array(key);
+    if (names == nullptr) {
+        return indices;
+    }
+    std::vector<std::string> known;
+    for (const plan::NamedRequest& request : plan.requests) {
+        known.push_back(request.name);
+    }
+    for (const toml::node& node : *names) {
+        const auto* name = node.as_string();
+        const auto found = name ? std::find(known.begin(), known.end(), name->get()) : known.end();
+        if (found == known.end()) {
+            std::string list;
+            for (const std::string& each : known) {
+                list += list.empty() ? each : ", " + each;
+            }
+            diagnostics.fail_at(&node,
+                                fmt::format("{}: {} is not a request name; expected one "
+                                            "of: {}",
+                                            key, name ? "'" + name->get() + "'" : "this", list));
+            return {};
+        }
+        indices.push_back(static_cast<size_t>(found - known.begin()));
+    }
+    return indices;
+}
+
+// Every request not in setup, in file order.
+std::vector<size_t> default_steps(const plan::RunPlan& plan, const std::vector<size_t>& setup) {
+    std::vector<size_t> steps;
+    for (size_t i = 0; i < plan.requests.size(); ++i) {
+        if (std::find(setup.begin(), setup.end(), i) == setup.end()) {
+            steps.push_back(i);
+        }
+    }
+    return steps;
+}
+
+}  // namespace
+
+void read_session(TableReader& root, plan::RunPlan& plan) {
+    Diagnostics& diagnostics = root.diagnostics();
+    const toml::table* table = root.table("session");
+    const toml::table empty;
+    TableReader session(diagnostics, table ? *table : empty, "[session]");
+    plan.session.setup = read_names(session, "setup", plan);
+    const auto order = session.string("order", "\"weighted\"");
+    const toml::node* steps_node = session.node("steps");
+    plan.session.steps =
+        steps_node ? read_names(session, "steps", plan) : default_steps(plan, plan.session.setup);
+    session.finish();
+    if (!diagnostics.ok()) {
+        return;
+    }
+    if (order && *order != "weighted" && *order != "sequence") {
+        diagnostics.fail_at(session.node("order"), fmt::format("order '{}' is unknown; expected "
+                                                               "\"weighted\" or \"sequence\"",
+                                                               *order));
+        return;
+    }
+    plan.session.order =
+        order == "sequence" ? plan::SessionOrder::sequence : plan::SessionOrder::weighted;
+    const toml::node* where = steps_node ? steps_node : table;
+    if (plan.session.steps.empty()) {
+        diagnostics.fail_at(where,
+                            "the session has no steps (every request is in setup); "
+                            "expected at least one request to repeat");
+        return;
+    }
+    if (plan.session.order == plan::SessionOrder::weighted) {
+        const bool any_weight = std::any_of(plan.session.steps.begin(), plan.session.steps.end(),
+                                            [&](size_t i) { return plan.requests[i].weight > 0; });
+        if (!any_weight) {
+            const toml::node* first_weight =
+                root.source()["requests"][plan.session.steps[0]]["weight"].node();
+            diagnostics.fail_at(first_weight ? first_weight : where,
+                                "every step has weight 0, so none can be picked; expected at "
+                                "least one weight > 0");
+        }
+    }
+}
+
+}  // namespace barrage::profile::detail

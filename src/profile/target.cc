@@ -1,0 +1,83 @@
+#include <fmt/format.h>
+
+#include "barrage/http/request.h"
+#include "profile_impl.h"
+
+namespace barrage::profile::detail {
+namespace {
+
+// Header values are template text; checked with the requests' templates.
+void read_headers(Diagnostics& diagnostics, const toml::table& headers,
+                  std::vector<plan::Header>& out) {
+    for (auto&& [key, value] : headers) {
+        const auto* text = value.as_string();
+        if (text == nullptr) {
+            diagnostics.fail_at(&value, fmt::format("header '{}' is {}; expected a string, e.g. "
+                                                    "\"{}\" = \"value\"",
+                                                    key.str(), type_name(value), key.str()));
+            return;
+        }
+        if (!http::is_token(key.str())) {
+            diagnostics.fail_at(&value, fmt::format("'{}' is not a header name; expected letters, "
+                                                    "digits and '-', no spaces",
+                                                    key.str()));
+            return;
+        }
+        if (text->get().find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+            diagnostics.fail_at(&value, fmt::format("the value of header '{}' has a line break "
+                                                    "or NUL byte; expected one line",
+                                                    key.str()));
+            return;
+        }
+        out.push_back(plan::Header{std::string(key.str()), text->get()});
+    }
+}
+
+}  // namespace
+
+void read_headers_of(TableReader& reader, std::vector<plan::Header>& out) {
+    if (const toml::table* headers = reader.table("headers"); headers != nullptr) {
+        read_headers(reader.diagnostics(), *headers, out);
+    }
+}
+
+void read_target(TableReader& root, plan::RunPlan& plan, UrlParser parse_url) {
+    Diagnostics& diagnostics = root.diagnostics();
+    const toml::table* table = root.table("target");
+    if (table == nullptr) {
+        if (diagnostics.ok()) {
+            diagnostics.fail(diagnostics.file(),
+                             "no [target]; expected e.g. [target] url = "
+                             "\"http://127.0.0.1:8080\"");
+        }
+        return;
+    }
+    TableReader target(diagnostics, *table, "[target]");
+    const auto url = target.string("url", "\"http://127.0.0.1:8080\"");
+    if (diagnostics.ok() && !url) {
+        diagnostics.fail_at(table,
+                            "[target] has no url; expected e.g. url = "
+                            "\"http://127.0.0.1:8080\"");
+    }
+    if (diagnostics.ok()) {
+        auto parsed = parse_url(*url);
+        if (!parsed) {
+            diagnostics.fail_at(target.node("url"), parsed.error().message);
+        } else {
+            plan.target = std::move(parsed).value();
+        }
+    }
+    read_headers_of(target, plan.request.headers);
+    if (const auto connections = target.integer("connections", 1, plan::connections_max)) {
+        plan.connections = static_cast<int>(*connections);
+    }
+    if (const auto threads = target.integer("threads", 1, plan::threads_max)) {
+        plan.threads = static_cast<int>(*threads);
+    }
+    if (const auto timeout = target.duration_ns("timeout", false)) {
+        plan.timeout_ns = *timeout;
+    }
+    target.finish();
+}
+
+}  // namespace barrage::profile::detail

@@ -1,0 +1,115 @@
+// Results per request name (a profile's "login", "browse", ...), next to the
+// totals: counts, errors, failed checks per check, latency percentiles.
+
+#include <fmt/format.h>
+
+#include <iterator>
+
+#include "barrage/report/run_report.h"
+#include "report_impl.h"
+
+namespace barrage::report::detail {
+
+namespace {
+
+bool worth_a_table(const stats::RunResult& result) {
+    if (result.requests.size() > 1) {
+        return true;
+    }
+    return !result.requests.empty() &&
+           (!result.requests[0].check_names.empty() || !result.requests[0].capture_names.empty());
+}
+
+}  // namespace
+
+void write_requests_by_name(JsonWriter& json, const stats::RunResult& result) {
+    json.key("requests_by_name");
+    json.begin_object();
+    const auto& by_name = result.totals.by_name;
+    for (std::size_t i = 0; i < result.requests.size() && i < by_name.size(); ++i) {
+        const stats::RequestInfo& info = result.requests[i];
+        const stats::NameStats& stats = by_name[i];
+        json.key(info.name);
+        json.begin_object();
+        json.key("sent");
+        json.value(stats.sent);
+        json.key("completed");
+        json.value(stats.completed);
+        json.key("errors");
+        json.value(stats.errors);
+        json.key("checks_failed");
+        json.value(stats.checks_failed);
+        json.key("captures_missed");
+        json.value(stats.captures_missed);
+        json.key("checks");
+        json.begin_array();
+        for (std::size_t c = 0; c < info.check_names.size(); ++c) {
+            json.begin_object();
+            json.key("name");
+            json.value(info.check_names[c]);
+            json.key("failed");
+            json.value(c < stats.check_failures.size() ? stats.check_failures[c] : 0);
+            json.end_object();
+        }
+        json.end_array();
+        write_histogram(json, "latency", stats.latency_us);
+        json.end_object();
+    }
+    json.end_object();
+}
+
+void append_requests_by_name(std::string& out, const stats::RunResult& result,
+                             std::string (*format_time_us)(double)) {
+    if (!worth_a_table(result)) {
+        return;
+    }
+    auto line = std::back_inserter(out);
+    fmt::format_to(line, "{:<20}{:>10}{:>9}{:>9}{:>10}{:>10}{:>10}{:>10}\n", "By request",
+                   "completed", "errors", "failed", "p50", "p90", "p99", "max");
+    const auto& by_name = result.totals.by_name;
+    for (std::size_t i = 0; i < result.requests.size() && i < by_name.size(); ++i) {
+        const stats::RequestInfo& info = result.requests[i];
+        const stats::NameStats& stats = by_name[i];
+        const auto time = [&](double percentile) {
+            return stats.latency_us.total_count() == 0
+                       ? std::string("-")
+                       : format_time_us(
+                             static_cast<double>(stats.latency_us.value_at_percentile(percentile)));
+        };
+        fmt::format_to(line, "  {:<18}{:>10}{:>9}{:>9}{:>10}{:>10}{:>10}{:>10}\n", info.name,
+                       stats.completed, stats.errors, stats.checks_failed, time(50), time(90),
+                       time(99), time(100));
+        for (std::size_t c = 0; c < info.check_names.size(); ++c) {
+            if (c < stats.check_failures.size() && stats.check_failures[c] > 0) {
+                fmt::format_to(line, "      check failed {} times: {}\n", stats.check_failures[c],
+                               info.check_names[c]);
+            }
+        }
+        if (stats.captures_missed > 0) {
+            fmt::format_to(line, "      captures found nothing {} times\n", stats.captures_missed);
+        }
+    }
+}
+
+}  // namespace barrage::report::detail
+
+namespace barrage::report {
+
+std::string format_requests_csv(const stats::RunResult& result) {
+    std::string csv =
+        "name,sent,completed,errors,checks_failed,rps,p50_us,p90_us,p99_us,p999_us,max_us\n";
+    const auto& by_name = result.totals.by_name;
+    for (std::size_t i = 0; i < result.requests.size() && i < by_name.size(); ++i) {
+        const stats::NameStats& stats = by_name[i];
+        const stats::Histogram& latency = stats.latency_us;
+        fmt::format_to(
+            std::back_inserter(csv), "{},{},{},{},{},{:.3f},{},{},{},{},{}\n",
+            detail::csv_field(result.requests[i].name), stats.sent, stats.completed, stats.errors,
+            stats.checks_failed, detail::per_second(stats.completed, result.duration_s),
+            latency.value_at_percentile(50), latency.value_at_percentile(90),
+            latency.value_at_percentile(99), latency.value_at_percentile(99.9), latency.max());
+    }
+    return csv;
+}
+
+}  // namespace barrage::report

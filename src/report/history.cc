@@ -1,0 +1,198 @@
+// The run history (JSON Lines) and the trend table.
+
+#include "barrage/report/history.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <iterator>
+
+#include "barrage/report/json_writer.h"
+#include "report_impl.h"
+
+namespace barrage::report {
+namespace {
+
+using base::make_error;
+using base::Result;
+
+std::string iso8601_utc(int64_t unix_ms) {
+    const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", utc.tm_year + 1900, utc.tm_mon + 1,
+                       utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+}
+
+// Rounded like the JSON result: three decimals are all that mean anything.
+double round3(double value) { return std::round(value * 1000.0) / 1000.0; }
+
+std::string get_string(simdjson::dom::object line, std::string_view key) {
+    std::string_view text;
+    return line[key].get_string().get(text) == simdjson::SUCCESS ? std::string(text)
+                                                                 : std::string();
+}
+
+double get_number(simdjson::dom::object line, std::string_view key) {
+    double number = 0;
+    return line[key].get_double().get(number) == simdjson::SUCCESS ? number : 0.0;
+}
+
+HistoryEntry entry_from(simdjson::dom::object line) {
+    HistoryEntry entry;
+    entry.time = get_string(line, "time");
+    entry.label = get_string(line, "label");
+    entry.target = get_string(line, "target");
+    entry.mode = get_string(line, "mode");
+    entry.duration_s = get_number(line, "duration_s");
+    entry.requests = static_cast<int64_t>(get_number(line, "requests"));
+    entry.rps = get_number(line, "rps");
+    entry.error_rate = get_number(line, "error_rate");
+    entry.p50_us = static_cast<int64_t>(get_number(line, "p50_us"));
+    entry.p90_us = static_cast<int64_t>(get_number(line, "p90_us"));
+    entry.p99_us = static_cast<int64_t>(get_number(line, "p99_us"));
+    entry.p999_us = static_cast<int64_t>(get_number(line, "p999_us"));
+    entry.max_us = static_cast<int64_t>(get_number(line, "max_us"));
+    const std::string thresholds = get_string(line, "thresholds");
+    if (!thresholds.empty()) {
+        entry.thresholds_passed = thresholds == "pass";
+    }
+    return entry;
+}
+
+std::string format_us(int64_t us) {
+    return us >= 1000 ? fmt::format("{:.2f}ms", static_cast<double>(us) / 1e3)
+                      : fmt::format("{}us", us);
+}
+
+std::string relative_change(double before, double after) {
+    if (before == 0) {
+        return "";
+    }
+    return fmt::format(" ({:+.0f}%)", (after - before) / before * 100.0);
+}
+
+}  // namespace
+
+HistoryEntry make_history_entry(const plan::RunPlan& plan, const stats::RunResult& result,
+                                std::span<const ThresholdOutcome> thresholds, int64_t unix_ms) {
+    const stats::Counters& counters = result.totals.counters;
+    const stats::Histogram& latency = result.totals.latency_us;
+    const int64_t attempts = counters.requests_completed + counters.requests_errors;
+    HistoryEntry entry;
+    entry.time = iso8601_utc(unix_ms);
+    entry.label = plan.outputs.label;
+    entry.target = detail::target_url(plan.target);
+    entry.mode = plan.rate_per_s ? "open_loop" : "closed_loop";
+    entry.duration_s = round3(result.duration_s);
+    entry.requests = counters.requests_completed;
+    entry.rps = round3(detail::per_second(counters.requests_completed, result.duration_s));
+    entry.error_rate =
+        attempts > 0 ? static_cast<double>(counters.requests_errors) / static_cast<double>(attempts)
+                     : 0.0;
+    entry.p50_us = latency.value_at_percentile(50);
+    entry.p90_us = latency.value_at_percentile(90);
+    entry.p99_us = latency.value_at_percentile(99);
+    entry.p999_us = latency.value_at_percentile(99.9);
+    entry.max_us = latency.max();
+    if (!thresholds.empty()) {
+        entry.thresholds_passed = all_passed(thresholds);
+    }
+    return entry;
+}
+
+std::string format_history_line(const HistoryEntry& e) {
+    // Flat scalars only, so a compact line is written by hand; strings go through json_quote.
+    std::string line = fmt::format(
+        "{{\"time\":{},\"label\":{},\"target\":{},\"mode\":{},\"duration_s\":{},\"requests\":{},"
+        "\"rps\":{},\"error_rate\":{},\"p50_us\":{},\"p90_us\":{},\"p99_us\":{},\"p999_us\":{},"
+        "\"max_us\":{},\"thresholds\":{}}}\n",
+        json_quote(e.time), json_quote(e.label), json_quote(e.target), json_quote(e.mode),
+        e.duration_s, e.requests, e.rps, e.error_rate, e.p50_us, e.p90_us, e.p99_us, e.p999_us,
+        e.max_us,
+        e.thresholds_passed ? json_quote(*e.thresholds_passed ? "pass" : "fail")
+                            : std::string("null"));
+    return line;
+}
+
+base::Status append_history_line(const std::string& path, std::string_view line) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        return make_error(
+            fmt::format("cannot write --history file '{}': {}", path, std::strerror(errno)));
+    }
+    const ssize_t written = ::write(fd, line.data(), line.size());
+    const int write_errno = errno;
+    ::close(fd);
+    if (written != static_cast<ssize_t>(line.size())) {
+        return make_error(fmt::format("cannot write --history file '{}': {}", path,
+                                      written < 0 ? std::strerror(write_errno) : "short write"));
+    }
+    return base::Ok{};
+}
+
+Result<std::vector<HistoryEntry>> read_history(std::string_view text, std::string_view source) {
+    std::vector<HistoryEntry> entries;
+    simdjson::dom::parser parser;
+    int line_number = 0;
+    while (!text.empty()) {
+        const auto newline = text.find('\n');
+        const std::string_view line = text.substr(0, newline);
+        text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
+        ++line_number;
+        if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
+            continue;
+        }
+        simdjson::dom::object object;
+        const simdjson::padded_string padded(line);
+        if (const auto error = parser.parse(padded).get(object); error != simdjson::SUCCESS) {
+            return make_error(fmt::format("{}:{}: not a history line ({})", source, line_number,
+                                          simdjson::error_message(error)));
+        }
+        if (get_string(object, "time").empty()) {
+            return make_error(
+                fmt::format("{}:{}: not a history line (no \"time\"); write it "
+                            "with barrage run --history",
+                            source, line_number));
+        }
+        entries.push_back(entry_from(object));
+    }
+    return entries;
+}
+
+Result<std::vector<HistoryEntry>> read_history_file(const std::string& path) {
+    simdjson::padded_string text;
+    if (simdjson::padded_string::load(path).get(text) != simdjson::SUCCESS) {
+        return make_error(fmt::format("cannot read history file '{}'", path));
+    }
+    return read_history(std::string_view(text.data(), text.size()), path);
+}
+
+std::string format_trend(std::span<const HistoryEntry> entries) {
+    std::string out = fmt::format("{:<21}{:<16}{:>18}{:>10}{:>10}{:>18}{:>10}{:>7}\n", "time",
+                                  "label", "rps", "errors", "p50", "p99", "max", "gates");
+    const HistoryEntry* previous = nullptr;
+    for (const HistoryEntry& e : entries) {
+        const std::string rps =
+            fmt::format("{:.1f}", e.rps) + (previous ? relative_change(previous->rps, e.rps) : "");
+        const std::string p99 =
+            format_us(e.p99_us) + (previous ? relative_change(static_cast<double>(previous->p99_us),
+                                                              static_cast<double>(e.p99_us))
+                                            : "");
+        fmt::format_to(std::back_inserter(out), "{:<21}{:<16}{:>18}{:>10}{:>10}{:>18}{:>10}{:>7}\n",
+                       e.time, e.label.empty() ? "-" : e.label.substr(0, 15), rps,
+                       fmt::format("{:.2f}%", e.error_rate * 100.0), format_us(e.p50_us), p99,
+                       format_us(e.max_us),
+                       e.thresholds_passed ? (*e.thresholds_passed ? "pass" : "FAIL") : "-");
+        previous = &e;
+    }
+    out += fmt::format("{} run{}\n", entries.size(), entries.size() == 1 ? "" : "s");
+    return out;
+}
+
+}  // namespace barrage::report

@@ -1,0 +1,527 @@
+// The self-contained HTML report. Every string from the result goes through
+// html_escape; the page carries a Content-Security-Policy that forbids any
+// fetch, so a report opened years later shows the same thing offline.
+
+#include "barrage/report/html_report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <optional>
+#include <string>
+
+#include "barrage/report/hlog.h"
+#include "svg_chart_impl.h"
+
+namespace barrage::report {
+namespace {
+
+using detail::ChartSeries;
+using detail::ChartSpec;
+using detail::XAxis;
+
+constexpr const char* color_blue = "#1f77b4";
+constexpr const char* color_orange = "#ff7f0e";
+constexpr const char* color_green = "#2ca02c";
+constexpr const char* color_red = "#d62728";
+constexpr const char* color_purple = "#9467bd";
+constexpr const char* color_grey = "#7f7f7f";
+constexpr const char* status_colors[status_class_count] = {color_grey,   color_green, color_blue,
+                                                           color_orange, color_red,   color_purple};
+
+// Spectrum resolution: 5 points per decade of 1/(1 - q), up to 99.9999%.
+constexpr int spectrum_points_per_decade = 5;
+constexpr int spectrum_decades_max = 6;
+
+constexpr const char* page_style = R"(
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1000px;
+padding:0 16px 40px;color:#222;background:#fff}
+h1{font-size:1.5em;margin:20px 0 4px}h2{font-size:1.15em;margin:28px 0 8px;border-bottom:1px solid #ddd}
+.sub{color:#555;margin:0 0 12px;word-break:break-all}
+.cards{display:flex;flex-wrap:wrap;gap:10px}
+.card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:110px}
+.card .v{font-size:1.3em;font-weight:600}.card .k{color:#666;font-size:.85em}
+table{border-collapse:collapse;font-size:.9em;margin:6px 0}
+th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
+th:first-child,td:first-child{text-align:left}td.text{text-align:left;word-break:break-all}
+.pass{color:#1a7f37;font-weight:600}.fail{color:#cf222e;font-weight:600}
+.banner{background:#fff4e5;border:1px solid #f0b429;padding:6px 10px;border-radius:6px}
+svg.chart{width:100%;height:auto;max-width:760px;display:block;font-size:11px}
+svg.chart text{fill:#333}svg.chart .axis-label{fill:#666}
+footer{margin-top:32px;color:#888;font-size:.8em}
+)";
+
+// Marks the page once it ran, so a headless browser test sees that the page
+// loaded and its script executed without an error.
+constexpr const char* page_script = R"(
+(function () {
+  var charts = document.querySelectorAll('svg.chart');
+  document.body.setAttribute('data-charts', String(charts.length));
+  document.body.setAttribute('data-rendered', 'ok');
+})();
+)";
+
+std::string format_us(double us) {
+    if (us >= 1e6) {
+        return fmt::format("{:.3g}s", us / 1e6);
+    }
+    if (us >= 1e3) {
+        return fmt::format("{:.3g}ms", us / 1e3);
+    }
+    return fmt::format("{:.3g}us", us);
+}
+
+std::string format_number(double value) {
+    if (value == std::floor(value) && std::abs(value) < 1e15) {
+        return fmt::format("{}", static_cast<int64_t>(value));
+    }
+    return fmt::format("{:.2f}", value);
+}
+
+// Latency charts use ms once values reach 10 ms, so tick labels stay short.
+struct LatencyUnit {
+    const char* label;
+    double divisor;
+};
+LatencyUnit latency_unit_for(int64_t max_us) {
+    return max_us >= 10'000 ? LatencyUnit{"ms", 1e3} : LatencyUnit{"us", 1};
+}
+
+void append(std::string& page, std::string_view text) { page.append(text); }
+
+void section_open(std::string& page, std::string_view id, std::string_view heading) {
+    fmt::format_to(std::back_inserter(page), "<section id=\"{}\"><h2>{}</h2>\n", id,
+                   html_escape(heading));
+}
+
+void card(std::string& page, std::string_view key, std::string_view value) {
+    fmt::format_to(std::back_inserter(page),
+                   "<div class=\"card\"><div class=\"v\">{}</div><div class=\"k\">{}</div></div>",
+                   html_escape(value), html_escape(key));
+}
+
+void table_row(std::string& page, const std::vector<std::string>& cells, bool header = false) {
+    const char* tag = header ? "th" : "td";
+    page += "<tr>";
+    for (const std::string& cell : cells) {
+        fmt::format_to(std::back_inserter(page), "<{0}>{1}</{0}>", tag, html_escape(cell));
+    }
+    page += "</tr>\n";
+}
+
+void append_header(std::string& page, const ResultDocument& result, std::string_view source) {
+    const std::string mode =
+        result.mode == "open_loop" && result.target_rate_rps
+            ? fmt::format("open loop at {} req/s", format_number(*result.target_rate_rps))
+            : std::string(result.mode == "open_loop" ? "open loop" : "closed loop");
+    fmt::format_to(std::back_inserter(page),
+                   "<header><h1>barrage report</h1><p class=\"sub\">{} ({}) &middot; {} &middot; "
+                   "{}s measured{}</p></header>\n",
+                   html_escape(result.target_url), html_escape(result.target_address),
+                   html_escape(mode), format_number(std::round(result.duration_s * 100) / 100),
+                   source.empty() ? "" : fmt::format(" &middot; {}", html_escape(source)));
+}
+
+void append_summary(std::string& page, const ResultDocument& result) {
+    section_open(page, "summary", "Summary");
+    if (result.interrupted) {
+        append(page,
+               "<p class=\"banner\">INTERRUPTED: stopped by a signal; the results cover "
+               "what ran.</p>\n");
+    }
+    const HistogramFigures& latency = result.latency();
+    page += "<div class=\"cards\">";
+    card(page, "throughput (req/s)", format_number(result.throughput_rps));
+    card(page, "completed", format_number(static_cast<double>(result.completed)));
+    card(page, "failed requests", format_number(static_cast<double>(result.request_errors)));
+    card(page, "latency p50", format_us(static_cast<double>(latency.p50_us)));
+    card(page, "latency p99", format_us(static_cast<double>(latency.p99_us)));
+    card(page, "latency max", format_us(static_cast<double>(latency.max_us)));
+    page += "</div>\n<table>";
+    table_row(page, {"sent", "completed", "errors", "late", "unsent", "unfinished"}, true);
+    table_row(page, {fmt::format("{}", result.sent), fmt::format("{}", result.completed),
+                     fmt::format("{}", result.request_errors), fmt::format("{}", result.late),
+                     fmt::format("{}", result.unsent), fmt::format("{}", result.unfinished)});
+    page += "</table>\n";
+    if (!result.warnings.empty()) {
+        page += "<h3>Warnings</h3><ul class=\"warnings\">";
+        for (const std::string& warning : result.warnings) {
+            fmt::format_to(std::back_inserter(page), "<li>{}</li>", html_escape(warning));
+        }
+        page += "</ul>\n";
+    }
+    page += "</section>\n";
+}
+
+std::string threshold_value_text(double value, std::string_view unit) {
+    if (unit == "us") {
+        return format_us(value);
+    }
+    if (unit == "ratio") {
+        return fmt::format("{:.3g}%", value * 100);
+    }
+    return fmt::format("{} {}", format_number(std::round(value * 1000) / 1000), unit);
+}
+
+void append_thresholds(std::string& page, const ResultDocument& result) {
+    if (result.thresholds.empty()) {
+        return;
+    }
+    section_open(page, "thresholds", "Thresholds");
+    page +=
+        "<table><tr><th>threshold</th><th>request</th><th>value</th><th>limit</th>"
+        "<th>result</th></tr>\n";
+    for (const ThresholdFigures& threshold : result.thresholds) {
+        const std::string value = threshold.value
+                                      ? threshold_value_text(*threshold.value, threshold.unit)
+                                      : std::string("no data");
+        fmt::format_to(std::back_inserter(page),
+                       "<tr><td class=\"text\">{}</td><td class=\"text\">{}</td><td>{}</td>"
+                       "<td>{} {}</td><td class=\"{}\">{}</td></tr>\n",
+                       html_escape(threshold.expression),
+                       html_escape(threshold.request.empty() ? "(all)" : threshold.request),
+                       html_escape(value), html_escape(threshold.comparison),
+                       html_escape(threshold_value_text(threshold.limit, threshold.unit)),
+                       threshold.passed ? "pass" : "fail", threshold.passed ? "PASS" : "FAIL");
+    }
+    page += "</table></section>\n";
+}
+
+std::vector<double> interval_times(const ResultDocument& result) {
+    std::vector<double> xs;
+    for (const IntervalFigures& row : result.intervals) {
+        xs.push_back(row.t_s);
+    }
+    return xs;
+}
+
+template <typename Field>
+ChartSeries interval_series(const ResultDocument& result, std::string label, const char* color,
+                            Field field, double divisor = 1) {
+    ChartSeries series{std::move(label), color, {}};
+    for (const IntervalFigures& row : result.intervals) {
+        series.y.push_back(static_cast<double>(field(row)) / divisor);
+    }
+    return series;
+}
+
+void append_chart(std::string& page, std::string_view id, std::string_view heading,
+                  const ChartSpec& spec, std::string_view note) {
+    section_open(page, id, heading);
+    page += detail::render_line_chart(spec);
+    if (!note.empty()) {
+        fmt::format_to(std::back_inserter(page), "<p class=\"sub\">{}</p>", html_escape(note));
+    }
+    page += "</section>\n";
+}
+
+void append_throughput(std::string& page, const ResultDocument& result) {
+    ChartSpec spec{"chart-throughput", "Throughput over time", "req/s",
+                   XAxis::seconds,     interval_times(result), {}};
+    spec.series.push_back(interval_series(result, "completed req/s", color_blue,
+                                          [](const IntervalFigures& row) { return row.rps; }));
+    if (result.target_rate_rps) {
+        ChartSeries target{"target rate", color_grey, {}};
+        target.y.assign(result.intervals.size(), *result.target_rate_rps);
+        spec.series.push_back(std::move(target));
+    }
+    append_chart(page, "throughput", "Throughput over time", spec,
+                 "Responses completed per second in each interval.");
+}
+
+void append_latency_over_time(std::string& page, const ResultDocument& result) {
+    int64_t max_us = 0;
+    for (const IntervalFigures& row : result.intervals) {
+        max_us = std::max(max_us, row.max_us);
+    }
+    const LatencyUnit unit = latency_unit_for(max_us);
+    ChartSpec spec{"chart-latency", "Latency percentiles over time", unit.label,
+                   XAxis::seconds,  interval_times(result),          {}};
+    spec.series.push_back(interval_series(
+        result, "p50", color_blue, [](const IntervalFigures& r) { return r.p50_us; },
+        unit.divisor));
+    spec.series.push_back(interval_series(
+        result, "p90", color_green, [](const IntervalFigures& r) { return r.p90_us; },
+        unit.divisor));
+    spec.series.push_back(interval_series(
+        result, "p99", color_orange, [](const IntervalFigures& r) { return r.p99_us; },
+        unit.divisor));
+    spec.series.push_back(interval_series(
+        result, "max", color_red, [](const IntervalFigures& r) { return r.max_us; }, unit.divisor));
+    append_chart(page, "latency-over-time", "Latency percentiles over time", spec,
+                 "Percentiles of each interval's own latency histogram (from the intended "
+                 "send time in open loop).");
+}
+
+// The JSON's spectrum when it has one; otherwise the headline percentiles,
+// which draw the same curve with fewer points.
+std::vector<SpectrumPoint> spectrum_points(const ResultDocument& result) {
+    if (!result.spectrum.empty()) {
+        return result.spectrum;
+    }
+    const HistogramFigures& latency = result.latency();
+    if (latency.count == 0) {
+        return {};
+    }
+    return {{0, latency.min_us},  {50, latency.p50_us},    {90, latency.p90_us},
+            {99, latency.p99_us}, {99.9, latency.p999_us}, {99.99, latency.p9999_us},
+            {100, latency.max_us}};
+}
+
+void append_spectrum(std::string& page, const ResultDocument& result) {
+    const std::vector<SpectrumPoint> points = spectrum_points(result);
+    const LatencyUnit unit = latency_unit_for(points.empty() ? 0 : points.back().value_us);
+    ChartSpec spec{
+        "chart-spectrum", "Latency by percentile", unit.label, XAxis::percentile_spectrum, {}, {}};
+    ChartSeries series{"latency", color_blue, {}};
+    for (const SpectrumPoint& point : points) {
+        spec.x.push_back(point.percentile);
+        series.y.push_back(static_cast<double>(point.value_us) / unit.divisor);
+    }
+    if (!points.empty()) {
+        spec.series.push_back(std::move(series));
+    }
+    append_chart(page, "spectrum", "Latency by percentile", spec,
+                 "HdrHistogram's percentile distribution: the x axis is 1/(1-q) on a log scale, "
+                 "so each step to the right is ten times rarer; the last point is the max.");
+}
+
+void append_status_over_time(std::string& page, const ResultDocument& result) {
+    ChartSpec spec{"chart-status",
+                   "Status classes and errors over time",
+                   "requests",
+                   XAxis::seconds,
+                   interval_times(result),
+                   {}};
+    const bool has_status = std::any_of(result.intervals.begin(), result.intervals.end(),
+                                        [](const IntervalFigures& row) { return row.has_status; });
+    if (has_status) {
+        for (int cls = 0; cls < status_class_count; ++cls) {
+            if (result.status[cls] == 0) {
+                continue;  // a class that never occurred would only be a flat line at 0
+            }
+            spec.series.push_back(
+                interval_series(result, status_class_names[cls], status_colors[cls],
+                                [cls](const IntervalFigures& row) { return row.status[cls]; }));
+        }
+    } else {
+        spec.series.push_back(interval_series(result, "completed", color_green,
+                                              [](const IntervalFigures& r) { return r.requests; }));
+    }
+    spec.series.push_back(interval_series(result, "failed", color_red,
+                                          [](const IntervalFigures& r) { return r.errors; }));
+    append_chart(page, "status-over-time", "Status codes and errors over time", spec,
+                 "Responses by status class and failed requests, per interval.");
+}
+
+std::vector<std::string> histogram_cells(std::string name, const HistogramFigures& h) {
+    const auto us = [](int64_t value) { return format_us(static_cast<double>(value)); };
+    if (h.count == 0) {
+        return {std::move(name), "", "", "", "", "", "", "", "", "0"};
+    }
+    return {std::move(name),      us(h.min_us),
+            format_us(h.mean_us), us(h.p50_us),
+            us(h.p90_us),         us(h.p99_us),
+            us(h.p999_us),        us(h.p9999_us),
+            us(h.max_us),         fmt::format("{}", h.count)};
+}
+
+const std::vector<std::string> histogram_header = {"",    "min",   "mean",   "p50", "p90",
+                                                   "p99", "p99.9", "p99.99", "max", "count"};
+
+void append_latency_table(std::string& page, const ResultDocument& result) {
+    section_open(page, "latency-table", "Time histograms");
+    page += "<table>";
+    table_row(page, histogram_header, true);
+    for (const auto& [name, figures] : result.histograms) {
+        table_row(page, histogram_cells(name, figures));
+    }
+    page += "</table></section>\n";
+}
+
+void append_status_and_errors(std::string& page, const ResultDocument& result) {
+    section_open(page, "status-and-errors", "Status codes and errors");
+    page += "<table><tr><th>status</th><th>responses</th></tr>\n";
+    for (const auto& [code, count] : result.status_codes) {
+        table_row(page, {code, fmt::format("{}", count)});
+    }
+    if (result.status_codes.empty()) {
+        page += "<tr><td colspan=\"2\">no responses</td></tr>";
+    }
+    page += "</table>\n<table><tr><th>error</th><th>count</th></tr>\n";
+    for (const auto& [kind, count] : result.errors) {
+        if (count != 0 || kind == "total") {
+            table_row(page, {kind, fmt::format("{}", count)});
+        }
+    }
+    page += "</table>\n";
+    if (!result.error_details.empty()) {
+        page += "<ul class=\"error-details\">";
+        for (const std::string& detail : result.error_details) {
+            fmt::format_to(std::back_inserter(page), "<li>{}</li>", html_escape(detail));
+        }
+        page += "</ul>\n";
+    }
+    page += "</section>\n";
+}
+
+void append_by_name(std::string& page, const ResultDocument& result) {
+    if (result.requests_by_name.empty()) {
+        return;
+    }
+    section_open(page, "by-name", "Requests by name");
+    for (const NamedFigures& named : result.requests_by_name) {
+        fmt::format_to(std::back_inserter(page), "<h3>{}</h3>\n<table>", html_escape(named.name));
+        std::vector<std::string> keys;
+        std::vector<std::string> values;
+        for (const auto& [key, value] : named.counts) {
+            keys.push_back(key);
+            values.push_back(value);
+        }
+        table_row(page, keys, true);
+        table_row(page, values);
+        page += "</table>\n";
+        if (named.latency) {
+            page += "<table>";
+            table_row(page, histogram_header, true);
+            table_row(page, histogram_cells("latency", *named.latency));
+            page += "</table>\n";
+        }
+    }
+    page += "</section>\n";
+}
+
+void append_config(std::string& page, const ResultDocument& result) {
+    section_open(page, "config", "Configuration");
+    page += "<table>";
+    for (const auto& [key, value] : result.config) {
+        fmt::format_to(std::back_inserter(page), "<tr><th>{}</th><td class=\"text\">{}</td></tr>\n",
+                       html_escape(key), html_escape(value));
+    }
+    page += "</table></section>\n";
+}
+
+}  // namespace
+
+std::string html_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
+std::string format_html_report(const ResultDocument& result, std::string_view source) {
+    std::string page = fmt::format(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+        // No fetch of any kind: the page is complete as written.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        "<title>barrage report: {}</title>\n<style>{}</style></head>\n"
+        "<body data-report=\"barrage\">\n",
+        html_escape(result.target_url), page_style);
+    append_header(page, result, source);
+    append_summary(page, result);
+    append_thresholds(page, result);
+    append_throughput(page, result);
+    append_latency_over_time(page, result);
+    append_spectrum(page, result);
+    append_status_over_time(page, result);
+    append_latency_table(page, result);
+    append_status_and_errors(page, result);
+    append_by_name(page, result);
+    append_config(page, result);
+    fmt::format_to(std::back_inserter(page),
+                   "<footer>Written by barrage {} (result schema {}).</footer>\n"
+                   "<script>{}</script>\n</body></html>\n",
+                   html_escape(result.version), html_escape(result.schema_version), page_script);
+    return page;
+}
+
+base::Result<std::string> html_report_from_json(std::string_view json_text,
+                                                std::string_view source) {
+    auto result = read_result_document(json_text, source.empty() ? "result" : source);
+    if (!result.ok()) {
+        return result.error();
+    }
+    return format_html_report(result.value(), source);
+}
+
+std::vector<SpectrumPoint> percentile_spectrum(const stats::Histogram& histogram) {
+    std::vector<SpectrumPoint> points;
+    const int64_t total = histogram.total_count();
+    if (total == 0) {
+        return points;
+    }
+    for (int step = 0; step <= spectrum_points_per_decade * spectrum_decades_max; ++step) {
+        const double rarity =
+            std::pow(10.0, static_cast<double>(step) / spectrum_points_per_decade);
+        // Past 1/(1-q) = count, every percentile is the max: no new information.
+        if (step > 0 && rarity > static_cast<double>(total)) {
+            break;
+        }
+        // Rounded so the JSON shows 99.9, not 99.90000000000001.
+        const double percentile = std::round((100.0 - 100.0 / rarity) * 1e6) / 1e6;
+        points.push_back({percentile, histogram.value_at_percentile(percentile)});
+    }
+    points.push_back({100.0, histogram.max()});
+    return points;
+}
+
+base::Result<std::vector<SpectrumPoint>> spectrum_from_hlog(std::string_view hlog_text,
+                                                            std::string_view source) {
+    auto file = read_hlog(hlog_text, source);
+    if (!file.ok()) {
+        return file.error();
+    }
+    const auto& intervals = file.value().intervals;
+    const bool any_untagged = std::any_of(intervals.begin(), intervals.end(),
+                                          [](const HlogInterval& i) { return i.tag.empty(); });
+    std::optional<stats::Histogram> merged;
+    for (const HlogInterval& interval : intervals) {
+        if (any_untagged && !interval.tag.empty()) {
+            continue;
+        }
+        const stats::Histogram& part = interval.histogram;
+        if (!merged) {
+            merged = part;
+            continue;
+        }
+        // add() requires one layout; a foreign log may mix them.
+        if (part.lowest_discernible() != merged->lowest_discernible() ||
+            part.highest_trackable() != merged->highest_trackable() ||
+            part.significant_figures() != merged->significant_figures()) {
+            return base::make_error(fmt::format(
+                "{}: intervals use different histogram layouts; cannot merge them", source));
+        }
+        merged->add(part);
+    }
+    if (!merged || merged->total_count() == 0) {
+        return base::make_error(fmt::format("{}: no latency values in the log", source));
+    }
+    return percentile_spectrum(*merged);
+}
+
+}  // namespace barrage::report

@@ -1,0 +1,242 @@
+// Line charts as inline SVG. Coordinates are written with one decimal: the
+// page stays small and nothing finer shows on a screen.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <string>
+
+#include "barrage/base/assert.h"
+#include "barrage/report/html_report.h"
+#include "svg_chart_impl.h"
+
+namespace barrage::report::detail {
+namespace {
+
+// Plot area inside the chart: room on the left for y tick labels, at the
+// bottom for x tick labels, at the top for the legend.
+constexpr double margin_left_px = 64;
+constexpr double margin_right_px = 16;
+constexpr double margin_top_px = 34;
+constexpr double margin_bottom_px = 40;
+constexpr int y_tick_target = 5;
+constexpr int x_tick_target = 8;
+constexpr double legend_char_px = 7;
+
+struct Frame {
+    LinearScale x;
+    LinearScale y;
+    std::vector<double> x_ticks;
+    std::vector<double> y_ticks;
+};
+
+double plot_left() { return margin_left_px; }
+double plot_right() { return chart_width_px - margin_right_px; }
+double plot_top() { return margin_top_px; }
+double plot_bottom() { return chart_height_px - margin_bottom_px; }
+
+std::vector<double> spectrum_ticks(double x_max) {
+    std::vector<double> ticks;
+    for (int decade = 0; decade <= static_cast<int>(std::ceil(x_max)); ++decade) {
+        ticks.push_back(decade);
+    }
+    return ticks;
+}
+
+// Spectrum x for 100%: one decade past the finest finite point, so the max
+// stands apart from the last percentile like in HdrHistogram's plots.
+double spectrum_x_max(const std::vector<double>& percentiles) {
+    double finest = 1;
+    for (const double percentile : percentiles) {
+        const double x = spectrum_x(percentile, -1);
+        finest = std::max(finest, x);
+    }
+    return std::ceil(finest) + (finest == std::ceil(finest) ? 1 : 0);
+}
+
+Frame frame_for(const ChartSpec& spec, const std::vector<double>& xs) {
+    double y_high = 0;
+    for (const ChartSeries& series : spec.series) {
+        for (const double y : series.y) {
+            y_high = std::max(y_high, y);
+        }
+    }
+    Frame frame;
+    frame.y_ticks = nice_ticks(0, y_high, y_tick_target);
+    frame.y = {0, frame.y_ticks.back(), plot_bottom(), plot_top()};
+    if (spec.x_axis == XAxis::percentile_spectrum) {
+        frame.x_ticks = spectrum_ticks(xs.back());
+        frame.x = {0, frame.x_ticks.back(), plot_left(), plot_right()};
+        return frame;
+    }
+    frame.x_ticks = nice_ticks(0, xs.back(), x_tick_target);
+    frame.x = {0, frame.x_ticks.back(), plot_left(), plot_right()};
+    return frame;
+}
+
+void append_axes(std::string& svg, const ChartSpec& spec, const Frame& frame) {
+    auto out = std::back_inserter(svg);
+    for (const double tick : frame.y_ticks) {
+        const double y = frame.y.map(tick);
+        fmt::format_to(
+            out,
+            "<line class=\"grid\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" "
+            "stroke=\"#ddd\"/>"
+            "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>",
+            plot_left(), y, plot_right(), y, plot_left() - 6, y + 4, tick_text(tick));
+    }
+    for (const double tick : frame.x_ticks) {
+        const double x = frame.x.map(tick);
+        const std::string label = spec.x_axis == XAxis::percentile_spectrum
+                                      ? spectrum_tick_label(static_cast<int>(tick))
+                                      : tick_text(tick);
+        fmt::format_to(
+            out,
+            "<line class=\"grid\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" "
+            "stroke=\"#eee\"/>"
+            "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>",
+            x, plot_top(), x, plot_bottom(), x, plot_bottom() + 16, html_escape(label));
+    }
+    fmt::format_to(out,
+                   "<rect class=\"frame\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
+                   "height=\"{:.1f}\" fill=\"none\" stroke=\"#888\"/>",
+                   plot_left(), plot_top(), plot_right() - plot_left(), plot_bottom() - plot_top());
+    const char* x_label =
+        spec.x_axis == XAxis::percentile_spectrum ? "percentile" : "seconds since start";
+    fmt::format_to(out,
+                   "<text class=\"axis-label\" x=\"{:.1f}\" y=\"{:.1f}\" "
+                   "text-anchor=\"middle\">{}</text>"
+                   "<text class=\"axis-label\" x=\"12\" y=\"{:.1f}\" text-anchor=\"middle\" "
+                   "transform=\"rotate(-90 12 {:.1f})\">{}</text>",
+                   (plot_left() + plot_right()) / 2, chart_height_px - 6.0, x_label,
+                   (plot_top() + plot_bottom()) / 2, (plot_top() + plot_bottom()) / 2,
+                   html_escape(spec.y_label));
+}
+
+// Draws one series and its legend entry at `legend_x`; returns where the next entry goes.
+double append_series(std::string& svg, const ChartSeries& series, const std::vector<double>& xs,
+                     const Frame& frame, std::size_t index, double legend_x) {
+    BARRAGE_ASSERT(series.y.size() == xs.size());
+    auto out = std::back_inserter(svg);
+    const std::string color = html_escape(series.color);
+    if (xs.size() == 1) {
+        fmt::format_to(
+            out, "<circle class=\"series s{}\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"/>",
+            index, frame.x.map(xs[0]), frame.y.map(series.y[0]), color);
+    } else {
+        fmt::format_to(out,
+                       "<polyline class=\"series s{}\" fill=\"none\" stroke=\"{}\" "
+                       "stroke-width=\"1.8\" points=\"",
+                       index, color);
+        for (std::size_t i = 0; i < xs.size(); ++i) {
+            fmt::format_to(out, "{}{:.1f},{:.1f}", i == 0 ? "" : " ", frame.x.map(xs[i]),
+                           frame.y.map(series.y[i]));
+        }
+        svg += "\"/>";
+    }
+    fmt::format_to(out,
+                   "<rect x=\"{:.1f}\" y=\"10\" width=\"14\" height=\"4\" fill=\"{}\"/>"
+                   "<text class=\"legend\" x=\"{:.1f}\" y=\"16\">{}</text>",
+                   legend_x, color, legend_x + 18, html_escape(series.label));
+    // No text metrics in C++: 7 px per character is wide enough for the 11 px font.
+    return legend_x + 18 + legend_char_px * static_cast<double>(series.label.size()) + 16;
+}
+
+}  // namespace
+
+double LinearScale::map(double value) const {
+    if (domain_max == domain_min) {
+        return range_min;
+    }
+    return range_min + (value - domain_min) / (domain_max - domain_min) * (range_max - range_min);
+}
+
+std::vector<double> nice_ticks(double low, double high, int count_target) {
+    BARRAGE_ASSERT(count_target >= 1 && low <= high);
+    const double span = high > low ? high - low : std::max(std::abs(low), 1.0);
+    const double raw_step = span / count_target;
+    const double magnitude = std::pow(10.0, std::floor(std::log10(raw_step)));
+    double step = magnitude;
+    for (const double factor : {1.0, 2.0, 5.0, 10.0}) {
+        step = factor * magnitude;
+        if (step >= raw_step) {
+            break;
+        }
+    }
+    std::vector<double> ticks;
+    const double first = std::floor(low / step) * step;
+    // Index-based so rounding never adds or drops a tick; at least one step of range.
+    for (int i = 0;; ++i) {
+        const double tick = first + step * i;
+        ticks.push_back(tick);
+        if (i >= 1 && tick >= high - step * 1e-9) {
+            break;
+        }
+    }
+    return ticks;
+}
+
+std::string tick_text(double value) {
+    const double magnitude = std::abs(value);
+    if (magnitude >= 1e6) {
+        return fmt::format("{:g}M", value / 1e6);
+    }
+    if (magnitude >= 1e4) {
+        return fmt::format("{:g}k", value / 1e3);
+    }
+    return fmt::format("{:g}", std::round(value * 1000) / 1000);
+}
+
+double spectrum_x(double percentile, double x_at_100) {
+    const double remaining = 1.0 - percentile / 100.0;
+    if (remaining <= 1e-12) {
+        return x_at_100;
+    }
+    return std::log10(1.0 / remaining);
+}
+
+std::string spectrum_tick_label(int decades) {
+    if (decades <= 0) {
+        return "0%";
+    }
+    if (decades == 1) {
+        return "90%";
+    }
+    if (decades == 2) {
+        return "99%";
+    }
+    return "99." + std::string(static_cast<std::size_t>(decades - 2), '9') + "%";
+}
+
+std::string render_line_chart(const ChartSpec& spec) {
+    std::string svg = fmt::format(
+        "<svg class=\"chart\" id=\"{}\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" "
+        "role=\"img\"><title>{}</title>",
+        html_escape(spec.id), chart_width_px, chart_height_px, html_escape(spec.title));
+    std::vector<double> xs = spec.x;
+    if (spec.x_axis == XAxis::percentile_spectrum) {
+        const double x_max = spectrum_x_max(spec.x);
+        for (double& x : xs) {
+            x = spectrum_x(x, x_max);
+        }
+    }
+    if (xs.empty() || spec.series.empty()) {
+        fmt::format_to(std::back_inserter(svg),
+                       "<text class=\"no-data\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">no data"
+                       "</text></svg>",
+                       chart_width_px / 2, chart_height_px / 2);
+        return svg;
+    }
+    const Frame frame = frame_for(spec, xs);
+    append_axes(svg, spec, frame);
+    double legend_x = plot_left();  // legend entries side by side above the plot
+    for (std::size_t i = 0; i < spec.series.size(); ++i) {
+        legend_x = append_series(svg, spec.series[i], xs, frame, i, legend_x);
+    }
+    svg += "</svg>";
+    return svg;
+}
+
+}  // namespace barrage::report::detail

@@ -1,0 +1,45 @@
+// libFuzzer target for the profile loader: any text either loads into a plan
+// that validates, or fails with a message that says where ("FILE..." or
+// "--set ..."). It must never crash, hang or assert. Relative data and body
+// files resolve against a directory that does not exist, so fuzzing reads
+// nothing from the disk.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "barrage/cli/url.h"
+#include "barrage/profile/profile_loader.h"
+
+namespace {
+
+#define FUZZ_CHECK(cond)                                                                  \
+    do {                                                                                  \
+        if (!(cond)) {                                                                    \
+            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+            std::abort();                                                                 \
+        }                                                                                 \
+    } while (0)
+
+constexpr std::string_view file_name = "/nonexistent-fuzz-dir/fuzz.toml";
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
+    barrage::profile::ProfileOverrides overrides;
+    auto loaded = barrage::profile::load_profile_text(text, std::string(file_name), overrides,
+                                                      barrage::cli::parse_url);
+    if (loaded) {
+        FUZZ_CHECK(barrage::plan::validate_run_plan(loaded.value()).ok());
+        FUZZ_CHECK(!loaded.value().phases.empty());
+        FUZZ_CHECK(!loaded.value().session.steps.empty());
+    } else {
+        const std::string& message = loaded.error().message;
+        FUZZ_CHECK(message.starts_with(file_name) || message.starts_with("--"));
+    }
+    return 0;
+}

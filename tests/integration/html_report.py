@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""--html on run and `barrage report` on the JSON write one self-contained page: it loads in
+headless Chromium with its script run (a marker attribute in the DOM), the four charts are SVG
+elements in the DOM, nothing logs to the console (no script error, no blocked fetch), and the
+page names no outside resource. Bad input to `barrage report` exits 2. Skips (77) without
+Chromium."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import harness
+
+CHROMIUM_TIMEOUT_S = 60
+CHART_IDS = ["chart-throughput", "chart-latency", "chart-spectrum", "chart-status"]
+SECTION_IDS = ["summary", "thresholds", "throughput", "latency-over-time", "spectrum",
+               "status-over-time", "latency-table", "status-and-errors", "config"]
+
+
+def chromium_binary():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    raise harness.Skip("chromium is not installed (apt-get install chromium)")
+
+
+def render(t, browser, page_path):
+    """Loads the page in headless Chromium; returns (dom, console lines)."""
+    profile = t.path(f"chromium-profile-{os.path.basename(page_path)}")
+    command = [browser, "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run",
+               "--disable-extensions", "--disable-background-networking",
+               f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+               "--virtual-time-budget=5000", "--dump-dom", "file://" + page_path]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=CHROMIUM_TIMEOUT_S,
+                              stdin=subprocess.DEVNULL, start_new_session=True)
+    except subprocess.TimeoutExpired:
+        raise harness.Skip(f"chromium did not finish within {CHROMIUM_TIMEOUT_S}s")
+    dom = harness.decode(done.stdout)
+    stderr = harness.decode(done.stderr)
+    if done.returncode != 0 or "<html" not in dom:
+        raise harness.Skip(f"chromium cannot start here (exit {done.returncode}): "
+                           f"{stderr[-500:]!r}")
+    console = [line for line in stderr.splitlines() if ":CONSOLE" in line]
+    return dom, console
+
+
+def check_page_text(t, page, what):
+    t.check(page.startswith("<!DOCTYPE html>"), f"{what}: starts with a doctype")
+    for section in SECTION_IDS:
+        t.check(f'<section id="{section}">' in page, f"{what}: has section #{section}")
+    # Self-contained: no URL the browser would fetch (the target URL is text, not a link).
+    fetches = re.findall(r'(?:src|href)\s*=\s*["\']?(?:https?:)?//', page)
+    t.check(not fetches, f"{what}: no src/href to another host ({fetches[:3]})")
+    t.check("@import" not in page and "url(" not in page, f"{what}: no CSS import or url()")
+
+
+def check_rendered(t, browser, page_path, what):
+    dom, console = render(t, browser, page_path)
+    t.check('data-rendered="ok"' in dom, f"{what}: the inline script ran (marker in the DOM)")
+    t.check(f'data-charts="{len(CHART_IDS)}"' in dom,
+            f"{what}: the script found {len(CHART_IDS)} charts")
+    for chart in CHART_IDS:
+        found = re.search(r'<svg[^>]*id="' + chart + r'"', dom)
+        t.check(found is not None, f"{what}: <svg id={chart}> is in the DOM")
+    t.check(dom.count("<polyline") >= 4, f"{what}: the charts have lines")
+    t.check(not console, f"{what}: nothing on the console ({console[:3]})")
+
+
+def body(t):
+    browser = chromium_binary()
+    # The console check itself must be able to fail: a page that logs shows up.
+    canary = t.path("canary.html")
+    with open(canary, "w") as f:
+        f.write("<!DOCTYPE html><html><body><script>console.error('canary')</script>"
+                "</body></html>")
+    _, console = render(t, browser, canary)
+    t.require(any("canary" in line for line in console),
+              f"console messages are visible to the test ({console[:3]})")
+
+    server = t.serve("--threads", "1")
+    html_path = t.path("run.html")
+    json_path = t.path("run.json")
+    outcome = t.run(["run", server.url("/a?b=<c>"), "-c", "2", "-t", "1", "-r", "300", "-d",
+                     "2s", "--threshold", "p99 < 10s", "--threshold", "rps > 1000000",
+                     "--json", json_path, "--html", html_path])
+    harness.exits_with(t, outcome, 1, "a run with a failing threshold")
+    t.require(os.path.exists(html_path), "--html wrote the page")
+    with open(html_path, encoding="utf-8") as f:
+        page = f.read()
+    check_page_text(t, page, "--html")
+    t.check("&lt;c&gt;" in page and "<c>" not in page, "the URL's '<c>' is escaped")
+    t.check('class="fail">FAIL<' in page and 'class="pass">PASS<' in page,
+            "the thresholds table shows a pass and a fail")
+    check_rendered(t, browser, html_path, "--html page")
+
+    report_path = t.path("report.html")
+    outcome = t.run(["report", json_path, "-o", report_path], json_out=False, quiet=False)
+    harness.exits_with(t, outcome, 0, "barrage report on the run's JSON")
+    with open(report_path, encoding="utf-8") as f:
+        report_page = f.read()
+    check_page_text(t, report_page, "barrage report")
+    t.check(report_page.count('<svg class="chart"') == page.count('<svg class="chart"'),
+            "barrage report draws the same charts as --html")
+
+    garbage = t.path("garbage.json")
+    with open(garbage, "w") as f:
+        f.write('{"tool": "wrk"}')
+    for bad, why in ((garbage, "not a barrage result"), (t.path("missing.json"), "cannot read")):
+        outcome = t.run(["report", bad, "-o", t.path("bad.html")], json_out=False, quiet=False)
+        harness.exits_with(t, outcome, 2, f"barrage report on {os.path.basename(bad)}")
+        t.check(why in outcome.stderr, f"it says '{why}' ({outcome.stderr.strip()!r})")
+        t.check(not os.path.exists(t.path("bad.html")), "and writes no page")
+
+    outcome = t.run(["report", json_path], json_out=False, quiet=False)
+    harness.exits_with(t, outcome, 2, "barrage report without -o")
+    t.check("-o FILE" in outcome.stderr, f"it asks for -o FILE ({outcome.stderr.strip()!r})")
+
+    outcome = t.run(["run", server.url(), "-d", "1s", "--html", t.path("no-dir/x.html")],
+                    json_out=False)
+    harness.exits_with(t, outcome, 2, "--html into a missing directory")
+    t.check("--html file" in outcome.stderr, f"the error names --html ({outcome.stderr!r})")
+    t.check(outcome.elapsed_s < 1.0, "it fails before the run")
+
+
+if __name__ == "__main__":
+    harness.main(__doc__, body)

@@ -1,0 +1,90 @@
+// --history lines and the trend table.
+
+#include "barrage/report/history.h"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+barrage::stats::RunResult sample_result(int64_t latency_us, int64_t completed) {
+    barrage::stats::RunResult result;
+    result.totals.latency_us.record_values(latency_us, completed);
+    result.totals.counters.requests_completed = completed;
+    result.totals.counters.requests_errors = 1;
+    result.duration_s = 2;
+    return result;
+}
+
+}  // namespace
+
+TEST_CASE("a history line carries time, label, target and the key metrics on one line") {
+    barrage::plan::RunPlan plan;
+    plan.target.host_header = "127.0.0.1:8080";
+    plan.outputs.label = "abc123 \"quoted\"";
+    const auto entry =
+        barrage::report::make_history_entry(plan, sample_result(1000, 99), {}, 1'764'689'505'000);
+    const std::string line = barrage::report::format_history_line(entry);
+    CHECK(line.back() == '\n');
+    CHECK(line.find('\n') == line.size() - 1);
+    CHECK(line.find("\"time\":\"2025-12-02T15:31:45Z\"") != std::string::npos);
+    CHECK(line.find("\"label\":\"abc123 \\\"quoted\\\"\"") != std::string::npos);
+    CHECK(line.find("\"target\":\"http://127.0.0.1:8080/\"") != std::string::npos);
+    CHECK(line.find("\"rps\":49.5") != std::string::npos);
+    CHECK(line.find("\"error_rate\":0.01,") != std::string::npos);
+    CHECK(line.find("\"p99_us\":1000") != std::string::npos);
+    CHECK(line.find("\"thresholds\":null") != std::string::npos);
+
+    auto read = barrage::report::read_history(line + "\n" + line, "h.jsonl");
+    REQUIRE(read.ok());
+    REQUIRE(read.value().size() == 2);
+    CHECK(read.value()[0].label == plan.outputs.label);
+    CHECK(read.value()[0].p99_us == 1000);
+    CHECK(read.value()[0].rps == 49.5);
+    CHECK_FALSE(read.value()[0].thresholds_passed.has_value());
+}
+
+TEST_CASE("appending twice keeps both lines and the trend shows the change") {
+    char dir[] = "/tmp/barrage-history-XXXXXX";
+    REQUIRE(mkdtemp(dir) != nullptr);
+    const std::string path = std::string(dir) + "/history.jsonl";
+    barrage::plan::RunPlan plan;
+    plan.outputs.label = "v1";
+    auto first = barrage::report::make_history_entry(plan, sample_result(1000, 199), {}, 0);
+    plan.outputs.label = "v2";
+    auto second = barrage::report::make_history_entry(plan, sample_result(2000, 99), {}, 60'000);
+    second.thresholds_passed = false;
+    REQUIRE(barrage::report::append_history_line(path, barrage::report::format_history_line(first))
+                .ok());
+    REQUIRE(barrage::report::append_history_line(path, barrage::report::format_history_line(second))
+                .ok());
+    auto entries = barrage::report::read_history_file(path);
+    REQUIRE(entries.ok());
+    REQUIRE(entries.value().size() == 2);
+    const std::string trend = barrage::report::format_trend(entries.value());
+    CHECK(trend.find("1970-01-01T00:00:00Z v1") != std::string::npos);
+    CHECK(trend.find("2.00ms (+100%)") != std::string::npos);
+    CHECK(trend.find("49.5 (-50%)") != std::string::npos);
+    CHECK(trend.find("FAIL") != std::string::npos);
+    CHECK(trend.find("2 runs") != std::string::npos);
+    std::remove(path.c_str());
+    rmdir(dir);
+}
+
+TEST_CASE("a broken history line is reported with its line number") {
+    auto bad = barrage::report::read_history("\n{\"time\":\"t\"}\n{oops\n", "h.jsonl");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().message.find("h.jsonl:3: not a history line") == 0);
+    auto foreign = barrage::report::read_history("{\"a\":1}\n", "h.jsonl");
+    REQUIRE_FALSE(foreign.ok());
+    CHECK(foreign.error().message.find("h.jsonl:1:") == 0);
+    CHECK_FALSE(barrage::report::read_history_file("/nonexistent/h.jsonl").ok());
+    CHECK(barrage::report::append_history_line("/nonexistent/dir/h.jsonl", "x\n")
+              .error()
+              .message.find("cannot write --history file") == 0);
+}

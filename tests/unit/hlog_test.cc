@@ -1,0 +1,160 @@
+// .hlog: the V2 encoding byte by byte, compressed round trips, the log file
+// written and read back with the same counts and percentiles.
+
+#include "barrage/report/hlog.h"
+
+#include <doctest/doctest.h>
+
+#include <random>
+#include <string>
+
+namespace {
+
+using barrage::report::decode_histogram;
+using barrage::report::decode_histogram_compressed_base64;
+using barrage::report::encode_histogram;
+using barrage::report::encode_histogram_compressed_base64;
+using barrage::stats::Histogram;
+
+std::string hex(std::string_view bytes) {
+    std::string out;
+    for (const char c : bytes) {
+        constexpr std::string_view digits = "0123456789abcdef";
+        out += digits[static_cast<unsigned char>(c) >> 4];
+        out += digits[static_cast<unsigned char>(c) & 0xf];
+    }
+    return out;
+}
+
+void check_same(const Histogram& a, const Histogram& b) {
+    REQUIRE(a.counts_len() == b.counts_len());
+    CHECK(a.total_count() == b.total_count());
+    for (int32_t i = 0; i < a.counts_len(); ++i) {
+        if (a.count_at_index(i) != b.count_at_index(i)) {
+            FAIL("count differs at index " << i);
+        }
+    }
+    CHECK(a.min() == b.min());
+    CHECK(a.max() == b.max());
+    for (const double p : {0.0, 50.0, 90.0, 99.0, 99.9, 99.99, 100.0}) {
+        CHECK(a.value_at_percentile(p) == b.value_at_percentile(p));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("the V2 header and counts are laid out like the reference encoder's") {
+    Histogram histogram = Histogram::for_latency_us();
+    histogram.record_value(1);  // index 1: one zero count (index 0), then 1
+    const std::string bytes = encode_histogram(histogram);
+    CHECK(hex(bytes.substr(0, 4)) == "1c849313");  // V2 cookie | word size 0x10
+    CHECK(hex(bytes.substr(4, 4)) == "00000002");  // payload length
+    CHECK(hex(bytes.substr(8, 4)) == "00000000");  // normalizing index offset
+    CHECK(hex(bytes.substr(12, 4)) == "00000003");
+    CHECK(hex(bytes.substr(16, 8)) == "0000000000000001");
+    CHECK(hex(bytes.substr(24, 8)) == "00000000d693a400");  // 3.6e9
+    CHECK(hex(bytes.substr(32, 8)) == "3ff0000000000000");  // 1.0
+    CHECK(hex(bytes.substr(40)) == "0002");                 // zigzag(0), zigzag(1)
+}
+
+TEST_CASE("runs of zero counts become one negative number, large counts take up to 9 bytes") {
+    Histogram histogram = Histogram::for_latency_us();
+    histogram.record_values(5, 64);  // index 5 after five zeros: -5 -> 9, 64 -> 128 = 80 01
+    CHECK(hex(encode_histogram(histogram).substr(40)) == "098001");
+    Histogram huge = Histogram::for_latency_us();
+    huge.record_values(1, int64_t{1} << 62);  // zigzag 2^63: eight empty 7-bit groups, then 0x80
+    CHECK(hex(encode_histogram(huge).substr(40)) == "00808080808080808080");
+    auto decoded = decode_histogram(encode_histogram(huge));
+    REQUIRE(decoded.ok());
+    CHECK(decoded.value().count_at_value(1) == int64_t{1} << 62);
+}
+
+TEST_CASE("compressed base64 round trips keep every count, the min, max and percentiles") {
+    std::mt19937_64 random(42);
+    std::lognormal_distribution<double> latency(6.0, 1.5);
+    Histogram histogram = Histogram::for_latency_us();
+    for (int i = 0; i < 100'000; ++i) {
+        histogram.record_value(
+            std::min<int64_t>(static_cast<int64_t>(latency(random)) + 1, 3'600'000'000));
+    }
+    histogram.record_values(3'000'000'000, 3);
+    const std::string line = encode_histogram_compressed_base64(histogram);
+    CHECK(line.find_first_not_of(
+              "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") ==
+          std::string::npos);
+    CHECK(line.starts_with("HISTFA"));  // base64 of the compressed cookie 1c849314
+    auto decoded = decode_histogram_compressed_base64(line);
+    REQUIRE_MESSAGE(decoded.ok(), (decoded.ok() ? "" : decoded.error().message));
+    check_same(histogram, decoded.value());
+}
+
+TEST_CASE("an empty histogram round trips to an empty one") {
+    const Histogram empty = Histogram::for_latency_us();
+    CHECK(encode_histogram(empty).size() == 40);
+    auto decoded = decode_histogram_compressed_base64(encode_histogram_compressed_base64(empty));
+    REQUIRE(decoded.ok());
+    check_same(empty, decoded.value());
+}
+
+TEST_CASE("broken input is an error naming the broken layer, never a crash") {
+    Histogram histogram = Histogram::for_latency_us();
+    histogram.record_value(100);
+    const std::string good = encode_histogram_compressed_base64(histogram);
+    auto message = [](std::string_view text) {
+        auto result = decode_histogram_compressed_base64(text);
+        REQUIRE_FALSE(result.ok());
+        return result.error().message;
+    };
+    CHECK(message("abc") == "histogram is not base64");
+    CHECK(message("ab=c") == "histogram is not base64");
+    CHECK(message("AAAAAAAAAAAA").find("bad cookie 0x0") == 0);
+    CHECK(message(good.substr(0, good.size() - 8)).find("cut short") != std::string::npos);
+    std::string raw = encode_histogram(histogram);
+    CHECK(decode_histogram(raw.substr(0, 20)).error().message.find("40-byte header") !=
+          std::string::npos);
+    std::string bad_layout = raw;
+    bad_layout[15] = 9;  // 9 significant figures
+    CHECK(decode_histogram(bad_layout).error().message.find("unsupported histogram layout") == 0);
+    std::string past_end = raw.substr(0, 40);
+    past_end += '\x7f';  // zigzag -64: skip 64 zeros ...
+    past_end[7] = 1;
+    CHECK(decode_histogram(past_end).ok());
+    std::string cut = raw.substr(0, 40) + "\x80";
+    cut[7] = 1;
+    CHECK(decode_histogram(cut).error().message.find("middle of a number") != std::string::npos);
+}
+
+TEST_CASE("the log file has the reference header and reads back interval by interval") {
+    barrage::report::HlogWriter writer;
+    Histogram first = Histogram::for_latency_us();
+    first.record_values(250, 10);
+    first.record_value(12'345);
+    Histogram second = Histogram::for_latency_us();
+    second.record_values(900, 5);
+    writer.add_interval(0.0, 1.0, first);
+    writer.add_interval(1.0, 1.0, second, "GET /a, b");
+    writer.add_interval(2.0, 0.5, second);
+    writer.drop_from(2.0);
+    const std::string text = writer.text(1'764'689'224'123);
+    CHECK(
+        text.starts_with("#[Histogram log format version 1.3]\n"
+                         "#[StartTime: 1764689224.123 (seconds since epoch), Tue Dec 02 "
+                         "15:27:04 UTC 2025]\n"
+                         "#[BaseTime: 1764689224.123 (seconds since epoch)]\n"
+                         "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\","
+                         "\"Interval_Compressed_Histogram\"\n"
+                         "0.000,1.000,12.351,HISTF"));
+    CHECK(text.find("\nTag=GET_/a__b,1.000,1.000,0.900,HISTF") != std::string::npos);
+    auto file = barrage::report::read_hlog(text, "x.hlog");
+    REQUIRE_MESSAGE(file.ok(), (file.ok() ? "" : file.error().message));
+    CHECK(file.value().start_time_s == doctest::Approx(1764689224.123));
+    CHECK(file.value().base_time_s == doctest::Approx(1764689224.123));
+    REQUIRE(file.value().intervals.size() == 2);
+    check_same(first, file.value().intervals[0].histogram);
+    check_same(second, file.value().intervals[1].histogram);
+    CHECK(file.value().intervals[1].tag == "GET_/a__b");
+    CHECK(file.value().intervals[0].max_ms == doctest::Approx(12.351));
+    auto broken = barrage::report::read_hlog(text + "1.0,2.0\n", "x.hlog");
+    REQUIRE_FALSE(broken.ok());
+    CHECK(broken.error().message == "x.hlog:7: expected START,LENGTH,MAX,HISTOGRAM");
+}

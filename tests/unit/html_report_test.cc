@@ -1,0 +1,365 @@
+// The HTML report: escaping, chart scales, the result reader, and the page's
+// sections for a crafted result. Chart drawing is private to src/report; the
+// test reaches in on purpose to check the scales it relies on.
+
+#include "barrage/report/html_report.h"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../../src/report/svg_chart_impl.h"
+#include "barrage/report/result_reader.h"
+#include "barrage/report/run_report.h"
+
+namespace {
+
+using barrage::report::format_html_report;
+using barrage::report::html_escape;
+using barrage::report::html_report_from_json;
+using barrage::report::read_result_document;
+using barrage::report::ResultDocument;
+namespace detail = barrage::report::detail;
+
+std::size_t count_of(std::string_view haystack, std::string_view needle) {
+    std::size_t count = 0;
+    for (std::size_t at = haystack.find(needle); at != std::string_view::npos;
+         at = haystack.find(needle, at + needle.size())) {
+        ++count;
+    }
+    return count;
+}
+
+bool contains(std::string_view haystack, std::string_view needle) {
+    return haystack.find(needle) != std::string_view::npos;
+}
+
+// A result as `barrage run --json` writes it, trimmed to what the page reads,
+// with hostile strings where a user controls the text.
+std::string crafted_json(std::string_view extra_top_level = "") {
+    std::string json = R"({
+  "tool": "barrage", "version": "0.1.0", "schema_version": "1",
+  "target": {"url": "http://127.0.0.1:8080/<script>alert(1)</script>", "address": "127.0.0.1:8080"},
+  "mode": "open_loop",
+  "requests": {"sent": 3000, "completed": 2990, "errors": 7, "late": 2, "unsent": 0, "unfinished": 3},
+  "duration_s": 3, "drain_s": 0.004, "interrupted": true,
+  "throughput_rps": 996.667, "target_rate_rps": 1000, "achieved_send_rate_rps": 1000,
+  "latency": {"min": 92, "mean": 231.442, "stdev": 80.12, "p50": 215, "p90": 301, "p99": 612,
+              "p999": 1503, "p9999": 2411, "max": 2411, "count": 2990, "clamped": 0,
+              "spectrum": [{"percentile": 0, "value_us": 92}, {"percentile": 90, "value_us": 301},
+                           {"percentile": 99, "value_us": 612}, {"percentile": 100, "value_us": 2411}]},
+  "service_time": {"min": 90, "mean": 228, "stdev": 80, "p50": 213, "p90": 297, "p99": 598,
+                   "p999": 1490, "p9999": 2400, "max": 2400, "count": 2990, "clamped": 0},
+  "status": {"1xx": 0, "2xx": 2980, "3xx": 0, "4xx": 10, "5xx": 0, "other": 0,
+             "codes": {"200": 2980, "404": 10}},
+  "errors": {"connect": 0, "timeout": 7, "total": 7},
+  "error_details": ["timeout: no response within 10s & <gave up>"],
+  "warnings": ["2 requests waited for a free connection"],
+  "config": {"url": "http://127.0.0.1:8080/", "method": "GET", "pin": true, "cpus": [0, 1],
+             "headers": [["X-Evil", "\"><img src=x>"]], "command_line": "barrage run 'a<b'"},
+  "thresholds": [
+    {"expression": "p99 < 1ms", "request": null, "metric": "p99", "operator": "<", "limit": 1000,
+     "value": 612, "unit": "us", "pass": true},
+    {"expression": "error_rate < 0.1%", "request": null, "metric": "error_rate", "operator": "<",
+     "limit": 0.001, "value": 0.0023, "unit": "ratio", "pass": false}
+  ],
+  "intervals": [
+    {"t_s": 1, "requests": 1000, "errors": 0, "rps": 1000, "p50_us": 213, "p90_us": 298,
+     "p99_us": 587, "p999_us": 1411, "max_us": 1411,
+     "status": {"1xx": 0, "2xx": 995, "3xx": 0, "4xx": 5, "5xx": 0, "other": 0}},
+    {"t_s": 2, "requests": 990, "errors": 7, "rps": 990, "p50_us": 215, "p90_us": 301,
+     "p99_us": 610, "p999_us": 1503, "max_us": 2411,
+     "status": {"1xx": 0, "2xx": 985, "3xx": 0, "4xx": 5, "5xx": 0, "other": 0}},
+    {"t_s": 3, "requests": 1000, "errors": 0, "rps": 1000, "p50_us": 210, "p90_us": 290,
+     "p99_us": 600, "p999_us": 1400, "max_us": 1400,
+     "status": {"1xx": 0, "2xx": 1000, "3xx": 0, "4xx": 0, "5xx": 0, "other": 0}}
+  ])";
+    json += extra_top_level;
+    json += "}\n";
+    return json;
+}
+
+std::string crafted_page(std::string_view extra = "") {
+    auto page = html_report_from_json(crafted_json(extra), "result.json");
+    REQUIRE_MESSAGE(page.ok(), (page.ok() ? "" : page.error().message));
+    return page.value();
+}
+
+}  // namespace
+
+TEST_CASE("html_escape escapes the five special characters and leaves the rest alone") {
+    CHECK(html_escape("<a href=\"x\">'&'</a>") ==
+          "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    CHECK(html_escape("plain text, ünïcode") == "plain text, ünïcode");
+    CHECK(html_escape("") == "");
+}
+
+TEST_CASE("a linear scale maps the domain's ends onto the range's ends, inverted if asked") {
+    const detail::LinearScale y{0, 200, 240, 40};  // SVG y grows downwards
+    CHECK(y.map(0) == doctest::Approx(240));
+    CHECK(y.map(200) == doctest::Approx(40));
+    CHECK(y.map(50) == doctest::Approx(190));
+    const detail::LinearScale empty{5, 5, 10, 20};
+    CHECK(empty.map(5) == doctest::Approx(10));
+}
+
+TEST_CASE("nice ticks are round steps that start at the low end and cover the high end") {
+    const auto ticks = detail::nice_ticks(0, 97, 5);
+    REQUIRE(ticks.size() == 6);
+    CHECK(ticks.front() == 0);
+    CHECK(ticks.back() == doctest::Approx(100));
+    CHECK(ticks[1] == doctest::Approx(20));
+    const auto small = detail::nice_ticks(0, 0.37, 4);
+    CHECK(small.back() >= 0.37);
+    CHECK(small[1] == doctest::Approx(0.1));
+    const auto exact = detail::nice_ticks(0, 1000, 5);
+    CHECK(exact.back() == doctest::Approx(1000));
+    const auto flat = detail::nice_ticks(0, 0, 5);
+    REQUIRE(flat.size() >= 2);
+    CHECK(flat.back() > 0);
+}
+
+TEST_CASE("tick text is compact") {
+    CHECK(detail::tick_text(0) == "0");
+    CHECK(detail::tick_text(0.5) == "0.5");
+    CHECK(detail::tick_text(250) == "250");
+    CHECK(detail::tick_text(15000) == "15k");
+    CHECK(detail::tick_text(2'000'000) == "2M");
+}
+
+TEST_CASE("the spectrum's x axis counts decades of 1/(1-q) like HdrHistogram's plots") {
+    CHECK(detail::spectrum_x(0, 9) == doctest::Approx(0));
+    CHECK(detail::spectrum_x(90, 9) == doctest::Approx(1));
+    CHECK(detail::spectrum_x(99, 9) == doctest::Approx(2));
+    CHECK(detail::spectrum_x(99.9, 9) == doctest::Approx(3));
+    CHECK(detail::spectrum_x(100, 9) == 9);
+    CHECK(detail::spectrum_tick_label(0) == "0%");
+    CHECK(detail::spectrum_tick_label(1) == "90%");
+    CHECK(detail::spectrum_tick_label(2) == "99%");
+    CHECK(detail::spectrum_tick_label(4) == "99.99%");
+}
+
+TEST_CASE("a chart draws one line per series with an escaped legend, or says no data") {
+    detail::ChartSpec spec{"chart-x", "A <title>", "ms", detail::XAxis::seconds, {1, 2, 3}, {}};
+    spec.series.push_back({"p50 <b>", "#123456", {1, 2, 3}});
+    spec.series.push_back({"p99", "#654321", {2, 4, 8}});
+    const std::string svg = detail::render_line_chart(spec);
+    CHECK(contains(svg, "<svg class=\"chart\" id=\"chart-x\""));
+    CHECK(count_of(svg, "<polyline") == 2);
+    CHECK(contains(svg, "p50 &lt;b&gt;"));
+    CHECK(contains(svg, "A &lt;title&gt;"));
+    CHECK_FALSE(contains(svg, "<b>"));
+    CHECK(contains(svg, "</svg>"));
+
+    detail::ChartSpec empty{"chart-empty", "nothing", "ms", detail::XAxis::seconds, {}, {}};
+    const std::string none = detail::render_line_chart(empty);
+    CHECK(contains(none, "no data"));
+    CHECK(count_of(none, "<polyline") == 0);
+}
+
+TEST_CASE("a spectrum chart puts the max at the right end after the finest percentile") {
+    detail::ChartSpec spec{"chart-s",
+                           "spectrum",
+                           "us",
+                           detail::XAxis::percentile_spectrum,
+                           {0, 90, 99, 99.9, 100},
+                           {{"latency", "#000", {1, 2, 3, 4, 5}}}};
+    const std::string svg = detail::render_line_chart(spec);
+    CHECK(contains(svg, ">99.9%<"));
+    CHECK(contains(svg, ">99.99%<"));  // the decade the max is drawn at
+    CHECK_FALSE(contains(svg, ">99.999%<"));
+}
+
+TEST_CASE(
+    "the percentile spectrum of a histogram runs from 0% to the max, no finer than its count") {
+    auto histogram = barrage::stats::Histogram::for_latency_us();
+    for (int64_t us = 1; us <= 1000; ++us) {
+        histogram.record_value(us);
+    }
+    const auto points = barrage::report::percentile_spectrum(histogram);
+    REQUIRE(points.size() >= 3);
+    CHECK(points.front().percentile == 0);
+    CHECK(points.front().value_us == 1);
+    CHECK(points.back().percentile == 100);
+    CHECK(points.back().value_us == 1000);
+    bool has_90 = false;
+    bool has_999 = false;
+    for (std::size_t i = 1; i < points.size(); ++i) {
+        CHECK(points[i].percentile > points[i - 1].percentile);
+        CHECK(points[i].value_us >= points[i - 1].value_us);
+        has_90 = has_90 || points[i].percentile == 90;
+        has_999 = has_999 || points[i].percentile == 99.9;
+    }
+    CHECK(has_90);
+    CHECK(has_999);  // 1/(1-0.999) = 1000 = count: still resolvable
+    CHECK(points[points.size() - 2].percentile <= 99.9);
+    CHECK(points[5].value_us == 900);  // 90% of 1..1000
+
+    CHECK(
+        barrage::report::percentile_spectrum(barrage::stats::Histogram::for_latency_us()).empty());
+}
+
+TEST_CASE("the reader rejects what is not a barrage result, naming the source") {
+    const auto not_json = read_result_document("{nope", "a.json");
+    REQUIRE_FALSE(not_json.ok());
+    CHECK(contains(not_json.error().message, "a.json"));
+    CHECK(contains(not_json.error().message, "invalid JSON"));
+
+    const auto other_tool = read_result_document(R"({"tool": "wrk"})", "b.json");
+    REQUIRE_FALSE(other_tool.ok());
+    CHECK(contains(other_tool.error().message, "b.json: not a barrage result"));
+
+    const auto array = read_result_document("[1, 2]", "c.json");
+    REQUIRE_FALSE(array.ok());
+    CHECK(contains(array.error().message, "not a JSON object"));
+
+    const auto future =
+        read_result_document(R"({"tool": "barrage", "schema_version": "99"})", "d.json");
+    REQUIRE_FALSE(future.ok());
+    CHECK(contains(future.error().message, "schema_version '99'"));
+
+    const auto partial = read_result_document(
+        R"({"tool": "barrage", "schema_version": "1", "requests": {}, "latency": {}})", "e.json");
+    REQUIRE_FALSE(partial.ok());
+    CHECK(contains(partial.error().message, "latency"));
+
+    const auto no_intervals = read_result_document(
+        R"({"tool": "barrage", "schema_version": "1", "requests": {},
+            "latency": {"p50": 1, "max": 2, "count": 3}})",
+        "f.json");
+    REQUIRE_FALSE(no_intervals.ok());
+    CHECK(contains(no_intervals.error().message, "intervals"));
+}
+
+TEST_CASE("the reader reads every section of a result") {
+    const auto read = read_result_document(crafted_json(), "result.json");
+    REQUIRE(read.ok());
+    const ResultDocument& doc = read.value();
+    CHECK(doc.completed == 2990);
+    CHECK(doc.interrupted);
+    REQUIRE(doc.target_rate_rps.has_value());
+    CHECK(*doc.target_rate_rps == 1000);
+    CHECK(doc.latency().p99_us == 612);
+    REQUIRE(doc.histograms.size() == 2);
+    CHECK(doc.histograms[1].first == "service_time");
+    CHECK(doc.spectrum.size() == 4);
+    CHECK(doc.status[1] == 2980);
+    REQUIRE(doc.status_codes.size() == 2);
+    CHECK(doc.status_codes[1].first == "404");
+    REQUIRE(doc.intervals.size() == 3);
+    CHECK(doc.intervals[1].has_status);
+    CHECK(doc.intervals[1].status[3] == 5);
+    CHECK(doc.intervals[1].errors == 7);
+    REQUIRE(doc.thresholds.size() == 2);
+    CHECK_FALSE(doc.thresholds[1].passed);
+    CHECK(doc.thresholds[1].request.empty());
+    CHECK(doc.requests_by_name.empty());
+    bool cpus_seen = false;
+    for (const auto& [key, value] : doc.config) {
+        cpus_seen = cpus_seen || (key == "cpus" && value == "[0,1]");
+    }
+    CHECK(cpus_seen);
+}
+
+TEST_CASE("a report from a result has every section, its charts, and no unescaped input") {
+    const std::string page = crafted_page();
+    CHECK(page.rfind("<!DOCTYPE html>", 0) == 0);
+    for (const char* id : {"summary", "thresholds", "throughput", "latency-over-time", "spectrum",
+                           "status-over-time", "latency-table", "status-and-errors", "config"}) {
+        CHECK_MESSAGE(contains(page, fmt::format("<section id=\"{}\">", id)), id);
+    }
+    for (const char* id : {"chart-throughput", "chart-latency", "chart-spectrum", "chart-status"}) {
+        CHECK_MESSAGE(contains(page, fmt::format("id=\"{}\"", id)), id);
+    }
+    CHECK(count_of(page, "<svg class=\"chart\"") == 4);
+    CHECK_FALSE(contains(page, "<section id=\"by-name\">"));
+    CHECK(contains(page, "INTERRUPTED"));
+    CHECK(contains(page, "class=\"pass\">PASS<"));
+    CHECK(contains(page, "class=\"fail\">FAIL<"));
+    CHECK(contains(page, "2 requests waited for a free connection"));
+    // Only our own script; the hostile strings arrive escaped.
+    CHECK(count_of(page, "<script") == 1);
+    CHECK_FALSE(contains(page, "<img"));
+    CHECK(contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    CHECK(contains(page, "&lt;gave up&gt;"));
+    // Self-contained: nothing that would fetch.
+    CHECK_FALSE(contains(page, "src=\"http"));
+    CHECK_FALSE(contains(page, "href=\"http"));
+    CHECK_FALSE(contains(page, "@import"));
+    CHECK(contains(page, "default-src 'none'"));
+}
+
+TEST_CASE("per-name results get their own tables when the result has them") {
+    const std::string page = crafted_page(R"(,
+  "requests_by_name": {
+    "login <1>": {"sent": 10, "completed": 9, "errors": 1,
+                  "latency": {"min": 1, "mean": 2, "stdev": 0, "p50": 2, "p90": 3, "p99": 4,
+                              "p999": 4, "p9999": 4, "max": 4, "count": 9, "clamped": 0}},
+    "browse": {"sent": 5, "completed": 5, "errors": 0}
+  })");
+    CHECK(contains(page, "<section id=\"by-name\">"));
+    CHECK(contains(page, "<h3>login &lt;1&gt;</h3>"));
+    CHECK(contains(page, "<h3>browse</h3>"));
+}
+
+TEST_CASE("a result without a spectrum or per-interval status still draws every chart") {
+    std::string json = crafted_json();
+    // An older document: drop the spectrum and the interval status objects.
+    const auto cut = [&json](std::string_view from, std::string_view to) {
+        const std::size_t start = json.find(from);
+        REQUIRE(start != std::string::npos);
+        const std::size_t end = json.find(to, start);
+        REQUIRE(end != std::string::npos);
+        json.erase(start, end - start + to.size());
+    };
+    cut(",\n              \"spectrum\"", "]");
+    while (json.find(",\n     \"status\"") != std::string::npos) {
+        cut(",\n     \"status\"", "}");
+    }
+    const auto read = read_result_document(json, "old.json");
+    REQUIRE(read.ok());
+    CHECK(read.value().spectrum.empty());
+    CHECK_FALSE(read.value().intervals[0].has_status);
+    const std::string page = format_html_report(read.value());
+    CHECK(count_of(page, "<svg class=\"chart\"") == 4);
+    CHECK(count_of(page, "no data") == 0);
+}
+
+TEST_CASE("the JSON of a run carries the latency spectrum and per-interval status classes") {
+    barrage::plan::RunPlan plan;
+    plan.target.host_header = "127.0.0.1:8080";
+    plan.target.address_text = "127.0.0.1:8080";
+    barrage::stats::RunResult result;
+    for (int64_t us = 1; us <= 100; ++us) {
+        result.totals.latency_us.record_value(us);
+    }
+    result.totals.counters.requests_completed = 100;
+    barrage::stats::IntervalRow row;
+    row.t_s = 1;
+    row.length_s = 1;
+    row.counters.requests_completed = 100;
+    for (int i = 0; i < 97; ++i) {
+        row.counters.count_status(200);
+    }
+    for (int i = 0; i < 3; ++i) {
+        row.counters.count_status(503);
+    }
+    result.intervals.push_back(row);
+    const auto read = read_result_document(barrage::report::format_json(plan, result), "run");
+    REQUIRE(read.ok());
+    const ResultDocument& doc = read.value();
+    REQUIRE(doc.spectrum.size() >= 3);
+    CHECK(doc.spectrum.front().percentile == 0);
+    CHECK(doc.spectrum.back().percentile == 100);
+    CHECK(doc.spectrum.back().value_us == 100);
+    REQUIRE(doc.intervals.size() == 1);
+    CHECK(doc.intervals[0].has_status);
+    CHECK(doc.intervals[0].status[1] == 97);
+    CHECK(doc.intervals[0].status[4] == 3);
+}

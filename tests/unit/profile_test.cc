@@ -1,0 +1,575 @@
+#include <doctest/doctest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "barrage/cli/url.h"
+#include "barrage/profile/profile_loader.h"
+
+namespace plan = barrage::plan;
+namespace profile = barrage::profile;
+using barrage::http::CheckSpec;
+using plan::PhaseKind;
+
+namespace {
+
+constexpr int64_t s_ns = 1'000'000'000;
+
+// A scratch directory for profiles, bodies and data files, removed at the end.
+class Scratch {
+public:
+    Scratch() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "profile_test.XXXXXX");
+        REQUIRE(mkdtemp(pattern.data()) != nullptr);
+        dir_ = pattern;
+    }
+    ~Scratch() { std::filesystem::remove_all(dir_); }
+
+    std::string write(const std::string& name, const std::string& text) const {
+        const std::string path = dir_ + "/" + name;
+        std::ofstream(path) << text;
+        return path;
+    }
+    const std::string& dir() const { return dir_; }
+
+private:
+    std::string dir_;
+};
+
+barrage::base::Result<plan::RunPlan> load(const std::string& text,
+                                          const profile::ProfileOverrides& overrides = {},
+                                          const std::string& path = "test.toml") {
+    return profile::load_profile_text(text, path, overrides, barrage::cli::parse_url);
+}
+
+plan::RunPlan load_ok(const std::string& text, const profile::ProfileOverrides& overrides = {}) {
+    auto result = load(text, overrides);
+    if (!result) {
+        FAIL_CHECK(result.error().message);
+    }
+    REQUIRE(result.ok());
+    return std::move(result).value();
+}
+
+std::string error_of(const std::string& text, const profile::ProfileOverrides& overrides = {}) {
+    auto result = load(text, overrides);
+    REQUIRE_FALSE(result.ok());
+    return result.error().message;
+}
+
+// Shows the whole message when it does not start as expected.
+#define CHECK_STARTS(message, prefix)                          \
+    do {                                                       \
+        const std::string message_ = (message);                \
+        CHECK_MESSAGE(message_.starts_with(prefix), message_); \
+    } while (false)
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+// A small valid profile; tests append to it or replace parts of it.
+const std::string target = R"([target]
+url = "http://127.0.0.1:8080"
+)";
+const std::string one_request = R"(
+[[requests]]
+name = "home"
+path = "/"
+)";
+const std::string one_phase = R"(
+[[phases]]
+shape = "constant"
+rate = 100
+duration = "10s"
+)";
+
+}  // namespace
+
+TEST_CASE("a full profile becomes a plan with requests, session, data and phases") {
+    Scratch scratch;
+    scratch.write("users.csv", "user,password\nalice,a1\nbob,b2\n");
+    scratch.write("payload.json", R"({"user": "{{user}}", "n": {{int 1 9}}})");
+    const std::string text = R"(name = "journey"
+seed = 7
+
+[target]
+url = "http://127.0.0.1:8080/base"
+headers = { "User-Agent" = "barrage-test", "X-Run" = "{{uuid}}" }
+connections = 20
+timeout = "2s"
+
+[[data]]
+path = "users.csv"
+order = "random"
+
+[[requests]]
+name = "login"
+method = "POST"
+path = "/login"
+body_file = "payload.json"
+weight = 0
+capture = { token = { json = "/token" }, session = { header = "X-Session" } }
+checks = [ { status = 200 } ]
+
+[[requests]]
+name = "predict"
+method = "POST"
+path = "/json?id={{seq}}"
+headers = { Authorization = "Bearer {{token}}", "User-Agent" = "mine" }
+body = '{"x": {{float 0 1}}}'
+weight = 3
+checks = [
+  { status_between = [200, 299] },
+  { body_contains = "ok" },
+  { json = "/prediction/score", between = [0, 100] },
+  { json = "/ok", equals = true },
+  { json = "/name", equals = "x" },
+  { json = "/n", equals = 4.5 },
+  { json = "/id", exists = true },
+  { status = [200, 201] },
+]
+
+[[requests]]
+name = "browse"
+path = "/items/{{choice a b c}}"
+
+[session]
+setup = ["login"]
+
+[[phases]]
+name = "warm"
+shape = "constant"
+rate = "2.5"
+duration = "5s"
+warmup = true
+
+[[phases]]
+name = "ramp-up"
+shape = "ramp"
+from = 0
+to = "1k"
+duration = 60
+
+[[phases]]
+name = "stress"
+shape = "step"
+rate = 100
+step = 200
+step_duration = "30s"
+steps = 3
+
+[[phases]]
+name = "spike"
+shape = "spike"
+base = 50
+peak = 500
+at = "1m"
+hold = "3m"
+rise = "10s"
+duration = "6m"
+
+[[phases]]
+name = "users"
+shape = "users"
+users = 30
+think = ["1s", "3s"]
+spawn_rate = 5
+duration = "2m"
+)";
+    const std::string path = scratch.write("journey.toml", text);
+    auto loaded = profile::load_profile(path, {}, barrage::cli::parse_url);
+    if (!loaded) {
+        FAIL(loaded.error().message);
+    }
+    const plan::RunPlan& run = loaded.value();
+    CHECK(run.seed == 7);
+    CHECK(run.target.host == "127.0.0.1");
+    CHECK(run.timeout_ns == 2 * s_ns);
+    CHECK(run.connections == 30);  // at least the largest number of users
+    REQUIRE(run.requests.size() == 3);
+    const plan::NamedRequest& login = run.requests[0];
+    CHECK(login.method == "POST");
+    CHECK(login.weight == 0);
+    CHECK(login.body == R"({"user": "{{user}}", "n": {{int 1 9}}})");
+    REQUIRE(login.captures.size() == 2);
+    CHECK(login.captures[0].variable == "session");  // toml++ keeps keys sorted
+    CHECK(login.captures[0].header == "X-Session");
+    CHECK(login.captures[1].json_pointer == "/token");
+    const plan::NamedRequest& predict = run.requests[1];
+    CHECK(predict.weight == 3);
+    CHECK(predict.path == "/json?id={{seq}}");
+    // Target defaults first; a request's own header replaces a default of the same name.
+    REQUIRE(predict.headers.size() == 3);
+    CHECK(predict.headers[0].name == "X-Run");
+    CHECK(predict.headers[1].name == "Authorization");
+    CHECK(predict.headers[2].value == "mine");
+    REQUIRE(predict.checks.size() == 8);
+    CHECK(predict.checks[0].kind == CheckSpec::Kind::status_in);
+    CHECK(predict.checks[0].status_min == 200);
+    CHECK(predict.checks[0].status_max == 299);
+    CHECK(predict.checks[1].kind == CheckSpec::Kind::body_contains);
+    CHECK(predict.checks[2].kind == CheckSpec::Kind::json_range);
+    CHECK(predict.checks[2].pointer == "/prediction/score");
+    CHECK(predict.checks[2].number_max == 100);
+    CHECK(predict.checks[3].boolean == true);
+    CHECK(predict.checks[4].text == "x");
+    CHECK(predict.checks[5].number == 4.5);
+    CHECK(predict.checks[6].kind == CheckSpec::Kind::json_exists);
+    CHECK(predict.checks[7].statuses == std::vector<int>{200, 201});
+    CHECK(run.requests[2].method == "GET");
+    CHECK(run.session.setup == std::vector<size_t>{0});
+    CHECK(run.session.steps == std::vector<size_t>{1, 2});
+    CHECK(run.session.order == plan::SessionOrder::weighted);
+    REQUIRE(run.data_files.size() == 1);
+    CHECK(run.data_files[0].order == barrage::http::RowOrder::random);
+    CHECK(run.data_files[0].file->row_count() == 2);
+    CHECK(run.variables == std::vector<std::string>{"user", "password", "session", "token"});
+    REQUIRE(run.phases.size() == 5);
+    CHECK(run.phases[0].warmup);
+    CHECK(run.phases[0].rate_per_s == 2.5);
+    CHECK(run.phases[1].kind == PhaseKind::ramp);
+    CHECK(run.phases[1].rate_end_per_s == 1000);
+    CHECK(run.phases[1].duration_ns == 60 * s_ns);
+    CHECK(run.phases[2].kind == PhaseKind::step);
+    CHECK(run.phases[2].duration_ns == 90 * s_ns);
+    CHECK(run.phases[3].spike_fall_ns == 10 * s_ns);  // defaults to the rise time
+    CHECK(run.phases[4].users == 30);
+    CHECK(run.phases[4].think_min_ns == s_ns);
+    CHECK(run.phases[4].think_max_ns == 3 * s_ns);
+    CHECK(run.phases[4].spawn_per_s == 5);
+    CHECK(run.warmup_ns == 5 * s_ns);
+    CHECK(run.duration_ns == (60 + 90 + 360 + 120) * s_ns);
+    CHECK(run.rate_per_s == 1000);        // the highest open-loop rate (main phase is a ramp)
+    CHECK(run.request.method == "POST");  // the single-request fields mirror the first step
+    CHECK(run.target.path == "/json?id={{seq}}");
+    CHECK(run.threads >= 1);
+    CHECK(run.cpus.size() == static_cast<size_t>(run.threads));
+}
+
+TEST_CASE("a URL run is the special case of one request and one phase") {
+    plan::RunPlan run;
+    run.target.path = "/x";
+    run.request.method = "PUT";
+    run.rate_per_s = 50;
+    run.duration_ns = 3 * s_ns;
+    run.warmup_ns = s_ns;
+    const auto requests = plan::requests_of(run);
+    REQUIRE(requests.size() == 1);
+    CHECK(requests[0].path == "/x");
+    CHECK(requests[0].method == "PUT");
+    auto phases = plan::phases_of(run);
+    REQUIRE(phases.size() == 2);
+    CHECK(phases[0].warmup);
+    CHECK(phases[0].duration_ns == s_ns);
+    CHECK(phases[1].kind == PhaseKind::constant);
+    CHECK(phases[1].rate_per_s == 50);
+    CHECK(phases[1].duration_ns == 3 * s_ns);
+    run.rate_per_s.reset();
+    run.warmup_ns = 0;
+    phases = plan::phases_of(run);
+    REQUIRE(phases.size() == 1);
+    CHECK(phases[0].kind == PhaseKind::users);
+    CHECK(phases[0].users == run.connections);
+}
+
+TEST_CASE("a minimal profile has defaults: GET, weight 1, weighted session, seed 1") {
+    const auto run = load_ok(target + one_request + one_phase);
+    REQUIRE(run.requests.size() == 1);
+    CHECK(run.requests[0].weight == 1);
+    CHECK(run.session.steps == std::vector<size_t>{0});
+    CHECK(run.seed == 1);
+    CHECK(run.rate_per_s == 100);
+    CHECK(run.duration_ns == 10 * s_ns);
+    CHECK(run.connections == 10);
+}
+
+TEST_CASE("a syntax error is refused with its line and column") {
+    const std::string message = error_of("[target]\nurl = \"http://h\"\nrate = = 5\n");
+    CHECK(message.starts_with("test.toml:3:"));
+    CHECK(contains(message, "syntax error"));
+    CHECK(contains(message, "expected valid TOML"));
+}
+
+TEST_CASE("a NUL byte is a syntax error, not a crash (found by fuzzing)") {
+    CHECK_STARTS(error_of(target + std::string("[[\0requests]]\n", 15)),
+                 "test.toml:3:3: syntax error: a NUL byte");
+}
+
+TEST_CASE("an unknown key is an error at its line and column, never ignored") {
+    CHECK_STARTS(error_of(target + one_request + one_phase + "colour = \"red\"\n"),
+                 "test.toml:12:1: unknown key 'colour' in a constant phase");
+    const std::string top = error_of("[request]\nname = \"x\"\n" + target);
+    CHECK(top.starts_with("test.toml:1:2: unknown key 'request' in the profile"));
+    CHECK(contains(top, "expected one of: name, description, seed, target, data, requests"));
+    const std::string nested = error_of(target + "conections = 5\n" + one_request + one_phase);
+    CHECK(nested.starts_with("test.toml:3:1: unknown key 'conections' in [target]"));
+    const std::string shape_key = error_of(target + one_request + one_phase + "peak = 5\n");
+    CHECK(shape_key.starts_with("test.toml:12:1: unknown key 'peak' in a constant phase"));
+    CHECK(contains(shape_key, "rate, duration"));
+    CHECK_STARTS(
+        error_of(target + one_request + "checks = [ { status = 200, colour = 1 } ]\n" + one_phase),
+        "test.toml:7:");
+}
+
+TEST_CASE("a value of the wrong type is refused with what was expected") {
+    const std::string message = error_of(target + one_request + "method = 5\n" + one_phase);
+    CHECK(message.starts_with("test.toml:7:10: 'method' is an integer; expected a string"));
+    CHECK_STARTS(error_of(target + "connections = \"ten\"\n" + one_request + one_phase),
+                 "test.toml:3:15: 'connections' is a string; expected a whole number");
+    CHECK_STARTS(error_of(target + one_request + "weight = \"heavy\"\n" + one_phase),
+                 "test.toml:7:10: 'weight' is a string; expected a number");
+    CHECK_STARTS(error_of(target + one_request + one_phase + "warmup = 1\n"),
+                 "test.toml:12:10: 'warmup' is an integer; expected true or false");
+    CHECK_STARTS(error_of(target + one_request + "checks = [ { status = 700 } ]\n" + one_phase),
+                 "test.toml:7:");
+}
+
+TEST_CASE("methods and header names must be tokens and header values one line") {
+    CHECK_STARTS(error_of(target + one_request + "method = \"G T\"\n" + one_phase),
+                 "test.toml:7:10: 'G T' is not a method");
+    CHECK_STARTS(error_of(target + one_request + "headers = { \"X Y\" = \"1\" }\n" + one_phase),
+                 "test.toml:7:21: 'X Y' is not a header name");
+    CHECK_STARTS(error_of(target + one_request + "headers = { X = \"a\\nb\" }\n" + one_phase),
+                 "test.toml:7:17: the value of header 'X' has a line break");
+}
+
+TEST_CASE("weights of zero everywhere are refused") {
+    const std::string text = target + one_request + "weight = 0\n" +
+                             "[[requests]]\nname = \"b\"\nweight = 0.0\n" + one_phase;
+    const std::string message = error_of(text);
+    CHECK(message.starts_with("test.toml:7:10: every step has weight 0"));
+    CHECK(contains(message, "expected at least one weight > 0"));
+    CHECK_STARTS(error_of(target + one_request + "weight = -1\n" + one_phase),
+                 "test.toml:7:10: weight -1 is out of range");
+    // In a sequence, weights do not matter.
+    CHECK(load(target + one_request + "weight = 0\n[session]\norder = \"sequence\"\n" + one_phase)
+              .ok());
+}
+
+TEST_CASE("a template naming an undefined variable is refused with its position") {
+    const std::string message =
+        error_of(target + one_request + "headers = { Authorization = \"Bearer {{tokn}}\" }\n" +
+                 "capture = { token = { json = \"/token\" } }\n" + one_phase);
+    CHECK(message.starts_with("test.toml:7:29: header Authorization: "));
+    CHECK(contains(message, "tokn"));
+    CHECK(contains(message, "known: token"));
+    CHECK_STARTS(
+        error_of(target + "[[requests]]\nname = \"x\"\npath = \"/{{nope}}\"\n" + one_phase),
+        "test.toml:5:8: path: ");
+    CHECK_STARTS(error_of(target + one_request + "body = '{{user}}'\n" + one_phase),
+                 "test.toml:7:8: body: ");
+}
+
+TEST_CASE("a missing data file or body file is refused before any traffic") {
+    const std::string data =
+        error_of(target + "[[data]]\npath = \"no-such.csv\"\n" + one_request + one_phase);
+    CHECK(data.starts_with("test.toml:4:8: "));
+    CHECK(contains(data, "no-such.csv"));
+    CHECK(contains(data, "expected a readable CSV file"));
+    const std::string body =
+        error_of(target + one_request + "body_file = \"no-such.json\"\n" + one_phase);
+    CHECK(body.starts_with("test.toml:7:13: cannot read 'no-such.json'"));
+    CHECK_STARTS(error_of(target + one_request + "body = \"a\"\nbody_file = \"b\"\n" + one_phase),
+                 "test.toml:8:13: body and body_file both give a body");
+}
+
+TEST_CASE("overlapping, gapped and empty phases are refused") {
+    const std::string two = target + one_request + one_phase +
+                            "[[phases]]\nshape = \"constant\"\nrate = 5\nduration = \"5s\"\n";
+    CHECK_STARTS(error_of(two + "start_at = \"8s\"\n"),
+                 "test.toml:16:12: phase 'phase 2' starts at 8s, overlapping");
+    CHECK(contains(error_of(two + "start_at = \"12s\"\n"), "leaving a gap"));
+    CHECK(load(two + "start_at = \"10s\"\n").ok());
+    CHECK_STARTS(error_of(target + one_request +
+                          "[[phases]]\nshape = \"constant\"\nrate = 5\n"
+                          "duration = 0\n"),
+                 "test.toml:10:12: duration = 0 is out of range; expected more than 0");
+    CHECK_STARTS(error_of(target + one_request +
+                          "[[phases]]\nshape = \"ramp\"\nfrom = 0\nto = 0\n"
+                          "duration = 5\n"),
+                 "test.toml:7:1: phase 'phase 1': the rate is 0 throughout");
+    CHECK_STARTS(error_of(target + one_request), "test.toml: no [[phases]]");
+    CHECK_STARTS(error_of("phases = []\n" + target + one_request), "test.toml: no [[phases]]");
+    CHECK_STARTS(error_of(target + one_request +
+                          "[[phases]]\nshape = \"spike\"\nbase = 5\npeak = 50\n"
+                          "at = \"8s\"\nhold = \"5s\"\nduration = \"10s\"\n"),
+                 "test.toml:7:1: phase 'phase 1': the spike");
+    CHECK_STARTS(error_of(target + one_request +
+                          "[[phases]]\nshape = \"constant\"\nrate = 5\n"
+                          "duration = 5\nwarmup = true\n"),
+                 "test.toml:7:1: every phase is a warmup");
+}
+
+TEST_CASE("negative and zero rates and durations are refused with the accepted forms") {
+    const auto phase_with = [](const std::string& line) {
+        return target + one_request + "[[phases]]\nshape = \"constant\"\n" + line + "\n";
+    };
+    CHECK_STARTS(error_of(phase_with("rate = -5\nduration = 5")),
+                 "test.toml:9:8: rate = -5 is out of range; expected more than 0");
+    CHECK_STARTS(error_of(phase_with("rate = 0\nduration = 5")), "test.toml:9:8: rate = 0");
+    CHECK_STARTS(error_of(phase_with("rate = \"-5\"\nduration = 5")),
+                 "test.toml:9:8: rate: '-5' is negative");
+    CHECK_STARTS(error_of(phase_with("rate = 5\nduration = \"-3s\"")),
+                 "test.toml:10:12: duration: '-3s' is negative");
+    CHECK_STARTS(error_of(phase_with("rate = 5\nduration = \"3x\"")),
+                 "test.toml:10:12: duration: '3x' is not a duration");
+    CHECK_STARTS(error_of(phase_with("rate = 5")),
+                 "test.toml:7:1: a constant phase needs duration");
+    const auto run = load_ok(phase_with("rate = \"6000/m\"\nduration = \"1m30s\""));
+    CHECK(run.phases[0].rate_per_s == 100);
+    CHECK(run.phases[0].duration_ns == 90 * s_ns);
+}
+
+TEST_CASE("--set changes any scalar by dotted path, index or name") {
+    profile::ProfileOverrides overrides;
+    overrides.sets = {"phases.0.rate=50",           "phases.0.duration=2m",
+                      "requests.home.weight=3",     "target.connections=64",
+                      "requests.0.method=\"POST\"", "seed=99"};
+    const auto run = load_ok(target + one_request + one_phase, overrides);
+    CHECK(run.phases[0].rate_per_s == 50);
+    CHECK(run.phases[0].duration_ns == 120 * s_ns);
+    CHECK(run.requests[0].weight == 3);
+    CHECK(run.requests[0].method == "POST");
+    CHECK(run.connections == 64);
+    CHECK(run.seed == 99);
+    profile::ProfileOverrides by_name;
+    by_name.sets = {"phases.main.rate=7.5"};
+    CHECK(load_ok(target + one_request + one_phase + "name = \"main\"\n", by_name)
+              .phases[0]
+              .rate_per_s == 7.5);
+    profile::ProfileOverrides added;  // a known key that the file leaves out
+    added.sets = {"target.timeout=3s"};
+    CHECK(load_ok(target + one_request + one_phase, added).timeout_ns == 3 * s_ns);
+}
+
+TEST_CASE("--set values are checked like the file's and bad paths are refused") {
+    profile::ProfileOverrides overrides;
+    overrides.sets = {"phases.0.rate=-50"};
+    CHECK_STARTS(error_of(target + one_request + one_phase, overrides),
+                 "--set phases.0.rate: rate = -50 is out of range");
+    overrides.sets = {"phases.0.colour=red"};
+    CHECK_STARTS(error_of(target + one_request + one_phase, overrides),
+                 "--set phases.0.colour: unknown key 'colour'");
+    overrides.sets = {"phases.3.rate=5"};
+    CHECK_STARTS(error_of(target + one_request + one_phase, overrides),
+                 "--set phases.3.rate=5: '3' is not in the profile");
+    overrides.sets = {"phases=5"};
+    CHECK(contains(error_of(target + one_request + one_phase, overrides), "phases"));
+    overrides.sets = {"target=5"};
+    CHECK_STARTS(error_of(target + one_request + one_phase, overrides),
+                 "--set target=5: 'target' is not a setting of a table");
+    overrides.sets = {"rate"};
+    CHECK_STARTS(error_of(target + one_request + one_phase, overrides),
+                 "--set rate: expected KEY=VALUE");
+}
+
+TEST_CASE("--rate and --duration change the main phase, --seed the seed") {
+    const std::string two = target + one_request +
+                            "[[phases]]\nshape = \"constant\"\nrate = 5\nduration = 5\n"
+                            "warmup = true\n" +
+                            one_phase;
+    profile::ProfileOverrides overrides;
+    overrides.rate_per_s = 250;
+    overrides.duration_ns = 3 * s_ns;
+    overrides.seed = 42;
+    const auto run = load_ok(two, overrides);
+    CHECK(run.phases[0].rate_per_s == 5);  // the warmup is not the main phase
+    CHECK(run.phases[1].rate_per_s == 250);
+    CHECK(run.phases[1].duration_ns == 3 * s_ns);
+    CHECK(run.rate_per_s == 250);
+    CHECK(run.duration_ns == 3 * s_ns);
+    CHECK(run.seed == 42);
+    const std::string marked = target + one_request + one_phase + one_phase + "main = true\n";
+    CHECK(load_ok(marked, overrides).phases[1].rate_per_s == 250);
+    const std::string ramp =
+        target + one_request + "[[phases]]\nshape = \"ramp\"\nfrom = 1\nto = 5\nduration = 5\n";
+    profile::ProfileOverrides rate_only;
+    rate_only.rate_per_s = 10;
+    CHECK_STARTS(error_of(ramp, rate_only), "--rate: the main phase 'phase 1' is not constant");
+    profile::ProfileOverrides short_spike;
+    short_spike.duration_ns = 5 * s_ns;
+    CHECK_STARTS(error_of(target + one_request +
+                              "[[phases]]\nshape = \"spike\"\nbase = 5\npeak = 50\nat = \"8s\"\n"
+                              "hold = \"1s\"\nduration = \"10s\"\n",
+                          short_spike),
+                 "--duration: phase 'phase 1': the spike");
+}
+
+TEST_CASE("session names must be requests and the session needs a step") {
+    CHECK_STARTS(error_of(target + one_request + "[session]\nsetup = [\"login\"]\n" + one_phase),
+                 "test.toml:8:10: setup: 'login' is not a request name; expected one "
+                 "of: home");
+    CHECK_STARTS(error_of(target + one_request + "[session]\nsetup = [\"home\"]\n" + one_phase),
+                 "test.toml:7:1: the session has no steps");
+    CHECK_STARTS(error_of(target + one_request + "[session]\norder = \"random\"\n" + one_phase),
+                 "test.toml:8:9: order 'random' is unknown");
+    CHECK_STARTS(error_of(target + one_request + one_request + one_phase),
+                 "test.toml:9:8: request name 'home' is used twice");
+}
+
+TEST_CASE("captures and data columns are checked as variable names") {
+    CHECK_STARTS(
+        error_of(target + one_request + "capture = { token = { json = \"token\" } }\n" + one_phase),
+        "test.toml:7:30: json pointer 'token' must start with '/'");
+    CHECK_STARTS(error_of(target + one_request +
+                          "capture = { token = { json = \"/t\", header = \"X\" } }\n" + one_phase),
+                 "test.toml:7:21: capture 'token' needs exactly one of");
+    CHECK_STARTS(
+        error_of(target + one_request + "capture = { seq = { json = \"/t\" } }\n" + one_phase),
+        "test.toml:7:19: 'seq' cannot be a template variable");
+    Scratch scratch;
+    const std::string csv = scratch.write("d.csv", "token\nx\n");
+    CHECK(contains(error_of(target + "[[data]]\npath = \"" + csv + "\"\n" + one_request +
+                            "capture = { token = { json = \"/t\" } }\n" + one_phase),
+                   "variable 'token' is defined twice"));
+}
+
+TEST_CASE("a missing target, URL or requests section says what to write") {
+    CHECK_STARTS(error_of(one_request + one_phase), "test.toml: no [target]");
+    CHECK_STARTS(error_of("[target]\n" + one_request + one_phase),
+                 "test.toml:1:1: [target] has no url");
+    CHECK_STARTS(error_of("[target]\nurl = \"ftp://h\"\n" + one_request + one_phase),
+                 "test.toml:2:7: ");
+    CHECK_STARTS(error_of(target + one_phase), "test.toml: no [[requests]]");
+}
+
+TEST_CASE("a profile argument is a .toml name or an existing regular file") {
+    CHECK(profile::is_profile_argument("smoke.toml"));
+    CHECK(profile::is_profile_argument(BARRAGE_SOURCE_DIR "/meson.build"));
+    CHECK_FALSE(profile::is_profile_argument("http://127.0.0.1:8080/"));
+    CHECK_FALSE(profile::is_profile_argument(BARRAGE_SOURCE_DIR "/src"));
+}
+
+TEST_CASE("every profile in profiles/ loads without error") {
+    const std::filesystem::path dir = std::filesystem::path(BARRAGE_SOURCE_DIR) / "profiles";
+    std::vector<std::string> loaded;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        if (entry.path().extension() != ".toml") {
+            continue;
+        }
+        CAPTURE(entry.path().string());
+        auto run = profile::load_profile(entry.path().string(), {}, barrage::cli::parse_url);
+        if (!run) {
+            FAIL_CHECK(run.error().message);
+            continue;
+        }
+        loaded.push_back(entry.path().stem().string());
+        // Long durations are overridable: a one-phase profile takes --duration.
+        profile::ProfileOverrides shorter;
+        shorter.duration_ns = 2 * s_ns;
+        if (run.value().phases.size() == 1 && (run.value().phases[0].kind == PhaseKind::constant ||
+                                               run.value().phases[0].kind == PhaseKind::users)) {
+            CHECK(profile::load_profile(entry.path().string(), shorter, barrage::cli::parse_url)
+                      .ok());
+        }
+    }
+    std::sort(loaded.begin(), loaded.end());
+    CHECK(loaded == std::vector<std::string>{"baseline", "burst", "heavy-payload", "journey",
+                                             "load", "smoke", "soak", "spike", "stress"});
+}

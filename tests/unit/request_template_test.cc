@@ -1,0 +1,120 @@
+#include "barrage/http/request_template.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "barrage/http/request.h"
+
+namespace http = barrage::http;
+
+namespace {
+
+http::RequestSpec spec_of(std::string method, std::string path, std::string body = "") {
+    http::RequestSpec spec;
+    spec.method = std::move(method);
+    spec.path = std::move(path);
+    spec.host_header = "example.test:8080";
+    spec.body = std::move(body);
+    return spec;
+}
+
+http::TemplateScope scope_of(std::vector<std::string> names) {
+    return http::TemplateScope{std::move(names)};
+}
+
+}  // namespace
+
+TEST_CASE("a request without placeholders is serialized once, like serialize_request") {
+    auto spec = spec_of("POST", "/orders", "{\"a\":1}");
+    spec.headers = {{"Accept", "application/json"}};
+    auto compiled = http::RequestTemplate::compile(spec, scope_of({}));
+    REQUIRE(compiled.ok());
+    CHECK(compiled.value().is_constant());
+    CHECK(compiled.value().constant_bytes() == serialize_request(spec).value());
+}
+
+TEST_CASE("rendering with variables gives the bytes serialize_request gives for the values") {
+    auto spec =
+        spec_of("POST", "/users/{{id}}/orders", "{\"user\":\"{{id}}\",\"t\":\"{{token}}\"}");
+    spec.headers = {{"Accept", "application/json"},
+                    {"Authorization", "Bearer {{token}}"},
+                    {"X-Trace", "fixed"}};
+    spec.keep_alive = false;
+    auto compiled = http::RequestTemplate::compile(spec, scope_of({"id", "token"}));
+    REQUIRE(compiled.ok());
+    REQUIRE_FALSE(compiled.value().is_constant());
+    http::TemplateContext context(1, 2);
+    context.set_variable(0, "42");
+    context.set_variable(1, "abc.def");
+    std::string out;
+    std::string scratch;
+    compiled.value().render(context, out, scratch);
+
+    auto expected = spec_of("POST", "/users/42/orders", "{\"user\":\"42\",\"t\":\"abc.def\"}");
+    expected.headers = {
+        {"Accept", "application/json"}, {"Authorization", "Bearer abc.def"}, {"X-Trace", "fixed"}};
+    expected.keep_alive = false;
+    CHECK(out == serialize_request(expected).value());
+
+    // A second render reuses the buffers and follows the new values.
+    context.set_variable(0, "7");
+    compiled.value().render(context, out, scratch);
+    expected.path = "/users/7/orders";
+    expected.body = "{\"user\":\"7\",\"t\":\"abc.def\"}";
+    CHECK(out == serialize_request(expected).value());
+}
+
+TEST_CASE("a GET with a templated path has no Content-Length") {
+    auto compiled = http::RequestTemplate::compile(spec_of("GET", "/item/{{seq 5}}"), scope_of({}));
+    REQUIRE(compiled.ok());
+    http::TemplateContext context(1, 0);
+    std::string out;
+    std::string scratch;
+    compiled.value().render(context, out, scratch);
+    CHECK(out.rfind("GET /item/5 HTTP/1.1\r\n", 0) == 0);
+    CHECK(out.find("Content-Length") == std::string::npos);
+    compiled.value().render(context, out, scratch);
+    CHECK(out.rfind("GET /item/6 HTTP/1.1\r\n", 0) == 0);
+}
+
+TEST_CASE("captured values cannot break the framing") {
+    auto spec = spec_of("GET", "/search?q={{q}}");
+    spec.headers = {{"X-User", "{{q}}"}};
+    auto compiled = http::RequestTemplate::compile(spec, scope_of({"q"}));
+    REQUIRE(compiled.ok());
+    http::TemplateContext context(1, 1);
+    context.set_variable(0, "a b\r\nEvil: 1");
+    std::string out;
+    std::string scratch;
+    compiled.value().render(context, out, scratch);
+    CHECK(out.rfind("GET /search?q=a%20b%0D%0AEvil:%201 HTTP/1.1\r\n", 0) == 0);
+    CHECK(out.find("X-User: a b  Evil: 1\r\n") != std::string::npos);
+    CHECK(out.find("\r\nEvil") == std::string::npos);
+}
+
+TEST_CASE("errors name the part of the request and the template problem") {
+    auto bad_path =
+        http::RequestTemplate::compile(spec_of("GET", "/x/{{tokn}}"), scope_of({"token"}));
+    REQUIRE_FALSE(bad_path.ok());
+    CHECK(bad_path.error().message.rfind("path: ", 0) == 0);
+    CHECK(bad_path.error().message.find("tokn") != std::string::npos);
+
+    auto spec = spec_of("GET", "/");
+    spec.headers = {{"Authorization", "Bearer {{token"}};
+    auto bad_header = http::RequestTemplate::compile(spec, scope_of({"token"}));
+    REQUIRE_FALSE(bad_header.ok());
+    CHECK(bad_header.error().message.rfind("header 'Authorization': ", 0) == 0);
+
+    auto bad_method = http::RequestTemplate::compile(spec_of("G ET", "/{{seq}}"), scope_of({}));
+    REQUIRE_FALSE(bad_method.ok());
+    CHECK(bad_method.error().message.find("method") != std::string::npos);
+}
+
+TEST_CASE("a templated body with a user Content-Length is refused") {
+    auto spec = spec_of("POST", "/", "{{uuid}}");
+    spec.headers = {{"Content-Length", "36"}};
+    auto compiled = http::RequestTemplate::compile(spec, scope_of({}));
+    REQUIRE_FALSE(compiled.ok());
+    CHECK(compiled.error().message.find("Content-Length") != std::string::npos);
+}

@@ -1,0 +1,419 @@
+#include "barrage/http/response_check.h"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <new>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "barrage/http/capture.h"
+#include "barrage/http/response_parser.h"
+#include "barrage/http/template.h"
+
+// Counts every global operator new, so tests can prove evaluation never allocates.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+namespace {
+std::atomic<int64_t> g_allocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(size == 0 ? 1 : size)) {
+        return p;
+    }
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return operator new(size); }
+// simdjson allocates with nothrow new[]: replaced too, so that every pair of
+// new and delete comes from here (ASan checks the pairing).
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    return std::malloc(size == 0 ? 1 : size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept {
+    return operator new(size, tag);
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+
+namespace {
+
+using barrage::http::Capture;
+using barrage::http::CaptureSpec;
+using barrage::http::CaptureStatus;
+using barrage::http::CheckFailures;
+using barrage::http::CheckSpec;
+using barrage::http::JsonBody;
+using barrage::http::ParseStatus;
+using barrage::http::ResponseChecks;
+using barrage::http::ResponseKeep;
+using barrage::http::ResponseParser;
+using barrage::http::TemplateContext;
+using barrage::http::TemplateScope;
+using Kind = CheckSpec::Kind;
+
+CheckSpec status_range(int min, int max) {
+    CheckSpec spec;
+    spec.status_min = min;
+    spec.status_max = max;
+    return spec;
+}
+
+CheckSpec json(Kind kind, std::string pointer) {
+    CheckSpec spec;
+    spec.kind = kind;
+    spec.pointer = std::move(pointer);
+    return spec;
+}
+
+CheckSpec json_range(std::string pointer, double min, double max) {
+    CheckSpec spec = json(Kind::json_range, std::move(pointer));
+    spec.number_min = min;
+    spec.number_max = max;
+    return spec;
+}
+
+ResponseChecks compile_ok(const std::vector<CheckSpec>& specs) {
+    auto result = ResponseChecks::compile(specs);
+    REQUIRE_MESSAGE(result.ok(), result.error().message);
+    return std::move(result).value();
+}
+
+std::string compile_error(const std::vector<CheckSpec>& specs) {
+    auto result = ResponseChecks::compile(specs);
+    REQUIRE(!result.ok());
+    return result.error().message;
+}
+
+// Whether the single check in `spec` passes on `body`.
+bool passes(const CheckSpec& spec, std::string_view body, int status = 200) {
+    const ResponseChecks checks = compile_ok({spec});
+    JsonBody json_body(1024);
+    json_body.reset(body);
+    return !checks.evaluate(status, body, json_body).any();
+}
+
+const std::string kPrediction =
+    R"({"prediction":{"score":42.5,"label":"cat","ok":true,"n":7,"big":18446744073709551615,)"
+    R"("neg":-3,"none":null,"tags":["a","b"],"a/b":1,"m~n":2}})";
+
+// ---------------------------------------------------------------- checks
+
+TEST_CASE("status checks accept a set, a range, or both") {
+    CheckSpec set;
+    set.statuses = {200, 204};
+    CHECK(passes(set, "", 204));
+    CHECK_FALSE(passes(set, "", 201));
+    CHECK(passes(status_range(200, 299), "", 200));
+    CHECK(passes(status_range(200, 299), "", 299));
+    CHECK_FALSE(passes(status_range(200, 299), "", 300));
+    CHECK_FALSE(passes(status_range(200, 299), "", 199));
+    CheckSpec both = status_range(500, 503);
+    both.statuses = {404};
+    CHECK(passes(both, "", 404));
+    CHECK(passes(both, "", 502));
+    CHECK_FALSE(passes(both, "", 200));
+}
+
+TEST_CASE("body_contains looks for the text anywhere in the body") {
+    CheckSpec spec;
+    spec.kind = Kind::body_contains;
+    spec.text = "\"ok\"";
+    CHECK(passes(spec, R"({"status":"ok"})"));
+    CHECK_FALSE(passes(spec, R"({"status":"okay"})"));
+    CHECK_FALSE(passes(spec, ""));
+}
+
+TEST_CASE("json_exists passes for any value, null included, and fails for a missing pointer") {
+    CHECK(passes(json(Kind::json_exists, "/prediction/score"), kPrediction));
+    CHECK(passes(json(Kind::json_exists, "/prediction/none"), kPrediction));
+    CHECK(passes(json(Kind::json_exists, "/prediction/tags/1"), kPrediction));
+    CHECK(passes(json(Kind::json_exists, "/prediction/a~1b"), kPrediction));
+    CHECK(passes(json(Kind::json_exists, "/prediction/m~0n"), kPrediction));
+    CHECK(passes(json(Kind::json_exists, ""), kPrediction));
+    CHECK_FALSE(passes(json(Kind::json_exists, "/prediction/tags/2"), kPrediction));
+    CHECK_FALSE(passes(json(Kind::json_exists, "/prediction/missing"), kPrediction));
+    CHECK_FALSE(passes(json(Kind::json_exists, "/prediction/score/x"), kPrediction));
+}
+
+TEST_CASE("json_equals compares strings, numbers and booleans by type") {
+    CheckSpec text = json(Kind::json_equals, "/prediction/label");
+    text.text = "cat";
+    CHECK(passes(text, kPrediction));
+    text.text = "dog";
+    CHECK_FALSE(passes(text, kPrediction));
+    CheckSpec number = json(Kind::json_equals, "/prediction/n");
+    number.number = 7;
+    CHECK(passes(number, kPrediction));
+    number.pointer = "/prediction/score";
+    number.number = 42.5;
+    CHECK(passes(number, kPrediction));
+    number.pointer = "/prediction/label";
+    CHECK_FALSE(passes(number, kPrediction));  // a string is not a number
+    CheckSpec boolean = json(Kind::json_equals, "/prediction/ok");
+    boolean.boolean = true;
+    CHECK(passes(boolean, kPrediction));
+    boolean.boolean = false;
+    CHECK_FALSE(passes(boolean, kPrediction));
+    CheckSpec seven_text = json(Kind::json_equals, "/prediction/n");
+    seven_text.text = "7";
+    CHECK_FALSE(passes(seven_text, kPrediction));  // the number 7 is not the string "7"
+}
+
+TEST_CASE("json_range includes both edges and rejects non-numbers") {
+    CHECK(passes(json_range("/prediction/score", 0, 100), kPrediction));
+    CHECK(passes(json_range("/prediction/score", 42.5, 42.5), kPrediction));
+    CHECK_FALSE(passes(json_range("/prediction/score", 42.5000001, 100), kPrediction));
+    CHECK_FALSE(passes(json_range("/prediction/score", 0, 42.4999999), kPrediction));
+    CHECK(passes(json_range("/prediction/neg", -3, -3), kPrediction));
+    CHECK(passes(json_range("/prediction/big", 1e19, 2e19), kPrediction));
+    CHECK_FALSE(passes(json_range("/prediction/label", 0, 100), kPrediction));
+    CHECK_FALSE(passes(json_range("/prediction/none", 0, 100), kPrediction));
+    CHECK_FALSE(passes(json_range("/prediction/missing", 0, 100), kPrediction));
+}
+
+TEST_CASE("a body that is not JSON fails every JSON check and nothing else") {
+    CheckSpec contains;
+    contains.kind = Kind::body_contains;
+    contains.text = "score";
+    const ResponseChecks checks =
+        compile_ok({status_range(200, 299), contains, json(Kind::json_exists, ""),
+                    json_range("/score", 0, 1)});
+    for (std::string_view body :
+         {R"({"score": 0.5)", R"({"score": 0.5}})", "score", "", "\xff\xfe score", "{\"score\":"}) {
+        CAPTURE(body);
+        JsonBody json_body(64);
+        json_body.reset(body);
+        const CheckFailures failures = checks.evaluate(200, body, json_body);
+        CHECK_FALSE(failures.failed(0));
+        CHECK(failures.failed(1) == (body.find("score") == std::string_view::npos));
+        CHECK(failures.failed(2));
+        CHECK(failures.failed(3));
+    }
+}
+
+TEST_CASE("a body longer than the JsonBody limit is not read as JSON") {
+    const std::string body = R"({"a":")" + std::string(100, 'x') + R"("})";
+    JsonBody json_body(50);
+    json_body.reset(body);
+    const ResponseChecks checks = compile_ok({json(Kind::json_exists, "/a")});
+    CHECK(checks.evaluate(200, body, json_body).failed(0));
+}
+
+TEST_CASE("evaluate reports each failed check by index and allocates nothing") {
+    CheckSpec label = json(Kind::json_equals, "/prediction/label");
+    label.text = "dog";
+    const ResponseChecks checks =
+        compile_ok({status_range(200, 299), json_range("/prediction/score", 0, 100), label,
+                    json(Kind::json_exists, "/prediction/missing")});
+    const ResponseChecks status_only = compile_ok({status_range(200, 299)});
+    JsonBody json_body(4096);
+    const int64_t before = g_allocations.load();
+    json_body.reset(kPrediction);
+    const CheckFailures failures = checks.evaluate(503, kPrediction, json_body);
+    json_body.reset(kPrediction);
+    const CheckFailures passing = status_only.evaluate(200, kPrediction, json_body);
+    CHECK(g_allocations.load() == before);
+    CHECK(failures.mask == 0b1101);
+    CHECK_FALSE(passing.any());
+}
+
+TEST_CASE("checks have human names for reports") {
+    CheckSpec set;
+    set.statuses = {200, 201};
+    CheckSpec one;
+    one.statuses = {204};
+    CheckSpec contains;
+    contains.kind = Kind::body_contains;
+    contains.text = "ok";
+    CheckSpec number = json(Kind::json_equals, "/n");
+    number.number = 3;
+    CheckSpec boolean = json(Kind::json_equals, "/ok");
+    boolean.boolean = true;
+    CheckSpec text = json(Kind::json_equals, "/label");
+    text.text = "cat";
+    const ResponseChecks checks = compile_ok(
+        {status_range(200, 299), set, one, contains, json(Kind::json_exists, "/id"), number,
+         boolean, text, json_range("/prediction/score", 0, 100), json_range("/x", -0.5, 1e6)});
+    const std::vector<std::string> expected = {"status in 200-299",
+                                               "status in {200, 201}",
+                                               "status in 204",
+                                               "body contains \"ok\"",
+                                               "/id exists",
+                                               "/n equals 3",
+                                               "/ok equals true",
+                                               "/label equals \"cat\"",
+                                               "/prediction/score in [0, 100]",
+                                               "/x in [-0.5, 1000000]"};
+    REQUIRE(checks.size() == expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        CHECK(checks.name(i) == expected[i]);
+    }
+    CHECK(checks.needs_body());
+    CHECK_FALSE(compile_ok({status_range(200, 299)}).needs_body());
+}
+
+TEST_CASE("bad check specs are refused, naming the check and the problem") {
+    CHECK(compile_error({CheckSpec{}}) ==
+          "check 1 (status_in): expected a list of statuses or a range (min and max)");
+    CHECK(compile_error({status_range(200, 299), status_range(300, 200)}) ==
+          "check 2 (status_in): status range 300-200 must satisfy 100 <= min <= max <= 999");
+    CheckSpec bad_status;
+    bad_status.statuses = {99};
+    CHECK(compile_error({bad_status}) ==
+          "check 1 (status_in): status 99 is not between 100 and 999");
+    CheckSpec empty_text;
+    empty_text.kind = Kind::body_contains;
+    CHECK(compile_error({empty_text}) == "check 1 (body_contains): the text to look for is empty");
+    CHECK(compile_error({json(Kind::json_exists, "score")}).find("'score' is not a JSON pointer") !=
+          std::string::npos);
+    CHECK(compile_error({json(Kind::json_exists, "/a~2")}).find("not a JSON pointer") !=
+          std::string::npos);
+    CheckSpec both = json(Kind::json_equals, "/a");
+    both.number = 1;
+    both.boolean = true;
+    CHECK(compile_error({both}).find("got both a number and a boolean") != std::string::npos);
+    CHECK(compile_error({json_range("/a", 5, 1)}) ==
+          "check 1 (json_range): number_min 5 is above number_max 1");
+    CHECK(compile_error({json_range("/a", 0, std::numeric_limits<double>::quiet_NaN())})
+              .find("must be finite") != std::string::npos);
+    CHECK(compile_error(std::vector<CheckSpec>(65, status_range(200, 299))) ==
+          "65 checks on one request; at most 64 are allowed");
+    CHECK(compile_ok(std::vector<CheckSpec>(64, status_range(200, 299))).size() == 64);
+}
+
+// ---------------------------------------------------------------- captures
+
+// Parses `wire` with keep mode on into `keep`.
+void parse_kept(std::string_view wire, ResponseKeep& keep) {
+    ResponseParser parser;
+    parser.keep(&keep);
+    parser.reset();
+    std::size_t consumed = 0;
+    REQUIRE(parser.feed(std::span<const char>(wire), consumed) == ParseStatus::complete);
+}
+
+ResponseKeep make_keep(const std::vector<std::string>& headers,
+                       barrage::http::ResponseKeepLimits limits = {}) {
+    auto result = ResponseKeep::create(headers, limits);
+    REQUIRE_MESSAGE(result.ok(), result.error().message);
+    return std::move(result).value();
+}
+
+Capture capture_ok(const CaptureSpec& spec, const TemplateScope& scope) {
+    auto result = Capture::compile(spec, scope);
+    REQUIRE_MESSAGE(result.ok(), result.error().message);
+    return std::move(result).value();
+}
+
+const TemplateScope kScope{{"token", "session", "score"}};
+
+TEST_CASE("a JSON capture stores the value at the pointer in the session variable") {
+    const std::string body = R"({"auth":{"token":"a\"b\u00e9","expires":3600,"ratio":0.25,)"
+                             R"("admin":false,"none":null,"roles":[ "x", {"y" : 1} ]}})";
+    const std::string wire =
+        "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    ResponseKeep keep = make_keep({});
+    parse_kept(wire, keep);
+    JsonBody json_body(keep.limits().body_bytes_max);
+    json_body.reset(keep.body());
+    TemplateContext context(1, 3);
+    const auto capture = [&](const std::string& pointer) {
+        return capture_ok({"token", pointer, ""}, kScope).apply(keep, json_body, context);
+    };
+    CHECK(capture("/auth/token") == CaptureStatus::found);
+    CHECK(context.variable(0) == "a\"b\xc3\xa9");
+    CHECK(capture("/auth/expires") == CaptureStatus::found);
+    CHECK(context.variable(0) == "3600");
+    CHECK(capture("/auth/ratio") == CaptureStatus::found);
+    CHECK(context.variable(0) == "0.25");
+    CHECK(capture("/auth/admin") == CaptureStatus::found);
+    CHECK(context.variable(0) == "false");
+    CHECK(capture("/auth/roles") == CaptureStatus::found);
+    CHECK(context.variable(0) == R"(["x",{"y":1}])");
+    CHECK(capture("/auth/none") == CaptureStatus::not_found);
+    CHECK(capture("/auth/missing") == CaptureStatus::not_found);
+    CHECK(context.variable(0) == R"(["x",{"y":1}])");  // unchanged by a miss
+}
+
+TEST_CASE("a JSON capture from a body that is not JSON or was truncated is not found") {
+    ResponseKeep keep = make_keep({}, {8, 64});
+    const Capture capture = capture_ok({"token", "/t", ""}, kScope);
+    TemplateContext context(1, 3);
+    JsonBody json_body(8);
+    parse_kept("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{\"t\":", keep);
+    json_body.reset(keep.body());
+    CHECK(capture.apply(keep, json_body, context) == CaptureStatus::not_found);
+    parse_kept("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n{\"t\":\"long\"}", keep);
+    json_body.reset(keep.body());
+    CHECK(keep.body_truncated());
+    CHECK(capture.apply(keep, json_body, context) == CaptureStatus::truncated);
+    CHECK_FALSE(context.has_variable(0));
+}
+
+TEST_CASE("a header capture stores the first value of the header, any case") {
+    const CaptureSpec spec{"session", "", "X-Session-Id"};
+    const Capture capture = capture_ok(spec, kScope);
+    CHECK(capture.header() == "x-session-id");
+    CHECK_FALSE(capture.needs_body());
+    CHECK(capture.variable() == 1);
+    CHECK(capture.name() == "session from header x-session-id");
+    ResponseKeep keep = make_keep(barrage::http::headers_to_keep(std::span(&capture, 1)));
+    JsonBody json_body(16);
+    TemplateContext context(1, 3);
+    parse_kept(
+        "HTTP/1.1 200 OK\r\nx-session-ID:   s-1 2  \r\nX-Session-Id: s-2\r\n"
+        "Content-Length: 0\r\n\r\n",
+        keep);
+    json_body.reset(keep.body());
+    CHECK(capture.apply(keep, json_body, context) == CaptureStatus::found);
+    CHECK(context.variable(1) == "s-1 2");
+    parse_kept("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", keep);
+    json_body.reset(keep.body());
+    CHECK(capture.apply(keep, json_body, context) == CaptureStatus::not_found);
+    CHECK(context.variable(1) == "s-1 2");
+}
+
+TEST_CASE("a header value over the keep limit is reported as truncated") {
+    const Capture capture = capture_ok({"token", "", "Token"}, kScope);
+    ResponseKeep keep = make_keep({"token"}, {0, 4});
+    JsonBody json_body(0);
+    TemplateContext context(1, 3);
+    parse_kept("HTTP/1.1 200 OK\r\nToken: abcd   \r\nContent-Length: 0\r\n\r\n", keep);
+    json_body.reset(keep.body());
+    CHECK(capture.apply(keep, json_body, context) == CaptureStatus::found);
+    CHECK(context.variable(0) == "abcd");
+    parse_kept("HTTP/1.1 200 OK\r\nToken: abcde\r\nContent-Length: 0\r\n\r\n", keep);
+    json_body.reset(keep.body());
+    CHECK(capture.apply(keep, json_body, context) == CaptureStatus::truncated);
+}
+
+TEST_CASE("bad capture specs are refused") {
+    auto error = [](const CaptureSpec& spec) {
+        auto result = Capture::compile(spec, kScope);
+        REQUIRE(!result.ok());
+        return result.error().message;
+    };
+    CHECK(error({"tokn", "/t", ""}) == "capture of 'tokn': the variable is not declared");
+    CHECK(error({"token", "", ""}) ==
+          "capture of 'token': expected exactly one of a JSON pointer or a header");
+    CHECK(error({"token", "/t", "X-T"}) ==
+          "capture of 'token': expected exactly one of a JSON pointer or a header");
+    CHECK(error({"token", "t", ""}).find("'t' is not a JSON pointer") != std::string::npos);
+    CHECK(error({"token", "", "X T"}) == "capture of 'token': 'X T' is not a header name");
+    CHECK(capture_ok({"score", "/a/b", ""}, kScope).name() == "score from /a/b");
+}
+
+}  // namespace

@@ -1,0 +1,250 @@
+// Threshold expressions: every operator and unit, per-name rules, evaluation
+// against a RunResult and a fake lookup, the summary lines, the exit code.
+
+#include "barrage/report/threshold.h"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "barrage/report/run_report.h"
+
+namespace {
+
+using barrage::report::Comparison;
+using barrage::report::Metric;
+using barrage::report::MetricsLookup;
+using barrage::report::parse_threshold;
+using barrage::report::RunResultMetrics;
+using barrage::report::Series;
+using barrage::report::Statistic;
+using barrage::report::ThresholdSpec;
+
+ThresholdSpec parsed(std::string_view text) {
+    auto spec = parse_threshold(text);
+    REQUIRE_MESSAGE(spec.ok(), (spec.ok() ? "" : spec.error().message));
+    return spec.value();
+}
+
+std::string parse_error(std::string_view text) {
+    auto spec = parse_threshold(text);
+    REQUIRE_MESSAGE(!spec.ok(), "expected an error for: " << std::string(text));
+    return spec.error().message;
+}
+
+// A result with 1000 completed requests at 1..1000 us, 10 errors, over 2 s.
+barrage::stats::RunResult sample_result() {
+    barrage::stats::RunResult result;
+    for (int64_t us = 1; us <= 1000; ++us) {
+        result.totals.latency_us.record_value(us);
+        result.totals.service_time_us.record_value(us / 2 + 1);
+    }
+    result.totals.schedule_lag_us.record_value(4000);
+    result.totals.counters.requests_completed = 1000;
+    result.totals.counters.requests_errors = 10;
+    result.duration_s = 2.0;
+    return result;
+}
+
+}  // namespace
+
+TEST_CASE("every operator parses and compares as written") {
+    struct Case {
+        const char* text;
+        Comparison comparison;
+        bool at_limit;  // does value == limit pass?
+    };
+    const Case cases[] = {{"p99 < 200ms", Comparison::less, false},
+                          {"p99 <= 200ms", Comparison::less_equal, true},
+                          {"p99 > 200ms", Comparison::greater, false},
+                          {"p99 >= 200ms", Comparison::greater_equal, true},
+                          {"p99 == 200ms", Comparison::equal, true}};
+    for (const Case& c : cases) {
+        const ThresholdSpec spec = parsed(c.text);
+        CHECK(spec.comparison == c.comparison);
+        CHECK(spec.limit == 200'000.0);
+        CHECK(barrage::report::compare(200'000.0, spec.comparison, spec.limit) == c.at_limit);
+        CHECK(barrage::report::comparison_text(spec.comparison) ==
+              std::string_view(c.text).substr(4, c.at_limit ? 2 : 1));
+    }
+    CHECK(barrage::report::compare(1, Comparison::less, 2));
+    CHECK(barrage::report::compare(3, Comparison::greater, 2));
+    CHECK_FALSE(barrage::report::compare(3, Comparison::less_equal, 2));
+    CHECK_FALSE(barrage::report::compare(1, Comparison::greater_equal, 2));
+    CHECK_FALSE(barrage::report::compare(1, Comparison::equal, 2));
+}
+
+TEST_CASE("time limits take us, ms and s and keep the unit for display") {
+    CHECK(parsed("p50 < 850us").limit == 850.0);
+    CHECK(parsed("p50 < 1.5ms").limit == 1500.0);
+    CHECK(parsed("p99.9 <= 1s").limit == 1e6);
+    CHECK(parsed("max < 2s").limit == 2e6);
+    CHECK(parsed("mean<50ms").limit == 50'000.0);
+    CHECK(parsed("  p99   <   200 ms ").limit == 200'000.0);
+    CHECK(parsed("p99 < 200ms").display_unit == "ms");
+    CHECK(parsed("p99 < 2 s").display_unit == "s");
+}
+
+TEST_CASE("percentiles, mean, min, max and the series prefixes name the right metric") {
+    CHECK(parsed("p99.9 <= 1s").metric.percentile == 99.9);
+    CHECK(parsed("p999 < 1s").metric.percentile == 99.9);
+    CHECK(parsed("p9999 < 1s").metric.percentile == 99.99);
+    CHECK(parsed("p0 < 1s").metric.percentile == 0.0);
+    CHECK(parsed("p100 < 1s").metric.percentile == 100.0);
+    CHECK(parsed("mean < 50ms").metric.statistic == Statistic::mean);
+    CHECK(parsed("min < 50ms").metric.statistic == Statistic::min);
+    CHECK(parsed("max < 2s").metric.statistic == Statistic::max);
+    const ThresholdSpec lag = parsed("schedule_lag_p99 < 5ms");
+    CHECK(lag.metric.series == Series::schedule_lag);
+    CHECK(lag.metric.percentile == 99.0);
+    CHECK(parsed("service_time_mean < 5ms").metric.series == Series::service_time);
+    CHECK(parsed("connect_time_max < 5ms").metric.series == Series::connect_time);
+    CHECK(parsed("latency_p50 < 5ms").metric.series == Series::latency);
+    CHECK(barrage::report::metric_name(lag.metric) == "schedule_lag_p99");
+    CHECK(barrage::report::metric_name(parsed("p99.9 < 1s").metric) == "p99.9");
+    CHECK(barrage::report::metric_name(parsed("latency_max < 1s").metric) == "max");
+}
+
+TEST_CASE("rates of failure take percentages and rps a plain number") {
+    const ThresholdSpec errors = parsed("error_rate < 1%");
+    CHECK(errors.metric.statistic == Statistic::error_rate);
+    CHECK(errors.limit == doctest::Approx(0.01));
+    const ThresholdSpec checks = parsed("check_failure_rate < 0.5%");
+    CHECK(checks.metric.statistic == Statistic::check_failure_rate);
+    CHECK(checks.limit == doctest::Approx(0.005));
+    const ThresholdSpec rps = parsed("rps >= 100");
+    CHECK(rps.metric.statistic == Statistic::throughput);
+    CHECK(rps.limit == 100.0);
+    CHECK(parsed("rps >= 2.5/s").limit == 2.5);
+}
+
+TEST_CASE("a request name before ':' applies the threshold to that request") {
+    const ThresholdSpec spec = parsed("login: p95 < 300ms");
+    CHECK(spec.request_name == "login");
+    CHECK(spec.metric.percentile == 95.0);
+    CHECK(spec.expression == "login: p95 < 300ms");
+    CHECK(parsed("GET /a:b : p95 < 300ms").request_name == "GET /a:b");
+    CHECK(parsed("p95 < 300ms").request_name.empty());
+}
+
+TEST_CASE("parse errors name the expression and say what is expected") {
+    CHECK(parse_error("p99 < 200")
+              .find("threshold 'p99 < 200': '200' needs a time unit: us, ms "
+                    "or s") == 0);
+    CHECK(parse_error("p99 < 200h").find("time unit") != std::string::npos);
+    CHECK(parse_error("error_rate < 1").find("not a percentage") != std::string::npos);
+    CHECK(parse_error("error_rate < 101%").find("not a percentage") != std::string::npos);
+    CHECK(parse_error("rps >= 100ms").find("not a rate") != std::string::npos);
+    CHECK(parse_error("p101 < 1s").find("unknown metric 'p101'") != std::string::npos);
+    CHECK(parse_error("p9x < 1s").find("unknown metric") != std::string::npos);
+    CHECK(parse_error("latency < 1s").find("unknown metric 'latency'") != std::string::npos);
+    CHECK(parse_error("p99 200ms").find("expected 'METRIC OP LIMIT'") != std::string::npos);
+    CHECK(parse_error("").find("expected 'METRIC OP LIMIT'") != std::string::npos);
+    CHECK(parse_error("< 200ms").find("expected 'METRIC OP LIMIT'") != std::string::npos);
+    CHECK(parse_error("p99 = 200ms").find("not an operator") != std::string::npos);
+    CHECK(parse_error("p99 =< 200ms").find("not an operator") != std::string::npos);
+    CHECK(parse_error("p99 < ms").find("not a limit") != std::string::npos);
+    CHECK(parse_error("p99 < -5ms").find("not a limit") != std::string::npos);
+    CHECK(parse_error(": p99 < 5ms").find("empty request name") != std::string::npos);
+}
+
+TEST_CASE("parse_thresholds stops at the first bad expression") {
+    const std::vector<std::string> good{"p99 < 1s", "rps >= 1"};
+    auto specs = barrage::report::parse_thresholds(good);
+    REQUIRE(specs.ok());
+    CHECK(specs.value().size() == 2);
+    const std::vector<std::string> bad{"p99 < 1s", "p99 < 1", "bogus"};
+    auto error = barrage::report::parse_thresholds(bad);
+    REQUIRE_FALSE(error.ok());
+    CHECK(error.error().message.find("'p99 < 1'") != std::string::npos);
+}
+
+TEST_CASE("a named threshold is an error only when the run has no request of that name") {
+    const std::vector<ThresholdSpec> specs{parsed("p99 < 1s"), parsed("login: p95 < 300ms")};
+    const std::vector<std::string> none;
+    auto status = barrage::report::check_request_names(specs, none);
+    REQUIRE_FALSE(status.ok());
+    CHECK(status.error().message.find("per-name results arrive with profiles") !=
+          std::string::npos);
+    const std::vector<std::string> with_login{"home", "login"};
+    CHECK(barrage::report::check_request_names(specs, with_login).ok());
+    const std::vector<std::string> without_login{"home", "search"};
+    auto other = barrage::report::check_request_names(specs, without_login);
+    REQUIRE_FALSE(other.ok());
+    CHECK(other.error().message.find("the names are: home, search") != std::string::npos);
+}
+
+TEST_CASE("the whole-run lookup reads percentiles, rates and throughput from the result") {
+    const auto result = sample_result();
+    const RunResultMetrics metrics(result);
+    CHECK(metrics.value("", parsed("p50 < 1s").metric) == 500.0);
+    CHECK(metrics.value("", parsed("max < 1s").metric) == 1000.0);
+    CHECK(metrics.value("", parsed("min < 1s").metric) == 1.0);
+    CHECK(*metrics.value("", parsed("mean < 1s").metric) == doctest::Approx(500.5).epsilon(0.01));
+    CHECK(metrics.value("", parsed("schedule_lag_p99 < 1s").metric) == 4001.0);
+    CHECK(*metrics.value("", parsed("error_rate < 1%").metric) == doctest::Approx(10.0 / 1010.0));
+    CHECK(metrics.value("", parsed("rps > 1").metric) == 500.0);
+    CHECK(metrics.value("", parsed("check_failure_rate < 1%").metric) == 0.0);
+    CHECK_FALSE(metrics.value("login", parsed("p50 < 1s").metric).has_value());
+}
+
+TEST_CASE("evaluation passes and fails thresholds and explains a missing value") {
+    const auto result = sample_result();
+    const std::vector<ThresholdSpec> specs{parsed("p99 < 200ms"), parsed("error_rate < 0.5%"),
+                                           parsed("rps >= 100"), parsed("login: p95 < 300ms")};
+    const auto outcomes = barrage::report::evaluate_thresholds(specs, RunResultMetrics(result));
+    REQUIRE(outcomes.size() == 4);
+    CHECK(outcomes[0].passed);
+    CHECK_FALSE(outcomes[1].passed);  // 0.99% errors
+    CHECK(outcomes[2].passed);
+    CHECK_FALSE(outcomes[3].passed);
+    CHECK(outcomes[3].note == "no results for request 'login'");
+    CHECK_FALSE(barrage::report::all_passed(outcomes));
+    CHECK(barrage::report::all_passed(std::span(outcomes).first(1)));
+    CHECK(barrage::report::exit_code_for(result, outcomes) ==
+          barrage::report::exit_thresholds_failed);
+    CHECK(barrage::report::exit_code_for(result, std::span(outcomes).first(1)) ==
+          barrage::report::exit_ok);
+    barrage::stats::RunResult empty;
+    CHECK(barrage::report::exit_code_for(empty, outcomes) == barrage::report::exit_run_failed);
+}
+
+TEST_CASE("a per-name lookup (as profiles will provide) feeds named thresholds") {
+    struct PerName final : MetricsLookup {
+        std::map<std::string, double, std::less<>> p95_us;
+        std::optional<double> value(std::string_view name, const Metric&) const override {
+            auto it = p95_us.find(name);
+            return it == p95_us.end() ? std::nullopt : std::optional<double>(it->second);
+        }
+    } lookup;
+    lookup.p95_us = {{"login", 250'000.0}, {"search", 400'000.0}};
+    const std::vector<ThresholdSpec> specs{parsed("login: p95 < 300ms"),
+                                           parsed("search: p95 < 300ms")};
+    const auto outcomes = barrage::report::evaluate_thresholds(specs, lookup);
+    CHECK(outcomes[0].passed);
+    CHECK_FALSE(outcomes[1].passed);
+    CHECK(outcomes[1].value == 400'000.0);
+}
+
+TEST_CASE("the summary lines show the value in the limit's unit and pass or FAIL") {
+    const auto result = sample_result();
+    const std::vector<ThresholdSpec> specs{parsed("p99 < 200ms"), parsed("error_rate < 0.5%"),
+                                           parsed("rps >= 100")};
+    const auto outcomes = barrage::report::evaluate_thresholds(specs, RunResultMetrics(result));
+    const auto lines = barrage::report::format_threshold_lines(outcomes);
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[0] == "p99 < 200ms            0.99ms  pass");
+    CHECK(lines[1] == "error_rate < 0.5%       0.99%  FAIL");
+    CHECK(lines[2] == "rps >= 100              500.0  pass");
+    barrage::plan::RunPlan plan;
+    const std::string summary = barrage::report::format_summary(plan, result, outcomes);
+    CHECK(summary.find("Thresholds   p99 < 200ms") != std::string::npos);
+    CHECK(summary.find("FAILED: 1 of 3") != std::string::npos);
+    const std::string json = barrage::report::format_json(plan, result, outcomes);
+    CHECK(json.find("\"expression\": \"error_rate < 0.5%\"") != std::string::npos);
+    CHECK(json.find("\"pass\": false") != std::string::npos);
+    CHECK(barrage::report::format_json(plan, result).find("\"thresholds\": []") !=
+          std::string::npos);
+}

@@ -49,13 +49,13 @@ engine::IntervalCallback progress_printer(const plan::RunPlan& plan) {
 
 int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
                   std::span<const report::ThresholdSpec> thresholds) {
-    const auto outcomes =
-        report::evaluate_thresholds(thresholds, report::RunResultMetrics(result));
+    const auto outcomes = report::evaluate_thresholds(thresholds, report::RunResultMetrics(result));
     int code = report::exit_code_for(result, outcomes);
     // With `--json -` or `--csv -` stdout carries only that document, so it pipes into jq.
     const bool stdout_taken = plan.outputs.json_path == "-" || plan.outputs.csv_path == "-";
     if (!plan.outputs.quiet || !stdout_taken) {
-        fmt::print(stdout_taken ? stderr : stdout, "{}", report::format_summary(plan, result, outcomes));
+        fmt::print(stdout_taken ? stderr : stdout, "{}",
+                   report::format_summary(plan, result, outcomes));
     }
     std::fflush(stdout);
     if (!plan.outputs.json_path.empty()) {
@@ -78,6 +78,13 @@ int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
     if (!plan.outputs.csv_path.empty()) {
         auto status =
             report::write_file_atomically(plan.outputs.csv_path, report::format_csv(result));
+        if (!status.ok()) {
+            code = fail(status.error().message, report::exit_usage);
+        }
+    }
+    if (!plan.outputs.csv_requests_path.empty()) {
+        auto status = report::write_file_atomically(plan.outputs.csv_requests_path,
+                                                    report::format_requests_csv(result));
         if (!status.ok()) {
             code = fail(status.error().message, report::exit_usage);
         }
@@ -122,6 +129,7 @@ int run_command(plan::RunPlan& plan) {
     const std::pair<const std::string*, const char*> outputs[] = {
         {&plan.outputs.json_path, "--json file"},
         {&plan.outputs.csv_path, "--csv file"},
+        {&plan.outputs.csv_requests_path, "--csv-requests file"},
         {&plan.outputs.hlog_path, "--hlog file"},
         {&plan.outputs.history_path, "--history file"},
         {&plan.outputs.html_path, "--html file"}};

@@ -85,6 +85,7 @@ Output:
       --interval TIME      progress and CSV interval (default 1s, min 100ms)
       --json FILE          write the result as JSON ('-' = stdout)
       --csv FILE           write one row per interval as CSV ('-' = stdout)
+      --csv-requests FILE  write one CSV row per request name (profiles)
       --hlog FILE          write an HdrHistogram interval log of the latency
       --html FILE          write a self-contained HTML report (charts, tables)
       --history FILE       append one JSON line with the key metrics to FILE
@@ -196,6 +197,9 @@ struct RunArgs {
     bool duration_given = false;
     std::vector<std::string> sets;  // --set, in order
     std::optional<uint64_t> seed;   // --seed
+    // Profile runs: -c and --timeout change the profile's [target] (before any --set).
+    std::vector<std::string> target_sets;
+    bool warmup_given = false;
 };
 
 // A TLS file option: the file must be readable now, so a typo stops the run
@@ -204,7 +208,8 @@ Status store_readable_file(std::string_view flag, std::string_view path, std::st
     const std::string name(path);
     const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return make_error(fmt::format("{}: cannot read '{}': {}", flag, name, std::strerror(errno)));
+        return make_error(
+            fmt::format("{}: cannot read '{}': {}", flag, name, std::strerror(errno)));
     }
     ::close(fd);
     field = name;
@@ -228,6 +233,7 @@ const OptionSpec<RunArgs> run_options[] = {
      }},
     {'c', "connections", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
+         a.target_sets.push_back("target.connections=" + std::string(v));
          return store(parse_count(flag, v, 1, plan::connections_max), a.plan.connections);
      }},
     {'t', "threads", true,
@@ -263,10 +269,12 @@ const OptionSpec<RunArgs> run_options[] = {
      }},
     {'\0', "warmup", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
+         a.warmup_given = true;
          return store(parse_duration_ns(flag, v, true), a.plan.warmup_ns);
      }},
     {'\0', "timeout", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
+         a.target_sets.push_back("target.timeout=\"" + std::string(v) + "\"");
          return store(parse_duration_ns(flag, v, false), a.plan.timeout_ns);
      }},
     {'X', "method", true,
@@ -302,6 +310,11 @@ const OptionSpec<RunArgs> run_options[] = {
     {'\0', "csv", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
          a.plan.outputs.csv_path = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "csv-requests", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.plan.outputs.csv_requests_path = std::string(v);
          return Status(Ok{});
      }},
     {'\0', "threshold", true,
@@ -435,6 +448,7 @@ Status check_outputs(const plan::OutputPlan& output) {
     const std::pair<const std::string*, const char*> files[] = {
         {&output.json_path, "--json"},
         {&output.csv_path, "--csv"},
+        {&output.csv_requests_path, "--csv-requests"},
         {&output.hlog_path, "--hlog"},
         {&output.history_path, "--history"},
         {&output.html_path, "--html"}};
@@ -446,9 +460,11 @@ Status check_outputs(const plan::OutputPlan& output) {
             }
         }
     }
-    if (output.hlog_path == "-" || output.history_path == "-" || output.html_path == "-") {
+    if (output.hlog_path == "-" || output.history_path == "-" || output.html_path == "-" ||
+        output.csv_requests_path == "-") {
         return make_error(
-            "--hlog, --history and --html write files; '-' (stdout) is for --json or --csv");
+            "--hlog, --history, --html and --csv-requests write files; '-' (stdout) is for "
+            "--json or --csv");
     }
     return Ok{};
 }
@@ -472,15 +488,23 @@ Result<Command> parse_run_profile(RunArgs& args, std::string_view path,
                                   std::span<const char* const> argv) {
     if (args.body_given || args.body_file_given || !args.plan.request.headers.empty() ||
         args.plan.request.method != "GET") {
-        return make_error(fmt::format("barrage run {}: -X, -H, -b and --body-file are for URL "
-                                      "runs; set method, headers and body in the profile",
-                                      path));
+        return make_error(
+            fmt::format("barrage run {}: -X, -H, -b and --body-file are for URL "
+                        "runs; set method, headers and body in the profile",
+                        path));
+    }
+    if (args.warmup_given) {
+        return make_error(
+            fmt::format("barrage run {}: --warmup is for URL runs; give the profile "
+                        "a phase with warmup = true (see docs/profiles.md)",
+                        path));
     }
     if (auto status = check_outputs(args.plan.outputs); !status) {
         return status.error();
     }
     profile::ProfileOverrides overrides;
-    overrides.sets = args.sets;
+    overrides.sets = args.target_sets;  // -c and --timeout, which a --set may still change
+    overrides.sets.insert(overrides.sets.end(), args.sets.begin(), args.sets.end());
     overrides.rate_per_s = args.plan.rate_per_s;
     overrides.duration_ns =
         args.duration_given ? std::optional<int64_t>(args.plan.duration_ns) : std::nullopt;
@@ -525,8 +549,9 @@ Result<Command> parse_run(std::span<const char* const> argv) {
         return parse_run_profile(args, positionals[0], argv);
     }
     if (!args.sets.empty() || args.seed) {
-        return make_error("--set and --seed change a profile; give a PROFILE.toml instead of a "
-                          "URL (see docs/profiles.md)");
+        return make_error(
+            "--set and --seed change a profile; give a PROFILE.toml instead of a "
+            "URL (see docs/profiles.md)");
     }
     if (auto status = take_url(args, positionals); !status) {
         return status.error();
@@ -775,8 +800,9 @@ Result<Command> parse_report(std::span<const char* const> argv) {
             "report.html");
     }
     if (request.output_path.empty()) {
-        return make_error("barrage report: say where to write the page with -o FILE, e.g. -o "
-                          "report.html");
+        return make_error(
+            "barrage report: say where to write the page with -o FILE, e.g. -o "
+            "report.html");
     }
     request.result_path = std::string(positionals[0]);
     return Command(std::move(request));

@@ -3,7 +3,7 @@
 // into the plan. Private to profile. All report through Diagnostics; the
 // caller checks ok() between parts.
 
-#include <toml++/toml.h>
+#include "toml_impl.h"
 
 #include <string>
 #include <vector>

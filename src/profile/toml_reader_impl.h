@@ -6,7 +6,7 @@
 // error wins and later getters do nothing, so callers read a whole table and
 // check ok() once, instead of threading a Result through every field.
 
-#include <toml++/toml.h>
+#include "toml_impl.h"
 
 #include <cstdint>
 #include <map>

@@ -352,18 +352,62 @@ base::Status check_request_names(std::span<const ThresholdSpec> specs,
     return base::Ok{};
 }
 
+// One request name's results: counts, check failures and its latency
+// (other time series are kept for the whole run only).
+std::optional<double> RunResultMetrics::name_value(std::string_view request_name,
+                                                   const Metric& metric) const {
+    const auto& requests = result_.requests;
+    const auto it =
+        std::find_if(requests.begin(), requests.end(),
+                     [&](const stats::RequestInfo& r) { return r.name == request_name; });
+    const auto index = static_cast<std::size_t>(it - requests.begin());
+    if (it == requests.end() || index >= result_.totals.by_name.size()) {
+        return std::nullopt;
+    }
+    const stats::NameStats& name = result_.totals.by_name[index];
+    switch (metric.statistic) {
+        case Statistic::error_rate:
+            return fraction(name.errors, name.completed + name.errors);
+        case Statistic::check_failure_rate:
+            return fraction(name.checks_failed, name.completed);
+        case Statistic::throughput:
+            return result_.duration_s > 0 ? static_cast<double>(name.completed) / result_.duration_s
+                                          : 0.0;
+        default:
+            break;
+    }
+    if (metric.series != Series::latency) {
+        return std::nullopt;
+    }
+    switch (metric.statistic) {
+        case Statistic::mean:
+            return name.latency_us.mean();
+        case Statistic::min:
+            return static_cast<double>(name.latency_us.min());
+        case Statistic::max:
+            return static_cast<double>(name.latency_us.max());
+        default:
+            return static_cast<double>(name.latency_us.value_at_percentile(metric.percentile));
+    }
+}
+
 std::optional<double> RunResultMetrics::value(std::string_view request_name,
                                               const Metric& metric) const {
     if (!request_name.empty()) {
-        return std::nullopt;
+        return name_value(request_name, metric);
     }
     const stats::Counters& counters = result_.totals.counters;
     switch (metric.statistic) {
         case Statistic::error_rate:
             return fraction(counters.requests_errors,
                             counters.requests_completed + counters.requests_errors);
-        case Statistic::check_failure_rate:
-            return 0.0;
+        case Statistic::check_failure_rate: {
+            int64_t failed = 0;
+            for (const stats::NameStats& name : result_.totals.by_name) {
+                failed += name.checks_failed;
+            }
+            return fraction(failed, counters.requests_completed);
+        }
         case Statistic::throughput:
             return result_.duration_s > 0
                        ? static_cast<double>(counters.requests_completed) / result_.duration_s

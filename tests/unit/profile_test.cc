@@ -296,6 +296,15 @@ TEST_CASE("a syntax error is refused with its line and column") {
     CHECK(contains(message, "expected valid TOML"));
 }
 
+TEST_CASE("a table header cut short is a syntax error, not an abort (found by fuzzing)") {
+    // toml++ asserts here in debug builds unless toml_impl.h turns its asserts off.
+    for (const char* header : {"[[\n", "[\n", "[[ # c\n", "[=\n"}) {
+        const std::string message = error_of(target + std::string(header) + "name = \"x\"\n");
+        CHECK(message.starts_with("test.toml:3:"));
+        CHECK(contains(message, "syntax error"));
+    }
+}
+
 TEST_CASE("a NUL byte is a syntax error, not a crash (found by fuzzing)") {
     CHECK_STARTS(error_of(target + std::string("[[\0requests]]\n", 15)),
                  "test.toml:3:3: syntax error: a NUL byte");

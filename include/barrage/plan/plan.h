@@ -119,6 +119,7 @@ struct PhasePlan {
 struct OutputPlan {
     std::string json_path;         // "" = none, "-" = stdout
     std::string csv_path;          // "" = none, "-" = stdout
+    std::string csv_requests_path; // --csv-requests: one row per request name; "" = none
     bool quiet = false;            // no progress line
     // Gates and artifacts (issue 4). Threshold expressions are parsed by
     // report::parse_thresholds before any traffic (plan knows no metrics).

@@ -38,7 +38,7 @@ enum class Statistic : uint8_t {
     min,                 // of Series, microseconds
     max,                 // of Series, microseconds
     error_rate,          // failed / (completed + failed), a fraction in [0, 1]
-    check_failure_rate,  // failed checks / checks, a fraction in [0, 1]
+    check_failure_rate,  // responses failing a check / completed responses, in [0, 1]
     throughput,          // completed requests per second of the measured period
 };
 
@@ -98,6 +98,8 @@ public:
     std::optional<double> value(std::string_view request_name, const Metric& metric) const override;
 
 private:
+    std::optional<double> name_value(std::string_view request_name, const Metric& metric) const;
+
     const stats::RunResult& result_;
 };
 

@@ -484,6 +484,15 @@ Status take_url(RunArgs& args, const std::vector<std::string_view>& positionals)
 // `barrage run PROFILE.toml`: the profile gives target, requests and phases;
 // the flags give outputs, TLS and the overrides. Request flags would be
 // silently lost, so they are refused.
+bool tls_options_given(const plan::TlsPlan& tls) {
+    const plan::TlsPlan defaults;
+    return tls.insecure != defaults.insecure || tls.ca_file != defaults.ca_file ||
+           tls.cert_file != defaults.cert_file || tls.key_file != defaults.key_file ||
+           tls.sni != defaults.sni || tls.version_min != defaults.version_min ||
+           tls.ciphers != defaults.ciphers || tls.ciphersuites != defaults.ciphersuites ||
+           tls.resume != defaults.resume;
+}
+
 Result<Command> parse_run_profile(RunArgs& args, std::string_view path,
                                   std::span<const char* const> argv) {
     if (args.body_given || args.body_file_given || !args.plan.request.headers.empty() ||
@@ -515,11 +524,14 @@ Result<Command> parse_run_profile(RunArgs& args, std::string_view path,
     }
     plan::RunPlan plan = std::move(loaded).value();
     plan.outputs = args.plan.outputs;
-    plan.tls = args.plan.tls;
+    if (tls_options_given(args.plan.tls)) {
+        plan.tls = args.plan.tls;  // the command line's TLS options replace [target.tls]
+    }
     plan.pin = args.plan.pin;
     plan.interval_ns = args.plan.interval_ns;
     plan.response_header_bytes_max = args.plan.response_header_bytes_max;
-    plan.new_connection_per_request = args.plan.new_connection_per_request;
+    plan.new_connection_per_request =
+        plan.new_connection_per_request || args.plan.new_connection_per_request;
     if (args.threads) {
         plan.threads = *args.threads;
         plan.cpus = assign_cpus(base::allowed_cpus(), plan.threads);

@@ -3,13 +3,12 @@
 // into the plan. Private to profile. All report through Diagnostics; the
 // caller checks ok() between parts.
 
-#include "toml_impl.h"
-
 #include <string>
 #include <vector>
 
 #include "barrage/plan/plan.h"
 #include "barrage/profile/profile_loader.h"
+#include "toml_impl.h"
 #include "toml_reader_impl.h"
 
 namespace barrage::profile::detail {
@@ -23,7 +22,8 @@ void apply_sets(toml::table& root, const std::vector<std::string>& sets, Diagnos
 // headers = { "Name" = "value" } of a table into `out` (target.cc).
 void read_headers_of(TableReader& reader, std::vector<plan::Header>& out);
 // [target]: URL, default headers, connections, threads, timeout (target.cc).
-void read_target(TableReader& root, plan::RunPlan& plan, UrlParser parse_url);
+void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& plan,
+                 UrlParser parse_url);
 
 // [[data]] files, loaded and checked; fills plan.data_files (requests.cc).
 void read_data_files(TableReader& root, const std::string& base_dir, plan::RunPlan& plan);

@@ -67,7 +67,7 @@ void read_document(TableReader& root, const std::string& base_dir,
     if (const auto seed = root.integer("seed", 0, INT64_MAX)) {
         plan.seed = static_cast<uint64_t>(*seed);
     }
-    read_target(root, plan, parse_url);
+    read_target(root, base_dir, plan, parse_url);
     read_data_files(root, base_dir, plan);
     read_requests(root, base_dir, plan);
     read_session(root, plan);

@@ -1,4 +1,8 @@
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "barrage/http/request.h"
 #include "profile_impl.h"
@@ -33,6 +37,49 @@ void read_headers(Diagnostics& diagnostics, const toml::table& headers,
     }
 }
 
+// [target.tls]: the command line's TLS options, for an https:// url. Paths
+// are relative to the profile's directory.
+void read_tls(TableReader& target, const std::string& base_dir, plan::TlsPlan& tls) {
+    const toml::table* table = target.table("tls");
+    if (table == nullptr) {
+        return;
+    }
+    TableReader reader(target.diagnostics(), *table, "[target.tls]");
+    tls.insecure = reader.boolean("insecure").value_or(tls.insecure);
+    tls.resume = reader.boolean("resume").value_or(tls.resume);
+    const std::pair<const char*, std::string*> files[] = {
+        {"cacert", &tls.ca_file}, {"cert", &tls.cert_file}, {"key", &tls.key_file}};
+    for (const auto& [key, field] : files) {
+        if (const auto path = reader.string(key, "\"certs/ca.pem\"")) {
+            *field = resolve_path(base_dir, *path);
+            // Checked now: a typo must not fail every handshake of the run.
+            if (::access(field->c_str(), R_OK) != 0) {
+                reader.diagnostics().fail_at(
+                    reader.node(key), fmt::format("{} = \"{}\": cannot read '{}': {}", key, *path,
+                                                  *field, std::strerror(errno)));
+            }
+        }
+    }
+    const std::pair<const char*, std::string*> texts[] = {
+        {"sni", &tls.sni}, {"ciphers", &tls.ciphers}, {"ciphersuites", &tls.ciphersuites}};
+    for (const auto& [key, field] : texts) {
+        if (const auto text = reader.string(key, "\"...\"")) {
+            *field = *text;
+        }
+    }
+    if (const auto version = reader.string("min_version", "\"1.3\"")) {
+        if (*version == "1.2" || *version == "1.3") {
+            tls.version_min = *version == "1.2" ? 12 : 13;
+        } else {
+            reader.diagnostics().fail_at(reader.node("min_version"),
+                                         fmt::format("min_version = \"{}\"; expected \"1.2\" or "
+                                                     "\"1.3\"",
+                                                     *version));
+        }
+    }
+    reader.finish();
+}
+
 }  // namespace
 
 void read_headers_of(TableReader& reader, std::vector<plan::Header>& out) {
@@ -41,7 +88,8 @@ void read_headers_of(TableReader& reader, std::vector<plan::Header>& out) {
     }
 }
 
-void read_target(TableReader& root, plan::RunPlan& plan, UrlParser parse_url) {
+void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& plan,
+                 UrlParser parse_url) {
     Diagnostics& diagnostics = root.diagnostics();
     const toml::table* table = root.table("target");
     if (table == nullptr) {
@@ -77,6 +125,8 @@ void read_target(TableReader& root, plan::RunPlan& plan, UrlParser parse_url) {
     if (const auto timeout = target.duration_ns("timeout", false)) {
         plan.timeout_ns = *timeout;
     }
+    plan.new_connection_per_request = target.boolean("new_conn").value_or(false);
+    read_tls(target, base_dir, plan.tls);
     target.finish();
 }
 

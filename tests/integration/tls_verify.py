@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """https:// against nginx with a throw-away CA: verification is on by default and rejects the
 unknown CA (tls errors, exit 3, the reason shown once); --cacert with the test CA and -k both
-succeed; a wrong --sni, a self-signed and an expired certificate and a plain-HTTP port each
+succeed, as does a profile with [target.tls] cacert; a wrong --sni, a self-signed and an expired certificate and a plain-HTTP port each
 fail with their own reason. Skips when nginx or openssl is missing."""
 
 import sys
@@ -53,6 +53,17 @@ def body(t):
     succeeds(t, t.run(["run", nginx.url(), *LOAD, "--cacert", pki.path("ca.pem")]),
              "--cacert with the test CA")
     succeeds(t, t.run(["run", nginx.url(), *LOAD, "-k"]), "--insecure")
+    # A profile's [target.tls] does what --cacert does; without it the unknown CA fails.
+    profile = t.path("tls.toml")
+    with open(profile, "w") as f:
+        f.write(f'[target]\nurl = "{nginx.url()}"\nconnections = 2\n'
+                f'[target.tls]\ncacert = "{pki.path("ca.pem")}"\n'
+                '[[requests]]\nname = "home"\npath = "/"\n'
+                '[[phases]]\nshape = "constant"\nrate = 50\nduration = "1s"\n')
+    outcome = t.run(["run", profile, "-t", "1"])
+    harness.exits_with(t, outcome, 0, "a profile with [target.tls] cacert")
+    t.check(outcome.json is not None and outcome.json["tls"]["handshakes"] == 2,
+            "the profile's run verified with the test CA")
     succeeds(t, t.run(["run", nginx.url(), *LOAD, "--cacert", pki.path("ca.pem"), "--sni",
                        "localhost"]), "--sni with a name the certificate has")
     fails_handshakes(t, t.run(["run", nginx.url(), *LOAD, "--cacert", pki.path("ca.pem"),

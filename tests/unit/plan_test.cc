@@ -215,3 +215,32 @@ TEST_CASE("TLS options need https, a key needs its certificate, versions are 1.2
     run.new_connection_per_request = true;
     CHECK(plan::validate_run_plan(run).ok());
 }
+
+TEST_CASE("warmup phases come first and a run is open or closed loop as a whole") {
+    RunPlan run = valid_plan();
+    plan::NamedRequest request;
+    request.name = "a";
+    run.requests = {request};
+    run.session.steps = {0};
+    plan::PhasePlan constant;
+    constant.name = "main";
+    constant.kind = plan::PhaseKind::constant;
+    constant.rate_per_s = 10;
+    constant.rate_end_per_s = 10;
+    constant.duration_ns = 1'000'000'000;
+    plan::PhasePlan warm = constant;
+    warm.name = "warm";
+    warm.warmup = true;
+    run.phases = {warm, constant};
+    CHECK(plan::validate_run_plan(run).ok());
+
+    run.phases = {constant, warm};
+    CHECK(contains(error_of(run), "phase 'warm' is a warmup after a measured phase"));
+
+    plan::PhasePlan users = constant;
+    users.name = "users";
+    users.kind = plan::PhaseKind::users;
+    users.users = 2;
+    run.phases = {constant, users};
+    CHECK(contains(error_of(run), "mix open loop"));
+}

@@ -173,14 +173,6 @@ at = "1m"
 hold = "3m"
 rise = "10s"
 duration = "6m"
-
-[[phases]]
-name = "users"
-shape = "users"
-users = 30
-think = ["1s", "3s"]
-spawn_rate = 5
-duration = "2m"
 )";
     const std::string path = scratch.write("journey.toml", text);
     auto loaded = profile::load_profile(path, {}, barrage::cli::parse_url);
@@ -191,7 +183,6 @@ duration = "2m"
     CHECK(run.seed == 7);
     CHECK(run.target.host == "127.0.0.1");
     CHECK(run.timeout_ns == 2 * s_ns);
-    CHECK(run.connections == 30);  // at least the largest number of users
     REQUIRE(run.requests.size() == 3);
     const plan::NamedRequest& login = run.requests[0];
     CHECK(login.method == "POST");
@@ -230,7 +221,7 @@ duration = "2m"
     CHECK(run.data_files[0].order == barrage::http::RowOrder::random);
     CHECK(run.data_files[0].file->row_count() == 2);
     CHECK(run.variables == std::vector<std::string>{"user", "password", "session", "token"});
-    REQUIRE(run.phases.size() == 5);
+    REQUIRE(run.phases.size() == 4);
     CHECK(run.phases[0].warmup);
     CHECK(run.phases[0].rate_per_s == 2.5);
     CHECK(run.phases[1].kind == PhaseKind::ramp);
@@ -239,12 +230,8 @@ duration = "2m"
     CHECK(run.phases[2].kind == PhaseKind::step);
     CHECK(run.phases[2].duration_ns == 90 * s_ns);
     CHECK(run.phases[3].spike_fall_ns == 10 * s_ns);  // defaults to the rise time
-    CHECK(run.phases[4].users == 30);
-    CHECK(run.phases[4].think_min_ns == s_ns);
-    CHECK(run.phases[4].think_max_ns == 3 * s_ns);
-    CHECK(run.phases[4].spawn_per_s == 5);
     CHECK(run.warmup_ns == 5 * s_ns);
-    CHECK(run.duration_ns == (60 + 90 + 360 + 120) * s_ns);
+    CHECK(run.duration_ns == (60 + 90 + 360) * s_ns);
     CHECK(run.rate_per_s == 1000);        // the highest open-loop rate (main phase is a ramp)
     CHECK(run.request.method == "POST");  // the single-request fields mirror the first step
     CHECK(run.target.path == "/json?id={{seq}}");
@@ -581,4 +568,56 @@ TEST_CASE("every profile in profiles/ loads without error") {
     std::sort(loaded.begin(), loaded.end());
     CHECK(loaded == std::vector<std::string>{"baseline", "burst", "heavy-payload", "journey",
                                              "load", "smoke", "soak", "spike", "stress"});
+}
+
+TEST_CASE("[target.tls] carries the command line's TLS options into the plan") {
+    const std::string tls_target = R"([target]
+url = "https://127.0.0.1:8443"
+new_conn = true
+[target.tls]
+insecure = true
+resume = false
+sni = "api.example.test"
+min_version = "1.3"
+ciphersuites = "TLS_AES_128_GCM_SHA256"
+)";
+    const plan::RunPlan run = load_ok(tls_target + one_request + one_phase);
+    CHECK(run.target.scheme == "https");
+    CHECK(run.new_connection_per_request);
+    CHECK(run.tls.insecure);
+    CHECK_FALSE(run.tls.resume);
+    CHECK(run.tls.sni == "api.example.test");
+    CHECK(run.tls.version_min == 13);
+    CHECK(run.tls.ciphersuites == "TLS_AES_128_GCM_SHA256");
+    const plan::RunPlan verified = load_ok(
+        "[target]\nurl = \"https://127.0.0.1:8443\"\n[target.tls]\ncacert = \"/dev/null\"\n" +
+        one_request + one_phase);
+    CHECK(verified.tls.ca_file == "/dev/null");
+}
+
+TEST_CASE("[target.tls] refuses an unreadable file, a bad version and unknown keys") {
+    const std::string head = "[target]\nurl = \"https://127.0.0.1:8443\"\n[target.tls]\n";
+    CHECK_STARTS(error_of(head + "cacert = \"/nonexistent/ca.pem\"\n" + one_request + one_phase),
+                 "test.toml:4:");
+    CHECK(contains(error_of(head + "min_version = \"1.1\"\n" + one_request + one_phase),
+                   "expected \"1.2\" or \"1.3\""));
+    CHECK(contains(error_of(head + "insecur = true\n" + one_request + one_phase), "insecur"));
+}
+
+TEST_CASE("a users phase reads users, think time and spawn rate, and sizes the connections") {
+    const plan::RunPlan run = load_ok(target + one_request + R"(
+[[phases]]
+name = "users"
+shape = "users"
+users = 30
+think = ["1s", "3s"]
+spawn_rate = 5
+duration = "2m"
+)");
+    REQUIRE(run.phases.size() == 1);
+    CHECK(run.phases[0].users == 30);
+    CHECK(run.phases[0].think_min_ns == s_ns);
+    CHECK(run.phases[0].think_max_ns == 3 * s_ns);
+    CHECK(run.phases[0].spawn_per_s == 5);
+    CHECK(run.connections == 30);  // at least the largest number of users
 }

@@ -119,6 +119,77 @@ Result<std::string> read_small_file(const std::string& path) {
 
 }  // namespace detail
 
+namespace {
+
+// The offset of the first non-ASCII byte outside strings and comments, or npos.
+// TOML allows none there, and toml++ 3.3 reaches __builtin_unreachable when it
+// tests some of them for whitespace after a value (found by profile_fuzz), so
+// they are refused before parsing.
+size_t non_ascii_outside_strings(std::string_view text) {
+    enum class In { code, comment, basic, literal, multi_basic, multi_literal } in = In::code;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        const std::string_view rest = text.substr(i);
+        switch (in) {
+            case In::code:
+                if (static_cast<unsigned char>(c) >= 0x80) {
+                    return i;
+                }
+                if (c == '#') {
+                    in = In::comment;
+                } else if (rest.starts_with("\"\"\"")) {
+                    in = In::multi_basic;
+                    i += 2;
+                } else if (rest.starts_with("'''")) {
+                    in = In::multi_literal;
+                    i += 2;
+                } else if (c == '"') {
+                    in = In::basic;
+                } else if (c == '\'') {
+                    in = In::literal;
+                }
+                break;
+            case In::comment:
+                in = c == '\n' ? In::code : in;
+                break;
+            case In::basic:
+                if (c == '\\') {
+                    ++i;  // an escape: the next byte cannot close the string
+                } else if (c == '"' || c == '\n') {
+                    in = In::code;  // a line break ends it (toml++ reports the error)
+                }
+                break;
+            case In::literal:
+                in = (c == '\'' || c == '\n') ? In::code : in;
+                break;
+            case In::multi_basic:
+                if (c == '\\') {
+                    ++i;
+                } else if (rest.starts_with("\"\"\"")) {
+                    in = In::code;
+                    i += 2;
+                }
+                break;
+            case In::multi_literal:
+                if (rest.starts_with("'''")) {
+                    in = In::code;
+                    i += 2;
+                }
+                break;
+        }
+    }
+    return std::string_view::npos;
+}
+
+std::string line_and_column(std::string_view text, size_t offset) {
+    const std::string_view before = text.substr(0, offset);
+    const size_t line_start = before.rfind('\n');
+    return fmt::format("{}:{}", std::count(before.begin(), before.end(), '\n') + 1,
+                       offset - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1);
+}
+
+}  // namespace
+
 Result<plan::RunPlan> load_profile_text(std::string_view text, const std::string& path,
                                         const ProfileOverrides& overrides, UrlParser parse_url) {
     BARRAGE_ASSERT(parse_url != nullptr);
@@ -131,6 +202,12 @@ Result<plan::RunPlan> load_profile_text(std::string_view text, const std::string
             fmt::format("{}:{}:{}: syntax error: a NUL byte; expected UTF-8 text", path,
                         std::count(before.begin(), before.end(), '\n') + 1,
                         nul - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1));
+    }
+    if (const size_t at = non_ascii_outside_strings(text); at != std::string_view::npos) {
+        return make_error(
+            fmt::format("{}:{}: syntax error: a non-ASCII character outside a string "
+                        "or comment; expected ASCII keys and values (quote text)",
+                        path, line_and_column(text, at)));
     }
     auto parsed = toml::parse(text, path);
     if (!parsed) {

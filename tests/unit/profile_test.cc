@@ -621,3 +621,20 @@ duration = "2m"
     CHECK(run.phases[0].spawn_per_s == 5);
     CHECK(run.connections == 30);  // at least the largest number of users
 }
+
+TEST_CASE("non-ASCII outside strings and comments is refused before toml++ sees it (fuzzing)") {
+    // toml++ 3.3 reaches __builtin_unreachable testing such a character for whitespace.
+    CHECK_STARTS(error_of(target + "connections = 5\xc3\xa9\n"), "test.toml:3:16: syntax error");
+    CHECK(contains(error_of(target + "[[requests]]\nname = \"x\" \xef\xb9\xb0\n"), "non-ASCII"));
+    // Inside strings (all four kinds) and comments it is text like any other.
+    const plan::RunPlan run = load_ok(target + R"(
+# caf)" "\xc3\xa9" R"( comment
+[[requests]]
+name = "caf)" "\xc3\xa9" R"("
+path = '/caf)" "\xc3\xa9" R"('
+body = """
+caf)" "\xc3\xa9" R"( \" """
+headers = { X-Note = '''caf)" "\xc3\xa9" R"(''' }
+)" + one_phase);
+    CHECK(run.requests[0].name == "caf\xc3\xa9");
+}

@@ -2,14 +2,16 @@
 # barrage beside its peers on the same nginx target.
 #   nginx: 1 worker pinned to CPU 0; generators pinned to CPU 1; same connections and duration.
 #   closed loop, keep-alive, 64 and 256 connections: barrage vs wrk
-#   open loop at $RATE req/s: barrage vs h2load --rps (its rate is per client)
+#   open loop at $RATE req/s: barrage vs h2load --rps (its rate is per client); barrage
+#   again with --timer-slack $SLACK (h2load's rate timer runs on libev's millisecond epoll
+#   timeouts, so it sends in bursts; barrage by default wakes for every arrival)
 #   TLS keep-alive, $TLS_CONNS connections: barrage vs wrk on nginx's TLS port (same method)
 #   TLS new connection per request, $NEWCONN_CONNS connections: barrage --new-conn (full
 #   handshakes with --no-tls-resume, and resumed) vs ab without -k (full handshakes);
 #   req/s = handshakes/s there, CPU per 100k = CPU per 100k handshakes.
 # Prints, per tool, the median of $RUNS runs: req/s, generator CPU seconds per 100k requests
 # (user+sys of the generator process, GNU time) and the ratio to barrage.
-# Env: DURATION (s, default 10), RUNS (default 3), RATE (default 20000), CONNS ("64 256"),
+# Env: DURATION (s, default 10), RUNS (default 3), RATE (default 20000), CONNS ("64 256"), SLACK,
 #      TLS_CONNS (default 64), NEWCONN_CONNS (default 16), BARRAGE (binary; default: build/).
 # Bounded: every run stops itself after DURATION seconds (timeouts as a backstop).
 set -euo pipefail
@@ -18,7 +20,7 @@ bash scripts/install-deps.sh bench
 [ -n "${BARRAGE:-}" ] || bash scripts/build.sh >/dev/null
 
 DURATION="${DURATION:-10}"; RUNS="${RUNS:-3}"; RATE="${RATE:-20000}"; CONNS="${CONNS:-64 256}"
-OPEN_CONNS="${OPEN_CONNS:-64}"
+OPEN_CONNS="${OPEN_CONNS:-64}"; SLACK="${SLACK:-1ms}"
 TLS_CONNS="${TLS_CONNS:-64}"; NEWCONN_CONNS="${NEWCONN_CONNS:-16}"
 BARRAGE="${BARRAGE:-$(pwd)/build/barrage}"
 if [ "$(nproc)" -ge 2 ]; then server_cpu=0; client_cpu=1; else server_cpu=0; client_cpu=0; fi
@@ -79,6 +81,7 @@ measure_barrage() {  # conns [rate]
   local extra=(); [ -n "${2:-}" ] && extra=(-r "$2")
   measure_barrage_at "$url" "$1" "${extra[@]}"
 }
+measure_barrage_slack() { measure_barrage_at "$url" "$1" -r "$2" --timer-slack "$SLACK"; }
 measure_barrage_tls() { measure_barrage_at "$tls_url" "$1" -k; }  # conns
 measure_barrage_newconn() { measure_barrage_at "$tls_url" "$1" -k --new-conn --no-tls-resume; }
 measure_barrage_resumed() { measure_barrage_at "$tls_url" "$1" -k --new-conn; }
@@ -155,7 +158,9 @@ for c in $CONNS; do
 done
 b="$(median_of barrage "$OPEN_CONNS" "$RATE")"; h="$(median_of h2load "$OPEN_CONNS" "$RATE")"
 report "open loop $RATE/s, $OPEN_CONNS conns" barrage "$b" "$b"
+s="$(median_of barrage_slack "$OPEN_CONNS" "$RATE")"
 report "open loop $RATE/s, $OPEN_CONNS conns" h2load "$h" "$b"
+report "  same, --timer-slack $SLACK" barrage "$s" "$b"
 b="$(median_of barrage_tls "$TLS_CONNS")"; w="$(median_of wrk_tls "$TLS_CONNS")"
 report "TLS keep-alive, $TLS_CONNS conns" barrage "$b" "$b"
 report "TLS keep-alive, $TLS_CONNS conns" wrk "$w" "$b"

@@ -180,7 +180,7 @@ void Worker::loop() {
         if (!draining_ && now >= interval_end_ns_) {
             roll_interval(now);
         }
-        if (!draining_ && shard_ != nullptr) {
+        if (!draining_ && shard_ != nullptr && now >= next_dispatch_ns_) {
             dispatch_due(now);
         }
         if (!draining_ && !wakeups_.empty()) {
@@ -234,6 +234,8 @@ bool Worker::sending_allowed(int64_t now) const {
 // find no free connection wait (their wait is part of their latency) and are
 // counted as late when they finally go.
 void Worker::dispatch_due(int64_t now) {
+    // With timer slack, arrivals that fall due meanwhile wait for the next round.
+    next_dispatch_ns_ = now + plan_.timer_slack_ns;
     const int64_t now_rel = std::min(now, shared_->end_ns - 1) - shared_->start_ns;
     while (shard_->next_ns() != schedule::no_more_arrivals && shard_->next_ns() <= now_rel) {
         if (idle_slots_.empty()) {
@@ -281,7 +283,7 @@ int64_t Worker::wait_budget_ns(int64_t now) const {
     until = std::min(until, draining_ ? drain_deadline_ns_ : shared_->end_ns);
     if (!draining_ && shard_ != nullptr && !idle_slots_.empty() &&
         shard_->next_ns() != schedule::no_more_arrivals) {
-        until = std::min(until, shared_->start_ns + shard_->next_ns());
+        until = std::min(until, std::max(next_dispatch_ns_, shared_->start_ns + shard_->next_ns()));
     }
     if (!draining_) {
         until = std::min(until, next_wake_ns());

@@ -196,6 +196,7 @@ private:
     stats::Snapshot* current_ = nullptr;
     int64_t interval_index_ = 0;
     int64_t interval_end_ns_ = 0;
+    int64_t next_dispatch_ns_ = 0;  // no dispatch before (timer slack)
     int64_t late_through_ns_ = -1;  // arrivals due by then waited for a connection
     int64_t next_deadline_scan_ns_ = 0;
     int in_flight_ = 0;  // requests sent or being sent, not finished

@@ -15,6 +15,8 @@ using base::Status;
 
 // Shorter intervals make snapshots cost more than they tell.
 constexpr int64_t interval_ns_min = 100'000'000;
+// More slack than this would make the schedule, not the target, shape latency.
+constexpr int64_t timer_slack_ns_max = 10'000'000;
 // Smaller header buffers would refuse ordinary responses.
 constexpr int64_t response_header_bytes_min = 1024;
 
@@ -132,6 +134,11 @@ Status check_times(const RunPlan& plan) {
     if (plan.timeout_ns <= 0) {
         return make_error(fmt::format("--timeout: must be greater than 0 (got {})",
                                       format_duration(plan.timeout_ns)));
+    }
+    if (plan.timer_slack_ns < 0 || plan.timer_slack_ns > timer_slack_ns_max) {
+        return make_error(fmt::format("--timer-slack: must be between 0 and {} (got {})",
+                                      format_duration(timer_slack_ns_max),
+                                      format_duration(plan.timer_slack_ns)));
     }
     if (plan.interval_ns < interval_ns_min) {
         return make_error(fmt::format("--interval: must be at least {} (got {})",

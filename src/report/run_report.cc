@@ -193,6 +193,7 @@ void write_config(JsonWriter& json, const plan::RunPlan& plan) {
     field(json, "warmup_s", detail::ns_to_s(plan.warmup_ns));
     field(json, "timeout_s", detail::ns_to_s(plan.timeout_ns));
     field(json, "interval_s", detail::ns_to_s(plan.interval_ns));
+    field(json, "timer_slack_us", plan.timer_slack_ns / 1000);
     field(json, "response_header_bytes_max", plan.response_header_bytes_max);
     write_headers(json, plan.request.headers);
     field(json, "body_bytes", static_cast<int64_t>(plan.request.body.size()));

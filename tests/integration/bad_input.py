@@ -29,6 +29,8 @@ def cases(url, port, body_file):
         (["run", url, "-t", "5", "-c", "2"], ["-t", "--threads"]),
         (["run", url, "-H", "NoColonHere"], ["-H", "--header"]),
         (["run", url, "--interval", "10ms"], ["--interval"]),
+        (["run", url, "-r", "100", "--timer-slack", "20ms"], ["--timer-slack"]),
+        (["run", url, "-r", "100", "--timer-slack", "-1ms"], ["--timer-slack"]),
         (["run", url, "--body-file", "/nonexistent-dir/body"], ["--body-file"]),
         (["run", url, "-b", "x", "--body-file", body_file], ["--body", "--body-file"]),
         (["run", url, "--json", "-", "--csv", "-"], ["--json", "--csv"]),

@@ -35,5 +35,20 @@ def body(t):
     t.check(result["schedule_lag"]["count"] == requests["sent"],
             f"schedule_lag has one value per sent request ({result['schedule_lag']['count']})")
 
+    # --timer-slack 5ms sends in rounds: the schedule is kept, and the wait for a round is
+    # measured (arrivals spread evenly over a 5 ms round wait 2.5 ms on average).
+    slack = t.run(["run", server.url(), "-r", "2000", "-d", "2s", "-c", "20",
+                   "--timer-slack", "5ms"])
+    harness.exits_with(t, slack, 0, "an open-loop run with --timer-slack")
+    result = slack.json
+    t.require(result is not None, "the --json file was written")
+    scheduled = result["requests"]["sent"] + result["requests"]["unsent"]
+    t.check(abs(scheduled - 4000) <= 2, f"the schedule still asks for 4000 ({scheduled})")
+    t.check(result["config"]["timer_slack_us"] == 5000, "config records the timer slack")
+    t.check(result["schedule_lag"]["mean"] >= 1000,
+            f"the wait for a round shows in schedule_lag (mean {result['schedule_lag']['mean']} us)")
+    t.check(result["latency"]["mean"] >= result["schedule_lag"]["mean"],
+            "latency counts from the intended time, so it includes that wait")
+
 
 harness.main(__doc__, body)

@@ -399,6 +399,7 @@ TEST_CASE("run defaults follow the documented values") {
     CHECK(plan.warmup_ns == 0);
     CHECK(plan.timeout_ns == 10 * s);
     CHECK(plan.interval_ns == 1 * s);
+    CHECK(plan.timer_slack_ns == 0);
     CHECK(plan.response_header_bytes_max == 64 * 1024);
     CHECK(plan.request.method == "GET");
     CHECK(plan.request.headers.empty());
@@ -425,7 +426,8 @@ TEST_CASE("every run flag sets its field, in long form") {
                                     "--csv",      "-",
                                     "--quiet",    "--interval",
                                     "500ms",      "--max-header-bytes",
-                                    "8k",         "http://h:81/p"});
+                                    "8k",         "--timer-slack",
+                                    "250us",      "http://h:81/p"});
     CHECK(plan.target.host_header == "h:81");
     CHECK(plan.rate_per_s.value() == 2000.0);
     CHECK(plan.connections == 20);
@@ -447,6 +449,7 @@ TEST_CASE("every run flag sets its field, in long form") {
     CHECK(plan.outputs.quiet);
     CHECK(plan.interval_ns == 500 * ms);
     CHECK(plan.response_header_bytes_max == 8192);
+    CHECK(plan.timer_slack_ns == 250 * 1000);
 }
 
 TEST_CASE("short flags take attached or separate values, long flags take = or a space") {

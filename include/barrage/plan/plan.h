@@ -157,6 +157,10 @@ struct RunPlan {
     int64_t warmup_ns = 0;
     int64_t timeout_ns = 10'000'000'000;        // per request (and per connect)
     int64_t interval_ns = 1'000'000'000;        // snapshot / CSV interval
+    // Open loop: arrivals due within this window go out in one wake-up (like
+    // the kernel's timer slack). 0 = each arrival wakes the worker at its own
+    // time. Waiting is measured: it shows as schedule lag and in latency.
+    int64_t timer_slack_ns = 0;
     int64_t response_header_bytes_max = response_header_bytes_max_default;
     OutputPlan outputs;
     std::string command_line;          // as typed, for `config` in the JSON

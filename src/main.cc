@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -102,19 +103,82 @@ int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
 }
 
 // Thresholds are checked before any traffic: a typo must not cost a run.
+// Errors start with where the threshold was written ("--threshold", "x.toml:3:5").
 base::Result<std::vector<report::ThresholdSpec>> plan_thresholds(const plan::RunPlan& plan) {
-    auto specs = report::parse_thresholds(plan.outputs.thresholds);
-    if (!specs) {
-        return base::make_error("--threshold: " + specs.error().message);
-    }
     std::vector<std::string> request_names;
     for (const auto& request : plan.requests) {
         request_names.push_back(request.name);
     }
-    if (auto status = report::check_request_names(specs.value(), request_names); !status) {
-        return base::make_error("--threshold: " + status.error().message);
+    std::vector<report::ThresholdSpec> specs;
+    for (const plan::ThresholdPlan& threshold : plan.outputs.thresholds) {
+        auto spec = report::parse_threshold(threshold.expression);
+        if (!spec) {
+            return base::make_error(threshold.origin + ": " + spec.error().message);
+        }
+        spec.value().abort_on_fail = threshold.abort;
+        if (auto status = report::check_request_names(std::span(&spec.value(), 1), request_names);
+            !status) {
+            return base::make_error(threshold.origin + ": " + status.error().message);
+        }
+        specs.push_back(std::move(spec).value());
     }
     return specs;
+}
+
+// Abort thresholds judge the results so far, once the grace period has passed.
+// A threshold without a value yet (no request of that name so far) waits.
+engine::StopCheck abort_check(const plan::RunPlan& plan,
+                              std::span<const report::ThresholdSpec> specs) {
+    std::vector<report::ThresholdSpec> aborting;
+    for (const report::ThresholdSpec& spec : specs) {
+        if (spec.abort_on_fail) {
+            aborting.push_back(spec);
+        }
+    }
+    if (aborting.empty()) {
+        return {};
+    }
+    const double grace_s = static_cast<double>(plan.outputs.abort_grace_ns) / 1e9;
+    return [aborting = std::move(aborting),
+            grace_s](const stats::RunResult& so_far) -> std::optional<std::string> {
+        if (so_far.duration_s < grace_s) {
+            return std::nullopt;
+        }
+        const auto outcomes =
+            report::evaluate_thresholds(aborting, report::RunResultMetrics(so_far));
+        for (const report::ThresholdOutcome& outcome : outcomes) {
+            if (!outcome.passed && outcome.value) {
+                return fmt::format("abort threshold '{}' failed over the first {:.0f}s ({})",
+                                   outcome.spec.expression, so_far.duration_s,
+                                   report::format_metric_value(*outcome.value, outcome.spec));
+            }
+        }
+        return std::nullopt;
+    };
+}
+
+// --hlog: the whole run untagged, and with several request names (profiles)
+// one Tag=NAME line per name and interval as well.
+engine::IntervalHistogramCallback hlog_recorder(const plan::RunPlan& plan,
+                                                report::HlogWriter& hlog) {
+    if (plan.outputs.hlog_path.empty()) {
+        return {};
+    }
+    std::vector<std::string> tags;
+    if (!plan.requests.empty()) {
+        for (const plan::NamedRequest& request : plan::requests_of(plan)) {
+            tags.push_back(report::sanitize_hlog_tag(request.name));
+        }
+    }
+    return [&hlog, tags = std::move(tags)](const stats::IntervalRow& row,
+                                           const stats::Histogram& latency_us,
+                                           std::span<const stats::Histogram> by_name) {
+        const double start_s = row.t_s - row.length_s;
+        hlog.add_interval(start_s, row.length_s, latency_us);
+        for (std::size_t i = 0; i < by_name.size() && i < tags.size(); ++i) {
+            hlog.add_interval(start_s, row.length_s, by_name[i], tags[i]);
+        }
+    };
 }
 
 int run_command(plan::RunPlan& plan) {
@@ -141,15 +205,12 @@ int run_command(plan::RunPlan& plan) {
     if (auto status = cli::resolve_target(plan.target); !status.ok()) {
         return fail(status.error().message, report::exit_run_failed);
     }
-    const auto on_interval = progress_printer(plan);
     report::HlogWriter hlog;
-    engine::IntervalHistogramCallback on_histogram;
-    if (!plan.outputs.hlog_path.empty()) {
-        on_histogram = [&hlog](const stats::IntervalRow& row, const stats::Histogram& latency_us) {
-            hlog.add_interval(row.t_s - row.length_s, row.length_s, latency_us);
-        };
-    }
-    auto result = engine::run_load(plan, on_interval, on_histogram);
+    engine::RunHooks hooks;
+    hooks.on_interval = progress_printer(plan);
+    hooks.on_interval_histograms = hlog_recorder(plan, hlog);
+    hooks.stop_check = abort_check(plan, thresholds.value());
+    auto result = engine::run_load(plan, hooks);
     if (!plan.outputs.quiet && isatty(STDERR_FILENO) != 0) {
         fmt::print(stderr, "\n");
     }

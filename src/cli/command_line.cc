@@ -98,6 +98,12 @@ Output:
 Gates (exit code 1 when one fails; see docs/output.md):
       --threshold EXPR     e.g. 'p99 < 200ms', 'error_rate < 1%', 'rps >= 100';
                            repeat for more
+      --abort-threshold EXPR
+                           a threshold that also stops the run early once the
+                           results so far fail it (checked after --abort-grace,
+                           then every interval); repeat for more
+      --abort-grace TIME   measured time before abort thresholds are judged
+                           (default 10s)
   -h, --help               show this help
 
 Profiles (docs/profiles.md): requests, sessions and phases described in TOML.
@@ -327,8 +333,17 @@ const OptionSpec<RunArgs> run_options[] = {
      }},
     {'\0', "threshold", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
-         a.plan.outputs.thresholds.emplace_back(v);
+         a.plan.outputs.thresholds.push_back({std::string(v), false, "--threshold"});
          return Status(Ok{});
+     }},
+    {'\0', "abort-threshold", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.plan.outputs.thresholds.push_back({std::string(v), true, "--abort-threshold"});
+         return Status(Ok{});
+     }},
+    {'\0', "abort-grace", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_duration_ns(flag, v, true), a.plan.outputs.abort_grace_ns);
      }},
     {'\0', "html", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
@@ -531,7 +546,17 @@ Result<Command> parse_run_profile(RunArgs& args, std::string_view path,
         return loaded.error();
     }
     plan::RunPlan plan = std::move(loaded).value();
+    // The profile's thresholds first, then the command line's.
+    std::vector<plan::ThresholdPlan> thresholds = std::move(plan.outputs.thresholds);
+    const bool grace_given = args.plan.outputs.abort_grace_ns != plan::OutputPlan{}.abort_grace_ns;
+    const int64_t profile_grace_ns = plan.outputs.abort_grace_ns;
     plan.outputs = args.plan.outputs;
+    thresholds.insert(thresholds.end(), plan.outputs.thresholds.begin(),
+                      plan.outputs.thresholds.end());
+    plan.outputs.thresholds = std::move(thresholds);
+    if (!grace_given) {
+        plan.outputs.abort_grace_ns = profile_grace_ns;
+    }
     if (tls_options_given(args.plan.tls)) {
         plan.tls = args.plan.tls;  // the command line's TLS options replace [target.tls]
     }

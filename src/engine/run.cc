@@ -32,13 +32,12 @@ constexpr int64_t connect_wait_ns_max = 6 * base::ns_per_s;
 struct PendingInterval {
     stats::Counters counters;
     stats::Histogram latency_us = stats::Histogram::for_latency_us();
+    std::vector<stats::Histogram> latency_us_by_name;  // sized on the first merge that has names
 };
 
 class Coordinator {
 public:
-    Coordinator(const plan::RunPlan& plan, const IntervalCallback& on_interval,
-                const IntervalHistogramCallback& on_interval_histogram)
-        : plan_(plan), on_interval_(on_interval), on_interval_histogram_(on_interval_histogram) {}
+    Coordinator(const plan::RunPlan& plan, const RunHooks& hooks) : plan_(plan), hooks_(hooks) {}
 
     base::Result<stats::RunResult> run();
 
@@ -52,12 +51,14 @@ private:
     void merge(const stats::Snapshot& snapshot);
     void emit_intervals(int64_t through_index);
     void add_to_phase(double interval_start_s, const PendingInterval& pending);
+    void check_stop(double measured_s);
+    void stop_sending();
+    void describe_requests();
     void finish_result();
     void add_warnings();
 
     const plan::RunPlan& plan_;
-    const IntervalCallback& on_interval_;
-    const IntervalHistogramCallback& on_interval_histogram_;
+    const RunHooks& hooks_;
     RunShared shared_;
     std::unique_ptr<detail::Workload> workload_;
     std::unique_ptr<detail::LoadModel> load_;
@@ -107,6 +108,7 @@ base::Status Coordinator::prepare() {
         }
     }
     shared_.schedule = load_->schedule();
+    describe_requests();
     const long fd_limit = base::raise_fd_limit();
     if (fd_limit > 0 && fd_limit < plan_.connections + 32) {
         result_.warnings.push_back(fmt::format(
@@ -115,6 +117,22 @@ base::Status Coordinator::prepare() {
             fd_limit, plan_.connections, plan_.connections + 32));
     }
     return base::Ok{};
+}
+
+// The names, checks and captures of the requests, known before any traffic
+// (stop checks may ask about a request by name).
+void Coordinator::describe_requests() {
+    for (const detail::CompiledRequest& request : workload_->requests()) {
+        stats::RequestInfo info;
+        info.name = request.name;
+        for (std::size_t i = 0; i < request.checks.size(); ++i) {
+            info.check_names.push_back(request.checks.name(i));
+        }
+        for (const http::Capture& capture : request.captures) {
+            info.capture_names.push_back(capture.name());
+        }
+        result_.requests.push_back(std::move(info));
+    }
 }
 
 // Splits connections as evenly as possible: -c 10 -t 4 opens 3+3+2+2.
@@ -173,10 +191,14 @@ bool Coordinator::handle_signals(int64_t timeout_ns) {
         shared_.abort_drain.store(true);
     } else {
         result_.interrupted = true;
-        stop_ns_ = base::now_ns();
-        shared_.stop_requested.store(true);
+        stop_sending();
     }
     return true;
+}
+
+void Coordinator::stop_sending() {
+    stop_ns_ = base::now_ns();
+    shared_.stop_requested.store(true);
 }
 
 void Coordinator::collect_until_done() {
@@ -215,6 +237,15 @@ void Coordinator::merge(const stats::Snapshot& snapshot) {
     PendingInterval& pending = pending_[index];
     pending.counters.add(snapshot.counters);
     pending.latency_us.add(snapshot.latency_us);
+    if (hooks_.on_interval_histograms && !snapshot.by_name.empty()) {
+        if (pending.latency_us_by_name.empty()) {
+            pending.latency_us_by_name.assign(snapshot.by_name.size(),
+                                              stats::Histogram::for_latency_us());
+        }
+        for (std::size_t i = 0; i < snapshot.by_name.size(); ++i) {
+            pending.latency_us_by_name[i].add(snapshot.by_name[i].latency_us);
+        }
+    }
     if (index >= 0) {
         result_.totals.add(snapshot);
     }
@@ -245,16 +276,32 @@ void Coordinator::emit_intervals(int64_t through_index) {
         row.latency_p999_us = pending.latency_us.value_at_percentile(99.9);
         row.latency_max_us = pending.latency_us.max();
         const bool warmup = i < 0;
-        if (on_interval_) {
-            on_interval_(row, end_s + static_cast<double>(plan_.warmup_ns) / 1e9, total_s, warmup);
+        if (hooks_.on_interval) {
+            hooks_.on_interval(row, end_s + static_cast<double>(plan_.warmup_ns) / 1e9, total_s,
+                               warmup);
         }
         if (!warmup) {
-            if (on_interval_histogram_) {
-                on_interval_histogram_(row, pending.latency_us);
+            if (hooks_.on_interval_histograms) {
+                hooks_.on_interval_histograms(row, pending.latency_us,
+                                              pending.latency_us_by_name);
             }
             result_.intervals.push_back(row);
             add_to_phase(start_s, pending);
+            check_stop(end_s);
         }
+    }
+}
+
+// Asks the stop check about the results so far (once per measured interval
+// while sending); a reason stops the run as a signal would.
+void Coordinator::check_stop(double measured_s) {
+    if (!hooks_.stop_check || shared_.stop_requested.load()) {
+        return;
+    }
+    result_.duration_s = measured_s;  // finish_result sets the final value
+    if (auto reason = hooks_.stop_check(result_)) {
+        result_.stopped_by = std::move(*reason);
+        stop_sending();
     }
 }
 
@@ -272,12 +319,12 @@ void Coordinator::add_to_phase(double interval_start_s, const PendingInterval& p
 
 void Coordinator::finish_result() {
     const int64_t done_ns = base::now_ns();
-    const int64_t send_end =
-        result_.interrupted ? std::min(stop_ns_, shared_.end_ns) : shared_.end_ns;
+    const bool stopped_early = result_.interrupted || !result_.stopped_by.empty();
+    const int64_t send_end = stopped_early ? std::min(stop_ns_, shared_.end_ns) : shared_.end_ns;
     result_.duration_s =
         static_cast<double>(std::max<int64_t>(0, send_end - shared_.measured_start_ns)) / 1e9;
     result_.drain_s = static_cast<double>(std::max<int64_t>(0, done_ns - send_end)) / 1e9;
-    if (result_.interrupted) {
+    if (stopped_early) {
         // Rows after the stop are empty; drop them so rates stay honest.
         const auto kept = static_cast<std::size_t>(
             std::ceil(result_.duration_s * 1e9 / static_cast<double>(plan_.interval_ns)));
@@ -299,17 +346,6 @@ void Coordinator::finish_result() {
         const double asked = schedule.integral_until(plan_.warmup_ns + plan_.duration_ns) -
                              schedule.integral_until(plan_.warmup_ns);
         result_.asked_rate_rps = asked / (static_cast<double>(plan_.duration_ns) / 1e9);
-    }
-    for (const detail::CompiledRequest& request : workload_->requests()) {
-        stats::RequestInfo info;
-        info.name = request.name;
-        for (std::size_t i = 0; i < request.checks.size(); ++i) {
-            info.check_names.push_back(request.checks.name(i));
-        }
-        for (const http::Capture& capture : request.captures) {
-            info.capture_names.push_back(capture.name());
-        }
-        result_.requests.push_back(std::move(info));
     }
     for (std::size_t w = 0; w < channels_.size(); ++w) {
         const WorkerChannel& channel = *channels_[w];
@@ -367,7 +403,8 @@ void Coordinator::add_warnings() {
         warnings.push_back(fmt::format("{} latencies exceeded 1 h and were recorded as 1 h",
                                        result_.totals.latency_us.count_clamped()));
     }
-    if (result_.asked_rate_rps && result_.duration_s > 0 && !result_.interrupted) {
+    if (result_.asked_rate_rps && result_.duration_s > 0 && !result_.interrupted &&
+        result_.stopped_by.empty()) {
         const double sent_rate = static_cast<double>(c.requests_sent) / result_.duration_s;
         if (sent_rate < *result_.asked_rate_rps * 0.999) {
             warnings.push_back(fmt::format("sent {:.1f} req/s of the {:.1f} req/s asked", sent_rate,
@@ -395,11 +432,9 @@ base::Result<stats::RunResult> Coordinator::run() {
 
 }  // namespace
 
-base::Result<stats::RunResult> run_load(const plan::RunPlan& plan,
-                                        const IntervalCallback& on_interval,
-                                        const IntervalHistogramCallback& on_interval_histogram) {
+base::Result<stats::RunResult> run_load(const plan::RunPlan& plan, const RunHooks& hooks) {
     BARRAGE_ASSERT(plan.threads >= 1 && plan.connections >= plan.threads);
-    auto coordinator = std::make_unique<Coordinator>(plan, on_interval, on_interval_histogram);
+    auto coordinator = std::make_unique<Coordinator>(plan, hooks);
     return coordinator->run();
 }
 

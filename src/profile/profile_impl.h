@@ -36,6 +36,9 @@ void read_session(TableReader& root, plan::RunPlan& plan);
 // the plan (phases.cc).
 void read_phases(TableReader& root, const ProfileOverrides& overrides, plan::RunPlan& plan);
 
+// thresholds = [...] (strings or { expr, abort } tables) and abort_grace (thresholds.cc).
+void read_thresholds(TableReader& root, plan::RunPlan& plan);
+
 // Reads a file of at most body_bytes_max bytes; "" and an error on failure.
 base::Result<std::string> read_small_file(const std::string& path);
 // `path` as written in the profile, resolved against the profile's directory.

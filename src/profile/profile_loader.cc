@@ -58,7 +58,8 @@ void read_document(TableReader& root, const std::string& base_dir,
     // Every top-level key is named first, so a misspelt section is reported
     // as unknown rather than as the section it should have been missing.
     for (const char* key :
-         {"name", "description", "seed", "target", "data", "requests", "session", "phases"}) {
+         {"name", "description", "seed", "target", "data", "requests", "session", "phases",
+          "thresholds", "abort_grace"}) {
         root.node(key);
     }
     root.finish();
@@ -72,6 +73,7 @@ void read_document(TableReader& root, const std::string& base_dir,
     read_requests(root, base_dir, plan);
     read_session(root, plan);
     read_phases(root, overrides, plan);
+    read_thresholds(root, plan);
     if (diagnostics.ok()) {
         fill_single_request(plan);
     }

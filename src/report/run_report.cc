@@ -239,6 +239,12 @@ void write_rates(JsonWriter& json, const stats::RunResult& result) {
     field(json, "duration_s", result.duration_s);
     field(json, "drain_s", result.drain_s);
     field(json, "interrupted", result.interrupted);
+    if (result.stopped_by.empty()) {
+        json.key("aborted_by");
+        json.null();
+    } else {
+        field(json, "aborted_by", result.stopped_by);
+    }
     field(json, "throughput_rps",
           round3(per_second(counters.requests_completed, result.duration_s)));
     optional_field(json, "target_rate_rps", result.asked_rate_rps);
@@ -269,6 +275,7 @@ void write_thresholds(JsonWriter& json, std::span<const ThresholdOutcome> thresh
               : spec.metric.is_fraction() ? "ratio"
                                           : "rps");
         field(json, "pass", outcome.passed);
+        field(json, "abort", outcome.spec.abort_on_fail);
         json.end_object();
     }
     json.end_array();

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """--hlog writes an HdrHistogram interval log that an independent decoder (this file, stdlib
 only) and the reference Java implementation (Debian's libhdrhistogram-java,
-HistogramLogProcessor) read back to the same counts and percentiles as barrage's JSON.
-The Java half skips (exit 77 when it is all there is) if java or the jar is missing."""
+HistogramLogProcessor) read back to the same counts and percentiles as barrage's JSON. A
+profile's run adds Tag=NAME lines per request name (names sanitized: no spaces or commas) that
+add up to each name's results. The Java half skips (exit 77 when it is all there is) if java or the jar is missing."""
 
 import base64
 import csv
@@ -78,6 +79,7 @@ def body(t):
                 f"Interval_Max is the interval's max in ms ({row[2]} vs {interval['max_us']}us)")
         total += sum(counts)
     t.check(total == result["latency"]["count"], "the intervals add up to the run's count")
+    tagged_hlog, tagged_result = check_tagged(t, server)
 
     java = shutil.which("java")
     jar = next((j for j in JARS if os.path.exists(j)), None)
@@ -114,6 +116,77 @@ def body(t):
                 f"Java's {java_key} {last[java_key]} is what the counts give ({java_value})")
         t.check(latency[key] == percentile(merged, p, lambda x: math.floor(x + 0.5)),
                 f"barrage's {key} {latency[key]} is what the same counts give")
+    # The reference reader picks one tag's lines with -tag.
+    for name, tag in [("home", "home"), ("json, scored", "json__scored")]:
+        prefix = t.path(f"java-{tag}")
+        done = subprocess.run([java, "-cp", jar, "org.HdrHistogram.HistogramLogProcessor", "-i",
+                               tagged_hlog, "-o", prefix, "-csv", "-tag", tag],
+                              capture_output=True, timeout=60)
+        t.require(done.returncode == 0, f"Java reads tag {tag} ({done.stderr[-500:]!r})")
+        with open(prefix) as f:
+            table = list(csv.DictReader(line for line in f if not line.startswith("#")))
+        expected = tagged_result["requests_by_name"][name]["latency"]["count"]
+        t.check(table and int(table[-1]["Total_Count"]) == expected,
+                f"Java's total for tag {tag} is {name}'s count {expected}")
+
+
+PROFILE = """
+[target]
+url = "{url}"
+connections = 2
+
+[[requests]]
+name = "home"
+path = "/"
+
+[[requests]]
+name = "json, scored"
+path = "/json"
+
+[[phases]]
+name = "main"
+shape = "constant"
+rate = 200
+duration = "2s"
+"""
+
+
+def check_tagged(t, server):
+    """A profile with two request names: each interval has an untagged line for the whole
+    run and one Tag=NAME line per name; the tagged lines add up to the untagged ones."""
+    path = t.path("tags.toml")
+    with open(path, "w") as f:
+        f.write(PROFILE.format(url=server.url("").rstrip("/")))
+    hlog = t.path("tags.hlog")
+    outcome = t.run(["run", path, "-t", "1", "--hlog", hlog])
+    harness.exits_with(t, outcome, 0, "a profile run with --hlog")
+    result = outcome.json
+    t.require(result is not None and os.path.exists(hlog), "the JSON and the .hlog were written")
+    with open(hlog) as f:
+        lines = [line for line in f.read().splitlines()[4:]]
+    untagged = {}
+    tagged = {}
+    for line in lines:
+        tag = None
+        if line.startswith("Tag="):
+            tag, line = line[4:].split(",", 1)
+        start, _length, _max, histogram = line.split(",")
+        count = sum(decode(histogram)[1])
+        if tag is None:
+            untagged[start] = count
+        else:
+            tagged.setdefault(tag, {})[start] = count
+    t.check(sorted(tagged) == ["home", "json__scored"],
+            f"one tag per request name, sanitized ({sorted(tagged)})")
+    t.check(len(untagged) == len(result["intervals"]), "one untagged line per interval")
+    for start, count in untagged.items():
+        by_tag = sum(tagged.get(tag, {}).get(start, 0) for tag in tagged)
+        t.check(by_tag == count, f"at {start}s the tagged lines add up ({by_tag} vs {count})")
+    for name, tag in [("home", "home"), ("json, scored", "json__scored")]:
+        expected = result["requests_by_name"][name]["latency"]["count"]
+        t.check(expected > 0 and sum(tagged.get(tag, {}).values()) == expected,
+                f"tag {tag} holds {name}'s {expected} latencies")
+    return hlog, result
 
 
 def highest_equivalent(index):

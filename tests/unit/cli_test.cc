@@ -452,6 +452,19 @@ TEST_CASE("every run flag sets its field, in long form") {
     CHECK(plan.timer_slack_ns == 250 * 1000);
 }
 
+TEST_CASE("--threshold and --abort-threshold keep their order, origin and abort flag") {
+    const RunPlan plan = parse_run({"run", "http://h/", "--threshold", "p99 < 1s",
+                                    "--abort-threshold", "error_rate < 5%", "--abort-grace", "30s"});
+    REQUIRE(plan.outputs.thresholds.size() == 2);
+    CHECK(plan.outputs.thresholds[0].expression == "p99 < 1s");
+    CHECK_FALSE(plan.outputs.thresholds[0].abort);
+    CHECK(plan.outputs.thresholds[0].origin == "--threshold");
+    CHECK(plan.outputs.thresholds[1].expression == "error_rate < 5%");
+    CHECK(plan.outputs.thresholds[1].abort);
+    CHECK(plan.outputs.thresholds[1].origin == "--abort-threshold");
+    CHECK(plan.outputs.abort_grace_ns == 30 * s);
+}
+
 TEST_CASE("short flags take attached or separate values, long flags take = or a space") {
     const RunPlan attached = parse_run(
         {"run", "http://h/", "-r100", "-c5", "-t1", "-d2s", "-XPUT", "-HX-A: 1", "-bhi", "-q"});

@@ -156,10 +156,11 @@ TEST_CASE("warm-up requests are excluded from the results") {
     plan.warmup_ns = 200 * ms_ns;
     plan.duration_ns = 300 * ms_ns;
     std::vector<bool> warmup_flags;
-    auto result = barrage::engine::run_load(
-        plan, [&](const barrage::stats::IntervalRow&, double, double, bool warmup) {
-            warmup_flags.push_back(warmup);
-        });
+    barrage::engine::RunHooks hooks;
+    hooks.on_interval = [&](const barrage::stats::IntervalRow&, double, double, bool warmup) {
+        warmup_flags.push_back(warmup);
+    };
+    auto result = barrage::engine::run_load(plan, hooks);
     REQUIRE(result.ok());
     const auto& c = result.value().totals.counters;
     // A request belongs to the period of its intended send time: 300 ms of

@@ -276,6 +276,34 @@ TEST_CASE("a minimal profile has defaults: GET, weight 1, weighted session, seed
     CHECK(run.connections == 10);
 }
 
+TEST_CASE("thresholds are strings or { expr, abort } tables, with where they were written") {
+    const auto run = load_ok(
+        "abort_grace = \"3s\"\nthresholds = [\"p99 < 1s\", { expr = \"error_rate < 1%\", "
+        "abort = true }, { expr = \"rps >= 5\" }]\n" +
+        target + one_request + one_phase);
+    REQUIRE(run.outputs.thresholds.size() == 3);
+    CHECK(run.outputs.thresholds[0].expression == "p99 < 1s");
+    CHECK_FALSE(run.outputs.thresholds[0].abort);
+    CHECK(run.outputs.thresholds[0].origin == "test.toml:2:15");
+    CHECK(run.outputs.thresholds[1].expression == "error_rate < 1%");
+    CHECK(run.outputs.thresholds[1].abort);
+    CHECK_FALSE(run.outputs.thresholds[2].abort);
+    CHECK(run.outputs.abort_grace_ns == 3 * s_ns);
+    CHECK(load_ok(target + one_request + one_phase).outputs.abort_grace_ns == 10 * s_ns);
+}
+
+TEST_CASE("a threshold that is neither a string nor a table with expr is refused") {
+    CHECK_STARTS(error_of("thresholds = [1]\n" + target + one_request + one_phase),
+                 "test.toml:1:15: thresholds: expected a string");
+    CHECK_STARTS(error_of("thresholds = [{ abort = true }]\n" + target + one_request + one_phase),
+                 "test.toml:1:15: a threshold table needs expr");
+    CHECK(contains(error_of("thresholds = [{ expr = \"p99 < 1s\", abort = 1 }]\n" + target +
+                            one_request + one_phase),
+                   "abort"));
+    CHECK(contains(error_of("abort_grace = \"-1s\"\n" + target + one_request + one_phase),
+                   "abort_grace"));
+}
+
 TEST_CASE("a syntax error is refused with its line and column") {
     const std::string message = error_of("[target]\nurl = \"http://h\"\nrate = = 5\n");
     CHECK(message.starts_with("test.toml:3:"));

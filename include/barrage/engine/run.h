@@ -1,9 +1,12 @@
 #pragma once
 // Runs a load test: spawns one pinned worker per planned CPU, merges their
-// per-interval snapshots, stops on duration or SIGINT/SIGTERM, drains
-// in-flight requests up to the timeout, and returns the merged result.
+// per-interval snapshots, stops on duration, SIGINT/SIGTERM or a stop check,
+// drains in-flight requests up to the timeout, and returns the merged result.
 
 #include <functional>
+#include <optional>
+#include <span>
+#include <string>
 
 #include "barrage/base/result.h"
 #include "barrage/plan/plan.h"
@@ -17,16 +20,28 @@ using IntervalCallback = std::function<void(const stats::IntervalRow& row, doubl
                                             double total_s, bool warmup)>;
 
 // Called on the coordinator thread after each measured interval (warm-up
-// excluded) with its row and merged latency histogram, e.g. for --hlog. The
-// histogram is only valid during the call.
+// excluded) with its row, its merged latency histogram and one latency
+// histogram per request name (in the order of RunResult::requests), e.g. for
+// --hlog. The histograms are only valid during the call.
 using IntervalHistogramCallback =
-    std::function<void(const stats::IntervalRow& row, const stats::Histogram& latency_us)>;
+    std::function<void(const stats::IntervalRow& row, const stats::Histogram& latency_us,
+                       std::span<const stats::Histogram> latency_us_by_name)>;
+
+// Called on the coordinator thread after each measured interval with the
+// results so far: totals of the measured period, requests, and duration_s =
+// measured time so far. A returned reason stops sending (as SIGINT does) and
+// is kept in RunResult::stopped_by.
+using StopCheck = std::function<std::optional<std::string>(const stats::RunResult& so_far)>;
+
+struct RunHooks {
+    IntervalCallback on_interval;
+    IntervalHistogramCallback on_interval_histograms;
+    StopCheck stop_check;
+};
 
 // Errors are set-up failures before any traffic (ring creation, request
 // serialization). Everything that goes wrong during the run is counted in
 // the result instead.
-base::Result<stats::RunResult> run_load(
-    const plan::RunPlan& plan, const IntervalCallback& on_interval,
-    const IntervalHistogramCallback& on_interval_histogram = {});
+base::Result<stats::RunResult> run_load(const plan::RunPlan& plan, const RunHooks& hooks = {});
 
 }  // namespace barrage::engine

@@ -116,14 +116,24 @@ struct PhasePlan {
     int64_t think_max_ns = 0;
 };
 
+// One gate, as written. report::parse_threshold reads the expression before
+// any traffic (plan knows no metrics).
+struct ThresholdPlan {
+    std::string expression;  // "p99 < 200ms", "login: error_rate < 1%"
+    bool abort = false;      // stop the run once it fails, after OutputPlan::abort_grace_ns
+    std::string origin;      // where it was written, for errors: "--threshold", "gate.toml:14:5"
+};
+
 struct OutputPlan {
     std::string json_path;         // "" = none, "-" = stdout
     std::string csv_path;          // "" = none, "-" = stdout
     std::string csv_requests_path; // --csv-requests: one row per request name; "" = none
     bool quiet = false;            // no progress line
-    // Gates and artifacts (issue 4). Threshold expressions are parsed by
-    // report::parse_thresholds before any traffic (plan knows no metrics).
-    std::vector<std::string> thresholds;  // --threshold, in order
+    // Gates: the profile's, then --threshold / --abort-threshold, in order.
+    std::vector<ThresholdPlan> thresholds;
+    // Abort thresholds are judged on the results so far once this much of the
+    // measured period has passed, then after every interval.
+    int64_t abort_grace_ns = 10'000'000'000;
     std::string hlog_path;         // --hlog: HdrHistogram interval log; "" = none
     std::string html_path;         // --html: self-contained HTML report; "" = none
     std::string history_path;      // --history: JSON Lines file to append to; "" = none

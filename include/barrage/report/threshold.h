@@ -65,7 +65,7 @@ struct ThresholdSpec {
     double limit = 0;
     // The unit the limit was written in ("ms", "%", ""), used to show the value alike.
     std::string display_unit;
-    bool abort_on_fail = false;  // reserved for profiles' `abort = true` (not evaluated yet)
+    bool abort_on_fail = false;  // also stops the run early (--abort-threshold, abort = true)
 };
 
 // Parses one expression. Errors name it and say what is expected, e.g.

@@ -51,6 +51,7 @@ struct RunResult {
     std::optional<double> asked_rate_rps;
     int64_t measured_start_unix_ms = 0;   // wall clock at the measured start (for .hlog)
     bool interrupted = false;             // SIGINT/SIGTERM stopped the run early
+    std::string stopped_by;               // why a stop check ended it early ("" = it did not)
     int connections_target = 0;           // connections asked for
     int connections_established_max = 0;  // most connections open at once
     int threads = 0;

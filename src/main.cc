@@ -15,6 +15,7 @@
 #include "barrage/cli/command_line.h"
 #include "barrage/engine/run.h"
 #include "barrage/report/compare.h"
+#include "barrage/report/generator_health.h"
 #include "barrage/report/history.h"
 #include "barrage/report/hlog.h"
 #include "barrage/report/html_report.h"
@@ -217,6 +218,7 @@ int run_command(plan::RunPlan& plan) {
     if (!result.ok()) {
         return fail(result.error().message, report::exit_run_failed);
     }
+    report::add_generator_warnings(result.value());
     int code = write_outputs(plan, result.value(), thresholds.value());
     if (!plan.outputs.hlog_path.empty()) {
         hlog.drop_from(result.value().duration_s);  // rows after a stop signal are empty

@@ -10,6 +10,12 @@ int64_t now_ns() {
     return static_cast<int64_t>(ts.tv_sec) * ns_per_s + ts.tv_nsec;
 }
 
+int64_t thread_cpu_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * ns_per_s + ts.tv_nsec;
+}
+
 int64_t wall_clock_ms() {
     timespec ts{};
     clock_gettime(CLOCK_REALTIME, &ts);

@@ -33,6 +33,7 @@ struct PendingInterval {
     stats::Counters counters;
     stats::Histogram latency_us = stats::Histogram::for_latency_us();
     std::vector<stats::Histogram> latency_us_by_name;  // sized on the first merge that has names
+    std::vector<int64_t> cpu_ns_by_worker;              // sized on the first merge
 };
 
 class Coordinator {
@@ -109,6 +110,8 @@ base::Status Coordinator::prepare() {
     }
     shared_.schedule = load_->schedule();
     describe_requests();
+    result_.worker_cpu_s.assign(static_cast<std::size_t>(plan_.threads), 0.0);
+    result_.behind_limit_us = plan::behind_limit_ns(plan_) / base::ns_per_us;
     const long fd_limit = base::raise_fd_limit();
     if (fd_limit > 0 && fd_limit < plan_.connections + 32) {
         result_.warnings.push_back(fmt::format(
@@ -237,6 +240,9 @@ void Coordinator::merge(const stats::Snapshot& snapshot) {
     PendingInterval& pending = pending_[index];
     pending.counters.add(snapshot.counters);
     pending.latency_us.add(snapshot.latency_us);
+    const auto worker = static_cast<std::size_t>(snapshot.worker_index);
+    pending.cpu_ns_by_worker.resize(static_cast<std::size_t>(plan_.threads), 0);
+    pending.cpu_ns_by_worker[worker] += snapshot.cpu_ns;
     if (hooks_.on_interval_histograms && !snapshot.by_name.empty()) {
         if (pending.latency_us_by_name.empty()) {
             pending.latency_us_by_name.assign(snapshot.by_name.size(),
@@ -247,6 +253,7 @@ void Coordinator::merge(const stats::Snapshot& snapshot) {
         }
     }
     if (index >= 0) {
+        result_.worker_cpu_s[worker] += static_cast<double>(snapshot.cpu_ns) / 1e9;
         result_.totals.add(snapshot);
     }
 }
@@ -275,6 +282,12 @@ void Coordinator::emit_intervals(int64_t through_index) {
         row.latency_p99_us = pending.latency_us.value_at_percentile(99);
         row.latency_p999_us = pending.latency_us.value_at_percentile(99.9);
         row.latency_max_us = pending.latency_us.max();
+        if (!pending.cpu_ns_by_worker.empty() && row.length_s > 0) {
+            row.generator_cpu_max = static_cast<double>(*std::max_element(
+                                        pending.cpu_ns_by_worker.begin(),
+                                        pending.cpu_ns_by_worker.end())) /
+                                    1e9 / row.length_s;
+        }
         const bool warmup = i < 0;
         if (hooks_.on_interval) {
             hooks_.on_interval(row, end_s + static_cast<double>(plan_.warmup_ns) / 1e9, total_s,

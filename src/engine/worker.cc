@@ -33,6 +33,9 @@ uint64_t seed_for_worker(uint64_t run_seed, int worker) {
     return run_seed ^ (static_cast<uint64_t>(worker + 1) * 0xD1B54A32D192ED03ULL);
 }
 
+// A loop turn that resumes later than this past its wake-up time is a stall.
+constexpr int64_t stall_ns_min = base::ns_per_ms;
+
 }  // namespace
 
 Worker::Worker(RunShared* shared, WorkerChannel* channel, int worker_index, int worker_count,
@@ -42,6 +45,7 @@ Worker::Worker(RunShared* shared, WorkerChannel* channel, int worker_index, int 
       plan_(*shared->plan),
       worker_index_(worker_index),
       worker_count_(worker_count),
+      behind_limit_ns_(plan::behind_limit_ns(*shared->plan)),
       slots_per_worker_max_(
           static_cast<std::size_t>((shared->plan->connections + worker_count - 1) / worker_count)),
       cpu_(cpu),
@@ -152,6 +156,7 @@ void Worker::connect_all_and_wait_for_start() {
         std::swap(opening_tls_handshakes_resumed_, current_->counters.tls_handshakes_resumed);
     }
     next_deadline_scan_ns_ = now;
+    cpu_mark_ns_ = base::thread_cpu_ns();  // connecting before the start is not the run's CPU
     // Connections that became ready before the start wait in idle_slots_;
     // in closed loop they start now, in open loop those with setup steps do.
     std::vector<uint32_t> ready;
@@ -193,8 +198,15 @@ void Worker::loop() {
                           shared_->abort_drain.load(std::memory_order_relaxed))) {
             return;
         }
-        ring_->submit_and_wait(1, wait_budget_ns(now));
+        const int64_t wake_by_ns = now + wait_budget_ns(now);
+        ring_->submit_and_wait(1, wake_by_ns - now);
         now = base::now_ns();
+        if (now - wake_by_ns > stall_ns_min) {
+            // The timer would have woken us by wake_by_ns: the rest is time the
+            // worker could not run (starved of CPU) or spent in its own work.
+            ++current_->counters.stalls;
+            current_->counters.stall_ns += now - wake_by_ns;
+        }
         ring_->for_each_completion(
             [&](const io::Completion& completion) { handle_completion(completion, now); });
     }
@@ -246,10 +258,12 @@ void Worker::dispatch_due(int64_t now) {
         idle_slots_.pop_back();
         const int64_t intended_rel = shard_->next_ns();
         shard_->advance();
-        if (intended_rel <= late_through_ns_ &&
-            (shared_->start_ns + intended_rel >= shared_->measured_start_ns ||
-             interval_index_ < 0)) {
-            ++current_->counters.requests_late;
+        const bool counted = shared_->start_ns + intended_rel >= shared_->measured_start_ns ||
+                             interval_index_ < 0;
+        if (intended_rel <= late_through_ns_) {
+            current_->counters.requests_late += counted ? 1 : 0;
+        } else if (now - (shared_->start_ns + intended_rel) > behind_limit_ns_) {
+            current_->counters.requests_behind += counted ? 1 : 0;
         }
         start_request(slot, shared_->start_ns + intended_rel, now, true);
     }
@@ -309,6 +323,9 @@ void Worker::roll_interval(int64_t now) {
 // never dropped, they land in a later interval.
 void Worker::publish_snapshot(bool final) {
     BARRAGE_ASSERT(current_ != nullptr);
+    const int64_t cpu_ns = base::thread_cpu_ns();
+    current_->cpu_ns += cpu_ns - cpu_mark_ns_;
+    cpu_mark_ns_ = cpu_ns;
     current_->worker_index = worker_index_;
     current_->interval_index = interval_index_;
     current_->warmup = interval_index_ < 0;

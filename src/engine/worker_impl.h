@@ -187,6 +187,7 @@ private:
     const plan::RunPlan& plan_;
     int worker_index_;
     int worker_count_;
+    int64_t behind_limit_ns_;
     std::size_t slots_per_worker_max_;  // connections of the busiest worker
     int cpu_;
     std::unique_ptr<io::Ring> ring_;
@@ -196,6 +197,7 @@ private:
     stats::Snapshot* current_ = nullptr;
     int64_t interval_index_ = 0;
     int64_t interval_end_ns_ = 0;
+    int64_t cpu_mark_ns_ = 0;  // thread CPU time at the last snapshot
     int64_t next_dispatch_ns_ = 0;  // no dispatch before (timer slack)
     int64_t late_through_ns_ = -1;  // arrivals due by then waited for a connection
     int64_t next_deadline_scan_ns_ = 0;

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "barrage/report/generator_health.h"
 #include "barrage/report/html_report.h"
 #include "barrage/report/json_writer.h"
 #include "report_impl.h"
@@ -90,6 +91,7 @@ void write_requests(JsonWriter& json, const stats::Counters& counters) {
     field(json, "completed", counters.requests_completed);
     field(json, "errors", counters.requests_errors);
     field(json, "late", counters.requests_late);
+    field(json, "behind", counters.requests_behind);
     field(json, "unsent", counters.requests_unsent);
     field(json, "unfinished", counters.requests_unfinished);
     json.end_object();
@@ -212,6 +214,7 @@ void write_interval(JsonWriter& json, const stats::IntervalRow& row) {
     field(json, "p99_us", row.latency_p99_us);
     field(json, "p999_us", row.latency_p999_us);
     field(json, "max_us", row.latency_max_us);
+    field(json, "generator_cpu", round3(row.generator_cpu_max));
     json.key("status");  // status classes of the interval, for the HTML report's chart
     json.begin_object();
     for (std::size_t cls = 1; cls < row.counters.status_class.size(); ++cls) {
@@ -250,6 +253,34 @@ void write_rates(JsonWriter& json, const stats::RunResult& result) {
     optional_field(json, "target_rate_rps", result.asked_rate_rps);
     field(json, "achieved_send_rate_rps",
           round3(per_second(counters.requests_sent, result.duration_s)));
+}
+
+// The generator's own health (see generator_health.h): was it the bottleneck?
+void write_generator(JsonWriter& json, const stats::RunResult& result) {
+    const GeneratorHealth health = judge_generator(result);
+    json.key("generator");
+    json.begin_object();
+    field(json, "saturated", health.saturated);
+    string_array(json, "evidence", health.evidence);
+    field(json, "cpu_share_max", round3(health.cpu_share_max));
+    json.key("worker_cpu_s");
+    json.begin_array();
+    for (const double seconds : result.worker_cpu_s) {
+        json.value(round3(seconds));
+    }
+    json.end_array();
+    field(json, "behind", result.totals.counters.requests_behind);
+    field(json, "stalls", result.totals.counters.stalls);
+    field(json, "stall_ms", round3(static_cast<double>(result.totals.counters.stall_ns) / 1e6));
+    field(json, "behind_limit_us", result.behind_limit_us);
+    const int connections = suggested_connections(result);
+    if (connections > 0 && !health.saturated) {
+        field(json, "connections_suggested", connections);
+    } else {
+        json.key("connections_suggested");
+        json.null();
+    }
+    json.end_object();
 }
 
 // Limits and values in the metric's base unit: microseconds, a fraction, requests/s.
@@ -307,6 +338,7 @@ std::string format_json(const plan::RunPlan& plan, const stats::RunResult& resul
     write_status(json, totals.counters);
     write_errors(json, totals.counters);
     string_array(json, "error_details", result.error_details);
+    write_generator(json, result);
     string_array(json, "warnings", result.warnings);
     write_connections(json, result);
     write_workers(json, result);

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <string_view>
 
+#include "barrage/report/generator_health.h"
 #include "barrage/report/run_report.h"
 #include "report_impl.h"
 
@@ -143,6 +144,12 @@ void append_counts(std::string& out, const stats::RunResult& result) {
                 fmt::format("{} of {} open at most, {} opened, {}",
                             result.connections_established_max, result.connections_target,
                             c.connections_opened, plural(c.reconnects, "reconnect")));
+    const GeneratorHealth health = judge_generator(result);
+    append_line(out, "Generator",
+                fmt::format("busiest worker {:.0f}% CPU, {} ({}), {} behind schedule{}",
+                            health.cpu_share_max * 100.0, plural(c.stalls, "stall"),
+                            format_time_s(static_cast<double>(c.stall_ns) / 1e9),
+                            c.requests_behind, health.saturated ? "  SATURATED" : ""));
 }
 
 void append_time_header(std::string& out) {

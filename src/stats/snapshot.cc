@@ -9,6 +9,7 @@ void Snapshot::reset() {
     interval_index = 0;
     warmup = false;
     final = false;
+    cpu_ns = 0;
     counters = Counters{};
     latency_us.reset();
     service_time_us.reset();

@@ -218,9 +218,10 @@ class Test:
 
     # ---- barrage ------------------------------------------------------------------------
 
-    def run(self, args, timeout_s=30, json_out=True, csv_out=False, quiet=True):
-        """Runs `barrage ARGS` (a list) with a hard time limit. Adds --json/--csv files in the
-        temp dir unless told not to, and -q unless quiet=False. Aborts the test on time-out."""
+    def run(self, args, timeout_s=30, json_out=True, csv_out=False, quiet=True, wrapper=()):
+        """Runs `barrage ARGS` (a list) with a hard time limit, behind `wrapper` (e.g. taskset)
+        if given. Adds --json/--csv files in the temp dir unless told not to, and -q unless
+        quiet=False. Aborts the test on time-out."""
         self.counter += 1
         args = list(args)
         json_path = csv_path = None
@@ -232,7 +233,7 @@ class Test:
             args += ["--csv", csv_path]
         if quiet and "-q" not in args:
             args.append("-q")
-        command = [self.binary, *args]
+        command = [*wrapper, self.binary, *args]
         started = time.monotonic()
         try:
             done = subprocess.run(command, capture_output=True, timeout=timeout_s,

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "barrage/report/generator_health.h"
 #include "barrage/report/json_writer.h"
 #include "barrage/report/run_report.h"
 
@@ -731,10 +732,11 @@ TEST_SUITE("json result") {
         const std::vector<std::string> expected = {
             "tool",        "version",        "schema_version",  "target",
             "mode",        "requests",       "duration_s",      "drain_s",
-            "interrupted", "throughput_rps", "target_rate_rps", "achieved_send_rate_rps",
+            "interrupted", "aborted_by", "throughput_rps", "target_rate_rps",
+            "achieved_send_rate_rps",
             "latency",     "service_time",   "schedule_lag",    "connect_time",
             "tls_handshake", "tls", "requests_by_name", "phases",
-            "status",      "errors",         "error_details",   "warnings",
+            "status",      "errors",         "error_details",   "generator", "warnings",
             "connections", "bytes",          "workers",         "config",
             "thresholds",  "intervals"};
         CHECK(doc.keys() == expected);
@@ -750,7 +752,7 @@ TEST_SUITE("json result") {
         const Json doc = parse(barrage::report::format_json(open_loop_plan(), crafted_result()));
         const Json& requests = doc["requests"];
         CHECK(requests.keys() == std::vector<std::string>{"sent", "completed", "errors", "late",
-                                                          "unsent", "unfinished"});
+                                                          "behind", "unsent", "unfinished"});
         CHECK(requests["sent"].text == "10000");
         CHECK(requests["completed"].text == "9990");
         CHECK(requests["errors"].text == "7");
@@ -868,7 +870,7 @@ TEST_SUITE("json result") {
         const Json& last = intervals.items[1];
         CHECK(last.keys() == std::vector<std::string>{"t_s", "requests", "errors", "rps", "p50_us",
                                                       "p90_us", "p99_us", "p999_us", "max_us",
-                                                      "status"});
+                                                      "generator_cpu", "status"});
         CHECK(last["t_s"].number() == 1.5);
         CHECK(last["requests"].text == "499");
         CHECK(last["rps"].number() == 998.0);
@@ -1198,5 +1200,82 @@ TEST_SUITE("output files") {
                                                      sub + "' is not writable: Permission denied" &&
                    !barrage::report::write_file_atomically(sub + "/x.json", "x").ok();
         }));
+    }
+}
+
+TEST_SUITE("generator health") {
+    RunResult health_result(bool open_loop) {
+        RunResult result;
+        result.duration_s = 10.0;
+        result.threads = 2;
+        result.worker_cpu_s = {5.0, 3.0};
+        result.behind_limit_us = 2000;
+        if (open_loop) {
+            result.asked_rate_rps = 1000.0;
+        }
+        auto& c = result.totals.counters;
+        c.requests_sent = 10'000;
+        c.requests_completed = 10'000;
+        return result;
+    }
+
+    TEST_CASE("a generator that kept up is not saturated, and its CPU share is the busiest worker's") {
+        const auto health = barrage::report::judge_generator(health_result(true));
+        CHECK_FALSE(health.saturated);
+        CHECK(health.evidence.empty());
+        CHECK(health.cpu_share_max == doctest::Approx(0.5));
+    }
+
+    TEST_CASE("more than 1% of the sends behind schedule with free connections is saturation") {
+        RunResult result = health_result(true);
+        result.totals.counters.requests_behind = 100;  // exactly 1%: not yet
+        CHECK_FALSE(barrage::report::judge_generator(result).saturated);
+        result.totals.counters.requests_behind = 101;
+        const auto health = barrage::report::judge_generator(result);
+        CHECK(health.saturated);
+        REQUIRE(health.evidence.size() == 1);
+        CHECK(health.evidence[0].find("101 of 10000") != std::string::npos);
+    }
+
+    TEST_CASE("stalls over 2% of the workers' time are saturation") {
+        RunResult result = health_result(false);
+        result.totals.counters.stalls = 10;
+        result.totals.counters.stall_ns = 400'000'000;  // 2% of 2 workers x 10 s
+        CHECK_FALSE(barrage::report::judge_generator(result).saturated);
+        result.totals.counters.stall_ns = 401'000'000;
+        CHECK(barrage::report::judge_generator(result).saturated);
+    }
+
+    TEST_CASE("sending below the asked rate is saturation only when connections were free") {
+        RunResult result = health_result(true);
+        result.totals.counters.requests_sent = 9'980;  // 99.8% of the asked 10,000
+        CHECK(barrage::report::judge_generator(result).saturated);
+        result.totals.counters.requests_late = 500;  // the target held the connections
+        CHECK_FALSE(barrage::report::judge_generator(result).saturated);
+        result.totals.counters.requests_late = 0;
+        result.interrupted = true;  // a stopped run sends less by design
+        CHECK_FALSE(barrage::report::judge_generator(result).saturated);
+    }
+
+    TEST_CASE("closed loop: a worker on the CPU 95% of the time bounds the throughput") {
+        RunResult result = health_result(false);
+        result.worker_cpu_s = {9.4, 1.0};
+        CHECK_FALSE(barrage::report::judge_generator(result).saturated);
+        result.worker_cpu_s = {9.6, 1.0};
+        CHECK(barrage::report::judge_generator(result).saturated);
+    }
+
+    TEST_CASE("Little's law suggests connections only when requests waited for one") {
+        RunResult result = health_result(true);
+        for (int i = 0; i < 100; ++i) {
+            result.totals.service_time_us.record_value(20'000);  // 20 ms
+        }
+        CHECK(barrage::report::suggested_connections(result) == 0);
+        result.totals.counters.requests_late = 5;
+        // 1000 req/s x 20 ms = 20 busy connections, +25%.
+        CHECK(barrage::report::suggested_connections(result) == 25);
+        barrage::report::add_generator_warnings(result);
+        REQUIRE(result.warnings.size() == 1);
+        CHECK(result.warnings[0].find("Little's law") != std::string::npos);
     }
 }

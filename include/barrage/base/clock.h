@@ -13,6 +13,8 @@ inline constexpr int64_t ns_per_s = 1'000'000'000;
 // CLOCK_MONOTONIC in nanoseconds.
 int64_t now_ns();
 
+// CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID) in nanoseconds.
+int64_t thread_cpu_ns();
 // CLOCK_REALTIME in milliseconds since the Unix epoch (for timestamps in output files).
 int64_t wall_clock_ms();
 

@@ -4,6 +4,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -203,6 +204,13 @@ struct ServePlan {
     int64_t delay_ns = 0;              // added before each response
     int connections_max = 65536;
 };
+
+// Open loop: a request sent this long after its intended time although a
+// connection was free shows the generator itself fell behind (timer slack is
+// waiting by design, so it widens the limit).
+inline int64_t behind_limit_ns(const RunPlan& plan) {
+    return std::max<int64_t>(2'000'000, 2 * plan.timer_slack_ns);
+}
 
 // Checks relationships between fields (connections >= threads, rate > 0, ...)
 // and, for a profile, its requests, session and phases.

@@ -32,6 +32,13 @@ struct Counters {
     int64_t requests_completed = 0;    // full response received (any status)
     int64_t requests_errors = 0;       // failed requests (sum of request-level error kinds)
     int64_t requests_late = 0;         // open loop: waited for a free connection
+    // Open loop: sent more than the run's behind limit after its intended time
+    // although a connection was free: the generator itself fell behind.
+    int64_t requests_behind = 0;
+    // Worker loop turns that resumed more than 1 ms after the time they asked
+    // to wake at (the worker was starved of CPU or busy), and their total delay.
+    int64_t stalls = 0;
+    int64_t stall_ns = 0;
     int64_t requests_unfinished = 0;   // still in flight when the run ended
     int64_t requests_unsent = 0;       // open loop: scheduled before the end but never sent
     int64_t connections_opened = 0;

@@ -23,6 +23,7 @@ struct IntervalRow {
     int64_t latency_p99_us = 0;
     int64_t latency_p999_us = 0;
     int64_t latency_max_us = 0;
+    double generator_cpu_max = 0;  // the busiest worker's CPU time / interval length
 };
 
 // A request name and the names of its checks, for reports (index = request index).
@@ -56,6 +57,8 @@ struct RunResult {
     int connections_established_max = 0;  // most connections open at once
     int threads = 0;
     std::vector<int> cpus;              // CPU of each worker (-1 = not pinned)
+    std::vector<double> worker_cpu_s;   // CPU seconds of each worker in the measured period
+    int64_t behind_limit_us = 0;        // lag beyond which a send counts as requests_behind
     std::vector<std::string> warnings;  // human sentences, shown in summary and JSON
     // First error detail per kind, e.g. "connect: Connection refused (127.0.0.1:1)".
     std::vector<std::string> error_details;

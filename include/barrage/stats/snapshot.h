@@ -17,6 +17,7 @@ struct Snapshot {
     int64_t interval_index = 0;  // 0-based interval since the measured start
     bool warmup = false;         // recorded during warm-up (excluded from results)
     bool final = false;          // last snapshot of this worker
+    int64_t cpu_ns = 0;          // the worker thread's CPU time since its previous snapshot
     Counters counters;
     Histogram latency_us = Histogram::for_latency_us();       // completion - intended send
     Histogram service_time_us = Histogram::for_latency_us();  // completion - actual send

@@ -1,0 +1,46 @@
+#pragma once
+// Is the generator, not the target, what the numbers show? Judged from a
+// run's own evidence, so a saturated generator is said loudly instead of
+// being reported as the target's latency or capacity.
+//
+// Saturated when any of:
+//  - the workers' loop turns resumed late (stalls: starved of CPU or busy)
+//    for more than 2 % of the measured time: every figure then includes the
+//    generator's own delay;
+//  - open loop: more than 1 % of the sent requests left more than
+//    RunResult::behind_limit_us after their intended time although a
+//    connection was free (requests.behind): the worker could not keep up;
+//  - open loop: it sent less than 99.9 % of the asked rate while fewer than
+//    1 % of the requests waited for a connection (the target was not holding
+//    it back), and the run was not stopped early;
+//  - closed loop: the busiest worker was on the CPU at least 95 % of the
+//    measured time: throughput is bounded by the generator.
+// A busy worker (>= 90 % CPU) is added as supporting evidence.
+
+#include <string>
+#include <vector>
+
+#include "barrage/stats/run_result.h"
+
+namespace barrage::report {
+
+struct GeneratorHealth {
+    bool saturated = false;
+    std::vector<std::string> evidence;  // sentences, in the order above
+    double cpu_share_max = 0;           // busiest worker: CPU seconds / measured seconds
+    double behind_share = 0;            // requests.behind / requests.sent
+    double stall_share = 0;             // stall time / (measured time x workers)
+};
+
+GeneratorHealth judge_generator(const stats::RunResult& result);
+
+// Open loop with requests that waited for a connection: the connections the
+// asked rate needs by Little's law (rate x mean service time, +25 % headroom);
+// 0 when there is nothing to suggest.
+int suggested_connections(const stats::RunResult& result);
+
+// Adds to result.warnings what the two above found: "GENERATOR SATURATED: ..."
+// with its evidence and what to do, and the connections suggestion.
+void add_generator_warnings(stats::RunResult& result);
+
+}  // namespace barrage::report

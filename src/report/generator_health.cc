@@ -1,0 +1,109 @@
+#include "barrage/report/generator_health.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace barrage::report {
+namespace {
+
+constexpr double stall_share_max = 0.02;
+constexpr double behind_share_max = 0.01;
+constexpr double send_rate_share_min = 0.999;
+constexpr double late_share_max = 0.01;
+constexpr double cpu_share_busy = 0.90;
+constexpr double cpu_share_saturated_closed_loop = 0.95;
+constexpr double connection_headroom = 1.25;
+
+double share(int64_t part, int64_t whole) {
+    return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+}
+
+}  // namespace
+
+GeneratorHealth judge_generator(const stats::RunResult& result) {
+    GeneratorHealth health;
+    const stats::Counters& c = result.totals.counters;
+    if (result.duration_s > 0 && !result.worker_cpu_s.empty()) {
+        health.cpu_share_max =
+            *std::max_element(result.worker_cpu_s.begin(), result.worker_cpu_s.end()) /
+            result.duration_s;
+    }
+    health.behind_share = share(c.requests_behind, c.requests_sent);
+    const double worker_seconds = result.duration_s * std::max(result.threads, 1);
+    health.stall_share = worker_seconds > 0 ? static_cast<double>(c.stall_ns) / 1e9 / worker_seconds : 0;
+    if (health.stall_share > stall_share_max) {
+        health.saturated = true;
+        health.evidence.push_back(fmt::format(
+            "its workers resumed late {} times, {:.0f}ms in all ({:.1f}% of their time): starved "
+            "of CPU or busy, so latencies, service times and late requests include the "
+            "generator's own delay",
+            c.stalls, static_cast<double>(c.stall_ns) / 1e6, health.stall_share * 100.0));
+    }
+    const bool open_loop = result.asked_rate_rps.has_value();
+    if (open_loop && health.behind_share > behind_share_max) {
+        health.saturated = true;
+        health.evidence.push_back(fmt::format(
+            "{} of {} requests ({:.1f}%) were sent more than {:.1f}ms after their intended time "
+            "although a connection was free: the generator fell behind its schedule",
+            c.requests_behind, c.requests_sent, health.behind_share * 100.0,
+            static_cast<double>(result.behind_limit_us) / 1000.0));
+    }
+    const bool stopped_early = result.interrupted || !result.stopped_by.empty();
+    if (open_loop && !stopped_early && result.duration_s > 0 && *result.asked_rate_rps > 0) {
+        const double sent_rate = static_cast<double>(c.requests_sent) / result.duration_s;
+        if (sent_rate < *result.asked_rate_rps * send_rate_share_min &&
+            share(c.requests_late, c.requests_sent) < late_share_max) {
+            health.saturated = true;
+            health.evidence.push_back(fmt::format(
+                "it sent {:.1f} req/s of the {:.1f} req/s asked while connections were free",
+                sent_rate, *result.asked_rate_rps));
+        }
+    }
+    if (!open_loop && health.cpu_share_max >= cpu_share_saturated_closed_loop) {
+        health.saturated = true;
+        health.evidence.push_back(fmt::format(
+            "the busiest worker was on the CPU {:.0f}% of the time: throughput is bounded by the "
+            "generator, not the target",
+            health.cpu_share_max * 100.0));
+    } else if (health.saturated && health.cpu_share_max >= cpu_share_busy) {
+        health.evidence.push_back(fmt::format("the busiest worker was on the CPU {:.0f}% of the time",
+                                              health.cpu_share_max * 100.0));
+    }
+    return health;
+}
+
+int suggested_connections(const stats::RunResult& result) {
+    const stats::Counters& c = result.totals.counters;
+    const stats::Histogram& service = result.totals.service_time_us;
+    if (!result.asked_rate_rps || c.requests_late == 0 || service.total_count() == 0) {
+        return 0;
+    }
+    const double busy_s = service.mean() / 1e6;  // how long a request holds its connection
+    return static_cast<int>(std::lround(*result.asked_rate_rps * busy_s * connection_headroom));
+}
+
+void add_generator_warnings(stats::RunResult& result) {
+    const GeneratorHealth health = judge_generator(result);
+    if (health.saturated) {
+        std::string text = "GENERATOR SATURATED: ";
+        for (std::size_t i = 0; i < health.evidence.size(); ++i) {
+            text += (i == 0 ? "" : "; ") + health.evidence[i];
+        }
+        text += ". These numbers show the generator's limit, not the target's: add workers "
+                "(-t), lower the rate, or try --timer-slack";
+        result.warnings.push_back(std::move(text));
+    }
+    // A starved generator inflates service times: no suggestion from them then.
+    if (const int connections = suggested_connections(result);
+        connections > 0 && !health.saturated) {
+        result.warnings.push_back(fmt::format(
+            "{:.0f} req/s at the observed mean service time of {:.2f}ms need about {} "
+            "connections (Little's law, +25%); this run had {}",
+            *result.asked_rate_rps, result.totals.service_time_us.mean() / 1000.0, connections,
+            result.connections_target));
+    }
+}
+
+}  // namespace barrage::report

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "barrage/base/clock.h"
+#include "barrage/capacity/capacity_run.h"
 #include "barrage/cli/command_line.h"
 #include "barrage/engine/run.h"
 #include "barrage/report/compare.h"
@@ -231,6 +232,80 @@ int run_command(plan::RunPlan& plan) {
     return code;
 }
 
+// Exit codes: see capacity::exit_code_for; 2 for bad SLOs or outputs, 3 when a step cannot run.
+int find_max_command(const cli::FindMaxRequest& request) {
+    capacity::CapacityPlan plan;
+    plan.slo_texts = request.slos;
+    auto slos = report::parse_thresholds(request.slos);
+    if (!slos) {
+        return fail("--slo: " + slos.error().message, report::exit_usage);
+    }
+    plan.slos = std::move(slos).value();
+    plan.limits.start_rps = request.start_rps;
+    plan.limits.max_rps = request.max_rps;
+    plan.limits.precision = request.precision;
+    for (const double level : request.levels) {
+        plan.level_rates_rps.push_back(level * request.level_base_rps);
+    }
+    for (const auto& [path, what] : {std::pair{&request.json_path, "--json file"},
+                                     std::pair{&request.csv_path, "--csv file"}}) {
+        if (auto status = report::check_writable(*path, what); !status.ok()) {
+            return fail(status.error().message, report::exit_usage);
+        }
+    }
+    std::string target;
+    const auto run_step = [&](double rate) -> base::Result<stats::RunResult> {
+        auto step_plan = cli::find_max_step_plan(request, rate);
+        if (!step_plan) {
+            return step_plan.error();
+        }
+        if (auto status = cli::resolve_target(step_plan.value().target); !status.ok()) {
+            return status.error();
+        }
+        const plan::Target& t = step_plan.value().target;
+        target = t.scheme + "://" + t.host_header + t.path;
+        auto result = engine::run_load(step_plan.value());
+        if (result && report::exit_code_for(result.value()) == report::exit_run_failed) {
+            return base::make_error(fmt::format(
+                "the step at {:.1f} req/s completed no request: {}", rate,
+                result.value().error_details.empty() ? std::string("see barrage run")
+                                                     : result.value().error_details.front()));
+        }
+        return result;
+    };
+    const auto on_step = [&](int index, const capacity::StepReport& step) {
+        if (!request.quiet) {
+            fmt::print(stderr, "step {}: asked {:.1f} req/s, got {:.1f}, p99 {}us, errors {:.2f}%: {}\n",
+                       index, step.rate_asked_rps, step.rate_achieved_rps, step.p99_us,
+                       step.error_rate * 100.0,
+                       step.verdict == capacity::StepVerdict::pass ? "pass"
+                       : step.verdict == capacity::StepVerdict::slo_failed ? "FAIL"
+                       : step.verdict == capacity::StepVerdict::interrupted ? "interrupted"
+                                                                            : "GENERATOR SATURATED");
+        }
+    };
+    auto outcome = capacity::run_capacity(plan, run_step, on_step);
+    if (!outcome) {
+        return fail(outcome.error().message, report::exit_run_failed);
+    }
+    const bool stdout_taken = request.json_path == "-" || request.csv_path == "-";
+    fmt::print(stdout_taken ? stderr : stdout, "{}",
+               capacity::format_capacity_table(outcome.value()));
+    std::fflush(stdout);
+    int code = capacity::exit_code_for(outcome.value());
+    for (const auto& [path, text] :
+         {std::pair{request.json_path, capacity::format_capacity_json(outcome.value(), target)},
+          std::pair{request.csv_path, capacity::format_capacity_csv(outcome.value())}}) {
+        if (path.empty()) {
+            continue;
+        }
+        if (auto status = report::write_file_atomically(path, text); !status.ok()) {
+            code = fail(status.error().message, report::exit_usage);
+        }
+    }
+    return code;
+}
+
 int trend_command(const cli::TrendRequest& request) {
     auto entries = report::read_history_file(request.history_path);
     if (!entries) {
@@ -315,6 +390,9 @@ int main(int argc, char** argv) {
     }
     if (auto* report_request = std::get_if<cli::ReportRequest>(&value)) {
         return report_command(*report_request);
+    }
+    if (auto* find_max = std::get_if<cli::FindMaxRequest>(&value)) {
+        return find_max_command(*find_max);
     }
     return run_command(std::get<plan::RunPlan>(value));
 }

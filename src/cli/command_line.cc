@@ -19,6 +19,7 @@
 #include "barrage/cli/units.h"
 #include "barrage/cli/url.h"
 #include "barrage/profile/profile_loader.h"
+#include "find_max_impl.h"
 #include "options_impl.h"
 
 namespace barrage::cli {
@@ -137,6 +138,9 @@ not a web server.
       --body TEXT          response body (default "hello from barrage serve\n")
       --body-size SIZE     response body of SIZE 'x' bytes (not with --body)
       --delay TIME         wait this long before each response (default 0)
+      --max-inflight N     per thread, serve at most N requests at once (each
+                           takes --delay); the rest queue. A target with a known
+                           capacity: threads x N / delay req/s (default: no limit)
   -h, --help               show this help
 
 Prints "listening on http://HOST:PORT" once it accepts connections.
@@ -665,7 +669,7 @@ Result<std::string> parse_loopback_host(std::string_view flag, std::string_view 
         flag, text));
 }
 
-const std::array<OptionSpec<ServeArgs>, 6> serve_options{{
+const std::array<OptionSpec<ServeArgs>, 7> serve_options{{
     {'\0', "port", true,
      [](ServeArgs& a, std::string_view flag, std::string_view v) {
          return store(parse_port(flag, v), a.plan.port);
@@ -702,6 +706,14 @@ const std::array<OptionSpec<ServeArgs>, 6> serve_options{{
      [](ServeArgs& a, std::string_view flag, std::string_view v) {
          return store(parse_duration_ns(flag, v, true), a.plan.delay_ns);
      }},
+    {'\0', "max-inflight", true,
+     [](ServeArgs& a, std::string_view flag, std::string_view v) {
+         auto count = parse_count(flag, v, 1, 1'000'000);
+         if (count) {
+             a.plan.max_inflight = static_cast<int>(count.value());
+         }
+         return count ? Status(Ok{}) : Status(count.error());
+     }},
 }};
 
 Result<Command> parse_serve(std::span<const char* const> argv) {
@@ -721,6 +733,10 @@ Result<Command> parse_serve(std::span<const char* const> argv) {
     }
     if (args.body_given && args.body_size_given) {
         return make_error("--body and --body-size both give a body; use one of them");
+    }
+    if (args.plan.max_inflight > 0 && args.plan.delay_ns == 0) {
+        return make_error("--max-inflight limits requests that take --delay; give a --delay "
+                          "too (e.g. --delay 1ms --max-inflight 4 serves 4000 req/s per thread)");
     }
     return Command(std::move(args.plan));
 }
@@ -871,6 +887,9 @@ Result<Command> parse_help(std::span<const char* const> argv) {
     if (topic == "report") {
         return Command(HelpRequest{std::string(report_usage)});
     }
+    if (topic == "find-max") {
+        return Command(HelpRequest{std::string(detail::find_max_usage)});
+    }
     return Command(HelpRequest{usage_text()});
 }
 
@@ -894,6 +913,9 @@ Result<Command> parse_command_line(int argc, const char* const* argv) {
     }
     if (command == "report") {
         return parse_report(args);
+    }
+    if (command == "find-max") {
+        return detail::parse_find_max(args);
     }
     if (command == "help" || is_help(command)) {
         return parse_help(args);
@@ -925,6 +947,7 @@ Usage:
   barrage compare BASE CUR     compare two --json results, exit 1 on regression
   barrage trend HISTORY        show the runs recorded with --history
   barrage report RESULT -o F   write an HTML report of a --json result
+  barrage find-max URL --slo E find the highest rate the target sustains within E
   barrage help [run|serve]     show this help, or a command's options
   barrage --version            print the version
 

@@ -158,7 +158,8 @@ public:
         : shared_(shared),
           listen_fd_(listen_fd),
           slots_(connections_max),
-          deadlines_(connections_max) {
+          deadlines_(connections_max),
+          queued_(connections_max) {
         free_.reserve(connections_max);
         for (std::size_t i = connections_max; i-- > 0;) {
             slots_[i].slot = static_cast<uint32_t>(i);
@@ -193,6 +194,7 @@ private:
     void prep_recv(Connection& conn);
     void linger(Connection& conn);
     void close_connection(Connection& conn);
+    void start_service(Connection& conn, int64_t now);
     void release_due(int64_t now);
     int64_t wait_ns(int64_t now) const;
     std::string_view body() const { return shared_.plan.body; }
@@ -214,6 +216,9 @@ private:
     std::vector<Connection> slots_;
     std::vector<uint32_t> free_;
     DeadlineQueue deadlines_;
+    // --max-inflight: responses in their delay now, and those queued for a turn.
+    std::size_t in_service_ = 0;
+    DeadlineQueue queued_;
     std::unique_ptr<io::Ring> ring_;
 };
 
@@ -338,7 +343,7 @@ void ServerThread::answer_input(Connection& conn, int64_t now) {
     if (conn.out_len == 0) {
         prep_recv(conn);
     } else if (shared_.plan.delay_ns > 0) {
-        deadlines_.push(Deadline{conn.slot, conn.generation, now + shared_.plan.delay_ns});
+        start_service(conn, now);
     } else {
         start_send(conn);
     }
@@ -463,13 +468,35 @@ void ServerThread::close_connection(Connection& conn) {
     free_.push_back(conn.slot);
 }
 
+// The response waits out the delay, or (with --max-inflight, all busy) its
+// turn first. A waiting connection has no operation in flight, so it cannot
+// close meanwhile.
+void ServerThread::start_service(Connection& conn, int64_t now) {
+    const auto limit = static_cast<std::size_t>(shared_.plan.max_inflight);
+    if (limit > 0 && in_service_ >= limit) {
+        queued_.push(Deadline{conn.slot, conn.generation, 0});
+        return;
+    }
+    ++in_service_;
+    deadlines_.push(Deadline{conn.slot, conn.generation, now + shared_.plan.delay_ns});
+}
+
 void ServerThread::release_due(int64_t now) {
     while (!deadlines_.empty() && deadlines_.front().due_ns <= now) {
         const Deadline due = deadlines_.front();
         deadlines_.pop();
+        --in_service_;
         Connection& conn = slots_[due.slot];
         BARRAGE_ASSERT(conn.fd >= 0 && conn.generation == due.generation);
         start_send(conn);
+        if (!queued_.empty()) {
+            // The next in line starts its delay when a turn frees up, not before.
+            const Deadline next = queued_.front();
+            queued_.pop();
+            Connection& waiting = slots_[next.slot];
+            BARRAGE_ASSERT(waiting.fd >= 0 && waiting.generation == next.generation);
+            start_service(waiting, now);
+        }
     }
 }
 

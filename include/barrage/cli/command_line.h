@@ -3,6 +3,7 @@
 // curl. Errors name the flag and the accepted forms, e.g.
 // "--duration: '10x' is not a duration; use a number with s, m or h (30s, 2m, 1h)".
 
+#include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
@@ -33,8 +34,29 @@ struct ReportRequest {
     std::string output_path;  // "-" = stdout
 };
 
+// barrage find-max URL|PROFILE --slo EXPR... [search options] [run options]
+// and --profile-levels L,... --rate R: steps of `barrage run` at chosen rates.
+struct FindMaxRequest {
+    std::vector<std::string> run_args;  // URL or profile and run options, as given
+    std::vector<std::string> slos;      // threshold expressions (report::parse_threshold)
+    double start_rps = 100;
+    double max_rps = 1e6;
+    double precision = 0.05;
+    int64_t step_duration_ns = 10'000'000'000;
+    int64_t step_warmup_ns = 2'000'000'000;  // URL runs; a profile has its own warm-up phases
+    std::vector<double> levels;              // --profile-levels, fractions of level_base_rps
+    double level_base_rps = 0;               // --rate with --profile-levels
+    std::string json_path;
+    std::string csv_path;
+    bool quiet = false;
+};
+
 using Command = std::variant<plan::RunPlan, plan::ServePlan, HelpRequest, VersionRequest,
-                             CompareRequest, TrendRequest, ReportRequest>;
+                             CompareRequest, TrendRequest, ReportRequest, FindMaxRequest>;
+
+// The plan of one find-max step: run_args with the step's rate, duration and
+// warm-up, quiet, no outputs. Errors are those of `barrage run` (exit 2).
+base::Result<plan::RunPlan> find_max_step_plan(const FindMaxRequest& request, double rate_rps);
 
 // argv[0] is the program name; argv[1] the subcommand ("run", "serve",
 // "help", "--help", "--version"). Usage errors come back as Error (exit 2).

@@ -202,6 +202,10 @@ struct ServePlan {
     int threads = 1;
     std::string body = "hello from barrage serve\n";
     int64_t delay_ns = 0;              // added before each response
+    // --max-inflight: per thread, at most this many responses wait out the
+    // delay at once; the rest queue in arrival order, so the target has a known
+    // capacity of threads x max_inflight / delay. 0 = no limit.
+    int max_inflight = 0;
     int connections_max = 65536;
 };
 

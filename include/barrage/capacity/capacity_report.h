@@ -1,0 +1,62 @@
+#pragma once
+// The steps of `barrage find-max` (or of --profile-levels) and what they add
+// up to: one row per step (rate asked and achieved, percentiles, errors,
+// verdict), the answer (max sustainable rate, knee, first failing rate), as
+// a table, JSON and CSV. Documented in docs/output.md ("find-max").
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "barrage/capacity/capacity_search.h"
+#include "barrage/report/threshold.h"
+#include "barrage/stats/run_result.h"
+
+namespace barrage::capacity {
+
+struct StepReport {
+    double rate_asked_rps = 0;
+    double rate_achieved_rps = 0;  // completed / measured duration
+    int64_t sent = 0;
+    int64_t completed = 0;
+    int64_t errors = 0;
+    double error_rate = 0;  // errors / (completed + errors)
+    int64_t p50_us = 0;
+    int64_t p90_us = 0;
+    int64_t p99_us = 0;
+    int64_t p999_us = 0;
+    int64_t max_us = 0;
+    StepVerdict verdict = StepVerdict::pass;
+    std::vector<std::string> failed;    // the SLO expressions it broke, with their values
+    std::vector<std::string> evidence;  // why the generator was saturated
+};
+
+// Judges one step's own results against the SLOs; a saturated generator
+// outranks a failed SLO (the target is not blamed for the generator's limit).
+StepReport judge_step(double rate_asked_rps, const stats::RunResult& result,
+                      std::span<const report::ThresholdSpec> slos);
+
+// The knee: the highest passing-or-failing step rate before p99 first climbs
+// above twice the p99 of the lowest-rate step (the low-load baseline); nullopt
+// when p99 never does, or with fewer than two steps.
+std::optional<double> knee_rps(std::span<const StepReport> steps);
+
+struct CapacityOutcome {
+    std::string kind;  // "find_max" or "profile_levels"
+    std::vector<std::string> slos;
+    std::vector<StepReport> steps;  // in the order they ran
+    SearchStatus status = SearchStatus::searching;  // find_max only
+    std::optional<double> max_sustainable_rps;
+    std::optional<double> first_failing_rps;
+    std::optional<double> knee_rps;
+    double precision = 0;
+};
+
+// Rows sorted by rate, then the answer; ends with a newline.
+std::string format_capacity_table(const CapacityOutcome& outcome);
+std::string format_capacity_json(const CapacityOutcome& outcome, const std::string& target);
+std::string format_capacity_csv(const CapacityOutcome& outcome);
+
+}  // namespace barrage::capacity

@@ -1,0 +1,315 @@
+// `barrage find-max`: its own options are taken out, everything else is a
+// `barrage run` command line that each step runs with its own rate. Checked
+// once up front by parsing the first step's plan, so a typo costs no traffic.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+
+#include "barrage/plan/units.h"
+#include "find_max_impl.h"
+
+namespace barrage::cli::detail {
+
+const std::string_view find_max_usage =
+    R"(Usage: barrage find-max URL|PROFILE --slo EXPR... [options] [run options]
+       barrage find-max URL|PROFILE --profile-levels 0.25,0.5,1,1.5 --rate R [--slo EXPR]...
+
+Finds the highest open-loop rate the target sustains within its SLO: steps of
+'barrage run' at growing rates (x2) until a step breaks an SLO, then bisection
+between the last passing and the first failing rate to --precision. Each step
+is judged on its own histogram, after its warm-up. A step where the generator,
+not the target, was the limit (see generator.saturated) ends the search
+without blaming the target. Prints the table of steps and the answer: max
+sustainable rate, the knee (where p99 more than doubles against the lowest
+rate's p99), the first failing rate.
+
+With --profile-levels, runs each level x --rate instead and reports the
+latency/throughput curve (SLOs optional).
+
+      --slo EXPR           a threshold every step must pass: 'p99 < 200ms',
+                           'error_rate < 1%'; repeat for more
+      --start RATE         first rate (default 100)
+      --max RATE           highest rate to try (default 1M)
+      --precision PCT      stop when failing - passing <= PCT of passing
+                           (default 5%)
+      --step-duration TIME measured time of each step (default 10s)
+      --step-warmup TIME   warm-up before each step, URL runs (default 2s)
+      --profile-levels LIST
+                           comma-separated multiples of --rate to run
+      --rate RATE          the base rate of --profile-levels
+      --json FILE          write the steps and the answer as JSON ('-' = stdout)
+      --csv FILE           write one CSV row per step ('-' = stdout)
+  -q, --quiet              no per-step progress on stderr
+  -h, --help               show this help
+
+Run options (-c, -t, -H, -X, -b, --timeout, --timer-slack, TLS, ...) pass to
+each step; -r, -d, --warmup and the run's output and gate options are
+find-max's to set. Exit: 0 answer found (or --max held), 1 the lowest rate
+already breaks the SLO, 2 usage error, 3 the generator saturated first or a
+step could not run.
+)";
+
+namespace {
+
+using base::make_error;
+using base::Result;
+using base::Status;
+
+// Run options that find-max sets itself, per step or for the whole search.
+constexpr std::array<std::string_view, 14> reserved_run_flags{
+    "-r",     "--rate",    "-d",          "--duration", "--warmup",         "--json",  "--csv",
+    "--html", "--hlog",    "--history",   "--label",    "--csv-requests",   "--threshold",
+    "--abort-threshold"};
+
+bool is_reserved(std::string_view arg) {
+    for (const std::string_view flag : reserved_run_flags) {
+        if (arg == flag || (flag.starts_with("--") && arg.starts_with(std::string(flag) + "=")) ||
+            (!flag.starts_with("--") && arg.size() > 2 && arg.starts_with(flag))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+Result<double> parse_percent(std::string_view flag, std::string_view text) {
+    std::string_view number = text;
+    if (number.ends_with('%')) {
+        number.remove_suffix(1);
+    }
+    double value = 0;
+    const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (error != std::errc{} || end != number.data() + number.size() || !std::isfinite(value) ||
+        value <= 0 || value >= 100) {
+        return make_error(fmt::format("{}: '{}' is not a percentage between 0 and 100, e.g. 5%",
+                                      flag, text));
+    }
+    return value / 100.0;
+}
+
+Result<std::vector<double>> parse_levels(std::string_view flag, std::string_view text) {
+    std::vector<double> levels;
+    while (!text.empty()) {
+        const auto comma = text.find(',');
+        const std::string_view item = text.substr(0, comma);
+        double value = 0;
+        const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), value);
+        if (error != std::errc{} || end != item.data() + item.size() || !std::isfinite(value) ||
+            value <= 0 || value > 100) {
+            return make_error(fmt::format(
+                "{}: '{}' is not a level; expected positive multiples of --rate such as "
+                "0.25,0.5,1,1.5",
+                flag, item));
+        }
+        levels.push_back(value);
+        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    }
+    if (levels.empty()) {
+        return make_error(fmt::format("{}: give at least one level, e.g. 0.5,1,1.5", flag));
+    }
+    return levels;
+}
+
+// "--flag VALUE" or "--flag=VALUE": the value, advancing i past it.
+Result<std::string_view> value_of(std::span<const char* const> argv, std::size_t& i,
+                                  std::string_view flag) {
+    const std::string_view arg = argv[i];
+    if (arg.size() > flag.size() && arg[flag.size()] == '=') {
+        return arg.substr(flag.size() + 1);
+    }
+    if (i + 1 >= argv.size()) {
+        return make_error(fmt::format("{}: needs a value; see 'barrage find-max --help'", flag));
+    }
+    return std::string_view(argv[++i]);
+}
+
+bool is_flag(std::string_view arg, std::string_view flag) {
+    return arg == flag || (arg.starts_with(flag) && arg.size() > flag.size() &&
+                           arg[flag.size()] == '=');
+}
+
+Status take_option(std::span<const char* const> argv, std::size_t& i, FindMaxRequest& request,
+                   bool& taken) {
+    const std::string_view arg = argv[i];
+    taken = true;
+    auto take = [&](std::string_view flag) { return value_of(argv, i, flag); };
+    if (is_flag(arg, "--slo")) {
+        auto v = take("--slo");
+        if (v) {
+            request.slos.emplace_back(v.value());
+        }
+        return v ? Status(base::Ok{}) : Status(v.error());
+    }
+    for (const auto& [flag, field] : {std::pair{"--start", &request.start_rps},
+                                      std::pair{"--max", &request.max_rps}}) {
+        if (is_flag(arg, flag)) {
+            auto v = take(flag);
+            if (!v) {
+                return v.error();
+            }
+            auto rate = plan::parse_rate_per_s(flag, v.value());
+            if (rate) {
+                *field = rate.value();
+            }
+            return rate ? Status(base::Ok{}) : Status(rate.error());
+        }
+    }
+    if (is_flag(arg, "--precision")) {
+        auto v = take("--precision");
+        if (!v) {
+            return v.error();
+        }
+        auto percent = parse_percent("--precision", v.value());
+        if (percent) {
+            request.precision = percent.value();
+        }
+        return percent ? Status(base::Ok{}) : Status(percent.error());
+    }
+    for (const auto& [flag, field, zero] :
+         {std::tuple{"--step-duration", &request.step_duration_ns, false},
+          std::tuple{"--step-warmup", &request.step_warmup_ns, true}}) {
+        if (is_flag(arg, flag)) {
+            auto v = take(flag);
+            if (!v) {
+                return v.error();
+            }
+            auto duration = plan::parse_duration_ns(flag, v.value(), zero);
+            if (duration) {
+                *field = duration.value();
+            }
+            return duration ? Status(base::Ok{}) : Status(duration.error());
+        }
+    }
+    if (is_flag(arg, "--profile-levels")) {
+        auto v = take("--profile-levels");
+        if (!v) {
+            return v.error();
+        }
+        auto levels = parse_levels("--profile-levels", v.value());
+        if (levels) {
+            request.levels = std::move(levels).value();
+        }
+        return levels ? Status(base::Ok{}) : Status(levels.error());
+    }
+    if (is_flag(arg, "--rate") || arg == "-r") {
+        auto v = take(arg == "-r" ? "-r" : "--rate");
+        if (!v) {
+            return v.error();
+        }
+        auto rate = plan::parse_rate_per_s("--rate", v.value());
+        if (rate) {
+            request.level_base_rps = rate.value();
+        }
+        return rate ? Status(base::Ok{}) : Status(rate.error());
+    }
+    for (const auto& [flag, field] : {std::pair{"--json", &request.json_path},
+                                      std::pair{"--csv", &request.csv_path}}) {
+        if (is_flag(arg, flag)) {
+            auto v = take(flag);
+            if (v) {
+                *field = std::string(v.value());
+            }
+            return v ? Status(base::Ok{}) : Status(v.error());
+        }
+    }
+    if (arg == "-q" || arg == "--quiet") {
+        request.quiet = true;
+        return base::Ok{};
+    }
+    taken = false;
+    return base::Ok{};
+}
+
+Status check_request(const FindMaxRequest& request) {
+    if (request.levels.empty() && request.slos.empty()) {
+        return make_error(
+            "barrage find-max: give the SLO to search against with --slo, e.g. --slo 'p99 < "
+            "200ms' --slo 'error_rate < 1%' (or --profile-levels with --rate)");
+    }
+    if (!request.levels.empty() && request.level_base_rps <= 0) {
+        return make_error("--profile-levels: give the base rate with --rate, e.g. --rate 1000");
+    }
+    if (request.levels.empty() && request.level_base_rps > 0) {
+        return make_error("--rate is the base of --profile-levels; the search uses --start and "
+                          "--max");
+    }
+    if (request.max_rps < request.start_rps) {
+        return make_error(fmt::format("--max ({}) is below --start ({}); expected start <= max",
+                                      request.max_rps, request.start_rps));
+    }
+    if (request.json_path == "-" && request.csv_path == "-") {
+        return make_error("--json - and --csv - both ask for stdout; send one of them to a file");
+    }
+    return base::Ok{};
+}
+
+}  // namespace
+
+Result<Command> parse_find_max(std::span<const char* const> argv) {
+    FindMaxRequest request;
+    for (std::size_t i = 2; i < argv.size(); ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "-h" || arg == "--help") {
+            return Command(HelpRequest{std::string(find_max_usage)});
+        }
+        bool taken = false;
+        if (auto status = take_option(argv, i, request, taken); !status) {
+            return status.error();
+        }
+        if (taken) {
+            continue;
+        }
+        if (is_reserved(arg)) {
+            return make_error(fmt::format(
+                "barrage find-max: '{}' is set by find-max for each step; use --start, --max, "
+                "--step-duration, --step-warmup, --slo, --json and --csv instead",
+                arg));
+        }
+        request.run_args.emplace_back(arg);
+    }
+    if (auto status = check_request(request); !status) {
+        return status.error();
+    }
+    // The first step's plan proves the run options before any traffic.
+    const double first = request.levels.empty() ? request.start_rps
+                                                : request.levels.front() * request.level_base_rps;
+    if (auto plan = find_max_step_plan(request, first); !plan) {
+        return plan.error();
+    }
+    return Command(std::move(request));
+}
+
+}  // namespace barrage::cli::detail
+
+namespace barrage::cli {
+
+base::Result<plan::RunPlan> find_max_step_plan(const FindMaxRequest& request, double rate_rps) {
+    std::vector<std::string> args{"barrage", "run"};
+    args.insert(args.end(), request.run_args.begin(), request.run_args.end());
+    const bool profile = std::any_of(request.run_args.begin(), request.run_args.end(),
+                                     [](const std::string& a) { return a.ends_with(".toml"); });
+    args.insert(args.end(), {"-r", fmt::format("{:.6f}", rate_rps), "-d",
+                             fmt::format("{}ms", request.step_duration_ns / 1'000'000), "-q"});
+    if (!profile && request.step_warmup_ns > 0) {
+        args.insert(args.end(),
+                    {"--warmup", fmt::format("{}ms", request.step_warmup_ns / 1'000'000)});
+    }
+    std::vector<const char*> argv;
+    for (const std::string& arg : args) {
+        argv.push_back(arg.c_str());
+    }
+    auto command = parse_command_line(static_cast<int>(argv.size()), argv.data());
+    if (!command) {
+        return command.error();
+    }
+    auto* plan = std::get_if<plan::RunPlan>(&command.value());
+    if (plan == nullptr) {
+        return base::make_error("barrage find-max: expected a URL or a profile to run");
+    }
+    return std::move(*plan);
+}
+
+}  // namespace barrage::cli

@@ -1,0 +1,16 @@
+#pragma once
+// `barrage find-max` arguments (find_max_args.cc). Private to cli.
+
+#include <span>
+#include <string_view>
+
+#include "barrage/base/result.h"
+#include "barrage/cli/command_line.h"
+
+namespace barrage::cli::detail {
+
+extern const std::string_view find_max_usage;
+
+base::Result<Command> parse_find_max(std::span<const char* const> argv);
+
+}  // namespace barrage::cli::detail

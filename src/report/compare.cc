@@ -1,9 +1,8 @@
-// Reading barrage JSON results back (simdjson) and comparing two of them.
+// Comparing two barrage JSON results (read by result_reader) metric by metric.
 
 #include "barrage/report/compare.h"
 
 #include <fmt/format.h>
-#include <simdjson.h>
 
 #include <algorithm>
 #include <array>
@@ -11,7 +10,7 @@
 #include <cmath>
 #include <utility>
 
-#include "barrage/report/run_report.h"
+#include "barrage/base/assert.h"
 
 namespace barrage::report {
 namespace {
@@ -30,65 +29,26 @@ base::Error digest_error(std::string_view source, std::string_view problem) {
     return make_error(fmt::format("{}: {}", source, problem));
 }
 
-Result<double> number_at(simdjson::dom::element root, std::string_view pointer,
-                         std::string_view source) {
-    double number = 0;
-    auto element = root.at_pointer(pointer);
-    if (element.error() != simdjson::SUCCESS) {
-        return digest_error(
-            source, fmt::format("missing {} (not a complete barrage result)", pointer.substr(1)));
-    }
-    if (element.get_double().get(number) != simdjson::SUCCESS) {
-        return digest_error(source, fmt::format("{} is not a number", pointer.substr(1)));
-    }
-    return number;
+base::Error headline_error(std::string_view source, const FieldProblem& problem) {
+    return digest_error(
+        source, problem.present
+                    ? fmt::format("{} is not a number", problem.field)
+                    : fmt::format("missing {} (not a complete barrage result)", problem.field));
 }
 
-base::Status check_identity(simdjson::dom::element root, std::string_view source) {
-    std::string_view tool;
-    if (root["tool"].get_string().get(tool) != simdjson::SUCCESS || tool != "barrage") {
-        return digest_error(source, "not a barrage result (no \"tool\": \"barrage\")");
-    }
-    std::string_view schema;
-    if (root["schema_version"].get_string().get(schema) != simdjson::SUCCESS) {
-        return digest_error(source, "no schema_version (not a barrage result)");
-    }
-    if (schema != json_schema_version) {
-        return digest_error(source, fmt::format("schema_version \"{}\"; this barrage reads \"{}\"",
-                                                schema, json_schema_version));
-    }
-    return base::Ok{};
-}
-
-Result<ResultDigest> digest(simdjson::dom::element root, std::string_view source) {
-    if (auto status = check_identity(root, source); !status) {
-        return status.error();
-    }
-    ResultDigest result;
-    result.source = std::string(source);
-    std::string_view url;
-    if (root.at_pointer("/target/url").get_string().get(url) == simdjson::SUCCESS) {
-        result.url = std::string(url);
-    }
-    for (std::size_t i = 0; i < metric_count - 2; ++i) {
-        auto value = number_at(root, fmt::format("/latency/{}", metric_names[i]), source);
-        if (!value) {
-            return value.error();
-        }
-        result.metrics.push_back({std::string(metric_names[i]), value.value()});
-    }
-    auto rps = number_at(root, "/throughput_rps", source);
-    auto completed = number_at(root, "/requests/completed", source);
-    auto errors = number_at(root, "/requests/errors", source);
-    for (const auto* part : {&rps, &completed, &errors}) {
-        if (!*part) {
-            return part->error();
-        }
-    }
-    const double attempts = completed.value() + errors.value();
-    result.metrics.push_back({"rps", rps.value()});
-    result.metrics.push_back({"error_rate", attempts > 0 ? errors.value() / attempts : 0.0});
-    return result;
+// The metrics of compared_metric_names(), in that order.
+std::vector<ResultMetric> metrics_of(const HistogramFigures& latency, double rps, double completed,
+                                     double errors) {
+    const double attempts = completed + errors;
+    return {{"p50", static_cast<double>(latency.p50_us)},
+            {"p90", static_cast<double>(latency.p90_us)},
+            {"p99", static_cast<double>(latency.p99_us)},
+            {"p999", static_cast<double>(latency.p999_us)},
+            {"p9999", static_cast<double>(latency.p9999_us)},
+            {"max", static_cast<double>(latency.max_us)},
+            {"mean", latency.mean_us},
+            {"rps", rps},
+            {"error_rate", attempts > 0 ? errors / attempts : 0.0}};
 }
 
 std::optional<double> parse_double(std::string_view text) {
@@ -140,30 +100,34 @@ std::optional<double> ResultDigest::value(std::string_view name) const {
 
 std::span<const std::string_view> compared_metric_names() { return metric_names; }
 
+Result<ResultDigest> digest_result(const ResultDocument& document, std::string_view source) {
+    if (!document.headline_problems.empty()) {
+        return headline_error(source, document.headline_problems.front());
+    }
+    ResultDigest result;
+    result.source = std::string(source);
+    result.url = document.target_url;
+    result.metrics = metrics_of(document.latency(), document.throughput_rps,
+                                static_cast<double>(document.completed),
+                                static_cast<double>(document.request_errors));
+    BARRAGE_ASSERT(result.metrics.size() == metric_count);
+    return result;
+}
+
 Result<ResultDigest> read_result_json(std::string_view json_text, std::string_view source) {
-    simdjson::dom::parser parser;
-    simdjson::dom::element root;
-    const simdjson::padded_string padded(json_text);
-    if (const auto error = parser.parse(padded).get(root); error != simdjson::SUCCESS) {
-        return digest_error(source,
-                            fmt::format("not valid JSON ({})", simdjson::error_message(error)));
+    auto document = read_result_document(json_text, source);
+    if (!document) {
+        return document.error();
     }
-    if (!root.is_object()) {
-        return digest_error(source, "not a barrage result (not a JSON object)");
-    }
-    return digest(root, source);
+    return digest_result(document.value(), source);
 }
 
 Result<ResultDigest> read_result_file(const std::string& path) {
-    simdjson::padded_string text;
-    if (const auto error = simdjson::padded_string::load(path).get(text);
-        error != simdjson::SUCCESS) {
-        return make_error(fmt::format("cannot read '{}': {}", path,
-                                      error == simdjson::IO_ERROR
-                                          ? std::string("no such file or not readable")
-                                          : std::string(simdjson::error_message(error))));
+    auto document = read_result_document_file(path);
+    if (!document) {
+        return document.error();
     }
-    return read_result_json(std::string_view(text.data(), text.size()), path);
+    return digest_result(document.value(), path);
 }
 
 std::vector<Tolerance> default_tolerances() {

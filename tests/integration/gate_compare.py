@@ -14,8 +14,10 @@ def crafted(p99=1000, rps=1000.0, errors=0, completed=10000):
     return {"tool": "barrage", "version": "0.1.0", "schema_version": "1",
             "target": {"url": "http://127.0.0.1:8080/", "address": "127.0.0.1:8080"},
             "requests": {"completed": completed, "errors": errors}, "throughput_rps": rps,
+            "duration_s": 10.0,
             "latency": {"min": 10, "mean": 500.0, "p50": 400, "p90": 800, "p99": p99,
-                        "p999": 2000, "p9999": 3000, "max": 4000}}
+                        "p999": 2000, "p9999": 3000, "max": 4000, "count": completed},
+            "intervals": []}
 
 
 def body(t):
@@ -55,10 +57,10 @@ def body(t):
     not_barrage["tool"] = "wrk"
     missing = copy.deepcopy(crafted())
     del missing["latency"]["p99"]
-    cases = [(write("schema.json", wrong_schema), "schema_version \"2\""),
+    cases = [(write("schema.json", wrong_schema), "schema_version '2'"),
              (write("wrk.json", not_barrage), "not a barrage result"),
              (write("missing.json", missing), "missing latency/p99"),
-             (write("broken.json", "{\"tool\": "), "not valid JSON"),
+             (write("broken.json", "{\"tool\": "), "invalid JSON"),
              (t.path("absent.json"), "cannot read")]
     for path, expected in cases:
         outcome = compare(base, path)

@@ -16,15 +16,15 @@ using barrage::report::compare_results;
 using barrage::report::read_result_json;
 using barrage::report::ResultDigest;
 
-// A minimal barrage result: the fields compare reads, nothing else.
+// A minimal barrage result: what makes a document a result, and the fields compare reads.
 std::string result_json(double p99_us, double rps, int errors, int completed = 1000,
                         std::string_view schema = "1", std::string_view tool = "barrage") {
     return fmt::format(
         R"({{"tool": "{}", "schema_version": "{}", "target": {{"url": "http://127.0.0.1:1/"}},
-  "requests": {{"completed": {}, "errors": {}}}, "throughput_rps": {},
+  "requests": {{"completed": {}, "errors": {}}}, "throughput_rps": {}, "duration_s": 1,
   "latency": {{"p50": 100, "p90": 200, "p99": {}, "p999": 900, "p9999": 950, "max": 1000,
-              "mean": 150.5}}}})",
-        tool, schema, completed, errors, rps, p99_us);
+              "mean": 150.5, "count": {}}}, "intervals": []}})",
+        tool, schema, completed, errors, rps, p99_us, completed);
 }
 
 ResultDigest digest(const std::string& json, std::string_view source = "x.json") {
@@ -63,12 +63,12 @@ TEST_CASE("a barrage result is read into the compared metrics") {
 }
 
 TEST_CASE("bad input is refused with a clear message") {
-    CHECK(read_error("{not json").find("bad.json: not valid JSON") == 0);
+    CHECK(read_error("{not json").find("bad.json: not a barrage result (invalid JSON") == 0);
     CHECK(read_error("[1, 2]").find("not a JSON object") != std::string::npos);
     CHECK(read_error(result_json(1, 1, 0, 1, "1", "wrk")).find("not a barrage result") !=
           std::string::npos);
     CHECK(read_error(result_json(1, 1, 0, 1, "2")) ==
-          "bad.json: schema_version \"2\"; this barrage reads \"1\"");
+          "bad.json: schema_version '2' is not supported; this barrage reads schema_version '1'");
     std::string missing = result_json(1, 1, 0);
     missing.replace(missing.find("\"p99\""), 5, "\"p98\"");
     CHECK(read_error(missing) == "bad.json: missing latency/p99 (not a complete barrage result)");

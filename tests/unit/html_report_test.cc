@@ -265,6 +265,27 @@ TEST_CASE("the reader reads every section of a result") {
         cpus_seen = cpus_seen || (key == "cpus" && value == "[0,1]");
     }
     CHECK(cpus_seen);
+    CHECK(doc.headline_problems.empty());
+}
+
+TEST_CASE("the reader lists the headline numbers a document lacks or holds as text") {
+    std::string json = crafted_json(R"(,
+  "requests_by_name": {"login": {"sent": 10, "completed": 9, "errors": 1.5}})");
+    json.replace(json.find("\"p99\": 612"), 10, "\"p98\": 612");
+    json.replace(json.find("\"duration_s\": 3"), 15, "\"duration_s\": \"3\"");
+    const auto read = read_result_document(json, "result.json");
+    REQUIRE_MESSAGE(read.ok(), (read.ok() ? "" : read.error().message));  // lenient: read as 0
+    const auto& problems = read.value().headline_problems;
+    REQUIRE(problems.size() == 2);
+    CHECK(problems[0].field == "latency/p99");
+    CHECK_FALSE(problems[0].present);
+    CHECK(problems[1].field == "duration_s");
+    CHECK(problems[1].present);
+    REQUIRE(read.value().requests_by_name.size() == 1);
+    const auto& login = read.value().requests_by_name[0];
+    CHECK(login.count("completed") == 9.0);
+    CHECK(login.count("errors") == 1.5);
+    CHECK_FALSE(login.count("checks_failed").has_value());
 }
 
 TEST_CASE("a report from a result has every section, its charts, and no unescaped input") {

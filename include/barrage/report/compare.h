@@ -1,6 +1,6 @@
 #pragma once
 // `barrage compare BASELINE.json CURRENT.json`: reads two results of
-// `barrage run --json` (simdjson), lines up the key metrics, and flags the
+// `barrage run --json` (through result_reader), lines up the key metrics, and flags the
 // ones that got worse by more than their tolerance.
 //
 // Metrics: latency p50 p90 p99 p999 p9999 max mean (microseconds; higher is
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "barrage/base/result.h"
+#include "barrage/report/result_reader.h"
 
 namespace barrage::report {
 
@@ -34,9 +35,13 @@ struct ResultDigest {
 // The metrics compare reads, in display order.
 std::span<const std::string_view> compared_metric_names();
 
-// Errors (exit 2): "SOURCE: not a barrage result (no \"tool\": \"barrage\")",
-// "SOURCE: schema_version \"2\"; this barrage reads \"1\"",
-// "SOURCE: missing latency.p99 (not a complete barrage result)", invalid JSON.
+// The compared metrics of a document read by read_result_document. Errors
+// (exit 2): "SOURCE: missing latency/p99 (not a complete barrage result)",
+// "SOURCE: throughput_rps is not a number".
+base::Result<ResultDigest> digest_result(const ResultDocument& document, std::string_view source);
+// Reads and digests JSON text. Errors: those of read_result_document ("SOURCE: not
+// a barrage result (...)", "SOURCE: schema_version '2' is not supported; ...",
+// invalid JSON) and of digest_result.
 base::Result<ResultDigest> read_result_json(std::string_view json_text, std::string_view source);
 // Same, reading the file at `path` ("cannot read 'x': ..." when it cannot).
 base::Result<ResultDigest> read_result_file(const std::string& path);

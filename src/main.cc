@@ -204,8 +204,12 @@ int report_command(const cli::ReportRequest& request) {
     return report::exit_ok;
 }
 
-// Exit 0: no regression, 1: a regression, 2: an input is not a comparable result.
+// Exit 0: no regression, 1: a regression, 2: an input is not a comparable result
+// or --json cannot be written.
 int compare_command(const cli::CompareRequest& request) {
+    if (auto status = report::check_writable(request.json_path, "--json file"); !status.ok()) {
+        return fail(status.error().message, report::exit_usage);
+    }
     auto baseline = report::read_result_file(request.baseline_path);
     if (!baseline) {
         return fail(baseline.error().message, report::exit_usage);
@@ -219,7 +223,16 @@ int compare_command(const cli::CompareRequest& request) {
     if (!compared) {
         return fail(compared.error().message, report::exit_usage);
     }
-    fmt::print("{}", report::format_compare_report(compared.value()));
+    // With --json - the JSON owns stdout, as with barrage run.
+    fmt::print(request.json_path == "-" ? stderr : stdout, "{}",
+               report::format_compare_report(compared.value()));
+    if (!request.json_path.empty()) {
+        auto status = report::write_file_atomically(request.json_path,
+                                                    report::format_compare_json(compared.value()));
+        if (!status.ok()) {
+            return fail(status.error().message, report::exit_usage);
+        }
+    }
     return compared.value().has_regression() ? report::exit_thresholds_failed : report::exit_ok;
 }
 

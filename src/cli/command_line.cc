@@ -706,16 +706,21 @@ constexpr std::string_view compare_usage =
     R"(Usage: barrage compare BASELINE.json CURRENT.json [options]
 
 Compares two results of 'barrage run --json': prints the key metrics side by
-side with their change and flags regressions. Exit code 0 when nothing
+side with their change and flags regressions, for the whole run and for each
+request name of a profile run that both results have. Exit code 0 when nothing
 regressed, 1 when something did, 2 when an input is not a barrage result.
 
-      --max-regression METRIC=LIMIT
+      --max-regression [NAME:]METRIC=LIMIT
                            allowed change for one metric; repeat for more.
-                           METRIC: p50 p90 p95 p99 p999 p9999 max mean rps
+                           METRIC: p50 p90 p99 p999 p9999 max mean rps
                            error_rate. LIMIT: 10% (relative), 5ms (absolute,
                            latency), 0.1pt (percentage points, error_rate).
+                           Without NAME: the whole run and every request
+                           name; with NAME: that request only (and it wins).
                            Defaults: latency +10%, rps -10%, error_rate +50%
                            or +0.1pt (whichever allows more)
+      --json FILE          also write the changes as JSON ('-' = stdout; the
+                           table then goes to stderr)
   -h, --help               show this help
 )";
 
@@ -730,10 +735,15 @@ struct CompareArgs {
     CompareRequest request;
 };
 
-const std::array<OptionSpec<CompareArgs>, 1> compare_options{{
+const std::array<OptionSpec<CompareArgs>, 2> compare_options{{
     {'\0', "max-regression", true,
      [](CompareArgs& a, std::string_view, std::string_view v) {
          a.request.max_regressions.emplace_back(v);
+         return Status(Ok{});
+     }},
+    {'\0', "json", true,
+     [](CompareArgs& a, std::string_view, std::string_view v) {
+         a.request.json_path = std::string(v);
          return Status(Ok{});
      }},
 }};

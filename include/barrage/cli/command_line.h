@@ -16,11 +16,13 @@ struct HelpRequest {
     std::string text;  // usage text to print on stdout
 };
 struct VersionRequest {};
-// barrage compare BASELINE.json CURRENT.json [--max-regression METRIC=LIMIT]...
+// barrage compare BASELINE.json CURRENT.json [--max-regression [NAME:]METRIC=LIMIT]...
+//                 [--json FILE]
 struct CompareRequest {
     std::string baseline_path;
     std::string current_path;
     std::vector<std::string> max_regressions;  // parsed by report::parse_tolerance
+    std::string json_path;                     // "" = none, "-" = stdout (the table to stderr)
 };
 // barrage trend HISTORY.jsonl
 struct TrendRequest {

@@ -168,12 +168,24 @@ int run_command(plan::RunPlan& plan) {
     return code;
 }
 
+// Exit 0: printed (and the page written); 2: the history is unreadable or the page failed.
 int trend_command(const cli::TrendRequest& request) {
+    if (auto status = report::check_writable(request.html_path, "--html file"); !status.ok()) {
+        return fail(status.error().message, report::exit_usage);
+    }
     auto entries = report::read_history_file(request.history_path);
     if (!entries) {
         return fail(entries.error().message, report::exit_usage);
     }
-    fmt::print("{}", report::format_trend(entries.value()));
+    // With --html - the page owns stdout.
+    fmt::print(request.html_path == "-" ? stderr : stdout, "{}",
+               report::format_trend(entries.value()));
+    if (!request.html_path.empty()) {
+        const std::string page = report::format_trend_html(entries.value(), request.history_path);
+        if (auto status = report::write_file_atomically(request.html_path, page); !status.ok()) {
+            return fail(status.error().message, report::exit_usage);
+        }
+    }
     return report::exit_ok;
 }
 
@@ -197,7 +209,18 @@ int report_command(const cli::ReportRequest& request) {
         }
         result.value().spectrum = std::move(spectrum.value());
     }
-    const std::string page = report::format_html_report(result.value(), request.result_path);
+    std::vector<report::HistoryEntry> history;
+    if (!request.history_path.empty()) {
+        auto entries = report::read_history_file(request.history_path);
+        if (!entries) {
+            return fail(entries.error().message, report::exit_usage);
+        }
+        history = std::move(entries.value());
+    }
+    const std::string page = request.history_path.empty()
+                                 ? report::format_html_report(result.value(), request.result_path)
+                                 : report::format_html_report(result.value(), request.result_path,
+                                                              history, request.history_path);
     if (auto status = report::write_file_atomically(request.output_path, page); !status.ok()) {
         return fail(status.error().message, report::exit_usage);
     }

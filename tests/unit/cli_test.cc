@@ -690,11 +690,11 @@ TEST_CASE("every TLS flag sets its field, and --new-conn works for http too") {
     const TempFile& ca = pem;
     const TempFile& cert = pem;
     const TempFile& key = pem;
-    const RunPlan plan = parse_run(
-        {"run", "https://h/", "--cacert", ca.path.c_str(), "--cert", cert.path.c_str(), "--key",
-         key.path.c_str(), "--sni", "api.example", "--tls-min", "1.3", "--ciphers",
-         "ECDHE-RSA-AES128-GCM-SHA256", "--ciphersuites", "TLS_AES_128_GCM_SHA256",
-         "--no-tls-resume", "--new-conn"});
+    const RunPlan plan =
+        parse_run({"run", "https://h/", "--cacert", ca.path.c_str(), "--cert", cert.path.c_str(),
+                   "--key", key.path.c_str(), "--sni", "api.example", "--tls-min", "1.3",
+                   "--ciphers", "ECDHE-RSA-AES128-GCM-SHA256", "--ciphersuites",
+                   "TLS_AES_128_GCM_SHA256", "--no-tls-resume", "--new-conn"});
     CHECK(plan.tls.ca_file == ca.path);
     CHECK(plan.tls.cert_file == cert.path);
     CHECK(plan.tls.key_file == key.path);
@@ -720,4 +720,23 @@ TEST_CASE("TLS flags refuse unreadable files, a lone key, bad versions and http 
     CHECK(contains(parse_error({"run", "http://h/", "-k"}), "need an https:// URL"));
     CHECK(contains(parse_error({"run", "https://h/", "-k", "--cacert", key.path.c_str()}),
                    "contradict"));
+}
+
+TEST_CASE("compare, trend and report take their output options") {
+    auto compare =
+        parse({"compare", "a.json", "b.json", "--max-regression", "login:p99=5%", "--json", "-"});
+    REQUIRE(compare.ok());
+    const auto& request = std::get<cli::CompareRequest>(compare.value());
+    CHECK(request.max_regressions == std::vector<std::string>{"login:p99=5%"});
+    CHECK(request.json_path == "-");
+    auto trend = parse({"trend", "h.jsonl", "--html", "t.html"});
+    REQUIRE(trend.ok());
+    CHECK(std::get<cli::TrendRequest>(trend.value()).history_path == "h.jsonl");
+    CHECK(std::get<cli::TrendRequest>(trend.value()).html_path == "t.html");
+    CHECK(std::get<cli::TrendRequest>(parse({"trend", "h.jsonl"}).value()).html_path.empty());
+    auto report = parse({"report", "r.json", "--history", "h.jsonl", "-o", "r.html"});
+    REQUIRE(report.ok());
+    CHECK(std::get<cli::ReportRequest>(report.value()).history_path == "h.jsonl");
+    CHECK_FALSE(parse({"trend", "h.jsonl", "--html"}).ok());
+    CHECK_FALSE(parse({"trend", "h.jsonl", "--svg", "x"}).ok());
 }

@@ -690,11 +690,11 @@ TEST_CASE("every TLS flag sets its field, and --new-conn works for http too") {
     const TempFile& ca = pem;
     const TempFile& cert = pem;
     const TempFile& key = pem;
-    const RunPlan plan =
-        parse_run({"run", "https://h/", "--cacert", ca.path.c_str(), "--cert", cert.path.c_str(),
-                   "--key", key.path.c_str(), "--sni", "api.example", "--tls-min", "1.3",
-                   "--ciphers", "ECDHE-RSA-AES128-GCM-SHA256", "--ciphersuites",
-                   "TLS_AES_128_GCM_SHA256", "--no-tls-resume", "--new-conn"});
+    const RunPlan plan = parse_run(
+        {"run", "https://h/", "--cacert", ca.path.c_str(), "--cert", cert.path.c_str(), "--key",
+         key.path.c_str(), "--sni", "api.example", "--tls-min", "1.3", "--ciphers",
+         "ECDHE-RSA-AES128-GCM-SHA256", "--ciphersuites", "TLS_AES_128_GCM_SHA256",
+         "--no-tls-resume", "--new-conn"});
     CHECK(plan.tls.ca_file == ca.path);
     CHECK(plan.tls.cert_file == cert.path);
     CHECK(plan.tls.key_file == key.path);

@@ -69,6 +69,9 @@ std::string regression_places(const CompareReport& report) {
     return fmt::format("{}", fmt::join(places, ", "));
 }
 
+// Six decimals: 0.1 * 16831 reads 1683.1, not 1683.1000000000001.
+double rounded(double value) { return std::round(value * 1e6) / 1e6; }
+
 void write_changes(JsonWriter& json, std::span<const MetricChange> changes) {
     json.begin_array();
     for (const MetricChange& change : changes) {
@@ -83,10 +86,10 @@ void write_changes(JsonWriter& json, std::span<const MetricChange> changes) {
         if (change.baseline == 0) {
             json.null();  // no relative change from zero
         } else {
-            json.value((change.current - change.baseline) / std::abs(change.baseline));
+            json.value(rounded((change.current - change.baseline) / std::abs(change.baseline)));
         }
         json.key("allowed");
-        json.value(change.allowed);
+        json.value(rounded(change.allowed));
         json.key("regression");
         json.value(change.regression);
         json.key("improvement");

@@ -306,12 +306,24 @@ int find_max_command(const cli::FindMaxRequest& request) {
     return code;
 }
 
+// Exit 0: printed (and the page written); 2: the history is unreadable or the page failed.
 int trend_command(const cli::TrendRequest& request) {
+    if (auto status = report::check_writable(request.html_path, "--html file"); !status.ok()) {
+        return fail(status.error().message, report::exit_usage);
+    }
     auto entries = report::read_history_file(request.history_path);
     if (!entries) {
         return fail(entries.error().message, report::exit_usage);
     }
-    fmt::print("{}", report::format_trend(entries.value()));
+    // With --html - the page owns stdout.
+    fmt::print(request.html_path == "-" ? stderr : stdout, "{}",
+               report::format_trend(entries.value()));
+    if (!request.html_path.empty()) {
+        const std::string page = report::format_trend_html(entries.value(), request.history_path);
+        if (auto status = report::write_file_atomically(request.html_path, page); !status.ok()) {
+            return fail(status.error().message, report::exit_usage);
+        }
+    }
     return report::exit_ok;
 }
 
@@ -335,15 +347,30 @@ int report_command(const cli::ReportRequest& request) {
         }
         result.value().spectrum = std::move(spectrum.value());
     }
-    const std::string page = report::format_html_report(result.value(), request.result_path);
+    std::vector<report::HistoryEntry> history;
+    if (!request.history_path.empty()) {
+        auto entries = report::read_history_file(request.history_path);
+        if (!entries) {
+            return fail(entries.error().message, report::exit_usage);
+        }
+        history = std::move(entries.value());
+    }
+    const std::string page = request.history_path.empty()
+                                 ? report::format_html_report(result.value(), request.result_path)
+                                 : report::format_html_report(result.value(), request.result_path,
+                                                              history, request.history_path);
     if (auto status = report::write_file_atomically(request.output_path, page); !status.ok()) {
         return fail(status.error().message, report::exit_usage);
     }
     return report::exit_ok;
 }
 
-// Exit 0: no regression, 1: a regression, 2: an input is not a comparable result.
+// Exit 0: no regression, 1: a regression, 2: an input is not a comparable result
+// or --json cannot be written.
 int compare_command(const cli::CompareRequest& request) {
+    if (auto status = report::check_writable(request.json_path, "--json file"); !status.ok()) {
+        return fail(status.error().message, report::exit_usage);
+    }
     auto baseline = report::read_result_file(request.baseline_path);
     if (!baseline) {
         return fail(baseline.error().message, report::exit_usage);
@@ -357,7 +384,16 @@ int compare_command(const cli::CompareRequest& request) {
     if (!compared) {
         return fail(compared.error().message, report::exit_usage);
     }
-    fmt::print("{}", report::format_compare_report(compared.value()));
+    // With --json - the JSON owns stdout, as with barrage run.
+    fmt::print(request.json_path == "-" ? stderr : stdout, "{}",
+               report::format_compare_report(compared.value()));
+    if (!request.json_path.empty()) {
+        auto status = report::write_file_atomically(request.json_path,
+                                                    report::format_compare_json(compared.value()));
+        if (!status.ok()) {
+            return fail(status.error().message, report::exit_usage);
+        }
+    }
     return compared.value().has_regression() ? report::exit_thresholds_failed : report::exit_ok;
 }
 

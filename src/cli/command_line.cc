@@ -747,34 +747,49 @@ constexpr std::string_view compare_usage =
     R"(Usage: barrage compare BASELINE.json CURRENT.json [options]
 
 Compares two results of 'barrage run --json': prints the key metrics side by
-side with their change and flags regressions. Exit code 0 when nothing
+side with their change and flags regressions, for the whole run and for each
+request name of a profile run that both results have. Exit code 0 when nothing
 regressed, 1 when something did, 2 when an input is not a barrage result.
 
-      --max-regression METRIC=LIMIT
+      --max-regression [NAME:]METRIC=LIMIT
                            allowed change for one metric; repeat for more.
-                           METRIC: p50 p90 p95 p99 p999 p9999 max mean rps
+                           METRIC: p50 p90 p99 p999 p9999 max mean rps
                            error_rate. LIMIT: 10% (relative), 5ms (absolute,
                            latency), 0.1pt (percentage points, error_rate).
+                           Without NAME: the whole run and every request
+                           name; with NAME: that request only (and it wins).
                            Defaults: latency +10%, rps -10%, error_rate +50%
                            or +0.1pt (whichever allows more)
+      --json FILE          also write the changes as JSON ('-' = stdout; the
+                           table then goes to stderr)
   -h, --help               show this help
 )";
 
 constexpr std::string_view trend_usage =
-    R"(Usage: barrage trend HISTORY.jsonl
+    R"(Usage: barrage trend HISTORY.jsonl [--html FILE]
 
 Prints the key metrics of every run recorded with 'barrage run --history FILE',
 oldest first, with the change from the previous run.
+
+      --html FILE          also write a self-contained HTML page with a chart
+                           per key metric over the runs and the same table
+                           ('-' = stdout; the table then goes to stderr)
+  -h, --help               show this help
 )";
 
 struct CompareArgs {
     CompareRequest request;
 };
 
-const std::array<OptionSpec<CompareArgs>, 1> compare_options{{
+const std::array<OptionSpec<CompareArgs>, 2> compare_options{{
     {'\0', "max-regression", true,
      [](CompareArgs& a, std::string_view, std::string_view v) {
          a.request.max_regressions.emplace_back(v);
+         return Status(Ok{});
+     }},
+    {'\0', "json", true,
+     [](CompareArgs& a, std::string_view, std::string_view v) {
+         a.request.json_path = std::string(v);
          return Status(Ok{});
      }},
 }};
@@ -800,11 +815,19 @@ Result<Command> parse_compare(std::span<const char* const> argv) {
     return Command(std::move(args.request));
 }
 
+const std::array<OptionSpec<TrendRequest>, 1> trend_options{{
+    {'\0', "html", true,
+     [](TrendRequest& r, std::string_view, std::string_view v) {
+         r.html_path = std::string(v);
+         return Status(Ok{});
+     }},
+}};
+
 Result<Command> parse_trend(std::span<const char* const> argv) {
-    struct NoArgs {};
-    NoArgs args;
+    TrendRequest request;
     std::vector<std::string_view> positionals;
-    auto help = parse_options<NoArgs>(argv.subspan(2), "barrage trend", {}, args, positionals);
+    auto help = parse_options<TrendRequest>(argv.subspan(2), "barrage trend", trend_options,
+                                            request, positionals);
     if (!help) {
         return help.error();
     }
@@ -815,7 +838,8 @@ Result<Command> parse_trend(std::span<const char* const> argv) {
         return make_error(
             "barrage trend: expected one history file, e.g. barrage trend history.jsonl");
     }
-    return Command(TrendRequest{std::string(positionals[0])});
+    request.history_path = std::string(positionals[0]);
+    return Command(std::move(request));
 }
 
 constexpr std::string_view report_usage =
@@ -829,10 +853,12 @@ Exit code 0 when written, 2 when RESULT.json is not a barrage result.
   -o, --output FILE        the HTML file to write ('-' = stdout)
       --hlog FILE          draw the percentile spectrum from this --hlog file
                            (all its intervals merged) instead of the JSON's
+      --history FILE       add the trend of the runs recorded in this
+                           --history file (charts and table, as trend --html)
   -h, --help               show this help
 )";
 
-const std::array<OptionSpec<ReportRequest>, 2> report_options{{
+const std::array<OptionSpec<ReportRequest>, 3> report_options{{
     {'o', "output", true,
      [](ReportRequest& r, std::string_view, std::string_view v) {
          r.output_path = std::string(v);
@@ -841,6 +867,11 @@ const std::array<OptionSpec<ReportRequest>, 2> report_options{{
     {'\0', "hlog", true,
      [](ReportRequest& r, std::string_view, std::string_view v) {
          r.hlog_path = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "history", true,
+     [](ReportRequest& r, std::string_view, std::string_view v) {
+         r.history_path = std::string(v);
          return Status(Ok{});
      }},
 }};
@@ -945,7 +976,7 @@ Usage:
   barrage run PROFILE.toml     send the traffic a TOML profile describes
   barrage serve [options]      run a small HTTP test target on loopback
   barrage compare BASE CUR     compare two --json results, exit 1 on regression
-  barrage trend HISTORY        show the runs recorded with --history
+  barrage trend HISTORY        show the runs recorded with --history (--html: charts)
   barrage report RESULT -o F   write an HTML report of a --json result
   barrage find-max URL --slo E find the highest rate the target sustains within E
   barrage help [run|serve]     show this help, or a command's options

@@ -71,10 +71,7 @@ void append_requests_by_name(std::string& out, const stats::RunResult& result,
         const stats::RequestInfo& info = result.requests[i];
         const stats::NameStats& stats = by_name[i];
         const auto time = [&](double percentile) {
-            return stats.latency_us.total_count() == 0
-                       ? std::string("-")
-                       : format_time_us(
-                             static_cast<double>(stats.latency_us.value_at_percentile(percentile)));
+            return latency_cell(stats.latency_us, percentile, format_time_us);
         };
         fmt::format_to(line, "  {:<18}{:>10}{:>9}{:>9}{:>10}{:>10}{:>10}{:>10}\n", info.name,
                        stats.completed, stats.errors, stats.checks_failed, time(50), time(90),

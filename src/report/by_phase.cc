@@ -45,10 +45,7 @@ void append_phases(std::string& out, const stats::RunResult& result,
                    "completed", "errors", "p50", "p99", "max");
     for (const stats::PhaseResult& phase : result.phases) {
         const auto time = [&](double percentile) {
-            return phase.latency_us.total_count() == 0
-                       ? std::string("-")
-                       : format_time_us(
-                             static_cast<double>(phase.latency_us.value_at_percentile(percentile)));
+            return latency_cell(phase.latency_us, percentile, format_time_us);
         };
         fmt::format_to(line, "  {:<18}{:>9.1f}{:>10}{:>9}{:>10}{:>10}{:>10}\n", phase.name,
                        per_second(phase.counters.requests_completed, phase.end_s - phase.start_s),

@@ -12,6 +12,7 @@
 #include <ctime>
 #include <iterator>
 
+#include "barrage/base/assert.h"
 #include "barrage/report/json_writer.h"
 #include "report_impl.h"
 
@@ -173,9 +174,9 @@ Result<std::vector<HistoryEntry>> read_history_file(const std::string& path) {
     return read_history(std::string_view(text.data(), text.size()), path);
 }
 
-std::string format_trend(std::span<const HistoryEntry> entries) {
-    std::string out = fmt::format("{:<21}{:<16}{:>18}{:>10}{:>10}{:>18}{:>10}{:>7}\n", "time",
-                                  "label", "rps", "errors", "p50", "p99", "max", "gates");
+std::vector<std::vector<std::string>> trend_table(std::span<const HistoryEntry> entries) {
+    std::vector<std::vector<std::string>> rows{
+        {"time", "label", "rps", "errors", "p50", "p99", "max", "gates"}};
     const HistoryEntry* previous = nullptr;
     for (const HistoryEntry& e : entries) {
         const std::string rps =
@@ -184,12 +185,23 @@ std::string format_trend(std::span<const HistoryEntry> entries) {
             format_us(e.p99_us) + (previous ? relative_change(static_cast<double>(previous->p99_us),
                                                               static_cast<double>(e.p99_us))
                                             : "");
-        fmt::format_to(std::back_inserter(out), "{:<21}{:<16}{:>18}{:>10}{:>10}{:>18}{:>10}{:>7}\n",
-                       e.time, e.label.empty() ? "-" : e.label.substr(0, 15), rps,
-                       fmt::format("{:.2f}%", e.error_rate * 100.0), format_us(e.p50_us), p99,
-                       format_us(e.max_us),
-                       e.thresholds_passed ? (*e.thresholds_passed ? "pass" : "FAIL") : "-");
+        rows.push_back({e.time, e.label.empty() ? "-" : e.label, rps,
+                        fmt::format("{:.2f}%", e.error_rate * 100.0), format_us(e.p50_us), p99,
+                        format_us(e.max_us),
+                        e.thresholds_passed ? (*e.thresholds_passed ? "pass" : "FAIL") : "-"});
         previous = &e;
+    }
+    return rows;
+}
+
+std::string format_trend(std::span<const HistoryEntry> entries) {
+    std::string out;
+    for (const std::vector<std::string>& row : trend_table(entries)) {
+        BARRAGE_ASSERT(row.size() == 8);
+        // A label is cut to its column; the HTML table shows it whole.
+        fmt::format_to(std::back_inserter(out), "{:<21}{:<16}{:>18}{:>10}{:>10}{:>18}{:>10}{:>7}\n",
+                       row[0], row[1].substr(0, 15), row[2], row[3], row[4], row[5], row[6],
+                       row[7]);
     }
     out += fmt::format("{} run{}\n", entries.size(), entries.size() == 1 ? "" : "s");
     return out;

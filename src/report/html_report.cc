@@ -13,13 +13,19 @@
 #include <string>
 
 #include "barrage/report/hlog.h"
+#include "html_page_impl.h"
 #include "svg_chart_impl.h"
 
 namespace barrage::report {
 namespace {
 
+using detail::append_chart;
 using detail::ChartSeries;
 using detail::ChartSpec;
+using detail::latency_unit_for;
+using detail::LatencyUnit;
+using detail::section_open;
+using detail::table_row;
 using detail::XAxis;
 
 constexpr const char* color_blue = "#1f77b4";
@@ -80,35 +86,12 @@ std::string format_number(double value) {
     return fmt::format("{:.2f}", value);
 }
 
-// Latency charts use ms once values reach 10 ms, so tick labels stay short.
-struct LatencyUnit {
-    const char* label;
-    double divisor;
-};
-LatencyUnit latency_unit_for(int64_t max_us) {
-    return max_us >= 10'000 ? LatencyUnit{"ms", 1e3} : LatencyUnit{"us", 1};
-}
-
 void append(std::string& page, std::string_view text) { page.append(text); }
-
-void section_open(std::string& page, std::string_view id, std::string_view heading) {
-    fmt::format_to(std::back_inserter(page), "<section id=\"{}\"><h2>{}</h2>\n", id,
-                   html_escape(heading));
-}
 
 void card(std::string& page, std::string_view key, std::string_view value) {
     fmt::format_to(std::back_inserter(page),
                    "<div class=\"card\"><div class=\"v\">{}</div><div class=\"k\">{}</div></div>",
                    html_escape(value), html_escape(key));
-}
-
-void table_row(std::string& page, const std::vector<std::string>& cells, bool header = false) {
-    const char* tag = header ? "th" : "td";
-    page += "<tr>";
-    for (const std::string& cell : cells) {
-        fmt::format_to(std::back_inserter(page), "<{0}>{1}</{0}>", tag, html_escape(cell));
-    }
-    page += "</tr>\n";
 }
 
 void append_header(std::string& page, const ResultDocument& result, std::string_view source) {
@@ -205,16 +188,6 @@ ChartSeries interval_series(const ResultDocument& result, std::string label, con
         series.y.push_back(static_cast<double>(field(row)) / divisor);
     }
     return series;
-}
-
-void append_chart(std::string& page, std::string_view id, std::string_view heading,
-                  const ChartSpec& spec, std::string_view note) {
-    section_open(page, id, heading);
-    page += detail::render_line_chart(spec);
-    if (!note.empty()) {
-        fmt::format_to(std::back_inserter(page), "<p class=\"sub\">{}</p>", html_escape(note));
-    }
-    page += "</section>\n";
 }
 
 void append_throughput(std::string& page, const ResultDocument& result) {
@@ -405,6 +378,51 @@ void append_config(std::string& page, const ResultDocument& result) {
 
 }  // namespace
 
+namespace detail {
+
+std::string page_open(std::string_view title) {
+    return fmt::format(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+        // No fetch of any kind: the page is complete as written.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        "<title>{}</title>\n<style>{}</style></head>\n"
+        "<body data-report=\"barrage\">\n",
+        html_escape(title), page_style);
+}
+
+std::string page_close(std::string_view footer_text) {
+    return fmt::format("<footer>{}</footer>\n<script>{}</script>\n</body></html>\n",
+                       html_escape(footer_text), page_script);
+}
+
+void section_open(std::string& page, std::string_view id, std::string_view heading) {
+    fmt::format_to(std::back_inserter(page), "<section id=\"{}\"><h2>{}</h2>\n", id,
+                   html_escape(heading));
+}
+
+void table_row(std::string& page, const std::vector<std::string>& cells, bool header) {
+    const char* tag = header ? "th" : "td";
+    page += "<tr>";
+    for (const std::string& cell : cells) {
+        fmt::format_to(std::back_inserter(page), "<{0}>{1}</{0}>", tag, html_escape(cell));
+    }
+    page += "</tr>\n";
+}
+
+void append_chart(std::string& page, std::string_view id, std::string_view heading,
+                  const ChartSpec& spec, std::string_view note) {
+    section_open(page, id, heading);
+    page += render_line_chart(spec);
+    if (!note.empty()) {
+        fmt::format_to(std::back_inserter(page), "<p class=\"sub\">{}</p>", html_escape(note));
+    }
+    page += "</section>\n";
+}
+
+}  // namespace detail
+
 std::string html_escape(std::string_view text) {
     std::string out;
     out.reserve(text.size());
@@ -433,15 +451,13 @@ std::string html_escape(std::string_view text) {
 }
 
 std::string format_html_report(const ResultDocument& result, std::string_view source) {
-    std::string page = fmt::format(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-        // No fetch of any kind: the page is complete as written.
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        "<title>barrage report: {}</title>\n<style>{}</style></head>\n"
-        "<body data-report=\"barrage\">\n",
-        html_escape(result.target_url), page_style);
+    return format_html_report(result, source, {}, {});
+}
+
+std::string format_html_report(const ResultDocument& result, std::string_view source,
+                               std::span<const HistoryEntry> history,
+                               std::string_view history_source) {
+    std::string page = detail::page_open(fmt::format("barrage report: {}", result.target_url));
     append_header(page, result, source);
     append_summary(page, result);
     append_thresholds(page, result);
@@ -452,11 +468,12 @@ std::string format_html_report(const ResultDocument& result, std::string_view so
     append_latency_table(page, result);
     append_status_and_errors(page, result);
     append_by_name(page, result);
+    if (!history_source.empty()) {
+        detail::append_trend_section(page, history, history_source);
+    }
     append_config(page, result);
-    fmt::format_to(std::back_inserter(page),
-                   "<footer>Written by barrage {} (result schema {}).</footer>\n"
-                   "<script>{}</script>\n</body></html>\n",
-                   html_escape(result.version), html_escape(result.schema_version), page_script);
+    page += detail::page_close(fmt::format("Written by barrage {} (result schema {}).",
+                                           result.version, result.schema_version));
     return page;
 }
 

@@ -54,6 +54,17 @@ inline std::string csv_field(std::string_view text) {
     return quoted + "\"";
 }
 
+// A latency cell of a text table: `histogram`'s value at `percentile` written by
+// `format_time_us`, or "-" when the histogram holds no values (a name or phase
+// that completed nothing has no latency, not a latency of 0).
+inline std::string latency_cell(const stats::Histogram& histogram, double percentile,
+                                std::string (*format_time_us)(double)) {
+    if (histogram.total_count() == 0) {
+        return "-";
+    }
+    return format_time_us(static_cast<double>(histogram.value_at_percentile(percentile)));
+}
+
 // {"min", "mean", "stdev", "p50" ... "p9999", "max", "count", "clamped"} under `name`.
 void write_histogram(JsonWriter& json, std::string_view name, const stats::Histogram& histogram);
 

@@ -6,7 +6,9 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <array>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -329,7 +331,35 @@ base::Status check_identity(const object& root, std::string_view source) {
     return base::Ok{};
 }
 
+// The numbers a comparison cannot do without; read leniently as 0 above, so
+// recorded here for the consumers that must not guess.
+void check_headline_numbers(const element& root, ResultDocument& doc) {
+    constexpr std::array<std::string_view, 11> headline{
+        "latency/p50",   "latency/p90",        "latency/p99",    "latency/p999",
+        "latency/p9999", "latency/max",        "latency/mean",   "throughput_rps",
+        "duration_s",    "requests/completed", "requests/errors"};
+    for (const std::string_view field : headline) {
+        element value;
+        const bool present =
+            root.at_pointer(fmt::format("/{}", field)).get(value) == simdjson::SUCCESS;
+        if (!present || !number_of(value)) {
+            doc.headline_problems.push_back({std::string(field), present});
+        }
+    }
+}
+
 }  // namespace
+
+std::optional<double> NamedFigures::count(std::string_view key) const {
+    for (const auto& [field, text] : counts) {
+        double number = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+        if (field == key && error == std::errc{} && end == text.data() + text.size()) {
+            return number;
+        }
+    }
+    return std::nullopt;
+}
 
 const HistogramFigures& ResultDocument::latency() const {
     for (const auto& [name, figures] : histograms) {
@@ -365,6 +395,7 @@ base::Result<ResultDocument> read_result_document(std::string_view text, std::st
     read_requests(requests, doc);
     read_histograms(root, doc);
     read_lists(root, doc);
+    check_headline_numbers(root_element, doc);
     simdjson::dom::array intervals;
     const bool has_intervals = root["intervals"].get_array().get(intervals) == simdjson::SUCCESS;
     BARRAGE_ASSERT(has_intervals);  // checked by check_identity

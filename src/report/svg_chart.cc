@@ -24,6 +24,7 @@ constexpr double margin_bottom_px = 40;
 constexpr int y_tick_target = 5;
 constexpr int x_tick_target = 8;
 constexpr double legend_char_px = 7;
+constexpr std::size_t x_label_chars_max = 14;
 
 struct Frame {
     LinearScale x;
@@ -71,9 +72,56 @@ Frame frame_for(const ChartSpec& spec, const std::vector<double>& xs) {
         frame.x = {0, frame.x_ticks.back(), plot_left(), plot_right()};
         return frame;
     }
+    if (spec.x_axis == XAxis::runs) {
+        // Half a slot of room on either side so the first and last run are not on the frame.
+        frame.x_ticks = run_ticks(xs.size());
+        frame.x = {0.5, static_cast<double>(xs.size()) + 0.5, plot_left(), plot_right()};
+        return frame;
+    }
     frame.x_ticks = nice_ticks(0, xs.back(), x_tick_target);
     frame.x = {0, frame.x_ticks.back(), plot_left(), plot_right()};
     return frame;
+}
+
+// Long labels (commit messages, times) would run into each other under the
+// ticks: cut at a UTF-8 character boundary and end with an ellipsis.
+std::string shortened(const std::string& label) {
+    if (label.size() <= x_label_chars_max) {
+        return label;
+    }
+    std::size_t cut = x_label_chars_max - 1;
+    while (cut > 0 && (static_cast<unsigned char>(label[cut]) & 0xC0) == 0x80) {
+        --cut;
+    }
+    return label.substr(0, cut) + "\u2026";
+}
+
+// The text under an x tick.
+std::string x_tick_label(const ChartSpec& spec, double tick) {
+    switch (spec.x_axis) {
+        case XAxis::percentile_spectrum:
+            return spectrum_tick_label(static_cast<int>(tick));
+        case XAxis::runs: {
+            const auto index = static_cast<std::size_t>(tick) - 1;
+            // Long labels (commit messages, times) would run into each other.
+            return index < spec.x_labels.size() ? shortened(spec.x_labels[index]) : std::string();
+        }
+        case XAxis::seconds:
+            break;
+    }
+    return tick_text(tick);
+}
+
+const char* x_axis_label(XAxis axis) {
+    switch (axis) {
+        case XAxis::percentile_spectrum:
+            return "percentile";
+        case XAxis::runs:
+            return "run (oldest first)";
+        case XAxis::seconds:
+            break;
+    }
+    return "seconds since start";
 }
 
 void append_axes(std::string& svg, const ChartSpec& spec, const Frame& frame) {
@@ -89,9 +137,7 @@ void append_axes(std::string& svg, const ChartSpec& spec, const Frame& frame) {
     }
     for (const double tick : frame.x_ticks) {
         const double x = frame.x.map(tick);
-        const std::string label = spec.x_axis == XAxis::percentile_spectrum
-                                      ? spectrum_tick_label(static_cast<int>(tick))
-                                      : tick_text(tick);
+        const std::string label = x_tick_label(spec, tick);
         fmt::format_to(
             out,
             "<line class=\"grid\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" "
@@ -103,8 +149,7 @@ void append_axes(std::string& svg, const ChartSpec& spec, const Frame& frame) {
                    "<rect class=\"frame\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
                    "height=\"{:.1f}\" fill=\"none\" stroke=\"#888\"/>",
                    plot_left(), plot_top(), plot_right() - plot_left(), plot_bottom() - plot_top());
-    const char* x_label =
-        spec.x_axis == XAxis::percentile_spectrum ? "percentile" : "seconds since start";
+    const char* x_label = x_axis_label(spec.x_axis);
     fmt::format_to(out,
                    "<text class=\"axis-label\" x=\"{:.1f}\" y=\"{:.1f}\" "
                    "text-anchor=\"middle\">{}</text>"
@@ -174,6 +219,26 @@ std::vector<double> nice_ticks(double low, double high, int count_target) {
         if (i >= 1 && tick >= high - step * 1e-9) {
             break;
         }
+    }
+    return ticks;
+}
+
+std::vector<double> run_ticks(std::size_t run_count) {
+    std::vector<double> ticks;
+    if (run_count == 0) {
+        return ticks;
+    }
+    const std::size_t step = (run_count + x_tick_target - 1) / x_tick_target;
+    for (std::size_t run = 1; run <= run_count; run += step) {
+        ticks.push_back(static_cast<double>(run));
+    }
+    if (ticks.back() != static_cast<double>(run_count)) {
+        // The latest run always gets its label; drop a neighbour that would crowd it.
+        if (ticks.size() > 1 &&
+            static_cast<double>(run_count) - ticks.back() < static_cast<double>(step) / 2) {
+            ticks.pop_back();
+        }
+        ticks.push_back(static_cast<double>(run_count));
     }
     return ticks;
 }

@@ -37,6 +37,7 @@ std::string spectrum_tick_label(int decades);
 enum class XAxis {
     seconds,              // x = seconds since the measured start
     percentile_spectrum,  // x = spectrum_x(percentile), ticks at 0%, 90%, 99%, ...
+    runs,                 // x = 1, 2, ... (runs oldest first), ticks show ChartSpec::x_labels
 };
 
 struct ChartSeries {
@@ -52,7 +53,12 @@ struct ChartSpec {
     XAxis x_axis = XAxis::seconds;
     std::vector<double> x;  // ascending; percentiles for percentile_spectrum
     std::vector<ChartSeries> series;
+    std::vector<std::string> x_labels;  // XAxis::runs: one per x, shown at the ticks
 };
+
+// XAxis::runs: the 1-based runs that get a tick, at most about 8 of them
+// evenly spaced, always the first and the last.
+std::vector<double> run_ticks(std::size_t run_count);
 
 inline constexpr int chart_width_px = 760;
 inline constexpr int chart_height_px = 280;

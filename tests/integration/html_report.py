@@ -2,8 +2,10 @@
 """--html on run and `barrage report` on the JSON write one self-contained page: it loads in
 headless Chromium with its script run (a marker attribute in the DOM), the four charts are SVG
 elements in the DOM, nothing logs to the console (no script error, no blocked fetch), and the
-page names no outside resource. Bad input to `barrage report` exits 2. Skips (77) without
-Chromium."""
+page names no outside resource. Bad input to `barrage report` exits 2. The same for the trend
+of runs recorded with --history: `barrage trend FILE --html` (four charts over the runs and the
+table) and `barrage report --history FILE` (the run's charts and the trend's). Skips (77)
+without Chromium."""
 
 import os
 import re
@@ -16,6 +18,7 @@ import harness
 
 CHROMIUM_TIMEOUT_S = 60
 CHART_IDS = ["chart-throughput", "chart-latency", "chart-spectrum", "chart-status"]
+TREND_CHART_IDS = ["chart-trend-p50", "chart-trend-p99", "chart-trend-rps", "chart-trend-errors"]
 SECTION_IDS = ["summary", "thresholds", "throughput", "latency-over-time", "spectrum",
                "status-over-time", "latency-table", "status-and-errors", "config"]
 
@@ -49,9 +52,9 @@ def render(t, browser, page_path):
     return dom, console
 
 
-def check_page_text(t, page, what):
+def check_page_text(t, page, what, sections=SECTION_IDS):
     t.check(page.startswith("<!DOCTYPE html>"), f"{what}: starts with a doctype")
-    for section in SECTION_IDS:
+    for section in sections:
         t.check(f'<section id="{section}">' in page, f"{what}: has section #{section}")
     # Self-contained: no URL the browser would fetch (the target URL is text, not a link).
     fetches = re.findall(r'(?:src|href)\s*=\s*["\']?(?:https?:)?//', page)
@@ -59,16 +62,17 @@ def check_page_text(t, page, what):
     t.check("@import" not in page and "url(" not in page, f"{what}: no CSS import or url()")
 
 
-def check_rendered(t, browser, page_path, what):
+def check_rendered(t, browser, page_path, what, chart_ids=CHART_IDS):
     dom, console = render(t, browser, page_path)
     t.check('data-rendered="ok"' in dom, f"{what}: the inline script ran (marker in the DOM)")
-    t.check(f'data-charts="{len(CHART_IDS)}"' in dom,
-            f"{what}: the script found {len(CHART_IDS)} charts")
-    for chart in CHART_IDS:
+    t.check(f'data-charts="{len(chart_ids)}"' in dom,
+            f"{what}: the script found {len(chart_ids)} charts")
+    for chart in chart_ids:
         found = re.search(r'<svg[^>]*id="' + chart + r'"', dom)
         t.check(found is not None, f"{what}: <svg id={chart}> is in the DOM")
-    t.check(dom.count("<polyline") >= 4, f"{what}: the charts have lines")
+    t.check(dom.count("<polyline") >= len(chart_ids), f"{what}: the charts have lines")
     t.check(not console, f"{what}: nothing on the console ({console[:3]})")
+    return dom
 
 
 def body(t):
@@ -85,9 +89,11 @@ def body(t):
     server = t.serve("--threads", "1")
     html_path = t.path("run.html")
     json_path = t.path("run.json")
+    history = t.path("history.jsonl")
     outcome = t.run(["run", server.url("/a?b=<c>"), "-c", "2", "-t", "1", "-r", "300", "-d",
                      "2s", "--threshold", "p99 < 10s", "--threshold", "rps > 1000000",
-                     "--json", json_path, "--html", html_path])
+                     "--json", json_path, "--html", html_path,
+                     "--history", history, "--label", "v1 <i>"])
     harness.exits_with(t, outcome, 1, "a run with a failing threshold")
     t.require(os.path.exists(html_path), "--html wrote the page")
     with open(html_path, encoding="utf-8") as f:
@@ -125,6 +131,48 @@ def body(t):
     harness.exits_with(t, outcome, 2, "--html into a missing directory")
     t.check("--html file" in outcome.stderr, f"the error names --html ({outcome.stderr!r})")
     t.check(outcome.elapsed_s < 1.0, "it fails before the run")
+
+    trend_steps(t, browser, server, history, json_path)
+
+
+def trend_steps(t, browser, server, history, json_path):
+    for label in ("v2", "v3"):
+        outcome = t.run(["run", server.url(), "-c", "2", "-t", "1", "-d", "1s",
+                         "--history", history, "--label", label])
+        harness.exits_with(t, outcome, 0, f"run {label} recorded in the history")
+    trend_path = t.path("trend.html")
+    outcome = t.run(["trend", history, "--html", trend_path], json_out=False, quiet=False)
+    harness.exits_with(t, outcome, 0, "barrage trend --html")
+    t.check("3 runs" in outcome.stdout, f"it still prints the table ({outcome.stdout!r})")
+    t.require(os.path.exists(trend_path), "barrage trend --html wrote the page")
+    with open(trend_path, encoding="utf-8") as f:
+        trend_page = f.read()
+    check_page_text(t, trend_page, "trend page", sections=["trend"])
+    t.check(trend_page.count("<tr>") == 4, "the trend table has a header and the 3 runs")
+    t.check("v1 &lt;i&gt;" in trend_page and "<i>" not in trend_page, "labels are escaped")
+    dom = check_rendered(t, browser, trend_path, "trend page", TREND_CHART_IDS)
+    ticks = re.findall(r'<svg[^>]*id="chart-trend-p99".*?</svg>', dom, re.S)
+    t.check(ticks and all(label in ticks[0] for label in ("v1 &lt;i&gt;", "v2", "v3")),
+            "the p99 chart's x axis names the runs")
+
+    report_path = t.path("report-trend.html")
+    outcome = t.run(["report", json_path, "--history", history, "-o", report_path],
+                    json_out=False, quiet=False)
+    harness.exits_with(t, outcome, 0, "barrage report --history")
+    with open(report_path, encoding="utf-8") as f:
+        report_page = f.read()
+    check_page_text(t, report_page, "report with history", sections=SECTION_IDS + ["trend"])
+    check_rendered(t, browser, report_path, "report with history", CHART_IDS + TREND_CHART_IDS)
+
+    outcome = t.run(["trend", history, "--html", t.path("no-dir/t.html")], json_out=False,
+                    quiet=False)
+    harness.exits_with(t, outcome, 2, "trend --html into a missing directory")
+    t.check("--html file" in outcome.stderr, f"the error names --html ({outcome.stderr!r})")
+    outcome = t.run(["report", json_path, "--history", t.path("absent.jsonl"), "-o",
+                     t.path("never.html")], json_out=False, quiet=False)
+    harness.exits_with(t, outcome, 2, "report --history with a missing history file")
+    t.check("absent.jsonl" in outcome.stderr and not os.path.exists(t.path("never.html")),
+            f"the error names the file and no page is written ({outcome.stderr.strip()!r})")
 
 
 if __name__ == "__main__":

@@ -734,3 +734,22 @@ TEST_CASE("TLS flags refuse unreadable files, a lone key, bad versions and http 
     CHECK(contains(parse_error({"run", "https://h/", "-k", "--cacert", key.path.c_str()}),
                    "contradict"));
 }
+
+TEST_CASE("compare, trend and report take their output options") {
+    auto compare =
+        parse({"compare", "a.json", "b.json", "--max-regression", "login:p99=5%", "--json", "-"});
+    REQUIRE(compare.ok());
+    const auto& request = std::get<cli::CompareRequest>(compare.value());
+    CHECK(request.max_regressions == std::vector<std::string>{"login:p99=5%"});
+    CHECK(request.json_path == "-");
+    auto trend = parse({"trend", "h.jsonl", "--html", "t.html"});
+    REQUIRE(trend.ok());
+    CHECK(std::get<cli::TrendRequest>(trend.value()).history_path == "h.jsonl");
+    CHECK(std::get<cli::TrendRequest>(trend.value()).html_path == "t.html");
+    CHECK(std::get<cli::TrendRequest>(parse({"trend", "h.jsonl"}).value()).html_path.empty());
+    auto report = parse({"report", "r.json", "--history", "h.jsonl", "-o", "r.html"});
+    REQUIRE(report.ok());
+    CHECK(std::get<cli::ReportRequest>(report.value()).history_path == "h.jsonl");
+    CHECK_FALSE(parse({"trend", "h.jsonl", "--html"}).ok());
+    CHECK_FALSE(parse({"trend", "h.jsonl", "--svg", "x"}).ok());
+}

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -16,15 +17,15 @@ using barrage::report::compare_results;
 using barrage::report::read_result_json;
 using barrage::report::ResultDigest;
 
-// A minimal barrage result: the fields compare reads, nothing else.
+// A minimal barrage result: what makes a document a result, and the fields compare reads.
 std::string result_json(double p99_us, double rps, int errors, int completed = 1000,
                         std::string_view schema = "1", std::string_view tool = "barrage") {
     return fmt::format(
         R"({{"tool": "{}", "schema_version": "{}", "target": {{"url": "http://127.0.0.1:1/"}},
-  "requests": {{"completed": {}, "errors": {}}}, "throughput_rps": {},
+  "requests": {{"completed": {}, "errors": {}}}, "throughput_rps": {}, "duration_s": 1,
   "latency": {{"p50": 100, "p90": 200, "p99": {}, "p999": 900, "p9999": 950, "max": 1000,
-              "mean": 150.5}}}})",
-        tool, schema, completed, errors, rps, p99_us);
+              "mean": 150.5, "count": {}}}, "intervals": []}})",
+        tool, schema, completed, errors, rps, p99_us, completed);
 }
 
 ResultDigest digest(const std::string& json, std::string_view source = "x.json") {
@@ -63,12 +64,12 @@ TEST_CASE("a barrage result is read into the compared metrics") {
 }
 
 TEST_CASE("bad input is refused with a clear message") {
-    CHECK(read_error("{not json").find("bad.json: not valid JSON") == 0);
+    CHECK(read_error("{not json").find("bad.json: not a barrage result (invalid JSON") == 0);
     CHECK(read_error("[1, 2]").find("not a JSON object") != std::string::npos);
     CHECK(read_error(result_json(1, 1, 0, 1, "1", "wrk")).find("not a barrage result") !=
           std::string::npos);
     CHECK(read_error(result_json(1, 1, 0, 1, "2")) ==
-          "bad.json: schema_version \"2\"; this barrage reads \"1\"");
+          "bad.json: schema_version '2' is not supported; this barrage reads schema_version '1'");
     std::string missing = result_json(1, 1, 0);
     missing.replace(missing.find("\"p99\""), 5, "\"p98\"");
     CHECK(read_error(missing) == "bad.json: missing latency/p99 (not a complete barrage result)");
@@ -185,4 +186,203 @@ TEST_CASE("a result barrage wrote itself reads back") {
     const ResultDigest d = digest(barrage::report::format_json(plan, result));
     CHECK(d.value("p99") == 250.0);
     CHECK(d.value("rps") == 1.0);
+}
+
+namespace {
+
+// One requests_by_name entry: latency p99, completed and errors as given.
+std::string named_json(std::string_view name, double p99_us, int completed, int errors) {
+    return fmt::format(
+        R"("{}": {{"sent": {}, "completed": {}, "errors": {}, "checks_failed": 0,
+  "latency": {{"min": 10, "mean": 50, "stdev": 5, "p50": 40, "p90": 60, "p99": {}, "p999": 90,
+              "p9999": 95, "max": 100, "count": {}, "clamped": 0}}}})",
+        name, completed + errors, completed, errors, p99_us, completed);
+}
+
+// A profile run's result: the whole run fixed, the given requests_by_name entries; 10 s long.
+std::string profile_json(std::initializer_list<std::string> named) {
+    std::string json = result_json(500, 1000, 0);
+    json.replace(json.find("\"duration_s\": 1"), 15, "\"duration_s\": 10");
+    std::string entries;
+    for (const std::string& entry : named) {
+        entries += (entries.empty() ? "" : ", ") + entry;
+    }
+    json.insert(json.rfind('}'), fmt::format(R"(, "requests_by_name": {{{}}})", entries));
+    return json;
+}
+
+const barrage::report::NamedComparison& named_of(const barrage::report::CompareReport& report,
+                                                 std::string_view name) {
+    for (const auto& named : report.by_name) {
+        if (named.name == name) {
+            return named;
+        }
+    }
+    FAIL("no comparison for " << std::string(name));
+    return report.by_name.front();
+}
+
+bool named_regression(const barrage::report::CompareReport& report, std::string_view name,
+                      std::string_view metric) {
+    for (const auto& change : named_of(report, name).changes) {
+        if (change.name == metric) {
+            return change.regression;
+        }
+    }
+    FAIL("no " << std::string(metric) << " for " << std::string(name));
+    return false;
+}
+
+bool contains(std::string_view haystack, std::string_view needle) {
+    return haystack.find(needle) != std::string_view::npos;
+}
+
+}  // namespace
+
+TEST_CASE("a profile result is read per request name, rps over the run's duration") {
+    const ResultDigest d = digest(profile_json({named_json("login", 80, 900, 100)}));
+    REQUIRE(d.requests_by_name.size() == 1);
+    const auto& login = d.requests_by_name[0];
+    CHECK(login.name == "login");
+    CHECK(login.value("p99") == 80.0);
+    CHECK(login.value("mean") == 50.0);
+    CHECK(login.value("rps") == 90.0);
+    CHECK(*login.value("error_rate") == doctest::Approx(0.1));
+    CHECK(login.metrics.size() == barrage::report::compared_metric_names().size());
+
+    std::string no_latency = profile_json({R"("x": {"sent": 1, "completed": 1, "errors": 0})"});
+    CHECK(read_error(no_latency) ==
+          "bad.json: requests_by_name/x lacks latency (not a complete barrage result)");
+    std::string no_errors = profile_json({named_json("y", 80, 9, 1)});
+    no_errors.replace(no_errors.find("\"errors\": 1"), 11, "\"error\": 1");
+    CHECK(read_error(no_errors) ==
+          "bad.json: missing requests_by_name/y/errors (not a complete barrage result)");
+}
+
+TEST_CASE("a request name that got slower is a regression though the whole run is not") {
+    const ResultDigest base = digest(
+        profile_json({named_json("login", 1000, 1000, 0), named_json("browse", 1000, 1000, 0)}));
+    const ResultDigest cur = digest(
+        profile_json({named_json("login", 1300, 1000, 0), named_json("browse", 1000, 1000, 0)}));
+    auto report = compare_results(base, cur, {});
+    REQUIRE(report.ok());
+    CHECK_FALSE(change_of(report.value(), "p99").regression);
+    REQUIRE(report.value().by_name.size() == 2);
+    CHECK(report.value().by_name[0].name == "login");  // the baseline's order
+    CHECK(named_regression(report.value(), "login", "p99"));
+    CHECK_FALSE(named_regression(report.value(), "browse", "p99"));
+    CHECK(report.value().has_regression());
+    CHECK(report.value().regression_count() == 1);
+    const std::string text = barrage::report::format_compare_report(report.value());
+    CHECK(contains(text, "\nrequest 'login'\nmetric"));
+    CHECK(contains(text, "\nrequest 'browse'\nmetric"));
+    CHECK(contains(text, "+30.0%  REGRESSION"));
+    CHECK(contains(text, "1 regression ('login': 1; baseline x.json, current x.json)"));
+}
+
+TEST_CASE("a request name that got faster is an improvement, not a regression") {
+    const ResultDigest base = digest(profile_json({named_json("login", 1000, 1000, 0)}));
+    const ResultDigest cur = digest(profile_json({named_json("login", 500, 2000, 0)}));
+    auto report = compare_results(base, cur, {});
+    REQUIRE(report.ok());
+    CHECK_FALSE(report.value().has_regression());
+    for (const auto& change : named_of(report.value(), "login").changes) {
+        CHECK_MESSAGE(!change.regression, change.name);
+        if (change.name == "p99" || change.name == "rps") {
+            CHECK_MESSAGE(change.improvement, change.name);
+        }
+    }
+}
+
+TEST_CASE("a name in one result only is listed as such, neither compared nor a regression") {
+    const ResultDigest base = digest(
+        profile_json({named_json("login", 1000, 1000, 0), named_json("old", 1000, 1000, 0)}));
+    const ResultDigest cur = digest(
+        profile_json({named_json("new", 9000, 10, 990), named_json("login", 1000, 1000, 0)}));
+    auto report = compare_results(base, cur, {});
+    REQUIRE(report.ok());
+    CHECK_FALSE(report.value().has_regression());
+    REQUIRE(report.value().by_name.size() == 1);
+    CHECK(report.value().only_in_baseline == std::vector<std::string>{"old"});
+    CHECK(report.value().only_in_current == std::vector<std::string>{"new"});
+    const std::string text = barrage::report::format_compare_report(report.value());
+    CHECK(contains(text, "request 'old': only in the baseline (x.json), not compared\n"));
+    CHECK(contains(text, "request 'new': only in the current result (x.json), not compared\n"));
+    CHECK(contains(text, "no regression"));
+}
+
+TEST_CASE("an unscoped tolerance applies to every name, a scoped one to its name only and wins") {
+    const ResultDigest base = digest(
+        profile_json({named_json("login", 1000, 1000, 0), named_json("browse", 1000, 1000, 0)}));
+    const ResultDigest cur = digest(
+        profile_json({named_json("login", 1300, 1000, 0), named_json("browse", 1300, 1000, 0)}));
+    const std::vector<std::string> loose{"p99=50%"};
+    CHECK_FALSE(compare_results(base, cur, loose).value().has_regression());
+    const std::vector<std::string> login_only{"login:p99=50%"};
+    auto scoped = compare_results(base, cur, login_only);
+    REQUIRE(scoped.ok());
+    CHECK_FALSE(named_regression(scoped.value(), "login", "p99"));
+    CHECK(named_regression(scoped.value(), "browse", "p99"));
+    // The scoped one wins in either order, and tightens as well as loosens.
+    for (const auto& order : {std::vector<std::string>{"browse:p99=5%", "p99=50%"},
+                              std::vector<std::string>{"p99=50%", "browse:p99=5%"}}) {
+        auto report = compare_results(base, cur, order);
+        REQUIRE(report.ok());
+        CHECK(named_regression(report.value(), "browse", "p99"));
+        CHECK_FALSE(named_regression(report.value(), "login", "p99"));
+        CHECK(named_of(report.value(), "browse").changes[2].tolerance.request == "browse");
+    }
+    // A scoped tolerance leaves the whole run alone.
+    const std::vector<std::string> name_p99{"login:p99=500%"};
+    auto whole = compare_results(base, cur, name_p99);
+    REQUIRE(whole.ok());
+    CHECK(change_of(whole.value(), "p99").tolerance.relative == doctest::Approx(0.1));
+    CHECK(change_of(whole.value(), "p99").tolerance.request.empty());
+}
+
+TEST_CASE("a scoped tolerance naming no request is an error that lists the names") {
+    const ResultDigest base = digest(profile_json({named_json("login", 1000, 1000, 0)}));
+    const ResultDigest cur = digest(profile_json({named_json("browse", 1000, 1000, 0)}));
+    const std::vector<std::string> typo{"logon:p99=5%"};
+    auto report = compare_results(base, cur, typo);
+    REQUIRE_FALSE(report.ok());
+    CHECK(report.error().message ==
+          "--max-regression 'logon:p99=5%': no request named 'logon' in x.json or x.json; the "
+          "names are: login, browse");
+    const ResultDigest plain = digest(result_json(1000, 1000, 0));
+    auto none = compare_results(plain, plain, typo);
+    REQUIRE_FALSE(none.ok());
+    CHECK(contains(none.error().message, "they have no per-name results"));
+    const std::vector<std::string> empty_name{":p99=5%"};
+    CHECK_FALSE(compare_results(base, cur, empty_name).ok());
+    const std::vector<std::string> found_in_current{"browse:p99=5%"};
+    CHECK(compare_results(base, cur, found_in_current).ok());
+
+    auto parsed = barrage::report::parse_tolerance("a:b:p99=5%");
+    REQUIRE(parsed.ok());
+    CHECK(parsed.value().request == "a:b");
+    CHECK(parsed.value().metric == "p99");
+}
+
+TEST_CASE("the JSON of a comparison has every change with its flags, per name too") {
+    const ResultDigest base = digest(profile_json({named_json("login", 1000, 1000, 0)}), "a.json");
+    const ResultDigest cur = digest(
+        profile_json({named_json("login", 1300, 1000, 0), named_json(R"(new \"one\")", 1, 1, 0)}),
+        "b.json");
+    auto report = compare_results(base, cur, {});
+    REQUIRE(report.ok());
+    const std::string json = barrage::report::format_compare_json(report.value());
+    CHECK(contains(json, R"("baseline": "a.json")"));
+    CHECK(contains(json, R"("regressions": 1)"));
+    CHECK(contains(json, R"("requests_by_name": {)"));
+    CHECK(contains(json, R"("login": [)"));
+    CHECK(contains(json, R"("metric": "p99",
+        "baseline": 1000,
+        "current": 1300,
+        "change": 0.3,
+        "allowed": 100,
+        "regression": true,
+        "improvement": false)"));
+    CHECK(contains(json, R"("only_in_current": ["new \"one\""])"));
+    CHECK(json.back() == '\n');
 }

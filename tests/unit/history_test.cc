@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -87,4 +88,33 @@ TEST_CASE("a broken history line is reported with its line number") {
     CHECK(barrage::report::append_history_line("/nonexistent/dir/h.jsonl", "x\n")
               .error()
               .message.find("cannot write --history file") == 0);
+}
+
+TEST_CASE("the trend table has a header and one row per run with the change from the previous") {
+    std::vector<barrage::report::HistoryEntry> entries(2);
+    entries[0].time = "2026-12-02T15:00:00Z";
+    entries[0].label = "a label longer than fifteen characters";
+    entries[0].rps = 1000;
+    entries[0].p99_us = 500;
+    entries[0].thresholds_passed = true;
+    entries[1].time = "2026-12-02T16:00:00Z";
+    entries[1].rps = 1100;
+    entries[1].error_rate = 0.0125;
+    entries[1].p99_us = 1500;
+    const auto rows = barrage::report::trend_table(entries);
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0] ==
+          std::vector<std::string>{"time", "label", "rps", "errors", "p50", "p99", "max", "gates"});
+    CHECK(rows[1][1] == "a label longer than fifteen characters");  // whole; the text cuts it
+    CHECK(rows[1][2] == "1000.0");
+    CHECK(rows[1][7] == "pass");
+    CHECK(rows[2][1] == "-");
+    CHECK(rows[2][2] == "1100.0 (+10%)");
+    CHECK(rows[2][3] == "1.25%");
+    CHECK(rows[2][5] == "1.50ms (+200%)");
+    CHECK(rows[2][7] == "-");
+    const std::string text = barrage::report::format_trend(entries);
+    CHECK(text.find("a label longer  ") != std::string::npos);  // 15 characters in a column
+    CHECK(text.find("a label longer t") == std::string::npos);
+    CHECK(barrage::report::trend_table({}).size() == 1);
 }

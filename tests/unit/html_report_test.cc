@@ -265,6 +265,27 @@ TEST_CASE("the reader reads every section of a result") {
         cpus_seen = cpus_seen || (key == "cpus" && value == "[0,1]");
     }
     CHECK(cpus_seen);
+    CHECK(doc.headline_problems.empty());
+}
+
+TEST_CASE("the reader lists the headline numbers a document lacks or holds as text") {
+    std::string json = crafted_json(R"(,
+  "requests_by_name": {"login": {"sent": 10, "completed": 9, "errors": 1.5}})");
+    json.replace(json.find("\"p99\": 612"), 10, "\"p98\": 612");
+    json.replace(json.find("\"duration_s\": 3"), 15, "\"duration_s\": \"3\"");
+    const auto read = read_result_document(json, "result.json");
+    REQUIRE_MESSAGE(read.ok(), (read.ok() ? "" : read.error().message));  // lenient: read as 0
+    const auto& problems = read.value().headline_problems;
+    REQUIRE(problems.size() == 2);
+    CHECK(problems[0].field == "latency/p99");
+    CHECK_FALSE(problems[0].present);
+    CHECK(problems[1].field == "duration_s");
+    CHECK(problems[1].present);
+    REQUIRE(read.value().requests_by_name.size() == 1);
+    const auto& login = read.value().requests_by_name[0];
+    CHECK(login.count("completed") == 9.0);
+    CHECK(login.count("errors") == 1.5);
+    CHECK_FALSE(login.count("checks_failed").has_value());
 }
 
 TEST_CASE("a report from a result has every section, its charts, and no unescaped input") {
@@ -362,4 +383,90 @@ TEST_CASE("the JSON of a run carries the latency spectrum and per-interval statu
     CHECK(doc.intervals[0].has_status);
     CHECK(doc.intervals[0].status[1] == 97);
     CHECK(doc.intervals[0].status[4] == 3);
+}
+
+namespace {
+
+std::vector<barrage::report::HistoryEntry> sample_history() {
+    std::vector<barrage::report::HistoryEntry> entries(3);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        entries[i].time = fmt::format("2026-12-0{}T10:00:00Z", i + 1);
+        entries[i].rps = 1000.0 + 100.0 * static_cast<double>(i);
+        entries[i].p50_us = 100 + 10 * static_cast<int64_t>(i);
+        entries[i].p99_us = 900 + 100 * static_cast<int64_t>(i);
+        entries[i].error_rate = 0.001 * static_cast<double>(i);
+    }
+    entries[1].label = "<b>v2</b> & more";
+    return entries;
+}
+
+}  // namespace
+
+TEST_CASE("run ticks label every run when few, about eight always ending at the last when many") {
+    CHECK(detail::run_ticks(0).empty());
+    CHECK(detail::run_ticks(1) == std::vector<double>{1});
+    CHECK(detail::run_ticks(5) == std::vector<double>{1, 2, 3, 4, 5});
+    for (const std::size_t runs : {9u, 17u, 20u, 100u, 1001u}) {
+        const auto ticks = detail::run_ticks(runs);
+        CHECK_MESSAGE(ticks.size() <= 10, runs);
+        CHECK(ticks.front() == 1);
+        CHECK(ticks.back() == static_cast<double>(runs));
+        for (std::size_t i = 1; i < ticks.size(); ++i) {
+            CHECK(ticks[i] > ticks[i - 1]);
+        }
+    }
+}
+
+TEST_CASE("a chart over runs labels its ticks with the runs' names, cut short and escaped") {
+    detail::ChartSpec spec{"chart-x", "t", "us", detail::XAxis::runs, {1, 2}, {}, {}};
+    spec.series.push_back({"p99", "#000", {5, 7}});
+    spec.x_labels = {"<v1>", "ünïcödé label that is long"};
+    const std::string svg = detail::render_line_chart(spec);
+    CHECK(contains(svg, ">&lt;v1&gt;</text>"));
+    CHECK(contains(svg, ">ünïcödé l\u2026</text>"));  // 13 bytes, at a character boundary
+    spec.x_labels[1] = "ünïcödéx\u00e9label";         // byte 13 is inside the second é
+    CHECK(contains(detail::render_line_chart(spec), ">ünïcödéx\u2026</text>"));
+    CHECK(contains(svg, "run (oldest first)"));
+    CHECK(count_of(svg, "<polyline") == 1);
+}
+
+TEST_CASE("the trend page has a chart per key metric over the runs and the trend table") {
+    const auto history = sample_history();
+    const std::string page = barrage::report::format_trend_html(history, "runs <1>.jsonl");
+    CHECK(page.starts_with("<!DOCTYPE html>"));
+    CHECK(contains(page, "default-src 'none'"));
+    CHECK(contains(page, "<section id=\"trend\">"));
+    for (const char* id :
+         {"chart-trend-p50", "chart-trend-p99", "chart-trend-rps", "chart-trend-errors"}) {
+        CHECK_MESSAGE(contains(page, fmt::format("<svg class=\"chart\" id=\"{}\"", id)), id);
+    }
+    CHECK(count_of(page, "<svg class=\"chart\"") == 4);
+    CHECK(count_of(page, "<polyline") == 4);
+    CHECK(contains(page, "<table id=\"trend-table\">"));
+    CHECK(count_of(page, "<tr>") == history.size() + 1);
+    CHECK(contains(page, "1100.0 (+10%)"));
+    CHECK(contains(page, "runs &lt;1&gt;.jsonl"));
+    CHECK(contains(page, "&lt;b&gt;v2&lt;/b&gt; &amp; more"));
+    CHECK_FALSE(contains(page, "<b>v2"));
+    CHECK(contains(page, ">12-01 10:00</text>"));  // no label: the time, short
+    CHECK(contains(page, "data-rendered"));
+
+    const std::string empty = barrage::report::format_trend_html({}, "h.jsonl");
+    CHECK(count_of(empty, "no data") == 4);
+    CHECK(contains(empty, "0 runs recorded"));
+}
+
+TEST_CASE("a run report given a history adds the trend section, and only then") {
+    const auto read = read_result_document(crafted_json(), "result.json");
+    REQUIRE(read.ok());
+    const auto history = sample_history();
+    const std::string with =
+        format_html_report(read.value(), "result.json", history, "history.jsonl");
+    CHECK(contains(with, "<section id=\"trend\">"));
+    CHECK(count_of(with, "<svg class=\"chart\"") == 8);
+    CHECK(contains(with, "<table id=\"trend-table\">"));
+    CHECK(with.find("<section id=\"trend\">") < with.find("<section id=\"config\">"));
+    const std::string without = format_html_report(read.value(), "result.json");
+    CHECK_FALSE(contains(without, "id=\"trend\""));
+    CHECK(count_of(without, "<svg class=\"chart\"") == 4);
 }

@@ -1279,3 +1279,29 @@ TEST_SUITE("generator health") {
         CHECK(result.warnings[0].find("Little's law") != std::string::npos);
     }
 }
+
+TEST_CASE("per-name and per-phase tables show '-' for latency where nothing completed") {
+    RunResult result = crafted_result();
+    result.requests = {{"login", {}, {}}, {"idle", {}, {}}};
+    result.totals.by_name.resize(2);
+    result.totals.by_name[0].completed = 2;
+    result.totals.by_name[0].latency_us.record_value(1500);
+    result.totals.by_name[0].latency_us.record_value(1500);
+    result.phases.resize(2);
+    result.phases[0].name = "busy";
+    result.phases[0].end_s = 1;
+    result.phases[0].latency_us.record_value(800);
+    result.phases[1].name = "quiet";
+    result.phases[1].start_s = 1;
+    result.phases[1].end_s = 2;
+    const std::string summary = barrage::report::format_summary(open_loop_plan(), result);
+    const auto line_of = [&](std::string_view start) {
+        const auto at = summary.find(start);
+        REQUIRE(at != std::string::npos);
+        return summary.substr(at, summary.find('\n', at) - at);
+    };
+    CHECK(line_of("  login").find("1.50ms") != std::string::npos);
+    CHECK(line_of("  idle").ends_with("-         -         -         -"));
+    CHECK(line_of("  busy").find("800us") != std::string::npos);
+    CHECK(line_of("  quiet").ends_with("-         -         -"));
+}

@@ -17,21 +17,25 @@ struct HelpRequest {
     std::string text;  // usage text to print on stdout
 };
 struct VersionRequest {};
-// barrage compare BASELINE.json CURRENT.json [--max-regression METRIC=LIMIT]...
+// barrage compare BASELINE.json CURRENT.json [--max-regression [NAME:]METRIC=LIMIT]...
+//                 [--json FILE]
 struct CompareRequest {
     std::string baseline_path;
     std::string current_path;
     std::vector<std::string> max_regressions;  // parsed by report::parse_tolerance
+    std::string json_path;                     // "" = none, "-" = stdout (the table to stderr)
 };
-// barrage trend HISTORY.jsonl
+// barrage trend HISTORY.jsonl [--html FILE]
 struct TrendRequest {
     std::string history_path;
+    std::string html_path;  // "" = none, "-" = stdout (the table to stderr)
 };
-// barrage report RESULT.json [--hlog FILE] -o REPORT.html
+// barrage report RESULT.json [--hlog FILE] [--history FILE] -o REPORT.html
 struct ReportRequest {
     std::string result_path;
-    std::string hlog_path;    // "" = the spectrum comes from the JSON
-    std::string output_path;  // "-" = stdout
+    std::string hlog_path;     // "" = the spectrum comes from the JSON
+    std::string history_path;  // "" = no trend section
+    std::string output_path;   // "-" = stdout
 };
 
 // barrage find-max URL|PROFILE --slo EXPR... [search options] [run options]

@@ -54,8 +54,13 @@ base::Result<std::vector<HistoryEntry>> read_history(std::string_view text,
                                                      std::string_view source);
 base::Result<std::vector<HistoryEntry>> read_history_file(const std::string& path);
 
-// The trend table: one row per run, oldest first, with the p99 and rps change
-// from the previous run. Ends with a newline.
+// The trend table as cells: a header row (time, label, rps, errors, p50, p99,
+// max, gates), then one row per run, oldest first, with the rps and p99 change
+// from the previous run ("1200.0 (+5%)"). format_trend and the HTML trend
+// section both show it.
+std::vector<std::vector<std::string>> trend_table(std::span<const HistoryEntry> entries);
+
+// The trend table as text, with a "N runs" line. Ends with a newline.
 std::string format_trend(std::span<const HistoryEntry> entries);
 
 }  // namespace barrage::report

@@ -6,15 +6,23 @@
 // Sections (ids the tests and readers may rely on): #summary, #thresholds
 // (when the result has any), #throughput, #latency-over-time, #spectrum,
 // #status-over-time, #latency-table, #status-and-errors, #by-name (when the
-// result has per-request-name results), #config. Charts are
-// <svg class="chart"> with ids chart-throughput, chart-latency,
-// chart-spectrum, chart-status.
+// result has per-request-name results), #trend (when given a history),
+// #config. Charts are <svg class="chart"> with ids chart-throughput,
+// chart-latency, chart-spectrum, chart-status.
+//
+// The trend page (`barrage trend FILE --html OUT`) is the same kind of page
+// holding the #trend section: charts chart-trend-p50, chart-trend-p99,
+// chart-trend-rps, chart-trend-errors over the recorded runs (x = run, labelled
+// with --label or the time) and <table id="trend-table">, what `barrage trend`
+// prints.
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "barrage/base/result.h"
+#include "barrage/report/history.h"
 #include "barrage/report/result_reader.h"
 #include "barrage/stats/histogram.h"
 
@@ -27,6 +35,15 @@ std::string html_escape(std::string_view text);
 // The page for `result`. `source` (e.g. the JSON file's name) is shown in the
 // header; it may be empty.
 std::string format_html_report(const ResultDocument& result, std::string_view source = {});
+// Same with the #trend section of the runs in `history`, read from
+// `history_source` (shown; must not be empty). An empty history gives the
+// section with charts that say "no data".
+std::string format_html_report(const ResultDocument& result, std::string_view source,
+                               std::span<const HistoryEntry> history,
+                               std::string_view history_source);
+
+// The trend page of the runs in `history` (oldest first), read from `source`.
+std::string format_trend_html(std::span<const HistoryEntry> history, std::string_view source);
 
 // Same from the JSON text of a result (what `barrage run --html` writes).
 // Errors: those of read_result_document.

@@ -74,6 +74,15 @@ struct NamedFigures {
     std::string name;
     std::vector<std::pair<std::string, std::string>> counts;  // e.g. {"completed", "120"}
     std::optional<HistogramFigures> latency;
+
+    // The count `key` as a number; none when the entry lacks it.
+    std::optional<double> count(std::string_view key) const;
+};
+
+// A headline number the document lacks, or holds as something other than a number.
+struct FieldProblem {
+    std::string field;     // as a path: "latency/p99", "throughput_rps"
+    bool present = false;  // there, but not a number
 };
 
 struct ResultDocument {
@@ -107,6 +116,11 @@ struct ResultDocument {
     std::vector<IntervalFigures> intervals;
     std::vector<ThresholdFigures> thresholds;
     std::vector<NamedFigures> requests_by_name;
+    // Headline numbers that read as 0 because the document lacks them: latency
+    // p50 p90 p99 p999 p9999 max mean, throughput_rps, duration_s,
+    // requests/completed, requests/errors. Empty for what barrage writes; a
+    // consumer that needs exact numbers (compare) refuses a document with any.
+    std::vector<FieldProblem> headline_problems;
 
     // The latency histogram (always present in a document that was read).
     const HistogramFigures& latency() const;

@@ -265,7 +265,9 @@ int find_max_command(const cli::FindMaxRequest& request) {
         const plan::Target& t = step_plan.value().target;
         target = t.scheme + "://" + t.host_header + t.path;
         auto result = engine::run_load(step_plan.value());
-        if (result && report::exit_code_for(result.value()) == report::exit_run_failed) {
+        // Nothing completed: the target is unreachable, unless the generator starved.
+        if (result && report::exit_code_for(result.value()) == report::exit_run_failed &&
+            !report::judge_generator(result.value()).saturated) {
             return base::make_error(fmt::format(
                 "the step at {:.1f} req/s completed no request: {}", rate,
                 result.value().error_details.empty() ? std::string("see barrage run")
@@ -274,15 +276,20 @@ int find_max_command(const cli::FindMaxRequest& request) {
         return result;
     };
     const auto on_step = [&](int index, const capacity::StepReport& step) {
-        if (!request.quiet) {
-            fmt::print(stderr, "step {}: asked {:.1f} req/s, got {:.1f}, p99 {}us, errors {:.2f}%: {}\n",
-                       index, step.rate_asked_rps, step.rate_achieved_rps, step.p99_us,
-                       step.error_rate * 100.0,
-                       step.verdict == capacity::StepVerdict::pass ? "pass"
-                       : step.verdict == capacity::StepVerdict::slo_failed ? "FAIL"
-                       : step.verdict == capacity::StepVerdict::interrupted ? "interrupted"
-                                                                            : "GENERATOR SATURATED");
+        if (request.quiet) {
+            return;
         }
+        std::string verdict = step.verdict == capacity::StepVerdict::pass ? "pass"
+                              : step.verdict == capacity::StepVerdict::slo_failed ? "FAIL"
+                              : step.verdict == capacity::StepVerdict::interrupted
+                                  ? "interrupted"
+                                  : "GENERATOR SATURATED";
+        for (const std::string& evidence : step.evidence) {
+            verdict += " (" + evidence + ")";
+        }
+        fmt::print(stderr, "step {}: asked {:.1f} req/s, got {:.1f}, p99 {}us, errors {:.2f}%: {}\n",
+                   index, step.rate_asked_rps, step.rate_achieved_rps, step.p99_us,
+                   step.error_rate * 100.0, verdict);
     };
     auto outcome = capacity::run_capacity(plan, run_step, on_step);
     if (!outcome) {

@@ -97,9 +97,11 @@ std::string answer_text(const CapacityOutcome& outcome) {
                                rate_text(outcome.max_sustainable_rps));
         case SearchStatus::generator_saturated:
             return fmt::format(
-                "GENERATOR SATURATED before the target broke the SLO: the target sustained at "
-                "least {}; add workers (-t) or generators to go higher",
-                rate_text(outcome.max_sustainable_rps));
+                "GENERATOR SATURATED before the target broke the SLO: {}; add workers (-t) or "
+                "generators to go higher",
+                outcome.max_sustainable_rps
+                    ? "the target sustained at least " + rate_text(outcome.max_sustainable_rps)
+                    : std::string("no rate was judged"));
         case SearchStatus::interrupted:
             return fmt::format("interrupted: highest passing rate so far {}",
                                rate_text(outcome.max_sustainable_rps));
@@ -146,12 +148,20 @@ StepReport judge_step(double rate_asked_rps, const stats::RunResult& result,
     }
     const report::GeneratorHealth health = report::judge_generator(result);
     step.evidence = health.evidence;
+    // Latency covers only what was sent: a step that sent short of its rate has
+    // not sustained it, whoever held it back.
+    const double asked = rate_asked_rps * result.duration_s;
+    if (!result.interrupted &&
+        asked - static_cast<double>(c.requests_sent) > std::max(asked * 0.001, 2.0)) {
+        step.failed.push_back(fmt::format("sent {} of the {:.0f} requests asked", c.requests_sent,
+                                          asked));
+    }
+    // A step that met its SLO passed, whatever the generator went through; a
+    // failure while the generator was saturated may be the generator's own.
     if (result.interrupted) {
         step.verdict = StepVerdict::interrupted;
-    } else if (health.saturated) {
-        step.verdict = StepVerdict::generator_saturated;
     } else if (!step.failed.empty()) {
-        step.verdict = StepVerdict::slo_failed;
+        step.verdict = health.saturated ? StepVerdict::generator_saturated : StepVerdict::slo_failed;
     }
     return step;
 }

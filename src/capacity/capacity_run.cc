@@ -19,13 +19,21 @@ base::Result<CapacityOutcome> run_capacity(const CapacityPlan& plan, const StepR
                    ? std::optional<double>(plan.level_rates_rps[done])
                    : std::nullopt;
     };
+    bool retried = false;
     while (const auto rate = next()) {
         auto result = run_step(*rate);
         if (!result) {
             return result.error();
         }
         StepReport step = judge_step(*rate, result.value(), plan.slos);
-        search.record(*rate, step.verdict);
+        // A saturated generator may be a passing hiccup of a busy machine: one more
+        // try at the same rate before the search gives up on it.
+        const bool retry = outcome.kind == "find_max" &&
+                           step.verdict == StepVerdict::generator_saturated && !retried;
+        retried = retry;
+        if (!retry) {
+            search.record(*rate, step.verdict);
+        }
         if (on_step) {
             on_step(static_cast<int>(outcome.steps.size()) + 1, step);
         }

@@ -141,6 +141,9 @@ void Worker::arm_recv(uint32_t slot) {
 // loop offers it to the schedule once its session's setup steps are done.
 void Worker::become_idle(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
+    if (conn.state != ConnState::idle) {
+        conn.idle_since_ns = now;  // connections ready before the start keep their time
+    }
     conn.state = ConnState::idle;
     if (started_ && sending_allowed(now)) {
         if (shard_ == nullptr) {
@@ -382,8 +385,7 @@ void Worker::close_connection(uint32_t slot) {
     if (conn.state == ConnState::idle) {
         auto it = std::find(idle_slots_.begin(), idle_slots_.end(), slot);
         if (it != idle_slots_.end()) {
-            *it = idle_slots_.back();
-            idle_slots_.pop_back();
+            idle_slots_.erase(it);  // keeps the order: the front stays the longest idle
         }
     }
     if (conn.state == ConnState::idle || conn.state == ConnState::busy) {

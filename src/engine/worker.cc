@@ -2,6 +2,7 @@
 // Time is read once per loop turn, right after the ring returns, and passed down.
 
 #include <algorithm>
+#include <cstdint>
 #include <chrono>
 #include <thread>
 
@@ -217,11 +218,18 @@ void Worker::loop() {
 void Worker::finish() {
     current_->counters.requests_unfinished += in_flight_;
     if (shard_ != nullptr) {
-        // Arrivals scheduled before sending stopped that never got a connection.
+        // Arrivals scheduled before sending stopped that never went: for want of a
+        // connection, or (a connection free since before their time) because the
+        // worker never got to them.
         const int64_t stop_rel = std::min(base::now_ns(), shared_->end_ns) - shared_->start_ns;
+        const int64_t free_since = idle_slots_.empty()
+                                       ? INT64_MAX
+                                       : connections_[idle_slots_.front()].idle_since_ns;
         while (shard_->next_ns() != schedule::no_more_arrivals && shard_->next_ns() < stop_rel) {
+            const int64_t intended = shared_->start_ns + shard_->next_ns();
             shard_->advance();
             ++current_->counters.requests_unsent;
+            current_->counters.requests_behind += free_since <= intended ? 1 : 0;
         }
     }
     for (uint32_t slot = 0; slot < connections_.size(); ++slot) {
@@ -242,30 +250,31 @@ bool Worker::sending_allowed(int64_t now) const {
     return now < shared_->end_ns && !shared_->stop_requested.load(std::memory_order_relaxed);
 }
 
-// Sends every arrival that is due, each on a free connection. Arrivals that
-// find no free connection wait (their wait is part of their latency) and are
-// counted as late when they finally go.
+// Sends every arrival that is due, each on a free connection. An arrival that
+// found no connection free at its intended time (every free one became free
+// later) waited for one: late, its wait part of its latency. One that went
+// more than the behind limit after its time although a connection was free
+// shows the generator fell behind.
 void Worker::dispatch_due(int64_t now) {
     // With timer slack, arrivals that fall due meanwhile wait for the next round.
     next_dispatch_ns_ = now + plan_.timer_slack_ns;
     const int64_t now_rel = std::min(now, shared_->end_ns - 1) - shared_->start_ns;
     while (shard_->next_ns() != schedule::no_more_arrivals && shard_->next_ns() <= now_rel) {
         if (idle_slots_.empty()) {
-            late_through_ns_ = now_rel;
             return;
         }
+        const int64_t intended = shared_->start_ns + shard_->next_ns();
+        const bool waited = connections_[idle_slots_.front()].idle_since_ns > intended;
         const uint32_t slot = idle_slots_.back();
         idle_slots_.pop_back();
-        const int64_t intended_rel = shard_->next_ns();
         shard_->advance();
-        const bool counted = shared_->start_ns + intended_rel >= shared_->measured_start_ns ||
-                             interval_index_ < 0;
-        if (intended_rel <= late_through_ns_) {
+        const bool counted = intended >= shared_->measured_start_ns || interval_index_ < 0;
+        if (waited) {
             current_->counters.requests_late += counted ? 1 : 0;
-        } else if (now - (shared_->start_ns + intended_rel) > behind_limit_ns_) {
+        } else if (now - intended > behind_limit_ns_) {
             current_->counters.requests_behind += counted ? 1 : 0;
         }
-        start_request(slot, shared_->start_ns + intended_rel, now, true);
+        start_request(slot, intended, now, true);
     }
 }
 
@@ -293,7 +302,9 @@ void Worker::check_deadlines(int64_t now) {
 // How long the ring may sleep: until the next arrival (if a connection is
 // free to take it), the interval boundary, the deadline scan, or the end.
 int64_t Worker::wait_budget_ns(int64_t now) const {
-    int64_t until = std::min(interval_end_ns_, next_deadline_scan_ns_);
+    // Intervals stop rolling while draining: their boundary no longer wakes us.
+    int64_t until = draining_ ? next_deadline_scan_ns_
+                              : std::min(interval_end_ns_, next_deadline_scan_ns_);
     until = std::min(until, draining_ ? drain_deadline_ns_ : shared_->end_ns);
     if (!draining_ && shard_ != nullptr && !idle_slots_.empty() &&
         shard_->next_ns() != schedule::no_more_arrivals) {

@@ -74,6 +74,7 @@ inline constexpr std::size_t tls_plaintext_buffer_bytes = 16 * 1024;
 // One client connection slot. At most one request in flight (no pipelining yet).
 struct Connection {
     ConnState state = ConnState::closed;
+    int64_t idle_since_ns = 0;      // when it last became free (open loop: late or behind?)
     int fd = -1;
     uint32_t generation = 0;        // bumped on every close; stale CQEs are dropped
     uint32_t connect_failures = 0;  // consecutive, for backoff
@@ -192,14 +193,13 @@ private:
     int cpu_;
     std::unique_ptr<io::Ring> ring_;
     std::vector<Connection> connections_;
-    std::vector<uint32_t> idle_slots_;  // connected and free, LIFO
+    std::vector<uint32_t> idle_slots_;  // connected and free, LIFO: the front is the longest idle
     std::unique_ptr<schedule::ScheduleShard> shard_;
     stats::Snapshot* current_ = nullptr;
     int64_t interval_index_ = 0;
     int64_t interval_end_ns_ = 0;
     int64_t cpu_mark_ns_ = 0;  // thread CPU time at the last snapshot
     int64_t next_dispatch_ns_ = 0;  // no dispatch before (timer slack)
-    int64_t late_through_ns_ = -1;  // arrivals due by then waited for a connection
     int64_t next_deadline_scan_ns_ = 0;
     int in_flight_ = 0;  // requests sent or being sent, not finished
     int connected_ = 0;

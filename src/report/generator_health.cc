@@ -8,7 +8,9 @@
 namespace barrage::report {
 namespace {
 
-constexpr double stall_share_max = 0.02;
+constexpr double stall_share_max = 0.10;
+constexpr double stall_s_min = 0.1;        // below this, a hiccup, not saturation
+constexpr double shortfall_requests_min = 2;  // schedule rounding at a short run's ends
 constexpr double behind_share_max = 0.01;
 constexpr double send_rate_share_min = 0.999;
 constexpr double late_share_max = 0.01;
@@ -25,15 +27,17 @@ double share(int64_t part, int64_t whole) {
 GeneratorHealth judge_generator(const stats::RunResult& result) {
     GeneratorHealth health;
     const stats::Counters& c = result.totals.counters;
-    if (result.duration_s > 0 && !result.worker_cpu_s.empty()) {
+    // Workers' CPU time covers the drain too.
+    const double busy_s = result.duration_s + result.drain_s;
+    if (busy_s > 0 && !result.worker_cpu_s.empty()) {
         health.cpu_share_max =
-            *std::max_element(result.worker_cpu_s.begin(), result.worker_cpu_s.end()) /
-            result.duration_s;
+            *std::max_element(result.worker_cpu_s.begin(), result.worker_cpu_s.end()) / busy_s;
     }
-    health.behind_share = share(c.requests_behind, c.requests_sent);
-    const double worker_seconds = result.duration_s * std::max(result.threads, 1);
+    health.behind_share = share(c.requests_behind, c.requests_sent + c.requests_unsent);
+    const double worker_seconds = busy_s * std::max(result.threads, 1);
     health.stall_share = worker_seconds > 0 ? static_cast<double>(c.stall_ns) / 1e9 / worker_seconds : 0;
-    if (health.stall_share > stall_share_max) {
+    if (health.stall_share > stall_share_max &&
+        static_cast<double>(c.stall_ns) / 1e9 > stall_s_min) {
         health.saturated = true;
         health.evidence.push_back(fmt::format(
             "its workers resumed late {} times, {:.0f}ms in all ({:.1f}% of their time): starved "
@@ -45,15 +49,18 @@ GeneratorHealth judge_generator(const stats::RunResult& result) {
     if (open_loop && health.behind_share > behind_share_max) {
         health.saturated = true;
         health.evidence.push_back(fmt::format(
-            "{} of {} requests ({:.1f}%) were sent more than {:.1f}ms after their intended time "
-            "although a connection was free: the generator fell behind its schedule",
-            c.requests_behind, c.requests_sent, health.behind_share * 100.0,
+            "{} of {} requests ({:.1f}%) were sent more than {:.1f}ms after their intended time, "
+            "or never, although a connection was free: the generator fell behind its schedule",
+            c.requests_behind, c.requests_sent + c.requests_unsent, health.behind_share * 100.0,
             static_cast<double>(result.behind_limit_us) / 1000.0));
     }
     const bool stopped_early = result.interrupted || !result.stopped_by.empty();
     if (open_loop && !stopped_early && result.duration_s > 0 && *result.asked_rate_rps > 0) {
         const double sent_rate = static_cast<double>(c.requests_sent) / result.duration_s;
-        if (sent_rate < *result.asked_rate_rps * send_rate_share_min &&
+        // Unsent requests found no free connection: the target's doing, not the generator's.
+        const double asked = *result.asked_rate_rps * result.duration_s;
+        const double shortfall = asked - static_cast<double>(c.requests_sent + c.requests_unsent);
+        if (shortfall > std::max(asked * (1 - send_rate_share_min), shortfall_requests_min) &&
             share(c.requests_late, c.requests_sent) < late_share_max) {
             health.saturated = true;
             health.evidence.push_back(fmt::format(

@@ -376,8 +376,8 @@ std::optional<double> RunResultMetrics::name_value(std::string_view request_name
         default:
             break;
     }
-    if (metric.series != Series::latency) {
-        return std::nullopt;
+    if (metric.series != Series::latency || name.latency_us.total_count() == 0) {
+        return std::nullopt;  // no latency recorded: no value, not a 0 that passes
     }
     switch (metric.statistic) {
         case Statistic::mean:
@@ -416,6 +416,9 @@ std::optional<double> RunResultMetrics::value(std::string_view request_name,
             break;
     }
     const stats::Histogram& histogram = series_histogram(result_.totals, metric.series);
+    if (result_.totals.latency_us.total_count() == 0) {
+        return std::nullopt;  // nothing completed: no value, not a 0 that passes
+    }
     switch (metric.statistic) {
         case Statistic::mean:
             return histogram.mean();
@@ -437,7 +440,9 @@ std::vector<ThresholdOutcome> evaluate_thresholds(std::span<const ThresholdSpec>
         if (outcome.value) {
             outcome.passed = compare(*outcome.value, spec.comparison, spec.limit);
         } else {
-            outcome.note = fmt::format("no results for request '{}'", spec.request_name);
+            outcome.note = spec.request_name.empty()
+                               ? std::string("no completed requests to measure")
+                               : fmt::format("no results for request '{}'", spec.request_name);
         }
         outcomes.push_back(std::move(outcome));
     }

@@ -1237,13 +1237,17 @@ TEST_SUITE("generator health") {
         CHECK(health.evidence[0].find("101 of 10000") != std::string::npos);
     }
 
-    TEST_CASE("stalls over 2% of the workers' time are saturation") {
+    TEST_CASE("stalls over 10% of the workers' time (and 100 ms) are saturation") {
         RunResult result = health_result(false);
         result.totals.counters.stalls = 10;
-        result.totals.counters.stall_ns = 400'000'000;  // 2% of 2 workers x 10 s
+        result.totals.counters.stall_ns = 2'000'000'000;  // 10% of 2 workers x 10 s
         CHECK_FALSE(barrage::report::judge_generator(result).saturated);
-        result.totals.counters.stall_ns = 401'000'000;
+        result.totals.counters.stall_ns = 2'001'000'000;
         CHECK(barrage::report::judge_generator(result).saturated);
+        result.duration_s = 0.5;  // 11% of 2 x 0.5 s, but only 99 ms
+        result.worker_cpu_s = {0.1, 0.1};
+        result.totals.counters.stall_ns = 99'000'000;
+        CHECK_FALSE(barrage::report::judge_generator(result).saturated);
     }
 
     TEST_CASE("sending below the asked rate is saturation only when connections were free") {

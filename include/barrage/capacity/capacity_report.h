@@ -33,8 +33,11 @@ struct StepReport {
     std::vector<std::string> evidence;  // why the generator was saturated
 };
 
-// Judges one step's own results against the SLOs; a saturated generator
-// outranks a failed SLO (the target is not blamed for the generator's limit).
+// Judges one step's own results against the SLOs, and against its rate: a
+// step that sent less than 99.9 % of the asked requests did not sustain it
+// (the latency of what was never sent is nowhere). A step that broke an SLO
+// while the generator was saturated is the generator's (the target is not
+// blamed for it); one that met them passed.
 StepReport judge_step(double rate_asked_rps, const stats::RunResult& result,
                       std::span<const report::ThresholdSpec> slos);
 

@@ -1,8 +1,9 @@
 #pragma once
 // Drives the steps of `barrage find-max`: asks the search for a rate, has the
 // caller run it (the engine lives above this module), judges the step on its
-// own results, and stops when the search is over. --profile-levels runs a
-// fixed list of rates instead.
+// own results, and stops when the search is over. A step whose generator
+// saturated is run once more before that ends the search (a busy machine's
+// hiccup should not). --profile-levels runs a fixed list of rates instead.
 
 #include <functional>
 #include <optional>

@@ -32,8 +32,8 @@ struct Counters {
     int64_t requests_completed = 0;    // full response received (any status)
     int64_t requests_errors = 0;       // failed requests (sum of request-level error kinds)
     int64_t requests_late = 0;         // open loop: waited for a free connection
-    // Open loop: sent more than the run's behind limit after its intended time
-    // although a connection was free: the generator itself fell behind.
+    // Open loop: sent more than the run's behind limit after its intended time,
+    // or never sent, although a connection was free: the generator fell behind.
     int64_t requests_behind = 0;
     // Worker loop turns that resumed more than 1 ms after the time they asked
     // to wake at (the worker was starved of CPU or busy), and their total delay.

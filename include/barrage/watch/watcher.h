@@ -1,0 +1,97 @@
+#pragma once
+// Watches the target beside a load run (--watch-pid, --watch-cgroup,
+// --watch-url): a thread of its own samples every target and scrapes the
+// metrics endpoint once per interval, and when asked (tick, called at each
+// interval's end so samples line up with the run's intervals). The load
+// workers never wait for it.
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "barrage/base/result.h"
+#include "barrage/watch/growth.h"
+#include "barrage/watch/metrics_scraper.h"
+#include "barrage/watch/resource_sample.h"
+
+namespace barrage::watch {
+
+struct WatchOptions {
+    std::vector<int> pids;              // --watch-pid, in order
+    std::string cgroup_path;            // --watch-cgroup; "" = none
+    std::string url;                    // --watch-url; "" = none
+    std::vector<std::string> series;    // --watch-series: metric names to keep from the url
+    int64_t interval_ns = 1'000'000'000;  // the run's --interval
+    LeakLimits limits;
+
+    bool any() const { return !pids.empty() || !cgroup_path.empty() || !url.empty(); }
+};
+
+// One watched process or cgroup over the run.
+struct TargetWatch {
+    std::string name;  // "pid 1234 (nginx)", "cgroup /sys/fs/cgroup/app"
+    std::string kind;  // "pid" or "cgroup"
+    std::vector<ResourceSample> samples;  // in time order, warm-up samples first (t_s < 0)
+    std::optional<double> exited_at_s;    // when it was first seen gone
+    Growth growth;
+};
+
+// One scraped series: its key and its values over time.
+struct ScrapedSeries {
+    std::string key;
+    std::vector<double> t_s;
+    std::vector<double> values;
+};
+
+struct WatchResult {
+    LeakLimits limits;
+    std::vector<TargetWatch> targets;  // --watch-pid ones in order, then the cgroup
+    std::string url;                   // "" = no --watch-url
+    std::vector<ScrapedSeries> series; // in the order first seen
+    int64_t scrapes = 0;
+    int64_t scrape_failures = 0;
+    std::string scrape_error_first;    // the first failure's reason
+
+    bool empty() const { return targets.empty() && url.empty(); }
+};
+
+class Watcher {
+public:
+    // Opens every sampler and the scraper: a PID that does not exist, a
+    // missing cgroup or a bad URL is an error here, before any traffic.
+    static base::Result<std::unique_ptr<Watcher>> open(const WatchOptions& options);
+    ~Watcher();
+    Watcher(const Watcher&) = delete;
+    Watcher& operator=(const Watcher&) = delete;
+
+    // Starts the thread; it takes the first sample at once.
+    void start();
+    // Asks for a sample now (cheap; from the engine's coordinator at each interval's end).
+    void tick();
+    // Takes a last sample, joins the thread and returns what it saw, with
+    // t_s counted from `measured_start_unix_ms` and the growth analysed.
+    WatchResult stop(int64_t measured_start_unix_ms);
+
+private:
+    struct Target;
+    explicit Watcher(const WatchOptions& options);
+    void run();
+    void sample_all();
+
+    WatchOptions options_;
+    std::vector<Target> targets_;
+    std::optional<MetricsScraper> scraper_;
+    WatchResult scraped_;  // series and scrape counts, filled by the thread
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool tick_requested_ = false;  // guarded by mutex_
+    bool stop_requested_ = false;  // guarded by mutex_
+    std::thread thread_;
+};
+
+}  // namespace barrage::watch

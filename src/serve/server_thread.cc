@@ -12,6 +12,7 @@
 #include "barrage/base/assert.h"
 #include "barrage/io/ring.h"
 #include "barrage/io/user_data.h"
+#include "leak_impl.h"
 #include "request_framer_impl.h"
 #include "server_thread_impl.h"
 
@@ -158,7 +159,9 @@ public:
         : shared_(shared),
           listen_fd_(listen_fd),
           slots_(connections_max),
-          deadlines_(connections_max) {
+          deadlines_(connections_max),
+          leak_(static_cast<std::size_t>(shared.plan.leak_per_request_bytes),
+                static_cast<std::size_t>(leak_bytes_max / shared.plan.threads)) {
         free_.reserve(connections_max);
         for (std::size_t i = connections_max; i-- > 0;) {
             slots_[i].slot = static_cast<uint32_t>(i);
@@ -214,6 +217,7 @@ private:
     std::vector<Connection> slots_;
     std::vector<uint32_t> free_;
     DeadlineQueue deadlines_;
+    Leak leak_;  // --leak-per-request (a test aid)
     std::unique_ptr<io::Ring> ring_;
 };
 
@@ -385,6 +389,7 @@ bool ServerThread::has_room(const Connection& conn, const FramedRequest& request
 }
 
 void ServerThread::append_response(Connection& conn, const FramedRequest& request) {
+    leak_.on_request();
     conn.close_after_send = conn.close_after_send || request.close;
     char* out = conn.out.get();
     const bool plain_ok =

@@ -1,6 +1,7 @@
 #include "barrage/watch/growth.h"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "barrage/base/assert.h"
@@ -44,7 +45,10 @@ std::optional<double> slope_per_min(std::span<const ResourceSample> samples, Fie
     if (values.size() < points_min) {
         return std::nullopt;
     }
-    return least_squares_slope(minutes, values);
+    const auto slope = least_squares_slope(minutes, values);
+    // Thousandths per minute are far below any limit; finer digits are rounding noise
+    // (+ 0.0 turns -0 into 0).
+    return slope ? std::optional(std::round(*slope * 1000.0) / 1000.0 + 0.0) : std::nullopt;
 }
 
 bool above(const std::optional<double>& slope, double limit) { return slope && *slope > limit; }
@@ -75,10 +79,13 @@ std::optional<double> least_squares_slope(std::span<const double> x, std::span<c
     return covariance / variance;
 }
 
-Growth analyze_growth(std::span<const ResourceSample> samples, const LeakLimits& limits) {
+Growth analyze_growth(std::span<const ResourceSample> samples, const LeakLimits& limits,
+                      double end_s) {
     const auto measured_at = std::find_if(samples.begin(), samples.end(),
                                           [](const ResourceSample& s) { return s.t_s >= 0; });
-    const std::span<const ResourceSample> measured(measured_at, samples.end());
+    const auto measured_end = std::find_if(measured_at, samples.end(),
+                                           [&](const ResourceSample& s) { return s.t_s > end_s; });
+    const std::span<const ResourceSample> measured(measured_at, measured_end);
     Growth growth;
     growth.rss_mb_per_min = slope_per_min(measured, Field::rss_mb, min_samples_for_slope);
     growth.fds_per_min = slope_per_min(measured, Field::fds, min_samples_for_slope);

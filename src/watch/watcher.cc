@@ -47,6 +47,14 @@ base::Result<std::unique_ptr<Watcher>> Watcher::open(const WatchOptions& options
         }
         watcher->targets_.push_back(Target{std::move(sampler).value(), "cgroup", {}, {}});
     }
+    for (const std::string& name : options.series) {
+        if (!is_metric_name(name)) {
+            return base::make_error(fmt::format(
+                "--watch-series '{}': not a metric name; give the name as the endpoint writes it, "
+                "without labels (letters, digits, '_' and ':')",
+                name));
+        }
+    }
     if (!options.url.empty()) {
         auto scraper =
             MetricsScraper::open(options.url, std::min(options.interval_ns, scrape_timeout_max_ns));
@@ -86,8 +94,9 @@ void Watcher::tick() {
     wake_.notify_one();
 }
 
-// Samples at start, at each tick, and after an interval without one (a run
-// that is still connecting sends no ticks), until stopped.
+// Samples at start, at each tick, and after one and a half intervals without
+// one (a run that is still connecting sends no ticks), until stopped. Not after
+// exactly one interval: that timeout would race the next tick and sample twice.
 void Watcher::run() {
     std::unique_lock lock(mutex_);
     while (true) {
@@ -97,7 +106,7 @@ void Watcher::run() {
         if (stop_requested_) {
             return;
         }
-        wake_.wait_for(lock, std::chrono::nanoseconds(options_.interval_ns),
+        wake_.wait_for(lock, std::chrono::nanoseconds(options_.interval_ns + options_.interval_ns / 2),
                        [this] { return tick_requested_ || stop_requested_; });
         tick_requested_ = false;
     }
@@ -139,7 +148,7 @@ void Watcher::sample_all() {
     }
 }
 
-WatchResult Watcher::stop(int64_t measured_start_unix_ms) {
+WatchResult Watcher::stop(int64_t measured_start_unix_ms, double measured_duration_s) {
     if (thread_.joinable()) {
         {
             std::lock_guard lock(mutex_);
@@ -166,7 +175,7 @@ WatchResult Watcher::stop(int64_t measured_start_unix_ms) {
         if (target.exited_wall_ms) {
             watched.exited_at_s = since_start_s(*target.exited_wall_ms);
         }
-        watched.growth = analyze_growth(watched.samples, options_.limits);
+        watched.growth = analyze_growth(watched.samples, options_.limits, measured_duration_s);
         result.targets.push_back(std::move(watched));
     }
     return result;

@@ -384,6 +384,19 @@ TEST_CASE("flat resources are not a leak, and warm-up growth is left out") {
     CHECK_FALSE(growth.leak_suspected);
 }
 
+TEST_CASE("samples after the measured end are left out of the fit") {
+    std::vector<watch::ResourceSample> samples;
+    for (int second = 0; second <= 10; ++second) {
+        samples.push_back(at(second, 100, 50, 4));
+    }
+    samples.push_back(at(10.2, 100, 5, 2));  // after the drain: connections closed
+    const auto cut = watch::analyze_growth(samples, watch::LeakLimits{}, 10.0);
+    CHECK(cut.fds_per_min.value() == 0.0);
+    CHECK(cut.threads_per_min.value() == 0.0);
+    const auto all = watch::analyze_growth(samples, watch::LeakLimits{});
+    CHECK(all.fds_per_min.value() < -1.0);
+}
+
 TEST_CASE("growth that stopped early is not still climbing; fds and threads have limits too") {
     std::vector<watch::ResourceSample> plateau;
     for (int second = 0; second <= 60; ++second) {

@@ -1,9 +1,11 @@
 #pragma once
 // Growth of a watched target's resources over a run, for leak detection:
 // least-squares slopes per minute over the samples of the measured period
-// (t_s >= 0, so warm-up growth is left out), and whether the last third of
-// them still climbs. Pure arithmetic: no clock, no system calls.
+// (0 <= t_s <= end_s: warm-up growth and the drop when the load stops are left
+// out), and whether the last third of them still climbs. Pure arithmetic: no
+// clock, no system calls.
 
+#include <limits>
 #include <optional>
 #include <span>
 
@@ -34,7 +36,8 @@ inline constexpr std::size_t min_samples_for_slope = 3;
 // The least-squares slope of y over x; nullopt with fewer than 2 points or all x equal.
 std::optional<double> least_squares_slope(std::span<const double> x, std::span<const double> y);
 
-// Slopes per minute over the samples with t_s >= 0, in time order.
-Growth analyze_growth(std::span<const ResourceSample> samples, const LeakLimits& limits);
+// Slopes per minute over the samples with 0 <= t_s <= end_s (samples in time order).
+Growth analyze_growth(std::span<const ResourceSample> samples, const LeakLimits& limits,
+                      double end_s = std::numeric_limits<double>::infinity());
 
 }  // namespace barrage::watch

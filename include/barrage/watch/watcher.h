@@ -7,6 +7,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -74,8 +75,12 @@ public:
     // Asks for a sample now (cheap; from the engine's coordinator at each interval's end).
     void tick();
     // Takes a last sample, joins the thread and returns what it saw, with
-    // t_s counted from `measured_start_unix_ms` and the growth analysed.
-    WatchResult stop(int64_t measured_start_unix_ms);
+    // t_s counted from `measured_start_unix_ms` and the growth analysed over
+    // the measured period (up to `measured_duration_s`: the last interval's
+    // sample comes after the drain, when the load generator has closed its
+    // connections, and would show the target's descriptors falling).
+    WatchResult stop(int64_t measured_start_unix_ms,
+                     double measured_duration_s = std::numeric_limits<double>::infinity());
 
 private:
     struct Target;

@@ -9,6 +9,7 @@
 
 #include "barrage/base/assert.h"
 #include "barrage/base/clock.h"
+#include "barrage/base/cpu.h"
 #include "barrage/watch/cgroup_sampler.h"
 #include "barrage/watch/process_sampler.h"
 #include "barrage/watch/prometheus_text.h"
@@ -98,6 +99,9 @@ void Watcher::tick() {
 // one (a run that is still connecting sends no ticks), until stopped. Not after
 // exactly one interval: that timeout would race the next tick and sample twice.
 void Watcher::run() {
+    // SIGINT/SIGTERM belong to the engine's coordinator (sigtimedwait); delivered
+    // here between its waits they would kill the run instead of stopping it.
+    base::block_stop_signals();
     std::unique_lock lock(mutex_);
     while (true) {
         lock.unlock();

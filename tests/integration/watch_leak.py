@@ -3,8 +3,8 @@
 is flagged as leaking (warning, JSON watch section, CSV columns, a failing rss_growth threshold:
 exit 1) while the same run against a server that does not leak is not (exit 0); a PID that does
 not exist, a missing cgroup and a bad URL are usage errors before any traffic (exit 2); a watched
-process killed mid-run is recorded as exited and the run still exits 0; a cgroup directory and a
-Prometheus endpoint are sampled into the result."""
+process killed mid-run is recorded as exited and the run still exits 0, as does a watched run
+stopped by SIGINT; a cgroup directory and a Prometheus endpoint are sampled into the result."""
 
 import http.server
 import os
@@ -142,6 +142,22 @@ def check_exit_mid_run(t, server):
             f"a warning says it exited ({result.get('warnings')})")
 
 
+def check_interrupted(t, server):
+    json_path = t.path("interrupted.json")
+    run = t.popen(["run", server.url(), "-r", "100", "-c", "2", "-d", "30s", "--interval",
+                   "200ms", "--watch-pid", str(server.process.pid), "--json", json_path, "-q"])
+    time.sleep(2.0)
+    run.send_signal(signal.SIGINT)  # the watcher's thread must not take it
+    try:
+        run.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        t.require(False, "a watched run stops on SIGINT")
+    t.check(run.returncode == 0, f"an interrupted watched run exits 0 (got {run.returncode})")
+    result = t.load_json(json_path) if os.path.exists(json_path) else {}
+    t.check(result.get("interrupted") is True and len(result.get("watch", {}).get("targets", []))
+            == 1, "its JSON says interrupted and has the watch")
+
+
 def check_cgroup_and_url(t, server):
     # A cgroup v2 directory is files: a fake one whose memory grows 1 MiB per 100 ms.
     cgroup = t.path("cgroup")
@@ -219,6 +235,7 @@ def body(t):
     check_no_leak(t, clean)
     check_usage_errors(t, clean)
     check_exit_mid_run(t, clean)
+    check_interrupted(t, clean)
     check_cgroup_and_url(t, clean)
 
 

@@ -64,15 +64,16 @@ int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
     }
     std::fflush(stdout);
     if (!plan.outputs.json_path.empty()) {
-        auto status = report::write_file_atomically(plan.outputs.json_path,
-                                                    report::format_json(plan, result, outcomes, &watched));
+        auto status = report::write_file_atomically(
+            plan.outputs.json_path, report::format_json(plan, result, outcomes, &watched));
         if (!status.ok()) {
             code = fail(status.error().message, report::exit_usage);
         }
     }
     if (!plan.outputs.html_path.empty()) {
         // Built from the JSON text, so --html and `barrage report` draw the same page.
-        auto page = report::html_report_from_json(report::format_json(plan, result, outcomes, &watched));
+        auto page =
+            report::html_report_from_json(report::format_json(plan, result, outcomes, &watched));
         auto status = page.ok()
                           ? report::write_file_atomically(plan.outputs.html_path, page.value())
                           : base::Status(page.error());
@@ -81,8 +82,8 @@ int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
         }
     }
     if (!plan.outputs.csv_path.empty()) {
-        auto status =
-            report::write_file_atomically(plan.outputs.csv_path, report::format_csv(result, &watched));
+        auto status = report::write_file_atomically(plan.outputs.csv_path,
+                                                    report::format_csv(result, &watched));
         if (!status.ok()) {
             code = fail(status.error().message, report::exit_usage);
         }
@@ -199,8 +200,8 @@ int run_command(plan::RunPlan& plan) {
     }
     watch::WatchResult watched;
     if (watcher.value()) {
-        watched = watcher.value()->stop(result.value().measured_start_unix_ms,
-                                        result.value().duration_s);
+        watched =
+            watcher.value()->stop(result.value().measured_start_unix_ms, result.value().duration_s);
         for (std::string& warning : report::watch_warnings(watched)) {
             result.value().warnings.push_back(std::move(warning));
         }

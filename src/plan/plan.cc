@@ -193,20 +193,18 @@ Status check_limits(const RunPlan& plan) {
 Status check_watch(const RunPlan& plan) {
     const WatchPlan& watch = plan.watch;
     if (watch.pids.size() > watch_pids_max) {
-        return make_error(fmt::format("--watch-pid: at most {} processes (got {})",
-                                      watch_pids_max, watch.pids.size()));
+        return make_error(fmt::format("--watch-pid: at most {} processes (got {})", watch_pids_max,
+                                      watch.pids.size()));
     }
     for (std::size_t i = 0; i < watch.pids.size(); ++i) {
         if (watch.pids[i] <= 0) {
-            return make_error(
-                fmt::format("--watch-pid: '{}' is not a process id; give a number > 0",
-                            watch.pids[i]));
+            return make_error(fmt::format(
+                "--watch-pid: '{}' is not a process id; give a number > 0", watch.pids[i]));
         }
         for (std::size_t j = 0; j < i; ++j) {
             if (watch.pids[j] == watch.pids[i]) {
-                return make_error(
-                    fmt::format("--watch-pid {} is given twice; name each process once",
-                                watch.pids[i]));
+                return make_error(fmt::format(
+                    "--watch-pid {} is given twice; name each process once", watch.pids[i]));
             }
         }
     }

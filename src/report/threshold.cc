@@ -410,11 +410,10 @@ std::optional<double> RunResultMetrics::growth_value(const Metric& metric) const
     std::optional<double> largest;
     for (const watch::TargetWatch& target : watch_->targets) {
         const auto& growth = target.growth;
-        const std::optional<double> slope = metric.statistic == Statistic::rss_growth
-                                                ? growth.rss_mb_per_min
-                                            : metric.statistic == Statistic::fd_growth
-                                                ? growth.fds_per_min
-                                                : growth.threads_per_min;
+        const std::optional<double> slope =
+            metric.statistic == Statistic::rss_growth  ? growth.rss_mb_per_min
+            : metric.statistic == Statistic::fd_growth ? growth.fds_per_min
+                                                       : growth.threads_per_min;
         if (slope && (!largest || *slope > *largest)) {
             largest = slope;
         }

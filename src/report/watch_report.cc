@@ -128,8 +128,8 @@ std::string target_line(const watch::TargetWatch& target) {
                                    format_mb(last.rss_bytes),
                                    format_slope(target.growth.rss_mb_per_min, " MB/min"));
     if (last.fds >= 0) {
-        line += fmt::format(", fds {} ({})", last.fds,
-                            format_slope(target.growth.fds_per_min, "/min"));
+        line +=
+            fmt::format(", fds {} ({})", last.fds, format_slope(target.growth.fds_per_min, "/min"));
     }
     if (last.threads >= 0) {
         line += fmt::format(", threads {} ({})", last.threads,
@@ -209,8 +209,8 @@ void detail::write_watch(JsonWriter& json, const watch::WatchResult& watch) {
 void detail::append_watch(std::string& out, const watch::WatchResult& watch, int label_width) {
     std::string_view label = "Watch";
     for (const watch::TargetWatch& target : watch.targets) {
-        const std::string line = target.samples.empty() ? target.name + ": no samples"
-                                                        : target_line(target);
+        const std::string line =
+            target.samples.empty() ? target.name + ": no samples" : target_line(target);
         std::string verdict = target.growth.leak_suspected ? "  LEAK SUSPECTED" : "";
         fmt::format_to(std::back_inserter(out), "{:<{}}{}{}\n", label, label_width, line, verdict);
         label = "";
@@ -236,7 +236,8 @@ std::string detail::watch_csv_fields(const watch::WatchResult& watch,
     const watch::ResourceSample* nearest = nullptr;
     for (const watch::ResourceSample& sample : watch.targets.front().samples) {
         if (std::fabs(sample.t_s - row.t_s) <= row.length_s / 2 + 0.05 &&
-            (nearest == nullptr || std::fabs(sample.t_s - row.t_s) < std::fabs(nearest->t_s - row.t_s))) {
+            (nearest == nullptr ||
+             std::fabs(sample.t_s - row.t_s) < std::fabs(nearest->t_s - row.t_s))) {
             nearest = &sample;
         }
     }

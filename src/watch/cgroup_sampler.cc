@@ -25,15 +25,17 @@ Result<int64_t> parse_cgroup_cpu_usage_us(std::string_view cpu_stat_text) {
 Result<std::unique_ptr<CgroupSampler>> CgroupSampler::open(const std::string& path) {
     struct stat info {};
     if (::stat(path.c_str(), &info) != 0) {
-        return make_error(fmt::format(
-            "--watch-cgroup {}: {}; give a cgroup v2 directory, e.g. "
-            "/sys/fs/cgroup/system.slice/nginx.service (see `systemctl status` or /proc/PID/cgroup)",
-            path, errno == ENOENT ? "no such directory" : std::strerror(errno)));
+        return make_error(
+            fmt::format("--watch-cgroup {}: {}; give a cgroup v2 directory, e.g. "
+                        "/sys/fs/cgroup/system.slice/nginx.service (see `systemctl status` or "
+                        "/proc/PID/cgroup)",
+                        path, errno == ENOENT ? "no such directory" : std::strerror(errno)));
     }
     if (!S_ISDIR(info.st_mode)) {
-        return make_error(fmt::format("--watch-cgroup {}: not a directory; give the cgroup's "
-                                      "directory under /sys/fs/cgroup",
-                                      path));
+        return make_error(
+            fmt::format("--watch-cgroup {}: not a directory; give the cgroup's "
+                        "directory under /sys/fs/cgroup",
+                        path));
     }
     for (const char* file : {"memory.current", "cpu.stat"}) {
         const auto text = detail::read_small_file(path + "/" + file);
@@ -59,8 +61,8 @@ SampleStatus CgroupSampler::sample(ResourceSample& sample) {
     const auto memory = detail::read_small_file(path_ + "/memory.current");
     const auto bytes = memory.error == 0 ? detail::parse_integer(memory.text) : std::nullopt;
     const auto cpu = detail::read_small_file(path_ + "/cpu.stat");
-    const auto usage_us = cpu.error == 0 ? parse_cgroup_cpu_usage_us(cpu.text)
-                                         : Result<int64_t>(make_error("gone"));
+    const auto usage_us =
+        cpu.error == 0 ? parse_cgroup_cpu_usage_us(cpu.text) : Result<int64_t>(make_error("gone"));
     if (!bytes || !usage_us) {
         return SampleStatus::exited;
     }

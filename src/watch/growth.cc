@@ -21,8 +21,7 @@ std::optional<double> field_value(const ResourceSample& sample, Field field) {
                        ? std::optional(static_cast<double>(sample.rss_bytes) / bytes_per_mb)
                        : std::nullopt;
         case Field::fds:
-            return sample.fds >= 0 ? std::optional(static_cast<double>(sample.fds))
-                                   : std::nullopt;
+            return sample.fds >= 0 ? std::optional(static_cast<double>(sample.fds)) : std::nullopt;
         case Field::threads:
             return sample.threads >= 0 ? std::optional(static_cast<double>(sample.threads))
                                        : std::nullopt;
@@ -94,9 +93,10 @@ Growth analyze_growth(std::span<const ResourceSample> samples, const LeakLimits&
         // A leak keeps growing; a cache that filled up early has flattened by the end.
         const std::size_t tail = std::max<std::size_t>(2, (measured.size() + 2) / 3);
         const auto last = measured.last(tail);
-        growth.still_climbing = above(slope_per_min(last, Field::rss_mb, 2), limits.rss_mb_per_min) ||
-                                above(slope_per_min(last, Field::fds, 2), limits.fds_per_min) ||
-                                above(slope_per_min(last, Field::threads, 2), limits.threads_per_min);
+        growth.still_climbing =
+            above(slope_per_min(last, Field::rss_mb, 2), limits.rss_mb_per_min) ||
+            above(slope_per_min(last, Field::fds, 2), limits.fds_per_min) ||
+            above(slope_per_min(last, Field::threads, 2), limits.threads_per_min);
     }
     growth.leak_suspected = growth.still_climbing ||
                             above(growth.rss_mb_per_min, limits.rss_mb_per_min) ||

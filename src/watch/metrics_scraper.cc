@@ -107,20 +107,19 @@ Result<std::string> receive_all(int fd, int64_t deadline) {
             return make_error(fmt::format("recv: {}", std::strerror(errno)));
         }
     }
-    return make_error(fmt::format("the response is larger than {} MiB",
-                                  response_bytes_max / (1024 * 1024)));
+    return make_error(
+        fmt::format("the response is larger than {} MiB", response_bytes_max / (1024 * 1024)));
 }
 
 // The body of a "HTTP/1.x 200" response (the request was HTTP/1.0: no chunked encoding).
 Result<std::string> take_body(const std::string& response) {
     const auto head_end = response.find("\r\n\r\n");
-    if (!response.starts_with("HTTP/1.") || head_end == std::string::npos ||
-        response.size() < 12) {
+    if (!response.starts_with("HTTP/1.") || head_end == std::string::npos || response.size() < 12) {
         return make_error("the answer is not an HTTP/1.x response");
     }
     if (response.compare(8, 4, " 200") != 0) {
-        return make_error(fmt::format("status '{}', expected 200",
-                                      response.substr(9, response.find('\r') - 9)));
+        return make_error(
+            fmt::format("status '{}', expected 200", response.substr(9, response.find('\r') - 9)));
     }
     return response.substr(head_end + 4);
 }
@@ -129,9 +128,10 @@ Result<std::string> take_body(const std::string& response) {
 
 Result<MetricsUrl> parse_metrics_url(std::string_view text) {
     const auto bad = [&](std::string_view why) {
-        return make_error(fmt::format("--watch-url {}: {}; write http://HOST[:PORT]/PATH, e.g. "
-                                      "http://127.0.0.1:9100/metrics",
-                                      text, why));
+        return make_error(
+            fmt::format("--watch-url {}: {}; write http://HOST[:PORT]/PATH, e.g. "
+                        "http://127.0.0.1:9100/metrics",
+                        text, why));
     };
     std::string_view rest = text;
     if (rest.starts_with("https://")) {
@@ -164,8 +164,8 @@ Result<MetricsUrl> parse_metrics_url(std::string_view text) {
     } else {
         const auto colon = authority.rfind(':');
         url.host = std::string(authority.substr(0, colon));
-        port_text = colon == std::string_view::npos ? std::string_view{}
-                                                    : authority.substr(colon + 1);
+        port_text =
+            colon == std::string_view::npos ? std::string_view{} : authority.substr(colon + 1);
         if (colon != std::string_view::npos && port_text.empty()) {
             return bad("the port after ':' is empty");
         }

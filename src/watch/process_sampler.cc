@@ -91,8 +91,8 @@ Result<std::unique_ptr<ProcessSampler>> ProcessSampler::open(int pid, std::strin
     while (!comm.text.empty() && comm.text.back() == '\n') {
         comm.text.pop_back();
     }
-    const std::string name = comm.text.empty() ? fmt::format("pid {}", pid)
-                                               : fmt::format("pid {} ({})", pid, comm.text);
+    const std::string name =
+        comm.text.empty() ? fmt::format("pid {}", pid) : fmt::format("pid {} ({})", pid, comm.text);
     std::unique_ptr<ProcessSampler> sampler(new ProcessSampler(pid, directory, name));
     const long ticks_per_s = ::sysconf(_SC_CLK_TCK);
     sampler->seconds_per_tick_ = ticks_per_s > 0 ? 1.0 / static_cast<double>(ticks_per_s) : 0.01;

@@ -110,7 +110,8 @@ void Watcher::run() {
         if (stop_requested_) {
             return;
         }
-        wake_.wait_for(lock, std::chrono::nanoseconds(options_.interval_ns + options_.interval_ns / 2),
+        wake_.wait_for(lock,
+                       std::chrono::nanoseconds(options_.interval_ns + options_.interval_ns / 2),
                        [this] { return tick_requested_ || stop_requested_; });
         tick_requested_ = false;
     }

@@ -19,16 +19,16 @@
 
 namespace {
 
-#define FUZZ_CHECK(cond)                                                  \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            std::fprintf(stderr, "FUZZ_CHECK failed: %s (%s:%d)\n", #cond, \
-                         __FILE__, __LINE__);                             \
-            std::abort();                                                 \
-        }                                                                 \
+#define FUZZ_CHECK(cond)                                                                        \
+    do {                                                                                        \
+        if (!(cond)) {                                                                          \
+            std::fprintf(stderr, "FUZZ_CHECK failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
+            std::abort();                                                                       \
+        }                                                                                       \
     } while (false)
 
-const std::vector<std::string> names = {"up", "http_requests_total", "a", "process_resident_memory_bytes"};
+const std::vector<std::string> names = {"up", "http_requests_total", "a",
+                                        "process_resident_memory_bytes"};
 
 bool same(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
 
@@ -38,7 +38,8 @@ void check_prometheus(std::string_view text) {
     std::size_t at = 0;
     while (at < text.size()) {
         const std::size_t end = std::min(text.find('\n', at), text.size());
-        for (auto& sample : barrage::watch::parse_prometheus_text(text.substr(at, end - at), names)) {
+        for (auto& sample :
+             barrage::watch::parse_prometheus_text(text.substr(at, end - at), names)) {
             by_line.push_back(std::move(sample));
         }
         at = end + 1;

@@ -725,12 +725,11 @@ TEST_CASE("TLS flags refuse unreadable files, a lone key, bad versions and http 
 // ---- watching the target ----
 
 TEST_CASE("the watch flags fill the plan's watch, repeatable where they say so") {
-    const RunPlan run = parse_run({"run", "http://127.0.0.1:8080/", "--watch-pid", "12",
-                                   "--watch-pid=34", "--watch-cgroup", "/sys/fs/cgroup/app",
-                                   "--watch-url", "http://127.0.0.1:9100/metrics",
-                                   "--watch-series", "up", "--watch-series", "mem_bytes",
-                                   "--leak-rss-limit", "512KB/min", "--leak-fd-limit", "1/s",
-                                   "--leak-thread-limit", "2/h"});
+    const RunPlan run = parse_run(
+        {"run", "http://127.0.0.1:8080/", "--watch-pid", "12", "--watch-pid=34", "--watch-cgroup",
+         "/sys/fs/cgroup/app", "--watch-url", "http://127.0.0.1:9100/metrics", "--watch-series",
+         "up", "--watch-series", "mem_bytes", "--leak-rss-limit", "512KB/min", "--leak-fd-limit",
+         "1/s", "--leak-thread-limit", "2/h"});
     CHECK(run.watch.pids == std::vector<int>{12, 34});
     CHECK(run.watch.cgroup_path == "/sys/fs/cgroup/app");
     CHECK(run.watch.url == "http://127.0.0.1:9100/metrics");
@@ -749,14 +748,14 @@ TEST_CASE("the watch flags fill the plan's watch, repeatable where they say so")
 TEST_CASE("bad watch flags are errors naming the flag") {
     CHECK(contains(parse_error({"run", "http://h/", "--watch-pid", "abc"}), "--watch-pid"));
     CHECK(contains(parse_error({"run", "http://h/", "--watch-pid", "0"}), "--watch-pid"));
-    CHECK(contains(parse_error({"run", "http://h/", "--watch-cgroup", "/a", "--watch-cgroup",
-                                "/b"}),
-                   "given twice"));
-    CHECK(contains(parse_error({"run", "http://h/", "--watch-url", "http://a/", "--watch-url",
-                                "http://b/"}),
-                   "given twice"));
-    CHECK(contains(parse_error({"run", "http://h/", "--leak-rss-limit", "10"}),
-                   "--leak-rss-limit"));
+    CHECK(
+        contains(parse_error({"run", "http://h/", "--watch-cgroup", "/a", "--watch-cgroup", "/b"}),
+                 "given twice"));
+    CHECK(contains(
+        parse_error({"run", "http://h/", "--watch-url", "http://a/", "--watch-url", "http://b/"}),
+        "given twice"));
+    CHECK(
+        contains(parse_error({"run", "http://h/", "--leak-rss-limit", "10"}), "--leak-rss-limit"));
     CHECK(contains(parse_error({"run", "http://h/", "--leak-fd-limit", "10MB/min"}),
                    "--leak-fd-limit"));
     CHECK(contains(parse_error({"run", "http://h/", "--watch-series", "up"}), "--watch-url"));

@@ -1,5 +1,4 @@
 #include "barrage/plan/plan.h"
-#include "barrage/plan/units.h"
 
 #include <doctest/doctest.h>
 
@@ -7,6 +6,8 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+
+#include "barrage/plan/units.h"
 
 using barrage::plan::RunPlan;
 namespace plan = barrage::plan;

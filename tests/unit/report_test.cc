@@ -1243,8 +1243,8 @@ barrage::watch::WatchResult crafted_watch() {
 TEST_SUITE("watch") {
     TEST_CASE("the JSON has a watch section after thresholds only when something is watched") {
         const auto watch = crafted_watch();
-        const Json doc = parse(
-            barrage::report::format_json(open_loop_plan(), crafted_result(), {}, &watch));
+        const Json doc =
+            parse(barrage::report::format_json(open_loop_plan(), crafted_result(), {}, &watch));
         const auto keys = doc.keys();
         REQUIRE(keys.size() >= 2);
         CHECK(keys[keys.size() - 2] == "watch");
@@ -1276,7 +1276,8 @@ TEST_SUITE("watch") {
         CHECK(series["points"].items.at(1).items.at(1).type == Json::Type::null);  // NaN
 
         const barrage::watch::WatchResult nothing;
-        for (const auto* none : {&nothing, static_cast<const barrage::watch::WatchResult*>(nullptr)}) {
+        for (const auto* none :
+             {&nothing, static_cast<const barrage::watch::WatchResult*>(nullptr)}) {
             const Json plain =
                 parse(barrage::report::format_json(open_loop_plan(), crafted_result(), {}, none));
             CHECK_FALSE(plain.has("watch"));
@@ -1303,9 +1304,10 @@ TEST_SUITE("watch") {
         const auto watch = crafted_watch();
         const std::string summary =
             barrage::report::format_summary(open_loop_plan(), crafted_result(), {}, &watch);
-        CHECK(summary.find("Watch        pid 42 (app): RSS 100.0 MB -> 130.0 MB (+1200.0 MB/min), "
-                           "fds 20 (+0.0/min), threads 4 (+0.0/min), CPU 0.75s  LEAK SUSPECTED\n") !=
-              std::string::npos);
+        CHECK(
+            summary.find("Watch        pid 42 (app): RSS 100.0 MB -> 130.0 MB (+1200.0 MB/min), "
+                         "fds 20 (+0.0/min), threads 4 (+0.0/min), CPU 0.75s  LEAK SUSPECTED\n") !=
+            std::string::npos);
         CHECK(summary.find("pid 43 (helper): RSS 100.0 MB -> 130.0 MB (growth n/a)") !=
               std::string::npos);
         CHECK(summary.find("http://127.0.0.1:9100/metrics: 1 series, 3 scrapes, 1 failed") !=

@@ -288,9 +288,9 @@ TEST_CASE("metrics URLs: host, port, path and the errors") {
     REQUIRE(v6.ok());
     CHECK(v6.value().host == "::1");
     CHECK(v6.value().port == 8080);
-    for (const char* bad : {"https://127.0.0.1/metrics", "127.0.0.1:9100", "http://:80/",
-                            "http://host:0/", "http://host:99999/", "http://host:/", "http://[::1/",
-                            "http://host:9x/"}) {
+    for (const char* bad :
+         {"https://127.0.0.1/metrics", "127.0.0.1:9100", "http://:80/", "http://host:0/",
+          "http://host:99999/", "http://host:/", "http://[::1/", "http://host:9x/"}) {
         auto parsed = watch::parse_metrics_url(bad);
         CHECK_MESSAGE(!parsed.ok(), bad);
         if (!parsed.ok()) {
@@ -348,8 +348,8 @@ TEST_CASE("the least-squares slope of points on a line is the line's slope") {
     const std::vector<double> same_x = {1, 1};
     const std::vector<double> two = {1, 2};
     CHECK_FALSE(watch::least_squares_slope(same_x, two).has_value());
-    CHECK_FALSE(watch::least_squares_slope(std::vector<double>{1}, std::vector<double>{1})
-                    .has_value());
+    CHECK_FALSE(
+        watch::least_squares_slope(std::vector<double>{1}, std::vector<double>{1}).has_value());
 }
 
 TEST_CASE("steady RSS growth above the limit is a suspected leak, still climbing") {

@@ -15,7 +15,7 @@ namespace barrage::watch {
 
 // Slopes above these make a leak suspected (README "Watching the target").
 struct LeakLimits {
-    double rss_mb_per_min = 10;   // MB = 2^20 bytes
+    double rss_mb_per_min = 10;  // MB = 2^20 bytes
     double fds_per_min = 10;
     double threads_per_min = 1;
 };

@@ -17,7 +17,7 @@ namespace barrage::watch {
 
 // The fields of /proc/PID/status a sample needs.
 struct ProcStatus {
-    char state = '?';                 // 'R', 'S', 'Z' (zombie), 'X' (dead), ...
+    char state = '?';                  // 'R', 'S', 'Z' (zombie), 'X' (dead), ...
     std::optional<int64_t> rss_bytes;  // VmRSS (absent for zombies and kernel threads)
     int64_t threads = 0;
 };

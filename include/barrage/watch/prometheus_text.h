@@ -10,7 +10,8 @@
 namespace barrage::watch {
 
 struct SeriesValue {
-    std::string key;  // the metric name with its labels as written: `http_requests_total{code="200"}`
+    std::string
+        key;  // the metric name with its labels as written: `http_requests_total{code="200"}`
     double value = 0;  // NaN, +Inf and -Inf are kept as such
 };
 

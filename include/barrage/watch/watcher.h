@@ -23,10 +23,10 @@
 namespace barrage::watch {
 
 struct WatchOptions {
-    std::vector<int> pids;              // --watch-pid, in order
-    std::string cgroup_path;            // --watch-cgroup; "" = none
-    std::string url;                    // --watch-url; "" = none
-    std::vector<std::string> series;    // --watch-series: metric names to keep from the url
+    std::vector<int> pids;                // --watch-pid, in order
+    std::string cgroup_path;              // --watch-cgroup; "" = none
+    std::string url;                      // --watch-url; "" = none
+    std::vector<std::string> series;      // --watch-series: metric names to keep from the url
     int64_t interval_ns = 1'000'000'000;  // the run's --interval
     LeakLimits limits;
 
@@ -35,8 +35,8 @@ struct WatchOptions {
 
 // One watched process or cgroup over the run.
 struct TargetWatch {
-    std::string name;  // "pid 1234 (nginx)", "cgroup /sys/fs/cgroup/app"
-    std::string kind;  // "pid" or "cgroup"
+    std::string name;                     // "pid 1234 (nginx)", "cgroup /sys/fs/cgroup/app"
+    std::string kind;                     // "pid" or "cgroup"
     std::vector<ResourceSample> samples;  // in time order, warm-up samples first (t_s < 0)
     std::optional<double> exited_at_s;    // when it was first seen gone
     Growth growth;
@@ -51,12 +51,12 @@ struct ScrapedSeries {
 
 struct WatchResult {
     LeakLimits limits;
-    std::vector<TargetWatch> targets;  // --watch-pid ones in order, then the cgroup
-    std::string url;                   // "" = no --watch-url
-    std::vector<ScrapedSeries> series; // in the order first seen
+    std::vector<TargetWatch> targets;   // --watch-pid ones in order, then the cgroup
+    std::string url;                    // "" = no --watch-url
+    std::vector<ScrapedSeries> series;  // in the order first seen
     int64_t scrapes = 0;
     int64_t scrape_failures = 0;
-    std::string scrape_error_first;    // the first failure's reason
+    std::string scrape_error_first;  // the first failure's reason
 
     bool empty() const { return targets.empty() && url.empty(); }
 };

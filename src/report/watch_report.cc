@@ -85,6 +85,8 @@ void write_series(JsonWriter& json, const watch::WatchResult& watch) {
     json.value(watch.scrapes);
     json.key("failures");
     json.value(watch.scrape_failures);
+    json.key("series_dropped");
+    json.value(watch.series_dropped);
     json.key("first_error");
     if (watch.scrape_error_first.empty()) {
         json.null();
@@ -173,6 +175,12 @@ std::vector<std::string> watch_warnings(const watch::WatchResult& watch) {
                 "{} exited {:.1f}s {} the measured start; its samples stop there", target.name,
                 std::fabs(*target.exited_at_s), *target.exited_at_s < 0 ? "before" : "after"));
         }
+    }
+    if (watch.series_dropped > 0) {
+        warnings.push_back(fmt::format(
+            "--watch-url {}: more than {} series match --watch-series; {} values of the others "
+            "were not kept",
+            watch.url, watch::scraped_series_max, watch.series_dropped));
     }
     if (watch.scrape_failures > 0) {
         warnings.push_back(fmt::format("--watch-url {}: {} of {} scrapes failed (first: {})",

@@ -13,6 +13,7 @@
 #include "barrage/watch/cgroup_sampler.h"
 #include "barrage/watch/process_sampler.h"
 #include "barrage/watch/prometheus_text.h"
+#include "watch_impl.h"
 
 namespace barrage::watch {
 
@@ -128,6 +129,9 @@ void Watcher::sample_all() {
         if (target.sampler->sample(sample) == SampleStatus::exited) {
             target.exited_wall_ms = wall_ms;
         } else {
+            if (target.samples.size() == samples_per_target_max) {
+                detail::keep_every_other(target.samples);
+            }
             target.samples.push_back(sample);
         }
     }
@@ -146,7 +150,15 @@ void Watcher::sample_all() {
         auto it = std::find_if(scraped_.series.begin(), scraped_.series.end(),
                                [&](const ScrapedSeries& s) { return s.key == value.key; });
         if (it == scraped_.series.end()) {
+            if (scraped_.series.size() == scraped_series_max) {
+                ++scraped_.series_dropped;
+                continue;
+            }
             it = scraped_.series.insert(scraped_.series.end(), ScrapedSeries{value.key, {}, {}});
+        }
+        if (it->values.size() == points_per_series_max) {
+            detail::keep_every_other(it->t_s);
+            detail::keep_every_other(it->values);
         }
         it->t_s.push_back(static_cast<double>(wall_ms));  // made relative in stop()
         it->values.push_back(value.value);

@@ -1270,6 +1270,7 @@ TEST_SUITE("watch") {
         CHECK(gone["growth"]["rss_mb_per_min"].type == Json::Type::null);
         const Json& scrape = section["scrape"];
         CHECK(scrape["failures"].text == "1");
+        CHECK(scrape["series_dropped"].text == "0");
         CHECK(scrape["first_error"].text == "connect: Connection refused");
         const Json& series = scrape["series"].items.at(0);
         CHECK(series["key"].text == "up{job=\"a\"}");

@@ -19,6 +19,9 @@
 #include "barrage/watch/prometheus_text.h"
 #include "barrage/watch/watcher.h"
 
+// The decimation helper is private to watch; its test reaches into src/ on purpose.
+#include "../../src/watch/watch_impl.h"
+
 namespace watch = barrage::watch;
 namespace fs = std::filesystem;
 
@@ -488,4 +491,17 @@ TEST_CASE("the watcher keeps the scraped series and counts failed scrapes") {
     CHECK(result.series[0].key == "up");
     CHECK(result.series[1].key == "mem{a=\"b\"}");
     CHECK(result.series[1].values.at(0) == 5.0);
+}
+
+TEST_CASE("keeping every other sample halves a series and keeps its first and time span") {
+    std::vector<int> items = {0, 1, 2, 3, 4, 5, 6};
+    watch::detail::keep_every_other(items);
+    CHECK(items == std::vector<int>{0, 2, 4, 6});
+    std::vector<int> even = {0, 1, 2, 3};
+    watch::detail::keep_every_other(even);
+    CHECK(even == std::vector<int>{0, 2});
+    std::vector<int> empty;
+    watch::detail::keep_every_other(empty);
+    CHECK(empty.empty());
+    static_assert(watch::samples_per_target_max >= 86'400, "a day at 1 s intervals fits");
 }

@@ -22,6 +22,14 @@
 
 namespace barrage::watch {
 
+// Past this many samples a target keeps every other one (and samples on, at
+// half the resolution): a day at 1 s intervals fits, and memory stays bounded.
+inline constexpr std::size_t samples_per_target_max = 100'000;
+// Scraped series beyond this many keys (label combinations) are not kept.
+inline constexpr std::size_t scraped_series_max = 256;
+// Past this many points a series keeps every other one, like the samples.
+inline constexpr std::size_t points_per_series_max = 100'000;
+
 struct WatchOptions {
     std::vector<int> pids;                // --watch-pid, in order
     std::string cgroup_path;              // --watch-cgroup; "" = none
@@ -53,7 +61,8 @@ struct WatchResult {
     LeakLimits limits;
     std::vector<TargetWatch> targets;   // --watch-pid ones in order, then the cgroup
     std::string url;                    // "" = no --watch-url
-    std::vector<ScrapedSeries> series;  // in the order first seen
+    std::vector<ScrapedSeries> series;  // in the order first seen, at most scraped_series_max
+    int64_t series_dropped = 0;         // values of keys past scraped_series_max, not kept
     int64_t scrapes = 0;
     int64_t scrape_failures = 0;
     std::string scrape_error_first;  // the first failure's reason

@@ -95,11 +95,6 @@ Output:
       --history FILE       append one JSON line with the key metrics to FILE
       --label TEXT         label for the --history line (e.g. a git commit)
 
-Gates (exit code 1 when one fails; see docs/output.md):
-      --threshold EXPR     e.g. 'p99 < 200ms', 'error_rate < 1%', 'rps >= 100',
-                           'rss_growth < 5MB/min', 'fd_growth < 10/min',
-                           'thread_growth < 1/min' (need --watch-*); repeat for more
-
 Watching the target (soak tests, leak detection; sampled once per interval):
       --watch-pid PID      sample RSS, CPU time, open fds and threads of process
                            PID from /proc; repeat for more
@@ -112,6 +107,11 @@ Watching the target (soak tests, leak detection; sampled once per interval):
       --leak-fd-limit R    same for open fds (default 10/min)
       --leak-thread-limit R
                            same for threads (default 1/min)
+
+Gates (exit code 1 when one fails; see docs/output.md):
+      --threshold EXPR     e.g. 'p99 < 200ms', 'error_rate < 1%', 'rps >= 100',
+                           'rss_growth < 5MB/min', 'fd_growth < 10/min',
+                           'thread_growth < 1/min' (need --watch-*); repeat for more
   -h, --help               show this help
 
 Profiles (docs/profiles.md): requests, sessions and phases described in TOML.

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <optional>
+#include <memory>
 #include <span>
 #include <string>
 #include <utility>
@@ -22,7 +23,9 @@
 #include "barrage/report/html_report.h"
 #include "barrage/report/run_report.h"
 #include "barrage/report/threshold.h"
+#include "barrage/report/watch_report.h"
 #include "barrage/serve/server.h"
+#include "barrage/watch/watcher.h"
 
 namespace {
 
@@ -51,26 +54,29 @@ engine::IntervalCallback progress_printer(const plan::RunPlan& plan) {
 }
 
 int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
-                  std::span<const report::ThresholdSpec> thresholds) {
-    const auto outcomes = report::evaluate_thresholds(thresholds, report::RunResultMetrics(result));
+                  std::span<const report::ThresholdSpec> thresholds,
+                  const watch::WatchResult& watched) {
+    const auto outcomes =
+        report::evaluate_thresholds(thresholds, report::RunResultMetrics(result, &watched));
     int code = report::exit_code_for(result, outcomes);
     // With `--json -` or `--csv -` stdout carries only that document, so it pipes into jq.
     const bool stdout_taken = plan.outputs.json_path == "-" || plan.outputs.csv_path == "-";
     if (!plan.outputs.quiet || !stdout_taken) {
         fmt::print(stdout_taken ? stderr : stdout, "{}",
-                   report::format_summary(plan, result, outcomes));
+                   report::format_summary(plan, result, outcomes, &watched));
     }
     std::fflush(stdout);
     if (!plan.outputs.json_path.empty()) {
-        auto status = report::write_file_atomically(plan.outputs.json_path,
-                                                    report::format_json(plan, result, outcomes));
+        auto status = report::write_file_atomically(
+            plan.outputs.json_path, report::format_json(plan, result, outcomes, &watched));
         if (!status.ok()) {
             code = fail(status.error().message, report::exit_usage);
         }
     }
     if (!plan.outputs.html_path.empty()) {
         // Built from the JSON text, so --html and `barrage report` draw the same page.
-        auto page = report::html_report_from_json(report::format_json(plan, result, outcomes));
+        auto page =
+            report::html_report_from_json(report::format_json(plan, result, outcomes, &watched));
         auto status = page.ok()
                           ? report::write_file_atomically(plan.outputs.html_path, page.value())
                           : base::Status(page.error());
@@ -79,8 +85,8 @@ int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
         }
     }
     if (!plan.outputs.csv_path.empty()) {
-        auto status =
-            report::write_file_atomically(plan.outputs.csv_path, report::format_csv(result));
+        auto status = report::write_file_atomically(plan.outputs.csv_path,
+                                                    report::format_csv(result, &watched));
         if (!status.ok()) {
             code = fail(status.error().message, report::exit_usage);
         }
@@ -123,6 +129,10 @@ base::Result<std::vector<report::ThresholdSpec>> plan_thresholds(const plan::Run
             return base::make_error(threshold.origin + ": " + status.error().message);
         }
         specs.push_back(std::move(spec).value());
+    }
+    const bool targets_watched = !plan.watch.pids.empty() || !plan.watch.cgroup_path.empty();
+    if (auto status = report::check_growth_sources(specs, targets_watched); !status) {
+        return base::make_error("--threshold: " + status.error().message);
     }
     return specs;
 }
@@ -183,6 +193,22 @@ engine::IntervalHistogramCallback hlog_recorder(const plan::RunPlan& plan,
     };
 }
 
+// The watcher opens its PIDs, cgroup and URL here, before any traffic: a typo is exit 2.
+base::Result<std::unique_ptr<watch::Watcher>> open_watcher(const plan::RunPlan& plan) {
+    if (!plan.watch.any()) {
+        return std::unique_ptr<watch::Watcher>();
+    }
+    watch::WatchOptions options;
+    options.pids = plan.watch.pids;
+    options.cgroup_path = plan.watch.cgroup_path;
+    options.url = plan.watch.url;
+    options.series = plan.watch.series;
+    options.interval_ns = plan.interval_ns;
+    options.limits = {plan.watch.leak_rss_mb_per_min, plan.watch.leak_fds_per_min,
+                      plan.watch.leak_threads_per_min};
+    return watch::Watcher::open(options);
+}
+
 int run_command(plan::RunPlan& plan) {
     if (plan.outputs.json_path == "-" && plan.outputs.csv_path == "-") {
         return fail("--json - and --csv - both ask for stdout; send one of them to a file",
@@ -204,12 +230,29 @@ int run_command(plan::RunPlan& plan) {
             return fail(status.error().message, report::exit_usage);
         }
     }
+    auto watcher = open_watcher(plan);
+    if (!watcher) {
+        return fail(watcher.error().message, report::exit_usage);
+    }
     if (auto status = cli::resolve_target(plan.target); !status.ok()) {
         return fail(status.error().message, report::exit_run_failed);
     }
+    const auto progress = progress_printer(plan);
+    engine::IntervalCallback on_interval = progress;
+    if (watcher.value()) {
+        // A sample at each interval's end lines the watch up with the CSV rows.
+        on_interval = [&progress, &watcher](const stats::IntervalRow& row, double elapsed_s,
+                                            double total_s, bool warmup) {
+            watcher.value()->tick();
+            if (progress) {
+                progress(row, elapsed_s, total_s, warmup);
+            }
+        };
+        watcher.value()->start();
+    }
     report::HlogWriter hlog;
     engine::RunHooks hooks;
-    hooks.on_interval = progress_printer(plan);
+    hooks.on_interval = on_interval;
     hooks.on_interval_histograms = hlog_recorder(plan, hlog);
     hooks.stop_check = abort_check(plan, thresholds.value());
     auto result = engine::run_load(plan, hooks);
@@ -220,7 +263,15 @@ int run_command(plan::RunPlan& plan) {
         return fail(result.error().message, report::exit_run_failed);
     }
     report::add_generator_warnings(result.value());
-    int code = write_outputs(plan, result.value(), thresholds.value());
+    watch::WatchResult watched;
+    if (watcher.value()) {
+        watched =
+            watcher.value()->stop(result.value().measured_start_unix_ms, result.value().duration_s);
+        for (std::string& warning : report::watch_warnings(watched)) {
+            result.value().warnings.push_back(std::move(warning));
+        }
+    }
+    int code = write_outputs(plan, result.value(), thresholds.value(), watched);
     if (!plan.outputs.hlog_path.empty()) {
         hlog.drop_from(result.value().duration_s);  // rows after a stop signal are empty
         auto status = report::write_file_atomically(

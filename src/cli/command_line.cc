@@ -96,9 +96,23 @@ Output:
       --history FILE       append one JSON line with the key metrics to FILE
       --label TEXT         label for the --history line (e.g. a git commit)
 
+Watching the target (soak tests, leak detection; sampled once per interval):
+      --watch-pid PID      sample RSS, CPU time, open fds and threads of process
+                           PID from /proc; repeat for more
+      --watch-cgroup PATH  sample a cgroup v2 directory (memory.current,
+                           cpu.stat, pids.current)
+      --watch-url URL      scrape a Prometheus text endpoint (http://HOST:PORT/PATH)
+      --watch-series NAME  keep this metric of --watch-url (labels kept); repeat
+      --leak-rss-limit R   warn of a leak above this RSS growth after warm-up
+                           (default 10MB/min; also 512KB/min, 1GB/h)
+      --leak-fd-limit R    same for open fds (default 10/min)
+      --leak-thread-limit R
+                           same for threads (default 1/min)
+
 Gates (exit code 1 when one fails; see docs/output.md):
-      --threshold EXPR     e.g. 'p99 < 200ms', 'error_rate < 1%', 'rps >= 100';
-                           repeat for more
+      --threshold EXPR     e.g. 'p99 < 200ms', 'error_rate < 1%', 'rps >= 100',
+                           'rss_growth < 5MB/min', 'fd_growth < 10/min',
+                           'thread_growth < 1/min' (need --watch-*); repeat for more
       --abort-threshold EXPR
                            a threshold that also stops the run early once the
                            results so far fail it (checked after --abort-grace,
@@ -141,6 +155,9 @@ not a web server.
       --max-inflight N     per thread, serve at most N requests at once (each
                            takes --delay); the rest queue. A target with a known
                            capacity: threads x N / delay req/s (default: no limit)
+      --leak-per-request SIZE
+                           test aid: keep SIZE bytes per request (pages written,
+                           so RSS grows), up to 1G in all; for trying --watch-pid
   -h, --help               show this help
 
 Prints "listening on http://HOST:PORT" once it accepts connections.
@@ -426,6 +443,53 @@ const OptionSpec<RunArgs> run_options[] = {
          a.plan.tls.resume = false;
          return Status(Ok{});
      }},
+    {'\0', "watch-pid", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         auto pid = parse_count(flag, v, 1, INT32_MAX);
+         if (pid) {
+             a.plan.watch.pids.push_back(static_cast<int>(pid.value()));
+         }
+         return pid ? Status(Ok{}) : Status(pid.error());
+     }},
+    {'\0', "watch-cgroup", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         if (!a.plan.watch.cgroup_path.empty()) {
+             return Status(make_error(fmt::format("{} is given twice; watch one cgroup", flag)));
+         }
+         if (v.empty()) {
+             return Status(make_error(fmt::format("{}: the path is empty", flag)));
+         }
+         a.plan.watch.cgroup_path = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "watch-url", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         if (!a.plan.watch.url.empty()) {
+             return Status(make_error(fmt::format("{} is given twice; scrape one endpoint", flag)));
+         }
+         a.plan.watch.url = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "watch-series", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.plan.watch.series.emplace_back(v);
+         return Status(Ok{});
+     }},
+    {'\0', "leak-rss-limit", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(plan::parse_growth_per_min(flag, v, plan::GrowthUnit::megabytes),
+                      a.plan.watch.leak_rss_mb_per_min);
+     }},
+    {'\0', "leak-fd-limit", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(plan::parse_growth_per_min(flag, v, plan::GrowthUnit::count),
+                      a.plan.watch.leak_fds_per_min);
+     }},
+    {'\0', "leak-thread-limit", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(plan::parse_growth_per_min(flag, v, plan::GrowthUnit::count),
+                      a.plan.watch.leak_threads_per_min);
+     }},
     {'\0', "new-conn", false,
      [](RunArgs& a, std::string_view, std::string_view) {
          a.plan.new_connection_per_request = true;
@@ -561,6 +625,7 @@ Result<Command> parse_run_profile(RunArgs& args, std::string_view path,
     if (!grace_given) {
         plan.outputs.abort_grace_ns = profile_grace_ns;
     }
+    plan.watch = args.plan.watch;
     if (tls_options_given(args.plan.tls)) {
         plan.tls = args.plan.tls;  // the command line's TLS options replace [target.tls]
     }
@@ -669,7 +734,7 @@ Result<std::string> parse_loopback_host(std::string_view flag, std::string_view 
         flag, text));
 }
 
-const std::array<OptionSpec<ServeArgs>, 7> serve_options{{
+const std::array<OptionSpec<ServeArgs>, 8> serve_options{{
     {'\0', "port", true,
      [](ServeArgs& a, std::string_view flag, std::string_view v) {
          return store(parse_port(flag, v), a.plan.port);
@@ -713,6 +778,15 @@ const std::array<OptionSpec<ServeArgs>, 7> serve_options{{
              a.plan.max_inflight = static_cast<int>(count.value());
          }
          return count ? Status(Ok{}) : Status(count.error());
+     }},
+    {'\0', "leak-per-request", true,
+     [](ServeArgs& a, std::string_view flag, std::string_view v) {
+         auto bytes = parse_size_bytes(flag, v);
+         if (bytes && bytes.value() > body_bytes_max) {
+             return Status(make_error(fmt::format("{}: '{}' is larger than {} MiB", flag, v,
+                                                  body_bytes_max / (1024 * 1024))));
+         }
+         return store(std::move(bytes), a.plan.leak_per_request_bytes);
      }},
 }};
 

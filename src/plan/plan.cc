@@ -190,6 +190,41 @@ Status check_limits(const RunPlan& plan) {
     return Ok{};
 }
 
+Status check_watch(const RunPlan& plan) {
+    const WatchPlan& watch = plan.watch;
+    if (watch.pids.size() > watch_pids_max) {
+        return make_error(fmt::format("--watch-pid: at most {} processes (got {})", watch_pids_max,
+                                      watch.pids.size()));
+    }
+    for (std::size_t i = 0; i < watch.pids.size(); ++i) {
+        if (watch.pids[i] <= 0) {
+            return make_error(fmt::format(
+                "--watch-pid: '{}' is not a process id; give a number > 0", watch.pids[i]));
+        }
+        for (std::size_t j = 0; j < i; ++j) {
+            if (watch.pids[j] == watch.pids[i]) {
+                return make_error(fmt::format(
+                    "--watch-pid {} is given twice; name each process once", watch.pids[i]));
+            }
+        }
+    }
+    if (!watch.series.empty() && watch.url.empty()) {
+        return make_error("--watch-series chooses series of --watch-url; give the URL too");
+    }
+    if (!watch.url.empty() && watch.series.empty()) {
+        return make_error(
+            "--watch-url needs at least one --watch-series NAME (a metric name of the endpoint, "
+            "e.g. --watch-series process_resident_memory_bytes)");
+    }
+    for (const double limit :
+         {watch.leak_rss_mb_per_min, watch.leak_fds_per_min, watch.leak_threads_per_min}) {
+        if (!(limit >= 0) || !std::isfinite(limit)) {
+            return make_error("leak limits must be finite and >= 0");
+        }
+    }
+    return Ok{};
+}
+
 Status check_phase(const PhasePlan& phase) {
     const bool open = phase.kind != PhaseKind::users;
     if (phase.duration_ns <= 0) {
@@ -320,7 +355,7 @@ Status validate_run_plan(const RunPlan& plan) {
     if (auto status = check_target(plan.target); !status) {
         return status;
     }
-    for (const auto check : {check_load, check_times, check_limits, check_tls}) {
+    for (const auto check : {check_load, check_times, check_limits, check_tls, check_watch}) {
         if (auto status = check(plan); !status) {
             return status;
         }

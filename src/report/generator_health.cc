@@ -54,6 +54,13 @@ GeneratorHealth judge_generator(const stats::RunResult& result) {
             c.requests_behind, c.requests_sent + c.requests_unsent, health.behind_share * 100.0,
             static_cast<double>(result.behind_limit_us) / 1000.0));
     }
+    if (open_loop && c.requests_sent == 0 && c.requests_unsent > 0 &&
+        result.connections_established_max > 0) {
+        health.saturated = true;
+        health.evidence.push_back(fmt::format(
+            "it sent none of {} scheduled requests although {} connections were open",
+            c.requests_unsent, result.connections_established_max));
+    }
     const bool stopped_early = result.interrupted || !result.stopped_by.empty();
     if (open_loop && !stopped_early && result.duration_s > 0 && *result.asked_rate_rps > 0) {
         const double sent_rate = static_cast<double>(c.requests_sent) / result.duration_s;

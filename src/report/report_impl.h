@@ -10,6 +10,7 @@
 #include "barrage/report/json_writer.h"
 #include "barrage/stats/histogram.h"
 #include "barrage/stats/run_result.h"
+#include "barrage/watch/watcher.h"
 
 namespace barrage::report::detail {
 
@@ -79,5 +80,14 @@ void write_phases(JsonWriter& json, const stats::RunResult& result);
 // A table, only when there is more than one measured phase.
 void append_phases(std::string& out, const stats::RunResult& result,
                    std::string (*format_time_us)(double));
+
+// watch_report.cc: the watched target (--watch-pid, --watch-cgroup, --watch-url).
+void write_watch(JsonWriter& json, const watch::WatchResult& watch);
+// "Watch" lines of the summary: one per target, then the scrape counts.
+void append_watch(std::string& out, const watch::WatchResult& watch, int label_width);
+// ",rss_mb,fds,threads" when a process or cgroup is watched, "" otherwise.
+std::string watch_csv_header(const watch::WatchResult& watch);
+// The matching fields of one interval row (leading comma), "" when nothing is watched.
+std::string watch_csv_fields(const watch::WatchResult& watch, const stats::IntervalRow& row);
 
 }  // namespace barrage::report::detail

@@ -302,9 +302,10 @@ void write_thresholds(JsonWriter& json, std::span<const ThresholdOutcome> thresh
         field(json, "limit", spec.limit);
         optional_field(json, "value", outcome.value);
         field(json, "unit",
-              spec.metric.is_time()       ? "us"
-              : spec.metric.is_fraction() ? "ratio"
-                                          : "rps");
+              spec.metric.is_time()       ? std::string_view("us")
+              : spec.metric.is_fraction() ? std::string_view("ratio")
+              : spec.metric.is_growth()   ? std::string_view(spec.display_unit)
+                                          : std::string_view("rps"));
         field(json, "pass", outcome.passed);
         field(json, "abort", outcome.spec.abort_on_fail);
         json.end_object();
@@ -320,7 +321,8 @@ void detail::write_histogram(JsonWriter& json, std::string_view name,
 }
 
 std::string format_json(const plan::RunPlan& plan, const stats::RunResult& result,
-                        std::span<const ThresholdOutcome> thresholds) {
+                        std::span<const ThresholdOutcome> thresholds,
+                        const watch::WatchResult* watch) {
     const stats::Snapshot& totals = result.totals;
     JsonWriter json;
     json.begin_object();
@@ -344,6 +346,9 @@ std::string format_json(const plan::RunPlan& plan, const stats::RunResult& resul
     write_workers(json, result);
     write_config(json, plan);
     write_thresholds(json, thresholds);
+    if (watch != nullptr && !watch->empty()) {
+        detail::write_watch(json, *watch);
+    }
     json.key("intervals");
     json.begin_array();
     for (const stats::IntervalRow& row : result.intervals) {
@@ -356,14 +361,18 @@ std::string format_json(const plan::RunPlan& plan, const stats::RunResult& resul
     return document;
 }
 
-std::string format_csv(const stats::RunResult& result) {
-    std::string csv = "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us\n";
+std::string format_csv(const stats::RunResult& result, const watch::WatchResult* watch) {
+    const watch::WatchResult none;
+    const watch::WatchResult& watched = watch != nullptr ? *watch : none;
+    std::string csv = "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us" +
+                      detail::watch_csv_header(watched) + "\n";
     for (const stats::IntervalRow& row : result.intervals) {
         const int64_t completed = row.counters.requests_completed;
-        fmt::format_to(std::back_inserter(csv), "{:.3f},{},{},{:.2f},{},{},{},{},{}\n", row.t_s,
+        fmt::format_to(std::back_inserter(csv), "{:.3f},{},{},{:.2f},{},{},{},{},{}{}\n", row.t_s,
                        completed, row.counters.requests_errors, per_second(completed, row.length_s),
                        row.latency_p50_us, row.latency_p90_us, row.latency_p99_us,
-                       row.latency_p999_us, row.latency_max_us);
+                       row.latency_p999_us, row.latency_max_us,
+                       detail::watch_csv_fields(watched, row));
     }
     return csv;
 }

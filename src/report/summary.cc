@@ -268,7 +268,8 @@ void append_thresholds(std::string& out, std::span<const ThresholdOutcome> thres
 }  // namespace
 
 std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& result,
-                           std::span<const ThresholdOutcome> thresholds) {
+                           std::span<const ThresholdOutcome> thresholds,
+                           const watch::WatchResult* watch) {
     std::string out = headline(plan);
     append_counts(out, result);
     append_times(out, plan, result.totals);
@@ -276,6 +277,9 @@ std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& re
     detail::append_phases(out, result, format_time_us);
     append_status(out, result.totals.counters);
     append_errors(out, result);
+    if (watch != nullptr && !watch->empty()) {
+        detail::append_watch(out, *watch, label_width);
+    }
     append_warnings(out, result);
     append_thresholds(out, thresholds);
     if (result.interrupted) {

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "barrage/base/assert.h"
+#include "barrage/plan/units.h"
 
 namespace barrage::report {
 namespace {
@@ -21,7 +22,8 @@ using base::Result;
 
 constexpr std::string_view metric_help =
     "a metric: pNN (p50, p99, p99.9), mean, min, max (optionally prefixed by service_time_, "
-    "schedule_lag_ or connect_time_), error_rate, check_failure_rate or rps";
+    "schedule_lag_ or connect_time_), error_rate, check_failure_rate, rps, or with --watch-pid "
+    "rss_growth, fd_growth, thread_growth";
 
 std::string_view trim(std::string_view text) {
     const auto first = text.find_first_not_of(" \t");
@@ -101,6 +103,15 @@ std::optional<Metric> parse_metric(std::string_view name) {
     if (name == "rps") {
         return Metric{Statistic::throughput};
     }
+    if (name == "rss_growth") {
+        return Metric{Statistic::rss_growth};
+    }
+    if (name == "fd_growth") {
+        return Metric{Statistic::fd_growth};
+    }
+    if (name == "thread_growth") {
+        return Metric{Statistic::thread_growth};
+    }
     for (const auto& [prefix, series] : series_prefixes) {
         if (name.starts_with(prefix)) {
             return parse_time_statistic(name.substr(prefix.size()), series);
@@ -160,6 +171,20 @@ base::Status parse_limit(std::string_view text, ThresholdSpec& spec) {
         return threshold_error(
             spec.expression,
             fmt::format("'{}' needs a time unit: us, ms or s (e.g. '{} < 200ms')", text, name));
+    }
+    if (spec.metric.is_growth()) {
+        const bool bytes = spec.metric.statistic == Statistic::rss_growth;
+        std::string compact(text);  // "5 MB/min" reads as "5MB/min"
+        compact.erase(std::remove(compact.begin(), compact.end(), ' '), compact.end());
+        auto per_min = plan::parse_growth_per_min(
+            fmt::format("threshold '{}'", spec.expression), compact,
+            bytes ? plan::GrowthUnit::megabytes : plan::GrowthUnit::count);
+        if (!per_min) {
+            return per_min.error();
+        }
+        spec.limit = per_min.value();
+        spec.display_unit = bytes ? "MB/min" : "/min";
+        return base::Ok{};
     }
     if (spec.metric.is_fraction()) {
         if (unit != "%" || *number > 100) {
@@ -253,6 +278,12 @@ std::string metric_name(const Metric& metric) {
             return "check_failure_rate";
         case Statistic::throughput:
             return "rps";
+        case Statistic::rss_growth:
+            return "rss_growth";
+        case Statistic::fd_growth:
+            return "fd_growth";
+        case Statistic::thread_growth:
+            return "thread_growth";
         default:
             break;
     }
@@ -352,6 +383,44 @@ base::Status check_request_names(std::span<const ThresholdSpec> specs,
     return base::Ok{};
 }
 
+base::Status check_growth_sources(std::span<const ThresholdSpec> specs, bool targets_watched) {
+    for (const ThresholdSpec& spec : specs) {
+        if (!spec.metric.is_growth()) {
+            continue;
+        }
+        if (!spec.request_name.empty()) {
+            return threshold_error(spec.expression,
+                                   "growth belongs to the watched target, not to one request; "
+                                   "drop the name");
+        }
+        if (!targets_watched) {
+            return threshold_error(
+                spec.expression,
+                fmt::format("{} needs a watched target; add --watch-pid PID or --watch-cgroup PATH",
+                            metric_name(spec.metric)));
+        }
+    }
+    return base::Ok{};
+}
+
+std::optional<double> RunResultMetrics::growth_value(const Metric& metric) const {
+    if (watch_ == nullptr) {
+        return std::nullopt;
+    }
+    std::optional<double> largest;
+    for (const watch::TargetWatch& target : watch_->targets) {
+        const auto& growth = target.growth;
+        const std::optional<double> slope =
+            metric.statistic == Statistic::rss_growth  ? growth.rss_mb_per_min
+            : metric.statistic == Statistic::fd_growth ? growth.fds_per_min
+                                                       : growth.threads_per_min;
+        if (slope && (!largest || *slope > *largest)) {
+            largest = slope;
+        }
+    }
+    return largest;
+}
+
 // One request name's results: counts, check failures and its latency
 // (other time series are kept for the whole run only).
 std::optional<double> RunResultMetrics::name_value(std::string_view request_name,
@@ -393,6 +462,9 @@ std::optional<double> RunResultMetrics::name_value(std::string_view request_name
 
 std::optional<double> RunResultMetrics::value(std::string_view request_name,
                                               const Metric& metric) const {
+    if (metric.is_growth()) {
+        return request_name.empty() ? growth_value(metric) : std::nullopt;
+    }
     if (!request_name.empty()) {
         return name_value(request_name, metric);
     }
@@ -439,6 +511,9 @@ std::vector<ThresholdOutcome> evaluate_thresholds(std::span<const ThresholdSpec>
         ThresholdOutcome outcome{spec, metrics.value(spec.request_name, spec.metric), false, ""};
         if (outcome.value) {
             outcome.passed = compare(*outcome.value, spec.comparison, spec.limit);
+        } else if (spec.metric.is_growth()) {
+            outcome.note = fmt::format("no growth: fewer than {} samples after warm-up",
+                                       watch::min_samples_for_slope);
         } else {
             outcome.note = spec.request_name.empty()
                                ? std::string("no completed requests to measure")
@@ -465,6 +540,9 @@ std::string format_metric_value(double value, const ThresholdSpec& spec) {
     }
     if (spec.metric.is_fraction()) {
         return format_number(value * 100.0) + "%";
+    }
+    if (spec.metric.is_growth()) {
+        return format_number(value) + spec.display_unit;
     }
     return format_number(value);
 }

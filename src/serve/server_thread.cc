@@ -12,6 +12,7 @@
 #include "barrage/base/assert.h"
 #include "barrage/io/ring.h"
 #include "barrage/io/user_data.h"
+#include "leak_impl.h"
 #include "request_framer_impl.h"
 #include "server_thread_impl.h"
 
@@ -159,7 +160,9 @@ public:
           listen_fd_(listen_fd),
           slots_(connections_max),
           deadlines_(connections_max),
-          queued_(connections_max) {
+          queued_(connections_max),
+          leak_(static_cast<std::size_t>(shared.plan.leak_per_request_bytes),
+                static_cast<std::size_t>(leak_bytes_max / shared.plan.threads)) {
         free_.reserve(connections_max);
         for (std::size_t i = connections_max; i-- > 0;) {
             slots_[i].slot = static_cast<uint32_t>(i);
@@ -219,6 +222,7 @@ private:
     // --max-inflight: responses in their delay now, and those queued for a turn.
     std::size_t in_service_ = 0;
     DeadlineQueue queued_;
+    Leak leak_;  // --leak-per-request (a test aid)
     std::unique_ptr<io::Ring> ring_;
 };
 
@@ -390,6 +394,7 @@ bool ServerThread::has_room(const Connection& conn, const FramedRequest& request
 }
 
 void ServerThread::append_response(Connection& conn, const FramedRequest& request) {
+    leak_.on_request();
     conn.close_after_send = conn.close_after_send || request.close;
     char* out = conn.out.get();
     const bool plain_ok =

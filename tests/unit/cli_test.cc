@@ -753,3 +753,52 @@ TEST_CASE("compare, trend and report take their output options") {
     CHECK_FALSE(parse({"trend", "h.jsonl", "--html"}).ok());
     CHECK_FALSE(parse({"trend", "h.jsonl", "--svg", "x"}).ok());
 }
+
+// ---- watching the target ----
+
+TEST_CASE("the watch flags fill the plan's watch, repeatable where they say so") {
+    const RunPlan run = parse_run(
+        {"run", "http://127.0.0.1:8080/", "--watch-pid", "12", "--watch-pid=34", "--watch-cgroup",
+         "/sys/fs/cgroup/app", "--watch-url", "http://127.0.0.1:9100/metrics", "--watch-series",
+         "up", "--watch-series", "mem_bytes", "--leak-rss-limit", "512KB/min", "--leak-fd-limit",
+         "1/s", "--leak-thread-limit", "2/h"});
+    CHECK(run.watch.pids == std::vector<int>{12, 34});
+    CHECK(run.watch.cgroup_path == "/sys/fs/cgroup/app");
+    CHECK(run.watch.url == "http://127.0.0.1:9100/metrics");
+    CHECK(run.watch.series == std::vector<std::string>{"up", "mem_bytes"});
+    CHECK(run.watch.leak_rss_mb_per_min == 0.5);
+    CHECK(run.watch.leak_fds_per_min == 60.0);
+    CHECK(run.watch.leak_threads_per_min == doctest::Approx(2.0 / 60.0));
+    CHECK(run.watch.any());
+    const RunPlan plain = parse_run({"run", "http://127.0.0.1:8080/"});
+    CHECK_FALSE(plain.watch.any());
+    CHECK(plain.watch.leak_rss_mb_per_min == 10.0);
+    CHECK(plain.watch.leak_fds_per_min == 10.0);
+    CHECK(plain.watch.leak_threads_per_min == 1.0);
+}
+
+TEST_CASE("bad watch flags are errors naming the flag") {
+    CHECK(contains(parse_error({"run", "http://h/", "--watch-pid", "abc"}), "--watch-pid"));
+    CHECK(contains(parse_error({"run", "http://h/", "--watch-pid", "0"}), "--watch-pid"));
+    CHECK(
+        contains(parse_error({"run", "http://h/", "--watch-cgroup", "/a", "--watch-cgroup", "/b"}),
+                 "given twice"));
+    CHECK(contains(
+        parse_error({"run", "http://h/", "--watch-url", "http://a/", "--watch-url", "http://b/"}),
+        "given twice"));
+    CHECK(
+        contains(parse_error({"run", "http://h/", "--leak-rss-limit", "10"}), "--leak-rss-limit"));
+    CHECK(contains(parse_error({"run", "http://h/", "--leak-fd-limit", "10MB/min"}),
+                   "--leak-fd-limit"));
+    CHECK(contains(parse_error({"run", "http://h/", "--watch-series", "up"}), "--watch-url"));
+    CHECK(contains(help_text({"run", "--help"}), "--watch-pid PID"));
+    CHECK(contains(help_text({"run", "--help"}), "rss_growth < 5MB/min"));
+}
+
+TEST_CASE("serve --leak-per-request takes a size, is off by default and has a ceiling") {
+    CHECK(parse_serve({"serve"}).leak_per_request_bytes == 0);
+    CHECK(parse_serve({"serve", "--leak-per-request", "64k"}).leak_per_request_bytes == 65536);
+    CHECK(contains(parse_error({"serve", "--leak-per-request", "0"}), "--leak-per-request"));
+    CHECK(contains(parse_error({"serve", "--leak-per-request", "1G"}), "larger than"));
+    CHECK(contains(help_text({"serve", "--help"}), "--leak-per-request SIZE"));
+}

@@ -7,6 +7,8 @@
 #include <limits>
 #include <string>
 
+#include "barrage/plan/units.h"
+
 using barrage::plan::RunPlan;
 namespace plan = barrage::plan;
 
@@ -243,4 +245,51 @@ TEST_CASE("warmup phases come first and a run is open or closed loop as a whole"
     users.users = 2;
     run.phases = {constant, users};
     CHECK(contains(error_of(run), "mix open loop"));
+}
+
+// ---- watching the target ----
+
+TEST_CASE("growth rates read size or count per second, minute or hour as per minute") {
+    using plan::GrowthUnit;
+    CHECK(plan::parse_growth_per_min("f", "10MB/min", GrowthUnit::megabytes).value() == 10.0);
+    CHECK(plan::parse_growth_per_min("f", "512KB/min", GrowthUnit::megabytes).value() == 0.5);
+    CHECK(plan::parse_growth_per_min("f", "1GB/h", GrowthUnit::megabytes).value() ==
+          doctest::Approx(1024.0 / 60));
+    CHECK(plan::parse_growth_per_min("f", "0.5MiB/s", GrowthUnit::megabytes).value() == 30.0);
+    CHECK(plan::parse_growth_per_min("f", "10/min", GrowthUnit::count).value() == 10.0);
+    CHECK(plan::parse_growth_per_min("f", "6/h", GrowthUnit::count).value() == 0.1);
+    CHECK(plan::parse_growth_per_min("f", "1/s", GrowthUnit::count).value() == 60.0);
+    CHECK(plan::parse_growth_per_min("f", "0/m", GrowthUnit::count).value() == 0.0);
+    for (const char* bad : {"10MB", "10/min", "-1MB/min", "MB/min", "10MB/day", "10 MB/min", ""}) {
+        auto parsed = plan::parse_growth_per_min("--leak-rss-limit", bad, GrowthUnit::megabytes);
+        REQUIRE_MESSAGE(!parsed.ok(), bad);
+        CHECK(contains(parsed.error().message, "--leak-rss-limit"));
+        CHECK(contains(parsed.error().message, "10MB/min"));
+    }
+    CHECK_FALSE(plan::parse_growth_per_min("f", "10MB/min", GrowthUnit::count).ok());
+}
+
+TEST_CASE("a watch plan: pids positive and once each, series only with a URL, a URL with series") {
+    RunPlan run = valid_plan();
+    run.watch.pids = {10, 20};
+    CHECK(plan::validate_run_plan(run).ok());
+    run.watch.pids = {10, 10};
+    CHECK(contains(error_of(run), "--watch-pid 10 is given twice"));
+    run.watch.pids = {-3};
+    CHECK(contains(error_of(run), "not a process id"));
+    run.watch.pids.assign(plan::watch_pids_max + 1, 0);
+    for (std::size_t i = 0; i < run.watch.pids.size(); ++i) {
+        run.watch.pids[i] = static_cast<int>(i + 1);
+    }
+    CHECK(contains(error_of(run), "at most"));
+    run.watch.pids = {};
+    run.watch.series = {"up"};
+    CHECK(contains(error_of(run), "--watch-url"));
+    run.watch.url = "http://127.0.0.1:9100/metrics";
+    CHECK(plan::validate_run_plan(run).ok());
+    run.watch.series = {};
+    CHECK(contains(error_of(run), "--watch-series"));
+    run.watch.series = {"up"};
+    run.watch.leak_rss_mb_per_min = std::numeric_limits<double>::infinity();
+    CHECK(contains(error_of(run), "leak limits"));
 }

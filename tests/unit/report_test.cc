@@ -22,6 +22,7 @@
 #include "barrage/report/generator_health.h"
 #include "barrage/report/json_writer.h"
 #include "barrage/report/run_report.h"
+#include "barrage/report/watch_report.h"
 
 namespace {
 
@@ -1261,6 +1262,17 @@ TEST_SUITE("generator health") {
         CHECK_FALSE(barrage::report::judge_generator(result).saturated);
     }
 
+    TEST_CASE("sending nothing with connections open is saturation") {
+        RunResult result = health_result(true);
+        result.totals.counters.requests_sent = 0;
+        result.totals.counters.requests_completed = 0;
+        result.totals.counters.requests_unsent = 10'000;
+        result.connections_established_max = 0;  // nothing to send on: the target's doing
+        CHECK_FALSE(barrage::report::judge_generator(result).saturated);
+        result.connections_established_max = 50;
+        CHECK(barrage::report::judge_generator(result).saturated);
+    }
+
     TEST_CASE("closed loop: a worker on the CPU 95% of the time bounds the throughput") {
         RunResult result = health_result(false);
         result.worker_cpu_s = {9.4, 1.0};
@@ -1308,4 +1320,131 @@ TEST_CASE("per-name and per-phase tables show '-' for latency where nothing comp
     CHECK(line_of("  idle").ends_with("-         -         -         -"));
     CHECK(line_of("  busy").find("800us") != std::string::npos);
     CHECK(line_of("  quiet").ends_with("-         -         -"));
+}
+
+// ---- the watched target (--watch-pid, --watch-cgroup, --watch-url) ----
+
+namespace {
+
+barrage::watch::WatchResult crafted_watch() {
+    barrage::watch::WatchResult watch;
+    barrage::watch::TargetWatch process;
+    process.name = "pid 42 (app)";
+    process.kind = "pid";
+    for (int i = 0; i < 4; ++i) {
+        barrage::watch::ResourceSample sample;
+        sample.t_s = 0.5 * i - 0.002;
+        sample.rss_bytes = (100 + 10 * i) * 1024 * 1024;
+        sample.cpu_s = 0.25 * i;
+        sample.fds = i == 2 ? -1 : 20;
+        sample.threads = 4;
+        process.samples.push_back(sample);
+    }
+    process.growth.rss_mb_per_min = 1200.0;
+    process.growth.fds_per_min = 0.0;
+    process.growth.threads_per_min = 0.0;
+    process.growth.still_climbing = true;
+    process.growth.leak_suspected = true;
+    barrage::watch::TargetWatch gone = process;
+    gone.name = "pid 43 (helper)";
+    gone.growth = {};
+    gone.exited_at_s = 0.75;
+    watch.targets = {process, gone};
+    watch.url = "http://127.0.0.1:9100/metrics";
+    watch.series = {{"up{job=\"a\"}", {0.0, 1.0}, {1.0, std::nan("")}}};
+    watch.scrapes = 3;
+    watch.scrape_failures = 1;
+    watch.scrape_error_first = "connect: Connection refused";
+    return watch;
+}
+
+}  // namespace
+
+TEST_SUITE("watch") {
+    TEST_CASE("the JSON has a watch section after thresholds only when something is watched") {
+        const auto watch = crafted_watch();
+        const Json doc =
+            parse(barrage::report::format_json(open_loop_plan(), crafted_result(), {}, &watch));
+        const auto keys = doc.keys();
+        REQUIRE(keys.size() >= 2);
+        CHECK(keys[keys.size() - 2] == "watch");
+        const Json& section = doc["watch"];
+        CHECK(section.keys() == std::vector<std::string>{"limits", "targets", "scrape"});
+        CHECK(section["limits"]["rss_mb_per_min"].text == "10");
+        const Json& target = section["targets"].items.at(0);
+        CHECK(target.keys() == std::vector<std::string>{"name", "kind", "growth", "still_climbing",
+                                                        "leak_suspected", "exited_at_s",
+                                                        "samples"});
+        CHECK(target["name"].text == "pid 42 (app)");
+        CHECK(target["growth"]["rss_mb_per_min"].text == "1200");
+        CHECK(target["leak_suspected"].flag);
+        CHECK(target["exited_at_s"].type == Json::Type::null);
+        const Json& sample = target["samples"].items.at(1);
+        CHECK(sample.keys() ==
+              std::vector<std::string>{"t_s", "rss_bytes", "cpu_s", "fds", "threads"});
+        CHECK(sample["t_s"].text == "0.498");
+        CHECK(sample["rss_bytes"].text == std::to_string(110 * 1024 * 1024));
+        CHECK(target["samples"].items.at(2)["fds"].type == Json::Type::null);
+        const Json& gone = section["targets"].items.at(1);
+        CHECK(gone["exited_at_s"].text == "0.75");
+        CHECK(gone["growth"]["rss_mb_per_min"].type == Json::Type::null);
+        const Json& scrape = section["scrape"];
+        CHECK(scrape["failures"].text == "1");
+        CHECK(scrape["series_dropped"].text == "0");
+        CHECK(scrape["first_error"].text == "connect: Connection refused");
+        const Json& series = scrape["series"].items.at(0);
+        CHECK(series["key"].text == "up{job=\"a\"}");
+        CHECK(series["points"].items.at(1).items.at(1).type == Json::Type::null);  // NaN
+
+        const barrage::watch::WatchResult nothing;
+        for (const auto* none :
+             {&nothing, static_cast<const barrage::watch::WatchResult*>(nullptr)}) {
+            const Json plain =
+                parse(barrage::report::format_json(open_loop_plan(), crafted_result(), {}, none));
+            CHECK_FALSE(plain.has("watch"));
+        }
+    }
+
+    TEST_CASE("the CSV gains rss_mb, fds and threads of the first target, nearest sample") {
+        const auto watch = crafted_watch();
+        CHECK(barrage::report::format_csv(crafted_result(), &watch) ==
+              "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us,rss_mb,fds,threads\n"
+              "1.000,1000,1,1000.00,500,900,990,1234,2500000,120.00,,4\n"
+              "1.500,499,0,998.00,500,900,990,1234,2500000,130.00,20,4\n");
+        barrage::watch::WatchResult url_only;
+        url_only.url = "http://127.0.0.1:9100/metrics";
+        CHECK(barrage::report::format_csv(crafted_result(), &url_only) ==
+              barrage::report::format_csv(crafted_result()));
+        barrage::watch::WatchResult early = crafted_watch();
+        early.targets[0].samples.resize(1);  // exited before the intervals: empty fields
+        CHECK(barrage::report::format_csv(crafted_result(), &early).find("2500000,,,\n") !=
+              std::string::npos);
+    }
+
+    TEST_CASE("the summary has a Watch line per target and the warnings say what went wrong") {
+        const auto watch = crafted_watch();
+        const std::string summary =
+            barrage::report::format_summary(open_loop_plan(), crafted_result(), {}, &watch);
+        CHECK(
+            summary.find("Watch        pid 42 (app): RSS 100.0 MB -> 130.0 MB (+1200.0 MB/min), "
+                         "fds 20 (+0.0/min), threads 4 (+0.0/min), CPU 0.75s  LEAK SUSPECTED\n") !=
+            std::string::npos);
+        CHECK(summary.find("pid 43 (helper): RSS 100.0 MB -> 130.0 MB (growth n/a)") !=
+              std::string::npos);
+        CHECK(summary.find("http://127.0.0.1:9100/metrics: 1 series, 3 scrapes, 1 failed") !=
+              std::string::npos);
+        CHECK(barrage::report::format_summary(open_loop_plan(), crafted_result()).find("Watch") ==
+              std::string::npos);
+        const auto warnings = barrage::report::watch_warnings(watch);
+        REQUIRE(warnings.size() == 3);
+        CHECK(warnings[0] ==
+              "pid 42 (app): leak suspected: RSS grows 1200.0 MB/min after warm-up (limit 10 "
+              "MB/min), still climbing at the end");
+        CHECK(warnings[1] ==
+              "pid 43 (helper) exited 0.8s after the measured start; its samples stop there");
+        CHECK(warnings[2] ==
+              "--watch-url http://127.0.0.1:9100/metrics: 1 of 3 scrapes failed (first: connect: "
+              "Connection refused)");
+        CHECK(barrage::report::watch_warnings(barrage::watch::WatchResult{}).empty());
+    }
 }

@@ -266,3 +266,21 @@ TEST_CASE("/login and /json route to their fixed JSON answers; other paths do no
     CHECK(frame_request("GET /login/ HTTP/1.1\r\n\r\n").route == Route::plain);
     CHECK(frame_request("GET / HTTP/1.1\r\n\r\n").route == Route::plain);
 }
+
+// ---- --leak-per-request ----
+
+#include "../../src/serve/leak_impl.h"
+
+TEST_CASE("the leak keeps every request's bytes until its ceiling, and nothing when off") {
+    barrage::serve::detail::Leak leak(64 * 1024, 200 * 1024);
+    leak.on_request();
+    CHECK(leak.bytes_held() == 64 * 1024);
+    leak.on_request();
+    leak.on_request();
+    CHECK(leak.bytes_held() == 192 * 1024);
+    leak.on_request();  // a fourth would pass the ceiling
+    CHECK(leak.bytes_held() == 192 * 1024);
+    barrage::serve::detail::Leak off(0, 1024 * 1024);
+    off.on_request();
+    CHECK(off.bytes_held() == 0);
+}

@@ -248,3 +248,77 @@ TEST_CASE("the summary lines show the value in the limit's unit and pass or FAIL
     CHECK(barrage::report::format_json(plan, result).find("\"thresholds\": []") !=
           std::string::npos);
 }
+
+// ---- growth thresholds (--watch-pid / --watch-cgroup) ----
+
+namespace {
+
+barrage::watch::WatchResult watched_growth(std::optional<double> rss_a, std::optional<double> rss_b,
+                                           std::optional<double> fds) {
+    barrage::watch::WatchResult watch;
+    barrage::watch::TargetWatch a;
+    a.name = "pid 1 (a)";
+    a.growth.rss_mb_per_min = rss_a;
+    a.growth.fds_per_min = fds;
+    barrage::watch::TargetWatch b;
+    b.name = "pid 2 (b)";
+    b.growth.rss_mb_per_min = rss_b;
+    watch.targets = {a, b};
+    return watch;
+}
+
+}  // namespace
+
+TEST_CASE("growth thresholds take size or count per time, kept per minute") {
+    const auto rss = parsed("rss_growth < 5MB/min");
+    CHECK(rss.metric.statistic == Statistic::rss_growth);
+    CHECK(rss.metric.is_growth());
+    CHECK_FALSE(rss.metric.is_time());
+    CHECK(rss.limit == 5.0);
+    CHECK(rss.display_unit == "MB/min");
+    CHECK(parsed("rss_growth < 512 KB/min").limit == 0.5);
+    CHECK(parsed("rss_growth <= 1GB/h").limit == doctest::Approx(1024.0 / 60.0));
+    const auto fds = parsed("fd_growth < 10/min");
+    CHECK(fds.metric.statistic == Statistic::fd_growth);
+    CHECK(fds.limit == 10.0);
+    CHECK(fds.display_unit == "/min");
+    CHECK(parsed("thread_growth < 0.5/s").limit == 30.0);
+    CHECK(barrage::report::metric_name(parsed("thread_growth < 1/min").metric) == "thread_growth");
+    CHECK(parse_error("rss_growth < 5").find("not a growth rate") != std::string::npos);
+    CHECK(parse_error("rss_growth < 5/min").find("10MB/min") != std::string::npos);
+    CHECK(parse_error("fd_growth < 5MB/min").find("10/min") != std::string::npos);
+}
+
+TEST_CASE("growth thresholds need a watched target and no request name") {
+    const std::vector<ThresholdSpec> specs{parsed("p99 < 1s"), parsed("rss_growth < 5MB/min")};
+    CHECK(barrage::report::check_growth_sources(specs, true).ok());
+    auto missing = barrage::report::check_growth_sources(specs, false);
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().message.find("--watch-pid") != std::string::npos);
+    const std::vector<ThresholdSpec> named{parsed("login: rss_growth < 5MB/min")};
+    CHECK_FALSE(barrage::report::check_growth_sources(named, true).ok());
+    const std::vector<ThresholdSpec> plain{parsed("p99 < 1s")};
+    CHECK(barrage::report::check_growth_sources(plain, false).ok());
+}
+
+TEST_CASE("growth thresholds read the fastest-growing watched target") {
+    const auto result = sample_result();
+    const auto watch = watched_growth(3.0, 12.5, 0.0);
+    const std::vector<ThresholdSpec> specs{parsed("rss_growth < 5MB/min"),
+                                           parsed("fd_growth < 10/min"),
+                                           parsed("thread_growth < 1/min")};
+    const auto outcomes =
+        barrage::report::evaluate_thresholds(specs, RunResultMetrics(result, &watch));
+    CHECK(outcomes[0].value == 12.5);
+    CHECK_FALSE(outcomes[0].passed);
+    CHECK(outcomes[1].value == 0.0);
+    CHECK(outcomes[1].passed);
+    // No target gave a thread slope (too few samples): no value, a failure with a reason.
+    CHECK_FALSE(outcomes[2].value.has_value());
+    CHECK_FALSE(outcomes[2].passed);
+    CHECK(outcomes[2].note.find("samples") != std::string::npos);
+    const auto lines = barrage::report::format_threshold_lines(outcomes);
+    CHECK(lines[0].find("12.5MB/min  FAIL") != std::string::npos);
+    const auto without = barrage::report::evaluate_thresholds(specs, RunResultMetrics(result));
+    CHECK_FALSE(without[0].value.has_value());
+}

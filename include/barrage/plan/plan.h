@@ -154,6 +154,24 @@ struct TlsPlan {
     bool resume = true;            // false: --no-tls-resume
 };
 
+// Watching the target beside the load (--watch-pid, --watch-cgroup, --watch-url):
+// sampled once per interval, growth fitted after the warm-up, a leak warning
+// above the limits. Existence of the PID / cgroup is checked by the watcher
+// before any traffic (plan makes no system calls).
+struct WatchPlan {
+    std::vector<int> pids;            // --watch-pid, repeatable, in order
+    std::string cgroup_path;          // --watch-cgroup; "" = none
+    std::string url;                  // --watch-url: a Prometheus text endpoint; "" = none
+    std::vector<std::string> series;  // --watch-series: metric names kept from `url`
+    // Leak limits, per minute (--leak-rss-limit, --leak-fd-limit, --leak-thread-limit).
+    double leak_rss_mb_per_min = 10;  // MB = 2^20 bytes
+    double leak_fds_per_min = 10;
+    double leak_threads_per_min = 1;
+
+    bool any() const { return !pids.empty() || !cgroup_path.empty() || !url.empty(); }
+};
+inline constexpr std::size_t watch_pids_max = 64;
+
 struct RunPlan {
     Target target;
     TlsPlan tls;
@@ -174,6 +192,7 @@ struct RunPlan {
     int64_t timer_slack_ns = 0;
     int64_t response_header_bytes_max = response_header_bytes_max_default;
     OutputPlan outputs;
+    WatchPlan watch;
     std::string command_line;          // as typed, for `config` in the JSON
     // From a profile; all empty for a URL run (see requests_of / phases_of).
     // A profile also fills request/rate_per_s/duration_ns/warmup_ns from its
@@ -206,6 +225,9 @@ struct ServePlan {
     // delay at once; the rest queue in arrival order, so the target has a known
     // capacity of threads x max_inflight / delay. 0 = no limit.
     int max_inflight = 0;
+    // --leak-per-request: each request allocates this much and keeps it (pages
+    // touched, so RSS grows), up to 1 GiB in all. A test aid for --watch-pid.
+    int64_t leak_per_request_bytes = 0;
     int connections_max = 65536;
 };
 

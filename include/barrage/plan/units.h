@@ -25,4 +25,12 @@ base::Result<int64_t> parse_count(std::string_view flag, std::string_view text, 
 // "512", "4k"/"4KiB" (x1024), "1M"/"1MiB", "1G". Must be > 0.
 base::Result<int64_t> parse_size_bytes(std::string_view flag, std::string_view text);
 
+// Growth per minute, for leak limits and thresholds (--leak-rss-limit, 'rss_growth < 5MB/min').
+// GrowthUnit::megabytes: "10MB/min", "512KB/min", "1GB/h", "0.5MB/s" -> MB (2^20 bytes) per
+// minute. GrowthUnit::count: "10/min", "1/h", "0.5/s" -> per minute. Per-time: /s, /min (/m),
+// /h. Must be >= 0.
+enum class GrowthUnit { megabytes, count };
+base::Result<double> parse_growth_per_min(std::string_view flag, std::string_view text,
+                                          GrowthUnit unit);
+
 }  // namespace barrage::plan

@@ -14,6 +14,7 @@
 //  - open loop: it left more than 0.1 % (and 2) of the asked requests unsent
 //    for no lack of a connection, while fewer than 1 % of the requests waited
 //    for one (the target was not holding it back), in a run not stopped early;
+//  - open loop: it sent nothing at all although connections were open;
 //  - closed loop: the busiest worker was on the CPU at least 95 % of the
 //    measured time: throughput is bounded by the generator.
 // A busy worker (>= 90 % CPU) is added as supporting evidence.

@@ -10,6 +10,7 @@
 #include "barrage/plan/plan.h"
 #include "barrage/report/threshold.h"
 #include "barrage/stats/run_result.h"
+#include "barrage/watch/watcher.h"
 
 namespace barrage::report {
 
@@ -21,17 +22,21 @@ inline constexpr int exit_run_failed = 3;
 inline constexpr const char* json_schema_version = "1";
 
 // Human summary for stdout (see README "Output contract"), with a table of the
-// thresholds when there are any.
+// thresholds when there are any, and Watch lines when `watch` is given and not empty.
 std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& result,
-                           std::span<const ThresholdOutcome> thresholds = {});
+                           std::span<const ThresholdOutcome> thresholds = {},
+                           const watch::WatchResult* watch = nullptr);
 
 // The JSON document (see docs/output.md); ends with a newline. `thresholds`
-// is always written (an empty array when there are none).
+// is always written (an empty array when there are none); `watch` only when
+// given and not empty.
 std::string format_json(const plan::RunPlan& plan, const stats::RunResult& result,
-                        std::span<const ThresholdOutcome> thresholds = {});
+                        std::span<const ThresholdOutcome> thresholds = {},
+                        const watch::WatchResult* watch = nullptr);
 
-// Header "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us" and one row per interval.
-std::string format_csv(const stats::RunResult& result);
+// Header "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us" and one row per
+// interval; with a watched process or cgroup also ",rss_mb,fds,threads" (its first target).
+std::string format_csv(const stats::RunResult& result, const watch::WatchResult* watch = nullptr);
 
 // One CSV row per request name over the measured period (--csv-requests):
 // name,sent,completed,errors,checks_failed,rps,p50_us,p90_us,p99_us,p999_us,max_us

@@ -7,9 +7,11 @@
 // Grammar:  [NAME ':'] METRIC OP LIMIT
 //   METRIC  pNN | pNN.N (any percentile; p999 and p9999 also mean 99.9 and 99.99) | mean | min
 //           | max, optionally prefixed by latency_ (default), service_time_, schedule_lag_ or
-//           connect_time_; or error_rate | check_failure_rate | rps
+//           connect_time_; or error_rate | check_failure_rate | rps; or, with --watch-pid /
+//           --watch-cgroup, rss_growth | fd_growth | thread_growth (the fastest-growing target)
 //   OP      < <= > >= ==
-//   LIMIT   time metrics: NUMBER us|ms|s;  rates of failure: NUMBER %;  rps: NUMBER
+//   LIMIT   time metrics: NUMBER us|ms|s;  rates of failure: NUMBER %;  rps: NUMBER;
+//           rss_growth: NUMBER KB|MB|GB / s|min|h;  fd_growth, thread_growth: NUMBER / s|min|h
 
 #include <cstdint>
 #include <optional>
@@ -20,6 +22,7 @@
 
 #include "barrage/base/result.h"
 #include "barrage/stats/run_result.h"
+#include "barrage/watch/watcher.h"
 
 namespace barrage::report {
 
@@ -40,6 +43,9 @@ enum class Statistic : uint8_t {
     error_rate,          // failed / (completed + failed), a fraction in [0, 1]
     check_failure_rate,  // responses failing a check / completed responses, in [0, 1]
     throughput,          // completed requests per second of the measured period
+    rss_growth,          // MB (2^20 bytes) per minute, fitted after warm-up (--watch-*)
+    fd_growth,           // open file descriptors per minute
+    thread_growth,       // threads per minute
 };
 
 struct Metric {
@@ -51,6 +57,7 @@ struct Metric {
     bool is_fraction() const {
         return statistic == Statistic::error_rate || statistic == Statistic::check_failure_rate;
     }
+    bool is_growth() const { return statistic >= Statistic::rss_growth; }
 };
 
 // The metric's canonical name: "p99", "p99.9", "schedule_lag_p99", "error_rate", "rps".
@@ -79,6 +86,10 @@ base::Result<std::vector<ThresholdSpec>> parse_thresholds(std::span<const std::s
 base::Status check_request_names(std::span<const ThresholdSpec> specs,
                                  std::span<const std::string> request_names);
 
+// Before the run: growth metrics need a watched process or cgroup (--watch-pid, --watch-cgroup)
+// and belong to the whole run (no request name).
+base::Status check_growth_sources(std::span<const ThresholdSpec> specs, bool targets_watched);
+
 // Where evaluation reads numbers. The whole run today; per request name once
 // profiles produce per-name results (a second implementation, or an extension of RunResultMetrics).
 class MetricsLookup {
@@ -90,17 +101,23 @@ public:
                                         const Metric& metric) const = 0;
 };
 
-// The whole-run numbers of a RunResult. Knows no request names. There are no
-// checks yet, so check_failure_rate is 0 (no check failed).
+// The whole-run numbers of a RunResult, per request name where it has them; the
+// growth metrics come from `watch` (the largest slope of its targets; nullopt
+// without one or with too few samples).
 class RunResultMetrics final : public MetricsLookup {
 public:
-    explicit RunResultMetrics(const stats::RunResult& result) : result_(result) {}
+    explicit RunResultMetrics(const stats::RunResult& result,
+                              const watch::WatchResult* watch = nullptr)
+        : result_(result), watch_(watch) {}
     std::optional<double> value(std::string_view request_name, const Metric& metric) const override;
 
 private:
     std::optional<double> name_value(std::string_view request_name, const Metric& metric) const;
 
+    std::optional<double> growth_value(const Metric& metric) const;
+
     const stats::RunResult& result_;
+    const watch::WatchResult* watch_;
 };
 
 struct ThresholdOutcome {
@@ -115,7 +132,7 @@ std::vector<ThresholdOutcome> evaluate_thresholds(std::span<const ThresholdSpec>
 
 bool all_passed(std::span<const ThresholdOutcome> outcomes);
 
-// A number in the limit's unit with the unit: "3.21ms", "0.25%", "1520.3".
+// A number in the limit's unit with the unit: "3.21ms", "0.25%", "1520.3", "12.5MB/min".
 std::string format_metric_value(double value, const ThresholdSpec& spec);
 
 // One line per threshold, aligned, no newline: "p99 < 200ms        3.21ms  pass".

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "barrage/base/clock.h"
+#include "barrage/capacity/capacity_html.h"
 #include "barrage/capacity/capacity_run.h"
 #include "barrage/cli/command_line.h"
 #include "barrage/engine/run.h"
@@ -248,7 +249,8 @@ int find_max_command(const cli::FindMaxRequest& request) {
         plan.level_rates_rps.push_back(level * request.level_base_rps);
     }
     for (const auto& [path, what] : {std::pair{&request.json_path, "--json file"},
-                                     std::pair{&request.csv_path, "--csv file"}}) {
+                                     std::pair{&request.csv_path, "--csv file"},
+                                     std::pair{&request.html_path, "--html file"}}) {
         if (auto status = report::check_writable(*path, what); !status.ok()) {
             return fail(status.error().message, report::exit_usage);
         }
@@ -295,7 +297,8 @@ int find_max_command(const cli::FindMaxRequest& request) {
     int code = capacity::exit_code_for(outcome.value());
     for (const auto& [path, text] :
          {std::pair{request.json_path, capacity::format_capacity_json(outcome.value(), target)},
-          std::pair{request.csv_path, capacity::format_capacity_csv(outcome.value())}}) {
+          std::pair{request.csv_path, capacity::format_capacity_csv(outcome.value())},
+          std::pair{request.html_path, capacity::format_capacity_html(outcome.value(), target)}}) {
         if (path.empty()) {
             continue;
         }

@@ -216,6 +216,13 @@ inline int64_t behind_limit_ns(const RunPlan& plan) {
     return std::max<int64_t>(2'000'000, 2 * plan.timer_slack_ns);
 }
 
+// The engine measures from the end of the warm-up on, and a run is open or
+// closed loop as a whole: warm-up phases must come first, and the phases must
+// be all open loop (constant, ramp, step, spike) or all users. Part of
+// validate_run_plan (for a profile's phases); the engine asserts it on
+// phases_of(plan).
+base::Status check_phase_order(const std::vector<PhasePlan>& phases);
+
 // Checks relationships between fields (connections >= threads, rate > 0, ...)
 // and, for a profile, its requests, session and phases.
 // Errors name the offending option the way a user wrote it.

@@ -193,15 +193,10 @@ int run_command(plan::RunPlan& plan) {
     if (!thresholds) {
         return fail(thresholds.error().message, report::exit_usage);
     }
-    const std::pair<const std::string*, const char*> outputs[] = {
-        {&plan.outputs.json_path, "--json file"},
-        {&plan.outputs.csv_path, "--csv file"},
-        {&plan.outputs.csv_requests_path, "--csv-requests file"},
-        {&plan.outputs.hlog_path, "--hlog file"},
-        {&plan.outputs.history_path, "--history file"},
-        {&plan.outputs.html_path, "--html file"}};
-    for (const auto& [path, what] : outputs) {
-        if (auto status = report::check_writable(*path, what); !status.ok()) {
+    for (const plan::OutputFile& file : plan::output_files(plan.outputs)) {
+        if (auto status =
+                report::check_writable(std::string(file.path), fmt::format("{} file", file.flag));
+            !status.ok()) {
             return fail(status.error().message, report::exit_usage);
         }
     }

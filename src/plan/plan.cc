@@ -293,6 +293,15 @@ std::vector<PhasePlan> phases_of(const RunPlan& plan) {
     return phases;
 }
 
+std::array<OutputFile, 6> output_files(const OutputPlan& outputs) {
+    return {{{outputs.json_path, "--json", true},
+             {outputs.csv_path, "--csv", true},
+             {outputs.csv_requests_path, "--csv-requests", false},
+             {outputs.hlog_path, "--hlog", false},
+             {outputs.history_path, "--history", false},
+             {outputs.html_path, "--html", false}}};
+}
+
 Status check_phase_order(const std::vector<PhasePlan>& phases) {
     bool measured_seen = false;
     std::size_t users = 0;

@@ -5,10 +5,12 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -140,6 +142,18 @@ struct OutputPlan {
     std::string history_path;      // --history: JSON Lines file to append to; "" = none
     std::string label;             // --label: recorded in the history line
 };
+
+// One file a run writes, named by the flag that asks for it.
+struct OutputFile {
+    std::string_view path;  // a view into the OutputPlan: "" = not asked for, "-" = stdout
+    std::string_view flag;  // "--json", "--csv", ...
+    bool stdout_allowed;    // "-" is stdout for --json and --csv; the others write files
+};
+
+// Every output file of `outputs`, in the order of the flags: --json, --csv,
+// --csv-requests, --hlog, --history, --html. The one list that the checks
+// before the run (distinct files, writable) walk. Views into `outputs`.
+std::array<OutputFile, 6> output_files(const OutputPlan& outputs);
 
 // TLS for https:// targets. Verification is on unless `insecure`.
 struct TlsPlan {

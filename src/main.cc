@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "barrage/base/clock.h"
+#include "barrage/capacity/capacity_html.h"
 #include "barrage/capacity/capacity_run.h"
 #include "barrage/cli/command_line.h"
 #include "barrage/engine/run.h"
@@ -218,15 +219,10 @@ int run_command(plan::RunPlan& plan) {
     if (!thresholds) {
         return fail(thresholds.error().message, report::exit_usage);
     }
-    const std::pair<const std::string*, const char*> outputs[] = {
-        {&plan.outputs.json_path, "--json file"},
-        {&plan.outputs.csv_path, "--csv file"},
-        {&plan.outputs.csv_requests_path, "--csv-requests file"},
-        {&plan.outputs.hlog_path, "--hlog file"},
-        {&plan.outputs.history_path, "--history file"},
-        {&plan.outputs.html_path, "--html file"}};
-    for (const auto& [path, what] : outputs) {
-        if (auto status = report::check_writable(*path, what); !status.ok()) {
+    for (const plan::OutputFile& file : plan::output_files(plan.outputs)) {
+        if (auto status =
+                report::check_writable(std::string(file.path), fmt::format("{} file", file.flag));
+            !status.ok()) {
             return fail(status.error().message, report::exit_usage);
         }
     }
@@ -299,7 +295,8 @@ int find_max_command(const cli::FindMaxRequest& request) {
         plan.level_rates_rps.push_back(level * request.level_base_rps);
     }
     for (const auto& [path, what] : {std::pair{&request.json_path, "--json file"},
-                                     std::pair{&request.csv_path, "--csv file"}}) {
+                                     std::pair{&request.csv_path, "--csv file"},
+                                     std::pair{&request.html_path, "--html file"}}) {
         if (auto status = report::check_writable(*path, what); !status.ok()) {
             return fail(status.error().message, report::exit_usage);
         }
@@ -353,7 +350,8 @@ int find_max_command(const cli::FindMaxRequest& request) {
     int code = capacity::exit_code_for(outcome.value());
     for (const auto& [path, text] :
          {std::pair{request.json_path, capacity::format_capacity_json(outcome.value(), target)},
-          std::pair{request.csv_path, capacity::format_capacity_csv(outcome.value())}}) {
+          std::pair{request.csv_path, capacity::format_capacity_csv(outcome.value())},
+          std::pair{request.html_path, capacity::format_capacity_html(outcome.value(), target)}}) {
         if (path.empty()) {
             continue;
         }

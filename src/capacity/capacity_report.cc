@@ -7,12 +7,17 @@
 
 #include "barrage/report/generator_health.h"
 #include "barrage/report/json_writer.h"
+#include "capacity_report_impl.h"
 
 namespace barrage::capacity {
 namespace {
 
 // p99 this many times the low-load baseline marks the knee.
 constexpr double knee_factor = 2.0;
+
+}  // namespace
+
+namespace detail {
 
 std::string_view verdict_text(StepVerdict verdict) {
     switch (verdict) {
@@ -64,6 +69,10 @@ std::vector<StepReport> by_rate(std::span<const StepReport> steps) {
     return sorted;
 }
 
+}  // namespace detail
+
+namespace {
+
 void optional_number(report::JsonWriter& json, std::string_view name, std::optional<double> v) {
     json.key(name);
     if (v) {
@@ -82,6 +91,10 @@ void string_list(report::JsonWriter& json, std::string_view name,
     }
     json.end_array();
 }
+
+}  // namespace
+
+namespace detail {
 
 std::string answer_text(const CapacityOutcome& outcome) {
     switch (outcome.status) {
@@ -115,7 +128,14 @@ std::string answer_text(const CapacityOutcome& outcome) {
     return "";
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::answer_text;
+using detail::by_rate;
+using detail::rate_text;
+using detail::time_text;
+using detail::verdict_name;
+using detail::verdict_text;
 
 StepReport judge_step(double rate_asked_rps, const stats::RunResult& result,
                       std::span<const report::ThresholdSpec> slos) {

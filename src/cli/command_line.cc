@@ -535,27 +535,21 @@ Status check_outputs(const plan::OutputPlan& output) {
     if (output.json_path == "-" && output.csv_path == "-") {
         return make_error("--json - and --csv - would both write to stdout; send one to a file");
     }
-    // Two outputs written to one file would overwrite each other.
-    const std::pair<const std::string*, const char*> files[] = {
-        {&output.json_path, "--json"},
-        {&output.csv_path, "--csv"},
-        {&output.csv_requests_path, "--csv-requests"},
-        {&output.hlog_path, "--hlog"},
-        {&output.history_path, "--history"},
-        {&output.html_path, "--html"}};
-    for (std::size_t i = 0; i < std::size(files); ++i) {
-        for (std::size_t j = i + 1; j < std::size(files); ++j) {
-            if (!files[i].first->empty() && *files[i].first == *files[j].first) {
-                return make_error(fmt::format("{} and {} both name '{}'; give each its own file",
-                                              files[i].second, files[j].second, *files[i].first));
-            }
+    const auto files = plan::output_files(output);
+    for (const plan::OutputFile& file : files) {
+        if (file.path == "-" && !file.stdout_allowed) {
+            return make_error(
+                fmt::format("{} writes a file; '-' (stdout) is for --json or --csv", file.flag));
         }
     }
-    if (output.hlog_path == "-" || output.history_path == "-" || output.html_path == "-" ||
-        output.csv_requests_path == "-") {
-        return make_error(
-            "--hlog, --history, --html and --csv-requests write files; '-' (stdout) is for "
-            "--json or --csv");
+    // Two outputs written to one file would overwrite each other.
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        for (std::size_t j = i + 1; j < files.size(); ++j) {
+            if (!files[i].path.empty() && files[i].path == files[j].path) {
+                return make_error(fmt::format("{} and {} both name '{}'; give each its own file",
+                                              files[i].flag, files[j].flag, files[i].path));
+            }
+        }
     }
     return Ok{};
 }

@@ -8,6 +8,8 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <iterator>
+#include <utility>
 
 #include "barrage/plan/units.h"
 #include "find_max_impl.h"
@@ -43,6 +45,8 @@ latency/throughput curve (SLOs optional).
       --rate RATE          the base rate of --profile-levels
       --json FILE          write the steps and the answer as JSON ('-' = stdout)
       --csv FILE           write one CSV row per step ('-' = stdout)
+      --html FILE          write a self-contained page: the answer, latency and
+                           achieved rate over the asked rate, the steps
   -q, --quiet              no per-step progress on stderr
   -h, --help               show this help
 
@@ -60,10 +64,12 @@ using base::Result;
 using base::Status;
 
 // Run options that find-max sets itself, per step or for the whole search.
-constexpr std::array<std::string_view, 14> reserved_run_flags{
-    "-r",     "--rate",    "-d",          "--duration", "--warmup",         "--json",  "--csv",
-    "--html", "--hlog",    "--history",   "--label",    "--csv-requests",   "--threshold",
-    "--abort-threshold"};
+// (--json, --csv and --html are find-max's own, taken before this list is asked.)
+constexpr std::array<std::string_view, 11> reserved_run_flags{
+    "-r",          "--rate",           "-d",
+    "--duration",  "--warmup",         "--hlog",
+    "--history",   "--label",          "--csv-requests",
+    "--threshold", "--abort-threshold"};
 
 bool is_reserved(std::string_view arg) {
     for (const std::string_view flag : reserved_run_flags) {
@@ -206,7 +212,8 @@ Status take_option(std::span<const char* const> argv, std::size_t& i, FindMaxReq
         return rate ? Status(base::Ok{}) : Status(rate.error());
     }
     for (const auto& [flag, field] : {std::pair{"--json", &request.json_path},
-                                      std::pair{"--csv", &request.csv_path}}) {
+                                      std::pair{"--csv", &request.csv_path},
+                                      std::pair{"--html", &request.html_path}}) {
         if (is_flag(arg, flag)) {
             auto v = take(flag);
             if (v) {
@@ -243,6 +250,22 @@ Status check_request(const FindMaxRequest& request) {
     if (request.json_path == "-" && request.csv_path == "-") {
         return make_error("--json - and --csv - both ask for stdout; send one of them to a file");
     }
+    if (request.html_path == "-") {
+        return make_error("--html writes a file; '-' (stdout) is for --json or --csv");
+    }
+    // Two outputs written to one file would overwrite each other.
+    const std::pair<const std::string*, const char*> files[] = {
+        {&request.json_path, "--json"},
+        {&request.csv_path, "--csv"},
+        {&request.html_path, "--html"}};
+    for (std::size_t i = 0; i < std::size(files); ++i) {
+        for (std::size_t j = i + 1; j < std::size(files); ++j) {
+            if (!files[i].first->empty() && *files[i].first == *files[j].first) {
+                return make_error(fmt::format("{} and {} both name '{}'; give each its own file",
+                                              files[i].second, files[j].second, *files[i].first));
+            }
+        }
+    }
     return base::Ok{};
 }
 
@@ -265,7 +288,7 @@ Result<Command> parse_find_max(std::span<const char* const> argv) {
         if (is_reserved(arg)) {
             return make_error(fmt::format(
                 "barrage find-max: '{}' is set by find-max for each step; use --start, --max, "
-                "--step-duration, --step-warmup, --slo, --json and --csv instead",
+                "--step-duration, --step-warmup, --slo, --json, --csv and --html instead",
                 arg));
         }
         request.run_args.emplace_back(arg);

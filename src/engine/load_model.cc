@@ -2,6 +2,7 @@
 #include <cmath>
 #include <utility>
 
+#include "barrage/base/assert.h"
 #include "barrage/schedule/load_shape.h"
 #include "load_model_impl.h"
 
@@ -29,34 +30,13 @@ base::Result<std::vector<schedule::RateSegment>> segments_of(const plan::PhasePl
     return base::make_error("phase '" + phase.name + "' has no rate shape");
 }
 
-// The engine measures from the end of the warm-up on: warm-up phases must come first.
-base::Status check_order(const std::vector<plan::PhasePlan>& phases) {
-    bool measured_seen = false;
-    std::size_t open = 0;
-    for (const plan::PhasePlan& phase : phases) {
-        if (phase.warmup && measured_seen) {
-            return base::make_error("phase '" + phase.name +
-                                    "' is a warmup after a measured phase; warmup phases must "
-                                    "come first (move it up, or drop warmup = true)");
-        }
-        measured_seen = measured_seen || !phase.warmup;
-        open += phase.kind == plan::PhaseKind::users ? 0 : 1;
-    }
-    if (open != 0 && open != phases.size()) {
-        return base::make_error(
-            "the phases mix open loop (constant, ramp, step, spike) and closed loop (users); "
-            "a run is one or the other: split it into two profiles");
-    }
-    return base::Ok{};
-}
-
 }  // namespace
 
 base::Result<LoadModel> LoadModel::build(const plan::RunPlan& plan) {
     const std::vector<plan::PhasePlan> phases = plan::phases_of(plan);
-    if (auto status = check_order(phases); !status.ok()) {
-        return status.error();
-    }
+    // validate_run_plan refused a wrong order before any traffic; phases_of adds only a
+    // warm-up in front of the run's one phase.
+    BARRAGE_ASSERT(plan::check_phase_order(phases).ok());
     LoadModel model;
     if (phases.front().kind != plan::PhaseKind::users) {
         std::vector<schedule::RateSegment> all;

@@ -26,8 +26,8 @@ struct UserPhase {
 
 class LoadModel {
 public:
-    // Errors: open- and closed-loop phases mixed, a warm-up phase after a
-    // measured one, a shape the schedule refuses.
+    // `plan` has passed plan::validate_run_plan (the phase order is asserted).
+    // Errors: a shape the schedule refuses.
     static base::Result<LoadModel> build(const plan::RunPlan& plan);
 
     bool open_loop() const { return schedule_ != nullptr; }

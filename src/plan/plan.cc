@@ -255,29 +255,6 @@ Status check_index_list(const std::vector<size_t>& indices, size_t count, std::s
     return Ok{};
 }
 
-// Only a profile fills these; a URL run leaves them empty.
-// The engine measures from the end of the warm-up on, and a run is open or
-// closed loop as a whole.
-Status check_phase_order(const std::vector<PhasePlan>& phases) {
-    bool measured_seen = false;
-    std::size_t users = 0;
-    for (const PhasePlan& phase : phases) {
-        if (phase.warmup && measured_seen) {
-            return make_error(fmt::format("phase '{}' is a warmup after a measured phase; warmup "
-                                          "phases must come first",
-                                          phase.name));
-        }
-        measured_seen = measured_seen || !phase.warmup;
-        users += phase.kind == PhaseKind::users ? 1 : 0;
-    }
-    if (users != 0 && users != phases.size()) {
-        return make_error(
-            "the phases mix open loop (constant, ramp, step, spike) and closed loop (users); a "
-            "run is one or the other: split it into two profiles");
-    }
-    return Ok{};
-}
-
 Status check_profile(const RunPlan& plan) {
     for (const NamedRequest& request : plan.requests) {
         RequestPlan as_plain{request.method, request.headers, {}};
@@ -349,6 +326,36 @@ std::vector<PhasePlan> phases_of(const RunPlan& plan) {
     phase.duration_ns = plan.duration_ns;
     phases.push_back(phase);
     return phases;
+}
+
+std::array<OutputFile, 6> output_files(const OutputPlan& outputs) {
+    return {{{outputs.json_path, "--json", true},
+             {outputs.csv_path, "--csv", true},
+             {outputs.csv_requests_path, "--csv-requests", false},
+             {outputs.hlog_path, "--hlog", false},
+             {outputs.history_path, "--history", false},
+             {outputs.html_path, "--html", false}}};
+}
+
+Status check_phase_order(const std::vector<PhasePlan>& phases) {
+    bool measured_seen = false;
+    std::size_t users = 0;
+    for (const PhasePlan& phase : phases) {
+        if (phase.warmup && measured_seen) {
+            return make_error(fmt::format("phase '{}' is a warmup after a measured phase; warmup "
+                                          "phases must come first (move it up, or drop warmup = "
+                                          "true)",
+                                          phase.name));
+        }
+        measured_seen = measured_seen || !phase.warmup;
+        users += phase.kind == PhaseKind::users ? 1 : 0;
+    }
+    if (users != 0 && users != phases.size()) {
+        return make_error(
+            "the phases mix open loop (constant, ramp, step, spike) and closed loop (users); a "
+            "run is one or the other: split it into two profiles");
+    }
+    return Ok{};
 }
 
 Status validate_run_plan(const RunPlan& plan) {

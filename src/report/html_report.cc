@@ -13,20 +13,21 @@
 #include <string>
 
 #include "barrage/report/hlog.h"
+#include "barrage/report/html_page.h"
 #include "html_page_impl.h"
 #include "svg_chart_impl.h"
 
 namespace barrage::report {
 namespace {
 
-using detail::append_chart;
-using detail::ChartSeries;
-using detail::ChartSpec;
-using detail::latency_unit_for;
-using detail::LatencyUnit;
-using detail::section_open;
-using detail::table_row;
-using detail::XAxis;
+using html::append_chart;
+using html::ChartSeries;
+using html::ChartSpec;
+using html::latency_unit_for;
+using html::LatencyUnit;
+using html::section_open;
+using html::table_row;
+using html::XAxis;
 
 constexpr const char* color_blue = "#1f77b4";
 constexpr const char* color_orange = "#ff7f0e";
@@ -52,7 +53,9 @@ h1{font-size:1.5em;margin:20px 0 4px}h2{font-size:1.15em;margin:28px 0 8px;borde
 table{border-collapse:collapse;font-size:.9em;margin:6px 0}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th:first-child,td:first-child{text-align:left}td.text{text-align:left;word-break:break-all}
+td.words{text-align:left}
 .pass{color:#1a7f37;font-weight:600}.fail{color:#cf222e;font-weight:600}
+.warn{color:#9a6700;font-weight:600}
 .banner{background:#fff4e5;border:1px solid #f0b429;padding:6px 10px;border-radius:6px}
 svg.chart{width:100%;height:auto;max-width:760px;display:block;font-size:11px}
 svg.chart text{fill:#333}svg.chart .axis-label{fill:#666}
@@ -378,7 +381,7 @@ void append_config(std::string& page, const ResultDocument& result) {
 
 }  // namespace
 
-namespace detail {
+namespace html {
 
 std::string page_open(std::string_view title) {
     return fmt::format(
@@ -421,7 +424,7 @@ void append_chart(std::string& page, std::string_view id, std::string_view headi
     page += "</section>\n";
 }
 
-}  // namespace detail
+}  // namespace html
 
 std::string html_escape(std::string_view text) {
     std::string out;
@@ -457,7 +460,7 @@ std::string format_html_report(const ResultDocument& result, std::string_view so
 std::string format_html_report(const ResultDocument& result, std::string_view source,
                                std::span<const HistoryEntry> history,
                                std::string_view history_source) {
-    std::string page = detail::page_open(fmt::format("barrage report: {}", result.target_url));
+    std::string page = html::page_open(fmt::format("barrage report: {}", result.target_url));
     append_header(page, result, source);
     append_summary(page, result);
     append_thresholds(page, result);
@@ -472,8 +475,8 @@ std::string format_html_report(const ResultDocument& result, std::string_view so
         detail::append_trend_section(page, history, history_source);
     }
     append_config(page, result);
-    page += detail::page_close(fmt::format("Written by barrage {} (result schema {}).",
-                                           result.version, result.schema_version));
+    page += html::page_close(fmt::format("Written by barrage {} (result schema {}).",
+                                         result.version, result.schema_version));
     return page;
 }
 

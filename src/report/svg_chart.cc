@@ -9,11 +9,18 @@
 #include <string>
 
 #include "barrage/base/assert.h"
+#include "barrage/report/html_page.h"
 #include "barrage/report/html_report.h"
 #include "svg_chart_impl.h"
 
 namespace barrage::report::detail {
 namespace {
+
+using html::chart_height_px;
+using html::chart_width_px;
+using html::ChartSeries;
+using html::ChartSpec;
+using html::XAxis;
 
 // Plot area inside the chart: room on the left for y tick labels, at the
 // bottom for x tick labels, at the top for the legend.
@@ -25,12 +32,20 @@ constexpr int y_tick_target = 5;
 constexpr int x_tick_target = 8;
 constexpr double legend_char_px = 7;
 constexpr std::size_t x_label_chars_max = 14;
+// A log axis starts no lower than 0.001 (of its unit): the tick labels show three decimals.
+constexpr int log_decade_min = -3;
 
 struct Frame {
     LinearScale x;
-    LinearScale y;
+    LinearScale y;  // over log10(value) when y_log
     std::vector<double> x_ticks;
-    std::vector<double> y_ticks;
+    std::vector<double> y_ticks;  // values, powers of ten when y_log
+    bool y_log = false;
+    double y_floor = 0;  // y_log: values below it are drawn at it
+
+    double y_px(double value) const {
+        return y_log ? y.map(std::log10(std::max(value, y_floor))) : y.map(value);
+    }
 };
 
 double plot_left() { return margin_left_px; }
@@ -57,16 +72,45 @@ double spectrum_x_max(const std::vector<double>& percentiles) {
     return std::ceil(finest) + (finest == std::ceil(finest) ? 1 : 0);
 }
 
-Frame frame_for(const ChartSpec& spec, const std::vector<double>& xs) {
-    double y_high = 0;
+// Decades from the smallest positive value through the largest, at least one.
+void frame_log_y(Frame& frame, const ChartSpec& spec) {
+    double low = 0;
+    double high = 0;
     for (const ChartSeries& series : spec.series) {
         for (const double y : series.y) {
-            y_high = std::max(y_high, y);
+            if (y > 0) {
+                low = low == 0 ? y : std::min(low, y);
+                high = std::max(high, y);
+            }
         }
     }
+    const int decade_low =
+        low > 0 ? std::max(log_decade_min, static_cast<int>(std::floor(std::log10(low)))) : 0;
+    const int decade_high =
+        std::max(decade_low + 1, high > 0 ? static_cast<int>(std::ceil(std::log10(high))) : 1);
+    for (int decade = decade_low; decade <= decade_high; ++decade) {
+        frame.y_ticks.push_back(std::pow(10.0, decade));
+    }
+    frame.y_log = true;
+    frame.y_floor = frame.y_ticks.front();
+    frame.y = {static_cast<double>(decade_low), static_cast<double>(decade_high), plot_bottom(),
+               plot_top()};
+}
+
+Frame frame_for(const ChartSpec& spec, const std::vector<double>& xs) {
     Frame frame;
-    frame.y_ticks = nice_ticks(0, y_high, y_tick_target);
-    frame.y = {0, frame.y_ticks.back(), plot_bottom(), plot_top()};
+    if (spec.y_log) {
+        frame_log_y(frame, spec);
+    } else {
+        double y_high = 0;
+        for (const ChartSeries& series : spec.series) {
+            for (const double y : series.y) {
+                y_high = std::max(y_high, y);
+            }
+        }
+        frame.y_ticks = nice_ticks(0, y_high, y_tick_target);
+        frame.y = {0, frame.y_ticks.back(), plot_bottom(), plot_top()};
+    }
     if (spec.x_axis == XAxis::percentile_spectrum) {
         frame.x_ticks = spectrum_ticks(xs.back());
         frame.x = {0, frame.x_ticks.back(), plot_left(), plot_right()};
@@ -107,6 +151,7 @@ std::string x_tick_label(const ChartSpec& spec, double tick) {
             return index < spec.x_labels.size() ? shortened(spec.x_labels[index]) : std::string();
         }
         case XAxis::seconds:
+        case XAxis::rate_asked:
             break;
     }
     return tick_text(tick);
@@ -118,6 +163,8 @@ const char* x_axis_label(XAxis axis) {
             return "percentile";
         case XAxis::runs:
             return "run (oldest first)";
+        case XAxis::rate_asked:
+            return "asked rate (req/s)";
         case XAxis::seconds:
             break;
     }
@@ -127,7 +174,7 @@ const char* x_axis_label(XAxis axis) {
 void append_axes(std::string& svg, const ChartSpec& spec, const Frame& frame) {
     auto out = std::back_inserter(svg);
     for (const double tick : frame.y_ticks) {
-        const double y = frame.y.map(tick);
+        const double y = frame.y_px(tick);
         fmt::format_to(
             out,
             "<line class=\"grid\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" "
@@ -169,7 +216,7 @@ double append_series(std::string& svg, const ChartSeries& series, const std::vec
     if (xs.size() == 1) {
         fmt::format_to(
             out, "<circle class=\"series s{}\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"/>",
-            index, frame.x.map(xs[0]), frame.y.map(series.y[0]), color);
+            index, frame.x.map(xs[0]), frame.y_px(series.y[0]), color);
     } else {
         fmt::format_to(out,
                        "<polyline class=\"series s{}\" fill=\"none\" stroke=\"{}\" "
@@ -177,7 +224,7 @@ double append_series(std::string& svg, const ChartSeries& series, const std::vec
                        index, color);
         for (std::size_t i = 0; i < xs.size(); ++i) {
             fmt::format_to(out, "{}{:.1f},{:.1f}", i == 0 ? "" : " ", frame.x.map(xs[i]),
-                           frame.y.map(series.y[i]));
+                           frame.y_px(series.y[i]));
         }
         svg += "\"/>";
     }
@@ -275,14 +322,19 @@ std::string spectrum_tick_label(int decades) {
     return "99." + std::string(static_cast<std::size_t>(decades - 2), '9') + "%";
 }
 
+}  // namespace barrage::report::detail
+
+namespace barrage::report::html {
+
 std::string render_line_chart(const ChartSpec& spec) {
+    using detail::spectrum_x;
     std::string svg = fmt::format(
         "<svg class=\"chart\" id=\"{}\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" "
         "role=\"img\"><title>{}</title>",
         html_escape(spec.id), chart_width_px, chart_height_px, html_escape(spec.title));
     std::vector<double> xs = spec.x;
     if (spec.x_axis == XAxis::percentile_spectrum) {
-        const double x_max = spectrum_x_max(spec.x);
+        const double x_max = detail::spectrum_x_max(spec.x);
         for (double& x : xs) {
             x = spectrum_x(x, x_max);
         }
@@ -294,14 +346,14 @@ std::string render_line_chart(const ChartSpec& spec) {
                        chart_width_px / 2, chart_height_px / 2);
         return svg;
     }
-    const Frame frame = frame_for(spec, xs);
-    append_axes(svg, spec, frame);
-    double legend_x = plot_left();  // legend entries side by side above the plot
+    const detail::Frame frame = detail::frame_for(spec, xs);
+    detail::append_axes(svg, spec, frame);
+    double legend_x = detail::plot_left();  // legend entries side by side above the plot
     for (std::size_t i = 0; i < spec.series.size(); ++i) {
-        legend_x = append_series(svg, spec.series[i], xs, frame, i, legend_x);
+        legend_x = detail::append_series(svg, spec.series[i], xs, frame, i, legend_x);
     }
     svg += "</svg>";
     return svg;
 }
 
-}  // namespace barrage::report::detail
+}  // namespace barrage::report::html

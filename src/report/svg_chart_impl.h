@@ -1,7 +1,7 @@
 #pragma once
-// Inline SVG line charts for the HTML report, drawn in C++ so the page needs
-// no script and no library to show them. Private to src/report (the unit test
-// reaches in on purpose).
+// The arithmetic behind the inline SVG charts of barrage/report/html_page.h:
+// scales, ticks, the percentile spectrum's x. Private to src/report (the unit
+// test reaches in on purpose).
 
 #include <string>
 #include <string_view>
@@ -34,38 +34,8 @@ double spectrum_x(double percentile, double x_at_100);
 // Label of the tick at x = decades: 0 -> "0%", 1 -> "90%", 3 -> "99.9%".
 std::string spectrum_tick_label(int decades);
 
-enum class XAxis {
-    seconds,              // x = seconds since the measured start
-    percentile_spectrum,  // x = spectrum_x(percentile), ticks at 0%, 90%, 99%, ...
-    runs,                 // x = 1, 2, ... (runs oldest first), ticks show ChartSpec::x_labels
-};
-
-struct ChartSeries {
-    std::string label;      // legend text
-    std::string color;      // CSS color, e.g. "#1f77b4"
-    std::vector<double> y;  // one per ChartSpec::x
-};
-
-struct ChartSpec {
-    std::string id;       // the <svg>'s id
-    std::string title;    // accessible name (<title>)
-    std::string y_label;  // unit of the y axis, e.g. "req/s" or "ms"
-    XAxis x_axis = XAxis::seconds;
-    std::vector<double> x;  // ascending; percentiles for percentile_spectrum
-    std::vector<ChartSeries> series;
-    std::vector<std::string> x_labels;  // XAxis::runs: one per x, shown at the ticks
-};
-
 // XAxis::runs: the 1-based runs that get a tick, at most about 8 of them
 // evenly spaced, always the first and the last.
 std::vector<double> run_ticks(std::size_t run_count);
-
-inline constexpr int chart_width_px = 760;
-inline constexpr int chart_height_px = 280;
-
-// The <svg class="chart"> element: axes, grid, one polyline per series, a
-// legend. A chart without points says "no data" instead of drawing axes
-// around nothing. Every text is HTML-escaped.
-std::string render_line_chart(const ChartSpec& spec);
 
 }  // namespace barrage::report::detail

@@ -14,9 +14,12 @@
 namespace barrage::report {
 namespace {
 
-using detail::ChartSeries;
-using detail::ChartSpec;
-using detail::XAxis;
+using html::append_chart;
+using html::ChartSeries;
+using html::ChartSpec;
+using html::section_open;
+using html::table_row;
+using html::XAxis;
 
 constexpr const char* color_blue = "#1f77b4";
 constexpr const char* color_orange = "#ff7f0e";
@@ -60,12 +63,12 @@ void append_latency_chart(std::string& page, std::span<const HistoryEntry> entri
     for (const HistoryEntry& entry : entries) {
         max_us = std::max(max_us, field(entry));
     }
-    const detail::LatencyUnit unit = detail::latency_unit_for(max_us);
+    const html::LatencyUnit unit = html::latency_unit_for(max_us);
     const std::string title = fmt::format("Latency {} per run", name);
-    detail::append_chart(page, fmt::format("trend-{}", name), title,
-                         runs_chart(entries, fmt::format("chart-trend-{}", name), title, unit.label,
-                                    ChartSeries{std::string(name), color, {}}, field, unit.divisor),
-                         "");
+    html::append_chart(page, fmt::format("trend-{}", name), title,
+                       runs_chart(entries, fmt::format("chart-trend-{}", name), title, unit.label,
+                                  ChartSeries{std::string(name), color, {}}, field, unit.divisor),
+                       "");
 }
 
 }  // namespace
@@ -103,12 +106,12 @@ void append_trend_section(std::string& page, std::span<const HistoryEntry> entri
 }  // namespace detail
 
 std::string format_trend_html(std::span<const HistoryEntry> history, std::string_view source) {
-    std::string page = detail::page_open(fmt::format("barrage trend: {}", source));
+    std::string page = html::page_open(fmt::format("barrage trend: {}", source));
     fmt::format_to(std::back_inserter(page),
                    "<header><h1>barrage trend</h1><p class=\"sub\">{}</p></header>\n",
                    html_escape(source));
     detail::append_trend_section(page, history, source);
-    page += detail::page_close("Written by barrage trend.");
+    page += html::page_close("Written by barrage trend.");
     return page;
 }
 

@@ -625,6 +625,24 @@ TEST_CASE("JSON and CSV cannot both go to stdout or to one file") {
     CHECK(contains(parse_error({"run", "http://h/", "--json", "a", "--csv", "a"}), "'a'"));
 }
 
+TEST_CASE("every output file is its own, and only --json and --csv may be stdout") {
+    CHECK(contains(parse_error({"run", "http://h/", "--csv-requests", "x", "--html", "x"}),
+                   "--csv-requests and --html both name 'x'"));
+    CHECK(contains(parse_error({"run", "http://h/", "--hlog", "x", "--history", "x"}),
+                   "--hlog and --history both name 'x'"));
+    for (const char* flag : {"--csv-requests", "--hlog", "--history", "--html"}) {
+        CHECK(contains(parse_error({"run", "http://h/", flag, "-"}),
+                       std::string(flag) + " writes a file; '-' (stdout) is for --json or --csv"));
+    }
+    const auto plan = parse_run({"run", "http://h/", "--json", "j", "--csv", "c", "--csv-requests",
+                                 "r", "--hlog", "l", "--history", "y", "--html", "h"});
+    std::string named;
+    for (const barrage::plan::OutputFile& file : barrage::plan::output_files(plan.outputs)) {
+        named += std::string(file.flag) + "=" + std::string(file.path) + " ";
+    }
+    CHECK(named == "--json=j --csv=c --csv-requests=r --hlog=l --history=y --html=h ");
+}
+
 TEST_CASE("run --help anywhere gives the run usage") {
     for (auto args : {std::initializer_list<const char*>{"run", "--help"},
                       {"run", "http://h/", "-h"},

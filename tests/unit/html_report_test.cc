@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../../src/report/svg_chart_impl.h"
+#include "barrage/report/html_page.h"
 #include "barrage/report/result_reader.h"
 #include "barrage/report/run_report.h"
 
@@ -26,6 +27,7 @@ using barrage::report::html_report_from_json;
 using barrage::report::read_result_document;
 using barrage::report::ResultDocument;
 namespace detail = barrage::report::detail;
+namespace html = barrage::report::html;
 
 std::size_t count_of(std::string_view haystack, std::string_view needle) {
     std::size_t count = 0;
@@ -146,10 +148,10 @@ TEST_CASE("the spectrum's x axis counts decades of 1/(1-q) like HdrHistogram's p
 }
 
 TEST_CASE("a chart draws one line per series with an escaped legend, or says no data") {
-    detail::ChartSpec spec{"chart-x", "A <title>", "ms", detail::XAxis::seconds, {1, 2, 3}, {}};
+    html::ChartSpec spec{"chart-x", "A <title>", "ms", html::XAxis::seconds, {1, 2, 3}, {}};
     spec.series.push_back({"p50 <b>", "#123456", {1, 2, 3}});
     spec.series.push_back({"p99", "#654321", {2, 4, 8}});
-    const std::string svg = detail::render_line_chart(spec);
+    const std::string svg = html::render_line_chart(spec);
     CHECK(contains(svg, "<svg class=\"chart\" id=\"chart-x\""));
     CHECK(count_of(svg, "<polyline") == 2);
     CHECK(contains(svg, "p50 &lt;b&gt;"));
@@ -157,20 +159,50 @@ TEST_CASE("a chart draws one line per series with an escaped legend, or says no 
     CHECK_FALSE(contains(svg, "<b>"));
     CHECK(contains(svg, "</svg>"));
 
-    detail::ChartSpec empty{"chart-empty", "nothing", "ms", detail::XAxis::seconds, {}, {}};
-    const std::string none = detail::render_line_chart(empty);
+    html::ChartSpec empty{"chart-empty", "nothing", "ms", html::XAxis::seconds, {}, {}};
+    const std::string none = html::render_line_chart(empty);
     CHECK(contains(none, "no data"));
     CHECK(count_of(none, "<polyline") == 0);
 }
 
+TEST_CASE("a log chart has ticks at the powers of ten its values span; zero sits on the floor") {
+    html::ChartSpec spec{"chart-log",
+                         "log",
+                         "ms",
+                         html::XAxis::rate_asked,
+                         {100, 200, 400},
+                         {{"p99", "#000", {0, 2.5, 450}}}};
+    spec.y_log = true;
+    const std::string svg = html::render_line_chart(spec);
+    for (const char* tick : {">1<", ">10<", ">100<", ">1000<"}) {
+        CHECK(contains(svg, tick));
+    }
+    CHECK_FALSE(contains(svg, ">0.1<"));
+    CHECK_FALSE(contains(svg, ">10000<"));
+    CHECK(contains(svg, "asked rate (req/s)"));
+    // x 100 of 0..400 is at 64 + 680 / 4. y spans 240 (bottom) to 34 (top) over three
+    // decades: 0 is drawn at the floor (1, y 240), 2.5 at 240 - 206 * log10(2.5) / 3 = 212.7,
+    // 450 at 240 - 206 * log10(450) / 3 = 57.8.
+    CHECK(contains(svg, "points=\"234.0,240.0 "));
+    CHECK(contains(svg, ",212.7 "));
+    CHECK(contains(svg, ",57.8\""));
+
+    html::ChartSpec flat{
+        "chart-flat", "flat", "ms", html::XAxis::rate_asked, {1, 2}, {{"p50", "#000", {5, 5}}}};
+    flat.y_log = true;
+    const std::string one_decade = html::render_line_chart(flat);
+    CHECK(contains(one_decade, ">1<"));
+    CHECK(contains(one_decade, ">10<"));
+}
+
 TEST_CASE("a spectrum chart puts the max at the right end after the finest percentile") {
-    detail::ChartSpec spec{"chart-s",
-                           "spectrum",
-                           "us",
-                           detail::XAxis::percentile_spectrum,
-                           {0, 90, 99, 99.9, 100},
-                           {{"latency", "#000", {1, 2, 3, 4, 5}}}};
-    const std::string svg = detail::render_line_chart(spec);
+    html::ChartSpec spec{"chart-s",
+                         "spectrum",
+                         "us",
+                         html::XAxis::percentile_spectrum,
+                         {0, 90, 99, 99.9, 100},
+                         {{"latency", "#000", {1, 2, 3, 4, 5}}}};
+    const std::string svg = html::render_line_chart(spec);
     CHECK(contains(svg, ">99.9%<"));
     CHECK(contains(svg, ">99.99%<"));  // the decade the max is drawn at
     CHECK_FALSE(contains(svg, ">99.999%<"));
@@ -418,14 +450,14 @@ TEST_CASE("run ticks label every run when few, about eight always ending at the 
 }
 
 TEST_CASE("a chart over runs labels its ticks with the runs' names, cut short and escaped") {
-    detail::ChartSpec spec{"chart-x", "t", "us", detail::XAxis::runs, {1, 2}, {}, {}};
+    html::ChartSpec spec{"chart-x", "t", "us", html::XAxis::runs, {1, 2}, {}, {}};
     spec.series.push_back({"p99", "#000", {5, 7}});
     spec.x_labels = {"<v1>", "ünïcödé label that is long"};
-    const std::string svg = detail::render_line_chart(spec);
+    const std::string svg = html::render_line_chart(spec);
     CHECK(contains(svg, ">&lt;v1&gt;</text>"));
     CHECK(contains(svg, ">ünïcödé l\u2026</text>"));  // 13 bytes, at a character boundary
     spec.x_labels[1] = "ünïcödéx\u00e9label";         // byte 13 is inside the second é
-    CHECK(contains(detail::render_line_chart(spec), ">ünïcödéx\u2026</text>"));
+    CHECK(contains(html::render_line_chart(spec), ">ünïcödéx\u2026</text>"));
     CHECK(contains(svg, "run (oldest first)"));
     CHECK(count_of(svg, "<polyline") == 1);
 }

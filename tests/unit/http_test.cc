@@ -15,28 +15,9 @@
 #include <string_view>
 #include <vector>
 
+#include "allocation_counter.h"
 #include "barrage/http/request.h"
 #include "barrage/http/response_parser.h"
-
-// Counts every global operator new in this binary, so tests can prove that
-// the parser never allocates. GCC flags free() in the replaced delete once it
-// inlines it next to a `new`; malloc/free is exactly the pairing here.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-namespace {
-std::atomic<int64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size)) {
-        return p;
-    }
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -343,12 +324,12 @@ TEST_CASE("the parser state is small and feeding never allocates") {
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n"
         "3;x=y\r\nabc\r\n0\r\nT: 1\r\n\r\n";
     ResponseParser parser;
-    const int64_t before = g_allocations.load();
+    const int64_t before = barrage::test::allocation_count();
     for (std::size_t i = 0; i < wire.size(); ++i) {
         std::size_t consumed = 0;
         parser.feed(std::span<const char>(wire.data() + i, 1), consumed);
     }
-    CHECK(g_allocations.load() == before);
+    CHECK(barrage::test::allocation_count() == before);
     CHECK(parser.body_bytes() == 3);
 }
 
@@ -875,12 +856,12 @@ TEST_CASE("keep mode never allocates while parsing and leaves the parser small")
     ResponseParser parser;
     parser.keep(&keep);
     parser.reset();
-    const int64_t before = g_allocations.load();
+    const int64_t before = barrage::test::allocation_count();
     for (std::size_t i = 0; i < wire.size(); ++i) {
         std::size_t consumed = 0;
         parser.feed(std::span<const char>(wire.data() + i, 1), consumed);
     }
-    CHECK(g_allocations.load() == before);
+    CHECK(barrage::test::allocation_count() == before);
     CHECK(keep.body() == "abc");
     CHECK(keep.header("X-TOKEN") == "abc");
 }

@@ -5,7 +5,9 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "barrage/plan/units.h"
 
@@ -292,4 +294,21 @@ TEST_CASE("a watch plan: pids positive and once each, series only with a URL, a 
     run.watch.series = {"up"};
     run.watch.leak_rss_mb_per_min = std::numeric_limits<double>::infinity();
     CHECK(contains(error_of(run), "leak limits"));
+}
+
+TEST_CASE("the phases of a URL run, warm-up and all, are in the order the engine asserts") {
+    RunPlan run = valid_plan();
+    run.warmup_ns = 1'000'000'000;
+    for (const std::optional<double> rate : {std::optional<double>(), std::optional<double>(50)}) {
+        run.rate_per_s = rate;
+        const auto phases = plan::phases_of(run);
+        REQUIRE(phases.size() == 2);
+        CHECK(phases.front().warmup);
+        CHECK(plan::check_phase_order(phases).ok());
+    }
+    auto reversed = plan::phases_of(run);
+    std::swap(reversed.front(), reversed.back());
+    const auto status = plan::check_phase_order(reversed);
+    REQUIRE_FALSE(status.ok());
+    CHECK(contains(status.error().message, "(move it up, or drop warmup = true)"));
 }

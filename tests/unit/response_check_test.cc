@@ -12,41 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include "allocation_counter.h"
 #include "barrage/http/capture.h"
 #include "barrage/http/response_parser.h"
 #include "barrage/http/template.h"
-
-// Counts every global operator new, so tests can prove evaluation never allocates.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-namespace {
-std::atomic<int64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size)) {
-        return p;
-    }
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-// simdjson allocates with nothrow new[]: replaced too, so that every pair of
-// new and delete comes from here (ASan checks the pairing).
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    return std::malloc(size == 0 ? 1 : size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept {
-    return operator new(size, tag);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace {
 
@@ -220,12 +189,12 @@ TEST_CASE("evaluate reports each failed check by index and allocates nothing") {
                     json(Kind::json_exists, "/prediction/missing")});
     const ResponseChecks status_only = compile_ok({status_range(200, 299)});
     JsonBody json_body(4096);
-    const int64_t before = g_allocations.load();
+    const int64_t before = barrage::test::allocation_count();
     json_body.reset(kPrediction);
     const CheckFailures failures = checks.evaluate(503, kPrediction, json_body);
     json_body.reset(kPrediction);
     const CheckFailures passing = status_only.evaluate(200, kPrediction, json_body);
-    CHECK(g_allocations.load() == before);
+    CHECK(barrage::test::allocation_count() == before);
     CHECK(failures.mask == 0b1101);
     CHECK_FALSE(passing.any());
 }

@@ -18,25 +18,10 @@
 #include <string>
 #include <vector>
 
+#include "allocation_counter.h"
 #include "barrage/stats/counters.h"
 #include "barrage/stats/histogram.h"
 #include "barrage/stats/snapshot.h"
-
-// Counts every global operator new in this binary, so tests can prove that the
-// hot-path calls never allocate.
-namespace {
-std::atomic<int64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size)) {
-        return p;
-    }
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -463,12 +448,12 @@ TEST_SUITE("histogram recording") {
     }
 
     TEST_CASE("recording, merging, resetting and reading percentiles never allocate") {
-        const int64_t at_start = g_allocations.load();
+        const int64_t at_start = barrage::test::allocation_count();
         Histogram h = Histogram::for_latency_us();
         Histogram other = Histogram::for_latency_us();
-        REQUIRE(g_allocations.load() > at_start);  // the counter does see allocations
+        REQUIRE(barrage::test::allocation_count() > at_start);  // the counter does see allocations
         other.record_value(3);
-        const int64_t before = g_allocations.load();
+        const int64_t before = barrage::test::allocation_count();
         for (int64_t v = 0; v < 100'000; ++v) {
             h.record_value(v * 37);
         }
@@ -477,7 +462,7 @@ TEST_SUITE("histogram recording") {
         const int64_t p99 = h.value_at_percentile(99);
         const double mean = h.mean() + h.stdev();
         h.reset();
-        CHECK(g_allocations.load() == before);
+        CHECK(barrage::test::allocation_count() == before);
         CHECK(p99 > 0);
         CHECK(mean > 0);
     }
@@ -711,15 +696,15 @@ TEST_SUITE("snapshot") {
     }
 
     TEST_CASE("resetting and adding snapshots never allocates") {
-        const int64_t at_start = g_allocations.load();
+        const int64_t at_start = barrage::test::allocation_count();
         Snapshot total;
         Snapshot part;
-        REQUIRE(g_allocations.load() >= at_start + 8);  // 4 histograms each
+        REQUIRE(barrage::test::allocation_count() >= at_start + 8);  // 4 histograms each
         part.latency_us.record_value(5);
-        const int64_t before = g_allocations.load();
+        const int64_t before = barrage::test::allocation_count();
         total.add(part);
         part.reset();
-        CHECK(g_allocations.load() == before);
+        CHECK(barrage::test::allocation_count() == before);
         CHECK(total.latency_us.total_count() == 1);
     }
 }

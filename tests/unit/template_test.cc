@@ -15,25 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "allocation_counter.h"
 #include "barrage/http/data_file.h"
-
-// Counts every global operator new, so tests can prove render never allocates.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-namespace {
-std::atomic<int64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size)) {
-        return p;
-    }
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -228,13 +211,13 @@ TEST_CASE("render allocates nothing once the output has room") {
     context.set_variable(0, "secret-token");
     std::string out;
     out.reserve(1024);
-    const int64_t before = g_allocations.load();
+    const int64_t before = barrage::test::allocation_count();
     for (int i = 0; i < 1000; ++i) {
         out.clear();
         context.begin_request();
         t.render(context, out);
     }
-    CHECK(g_allocations.load() == before);
+    CHECK(barrage::test::allocation_count() == before);
     CHECK(out.find("secret-token") != std::string::npos);
 }
 
@@ -457,9 +440,9 @@ TEST_CASE("bind_next binds a row's cells to the template variables of its column
     DataCursor cursor(file, RowOrder::round_robin, {2, 1});
     CHECK(cursor.bind_next(context) == 0);
     CHECK(render(t, context) == "alice:a1");
-    const int64_t before = g_allocations.load();
+    const int64_t before = barrage::test::allocation_count();
     cursor.bind_next(context);
-    CHECK(g_allocations.load() == before);
+    CHECK(barrage::test::allocation_count() == before);
     CHECK(render(t, context) == "bob:b2");
 }
 

@@ -124,6 +124,17 @@ void pump(TlsSession& client, TestServer& server) {
     }
 }
 
+// Starts `client` towards `host` against a fresh connection of `server` and
+// moves the handshake along until neither side has anything to say; the
+// caller checks how it ended (handshake_done, error_reason, resumed).
+void handshake(TlsSession& client, const TlsContext& context, TestServer& server, const char* host,
+               TlsSessionCache* cache = nullptr) {
+    server.accept();
+    REQUIRE(client.start(context, host, cache).ok());
+    (void)client.handshake();
+    pump(client, server);
+}
+
 TlsContextOptions trusting_test_certificate() {
     TlsContextOptions options;
     options.ca_file = certificate().pem_path;
@@ -179,22 +190,16 @@ TEST_CASE("a handshake over memory completes and a request and its answer cross 
 TEST_CASE("the IP address in the URL is checked against the certificate's IP names") {
     auto context = make_context(trusting_test_certificate());
     TestServer server;
-    server.accept();
     TlsSession client;
-    REQUIRE(client.start(*context, "127.0.0.1", nullptr).ok());
-    (void)client.handshake();
-    pump(client, server);
+    handshake(client, *context, server, "127.0.0.1");
     CHECK(client.handshake_done());
 }
 
 TEST_CASE("the system store does not trust a self-signed certificate, and the reason says so") {
     auto context = make_context(TlsContextOptions{});
     TestServer server;
-    server.accept();
     TlsSession client;
-    REQUIRE(client.start(*context, "localhost", nullptr).ok());
-    (void)client.handshake();
-    pump(client, server);
+    handshake(client, *context, server, "localhost");
     CHECK_FALSE(client.handshake_done());
     CHECK(client.handshake() == TlsStatus::failed);
     CHECK(client.error_reason() == "certificate verify failed: self-signed certificate");
@@ -203,11 +208,8 @@ TEST_CASE("the system store does not trust a self-signed certificate, and the re
 TEST_CASE("a name the certificate does not carry fails with hostname mismatch") {
     auto context = make_context(trusting_test_certificate());
     TestServer server;
-    server.accept();
     TlsSession client;
-    REQUIRE(client.start(*context, "other.example", nullptr).ok());
-    (void)client.handshake();
-    pump(client, server);
+    handshake(client, *context, server, "other.example");
     CHECK_FALSE(client.handshake_done());
     CHECK(client.error_reason() == "certificate verify failed: hostname mismatch");
 }
@@ -217,11 +219,8 @@ TEST_CASE("insecure mode accepts a certificate nobody vouches for, under any nam
     options.verify_peer = false;
     auto context = make_context(options);
     TestServer server;
-    server.accept();
     TlsSession client;
-    REQUIRE(client.start(*context, "other.example", nullptr).ok());
-    (void)client.handshake();
-    pump(client, server);
+    handshake(client, *context, server, "other.example");
     CHECK(client.handshake_done());
 }
 
@@ -230,11 +229,8 @@ TEST_CASE("a second connection resumes with the ticket the first one received") 
     TestServer server;
     TlsSessionCache cache;
     for (int connection = 0; connection < 3; ++connection) {
-        server.accept();
         TlsSession client;
-        REQUIRE(client.start(*context, "localhost", &cache).ok());
-        (void)client.handshake();
-        pump(client, server);
+        handshake(client, *context, server, "localhost", &cache);
         REQUIRE(client.handshake_done());
         CHECK(client.resumed() == (connection > 0));
         (void)read_all(client);  // TLS 1.3 tickets arrive after the handshake
@@ -250,11 +246,8 @@ TEST_CASE("without resumption no session is offered and every handshake is full"
     TestServer server;
     TlsSessionCache cache;
     for (int connection = 0; connection < 2; ++connection) {
-        server.accept();
         TlsSession client;
-        REQUIRE(client.start(*context, "localhost", &cache).ok());
-        (void)client.handshake();
-        pump(client, server);
+        handshake(client, *context, server, "localhost", &cache);
         REQUIRE(client.handshake_done());
         (void)read_all(client);
         CHECK_FALSE(client.resumed());
@@ -276,11 +269,8 @@ TEST_CASE("garbage instead of a ServerHello fails with OpenSSL's reason") {
 TEST_CASE("the peer's close_notify reads as closed") {
     auto context = make_context(trusting_test_certificate());
     TestServer server;
-    server.accept();
     TlsSession client;
-    REQUIRE(client.start(*context, "localhost", nullptr).ok());
-    (void)client.handshake();
-    pump(client, server);
+    handshake(client, *context, server, "localhost");
     REQUIRE(client.handshake_done());
     (void)read_all(client);
     SSL_shutdown(server.ssl);

@@ -52,6 +52,7 @@ struct FindMaxRequest {
     double level_base_rps = 0;               // --rate with --profile-levels
     std::string json_path;
     std::string csv_path;
+    std::string html_path;  // the find-max page; a file, never stdout
     bool quiet = false;
 };
 

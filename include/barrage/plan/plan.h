@@ -5,10 +5,12 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -141,6 +143,18 @@ struct OutputPlan {
     std::string label;             // --label: recorded in the history line
 };
 
+// One file a run writes, named by the flag that asks for it.
+struct OutputFile {
+    std::string_view path;  // a view into the OutputPlan: "" = not asked for, "-" = stdout
+    std::string_view flag;  // "--json", "--csv", ...
+    bool stdout_allowed;    // "-" is stdout for --json and --csv; the others write files
+};
+
+// Every output file of `outputs`, in the order of the flags: --json, --csv,
+// --csv-requests, --hlog, --history, --html. The one list that the checks
+// before the run (distinct files, writable) walk. Views into `outputs`.
+std::array<OutputFile, 6> output_files(const OutputPlan& outputs);
+
 // TLS for https:// targets. Verification is on unless `insecure`.
 struct TlsPlan {
     bool insecure = false;         // -k: accept any certificate and name
@@ -237,6 +251,13 @@ struct ServePlan {
 inline int64_t behind_limit_ns(const RunPlan& plan) {
     return std::max<int64_t>(2'000'000, 2 * plan.timer_slack_ns);
 }
+
+// The engine measures from the end of the warm-up on, and a run is open or
+// closed loop as a whole: warm-up phases must come first, and the phases must
+// be all open loop (constant, ramp, step, spike) or all users. Part of
+// validate_run_plan (for a profile's phases); the engine asserts it on
+// phases_of(plan).
+base::Status check_phase_order(const std::vector<PhasePlan>& phases);
 
 // Checks relationships between fields (connections >= threads, rate > 0, ...)
 // and, for a profile, its requests, session and phases.

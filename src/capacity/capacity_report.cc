@@ -208,8 +208,8 @@ std::string format_capacity_table(const CapacityOutcome& outcome) {
     for (const StepReport& step : by_rate(outcome.steps)) {
         std::string verdict(verdict_text(step.verdict));
         if (step.verdict == StepVerdict::slo_failed) {
-            for (const std::string& failed : step.failed) {
-                verdict += " " + failed;
+            for (std::size_t i = 0; i < step.failed.size(); ++i) {
+                verdict += (i == 0 ? " " : "; ") + step.failed[i];
             }
         }
         fmt::format_to(line, "{:>12.1f}{:>12.1f}{:>10}{:>10}{:>10}{:>10}{:>8.2f}%  {}\n",

@@ -62,6 +62,9 @@ base::Result<std::unique_ptr<Ring>> Ring::create(unsigned sq_entries, unsigned c
         return base::make_error("cannot create io_uring: " + std::string(std::strerror(-rc)) + hint);
     }
     ring->features_.single_issuer = single_issuer;
+    // Saves the file lookup in every io_uring_enter; older kernels refuse and
+    // the ring works as before.
+    ring->features_.registered_ring_fd = io_uring_register_ring_fd(ring->ring_.get()) == 1;
     ring->cq_entries_ = ring->ring_->cq.ring_entries;
     return ring;
 }

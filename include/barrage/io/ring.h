@@ -27,6 +27,7 @@ struct Completion {
 
 struct RingFeatures {
     bool single_issuer = false;      // IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN accepted
+    bool registered_ring_fd = false;  // io_uring_register_ring_fd accepted (enter skips fd lookup)
     bool buffer_ring = false;        // provided-buffer ring registered
     bool multishot_recv = false;     // recv multishot supported
 };

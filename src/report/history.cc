@@ -54,8 +54,7 @@ std::optional<double> get_optional_number(simdjson::dom::object line, std::strin
 
 std::optional<bool> get_optional_bool(simdjson::dom::object line, std::string_view key) {
     bool flag = false;
-    return line[key].get_bool().get(flag) == simdjson::SUCCESS ? std::optional(flag)
-                                                               : std::nullopt;
+    return line[key].get_bool().get(flag) == simdjson::SUCCESS ? std::optional(flag) : std::nullopt;
 }
 
 std::string json_number_or_null(const std::optional<double>& value) {

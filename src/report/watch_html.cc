@@ -38,24 +38,24 @@ std::string value_text(double value) {
 
 void append_growth_table(std::string& page, const watch::WatchResult& watch) {
     page += "<table id=\"watch-growth\">";
-    table_row(page,
-              {"target", "kind", fmt::format("RSS MB/min (limit {:g})", watch.limits.rss_mb_per_min),
-               fmt::format("fds/min (limit {:g})", watch.limits.fds_per_min),
-               fmt::format("threads/min (limit {:g})", watch.limits.threads_per_min),
-               "still climbing", "leak", "exited at"},
-              true);
+    table_row(
+        page,
+        {"target", "kind", fmt::format("RSS MB/min (limit {:g})", watch.limits.rss_mb_per_min),
+         fmt::format("fds/min (limit {:g})", watch.limits.fds_per_min),
+         fmt::format("threads/min (limit {:g})", watch.limits.threads_per_min), "still climbing",
+         "leak", "exited at"},
+        true);
     for (const watch::TargetWatch& target : watch.targets) {
         const watch::Growth& growth = target.growth;
-        fmt::format_to(
-            std::back_inserter(page),
-            "<tr><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-            "<td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>\n",
-            html_escape(target.name), html_escape(target.kind),
-            slope_text(growth.rss_mb_per_min), slope_text(growth.fds_per_min),
-            slope_text(growth.threads_per_min), growth.still_climbing ? "yes" : "no",
-            growth.leak_suspected ? "fail" : "pass",
-            growth.leak_suspected ? "LEAK SUSPECTED" : "no leak",
-            target.exited_at_s ? fmt::format("{:.1f}s", *target.exited_at_s) : "-");
+        fmt::format_to(std::back_inserter(page),
+                       "<tr><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                       "<td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>\n",
+                       html_escape(target.name), html_escape(target.kind),
+                       slope_text(growth.rss_mb_per_min), slope_text(growth.fds_per_min),
+                       slope_text(growth.threads_per_min), growth.still_climbing ? "yes" : "no",
+                       growth.leak_suspected ? "fail" : "pass",
+                       growth.leak_suspected ? "LEAK SUSPECTED" : "no leak",
+                       target.exited_at_s ? fmt::format("{:.1f}s", *target.exited_at_s) : "-");
     }
     page += "</table>\n";
 }
@@ -167,8 +167,7 @@ SeriesFigures figures_of(const watch::ScrapedSeries& series) {
 }
 
 std::string series_chart(const watch::ScrapedSeries& series, std::size_t number) {
-    ChartSpec spec =
-        watch_chart(fmt::format("chart-watch-series-{}", number), series.key, "value");
+    ChartSpec spec = watch_chart(fmt::format("chart-watch-series-{}", number), series.key, "value");
     ChartSeries line{series.key, color_blue, {}};
     for (std::size_t i = 0; i < series.values.size(); ++i) {
         if (std::isfinite(series.values[i])) {  // NaN and infinities cannot be drawn
@@ -203,8 +202,7 @@ void append_scrape(std::string& page, const watch::WatchResult& watch) {
                        "<tr><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
                        "<td>{}</td></tr>\n",
                        html_escape(series.key), figures.points, value_text(figures.first),
-                       value_text(figures.last), value_text(figures.min),
-                       value_text(figures.max));
+                       value_text(figures.last), value_text(figures.min), value_text(figures.max));
     }
     page += "</table>\n";
     const std::size_t charted = std::min(watch.series.size(), detail::watch_series_charts_max);

@@ -159,9 +159,8 @@ TEST_CASE("a watched run's line has the worst growth of its targets, an unwatche
     // A scrape alone watches no process or cgroup: nulls, like no watch at all.
     barrage::watch::WatchResult url_only;
     url_only.url = "http://127.0.0.1:9100/metrics";
-    for (const barrage::watch::WatchResult* none : {&url_only,
-                                                    static_cast<barrage::watch::WatchResult*>(
-                                                        nullptr)}) {
+    for (const barrage::watch::WatchResult* none :
+         {&url_only, static_cast<barrage::watch::WatchResult*>(nullptr)}) {
         const auto plain =
             barrage::report::make_history_entry(plan, sample_result(1000, 99), {}, 0, none);
         const std::string plain_line = barrage::report::format_history_line(plain);
@@ -197,9 +196,9 @@ TEST_CASE("the trend shows growth columns when any run watched a target, '-' whe
     entries[2].leak_suspected = false;
     const auto rows = barrage::report::trend_table(entries);
     REQUIRE(rows.size() == 4);
-    CHECK(rows[0] == std::vector<std::string>{"time", "label", "rps", "errors", "p50", "p99",
-                                              "max", "gates", "rss/min", "fds/min",
-                                              "threads/min", "leak"});
+    CHECK(rows[0] == std::vector<std::string>{"time", "label", "rps", "errors", "p50", "p99", "max",
+                                              "gates", "rss/min", "fds/min", "threads/min",
+                                              "leak"});
     CHECK(std::vector<std::string>(rows[1].begin() + 8, rows[1].end()) ==
           std::vector<std::string>{"-", "-", "-", "-"});
     CHECK(std::vector<std::string>(rows[2].begin() + 8, rows[2].end()) ==

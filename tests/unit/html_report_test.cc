@@ -618,13 +618,16 @@ TEST_CASE("a report with watch data charts each target and the first scraped ser
     CHECK(contains(page, "first 8 of 10 series"));
     CHECK(contains(page, "<table id=\"watch-growth\">"));
     CHECK(contains(page, "RSS MB/min (limit 5)"));
-    CHECK(contains(page, "<td>+600.00</td><td>+60.00</td><td>+0.00</td><td>yes</td>"
-                         "<td class=\"fail\">LEAK SUSPECTED</td><td>-</td>"));
-    CHECK(contains(page, "<td>+1.50</td><td>n/a</td><td>n/a</td><td>no</td>"
-                         "<td class=\"pass\">no leak</td><td>2.5s</td>"));
+    CHECK(contains(page,
+                   "<td>+600.00</td><td>+60.00</td><td>+0.00</td><td>yes</td>"
+                   "<td class=\"fail\">LEAK SUSPECTED</td><td>-</td>"));
+    CHECK(contains(page,
+                   "<td>+1.50</td><td>n/a</td><td>n/a</td><td>no</td>"
+                   "<td class=\"pass\">no leak</td><td>2.5s</td>"));
     // The series table: 2 finite points, first 3, last -2 (the NaN left out).
-    CHECK(contains(page, "<td class=\"text\">queue{name=&quot;&lt;jobs&gt;&quot;}</td><td>2</td>"
-                         "<td>3</td><td>-2</td><td>-2</td><td>3</td>"));
+    CHECK(contains(page,
+                   "<td class=\"text\">queue{name=&quot;&lt;jobs&gt;&quot;}</td><td>2</td>"
+                   "<td>3</td><td>-2</td><td>-2</td><td>3</td>"));
     CHECK(contains(page, "3 scrapes, 1 failed (first: connect: Connection refused)"));
     CHECK_FALSE(contains(page, "<app>"));
     CHECK_FALSE(contains(page, "<jobs>"));

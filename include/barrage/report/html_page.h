@@ -55,8 +55,8 @@ inline constexpr int chart_width_px = 760;
 inline constexpr int chart_height_px = 280;
 
 // The <svg class="chart"> element: axes, grid, one polyline per series, a
-// legend. The y axis starts at 0 unless a value is below it. A chart without points says "no data" instead of drawing axes
-// around nothing.
+// legend; the y axis starts at 0 unless a value is below it. A chart without
+// points says "no data" instead of drawing axes around nothing.
 std::string render_line_chart(const ChartSpec& spec);
 
 // A section holding one chart and an optional note under it.

@@ -101,7 +101,7 @@ int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
     }
     if (!plan.outputs.history_path.empty()) {
         const auto entry =
-            report::make_history_entry(plan, result, outcomes, base::wall_clock_ms());
+            report::make_history_entry(plan, result, outcomes, base::wall_clock_ms(), &watched);
         auto status = report::append_history_line(plan.outputs.history_path,
                                                   report::format_history_line(entry));
         if (!status.ok()) {

@@ -7,6 +7,7 @@
 #include <simdjson.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -44,6 +45,39 @@ double get_number(simdjson::dom::object line, std::string_view key) {
     return line[key].get_double().get(number) == simdjson::SUCCESS ? number : 0.0;
 }
 
+// Absent, null or not a number: none.
+std::optional<double> get_optional_number(simdjson::dom::object line, std::string_view key) {
+    double number = 0;
+    return line[key].get_double().get(number) == simdjson::SUCCESS ? std::optional(number)
+                                                                   : std::nullopt;
+}
+
+std::optional<bool> get_optional_bool(simdjson::dom::object line, std::string_view key) {
+    bool flag = false;
+    return line[key].get_bool().get(flag) == simdjson::SUCCESS ? std::optional(flag) : std::nullopt;
+}
+
+std::string json_number_or_null(const std::optional<double>& value) {
+    return value ? fmt::format("{}", *value) : std::string("null");
+}
+
+// Per value the largest over the targets, like the growth thresholds
+// (RunResultMetrics::growth_value): the worst target decides.
+void record_growth(HistoryEntry& entry, const watch::WatchResult& watch) {
+    const auto largest = [](std::optional<double>& into, const std::optional<double>& slope) {
+        if (slope && (!into || *slope > *into)) {
+            into = round3(*slope);
+        }
+    };
+    entry.leak_suspected = false;
+    for (const watch::TargetWatch& target : watch.targets) {
+        largest(entry.rss_mb_per_min, target.growth.rss_mb_per_min);
+        largest(entry.fds_per_min, target.growth.fds_per_min);
+        largest(entry.threads_per_min, target.growth.threads_per_min);
+        entry.leak_suspected = *entry.leak_suspected || target.growth.leak_suspected;
+    }
+}
+
 HistoryEntry entry_from(simdjson::dom::object line) {
     HistoryEntry entry;
     entry.time = get_string(line, "time");
@@ -63,12 +97,20 @@ HistoryEntry entry_from(simdjson::dom::object line) {
     if (!thresholds.empty()) {
         entry.thresholds_passed = thresholds == "pass";
     }
+    entry.rss_mb_per_min = get_optional_number(line, "rss_mb_per_min");
+    entry.fds_per_min = get_optional_number(line, "fds_per_min");
+    entry.threads_per_min = get_optional_number(line, "threads_per_min");
+    entry.leak_suspected = get_optional_bool(line, "leak_suspected");
     return entry;
 }
 
 std::string format_us(int64_t us) {
     return us >= 1000 ? fmt::format("{:.2f}ms", static_cast<double>(us) / 1e3)
                       : fmt::format("{}us", us);
+}
+
+std::string growth_text(const std::optional<double>& slope, std::string_view unit) {
+    return slope ? fmt::format("{:+.1f}{}", *slope, unit) : std::string("-");
 }
 
 std::string relative_change(double before, double after) {
@@ -81,7 +123,8 @@ std::string relative_change(double before, double after) {
 }  // namespace
 
 HistoryEntry make_history_entry(const plan::RunPlan& plan, const stats::RunResult& result,
-                                std::span<const ThresholdOutcome> thresholds, int64_t unix_ms) {
+                                std::span<const ThresholdOutcome> thresholds, int64_t unix_ms,
+                                const watch::WatchResult* watch) {
     const stats::Counters& counters = result.totals.counters;
     const stats::Histogram& latency = result.totals.latency_us;
     const int64_t attempts = counters.requests_completed + counters.requests_errors;
@@ -104,6 +147,9 @@ HistoryEntry make_history_entry(const plan::RunPlan& plan, const stats::RunResul
     if (!thresholds.empty()) {
         entry.thresholds_passed = all_passed(thresholds);
     }
+    if (watch != nullptr && !watch->targets.empty()) {
+        record_growth(entry, *watch);
+    }
     return entry;
 }
 
@@ -112,12 +158,16 @@ std::string format_history_line(const HistoryEntry& e) {
     std::string line = fmt::format(
         "{{\"time\":{},\"label\":{},\"target\":{},\"mode\":{},\"duration_s\":{},\"requests\":{},"
         "\"rps\":{},\"error_rate\":{},\"p50_us\":{},\"p90_us\":{},\"p99_us\":{},\"p999_us\":{},"
-        "\"max_us\":{},\"thresholds\":{}}}\n",
+        "\"max_us\":{},\"thresholds\":{},\"rss_mb_per_min\":{},\"fds_per_min\":{},"
+        "\"threads_per_min\":{},\"leak_suspected\":{}}}\n",
         json_quote(e.time), json_quote(e.label), json_quote(e.target), json_quote(e.mode),
         e.duration_s, e.requests, e.rps, e.error_rate, e.p50_us, e.p90_us, e.p99_us, e.p999_us,
         e.max_us,
         e.thresholds_passed ? json_quote(*e.thresholds_passed ? "pass" : "fail")
-                            : std::string("null"));
+                            : std::string("null"),
+        json_number_or_null(e.rss_mb_per_min), json_number_or_null(e.fds_per_min),
+        json_number_or_null(e.threads_per_min),
+        e.leak_suspected ? (*e.leak_suspected ? "true" : "false") : "null");
     return line;
 }
 
@@ -177,6 +227,11 @@ Result<std::vector<HistoryEntry>> read_history_file(const std::string& path) {
 std::vector<std::vector<std::string>> trend_table(std::span<const HistoryEntry> entries) {
     std::vector<std::vector<std::string>> rows{
         {"time", "label", "rps", "errors", "p50", "p99", "max", "gates"}};
+    const bool any_watched = std::any_of(entries.begin(), entries.end(),
+                                         [](const HistoryEntry& e) { return e.watched(); });
+    if (any_watched) {
+        rows[0].insert(rows[0].end(), {"rss/min", "fds/min", "threads/min", "leak"});
+    }
     const HistoryEntry* previous = nullptr;
     for (const HistoryEntry& e : entries) {
         const std::string rps =
@@ -189,6 +244,12 @@ std::vector<std::vector<std::string>> trend_table(std::span<const HistoryEntry> 
                         fmt::format("{:.2f}%", e.error_rate * 100.0), format_us(e.p50_us), p99,
                         format_us(e.max_us),
                         e.thresholds_passed ? (*e.thresholds_passed ? "pass" : "FAIL") : "-"});
+        if (any_watched) {
+            rows.back().insert(rows.back().end(),
+                               {growth_text(e.rss_mb_per_min, "MB"), growth_text(e.fds_per_min, ""),
+                                growth_text(e.threads_per_min, ""),
+                                e.leak_suspected ? (*e.leak_suspected ? "LEAK" : "no") : "-"});
+        }
         previous = &e;
     }
     return rows;
@@ -197,11 +258,16 @@ std::vector<std::vector<std::string>> trend_table(std::span<const HistoryEntry> 
 std::string format_trend(std::span<const HistoryEntry> entries) {
     std::string out;
     for (const std::vector<std::string>& row : trend_table(entries)) {
-        BARRAGE_ASSERT(row.size() == 8);
+        BARRAGE_ASSERT(row.size() == 8 || row.size() == 12);
         // A label is cut to its column; the HTML table shows it whole.
-        fmt::format_to(std::back_inserter(out), "{:<21}{:<16}{:>18}{:>10}{:>10}{:>18}{:>10}{:>7}\n",
+        fmt::format_to(std::back_inserter(out), "{:<21}{:<16}{:>18}{:>10}{:>10}{:>18}{:>10}{:>7}",
                        row[0], row[1].substr(0, 15), row[2], row[3], row[4], row[5], row[6],
                        row[7]);
+        if (row.size() == 12) {
+            fmt::format_to(std::back_inserter(out), "{:>11}{:>9}{:>13}{:>6}", row[8], row[9],
+                           row[10], row[11]);
+        }
+        out += '\n';
     }
     out += fmt::format("{} run{}\n", entries.size(), entries.size() == 1 ? "" : "s");
     return out;

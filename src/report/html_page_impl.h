@@ -1,7 +1,7 @@
 #pragma once
 // What the run report (html_report.cc) and the trend page (trend_html.cc)
 // share beyond the public page pieces of barrage/report/html_page.h: the
-// trend section. Private to src/report.
+// trend section and the watch section. Private to src/report.
 
 #include <span>
 #include <string>
@@ -9,6 +9,7 @@
 
 #include "barrage/report/history.h"
 #include "barrage/report/html_page.h"
+#include "barrage/watch/watcher.h"
 
 namespace barrage::report::detail {
 
@@ -18,5 +19,16 @@ namespace barrage::report::detail {
 // `barrage trend` (<table id="trend-table">).
 void append_trend_section(std::string& page, std::span<const HistoryEntry> entries,
                           std::string_view source);
+
+// <section id="watch">: what --watch-pid/--watch-cgroup/--watch-url saw.
+// <table id="watch-growth"> (per target: growth per minute, still climbing,
+// leak verdict, exited at); per target N (1-based) the charts
+// chart-watch-N-rss (MB), chart-watch-N-counts (fds and threads, when the
+// source has them) and chart-watch-N-cpu (% of one core); with a scrape, its
+// counts, <table id="watch-series-table"> (every series) and charts
+// chart-watch-series-N of the first watch_series_charts_max series.
+void append_watch_section(std::string& page, const watch::WatchResult& watch);
+
+inline constexpr std::size_t watch_series_charts_max = 8;
 
 }  // namespace barrage::report::detail

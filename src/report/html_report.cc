@@ -471,6 +471,9 @@ std::string format_html_report(const ResultDocument& result, std::string_view so
     append_latency_table(page, result);
     append_status_and_errors(page, result);
     append_by_name(page, result);
+    if (result.watch) {
+        detail::append_watch_section(page, *result.watch);
+    }
     if (!history_source.empty()) {
         detail::append_trend_section(page, history, history_source);
     }

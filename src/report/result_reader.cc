@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include "barrage/report/run_report.h"
@@ -292,6 +293,124 @@ void read_lists(const object& root, ResultDocument& doc) {
     read_requests_by_name(root, doc);
 }
 
+// A number, or none when the field is absent, null or not a number.
+std::optional<double> optional_number_at(const object& parent, std::string_view key) {
+    element value;
+    if (parent[key].get(value) != simdjson::SUCCESS) {
+        return std::nullopt;
+    }
+    return number_of(value);
+}
+
+// A count the source could not give is null in the JSON and -1 in memory.
+int64_t count_at(const object& parent, std::string_view key) {
+    const std::optional<double> value = optional_number_at(parent, key);
+    return value ? static_cast<int64_t>(std::llround(*value)) : -1;
+}
+
+watch::TargetWatch watch_target_of(const object& entry) {
+    watch::TargetWatch target;
+    target.name = string_at(entry, "name");
+    target.kind = string_at(entry, "kind");
+    object growth;
+    if (entry["growth"].get_object().get(growth) == simdjson::SUCCESS) {
+        target.growth.rss_mb_per_min = optional_number_at(growth, "rss_mb_per_min");
+        target.growth.fds_per_min = optional_number_at(growth, "fds_per_min");
+        target.growth.threads_per_min = optional_number_at(growth, "threads_per_min");
+    }
+    target.growth.still_climbing = bool_at(entry, "still_climbing");
+    target.growth.leak_suspected = bool_at(entry, "leak_suspected");
+    target.exited_at_s = optional_number_at(entry, "exited_at_s");
+    simdjson::dom::array samples;
+    if (entry["samples"].get_array().get(samples) == simdjson::SUCCESS) {
+        for (element item : samples) {
+            object sample;
+            if (item.get_object().get(sample) != simdjson::SUCCESS) {
+                continue;
+            }
+            watch::ResourceSample out;
+            out.t_s = number_at(sample, "t_s");
+            out.rss_bytes = count_at(sample, "rss_bytes");
+            out.cpu_s = optional_number_at(sample, "cpu_s").value_or(-1);
+            out.fds = count_at(sample, "fds");
+            out.threads = count_at(sample, "threads");
+            target.samples.push_back(out);
+        }
+    }
+    return target;
+}
+
+// scrape.series[]: {"key": ..., "points": [[t_s, value or null], ...]}.
+watch::ScrapedSeries scraped_series_of(const object& entry) {
+    watch::ScrapedSeries series;
+    series.key = string_at(entry, "key");
+    simdjson::dom::array points;
+    if (entry["points"].get_array().get(points) != simdjson::SUCCESS) {
+        return series;
+    }
+    for (element item : points) {
+        simdjson::dom::array pair;
+        element time;
+        element value;
+        if (item.get_array().get(pair) != simdjson::SUCCESS ||
+            pair.at(0).get(time) != simdjson::SUCCESS ||
+            pair.at(1).get(value) != simdjson::SUCCESS || !number_of(time)) {
+            continue;
+        }
+        series.t_s.push_back(*number_of(time));
+        series.values.push_back(
+            number_of(value).value_or(std::numeric_limits<double>::quiet_NaN()));
+    }
+    return series;
+}
+
+void read_scrape(const object& scrape, watch::WatchResult& watch) {
+    watch.url = string_at(scrape, "url");
+    watch.scrapes = integer_at(scrape, "scrapes");
+    watch.scrape_failures = integer_at(scrape, "failures");
+    watch.series_dropped = integer_at(scrape, "series_dropped");
+    watch.scrape_error_first = string_at(scrape, "first_error");
+    simdjson::dom::array series;
+    if (scrape["series"].get_array().get(series) != simdjson::SUCCESS) {
+        return;
+    }
+    for (element item : series) {
+        object entry;
+        if (item.get_object().get(entry) == simdjson::SUCCESS) {
+            watch.series.push_back(scraped_series_of(entry));
+        }
+    }
+}
+
+// `watch`, as detail::write_watch writes it (watch_report.cc).
+void read_watch(const object& root, ResultDocument& doc) {
+    object section;
+    if (root["watch"].get_object().get(section) != simdjson::SUCCESS) {
+        return;
+    }
+    watch::WatchResult watch;
+    object limits;
+    if (section["limits"].get_object().get(limits) == simdjson::SUCCESS) {
+        watch.limits.rss_mb_per_min = number_at(limits, "rss_mb_per_min");
+        watch.limits.fds_per_min = number_at(limits, "fds_per_min");
+        watch.limits.threads_per_min = number_at(limits, "threads_per_min");
+    }
+    simdjson::dom::array targets;
+    if (section["targets"].get_array().get(targets) == simdjson::SUCCESS) {
+        for (element item : targets) {
+            object entry;
+            if (item.get_object().get(entry) == simdjson::SUCCESS) {
+                watch.targets.push_back(watch_target_of(entry));
+            }
+        }
+    }
+    object scrape;
+    if (section["scrape"].get_object().get(scrape) == simdjson::SUCCESS) {
+        read_scrape(scrape, watch);
+    }
+    doc.watch = std::move(watch);
+}
+
 Error not_a_result(std::string_view source, std::string_view why) {
     return make_error(
         fmt::format("{}: not a barrage result ({}); expected the JSON written by "
@@ -395,6 +514,7 @@ base::Result<ResultDocument> read_result_document(std::string_view text, std::st
     read_requests(requests, doc);
     read_histograms(root, doc);
     read_lists(root, doc);
+    read_watch(root, doc);
     check_headline_numbers(root_element, doc);
     simdjson::dom::array intervals;
     const bool has_intervals = root["intervals"].get_array().get(intervals) == simdjson::SUCCESS;

@@ -102,14 +102,17 @@ Frame frame_for(const ChartSpec& spec, const std::vector<double>& xs) {
     if (spec.y_log) {
         frame_log_y(frame, spec);
     } else {
+        // From 0 unless a value is below it (a scraped gauge may be negative).
+        double y_low = 0;
         double y_high = 0;
         for (const ChartSeries& series : spec.series) {
             for (const double y : series.y) {
+                y_low = std::min(y_low, y);
                 y_high = std::max(y_high, y);
             }
         }
-        frame.y_ticks = nice_ticks(0, y_high, y_tick_target);
-        frame.y = {0, frame.y_ticks.back(), plot_bottom(), plot_top()};
+        frame.y_ticks = nice_ticks(y_low, y_high, y_tick_target);
+        frame.y = {frame.y_ticks.front(), frame.y_ticks.back(), plot_bottom(), plot_top()};
     }
     if (spec.x_axis == XAxis::percentile_spectrum) {
         frame.x_ticks = spectrum_ticks(xs.back());
@@ -122,8 +125,9 @@ Frame frame_for(const ChartSpec& spec, const std::vector<double>& xs) {
         frame.x = {0.5, static_cast<double>(xs.size()) + 0.5, plot_left(), plot_right()};
         return frame;
     }
-    frame.x_ticks = nice_ticks(0, xs.back(), x_tick_target);
-    frame.x = {0, frame.x_ticks.back(), plot_left(), plot_right()};
+    // From 0 unless the first x is before it (a watched target's warm-up samples).
+    frame.x_ticks = nice_ticks(std::min(0.0, xs.front()), xs.back(), x_tick_target);
+    frame.x = {frame.x_ticks.front(), frame.x_ticks.back(), plot_left(), plot_right()};
     return frame;
 }
 

@@ -4,14 +4,17 @@ headless Chromium with its script run (a marker attribute in the DOM), the four 
 elements in the DOM, nothing logs to the console (no script error, no blocked fetch), and the
 page names no outside resource. Bad input to `barrage report` exits 2. The same for the trend
 of runs recorded with --history: `barrage trend FILE --html` (four charts over the runs and the
-table) and `barrage report --history FILE` (the run's charts and the trend's). Skips (77)
-without Chromium."""
+table) and `barrage report --history FILE` (the run's charts and the trend's). A run watching
+the server's process and a Prometheus endpoint gets the #watch section: its resource charts
+and the scraped series, rendered the same way. Skips (77) without Chromium."""
 
+import http.server
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness
@@ -19,6 +22,8 @@ import harness
 CHROMIUM_TIMEOUT_S = 60
 CHART_IDS = ["chart-throughput", "chart-latency", "chart-spectrum", "chart-status"]
 TREND_CHART_IDS = ["chart-trend-p50", "chart-trend-p99", "chart-trend-rps", "chart-trend-errors"]
+WATCH_CHART_IDS = ["chart-watch-1-rss", "chart-watch-1-counts", "chart-watch-1-cpu",
+                   "chart-watch-series-1"]
 SECTION_IDS = ["summary", "thresholds", "throughput", "latency-over-time", "spectrum",
                "status-over-time", "latency-table", "status-and-errors", "config"]
 
@@ -133,6 +138,7 @@ def body(t):
     t.check(outcome.elapsed_s < 1.0, "it fails before the run")
 
     trend_steps(t, browser, server, history, json_path)
+    watch_steps(t, browser, server)
 
 
 def trend_steps(t, browser, server, history, json_path):
@@ -173,6 +179,68 @@ def trend_steps(t, browser, server, history, json_path):
     harness.exits_with(t, outcome, 2, "report --history with a missing history file")
     t.check("absent.jsonl" in outcome.stderr and not os.path.exists(t.path("never.html")),
             f"the error names the file and no page is written ({outcome.stderr.strip()!r})")
+
+
+def metrics_endpoint():
+    """A Prometheus text endpoint whose gauge counts the scrapes; returns (server, url)."""
+    scrapes = []
+
+    class Metrics(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            scrapes.append(self.path)
+            body = f'app_queue{{name="<jobs>"}} {len(scrapes)}\n'.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    metrics = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Metrics)
+    threading.Thread(target=metrics.serve_forever, daemon=True).start()
+    return metrics, f"http://127.0.0.1:{metrics.server_address[1]}/metrics"
+
+
+def watch_steps(t, browser, server):
+    metrics, url = metrics_endpoint()
+    html_path = t.path("watch.html")
+    json_path = t.path("watch.json")
+    try:
+        outcome = t.run(["run", server.url(), "-c", "2", "-t", "1", "-r", "200", "-d", "2s",
+                         "--warmup", "500ms", "--interval", "250ms",
+                         "--watch-pid", str(server.process.pid), "--watch-url", url,
+                         "--watch-series", "app_queue", "--json", json_path, "--html", html_path])
+    finally:
+        metrics.shutdown()
+    harness.exits_with(t, outcome, 0, "a watched run with --html")
+    with open(html_path, encoding="utf-8") as f:
+        page = f.read()
+    sections = [section for section in SECTION_IDS if section != "thresholds"] + ["watch"]
+    check_page_text(t, page, "watched --html", sections=sections)
+    t.check('<table id="watch-growth">' in page and f"pid {server.process.pid}" in page,
+            "the growth table names the watched process")
+    t.check("no leak" in page and "LEAK SUSPECTED" not in page,
+            "the server that does not leak is not flagged")
+    t.check('<table id="watch-series-table">' in page
+            and "app_queue{name=&quot;&lt;jobs&gt;&quot;}" in page and "<jobs>" not in page,
+            "the scraped series is in the table, escaped")
+    dom = check_rendered(t, browser, html_path, "watched --html", CHART_IDS + WATCH_CHART_IDS)
+    rss = re.findall(r'<svg[^>]*id="chart-watch-1-rss".*?</svg>', dom, re.S)
+    t.check(rss and "<polyline" in rss[0] and ">MB<" in rss[0],
+            "the RSS chart has a line, in MB")
+    t.check(re.search(r'<svg[^>]*id="chart-watch-1-counts".*?open fds.*?threads.*?</svg>', dom,
+                      re.S) is not None, "the counts chart has open fds and threads")
+
+    report_path = t.path("watch-report.html")
+    outcome = t.run(["report", json_path, "-o", report_path], json_out=False, quiet=False)
+    harness.exits_with(t, outcome, 0, "barrage report on the watched run's JSON")
+    with open(report_path, encoding="utf-8") as f:
+        report_page = f.read()
+    t.check(report_page.count('<svg class="chart"') == page.count('<svg class="chart"')
+            == len(CHART_IDS + WATCH_CHART_IDS),
+            "barrage report draws the same charts as --html, the watch's included")
 
 
 if __name__ == "__main__":

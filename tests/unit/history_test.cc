@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -117,4 +118,96 @@ TEST_CASE("the trend table has a header and one row per run with the change from
     CHECK(text.find("a label longer  ") != std::string::npos);  // 15 characters in a column
     CHECK(text.find("a label longer t") == std::string::npos);
     CHECK(barrage::report::trend_table({}).size() == 1);
+}
+
+namespace {
+
+barrage::watch::TargetWatch target_growing(double rss, std::optional<double> fds, double threads,
+                                           bool leak) {
+    barrage::watch::TargetWatch target;
+    target.name = "pid 1 (x)";
+    target.kind = "pid";
+    target.growth.rss_mb_per_min = rss;
+    target.growth.fds_per_min = fds;
+    target.growth.threads_per_min = threads;
+    target.growth.leak_suspected = leak;
+    return target;
+}
+
+}  // namespace
+
+TEST_CASE("a watched run's line has the worst growth of its targets, an unwatched one nulls") {
+    barrage::plan::RunPlan plan;
+    barrage::watch::WatchResult watch;
+    watch.targets = {target_growing(1.25, 3.0, 0.0, false),
+                     target_growing(750.0004, std::nullopt, -0.5, true)};
+    const auto entry =
+        barrage::report::make_history_entry(plan, sample_result(1000, 99), {}, 0, &watch);
+    CHECK(entry.rss_mb_per_min == 750.0);  // the largest, rounded to 3 decimals
+    CHECK(entry.fds_per_min == 3.0);       // the one target that has it
+    CHECK(entry.threads_per_min == 0.0);
+    CHECK(entry.leak_suspected == true);
+    const std::string line = barrage::report::format_history_line(entry);
+    CHECK(line.find("\"thresholds\":null,\"rss_mb_per_min\":750,\"fds_per_min\":3,"
+                    "\"threads_per_min\":0,\"leak_suspected\":true}\n") != std::string::npos);
+    auto read = barrage::report::read_history(line, "h.jsonl");
+    REQUIRE(read.ok());
+    CHECK(read.value()[0].rss_mb_per_min == 750.0);
+    CHECK(read.value()[0].fds_per_min == 3.0);
+    CHECK(read.value()[0].leak_suspected == true);
+
+    // A scrape alone watches no process or cgroup: nulls, like no watch at all.
+    barrage::watch::WatchResult url_only;
+    url_only.url = "http://127.0.0.1:9100/metrics";
+    for (const barrage::watch::WatchResult* none :
+         {&url_only, static_cast<barrage::watch::WatchResult*>(nullptr)}) {
+        const auto plain =
+            barrage::report::make_history_entry(plan, sample_result(1000, 99), {}, 0, none);
+        const std::string plain_line = barrage::report::format_history_line(plain);
+        CHECK(plain_line.find("\"rss_mb_per_min\":null,\"fds_per_min\":null,"
+                              "\"threads_per_min\":null,\"leak_suspected\":null}") !=
+              std::string::npos);
+        auto back = barrage::report::read_history(plain_line, "h.jsonl");
+        REQUIRE(back.ok());
+        CHECK_FALSE(back.value()[0].watched());
+        CHECK_FALSE(back.value()[0].rss_mb_per_min.has_value());
+    }
+}
+
+TEST_CASE("older history lines without growth read as unwatched") {
+    auto read = barrage::report::read_history(
+        "{\"time\":\"2026-12-02T15:00:00Z\",\"rps\":10,\"p99_us\":5,\"thresholds\":null}\n",
+        "h.jsonl");
+    REQUIRE(read.ok());
+    CHECK_FALSE(read.value()[0].watched());
+    CHECK(barrage::report::trend_table(read.value())[0].size() == 8);
+}
+
+TEST_CASE("the trend shows growth columns when any run watched a target, '-' where it did not") {
+    std::vector<barrage::report::HistoryEntry> entries(3);
+    entries[0].time = "2026-12-02T15:00:00Z";
+    entries[1].time = "2026-12-02T16:00:00Z";
+    entries[1].rss_mb_per_min = 12.54;
+    entries[1].fds_per_min = 0.0;
+    entries[1].leak_suspected = true;
+    entries[2].time = "2026-12-02T17:00:00Z";
+    entries[2].rss_mb_per_min = -0.25;
+    entries[2].threads_per_min = 0.0;
+    entries[2].leak_suspected = false;
+    const auto rows = barrage::report::trend_table(entries);
+    REQUIRE(rows.size() == 4);
+    CHECK(rows[0] == std::vector<std::string>{"time", "label", "rps", "errors", "p50", "p99", "max",
+                                              "gates", "rss/min", "fds/min", "threads/min",
+                                              "leak"});
+    CHECK(std::vector<std::string>(rows[1].begin() + 8, rows[1].end()) ==
+          std::vector<std::string>{"-", "-", "-", "-"});
+    CHECK(std::vector<std::string>(rows[2].begin() + 8, rows[2].end()) ==
+          std::vector<std::string>{"+12.5MB", "+0.0", "-", "LEAK"});
+    CHECK(std::vector<std::string>(rows[3].begin() + 8, rows[3].end()) ==
+          std::vector<std::string>{"-0.2MB", "-", "+0.0", "no"});
+    const std::string text = barrage::report::format_trend(entries);
+    CHECK(text.find("rss/min") != std::string::npos);
+    CHECK(text.find("+12.5MB") != std::string::npos);
+    CHECK(text.find("LEAK\n") != std::string::npos);
+    CHECK(text.find("3 runs") != std::string::npos);
 }

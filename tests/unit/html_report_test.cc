@@ -502,3 +502,164 @@ TEST_CASE("a run report given a history adds the trend section, and only then") 
     CHECK_FALSE(contains(without, "id=\"trend\""));
     CHECK(count_of(without, "<svg class=\"chart\"") == 4);
 }
+
+// ---- the watched target (--watch-pid, --watch-cgroup, --watch-url) ----
+
+namespace {
+
+// A process that leaks with a warm-up sample and an unreadable fd count, a
+// cgroup (no fds) that went away, and a scrape with a NaN and hostile keys.
+barrage::watch::WatchResult watched() {
+    barrage::watch::WatchResult watch;
+    watch.limits = {5, 10, 1};
+    barrage::watch::TargetWatch process;
+    process.name = "pid 42 (<app>)";
+    process.kind = "pid";
+    for (int i = 0; i < 5; ++i) {
+        barrage::watch::ResourceSample sample;
+        sample.t_s = i - 1.0;
+        sample.rss_bytes = int64_t{100 + 10 * i} * 1024 * 1024;
+        sample.cpu_s = 0.5 * i;
+        sample.fds = i == 2 ? -1 : 20 + i;
+        sample.threads = 4;
+        process.samples.push_back(sample);
+    }
+    process.growth = {600.0, 60.0, 0.0, true, true};
+    barrage::watch::TargetWatch cgroup;
+    cgroup.name = "cgroup /sys/fs/cgroup/app";
+    cgroup.kind = "cgroup";
+    cgroup.samples = process.samples;
+    for (auto& sample : cgroup.samples) {
+        sample.fds = -1;
+    }
+    cgroup.exited_at_s = 2.5;
+    cgroup.growth.rss_mb_per_min = 1.5;
+    watch.targets = {process, cgroup};
+    watch.url = "http://127.0.0.1:9100/metrics";
+    watch.series.push_back({"queue{name=\"<jobs>\"}", {0.0, 1.0, 2.0}, {3, std::nan(""), -2}});
+    for (int i = 0; i < 9; ++i) {
+        watch.series.push_back({fmt::format("gauge_{}", i), {0.0, 1.0}, {1.0, 2.0}});
+    }
+    watch.scrapes = 3;
+    watch.scrape_failures = 1;
+    watch.scrape_error_first = "connect: Connection refused";
+    return watch;
+}
+
+ResultDocument read_with_watch(const barrage::watch::WatchResult& watch) {
+    barrage::plan::RunPlan plan;
+    plan.target.host_header = "127.0.0.1:8080";
+    barrage::stats::RunResult result;
+    result.totals.latency_us.record_value(100);
+    result.totals.counters.requests_completed = 1;
+    const auto read =
+        read_result_document(barrage::report::format_json(plan, result, {}, &watch), "run");
+    REQUIRE(read.ok());
+    return read.value();
+}
+
+}  // namespace
+
+TEST_CASE("the reader reads the watch section back as the run wrote it, and none when absent") {
+    const auto original = watched();
+    const ResultDocument doc = read_with_watch(original);
+    REQUIRE(doc.watch.has_value());
+    const barrage::watch::WatchResult& watch = *doc.watch;
+    CHECK(watch.limits.rss_mb_per_min == 5);
+    CHECK(watch.limits.threads_per_min == 1);
+    REQUIRE(watch.targets.size() == 2);
+    const auto& process = watch.targets[0];
+    CHECK(process.name == "pid 42 (<app>)");
+    CHECK(process.kind == "pid");
+    CHECK(process.growth.rss_mb_per_min == doctest::Approx(600));
+    CHECK(process.growth.fds_per_min == doctest::Approx(60));
+    CHECK(process.growth.still_climbing);
+    CHECK(process.growth.leak_suspected);
+    CHECK_FALSE(process.exited_at_s.has_value());
+    REQUIRE(process.samples.size() == 5);
+    CHECK(process.samples[0].t_s == -1);
+    CHECK(process.samples[4].rss_bytes == 140 * 1024 * 1024);
+    CHECK(process.samples[2].fds == -1);  // null in the JSON
+    CHECK(process.samples[3].fds == 23);
+    CHECK(process.samples[4].cpu_s == doctest::Approx(2));
+    const auto& cgroup = watch.targets[1];
+    CHECK(cgroup.kind == "cgroup");
+    CHECK(cgroup.exited_at_s == doctest::Approx(2.5));
+    CHECK_FALSE(cgroup.growth.fds_per_min.has_value());
+    CHECK_FALSE(cgroup.growth.leak_suspected);
+    CHECK(watch.url == "http://127.0.0.1:9100/metrics");
+    CHECK(watch.scrapes == 3);
+    CHECK(watch.scrape_failures == 1);
+    CHECK(watch.scrape_error_first == "connect: Connection refused");
+    REQUIRE(watch.series.size() == 10);
+    CHECK(watch.series[0].key == "queue{name=\"<jobs>\"}");
+    REQUIRE(watch.series[0].values.size() == 3);
+    CHECK(std::isnan(watch.series[0].values[1]));
+    CHECK(watch.series[0].values[2] == -2);
+    CHECK(watch.series[0].t_s[2] == 2);
+
+    const auto plain = read_result_document(crafted_json(), "result.json");
+    REQUIRE(plain.ok());
+    CHECK_FALSE(plain.value().watch.has_value());
+}
+
+TEST_CASE("a report with watch data charts each target and the first scraped series") {
+    const std::string page = format_html_report(read_with_watch(watched()));
+    CHECK(contains(page, "<section id=\"watch\">"));
+    CHECK(page.find("<section id=\"watch\">") < page.find("<section id=\"config\">"));
+    for (const char* id : {"chart-watch-1-rss", "chart-watch-1-counts", "chart-watch-1-cpu",
+                           "chart-watch-2-rss", "chart-watch-2-counts", "chart-watch-2-cpu"}) {
+        CHECK_MESSAGE(contains(page, fmt::format("<svg class=\"chart\" id=\"{}\"", id)), id);
+    }
+    // 4 run charts, 3 per target, 8 of the 10 series.
+    CHECK(count_of(page, "<svg class=\"chart\"") == 4 + 6 + 8);
+    CHECK(contains(page, "id=\"chart-watch-series-8\""));
+    CHECK_FALSE(contains(page, "id=\"chart-watch-series-9\""));
+    CHECK(contains(page, "first 8 of 10 series"));
+    CHECK(contains(page, "<table id=\"watch-growth\">"));
+    CHECK(contains(page, "RSS MB/min (limit 5)"));
+    CHECK(contains(page,
+                   "<td>+600.00</td><td>+60.00</td><td>+0.00</td><td>yes</td>"
+                   "<td class=\"fail\">LEAK SUSPECTED</td><td>-</td>"));
+    CHECK(contains(page,
+                   "<td>+1.50</td><td>n/a</td><td>n/a</td><td>no</td>"
+                   "<td class=\"pass\">no leak</td><td>2.5s</td>"));
+    // The series table: 2 finite points, first 3, last -2 (the NaN left out).
+    CHECK(contains(page,
+                   "<td class=\"text\">queue{name=&quot;&lt;jobs&gt;&quot;}</td><td>2</td>"
+                   "<td>3</td><td>-2</td><td>-2</td><td>3</td>"));
+    CHECK(contains(page, "3 scrapes, 1 failed (first: connect: Connection refused)"));
+    CHECK_FALSE(contains(page, "<app>"));
+    CHECK_FALSE(contains(page, "<jobs>"));
+    CHECK_FALSE(contains(page, "nan"));
+}
+
+TEST_CASE("a watched cgroup's chart of counts has threads only; a process's has both") {
+    const std::string page = format_html_report(read_with_watch(watched()));
+    const auto chart = [&](std::string_view id) {
+        const std::size_t at = page.find(fmt::format("id=\"{}\"", id));
+        REQUIRE(at != std::string::npos);
+        return page.substr(at, page.find("</svg>", at) - at);
+    };
+    const std::string process = chart("chart-watch-1-counts");
+    CHECK(count_of(process, "<polyline") == 2);
+    CHECK(contains(process, ">open fds</text>"));
+    const std::string cgroup = chart("chart-watch-2-counts");
+    CHECK(count_of(cgroup, "<polyline") == 1);
+    CHECK_FALSE(contains(cgroup, ">open fds</text>"));
+    CHECK(contains(cgroup, ">threads</text>"));
+    // CPU: 0.5 s of CPU per second is 50% of one core, on every step.
+    const std::string cpu = chart("chart-watch-1-cpu");
+    CHECK(count_of(cpu, "<polyline") == 1);
+    CHECK(contains(cpu, ">% of one core<"));
+}
+
+TEST_CASE("a chart over seconds reaches back to warm-up times and down to negative values") {
+    html::ChartSpec spec{"chart-neg", "neg", "value", html::XAxis::seconds, {-1.5, 0, 4}, {}};
+    spec.series.push_back({"v", "#123456", {-3, 1, 5}});
+    const std::string svg = html::render_line_chart(spec);
+    CHECK(contains(svg, ">-2</text>"));  // the first x tick, before 0
+    CHECK(contains(svg, ">-4</text>"));  // the lowest y tick, below 0
+    CHECK(count_of(svg, "<polyline") == 1);
+    CHECK_FALSE(contains(svg, "nan"));
+}

@@ -4,7 +4,10 @@
 //
 // Line fields: time (UTC, ISO 8601), label, target, mode, duration_s, requests
 // (completed), rps, error_rate (fraction), p50_us p90_us p99_us p999_us max_us,
-// thresholds ("pass", "fail" or null when none were given).
+// thresholds ("pass", "fail" or null when none were given), and with a watched
+// process or cgroup rss_mb_per_min fds_per_min threads_per_min (each the
+// largest over the targets, as the growth thresholds take it) and
+// leak_suspected (any target); null without one.
 
 #include <cstdint>
 #include <optional>
@@ -17,6 +20,7 @@
 #include "barrage/plan/plan.h"
 #include "barrage/report/threshold.h"
 #include "barrage/stats/run_result.h"
+#include "barrage/watch/watcher.h"
 
 namespace barrage::report {
 
@@ -35,11 +39,21 @@ struct HistoryEntry {
     int64_t p999_us = 0;
     int64_t max_us = 0;
     std::optional<bool> thresholds_passed;  // nullopt: no thresholds
+    // Growth of the watched targets, per minute: nullopt when no process or
+    // cgroup was watched, or when no target has the value.
+    std::optional<double> rss_mb_per_min;
+    std::optional<double> fds_per_min;
+    std::optional<double> threads_per_min;
+    std::optional<bool> leak_suspected;  // nullopt: no process or cgroup watched
+
+    bool watched() const { return leak_suspected.has_value(); }
 };
 
 // `unix_ms` is when the run ended (report reads no clock; the caller passes it).
+// `watch`: what --watch-* saw, or nullptr.
 HistoryEntry make_history_entry(const plan::RunPlan& plan, const stats::RunResult& result,
-                                std::span<const ThresholdOutcome> thresholds, int64_t unix_ms);
+                                std::span<const ThresholdOutcome> thresholds, int64_t unix_ms,
+                                const watch::WatchResult* watch = nullptr);
 
 // One line of compact JSON, ending with '\n'.
 std::string format_history_line(const HistoryEntry& entry);
@@ -56,7 +70,9 @@ base::Result<std::vector<HistoryEntry>> read_history_file(const std::string& pat
 
 // The trend table as cells: a header row (time, label, rps, errors, p50, p99,
 // max, gates), then one row per run, oldest first, with the rps and p99 change
-// from the previous run ("1200.0 (+5%)"). format_trend and the HTML trend
+// from the previous run ("1200.0 (+5%)"). When any run watched a target, four
+// more columns: rss/min ("+12.5MB"), fds/min, threads/min, leak ("LEAK" or
+// "no"); "-" in the runs without the value. format_trend and the HTML trend
 // section both show it.
 std::vector<std::vector<std::string>> trend_table(std::span<const HistoryEntry> entries);
 

@@ -26,7 +26,7 @@ void section_open(std::string& page, std::string_view id, std::string_view headi
 void table_row(std::string& page, const std::vector<std::string>& cells, bool header = false);
 
 enum class XAxis {
-    seconds,              // x = seconds since the measured start
+    seconds,              // x = seconds since the measured start (from 0, or earlier ones)
     percentile_spectrum,  // x = percentiles, drawn as log10(1 / (1 - q)): 0%, 90%, 99%, ...
     runs,                 // x = 1, 2, ... (runs oldest first), ticks show ChartSpec::x_labels
     rate_asked,           // x = the request rate asked for, req/s
@@ -55,8 +55,8 @@ inline constexpr int chart_width_px = 760;
 inline constexpr int chart_height_px = 280;
 
 // The <svg class="chart"> element: axes, grid, one polyline per series, a
-// legend. A chart without points says "no data" instead of drawing axes
-// around nothing.
+// legend; the y axis starts at 0 unless a value is below it. A chart without
+// points says "no data" instead of drawing axes around nothing.
 std::string render_line_chart(const ChartSpec& spec);
 
 // A section holding one chart and an optional note under it.

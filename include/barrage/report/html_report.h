@@ -6,8 +6,9 @@
 // Sections (ids the tests and readers may rely on): #summary, #thresholds
 // (when the result has any), #throughput, #latency-over-time, #spectrum,
 // #status-over-time, #latency-table, #status-and-errors, #by-name (when the
-// result has per-request-name results), #trend (when given a history),
-// #config. Charts are <svg class="chart"> with ids chart-throughput,
+// result has per-request-name results), #watch (when the result has a
+// `watch` section; see detail::append_watch_section), #trend (when given a
+// history), #config. Charts are <svg class="chart"> with ids chart-throughput,
 // chart-latency, chart-spectrum, chart-status.
 //
 // The trend page (`barrage trend FILE --html OUT`) is the same kind of page

@@ -3,7 +3,7 @@
 // docs/output.md) -> a plain struct, for `barrage report` and anything else
 // that consumes results. The reader is lenient about fields added later (they
 // are ignored) and about optional sections (thresholds, requests_by_name,
-// latency.spectrum, per-interval status), and strict about what makes a
+// latency.spectrum, per-interval status, watch), and strict about what makes a
 // document a barrage result: `tool` == "barrage", a known `schema_version`,
 // and the headline sections (requests, latency, intervals).
 
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "barrage/base/result.h"
+#include "barrage/watch/watcher.h"
 
 namespace barrage::report {
 
@@ -116,6 +117,10 @@ struct ResultDocument {
     std::vector<IntervalFigures> intervals;
     std::vector<ThresholdFigures> thresholds;
     std::vector<NamedFigures> requests_by_name;
+    // `watch` (--watch-pid/--watch-cgroup/--watch-url); none in documents
+    // without one. Read back as the run wrote it: unknown counts (JSON null)
+    // are -1, null scraped values NaN, samples' wall_ms 0 (not in the JSON).
+    std::optional<watch::WatchResult> watch;
     // Headline numbers that read as 0 because the document lacks them: latency
     // p50 p90 p99 p999 p9999 max mean, throughput_rps, duration_s,
     // requests/completed, requests/errors. Empty for what barrage writes; a

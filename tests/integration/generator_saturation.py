@@ -64,11 +64,17 @@ def body(t):
     harness.exits_with(t, outcome, 0, "an open-loop run short of connections")
     result = outcome.json
     t.require(result is not None, "the --json file was written")
-    suggested = result["generator"]["connections_suggested"]
+    generator = result["generator"]
+    suggested = generator["connections_suggested"]
     t.check(result["requests"]["late"] > 0, "requests waited for a connection")
+    if generator["saturated"] and generator["stalls"] > 0:
+        # A busy machine starved the generator (parallel tests): its service times are its
+        # own, so no advice may rest on them.
+        t.check(suggested is None, f"no advice from a starved generator ({generator})")
+        return
     t.check(suggested is not None and 5 <= suggested <= 8,
             f"Little's law suggests about 5 connections ({suggested})")
-    t.check(result["generator"]["saturated"] is False,
+    t.check(generator["saturated"] is False,
             "waiting for connections is the target's doing, not the generator's")
     t.check(any("Little's law" in w for w in result["warnings"]), "the warning says how many")
 

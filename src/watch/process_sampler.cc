@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "watch_impl.h"
@@ -33,6 +34,9 @@ Result<ProcStatus> parse_proc_status(std::string_view text) {
         const auto kib = detail::parse_integer(rss->substr(0, rss->find(' ')));
         if (!kib || !rss->ends_with("kB")) {
             return make_error(fmt::format("/proc status: VmRSS '{}' is not 'N kB'", *rss));
+        }
+        if (*kib < 0 || *kib > std::numeric_limits<int64_t>::max() / 1024) {  // watch_text_fuzz
+            return make_error(fmt::format("/proc status: VmRSS '{}' is out of range", *rss));
         }
         status.rss_bytes = *kib * 1024;
     }
@@ -64,6 +68,9 @@ Result<int64_t> parse_proc_stat_cpu_ticks(std::string_view text) {
     const auto stime = detail::parse_integer(fields[12]);
     if (!utime || !stime) {
         return make_error("/proc stat: utime/stime are not numbers");
+    }
+    if (*utime < 0 || *stime < 0 || *utime > std::numeric_limits<int64_t>::max() - *stime) {
+        return make_error("/proc stat: utime + stime is out of range");
     }
     return *utime + *stime;
 }

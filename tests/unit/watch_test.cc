@@ -135,6 +135,11 @@ TEST_CASE("a proc status without Threads or with a bad VmRSS is an error") {
     auto bad = watch::parse_proc_status("State:\tS\nThreads:\t1\nVmRSS:\tmany kB\n");
     REQUIRE_FALSE(bad.ok());
     CHECK(contains(bad.error().message, "VmRSS"));
+    // Found by watch_text_fuzz: kB x 1024 past int64 was undefined behaviour.
+    auto huge = watch::parse_proc_status("State:\tS\nThreads:\t1\nVmRSS:\t6752184552660955592 kB\n");
+    REQUIRE_FALSE(huge.ok());
+    CHECK(contains(huge.error().message, "out of range"));
+    CHECK_FALSE(watch::parse_proc_status("State:\tS\nThreads:\t1\nVmRSS:\t-4 kB\n").ok());
 }
 
 TEST_CASE("proc stat cpu ticks count fields from the last parenthesis") {
@@ -145,6 +150,9 @@ TEST_CASE("proc stat cpu ticks count fields from the last parenthesis") {
     CHECK_FALSE(watch::parse_proc_stat_cpu_ticks("no parenthesis at all").ok());
     CHECK_FALSE(
         watch::parse_proc_stat_cpu_ticks("1 (x) S 1 1 1 0 -1 0 0 0 0 0 u s 0 0 20 0 1").ok());
+    CHECK_FALSE(watch::parse_proc_stat_cpu_ticks(
+                    "1 (x) S 1 1 1 0 -1 0 0 0 0 0 9223372036854775807 1 0 0 20 0 1")
+                    .ok());
 }
 
 TEST_CASE("the process sampler reads a proc tree and reports exited once it is gone") {

@@ -13,6 +13,7 @@
 
 #include "barrage/plan/units.h"
 #include "find_max_impl.h"
+#include "options_impl.h"
 
 namespace barrage::cli::detail {
 
@@ -137,94 +138,82 @@ bool is_flag(std::string_view arg, std::string_view flag) {
                            arg[flag.size()] == '=');
 }
 
+// find-max's own options that take a value; everything else passes to `run`.
+struct FindMaxOption {
+    std::string_view flag;
+    std::string_view alias;  // "" = none
+    Status (*apply)(FindMaxRequest& request, std::string_view flag, std::string_view value);
+};
+
+Status set_text(std::string& field, std::string_view value) {
+    field = std::string(value);
+    return base::Ok{};
+}
+
+const std::array<FindMaxOption, 11> find_max_options{{
+    {"--slo", "",
+     [](FindMaxRequest& r, std::string_view, std::string_view v) {
+         r.slos.emplace_back(v);
+         return Status(base::Ok{});
+     }},
+    {"--start", "",
+     [](FindMaxRequest& r, std::string_view f, std::string_view v) {
+         return store(plan::parse_rate_per_s(f, v), r.start_rps);
+     }},
+    {"--max", "",
+     [](FindMaxRequest& r, std::string_view f, std::string_view v) {
+         return store(plan::parse_rate_per_s(f, v), r.max_rps);
+     }},
+    {"--precision", "",
+     [](FindMaxRequest& r, std::string_view f, std::string_view v) {
+         return store(parse_percent(f, v), r.precision);
+     }},
+    {"--step-duration", "",
+     [](FindMaxRequest& r, std::string_view f, std::string_view v) {
+         return store(plan::parse_duration_ns(f, v, false), r.step_duration_ns);
+     }},
+    {"--step-warmup", "",
+     [](FindMaxRequest& r, std::string_view f, std::string_view v) {
+         return store(plan::parse_duration_ns(f, v, true), r.step_warmup_ns);
+     }},
+    {"--profile-levels", "",
+     [](FindMaxRequest& r, std::string_view f, std::string_view v) {
+         return store(parse_levels(f, v), r.levels);
+     }},
+    {"--rate", "-r",
+     [](FindMaxRequest& r, std::string_view, std::string_view v) {
+         return store(plan::parse_rate_per_s("--rate", v), r.level_base_rps);
+     }},
+    {"--json", "",
+     [](FindMaxRequest& r, std::string_view, std::string_view v) {
+         return set_text(r.json_path, v);
+     }},
+    {"--csv", "",
+     [](FindMaxRequest& r, std::string_view, std::string_view v) {
+         return set_text(r.csv_path, v);
+     }},
+    {"--html", "",
+     [](FindMaxRequest& r, std::string_view, std::string_view v) {
+         return set_text(r.html_path, v);
+     }},
+}};
+
+// Takes argv[i] (and its value) when it is one of find-max's options.
 Status take_option(std::span<const char* const> argv, std::size_t& i, FindMaxRequest& request,
                    bool& taken) {
     const std::string_view arg = argv[i];
     taken = true;
-    auto take = [&](std::string_view flag) { return value_of(argv, i, flag); };
-    if (is_flag(arg, "--slo")) {
-        auto v = take("--slo");
-        if (v) {
-            request.slos.emplace_back(v.value());
-        }
-        return v ? Status(base::Ok{}) : Status(v.error());
-    }
-    for (const auto& [flag, field] : {std::pair{"--start", &request.start_rps},
-                                      std::pair{"--max", &request.max_rps}}) {
-        if (is_flag(arg, flag)) {
-            auto v = take(flag);
-            if (!v) {
-                return v.error();
-            }
-            auto rate = plan::parse_rate_per_s(flag, v.value());
-            if (rate) {
-                *field = rate.value();
-            }
-            return rate ? Status(base::Ok{}) : Status(rate.error());
-        }
-    }
-    if (is_flag(arg, "--precision")) {
-        auto v = take("--precision");
-        if (!v) {
-            return v.error();
-        }
-        auto percent = parse_percent("--precision", v.value());
-        if (percent) {
-            request.precision = percent.value();
-        }
-        return percent ? Status(base::Ok{}) : Status(percent.error());
-    }
-    for (const auto& [flag, field, zero] :
-         {std::tuple{"--step-duration", &request.step_duration_ns, false},
-          std::tuple{"--step-warmup", &request.step_warmup_ns, true}}) {
-        if (is_flag(arg, flag)) {
-            auto v = take(flag);
-            if (!v) {
-                return v.error();
-            }
-            auto duration = plan::parse_duration_ns(flag, v.value(), zero);
-            if (duration) {
-                *field = duration.value();
-            }
-            return duration ? Status(base::Ok{}) : Status(duration.error());
-        }
-    }
-    if (is_flag(arg, "--profile-levels")) {
-        auto v = take("--profile-levels");
-        if (!v) {
-            return v.error();
-        }
-        auto levels = parse_levels("--profile-levels", v.value());
-        if (levels) {
-            request.levels = std::move(levels).value();
-        }
-        return levels ? Status(base::Ok{}) : Status(levels.error());
-    }
-    if (is_flag(arg, "--rate") || arg == "-r") {
-        auto v = take(arg == "-r" ? "-r" : "--rate");
-        if (!v) {
-            return v.error();
-        }
-        auto rate = plan::parse_rate_per_s("--rate", v.value());
-        if (rate) {
-            request.level_base_rps = rate.value();
-        }
-        return rate ? Status(base::Ok{}) : Status(rate.error());
-    }
-    for (const auto& [flag, field] : {std::pair{"--json", &request.json_path},
-                                      std::pair{"--csv", &request.csv_path},
-                                      std::pair{"--html", &request.html_path}}) {
-        if (is_flag(arg, flag)) {
-            auto v = take(flag);
-            if (v) {
-                *field = std::string(v.value());
-            }
-            return v ? Status(base::Ok{}) : Status(v.error());
-        }
-    }
     if (arg == "-q" || arg == "--quiet") {
         request.quiet = true;
         return base::Ok{};
+    }
+    for (const FindMaxOption& option : find_max_options) {
+        const bool alias = !option.alias.empty() && arg == option.alias;
+        if (alias || is_flag(arg, option.flag)) {
+            auto value = value_of(argv, i, alias ? option.alias : option.flag);
+            return value ? option.apply(request, option.flag, value.value())
+                         : Status(value.error());
+        }
     }
     taken = false;
     return base::Ok{};

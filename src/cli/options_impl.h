@@ -85,9 +85,9 @@ Match<Args> match_option(std::string_view arg, std::span<const OptionSpec<Args>>
     return match;
 }
 
-bool is_option_like(std::string_view arg) { return arg.size() >= 2 && arg[0] == '-'; }
+inline bool is_option_like(std::string_view arg) { return arg.size() >= 2 && arg[0] == '-'; }
 
-bool is_help(std::string_view arg) { return arg == "-h" || arg == "--help"; }
+inline bool is_help(std::string_view arg) { return arg == "-h" || arg == "--help"; }
 
 // The value of a value-taking option: written in the same argument, or the
 // next one (then `next` moves past it).

@@ -123,6 +123,18 @@ Result<std::string> read_small_file(const std::string& path) {
 
 namespace {
 
+// TOML strings start at a value or key position: after '=', '[', '{', ',',
+// '.', whitespace, or at the start. A quote right after a bare character
+// (`1x"...`) starts none; the document is invalid either way.
+bool string_may_start(std::string_view text, size_t quote) {
+    if (quote == 0) {
+        return true;
+    }
+    const char before = text[quote - 1];
+    return before == '=' || before == '[' || before == '{' || before == ',' || before == '.' ||
+           before == ' ' || before == '\t' || before == '\n' || before == '\r';
+}
+
 // The offset of the first non-ASCII byte outside strings and comments, or npos.
 // TOML allows none there, and toml++ 3.3 reaches __builtin_unreachable when it
 // tests some of them for whitespace after a value (found by profile_fuzz), so
@@ -139,6 +151,9 @@ size_t non_ascii_outside_strings(std::string_view text) {
                 }
                 if (c == '#') {
                     in = In::comment;
+                } else if ((c == '"' || c == '\'') && !string_may_start(text, i)) {
+                    // Not a string in TOML (nor in toml++, which reads on as a bare
+                    // value): what follows is outside strings.
                 } else if (rest.starts_with("\"\"\"")) {
                     in = In::multi_basic;
                     i += 2;

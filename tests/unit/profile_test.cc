@@ -654,6 +654,9 @@ TEST_CASE("non-ASCII outside strings and comments is refused before toml++ sees 
     // toml++ 3.3 reaches __builtin_unreachable testing such a character for whitespace.
     CHECK_STARTS(error_of(target + "connections = 5\xc3\xa9\n"), "test.toml:3:16: syntax error");
     CHECK(contains(error_of(target + "[[requests]]\nname = \"x\" \xef\xb9\xb0\n"), "non-ASCII"));
+    // A quote after a bare character starts no string, in TOML nor in toml++ (fuzzing).
+    CHECK(contains(error_of("\nname = 1ontent-len:\"\"\"ike\"\xef\xba\xbf/0 = "), "non-ASCII"));
+    CHECK(contains(error_of(target + "connections = 5'\xc3\xa9'\n"), "non-ASCII"));
     // Inside strings (all four kinds) and comments it is text like any other.
     const plan::RunPlan run = load_ok(target + R"(
 # caf)" "\xc3\xa9" R"( comment

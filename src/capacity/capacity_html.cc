@@ -21,11 +21,11 @@ using report::html_escape;
 using report::html::ChartSeries;
 using report::html::ChartSpec;
 using report::html::XAxis;
+using report::html::color_blue;
+using report::html::color_green;
+using report::html::color_grey;
+using report::html::color_orange;
 
-constexpr const char* color_blue = "#1f77b4";
-constexpr const char* color_orange = "#ff7f0e";
-constexpr const char* color_green = "#2ca02c";
-constexpr const char* color_grey = "#7f7f7f";
 
 // The page's style classes for a verdict: pass green, the rest red (a failed
 // SLO) or amber (the generator's limit or a signal: nothing said about the target).

@@ -28,13 +28,13 @@ using html::LatencyUnit;
 using html::section_open;
 using html::table_row;
 using html::XAxis;
+using html::color_blue;
+using html::color_orange;
+using html::color_green;
+using html::color_red;
+using html::color_purple;
+using html::color_grey;
 
-constexpr const char* color_blue = "#1f77b4";
-constexpr const char* color_orange = "#ff7f0e";
-constexpr const char* color_green = "#2ca02c";
-constexpr const char* color_red = "#d62728";
-constexpr const char* color_purple = "#9467bd";
-constexpr const char* color_grey = "#7f7f7f";
 constexpr const char* status_colors[status_class_count] = {color_grey,   color_green, color_blue,
                                                            color_orange, color_red,   color_purple};
 

@@ -20,11 +20,11 @@ using html::ChartSpec;
 using html::section_open;
 using html::table_row;
 using html::XAxis;
+using html::color_blue;
+using html::color_orange;
+using html::color_green;
+using html::color_red;
 
-constexpr const char* color_blue = "#1f77b4";
-constexpr const char* color_orange = "#ff7f0e";
-constexpr const char* color_green = "#2ca02c";
-constexpr const char* color_red = "#d62728";
 
 // What a run is called under the charts: its --label, else its time, short
 // ("12-02 15:47" of "2026-12-02T15:47:04Z"); the table has the whole time.

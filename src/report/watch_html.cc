@@ -20,11 +20,11 @@ using html::ChartSpec;
 using html::section_open;
 using html::table_row;
 using html::XAxis;
+using html::color_blue;
+using html::color_orange;
+using html::color_green;
+using html::color_purple;
 
-constexpr const char* color_blue = "#1f77b4";
-constexpr const char* color_orange = "#ff7f0e";
-constexpr const char* color_green = "#2ca02c";
-constexpr const char* color_purple = "#9467bd";
 
 constexpr double bytes_per_mb = 1024.0 * 1024.0;
 

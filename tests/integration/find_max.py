@@ -7,19 +7,11 @@ without blaming the target (exit 3); --profile-levels runs its levels; bad input
 import csv
 import json
 import os
-import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness
 
-HOG = """
-import os, sys, time
-os.sched_setaffinity(0, {int(sys.argv[1])})
-end = time.monotonic() + float(sys.argv[2])
-while time.monotonic() < end:
-    pass
-"""
 
 STEP = ["--step-duration", "2s", "--step-warmup", "500ms", "-t", "1"]
 
@@ -63,14 +55,10 @@ def body(t):
 
     # A starved generator (nice 19 beside a busy loop on its only CPU) is not the target's limit.
     cpu = max(os.sched_getaffinity(0))
-    hog = subprocess.Popen([sys.executable, "-c", HOG, str(cpu), "30"])
-    try:
+    with harness.CpuHog(cpu, 30):
         outcome = t.run(["find-max", server.url(), "--slo", "p99 < 10s", "--start", "20000",
                          "-c", "50", *STEP, "--json", json_path], json_out=False, quiet=False,
-                        timeout_s=60, wrapper=["taskset", "-c", str(cpu), "nice", "-n", "19"])
-    finally:
-        hog.kill()
-        hog.wait()
+                        timeout_s=60, wrapper=harness.starved_on(cpu))
     harness.exits_with(t, outcome, 3, "a search whose generator saturates first")
     result = t.load_json(json_path)
     t.check(result["status"] == "generator_saturated", f"status says why ({result['status']})")

@@ -5,31 +5,19 @@ resumed late: stalls), the summary says GENERATOR SATURATED. An
 unhurried run is not flagged, and a run short of connections gets a Little's law suggestion."""
 
 import os
-import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness
 
-HOG = """
-import os, sys, time
-os.sched_setaffinity(0, {int(sys.argv[1])})
-end = time.monotonic() + float(sys.argv[2])
-while time.monotonic() < end:
-    pass
-"""
 
 
 def body(t):
     server = t.serve("--threads", "1")
     cpu = max(os.sched_getaffinity(0))
-    hog = subprocess.Popen([sys.executable, "-c", HOG, str(cpu), "20"])
-    try:
+    with harness.CpuHog(cpu, 20):
         outcome = t.run(["run", server.url(), "-r", "20000", "-c", "50", "-t", "1", "-d", "3s"],
-                        wrapper=["taskset", "-c", str(cpu), "nice", "-n", "19"], quiet=False)
-    finally:
-        hog.kill()
-        hog.wait()
+                        wrapper=harness.starved_on(cpu), quiet=False)
     harness.exits_with(t, outcome, 0, "a starved open-loop run still completes")
     result = outcome.json
     t.require(result is not None, "the --json file was written")

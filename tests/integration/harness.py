@@ -456,6 +456,35 @@ def check_latency_against_service_time(t, result):
                 f"service_time {service})")
 
 
+HOG = """
+import os, sys, time
+os.sched_setaffinity(0, {int(sys.argv[1])})
+end = time.monotonic() + float(sys.argv[2])
+while time.monotonic() < end:
+    pass
+"""
+
+
+class CpuHog:
+    """A busy loop pinned to one CPU for at most `seconds` (a with-block ends it sooner), to
+    starve a generator run there at nice 19: wrapper=starved_on(cpu)."""
+
+    def __init__(self, cpu, seconds=30):
+        self.process = subprocess.Popen([sys.executable, "-c", HOG, str(cpu), str(seconds)])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.process.kill()
+        self.process.wait()
+
+
+def starved_on(cpu):
+    """The wrapper that runs barrage on `cpu` at the lowest priority."""
+    return ["taskset", "-c", str(cpu), "nice", "-n", "19"]
+
+
 def exits_with(t, outcome, code, what):
     return t.check(outcome.rc == code, f"{what}: exit {code} (got {outcome.rc})")
 

@@ -13,6 +13,14 @@
 
 namespace barrage::report::html {
 
+// The charts' palette (the usual category colours), one name per colour.
+inline constexpr const char* color_blue = "#1f77b4";
+inline constexpr const char* color_orange = "#ff7f0e";
+inline constexpr const char* color_green = "#2ca02c";
+inline constexpr const char* color_red = "#d62728";
+inline constexpr const char* color_purple = "#9467bd";
+inline constexpr const char* color_grey = "#7f7f7f";
+
 // <!DOCTYPE html> through <body>: the Content-Security-Policy that forbids any
 // fetch, the inline style, and `title` as the document title.
 std::string page_open(std::string_view title);

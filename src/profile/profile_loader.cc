@@ -135,7 +135,14 @@ bool string_may_start(std::string_view text, size_t quote) {
            before == ' ' || before == '\t' || before == '\n' || before == '\r';
 }
 
-// The offset of the first non-ASCII byte outside strings and comments, or npos.
+// A backslash before a non-ASCII byte is no TOML escape, and toml++ 3.3 tests
+// that byte for whitespace (reaching its unreachable): refused like the others.
+bool escapes_non_ascii(std::string_view text, size_t backslash) {
+    return backslash + 1 < text.size() && static_cast<unsigned char>(text[backslash + 1]) >= 0x80;
+}
+
+// The offset of the first non-ASCII byte outside strings and comments (or
+// escaped by a backslash), or npos.
 // TOML allows none there, and toml++ 3.3 reaches __builtin_unreachable when it
 // tests some of them for whitespace after a value (found by profile_fuzz), so
 // they are refused before parsing.
@@ -170,6 +177,9 @@ size_t non_ascii_outside_strings(std::string_view text) {
                 in = c == '\n' ? In::code : in;
                 break;
             case In::basic:
+                if (c == '\\' && escapes_non_ascii(text, i)) {
+                    return i + 1;
+                }
                 if (c == '\\') {
                     ++i;  // an escape: the next byte cannot close the string
                 } else if (c == '"' || c == '\n') {
@@ -180,6 +190,9 @@ size_t non_ascii_outside_strings(std::string_view text) {
                 in = (c == '\'' || c == '\n') ? In::code : in;
                 break;
             case In::multi_basic:
+                if (c == '\\' && escapes_non_ascii(text, i)) {
+                    return i + 1;
+                }
                 if (c == '\\') {
                     ++i;
                 } else if (rest.starts_with("\"\"\"")) {
@@ -223,7 +236,8 @@ Result<plan::RunPlan> load_profile_text(std::string_view text, const std::string
     if (const size_t at = non_ascii_outside_strings(text); at != std::string_view::npos) {
         return make_error(
             fmt::format("{}:{}: syntax error: a non-ASCII character outside a string "
-                        "or comment; expected ASCII keys and values (quote text)",
+                        "or comment, or after a backslash; expected ASCII keys and values "
+                        "(quote text) and TOML escapes (\\uXXXX)",
                         path, line_and_column(text, at)));
     }
     auto parsed = toml::parse(text, path);

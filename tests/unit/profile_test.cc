@@ -657,6 +657,9 @@ TEST_CASE("non-ASCII outside strings and comments is refused before toml++ sees 
     // A quote after a bare character starts no string, in TOML nor in toml++ (fuzzing).
     CHECK(contains(error_of("\nname = 1ontent-len:\"\"\"ike\"\xef\xba\xbf/0 = "), "non-ASCII"));
     CHECK(contains(error_of(target + "connections = 5'\xc3\xa9'\n"), "non-ASCII"));
+    // A backslash before it is no escape; toml++ would test it for whitespace (fuzzing).
+    CHECK(contains(error_of("#.et\n\"\"\"na #m\\\\\\\xef\xb3\xbf" "a\\\\"), "after a backslash"));
+    CHECK(contains(error_of(target + "[[requests]]\nname = \"\\\xc3\xa9\"\n"), "non-ASCII"));
     // Inside strings (all four kinds) and comments it is text like any other.
     const plan::RunPlan run = load_ok(target + R"(
 # caf)" "\xc3\xa9" R"( comment

@@ -141,8 +141,21 @@ bool escapes_non_ascii(std::string_view text, size_t backslash) {
     return backslash + 1 < text.size() && static_cast<unsigned char>(text[backslash + 1]) >= 0x80;
 }
 
+// A line-ending backslash in a multi-line basic string: the offset of the
+// first byte after it and the whitespace and line breaks it trims (npos when
+// the backslash does not end its line). toml++ 3.3 tests that byte for
+// whitespace too, so a non-ASCII one there is refused as well.
+size_t after_line_ending_backslash(std::string_view text, size_t backslash) {
+    size_t at = text.find_first_not_of(" \t", backslash + 1);
+    if (at == std::string_view::npos || (text[at] != '\n' && text[at] != '\r')) {
+        return std::string_view::npos;
+    }
+    at = text.find_first_not_of(" \t\r\n", at);
+    return at == std::string_view::npos ? text.size() : at;
+}
+
 // The offset of the first non-ASCII byte outside strings and comments (or
-// escaped by a backslash), or npos.
+// right after a backslash's reach), or npos.
 // TOML allows none there, and toml++ 3.3 reaches __builtin_unreachable when it
 // tests some of them for whitespace after a value (found by profile_fuzz), so
 // they are refused before parsing.
@@ -192,6 +205,12 @@ size_t non_ascii_outside_strings(std::string_view text) {
             case In::multi_basic:
                 if (c == '\\' && escapes_non_ascii(text, i)) {
                     return i + 1;
+                }
+                if (c == '\\') {
+                    if (const size_t after = after_line_ending_backslash(text, i);
+                        after < text.size() && static_cast<unsigned char>(text[after]) >= 0x80) {
+                        return after;
+                    }
                 }
                 if (c == '\\') {
                     ++i;

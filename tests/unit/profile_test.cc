@@ -660,6 +660,9 @@ TEST_CASE("non-ASCII outside strings and comments is refused before toml++ sees 
     // A backslash before it is no escape; toml++ would test it for whitespace (fuzzing).
     CHECK(contains(error_of("#.et\n\"\"\"na #m\\\\\\\xef\xb3\xbf" "a\\\\"), "after a backslash"));
     CHECK(contains(error_of(target + "[[requests]]\nname = \"\\\xc3\xa9\"\n"), "non-ASCII"));
+    // ... and so is the first byte after a line-ending backslash (toml++ tests it the same way).
+    CHECK(contains(error_of(target + "[[requests]]\nname = \"\"\"a\\  \n  \xc3\xa9\"\"\"\n"),
+                   "backslash"));
     // Inside strings (all four kinds) and comments it is text like any other.
     const plan::RunPlan run = load_ok(target + R"(
 # caf)" "\xc3\xa9" R"( comment

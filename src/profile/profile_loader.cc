@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -131,8 +132,13 @@ bool string_may_start(std::string_view text, size_t quote) {
         return true;
     }
     const char before = text[quote - 1];
-    return before == '=' || before == '[' || before == '{' || before == ',' || before == '.' ||
-           before == ' ' || before == '\t' || before == '\n' || before == '\r';
+    if (before == '.') {
+        // A dotted key ("a"."b", a.'b'); after a digit it is a number's point
+        // (`7.'x`), which toml++ reads on from as a bare value.
+        return quote < 2 || std::isdigit(static_cast<unsigned char>(text[quote - 2])) == 0;
+    }
+    return before == '=' || before == '[' || before == '{' || before == ',' || before == ' ' ||
+           before == '\t' || before == '\n' || before == '\r';
 }
 
 // A backslash before a non-ASCII byte is no TOML escape, and toml++ 3.3 tests

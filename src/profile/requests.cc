@@ -209,8 +209,15 @@ void read_check(Diagnostics& diagnostics, const toml::node& node, http::CheckSpe
         double low = 0;
         double high = 0;
         if (read_pair(diagnostics, *status_between, "status_between", low, high)) {
-            spec.status_min = static_cast<int>(low);
-            spec.status_max = static_cast<int>(high);
+            if (low < 100 || high > 599) {  // and no int cast out of range (profile_fuzz)
+                diagnostics.fail_at(status_between,
+                                    fmt::format("status_between = [{}, {}]: statuses are 100 to "
+                                                "599; expected e.g. status_between = [200, 299]",
+                                                low, high));
+            } else {
+                spec.status_min = static_cast<int>(low);
+                spec.status_max = static_cast<int>(high);
+            }
         }
     } else if (contains) {
         spec.kind = http::CheckSpec::Kind::body_contains;

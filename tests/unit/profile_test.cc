@@ -660,6 +660,15 @@ TEST_CASE("non-ASCII outside strings and comments is refused before toml++ sees 
     // A backslash before it is no escape; toml++ would test it for whitespace (fuzzing).
     CHECK(contains(error_of("#.et\n\"\"\"na #m\\\\\\\xef\xb3\xbf" "a\\\\"), "after a backslash"));
     CHECK(contains(error_of(target + "[[requests]]\nname = \"\\\xc3\xa9\"\n"), "non-ASCII"));
+    CHECK(contains(error_of("u = 7.'b\xef\xba\xbf"), "non-ASCII"));  // a number's point (fuzzing)
+    // status_between outside 100..599 is refused, not cast to int (fuzzing).
+    CHECK(contains(error_of(target + "[[requests]]\nname = \"a\"\nchecks = [{ status_between = [200, "
+                                     "3e49] }]\n" + one_phase),
+                   "100 to 599"));
+    // A dotted key's quoted part is a string: reaches toml++ and is refused as an unknown key.
+    const std::string dotted = error_of("\"caf\xc3\xa9\".'\xc3\xa9' = 1\n" + target);
+    CHECK_FALSE(contains(dotted, "non-ASCII"));
+    CHECK(contains(dotted, "unknown key"));
     // ... and so is the first byte after a line-ending backslash (toml++ tests it the same way).
     CHECK(contains(error_of(target + "[[requests]]\nname = \"\"\"a\\  \n  \xc3\xa9\"\"\"\n"),
                    "backslash"));

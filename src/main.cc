@@ -210,11 +210,8 @@ base::Result<std::unique_ptr<watch::Watcher>> open_watcher(const plan::RunPlan& 
     return watch::Watcher::open(options);
 }
 
+// The command line checked the outputs against each other (cli check_outputs).
 int run_command(plan::RunPlan& plan) {
-    if (plan.outputs.json_path == "-" && plan.outputs.csv_path == "-") {
-        return fail("--json - and --csv - both ask for stdout; send one of them to a file",
-                    report::exit_usage);
-    }
     auto thresholds = plan_thresholds(plan);
     if (!thresholds) {
         return fail(thresholds.error().message, report::exit_usage);

@@ -8,6 +8,7 @@ killed when the test ends, whatever happens; every wait has a deadline.
 Exit status: 0 all checks passed, 1 some failed, 77 skipped (meson SKIP).
 """
 
+import http.server
 import json
 import os
 import select
@@ -483,6 +484,29 @@ class CpuHog:
 def starved_on(cpu):
     """The wrapper that runs barrage on `cpu` at the lowest priority."""
     return ["taskset", "-c", str(cpu), "nice", "-n", "19"]
+
+
+def metrics_endpoint(text_for):
+    """A Prometheus text endpoint on loopback: scrape N (1-based) answers text_for(N).
+    Returns (server, url, scrapes), scrapes being the paths requested so far."""
+    scrapes = []
+
+    class Metrics(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            scrapes.append(self.path)
+            body = text_for(len(scrapes)).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Metrics)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/metrics", scrapes
 
 
 def exits_with(t, outcome, code, what):

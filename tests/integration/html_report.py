@@ -8,13 +8,11 @@ table) and `barrage report --history FILE` (the run's charts and the trend's). A
 the server's process and a Prometheus endpoint gets the #watch section: its resource charts
 and the scraped series, rendered the same way. Skips (77) without Chromium."""
 
-import http.server
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness
@@ -181,30 +179,9 @@ def trend_steps(t, browser, server, history, json_path):
             f"the error names the file and no page is written ({outcome.stderr.strip()!r})")
 
 
-def metrics_endpoint():
-    """A Prometheus text endpoint whose gauge counts the scrapes; returns (server, url)."""
-    scrapes = []
-
-    class Metrics(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            scrapes.append(self.path)
-            body = f'app_queue{{name="<jobs>"}} {len(scrapes)}\n'.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; version=0.0.4")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    metrics = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Metrics)
-    threading.Thread(target=metrics.serve_forever, daemon=True).start()
-    return metrics, f"http://127.0.0.1:{metrics.server_address[1]}/metrics"
-
-
 def watch_steps(t, browser, server):
-    metrics, url = metrics_endpoint()
+    # A gauge that counts the scrapes, with a label that needs escaping in HTML.
+    metrics, url, _ = harness.metrics_endpoint(lambda n: f'app_queue{{name="<jobs>"}} {n}\n')
     html_path = t.path("watch.html")
     json_path = t.path("watch.json")
     try:

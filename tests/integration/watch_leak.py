@@ -6,7 +6,6 @@ not exist, a missing cgroup and a bad URL are usage errors before any traffic (e
 process killed mid-run is recorded as exited and the run still exits 0, as does a watched run
 stopped by SIGINT; a cgroup directory and a Prometheus endpoint are sampled into the result."""
 
-import http.server
 import os
 import signal
 import subprocess
@@ -183,27 +182,9 @@ def check_cgroup_and_url(t, server):
     grower = threading.Thread(target=grow, daemon=True)
     grower.start()
 
-    scrapes = []
-
-    class Metrics(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            scrapes.append(self.path)
-            body = ("# TYPE app_queue gauge\n"
-                    f'app_queue{{name="jobs"}} {len(scrapes)}\n'
-                    "app_other 1\n").encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; version=0.0.4")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    metrics = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Metrics)
-    threading.Thread(target=metrics.serve_forever, daemon=True).start()
+    metrics, url, scrapes = harness.metrics_endpoint(
+        lambda n: f'# TYPE app_queue gauge\napp_queue{{name="jobs"}} {n}\napp_other 1\n')
     try:
-        url = f"http://127.0.0.1:{metrics.server_address[1]}/metrics"
         outcome = t.run(load_args(server) + ["--watch-cgroup", cgroup, "--watch-url", url,
                                              "--watch-series", "app_queue"])
     finally:

@@ -22,4 +22,13 @@ int64_t wall_clock_ms() {
     return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / ns_per_ms;
 }
 
+int64_t realtime_minus_monotonic_ns() {
+    timespec real{};
+    timespec mono{};
+    clock_gettime(CLOCK_REALTIME, &real);
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    return (static_cast<int64_t>(real.tv_sec) - mono.tv_sec) * ns_per_s +
+           (real.tv_nsec - mono.tv_nsec);
+}
+
 }  // namespace barrage::base

@@ -86,14 +86,14 @@ void Worker::handle_completion(const io::Completion& completion, int64_t now) {
 void Worker::open_connection(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
     BARRAGE_ASSERT(conn.fd < 0);
-    const int fd = io::make_tcp_socket(plan_.target.address.ss_family);
+    const int fd = io::make_tcp_socket(plan_.target.address.ss_family, rx_timestamps_);
     if (fd < 0) {
-        conn.state = ConnState::connecting;
+        set_state(conn, ConnState::connecting);
         fail_connect(slot, connect_error_kind(-fd), std::strerror(-fd), now);
         return;
     }
     conn.fd = fd;
-    conn.state = ConnState::connecting;
+    set_state(conn, ConnState::connecting);
     conn.connect_start_ns = now;
     conn.deadline_ns = now + plan_.timeout_ns;
     ring_->prep_connect(fd, reinterpret_cast<const sockaddr*>(&plan_.target.address),
@@ -129,7 +129,9 @@ void Worker::mark_established(uint32_t slot, int64_t now) {
 
 void Worker::arm_recv(uint32_t slot) {
     Connection& conn = connections_[slot];
-    if (use_buffer_ring_) {
+    if (rx_timestamps_) {
+        ring_->prep_recvmsg_multishot(conn.fd, 1, user_data(op_recv, slot));
+    } else if (use_buffer_ring_) {
         ring_->prep_recv_multishot(conn.fd, 1, user_data(op_recv, slot));
     } else {
         ring_->prep_recv(conn.fd, conn.recv_buffer.get(), 8192, user_data(op_recv, slot));
@@ -144,7 +146,7 @@ void Worker::become_idle(uint32_t slot, int64_t now) {
     if (conn.state != ConnState::idle) {
         conn.idle_since_ns = now;  // connections ready before the start keep their time
     }
-    conn.state = ConnState::idle;
+    set_state(conn, ConnState::idle);
     if (started_ && sending_allowed(now)) {
         if (shard_ == nullptr) {
             pace_user(slot, now);
@@ -162,9 +164,10 @@ void Worker::start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool
     Connection& conn = connections_[slot];
     // TLS: a send of earlier ciphertext may still be in flight; tls_flush waits for it.
     BARRAGE_ASSERT(conn.state == ConnState::idle && (tls_ || !conn.send_pending));
-    conn.state = ConnState::busy;
+    set_state(conn, ConnState::busy);
     conn.intended_ns = intended_ns;
     conn.sent_ns = now;
+    conn.received_ns = 0;
     conn.deadline_ns = now + plan_.timeout_ns;
     conn.send_offset = 0;
     conn.idle_after_send = false;
@@ -234,6 +237,10 @@ void Worker::on_recv(uint32_t slot, const io::Completion& completion, int64_t no
         const int err = -completion.res;
         if (err == ENOBUFS) {
             arm_recv(slot);  // out of provided buffers: back-pressure, not failure
+        } else if (err == EINVAL && rx_timestamps_) {
+            // A kernel without multishot recvmsg (before 6.0): plain reads, reaped promptly.
+            rx_timestamps_ = false;
+            arm_recv(slot);
         } else if (conn.state == ConnState::handshaking) {
             fail_tls(slot, fmt::format("{} during the TLS handshake", std::strerror(err)), now);
         } else if (conn.state == ConnState::busy) {
@@ -246,7 +253,16 @@ void Worker::on_recv(uint32_t slot, const io::Completion& completion, int64_t no
     }
     const char* data = completion.has_buffer() ? ring_->buffer_data(completion.buffer_id())
                                                : conn.recv_buffer.get();
-    if (completion.res == 0) {
+    std::size_t len = static_cast<std::size_t>(completion.res);
+    if (rx_timestamps_ && completion.has_buffer() && len > 0) {
+        const io::Received received = ring_->received_message(completion);
+        data = received.data;
+        len = received.len;
+        if (len > 0) {
+            note_rx_timestamp(conn, received.rx_realtime_ns);
+        }
+    }
+    if (len == 0) {
         if (completion.has_buffer()) {
             ring_->recycle_buffer(completion.buffer_id());
         }
@@ -254,11 +270,11 @@ void Worker::on_recv(uint32_t slot, const io::Completion& completion, int64_t no
         on_eof(slot, now);
         return;
     }
-    current_->counters.bytes_received += completion.res;  // on the wire (TLS: ciphertext)
+    current_->counters.bytes_received += static_cast<int64_t>(len);  // on the wire (TLS: ciphertext)
     if (tls_) {
-        on_tls_bytes(slot, data, static_cast<std::size_t>(completion.res), now);
+        on_tls_bytes(slot, data, len, now);
     } else {
-        on_bytes(slot, data, static_cast<std::size_t>(completion.res), now);
+        on_bytes(slot, data, len, now);
     }
     if (completion.has_buffer()) {
         ring_->recycle_buffer(completion.buffer_id());
@@ -320,10 +336,12 @@ void Worker::on_eof(uint32_t slot, int64_t now) {
 void Worker::complete_request(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
     BARRAGE_ASSERT(now >= conn.intended_ns && now >= conn.sent_ns);
+    const int64_t done_ns = response_time_ns(conn, now);
     stats::Snapshot& snapshot = request_snapshot(conn);
-    snapshot.latency_us.record_value(to_us(now - conn.intended_ns));
-    judge_response(slot, now - conn.intended_ns);
-    snapshot.service_time_us.record_value(to_us(now - conn.sent_ns));
+    snapshot.counters.responses_timed_on_arrival += conn.received_ns != 0 ? 1 : 0;
+    snapshot.latency_us.record_value(to_us(done_ns - conn.intended_ns));
+    judge_response(slot, done_ns - conn.intended_ns);
+    snapshot.service_time_us.record_value(to_us(done_ns - conn.sent_ns));
     ++snapshot.counters.requests_completed;
     snapshot.counters.count_status(conn.parser.status_code());
     --in_flight_;
@@ -343,11 +361,42 @@ void Worker::complete_request(uint32_t slot, int64_t now) {
     }
     if (!tls_ && conn.send_pending) {
         // Free only once the send completes; until then not offered to the schedule.
-        conn.state = ConnState::idle;
+        set_state(conn, ConnState::idle);
         conn.idle_after_send = true;
         return;
     }
     become_idle(slot, now);
+}
+
+// When the response was complete: when the kernel received its last bytes
+// where the socket said so, else now (when its completion was reaped). The
+// clamp guards against a step of the wall clock between the two readings.
+int64_t Worker::response_time_ns(const Connection& conn, int64_t now) const {
+    if (conn.received_ns == 0) {
+        return now;
+    }
+    return std::clamp(conn.received_ns, conn.sent_ns, now);
+}
+
+void Worker::note_rx_timestamp(Connection& conn, int64_t rx_realtime_ns) {
+    if (rx_realtime_ns == 0) {
+        rx_timestamp_missed_ = true;
+        conn.received_ns = 0;
+        return;
+    }
+    ++rx_timestamped_reads_;
+    conn.received_ns = rx_realtime_ns - realtime_minus_monotonic_ns_;
+}
+
+// The one place a connection changes state; keeps the count of connections
+// whose set-up is under way (their completions are timed on arrival).
+void Worker::set_state(Connection& conn, ConnState state) {
+    const auto opening = [](ConnState s) {
+        return s == ConnState::connecting || s == ConnState::handshaking;
+    };
+    connections_opening_ += (opening(state) ? 1 : 0) - (opening(conn.state) ? 1 : 0);
+    conn.state = state;
+    BARRAGE_ASSERT(connections_opening_ >= 0);
 }
 
 void Worker::fail_request(uint32_t slot, stats::ErrorKind kind, std::string_view detail,
@@ -375,7 +424,7 @@ void Worker::fail_connect(uint32_t slot, stats::ErrorKind kind, std::string_view
     const int shift = static_cast<int>(std::min<uint32_t>(conn.connect_failures, 7));
     conn.retry_at_ns = now + std::min(backoff_ns_max, backoff_ns_min << shift);
     ++conn.connect_failures;
-    conn.state = ConnState::backoff;
+    set_state(conn, ConnState::backoff);
 }
 
 // Closes synchronously: shutdown first so the ring's pending recv on this
@@ -402,7 +451,7 @@ void Worker::close_connection(uint32_t slot) {
     conn.tls_send_len = 0;
     conn.tls_send_done = 0;
     ++conn.generation;
-    conn.state = ConnState::closed;
+    set_state(conn, ConnState::closed);
     conn.recv_armed = false;
     conn.send_pending = false;
     conn.idle_after_send = false;

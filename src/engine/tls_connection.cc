@@ -51,7 +51,7 @@ base::Status Worker::setup_tls() {
 
 void Worker::start_handshake(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
-    conn.state = ConnState::handshaking;
+    set_state(conn, ConnState::handshaking);
     conn.handshake_start_ns = now;
     conn.deadline_ns = now + plan_.timeout_ns;
     io::TlsSessionCache* cache = plan_.tls.resume ? &tls_session_cache_ : nullptr;

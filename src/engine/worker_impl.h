@@ -87,6 +87,9 @@ struct Connection {
     int64_t retry_at_ns = 0;  // state backoff: when to reconnect
     int64_t intended_ns = 0;  // intended send time of the request in flight
     int64_t sent_ns = 0;      // actual send time
+    // When the kernel received the latest bytes of the response in flight
+    // (CLOCK_MONOTONIC from the socket's rx timestamp); 0: not known.
+    int64_t received_ns = 0;
     int64_t deadline_ns = 0;  // connect or request deadline
     http::ResponseParser parser;
     std::unique_ptr<char[]> recv_buffer;  // only without a provided-buffer ring
@@ -136,6 +139,7 @@ private:
     void dispatch_due(int64_t now);
     void check_deadlines(int64_t now);
     int64_t wait_budget_ns(int64_t now) const;
+    unsigned completions_to_wait_for() const;
     void roll_interval(int64_t now);
     void publish_snapshot(bool final);
     bool sending_allowed(int64_t now) const;
@@ -160,6 +164,9 @@ private:
     void become_idle(uint32_t slot, int64_t now);
     void note_error(stats::ErrorKind kind, std::string_view detail);
     void mark_established(uint32_t slot, int64_t now);
+    void set_state(Connection& conn, ConnState state);
+    int64_t response_time_ns(const Connection& conn, int64_t now) const;
+    void note_rx_timestamp(Connection& conn, int64_t rx_realtime_ns);
 
     // tls_connection.cc: the TLS transitions (https targets only).
     base::Status setup_tls();
@@ -206,6 +213,13 @@ private:
     bool draining_ = false;
     int64_t drain_deadline_ns_ = 0;
     bool use_buffer_ring_ = false;
+    int connections_opening_ = 0;  // connecting or handshaking: their completions are timed
+    // Receive timestamps: reads go through recvmsg and carry the kernel's
+    // arrival time, so a response's time does not depend on when it is reaped.
+    bool rx_timestamps_ = false;
+    bool rx_timestamp_missed_ = false;  // a read came without one: reap promptly from now on
+    int64_t rx_timestamped_reads_ = 0;
+    int64_t realtime_minus_monotonic_ns_ = 0;  // refreshed every interval
     bool started_ = false;                           // the coordinator released the schedule
     std::vector<stats::Snapshot*> spare_snapshots_;  // never handed out yet
     // Connect times of the connections opened before the start. They serve the

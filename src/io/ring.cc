@@ -2,6 +2,8 @@
 
 #include <liburing.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include <cerrno>
 #include <cstring>
@@ -116,6 +118,40 @@ void Ring::prep_recv_multishot(int fd, uint16_t group_id, uint64_t user_data) {
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = group_id;
     io_uring_sqe_set_data64(sqe, user_data);
+}
+
+void Ring::prep_recvmsg_multishot(int fd, uint16_t group_id, uint64_t user_data) {
+    if (recvmsg_template_.msg_controllen == 0) {
+        recvmsg_template_.msg_controllen = CMSG_SPACE(sizeof(timespec));
+    }
+    auto* sqe = static_cast<io_uring_sqe*>(next_sqe());
+    io_uring_prep_recvmsg_multishot(sqe, fd, &recvmsg_template_, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = group_id;
+    io_uring_sqe_set_data64(sqe, user_data);
+}
+
+Received Ring::received_message(const Completion& completion) {
+    BARRAGE_ASSERT(completion.has_buffer() && completion.res > 0);
+    Received received;
+    char* buffer = buffer_data(completion.buffer_id());
+    io_uring_recvmsg_out* out =
+        io_uring_recvmsg_validate(buffer, completion.res, &recvmsg_template_);
+    if (out == nullptr) {
+        return received;
+    }
+    received.data = static_cast<const char*>(io_uring_recvmsg_payload(out, &recvmsg_template_));
+    received.len = io_uring_recvmsg_payload_length(out, completion.res, &recvmsg_template_);
+    for (cmsghdr* cmsg = io_uring_recvmsg_cmsg_firsthdr(out, &recvmsg_template_); cmsg != nullptr;
+         cmsg = io_uring_recvmsg_cmsg_nexthdr(out, &recvmsg_template_, cmsg)) {
+        if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_TIMESTAMPNS &&
+            cmsg->cmsg_len >= CMSG_LEN(sizeof(timespec))) {
+            timespec ts{};
+            std::memcpy(&ts, CMSG_DATA(cmsg), sizeof(ts));
+            received.rx_realtime_ns = static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+        }
+    }
+    return received;
 }
 
 void Ring::prep_close(int fd, uint64_t user_data) {

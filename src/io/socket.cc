@@ -11,7 +11,7 @@
 
 namespace barrage::io {
 
-int make_tcp_socket(int family) {
+int make_tcp_socket(int family, bool rx_timestamps) {
     const int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         return -errno;
@@ -19,6 +19,9 @@ int make_tcp_socket(int family) {
     // Requests are small and latency is the product: never let Nagle hold them.
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (rx_timestamps) {
+        ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+    }
     return fd;
 }
 

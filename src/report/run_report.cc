@@ -273,6 +273,7 @@ void write_generator(JsonWriter& json, const stats::RunResult& result) {
     field(json, "stalls", result.totals.counters.stalls);
     field(json, "stall_ms", round3(static_cast<double>(result.totals.counters.stall_ns) / 1e6));
     field(json, "behind_limit_us", result.behind_limit_us);
+    field(json, "responses_timed_on_arrival", result.totals.counters.responses_timed_on_arrival);
     const int connections = suggested_connections(result);
     if (connections > 0 && !health.saturated) {
         field(json, "connections_suggested", connections);

@@ -13,7 +13,7 @@ constexpr int status_code_max = 599;
 
 // add() names every field; this fails the build when a field is added or
 // changed so add() is revisited instead of silently skipping it.
-static_assert(sizeof(Counters) == (15 + error_kind_count + 6 + 600) * sizeof(int64_t),
+static_assert(sizeof(Counters) == (16 + error_kind_count + 6 + 600) * sizeof(int64_t),
               "Counters changed: update Counters::add");
 static_assert(static_cast<int>(ErrorKind::io) + 1 == error_kind_count);
 
@@ -70,6 +70,7 @@ void Counters::add(const Counters& other) {
     requests_behind += other.requests_behind;
     stalls += other.stalls;
     stall_ns += other.stall_ns;
+    responses_timed_on_arrival += other.responses_timed_on_arrival;
     requests_unfinished += other.requests_unfinished;
     requests_unsent += other.requests_unsent;
     connections_opened += other.connections_opened;

@@ -2,11 +2,13 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "barrage/io/ring.h"
@@ -96,6 +98,85 @@ TEST_CASE("multishot recv with provided buffers keeps delivering until the peer 
     CHECK(received.find("part0;") == 0);
     CHECK(received.find("part19;") != std::string::npos);
     close(fds[1]);
+}
+
+namespace {
+
+// A connected loopback TCP pair: {client (rx timestamps as asked), server side}.
+std::pair<int, int> tcp_pair(bool rx_timestamps) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    auto listener = barrage::io::make_listen_socket(reinterpret_cast<sockaddr*>(&addr),
+                                                    sizeof(addr), 1);
+    REQUIRE(listener.ok());
+    socklen_t len = sizeof(addr);
+    getsockname(listener.value(), reinterpret_cast<sockaddr*>(&addr), &len);
+    const int client = barrage::io::make_tcp_socket(AF_INET, rx_timestamps);
+    REQUIRE(client >= 0);
+    REQUIRE(connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    const int server = accept(listener.value(), nullptr, nullptr);
+    REQUIRE(server >= 0);
+    close(listener.value());
+    return {client, server};
+}
+
+int64_t realtime_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+}  // namespace
+
+TEST_CASE("multishot recvmsg reports the payload and when the kernel received it") {
+    auto ring = make_ring_or_skip();
+    if (!ring->setup_buffer_ring(1, 8, 4096).ok()) {
+        MESSAGE("provided-buffer rings unsupported; skipping");
+        return;
+    }
+    for (const bool stamped : {true, false}) {
+        CAPTURE(stamped);
+        const auto [client, server] = tcp_pair(stamped);
+        ring->prep_recvmsg_multishot(client, 1, 6);
+        ring->submit_and_wait(0, 0);
+        // The kernel turns packet timestamping on from a work queue, just after
+        // the first socket asks for it.
+        usleep(20'000);
+        const int64_t before = realtime_ns();
+        const std::string message = "HTTP/1.1 200 OK\r\n";
+        REQUIRE(write(server, message.data(), message.size()) ==
+                static_cast<ssize_t>(message.size()));
+        // Reaped well after it arrived: the timestamp must still say when it arrived.
+        usleep(50'000);
+        const int64_t after_write_ns = realtime_ns();
+        const auto seen = wait_for(*ring, 1);
+        REQUIRE(seen.size() == 1);
+        if (seen[0].res == -EINVAL) {
+            MESSAGE("multishot recvmsg unsupported by this kernel; skipping");
+            return;
+        }
+        REQUIRE(seen[0].res > 0);
+        REQUIRE(seen[0].has_buffer());
+        const barrage::io::Received received = ring->received_message(seen[0]);
+        CHECK(std::string(received.data, received.len) == message);
+        if (stamped) {
+            CHECK(received.rx_realtime_ns >= before);
+            CHECK(received.rx_realtime_ns <= after_write_ns - 10'000'000);
+        } else {
+            CHECK(received.rx_realtime_ns == 0);
+        }
+        ring->recycle_buffer(seen[0].buffer_id());
+        close(server);
+        // EOF: the kernel still fills in its header; the payload is empty.
+        const auto last = wait_for(*ring, 1);
+        REQUIRE_FALSE(last.empty());
+        CHECK_FALSE(last.back().has_more());
+        REQUIRE(last.back().res > 0);
+        CHECK(ring->received_message(last.back()).len == 0);
+        ring->recycle_buffer(last.back().buffer_id());
+        close(client);
+    }
 }
 
 TEST_CASE("connect to a closed port completes with -ECONNREFUSED") {

@@ -17,5 +17,9 @@ int64_t now_ns();
 int64_t thread_cpu_ns();
 // CLOCK_REALTIME in milliseconds since the Unix epoch (for timestamps in output files).
 int64_t wall_clock_ms();
+// CLOCK_REALTIME - CLOCK_MONOTONIC now: turns the kernel's socket timestamps
+// (wall clock) into monotonic time. Both clocks are slewed alike; only a step
+// of the wall clock changes it.
+int64_t realtime_minus_monotonic_ns();
 
 }  // namespace barrage::base

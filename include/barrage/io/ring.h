@@ -25,6 +25,15 @@ struct Completion {
     uint16_t buffer_id() const;  // valid when has_buffer()
 };
 
+// The bytes of one recvmsg completion and when the kernel received them.
+struct Received {
+    const char* data = nullptr;
+    std::size_t len = 0;
+    // CLOCK_REALTIME of the last packet in `data` (SO_TIMESTAMPNS); 0 when the
+    // kernel attached none. The caller converts it to its own clock.
+    int64_t rx_realtime_ns = 0;
+};
+
 struct RingFeatures {
     bool single_issuer = false;      // IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN accepted
     bool registered_ring_fd = false;  // io_uring_register_ring_fd accepted (enter skips fd lookup)
@@ -52,6 +61,13 @@ public:
     void prep_recv(int fd, void* data, std::size_t len, uint64_t user_data);
     // Multishot recv into the provided-buffer group `group_id`.
     void prep_recv_multishot(int fd, uint16_t group_id, uint64_t user_data);
+    // Multishot recvmsg into the provided-buffer group: each buffer carries the
+    // kernel's header, the socket's receive timestamp, then the bytes. The
+    // socket must have SO_TIMESTAMPNS on (make_tcp_socket(family, true)).
+    void prep_recvmsg_multishot(int fd, uint16_t group_id, uint64_t user_data);
+    // Reads a recvmsg_multishot completion's buffer (res > 0). len 0: the peer
+    // closed (the kernel still writes its header), or the buffer was too short.
+    Received received_message(const Completion& completion);
     void prep_close(int fd, uint64_t user_data);
     void prep_shutdown(int fd, uint64_t user_data);
     void prep_cancel(uint64_t target_user_data, uint64_t user_data);
@@ -94,6 +110,8 @@ private:
     unsigned buffer_bytes_ = 0;
     uint16_t buffer_group_ = 0;
     unsigned buffers_recycled_pending_ = 0;
+    // recvmsg multishot reads msg_namelen and msg_controllen from this template.
+    msghdr recvmsg_template_{};
 };
 
 template <typename Fn>
@@ -113,8 +131,9 @@ unsigned Ring::for_each_completion(Fn&& fn) {
 }
 
 // Creates a TCP socket for `family` with TCP_NODELAY set (setsockopt cannot go
-// through the ring in liburing 2.3). Returns the fd or -errno.
-int make_tcp_socket(int family);
+// through the ring in liburing 2.3), and with rx_timestamps SO_TIMESTAMPNS, so
+// each read reports when its last packet arrived. Returns the fd or -errno.
+int make_tcp_socket(int family, bool rx_timestamps = false);
 
 // Creates a listening TCP socket bound to host:port with SO_REUSEADDR and
 // SO_REUSEPORT (one per server thread). Returns the fd or an error.

@@ -39,6 +39,9 @@ struct Counters {
     // to wake at (the worker was starved of CPU or busy), and their total delay.
     int64_t stalls = 0;
     int64_t stall_ns = 0;
+    // Responses timed by the kernel's receive timestamp rather than when the
+    // worker reaped them (open loop reaps them in batches between arrivals).
+    int64_t responses_timed_on_arrival = 0;
     int64_t requests_unfinished = 0;   // still in flight when the run ended
     int64_t requests_unsent = 0;       // open loop: scheduled before the end but never sent
     int64_t connections_opened = 0;

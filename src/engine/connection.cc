@@ -399,6 +399,12 @@ void Worker::set_state(Connection& conn, ConnState state) {
     BARRAGE_ASSERT(connections_opening_ >= 0);
 }
 
+void Worker::set_send_continues(Connection& conn, bool continues) {
+    sends_continuing_ += (continues ? 1 : 0) - (conn.send_continues ? 1 : 0);
+    conn.send_continues = continues;
+    BARRAGE_ASSERT(sends_continuing_ >= 0);
+}
+
 void Worker::fail_request(uint32_t slot, stats::ErrorKind kind, std::string_view detail,
                           int64_t now) {
     BARRAGE_ASSERT(connections_[slot].state == ConnState::busy);
@@ -454,6 +460,7 @@ void Worker::close_connection(uint32_t slot) {
     set_state(conn, ConnState::closed);
     conn.recv_armed = false;
     conn.send_pending = false;
+    set_send_continues(conn, false);
     conn.idle_after_send = false;
 }
 

@@ -155,6 +155,10 @@ void Worker::tls_flush(uint32_t slot, int64_t now) {
         conn.tls_send_len = len;
         conn.tls_send_done = 0;
         conn.send_pending = true;
+        // Whether the request needs this worker again when the send completes.
+        set_send_continues(conn, conn.state == ConnState::busy &&
+                                     (conn.send_offset < bytes.size() ||
+                                      conn.tls->ciphertext_pending() > 0));
         ring_->prep_send(conn.fd, conn.tls_send_buffer.get(), len, user_data(op_send, slot));
         return;
     }
@@ -168,6 +172,7 @@ void Worker::tls_flush(uint32_t slot, int64_t now) {
 void Worker::on_tls_send(uint32_t slot, int res, int64_t now) {
     Connection& conn = connections_[slot];
     conn.send_pending = false;
+    set_send_continues(conn, false);
     if (res < 0) {
         const int err = -res;
         if (conn.state == ConnState::handshaking) {

@@ -324,12 +324,14 @@ int64_t Worker::wait_budget_ns(int64_t now) const {
 // (wait_budget_ns wakes us for it): responses that come meanwhile carry the
 // kernel's receive time, so they can wait and be reaped together. That saves
 // a wake-up per response. Anything whose timing is taken on reaping (connects,
-// handshakes), a request that waits for a connection, the drain, closed loop,
-// and reads without timestamps reap every completion at once.
+// handshakes), a request that waits for a connection or whose next TLS chunk
+// waits for a send, the drain, closed loop, and reads without timestamps reap
+// every completion at once.
 unsigned Worker::completions_to_wait_for() const {
     const bool batch = shard_ != nullptr && !draining_ && rx_timestamps_ &&
                        !rx_timestamp_missed_ && rx_timestamped_reads_ > 0 &&
-                       !idle_slots_.empty() && connections_opening_ == 0;
+                       !idle_slots_.empty() && connections_opening_ == 0 &&
+                       sends_continuing_ == 0;
     // More than can ever be ready: the wait ends at its timeout.
     return batch ? ring_->cq_entries() : 1;
 }

@@ -80,6 +80,7 @@ struct Connection {
     uint32_t connect_failures = 0;  // consecutive, for backoff
     bool recv_armed = false;
     bool send_pending = false;     // a send SQE of this request is in flight
+    bool send_continues = false;   // TLS: more of the request goes once that send completes
     bool idle_after_send = false;  // response finished before its send CQE arrived
     std::size_t send_offset = 0;   // bytes of the request already sent (TLS: given to SSL)
     int64_t connect_start_ns = 0;
@@ -165,6 +166,7 @@ private:
     void note_error(stats::ErrorKind kind, std::string_view detail);
     void mark_established(uint32_t slot, int64_t now);
     void set_state(Connection& conn, ConnState state);
+    void set_send_continues(Connection& conn, bool continues);
     int64_t response_time_ns(const Connection& conn, int64_t now) const;
     void note_rx_timestamp(Connection& conn, int64_t rx_realtime_ns);
 
@@ -214,6 +216,7 @@ private:
     int64_t drain_deadline_ns_ = 0;
     bool use_buffer_ring_ = false;
     int connections_opening_ = 0;  // connecting or handshaking: their completions are timed
+    int sends_continuing_ = 0;     // connections with send_continues set
     // Receive timestamps: reads go through recvmsg and carry the kernel's
     // arrival time, so a response's time does not depend on when it is reaped.
     bool rx_timestamps_ = false;

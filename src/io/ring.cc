@@ -102,7 +102,9 @@ void Ring::prep_connect(int fd, const sockaddr* addr, socklen_t len, uint64_t us
 
 void Ring::prep_send(int fd, const void* data, std::size_t len, uint64_t user_data) {
     auto* sqe = static_cast<io_uring_sqe*>(next_sqe());
-    io_uring_prep_send(sqe, fd, data, len, MSG_NOSIGNAL);
+    // MSG_WAITALL: the kernel finishes a send the socket buffer cut short
+    // itself (Linux 5.18+), so a large request needs no wake-up to go on.
+    io_uring_prep_send(sqe, fd, data, len, MSG_NOSIGNAL | MSG_WAITALL);
     io_uring_sqe_set_data64(sqe, user_data);
 }
 

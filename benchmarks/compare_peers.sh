@@ -92,7 +92,9 @@ measure_barrage_at() {  # url conns [args...]
   python3 - "$work/b.json" "$work/time" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); e, u, s = map(float, open(sys.argv[2]).read().split()[-3:])
-print(r["requests"]["completed"], r["throughput_rps"], u + s)
+lag = r["schedule_lag"]
+print(r["requests"]["completed"], r["throughput_rps"], u + s, lag["p50"], lag["p99"],
+      r["requests"]["sent"] / r["duration_s"])
 PY
 }
 measure_wrk_tls() { measure_wrk "$1" "$tls_url"; }  # conns
@@ -130,7 +132,8 @@ print(n, rps, u + s)
 PY
 }
 
-# median_of TOOL ARGS...: RUNS runs, prints the median run's "rps cpu_per_100k" (by rps).
+# median_of TOOL ARGS...: RUNS runs, prints the medians "rps cpu_per_100k", then for barrage
+# "lag_p50_us lag_p99_us sent_rps".
 median_of() {
   local rows=()
   for _ in $(seq "$RUNS"); do rows+=("$("measure_$@")"); done
@@ -139,16 +142,17 @@ import sys, statistics
 rows = [tuple(map(float, l.split())) for l in sys.stdin if l.strip()]
 rps = statistics.median(r[1] for r in rows)
 cpu = statistics.median(r[2] / r[0] * 1e5 for r in rows if r[0] > 0)
-print(f"{rps:.0f} {cpu:.4f}")'
+extra = [statistics.median(r[i] for r in rows) for i in range(3, min(len(r) for r in rows))]
+print(f"{rps:.0f} {cpu:.4f}", *(f"{x:.1f}" for x in extra))'
 }
 
 printf 'barrage %s vs peers on nginx (1 worker, CPU %s); generators on CPU %s; %ss x %s runs, medians\n' \
   "$("$BARRAGE" --version | awk '{print $2}')" "$server_cpu" "$client_cpu" "$DURATION" "$RUNS"
-printf '%-34s %12s %16s %14s %14s\n' "scenario / tool" "req/s" "CPU s/100k req" "req/s ratio" "CPU ratio"
+printf '%-56s %12s %16s %14s %14s\n' "scenario / tool" "req/s" "CPU s/100k req" "req/s ratio" "CPU ratio"
 report() {  # label tool "rps cpu" "base_rps base_cpu"
-  read -r rps cpu <<<"$3"; read -r brps bcpu <<<"$4"
+  read -r rps cpu _ <<<"$3"; read -r brps bcpu _ <<<"$4"
   python3 -c "import sys; l,t,r,c,br,bc=sys.argv[1:]; r,c,br,bc=map(float,(r,c,br,bc));
-print(f'{l+\" / \"+t:<34} {r:>12.0f} {c:>16.4f} {r/br if br else 0:>14.2f} {c/bc if bc else 0:>14.2f}')" \
+print(f'{l+\" / \"+t:<56} {r:>12.0f} {c:>16.4f} {r/br if br else 0:>14.2f} {c/bc if bc else 0:>14.2f}')" \
     "$1" "$2" "$rps" "$cpu" "$brps" "$bcpu"
 }
 for c in $CONNS; do
@@ -156,11 +160,22 @@ for c in $CONNS; do
   report "closed loop, $c conns" barrage "$b" "$b"
   report "closed loop, $c conns" wrk "$w" "$b"
 done
-b="$(median_of barrage "$OPEN_CONNS" "$RATE")"; h="$(median_of h2load "$OPEN_CONNS" "$RATE")"
-report "open loop $RATE/s, $OPEN_CONNS conns" barrage "$b" "$b"
-s="$(median_of barrage_slack "$OPEN_CONNS" "$RATE")"
-report "open loop $RATE/s, $OPEN_CONNS conns" h2load "$h" "$b"
-report "  same, --timer-slack $SLACK" barrage "$s" "$b"
+# Open loop: h2load sends on libev's millisecond ticks, so the like-for-like barrage row is
+# --timer-slack $SLACK (the base of these ratios); the default row sends every arrival at its
+# own time and pays a wake-up for each.
+s="$(median_of barrage_slack "$OPEN_CONNS" "$RATE")"; h="$(median_of h2load "$OPEN_CONNS" "$RATE")"
+b="$(median_of barrage "$OPEN_CONNS" "$RATE")"
+report "open loop $RATE/s, $OPEN_CONNS conns" "barrage --timer-slack $SLACK" "$s" "$s"
+report "open loop $RATE/s, $OPEN_CONNS conns" h2load "$h" "$s"
+report "open loop $RATE/s, $OPEN_CONNS conns" "barrage (default)" "$b" "$s"
+python3 - "$RATE" "$SLACK" "$s" "$b" <<'PY'
+import sys
+rate, slack = float(sys.argv[1]), sys.argv[2]
+for label, row in ((f"--timer-slack {slack}", sys.argv[3]), ("default", sys.argv[4])):
+    rps, cpu, lag50, lag99, sent = map(float, row.split())
+    print(f"  barrage {label}: sent {sent:.1f}/s of {rate:.0f}/s asked "
+          f"({(sent - rate) / rate * 100:+.3f}%), schedule lag p50 {lag50:.0f} us, p99 {lag99:.0f} us")
+PY
 b="$(median_of barrage_tls "$TLS_CONNS")"; w="$(median_of wrk_tls "$TLS_CONNS")"
 report "TLS keep-alive, $TLS_CONNS conns" barrage "$b" "$b"
 report "TLS keep-alive, $TLS_CONNS conns" wrk "$w" "$b"

@@ -76,7 +76,8 @@ void Worker::handle_completion(const io::Completion& completion, int64_t now) {
             on_send(ud.slot, completion.res, now);
             break;
         case op_recv:
-            on_recv(ud.slot, completion, now);
+        case op_recvmsg:
+            on_recv(ud.slot, completion, ud.op == op_recvmsg, now);
             break;
         default:
             BARRAGE_ASSERT_MSG(false, "completion with an unknown operation");
@@ -130,7 +131,7 @@ void Worker::mark_established(uint32_t slot, int64_t now) {
 void Worker::arm_recv(uint32_t slot) {
     Connection& conn = connections_[slot];
     if (rx_timestamps_) {
-        ring_->prep_recvmsg_multishot(conn.fd, 1, user_data(op_recv, slot));
+        ring_->prep_recvmsg_multishot(conn.fd, 1, user_data(op_recvmsg, slot));
     } else if (use_buffer_ring_) {
         ring_->prep_recv_multishot(conn.fd, 1, user_data(op_recv, slot));
     } else {
@@ -229,7 +230,8 @@ void Worker::on_send(uint32_t slot, int res, int64_t now) {
     ++request_snapshot(conn).counters.requests_sent;
 }
 
-void Worker::on_recv(uint32_t slot, const io::Completion& completion, int64_t now) {
+void Worker::on_recv(uint32_t slot, const io::Completion& completion, bool timestamped,
+                     int64_t now) {
     Connection& conn = connections_[slot];
     const uint32_t generation = conn.generation;
     if (completion.res < 0) {
@@ -237,7 +239,7 @@ void Worker::on_recv(uint32_t slot, const io::Completion& completion, int64_t no
         const int err = -completion.res;
         if (err == ENOBUFS) {
             arm_recv(slot);  // out of provided buffers: back-pressure, not failure
-        } else if (err == EINVAL && rx_timestamps_) {
+        } else if (err == EINVAL && timestamped) {
             // A kernel without multishot recvmsg (before 6.0): plain reads, reaped promptly.
             rx_timestamps_ = false;
             arm_recv(slot);
@@ -254,7 +256,7 @@ void Worker::on_recv(uint32_t slot, const io::Completion& completion, int64_t no
     const char* data = completion.has_buffer() ? ring_->buffer_data(completion.buffer_id())
                                                : conn.recv_buffer.get();
     std::size_t len = static_cast<std::size_t>(completion.res);
-    if (rx_timestamps_ && completion.has_buffer() && len > 0) {
+    if (timestamped && completion.has_buffer() && len > 0) {
         const io::Received received = ring_->received_message(completion);
         data = received.data;
         len = received.len;

@@ -121,7 +121,8 @@ struct Connection {
 io::TlsContextOptions tls_options_of(const plan::RunPlan& plan);
 
 // Operation codes packed into user_data.
-enum Op : uint8_t { op_connect = 1, op_send = 2, op_recv = 3, op_close = 4 };
+// op_recvmsg: a recv whose buffers carry the kernel's header and receive timestamp.
+enum Op : uint8_t { op_connect = 1, op_send = 2, op_recv = 3, op_close = 4, op_recvmsg = 5 };
 
 class Worker {
 public:
@@ -151,7 +152,7 @@ private:
     void open_connection(uint32_t slot, int64_t now);
     void on_connect(uint32_t slot, int res, int64_t now);
     void on_send(uint32_t slot, int res, int64_t now);
-    void on_recv(uint32_t slot, const io::Completion& completion, int64_t now);
+    void on_recv(uint32_t slot, const io::Completion& completion, bool timestamped, int64_t now);
     void on_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now);
     void on_eof(uint32_t slot, int64_t now);
     void start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool scheduled);

@@ -34,6 +34,9 @@ uint64_t seed_for_worker(uint64_t run_seed, int worker) {
     return run_seed ^ (static_cast<uint64_t>(worker + 1) * 0xD1B54A32D192ED03ULL);
 }
 
+// Open loop reaps responses in batches only across sleeps at least this long.
+constexpr int64_t batch_sleep_ns_min = 100 * base::ns_per_us;
+
 // A loop turn that resumes later than this past its wake-up time is a stall.
 constexpr int64_t stall_ns_min = base::ns_per_ms;
 
@@ -204,7 +207,7 @@ void Worker::loop() {
             return;
         }
         const int64_t wake_by_ns = now + wait_budget_ns(now);
-        ring_->submit_and_wait(completions_to_wait_for(), wake_by_ns - now);
+        ring_->submit_and_wait(completions_to_wait_for(wake_by_ns - now), wake_by_ns - now);
         now = base::now_ns();
         if (now - wake_by_ns > stall_ns_min) {
             // The timer would have woken us by wake_by_ns: the rest is time the
@@ -322,14 +325,16 @@ int64_t Worker::wait_budget_ns(int64_t now) const {
 
 // Open loop with a free connection has nothing to do before the next arrival
 // (wait_budget_ns wakes us for it): responses that come meanwhile carry the
-// kernel's receive time, so they can wait and be reaped together. That saves
-// a wake-up per response. Anything whose timing is taken on reaping (connects,
-// handshakes), a request that waits for a connection or whose next TLS chunk
-// waits for a send, the drain, closed loop, and reads without timestamps reap
-// every completion at once.
-unsigned Worker::completions_to_wait_for() const {
-    const bool batch = shard_ != nullptr && !draining_ && rx_timestamps_ &&
-                       !rx_timestamp_missed_ && rx_timestamped_reads_ > 0 &&
+// kernel's receive time, so they can wait and be reaped together, which saves
+// a wake-up per response. It pays when the sleep is long; when the next
+// wake-up is closer than batch_sleep_ns_min, reaping at once was measured
+// cheaper (20k req/s, one worker: 2.8 against 3.4 CPU s per 100k requests).
+// Anything whose timing is taken on reaping (connects, handshakes), a request
+// that waits for a connection or whose next TLS chunk waits for a send, the
+// drain, closed loop, and reads without timestamps reap every completion at once.
+unsigned Worker::completions_to_wait_for(int64_t sleep_ns) const {
+    const bool batch = shard_ != nullptr && !draining_ && sleep_ns >= batch_sleep_ns_min &&
+                       rx_timestamps_ && !rx_timestamp_missed_ && rx_timestamped_reads_ > 0 &&
                        !idle_slots_.empty() && connections_opening_ == 0 &&
                        sends_continuing_ == 0;
     // More than can ever be ready: the wait ends at its timeout.

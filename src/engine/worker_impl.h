@@ -141,7 +141,7 @@ private:
     void dispatch_due(int64_t now);
     void check_deadlines(int64_t now);
     int64_t wait_budget_ns(int64_t now) const;
-    unsigned completions_to_wait_for() const;
+    unsigned completions_to_wait_for(int64_t sleep_ns) const;
     void roll_interval(int64_t now);
     void publish_snapshot(bool final);
     bool sending_allowed(int64_t now) const;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "ascii_document_impl.h"
 #include "profile_impl.h"
 
 namespace barrage::profile::detail {
@@ -37,9 +38,12 @@ toml::node* array_element(toml::array& array, std::string_view part) {
     return nullptr;
 }
 
-// VALUE as TOML (50, 2.5, true, "x", [1, 2]); anything else is a string.
+// VALUE as TOML (50, 2.5, true, "x", [1, 2]); anything else is a string
+// (also what toml++ must not see: see ascii_document_impl.h).
 toml::table parse_value(std::string_view value) {
-    auto parsed = toml::parse(fmt::format("v = {}", value));
+    const AsciiDocument ascii = ascii_document(fmt::format("v = {}", value));
+    auto parsed = ascii.refused_at == std::string_view::npos ? toml::parse(ascii.text)
+                                                             : toml::parse_result{};
     if (parsed && parsed.table().contains("v") && !parsed.table().get("v")->is_table()) {
         return std::move(parsed).table();
     }

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "barrage/base/cpu.h"
+#include "ascii_document_impl.h"
 #include "profile_impl.h"
 
 namespace barrage::profile {
@@ -124,118 +125,6 @@ Result<std::string> read_small_file(const std::string& path) {
 
 namespace {
 
-// TOML strings start at a value or key position: after '=', '[', '{', ',',
-// '.', whitespace, or at the start. A quote right after a bare character
-// (`1x"...`) starts none; the document is invalid either way.
-bool string_may_start(std::string_view text, size_t quote) {
-    if (quote == 0) {
-        return true;
-    }
-    const char before = text[quote - 1];
-    if (before == '.') {
-        // A dotted key ("a"."b", a.'b'); after a digit it is a number's point
-        // (`7.'x`), which toml++ reads on from as a bare value.
-        return quote < 2 || std::isdigit(static_cast<unsigned char>(text[quote - 2])) == 0;
-    }
-    return before == '=' || before == '[' || before == '{' || before == ',' || before == ' ' ||
-           before == '\t' || before == '\n' || before == '\r';
-}
-
-// A backslash before a non-ASCII byte is no TOML escape, and toml++ 3.3 tests
-// that byte for whitespace (reaching its unreachable): refused like the others.
-bool escapes_non_ascii(std::string_view text, size_t backslash) {
-    return backslash + 1 < text.size() && static_cast<unsigned char>(text[backslash + 1]) >= 0x80;
-}
-
-// A line-ending backslash in a multi-line basic string: the offset of the
-// first byte after it and the whitespace and line breaks it trims (npos when
-// the backslash does not end its line). toml++ 3.3 tests that byte for
-// whitespace too, so a non-ASCII one there is refused as well.
-size_t after_line_ending_backslash(std::string_view text, size_t backslash) {
-    size_t at = text.find_first_not_of(" \t", backslash + 1);
-    if (at == std::string_view::npos || (text[at] != '\n' && text[at] != '\r')) {
-        return std::string_view::npos;
-    }
-    at = text.find_first_not_of(" \t\r\n", at);
-    return at == std::string_view::npos ? text.size() : at;
-}
-
-// The offset of the first non-ASCII byte outside strings and comments (or
-// right after a backslash's reach), or npos.
-// TOML allows none there, and toml++ 3.3 reaches __builtin_unreachable when it
-// tests some of them for whitespace after a value (found by profile_fuzz), so
-// they are refused before parsing.
-size_t non_ascii_outside_strings(std::string_view text) {
-    enum class In { code, comment, basic, literal, multi_basic, multi_literal } in = In::code;
-    for (size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        const std::string_view rest = text.substr(i);
-        switch (in) {
-            case In::code:
-                if (static_cast<unsigned char>(c) >= 0x80) {
-                    return i;
-                }
-                if (c == '#') {
-                    in = In::comment;
-                } else if ((c == '"' || c == '\'') && !string_may_start(text, i)) {
-                    // Not a string in TOML (nor in toml++, which reads on as a bare
-                    // value): what follows is outside strings.
-                } else if (rest.starts_with("\"\"\"")) {
-                    in = In::multi_basic;
-                    i += 2;
-                } else if (rest.starts_with("'''")) {
-                    in = In::multi_literal;
-                    i += 2;
-                } else if (c == '"') {
-                    in = In::basic;
-                } else if (c == '\'') {
-                    in = In::literal;
-                }
-                break;
-            case In::comment:
-                in = c == '\n' ? In::code : in;
-                break;
-            case In::basic:
-                if (c == '\\' && escapes_non_ascii(text, i)) {
-                    return i + 1;
-                }
-                if (c == '\\') {
-                    ++i;  // an escape: the next byte cannot close the string
-                } else if (c == '"' || c == '\n') {
-                    in = In::code;  // a line break ends it (toml++ reports the error)
-                }
-                break;
-            case In::literal:
-                in = (c == '\'' || c == '\n') ? In::code : in;
-                break;
-            case In::multi_basic:
-                if (c == '\\' && escapes_non_ascii(text, i)) {
-                    return i + 1;
-                }
-                if (c == '\\') {
-                    if (const size_t after = after_line_ending_backslash(text, i);
-                        after < text.size() && static_cast<unsigned char>(text[after]) >= 0x80) {
-                        return after;
-                    }
-                }
-                if (c == '\\') {
-                    ++i;
-                } else if (rest.starts_with("\"\"\"")) {
-                    in = In::code;
-                    i += 2;
-                }
-                break;
-            case In::multi_literal:
-                if (rest.starts_with("'''")) {
-                    in = In::code;
-                    i += 2;
-                }
-                break;
-        }
-    }
-    return std::string_view::npos;
-}
-
 std::string line_and_column(std::string_view text, size_t offset) {
     const std::string_view before = text.substr(0, offset);
     const size_t line_start = before.rfind('\n');
@@ -258,14 +147,12 @@ Result<plan::RunPlan> load_profile_text(std::string_view text, const std::string
                         std::count(before.begin(), before.end(), '\n') + 1,
                         nul - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1));
     }
-    if (const size_t at = non_ascii_outside_strings(text); at != std::string_view::npos) {
-        return make_error(
-            fmt::format("{}:{}: syntax error: a non-ASCII character outside a string "
-                        "or comment, or after a backslash; expected ASCII keys and values "
-                        "(quote text) and TOML escapes (\\uXXXX)",
-                        path, line_and_column(text, at)));
+    const detail::AsciiDocument ascii = detail::ascii_document(text);
+    if (ascii.refused_at != std::string_view::npos) {
+        return make_error(fmt::format("{}:{}: syntax error: {}", path,
+                                      line_and_column(text, ascii.refused_at), ascii.reason));
     }
-    auto parsed = toml::parse(text, path);
+    auto parsed = toml::parse(ascii.text, path);
     if (!parsed) {
         const toml::parse_error& error = parsed.error();
         return make_error(fmt::format(

@@ -1,6 +1,7 @@
 // libFuzzer target for the profile loader: any text either loads into a plan
 // that validates, or fails with a message that says where ("FILE..." or
-// "--set ..."). It must never crash, hang or assert. Relative data and body
+// "--set ..."). It must never crash, hang or assert. The ASCII rewrite that
+// shields toml++ (ascii_document_impl.h) is checked on every input too. Relative data and body
 // files resolve against a directory that does not exist, so fuzzing reads
 // nothing from the disk.
 
@@ -13,6 +14,7 @@
 
 #include "barrage/cli/url.h"
 #include "barrage/profile/profile_loader.h"
+#include "../../src/profile/ascii_document_impl.h"
 
 namespace {
 
@@ -30,6 +32,20 @@ constexpr std::string_view file_name = "/nonexistent-fuzz-dir/fuzz.toml";
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
+    // What toml++ gets is pure ASCII, and an ASCII document passes unchanged.
+    const auto ascii = barrage::profile::detail::ascii_document(text);
+    if (ascii.refused_at == std::string_view::npos) {
+        for (const char c : ascii.text) {
+            FUZZ_CHECK(static_cast<unsigned char>(c) < 0x80);
+        }
+    }
+    bool text_is_ascii = true;
+    for (const char c : text) {
+        text_is_ascii = text_is_ascii && static_cast<unsigned char>(c) < 0x80;
+    }
+    if (text_is_ascii) {
+        FUZZ_CHECK(ascii.refused_at == std::string_view::npos && ascii.text == text);
+    }
     barrage::profile::ProfileOverrides overrides;
     auto loaded = barrage::profile::load_profile_text(text, std::string(file_name), overrides,
                                                       barrage::cli::parse_url);

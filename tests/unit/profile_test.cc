@@ -650,17 +650,27 @@ duration = "2m"
     CHECK(run.connections == 30);  // at least the largest number of users
 }
 
-TEST_CASE("non-ASCII outside strings and comments is refused before toml++ sees it (fuzzing)") {
-    // toml++ 3.3 reaches __builtin_unreachable testing such a character for whitespace.
+TEST_CASE("toml++ never sees a non-ASCII byte: refused outside strings, escaped inside (fuzzing)") {
+    // toml++ 3.3 reaches __builtin_unreachable testing some non-ASCII characters for whitespace.
     CHECK_STARTS(error_of(target + "connections = 5\xc3\xa9\n"), "test.toml:3:16: syntax error");
     CHECK(contains(error_of(target + "[[requests]]\nname = \"x\" \xef\xb9\xb0\n"), "non-ASCII"));
     // A quote after a bare character starts no string, in TOML nor in toml++ (fuzzing).
     CHECK(contains(error_of("\nname = 1ontent-len:\"\"\"ike\"\xef\xba\xbf/0 = "), "non-ASCII"));
     CHECK(contains(error_of(target + "connections = 5'\xc3\xa9'\n"), "non-ASCII"));
-    // A backslash before it is no escape; toml++ would test it for whitespace (fuzzing).
+    // A backslash before it is no escape (fuzzing).
     CHECK(contains(error_of("#.et\n\"\"\"na #m\\\\\\\xef\xb3\xbf" "a\\\\"), "after a backslash"));
-    CHECK(contains(error_of(target + "[[requests]]\nname = \"\\\xc3\xa9\"\n"), "non-ASCII"));
+    CHECK(contains(error_of(target + "[[requests]]\nname = \"\\\xc3\xa9\"\n"), "backslash"));
     CHECK(contains(error_of("u = 7.'b\xef\xba\xbf"), "non-ASCII"));  // a number's point (fuzzing)
+    // Whatever toml++ would make of a quote after a point inside a bare run, it sees only ASCII
+    // (fuzzing: the string was taken for a literal one and toml++ read it as part of a value).
+    CHECK(contains(error_of("u = 7;;;;.'b\xef\xba\xbf"), "syntax error"));
+    CHECK(contains(error_of("u = 7;;;;.'b\xef\xba\xbf'"), "syntax error"));
+    // Invalid UTF-8 (a lone continuation byte, an overlong form, a surrogate) is refused.
+    CHECK(contains(error_of(target + "[[requests]]\nname = \"a\x80\"\n"), "invalid UTF-8"));
+    CHECK(contains(error_of(target + "[[requests]]\nname = \"a\xc0\xaf\"\n"), "invalid UTF-8"));
+    CHECK(contains(error_of(target + "[[requests]]\nname = '\xed\xa0\x80'\n"), "invalid UTF-8"));
+    CHECK(contains(error_of(target + "# \xff\n"), "invalid UTF-8"));
+    CHECK(contains(error_of(target + "[[requests]]\nname = 'caf\xc3\xa9\n"), "unterminated"));
     // status_between outside 100..599 is refused, not cast to int (fuzzing).
     CHECK(contains(error_of(target + "[[requests]]\nname = \"a\"\nchecks = [{ status_between = [200, "
                                      "3e49] }]\n" + one_phase),
@@ -669,9 +679,10 @@ TEST_CASE("non-ASCII outside strings and comments is refused before toml++ sees 
     const std::string dotted = error_of("\"caf\xc3\xa9\".'\xc3\xa9' = 1\n" + target);
     CHECK_FALSE(contains(dotted, "non-ASCII"));
     CHECK(contains(dotted, "unknown key"));
-    // ... and so is the first byte after a line-ending backslash (toml++ tests it the same way).
-    CHECK(contains(error_of(target + "[[requests]]\nname = \"\"\"a\\  \n  \xc3\xa9\"\"\"\n"),
-                   "backslash"));
+    // After a line-ending backslash the trimmed text goes on with the character itself.
+    const plan::RunPlan trimmed =
+        load_ok(target + "[[requests]]\nname = \"\"\"a\\  \n  \xc3\xa9\"\"\"\n" + one_phase);
+    CHECK(trimmed.requests[0].name == "a\xc3\xa9");
     // Inside strings (all four kinds) and comments it is text like any other.
     const plan::RunPlan run = load_ok(target + R"(
 # caf)" "\xc3\xa9" R"( comment
@@ -683,4 +694,14 @@ caf)" "\xc3\xa9" R"( \" """
 headers = { X-Note = '''caf)" "\xc3\xa9" R"(''' }
 )" + one_phase);
     CHECK(run.requests[0].name == "caf\xc3\xa9");
+}
+
+TEST_CASE("a literal string with non-ASCII text keeps its exact text through the rewrite") {
+    // Backslashes and double quotes are text in literal strings; the rewrite to a basic
+    // string escapes them. A multi-line one may end in up to two quotes of content.
+    const plan::RunPlan run = load_ok(target + "[[requests]]\nname = 'C:\\\xc3\xa9\"x'\n" +
+                                      "body = '''\n\xe2\x82\xac \\n \"\"\" ok\xf0\x9f\x98\x80 ''''\n" +
+                                      one_phase);
+    CHECK(run.requests[0].name == "C:\\\xc3\xa9\"x");
+    CHECK(run.requests[0].body == "\xe2\x82\xac \\n \"\"\" ok\xf0\x9f\x98\x80 '");
 }

@@ -74,17 +74,6 @@ int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
             code = fail(status.error().message, report::exit_usage);
         }
     }
-    if (!plan.outputs.html_path.empty()) {
-        // Built from the JSON text, so --html and `barrage report` draw the same page.
-        auto page =
-            report::html_report_from_json(report::format_json(plan, result, outcomes, &watched));
-        auto status = page.ok()
-                          ? report::write_file_atomically(plan.outputs.html_path, page.value())
-                          : base::Status(page.error());
-        if (!status.ok()) {
-            code = fail(status.error().message, report::exit_usage);
-        }
-    }
     if (!plan.outputs.csv_path.empty()) {
         auto status = report::write_file_atomically(plan.outputs.csv_path,
                                                     report::format_csv(result, &watched));
@@ -104,6 +93,27 @@ int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
             report::make_history_entry(plan, result, outcomes, base::wall_clock_ms(), &watched);
         auto status = report::append_history_line(plan.outputs.history_path,
                                                   report::format_history_line(entry));
+        if (!status.ok()) {
+            code = fail(status.error().message, report::exit_usage);
+        }
+    }
+    if (!plan.outputs.html_path.empty()) {
+        // Built from the JSON text, so --html and `barrage report` draw the same page;
+        // with --history, after this run's line, so its trend ends with this run.
+        const std::string json = report::format_json(plan, result, outcomes, &watched);
+        base::Result<std::string> page = base::make_error("");
+        if (plan.outputs.history_path.empty()) {
+            page = report::html_report_from_json(json);
+        } else if (auto history = report::read_history_file(plan.outputs.history_path)) {
+            page = report::html_report_from_json(json, {}, history.value(),
+                                                 plan.outputs.history_path);
+        } else {
+            code = fail(history.error().message, report::exit_usage);
+            page = report::html_report_from_json(json);  // the run's page all the same
+        }
+        auto status = page.ok()
+                          ? report::write_file_atomically(plan.outputs.html_path, page.value())
+                          : base::Status(page.error());
         if (!status.ok()) {
             code = fail(status.error().message, report::exit_usage);
         }

@@ -492,6 +492,17 @@ base::Result<std::string> html_report_from_json(std::string_view json_text,
     return format_html_report(result.value(), source);
 }
 
+base::Result<std::string> html_report_from_json(std::string_view json_text,
+                                                std::string_view source,
+                                                std::span<const HistoryEntry> history,
+                                                std::string_view history_source) {
+    auto result = read_result_document(json_text, source.empty() ? "result" : source);
+    if (!result.ok()) {
+        return result.error();
+    }
+    return format_html_report(result.value(), source, history, history_source);
+}
+
 std::vector<SpectrumPoint> percentile_spectrum(const stats::Histogram& histogram) {
     std::vector<SpectrumPoint> points;
     const int64_t total = histogram.total_count();

@@ -4,9 +4,9 @@ headless Chromium with its script run (a marker attribute in the DOM), the four 
 elements in the DOM, nothing logs to the console (no script error, no blocked fetch), and the
 page names no outside resource. Bad input to `barrage report` exits 2. The same for the trend
 of runs recorded with --history: `barrage trend FILE --html` (four charts over the runs and the
-table) and `barrage report --history FILE` (the run's charts and the trend's). A run watching
-the server's process and a Prometheus endpoint gets the #watch section: its resource charts
-and the scraped series, rendered the same way. Skips (77) without Chromium."""
+table), `barrage report --history FILE` and `barrage run --html --history` (the run's charts
+and the trend's). A run watching the server's process and a Prometheus endpoint gets the
+#watch section: its resource charts and the scraped series, rendered the same way. Skips (77) without Chromium."""
 
 import os
 import re
@@ -101,11 +101,13 @@ def body(t):
     t.require(os.path.exists(html_path), "--html wrote the page")
     with open(html_path, encoding="utf-8") as f:
         page = f.read()
-    check_page_text(t, page, "--html")
+    # With --history the page ends with the trend of the recorded runs, this one included.
+    check_page_text(t, page, "--html", sections=SECTION_IDS + ["trend"])
     t.check("&lt;c&gt;" in page and "<c>" not in page, "the URL's '<c>' is escaped")
     t.check('class="fail">FAIL<' in page and 'class="pass">PASS<' in page,
             "the thresholds table shows a pass and a fail")
-    check_rendered(t, browser, html_path, "--html page")
+    t.check("v1 &lt;i&gt;" in page, "the trend names this run by its --label")
+    check_rendered(t, browser, html_path, "--html page", CHART_IDS + TREND_CHART_IDS)
 
     report_path = t.path("report.html")
     outcome = t.run(["report", json_path, "-o", report_path], json_out=False, quiet=False)
@@ -113,8 +115,9 @@ def body(t):
     with open(report_path, encoding="utf-8") as f:
         report_page = f.read()
     check_page_text(t, report_page, "barrage report")
-    t.check(report_page.count('<svg class="chart"') == page.count('<svg class="chart"'),
-            "barrage report draws the same charts as --html")
+    t.check(report_page.count('<svg class="chart"') + len(TREND_CHART_IDS) ==
+            page.count('<svg class="chart"'),
+            "barrage report draws the same charts as --html (which adds the trend's)")
 
     garbage = t.path("garbage.json")
     with open(garbage, "w") as f:

@@ -50,6 +50,11 @@ std::string format_trend_html(std::span<const HistoryEntry> history, std::string
 // Errors: those of read_result_document.
 base::Result<std::string> html_report_from_json(std::string_view json_text,
                                                 std::string_view source = {});
+// ... with the #trend section (`barrage run --html --history`).
+base::Result<std::string> html_report_from_json(std::string_view json_text,
+                                                std::string_view source,
+                                                std::span<const HistoryEntry> history,
+                                                std::string_view history_source);
 
 // HdrHistogram's percentile spectrum of `histogram`: points at 0%, then 5 per
 // decade of 1/(1 - q) (90%, 99%, 99.9%, ...) while the histogram holds

@@ -187,10 +187,18 @@ engine::IntervalHistogramCallback hlog_recorder(const plan::RunPlan& plan,
     if (plan.outputs.hlog_path.empty()) {
         return {};
     }
-    std::vector<std::string> tags;
+    std::vector<std::string> names;
     if (!plan.requests.empty()) {
         for (const plan::NamedRequest& request : plan::requests_of(plan)) {
-            tags.push_back(report::sanitize_hlog_tag(request.name));
+            names.push_back(request.name);
+        }
+    }
+    std::vector<std::string> tags = report::hlog_tags_for(names);
+    for (std::size_t i = 0; i < tags.size(); ++i) {
+        if (tags[i] != report::sanitize_hlog_tag(names[i])) {
+            fmt::print(stderr, "barrage: --hlog: request '{}' is tagged '{}' (its plain tag '{}' "
+                               "belongs to an earlier request)\n",
+                       names[i], tags[i], report::sanitize_hlog_tag(names[i]));
         }
     }
     return [&hlog, tags = std::move(tags)](const stats::IntervalRow& row,

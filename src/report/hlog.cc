@@ -13,6 +13,7 @@
 #include <ctime>
 #include <iterator>
 #include <optional>
+#include <set>
 
 #include "barrage/base/assert.h"
 
@@ -343,6 +344,21 @@ std::string sanitize_hlog_tag(std::string_view tag) {
         }
     }
     return out;
+}
+
+std::vector<std::string> hlog_tags_for(std::span<const std::string> names) {
+    std::vector<std::string> tags;
+    std::set<std::string> taken;
+    for (const std::string& name : names) {
+        const std::string base = sanitize_hlog_tag(name);
+        std::string tag = base;
+        for (int n = 2; taken.contains(tag); ++n) {
+            tag = fmt::format("{}~{}", base, n);
+        }
+        taken.insert(tag);
+        tags.push_back(std::move(tag));
+    }
+    return tags;
 }
 
 void HlogWriter::add_interval(double start_s, double length_s, const stats::Histogram& histogram,

@@ -7,6 +7,7 @@
 
 #include <random>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -157,4 +158,11 @@ TEST_CASE("the log file has the reference header and reads back interval by inte
     auto broken = barrage::report::read_hlog(text + "1.0,2.0\n", "x.hlog");
     REQUIRE_FALSE(broken.ok());
     CHECK(broken.error().message == "x.hlog:7: expected START,LENGTH,MAX,HISTOGRAM");
+}
+
+TEST_CASE("request names that sanitize alike still get distinct tags, in order") {
+    const std::vector<std::string> names = {"a b", "a_b", "c,d", "a b", "a_b~2"};
+    const std::vector<std::string> tags = barrage::report::hlog_tags_for(names);
+    CHECK(tags == std::vector<std::string>{"a_b", "a_b~2", "c_d", "a_b~3", "a_b~2~2"});
+    CHECK(barrage::report::hlog_tags_for(std::vector<std::string>{}).empty());
 }

@@ -19,6 +19,7 @@
 // maximum in milliseconds (the reference tools' default ratio for ns gives ms too).
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,10 @@ base::Result<stats::Histogram> decode_histogram_compressed_base64(std::string_vi
 
 // A tag the reference reader accepts: spaces and commas become '_'.
 std::string sanitize_hlog_tag(std::string_view tag);
+// One distinct tag per request name, in order: sanitized, and where two names
+// sanitize alike ("a b", "a_b"), the later one gets "~2" (then "~3", ...)
+// so their lines never merge in a reader.
+std::vector<std::string> hlog_tags_for(std::span<const std::string> names);
 
 // Collects interval lines during the run (each is small: the encoded form,
 // not the histogram) and renders the whole file at the end, so the file can

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <iterator>
 
+#include "barrage/base/utf8.h"
+
 namespace barrage::profile::detail {
 
 namespace {
@@ -30,48 +32,6 @@ bool string_may_start(std::string_view text, std::size_t quote) {
     }
     return before == '=' || before == '[' || before == '{' || before == ',' || before == ' ' ||
            before == '\t' || before == '\n' || before == '\r';
-}
-
-// The code point of the UTF-8 sequence at text[at] and its length; length 0
-// for invalid UTF-8 (overlong, surrogate, beyond U+10FFFF, truncated).
-struct CodePoint {
-    uint32_t value = 0;
-    std::size_t length = 0;
-};
-
-CodePoint decode_utf8(std::string_view text, std::size_t at) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-    const unsigned char lead = byte(at);
-    std::size_t length = 0;
-    uint32_t value = 0;
-    unsigned char second_min = 0x80;
-    unsigned char second_max = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2;
-        value = lead & 0x1Fu;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3;
-        value = lead & 0x0Fu;
-        second_min = lead == 0xE0 ? 0xA0 : 0x80;  // not overlong
-        second_max = lead == 0xED ? 0x9F : 0xBF;  // no surrogates
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4;
-        value = lead & 0x07u;
-        second_min = lead == 0xF0 ? 0x90 : 0x80;
-        second_max = lead == 0xF4 ? 0x8F : 0xBF;  // at most U+10FFFF
-    } else {
-        return {};
-    }
-    if (at + length > text.size() || byte(at + 1) < second_min || byte(at + 1) > second_max) {
-        return {};
-    }
-    for (std::size_t i = 1; i < length; ++i) {
-        if ((byte(at + i) & 0xC0u) != 0x80u) {
-            return {};
-        }
-        value = (value << 6) | (byte(at + i) & 0x3Fu);
-    }
-    return {value, length};
 }
 
 void append_escape(std::string& out, uint32_t code_point) {
@@ -143,14 +103,21 @@ private:
         reason_ = reason;
     }
 
-    // Copies the non-ASCII character at i as its escape; returns the next offset.
-    std::size_t escape_at(std::size_t i) {
-        const CodePoint cp = decode_utf8(text_, i);
+    // The character at i; length 0 (and the document refused) when it is not UTF-8.
+    base::Utf8Char char_at(std::size_t i) {
+        const base::Utf8Char cp = base::decode_utf8(text_, i);
         if (cp.length == 0) {
             refuse(i, "invalid UTF-8; expected UTF-8 text");
-            return i;
         }
-        append_escape(out_, cp.value);
+        return cp;
+    }
+
+    // Copies the non-ASCII character at i as its escape; returns the next offset.
+    std::size_t escape_at(std::size_t i) {
+        const base::Utf8Char cp = char_at(i);
+        if (cp.length > 0) {
+            append_escape(out_, cp.code_point);
+        }
         return i + cp.length;
     }
 
@@ -185,12 +152,10 @@ private:
             out_.push_back(c);
             return i + 1;
         }
-        const CodePoint cp = decode_utf8(text_, i);
-        if (cp.length == 0) {
-            refuse(i, "invalid UTF-8; expected UTF-8 text");
-            return i;
+        const base::Utf8Char cp = char_at(i);
+        if (cp.length > 0) {
+            out_.push_back('?');  // ignored by TOML; one character keeps the columns
         }
-        out_.push_back('?');  // ignored by TOML; one character keeps the columns
         return i + cp.length;
     }
 

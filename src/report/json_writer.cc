@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "barrage/base/assert.h"
+#include "barrage/base/utf8.h"
 
 namespace barrage::report {
 namespace {
@@ -13,39 +14,6 @@ namespace {
 constexpr std::size_t indent_width = 2;
 // A scalar array is written on one line only if that line stays this short.
 constexpr std::size_t collapsed_line_chars_max = 100;
-
-// Length of the well-formed UTF-8 sequence that starts at text[at], or 0 when
-// the bytes there are not one (overlong, surrogate, above U+10FFFF, truncated).
-// The ranges are those of Unicode Table 3-7.
-std::size_t utf8_sequence_length(std::string_view text, std::size_t at) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-    const unsigned char lead = byte(at);
-    std::size_t length = 0;
-    unsigned char second_min = 0x80;
-    unsigned char second_max = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3;
-        second_min = lead == 0xE0 ? 0xA0 : second_min;  // overlong
-        second_max = lead == 0xED ? 0x9F : second_max;  // UTF-16 surrogates
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4;
-        second_min = lead == 0xF0 ? 0x90 : second_min;  // overlong
-        second_max = lead == 0xF4 ? 0x8F : second_max;  // above U+10FFFF
-    } else {
-        return 0;
-    }
-    if (at + length > text.size() || byte(at + 1) < second_min || byte(at + 1) > second_max) {
-        return 0;
-    }
-    for (std::size_t i = 2; i < length; ++i) {
-        if ((byte(at + i) & 0xC0) != 0x80) {
-            return 0;
-        }
-    }
-    return length;
-}
 
 void append_quoted(std::string& out, std::string_view text) {
     out += '"';
@@ -58,7 +26,7 @@ void append_quoted(std::string& out, std::string_view text) {
         } else if (c < 0x20) {
             fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
         } else if (c >= 0x80) {
-            const std::size_t length = utf8_sequence_length(text, at);
+            const std::size_t length = base::decode_utf8(text, at).length;
             if (length == 0) {
                 out += "\\ufffd";  // one replacement per invalid byte
             } else {

@@ -13,6 +13,7 @@
 #include <ctime>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "barrage/base/cpu.h"
 #include "barrage/base/result.h"
 #include "barrage/base/spsc_ring.h"
+#include "barrage/base/utf8.h"
 
 namespace {
 
@@ -312,5 +314,25 @@ TEST_SUITE("clock") {
         CHECK(ms > 1'577'836'800'000);  // after 2020-01-01
         CHECK(ms < 4'102'444'800'000);  // before 2100-01-01
         CHECK(std::abs(ms / 1000 - static_cast<int64_t>(time(nullptr))) <= 2);
+    }
+}
+
+TEST_CASE("decode_utf8 gives the code point of well-formed sequences and length 0 otherwise") {
+    using barrage::base::decode_utf8;
+    const auto at0 = [](std::string_view text) { return decode_utf8(text, 0); };
+    CHECK(at0("A").code_point == 'A');
+    CHECK(at0("A").length == 1);
+    CHECK(at0("\xc3\xa9").code_point == 0xE9);
+    CHECK(at0("\xe2\x82\xac").code_point == 0x20AC);
+    CHECK(at0("\xf0\x9f\x98\x80").code_point == 0x1F600);
+    CHECK(at0("\xf0\x9f\x98\x80").length == 4);
+    CHECK(at0("\xf4\x8f\xbf\xbf").code_point == 0x10FFFF);
+    CHECK(decode_utf8("x\xc3\xa9", 1).code_point == 0xE9);
+    for (const std::string_view bad : {"\x80", "\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf",
+                                       "\xed\xa0\x80", "\xf0\x80\x80\xaf", "\xf4\x90\x80\x80",
+                                       "\xf5\x80\x80\x80", "\xff", "\xc3", "\xe2\x82",
+                                       "\xe2\x28\xa1"}) {
+        CAPTURE(bad);
+        CHECK(at0(bad).length == 0);
     }
 }

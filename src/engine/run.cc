@@ -171,7 +171,7 @@ void Coordinator::wait_until_connected() {
     shared_.started.store(true, std::memory_order_release);
     // For timestamps in output files (the .hlog StartTime); the run itself uses monotonic time.
     result_.measured_start_unix_ms =
-        base::wall_clock_ms() + (shared_.measured_start_ns - base::now_ns()) / base::ns_per_ms;
+        (shared_.measured_start_ns + base::realtime_minus_monotonic_ns()) / base::ns_per_ms;
     first_index_ = -((plan_.warmup_ns + plan_.interval_ns - 1) / plan_.interval_ns);
     last_index_ = (plan_.duration_ns + plan_.interval_ns - 1) / plan_.interval_ns - 1;
     next_row_index_ = first_index_;

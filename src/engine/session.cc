@@ -31,7 +31,6 @@ void Worker::prepare_sessions() {
     for (const CompiledRequest& request : workload_.requests()) {
         warmup_leftovers_.by_name.emplace_back(request.checks.size());
     }
-    unix_minus_monotonic_ns_ = base::wall_clock_ms() * base::ns_per_ms - base::now_ns();
     if (workload_.keeps_responses()) {
         std::set<std::string> names;
         for (const CompiledRequest& request : workload_.requests()) {
@@ -98,7 +97,7 @@ void Worker::prepare_request(uint32_t slot, int64_t now) {
     if (request.request.is_constant()) {
         conn.send_bytes = request.request.constant_bytes();
     } else {
-        context.now_unix_ns = now + unix_minus_monotonic_ns_;
+        context.now_unix_ns = now + realtime_minus_monotonic_ns_;
         request.request.render(context, conn.send_buffer, body_scratch_);
         conn.send_bytes = conn.send_buffer;
     }

@@ -100,6 +100,7 @@ base::Status Worker::setup() {
     }
     current_ = spare_snapshots_.back();
     spare_snapshots_.pop_back();
+    realtime_minus_monotonic_ns_ = base::realtime_minus_monotonic_ns();
     prepare_sessions();
 
     const auto conns = static_cast<unsigned>(connections_.size());
@@ -121,7 +122,6 @@ base::Status Worker::setup() {
     // Open loop reaps in batches between arrivals (see completions_to_wait_for),
     // which needs the kernel's arrival time of every response.
     rx_timestamps_ = use_buffer_ring_ && shard_ != nullptr;
-    realtime_minus_monotonic_ns_ = base::realtime_minus_monotonic_ns();
     channel_->ring_single_issuer = ring_->features().single_issuer;
     channel_->ring_buffer_ring = use_buffer_ring_;
     return plan_.target.scheme == "https" ? setup_tls() : base::Status(base::Ok{});

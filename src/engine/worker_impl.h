@@ -223,7 +223,9 @@ private:
     bool rx_timestamps_ = false;
     bool rx_timestamp_missed_ = false;  // a read came without one: reap promptly from now on
     int64_t rx_timestamped_reads_ = 0;
-    int64_t realtime_minus_monotonic_ns_ = 0;  // refreshed every interval
+    // Wall clock minus monotonic: for {{now}} and the receive timestamps;
+    // refreshed every interval, so a step of the wall clock is followed.
+    int64_t realtime_minus_monotonic_ns_ = 0;
     bool started_ = false;                           // the coordinator released the schedule
     std::vector<stats::Snapshot*> spare_snapshots_;  // never handed out yet
     // Connect times of the connections opened before the start. They serve the
@@ -246,7 +248,6 @@ private:
     std::string body_scratch_;              // rendering reuses it for every request
     std::unique_ptr<http::JsonBody> json_;  // reads kept bodies for checks and captures
     std::vector<http::DataCursor> data_cursors_;  // one per data file
-    int64_t unix_minus_monotonic_ns_ = 0;         // for {{now}}
     // Virtual users waiting to send (users.cc): a min-heap on wake time.
     std::vector<std::pair<int64_t, uint32_t>> wakeups_;
     stats::Snapshot warmup_leftovers_;  // see request_snapshot()

@@ -195,10 +195,10 @@ engine::IntervalHistogramCallback hlog_recorder(const plan::RunPlan& plan,
     }
     std::vector<std::string> tags = report::hlog_tags_for(names);
     for (std::size_t i = 0; i < tags.size(); ++i) {
-        if (tags[i] != report::sanitize_hlog_tag(names[i])) {
+        if (const std::string plain = report::sanitize_hlog_tag(names[i]); tags[i] != plain) {
             fmt::print(stderr, "barrage: --hlog: request '{}' is tagged '{}' (its plain tag '{}' "
                                "belongs to an earlier request)\n",
-                       names[i], tags[i], report::sanitize_hlog_tag(names[i]));
+                       names[i], tags[i], plain);
         }
     }
     return [&hlog, tags = std::move(tags)](const stats::IntervalRow& row,

@@ -140,12 +140,8 @@ Result<plan::RunPlan> load_profile_text(std::string_view text, const std::string
     // TOML never allows NUL, and toml++ 3.3 asserts on one in a table header
     // (found by tests/fuzz/profile_fuzz): refuse it before parsing.
     if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
-        const std::string_view before = text.substr(0, nul);
-        const size_t line_start = before.rfind('\n');
-        return make_error(
-            fmt::format("{}:{}:{}: syntax error: a NUL byte; expected UTF-8 text", path,
-                        std::count(before.begin(), before.end(), '\n') + 1,
-                        nul - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1));
+        return make_error(fmt::format("{}:{}: syntax error: a NUL byte; expected UTF-8 text", path,
+                                      line_and_column(text, nul)));
     }
     const detail::AsciiDocument ascii = detail::ascii_document(text);
     if (ascii.refused_at != std::string_view::npos) {

@@ -102,9 +102,9 @@ TEST_CASE("multishot recv with provided buffers keeps delivering until the peer 
 
 namespace {
 
-// A connected loopback TCP pair: {client (rx timestamps as asked), server side}.
-std::pair<int, int> tcp_pair(bool rx_timestamps) {
-    sockaddr_in addr{};
+// A listening socket on a free loopback port; `addr` gets its address.
+int listen_on_loopback(sockaddr_in& addr) {
+    addr = sockaddr_in{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     auto listener = barrage::io::make_listen_socket(reinterpret_cast<sockaddr*>(&addr),
@@ -112,12 +112,19 @@ std::pair<int, int> tcp_pair(bool rx_timestamps) {
     REQUIRE(listener.ok());
     socklen_t len = sizeof(addr);
     getsockname(listener.value(), reinterpret_cast<sockaddr*>(&addr), &len);
+    return listener.value();
+}
+
+// A connected loopback TCP pair: {client (rx timestamps as asked), server side}.
+std::pair<int, int> tcp_pair(bool rx_timestamps) {
+    sockaddr_in addr{};
+    const int listener = listen_on_loopback(addr);
     const int client = barrage::io::make_tcp_socket(AF_INET, rx_timestamps);
     REQUIRE(client >= 0);
     REQUIRE(connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-    const int server = accept(listener.value(), nullptr, nullptr);
+    const int server = accept(listener, nullptr, nullptr);
     REQUIRE(server >= 0);
-    close(listener.value());
+    close(listener);
     return {client, server};
 }
 
@@ -202,14 +209,7 @@ TEST_CASE("connect to a closed port completes with -ECONNREFUSED") {
     auto ring = make_ring_or_skip();
     // Find a free port by binding then closing it.
     sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    auto listener = barrage::io::make_listen_socket(reinterpret_cast<sockaddr*>(&addr),
-                                                    sizeof(addr), 1);
-    REQUIRE(listener.ok());
-    socklen_t len = sizeof(addr);
-    getsockname(listener.value(), reinterpret_cast<sockaddr*>(&addr), &len);
-    close(listener.value());
+    close(listen_on_loopback(addr));
     const int fd = barrage::io::make_tcp_socket(AF_INET);
     REQUIRE(fd >= 0);
     ring->prep_connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr), 9);

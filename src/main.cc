@@ -22,6 +22,7 @@
 #include "barrage/report/history.h"
 #include "barrage/report/hlog.h"
 #include "barrage/report/html_report.h"
+#include "barrage/report/interval_streams.h"
 #include "barrage/report/run_report.h"
 #include "barrage/report/threshold.h"
 #include "barrage/report/watch_report.h"
@@ -54,6 +55,8 @@ engine::IntervalCallback progress_printer(const plan::RunPlan& plan) {
     };
 }
 
+// The end-of-run outputs (--csv and --hlog were streamed during the run). A file
+// that cannot be written is exit 4: the run happened, its results are incomplete.
 int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
                   std::span<const report::ThresholdSpec> thresholds,
                   const watch::WatchResult& watched) {
@@ -71,21 +74,14 @@ int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
         auto status = report::write_file_atomically(
             plan.outputs.json_path, report::format_json(plan, result, outcomes, &watched));
         if (!status.ok()) {
-            code = fail(status.error().message, report::exit_usage);
-        }
-    }
-    if (!plan.outputs.csv_path.empty()) {
-        auto status = report::write_file_atomically(plan.outputs.csv_path,
-                                                    report::format_csv(result, &watched));
-        if (!status.ok()) {
-            code = fail(status.error().message, report::exit_usage);
+            code = fail(status.error().message, report::exit_output_failed);
         }
     }
     if (!plan.outputs.csv_requests_path.empty()) {
         auto status = report::write_file_atomically(plan.outputs.csv_requests_path,
                                                     report::format_requests_csv(result));
         if (!status.ok()) {
-            code = fail(status.error().message, report::exit_usage);
+            code = fail(status.error().message, report::exit_output_failed);
         }
     }
     if (!plan.outputs.history_path.empty()) {
@@ -94,7 +90,7 @@ int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
         auto status = report::append_history_line(plan.outputs.history_path,
                                                   report::format_history_line(entry));
         if (!status.ok()) {
-            code = fail(status.error().message, report::exit_usage);
+            code = fail(status.error().message, report::exit_output_failed);
         }
     }
     if (!plan.outputs.html_path.empty()) {
@@ -108,14 +104,14 @@ int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
             page = report::html_report_from_json(json, {}, history.value(),
                                                  plan.outputs.history_path);
         } else {
-            code = fail(history.error().message, report::exit_usage);
+            code = fail(history.error().message, report::exit_output_failed);
             page = report::html_report_from_json(json);  // the run's page all the same
         }
         auto status = page.ok()
                           ? report::write_file_atomically(plan.outputs.html_path, page.value())
                           : base::Status(page.error());
         if (!status.ok()) {
-            code = fail(status.error().message, report::exit_usage);
+            code = fail(status.error().message, report::exit_output_failed);
         }
     }
     return code;
@@ -181,9 +177,8 @@ engine::StopCheck abort_check(const plan::RunPlan& plan,
 }
 
 // --hlog: the whole run untagged, and with several request names (profiles)
-// one Tag=NAME line per name and interval as well.
-engine::IntervalHistogramCallback hlog_recorder(const plan::RunPlan& plan,
-                                                report::HlogWriter& hlog) {
+// one Tag=NAME line per name and interval as well: their tags, one per name.
+std::vector<std::string> hlog_tags(const plan::RunPlan& plan) {
     if (plan.outputs.hlog_path.empty()) {
         return {};
     }
@@ -201,15 +196,7 @@ engine::IntervalHistogramCallback hlog_recorder(const plan::RunPlan& plan,
                        names[i], tags[i], plain);
         }
     }
-    return [&hlog, tags = std::move(tags)](const stats::IntervalRow& row,
-                                           const stats::Histogram& latency_us,
-                                           std::span<const stats::Histogram> by_name) {
-        const double start_s = row.t_s - row.length_s;
-        hlog.add_interval(start_s, row.length_s, latency_us);
-        for (std::size_t i = 0; i < by_name.size() && i < tags.size(); ++i) {
-            hlog.add_interval(start_s, row.length_s, by_name[i], tags[i]);
-        }
-    };
+    return tags;
 }
 
 // The watcher opens its PIDs, cgroup and URL here, before any traffic: a typo is exit 2.
@@ -249,22 +236,42 @@ int run_command(plan::RunPlan& plan) {
         return fail(status.error().message, report::exit_run_failed);
     }
     const auto progress = progress_printer(plan);
-    engine::IntervalCallback on_interval = progress;
-    if (watcher.value()) {
-        // A sample at each interval's end lines the watch up with the CSV rows.
-        on_interval = [&progress, &watcher](const stats::IntervalRow& row, double elapsed_s,
-                                            double total_s, bool warmup) {
-            watcher.value()->tick();
-            if (progress) {
-                progress(row, elapsed_s, total_s, warmup);
-            }
+    int64_t measured_start_unix_ms = 0;
+    report::IntervalStreams::RecentSamples recent_samples;
+    if (watcher.value() && (!plan.watch.pids.empty() || !plan.watch.cgroup_path.empty())) {
+        recent_samples = [&watcher, &measured_start_unix_ms] {
+            return watcher.value()->recent_samples(measured_start_unix_ms);
         };
+    }
+    report::IntervalStreams streams(plan, hlog_tags(plan), recent_samples);
+    engine::IntervalCallback on_interval = [&](const stats::IntervalRow& row, double elapsed_s,
+                                               double total_s, bool warmup) {
+        if (watcher.value()) {
+            watcher.value()->tick();  // a sample at each interval's end, for its CSV row
+        }
+        if (!warmup) {
+            streams.add_row(row);
+        }
+        if (progress) {
+            progress(row, elapsed_s, total_s, warmup);
+        }
+    };
+    if (watcher.value()) {
         watcher.value()->start();
     }
-    report::HlogWriter hlog;
     engine::RunHooks hooks;
+    hooks.on_start = [&](int64_t start_unix_ms) {
+        measured_start_unix_ms = start_unix_ms;
+        streams.start(start_unix_ms);
+    };
     hooks.on_interval = on_interval;
-    hooks.on_interval_histograms = hlog_recorder(plan, hlog);
+    if (!plan.outputs.hlog_path.empty()) {
+        hooks.on_interval_histograms = [&streams](const stats::IntervalRow& row,
+                                                  const stats::Histogram& latency_us,
+                                                  std::span<const stats::Histogram> by_name) {
+            streams.add_histograms(row, latency_us, by_name);
+        };
+    }
     hooks.stop_check = abort_check(plan, thresholds.value());
     auto result = engine::run_load(plan, hooks);
     if (!plan.outputs.quiet && isatty(STDERR_FILENO) != 0) {
@@ -283,13 +290,8 @@ int run_command(plan::RunPlan& plan) {
         }
     }
     int code = write_outputs(plan, result.value(), thresholds.value(), watched);
-    if (!plan.outputs.hlog_path.empty()) {
-        hlog.drop_from(result.value().duration_s);  // rows after a stop signal are empty
-        auto status = report::write_file_atomically(
-            plan.outputs.hlog_path, hlog.text(result.value().measured_start_unix_ms));
-        if (!status.ok()) {
-            code = fail(status.error().message, report::exit_usage);
-        }
+    for (const base::Error& error : streams.finish(&watched)) {
+        code = fail(error.message, report::exit_output_failed);
     }
     return code;
 }

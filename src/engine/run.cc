@@ -1,6 +1,7 @@
 // The coordinator: starts pinned workers, releases the schedule once they are
-// connected, merges their per-interval snapshots, handles SIGINT/SIGTERM, and
-// assembles the RunResult.
+// connected, merges their per-interval snapshots, handles SIGINT/SIGTERM/SIGHUP,
+// and assembles the RunResult. Nothing here is sized by the planned duration: rows
+// are built as intervals end, up to the stop, and the kept rows are bounded.
 
 #include "barrage/engine/run.h"
 
@@ -16,6 +17,7 @@
 #include "barrage/base/assert.h"
 #include "barrage/base/clock.h"
 #include "barrage/base/cpu.h"
+#include "barrage/stats/interval_rows.h"
 #include "worker_impl.h"
 
 namespace barrage::engine {
@@ -27,6 +29,9 @@ using detail::WorkerChannel;
 
 constexpr int64_t coordinator_tick_ns = 20 * base::ns_per_ms;
 constexpr int64_t connect_wait_ns_max = 6 * base::ns_per_s;
+// The JSON's interval rows at most; a longer run keeps them at a coarser resolution
+// (the streamed --csv and --hlog keep every interval).
+constexpr std::size_t interval_rows_max = 4096;
 
 // One interval as the coordinator accumulates it from every worker.
 struct PendingInterval {
@@ -54,6 +59,12 @@ private:
     void add_to_phase(double interval_start_s, const PendingInterval& pending);
     void check_stop(double measured_s);
     void stop_sending();
+    int64_t interval_index_of(int64_t t_ns) const;
+    void note_stop();
+    // No row after the stop; at least the first (a stop before the start leaves one empty row).
+    int64_t last_row_index() const {
+        return std::max(first_index_, std::min(last_index_, stop_index_));
+    }
     void describe_requests();
     void finish_result();
     void add_warnings();
@@ -72,6 +83,11 @@ private:
     int64_t first_index_ = 0;
     int64_t last_index_ = 0;  // last measured interval index
     int64_t stop_ns_ = 0;     // when sending stopped (signal or end)
+    // The interval sending stopped in (INT64_MAX: not stopped early); later snapshots
+    // (the drain) land in it, and no row after it is built.
+    int64_t stop_index_ = INT64_MAX;
+    double measured_end_s_ = 0;  // where the last row ends: the planned duration or the stop
+    stats::IntervalRowSeries rows_{interval_rows_max};
     stats::RunResult result_;
 };
 
@@ -175,25 +191,29 @@ void Coordinator::wait_until_connected() {
     first_index_ = -((plan_.warmup_ns + plan_.interval_ns - 1) / plan_.interval_ns);
     last_index_ = (plan_.duration_ns + plan_.interval_ns - 1) / plan_.interval_ns - 1;
     next_row_index_ = first_index_;
+    measured_end_s_ = static_cast<double>(plan_.duration_ns) / 1e9;
 }
 
-// Returns true when a stop signal arrived. The first stops sending; a second
-// one also cuts the drain short.
+// Returns true when a stop signal arrived (SIGINT, SIGTERM, or SIGHUP: a dropped
+// ssh session). The first stops sending; a second one also cuts the drain short.
 bool Coordinator::handle_signals(int64_t timeout_ns) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     timespec ts{};
     ts.tv_sec = timeout_ns / base::ns_per_s;
     ts.tv_nsec = timeout_ns % base::ns_per_s;
-    if (sigtimedwait(&set, nullptr, &ts) < 0) {
+    const int signal_number = sigtimedwait(&set, nullptr, &ts);
+    if (signal_number < 0) {
         return false;
     }
     if (shared_.stop_requested.load()) {
         shared_.abort_drain.store(true);
     } else {
         result_.interrupted = true;
+        result_.stop_signal = signal_number;
         stop_sending();
     }
     return true;
@@ -202,6 +222,24 @@ bool Coordinator::handle_signals(int64_t timeout_ns) {
 void Coordinator::stop_sending() {
     stop_ns_ = base::now_ns();
     shared_.stop_requested.store(true);
+    if (shared_.started.load()) {
+        note_stop();
+    }  // else run() notes it once the time axis is set
+}
+
+// Where the rows end: the interval sending stopped in, and the time it stopped.
+void Coordinator::note_stop() {
+    const int64_t send_end = std::min(stop_ns_, shared_.end_ns);
+    stop_index_ = std::min(last_index_, interval_index_of(send_end));
+    measured_end_s_ =
+        static_cast<double>(std::max<int64_t>(0, send_end - shared_.measured_start_ns)) / 1e9;
+}
+
+// Floor division: warm-up intervals have negative indices (as the workers count them).
+int64_t Coordinator::interval_index_of(int64_t t_ns) const {
+    const int64_t since = t_ns - shared_.measured_start_ns;
+    return since >= 0 ? since / plan_.interval_ns
+                      : -((-since + plan_.interval_ns - 1) / plan_.interval_ns);
 }
 
 void Coordinator::collect_until_done() {
@@ -215,7 +253,7 @@ void Coordinator::collect_until_done() {
             emit_intervals(watermark - 1);
         }
     }
-    emit_intervals(last_index_);
+    emit_intervals(last_row_index());
 }
 
 void Coordinator::drain_channels() {
@@ -223,7 +261,8 @@ void Coordinator::drain_channels() {
         while (auto snapshot = channels_[w]->filled.try_pop()) {
             stats::Snapshot* s = *snapshot;
             merge(*s);
-            reported_through_[w] = s->final ? INT64_MAX : s->interval_index;
+            // Clamped like merge(): the stop's row waits for every worker's drain.
+            reported_through_[w] = s->final ? INT64_MAX : std::min(s->interval_index, stop_index_);
             if (s->final) {
                 finished_[w] = true;
                 continue;  // the final snapshot stays with the worker's pool
@@ -236,7 +275,7 @@ void Coordinator::drain_channels() {
 }
 
 void Coordinator::merge(const stats::Snapshot& snapshot) {
-    const int64_t index = std::clamp(snapshot.interval_index, first_index_, last_index_);
+    const int64_t index = std::clamp(snapshot.interval_index, first_index_, last_row_index());
     PendingInterval& pending = pending_[index];
     pending.counters.add(snapshot.counters);
     pending.latency_us.add(snapshot.latency_us);
@@ -259,11 +298,10 @@ void Coordinator::merge(const stats::Snapshot& snapshot) {
 }
 
 void Coordinator::emit_intervals(int64_t through_index) {
-    through_index = std::min(through_index, last_index_);
     const double interval_s = static_cast<double>(plan_.interval_ns) / 1e9;
-    const double duration_s = static_cast<double>(plan_.duration_ns) / 1e9;
     const double total_s = static_cast<double>(plan_.warmup_ns + plan_.duration_ns) / 1e9;
-    for (; next_row_index_ <= through_index; ++next_row_index_) {
+    // A stop check may stop sending while this loop runs: the bound is read each turn.
+    for (; next_row_index_ <= std::min(through_index, last_row_index()); ++next_row_index_) {
         const int64_t i = next_row_index_;
         PendingInterval pending;
         if (auto it = pending_.find(i); it != pending_.end()) {
@@ -271,12 +309,12 @@ void Coordinator::emit_intervals(int64_t through_index) {
             pending_.erase(it);
         }
         stats::IntervalRow row;
-        const double end_s = std::min(static_cast<double>(i + 1) * interval_s, duration_s);
+        const double end_s = std::min(static_cast<double>(i + 1) * interval_s, measured_end_s_);
         const double start_s = std::max(static_cast<double>(i) * interval_s,
                                         -static_cast<double>(plan_.warmup_ns) / 1e9);
         row.t_s = end_s;
         row.length_s = end_s - start_s;
-        row.counters = pending.counters;
+        row.counters = stats::IntervalCounts::of(pending.counters);
         row.latency_p50_us = pending.latency_us.value_at_percentile(50);
         row.latency_p90_us = pending.latency_us.value_at_percentile(90);
         row.latency_p99_us = pending.latency_us.value_at_percentile(99);
@@ -298,7 +336,7 @@ void Coordinator::emit_intervals(int64_t through_index) {
                 hooks_.on_interval_histograms(row, pending.latency_us,
                                               pending.latency_us_by_name);
             }
-            result_.intervals.push_back(row);
+            rows_.add(row, result_.intervals);
             add_to_phase(start_s, pending);
             check_stop(end_s);
         }
@@ -337,20 +375,6 @@ void Coordinator::finish_result() {
     result_.duration_s =
         static_cast<double>(std::max<int64_t>(0, send_end - shared_.measured_start_ns)) / 1e9;
     result_.drain_s = static_cast<double>(std::max<int64_t>(0, done_ns - send_end)) / 1e9;
-    if (stopped_early) {
-        // Rows after the stop are empty; drop them so rates stay honest.
-        const auto kept = static_cast<std::size_t>(
-            std::ceil(result_.duration_s * 1e9 / static_cast<double>(plan_.interval_ns)));
-        if (result_.intervals.size() > std::max<std::size_t>(kept, 1)) {
-            result_.intervals.resize(std::max<std::size_t>(kept, 1));
-        }
-        if (!result_.intervals.empty()) {
-            stats::IntervalRow& last = result_.intervals.back();
-            last.t_s = std::max(result_.duration_s, last.t_s - last.length_s);
-            last.length_s = last.t_s - (static_cast<double>(result_.intervals.size() - 1) *
-                                        static_cast<double>(plan_.interval_ns) / 1e9);
-        }
-    }
     result_.connections_target = plan_.connections;
     result_.threads = plan_.threads;
     if (load_->open_loop()) {
@@ -434,6 +458,12 @@ base::Result<stats::RunResult> Coordinator::run() {
     base::block_stop_signals();
     start_workers();
     wait_until_connected();
+    if (shared_.stop_requested.load()) {
+        note_stop();  // a signal while connecting
+    }
+    if (hooks_.on_start) {
+        hooks_.on_start(result_.measured_start_unix_ms);
+    }
     collect_until_done();
     for (std::thread& thread : threads_) {
         thread.join();

@@ -184,6 +184,7 @@ void Worker::loop() {
                 dispatch_due(now);
             }
             draining_ = true;
+            send_stop_ns_ = std::min(now, shared_->end_ns);
             int64_t drain_ns = plan_.timeout_ns;
             if (shared_->stop_requested.load(std::memory_order_relaxed)) {
                 drain_ns = std::min(drain_ns, drain_after_signal_ns_max);
@@ -227,16 +228,18 @@ void Worker::finish() {
     if (shard_ != nullptr) {
         // Arrivals scheduled before sending stopped that never went: for want of a
         // connection, or (a connection free since before their time) because the
-        // worker never got to them.
-        const int64_t stop_rel = std::min(base::now_ns(), shared_->end_ns) - shared_->start_ns;
-        const int64_t free_since = idle_slots_.empty()
-                                       ? INT64_MAX
-                                       : connections_[idle_slots_.front()].idle_since_ns;
-        while (shard_->next_ns() != schedule::no_more_arrivals && shard_->next_ns() < stop_rel) {
-            const int64_t intended = shared_->start_ns + shard_->next_ns();
-            shard_->advance();
-            ++current_->counters.requests_unsent;
-            current_->counters.requests_behind += free_since <= intended ? 1 : 0;
+        // worker never got to them. The schedule ends when sending stopped, not
+        // when the drain did; counted from the schedule, not one by one.
+        const int64_t stop_rel = send_stop_ns_ - shared_->start_ns;
+        const int64_t due = shard_->count_before(stop_rel);
+        const int64_t taken = shard_->taken();
+        current_->counters.requests_unsent += std::max<int64_t>(0, due - taken);
+        if (!idle_slots_.empty()) {
+            const int64_t free_since_rel =
+                connections_[idle_slots_.front()].idle_since_ns - shared_->start_ns;
+            const int64_t due_before_free = shard_->count_before(free_since_rel);
+            current_->counters.requests_behind +=
+                std::max<int64_t>(0, due - std::max(taken, due_before_free));
         }
     }
     for (uint32_t slot = 0; slot < connections_.size(); ++slot) {

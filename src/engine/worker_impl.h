@@ -214,6 +214,7 @@ private:
     int in_flight_ = 0;  // requests sent or being sent, not finished
     int connected_ = 0;
     bool draining_ = false;
+    int64_t send_stop_ns_ = 0;  // when sending stopped (the end, or when a stop was seen)
     int64_t drain_deadline_ns_ = 0;
     bool use_buffer_ring_ = false;
     int connections_opening_ = 0;  // connecting or handshaking: their completions are timed

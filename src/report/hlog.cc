@@ -361,8 +361,19 @@ std::vector<std::string> hlog_tags_for(std::span<const std::string> names) {
     return tags;
 }
 
-void HlogWriter::add_interval(double start_s, double length_s, const stats::Histogram& histogram,
-                              std::string_view tag) {
+std::string hlog_header(int64_t start_unix_ms) {
+    const double start_s = static_cast<double>(start_unix_ms) / 1e3;
+    return fmt::format(
+        "#[Histogram log format version 1.3]\n"
+        "#[StartTime: {:.3f} (seconds since epoch), {}]\n"
+        "#[BaseTime: {:.3f} (seconds since epoch)]\n"
+        "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_"
+        "Histogram\"\n",
+        start_s, human_utc(start_unix_ms), start_s);
+}
+
+std::string hlog_line(double start_s, double length_s, const stats::Histogram& histogram,
+                      std::string_view tag) {
     std::string line;
     if (!tag.empty()) {
         line = "Tag=" + sanitize_hlog_tag(tag) + ",";
@@ -370,7 +381,12 @@ void HlogWriter::add_interval(double start_s, double length_s, const stats::Hist
     fmt::format_to(std::back_inserter(line), "{:.3f},{:.3f},{:.3f},{}\n", start_s, length_s,
                    static_cast<double>(histogram.max()) / 1e3,
                    encode_histogram_compressed_base64(histogram));
-    lines_.push_back({start_s, std::move(line)});
+    return line;
+}
+
+void HlogWriter::add_interval(double start_s, double length_s, const stats::Histogram& histogram,
+                              std::string_view tag) {
+    lines_.push_back({start_s, hlog_line(start_s, length_s, histogram, tag)});
 }
 
 void HlogWriter::drop_from(double end_s) {
@@ -378,14 +394,7 @@ void HlogWriter::drop_from(double end_s) {
 }
 
 std::string HlogWriter::text(int64_t start_unix_ms) const {
-    const double start_s = static_cast<double>(start_unix_ms) / 1e3;
-    std::string out = fmt::format(
-        "#[Histogram log format version 1.3]\n"
-        "#[StartTime: {:.3f} (seconds since epoch), {}]\n"
-        "#[BaseTime: {:.3f} (seconds since epoch)]\n"
-        "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_"
-        "Histogram\"\n",
-        start_s, human_utc(start_unix_ms), start_s);
+    std::string out = hlog_header(start_unix_ms);
     for (const Line& line : lines_) {
         out += line.text;
     }

@@ -4,6 +4,7 @@
 #include "barrage/report/run_report.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 
 #include <cmath>
 #include <iterator>
@@ -242,6 +243,12 @@ void write_rates(JsonWriter& json, const stats::RunResult& result) {
     field(json, "duration_s", result.duration_s);
     field(json, "drain_s", result.drain_s);
     field(json, "interrupted", result.interrupted);
+    json.key("signal");  // which signal interrupted it; null when none did
+    if (const std::string_view name = stop_signal_name(result.stop_signal); !name.empty()) {
+        json.value(name);
+    } else {
+        json.null();
+    }
     if (result.stopped_by.empty()) {
         json.key("aborted_by");
         json.null();
@@ -365,17 +372,25 @@ std::string format_json(const plan::RunPlan& plan, const stats::RunResult& resul
 std::string format_csv(const stats::RunResult& result, const watch::WatchResult* watch) {
     const watch::WatchResult none;
     const watch::WatchResult& watched = watch != nullptr ? *watch : none;
-    std::string csv = "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us" +
-                      detail::watch_csv_header(watched) + "\n";
+    std::string csv = format_csv_header(!watched.targets.empty());
     for (const stats::IntervalRow& row : result.intervals) {
-        const int64_t completed = row.counters.requests_completed;
-        fmt::format_to(std::back_inserter(csv), "{:.3f},{},{},{:.2f},{},{},{},{},{}{}\n", row.t_s,
-                       completed, row.counters.requests_errors, per_second(completed, row.length_s),
-                       row.latency_p50_us, row.latency_p90_us, row.latency_p99_us,
-                       row.latency_p999_us, row.latency_max_us,
-                       detail::watch_csv_fields(watched, row));
+        csv += format_csv_row(row, &watched);
     }
     return csv;
+}
+
+std::string format_csv_header(bool watched) {
+    return std::string("t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us") +
+           (watched ? ",rss_mb,fds,threads" : "") + "\n";
+}
+
+std::string format_csv_row(const stats::IntervalRow& row, const watch::WatchResult* watch) {
+    const int64_t completed = row.counters.requests_completed;
+    return fmt::format("{:.3f},{},{},{:.2f},{},{},{},{},{}{}\n", row.t_s, completed,
+                       row.counters.requests_errors, per_second(completed, row.length_s),
+                       row.latency_p50_us, row.latency_p90_us, row.latency_p99_us,
+                       row.latency_p999_us, row.latency_max_us,
+                       watch != nullptr ? detail::watch_csv_fields(*watch, row) : std::string());
 }
 
 int exit_code_for(const stats::RunResult& result) {
@@ -383,8 +398,24 @@ int exit_code_for(const stats::RunResult& result) {
 }
 
 int exit_code_for(const stats::RunResult& result, std::span<const ThresholdOutcome> thresholds) {
+    if (result.interrupted && result.stop_signal > 0) {
+        return exit_signal_base + result.stop_signal;
+    }
     const int code = exit_code_for(result);
     return code == exit_ok && !all_passed(thresholds) ? exit_thresholds_failed : code;
+}
+
+std::string_view stop_signal_name(int signal_number) {
+    switch (signal_number) {
+        case SIGINT:
+            return "SIGINT";
+        case SIGTERM:
+            return "SIGTERM";
+        case SIGHUP:
+            return "SIGHUP";
+        default:
+            return "";
+    }
 }
 
 }  // namespace barrage::report

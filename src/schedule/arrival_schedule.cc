@@ -105,6 +105,24 @@ double ArrivalSchedule::integral_until(int64_t t_ns) const {
     return arrivals_before_[i] + segment_integral(segments_[i], within_s);
 }
 
+int64_t ArrivalSchedule::arrivals_before(int64_t t_ns) const {
+    if (t_ns <= 0 || arrivals_total_ == 0) {
+        return 0;
+    }
+    // Arrival k lies at integral == k, so ceil(integral) arrivals lie before t; the
+    // rounding of times to whole ns can move the boundary by one, which the steps fix.
+    const double estimate = std::ceil(integral_until(t_ns) - 1e-9);
+    int64_t count =
+        std::clamp(static_cast<int64_t>(std::max(0.0, estimate)), int64_t{0}, arrivals_total_);
+    while (count > 0 && time_of_arrival_ns(count - 1) >= t_ns) {
+        --count;
+    }
+    while (count < arrivals_total_ && time_of_arrival_ns(count) < t_ns) {
+        ++count;
+    }
+    return count;
+}
+
 ScheduleShard::ScheduleShard(const ArrivalSchedule* schedule, int shard_index, int shard_count)
     : schedule_(schedule), shard_index_(shard_index), shard_count_(shard_count) {
     BARRAGE_ASSERT(schedule != nullptr);
@@ -118,9 +136,19 @@ void ScheduleShard::advance() {
     next_ns_ = schedule_->time_of_arrival_ns(shard_index_ + taken_ * shard_count_);
 }
 
+namespace {
+// Of the first `all` arrivals, those that fall to shard `index` of `count`.
+int64_t shard_share(int64_t all, int64_t index, int64_t count) {
+    return all > index ? (all - index + count - 1) / count : 0;
+}
+}  // namespace
+
 int64_t ScheduleShard::total() const {
-    const int64_t all = schedule_->arrivals_total();
-    return all > shard_index_ ? (all - shard_index_ + shard_count_ - 1) / shard_count_ : 0;
+    return shard_share(schedule_->arrivals_total(), shard_index_, shard_count_);
+}
+
+int64_t ScheduleShard::count_before(int64_t t_ns) const {
+    return shard_share(schedule_->arrivals_before(t_ns), shard_index_, shard_count_);
 }
 
 }  // namespace barrage::schedule

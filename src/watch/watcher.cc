@@ -100,7 +100,7 @@ void Watcher::tick() {
 // one (a run that is still connecting sends no ticks), until stopped. Not after
 // exactly one interval: that timeout would race the next tick and sample twice.
 void Watcher::run() {
-    // SIGINT/SIGTERM belong to the engine's coordinator (sigtimedwait); delivered
+    // SIGINT/SIGTERM/SIGHUP belong to the engine's coordinator (sigtimedwait); delivered
     // here between its waits they would kill the run instead of stopping it.
     base::block_stop_signals();
     std::unique_lock lock(mutex_);
@@ -133,6 +133,13 @@ void Watcher::sample_all() {
                 detail::keep_every_other(target.samples);
             }
             target.samples.push_back(sample);
+            if (&target == &targets_.front()) {
+                std::lock_guard lock(recent_mutex_);
+                if (recent_.size() == recent_samples_max) {
+                    recent_.erase(recent_.begin());
+                }
+                recent_.push_back(sample);
+            }
         }
     }
     if (!scraper_) {
@@ -163,6 +170,18 @@ void Watcher::sample_all() {
         it->t_s.push_back(static_cast<double>(wall_ms));  // made relative in stop()
         it->values.push_back(value.value);
     }
+}
+
+std::vector<ResourceSample> Watcher::recent_samples(int64_t measured_start_unix_ms) const {
+    std::vector<ResourceSample> samples;
+    {
+        std::lock_guard lock(recent_mutex_);
+        samples = recent_;
+    }
+    for (ResourceSample& sample : samples) {
+        sample.t_s = static_cast<double>(sample.wall_ms - measured_start_unix_ms) / 1000.0;
+    }
+    return samples;
 }
 
 WatchResult Watcher::stop(int64_t measured_start_unix_ms, double measured_duration_s) {

@@ -12,7 +12,7 @@ std::vector<int> allowed_cpus();
 // Pins the calling thread to `cpu`. Returns false if the kernel refused.
 bool pin_current_thread(int cpu);
 
-// Blocks SIGINT/SIGTERM/SIGPIPE in the calling thread (workers call this so
+// Blocks SIGINT/SIGTERM/SIGHUP/SIGPIPE in the calling thread (workers call this so
 // that only the coordinator sees signals).
 void block_stop_signals();
 

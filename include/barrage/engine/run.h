@@ -33,7 +33,13 @@ using IntervalHistogramCallback =
 // is kept in RunResult::stopped_by.
 using StopCheck = std::function<std::optional<std::string>(const stats::RunResult& so_far)>;
 
+// Called on the coordinator thread once, when the schedule is released (before
+// any interval), with the wall clock at the measured start (RunResult's
+// measured_start_unix_ms); e.g. to open files written during the run.
+using StartCallback = std::function<void(int64_t measured_start_unix_ms)>;
+
 struct RunHooks {
+    StartCallback on_start;
     IntervalCallback on_interval;
     IntervalHistogramCallback on_interval_histograms;
     StopCheck stop_check;

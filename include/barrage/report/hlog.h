@@ -49,9 +49,15 @@ std::string sanitize_hlog_tag(std::string_view tag);
 // so their lines never merge in a reader.
 std::vector<std::string> hlog_tags_for(std::span<const std::string> names);
 
-// Collects interval lines during the run (each is small: the encoded form,
-// not the histogram) and renders the whole file at the end, so the file can
-// be written atomically like the other outputs.
+// The file's parts, for writing it as the run goes (barrage run streams it): the
+// header with StartTime/BaseTime = start_unix_ms, and one interval line
+// (start_s: seconds since the measured start; an empty `tag` writes no Tag=).
+std::string hlog_header(int64_t start_unix_ms);
+std::string hlog_line(double start_s, double length_s, const stats::Histogram& histogram,
+                      std::string_view tag = {});
+
+// Collects interval lines in memory (each is small: the encoded form, not the
+// histogram) and renders the whole file at once.
 class HlogWriter {
 public:
     // start_s: seconds since the measured start; an empty `tag` writes no Tag=.

@@ -16,8 +16,13 @@ namespace barrage::report {
 
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_thresholds_failed = 1;  // a --threshold failed
-inline constexpr int exit_usage = 2;
+inline constexpr int exit_usage = 2;              // nothing was sent
 inline constexpr int exit_run_failed = 3;
+// The run happened but an output file (--json, --csv, --hlog, ...) could not be written.
+inline constexpr int exit_output_failed = 4;
+// A stop signal interrupted the run: 128 + the signal, the shell's convention
+// (SIGHUP 129, SIGINT 130, SIGTERM 143).
+inline constexpr int exit_signal_base = 128;
 
 inline constexpr const char* json_schema_version = "1";
 
@@ -37,6 +42,10 @@ std::string format_json(const plan::RunPlan& plan, const stats::RunResult& resul
 // Header "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us" and one row per
 // interval; with a watched process or cgroup also ",rss_mb,fds,threads" (its first target).
 std::string format_csv(const stats::RunResult& result, const watch::WatchResult* watch = nullptr);
+// Its parts, for writing it as the run goes: the header line (with the watch
+// columns when `watched`) and one row (watch fields from `watch` when given).
+std::string format_csv_header(bool watched);
+std::string format_csv_row(const stats::IntervalRow& row, const watch::WatchResult* watch);
 
 // One CSV row per request name over the measured period (--csv-requests):
 // name,sent,completed,errors,checks_failed,rps,p50_us,p90_us,p99_us,p999_us,max_us
@@ -51,8 +60,12 @@ std::string format_progress_line(const stats::IntervalRow& row, double elapsed_s
 // or the target was unreachable).
 int exit_code_for(const stats::RunResult& result);
 // Same, and 1 when the run did its job but a threshold failed (3 wins over 1:
-// a run that measured nothing says so rather than "thresholds failed").
+// a run that measured nothing says so rather than "thresholds failed"). A run a
+// signal interrupted did not pass, whatever its thresholds say: 128 + the signal.
 int exit_code_for(const stats::RunResult& result, std::span<const ThresholdOutcome> thresholds);
+
+// "SIGINT", "SIGTERM", "SIGHUP"; "" for any other number (0: no signal).
+std::string_view stop_signal_name(int signal_number);
 
 // Writes `content` to `path` through a temporary file and rename, so a crash
 // never leaves half a file. "-" writes to stdout.

@@ -35,6 +35,9 @@ public:
     int64_t time_of_arrival_ns(int64_t k) const;
     // Exact expected count of arrivals in [0, t_ns) as a real number.
     double integral_until(int64_t t_ns) const;
+    // The number of arrivals intended before t_ns: the k with time_of_arrival_ns(k)
+    // < t_ns. From the integral, so O(segments) whatever the rate and duration.
+    int64_t arrivals_before(int64_t t_ns) const;
 
 private:
     std::vector<RateSegment> segments_;
@@ -58,6 +61,8 @@ public:
     int64_t taken() const { return taken_; }
     // Arrivals of this shard in the whole schedule.
     int64_t total() const;
+    // Arrivals of this shard intended before t_ns (taken or not).
+    int64_t count_before(int64_t t_ns) const;
 
 private:
     const ArrivalSchedule* schedule_;

@@ -2,6 +2,7 @@
 // The merged outcome of a run: totals over the measured period plus one row
 // per interval. Produced by the engine's coordinator, read by report.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,11 +14,24 @@
 
 namespace barrage::stats {
 
+// The counts an interval row carries: a row per interval is kept, so not the whole
+// Counters (its 600 status codes would cost 5 KB a row).
+struct IntervalCounts {
+    int64_t requests_sent = 0;
+    int64_t requests_completed = 0;
+    int64_t requests_errors = 0;
+    std::array<int64_t, 6> status_class{};  // as Counters::status_class
+
+    static IntervalCounts of(const Counters& counters);
+    void count_status(int code);  // as Counters::count_status, for the class only
+    void add(const IntervalCounts& other);
+};
+
 // One CSV row: what happened in one interval (all workers merged).
 struct IntervalRow {
     double t_s = 0;       // end of the interval, seconds since the measured start
     double length_s = 0;  // interval length (the last one may be shorter)
-    Counters counters;
+    IntervalCounts counters;
     int64_t latency_p50_us = 0;
     int64_t latency_p90_us = 0;
     int64_t latency_p99_us = 0;
@@ -43,15 +57,18 @@ struct PhaseResult {
 };
 
 struct RunResult {
-    Snapshot totals;                     // measured period only (warm-up excluded)
-    std::vector<IntervalRow> intervals;  // measured period only
-    double duration_s = 0;               // measured wall time (send phase, excl. warm-up)
-    double drain_s = 0;                  // time spent waiting for in-flight requests
+    Snapshot totals;  // measured period only (warm-up excluded)
+    // Measured period only, at most IntervalRowSeries' rows_max: a long run's rows
+    // each cover several intervals (see interval_rows.h).
+    std::vector<IntervalRow> intervals;
+    double duration_s = 0;  // measured wall time (send phase, excl. warm-up)
+    double drain_s = 0;     // time spent waiting for in-flight requests
     // Open loop: the schedule's arrivals in the measured period per second (the
     // rate of a constant run, the mean of a ramp or spike); nullopt in closed loop.
     std::optional<double> asked_rate_rps;
     int64_t measured_start_unix_ms = 0;   // wall clock at the measured start (for .hlog)
-    bool interrupted = false;             // SIGINT/SIGTERM stopped the run early
+    bool interrupted = false;             // SIGINT/SIGTERM/SIGHUP stopped the run early
+    int stop_signal = 0;                  // the signal that did (SIGINT, ...); 0: none
     std::string stopped_by;               // why a stop check ended it early ("" = it did not)
     int connections_target = 0;           // connections asked for
     int connections_established_max = 0;  // most connections open at once

@@ -90,6 +90,10 @@ public:
     // connections, and would show the target's descriptors falling).
     WatchResult stop(int64_t measured_start_unix_ms,
                      double measured_duration_s = std::numeric_limits<double>::infinity());
+    // While it runs: the latest few samples of the first target, oldest first,
+    // with t_s counted from `measured_start_unix_ms` (for the CSV streamed during
+    // the run). Empty when there is no target or no sample yet.
+    std::vector<ResourceSample> recent_samples(int64_t measured_start_unix_ms) const;
 
 private:
     struct Target;
@@ -105,6 +109,11 @@ private:
     std::condition_variable wake_;
     bool tick_requested_ = false;  // guarded by mutex_
     bool stop_requested_ = false;  // guarded by mutex_
+    // The first target's latest samples (at most recent_samples_max), guarded by
+    // recent_mutex_: read by the coordinator while the thread samples.
+    static constexpr std::size_t recent_samples_max = 4;
+    mutable std::mutex recent_mutex_;
+    std::vector<ResourceSample> recent_;
     std::thread thread_;
 };
 

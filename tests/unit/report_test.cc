@@ -20,6 +20,8 @@
 #include <vector>
 
 #include "barrage/report/generator_health.h"
+#include "barrage/report/hlog.h"
+#include "barrage/report/interval_streams.h"
 #include "barrage/report/json_writer.h"
 #include "barrage/report/run_report.h"
 #include "barrage/report/watch_report.h"
@@ -733,7 +735,7 @@ TEST_SUITE("json result") {
         const std::vector<std::string> expected = {
             "tool",        "version",        "schema_version",  "target",
             "mode",        "requests",       "duration_s",      "drain_s",
-            "interrupted", "aborted_by", "throughput_rps", "target_rate_rps",
+            "interrupted", "signal", "aborted_by", "throughput_rps", "target_rate_rps",
             "achieved_send_rate_rps",
             "latency",     "service_time",   "schedule_lag",    "connect_time",
             "tls_handshake", "tls", "requests_by_name", "phases",
@@ -892,6 +894,7 @@ TEST_SUITE("json result") {
         CHECK(doc["throughput_rps"].number() == 0.0);
         CHECK(doc["achieved_send_rate_rps"].number() == 0.0);
         CHECK(doc["interrupted"].flag);
+        CHECK(doc["signal"].type == Json::Type::null);  // interrupted, but not by a signal here
         CHECK(doc["intervals"].items.empty());
         CHECK(doc["status"]["codes"].members.empty());
     }
@@ -1078,6 +1081,94 @@ TEST_SUITE("exit code") {
         CHECK(barrage::report::exit_thresholds_failed == 1);
         CHECK(barrage::report::exit_usage == 2);
         CHECK(barrage::report::exit_run_failed == 3);
+        CHECK(barrage::report::exit_output_failed == 4);
+    }
+
+    TEST_CASE("a run a signal interrupted exits 128 + the signal, whatever its thresholds say") {
+        const barrage::report::ThresholdOutcome passed{
+            barrage::report::parse_threshold("p99 < 1s").value(), 990.0, true};
+        const barrage::report::ThresholdOutcome failed{
+            barrage::report::parse_threshold("p99 < 1ms").value(), 990.0, false};
+        RunResult result = crafted_result();
+        result.interrupted = true;
+        for (const auto& [signal_number, code] :
+             {std::pair{SIGINT, 130}, std::pair{SIGTERM, 143}, std::pair{SIGHUP, 129}}) {
+            result.stop_signal = signal_number;
+            CHECK(barrage::report::exit_code_for(result, std::span(&passed, 1)) == code);
+            CHECK(barrage::report::exit_code_for(result, std::span(&failed, 1)) == code);
+            const Json doc = parse(barrage::report::format_json(open_loop_plan(), result));
+            CHECK(doc["signal"].text == barrage::report::stop_signal_name(signal_number));
+        }
+        CHECK(barrage::report::stop_signal_name(SIGINT) == "SIGINT");
+        CHECK(barrage::report::stop_signal_name(SIGHUP) == "SIGHUP");
+        CHECK(barrage::report::stop_signal_name(0).empty());
+        // An abort threshold stops the run without a signal: the failed threshold's 1.
+        RunResult aborted = crafted_result();
+        aborted.stopped_by = "abort threshold 'p99 < 1ms' failed";
+        CHECK(barrage::report::exit_code_for(aborted, std::span(&failed, 1)) == 1);
+        CHECK(barrage::report::exit_code_for(crafted_result(), std::span(&passed, 1)) == 0);
+    }
+}
+
+TEST_SUITE("streamed outputs") {
+    TEST_CASE("each interval is in the file as soon as it is added, before any close") {
+        TempDirectory dir;
+        RunPlan plan = open_loop_plan();
+        plan.outputs.csv_path = dir.path + "/run.csv";
+        plan.outputs.hlog_path = dir.path + "/run.hlog";
+        barrage::report::IntervalStreams streams(plan, {"a", "b"}, {});
+        streams.start(1'764'689'224'123);
+        const RunResult result = crafted_result();
+        auto histogram = barrage::stats::Histogram::for_latency_us();
+        histogram.record_value(1234);
+        const std::vector<barrage::stats::Histogram> by_name(2, histogram);
+        std::string expected_csv = barrage::report::format_csv_header(false);
+        for (const IntervalRow& row : result.intervals) {
+            streams.add_row(row);
+            streams.add_histograms(row, histogram, by_name);
+            expected_csv += barrage::report::format_csv_row(row, nullptr);
+            // What a reader sees while the run goes on (or after SIGKILL).
+            CHECK(read_file(plan.outputs.csv_path) == expected_csv);
+            const auto hlog = barrage::report::read_hlog(read_file(plan.outputs.hlog_path), "x");
+            REQUIRE(hlog.ok());
+            CHECK(hlog.value().intervals.size() % 3 == 0);
+            CHECK(hlog.value().intervals.back().tag == "b");
+        }
+        CHECK(expected_csv == barrage::report::format_csv(result));
+        CHECK(streams.finish(nullptr).empty());
+        const auto hlog = barrage::report::read_hlog(read_file(plan.outputs.hlog_path), "x");
+        REQUIRE(hlog.ok());
+        REQUIRE(hlog.value().intervals.size() == 6);
+        CHECK(hlog.value().start_time_s == doctest::Approx(1'764'689'224.123));
+        CHECK(hlog.value().intervals[3].start_s == doctest::Approx(1.0));
+        CHECK(hlog.value().intervals[3].length_s == doctest::Approx(0.5));
+        CHECK(hlog.value().intervals[3].histogram.total_count() == 1);
+    }
+
+    TEST_CASE("a file that cannot be created is reported at the end, with its path") {
+        TempDirectory dir;
+        RunPlan plan = open_loop_plan();
+        plan.outputs.csv_path = dir.path + "/missing/run.csv";
+        barrage::report::IntervalStreams streams(plan, {}, {});
+        streams.start(0);
+        streams.add_row(crafted_result().intervals.front());
+        const auto errors = streams.finish(nullptr);
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0].message ==
+              "cannot write '" + plan.outputs.csv_path + "': No such file or directory");
+    }
+
+    TEST_CASE("a write that fails is kept and reported when the file closes") {
+        if (access("/dev/full", W_OK) != 0) {
+            return;  // no /dev/full here: nothing to provoke the failure with
+        }
+        auto file = barrage::report::StreamedFile::open("/dev/full");
+        REQUIRE(file.ok());
+        file.value().append("row\n");
+        file.value().append("row\n");
+        const auto status = file.value().close();
+        REQUIRE_FALSE(status.ok());
+        CHECK(status.error().message == "cannot write '/dev/full': No space left on device");
     }
 }
 

@@ -141,6 +141,64 @@ TEST_CASE("a shard with more shards than arrivals is empty") {
     CHECK(shard.next_ns() == no_more_arrivals);
 }
 
+TEST_CASE("arrivals_before counts exactly the arrivals intended before a time") {
+    // Constant, fractional, ramps up and down, a pause: at every arrival's time, one ns
+    // before and after it, and at points between, the count equals a walk of the schedule.
+    auto chained = ArrivalSchedule::make({RateSegment{s_ns, 3.5, 3.5}, RateSegment{s_ns, 0, 0},
+                                          RateSegment{2 * s_ns, 0, 40},
+                                          RateSegment{s_ns, 40, 7}});
+    REQUIRE(chained.ok());
+    for (const ArrivalSchedule& schedule :
+         {ArrivalSchedule::constant(997.0, 3 * s_ns), ArrivalSchedule::constant(0.3, 10 * s_ns),
+          chained.value()}) {
+        std::vector<int64_t> probes = {-5, 0, 1, schedule.duration_ns() - 1, schedule.duration_ns(),
+                                       schedule.duration_ns() + s_ns};
+        for (int64_t k = 0; k < schedule.arrivals_total(); ++k) {
+            const int64_t t = schedule.time_of_arrival_ns(k);
+            probes.insert(probes.end(), {t - 1, t, t + 1});
+        }
+        for (int64_t t = 0; t < schedule.duration_ns(); t += s_ns / 7) {
+            probes.push_back(t);
+        }
+        for (const int64_t t : probes) {
+            int64_t walked = 0;
+            while (walked < schedule.arrivals_total() && schedule.time_of_arrival_ns(walked) < t) {
+                ++walked;
+            }
+            REQUIRE_MESSAGE(schedule.arrivals_before(t) == walked, "t = " << t);
+        }
+    }
+}
+
+TEST_CASE("a shard counts its own arrivals before a time without walking them") {
+    const auto schedule = ArrivalSchedule::constant(997.0, 3 * s_ns);
+    for (int shards : {1, 2, 3, 7}) {
+        for (int i = 0; i < shards; ++i) {
+            ScheduleShard shard(&schedule, i, shards);
+            ScheduleShard walker(&schedule, i, shards);
+            for (int64_t t : {int64_t{0}, s_ns / 3, s_ns, 2 * s_ns + 12345, 3 * s_ns}) {
+                while (walker.next_ns() != no_more_arrivals && walker.next_ns() < t) {
+                    walker.advance();
+                }
+                REQUIRE(shard.count_before(t) == walker.taken());
+            }
+        }
+    }
+}
+
+TEST_CASE("a year at 100M/s is counted from the integral, as exactly as it is planned") {
+    // 3.15e15 arrivals: a walk would never end; the count comes in a few steps.
+    const int64_t year_ns = int64_t{365} * 24 * 3600 * s_ns;
+    const auto schedule = ArrivalSchedule::constant(100e6, year_ns);
+    CHECK(schedule.arrivals_before(year_ns) == schedule.arrivals_total());
+    CHECK(schedule.arrivals_before(s_ns) == 100'000'000);
+    const int64_t half = schedule.arrivals_before(year_ns / 2);
+    CHECK(schedule.time_of_arrival_ns(half - 1) < year_ns / 2);
+    CHECK(schedule.time_of_arrival_ns(half) >= year_ns / 2);
+    ScheduleShard shard(&schedule, 3, 10);
+    CHECK(shard.count_before(s_ns) == 10'000'000);
+}
+
 // ---- load shapes (load_shape.h) ----
 
 namespace {

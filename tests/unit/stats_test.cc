@@ -20,6 +20,7 @@
 
 #include "allocation_counter.h"
 #include "barrage/stats/counters.h"
+#include "barrage/stats/interval_rows.h"
 #include "barrage/stats/histogram.h"
 #include "barrage/stats/snapshot.h"
 
@@ -706,5 +707,66 @@ TEST_SUITE("snapshot") {
         part.reset();
         CHECK(barrage::test::allocation_count() == before);
         CHECK(total.latency_us.total_count() == 1);
+    }
+}
+
+TEST_SUITE("interval rows") {
+    using barrage::stats::IntervalRow;
+    using barrage::stats::IntervalRowSeries;
+
+    IntervalRow row_at(int64_t index, int64_t completed, int64_t p99_us) {
+        IntervalRow row;
+        row.t_s = static_cast<double>(index + 1);
+        row.length_s = 1.0;
+        row.counters.requests_completed = completed;
+        row.counters.requests_sent = completed;
+        row.counters.count_status(200);
+        row.latency_p99_us = p99_us;
+        row.latency_max_us = p99_us * 2;
+        row.generator_cpu_max = 0.5;
+        return row;
+    }
+
+    TEST_CASE("a day of intervals stays within the bound and keeps every count and the span") {
+        IntervalRowSeries series(8);
+        std::vector<IntervalRow> rows;
+        int64_t completed = 0;
+        for (int64_t i = 0; i < 86'400; ++i) {
+            series.add(row_at(i, i % 100, i == 4242 ? 9999 : 10), rows);
+            completed += i % 100;
+            REQUIRE(rows.size() <= 8);
+        }
+        CHECK(series.intervals_per_row() == 16384);  // 86400 / 16384 fits 8 rows (6 of them)
+        int64_t merged = 0;
+        int64_t statuses = 0;
+        double length_s = 0;
+        for (const IntervalRow& row : rows) {
+            merged += row.counters.requests_completed;
+            statuses += row.counters.status_class[2];
+            length_s += row.length_s;
+        }
+        CHECK(merged == completed);
+        CHECK(statuses == 86'400);
+        CHECK(length_s == doctest::Approx(86'400.0));
+        CHECK(rows.back().t_s == doctest::Approx(86'400.0));
+        CHECK(rows.front().latency_p99_us == 9999);  // a merged percentile is an upper bound
+        CHECK(rows.front().latency_max_us == 19998);
+        CHECK(rows.front().generator_cpu_max == doctest::Approx(0.5));
+    }
+
+    TEST_CASE("below the bound every interval keeps its own row") {
+        IntervalRowSeries series(8);
+        std::vector<IntervalRow> rows;
+        for (int64_t i = 0; i < 8; ++i) {
+            series.add(row_at(i, i, 10), rows);
+        }
+        REQUIRE(rows.size() == 8);
+        CHECK(rows[5].counters.requests_completed == 5);
+        series.add(row_at(8, 8, 10), rows);  // the ninth halves the resolution
+        CHECK(rows.size() == 5);
+        CHECK(series.intervals_per_row() == 2);
+        CHECK(rows[0].counters.requests_completed == 1);
+        CHECK(rows[0].length_s == 2.0);
+        CHECK(rows[4].t_s == 9.0);
     }
 }

@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
 """A --json or --csv path that cannot be written is refused with exit 2 before any traffic,
-even for a 60 s run, and stderr names the path."""
+even for a 60 s run, and stderr names the path. A --json that cannot be written after the run
+(its directory went away meanwhile) is exit 4, a code of its own: 2 means nothing was sent."""
 
+import os
+import shutil
 import socket
+import subprocess
 import sys
+import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness
@@ -31,6 +36,27 @@ def body(t):
             t.check(True, "no run with an unwritable output connected to the target")
     finally:
         listener.close()
+    check_write_failure_after_run(t)
+
+
+def check_write_failure_after_run(t):
+    server = t.serve("--threads", "1")
+    directory = t.path("vanishing")
+    os.mkdir(directory)
+    json_path = os.path.join(directory, "x.json")
+    process = t.popen(["run", server.url(), "-c", "2", "-d", "2s", "--json", json_path])
+    line = harness.read_line_until(process.stderr, time.monotonic() + 10)
+    t.require(line is not None, f"the run prints progress (got {line!r})")
+    shutil.rmtree(directory)
+    try:
+        stdout, stderr = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        t.require(False, "the run ends")
+    stderr = stderr.decode(errors="replace")
+    t.check(process.returncode == 4,
+            f"a --json that cannot be written after the run: exit 4 (got {process.returncode})")
+    t.check(json_path in stderr, f"stderr names the path ({stderr.strip()[-300:]!r})")
+    t.check("Requests" in stdout.decode(errors="replace"), "the summary is printed all the same")
 
 
 harness.main(__doc__, body)

@@ -142,19 +142,32 @@ def check_exit_mid_run(t, server):
 
 
 def check_interrupted(t, server):
-    json_path = t.path("interrupted.json")
+    json_path, csv_path = t.path("interrupted.json"), t.path("interrupted.csv")
     run = t.popen(["run", server.url(), "-r", "100", "-c", "2", "-d", "30s", "--interval",
-                   "200ms", "--watch-pid", str(server.process.pid), "--json", json_path, "-q"])
+                   "200ms", "--watch-pid", str(server.process.pid), "--json", json_path,
+                   "--csv", csv_path, "-q"])
     time.sleep(2.0)
     run.send_signal(signal.SIGINT)  # the watcher's thread must not take it
     try:
         run.communicate(timeout=15)
     except subprocess.TimeoutExpired:
         t.require(False, "a watched run stops on SIGINT")
-    t.check(run.returncode == 0, f"an interrupted watched run exits 0 (got {run.returncode})")
+    t.check(run.returncode == 130, f"an interrupted watched run exits 130 (got {run.returncode})")
     result = t.load_json(json_path) if os.path.exists(json_path) else {}
     t.check(result.get("interrupted") is True and len(result.get("watch", {}).get("targets", []))
             == 1, "its JSON says interrupted and has the watch")
+    # The CSV is streamed, each row written an interval late with its sample; the last at the end.
+    with open(csv_path) as f:
+        lines = f.read().splitlines()
+    t.check(lines[:1] == [harness.CSV_HEADER + ",rss_mb,fds,threads"],
+            f"the streamed CSV has the watch columns ({lines[:1]})")
+    rows = [line.split(",") for line in lines[1:]]
+    t.check(len(rows) == len(result.get("intervals", [])),
+            f"a row per interval that ran ({len(rows)} rows, {len(result.get('intervals', []))} "
+            f"intervals)")
+    sampled = [row for row in rows if row[9]]
+    t.check(len(sampled) >= len(rows) - 1,
+            f"the rows carry the watched process's RSS ({len(sampled)} of {len(rows)})")
 
 
 def check_cgroup_and_url(t, server):

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Does a long run hold its memory flat? barrage at a modest rate against `barrage serve` on
+# loopback with --interval 100ms (ten intervals a second, so MINUTES here stand for
+# 10 x MINUTES at 1 s intervals) and every per-interval output on (--csv, --hlog, --json).
+# Samples barrage's VmRSS every 10 s and prints the growth from the first sample after
+# SETTLE seconds to the end, per interval, and extrapolated to a 24-hour run at 1 s intervals
+# (86 400 intervals).
+# Env: MINUTES (default 10), RATE (default 1000), SETTLE (s, default 30),
+#      BARRAGE (binary; default build/barrage).
+# Bounded: the run stops itself after MINUTES; the server is stopped at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MINUTES="${MINUTES:-10}"; RATE="${RATE:-1000}"; SETTLE="${SETTLE:-30}"
+BARRAGE="${BARRAGE:-$(pwd)/build/barrage}"
+work="$(mktemp -d)"
+server_pid=""
+cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+"$BARRAGE" serve --port 0 --threads 1 > "$work/serve.out" 2>/dev/null &
+server_pid=$!
+for _ in $(seq 50); do grep -q "listening on" "$work/serve.out" && break; sleep 0.1; done
+url="$(sed -n 's/^listening on //p' "$work/serve.out")/"
+
+duration_s=$((MINUTES * 60))
+"$BARRAGE" run "$url" -r "$RATE" -c 8 -t 1 -d "${duration_s}s" --interval 100ms -q \
+    --csv "$work/run.csv" --hlog "$work/run.hlog" --json "$work/run.json" > /dev/null &
+run_pid=$!
+samples="$work/rss"
+while kill -0 "$run_pid" 2>/dev/null; do
+    rss_kb="$(awk '/^VmRSS:/ {print $2}' "/proc/$run_pid/status" 2>/dev/null || true)"
+    [ -n "$rss_kb" ] && echo "$(date +%s) $rss_kb" >> "$samples"
+    sleep 10
+done
+wait "$run_pid" || true
+awk -v settle="$SETTLE" -v interval_s=0.1 '
+    NR == 1 { t0 = $1 }
+    { t = $1 - t0; printf "t=%4ds  rss=%7.1f MB\n", t, $2 / 1024 }
+    t >= settle && !have { have = 1; ta = t; ra = $2 }
+    { tb = t; rb = $2 }
+    END {
+        if (!have || tb <= ta) { print "run too short to measure"; exit 1 }
+        intervals = (tb - ta) / interval_s
+        per = (rb - ra) * 1024 / intervals
+        printf "growth %+.1f MB over %d intervals after %ds: %+.1f bytes/interval; " \
+               "24 h at 1 s (86400 intervals): %+.1f MB\n",
+               (rb - ra) / 1024, intervals, settle, per, per * 86400 / 1048576
+    }' "$samples"
+echo "CSV rows: $(($(wc -l < "$work/run.csv") - 1)), hlog bytes: $(wc -c < "$work/run.hlog")"

@@ -17,6 +17,9 @@ constexpr double late_share_max = 0.01;
 constexpr double cpu_share_busy = 0.90;
 constexpr double cpu_share_saturated_closed_loop = 0.95;
 constexpr double connection_headroom = 1.25;
+// A send this late while the generator was behind is a freeze, however rare: a second
+// of the schedule went out in a burst, and every latency around it carries the delay.
+constexpr int64_t lag_us_max = 1'000'000;
 
 double share(int64_t part, int64_t whole) {
     return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
@@ -53,6 +56,15 @@ GeneratorHealth judge_generator(const stats::RunResult& result) {
             "or never, although a connection was free: the generator fell behind its schedule",
             c.requests_behind, c.requests_sent + c.requests_unsent, health.behind_share * 100.0,
             static_cast<double>(result.behind_limit_us) / 1000.0));
+    }
+    const int64_t lag_max_us = result.totals.schedule_lag_us.max();
+    if (open_loop && c.requests_behind > 0 && lag_max_us >= lag_us_max &&
+        share(c.requests_late, c.requests_sent) < late_share_max) {
+        health.saturated = true;
+        health.evidence.push_back(fmt::format(
+            "a request went {:.2f}s after its intended time (schedule lag max) while {} fell "
+            "behind with a connection free: the generator stopped for that long",
+            static_cast<double>(lag_max_us) / 1e6, c.requests_behind));
     }
     if (open_loop && c.requests_sent == 0 && c.requests_unsent > 0 &&
         result.connections_established_max > 0) {

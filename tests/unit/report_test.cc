@@ -1329,6 +1329,31 @@ TEST_SUITE("generator health") {
         CHECK(health.evidence[0].find("101 of 10000") != std::string::npos);
     }
 
+    TEST_CASE("one send a second or more behind is saturation, however small the shares") {
+        // A generator 0.37% behind, stalled 2.2% of the time, lagging 4.9 s at worst.
+        RunResult result = health_result(true);
+        auto& c = result.totals.counters;
+        c.requests_behind = 37;
+        c.stalls = 40;
+        c.stall_ns = 440'000'000;
+        result.totals.schedule_lag_us.record_value(999'000);
+        CHECK_FALSE(barrage::report::judge_generator(result).saturated);  // under a second
+        result.totals.schedule_lag_us.record_value(4'900'000);
+        const auto health = barrage::report::judge_generator(result);
+        CHECK(health.saturated);
+        REQUIRE(health.evidence.size() == 1);
+        CHECK(health.evidence[0].find("4.90s after its intended time") != std::string::npos);
+        c.requests_behind = 0;  // the lag was a wait for a connection: the target's
+        CHECK_FALSE(barrage::report::judge_generator(result).saturated);
+        c.requests_behind = 37;
+        c.requests_late = 100;  // 1% waited for a connection: the target held it back
+        CHECK_FALSE(barrage::report::judge_generator(result).saturated);
+        RunResult closed = health_result(false);
+        closed.totals.counters.requests_behind = 37;
+        closed.totals.schedule_lag_us.record_value(4'900'000);
+        CHECK_FALSE(barrage::report::judge_generator(closed).saturated);  // no schedule
+    }
+
     TEST_CASE("stalls over 10% of the workers' time (and 100 ms) are saturation") {
         RunResult result = health_result(false);
         result.totals.counters.stalls = 10;

@@ -11,6 +11,9 @@
 //  - open loop: more than 1 % of the sent requests left more than
 //    RunResult::behind_limit_us after their intended time although a
 //    connection was free (requests.behind): the worker could not keep up;
+//  - open loop: a send left 1 s or more after its intended time (the schedule
+//    lag's max) in a run where requests fell behind and fewer than 1 % waited
+//    for a connection: however small the shares, the generator froze that long;
 //  - open loop: it left more than 0.1 % (and 2) of the asked requests unsent
 //    for no lack of a connection, while fewer than 1 % of the requests waited
 //    for one (the target was not holding it back), in a run not stopped early;

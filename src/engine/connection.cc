@@ -411,9 +411,10 @@ void Worker::fail_request(uint32_t slot, stats::ErrorKind kind, std::string_view
                           int64_t now) {
     BARRAGE_ASSERT(connections_[slot].state == ConnState::busy);
     note_error(kind, detail);
-    stats::Snapshot& snapshot = request_snapshot(connections_[slot]);
-    snapshot.counters.count_error(kind);
-    ++snapshot.counters.requests_errors;
+    const Connection& conn = connections_[slot];
+    stats::Snapshot& snapshot = request_snapshot(conn);
+    snapshot.counters.count_request_failure(kind);
+    snapshot.failure_time_us.record_value(to_us(std::max<int64_t>(0, now - conn.intended_ns)));
     ++snapshot.by_name[connections_[slot].request_index].errors;
     --in_flight_;
     reopen_connection(slot, now);

@@ -298,6 +298,12 @@ void write_rates(JsonWriter& json, const stats::RunResult& result) {
     } else {
         field(json, "aborted_by", result.stopped_by);
     }
+    json.key("gave_up");
+    if (result.gave_up.empty()) {
+        json.null();
+    } else {
+        json.value(result.gave_up);
+    }
     field(json, "throughput_rps",
           round3(per_second(counters.requests_completed, result.duration_s)));
     optional_field(json, "target_rate_rps", result.asked_rate_rps);
@@ -435,6 +441,46 @@ std::string format_csv(const stats::RunResult& result, const watch::WatchResult*
 
 int exit_code_for(const stats::RunResult& result) {
     return result.totals.counters.requests_completed == 0 ? exit_run_failed : exit_ok;
+}
+
+namespace {
+
+// The first error detail of `kind` without its "kind: " prefix; "" when none.
+std::string first_detail_of(const stats::RunResult& result, stats::ErrorKind kind) {
+    const std::string prefix = std::string(stats::error_kind_name(kind)) + ": ";
+    for (const std::string& detail : result.error_details) {
+        if (detail.rfind(prefix, 0) == 0) {
+            return detail.substr(prefix.size());
+        }
+    }
+    return "";
+}
+
+std::string with_detail(std::string reason, const std::string& detail) {
+    return detail.empty() ? reason : reason + ": " + detail;
+}
+
+}  // namespace
+
+std::string run_failure_reason(const stats::RunResult& result) {
+    if (exit_code_for(result) != exit_run_failed) {
+        return "";
+    }
+    const stats::Counters& c = result.totals.counters;
+    const std::string first = result.error_details.empty() ? "" : result.error_details.front();
+    if (c.errors[static_cast<std::size_t>(stats::ErrorKind::tls)] > 0 &&
+        c.tls_handshakes_full + c.tls_handshakes_resumed == 0) {
+        return with_detail("every TLS handshake failed",
+                           first_detail_of(result, stats::ErrorKind::tls));
+    }
+    if (!result.gave_up.empty() || result.connections_established_max == 0) {
+        return with_detail(result.gave_up.empty() ? "no connection could be opened" : result.gave_up,
+                           first);
+    }
+    if (result.interrupted || !result.stopped_by.empty()) {
+        return "stopped before any request completed";
+    }
+    return with_detail("no request completed", first);
 }
 
 int exit_code_for(const stats::RunResult& result, std::span<const ThresholdOutcome> thresholds) {

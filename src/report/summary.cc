@@ -350,6 +350,10 @@ std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& re
         out += fmt::format("INTERRUPTED: stopped by signal after {}; results cover what ran\n",
                            format_time_s(result.duration_s));
     }
+    if (!result.gave_up.empty()) {
+        out += fmt::format("GAVE UP after {}: {}\n", format_time_s(result.duration_s),
+                           result.gave_up);
+    }
     if (!result.stopped_by.empty()) {
         out += fmt::format("ABORTED after {}: {}; results cover what ran\n",
                            format_time_s(result.duration_s), result.stopped_by);

@@ -734,7 +734,7 @@ TEST_SUITE("json result") {
         const std::vector<std::string> expected = {
             "tool",        "version",        "schema_version",  "target",
             "mode",        "requests",       "duration_s",      "drain_s",
-            "interrupted", "aborted_by", "throughput_rps", "target_rate_rps",
+            "interrupted", "aborted_by", "gave_up", "throughput_rps", "target_rate_rps",
             "achieved_send_rate_rps", "latency_judged",
             "latency",     "failure_time", "service_time",   "schedule_lag",    "connect_time",
             "tls_handshake", "tls", "requests_by_name", "phases",

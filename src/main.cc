@@ -293,6 +293,10 @@ int run_command(plan::RunPlan& plan) {
     for (const base::Error& error : streams.finish(&watched)) {
         code = fail(error.message, report::exit_output_failed);
     }
+    // Exit 3 says why on stderr, even with -q or with the summary on stdout.
+    if (const std::string reason = report::run_failure_reason(result.value()); !reason.empty()) {
+        fail(reason, report::exit_run_failed);
+    }
     return code;
 }
 

@@ -70,6 +70,9 @@ struct RunResult {
     bool interrupted = false;             // SIGINT/SIGTERM/SIGHUP stopped the run early
     int stop_signal = 0;                  // the signal that did (SIGINT, ...); 0: none
     std::string stopped_by;               // why a stop check ended it early ("" = it did not)
+    // Why the run gave up on the target ("" = it did not): no connection could
+    // be opened within the connect grace.
+    std::string gave_up;
     int connections_target = 0;           // connections asked for
     int connections_established_max = 0;  // most connections open at once
     int threads = 0;

@@ -347,8 +347,16 @@ std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& re
     append_warnings(out, result);
     append_thresholds(out, thresholds);
     if (result.interrupted) {
-        out += fmt::format("INTERRUPTED: stopped by signal after {}; results cover what ran\n",
-                           format_time_s(result.duration_s));
+        const std::string_view name = stop_signal_name(result.stop_signal);
+        if (name.empty()) {
+            out += fmt::format("INTERRUPTED: stopped by signal after {}; results cover what ran\n",
+                               format_time_s(result.duration_s));
+        } else {
+            out += fmt::format(
+                "INTERRUPTED: stopped by {} after {}; results cover what ran (exit {}: an "
+                "interrupted run does not pass)\n",
+                name, format_time_s(result.duration_s), exit_signal_base + result.stop_signal);
+        }
     }
     if (!result.gave_up.empty()) {
         out += fmt::format("GAVE UP after {}: {}\n", format_time_s(result.duration_s),

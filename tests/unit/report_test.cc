@@ -1023,6 +1023,10 @@ TEST_SUITE("summary") {
             "INTERRUPTED: stopped by signal after 3.20s; results cover what ran\n";
         REQUIRE(summary.size() > last_line.size());
         CHECK(summary.substr(summary.size() - last_line.size()) == last_line);
+        result.stop_signal = SIGTERM;
+        CHECK(barrage::report::format_summary(open_loop_plan(), result)
+                  .ends_with("INTERRUPTED: stopped by SIGTERM after 3.20s; results cover what ran "
+                             "(exit 143: an interrupted run does not pass)\n"));
     }
 
     TEST_CASE("durations in the headline keep the user's units") {

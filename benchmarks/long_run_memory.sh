@@ -3,15 +3,15 @@
 # loopback with --interval 100ms (ten intervals a second, so MINUTES here stand for
 # 10 x MINUTES at 1 s intervals) and every per-interval output on (--csv, --hlog, --json).
 # Samples barrage's VmRSS every 10 s and prints the growth from the first sample after
-# SETTLE seconds to the end, and over the second half alone, per interval and extrapolated to
-# a 24-hour run at 1 s intervals (86 400 intervals). The JSON's rows are bounded (4096: merged
-# beyond), so they grow until then: at 100 ms that is the first 410 s.
-# Env: MINUTES (default 10), RATE (default 1000), SETTLE (s, default 30),
+# SETTLE seconds to the end, and from BOUND seconds (once the JSON's interval rows have reached
+# their bound of 4096, 410 s at 100 ms; merged beyond it) to the end, per interval and
+# extrapolated to a 24-hour run at 1 s intervals (86 400 intervals).
+# Env: MINUTES (default 10), RATE (default 1000), SETTLE (s, default 30), BOUND (s, default 420),
 #      BARRAGE (binary; default build/barrage).
 # Bounded: the run stops itself after MINUTES; the server is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MINUTES="${MINUTES:-10}"; RATE="${RATE:-1000}"; SETTLE="${SETTLE:-30}"
+MINUTES="${MINUTES:-10}"; RATE="${RATE:-1000}"; SETTLE="${SETTLE:-30}"; BOUND="${BOUND:-420}"
 BARRAGE="${BARRAGE:-$(pwd)/build/barrage}"
 work="$(mktemp -d)"
 server_pid=""
@@ -36,20 +36,21 @@ done
 wait "$run_pid" || true
 # The last sample may be taken while the run ends (buffers freed): left out.
 head -n -1 "$samples" > "$samples.used"
-awk -v settle="$SETTLE" -v interval_s=0.1 '
+awk -v settle="$SETTLE" -v bound="$BOUND" -v interval_s=0.1 '
     NR == 1 { t0 = $1 }
     { t = $1 - t0; printf "t=%4ds  rss=%7.1f MB\n", t, $2 / 1024 }
     t >= settle { n++; ts[n] = t; rs[n] = $2 }
     END {
         if (n < 4) { print "run too short to measure"; exit 1 }
-        half = int((n + 1) / 2)
+        for (b = 1; b < n && ts[b] < bound; b++) {}
         for (part = 0; part < 2; part++) {
-            a = part ? half : 1
+            a = part ? b : 1
+            if (a >= n) { print "run too short for the bound"; exit 1 }
             intervals = (ts[n] - ts[a]) / interval_s
             per = (rs[n] - rs[a]) * 1024 / intervals
             printf "%s: %+.2f MB over %d intervals (t=%ds..%ds): %+.1f bytes/interval; " \
                    "24 h at 1 s (86400 intervals) at that pace: %+.1f MB\n",
-                   part ? "second half" : "after settling", (rs[n] - rs[a]) / 1024,
+                   part ? "once the rows are bounded" : "after settling", (rs[n] - rs[a]) / 1024,
                    intervals, ts[a], ts[n], per, per * 86400 / 1048576
         }
     }' "$samples.used"

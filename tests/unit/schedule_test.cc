@@ -145,13 +145,16 @@ TEST_CASE("arrivals_before counts exactly the arrivals intended before a time") 
     // Constant, fractional, ramps up and down, a pause: at every arrival's time, one ns
     // before and after it, and at points between, the count equals a walk of the schedule.
     auto chained = ArrivalSchedule::make({RateSegment{s_ns, 3.5, 3.5}, RateSegment{s_ns, 0, 0},
-                                          RateSegment{2 * s_ns, 0, 40},
-                                          RateSegment{s_ns, 40, 7}});
+                                          RateSegment{2 * s_ns, 0, 40}, RateSegment{s_ns, 40, 7}});
     REQUIRE(chained.ok());
     for (const ArrivalSchedule& schedule :
          {ArrivalSchedule::constant(997.0, 3 * s_ns), ArrivalSchedule::constant(0.3, 10 * s_ns),
           chained.value()}) {
-        std::vector<int64_t> probes = {-5, 0, 1, schedule.duration_ns() - 1, schedule.duration_ns(),
+        std::vector<int64_t> probes = {-5,
+                                       0,
+                                       1,
+                                       schedule.duration_ns() - 1,
+                                       schedule.duration_ns(),
                                        schedule.duration_ns() + s_ns};
         for (int64_t k = 0; k < schedule.arrivals_total(); ++k) {
             const int64_t t = schedule.time_of_arrival_ns(k);

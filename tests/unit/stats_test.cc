@@ -20,8 +20,8 @@
 
 #include "allocation_counter.h"
 #include "barrage/stats/counters.h"
-#include "barrage/stats/interval_rows.h"
 #include "barrage/stats/histogram.h"
+#include "barrage/stats/interval_rows.h"
 #include "barrage/stats/judged_latency.h"
 #include "barrage/stats/snapshot.h"
 

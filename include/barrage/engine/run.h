@@ -1,6 +1,6 @@
 #pragma once
 // Runs a load test: spawns one pinned worker per planned CPU, merges their
-// per-interval snapshots, stops on duration, SIGINT/SIGTERM or a stop check,
+// per-interval snapshots, stops on duration, SIGINT/SIGTERM/SIGHUP or a stop check,
 // drains in-flight requests up to the timeout, and returns the merged result.
 
 #include <functional>

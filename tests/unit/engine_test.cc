@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -147,6 +148,45 @@ TEST_CASE("open loop: the number sent equals the schedule's integral") {
     CHECK(c.requests_sent + c.requests_unsent == 500);
     CHECK(c.requests_completed == c.requests_sent);
     CHECK(result.value().totals.schedule_lag_us.total_count() == c.requests_sent);
+}
+
+TEST_CASE("a run planned for an hour and stopped early builds rows only up to the stop") {
+    TinyServer server(ok_response);
+    RunPlan plan = plan_for(server.port(), 4, 2);
+    plan.rate_per_s = 1000.0;
+    plan.duration_ns = 3600 * 1000 * ms_ns;
+    int starts = 0;
+    int rows_seen = 0;
+    int rows_before_start = 0;
+    barrage::engine::RunHooks hooks;
+    hooks.on_start = [&](int64_t measured_start_unix_ms) {
+        ++starts;
+        CHECK(measured_start_unix_ms > 0);
+    };
+    hooks.on_interval = [&](const barrage::stats::IntervalRow&, double, double, bool) {
+        ++rows_seen;
+        rows_before_start += starts == 0 ? 1 : 0;
+    };
+    // Stops sending after the first measured interval, as a signal would.
+    hooks.stop_check = [](const barrage::stats::RunResult&) -> std::optional<std::string> {
+        return std::string("enough");
+    };
+    auto result = barrage::engine::run_load(plan, hooks);
+    REQUIRE(result.ok());
+    const auto& r = result.value();
+    CHECK(starts == 1);
+    CHECK(rows_before_start == 0);
+    // Not one row per planned interval (36 000): only those that ran, the stop's one cut short.
+    CHECK(rows_seen <= 3);
+    REQUIRE(!r.intervals.empty());
+    CHECK(static_cast<int>(r.intervals.size()) == rows_seen);
+    CHECK(r.intervals.back().t_s == doctest::Approx(r.duration_s));
+    CHECK(r.duration_s < 1.0);
+    // The schedule ended at the stop: what was due until then is sent or unsent, no more
+    // (give or take the few milliseconds each worker takes to see the stop).
+    const auto& c = r.totals.counters;
+    CHECK(c.requests_sent + c.requests_unsent <= static_cast<int64_t>(r.duration_s * 1000) + 20);
+    CHECK(c.requests_sent == c.requests_completed + c.requests_errors + c.requests_unfinished);
 }
 
 TEST_CASE("warm-up requests are excluded from the results") {

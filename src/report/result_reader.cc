@@ -116,6 +116,7 @@ HistogramFigures histogram_of(const object& figures) {
     out.max_us = integer_at(figures, "max");
     out.count = integer_at(figures, "count");
     out.clamped = integer_at(figures, "clamped");
+    out.histogram_base64 = string_at(figures, "histogram");
     return out;
 }
 
@@ -253,6 +254,8 @@ void read_head(const object& root, ResultDocument& doc) {
     doc.achieved_send_rate_rps = number_at(root, "achieved_send_rate_rps");
 }
 
+std::optional<double> optional_number_at(const object& parent, std::string_view key);
+
 void read_requests(const object& requests, ResultDocument& doc) {
     doc.sent = integer_at(requests, "sent");
     doc.completed = integer_at(requests, "completed");
@@ -260,6 +263,9 @@ void read_requests(const object& requests, ResultDocument& doc) {
     doc.late = integer_at(requests, "late");
     doc.unsent = integer_at(requests, "unsent");
     doc.unfinished = integer_at(requests, "unfinished");
+    if (const auto unanswered = optional_number_at(requests, "unanswered")) {
+        doc.unanswered = static_cast<int64_t>(std::llround(*unanswered));
+    }
 }
 
 void read_histograms(const object& root, ResultDocument& doc) {

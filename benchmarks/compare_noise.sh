@@ -7,14 +7,17 @@
 #   (`compare B1 B2 B3 --current C`) against each later run.
 # Prints one line per comparison (exit code, flagged metrics) and a summary:
 #   "identical pairs flagged: N of PAIRS", "+2ms pair: exit E".
+# With FLOOR_SCAN=1 (default), each identical pair is also compared with --min-delta 0 and
+# the latency changes the intervals alone would flag are printed: the largest of them over
+# all pairs is what the --min-delta default must exceed.
 # Env: BARRAGE (binary; default build/barrage), PAIRS (10), RATE (1000), DURATION (3s),
-#      CONNS (10), MULTI (1), COMPARE_ARGS (extra arguments for every compare).
+#      CONNS (10), MULTI (1), FLOOR_SCAN (1), COMPARE_ARGS (extra arguments for every compare).
 # Bounded: every run stops itself after DURATION; the servers are stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BARRAGE="${BARRAGE:-$(pwd)/build/barrage}"
 PAIRS="${PAIRS:-10}"; RATE="${RATE:-1000}"; DURATION="${DURATION:-3s}"; CONNS="${CONNS:-10}"
-MULTI="${MULTI:-1}"; COMPARE_ARGS="${COMPARE_ARGS:-}"
+MULTI="${MULTI:-1}"; FLOOR_SCAN="${FLOOR_SCAN:-1}"; COMPARE_ARGS="${COMPARE_ARGS:-}"
 
 work="$(mktemp -d)"
 server_pid=""
@@ -48,12 +51,23 @@ compare() {
   return 0
 }
 
+# floor_scan BASE CUR: "p99 +1.21ms" for each latency metric flagged without a floor
+floor_scan() {
+  "$BARRAGE" compare "$1" "$2" --min-delta 0 --json - 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+out = ["%s %+.0fus" % (c["metric"], c["current"] - c["baseline"]) for c in d["metrics"]
+       if c["regression"] and c["metric"] not in ("rps", "error_rate")]
+print(", ".join(out) or "none")' || echo "n/a"
+}
+
 start_server
 flagged=0
 for i in $(seq "$PAIRS"); do
   run "$work/a$i.json"; run "$work/b$i.json"
   verdict="$(compare "$work/a$i.json" "$work/b$i.json")"
   echo "identical pair $i: $verdict"
+  [ "$FLOOR_SCAN" = 1 ] && echo "    without a floor: $(floor_scan "$work/a$i.json" "$work/b$i.json")"
   case "$verdict" in "exit 1:"*) flagged=$((flagged + 1));; esac
 done
 multi_flagged=0; multi_total=0

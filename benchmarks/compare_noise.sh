@@ -46,19 +46,22 @@ compare() {
   "$BARRAGE" compare "$@" $COMPARE_ARGS > "$work/compare.txt" 2>&1 || rc=$?
   local flagged
   flagged="$(grep -E 'REGRESSION' "$work/compare.txt" | awk '{print $1}' | tr '\n' ' ' || true)"
-  echo "exit $rc: ${flagged:-nothing flagged}"
+  local saturated=""
+  grep -q "the generator was saturated" "$work/compare.txt" && saturated=" [generator saturated]"
+  echo "exit $rc: ${flagged:-nothing flagged}$saturated"
   [ "$rc" -eq 2 ] && sed 's/^/    /' "$work/compare.txt" | head -5
   return 0
 }
 
 # floor_scan BASE CUR: "p99 +1.21ms" for each latency metric flagged without a floor
 floor_scan() {
-  "$BARRAGE" compare "$1" "$2" --min-delta 0 --json - 2>/dev/null | python3 -c '
+  "$BARRAGE" compare "$1" "$2" --min-delta 0 --json - > "$work/scan.json" 2>/dev/null || true
+  python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 out = ["%s %+.0fus" % (c["metric"], c["current"] - c["baseline"]) for c in d["metrics"]
        if c["regression"] and c["metric"] not in ("rps", "error_rate")]
-print(", ".join(out) or "none")' || echo "n/a"
+print(", ".join(out) or "none")' < "$work/scan.json" || echo "n/a"
 }
 
 start_server

@@ -276,9 +276,16 @@ Result<std::vector<Tolerance>> parse_overrides(std::span<const std::string> max_
     return overrides;
 }
 
-// "no latency histogram in old.json (...)": said once per result that lacks it.
+// "no latency histogram in old.json (...)", "the generator was saturated in b.json
+// (...)": said once per result.
 void note_missing_histograms(CompareReport& report, std::span<const ResultDigest* const> results) {
     for (const ResultDigest* digest : results) {
+        if (digest->generator_saturated) {
+            report.notes.push_back(fmt::format(
+                "the generator was saturated in {} (see its warnings): its latencies include the "
+                "generator's own delay, so a change may be the generator's, not the target's",
+                digest->source));
+        }
         if (!digest->latency.histogram) {
             report.notes.push_back(
                 fmt::format("no latency histogram in {} (written before barrage kept one): latency "
@@ -394,6 +401,9 @@ Result<ResultDigest> digest_result(const ResultDocument& document, std::string_v
     }
     result.latency = std::move(latency.value());
     result.identity = identity_of(document);
+    result.generator_saturated =
+        std::any_of(document.warnings.begin(), document.warnings.end(),
+                    [](const std::string& w) { return w.starts_with("GENERATOR SATURATED"); });
     for (const NamedFigures& named : document.requests_by_name) {
         auto digest = named_digest(named, document.duration_s, source);
         if (!digest) {

@@ -609,3 +609,15 @@ TEST_CASE("results without histograms are judged by tolerance and floor, and the
     auto small = compare_results(old, digest(result_json(1500, 1000, 0)), CompareOptions{});
     CHECK_FALSE(change_of(small.value(), "p99").regression);  // +500 us: under the floor
 }
+
+TEST_CASE("a result whose generator was saturated is noted: its latencies include its delay") {
+    const Histogram a = synthetic_run(1, 2000, 3000, 1000);
+    std::string starved = run_json(a);
+    starved.insert(starved.rfind('}'),
+                   R"(, "warnings": ["GENERATOR SATURATED: the busiest worker was on the CPU"])");
+    auto report =
+        compare_results(digest(run_json(a), "a.json"), digest(starved, "b.json"), CompareOptions{});
+    REQUIRE(report.ok());
+    REQUIRE(report.value().notes.size() == 1);
+    CHECK(contains(report.value().notes[0], "the generator was saturated in b.json"));
+}

@@ -75,6 +75,8 @@ struct ResultDigest {
     std::vector<ResultMetric> metrics;  // in the order of compared_metric_names()
     LatencySample latency;
     RunIdentity identity;
+    bool generator_saturated =
+        false;  // a "GENERATOR SATURATED" warning: latencies include its delay
     std::vector<NamedDigest> requests_by_name;  // in document order; a URL run has "default"
 
     std::optional<double> value(std::string_view name) const;

@@ -32,7 +32,7 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 start_server() {  # extra serve arguments
   timeout 600 "$BARRAGE" serve --port "$port" --threads 1 "$@" > "$work/serve.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 50); do grep -q listening "$work/serve.log" && return 0; sleep 0.1; done
+  for _ in $(seq 50); do grep -qs listening "$work/serve.log" && return 0; sleep 0.1; done
   echo "barrage serve did not start: $(cat "$work/serve.log")" >&2; exit 1
 }
 run() {  # output file

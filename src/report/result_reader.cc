@@ -263,8 +263,16 @@ void read_requests(const object& requests, ResultDocument& doc) {
     doc.late = integer_at(requests, "late");
     doc.unsent = integer_at(requests, "unsent");
     doc.unfinished = integer_at(requests, "unfinished");
-    if (const auto unanswered = optional_number_at(requests, "unanswered")) {
-        doc.unanswered = static_cast<int64_t>(std::llround(*unanswered));
+    // requests.unanswered: {"total": N, "failed": {...}, ...}, or a plain count.
+    element unanswered;
+    if (requests["unanswered"].get(unanswered) == simdjson::SUCCESS) {
+        object parts;
+        const auto total = unanswered.get_object().get(parts) == simdjson::SUCCESS
+                               ? optional_number_at(parts, "total")
+                               : number_of(unanswered);
+        if (total) {
+            doc.unanswered = static_cast<int64_t>(std::llround(*total));
+        }
     }
 }
 

@@ -430,7 +430,8 @@ std::string run_json(const Histogram& h, double rps = 1000, std::string_view rat
     return fmt::format(
         R"({{"tool": "barrage", "schema_version": "1", "target": {{"url": "http://127.0.0.1:1/"}},
   "mode": "open_loop", "target_rate_rps": {}, "config": {{"connections": 10, "duration_s": 3}},
-  "requests": {{"completed": {}, "errors": 0, "unanswered": {}}}, "throughput_rps": {},
+  "requests": {{"completed": {}, "errors": 0, "unanswered": {{"total": {}}}}},
+  "throughput_rps": {},
   "duration_s": 3, "latency": {{"p50": {}, "p90": {}, "p99": {}, "p999": {}, "p9999": {},
   "max": {}, "mean": {}, "stdev": {}, "count": {}, "histogram": "{}"}}, "intervals": []}})",
         rate, h.total_count(), unanswered, rps, h.value_at_percentile(50),
@@ -620,4 +621,22 @@ TEST_CASE("a result whose generator was saturated is noted: its latencies includ
     REQUIRE(report.ok());
     REQUIRE(report.value().notes.size() == 1);
     CHECK(contains(report.value().notes[0], "the generator was saturated in b.json"));
+}
+
+TEST_CASE("requests.unanswered counts in the percentiles: one beyond the answered is unbounded") {
+    const Histogram a = synthetic_run(1, 2000, 3000, 1000);
+    const ResultDigest base = digest(run_json(a), "a.json");
+    const ResultDigest cur = digest(run_json(a, 1000, "1000", 100), "b.json");
+    CHECK(cur.latency.unanswered == 100);
+    auto report = compare_results(base, cur, CompareOptions{});
+    REQUIRE(report.ok());
+    // 100 of 2100 unanswered: p99 (rank 2079) is among them, p50 is not.
+    const auto& p99 = change_of(report.value(), "p99");
+    CHECK(p99.current == barrage::report::unbounded_us);
+    CHECK(p99.regression);
+    CHECK_FALSE(change_of(report.value(), "p50").regression);
+    const std::string text = barrage::report::format_compare_report(report.value());
+    CHECK(contains(text, "unbounded"));
+    const std::string json = barrage::report::format_compare_json(report.value());
+    CHECK(contains(json, R"("current": null)"));
 }

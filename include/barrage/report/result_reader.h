@@ -101,7 +101,7 @@ struct ResultDocument {
     int64_t late = 0;
     int64_t unsent = 0;
     int64_t unfinished = 0;
-    // requests.unanswered (errors + unfinished + unsent); none in older documents.
+    // requests.unanswered.total (failed + unfinished + unsent); none in older documents.
     std::optional<int64_t> unanswered;
     double duration_s = 0;
     double drain_s = 0;

@@ -283,6 +283,10 @@ int run_command(plan::RunPlan& plan) {
         }
     }
     int code = write_outputs(plan, result.value(), thresholds.value(), watched);
+    // Exit 3 says why on stderr, even with -q or with the summary on stdout.
+    if (const std::string reason = report::run_failure_reason(result.value()); !reason.empty()) {
+        fail(reason, report::exit_run_failed);
+    }
     if (!plan.outputs.hlog_path.empty()) {
         hlog.drop_from(result.value().duration_s);  // rows after a stop signal are empty
         auto status = report::write_file_atomically(

@@ -59,6 +59,8 @@ Load:
   -d, --duration TIME      how long to measure (default 10s)
       --warmup TIME        load before measuring starts, not counted (default 0)
       --timeout TIME       limit for each connect and each request (default 10s)
+      --connect-grace TIME stop with exit 3 when no connection has opened and
+                           connects kept failing for TIME (default 2s)
       --timer-slack TIME   open loop: send the arrivals due within TIME in one
                            wake-up (fewer wake-ups, less CPU; each waits at most
                            TIME, seen in schedule lag and latency). Default 0:
@@ -307,6 +309,10 @@ const OptionSpec<RunArgs> run_options[] = {
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          a.target_sets.push_back("target.timeout=\"" + std::string(v) + "\"");
          return store(parse_duration_ns(flag, v, false), a.plan.timeout_ns);
+     }},
+    {'\0', "connect-grace", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_duration_ns(flag, v, false), a.plan.connect_grace_ns);
      }},
     {'\0', "timer-slack", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
@@ -626,6 +632,7 @@ Result<Command> parse_run_profile(RunArgs& args, std::string_view path,
     plan.pin = args.plan.pin;
     plan.interval_ns = args.plan.interval_ns;
     plan.timer_slack_ns = args.plan.timer_slack_ns;
+    plan.connect_grace_ns = args.plan.connect_grace_ns;
     plan.response_header_bytes_max = args.plan.response_header_bytes_max;
     plan.new_connection_per_request =
         plan.new_connection_per_request || args.plan.new_connection_per_request;

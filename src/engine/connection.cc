@@ -121,6 +121,9 @@ void Worker::on_connect(uint32_t slot, int res, int64_t now) {
 // The connection can carry requests now (https: after its handshake).
 void Worker::mark_established(uint32_t slot, int64_t now) {
     connections_[slot].connect_failures = 0;
+    if (!channel_->connection_established.load(std::memory_order_relaxed)) {
+        channel_->connection_established.store(true, std::memory_order_relaxed);
+    }
     ++connected_;
     channel_->connections_established_max =
         std::max(channel_->connections_established_max, connected_);
@@ -411,9 +414,10 @@ void Worker::fail_request(uint32_t slot, stats::ErrorKind kind, std::string_view
                           int64_t now) {
     BARRAGE_ASSERT(connections_[slot].state == ConnState::busy);
     note_error(kind, detail);
-    stats::Snapshot& snapshot = request_snapshot(connections_[slot]);
-    snapshot.counters.count_error(kind);
-    ++snapshot.counters.requests_errors;
+    const Connection& conn = connections_[slot];
+    stats::Snapshot& snapshot = request_snapshot(conn);
+    snapshot.counters.count_request_failure(kind);
+    snapshot.failure_time_us.record_value(to_us(std::max<int64_t>(0, now - conn.intended_ns)));
     ++snapshot.by_name[connections_[slot].request_index].errors;
     --in_flight_;
     reopen_connection(slot, now);
@@ -428,6 +432,9 @@ void Worker::fail_connect(uint32_t slot, stats::ErrorKind kind, std::string_view
     BARRAGE_ASSERT(conn.state == ConnState::connecting || conn.state == ConnState::handshaking);
     note_error(kind, detail);
     current_->counters.count_error(kind);
+    if (!channel_->connect_failed.load(std::memory_order_relaxed)) {
+        channel_->connect_failed.store(true, std::memory_order_relaxed);
+    }
     close_connection(slot);
     const int shift = static_cast<int>(std::min<uint32_t>(conn.connect_failures, 7));
     conn.retry_at_ns = now + std::min(backoff_ns_max, backoff_ns_min << shift);

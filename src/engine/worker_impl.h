@@ -59,6 +59,10 @@ struct WorkerChannel {
     bool ring_single_issuer = false;
     bool ring_buffer_ring = false;
     std::string setup_error;  // non-empty: the worker could not start
+    // Set once by the worker (connect events only, never per request), read by
+    // the coordinator each tick: is the target reachable at all?
+    std::atomic<bool> connection_established{false};
+    std::atomic<bool> connect_failed{false};
 };
 
 // handshaking: TCP is up, the TLS handshake is not done yet (https only).

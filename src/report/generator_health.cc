@@ -64,7 +64,8 @@ GeneratorHealth judge_generator(const stats::RunResult& result) {
             "it sent none of {} scheduled requests although {} connections were open",
             c.requests_unsent, result.connections_established_max));
     }
-    const bool stopped_early = result.interrupted || !result.stopped_by.empty();
+    const bool stopped_early =
+        result.interrupted || !result.stopped_by.empty() || !result.gave_up.empty();
     if (open_loop && !stopped_early && result.duration_s > 0 && *result.asked_rate_rps > 0) {
         const double sent_rate = static_cast<double>(c.requests_sent) / result.duration_s;
         // Unsent requests found no free connection: the target's doing, not the generator's.

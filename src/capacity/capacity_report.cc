@@ -212,7 +212,13 @@ std::optional<double> knee_rps(std::span<const StepReport> steps) {
     while (first_above > 0 && static_cast<double>(sorted[first_above - 1].p99_us) > limit) {
         --first_above;
     }
-    if (first_above == sorted.size() || first_above == 0) {
+    // A step run twice at one rate (a retry) is one point of the curve: the knee
+    // lies strictly below the rate where p99 stays up.
+    const double above_rps = first_above < sorted.size() ? sorted[first_above].rate_asked_rps : 0;
+    while (first_above > 0 && sorted[first_above - 1].rate_asked_rps >= above_rps) {
+        --first_above;
+    }
+    if (above_rps == 0 || first_above == 0) {
         return std::nullopt;
     }
     return sorted[first_above - 1].rate_asked_rps;

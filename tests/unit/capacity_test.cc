@@ -175,6 +175,13 @@ TEST_CASE("the knee comes from the whole curve, not from the lowest step alone")
         curve[i].p99_us = curve_p99s[i];
     }
     CHECK(barrage::capacity::knee_rps(curve) == 1600);
+
+    // One rate run twice (a retry), calm then slow: no knee at that very rate.
+    std::vector<StepReport> twice(2);
+    twice[0].rate_asked_rps = twice[1].rate_asked_rps = 250;
+    twice[0].p99_us = 60'000;
+    twice[1].p99_us = 3'000'000;
+    CHECK_FALSE(barrage::capacity::knee_rps(twice));
 }
 
 TEST_CASE("run_capacity runs the search's rates and stops on a step error") {

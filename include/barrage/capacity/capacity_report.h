@@ -44,8 +44,9 @@ StepReport judge_step(double rate_asked_rps, const stats::RunResult& result,
 // The knee, from the whole curve: the low-load p99 is the lowest p99 of the
 // lowest third of the steps by rate (1 to 3 steps); the knee is the rate of the
 // highest step below the steps, up to the highest rate, whose p99 are all above
-// twice it. nullopt when the highest step is not above (p99 never stays doubled),
-// when every step is, or with fewer than two steps.
+// twice it (strictly below their lowest rate: a rate run twice is one point).
+// nullopt when the highest step is not above (p99 never stays doubled), when
+// every step is, or with fewer than two steps.
 std::optional<double> knee_rps(std::span<const StepReport> steps);
 
 struct CapacityOutcome {

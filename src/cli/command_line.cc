@@ -839,7 +839,8 @@ the same configuration (target, rate, connections, duration, profile).
                            Without NAME: the whole run and every request
                            name; with NAME: that request only (and it wins).
                            Defaults: latency +10%, rps -10%, error_rate +50%
-                           or +0.1pt (whichever allows more)
+                           or +0.1pt (whichever allows more); max (one
+                           sample) is shown, judged only when named here
       --current FILE       the current result; every positional file is then a
                            baseline (their spread is the noise band)
       --min-delta TIME     a latency change smaller than this is never a

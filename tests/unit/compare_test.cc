@@ -640,3 +640,15 @@ TEST_CASE("requests.unanswered counts in the percentiles: one beyond the answere
     const std::string json = barrage::report::format_compare_json(report.value());
     CHECK(contains(json, R"("current": null)"));
 }
+
+TEST_CASE("max is one sample: shown, judged only when --max-regression names it") {
+    const ResultDigest base = digest(result_json(1000, 1000, 0));
+    std::string slower_json = result_json(1000, 1000, 0);
+    slower_json.replace(slower_json.find("\"max\": 1000"), 11, "\"max\": 9000");
+    const ResultDigest slower = digest(slower_json);
+    const auto& shown = change_of(compare_tolerances(base, slower, {}).value(), "max");
+    CHECK(shown.judgement == Judgement::not_judged);
+    CHECK_FALSE(shown.regression);
+    auto named = compare_tolerances(base, slower, {"max=10%"});
+    CHECK(change_of(named.value(), "max").regression);
+}

@@ -4,6 +4,7 @@
 --then discard: reads and drops the body, then serves the next request (nginx's `return 200`).
 With --cert and --key it speaks TLS (the same, over an encrypted stream)."""
 
+import socket
 import ssl
 import sys
 import time
@@ -35,6 +36,10 @@ def drop_body(sock, rest, length):
 
 def handle(sock, args):
     set_nodelay(sock)
+    if args.then == "never":
+        # What is never read stays in the kernel while the connection lives; a small buffer
+        # keeps many such connections from pushing the machine's TCP memory into pressure.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
     if args.cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.cert, args.key)

@@ -222,7 +222,7 @@ private:
     int64_t cpu_mark_ns_ = 0;  // thread CPU time at the last snapshot
     int64_t next_dispatch_ns_ = 0;  // no dispatch before (timer slack)
     int64_t next_deadline_scan_ns_ = 0;
-    int in_flight_ = 0;  // requests sent or being sent, not finished
+    int in_flight_ = 0;  // requests sent (started), not finished
     int connected_ = 0;
     bool draining_ = false;
     int64_t drain_deadline_ns_ = 0;

@@ -5,11 +5,10 @@ completion entries once failed with "cannot create io_uring: Invalid argument" p
 connections). Needs a file descriptor per connection in each process and a loopback port per
 connection: raises RLIMIT_NOFILE as far as it may and, where the hard limit stays lower, uses
 as many connections as it allows. Runs itself in a fresh network namespace where it can (root),
-with the widest port range: there the kernel's search for a free local port does not wade
-through the machine's other sockets (tens of thousands in TIME_WAIT on a shared test machine
-made 19,000 connects take over 40 s, spent inside the worker's io_uring_enter). Elsewhere it
-runs if the local port range is wide enough. Skips (77) where fewer than 16,000 connections fit,
-which could not show the old failure."""
+with the widest port range and none of the machine's other sockets (on a shared, busy test
+machine 19,000 connects were once seen taking over 40 s in the kernel's local-port search,
+inside the worker's io_uring_enter). Elsewhere it runs if the local port range is wide enough.
+Skips (77) where fewer than 16,000 connections fit, which could not show the old failure."""
 
 import os
 import resource

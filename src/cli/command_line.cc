@@ -820,11 +820,16 @@ Result<Command> parse_serve(std::span<const char* const> argv) {
 
 constexpr std::string_view compare_usage =
     R"(Usage: barrage compare BASELINE.json CURRENT.json [options]
+       barrage compare BASELINE.json... --current CURRENT.json [options]
 
-Compares two results of 'barrage run --json': prints the key metrics side by
-side with their change and flags regressions, for the whole run and for each
-request name of a profile run that both results have. Exit code 0 when nothing
-regressed, 1 when something did, 2 when an input is not a barrage result.
+Compares results of 'barrage run --json': prints the key metrics side by side
+with their change and flags regressions, for the whole run and for each request
+name of a profile run that the results have. A latency regression must exceed
+its tolerance, the floor (--min-delta) and the noise: the 99% confidence
+intervals of the two runs (from their histograms), or with several baselines
+their own run-to-run spread. Exit code 0 when nothing regressed, 1 when
+something did, 2 when an input is not a barrage result or the runs are not of
+the same configuration (target, rate, connections, duration, profile).
 
       --max-regression [NAME:]METRIC=LIMIT
                            allowed change for one metric; repeat for more.
@@ -834,7 +839,16 @@ regressed, 1 when something did, 2 when an input is not a barrage result.
                            Without NAME: the whole run and every request
                            name; with NAME: that request only (and it wins).
                            Defaults: latency +10%, rps -10%, error_rate +50%
-                           or +0.1pt (whichever allows more)
+                           or +0.1pt (whichever allows more); max (one
+                           sample) is shown, judged only when named here
+      --current FILE       the current result; every positional file is then a
+                           baseline (their spread is the noise band)
+      --min-delta TIME     a latency change smaller than this is never a
+                           regression (default 1ms, measured as the spread of
+                           identical loopback runs; 0 = no floor)
+      --allow-different-config
+                           compare runs of different target, rate,
+                           connections, duration or profile anyway
       --json FILE          also write the changes as JSON ('-' = stdout; the
                            table then goes to stderr)
   -h, --help               show this help
@@ -856,7 +870,7 @@ struct CompareArgs {
     CompareRequest request;
 };
 
-const std::array<OptionSpec<CompareArgs>, 2> compare_options{{
+const std::array<OptionSpec<CompareArgs>, 5> compare_options{{
     {'\0', "max-regression", true,
      [](CompareArgs& a, std::string_view, std::string_view v) {
          a.request.max_regressions.emplace_back(v);
@@ -865,6 +879,23 @@ const std::array<OptionSpec<CompareArgs>, 2> compare_options{{
     {'\0', "json", true,
      [](CompareArgs& a, std::string_view, std::string_view v) {
          a.request.json_path = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "current", true,
+     [](CompareArgs& a, std::string_view, std::string_view v) {
+         a.request.current_path = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "min-delta", true,
+     [](CompareArgs& a, std::string_view flag, std::string_view v) {
+         int64_t ns = 0;
+         auto status = store(parse_duration_ns(flag, v, true), ns);
+         a.request.min_delta_ns = ns;
+         return status;
+     }},
+    {'\0', "allow-different-config", false,
+     [](CompareArgs& a, std::string_view, std::string_view) {
+         a.request.allow_different_config = true;
          return Status(Ok{});
      }},
 }};
@@ -880,13 +911,22 @@ Result<Command> parse_compare(std::span<const char* const> argv) {
     if (help.value()) {
         return Command(HelpRequest{std::string(compare_usage)});
     }
-    if (positionals.size() != 2) {
+    const bool current_given = !args.request.current_path.empty();
+    if (current_given ? positionals.empty() : positionals.size() != 2) {
         return make_error(
-            "barrage compare: expected two result files, e.g. barrage compare baseline.json "
-            "current.json");
+            current_given
+                ? "barrage compare: --current needs at least one baseline, e.g. barrage compare "
+                  "base1.json base2.json --current current.json"
+                : "barrage compare: expected two result files, e.g. barrage compare "
+                  "baseline.json current.json (or several baselines and --current FILE)");
     }
-    args.request.baseline_path = std::string(positionals[0]);
-    args.request.current_path = std::string(positionals[1]);
+    for (std::size_t i = 0; i < positionals.size(); ++i) {
+        if (current_given || i == 0) {
+            args.request.baseline_paths.emplace_back(positionals[i]);
+        } else {
+            args.request.current_path = std::string(positionals[i]);
+        }
+    }
     return Command(std::move(args.request));
 }
 

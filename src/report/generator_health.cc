@@ -20,6 +20,9 @@ constexpr double connection_headroom = 1.25;
 // A send this late while the generator was behind is a freeze, however rare: a second
 // of the schedule went out in a burst, and every latency around it carries the delay.
 constexpr int64_t lag_us_max = 1'000'000;
+// A median service time this many times the 5th percentile: the target's
+// queue grew with the load (the fastest requests met an idle target).
+constexpr double service_growth_factor = 2.0;
 
 double share(int64_t part, int64_t whole) {
     return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
@@ -101,10 +104,20 @@ GeneratorHealth judge_generator(const stats::RunResult& result) {
     return health;
 }
 
+bool service_time_grew(const stats::Histogram& service_time_us) {
+    if (service_time_us.total_count() == 0) {
+        return false;
+    }
+    const auto p5 = static_cast<double>(service_time_us.value_at_percentile(5));
+    return static_cast<double>(service_time_us.value_at_percentile(50)) >
+           service_growth_factor * std::max(p5, 1.0);
+}
+
 int suggested_connections(const stats::RunResult& result) {
     const stats::Counters& c = result.totals.counters;
     const stats::Histogram& service = result.totals.service_time_us;
-    if (!result.asked_rate_rps || c.requests_late == 0 || service.total_count() == 0) {
+    if (!result.asked_rate_rps || c.requests_late == 0 || service.total_count() == 0 ||
+        service_time_grew(service)) {
         return 0;
     }
     const double busy_s = service.mean() / 1e6;  // how long a request holds its connection
@@ -121,6 +134,16 @@ void add_generator_warnings(stats::RunResult& result) {
         text += ". These numbers show the generator's limit, not the target's: add workers "
                 "(-t), lower the rate, or try --timer-slack";
         result.warnings.push_back(std::move(text));
+    }
+    const stats::Histogram& service = result.totals.service_time_us;
+    if (result.asked_rate_rps && result.totals.counters.requests_late > 0 && !health.saturated &&
+        service_time_grew(service)) {
+        result.warnings.push_back(fmt::format(
+            "requests waited for a connection, but the service time grew with the load (p50 "
+            "{:.2f}ms, p5 {:.2f}ms): the target, not the connection count, is the limit, so no "
+            "connection count is suggested",
+            static_cast<double>(service.value_at_percentile(50)) / 1000.0,
+            static_cast<double>(service.value_at_percentile(5)) / 1000.0));
     }
     // A starved generator inflates service times: no suggestion from them then.
     if (const int connections = suggested_connections(result);

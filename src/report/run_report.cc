@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "barrage/report/generator_health.h"
+#include "barrage/report/hlog.h"
 #include "barrage/report/html_report.h"
 #include "barrage/report/json_writer.h"
 #include "barrage/stats/judged_latency.h"
@@ -67,8 +68,11 @@ void write_spectrum(JsonWriter& json, const stats::Histogram& histogram) {
     json.end_array();
 }
 
+// with_counts: also the whole histogram ("histogram": V2 compressed, base64, as an
+// .hlog line carries it), so compare can bound percentiles by order statistics.
 void write_histogram_json(JsonWriter& json, std::string_view name,
-                          const stats::Histogram& histogram, bool with_spectrum = false) {
+                          const stats::Histogram& histogram, bool with_spectrum = false,
+                          bool with_counts = false) {
     json.key(name);
     json.begin_object();
     field(json, "min", histogram.min());
@@ -82,6 +86,9 @@ void write_histogram_json(JsonWriter& json, std::string_view name,
     field(json, "clamped", histogram.count_clamped());
     if (with_spectrum) {
         write_spectrum(json, histogram);
+    }
+    if (with_counts) {
+        field(json, "histogram", encode_histogram_compressed_base64(histogram));
     }
     json.end_object();
 }
@@ -387,6 +394,11 @@ void detail::write_histogram(JsonWriter& json, std::string_view name,
     write_histogram_json(json, name, histogram, false);
 }
 
+void detail::write_histogram_with_counts(JsonWriter& json, std::string_view name,
+                                         const stats::Histogram& histogram) {
+    write_histogram_json(json, name, histogram, false, true);
+}
+
 std::string format_json(const plan::RunPlan& plan, const stats::RunResult& result,
                         std::span<const ThresholdOutcome> thresholds,
                         const watch::WatchResult* watch) {
@@ -397,7 +409,7 @@ std::string format_json(const plan::RunPlan& plan, const stats::RunResult& resul
     write_requests(json, totals.counters);
     write_rates(json, result);
     write_judged_latency(json, totals.latency_us, totals.counters);
-    write_histogram_json(json, "latency", totals.latency_us, true);
+    write_histogram_json(json, "latency", totals.latency_us, true, true);
     write_histogram_json(json, "failure_time", totals.failure_time_us);
     write_histogram_json(json, "service_time", totals.service_time_us);
     write_histogram_json(json, "schedule_lag", totals.schedule_lag_us);

@@ -779,12 +779,19 @@ TEST_SUITE("json result") {
         CHECK(doc["achieved_send_rate_rps"].number() == 1000.0);
     }
 
-    TEST_CASE("each histogram gives min, mean, stdev, percentiles, max, count and clamped") {
+    TEST_CASE("each histogram gives min, mean, stdev, percentiles, max, count and clamped; "
+              "latency its spectrum and whole histogram") {
         const Json doc = parse(barrage::report::format_json(open_loop_plan(), crafted_result()));
         const Json& latency = doc["latency"];
         CHECK(latency.keys() == std::vector<std::string>{"min", "mean", "stdev", "p50", "p90",
                                                          "p99", "p999", "p9999", "max", "count",
-                                                         "clamped", "spectrum"});
+                                                         "clamped", "spectrum", "histogram"});
+        // The whole histogram, as an .hlog line carries it: it decodes to the same counts.
+        auto decoded = barrage::report::decode_histogram_compressed_base64(
+            latency["histogram"].text);
+        REQUIRE(decoded.ok());
+        CHECK(decoded.value().total_count() == 1000);
+        CHECK(decoded.value().value_at_percentile(99) == 990);
         CHECK(doc["service_time"].keys() ==
               std::vector<std::string>{"min", "mean", "stdev", "p50", "p90", "p99", "p999",
                                        "p9999", "max", "count", "clamped"});
@@ -1425,6 +1432,22 @@ TEST_SUITE("generator health") {
         barrage::report::add_generator_warnings(result);
         REQUIRE(result.warnings.size() == 1);
         CHECK(result.warnings[0].find("Little's law") != std::string::npos);
+    }
+
+    TEST_CASE("no Little's law suggestion when the service time grew with the load") {
+        RunResult result = health_result(true);
+        result.totals.counters.requests_late = 5;
+        // A target whose queue grew: the first requests took 2 ms, the rest up to 40 ms.
+        for (int i = 0; i < 100; ++i) {
+            result.totals.service_time_us.record_value(i < 10 ? 2'000 : 2'000 + 400 * i);
+        }
+        CHECK(barrage::report::service_time_grew(result.totals.service_time_us));
+        CHECK(barrage::report::suggested_connections(result) == 0);
+        barrage::report::add_generator_warnings(result);
+        REQUIRE(result.warnings.size() == 1);
+        CHECK(result.warnings[0].find("the target, not the connection count, is the limit") !=
+              std::string::npos);
+        CHECK(result.warnings[0].find("Little's law") == std::string::npos);
     }
 }
 

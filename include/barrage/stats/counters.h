@@ -28,7 +28,7 @@ inline constexpr int error_kind_count = 10;
 std::string_view error_kind_name(ErrorKind kind);
 
 struct Counters {
-    int64_t requests_sent = 0;         // request fully handed to the kernel
+    int64_t requests_sent = 0;         // started: first bytes to the kernel (https: to TLS)
     int64_t requests_completed = 0;    // full response received (any status)
     int64_t requests_errors = 0;       // failed requests (sum of request-level error kinds)
     int64_t requests_late = 0;         // open loop: waited for a free connection

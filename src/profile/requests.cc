@@ -431,6 +431,10 @@ void read_requests(TableReader& root, const std::string& base_dir, plan::RunPlan
                          "no [[requests]]; expected at least one, e.g. "
                          "[[requests]] name = \"home\" path = \"/\"");
     }
+    if (diagnostics.ok() && requests->size() > plan::request_names_max) {
+        diagnostics.fail_at(requests->get(plan::request_names_max),
+                            plan::too_many_request_names(requests->size()));
+    }
     if (!diagnostics.ok()) {
         return;
     }

@@ -25,6 +25,11 @@ inline constexpr int connections_max = 1'000'000;
 inline constexpr int threads_max = 1024;
 inline constexpr double rate_max_per_s = 100'000'000.0;
 inline constexpr int64_t response_header_bytes_max_default = 64 * 1024;
+// Request names of a profile ([[requests]]): each keeps its own counts and
+// latency histogram (stats/name_stats.h), so memory grows with the names.
+inline constexpr std::size_t request_names_max = 10'000;
+// The refusal of `count` > request_names_max requests: what, the limit, how to fix.
+std::string too_many_request_names(std::size_t count);
 
 struct Target {
     std::string scheme = "http";   // "http" or "https"

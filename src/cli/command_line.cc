@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "barrage/base/cpu.h"
+#include "barrage/base/excerpt.h"
 #include "barrage/cli/units.h"
 #include "barrage/cli/url.h"
 #include "barrage/profile/profile_loader.h"
@@ -182,18 +183,18 @@ int read_to_limit(int fd, std::string& body) {
 Result<std::string> read_body_file(std::string_view flag, const std::string& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return make_error(
-            fmt::format("{}: cannot read '{}': {}", flag, path, std::strerror(errno)));
+        return make_error(fmt::format("{}: cannot read '{}': {}", flag, base::excerpt(path),
+                                      std::strerror(errno)));
     }
     std::string body;
     const int read_errno = read_to_limit(fd, body);
     ::close(fd);
     if (read_errno != 0) {
-        return make_error(
-            fmt::format("{}: cannot read '{}': {}", flag, path, std::strerror(read_errno)));
+        return make_error(fmt::format("{}: cannot read '{}': {}", flag, base::excerpt(path),
+                                      std::strerror(read_errno)));
     }
     if (static_cast<int64_t>(body.size()) > body_bytes_max) {
-        return make_error(fmt::format("{}: '{}' is larger than {} MiB", flag, path,
+        return make_error(fmt::format("{}: '{}' is larger than {} MiB", flag, base::excerpt(path),
                                       body_bytes_max / (1024 * 1024)));
     }
     return body;
@@ -203,12 +204,12 @@ Result<std::string> read_body_file(std::string_view flag, const std::string& pat
 Result<plan::Header> parse_header(std::string_view flag, std::string_view text) {
     const auto colon = text.find(':');
     if (colon == std::string_view::npos) {
-        return make_error(
-            fmt::format("{}: '{}' has no ':'; write {} 'Name: value'", flag, text, flag));
+        return make_error(fmt::format("{}: '{}' has no ':'; write {} 'Name: value'", flag,
+                                      base::excerpt(text), flag));
     }
     if (colon == 0) {
-        return make_error(
-            fmt::format("{}: '{}' has an empty name; write {} 'Name: value'", flag, text, flag));
+        return make_error(fmt::format("{}: '{}' has an empty name; write {} 'Name: value'", flag,
+                                      base::excerpt(text), flag));
     }
     std::string_view value = text.substr(colon + 1);
     const auto first = value.find_first_not_of(" \t");
@@ -239,8 +240,8 @@ Status store_readable_file(std::string_view flag, std::string_view path, std::st
     const std::string name(path);
     const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return make_error(
-            fmt::format("{}: cannot read '{}': {}", flag, name, std::strerror(errno)));
+        return make_error(fmt::format("{}: cannot read '{}': {}", flag, base::excerpt(name),
+                                      std::strerror(errno)));
     }
     ::close(fd);
     field = name;
@@ -254,7 +255,8 @@ Result<int> parse_tls_version(std::string_view flag, std::string_view text) {
     if (text == "1.3") {
         return 13;
     }
-    return make_error(fmt::format("{}: '{}' is not a TLS version; use 1.2 or 1.3", flag, text));
+    return make_error(
+        fmt::format("{}: '{}' is not a TLS version; use 1.2 or 1.3", flag, base::excerpt(text)));
 }
 
 const OptionSpec<RunArgs> run_options[] = {
@@ -547,7 +549,8 @@ Status check_outputs(const plan::OutputPlan& output) {
         for (std::size_t j = i + 1; j < files.size(); ++j) {
             if (!files[i].path.empty() && files[i].path == files[j].path) {
                 return make_error(fmt::format("{} and {} both name '{}'; give each its own file",
-                                              files[i].flag, files[j].flag, files[i].path));
+                                              files[i].flag, files[j].flag,
+                                              base::excerpt(files[i].path)));
             }
         }
     }
@@ -561,7 +564,7 @@ Status take_url(RunArgs& args, const std::vector<std::string_view>& positionals)
     }
     if (positionals.size() > 1) {
         return make_error(fmt::format("barrage run: unexpected argument '{}'; give exactly one URL",
-                                      positionals[1]));
+                                      base::excerpt(positionals[1])));
     }
     return store(parse_url(positionals[0]), args.plan.target);
 }
@@ -693,8 +696,8 @@ Result<uint16_t> parse_port(std::string_view flag, std::string_view text) {
                              text.find_first_not_of("0123456789") == std::string_view::npos;
     const int port = digits_only ? std::stoi(std::string(text)) : -1;
     if (port < 0 || port > 65535) {
-        return make_error(
-            fmt::format("{}: '{}' is not a port; use 0 to 65535 (0 = any free port)", flag, text));
+        return make_error(fmt::format("{}: '{}' is not a port; use 0 to 65535 (0 = any free port)",
+                                      flag, base::excerpt(text)));
     }
     return static_cast<uint16_t>(port);
 }
@@ -719,13 +722,14 @@ Result<std::string> parse_loopback_host(std::string_view flag, std::string_view 
             return host;
         }
     } else {
-        return make_error(fmt::format(
-            "{}: '{}' is not an IP address; use 127.0.0.1, ::1 or localhost", flag, text));
+        return make_error(
+            fmt::format("{}: '{}' is not an IP address; use 127.0.0.1, ::1 or localhost", flag,
+                        base::excerpt(text)));
     }
     return make_error(fmt::format(
         "{}: '{}' is not a loopback address; barrage serve is a test target and only listens on "
         "loopback (127.0.0.0/8 or ::1)",
-        flag, text));
+        flag, base::excerpt(text)));
 }
 
 const std::array<OptionSpec<ServeArgs>, 8> serve_options{{
@@ -754,8 +758,9 @@ const std::array<OptionSpec<ServeArgs>, 8> serve_options{{
              return Status(bytes.error());
          }
          if (bytes.value() > body_bytes_max) {
-             return Status(make_error(fmt::format("{}: '{}' is larger than {} MiB", flag, v,
-                                                  body_bytes_max / (1024 * 1024))));
+             return Status(
+                 make_error(fmt::format("{}: '{}' is larger than {} MiB", flag, base::excerpt(v),
+                                        body_bytes_max / (1024 * 1024))));
          }
          a.plan.body.assign(static_cast<size_t>(bytes.value()), 'x');
          a.body_size_given = true;
@@ -777,8 +782,9 @@ const std::array<OptionSpec<ServeArgs>, 8> serve_options{{
      [](ServeArgs& a, std::string_view flag, std::string_view v) {
          auto bytes = parse_size_bytes(flag, v);
          if (bytes && bytes.value() > body_bytes_max) {
-             return Status(make_error(fmt::format("{}: '{}' is larger than {} MiB", flag, v,
-                                                  body_bytes_max / (1024 * 1024))));
+             return Status(
+                 make_error(fmt::format("{}: '{}' is larger than {} MiB", flag, base::excerpt(v),
+                                        body_bytes_max / (1024 * 1024))));
          }
          return store(std::move(bytes), a.plan.leak_per_request_bytes);
      }},
@@ -796,8 +802,9 @@ Result<Command> parse_serve(std::span<const char* const> argv) {
         return Command(HelpRequest{std::string(serve_usage)});
     }
     if (!positionals.empty()) {
-        return make_error(fmt::format(
-            "barrage serve: unexpected argument '{}'; it takes options only", positionals[0]));
+        return make_error(
+            fmt::format("barrage serve: unexpected argument '{}'; it takes options only",
+                        base::excerpt(positionals[0])));
     }
     if (args.body_given && args.body_size_given) {
         return make_error("--body and --body-size both give a body; use one of them");
@@ -1023,16 +1030,18 @@ Result<Command> parse_command_line(int argc, const char* const* argv) {
         return Command(VersionRequest{});
     }
     if (command.find("://") != std::string_view::npos) {
-        return make_error(fmt::format(
-            "unknown command '{}'; to send load to it write 'barrage run {}'", command, command));
+        return make_error(
+            fmt::format("unknown command '{}'; to send load to it write 'barrage run {}'",
+                        base::excerpt(command), base::excerpt(command)));
     }
     if (is_option_like(command)) {
         return make_error(
             fmt::format("unknown option '{}' for 'barrage'; options go after the command, e.g. "
                         "'barrage run URL {}'; see 'barrage --help'",
-                        command, command));
+                        base::excerpt(command), base::excerpt(command)));
     }
-    return make_error(fmt::format("unknown command '{}'; see 'barrage --help'", command));
+    return make_error(
+        fmt::format("unknown command '{}'; see 'barrage --help'", base::excerpt(command)));
 }
 
 std::string usage_text() {

@@ -174,11 +174,22 @@ void Worker::start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool
     conn.idle_after_send = false;
     conn.scheduled = scheduled;
     conn.measured = intended_ns >= shared_->measured_start_ns;
-    prepare_request(slot, now);
+    const bool rendered = prepare_request(slot, now);
     ++in_flight_;
     if (scheduled) {
         BARRAGE_ASSERT(now >= intended_ns);
         request_snapshot(conn).schedule_lag_us.record_value(to_us(now - intended_ns));
+    }
+    if (!rendered) {
+        // Sent and failed, so sent = completed + errors + unfinished holds;
+        // the connection carried nothing of it, but reopening keeps one path.
+        ++request_snapshot(conn).counters.requests_sent;
+        static_assert(http::RequestTemplate::rendered_bytes_max == 64 << 20);
+        fail_request(slot, stats::ErrorKind::templating,
+                     "a request rendered larger than 64 MiB and was not sent (see its "
+                     "request name's errors)",
+                     now);
+        return;
     }
     if (tls_) {
         conn.request_counted = false;

@@ -97,22 +97,27 @@ void Worker::begin_session(uint32_t slot) {
 }
 
 // Picks the connection's next request and makes its bytes ready to send.
-void Worker::prepare_request(uint32_t slot, int64_t now) {
+// False: it rendered larger than rendered_bytes_max and cannot be sent.
+bool Worker::prepare_request(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
     http::TemplateContext& context = context_of(conn);
     const std::size_t index = workload_.next_request(conn.cursor, context.rng());
     const CompiledRequest& request = workload_.requests()[index];
     conn.request_index = static_cast<uint32_t>(index);
+    ++request_snapshot(conn).by_name[index].sent;  // one that fails to render fails as sent
     if (request.request.is_constant()) {
         conn.send_bytes = request.request.constant_bytes();
     } else {
         context.now_unix_ns = now + realtime_minus_monotonic_ns_;
-        request.request.render(context, conn.send_buffer, body_scratch_);
+        if (!request.request.render(context, conn.send_buffer, body_scratch_)) {
+            conn.send_bytes = {};
+            return false;
+        }
         conn.send_bytes = conn.send_buffer;
     }
     conn.parser.keep(request.keeps_response ? conn.keep.get() : nullptr);
     conn.parser.reset(request.request.is_head());
-    ++request_snapshot(conn).by_name[index].sent;
+    return true;
 }
 
 // Records the response under its request name and runs its checks and captures.

@@ -92,7 +92,7 @@ base::Status check_spec(const RequestSpec& spec) {
                                     "' has a value with CR, LF or NUL; a value must be one line");
         }
         if (equals_ignore_case(name, "content-length")) {
-            if (auto status = check_content_length(value, spec.body.size()); !status) {
+            if (auto status = check_content_length(value, spec.body_bytes().size()); !status) {
                 return status;
             }
         }
@@ -104,7 +104,7 @@ bool needs_content_length(const RequestSpec& spec) {
     if (has_header(spec, "content-length") || has_header(spec, "transfer-encoding")) {
         return false;  // the user framed the body themselves
     }
-    return !spec.body.empty() || spec.method == "POST" || spec.method == "PUT" ||
+    return !spec.body_bytes().empty() || spec.method == "POST" || spec.method == "PUT" ||
            spec.method == "PATCH";
 }
 
@@ -130,8 +130,10 @@ base::Result<std::string> serialize_request(const RequestSpec& spec) {
     if (auto status = check_spec(spec); !status) {
         return status.error();
     }
+    BARRAGE_ASSERT(spec.body.empty() || !spec.body_verbatim);
+    const std::string_view body = spec.body_bytes();
     std::string out;
-    out.reserve(128 + spec.path.size() + spec.host_header.size() + spec.body.size());
+    out.reserve(128 + spec.path.size() + spec.host_header.size() + body.size());
     out.append(spec.method).append(" ").append(spec.path).append(" HTTP/1.1\r\n");
     if (!has_header(spec, "host")) {
         append_header(out, "Host", spec.host_header);
@@ -143,13 +145,13 @@ base::Result<std::string> serialize_request(const RequestSpec& spec) {
         append_header(out, name, value);
     }
     if (needs_content_length(spec)) {
-        append_header(out, "Content-Length", std::to_string(spec.body.size()));
+        append_header(out, "Content-Length", std::to_string(body.size()));
     }
     if (!spec.keep_alive) {
         append_header(out, "Connection", "close");
     }
     out.append("\r\n");
-    out.append(spec.body);
+    out.append(body);
     return out;
 }
 

@@ -36,7 +36,7 @@ SANITIZER_MARKERS = ("runtime error:", "AddressSanitizer", "LeakSanitizer",
                      "UndefinedBehaviorSanitizer")
 os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
 ERROR_KINDS = ["connect", "connect_timeout", "timeout", "reset", "eof", "protocol", "fd_limit",
-               "port_exhausted", "tls", "io"]
+               "port_exhausted", "tls", "io", "template"]
 
 
 class Abort(Exception):

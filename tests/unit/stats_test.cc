@@ -622,8 +622,8 @@ TEST_SUITE("counters") {
 
     TEST_CASE("every error kind has its stable, distinct name") {
         const std::array<const char*, barrage::stats::error_kind_count> expected = {
-            "connect",  "connect_timeout", "timeout", "reset",          "eof",
-            "protocol", "fd_limit",        "tls",     "port_exhausted", "io"};
+            "connect", "connect_timeout", "timeout", "reset",   "eof", "protocol", "fd_limit",
+            "tls",     "port_exhausted",  "io",      "template"};
         std::set<std::string> names;
         for (int i = 0; i < barrage::stats::error_kind_count; ++i) {
             names.insert(std::string(error_kind_name(static_cast<ErrorKind>(i))));
@@ -635,6 +635,7 @@ TEST_SUITE("counters") {
         CHECK(error_kind_name(ErrorKind::fd_limit) == "fd_limit");
         CHECK(error_kind_name(ErrorKind::tls) == "tls");
         CHECK(error_kind_name(ErrorKind::io) == "io");
+        CHECK(error_kind_name(ErrorKind::templating) == "template");
     }
 }
 

@@ -19,6 +19,7 @@
 #include "barrage/base/excerpt.h"
 #include "barrage/cli/units.h"
 #include "barrage/cli/url.h"
+#include "barrage/http/template.h"
 #include "barrage/profile/profile_loader.h"
 #include "find_max_impl.h"
 #include "options_impl.h"
@@ -68,8 +69,11 @@ Load:
 Request:
   -X, --method METHOD      request method (default GET)
   -H, --header 'N: V'      add a request header; repeat for more
-  -b, --body TEXT          request body
-      --body-file FILE     request body read from FILE (not with -b)
+  -b, --body TEXT          request body, a template: {{int 1 100}}, {{uuid}}, ...
+                           as in profiles (docs/templates.md); '{{' is '{{{{'
+      --body-file FILE     request body: FILE's bytes sent as they are (like
+                           curl --data-binary), at most 64 MiB
+      --body-template FILE request body: FILE's text as a template (like -b)
       --max-header-bytes SIZE
                            largest response header accepted (default 64k)
 
@@ -127,8 +131,8 @@ Profiles (docs/profiles.md): requests, sessions and phases described in TOML.
                            phases.0.rate=50, phases.main.duration=30s,
                            requests.login.weight=2; repeat for more
       --seed N             seed of the random choices (default: the profile's, or 1)
-  -r and -d change the main phase of a profile; -X, -H, -b and --body-file
-  are for URL runs only.
+  -r and -d change the main phase of a profile; -X, -H, -b, --body-file and
+  --body-template are for URL runs only.
 
 TIME: 500ms, 30s, 2m, 1h, 1m30s (a bare number is seconds)
 SIZE: 512, 4k, 1M (k = 1024)
@@ -223,8 +227,8 @@ Result<plan::Header> parse_header(std::string_view flag, std::string_view text) 
 struct RunArgs {
     plan::RunPlan plan;
     std::optional<int> threads;  // nullopt = derive from CPUs and connections
-    bool body_given = false;
-    bool body_file_given = false;
+    // -b/--body, --body-file, --body-template: at most one gives the body.
+    std::vector<std::string> body_flags;  // distinct, in order (a repeated flag: the last wins)
     // Profile runs: -d changes the main phase only when it was given.
     bool duration_given = false;
     std::vector<std::string> sets;  // --set, in order
@@ -232,6 +236,12 @@ struct RunArgs {
     // Profile runs: -c and --timeout change the profile's [target] (before any --set).
     std::vector<std::string> target_sets;
     bool warmup_given = false;
+
+    void note_body_flag(std::string_view flag) {
+        if (std::find(body_flags.begin(), body_flags.end(), flag) == body_flags.end()) {
+            body_flags.emplace_back(flag);
+        }
+    }
 };
 
 // A TLS file option: the file must be readable now, so a typo stops the run
@@ -329,14 +339,26 @@ const OptionSpec<RunArgs> run_options[] = {
          return Status(Ok{});
      }},
     {'b', "body", true,
-     [](RunArgs& a, std::string_view, std::string_view v) {
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
          a.plan.request.body = std::string(v);
-         a.body_given = true;
+         a.note_body_flag(flag);
          return Status(Ok{});
      }},
     {'\0', "body-file", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         a.body_file_given = true;
+         a.note_body_flag(flag);
+         auto bytes = read_body_file(flag, std::string(v));
+         if (!bytes) {
+             return Status(bytes.error());
+         }
+         // Shared, never copied: a 60 MB body stays one 60 MB string.
+         a.plan.request.body_verbatim =
+             std::make_shared<const std::string>(std::move(bytes).value());
+         return Status(Ok{});
+     }},
+    {'\0', "body-template", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         a.note_body_flag(flag);
          return store(read_body_file(flag, std::string(v)), a.plan.request.body);
      }},
     {'\0', "json", true,
@@ -583,12 +605,12 @@ bool tls_options_given(const plan::TlsPlan& tls) {
 
 Result<Command> parse_run_profile(RunArgs& args, std::string_view path,
                                   std::span<const char* const> argv) {
-    if (args.body_given || args.body_file_given || !args.plan.request.headers.empty() ||
+    if (!args.body_flags.empty() || !args.plan.request.headers.empty() ||
         args.plan.request.method != "GET") {
         return make_error(
-            fmt::format("barrage run {}: -X, -H, -b and --body-file are for URL "
-                        "runs; set method, headers and body in the profile",
-                        path));
+            fmt::format("barrage run {}: -X, -H, -b, --body-file and --body-template are for "
+                        "URL runs; set method, headers and body in the profile",
+                        base::excerpt(path)));
     }
     if (args.warmup_given) {
         return make_error(
@@ -643,6 +665,32 @@ Result<Command> parse_run_profile(RunArgs& args, std::string_view path,
     return Command(std::move(plan));
 }
 
+// A URL run's path, header values and -b/--body-template body are templates
+// without variables; a mistake in one is a usage error now, not a failed run.
+Status check_templates(const plan::RunPlan& plan, const std::vector<std::string>& body_flags) {
+    const http::TemplateScope no_variables;
+    const auto check = [&](std::string_view where, std::string_view text) -> Status {
+        auto compiled = http::Template::compile(text, no_variables);
+        if (!compiled.ok()) {
+            return make_error(fmt::format("{}: {}", where, compiled.error().message));
+        }
+        return Ok{};
+    };
+    if (auto status = check("URL path", plan.target.path); !status) {
+        return status;
+    }
+    for (const plan::Header& header : plan.request.headers) {
+        if (auto status = check(fmt::format("-H '{}'", base::excerpt(header.name)), header.value);
+            !status) {
+            return status;
+        }
+    }
+    if (!body_flags.empty() && !plan.request.body_verbatim) {
+        return check(body_flags[0], plan.request.body);
+    }
+    return Ok{};
+}
+
 Result<Command> parse_run(std::span<const char* const> argv) {
     RunArgs args;
     std::vector<std::string_view> positionals;
@@ -654,8 +702,9 @@ Result<Command> parse_run(std::span<const char* const> argv) {
     if (help.value()) {
         return Command(HelpRequest{std::string(run_usage)});
     }
-    if (args.body_given && args.body_file_given) {
-        return make_error("-b/--body and --body-file both give a body; use one of them");
+    if (args.body_flags.size() > 1) {
+        return make_error(fmt::format("{} and {} both give a body; use one of them",
+                                      args.body_flags[0], args.body_flags[1]));
     }
     if (positionals.size() == 1 && profile::is_profile_argument(positionals[0])) {
         return parse_run_profile(args, positionals[0], argv);
@@ -678,6 +727,9 @@ Result<Command> parse_run(std::span<const char* const> argv) {
     plan.cpus = assign_cpus(allowed, plan.threads);
     plan.command_line = join_command_line(argv);
     if (auto status = plan::validate_run_plan(plan); !status) {
+        return status.error();
+    }
+    if (auto status = check_templates(plan, args.body_flags); !status) {
         return status.error();
     }
     return Command(std::move(plan));

@@ -325,7 +325,7 @@ public:
 };
 
 base::Error Compiler::error(std::string what) const {
-    return base::make_error(std::move(what) + " in placeholder '{{" + base::excerpt(inside_) +
+    return base::make_error(std::move(what) + " in placeholder '{{" + base::excerpt(inside_, 60) +
                             "}}' at offset " + std::to_string(open_));
 }
 
@@ -411,7 +411,7 @@ base::Status Compiler::generator(const std::vector<Token>& tokens, Piece& piece)
     const std::string& name = tokens[0].text;
     const std::size_t args = tokens.size() - 1;
     if (tokens[0].quoted || !is_generator(name)) {
-        return error("unknown generator '" + base::excerpt(name) +
+        return error("unknown generator '" + base::excerpt(name, 20) +
                      "': expected int, float, choice, seq, uuid, now or now_ms");
     }
     if (name == "int") {

@@ -313,6 +313,7 @@ std::vector<NamedRequest> requests_of(const RunPlan& plan) {
     request.path = plan.target.path;
     request.headers = plan.request.headers;
     request.body = plan.request.body;
+    request.body_verbatim = plan.request.body_verbatim;
     return {request};
 }
 

@@ -51,7 +51,12 @@ struct Header {
 struct RequestPlan {
     std::string method = "GET";
     std::vector<Header> headers;   // user headers, in order
-    std::string body;
+    std::string body;              // template text (-b, --body-template)
+    // --body-file: bytes sent as they are, never a template; one copy shared
+    // by the plan, the requests and every connection. Set: `body` is empty.
+    std::shared_ptr<const std::string> body_verbatim = nullptr;
+
+    std::size_t body_bytes() const { return body_verbatim ? body_verbatim->size() : body.size(); }
 };
 
 // ---- Profiles (docs/profiles.md) ----
@@ -70,6 +75,7 @@ struct NamedRequest {
     std::string path = "/";            // template text; starts with '/'
     std::vector<Header> headers;       // target defaults first, then the request's own
     std::string body;                  // template text (inline or read from a file)
+    std::shared_ptr<const std::string> body_verbatim;  // URL runs' --body-file (RequestPlan)
     double weight = 1;                 // share in a weighted pick; 0 = setup/sequence only
     std::vector<http::CheckSpec> checks;
     std::vector<http::CaptureSpec> captures;

@@ -5,14 +5,13 @@ about 3.5 MB per name, 35 GB in all). One request more is refused before any tra
 with the limit in the message. The run is capped at 4 GiB of address space, so a regression
 fails here instead of pressing the machine into the OOM killer."""
 
-import resource
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness
 
 NAMES_MAX = 10_000
-RSS_LIMIT_KIB = 1024 * 1024
+RSS_LIMIT_MIB = 1024
 ADDRESS_SPACE_LIMIT = 4 * 1024 ** 3
 
 
@@ -30,12 +29,11 @@ def profile(t, url, names):
 def body(t):
     server = t.serve("--threads", "1")
     url = server.url("").rstrip("/")
-    limited = ("prlimit", f"--as={ADDRESS_SPACE_LIMIT}", "--")
+    limited, peak_rss_mib = harness.peak_rss_wrapper(t, "names", ADDRESS_SPACE_LIMIT)
     outcome = t.run(["run", profile(t, url, NAMES_MAX)], timeout_s=90, wrapper=limited)
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     harness.exits_with(t, outcome, 0, f"a profile with {NAMES_MAX} requests runs")
-    t.check(peak_kib < RSS_LIMIT_KIB,
-            f"peak RSS {peak_kib / 1024:.0f} MiB stays under {RSS_LIMIT_KIB // 1024} MiB")
+    peak = peak_rss_mib()
+    t.check(peak < RSS_LIMIT_MIB, f"peak RSS {peak:.0f} MiB stays under {RSS_LIMIT_MIB} MiB")
     result = outcome.json
     t.require(result is not None, "the run wrote its JSON")
     harness.check_accounting(t, result)

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <string>
 
+#include "barrage/base/excerpt.h"
 #include "http_impl.h"
 
 namespace barrage::http {
@@ -60,7 +61,7 @@ base::Status check_content_length(std::string_view value, std::size_t body_size)
     const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), declared);
     if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
         declared != body_size) {
-        return base::make_error("header 'Content-Length: " + std::string(value) +
+        return base::make_error("header 'Content-Length: " + base::excerpt(value) +
                                 "' does not match the body size of " + std::to_string(body_size) +
                                 " bytes; remove it and barrage will compute it");
     }
@@ -69,12 +70,12 @@ base::Status check_content_length(std::string_view value, std::size_t body_size)
 
 base::Status check_spec(const RequestSpec& spec) {
     if (!is_token(spec.method)) {
-        return base::make_error("method '" + spec.method +
+        return base::make_error("method '" + base::excerpt(spec.method) +
                                 "' is not a valid HTTP token; use letters, digits and "
                                 "!#$%&'*+-.^_`|~ (e.g. GET, POST)");
     }
     if (!is_valid_path(spec.path)) {
-        return base::make_error("request path '" + spec.path +
+        return base::make_error("request path '" + base::excerpt(spec.path) +
                                 "' must start with '/' (or be '*') and contain no spaces or "
                                 "control characters; percent-encode them");
     }
@@ -83,12 +84,12 @@ base::Status check_spec(const RequestSpec& spec) {
     }
     for (const auto& [name, value] : spec.headers) {
         if (!is_token(name)) {
-            return base::make_error("header name '" + name +
+            return base::make_error("header name '" + base::excerpt(name) +
                                     "' is not a valid token; use letters, digits and "
                                     "!#$%&'*+-.^_`|~ without spaces or ':'");
         }
         if (!is_valid_value(value)) {
-            return base::make_error("header '" + name +
+            return base::make_error("header '" + base::excerpt(name) +
                                     "' has a value with CR, LF or NUL; a value must be one line");
         }
         if (equals_ignore_case(name, "content-length")) {

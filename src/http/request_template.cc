@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "barrage/base/excerpt.h"
 #include "http_impl.h"
 
 namespace barrage::http {
@@ -78,8 +79,8 @@ base::Result<RequestTemplate> RequestTemplate::compile(const RequestSpec& spec,
         probe.body = body.value().is_constant() ? std::string(body.value().constant_text()) : "";
     }
     for (std::size_t i = 0; i < spec.headers.size(); ++i) {
-        auto value =
-            compile_part("header '" + spec.headers[i].first + "'", spec.headers[i].second, scope);
+        auto value = compile_part("header '" + base::excerpt(spec.headers[i].first) + "'",
+                                  spec.headers[i].second, scope);
         if (!value.ok()) {
             return value.error();
         }

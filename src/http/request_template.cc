@@ -180,7 +180,8 @@ bool RequestTemplate::render(TemplateContext& context, std::string& out,
         out.append("Content-Length: ").append(digits, end).append("\r\n");
     }
     out.append(tail_);
-    if (out.size() + body.size() > max) {
+    // A verbatim body is not rendered: the --body-file limit bounds it already.
+    if (!body_verbatim_ && out.size() + body.size() > max) {
         return false;
     }
     out.append(body);

@@ -30,9 +30,9 @@ public:
     // The serialized request when is_constant().
     std::string_view constant_bytes() const { return *constant_; }
 
-    // The largest request render() builds: path, headers and body together
-    // (the same 64 MiB as a --body-file). Values repeated from a data file
-    // can otherwise render gigabytes.
+    // The largest request render() builds: path, headers and a templated body
+    // together (the same 64 MiB as a --body-file, which is not counted: it is
+    // not rendered). Values repeated from a data file can otherwise render gigabytes.
     static constexpr std::size_t rendered_bytes_max = std::size_t{64} * 1024 * 1024;
 
     // Renders the whole request into `out` (cleared first); `body_scratch`

@@ -283,6 +283,10 @@ int run_command(plan::RunPlan& plan) {
         }
     }
     int code = write_outputs(plan, result.value(), thresholds.value(), watched);
+    // Exit 3 says why on stderr, even with -q or with the summary on stdout.
+    if (const std::string reason = report::run_failure_reason(result.value()); !reason.empty()) {
+        fail(reason, report::exit_run_failed);
+    }
     if (!plan.outputs.hlog_path.empty()) {
         hlog.drop_from(result.value().duration_s);  // rows after a stop signal are empty
         auto status = report::write_file_atomically(
@@ -442,16 +446,24 @@ int compare_command(const cli::CompareRequest& request) {
     if (auto status = report::check_writable(request.json_path, "--json file"); !status.ok()) {
         return fail(status.error().message, report::exit_usage);
     }
-    auto baseline = report::read_result_file(request.baseline_path);
-    if (!baseline) {
-        return fail(baseline.error().message, report::exit_usage);
+    std::vector<report::ResultDigest> baselines;
+    for (const std::string& path : request.baseline_paths) {
+        auto baseline = report::read_result_file(path);
+        if (!baseline) {
+            return fail(baseline.error().message, report::exit_usage);
+        }
+        baselines.push_back(std::move(baseline.value()));
     }
     auto current = report::read_result_file(request.current_path);
     if (!current) {
         return fail(current.error().message, report::exit_usage);
     }
-    auto compared =
-        report::compare_results(baseline.value(), current.value(), request.max_regressions);
+    report::CompareOptions options{request.max_regressions};
+    if (request.min_delta_ns) {
+        options.min_delta_us = static_cast<double>(*request.min_delta_ns) / 1e3;
+    }
+    options.allow_different_config = request.allow_different_config;
+    auto compared = report::compare_results(baselines, current.value(), options);
     if (!compared) {
         return fail(compared.error().message, report::exit_usage);
     }

@@ -20,12 +20,11 @@ namespace {
 using report::html_escape;
 using report::html::ChartSeries;
 using report::html::ChartSpec;
-using report::html::XAxis;
 using report::html::color_blue;
 using report::html::color_green;
 using report::html::color_grey;
 using report::html::color_orange;
-
+using report::html::XAxis;
 
 // The page's style classes for a verdict: pass green, the rest red (a failed
 // SLO) or amber (the generator's limit or a signal: nothing said about the target).
@@ -83,8 +82,8 @@ void append_answer(std::string& page, const CapacityOutcome& outcome) {
                        html_escape(detail::answer_text(outcome)));
     }
     fmt::format_to(std::back_inserter(page),
-                   "<p class=\"sub\">The knee: the highest rate before p99 more than doubles "
-                   "against the lowest rate's p99.{}</p></section>\n",
+                   "<p class=\"sub\">The knee: the highest rate above which p99 stays above "
+                   "twice the low-load p99 (the lowest of the lowest steps).{}</p></section>\n",
                    search ? fmt::format(" Precision {:.0f}%.", outcome.precision * 100.0) : "");
 }
 

@@ -99,9 +99,10 @@ namespace detail {
 std::string answer_text(const CapacityOutcome& outcome) {
     switch (outcome.status) {
         case SearchStatus::found:
-            return fmt::format("max sustainable rate {} (the next {} broke the SLO; precision {:.0f}%)",
-                               rate_text(outcome.max_sustainable_rps),
-                               rate_text(outcome.first_failing_rps), outcome.precision * 100.0);
+            return fmt::format(
+                "max sustainable rate {} (the next {} broke the SLO; precision {:.0f}%)",
+                rate_text(outcome.max_sustainable_rps), rate_text(outcome.first_failing_rps),
+                outcome.precision * 100.0);
         case SearchStatus::lowest_rate_fails:
             return fmt::format("the lowest rate tried, {}, already breaks the SLO: lower --start",
                                rate_text(outcome.first_failing_rps));
@@ -160,10 +161,10 @@ StepReport judge_step(double rate_asked_rps, const stats::RunResult& result,
     for (const report::ThresholdOutcome& outcome : outcomes) {
         if (!outcome.passed) {
             step.failed.push_back(
-                outcome.value ? fmt::format("{} ({})", outcome.spec.expression,
-                                            report::format_metric_value(*outcome.value,
-                                                                        outcome.spec))
-                              : fmt::format("{} (no value)", outcome.spec.expression));
+                outcome.value
+                    ? fmt::format("{} ({})", outcome.spec.expression,
+                                  report::format_metric_value(*outcome.value, outcome.spec))
+                    : fmt::format("{} (no value)", outcome.spec.expression));
         }
     }
     const report::GeneratorHealth health = report::judge_generator(result);
@@ -173,17 +174,29 @@ StepReport judge_step(double rate_asked_rps, const stats::RunResult& result,
     const double asked = rate_asked_rps * result.duration_s;
     if (!result.interrupted &&
         asked - static_cast<double>(c.requests_sent) > std::max(asked * 0.001, 2.0)) {
-        step.failed.push_back(fmt::format("sent {} of the {:.0f} requests asked", c.requests_sent,
-                                          asked));
+        step.failed.push_back(
+            fmt::format("sent {} of the {:.0f} requests asked", c.requests_sent, asked));
     }
     // A step that met its SLO passed, whatever the generator went through; a
     // failure while the generator was saturated may be the generator's own.
     if (result.interrupted) {
         step.verdict = StepVerdict::interrupted;
     } else if (!step.failed.empty()) {
-        step.verdict = health.saturated ? StepVerdict::generator_saturated : StepVerdict::slo_failed;
+        step.verdict =
+            health.saturated ? StepVerdict::generator_saturated : StepVerdict::slo_failed;
     }
     return step;
+}
+
+// The low-load p99: the lowest p99 of the lowest third of the steps by rate (1 to
+// 3 steps). Noise only ever adds latency, so one noisy low step does not set it.
+double low_load_p99_us(std::span<const StepReport> sorted) {
+    const std::size_t count = std::clamp<std::size_t>((sorted.size() + 2) / 3, 1, 3);
+    int64_t lowest = sorted.front().p99_us;
+    for (std::size_t i = 1; i < count; ++i) {
+        lowest = std::min(lowest, sorted[i].p99_us);
+    }
+    return std::max(static_cast<double>(lowest), 1.0);
 }
 
 std::optional<double> knee_rps(std::span<const StepReport> steps) {
@@ -191,13 +204,24 @@ std::optional<double> knee_rps(std::span<const StepReport> steps) {
     if (sorted.size() < 2) {
         return std::nullopt;
     }
-    const double baseline = static_cast<double>(std::max<int64_t>(sorted.front().p99_us, 1));
-    for (std::size_t i = 1; i < sorted.size(); ++i) {
-        if (static_cast<double>(sorted[i].p99_us) > knee_factor * baseline) {
-            return sorted[i - 1].rate_asked_rps;
-        }
+    const double limit = knee_factor * low_load_p99_us(sorted);
+    // From the top down: the steps above the limit up to the highest rate; the knee
+    // is the step below them (a lone spike lower down, with calm steps above it,
+    // is noise, not the knee).
+    std::size_t first_above = sorted.size();
+    while (first_above > 0 && static_cast<double>(sorted[first_above - 1].p99_us) > limit) {
+        --first_above;
     }
-    return std::nullopt;
+    // A step run twice at one rate (a retry) is one point of the curve: the knee
+    // lies strictly below the rate where p99 stays up.
+    const double above_rps = first_above < sorted.size() ? sorted[first_above].rate_asked_rps : 0;
+    while (first_above > 0 && sorted[first_above - 1].rate_asked_rps >= above_rps) {
+        --first_above;
+    }
+    if (above_rps == 0 || first_above == 0) {
+        return std::nullopt;
+    }
+    return sorted[first_above - 1].rate_asked_rps;
 }
 
 std::string format_capacity_table(const CapacityOutcome& outcome) {
@@ -222,10 +246,10 @@ std::string format_capacity_table(const CapacityOutcome& outcome) {
     }
     fmt::format_to(line, "Knee         {}\n",
                    outcome.knee_rps
-                       ? fmt::format("{} (p99 more than doubles above it, against the lowest "
-                                     "rate's p99)",
+                       ? fmt::format("{} (p99 stays above twice the low-load p99 above it)",
                                      rate_text(outcome.knee_rps))
-                       : std::string("not reached (p99 never doubled against the lowest rate's)"));
+                       : std::string("not reached (p99 never stayed above twice the low-load "
+                                     "p99)"));
     return out;
 }
 
@@ -266,10 +290,10 @@ std::string format_capacity_json(const CapacityOutcome& outcome, const std::stri
         json.value(step.error_rate);
         json.key("latency");
         json.begin_object();
-        for (const auto& [name, value] : {std::pair{"p50", step.p50_us}, std::pair{"p90", step.p90_us},
-                                         std::pair{"p99", step.p99_us},
-                                         std::pair{"p999", step.p999_us},
-                                         std::pair{"max", step.max_us}}) {
+        for (const auto& [name, value] :
+             {std::pair{"p50", step.p50_us}, std::pair{"p90", step.p90_us},
+              std::pair{"p99", step.p99_us}, std::pair{"p999", step.p999_us},
+              std::pair{"max", step.max_us}}) {
             json.key(name);
             json.value(value);
         }
@@ -291,10 +315,11 @@ std::string format_capacity_csv(const CapacityOutcome& outcome) {
         "p99_us,p999_us,max_us,verdict\n";
     for (std::size_t i = 0; i < outcome.steps.size(); ++i) {
         const StepReport& step = outcome.steps[i];
-        fmt::format_to(std::back_inserter(csv), "{},{:.3f},{:.3f},{},{},{},{:.6f},{},{},{},{},{},{}\n",
-                       i + 1, step.rate_asked_rps, step.rate_achieved_rps, step.sent,
-                       step.completed, step.errors, step.error_rate, step.p50_us, step.p90_us,
-                       step.p99_us, step.p999_us, step.max_us, verdict_name(step.verdict));
+        fmt::format_to(std::back_inserter(csv),
+                       "{},{:.3f},{:.3f},{},{},{},{:.6f},{},{},{},{},{},{}\n", i + 1,
+                       step.rate_asked_rps, step.rate_achieved_rps, step.sent, step.completed,
+                       step.errors, step.error_rate, step.p50_us, step.p90_us, step.p99_us,
+                       step.p999_us, step.max_us, verdict_name(step.verdict));
     }
     return csv;
 }

@@ -54,6 +54,9 @@ std::optional<double> CapacitySearch::next_rate() const {
     if (status() != SearchStatus::searching) {
         return std::nullopt;
     }
+    if (confirming_) {
+        return confirming_;
+    }
     if (!passing_) {
         return limits_.start_rps;
     }
@@ -69,8 +72,15 @@ void CapacitySearch::record(double rate_rps, StepVerdict verdict) {
     switch (verdict) {
         case StepVerdict::pass:
             passing_ = std::max(passing_.value_or(0.0), rate_rps);
+            confirming_.reset();
             break;
         case StepVerdict::slo_failed:
+            if (last_ == StepVerdict::pass && !confirming_ && passing_ &&
+                rate_rps <= *passing_ * limits_.growth) {
+                confirming_ = rate_rps;  // one noisy step must not end the search low
+                break;
+            }
+            confirming_.reset();
             failing_ = std::min(failing_.value_or(rate_rps), rate_rps);
             break;
         case StepVerdict::generator_saturated:
@@ -80,6 +90,7 @@ void CapacitySearch::record(double rate_rps, StepVerdict verdict) {
             ended_ = SearchStatus::interrupted;
             break;
     }
+    last_ = verdict;
 }
 
 }  // namespace barrage::capacity

@@ -61,6 +61,8 @@ Load:
   -d, --duration TIME      how long to measure (default 10s)
       --warmup TIME        load before measuring starts, not counted (default 0)
       --timeout TIME       limit for each connect and each request (default 10s)
+      --connect-grace TIME stop with exit 3 when no connection has opened and
+                           connects kept failing for TIME (default 2s)
       --timer-slack TIME   open loop: send the arrivals due within TIME in one
                            wake-up (fewer wake-ups, less CPU; each waits at most
                            TIME, seen in schedule lag and latency). Default 0:
@@ -319,6 +321,10 @@ const OptionSpec<RunArgs> run_options[] = {
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          a.target_sets.push_back("target.timeout=\"" + std::string(v) + "\"");
          return store(parse_duration_ns(flag, v, false), a.plan.timeout_ns);
+     }},
+    {'\0', "connect-grace", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_duration_ns(flag, v, false), a.plan.connect_grace_ns);
      }},
     {'\0', "timer-slack", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
@@ -651,6 +657,7 @@ Result<Command> parse_run_profile(RunArgs& args, std::string_view path,
     plan.pin = args.plan.pin;
     plan.interval_ns = args.plan.interval_ns;
     plan.timer_slack_ns = args.plan.timer_slack_ns;
+    plan.connect_grace_ns = args.plan.connect_grace_ns;
     plan.response_header_bytes_max = args.plan.response_header_bytes_max;
     plan.new_connection_per_request =
         plan.new_connection_per_request || args.plan.new_connection_per_request;
@@ -872,11 +879,16 @@ Result<Command> parse_serve(std::span<const char* const> argv) {
 
 constexpr std::string_view compare_usage =
     R"(Usage: barrage compare BASELINE.json CURRENT.json [options]
+       barrage compare BASELINE.json... --current CURRENT.json [options]
 
-Compares two results of 'barrage run --json': prints the key metrics side by
-side with their change and flags regressions, for the whole run and for each
-request name of a profile run that both results have. Exit code 0 when nothing
-regressed, 1 when something did, 2 when an input is not a barrage result.
+Compares results of 'barrage run --json': prints the key metrics side by side
+with their change and flags regressions, for the whole run and for each request
+name of a profile run that the results have. A latency regression must exceed
+its tolerance, the floor (--min-delta) and the noise: the 99% confidence
+intervals of the two runs (from their histograms), or with several baselines
+their own run-to-run spread. Exit code 0 when nothing regressed, 1 when
+something did, 2 when an input is not a barrage result or the runs are not of
+the same configuration (target, rate, connections, duration, profile).
 
       --max-regression [NAME:]METRIC=LIMIT
                            allowed change for one metric; repeat for more.
@@ -886,7 +898,16 @@ regressed, 1 when something did, 2 when an input is not a barrage result.
                            Without NAME: the whole run and every request
                            name; with NAME: that request only (and it wins).
                            Defaults: latency +10%, rps -10%, error_rate +50%
-                           or +0.1pt (whichever allows more)
+                           or +0.1pt (whichever allows more); max (one
+                           sample) is shown, judged only when named here
+      --current FILE       the current result; every positional file is then a
+                           baseline (their spread is the noise band)
+      --min-delta TIME     a latency change smaller than this is never a
+                           regression (default 1ms, measured as the spread of
+                           identical loopback runs; 0 = no floor)
+      --allow-different-config
+                           compare runs of different target, rate,
+                           connections, duration or profile anyway
       --json FILE          also write the changes as JSON ('-' = stdout; the
                            table then goes to stderr)
   -h, --help               show this help
@@ -908,7 +929,7 @@ struct CompareArgs {
     CompareRequest request;
 };
 
-const std::array<OptionSpec<CompareArgs>, 2> compare_options{{
+const std::array<OptionSpec<CompareArgs>, 5> compare_options{{
     {'\0', "max-regression", true,
      [](CompareArgs& a, std::string_view, std::string_view v) {
          a.request.max_regressions.emplace_back(v);
@@ -917,6 +938,23 @@ const std::array<OptionSpec<CompareArgs>, 2> compare_options{{
     {'\0', "json", true,
      [](CompareArgs& a, std::string_view, std::string_view v) {
          a.request.json_path = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "current", true,
+     [](CompareArgs& a, std::string_view, std::string_view v) {
+         a.request.current_path = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "min-delta", true,
+     [](CompareArgs& a, std::string_view flag, std::string_view v) {
+         int64_t ns = 0;
+         auto status = store(parse_duration_ns(flag, v, true), ns);
+         a.request.min_delta_ns = ns;
+         return status;
+     }},
+    {'\0', "allow-different-config", false,
+     [](CompareArgs& a, std::string_view, std::string_view) {
+         a.request.allow_different_config = true;
          return Status(Ok{});
      }},
 }};
@@ -932,13 +970,22 @@ Result<Command> parse_compare(std::span<const char* const> argv) {
     if (help.value()) {
         return Command(HelpRequest{std::string(compare_usage)});
     }
-    if (positionals.size() != 2) {
+    const bool current_given = !args.request.current_path.empty();
+    if (current_given ? positionals.empty() : positionals.size() != 2) {
         return make_error(
-            "barrage compare: expected two result files, e.g. barrage compare baseline.json "
-            "current.json");
+            current_given
+                ? "barrage compare: --current needs at least one baseline, e.g. barrage compare "
+                  "base1.json base2.json --current current.json"
+                : "barrage compare: expected two result files, e.g. barrage compare "
+                  "baseline.json current.json (or several baselines and --current FILE)");
     }
-    args.request.baseline_path = std::string(positionals[0]);
-    args.request.current_path = std::string(positionals[1]);
+    for (std::size_t i = 0; i < positionals.size(); ++i) {
+        if (current_given || i == 0) {
+            args.request.baseline_paths.emplace_back(positionals[i]);
+        } else {
+            args.request.current_path = std::string(positionals[i]);
+        }
+    }
     return Command(std::move(args.request));
 }
 

@@ -57,7 +57,9 @@ uint64_t Worker::user_data(Op op, uint32_t slot) const {
 }
 
 // The one switch on completions. A completion from an earlier use of the
-// slot (older generation) is dropped; its provided buffer goes back.
+// slot (older generation) is dropped; its provided buffer goes back, and the
+// bytes of a send cut short by the close still count as sent (a 413 that
+// closes the connection mid-body must not leave bytes.sent at 0).
 void Worker::handle_completion(const io::Completion& completion, int64_t now) {
     const auto ud = io::UserData::unpack(completion.user_data);
     BARRAGE_ASSERT(ud.slot < connections_.size());
@@ -65,6 +67,9 @@ void Worker::handle_completion(const io::Completion& completion, int64_t now) {
     if (ud.generation != (conn.generation & io::UserData::generation_mask)) {
         if (completion.has_buffer()) {
             ring_->recycle_buffer(completion.buffer_id());
+        }
+        if (ud.op == op_send && completion.res > 0) {
+            current_->counters.bytes_sent += completion.res;
         }
         return;
     }
@@ -121,6 +126,9 @@ void Worker::on_connect(uint32_t slot, int res, int64_t now) {
 // The connection can carry requests now (https: after its handshake).
 void Worker::mark_established(uint32_t slot, int64_t now) {
     connections_[slot].connect_failures = 0;
+    if (!channel_->connection_established.load(std::memory_order_relaxed)) {
+        channel_->connection_established.store(true, std::memory_order_relaxed);
+    }
     ++connected_;
     channel_->connections_established_max =
         std::max(channel_->connections_established_max, connected_);
@@ -171,19 +179,23 @@ void Worker::start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool
     conn.received_ns = 0;
     conn.deadline_ns = now + plan_.timeout_ns;
     conn.send_offset = 0;
-    conn.idle_after_send = false;
     conn.scheduled = scheduled;
-    conn.measured = intended_ns >= shared_->measured_start_ns;
+    // A request started in a turn that began in the warm-up belongs to it, even
+    // if its intended time is a hair past the warm-up's end: its counts must all
+    // land on one side (the interval rolls only at the top of the next turn).
+    conn.measured = intended_ns >= shared_->measured_start_ns && interval_index_ >= 0;
     const bool rendered = prepare_request(slot, now);
+    // Sent = started: from here the request ends exactly once, as completed,
+    // failed, or unfinished at the end of the run.
+    ++request_snapshot(conn).counters.requests_sent;
     ++in_flight_;
     if (scheduled) {
         BARRAGE_ASSERT(now >= intended_ns);
         request_snapshot(conn).schedule_lag_us.record_value(to_us(now - intended_ns));
     }
     if (!rendered) {
-        // Sent and failed, so sent = completed + errors + unfinished holds;
-        // the connection carried nothing of it, but reopening keeps one path.
-        ++request_snapshot(conn).counters.requests_sent;
+        // Started, so it fails like any sent request (the identities hold); the
+        // connection carried nothing of it, but reopening keeps one path.
         static_assert(http::RequestTemplate::rendered_bytes_max == 64 << 20);
         fail_request(slot, stats::ErrorKind::templating,
                      "a request rendered larger than 64 MiB and was not sent (see its "
@@ -192,7 +204,6 @@ void Worker::start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool
         return;
     }
     if (tls_) {
-        conn.request_counted = false;
         tls_flush(slot, now);
         return;
     }
@@ -208,17 +219,25 @@ void Worker::send_rest(uint32_t slot) {
                      user_data(op_send, slot));
 }
 
+// Whether part of the request in flight has not been taken by the kernel yet
+// (https: not given to TLS, or its ciphertext not sent).
+bool Worker::request_bytes_left(const Connection& conn) const {
+    return conn.send_pending || conn.send_offset < conn.send_bytes.size() ||
+           (tls_ && conn.tls->ciphertext_pending() > 0);
+}
+
 void Worker::on_send(uint32_t slot, int res, int64_t now) {
     if (tls_) {
         on_tls_send(slot, res, now);
         return;
     }
     Connection& conn = connections_[slot];
+    BARRAGE_ASSERT(conn.state == ConnState::busy || conn.state == ConnState::finishing_send);
     conn.send_pending = false;
     if (res < 0) {
         if (conn.state == ConnState::busy) {
             fail_request(slot, transfer_error_kind(-res), std::strerror(-res), now);
-        } else if (conn.idle_after_send) {
+        } else {
             // The response arrived, yet the socket broke: start afresh.
             ++current_->counters.reconnects;
             reopen_connection(slot, now);
@@ -227,18 +246,26 @@ void Worker::on_send(uint32_t slot, int res, int64_t now) {
     }
     current_->counters.bytes_sent += res;
     conn.send_offset += static_cast<std::size_t>(res);
-    if (conn.idle_after_send) {
-        // The response beat the send completion; the connection is free now.
-        conn.idle_after_send = false;
-        ++request_snapshot(conn).counters.requests_sent;
-        become_idle(slot, now);
-        return;
-    }
     if (conn.send_offset < conn.send_bytes.size()) {
         send_rest(slot);  // short send: the socket buffer was full
         return;
     }
-    ++request_snapshot(conn).counters.requests_sent;
+    if (conn.state == ConnState::finishing_send) {
+        become_idle(slot, now);  // the answered request is out at last
+    }
+}
+
+// The rest of an answered request did not go within the request's deadline
+// (a server that answered early and stopped reading): the connection cannot
+// carry another request, so it is replaced. The request itself completed.
+void Worker::abandon_send(uint32_t slot, int64_t now) {
+    BARRAGE_ASSERT(connections_[slot].state == ConnState::finishing_send);
+    note_error(stats::ErrorKind::timeout,
+               "the server answered early but did not take the rest of the request within "
+               "--timeout");
+    current_->counters.count_error(stats::ErrorKind::timeout);
+    ++current_->counters.reconnects;
+    reopen_connection(slot, now);
 }
 
 void Worker::on_recv(uint32_t slot, const io::Completion& completion, bool timestamped,
@@ -358,24 +385,18 @@ void Worker::complete_request(uint32_t slot, int64_t now) {
     ++snapshot.counters.requests_completed;
     snapshot.counters.count_status(conn.parser.status_code());
     --in_flight_;
-    if (tls_ && !conn.request_counted) {
-        ++snapshot.counters.requests_sent;  // the answer proves it left
-        conn.request_counted = true;
-    }
     if (plan_.new_connection_per_request || !conn.parser.keep_alive()) {
-        if (!tls_ && conn.send_pending) {
-            ++snapshot.counters.requests_sent;  // its send CQE will be stale after close
-        }
         if (!plan_.new_connection_per_request) {
             ++current_->counters.reconnects;  // --new-conn reopens by design, not a reconnect
         }
-        reopen_connection(slot, now);
+        reopen_connection(slot, now);  // the rest of an early-answered request is dropped
         return;
     }
-    if (!tls_ && conn.send_pending) {
-        // Free only once the send completes; until then not offered to the schedule.
-        set_state(conn, ConnState::idle);
-        conn.idle_after_send = true;
+    if (request_bytes_left(conn)) {
+        // An early answer (a 413, a `return 200` that ignores the body): the next
+        // request must not follow a partial body, so the rest goes first; until then
+        // the connection is not offered to the schedule. The deadline still holds.
+        set_state(conn, ConnState::finishing_send);
         return;
     }
     become_idle(slot, now);
@@ -422,9 +443,10 @@ void Worker::fail_request(uint32_t slot, stats::ErrorKind kind, std::string_view
                           int64_t now) {
     BARRAGE_ASSERT(connections_[slot].state == ConnState::busy);
     note_error(kind, detail);
-    stats::Snapshot& snapshot = request_snapshot(connections_[slot]);
-    snapshot.counters.count_error(kind);
-    ++snapshot.counters.requests_errors;
+    const Connection& conn = connections_[slot];
+    stats::Snapshot& snapshot = request_snapshot(conn);
+    snapshot.counters.count_request_failure(kind);
+    snapshot.failure_time_us.record_value(to_us(std::max<int64_t>(0, now - conn.intended_ns)));
     ++snapshot.by_name[connections_[slot].request_index].errors;
     --in_flight_;
     reopen_connection(slot, now);
@@ -439,6 +461,9 @@ void Worker::fail_connect(uint32_t slot, stats::ErrorKind kind, std::string_view
     BARRAGE_ASSERT(conn.state == ConnState::connecting || conn.state == ConnState::handshaking);
     note_error(kind, detail);
     current_->counters.count_error(kind);
+    if (!channel_->connect_failed.load(std::memory_order_relaxed)) {
+        channel_->connect_failed.store(true, std::memory_order_relaxed);
+    }
     close_connection(slot);
     const int shift = static_cast<int>(std::min<uint32_t>(conn.connect_failures, 7));
     conn.retry_at_ns = now + std::min(backoff_ns_max, backoff_ns_min << shift);
@@ -456,7 +481,8 @@ void Worker::close_connection(uint32_t slot) {
             idle_slots_.erase(it);  // keeps the order: the front stays the longest idle
         }
     }
-    if (conn.state == ConnState::idle || conn.state == ConnState::busy) {
+    if (conn.state == ConnState::idle || conn.state == ConnState::busy ||
+        conn.state == ConnState::finishing_send) {
         --connected_;
     }
     if (conn.fd >= 0) {
@@ -474,7 +500,6 @@ void Worker::close_connection(uint32_t slot) {
     conn.recv_armed = false;
     conn.send_pending = false;
     set_send_continues(conn, false);
-    conn.idle_after_send = false;
 }
 
 // Replaces a connection that ended; after the send phase it stays closed.

@@ -53,6 +53,7 @@ private:
     void emit_intervals(int64_t through_index);
     void add_to_phase(double interval_start_s, const PendingInterval& pending);
     void check_stop(double measured_s);
+    bool check_reachable(int64_t now);
     void stop_sending();
     void describe_requests();
     void finish_result();
@@ -72,6 +73,7 @@ private:
     int64_t first_index_ = 0;
     int64_t last_index_ = 0;  // last measured interval index
     int64_t stop_ns_ = 0;     // when sending stopped (signal or end)
+    int64_t workers_started_ns_ = 0;  // the first connects go out from here
     stats::RunResult result_;
 };
 
@@ -160,7 +162,7 @@ void Coordinator::start_workers() {
 void Coordinator::wait_until_connected() {
     const int64_t give_up = base::now_ns() + connect_wait_ns_max;
     while (shared_.workers_ready.load() < plan_.threads && base::now_ns() < give_up) {
-        if (handle_signals(base::ns_per_ms)) {
+        if (handle_signals(base::ns_per_ms) || !check_reachable(base::now_ns())) {
             break;
         }
     }
@@ -172,6 +174,9 @@ void Coordinator::wait_until_connected() {
     // For timestamps in output files (the .hlog StartTime); the run itself uses monotonic time.
     result_.measured_start_unix_ms =
         (shared_.measured_start_ns + base::realtime_minus_monotonic_ns()) / base::ns_per_ms;
+    if (!result_.gave_up.empty()) {
+        stop_sending();  // unreachable before the start
+    }
     first_index_ = -((plan_.warmup_ns + plan_.interval_ns - 1) / plan_.interval_ns);
     last_index_ = (plan_.duration_ns + plan_.interval_ns - 1) / plan_.interval_ns - 1;
     next_row_index_ = first_index_;
@@ -204,9 +209,36 @@ void Coordinator::stop_sending() {
     shared_.stop_requested.store(true);
 }
 
+// False (and the run stops sending) once no connection has opened and
+// connects have failed for the connect grace: the target is unreachable.
+bool Coordinator::check_reachable(int64_t now) {
+    if (!result_.gave_up.empty()) {
+        return false;
+    }
+    if (now - workers_started_ns_ < plan_.connect_grace_ns || shared_.stop_requested.load()) {
+        return true;
+    }
+    bool established = false;
+    bool failed = false;
+    for (const auto& channel : channels_) {
+        established = established || channel->connection_established.load();
+        failed = failed || channel->connect_failed.load();
+    }
+    if (established || !failed) {
+        return true;  // reachable, or still connecting (a connect ends within --timeout)
+    }
+    result_.gave_up = fmt::format("no connection could be opened in {:g}s (--connect-grace)",
+                                  static_cast<double>(plan_.connect_grace_ns) / 1e9);
+    if (shared_.started.load()) {
+        stop_sending();
+    }
+    return false;
+}
+
 void Coordinator::collect_until_done() {
     while (!std::all_of(finished_.begin(), finished_.end(), [](bool f) { return f; })) {
         handle_signals(coordinator_tick_ns);
+        check_reachable(base::now_ns());
         drain_channels();
         const int64_t watermark =
             *std::min_element(reported_through_.begin(), reported_through_.end());
@@ -333,7 +365,8 @@ void Coordinator::add_to_phase(double interval_start_s, const PendingInterval& p
 
 void Coordinator::finish_result() {
     const int64_t done_ns = base::now_ns();
-    const bool stopped_early = result_.interrupted || !result_.stopped_by.empty();
+    const bool stopped_early =
+        result_.interrupted || !result_.stopped_by.empty() || !result_.gave_up.empty();
     const int64_t send_end = stopped_early ? std::min(stop_ns_, shared_.end_ns) : shared_.end_ns;
     result_.duration_s =
         static_cast<double>(std::max<int64_t>(0, send_end - shared_.measured_start_ns)) / 1e9;
@@ -418,7 +451,7 @@ void Coordinator::add_warnings() {
                                        result_.totals.latency_us.count_clamped()));
     }
     if (result_.asked_rate_rps && result_.duration_s > 0 && !result_.interrupted &&
-        result_.stopped_by.empty()) {
+        result_.stopped_by.empty() && result_.gave_up.empty()) {
         const double sent_rate = static_cast<double>(c.requests_sent) / result_.duration_s;
         if (sent_rate < *result_.asked_rate_rps * 0.999) {
             warnings.push_back(fmt::format("sent {:.1f} req/s of the {:.1f} req/s asked", sent_rate,
@@ -433,6 +466,7 @@ base::Result<stats::RunResult> Coordinator::run() {
     }
     // Workers inherit this mask; only this thread takes the signals (sigtimedwait).
     base::block_stop_signals();
+    workers_started_ns_ = base::now_ns();
     start_workers();
     wait_until_connected();
     collect_until_done();

@@ -127,16 +127,18 @@ void Worker::read_tls_plaintext(uint32_t slot, int64_t now) {
 }
 
 // Keeps one send in flight: gives the request to SSL in chunks once earlier
-// ciphertext is out, and sends what SSL produced. When nothing is left, the
-// request in flight has been sent.
+// ciphertext is out, and sends what SSL produced. A request answered early
+// (finishing_send) is still sent to its end, so the next one never starts in
+// the middle of its body; when nothing is left, the connection is free.
 void Worker::tls_flush(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
     if (conn.send_pending || conn.fd < 0) {
         return;  // on_tls_send calls again
     }
     const std::string_view bytes = conn.send_bytes;
-    if (conn.state == ConnState::busy && conn.send_offset < bytes.size() &&
-        conn.tls->ciphertext_pending() == 0) {
+    const bool sending_request =
+        conn.state == ConnState::busy || conn.state == ConnState::finishing_send;
+    if (sending_request && conn.send_offset < bytes.size() && conn.tls->ciphertext_pending() == 0) {
         const std::size_t chunk =
             std::min(bytes.size() - conn.send_offset, tls_plaintext_chunk_bytes);
         const io::TlsStatus status =
@@ -156,16 +158,13 @@ void Worker::tls_flush(uint32_t slot, int64_t now) {
         conn.tls_send_done = 0;
         conn.send_pending = true;
         // Whether the request needs this worker again when the send completes.
-        set_send_continues(conn, conn.state == ConnState::busy &&
-                                     (conn.send_offset < bytes.size() ||
-                                      conn.tls->ciphertext_pending() > 0));
+        set_send_continues(conn, sending_request && (conn.send_offset < bytes.size() ||
+                                                     conn.tls->ciphertext_pending() > 0));
         ring_->prep_send(conn.fd, conn.tls_send_buffer.get(), len, user_data(op_send, slot));
         return;
     }
-    if (conn.state == ConnState::busy && !conn.request_counted &&
-        conn.send_offset == bytes.size()) {
-        ++request_snapshot(conn).counters.requests_sent;
-        conn.request_counted = true;
+    if (conn.state == ConnState::finishing_send && !request_bytes_left(conn)) {
+        become_idle(slot, now);
     }
 }
 

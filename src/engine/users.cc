@@ -67,7 +67,7 @@ void Worker::wake_due_users(int64_t now) {
             continue;
         }
         conn.wake_ns = 0;
-        if (conn.state != ConnState::idle || conn.send_pending || !sending_allowed(now)) {
+        if (conn.state != ConnState::idle || !sending_allowed(now)) {
             continue;
         }
         // Its think time (or spawn delay) is over: it sends, unless a new

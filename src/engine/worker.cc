@@ -105,8 +105,12 @@ base::Status Worker::setup() {
 
     const auto conns = static_cast<unsigned>(connections_.size());
     const unsigned buffers = std::clamp(next_power_of_two(conns * 2), 64u, 2048u);
-    // Up to three operations per connection plus one CQE per provided buffer.
-    const unsigned cq_entries = next_power_of_two(conns * 4 + buffers + 64);
+    // What can be outstanding at once: per connection a recv's last CQE, a send
+    // and a connect (a reopened slot's old recv and send finish while its new
+    // connect is under way), plus one CQE per provided buffer holding data. The
+    // ring clamps this to the kernel's 65536 (past ~21,000 connections on one
+    // worker), and the kernel keeps the rare overflow of such a burst.
+    const unsigned cq_entries = next_power_of_two(conns * 3 + buffers);
     const unsigned sq_entries = std::clamp(next_power_of_two(conns * 2), 64u, 4096u);
     auto ring = io::Ring::create(sq_entries, std::max(cq_entries, sq_entries));
     if (!ring.ok()) {
@@ -299,6 +303,8 @@ void Worker::check_deadlines(int64_t now) {
         } else if (conn.state == ConnState::busy && now >= conn.deadline_ns) {
             fail_request(slot, stats::ErrorKind::timeout, "no complete response within --timeout",
                          now);
+        } else if (conn.state == ConnState::finishing_send && now >= conn.deadline_ns) {
+            abandon_send(slot, now);
         } else if (conn.state == ConnState::backoff && now >= conn.retry_at_ns &&
                    sending_allowed(now)) {
             open_connection(slot, now);

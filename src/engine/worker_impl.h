@@ -59,10 +59,25 @@ struct WorkerChannel {
     bool ring_single_issuer = false;
     bool ring_buffer_ring = false;
     std::string setup_error;  // non-empty: the worker could not start
+    // Set once by the worker (connect events only, never per request), read by
+    // the coordinator each tick: is the target reachable at all?
+    std::atomic<bool> connection_established{false};
+    std::atomic<bool> connect_failed{false};
 };
 
 // handshaking: TCP is up, the TLS handshake is not done yet (https only).
-enum class ConnState : uint8_t { closed, backoff, connecting, handshaking, idle, busy };
+// finishing_send: the response came (keep-alive) before the request was fully
+// sent; the rest still goes, so the next request cannot run into it. Free once
+// it is out; closed if that takes past the request's deadline.
+enum class ConnState : uint8_t {
+    closed,
+    backoff,
+    connecting,
+    handshaking,
+    idle,
+    busy,
+    finishing_send
+};
 
 // Ciphertext handed to one send; more waits in the session until it completes.
 inline constexpr std::size_t tls_send_buffer_bytes = 8192;
@@ -81,7 +96,6 @@ struct Connection {
     bool recv_armed = false;
     bool send_pending = false;     // a send SQE of this request is in flight
     bool send_continues = false;   // TLS: more of the request goes once that send completes
-    bool idle_after_send = false;  // response finished before its send CQE arrived
     std::size_t send_offset = 0;   // bytes of the request already sent (TLS: given to SSL)
     int64_t connect_start_ns = 0;
     int64_t handshake_start_ns = 0;
@@ -91,7 +105,7 @@ struct Connection {
     // When the kernel received the latest bytes of the response in flight
     // (CLOCK_MONOTONIC from the socket's rx timestamp); 0: not known.
     int64_t received_ns = 0;
-    int64_t deadline_ns = 0;  // connect or request deadline
+    int64_t deadline_ns = 0;  // connect or request deadline (the request's covers its send)
     http::ResponseParser parser;
     std::unique_ptr<char[]> recv_buffer;  // only without a provided-buffer ring
     // https only: the session, and the ciphertext of the send in flight.
@@ -99,7 +113,6 @@ struct Connection {
     std::unique_ptr<char[]> tls_send_buffer;
     std::size_t tls_send_len = 0;   // bytes of tls_send_buffer in the current send
     std::size_t tls_send_done = 0;  // of which the kernel took this many
-    bool request_counted = false;   // TLS: requests_sent already counts this request
     // The request in flight: its index in the workload and its bytes (a
     // constant request's bytes, or send_buffer where it was rendered).
     uint32_t request_index = 0;
@@ -157,6 +170,8 @@ private:
     void on_eof(uint32_t slot, int64_t now);
     void start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool scheduled);
     void send_rest(uint32_t slot);
+    bool request_bytes_left(const Connection& conn) const;
+    void abandon_send(uint32_t slot, int64_t now);
     void arm_recv(uint32_t slot);
     void complete_request(uint32_t slot, int64_t now);
     void fail_request(uint32_t slot, stats::ErrorKind kind, std::string_view detail, int64_t now);
@@ -211,7 +226,7 @@ private:
     int64_t cpu_mark_ns_ = 0;  // thread CPU time at the last snapshot
     int64_t next_dispatch_ns_ = 0;  // no dispatch before (timer slack)
     int64_t next_deadline_scan_ns_ = 0;
-    int in_flight_ = 0;  // requests sent or being sent, not finished
+    int in_flight_ = 0;  // requests sent (started), not finished
     int connected_ = 0;
     bool draining_ = false;
     int64_t drain_deadline_ns_ = 0;

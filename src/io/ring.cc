@@ -23,8 +23,11 @@ namespace {
 
 // Tries the fast-path flags first; older kernels answer -EINVAL and we drop
 // them one group at a time (the ring works without them, just slower).
-int init_ring(io_uring* ring, unsigned sq_entries, unsigned cq_entries, bool& single_issuer) {
-    const unsigned base_flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+// CLAMP: sizes above the kernel's maximum (32768 SQ, 65536 CQ entries) are
+// cut to it instead of refused; Ring::create checks what that means.
+int init_ring(io_uring* ring, unsigned sq_entries, unsigned cq_entries, bool& single_issuer,
+              unsigned& features) {
+    const unsigned base_flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | IORING_SETUP_SUBMIT_ALL;
     const unsigned attempts[] = {
         base_flags | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
         base_flags | IORING_SETUP_COOP_TASKRUN,
@@ -38,6 +41,7 @@ int init_ring(io_uring* ring, unsigned sq_entries, unsigned cq_entries, bool& si
         rc = io_uring_queue_init_params(sq_entries, ring, &params);
         if (rc == 0) {
             single_issuer = (flags & IORING_SETUP_SINGLE_ISSUER) != 0;
+            features = params.features;
             return 0;
         }
         if (rc != -EINVAL) {
@@ -47,6 +51,13 @@ int init_ring(io_uring* ring, unsigned sq_entries, unsigned cq_entries, bool& si
     return rc;
 }
 
+std::string ring_too_small_message(unsigned wanted, unsigned got) {
+    return "cannot create io_uring: " + std::to_string(wanted) +
+           " completion entries are needed, this kernel allows " + std::to_string(got) +
+           " and cannot hold more (no IORING_FEAT_NODROP): use more workers (-t) or fewer "
+           "connections (-c)";
+}
+
 }  // namespace
 
 base::Result<std::unique_ptr<Ring>> Ring::create(unsigned sq_entries, unsigned cq_entries) {
@@ -54,7 +65,9 @@ base::Result<std::unique_ptr<Ring>> Ring::create(unsigned sq_entries, unsigned c
     std::unique_ptr<Ring> ring(new Ring());
     ring->ring_ = std::make_unique<io_uring>();
     bool single_issuer = false;
-    const int rc = init_ring(ring->ring_.get(), sq_entries, cq_entries, single_issuer);
+    unsigned kernel_features = 0;
+    const int rc =
+        init_ring(ring->ring_.get(), sq_entries, cq_entries, single_issuer, kernel_features);
     if (rc != 0) {
         ring->ring_.reset();
         std::string hint = (rc == -ENOMEM) ? " (raise the locked-memory limit: ulimit -l)" : "";
@@ -63,11 +76,17 @@ base::Result<std::unique_ptr<Ring>> Ring::create(unsigned sq_entries, unsigned c
         }
         return base::make_error("cannot create io_uring: " + std::string(std::strerror(-rc)) + hint);
     }
+    ring->cq_entries_ = ring->ring_->cq.ring_entries;
+    // A clamped CQ may overflow at a burst; the kernel then keeps the extra
+    // completions (NODROP, Linux 5.5+) and hands them over later. Without that
+    // they would be lost and their connections hang: refuse instead.
+    if (ring->cq_entries_ < cq_entries && (kernel_features & IORING_FEAT_NODROP) == 0) {
+        return base::make_error(ring_too_small_message(cq_entries, ring->cq_entries_));
+    }
     ring->features_.single_issuer = single_issuer;
     // Saves the file lookup in every io_uring_enter; older kernels refuse and
     // the ring works as before.
     ring->features_.registered_ring_fd = io_uring_register_ring_fd(ring->ring_.get()) == 1;
-    ring->cq_entries_ = ring->ring_->cq.ring_entries;
     return ring;
 }
 

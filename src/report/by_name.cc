@@ -52,7 +52,7 @@ void write_requests_by_name(JsonWriter& json, const stats::RunResult& result) {
             json.end_object();
         }
         json.end_array();
-        write_histogram(json, "latency", stats.latency_us);
+        write_histogram_with_counts(json, "latency", stats.latency_us);
         json.end_object();
     }
     json.end_object();

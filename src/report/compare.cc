@@ -1,5 +1,6 @@
-// Comparing two barrage JSON results (read by result_reader) metric by metric,
-// for the whole run and for each request name both results have.
+// Comparing barrage JSON results (read by result_reader) metric by metric, for
+// the whole run and for each request name both results have; each metric is
+// judged in compare_verdict.cc.
 
 #include "barrage/report/compare.h"
 
@@ -12,6 +13,7 @@
 #include <utility>
 
 #include "barrage/base/assert.h"
+#include "barrage/report/hlog.h"
 #include "compare_impl.h"
 
 namespace barrage::report {
@@ -20,12 +22,11 @@ namespace {
 using base::make_error;
 using base::Result;
 using detail::is_latency_metric;
+using detail::JudgedRun;
 
 constexpr std::array<std::string_view, 9> metric_names{"p50", "p90",  "p99", "p999",      "p9999",
                                                        "max", "mean", "rps", "error_rate"};
 constexpr std::size_t metric_count = metric_names.size();
-
-bool lower_is_worse(std::string_view name) { return name == "rps"; }
 
 base::Error digest_error(std::string_view source, std::string_view problem) {
     return make_error(fmt::format("{}: {}", source, problem));
@@ -62,6 +63,53 @@ std::optional<double> value_in(std::span<const ResultMetric> metrics, std::strin
     return std::nullopt;
 }
 
+// The histogram decoded (when the result has one) and the figures of the mean's interval.
+Result<LatencySample> latency_sample(const HistogramFigures& figures, double unanswered,
+                                     std::string_view field, std::string_view source) {
+    LatencySample sample;
+    sample.unanswered = static_cast<int64_t>(std::llround(std::max(0.0, unanswered)));
+    sample.mean_us = figures.mean_us;
+    sample.stdev_us = std::max(0.0, figures.stdev_us);
+    sample.count = std::max<int64_t>(0, figures.count);
+    if (figures.histogram_base64.empty()) {
+        return sample;
+    }
+    auto histogram = decode_histogram_compressed_base64(figures.histogram_base64);
+    if (!histogram) {
+        return digest_error(source, fmt::format("{}: {} (the file is damaged; write it again "
+                                                "with barrage run --json)",
+                                                field, histogram.error().message));
+    }
+    sample.histogram = std::move(histogram.value());
+    return sample;
+}
+
+std::string config_value(const ResultDocument& document, std::string_view key) {
+    for (const auto& [name, value] : document.config) {
+        if (name == key) {
+            return value;
+        }
+    }
+    return "";
+}
+
+RunIdentity identity_of(const ResultDocument& document) {
+    RunIdentity identity;
+    identity.target = document.target_url;
+    identity.rate = document.target_rate_rps ? fmt::format("{:g}", *document.target_rate_rps)
+                                             : std::string("closed loop");
+    identity.connections = config_value(document, "connections");
+    identity.duration = config_value(document, "duration_s");
+    // A renamed request is listed as in one result only, not refused; the kind
+    // of run is part of the identity (a URL run has the one name "default").
+    const bool url_run =
+        document.requests_by_name.empty() || (document.requests_by_name.size() == 1 &&
+                                              document.requests_by_name.front().name == "default");
+    identity.profile = fmt::format("{} {}", document.mode.empty() ? "?" : document.mode,
+                                   url_run ? "URL run" : "profile run");
+    return identity;
+}
+
 // One entry of requests_by_name; rps over the run's measured duration like the totals.
 Result<NamedDigest> named_digest(const NamedFigures& named, double duration_s,
                                  std::string_view source) {
@@ -81,7 +129,14 @@ Result<NamedDigest> named_digest(const NamedFigures& named, double duration_s,
         }
     }
     const double rps = duration_s > 0 ? *completed / duration_s : 0.0;
-    return NamedDigest{named.name, metrics_of(*named.latency, rps, *completed, *errors)};
+    auto latency =
+        latency_sample(*named.latency, named.count("unanswered").value_or(0),
+                       fmt::format("requests_by_name/{}/latency/histogram", named.name), source);
+    if (!latency) {
+        return latency.error();
+    }
+    return NamedDigest{named.name, metrics_of(*named.latency, rps, *completed, *errors),
+                       std::move(latency.value())};
 }
 
 std::optional<double> parse_double(std::string_view text) {
@@ -156,21 +211,13 @@ std::vector<Tolerance> tolerances_for(std::span<const Tolerance> overrides,
     return tolerances;
 }
 
-std::vector<MetricChange> compare_metrics(std::span<const ResultMetric> baseline,
-                                          std::span<const ResultMetric> current,
-                                          std::span<const Tolerance> tolerances) {
+std::vector<MetricChange> compare_metrics(std::span<const JudgedRun> baselines,
+                                          const JudgedRun& current,
+                                          std::span<const Tolerance> tolerances,
+                                          double min_delta_us) {
     std::vector<MetricChange> changes;
     for (const Tolerance& tolerance : tolerances) {
-        const auto before = value_in(baseline, tolerance.metric);
-        const auto after = value_in(current, tolerance.metric);
-        BARRAGE_ASSERT(before && after);  // digest_result fills every metric
-        MetricChange change{tolerance.metric, *before, *after, tolerance};
-        change.allowed = std::max(tolerance.relative * std::fabs(*before), tolerance.absolute);
-        const double worse_by =
-            lower_is_worse(tolerance.metric) ? *before - *after : *after - *before;
-        change.regression = worse_by > change.allowed;
-        change.improvement = -worse_by > change.allowed;
-        changes.push_back(std::move(change));
+        changes.push_back(detail::judge_change(tolerance, baselines, current, min_delta_us));
     }
     return changes;
 }
@@ -184,26 +231,127 @@ const NamedDigest* find_name(const ResultDigest& digest, std::string_view name) 
     return nullptr;
 }
 
-// A scoped tolerance must name a request of either result: a typo would
+// A scoped tolerance must name a request of some result: a typo would
 // otherwise loosen nothing and pass silently.
 base::Status check_request_name(std::string_view text, std::string_view request,
-                                const ResultDigest& baseline, const ResultDigest& current) {
-    if (find_name(baseline, request) != nullptr || find_name(current, request) != nullptr) {
-        return base::Ok{};
-    }
+                                std::span<const ResultDigest* const> results) {
     std::vector<std::string_view> names;
-    for (const ResultDigest* digest : {&baseline, &current}) {
+    std::vector<std::string_view> sources;
+    for (const ResultDigest* digest : results) {
+        if (find_name(*digest, request) != nullptr) {
+            return base::Ok{};
+        }
+        sources.push_back(digest->source);
         for (const NamedDigest& named : digest->requests_by_name) {
             if (std::find(names.begin(), names.end(), named.name) == names.end()) {
                 names.push_back(named.name);
             }
         }
     }
+    const std::string_view last = sources.back();
+    sources.pop_back();
     return make_error(fmt::format(
         "--max-regression '{}': no request named '{}' in {} or {}; {}", text, request,
-        baseline.source, current.source,
+        fmt::join(sources, ", "), last,
         names.empty() ? std::string("they have no per-name results (those come from profile runs)")
                       : fmt::format("the names are: {}", fmt::join(names, ", "))));
+}
+
+Result<std::vector<Tolerance>> parse_overrides(std::span<const std::string> max_regressions,
+                                               std::span<const ResultDigest* const> results) {
+    std::vector<Tolerance> overrides;
+    for (const std::string& text : max_regressions) {
+        auto tolerance = parse_tolerance(text);
+        if (!tolerance) {
+            return tolerance.error();
+        }
+        if (!tolerance.value().request.empty()) {
+            auto known = check_request_name(text, tolerance.value().request, results);
+            if (!known) {
+                return known.error();
+            }
+        }
+        overrides.push_back(std::move(tolerance.value()));
+    }
+    return overrides;
+}
+
+// "no latency histogram in old.json (...)", "the generator was saturated in b.json
+// (...)": said once per result.
+void note_missing_histograms(CompareReport& report, std::span<const ResultDigest* const> results) {
+    for (const ResultDigest* digest : results) {
+        if (digest->generator_saturated) {
+            report.notes.push_back(fmt::format(
+                "the generator was saturated in {} (see its warnings): its latencies include the "
+                "generator's own delay, so a change may be the generator's, not the target's",
+                digest->source));
+        }
+        if (!digest->latency.histogram) {
+            report.notes.push_back(
+                fmt::format("no latency histogram in {} (written before barrage kept one): latency "
+                            "percentiles judged by tolerance and floor only",
+                            digest->source));
+        }
+    }
+}
+
+// The run-to-run spread of the baselines: p50 p95 p99 from the histograms (p95
+// only when every baseline has one) and rps.
+std::vector<SpreadFigure> baseline_spread(std::span<const ResultDigest> baselines) {
+    std::vector<SpreadFigure> figures;
+    const bool histograms = std::all_of(baselines.begin(), baselines.end(),
+                                        [](const auto& b) { return b.latency.histogram; });
+    for (const std::string_view metric : {"p50", "p95", "p99", "rps"}) {
+        std::vector<double> values;
+        for (const ResultDigest& baseline : baselines) {
+            const auto percentile = detail::percentile_of(metric);
+            if (percentile && histograms) {
+                values.push_back(percentile_bounds(*baseline.latency.histogram,
+                                                   baseline.latency.unanswered, *percentile)
+                                     .estimate_us);
+            } else if (const auto value = baseline.value(metric)) {
+                values.push_back(*value);
+            }
+        }
+        if (values.size() == baselines.size()) {
+            figures.push_back({std::string(metric), run_spread(values)});
+        }
+    }
+    return figures;
+}
+
+// Per-name tables only when a result has more than one name: a URL run's one
+// name ("default") would repeat the whole-run table.
+bool compare_by_name(std::span<const ResultDigest* const> results) {
+    return std::any_of(results.begin(), results.end(),
+                       [](const ResultDigest* d) { return d->requests_by_name.size() > 1; });
+}
+
+void compare_names(CompareReport& report, std::span<const ResultDigest> baselines,
+                   const ResultDigest& current, std::span<const Tolerance> overrides,
+                   double min_delta_us) {
+    const ResultDigest& first = baselines.front();
+    for (const NamedDigest& named : first.requests_by_name) {
+        const NamedDigest* other = find_name(current, named.name);
+        std::vector<JudgedRun> runs;
+        for (const ResultDigest& baseline : baselines) {
+            if (const NamedDigest* mine = find_name(baseline, named.name)) {
+                runs.push_back({mine->metrics, &mine->latency});
+            }
+        }
+        if (other == nullptr || runs.size() != baselines.size()) {
+            report.only_in_baseline.push_back(named.name);
+            continue;
+        }
+        report.by_name.push_back(
+            {named.name, compare_metrics(runs, {other->metrics, &other->latency},
+                                         tolerances_for(overrides, named.name), min_delta_us)});
+    }
+    for (const NamedDigest& named : current.requests_by_name) {
+        if (find_name(first, named.name) == nullptr) {
+            report.only_in_current.push_back(named.name);
+        }
+    }
 }
 
 }  // namespace
@@ -218,6 +366,22 @@ std::optional<double> ResultDigest::value(std::string_view name) const {
 
 std::span<const std::string_view> compared_metric_names() { return metric_names; }
 
+std::string_view judgement_name(Judgement judgement) {
+    switch (judgement) {
+        case Judgement::intervals:
+            return "intervals";
+        case Judgement::run_spread:
+            return "run_spread";
+        case Judgement::tolerance_only:
+            return "tolerance_only";
+        case Judgement::not_enough_samples:
+            return "not_enough_samples";
+        case Judgement::not_judged:
+            return "not_judged";
+    }
+    return "unknown";
+}
+
 Result<ResultDigest> digest_result(const ResultDocument& document, std::string_view source) {
     if (!document.headline_problems.empty()) {
         return headline_error(source, document.headline_problems.front());
@@ -229,6 +393,17 @@ Result<ResultDigest> digest_result(const ResultDocument& document, std::string_v
                                 static_cast<double>(document.completed),
                                 static_cast<double>(document.request_errors));
     BARRAGE_ASSERT(result.metrics.size() == metric_count);
+    auto latency =
+        latency_sample(document.latency(), static_cast<double>(document.unanswered.value_or(0)),
+                       "latency/histogram", source);
+    if (!latency) {
+        return latency.error();
+    }
+    result.latency = std::move(latency.value());
+    result.identity = identity_of(document);
+    result.generator_saturated =
+        std::any_of(document.warnings.begin(), document.warnings.end(),
+                    [](const std::string& w) { return w.starts_with("GENERATOR SATURATED"); });
     for (const NamedFigures& named : document.requests_by_name) {
         auto digest = named_digest(named, document.duration_s, source);
         if (!digest) {
@@ -263,6 +438,8 @@ std::vector<Tolerance> default_tolerances() {
         } else {
             tolerances.push_back({std::string(name), 0.1, 0.0});
         }
+        // The max is one sample: no interval bounds it, so by default it is shown only.
+        tolerances.back().judged = name != "max";
     }
     return tolerances;
 }
@@ -306,41 +483,72 @@ int CompareReport::regression_count() const {
 
 bool CompareReport::has_regression() const { return regression_count() > 0; }
 
-Result<CompareReport> compare_results(const ResultDigest& baseline, const ResultDigest& current,
-                                      std::span<const std::string> max_regressions) {
-    std::vector<Tolerance> overrides;
-    for (const std::string& text : max_regressions) {
-        auto tolerance = parse_tolerance(text);
-        if (!tolerance) {
-            return tolerance.error();
+base::Status check_same_identity(const ResultDigest& baseline, const ResultDigest& current) {
+    const RunIdentity& a = baseline.identity;
+    const RunIdentity& b = current.identity;
+    std::vector<std::string> differences;
+    const auto differ = [&differences](std::string_view what, const std::string& x,
+                                       const std::string& y) {
+        if (x != y) {
+            differences.push_back(fmt::format("{} {} vs {}", what, x.empty() ? "(none)" : x,
+                                              y.empty() ? "(none)" : y));
         }
-        if (!tolerance.value().request.empty()) {
-            auto known = check_request_name(text, tolerance.value().request, baseline, current);
-            if (!known) {
-                return known.error();
+    };
+    differ("target", a.target, b.target);
+    differ("rate", a.rate, b.rate);
+    differ("connections", a.connections, b.connections);
+    differ("duration_s", a.duration, b.duration);
+    differ("profile", a.profile, b.profile);
+    if (differences.empty()) {
+        return base::Ok{};
+    }
+    return make_error(fmt::format(
+        "{} is not a run of the same configuration as {}: {}; compare runs of one command "
+        "(or pass --allow-different-config to compare anyway)",
+        current.source, baseline.source, fmt::join(differences, "; ")));
+}
+
+Result<CompareReport> compare_results(std::span<const ResultDigest> baselines,
+                                      const ResultDigest& current, const CompareOptions& options) {
+    BARRAGE_ASSERT(!baselines.empty() && options.min_delta_us >= 0);
+    std::vector<const ResultDigest*> results;
+    for (const ResultDigest& baseline : baselines) {
+        results.push_back(&baseline);
+        if (!options.allow_different_config) {
+            if (auto same = check_same_identity(baseline, current); !same) {
+                return same.error();
             }
         }
-        overrides.push_back(std::move(tolerance.value()));
     }
-    CompareReport report{baseline.source, current.source, {}, {}, {}, {}};
-    report.changes =
-        compare_metrics(baseline.metrics, current.metrics, tolerances_for(overrides, ""));
-    for (const NamedDigest& named : baseline.requests_by_name) {
-        const NamedDigest* other = find_name(current, named.name);
-        if (other == nullptr) {
-            report.only_in_baseline.push_back(named.name);
-            continue;
-        }
-        report.by_name.push_back(
-            {named.name, compare_metrics(named.metrics, other->metrics,
-                                         tolerances_for(overrides, named.name))});
+    results.push_back(&current);
+    auto overrides = parse_overrides(options.max_regressions, results);
+    if (!overrides) {
+        return overrides.error();
     }
-    for (const NamedDigest& named : current.requests_by_name) {
-        if (find_name(baseline, named.name) == nullptr) {
-            report.only_in_current.push_back(named.name);
-        }
+    CompareReport report;
+    report.baseline_source = baselines.front().source;
+    report.current_source = current.source;
+    report.min_delta_us = options.min_delta_us;
+    std::vector<JudgedRun> runs;
+    for (const ResultDigest& baseline : baselines) {
+        report.baseline_sources.push_back(baseline.source);
+        runs.push_back({baseline.metrics, &baseline.latency});
+    }
+    note_missing_histograms(report, results);
+    if (baselines.size() > 1) {
+        report.spread = baseline_spread(baselines);
+    }
+    report.changes = compare_metrics(runs, {current.metrics, &current.latency},
+                                     tolerances_for(overrides.value(), ""), options.min_delta_us);
+    if (compare_by_name(results)) {
+        compare_names(report, baselines, current, overrides.value(), options.min_delta_us);
     }
     return report;
+}
+
+Result<CompareReport> compare_results(const ResultDigest& baseline, const ResultDigest& current,
+                                      const CompareOptions& options) {
+    return compare_results(std::span<const ResultDigest>(&baseline, 1), current, options);
 }
 
 }  // namespace barrage::report

@@ -14,8 +14,12 @@
 namespace barrage::report {
 namespace {
 
-// The amount as the user reads it: "1.23ms", "250us", "0.100%", "1000.0".
+// The amount as the user reads it: "1.23ms", "250us", "0.100%", "1000.0", "unbounded"
+// (a percentile among the unanswered requests).
 std::string format_amount(std::string_view name, double value) {
+    if (std::isinf(value)) {
+        return "unbounded";
+    }
     if (name == "error_rate") {
         return fmt::format("{:.3f}%", value * 100.0);
     }
@@ -27,6 +31,9 @@ std::string format_amount(std::string_view name, double value) {
 }
 
 std::string format_change(const MetricChange& change) {
+    if (std::isinf(change.baseline) || std::isinf(change.current)) {
+        return change.baseline == change.current ? "0%" : "-";
+    }
     if (change.baseline == 0) {
         return change.current == 0 ? "0%" : "new";
     }
@@ -48,7 +55,11 @@ void append_table(std::string& out, std::span<const MetricChange> changes) {
     for (const MetricChange& change : changes) {
         const char* verdict = change.regression    ? "  REGRESSION"
                               : change.improvement ? "  better"
-                                                   : "";
+                              : change.judgement == Judgement::not_enough_samples
+                                  ? "  not enough samples"
+                              : change.within_noise                       ? "  within noise"
+                              : change.judgement == Judgement::not_judged ? "  (not judged)"
+                                                                          : "";
         fmt::format_to(line, "{:<12}{:>14}{:>14}{:>10}{}\n", display_name(change.name),
                        format_amount(change.name, change.baseline),
                        format_amount(change.name, change.current), format_change(change), verdict);
@@ -69,6 +80,58 @@ std::string regression_places(const CompareReport& report) {
     return fmt::format("{}", fmt::join(places, ", "));
 }
 
+// How the latency verdicts were reached, then the notes: one line each.
+void append_method(std::string& out, const CompareReport& report) {
+    auto line = std::back_inserter(out);
+    const std::string floor = format_amount("p50", report.min_delta_us);
+    if (report.baseline_sources.size() > 1) {
+        fmt::format_to(line,
+                       "baselines: {} ({} runs); a latency regression exceeds its tolerance, "
+                       "the floor ({}, --min-delta) and the baselines' 99% noise band\n",
+                       fmt::join(report.baseline_sources, ", "), report.baseline_sources.size(),
+                       floor);
+    } else {
+        fmt::format_to(line,
+                       "a latency regression exceeds its tolerance, the floor ({}, --min-delta) "
+                       "and the noise (99% confidence intervals do not overlap)\n",
+                       floor);
+    }
+    for (const std::string& note : report.notes) {
+        fmt::format_to(line, "note: {}\n", note);
+    }
+}
+
+// "run-to-run spread (coefficient of variation): p50 2.1%, ..." and whether it is noisy.
+void append_spread(std::string& out, const CompareReport& report) {
+    if (report.spread.empty()) {
+        return;
+    }
+    std::vector<std::string> parts;
+    bool noisy = false;
+    for (const SpreadFigure& figure : report.spread) {
+        parts.push_back(fmt::format("{} {:.1f}%", figure.metric,
+                                    figure.spread.coefficient_of_variation * 100.0));
+        noisy = noisy || figure.spread.coefficient_of_variation > spread_cv_noisy;
+    }
+    fmt::format_to(
+        std::back_inserter(out),
+        "run-to-run spread of the baselines (coefficient of variation): {}{}\n",
+        fmt::join(parts, ", "),
+        noisy ? fmt::format(" (above {:.0f}%: noisy baselines)", spread_cv_noisy * 100) : "");
+}
+
+void write_interval(JsonWriter& json, std::string_view key, const std::optional<Interval>& value) {
+    json.key(key);
+    if (!value) {
+        json.null();
+        return;
+    }
+    json.begin_array();
+    json.value(value->lower);
+    json.value(value->upper);  // null when unbounded
+    json.end_array();
+}
+
 // Six decimals: 0.1 * 16831 reads 1683.1, not 1683.1000000000001.
 double rounded(double value) { return std::round(value * 1e6) / 1e6; }
 
@@ -83,8 +146,8 @@ void write_changes(JsonWriter& json, std::span<const MetricChange> changes) {
         json.key("current");
         json.value(change.current);
         json.key("change");
-        if (change.baseline == 0) {
-            json.null();  // no relative change from zero
+        if (change.baseline == 0 || std::isinf(change.baseline) || std::isinf(change.current)) {
+            json.null();  // no relative change from zero or to or from unbounded
         } else {
             json.value(rounded((change.current - change.baseline) / std::abs(change.baseline)));
         }
@@ -94,6 +157,12 @@ void write_changes(JsonWriter& json, std::span<const MetricChange> changes) {
         json.value(change.regression);
         json.key("improvement");
         json.value(change.improvement);
+        json.key("judgement");
+        json.value(judgement_name(change.judgement));
+        write_interval(json, "baseline_interval", change.baseline_interval);
+        write_interval(json, "current_interval", change.current_interval);
+        json.key("noise_band");
+        json.value(rounded(change.noise_band));
         json.end_object();
     }
     json.end_array();
@@ -112,6 +181,9 @@ void write_names(JsonWriter& json, std::string_view key, std::span<const std::st
 
 std::string format_compare_report(const CompareReport& report) {
     std::string out;
+    append_method(out, report);
+    append_spread(out, report);
+    out += "\n";
     append_table(out, report.changes);
     for (const NamedComparison& named : report.by_name) {
         fmt::format_to(std::back_inserter(out), "\nrequest '{}'\n", named.name);
@@ -147,8 +219,26 @@ std::string format_compare_json(const CompareReport& report) {
     json.value("1");
     json.key("baseline");
     json.value(report.baseline_source);
+    write_names(json, "baselines", report.baseline_sources);
     json.key("current");
     json.value(report.current_source);
+    json.key("min_delta_us");
+    json.value(report.min_delta_us);
+    write_names(json, "notes", report.notes);
+    json.key("spread");
+    json.begin_object();
+    for (const SpreadFigure& figure : report.spread) {
+        json.key(figure.metric);
+        json.begin_object();
+        json.key("mean");
+        json.value(rounded(figure.spread.mean));
+        json.key("stdev");
+        json.value(rounded(figure.spread.stdev));
+        json.key("cv");
+        json.value(rounded(figure.spread.coefficient_of_variation));
+        json.end_object();
+    }
+    json.end_object();
     json.key("regressions");
     json.value(report.regression_count());
     json.key("metrics");

@@ -17,6 +17,9 @@ constexpr double late_share_max = 0.01;
 constexpr double cpu_share_busy = 0.90;
 constexpr double cpu_share_saturated_closed_loop = 0.95;
 constexpr double connection_headroom = 1.25;
+// A median service time this many times the 5th percentile: the target's
+// queue grew with the load (the fastest requests met an idle target).
+constexpr double service_growth_factor = 2.0;
 
 double share(int64_t part, int64_t whole) {
     return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
@@ -61,7 +64,8 @@ GeneratorHealth judge_generator(const stats::RunResult& result) {
             "it sent none of {} scheduled requests although {} connections were open",
             c.requests_unsent, result.connections_established_max));
     }
-    const bool stopped_early = result.interrupted || !result.stopped_by.empty();
+    const bool stopped_early =
+        result.interrupted || !result.stopped_by.empty() || !result.gave_up.empty();
     if (open_loop && !stopped_early && result.duration_s > 0 && *result.asked_rate_rps > 0) {
         const double sent_rate = static_cast<double>(c.requests_sent) / result.duration_s;
         // Unsent requests found no free connection: the target's doing, not the generator's.
@@ -88,10 +92,20 @@ GeneratorHealth judge_generator(const stats::RunResult& result) {
     return health;
 }
 
+bool service_time_grew(const stats::Histogram& service_time_us) {
+    if (service_time_us.total_count() == 0) {
+        return false;
+    }
+    const auto p5 = static_cast<double>(service_time_us.value_at_percentile(5));
+    return static_cast<double>(service_time_us.value_at_percentile(50)) >
+           service_growth_factor * std::max(p5, 1.0);
+}
+
 int suggested_connections(const stats::RunResult& result) {
     const stats::Counters& c = result.totals.counters;
     const stats::Histogram& service = result.totals.service_time_us;
-    if (!result.asked_rate_rps || c.requests_late == 0 || service.total_count() == 0) {
+    if (!result.asked_rate_rps || c.requests_late == 0 || service.total_count() == 0 ||
+        service_time_grew(service)) {
         return 0;
     }
     const double busy_s = service.mean() / 1e6;  // how long a request holds its connection
@@ -108,6 +122,16 @@ void add_generator_warnings(stats::RunResult& result) {
         text += ". These numbers show the generator's limit, not the target's: add workers "
                 "(-t), lower the rate, or try --timer-slack";
         result.warnings.push_back(std::move(text));
+    }
+    const stats::Histogram& service = result.totals.service_time_us;
+    if (result.asked_rate_rps && result.totals.counters.requests_late > 0 && !health.saturated &&
+        service_time_grew(service)) {
+        result.warnings.push_back(fmt::format(
+            "requests waited for a connection, but the service time grew with the load (p50 "
+            "{:.2f}ms, p5 {:.2f}ms): the target, not the connection count, is the limit, so no "
+            "connection count is suggested",
+            static_cast<double>(service.value_at_percentile(50)) / 1000.0,
+            static_cast<double>(service.value_at_percentile(5)) / 1000.0));
     }
     // A starved generator inflates service times: no suggestion from them then.
     if (const int connections = suggested_connections(result);

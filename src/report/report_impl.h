@@ -68,6 +68,9 @@ inline std::string latency_cell(const stats::Histogram& histogram, double percen
 
 // {"min", "mean", "stdev", "p50" ... "p9999", "max", "count", "clamped"} under `name`.
 void write_histogram(JsonWriter& json, std::string_view name, const stats::Histogram& histogram);
+// The same and "histogram": every count, V2 compressed and base64 (see hlog.h).
+void write_histogram_with_counts(JsonWriter& json, std::string_view name,
+                                 const stats::Histogram& histogram);
 
 // by_name.cc: results per request name.
 void write_requests_by_name(JsonWriter& json, const stats::RunResult& result);

@@ -116,6 +116,7 @@ HistogramFigures histogram_of(const object& figures) {
     out.max_us = integer_at(figures, "max");
     out.count = integer_at(figures, "count");
     out.clamped = integer_at(figures, "clamped");
+    out.histogram_base64 = string_at(figures, "histogram");
     return out;
 }
 
@@ -253,6 +254,8 @@ void read_head(const object& root, ResultDocument& doc) {
     doc.achieved_send_rate_rps = number_at(root, "achieved_send_rate_rps");
 }
 
+std::optional<double> optional_number_at(const object& parent, std::string_view key);
+
 void read_requests(const object& requests, ResultDocument& doc) {
     doc.sent = integer_at(requests, "sent");
     doc.completed = integer_at(requests, "completed");
@@ -260,6 +263,17 @@ void read_requests(const object& requests, ResultDocument& doc) {
     doc.late = integer_at(requests, "late");
     doc.unsent = integer_at(requests, "unsent");
     doc.unfinished = integer_at(requests, "unfinished");
+    // requests.unanswered: {"total": N, "failed": {...}, ...}, or a plain count.
+    element unanswered;
+    if (requests["unanswered"].get(unanswered) == simdjson::SUCCESS) {
+        object parts;
+        const auto total = unanswered.get_object().get(parts) == simdjson::SUCCESS
+                               ? optional_number_at(parts, "total")
+                               : number_of(unanswered);
+        if (total) {
+            doc.unanswered = static_cast<int64_t>(std::llround(*total));
+        }
+    }
 }
 
 void read_histograms(const object& root, ResultDocument& doc) {

@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "barrage/report/generator_health.h"
+#include "barrage/report/hlog.h"
 #include "barrage/report/html_report.h"
 #include "barrage/report/json_writer.h"
+#include "barrage/stats/judged_latency.h"
 #include "report_impl.h"
 
 namespace barrage::report {
@@ -65,8 +67,11 @@ void write_spectrum(JsonWriter& json, const stats::Histogram& histogram) {
     json.end_array();
 }
 
+// with_counts: also the whole histogram ("histogram": V2 compressed, base64, as an
+// .hlog line carries it), so compare can bound percentiles by order statistics.
 void write_histogram_json(JsonWriter& json, std::string_view name,
-                          const stats::Histogram& histogram, bool with_spectrum = false) {
+                          const stats::Histogram& histogram, bool with_spectrum = false,
+                          bool with_counts = false) {
     json.key(name);
     json.begin_object();
     field(json, "min", histogram.min());
@@ -81,6 +86,27 @@ void write_histogram_json(JsonWriter& json, std::string_view name,
     if (with_spectrum) {
         write_spectrum(json, histogram);
     }
+    if (with_counts) {
+        field(json, "histogram", encode_histogram_compressed_base64(histogram));
+    }
+    json.end_object();
+}
+
+// Requests of the measured window without an answer, by why: failed (by kind),
+// unfinished when the run ended, never sent.
+void write_unanswered(JsonWriter& json, const stats::Counters& counters) {
+    json.key("unanswered");
+    json.begin_object();
+    field(json, "total", stats::unanswered_of(counters));
+    json.key("failed");
+    json.begin_object();
+    for (int kind = 0; kind < stats::error_kind_count; ++kind) {
+        field(json, stats::error_kind_name(static_cast<stats::ErrorKind>(kind)),
+              counters.request_failures[static_cast<std::size_t>(kind)]);
+    }
+    json.end_object();
+    field(json, "unfinished", counters.requests_unfinished);
+    field(json, "unsent", counters.requests_unsent);
     json.end_object();
 }
 
@@ -94,6 +120,37 @@ void write_requests(JsonWriter& json, const stats::Counters& counters) {
     field(json, "behind", counters.requests_behind);
     field(json, "unsent", counters.requests_unsent);
     field(json, "unfinished", counters.requests_unfinished);
+    field(json, "scheduled", counters.requests_sent + counters.requests_unsent);
+    write_unanswered(json, counters);
+    json.end_object();
+}
+
+// The latency that verdicts judge: every scheduled request, the unanswered ones
+// as infinitely slow (stats/judged_latency.h); null where a statistic falls on one.
+void write_judged_latency(JsonWriter& json, const stats::Histogram& answered_us,
+                          const stats::Counters& counters) {
+    const stats::JudgedLatency judged(answered_us, stats::unanswered_of(counters));
+    const auto optional_int = [&](std::string_view name, std::optional<int64_t> value) {
+        json.key(name);
+        if (value) {
+            json.value(*value);
+        } else {
+            json.null();
+        }
+    };
+    json.key("latency_judged");
+    json.begin_object();
+    field(json, "count", judged.total_count());
+    field(json, "answered", judged.answered_count());
+    field(json, "unanswered", judged.unanswered_count());
+    field(json, "unanswered_ratio", judged.unanswered_fraction());
+    optional_int("min", judged.min());
+    const std::optional<double> mean = judged.mean();
+    optional_field(json, "mean", mean ? std::optional<double>(round3(*mean)) : std::nullopt);
+    for (const auto& column : detail::percentile_columns) {
+        optional_int(column.json_key, judged.value_at_percentile(column.percentile));
+    }
+    optional_int("max", judged.max());
     json.end_object();
 }
 
@@ -248,6 +305,12 @@ void write_rates(JsonWriter& json, const stats::RunResult& result) {
     } else {
         field(json, "aborted_by", result.stopped_by);
     }
+    json.key("gave_up");
+    if (result.gave_up.empty()) {
+        json.null();
+    } else {
+        json.value(result.gave_up);
+    }
     field(json, "throughput_rps",
           round3(per_second(counters.requests_completed, result.duration_s)));
     optional_field(json, "target_rate_rps", result.asked_rate_rps);
@@ -301,7 +364,10 @@ void write_thresholds(JsonWriter& json, std::span<const ThresholdOutcome> thresh
         field(json, "metric", metric_name(spec.metric));
         field(json, "operator", comparison_text(spec.comparison));
         field(json, "limit", spec.limit);
-        optional_field(json, "value", outcome.value);
+        // A latency that falls on an unanswered request has no finite value.
+        const bool unanswered = outcome.value && std::isinf(*outcome.value);
+        optional_field(json, "value", unanswered ? std::nullopt : outcome.value);
+        field(json, "unanswered", unanswered);
         field(json, "unit",
               spec.metric.is_time()       ? std::string_view("us")
               : spec.metric.is_fraction() ? std::string_view("ratio")
@@ -321,6 +387,11 @@ void detail::write_histogram(JsonWriter& json, std::string_view name,
     write_histogram_json(json, name, histogram, false);
 }
 
+void detail::write_histogram_with_counts(JsonWriter& json, std::string_view name,
+                                         const stats::Histogram& histogram) {
+    write_histogram_json(json, name, histogram, false, true);
+}
+
 std::string format_json(const plan::RunPlan& plan, const stats::RunResult& result,
                         std::span<const ThresholdOutcome> thresholds,
                         const watch::WatchResult* watch) {
@@ -330,7 +401,9 @@ std::string format_json(const plan::RunPlan& plan, const stats::RunResult& resul
     write_head(json, plan);
     write_requests(json, totals.counters);
     write_rates(json, result);
-    write_histogram_json(json, "latency", totals.latency_us, true);
+    write_judged_latency(json, totals.latency_us, totals.counters);
+    write_histogram_json(json, "latency", totals.latency_us, true, true);
+    write_histogram_json(json, "failure_time", totals.failure_time_us);
     write_histogram_json(json, "service_time", totals.service_time_us);
     write_histogram_json(json, "schedule_lag", totals.schedule_lag_us);
     write_histogram_json(json, "connect_time", totals.connect_time_us);
@@ -380,6 +453,46 @@ std::string format_csv(const stats::RunResult& result, const watch::WatchResult*
 
 int exit_code_for(const stats::RunResult& result) {
     return result.totals.counters.requests_completed == 0 ? exit_run_failed : exit_ok;
+}
+
+namespace {
+
+// The first error detail of `kind` without its "kind: " prefix; "" when none.
+std::string first_detail_of(const stats::RunResult& result, stats::ErrorKind kind) {
+    const std::string prefix = std::string(stats::error_kind_name(kind)) + ": ";
+    for (const std::string& detail : result.error_details) {
+        if (detail.rfind(prefix, 0) == 0) {
+            return detail.substr(prefix.size());
+        }
+    }
+    return "";
+}
+
+std::string with_detail(std::string reason, const std::string& detail) {
+    return detail.empty() ? reason : reason + ": " + detail;
+}
+
+}  // namespace
+
+std::string run_failure_reason(const stats::RunResult& result) {
+    if (exit_code_for(result) != exit_run_failed) {
+        return "";
+    }
+    const stats::Counters& c = result.totals.counters;
+    const std::string first = result.error_details.empty() ? "" : result.error_details.front();
+    if (c.errors[static_cast<std::size_t>(stats::ErrorKind::tls)] > 0 &&
+        c.tls_handshakes_full + c.tls_handshakes_resumed == 0) {
+        return with_detail("every TLS handshake failed",
+                           first_detail_of(result, stats::ErrorKind::tls));
+    }
+    if (!result.gave_up.empty() || result.connections_established_max == 0) {
+        return with_detail(result.gave_up.empty() ? "no connection could be opened" : result.gave_up,
+                           first);
+    }
+    if (result.interrupted || !result.stopped_by.empty()) {
+        return "stopped before any request completed";
+    }
+    return with_detail("no request completed", first);
 }
 
 int exit_code_for(const stats::RunResult& result, std::span<const ThresholdOutcome> thresholds) {

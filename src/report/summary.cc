@@ -7,10 +7,12 @@
 #include <array>
 #include <cmath>
 #include <iterator>
+#include <optional>
 #include <string_view>
 
 #include "barrage/report/generator_health.h"
 #include "barrage/report/run_report.h"
+#include "barrage/stats/judged_latency.h"
 #include "report_impl.h"
 
 namespace barrage::report {
@@ -121,10 +123,12 @@ std::string headline(const plan::RunPlan& plan) {
 
 void append_counts(std::string& out, const stats::RunResult& result) {
     const stats::Counters& c = result.totals.counters;
+    // Written as the identity it keeps, so the counts add up on the page.
     append_line(out, "Requests",
-                fmt::format("sent {}  completed {}  errors {}  late {}  unsent {}  unfinished {}",
+                fmt::format("sent {} = completed {} + failed {} + unfinished {};  unsent {}  "
+                            "late {}",
                             c.requests_sent, c.requests_completed, c.requests_errors,
-                            c.requests_late, c.requests_unsent, c.requests_unfinished));
+                            c.requests_unfinished, c.requests_unsent, c.requests_late));
     std::string throughput =
         fmt::format("{:.1f} req/s", per_second(c.requests_completed, result.duration_s));
     if (result.asked_rate_rps) {
@@ -184,11 +188,47 @@ void append_time_row(std::string& out, std::string_view label, const stats::Hist
     out += row + "\n";
 }
 
+// The judged latency (stats/judged_latency.h): every scheduled request, where
+// a statistic that falls on an unanswered one reads ">=TIMEOUT" (it got no
+// answer within the timeout, or was never sent).
+void append_judged_row(std::string& out, const plan::RunPlan& plan, const stats::Snapshot& totals) {
+    const stats::JudgedLatency judged(totals.latency_us, stats::unanswered_of(totals.counters));
+    std::string row = fmt::format("{:<{}}", "Latency", label_width);
+    const std::string unbounded =
+        ">=" + format_time_us(static_cast<double>(plan.timeout_ns) / 1e3);
+    const auto cell = [&](std::optional<double> us) {
+        fmt::format_to(std::back_inserter(row), "{:>{}}", us ? format_time_us(*us) : unbounded,
+                       cell_width);
+    };
+    const auto as_double = [](std::optional<int64_t> v) -> std::optional<double> {
+        return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
+    };
+    cell(as_double(judged.min()));
+    cell(judged.mean());
+    for (const auto& column : detail::percentile_columns) {
+        cell(as_double(judged.value_at_percentile(column.percentile)));
+    }
+    cell(as_double(judged.max()));
+    fmt::format_to(std::back_inserter(row), "  judged: {} of {} scheduled unanswered ({:.{}f}%)\n",
+                   judged.unanswered_count(), judged.total_count(),
+                   judged.unanswered_fraction() * 100.0,
+                   judged.unanswered_fraction() < 0.001 ? 3 : 1);
+    out += row;
+}
+
 void append_times(std::string& out, const plan::RunPlan& plan, const stats::Snapshot& totals) {
     append_time_header(out);
     const bool open_loop = plan.rate_per_s.has_value();
-    append_time_row(out, "Latency", totals.latency_us,
-                    open_loop ? "from intended send" : "from send");
+    const char* from = open_loop ? "from intended send" : "from send";
+    if (stats::unanswered_of(totals.counters) > 0) {
+        append_judged_row(out, plan, totals);
+        append_time_row(out, "  answered", totals.latency_us, from);
+        if (totals.failure_time_us.total_count() > 0) {
+            append_time_row(out, "  failed", totals.failure_time_us, "time to failure");
+        }
+    } else {
+        append_time_row(out, "Latency", totals.latency_us, from);
+    }
     append_time_row(out, "Service time", totals.service_time_us, "from actual send");
     if (open_loop) {
         append_time_row(out, "Schedule lag", totals.schedule_lag_us, "behind schedule");
@@ -226,19 +266,43 @@ void append_status(std::string& out, const stats::Counters& c) {
     append_line(out, "Status", codes.empty() ? classes : classes + "(codes: " + codes + ")");
 }
 
-void append_errors(std::string& out, const stats::RunResult& result) {
-    const stats::Counters& c = result.totals.counters;
+// "timeout 3  reset 1  (total 4)" of the kinds counted in `counts`; "" when none.
+std::string error_kinds_text(const std::array<int64_t, stats::error_kind_count>& counts) {
     std::string kinds;
+    int64_t total = 0;
     for (int kind = 0; kind < stats::error_kind_count; ++kind) {
-        const int64_t count = c.errors[static_cast<std::size_t>(kind)];
+        const int64_t count = counts[static_cast<std::size_t>(kind)];
         if (count != 0) {
             fmt::format_to(std::back_inserter(kinds), "{} {}  ",
                            stats::error_kind_name(static_cast<stats::ErrorKind>(kind)), count);
+            total += count;
         }
     }
-    append_line(
-        out, "Errors",
-        kinds.empty() ? std::string("none") : fmt::format("{}(total {})", kinds, c.errors_total()));
+    return kinds.empty() ? kinds : fmt::format("{}(total {})", kinds, total);
+}
+
+// Failed requests (the "failed" of the Requests line) apart from connections
+// that failed to open, which are no request's failure.
+void append_errors(std::string& out, const stats::RunResult& result) {
+    const stats::Counters& c = result.totals.counters;
+    std::array<int64_t, stats::error_kind_count> connection_errors{};
+    for (std::size_t kind = 0; kind < connection_errors.size(); ++kind) {
+        connection_errors[kind] = c.errors[kind] - c.request_failures[kind];
+    }
+    const std::string requests = error_kinds_text(c.request_failures);
+    const std::string connections = error_kinds_text(connection_errors);
+    if (requests.empty() && connections.empty()) {
+        append_line(out, "Errors", "none");
+    } else {
+        std::string_view label = "Errors";
+        if (!requests.empty()) {
+            append_line(out, label, "requests: " + requests);
+            label = "";
+        }
+        if (!connections.empty()) {
+            append_line(out, label, "connections: " + connections);
+        }
+    }
     for (const std::string& detail : result.error_details) {
         append_line(out, "", "first: " + detail);
     }
@@ -285,6 +349,10 @@ std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& re
     if (result.interrupted) {
         out += fmt::format("INTERRUPTED: stopped by signal after {}; results cover what ran\n",
                            format_time_s(result.duration_s));
+    }
+    if (!result.gave_up.empty()) {
+        out += fmt::format("GAVE UP after {}: {}\n", format_time_s(result.duration_s),
+                           result.gave_up);
     }
     if (!result.stopped_by.empty()) {
         out += fmt::format("ABORTED after {}: {}; results cover what ran\n",

@@ -9,10 +9,12 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 #include "barrage/base/assert.h"
 #include "barrage/plan/units.h"
+#include "barrage/stats/judged_latency.h"
 
 namespace barrage::report {
 namespace {
@@ -224,6 +226,38 @@ const stats::Histogram& series_histogram(const stats::Snapshot& totals, Series s
     }
     BARRAGE_ASSERT(false);
     return totals.latency_us;
+}
+
+// A latency statistic over every scheduled request (see judged_latency.h):
+// +infinity where it falls on an unanswered request; nullopt when nothing
+// was scheduled or answered (no value, which fails, never a 0 that passes).
+std::optional<double> judged_value(const stats::JudgedLatency& judged, const Metric& metric) {
+    constexpr double unbounded = std::numeric_limits<double>::infinity();
+    if (judged.total_count() == 0) {
+        return std::nullopt;
+    }
+    if (judged.answered_count() == 0) {
+        return unbounded;  // scheduled, none answered
+    }
+    switch (metric.statistic) {
+        case Statistic::mean:
+            return judged.mean().value_or(unbounded);
+        case Statistic::min:
+            return static_cast<double>(*judged.min());
+        case Statistic::max:
+            return judged.max() ? static_cast<double>(*judged.max()) : unbounded;
+        default: {
+            const auto value = judged.value_at_percentile(metric.percentile);
+            return value ? static_cast<double>(*value) : unbounded;
+        }
+    }
+}
+
+// A share as "2.1%", with more digits below 1 % ("0.033%").
+std::string format_share(double share) {
+    const double percent = share * 100.0;
+    return percent >= 1.0 || percent == 0.0 ? fmt::format("{:.1f}%", percent)
+                                            : fmt::format("{:.2g}%", percent);
 }
 
 std::string format_number(double value) {
@@ -445,19 +479,12 @@ std::optional<double> RunResultMetrics::name_value(std::string_view request_name
         default:
             break;
     }
-    if (metric.series != Series::latency || name.latency_us.total_count() == 0) {
-        return std::nullopt;  // no latency recorded: no value, not a 0 that passes
+    if (metric.series != Series::latency) {
+        return std::nullopt;  // other time series are kept for the whole run only
     }
-    switch (metric.statistic) {
-        case Statistic::mean:
-            return name.latency_us.mean();
-        case Statistic::min:
-            return static_cast<double>(name.latency_us.min());
-        case Statistic::max:
-            return static_cast<double>(name.latency_us.max());
-        default:
-            return static_cast<double>(name.latency_us.value_at_percentile(metric.percentile));
-    }
+    // Unanswered: failed, or sent and never answered (unfinished at the end).
+    const int64_t unanswered = std::max<int64_t>(name.errors, name.sent - name.completed);
+    return judged_value(stats::JudgedLatency(name.latency_us, unanswered), metric);
 }
 
 std::optional<double> RunResultMetrics::value(std::string_view request_name,
@@ -487,6 +514,11 @@ std::optional<double> RunResultMetrics::value(std::string_view request_name,
         default:
             break;
     }
+    if (metric.series == Series::latency) {
+        return judged_value(stats::JudgedLatency(result_.totals.latency_us,
+                                                 stats::unanswered_of(counters)),
+                            metric);
+    }
     const stats::Histogram& histogram = series_histogram(result_.totals, metric.series);
     if (result_.totals.latency_us.total_count() == 0) {
         return std::nullopt;  // nothing completed: no value, not a 0 that passes
@@ -503,6 +535,23 @@ std::optional<double> RunResultMetrics::value(std::string_view request_name,
     }
 }
 
+std::optional<double> RunResultMetrics::unanswered_fraction(std::string_view request_name) const {
+    if (request_name.empty()) {
+        return stats::JudgedLatency(result_.totals.latency_us,
+                                    stats::unanswered_of(result_.totals.counters))
+            .unanswered_fraction();
+    }
+    for (std::size_t i = 0; i < result_.requests.size() && i < result_.totals.by_name.size();
+         ++i) {
+        if (result_.requests[i].name == request_name) {
+            const stats::NameStats& name = result_.totals.by_name[i];
+            const int64_t unanswered = std::max<int64_t>(name.errors, name.sent - name.completed);
+            return stats::JudgedLatency(name.latency_us, unanswered).unanswered_fraction();
+        }
+    }
+    return std::nullopt;
+}
+
 std::vector<ThresholdOutcome> evaluate_thresholds(std::span<const ThresholdSpec> specs,
                                                   const MetricsLookup& metrics) {
     std::vector<ThresholdOutcome> outcomes;
@@ -511,6 +560,12 @@ std::vector<ThresholdOutcome> evaluate_thresholds(std::span<const ThresholdSpec>
         ThresholdOutcome outcome{spec, metrics.value(spec.request_name, spec.metric), false, ""};
         if (outcome.value) {
             outcome.passed = compare(*outcome.value, spec.comparison, spec.limit);
+            if (std::isinf(*outcome.value)) {
+                const double share = metrics.unanswered_fraction(spec.request_name).value_or(1.0);
+                outcome.note = fmt::format("{} of the requests unanswered, counted as infinitely "
+                                           "slow",
+                                           format_share(share));
+            }
         } else if (spec.metric.is_growth()) {
             outcome.note = fmt::format("no growth: fewer than {} samples after warm-up",
                                        watch::min_samples_for_slope);
@@ -530,6 +585,9 @@ bool all_passed(std::span<const ThresholdOutcome> outcomes) {
 }
 
 std::string format_metric_value(double value, const ThresholdSpec& spec) {
+    if (std::isinf(value)) {
+        return "unanswered";  // the statistic falls on a request that got no answer
+    }
     if (spec.metric.is_time()) {
         for (const auto& [suffix, us] : time_units) {
             if (spec.display_unit == suffix) {

@@ -13,7 +13,7 @@ constexpr int status_code_max = 599;
 
 // add() names every field; this fails the build when a field is added or
 // changed so add() is revisited instead of silently skipping it.
-static_assert(sizeof(Counters) == (16 + error_kind_count + 6 + 600) * sizeof(int64_t),
+static_assert(sizeof(Counters) == (16 + 2 * error_kind_count + 6 + 600) * sizeof(int64_t),
               "Counters changed: update Counters::add");
 static_assert(static_cast<int>(ErrorKind::templating) + 1 == error_kind_count);
 
@@ -82,6 +82,7 @@ void Counters::add(const Counters& other) {
     tls_handshakes_full += other.tls_handshakes_full;
     tls_handshakes_resumed += other.tls_handshakes_resumed;
     add_each(errors, other.errors);
+    add_each(request_failures, other.request_failures);
     add_each(status_class, other.status_class);
     add_each(status_code, other.status_code);
 }

@@ -207,13 +207,17 @@ int64_t Histogram::value_at_percentile(double percentile) const {
     // hdr_value_at_percentile's rank: rounded half up, at least the first value.
     const auto rank =
         static_cast<int64_t>(percentile / 100.0 * static_cast<double>(total_count_) + 0.5);
-    const int64_t rank_min1 = std::max<int64_t>(rank, 1);
+    const int64_t value = value_at_rank(std::max<int64_t>(rank, 1));
+    return percentile == 0.0 ? lowest_equivalent_value(value) : value;
+}
+
+int64_t Histogram::value_at_rank(int64_t rank) const {
+    BARRAGE_ASSERT(rank >= 1 && rank <= total_count_);
     int64_t cumulative = 0;
     for (int32_t i = 0; i < counts_len_; ++i) {
         cumulative += counts_[static_cast<size_t>(i)];
-        if (cumulative >= rank_min1) {
-            const int64_t value = value_at_index(i);
-            return percentile == 0.0 ? value : highest_equivalent_value(value);
+        if (cumulative >= rank) {
+            return highest_equivalent_value(value_at_index(i));
         }
     }
     BARRAGE_ASSERT_MSG(false, "total_count exceeds the sum of the counts");

@@ -16,6 +16,7 @@ void Snapshot::reset() {
     schedule_lag_us.reset();
     connect_time_us.reset();
     tls_handshake_us.reset();
+    failure_time_us.reset();
     for (NameStats& name : by_name) {
         name.reset();
     }
@@ -29,6 +30,7 @@ void Snapshot::add(const Snapshot& other) {
     schedule_lag_us.add(other.schedule_lag_us);
     connect_time_us.add(other.connect_time_us);
     tls_handshake_us.add(other.tls_handshake_us);
+    failure_time_us.add(other.failure_time_us);
     if (by_name.empty() && !other.by_name.empty()) {
         for (std::size_t i = 0; i < other.by_name.size(); ++i) {
             // control plane: allocates once

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """barrage compare on crafted results: exit 0 without regression, 1 with one (flagged in the
-table), 2 with a clear message for input that is not a comparable barrage result. Then per request
-name, on a real profile run and copies of it made slower for one name: a table per name, the
-regression flagged there, name-scoped tolerances, names in one file only, and --json."""
+table), 2 with a clear message for input that is not a comparable barrage result or a run of
+another configuration. Then real runs: a result against itself, several baselines (--current)
+with their spread printed, no per-name table for a URL run. Then per request name, on a real
+profile run and copies of it made slower for one name: a table per name, the regression flagged
+there, name-scoped tolerances, names in one file only, and --json."""
 
 import copy
 import json
@@ -12,11 +14,11 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness
 
 
-def crafted(p99=1000, rps=1000.0, errors=0, completed=10000):
+def crafted(p99=10000, rps=1000.0, errors=0, completed=10000, rate=1000):
     return {"tool": "barrage", "version": "0.1.0", "schema_version": "1",
             "target": {"url": "http://127.0.0.1:8080/", "address": "127.0.0.1:8080"},
             "requests": {"completed": completed, "errors": errors}, "throughput_rps": rps,
-            "duration_s": 10.0,
+            "duration_s": 10.0, "target_rate_rps": rate,
             "latency": {"min": 10, "mean": 500.0, "p50": 400, "p90": 800, "p99": p99,
                         "p999": 2000, "p9999": 3000, "max": 4000, "count": completed},
             "intervals": []}
@@ -37,7 +39,7 @@ def body(t):
     harness.exits_with(t, same, 0, "a result against itself")
     t.check("no regression" in same.stdout, f"it says so ({same.stdout[-200:]!r})")
 
-    slower = write("slower.json", crafted(p99=1200))
+    slower = write("slower.json", crafted(p99=12000))
     outcome = compare(base, slower)
     harness.exits_with(t, outcome, 1, "p99 up 20%")
     line = next((l for l in outcome.stdout.splitlines() if l.startswith("p99 ")), "")
@@ -73,12 +75,35 @@ def body(t):
     harness.exits_with(t, outcome, 2, "a metric the JSON does not have")
     t.check("p99" in outcome.stderr, "the error lists the metrics that can be compared")
     harness.exits_with(t, compare(base), 2, "one file only")
+    small = compare(base, write("small.json", crafted(p99=10900)))
+    harness.exits_with(t, small, 0, "p99 up 9%")
+    floor = compare(base, write("floor.json", crafted(p99=10000 * 1.5)), "--min-delta", "10ms")
+    harness.exits_with(t, floor, 0, "p99 up 5 ms, under a 10 ms floor")
+    t.check("no latency histogram in" in floor.stdout,
+            f"results without histograms are said to be judged by tolerance and floor only "
+            f"({floor.stdout[:300]!r})")
+    other_rate = compare(base, write("rate.json", crafted(rate=2000)))
+    harness.exits_with(t, other_rate, 2, "runs at different rates")
+    t.check("rate 1000 vs 2000" in other_rate.stderr and
+            "--allow-different-config" in other_rate.stderr,
+            f"the refusal names the difference and the way out ({other_rate.stderr.strip()!r})")
+    harness.exits_with(t, compare(base, t.path("rate.json"), "--allow-different-config"), 0,
+                       "runs at different rates with --allow-different-config")
 
     server = t.serve("--threads", "1")
     real = t.run(["run", server.url(), "-c", "2", "-d", "1s"])
     harness.exits_with(t, real, 0, "a real run")
     real_path = real.command[real.command.index("--json") + 1]
-    harness.exits_with(t, compare(real_path, real_path), 0, "a real result against itself")
+    same = compare(real_path, real_path)
+    harness.exits_with(t, same, 0, "a real result against itself")
+    t.check("request '" not in same.stdout, f"a URL run has no per-name table ({same.stdout!r})")
+    t.check("99% confidence intervals" in same.stdout and "note:" not in same.stdout,
+            f"real results are judged by their histograms ({same.stdout[:300]!r})")
+    several = compare(real_path, real_path, real_path, "--current", real_path)
+    harness.exits_with(t, several, 0, "three baselines and --current")
+    t.check("run-to-run spread of the baselines (coefficient of variation): p50 0.0%" in
+            several.stdout, f"the baselines' spread is printed ({several.stdout[:400]!r})")
+    harness.exits_with(t, compare("--current", real_path), 2, "--current without a baseline")
 
     by_name_steps(t, server, write, compare)
 
@@ -133,7 +158,8 @@ def by_name_steps(t, server, write, compare):
 
     slower = copy.deepcopy(real.json)
     latency = slower["requests_by_name"]["predict"]["latency"]
-    latency["p99"] = latency["p99"] * 2 + 1000
+    latency["p99"] = latency["p99"] * 2 + 5000
+    del latency["histogram"]  # the figure alone, as an older result has it
     slower_path = write("profile_slower.json", slower)
     outcome = compare(base, slower_path)
     harness.exits_with(t, outcome, 1, "predict's p99 doubled, the whole run unchanged")

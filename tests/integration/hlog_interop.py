@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""--hlog writes an HdrHistogram interval log that an independent decoder (this file, stdlib
-only) and the reference Java implementation (Debian's libhdrhistogram-java,
+"""--hlog writes an HdrHistogram interval log (and the JSON latency.histogram the same encoding)
+that an independent decoder (this file, stdlib only) and the reference Java implementation (Debian's libhdrhistogram-java,
 HistogramLogProcessor) read back to the same counts and percentiles as barrage's JSON. A
 profile's run adds Tag=NAME lines per request name (names sanitized: no spaces or commas) that
 add up to each name's results. The Java half skips (exit 77 when it is all there is) if java or the jar is missing."""
@@ -79,6 +79,12 @@ def body(t):
                 f"Interval_Max is the interval's max in ms ({row[2]} vs {interval['max_us']}us)")
         total += sum(counts)
     t.check(total == result["latency"]["count"], "the intervals add up to the run's count")
+    # The JSON's latency.histogram is the same encoding: the whole run's counts.
+    layout, whole = decode(result["latency"]["histogram"])
+    t.check(layout == (3, 1, 3_600_000_000, 1.0) and sum(whole) == result["latency"]["count"],
+            f"latency.histogram decodes to the run's {result['latency']['count']} requests")
+    t.check(percentile(dict(enumerate(whole)), 99, lambda x: math.floor(x + 0.5)) ==
+            result["latency"]["p99"], "and gives its p99")
     tagged_hlog, tagged_result = check_tagged(t, server)
 
     java = shutil.which("java")

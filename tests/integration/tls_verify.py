@@ -26,6 +26,8 @@ def fails_handshakes(t, outcome, reason, what):
             f"{what}: the summary shows the reason once, not once per handshake")
     t.check("every TLS handshake failed" in outcome.stdout,
             f"{what}: the summary says every handshake failed")
+    t.check(f"barrage: every TLS handshake failed: {reason}" in outcome.stderr,
+            f"{what}: stderr says why in one line under -q ({outcome.stderr[-300:]!r})")
 
 
 def succeeds(t, outcome, what):

@@ -815,6 +815,10 @@ TEST_CASE("compare, trend and report take their output options") {
     const auto& request = std::get<cli::CompareRequest>(compare.value());
     CHECK(request.max_regressions == std::vector<std::string>{"login:p99=5%"});
     CHECK(request.json_path == "-");
+    CHECK(request.baseline_paths == std::vector<std::string>{"a.json"});
+    CHECK(request.current_path == "b.json");
+    CHECK_FALSE(request.min_delta_ns.has_value());
+    CHECK_FALSE(request.allow_different_config);
     auto trend = parse({"trend", "h.jsonl", "--html", "t.html"});
     REQUIRE(trend.ok());
     CHECK(std::get<cli::TrendRequest>(trend.value()).history_path == "h.jsonl");
@@ -825,6 +829,23 @@ TEST_CASE("compare, trend and report take their output options") {
     CHECK(std::get<cli::ReportRequest>(report.value()).history_path == "h.jsonl");
     CHECK_FALSE(parse({"trend", "h.jsonl", "--html"}).ok());
     CHECK_FALSE(parse({"trend", "h.jsonl", "--svg", "x"}).ok());
+}
+
+TEST_CASE("compare takes several baselines with --current, a floor and the config escape") {
+    auto several = parse({"compare", "b1.json", "b2.json", "b3.json", "--current", "c.json",
+                          "--min-delta", "500us", "--allow-different-config"});
+    REQUIRE(several.ok());
+    const auto& request = std::get<cli::CompareRequest>(several.value());
+    CHECK(request.baseline_paths == std::vector<std::string>{"b1.json", "b2.json", "b3.json"});
+    CHECK(request.current_path == "c.json");
+    CHECK(request.min_delta_ns == 500'000);
+    CHECK(request.allow_different_config);
+    auto one = parse({"compare", "b1.json", "--current", "c.json"});
+    REQUIRE(one.ok());
+    CHECK(std::get<cli::CompareRequest>(one.value()).baseline_paths.size() == 1);
+    CHECK_FALSE(parse({"compare", "--current", "c.json"}).ok());
+    CHECK_FALSE(parse({"compare", "a.json", "b.json", "c.json"}).ok());  // which is current?
+    CHECK_FALSE(parse({"compare", "a.json", "b.json", "--min-delta", "soon"}).ok());
 }
 
 // ---- watching the target ----

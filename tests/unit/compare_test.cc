@@ -5,10 +5,12 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <cmath>
 #include <initializer_list>
 #include <string>
 #include <vector>
 
+#include "barrage/report/hlog.h"
 #include "barrage/report/run_report.h"
 
 namespace {
@@ -16,6 +18,17 @@ namespace {
 using barrage::report::compare_results;
 using barrage::report::read_result_json;
 using barrage::report::ResultDigest;
+
+// compare_results without the latency floor: these crafted results have no
+// histograms, so tolerances alone decide (the floor and the intervals have their
+// own cases below).
+barrage::base::Result<barrage::report::CompareReport> compare_tolerances(
+    const ResultDigest& baseline, const ResultDigest& current,
+    std::vector<std::string> max_regressions) {
+    barrage::report::CompareOptions options{std::move(max_regressions)};
+    options.min_delta_us = 0;
+    return barrage::report::compare_results(baseline, current, options);
+}
 
 // A minimal barrage result: what makes a document a result, and the fields compare reads.
 std::string result_json(double p99_us, double rps, int errors, int completed = 1000,
@@ -80,7 +93,7 @@ TEST_CASE("bad input is refused with a clear message") {
 
 TEST_CASE("an unchanged run has no regression") {
     const ResultDigest a = digest(result_json(500, 1000, 0));
-    auto report = compare_results(a, a, {});
+    auto report = compare_tolerances(a, a, {});
     REQUIRE(report.ok());
     CHECK_FALSE(report.value().has_regression());
     CHECK(barrage::report::format_compare_report(report.value()).find("no regression") !=
@@ -89,7 +102,7 @@ TEST_CASE("an unchanged run has no regression") {
 
 TEST_CASE("latency up by more than 10 percent is a regression, 9 percent is not") {
     const ResultDigest base = digest(result_json(1000, 1000, 0));
-    auto slower = compare_results(base, digest(result_json(1101, 1000, 0)), {});
+    auto slower = compare_tolerances(base, digest(result_json(1101, 1000, 0)), {});
     REQUIRE(slower.ok());
     CHECK(change_of(slower.value(), "p99").regression);
     CHECK(slower.value().has_regression());
@@ -97,13 +110,13 @@ TEST_CASE("latency up by more than 10 percent is a regression, 9 percent is not"
     CHECK(text.find("p99") != std::string::npos);
     CHECK(text.find("+10.1%  REGRESSION") != std::string::npos);
     CHECK(text.find("1 regression") != std::string::npos);
-    auto a_bit = compare_results(base, digest(result_json(1090, 1000, 0)), {});
+    auto a_bit = compare_tolerances(base, digest(result_json(1090, 1000, 0)), {});
     CHECK_FALSE(a_bit.value().has_regression());
 }
 
 TEST_CASE("faster latency and more throughput are improvements, not regressions") {
     const ResultDigest base = digest(result_json(1000, 1000, 0));
-    auto report = compare_results(base, digest(result_json(500, 2000, 0)), {});
+    auto report = compare_tolerances(base, digest(result_json(500, 2000, 0)), {});
     REQUIRE(report.ok());
     CHECK_FALSE(report.value().has_regression());
     CHECK(change_of(report.value(), "p99").improvement);
@@ -114,10 +127,10 @@ TEST_CASE("faster latency and more throughput are improvements, not regressions"
 
 TEST_CASE("throughput down by more than 10 percent is a regression") {
     const ResultDigest base = digest(result_json(1000, 1000, 0));
-    CHECK(change_of(compare_results(base, digest(result_json(1000, 899, 0)), {}).value(), "rps")
+    CHECK(change_of(compare_tolerances(base, digest(result_json(1000, 899, 0)), {}).value(), "rps")
               .regression);
     CHECK_FALSE(
-        change_of(compare_results(base, digest(result_json(1000, 901, 0)), {}).value(), "rps")
+        change_of(compare_tolerances(base, digest(result_json(1000, 901, 0)), {}).value(), "rps")
             .regression);
 }
 
@@ -125,19 +138,19 @@ TEST_CASE("error rate regresses past +50 percent relative and +0.1 point absolut
     // From 0 errors, up to 0.1 % is allowed: one error in 1000 is noise.
     const ResultDigest clean = digest(result_json(1000, 1000, 0, 1000));
     CHECK_FALSE(
-        change_of(compare_results(clean, digest(result_json(1000, 1000, 1, 999)), {}).value(),
+        change_of(compare_tolerances(clean, digest(result_json(1000, 1000, 1, 999)), {}).value(),
                   "error_rate")
             .regression);
-    CHECK(change_of(compare_results(clean, digest(result_json(1000, 1000, 2, 998)), {}).value(),
+    CHECK(change_of(compare_tolerances(clean, digest(result_json(1000, 1000, 2, 998)), {}).value(),
                     "error_rate")
               .regression);
     // From 2 %, 2.9 % is within +50 %, 3.1 % is not.
     const ResultDigest some = digest(result_json(1000, 1000, 20, 980));
     CHECK_FALSE(
-        change_of(compare_results(some, digest(result_json(1000, 1000, 29, 971)), {}).value(),
+        change_of(compare_tolerances(some, digest(result_json(1000, 1000, 29, 971)), {}).value(),
                   "error_rate")
             .regression);
-    CHECK(change_of(compare_results(some, digest(result_json(1000, 1000, 31, 969)), {}).value(),
+    CHECK(change_of(compare_tolerances(some, digest(result_json(1000, 1000, 31, 969)), {}).value(),
                     "error_rate")
               .regression);
 }
@@ -146,13 +159,13 @@ TEST_CASE("--max-regression replaces a metric's default tolerance") {
     const ResultDigest base = digest(result_json(1000, 1000, 0));
     const ResultDigest slower = digest(result_json(1150, 850, 0));
     const std::vector<std::string> loose{"p99=20%", "rps=-20%"};
-    auto report = compare_results(base, slower, loose);
+    auto report = compare_tolerances(base, slower, loose);
     REQUIRE(report.ok());
     CHECK_FALSE(report.value().has_regression());
     const std::vector<std::string> absolute{"p99=100us"};
-    CHECK(change_of(compare_results(base, slower, absolute).value(), "p99").regression);
+    CHECK(change_of(compare_tolerances(base, slower, absolute).value(), "p99").regression);
     const std::vector<std::string> ms{"p99=1ms"};
-    CHECK_FALSE(change_of(compare_results(base, slower, ms).value(), "p99").regression);
+    CHECK_FALSE(change_of(compare_tolerances(base, slower, ms).value(), "p99").regression);
 }
 
 TEST_CASE("tolerances parse percentages, times and points, and reject the rest") {
@@ -172,7 +185,7 @@ TEST_CASE("tolerances parse percentages, times and points, and reject the rest")
     }
     const ResultDigest base = digest(result_json(1000, 1000, 0));
     const std::vector<std::string> bad{"p95=10%"};
-    auto report = compare_results(base, base, bad);
+    auto report = compare_tolerances(base, base, bad);
     REQUIRE_FALSE(report.ok());
     CHECK(report.error().message.find("p50, p90, p99") != std::string::npos);
 }
@@ -264,7 +277,7 @@ TEST_CASE("a request name that got slower is a regression though the whole run i
         profile_json({named_json("login", 1000, 1000, 0), named_json("browse", 1000, 1000, 0)}));
     const ResultDigest cur = digest(
         profile_json({named_json("login", 1300, 1000, 0), named_json("browse", 1000, 1000, 0)}));
-    auto report = compare_results(base, cur, {});
+    auto report = compare_tolerances(base, cur, {});
     REQUIRE(report.ok());
     CHECK_FALSE(change_of(report.value(), "p99").regression);
     REQUIRE(report.value().by_name.size() == 2);
@@ -281,9 +294,11 @@ TEST_CASE("a request name that got slower is a regression though the whole run i
 }
 
 TEST_CASE("a request name that got faster is an improvement, not a regression") {
-    const ResultDigest base = digest(profile_json({named_json("login", 1000, 1000, 0)}));
-    const ResultDigest cur = digest(profile_json({named_json("login", 500, 2000, 0)}));
-    auto report = compare_results(base, cur, {});
+    const ResultDigest base = digest(
+        profile_json({named_json("login", 1000, 1000, 0), named_json("home", 1000, 1000, 0)}));
+    const ResultDigest cur = digest(
+        profile_json({named_json("login", 500, 2000, 0), named_json("home", 1000, 1000, 0)}));
+    auto report = compare_tolerances(base, cur, {});
     REQUIRE(report.ok());
     CHECK_FALSE(report.value().has_regression());
     for (const auto& change : named_of(report.value(), "login").changes) {
@@ -299,7 +314,7 @@ TEST_CASE("a name in one result only is listed as such, neither compared nor a r
         profile_json({named_json("login", 1000, 1000, 0), named_json("old", 1000, 1000, 0)}));
     const ResultDigest cur = digest(
         profile_json({named_json("new", 9000, 10, 990), named_json("login", 1000, 1000, 0)}));
-    auto report = compare_results(base, cur, {});
+    auto report = compare_tolerances(base, cur, {});
     REQUIRE(report.ok());
     CHECK_FALSE(report.value().has_regression());
     REQUIRE(report.value().by_name.size() == 1);
@@ -317,16 +332,16 @@ TEST_CASE("an unscoped tolerance applies to every name, a scoped one to its name
     const ResultDigest cur = digest(
         profile_json({named_json("login", 1300, 1000, 0), named_json("browse", 1300, 1000, 0)}));
     const std::vector<std::string> loose{"p99=50%"};
-    CHECK_FALSE(compare_results(base, cur, loose).value().has_regression());
+    CHECK_FALSE(compare_tolerances(base, cur, loose).value().has_regression());
     const std::vector<std::string> login_only{"login:p99=50%"};
-    auto scoped = compare_results(base, cur, login_only);
+    auto scoped = compare_tolerances(base, cur, login_only);
     REQUIRE(scoped.ok());
     CHECK_FALSE(named_regression(scoped.value(), "login", "p99"));
     CHECK(named_regression(scoped.value(), "browse", "p99"));
     // The scoped one wins in either order, and tightens as well as loosens.
     for (const auto& order : {std::vector<std::string>{"browse:p99=5%", "p99=50%"},
                               std::vector<std::string>{"p99=50%", "browse:p99=5%"}}) {
-        auto report = compare_results(base, cur, order);
+        auto report = compare_tolerances(base, cur, order);
         REQUIRE(report.ok());
         CHECK(named_regression(report.value(), "browse", "p99"));
         CHECK_FALSE(named_regression(report.value(), "login", "p99"));
@@ -334,7 +349,7 @@ TEST_CASE("an unscoped tolerance applies to every name, a scoped one to its name
     }
     // A scoped tolerance leaves the whole run alone.
     const std::vector<std::string> name_p99{"login:p99=500%"};
-    auto whole = compare_results(base, cur, name_p99);
+    auto whole = compare_tolerances(base, cur, name_p99);
     REQUIRE(whole.ok());
     CHECK(change_of(whole.value(), "p99").tolerance.relative == doctest::Approx(0.1));
     CHECK(change_of(whole.value(), "p99").tolerance.request.empty());
@@ -344,19 +359,19 @@ TEST_CASE("a scoped tolerance naming no request is an error that lists the names
     const ResultDigest base = digest(profile_json({named_json("login", 1000, 1000, 0)}));
     const ResultDigest cur = digest(profile_json({named_json("browse", 1000, 1000, 0)}));
     const std::vector<std::string> typo{"logon:p99=5%"};
-    auto report = compare_results(base, cur, typo);
+    auto report = compare_tolerances(base, cur, typo);
     REQUIRE_FALSE(report.ok());
     CHECK(report.error().message ==
           "--max-regression 'logon:p99=5%': no request named 'logon' in x.json or x.json; the "
           "names are: login, browse");
     const ResultDigest plain = digest(result_json(1000, 1000, 0));
-    auto none = compare_results(plain, plain, typo);
+    auto none = compare_tolerances(plain, plain, typo);
     REQUIRE_FALSE(none.ok());
     CHECK(contains(none.error().message, "they have no per-name results"));
     const std::vector<std::string> empty_name{":p99=5%"};
-    CHECK_FALSE(compare_results(base, cur, empty_name).ok());
+    CHECK_FALSE(compare_tolerances(base, cur, empty_name).ok());
     const std::vector<std::string> found_in_current{"browse:p99=5%"};
-    CHECK(compare_results(base, cur, found_in_current).ok());
+    CHECK(compare_tolerances(base, cur, found_in_current).ok());
 
     auto parsed = barrage::report::parse_tolerance("a:b:p99=5%");
     REQUIRE(parsed.ok());
@@ -369,7 +384,7 @@ TEST_CASE("the JSON of a comparison has every change with its flags, per name to
     const ResultDigest cur = digest(
         profile_json({named_json("login", 1300, 1000, 0), named_json(R"(new \"one\")", 1, 1, 0)}),
         "b.json");
-    auto report = compare_results(base, cur, {});
+    auto report = compare_tolerances(base, cur, {});
     REQUIRE(report.ok());
     const std::string json = barrage::report::format_compare_json(report.value());
     CHECK(contains(json, R"("baseline": "a.json")"));
@@ -385,4 +400,257 @@ TEST_CASE("the JSON of a comparison has every change with its flags, per name to
         "improvement": false)"));
     CHECK(contains(json, R"("only_in_current": ["new \"one\""])"));
     CHECK(json.back() == '\n');
+}
+
+// ---- statistics: confidence intervals on histograms, floors, several baselines ----
+
+namespace {
+
+using barrage::report::CompareOptions;
+using barrage::report::Judgement;
+using barrage::report::percentile_bounds;
+using barrage::stats::Histogram;
+
+// `count` latencies of base_us plus an exponential tail of mean tail_us, drawn
+// with a fixed linear congruential generator (the same seed draws the same run).
+Histogram synthetic_run(uint64_t seed, int count, double base_us, double tail_us) {
+    Histogram histogram = Histogram::for_latency_us();
+    uint64_t state = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    for (int i = 0; i < count; ++i) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        const double uniform = (static_cast<double>(state >> 11) + 0.5) / 9007199254740992.0;
+        histogram.record_value(static_cast<int64_t>(base_us - tail_us * std::log(uniform)));
+    }
+    return histogram;
+}
+
+// A result document of that run at 1000 req/s: its figures and its histogram.
+std::string run_json(const Histogram& h, double rps = 1000, std::string_view rate = "1000",
+                     int64_t unanswered = 0) {
+    return fmt::format(
+        R"({{"tool": "barrage", "schema_version": "1", "target": {{"url": "http://127.0.0.1:1/"}},
+  "mode": "open_loop", "target_rate_rps": {}, "config": {{"connections": 10, "duration_s": 3}},
+  "requests": {{"completed": {}, "errors": 0, "unanswered": {{"total": {}}}}},
+  "throughput_rps": {},
+  "duration_s": 3, "latency": {{"p50": {}, "p90": {}, "p99": {}, "p999": {}, "p9999": {},
+  "max": {}, "mean": {}, "stdev": {}, "count": {}, "histogram": "{}"}}, "intervals": []}})",
+        rate, h.total_count(), unanswered, rps, h.value_at_percentile(50),
+        h.value_at_percentile(90), h.value_at_percentile(99), h.value_at_percentile(99.9),
+        h.value_at_percentile(99.99), h.max(), h.mean(), h.stdev(), h.total_count(),
+        barrage::report::encode_histogram_compressed_base64(h));
+}
+
+int regressions(const barrage::report::CompareReport& report) { return report.regression_count(); }
+
+}  // namespace
+
+TEST_CASE("a percentile's interval spans the ranks that bound it at 99 percent") {
+    Histogram h = Histogram::for_latency_us();
+    for (int v = 1; v <= 1000; ++v) {
+        h.record_value(v);
+    }
+    // n q = 500, z sqrt(n q (1 - q)) = 2.576 x 15.81 = 40.7: ranks 459 and 541 + 1.
+    const auto p50 = percentile_bounds(h, 0, 50);
+    CHECK(p50.enough_samples);
+    CHECK(p50.estimate_us == 500);
+    CHECK(p50.lower_us == 459);
+    CHECK(p50.upper_us == 542);
+    CHECK(p50.estimate_us == static_cast<double>(h.value_at_percentile(50)));
+    // 99.9 of 1000: one sample beyond it, and the upper rank lies past the end.
+    CHECK_FALSE(percentile_bounds(h, 0, 99.9).enough_samples);
+    CHECK_FALSE(percentile_bounds(h, 0, 100).enough_samples);
+    CHECK_FALSE(percentile_bounds(Histogram::for_latency_us(), 0, 50).enough_samples);
+}
+
+TEST_CASE("a tail with too few samples beyond it is not enough samples: p99.99 of 3000") {
+    const Histogram run = synthetic_run(1, 3000, 1000, 200);
+    CHECK(percentile_bounds(run, 0, 99).enough_samples);
+    CHECK_FALSE(percentile_bounds(run, 0, 99.9).enough_samples);
+    CHECK_FALSE(percentile_bounds(run, 0, 99.99).enough_samples);
+    auto report = compare_results(digest(run_json(run)), digest(run_json(run)), CompareOptions{});
+    REQUIRE(report.ok());
+    CHECK(change_of(report.value(), "p9999").judgement == Judgement::not_enough_samples);
+    CHECK(change_of(report.value(), "p99").judgement == Judgement::intervals);
+    CHECK(change_of(report.value(), "max").judgement == Judgement::not_judged);
+    const std::string text = barrage::report::format_compare_report(report.value());
+    CHECK(contains(text, "not enough samples"));
+}
+
+TEST_CASE("unanswered requests rank above the answered ones and make bounds unbounded") {
+    Histogram h = Histogram::for_latency_us();
+    for (int v = 1; v <= 990; ++v) {
+        h.record_value(v);
+    }
+    // n = 1000: p99 is rank 990, the last answered; its upper rank (999) is unanswered.
+    const auto p99 = percentile_bounds(h, 10, 99);
+    CHECK(p99.enough_samples);
+    CHECK(p99.estimate_us == 990);
+    CHECK(p99.upper_us == barrage::report::unbounded_us);
+    CHECK(percentile_bounds(h, 10, 99.5).estimate_us == barrage::report::unbounded_us);
+    CHECK(percentile_bounds(h, 10, 50).upper_us < 1000);
+}
+
+TEST_CASE("two runs of the same distribution give no verdict; shifted by 2 ms, a regression") {
+    const Histogram a = synthetic_run(1, 20000, 3000, 1000);
+    const Histogram b = synthetic_run(2, 20000, 3000, 1000);
+    auto same = compare_results(digest(run_json(a), "a.json"), digest(run_json(b), "b.json"),
+                                CompareOptions{});
+    REQUIRE(same.ok());
+    CHECK(regressions(same.value()) == 0);
+    for (const auto& change : same.value().changes) {
+        CHECK_MESSAGE(!change.improvement, change.name);
+    }
+    CHECK(same.value().notes.empty());  // both have histograms
+
+    const Histogram shifted = synthetic_run(2, 20000, 5000, 1000);
+    auto slower = compare_results(digest(run_json(a), "a.json"),
+                                  digest(run_json(shifted), "b.json"), CompareOptions{});
+    REQUIRE(slower.ok());
+    for (const char* metric : {"p50", "p90", "p99", "mean"}) {
+        const auto& change = change_of(slower.value(), metric);
+        CHECK_MESSAGE(change.regression, metric);
+        CHECK(change.judgement == Judgement::intervals);
+        REQUIRE(change.baseline_interval.has_value());
+        CHECK(change.current_interval->lower > change.baseline_interval->upper);
+    }
+}
+
+TEST_CASE("a shift beyond the intervals but under the floor is not a regression") {
+    // 100k samples make the intervals narrow: +600 us (+16 %) is outside them.
+    const Histogram a = synthetic_run(1, 100000, 3000, 1000);
+    const Histogram b = synthetic_run(2, 100000, 3600, 1000);
+    auto report = compare_results(digest(run_json(a)), digest(run_json(b)), CompareOptions{});
+    REQUIRE(report.ok());
+    const auto& p50 = change_of(report.value(), "p50");
+    CHECK(p50.current_interval->lower > p50.baseline_interval->upper);
+    CHECK(p50.allowed == barrage::report::min_delta_us_default);
+    CHECK_FALSE(p50.regression);
+    CompareOptions no_floor;
+    no_floor.min_delta_us = 0;
+    auto floorless = compare_results(digest(run_json(a)), digest(run_json(b)), no_floor);
+    CHECK(change_of(floorless.value(), "p50").regression);
+}
+
+TEST_CASE("overlapping intervals are within noise, however large the change") {
+    // 200 samples: wide intervals.
+    const Histogram a = synthetic_run(1, 200, 1000, 3000);
+    const Histogram b = synthetic_run(7, 200, 1000, 3000);
+    CompareOptions no_floor;
+    no_floor.min_delta_us = 0;
+    auto report = compare_results(digest(run_json(a)), digest(run_json(b)), no_floor);
+    REQUIRE(report.ok());
+    const auto& p90 = change_of(report.value(), "p90");
+    CHECK_FALSE(p90.regression);
+    if (std::fabs(p90.current - p90.baseline) > p90.allowed) {
+        CHECK(p90.within_noise);
+    }
+}
+
+TEST_CASE("several baselines: their run-to-run spread is the noise band, and it is printed") {
+    std::vector<ResultDigest> baselines;
+    for (uint64_t seed = 1; seed <= 3; ++seed) {
+        baselines.push_back(digest(
+            run_json(synthetic_run(seed, 20000, 3000, 1000), 999.0 + static_cast<double>(seed)),
+            fmt::format("b{}.json", seed)));
+    }
+    const ResultDigest same = digest(run_json(synthetic_run(9, 20000, 3000, 1000)), "c.json");
+    auto report = compare_results(baselines, same, CompareOptions{});
+    REQUIRE(report.ok());
+    CHECK(regressions(report.value()) == 0);
+    CHECK(change_of(report.value(), "p50").judgement == Judgement::run_spread);
+    REQUIRE(report.value().spread.size() == 4);  // p50 p95 p99 rps
+    CHECK(report.value().spread[1].metric == "p95");
+    CHECK(report.value().spread[3].spread.coefficient_of_variation > 0);
+    const std::string text = barrage::report::format_compare_report(report.value());
+    CHECK(contains(text, "baselines: b1.json, b2.json, b3.json (3 runs)"));
+    CHECK(contains(text, "run-to-run spread of the baselines (coefficient of variation): p50 "));
+
+    const ResultDigest slower = digest(run_json(synthetic_run(9, 20000, 5000, 1000)), "c.json");
+    auto shifted = compare_results(baselines, slower, CompareOptions{});
+    REQUIRE(shifted.ok());
+    CHECK(change_of(shifted.value(), "p50").regression);
+    CHECK(change_of(shifted.value(), "p99").regression);
+}
+
+TEST_CASE("runs of different configurations are refused unless allowed") {
+    const Histogram a = synthetic_run(1, 2000, 3000, 1000);
+    auto refused = compare_results(digest(run_json(a), "a.json"),
+                                   digest(run_json(a, 2000, "2000"), "b.json"), CompareOptions{});
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message ==
+          "b.json is not a run of the same configuration as a.json: rate 1000 vs 2000; compare "
+          "runs of one command (or pass --allow-different-config to compare anyway)");
+    CompareOptions allow;
+    allow.allow_different_config = true;
+    CHECK(compare_results(digest(run_json(a)), digest(run_json(a, 2000, "2000")), allow).ok());
+}
+
+TEST_CASE("per-name tables only when a result has more than one name") {
+    const Histogram a = synthetic_run(1, 2000, 3000, 1000);
+    std::string url_run = run_json(a);
+    url_run.insert(url_run.rfind('}'),
+                   R"(, "requests_by_name": {"default": {"sent": 2000, "completed": 2000,
+    "errors": 0, "latency": {"p50": 1, "p90": 1, "p99": 1, "p999": 1, "p9999": 1, "max": 1,
+    "mean": 1, "count": 2000}}})");
+    auto report = compare_results(digest(url_run), digest(url_run), CompareOptions{});
+    REQUIRE(report.ok());
+    CHECK(report.value().by_name.empty());
+    CHECK_FALSE(contains(barrage::report::format_compare_report(report.value()), "request '"));
+}
+
+TEST_CASE("results without histograms are judged by tolerance and floor, and the report says so") {
+    const ResultDigest old = digest(result_json(1000, 1000, 0), "old.json");
+    const ResultDigest slower = digest(result_json(2500, 1000, 0), "new.json");
+    auto report = compare_results(old, slower, CompareOptions{});
+    REQUIRE(report.ok());
+    CHECK(change_of(report.value(), "p99").judgement == Judgement::tolerance_only);
+    CHECK(change_of(report.value(), "p99").regression);  // +1.5 ms: over 10 % and the floor
+    REQUIRE(report.value().notes.size() == 2);
+    CHECK(contains(report.value().notes[0], "no latency histogram in old.json"));
+    auto small = compare_results(old, digest(result_json(1500, 1000, 0)), CompareOptions{});
+    CHECK_FALSE(change_of(small.value(), "p99").regression);  // +500 us: under the floor
+}
+
+TEST_CASE("a result whose generator was saturated is noted: its latencies include its delay") {
+    const Histogram a = synthetic_run(1, 2000, 3000, 1000);
+    std::string starved = run_json(a);
+    starved.insert(starved.rfind('}'),
+                   R"(, "warnings": ["GENERATOR SATURATED: the busiest worker was on the CPU"])");
+    auto report =
+        compare_results(digest(run_json(a), "a.json"), digest(starved, "b.json"), CompareOptions{});
+    REQUIRE(report.ok());
+    REQUIRE(report.value().notes.size() == 1);
+    CHECK(contains(report.value().notes[0], "the generator was saturated in b.json"));
+}
+
+TEST_CASE("requests.unanswered counts in the percentiles: one beyond the answered is unbounded") {
+    const Histogram a = synthetic_run(1, 2000, 3000, 1000);
+    const ResultDigest base = digest(run_json(a), "a.json");
+    const ResultDigest cur = digest(run_json(a, 1000, "1000", 100), "b.json");
+    CHECK(cur.latency.unanswered == 100);
+    auto report = compare_results(base, cur, CompareOptions{});
+    REQUIRE(report.ok());
+    // 100 of 2100 unanswered: p99 (rank 2079) is among them, p50 is not.
+    const auto& p99 = change_of(report.value(), "p99");
+    CHECK(p99.current == barrage::report::unbounded_us);
+    CHECK(p99.regression);
+    CHECK_FALSE(change_of(report.value(), "p50").regression);
+    const std::string text = barrage::report::format_compare_report(report.value());
+    CHECK(contains(text, "unbounded"));
+    const std::string json = barrage::report::format_compare_json(report.value());
+    CHECK(contains(json, R"("current": null)"));
+}
+
+TEST_CASE("max is one sample: shown, judged only when --max-regression names it") {
+    const ResultDigest base = digest(result_json(1000, 1000, 0));
+    std::string slower_json = result_json(1000, 1000, 0);
+    slower_json.replace(slower_json.find("\"max\": 1000"), 11, "\"max\": 9000");
+    const ResultDigest slower = digest(slower_json);
+    const auto report = compare_tolerances(base, slower, {});  // outlives the reference
+    REQUIRE(report.ok());
+    const auto& shown = change_of(report.value(), "max");
+    CHECK(shown.judgement == Judgement::not_judged);
+    CHECK_FALSE(shown.regression);
+    auto named = compare_tolerances(base, slower, {"max=10%"});
+    CHECK(change_of(named.value(), "max").regression);
 }

@@ -1,14 +1,14 @@
 // The engine end to end inside one process: real sockets on loopback against
 // a tiny blocking server thread. Asserts counts and relationships, never speed.
 
-#include <doctest/doctest.h>
-
 #include <arpa/inet.h>
+#include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -22,10 +22,18 @@ using barrage::plan::RunPlan;
 
 constexpr int64_t ms_ns = 1'000'000;
 
-// Answers every request on every connection with a fixed response.
+// How a TinyServer treats each connection.
+enum class Answer {
+    every_request,          // answers each request (head only; bodies are not framed)
+    early_then_never_read,  // answers the first head at once, then never reads again
+    once_then_half_close,   // answers the first head, sends FIN, drops whatever comes
+};
+
+// Answers requests on every connection with a fixed response.
 class TinyServer {
 public:
-    explicit TinyServer(std::string response) : response_(std::move(response)) {
+    explicit TinyServer(std::string response, Answer answer = Answer::every_request)
+        : response_(std::move(response)), answer_(answer) {
         listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in addr{};
         addr.sin_family = AF_INET;
@@ -68,6 +76,10 @@ private:
         }
     }
     void serve(int fd) {
+        if (answer_ != Answer::every_request) {
+            serve_once(fd);
+            return;
+        }
         std::string pending;
         char buffer[4096];
         for (;;) {
@@ -86,7 +98,37 @@ private:
         }
     }
 
+    // Reads up to the end of the first head, answers, then misbehaves.
+    void serve_once(int fd) {
+        if (answer_ == Answer::early_then_never_read) {
+            const int small = 64 * 1024;  // what is never read stays small
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+        }
+        std::string pending;
+        char buffer[4096];
+        while (pending.find("\r\n\r\n") == std::string::npos) {
+            const ssize_t n = read(fd, buffer, sizeof(buffer));
+            if (n <= 0) {
+                return;
+            }
+            pending.append(buffer, static_cast<size_t>(n));
+        }
+        if (write(fd, response_.data(), response_.size()) < 0) {
+            return;
+        }
+        if (answer_ == Answer::early_then_never_read) {
+            while (!stop_) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+            return;
+        }
+        shutdown(fd, SHUT_WR);
+        while (read(fd, buffer, sizeof(buffer)) > 0) {
+        }
+    }
+
     std::string response_;
+    Answer answer_;
     int listen_fd_ = -1;
     uint16_t port_ = 0;
     std::atomic<bool> stop_{false};
@@ -223,4 +265,35 @@ TEST_CASE("garbage answers are protocol errors, not crashes") {
     CHECK(c.requests_completed == 0);
     CHECK(c.errors[static_cast<size_t>(barrage::stats::ErrorKind::protocol)] > 0);
     CHECK(c.requests_errors > 0);
+}
+
+TEST_CASE(
+    "a server that answers before reading the body and never reads: the request completes, "
+    "the rest of its body times out and the connection is replaced") {
+    TinyServer server(ok_response, Answer::early_then_never_read);
+    RunPlan plan = plan_for(server.port(), 2, 1);
+    plan.request.method = "POST";
+    plan.request.body.assign(8 * 1024 * 1024, 'x');  // more than the socket buffers hold
+    plan.timeout_ns = 100 * ms_ns;
+    auto result = barrage::engine::run_load(plan, {});
+    REQUIRE(result.ok());
+    const auto& c = result.value().totals.counters;
+    CHECK(c.requests_completed > 0);
+    CHECK(c.requests_sent == c.requests_completed + c.requests_errors + c.requests_unfinished);
+    CHECK(c.errors[static_cast<size_t>(barrage::stats::ErrorKind::timeout)] > 0);
+    CHECK(c.reconnects > 0);
+    CHECK(c.bytes_sent > 0);
+}
+
+TEST_CASE("a request that fails while its body is still being sent counts as sent") {
+    TinyServer server(ok_response, Answer::once_then_half_close);
+    RunPlan plan = plan_for(server.port(), 2, 1);
+    plan.request.method = "POST";
+    plan.request.body.assign(1024 * 1024, 'x');
+    auto result = barrage::engine::run_load(plan, {});
+    REQUIRE(result.ok());
+    const auto& c = result.value().totals.counters;
+    CHECK(c.requests_completed > 0);
+    CHECK(c.requests_errors > 0);  // each connection's second request meets the FIN
+    CHECK(c.requests_sent == c.requests_completed + c.requests_errors + c.requests_unfinished);
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "barrage/report/generator_health.h"
+#include "barrage/report/hlog.h"
 #include "barrage/report/json_writer.h"
 #include "barrage/report/run_report.h"
 #include "barrage/report/watch_report.h"
@@ -410,6 +411,7 @@ RunResult crafted_result() {
     c.bytes_received = 12'345'678;
     c.errors[static_cast<std::size_t>(ErrorKind::connect)] = 3;
     c.errors[static_cast<std::size_t>(ErrorKind::timeout)] = 7;
+    c.request_failures[static_cast<std::size_t>(ErrorKind::timeout)] = 7;
     for (int i = 0; i < 9'980; ++i) {
         c.count_status(200);
     }
@@ -733,9 +735,9 @@ TEST_SUITE("json result") {
         const std::vector<std::string> expected = {
             "tool",        "version",        "schema_version",  "target",
             "mode",        "requests",       "duration_s",      "drain_s",
-            "interrupted", "aborted_by", "throughput_rps", "target_rate_rps",
-            "achieved_send_rate_rps",
-            "latency",     "service_time",   "schedule_lag",    "connect_time",
+            "interrupted", "aborted_by", "gave_up", "throughput_rps", "target_rate_rps",
+            "achieved_send_rate_rps", "latency_judged",
+            "latency",     "failure_time", "service_time",   "schedule_lag",    "connect_time",
             "tls_handshake", "tls", "requests_by_name", "phases",
             "status",      "errors",         "error_details",   "generator", "warnings",
             "connections", "bytes",          "workers",         "config",
@@ -753,7 +755,14 @@ TEST_SUITE("json result") {
         const Json doc = parse(barrage::report::format_json(open_loop_plan(), crafted_result()));
         const Json& requests = doc["requests"];
         CHECK(requests.keys() == std::vector<std::string>{"sent", "completed", "errors", "late",
-                                                          "behind", "unsent", "unfinished"});
+                                                          "behind", "unsent", "unfinished",
+                                                          "scheduled", "unanswered"});
+        CHECK(requests["scheduled"].text == "10001");
+        CHECK(requests["unanswered"]["total"].text == "11");
+        CHECK(requests["unanswered"]["failed"]["timeout"].text == "7");
+        CHECK(requests["unanswered"]["failed"]["connect"].text == "0");
+        CHECK(requests["unanswered"]["unsent"].text == "1");
+        CHECK(requests["unanswered"]["unfinished"].text == "3");
         CHECK(requests["sent"].text == "10000");
         CHECK(requests["completed"].text == "9990");
         CHECK(requests["errors"].text == "7");
@@ -769,12 +778,19 @@ TEST_SUITE("json result") {
         CHECK(doc["achieved_send_rate_rps"].number() == 1000.0);
     }
 
-    TEST_CASE("each histogram gives min, mean, stdev, percentiles, max, count and clamped") {
+    TEST_CASE("each histogram gives min, mean, stdev, percentiles, max, count and clamped; "
+              "latency its spectrum and whole histogram") {
         const Json doc = parse(barrage::report::format_json(open_loop_plan(), crafted_result()));
         const Json& latency = doc["latency"];
         CHECK(latency.keys() == std::vector<std::string>{"min", "mean", "stdev", "p50", "p90",
                                                          "p99", "p999", "p9999", "max", "count",
-                                                         "clamped", "spectrum"});
+                                                         "clamped", "spectrum", "histogram"});
+        // The whole histogram, as an .hlog line carries it: it decodes to the same counts.
+        auto decoded = barrage::report::decode_histogram_compressed_base64(
+            latency["histogram"].text);
+        REQUIRE(decoded.ok());
+        CHECK(decoded.value().total_count() == 1000);
+        CHECK(decoded.value().value_at_percentile(99) == 990);
         CHECK(doc["service_time"].keys() ==
               std::vector<std::string>{"min", "mean", "stdev", "p50", "p90", "p99", "p999",
                                        "p9999", "max", "count", "clamped"});
@@ -940,8 +956,8 @@ TEST_SUITE("summary") {
     TEST_CASE("counts, throughput, transfer and connections read as counted") {
         const std::string summary =
             barrage::report::format_summary(open_loop_plan(), crafted_result());
-        CHECK(summary.find("\nRequests     sent 10000  completed 9990  errors 7  late 12  "
-                           "unsent 1  unfinished 3\n") != std::string::npos);
+        CHECK(summary.find("\nRequests     sent 10000 = completed 9990 + failed 7 + unfinished 3;"
+                           "  unsent 1  late 12\n") != std::string::npos);
         CHECK(summary.find("\nThroughput   999.0 req/s (target 1000 req/s, sent 1000.0 req/s) "
                            "over 10.0s, drain 250ms\n") != std::string::npos);
         CHECK(summary.find("\nTransfer     1.23 MB/s in, 100 KB/s out\n") != std::string::npos);
@@ -954,7 +970,10 @@ TEST_SUITE("summary") {
             barrage::report::format_summary(open_loop_plan(), crafted_result());
         CHECK(summary.find("\n                  min    mean     p50     p90     p99   p99.9  "
                            "p99.99     max\n") != std::string::npos);
-        CHECK(summary.find("\nLatency           1us   500us   500us   900us   990us   999us  "
+        // 11 of 1011 requests unanswered (1.1 %): from p99 on, the judged latency is unbounded.
+        CHECK(summary.find("\nLatency           1us >=2.50s   506us   910us >=2.50s >=2.50s "
+                           ">=2.50s >=2.50s  judged: 11 of 1011 scheduled unanswered (1.1%)\n"
+                           "  answered        1us   500us   500us   900us   990us   999us  "
                            "1.00ms  1.00ms  from intended send\n") != std::string::npos);
         // Service time: 850 us, 1234 us and 2.5 s; 2.5 s sits in a bucket
         // 2048 us wide, so the mean is (850 + 1234 + 2499584) / 3 us, about 834 ms.
@@ -970,7 +989,8 @@ TEST_SUITE("summary") {
             barrage::report::format_summary(open_loop_plan(), crafted_result());
         CHECK(summary.find("\nStatus       2xx 9980  4xx 10  (codes: 200 x9980, 404 x10)\n") !=
               std::string::npos);
-        CHECK(summary.find("\nErrors       connect 3  timeout 7  (total 10)\n"
+        CHECK(summary.find("\nErrors       requests: timeout 7  (total 7)\n"
+                           "             connections: connect 3  (total 3)\n"
                            "             first: connect: Connection refused (127.0.0.1:1)\n"
                            "             first: timeout: no response within 2.5s\n") !=
               std::string::npos);
@@ -1294,6 +1314,22 @@ TEST_SUITE("generator health") {
         barrage::report::add_generator_warnings(result);
         REQUIRE(result.warnings.size() == 1);
         CHECK(result.warnings[0].find("Little's law") != std::string::npos);
+    }
+
+    TEST_CASE("no Little's law suggestion when the service time grew with the load") {
+        RunResult result = health_result(true);
+        result.totals.counters.requests_late = 5;
+        // A target whose queue grew: the first requests took 2 ms, the rest up to 40 ms.
+        for (int i = 0; i < 100; ++i) {
+            result.totals.service_time_us.record_value(i < 10 ? 2'000 : 2'000 + 400 * i);
+        }
+        CHECK(barrage::report::service_time_grew(result.totals.service_time_us));
+        CHECK(barrage::report::suggested_connections(result) == 0);
+        barrage::report::add_generator_warnings(result);
+        REQUIRE(result.warnings.size() == 1);
+        CHECK(result.warnings[0].find("the target, not the connection count, is the limit") !=
+              std::string::npos);
+        CHECK(result.warnings[0].find("Little's law") == std::string::npos);
     }
 }
 

@@ -21,6 +21,7 @@
 #include "allocation_counter.h"
 #include "barrage/stats/counters.h"
 #include "barrage/stats/histogram.h"
+#include "barrage/stats/judged_latency.h"
 #include "barrage/stats/name_stats.h"
 #include "barrage/stats/snapshot.h"
 
@@ -802,5 +803,67 @@ TEST_SUITE("per-name stats") {
         total.add(part);
         CHECK(total.by_name[0].latency_us.total_count() == 2);
         CHECK(total.by_name[0].latency_us.count_clamped() == 1);
+    }
+}
+
+TEST_SUITE("judged latency") {
+    using barrage::stats::JudgedLatency;
+
+    TEST_CASE("with every request answered it is the answered histogram") {
+        Histogram answered = Histogram::for_latency_us();
+        for (int64_t us = 1; us <= 1000; ++us) {
+            answered.record_value(us);
+        }
+        const JudgedLatency judged(answered, 0);
+        for (const double p : {0.0, 1.0, 50.0, 90.0, 99.0, 99.9, 100.0}) {
+            CAPTURE(p);
+            CHECK(judged.value_at_percentile(p) == answered.value_at_percentile(p));
+        }
+        CHECK(judged.mean() == answered.mean());
+        CHECK(judged.max() == answered.max());
+        CHECK(judged.unanswered_fraction() == 0.0);
+    }
+
+    TEST_CASE("an unanswered request is slower than any answer: ranks beyond the answers are "
+              "unbounded") {
+        Histogram answered = Histogram::for_latency_us();
+        for (int64_t us = 1; us <= 98; ++us) {
+            answered.record_value(us);
+        }
+        const JudgedLatency judged(answered, 2);  // 100 scheduled, 2 unanswered
+        CHECK(judged.total_count() == 100);
+        CHECK(judged.value_at_percentile(98.0) == 98);
+        CHECK(judged.unbounded_at(98.5));  // rank 99 (round half up) is unanswered
+        CHECK_FALSE(judged.value_at_percentile(99.0).has_value());
+        CHECK(judged.value_at_percentile(50.0) == 50);
+        CHECK_FALSE(judged.mean().has_value());
+        CHECK_FALSE(judged.max().has_value());
+        CHECK(judged.min() == 1);
+        CHECK(judged.unanswered_fraction() == doctest::Approx(0.02));
+    }
+
+    TEST_CASE("nothing answered is unbounded everywhere; nothing scheduled has no value") {
+        const Histogram empty = Histogram::for_latency_us();
+        const JudgedLatency none_answered(empty, 5);
+        CHECK_FALSE(none_answered.value_at_percentile(0.0).has_value());
+        CHECK(none_answered.unbounded_at(0.0));
+        CHECK_FALSE(none_answered.min().has_value());
+        const JudgedLatency nothing(empty, 0);
+        CHECK_FALSE(nothing.value_at_percentile(50.0).has_value());
+        CHECK_FALSE(nothing.unbounded_at(50.0));
+        CHECK(nothing.unanswered_fraction() == 0.0);
+    }
+
+    TEST_CASE("unanswered counts failed, unfinished and unsent requests") {
+        Counters c;
+        c.count_request_failure(ErrorKind::timeout);
+        c.count_request_failure(ErrorKind::reset);
+        c.count_error(ErrorKind::connect);  // a connection, not a request
+        c.requests_unfinished = 3;
+        c.requests_unsent = 4;
+        CHECK(barrage::stats::unanswered_of(c) == 9);
+        CHECK(c.requests_errors == 2);
+        CHECK(c.errors_total() == 3);
+        CHECK(c.request_failures[static_cast<std::size_t>(ErrorKind::timeout)] == 1);
     }
 }

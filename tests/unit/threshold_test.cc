@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -179,15 +180,70 @@ TEST_CASE("a named threshold is an error only when the run has no request of tha
 TEST_CASE("the whole-run lookup reads percentiles, rates and throughput from the result") {
     const auto result = sample_result();
     const RunResultMetrics metrics(result);
-    CHECK(metrics.value("", parsed("p50 < 1s").metric) == 500.0);
-    CHECK(metrics.value("", parsed("max < 1s").metric) == 1000.0);
+    // Latency judges all 1010 requests, the 10 failed ones as infinitely slow:
+    // p50 is the 505th value, and max and mean are unbounded.
+    CHECK(metrics.value("", parsed("p50 < 1s").metric) == 505.0);
+    CHECK(std::isinf(*metrics.value("", parsed("max < 1s").metric)));
     CHECK(metrics.value("", parsed("min < 1s").metric) == 1.0);
-    CHECK(*metrics.value("", parsed("mean < 1s").metric) == doctest::Approx(500.5).epsilon(0.01));
+    CHECK(std::isinf(*metrics.value("", parsed("mean < 1s").metric)));
     CHECK(metrics.value("", parsed("schedule_lag_p99 < 1s").metric) == 4001.0);
     CHECK(*metrics.value("", parsed("error_rate < 1%").metric) == doctest::Approx(10.0 / 1010.0));
     CHECK(metrics.value("", parsed("rps > 1").metric) == 500.0);
     CHECK(metrics.value("", parsed("check_failure_rate < 1%").metric) == 0.0);
     CHECK_FALSE(metrics.value("login", parsed("p50 < 1s").metric).has_value());
+}
+
+TEST_CASE("unanswered requests count as infinitely slow in every latency threshold") {
+    // 7 answered in 50..290 ms, 98 timed out, 195 never sent: the case of a
+    // target that stopped answering. Answered-only, p99 would be 290 ms.
+    barrage::stats::RunResult result;
+    for (int64_t i = 0; i < 7; ++i) {
+        result.totals.latency_us.record_value(50'000 + i * 40'000);
+    }
+    result.totals.counters.requests_completed = 7;
+    result.totals.counters.requests_errors = 98;
+    result.totals.counters.requests_unsent = 195;
+    result.duration_s = 3.0;
+    const RunResultMetrics metrics(result);
+    const std::vector<ThresholdSpec> specs{parsed("p99 < 400ms"), parsed("p1 < 400ms"),
+                                           parsed("service_time_p99 < 400ms")};
+    const auto outcomes = barrage::report::evaluate_thresholds(specs, metrics);
+    CHECK_FALSE(outcomes[0].passed);
+    CHECK(std::isinf(*outcomes[0].value));
+    CHECK(outcomes[0].note == "97.7% of the requests unanswered, counted as infinitely slow");
+    CHECK(outcomes[1].passed);  // the fastest 1 % (3 of 300) were answered
+    CHECK(*outcomes[1].value == doctest::Approx(130'000.0).epsilon(0.001));
+    const auto lines = barrage::report::format_threshold_lines(outcomes);
+    CHECK(lines[0].find("unanswered  FAIL (97.7% of the requests") != std::string::npos);
+    // The judged p99 is bounded again only when at most 1 % goes unanswered.
+    result.totals.counters.requests_errors = 0;
+    result.totals.counters.requests_unsent = 0;
+    for (int64_t i = 0; i < 686; ++i) {
+        result.totals.latency_us.record_value(1000);
+    }
+    result.totals.counters.requests_completed = 693;
+    result.totals.counters.requests_unfinished = 7;  // 1 % of 700
+    const double p99_us = *RunResultMetrics(result).value("", parsed("p99 < 400ms").metric);
+    CHECK(p99_us == doctest::Approx(290'000.0).epsilon(0.001));  // the slowest answer
+    result.totals.counters.requests_unfinished = 8;
+    CHECK(std::isinf(*RunResultMetrics(result).value("", parsed("p99 < 400ms").metric)));
+}
+
+TEST_CASE("a name's unanswered requests (failed or never answered) count against its latency") {
+    barrage::stats::RunResult result;
+    result.requests.push_back({"login", {}, {}});
+    result.totals.by_name.emplace_back(0);
+    barrage::stats::NameStats& login = result.totals.by_name[0];
+    for (int64_t us = 1; us <= 90; ++us) {
+        login.latency_us.record_value(us);
+    }
+    login.sent = 100;
+    login.completed = 90;
+    login.errors = 4;  // and 6 unfinished
+    const RunResultMetrics metrics(result);
+    CHECK(metrics.value("login", parsed("login: p90 < 1s").metric) == 90.0);
+    CHECK(std::isinf(*metrics.value("login", parsed("login: p91 < 1s").metric)));
+    CHECK(*metrics.unanswered_fraction("login") == doctest::Approx(0.1));
 }
 
 TEST_CASE("evaluation passes and fails thresholds and explains a missing value") {
@@ -235,7 +291,7 @@ TEST_CASE("the summary lines show the value in the limit's unit and pass or FAIL
     const auto outcomes = barrage::report::evaluate_thresholds(specs, RunResultMetrics(result));
     const auto lines = barrage::report::format_threshold_lines(outcomes);
     REQUIRE(lines.size() == 3);
-    CHECK(lines[0] == "p99 < 200ms            0.99ms  pass");
+    CHECK(lines[0] == "p99 < 200ms               1ms  pass");
     CHECK(lines[1] == "error_rate < 0.5%       0.99%  FAIL");
     CHECK(lines[2] == "rps >= 100              500.0  pass");
     barrage::plan::RunPlan plan;

@@ -41,15 +41,18 @@ struct StepReport {
 StepReport judge_step(double rate_asked_rps, const stats::RunResult& result,
                       std::span<const report::ThresholdSpec> slos);
 
-// The knee: the highest passing-or-failing step rate before p99 first climbs
-// above twice the p99 of the lowest-rate step (the low-load baseline); nullopt
-// when p99 never does, or with fewer than two steps.
+// The knee, from the whole curve: the low-load p99 is the lowest p99 of the
+// lowest third of the steps by rate (1 to 3 steps); the knee is the rate of the
+// highest step below the steps, up to the highest rate, whose p99 are all above
+// twice it (strictly below their lowest rate: a rate run twice is one point).
+// nullopt when the highest step is not above (p99 never stays doubled), when
+// every step is, or with fewer than two steps.
 std::optional<double> knee_rps(std::span<const StepReport> steps);
 
 struct CapacityOutcome {
     std::string kind;  // "find_max" or "profile_levels"
     std::vector<std::string> slos;
-    std::vector<StepReport> steps;  // in the order they ran
+    std::vector<StepReport> steps;                  // in the order they ran
     SearchStatus status = SearchStatus::searching;  // find_max only
     std::optional<double> max_sustainable_rps;
     std::optional<double> first_failing_rps;

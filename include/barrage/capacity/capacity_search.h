@@ -2,8 +2,10 @@
 // The search of `barrage find-max`: which rate to try next, from the verdicts
 // so far. Geometric growth from the start rate until a step fails its SLO,
 // then bisection between the last passing and the first failing rate until
-// they are within the precision. No clock, no I/O: the caller runs each step
-// and records its verdict.
+// they are within the precision. A failing step that directly follows a passing
+// one within a growth step is run once more before the search moves down, so
+// one noisy step (a briefly busy machine) does not end the search low. No
+// clock, no I/O: the caller runs each step and records its verdict.
 
 #include <cstdint>
 #include <optional>
@@ -12,11 +14,11 @@
 namespace barrage::capacity {
 
 struct SearchLimits {
-    double start_rps = 100;    // first rate tried
-    double max_rps = 1e6;      // never ask for more
-    double precision = 0.05;   // stop when (first failing - last passing) <= precision x passing
-    double growth = 2.0;       // factor between rates while nothing failed
-    int steps_max = 40;        // a bound on the search, whatever happens
+    double start_rps = 100;   // first rate tried
+    double max_rps = 1e6;     // never ask for more
+    double precision = 0.05;  // stop when (first failing - last passing) <= precision x passing
+    double growth = 2.0;      // factor between rates while nothing failed
+    int steps_max = 40;       // a bound on the search, whatever happens
 };
 
 enum class StepVerdict : uint8_t {
@@ -33,7 +35,7 @@ enum class SearchStatus : uint8_t {
     max_rate_passes,      // --max passed: the target sustains at least that
     generator_saturated,  // the generator's limit came before the target's
     interrupted,
-    steps_exhausted,      // steps_max steps without reaching the precision
+    steps_exhausted,  // steps_max steps without reaching the precision
 };
 
 std::string_view status_name(SearchStatus status);  // "found", "lowest_rate_fails", ...
@@ -42,7 +44,9 @@ class CapacitySearch {
 public:
     explicit CapacitySearch(SearchLimits limits);
 
-    // The rate of the next step, or nullopt when the search is over.
+    // The rate of the next step, or nullopt when the search is over. After a
+    // failure that directly followed a pass within one growth step, the same
+    // rate once more (its second verdict counts).
     std::optional<double> next_rate() const;
     void record(double rate_rps, StepVerdict verdict);
 
@@ -55,6 +59,8 @@ private:
     SearchLimits limits_;
     std::optional<double> passing_;
     std::optional<double> failing_;
+    std::optional<double> confirming_;   // a failed rate to run once more
+    std::optional<StepVerdict> last_;    // the verdict of the step before
     std::optional<SearchStatus> ended_;  // set by a verdict that ends the search
     int steps_ = 0;
 };

@@ -20,10 +20,12 @@ struct VersionRequest {};
 // barrage compare BASELINE.json CURRENT.json [--max-regression [NAME:]METRIC=LIMIT]...
 //                 [--json FILE]
 struct CompareRequest {
-    std::string baseline_path;
+    std::vector<std::string> baseline_paths;  // one or more
     std::string current_path;
     std::vector<std::string> max_regressions;  // parsed by report::parse_tolerance
     std::string json_path;                     // "" = none, "-" = stdout (the table to stderr)
+    std::optional<int64_t> min_delta_ns;       // --min-delta; none = compare's default
+    bool allow_different_config = false;
 };
 // barrage trend HISTORY.jsonl [--html FILE]
 struct TrendRequest {

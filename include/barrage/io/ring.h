@@ -44,7 +44,10 @@ struct RingFeatures {
 class Ring {
 public:
     // sq_entries: SQ size (power of two). cq_entries: CQ size, sized by the
-    // caller so it cannot overflow (at most cq_entries operations in flight).
+    // caller for the completions it can have outstanding. Sizes above the
+    // kernel's maximum (32768 SQ, 65536 CQ) are clamped, not refused; the CQ
+    // then relies on the kernel keeping overflowed completions (NODROP, Linux
+    // 5.5+), and without that the call fails. cq_entries() tells the size got.
     // Tries SINGLE_ISSUER|DEFER_TASKRUN|COOP_TASKRUN and falls back when the
     // kernel says -EINVAL. Must be called on the thread that will use the ring.
     static base::Result<std::unique_ptr<Ring>> create(unsigned sq_entries, unsigned cq_entries);

@@ -210,6 +210,9 @@ struct RunPlan {
     int64_t duration_ns = 10'000'000'000;
     int64_t warmup_ns = 0;
     int64_t timeout_ns = 10'000'000'000;        // per request (and per connect)
+    // Stop the run when no connection has opened and connects have failed for
+    // this long: an unreachable target fails fast (exit 3) instead of running out the clock.
+    int64_t connect_grace_ns = 2'000'000'000;
     int64_t interval_ns = 1'000'000'000;        // snapshot / CSV interval
     // Open loop: arrivals due within this window go out in one wake-up (like
     // the kernel's timer slack). 0 = each arrival wakes the worker at its own

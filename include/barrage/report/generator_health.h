@@ -36,9 +36,15 @@ struct GeneratorHealth {
 
 GeneratorHealth judge_generator(const stats::RunResult& result);
 
+// Whether the service time grew with the load: its median is more than twice its
+// 5th percentile (the fastest requests met an idle target, the rest its queue).
+bool service_time_grew(const stats::Histogram& service_time_us);
+
 // Open loop with requests that waited for a connection: the connections the
 // asked rate needs by Little's law (rate x mean service time, +25 % headroom);
-// 0 when there is nothing to suggest.
+// 0 when there is nothing to suggest, and when the service time grew with the
+// load (the target, not the connection count, is the limit: more connections
+// would only lengthen its queue).
 int suggested_connections(const stats::RunResult& result);
 
 // Adds to result.warnings what the two above found: "GENERATOR SATURATED: ..."

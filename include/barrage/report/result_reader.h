@@ -32,6 +32,9 @@ struct HistogramFigures {
     int64_t max_us = 0;
     int64_t count = 0;
     int64_t clamped = 0;
+    // "histogram": every count, V2 compressed and base64 (hlog.h's
+    // decode_histogram_compressed_base64 reads it); "" in older documents.
+    std::string histogram_base64;
 };
 
 // One point of the percentile spectrum: `percentile` in [0, 100].
@@ -98,6 +101,8 @@ struct ResultDocument {
     int64_t late = 0;
     int64_t unsent = 0;
     int64_t unfinished = 0;
+    // requests.unanswered.total (failed + unfinished + unsent); none in older documents.
+    std::optional<int64_t> unanswered;
     double duration_s = 0;
     double drain_s = 0;
     bool interrupted = false;

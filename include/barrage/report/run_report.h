@@ -54,6 +54,11 @@ int exit_code_for(const stats::RunResult& result);
 // a run that measured nothing says so rather than "thresholds failed").
 int exit_code_for(const stats::RunResult& result, std::span<const ThresholdOutcome> thresholds);
 
+// Why a run exits 3, as one line for stderr (printed even with -q), e.g.
+// "every TLS handshake failed: certificate verify failed: self-signed certificate
+// (127.0.0.1:8443)"; "" when exit_code_for(result) is not 3.
+std::string run_failure_reason(const stats::RunResult& result);
+
 // Writes `content` to `path` through a temporary file and rename, so a crash
 // never leaves half a file. "-" writes to stdout.
 base::Status write_file_atomically(const std::string& path, const std::string& content);

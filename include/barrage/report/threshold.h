@@ -97,8 +97,14 @@ public:
     virtual ~MetricsLookup() = default;
     // The metric's value in its base unit (see ThresholdSpec::limit), or nullopt when the run
     // has no request called `request_name` ("" = the whole run).
+    // Latency statistics judge every scheduled request (stats/judged_latency.h): the value
+    // is +infinity where the statistic falls on an unanswered request.
     virtual std::optional<double> value(std::string_view request_name,
                                         const Metric& metric) const = 0;
+    // The share of the requests (of `request_name`, "" = all) that got no answer.
+    virtual std::optional<double> unanswered_fraction(std::string_view /*request_name*/) const {
+        return std::nullopt;
+    }
 };
 
 // The whole-run numbers of a RunResult, per request name where it has them; the
@@ -110,6 +116,7 @@ public:
                               const watch::WatchResult* watch = nullptr)
         : result_(result), watch_(watch) {}
     std::optional<double> value(std::string_view request_name, const Metric& metric) const override;
+    std::optional<double> unanswered_fraction(std::string_view request_name) const override;
 
 private:
     std::optional<double> name_value(std::string_view request_name, const Metric& metric) const;

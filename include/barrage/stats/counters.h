@@ -31,7 +31,7 @@ inline constexpr int error_kind_count = 11;
 std::string_view error_kind_name(ErrorKind kind);
 
 struct Counters {
-    int64_t requests_sent = 0;         // request fully handed to the kernel
+    int64_t requests_sent = 0;         // started: first bytes to the kernel (https: to TLS)
     int64_t requests_completed = 0;    // full response received (any status)
     int64_t requests_errors = 0;       // failed requests (sum of request-level error kinds)
     int64_t requests_late = 0;         // open loop: waited for a free connection
@@ -54,10 +54,19 @@ struct Counters {
     int64_t tls_handshakes_full = 0;     // completed TLS handshakes without resumption
     int64_t tls_handshakes_resumed = 0;  // completed TLS handshakes that resumed a session
     std::array<int64_t, error_kind_count> errors{};
+    // The failed requests among `errors`, by kind (requests_errors is their
+    // sum); the rest of `errors` are connections that failed to open.
+    std::array<int64_t, error_kind_count> request_failures{};
     std::array<int64_t, 6> status_class{};  // index 1..5 = 1xx..5xx; 0 = outside 100..599
     std::array<int64_t, 600> status_code{};  // exact code, 100..599
 
     void count_error(ErrorKind kind) { ++errors[static_cast<size_t>(kind)]; }
+    // A request that got no answer: counted in errors, request_failures and requests_errors.
+    void count_request_failure(ErrorKind kind) {
+        count_error(kind);
+        ++request_failures[static_cast<size_t>(kind)];
+        ++requests_errors;
+    }
     void count_status(int code);
     void add(const Counters& other);
     int64_t errors_total() const;

@@ -60,6 +60,9 @@ public:
     // rank floor(percentile / 100 * total + 0.5), at least 1 (round half up,
     // not Java's ceil); percentile 0 answers that bucket's lowest value.
     int64_t value_at_percentile(double percentile) const;
+    // The highest value equivalent to the rank-th smallest recorded value
+    // (1-based, 1 <= rank <= total_count()).
+    int64_t value_at_rank(int64_t rank) const;
 
     // Layout and raw counts (for .hlog encoding and tests).
     int64_t lowest_discernible() const { return lowest_discernible_; }

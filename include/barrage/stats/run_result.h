@@ -53,6 +53,9 @@ struct RunResult {
     int64_t measured_start_unix_ms = 0;   // wall clock at the measured start (for .hlog)
     bool interrupted = false;             // SIGINT/SIGTERM stopped the run early
     std::string stopped_by;               // why a stop check ended it early ("" = it did not)
+    // Why the run gave up on the target ("" = it did not): no connection could
+    // be opened within the connect grace.
+    std::string gave_up;
     int connections_target = 0;           // connections asked for
     int connections_established_max = 0;  // most connections open at once
     int threads = 0;

@@ -24,6 +24,8 @@ struct Snapshot {
     Histogram schedule_lag_us = Histogram::for_latency_us();  // actual send - intended send
     Histogram connect_time_us = Histogram::for_latency_us();  // connect start - established
     Histogram tls_handshake_us = Histogram::for_latency_us();  // TCP established - TLS done
+    // Failed requests: failure - intended send (how long a timeout or reset took).
+    Histogram failure_time_us = Histogram::for_latency_us();
     // One entry per request name (index = the run's request index), sized by
     // the worker before the run; empty only in a snapshot that was never used.
     // A worker counts into by_name but leaves its latency histograms empty:

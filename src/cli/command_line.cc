@@ -16,8 +16,10 @@
 #include <vector>
 
 #include "barrage/base/cpu.h"
+#include "barrage/base/excerpt.h"
 #include "barrage/cli/units.h"
 #include "barrage/cli/url.h"
+#include "barrage/http/template.h"
 #include "barrage/profile/profile_loader.h"
 #include "find_max_impl.h"
 #include "options_impl.h"
@@ -69,8 +71,11 @@ Load:
 Request:
   -X, --method METHOD      request method (default GET)
   -H, --header 'N: V'      add a request header; repeat for more
-  -b, --body TEXT          request body
-      --body-file FILE     request body read from FILE (not with -b)
+  -b, --body TEXT          request body, a template: {{int 1 100}}, {{uuid}}, ...
+                           as in profiles (docs/templates.md); '{{' is '{{{{'
+      --body-file FILE     request body: FILE's bytes sent as they are (like
+                           curl --data-binary), at most 64 MiB
+      --body-template FILE request body: FILE's text as a template (like -b)
       --max-header-bytes SIZE
                            largest response header accepted (default 64k)
 
@@ -128,8 +133,8 @@ Profiles (docs/profiles.md): requests, sessions and phases described in TOML.
                            phases.0.rate=50, phases.main.duration=30s,
                            requests.login.weight=2; repeat for more
       --seed N             seed of the random choices (default: the profile's, or 1)
-  -r and -d change the main phase of a profile; -X, -H, -b and --body-file
-  are for URL runs only.
+  -r and -d change the main phase of a profile; -X, -H, -b, --body-file and
+  --body-template are for URL runs only.
 
 TIME: 500ms, 30s, 2m, 1h, 1m30s (a bare number is seconds)
 SIZE: 512, 4k, 1M (k = 1024)
@@ -184,18 +189,18 @@ int read_to_limit(int fd, std::string& body) {
 Result<std::string> read_body_file(std::string_view flag, const std::string& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return make_error(
-            fmt::format("{}: cannot read '{}': {}", flag, path, std::strerror(errno)));
+        return make_error(fmt::format("{}: cannot read '{}': {}", flag, base::excerpt(path),
+                                      std::strerror(errno)));
     }
     std::string body;
     const int read_errno = read_to_limit(fd, body);
     ::close(fd);
     if (read_errno != 0) {
-        return make_error(
-            fmt::format("{}: cannot read '{}': {}", flag, path, std::strerror(read_errno)));
+        return make_error(fmt::format("{}: cannot read '{}': {}", flag, base::excerpt(path),
+                                      std::strerror(read_errno)));
     }
     if (static_cast<int64_t>(body.size()) > body_bytes_max) {
-        return make_error(fmt::format("{}: '{}' is larger than {} MiB", flag, path,
+        return make_error(fmt::format("{}: '{}' is larger than {} MiB", flag, base::excerpt(path),
                                       body_bytes_max / (1024 * 1024)));
     }
     return body;
@@ -205,12 +210,12 @@ Result<std::string> read_body_file(std::string_view flag, const std::string& pat
 Result<plan::Header> parse_header(std::string_view flag, std::string_view text) {
     const auto colon = text.find(':');
     if (colon == std::string_view::npos) {
-        return make_error(
-            fmt::format("{}: '{}' has no ':'; write {} 'Name: value'", flag, text, flag));
+        return make_error(fmt::format("{}: '{}' has no ':'; write {} 'Name: value'", flag,
+                                      base::excerpt(text), flag));
     }
     if (colon == 0) {
-        return make_error(
-            fmt::format("{}: '{}' has an empty name; write {} 'Name: value'", flag, text, flag));
+        return make_error(fmt::format("{}: '{}' has an empty name; write {} 'Name: value'", flag,
+                                      base::excerpt(text), flag));
     }
     std::string_view value = text.substr(colon + 1);
     const auto first = value.find_first_not_of(" \t");
@@ -224,8 +229,8 @@ Result<plan::Header> parse_header(std::string_view flag, std::string_view text) 
 struct RunArgs {
     plan::RunPlan plan;
     std::optional<int> threads;  // nullopt = derive from CPUs and connections
-    bool body_given = false;
-    bool body_file_given = false;
+    // -b/--body, --body-file, --body-template: at most one gives the body.
+    std::vector<std::string> body_flags;  // distinct, in order (a repeated flag: the last wins)
     // Profile runs: -d changes the main phase only when it was given.
     bool duration_given = false;
     std::vector<std::string> sets;  // --set, in order
@@ -233,6 +238,12 @@ struct RunArgs {
     // Profile runs: -c and --timeout change the profile's [target] (before any --set).
     std::vector<std::string> target_sets;
     bool warmup_given = false;
+
+    void note_body_flag(std::string_view flag) {
+        if (std::find(body_flags.begin(), body_flags.end(), flag) == body_flags.end()) {
+            body_flags.emplace_back(flag);
+        }
+    }
 };
 
 // A TLS file option: the file must be readable now, so a typo stops the run
@@ -241,8 +252,8 @@ Status store_readable_file(std::string_view flag, std::string_view path, std::st
     const std::string name(path);
     const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return make_error(
-            fmt::format("{}: cannot read '{}': {}", flag, name, std::strerror(errno)));
+        return make_error(fmt::format("{}: cannot read '{}': {}", flag, base::excerpt(name),
+                                      std::strerror(errno)));
     }
     ::close(fd);
     field = name;
@@ -256,7 +267,8 @@ Result<int> parse_tls_version(std::string_view flag, std::string_view text) {
     if (text == "1.3") {
         return 13;
     }
-    return make_error(fmt::format("{}: '{}' is not a TLS version; use 1.2 or 1.3", flag, text));
+    return make_error(
+        fmt::format("{}: '{}' is not a TLS version; use 1.2 or 1.3", flag, base::excerpt(text)));
 }
 
 const OptionSpec<RunArgs> run_options[] = {
@@ -333,14 +345,26 @@ const OptionSpec<RunArgs> run_options[] = {
          return Status(Ok{});
      }},
     {'b', "body", true,
-     [](RunArgs& a, std::string_view, std::string_view v) {
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
          a.plan.request.body = std::string(v);
-         a.body_given = true;
+         a.note_body_flag(flag);
          return Status(Ok{});
      }},
     {'\0', "body-file", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         a.body_file_given = true;
+         a.note_body_flag(flag);
+         auto bytes = read_body_file(flag, std::string(v));
+         if (!bytes) {
+             return Status(bytes.error());
+         }
+         // Shared, never copied: a 60 MB body stays one 60 MB string.
+         a.plan.request.body_verbatim =
+             std::make_shared<const std::string>(std::move(bytes).value());
+         return Status(Ok{});
+     }},
+    {'\0', "body-template", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         a.note_body_flag(flag);
          return store(read_body_file(flag, std::string(v)), a.plan.request.body);
      }},
     {'\0', "json", true,
@@ -553,7 +577,8 @@ Status check_outputs(const plan::OutputPlan& output) {
         for (std::size_t j = i + 1; j < files.size(); ++j) {
             if (!files[i].path.empty() && files[i].path == files[j].path) {
                 return make_error(fmt::format("{} and {} both name '{}'; give each its own file",
-                                              files[i].flag, files[j].flag, files[i].path));
+                                              files[i].flag, files[j].flag,
+                                              base::excerpt(files[i].path)));
             }
         }
     }
@@ -567,7 +592,7 @@ Status take_url(RunArgs& args, const std::vector<std::string_view>& positionals)
     }
     if (positionals.size() > 1) {
         return make_error(fmt::format("barrage run: unexpected argument '{}'; give exactly one URL",
-                                      positionals[1]));
+                                      base::excerpt(positionals[1])));
     }
     return store(parse_url(positionals[0]), args.plan.target);
 }
@@ -586,12 +611,12 @@ bool tls_options_given(const plan::TlsPlan& tls) {
 
 Result<Command> parse_run_profile(RunArgs& args, std::string_view path,
                                   std::span<const char* const> argv) {
-    if (args.body_given || args.body_file_given || !args.plan.request.headers.empty() ||
+    if (!args.body_flags.empty() || !args.plan.request.headers.empty() ||
         args.plan.request.method != "GET") {
         return make_error(
-            fmt::format("barrage run {}: -X, -H, -b and --body-file are for URL "
-                        "runs; set method, headers and body in the profile",
-                        path));
+            fmt::format("barrage run {}: -X, -H, -b, --body-file and --body-template are for "
+                        "URL runs; set method, headers and body in the profile",
+                        base::excerpt(path)));
     }
     if (args.warmup_given) {
         return make_error(
@@ -647,6 +672,32 @@ Result<Command> parse_run_profile(RunArgs& args, std::string_view path,
     return Command(std::move(plan));
 }
 
+// A URL run's path, header values and -b/--body-template body are templates
+// without variables; a mistake in one is a usage error now, not a failed run.
+Status check_templates(const plan::RunPlan& plan, const std::vector<std::string>& body_flags) {
+    const http::TemplateScope no_variables;
+    const auto check = [&](std::string_view where, std::string_view text) -> Status {
+        auto compiled = http::Template::compile(text, no_variables);
+        if (!compiled.ok()) {
+            return make_error(fmt::format("{}: {}", where, compiled.error().message));
+        }
+        return Ok{};
+    };
+    if (auto status = check("URL path", plan.target.path); !status) {
+        return status;
+    }
+    for (const plan::Header& header : plan.request.headers) {
+        if (auto status = check(fmt::format("-H '{}'", base::excerpt(header.name)), header.value);
+            !status) {
+            return status;
+        }
+    }
+    if (!body_flags.empty() && !plan.request.body_verbatim) {
+        return check(body_flags[0], plan.request.body);
+    }
+    return Ok{};
+}
+
 Result<Command> parse_run(std::span<const char* const> argv) {
     RunArgs args;
     std::vector<std::string_view> positionals;
@@ -658,8 +709,9 @@ Result<Command> parse_run(std::span<const char* const> argv) {
     if (help.value()) {
         return Command(HelpRequest{std::string(run_usage)});
     }
-    if (args.body_given && args.body_file_given) {
-        return make_error("-b/--body and --body-file both give a body; use one of them");
+    if (args.body_flags.size() > 1) {
+        return make_error(fmt::format("{} and {} both give a body; use one of them",
+                                      args.body_flags[0], args.body_flags[1]));
     }
     if (positionals.size() == 1 && profile::is_profile_argument(positionals[0])) {
         return parse_run_profile(args, positionals[0], argv);
@@ -684,6 +736,9 @@ Result<Command> parse_run(std::span<const char* const> argv) {
     if (auto status = plan::validate_run_plan(plan); !status) {
         return status.error();
     }
+    if (auto status = check_templates(plan, args.body_flags); !status) {
+        return status.error();
+    }
     return Command(std::move(plan));
 }
 
@@ -700,8 +755,8 @@ Result<uint16_t> parse_port(std::string_view flag, std::string_view text) {
                              text.find_first_not_of("0123456789") == std::string_view::npos;
     const int port = digits_only ? std::stoi(std::string(text)) : -1;
     if (port < 0 || port > 65535) {
-        return make_error(
-            fmt::format("{}: '{}' is not a port; use 0 to 65535 (0 = any free port)", flag, text));
+        return make_error(fmt::format("{}: '{}' is not a port; use 0 to 65535 (0 = any free port)",
+                                      flag, base::excerpt(text)));
     }
     return static_cast<uint16_t>(port);
 }
@@ -726,13 +781,14 @@ Result<std::string> parse_loopback_host(std::string_view flag, std::string_view 
             return host;
         }
     } else {
-        return make_error(fmt::format(
-            "{}: '{}' is not an IP address; use 127.0.0.1, ::1 or localhost", flag, text));
+        return make_error(
+            fmt::format("{}: '{}' is not an IP address; use 127.0.0.1, ::1 or localhost", flag,
+                        base::excerpt(text)));
     }
     return make_error(fmt::format(
         "{}: '{}' is not a loopback address; barrage serve is a test target and only listens on "
         "loopback (127.0.0.0/8 or ::1)",
-        flag, text));
+        flag, base::excerpt(text)));
 }
 
 const std::array<OptionSpec<ServeArgs>, 8> serve_options{{
@@ -761,8 +817,9 @@ const std::array<OptionSpec<ServeArgs>, 8> serve_options{{
              return Status(bytes.error());
          }
          if (bytes.value() > body_bytes_max) {
-             return Status(make_error(fmt::format("{}: '{}' is larger than {} MiB", flag, v,
-                                                  body_bytes_max / (1024 * 1024))));
+             return Status(
+                 make_error(fmt::format("{}: '{}' is larger than {} MiB", flag, base::excerpt(v),
+                                        body_bytes_max / (1024 * 1024))));
          }
          a.plan.body.assign(static_cast<size_t>(bytes.value()), 'x');
          a.body_size_given = true;
@@ -784,8 +841,9 @@ const std::array<OptionSpec<ServeArgs>, 8> serve_options{{
      [](ServeArgs& a, std::string_view flag, std::string_view v) {
          auto bytes = parse_size_bytes(flag, v);
          if (bytes && bytes.value() > body_bytes_max) {
-             return Status(make_error(fmt::format("{}: '{}' is larger than {} MiB", flag, v,
-                                                  body_bytes_max / (1024 * 1024))));
+             return Status(
+                 make_error(fmt::format("{}: '{}' is larger than {} MiB", flag, base::excerpt(v),
+                                        body_bytes_max / (1024 * 1024))));
          }
          return store(std::move(bytes), a.plan.leak_per_request_bytes);
      }},
@@ -803,8 +861,9 @@ Result<Command> parse_serve(std::span<const char* const> argv) {
         return Command(HelpRequest{std::string(serve_usage)});
     }
     if (!positionals.empty()) {
-        return make_error(fmt::format(
-            "barrage serve: unexpected argument '{}'; it takes options only", positionals[0]));
+        return make_error(
+            fmt::format("barrage serve: unexpected argument '{}'; it takes options only",
+                        base::excerpt(positionals[0])));
     }
     if (args.body_given && args.body_size_given) {
         return make_error("--body and --body-size both give a body; use one of them");
@@ -1070,16 +1129,18 @@ Result<Command> parse_command_line(int argc, const char* const* argv) {
         return Command(VersionRequest{});
     }
     if (command.find("://") != std::string_view::npos) {
-        return make_error(fmt::format(
-            "unknown command '{}'; to send load to it write 'barrage run {}'", command, command));
+        return make_error(
+            fmt::format("unknown command '{}'; to send load to it write 'barrage run {}'",
+                        base::excerpt(command), base::excerpt(command)));
     }
     if (is_option_like(command)) {
         return make_error(
             fmt::format("unknown option '{}' for 'barrage'; options go after the command, e.g. "
                         "'barrage run URL {}'; see 'barrage --help'",
-                        command, command));
+                        base::excerpt(command), base::excerpt(command)));
     }
-    return make_error(fmt::format("unknown command '{}'; see 'barrage --help'", command));
+    return make_error(
+        fmt::format("unknown command '{}'; see 'barrage --help'", base::excerpt(command)));
 }
 
 std::string usage_text() {

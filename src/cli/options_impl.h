@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "barrage/base/excerpt.h"
 #include "barrage/base/result.h"
 
 namespace barrage::cli::detail {
@@ -130,11 +131,12 @@ Result<bool> parse_options(std::span<const char* const> argv, std::string_view c
         const auto match = match_option(arg, specs);
         if (match.spec == nullptr) {
             return make_error(fmt::format("unknown option '{}' for '{}'; see '{} --help'",
-                                          match.name, command, command));
+                                          base::excerpt(match.name), command, command));
         }
         const std::string flag = display_name(*match.spec);
         if (!match.spec->takes_value && match.inline_value) {
-            return make_error(fmt::format("{} takes no value (got '{}')", flag, arg));
+            return make_error(
+                fmt::format("{} takes no value (got '{}')", flag, base::excerpt(arg)));
         }
         auto value = match.spec->takes_value ? take_value(match, argv, next, specs, flag)
                                              : Result<std::string_view>(std::string_view{});

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "barrage/base/excerpt.h"
 #include "barrage/cli/command_line.h"
 
 namespace barrage::cli {
@@ -38,15 +39,16 @@ std::optional<base::Error> reject_bytes(std::string_view url) {
     for (const char c : url) {
         const auto byte = static_cast<unsigned char>(c);
         if (byte == ' ') {
-            return make_error(fmt::format("URL '{}' contains a space; write it as %20", url));
+            return make_error(
+                fmt::format("URL '{}' contains a space; write it as %20", base::excerpt(url)));
         }
         if (byte < 0x20 || byte == 0x7f) {
-            return make_error(fmt::format("URL '{}' contains a control character (0x{:02x})", url,
-                                          static_cast<unsigned>(byte)));
+            return make_error(fmt::format("URL '{}' contains a control character (0x{:02x})",
+                                          base::excerpt(url), static_cast<unsigned>(byte)));
         }
         if (byte >= 0x80) {
-            return make_error(
-                fmt::format("URL '{}' contains a non-ASCII byte; percent-encode it (%XX)", url));
+            return make_error(fmt::format(
+                "URL '{}' contains a non-ASCII byte; percent-encode it (%XX)", base::excerpt(url)));
         }
     }
     return std::nullopt;
@@ -56,12 +58,12 @@ base::Error no_scheme(std::string_view url) {
     const auto colon = url.find(':');
     const std::string before_colon = to_lower(url.substr(0, colon));
     if (colon != std::string_view::npos && (before_colon == "http" || before_colon == "https")) {
-        return make_error(
-            fmt::format("URL '{}' needs '//' after '{}:'; {}", url, before_colon, url_forms));
+        return make_error(fmt::format("URL '{}' needs '//' after '{}:'; {}", base::excerpt(url),
+                                      before_colon, url_forms));
     }
     const bool has_path = url.find_first_of("/?") != std::string_view::npos;
-    return make_error(fmt::format("'{}' has no scheme; write http://{}{}", url,
-                                  url.starts_with("//") ? url.substr(2) : url,
+    return make_error(fmt::format("'{}' has no scheme; write http://{}{}", base::excerpt(url),
+                                  base::excerpt(url.starts_with("//") ? url.substr(2) : url),
                                   has_path ? "" : "/"));
 }
 
@@ -71,12 +73,14 @@ bool is_host_name_char(char c) {
 
 Result<uint16_t> parse_port(std::string_view url, std::string_view text) {
     if (text.empty()) {
-        return make_error(fmt::format("URL '{}' has an empty port after ':'; {}", url, url_forms));
+        return make_error(
+            fmt::format("URL '{}' has an empty port after ':'; {}", base::excerpt(url), url_forms));
     }
     uint32_t port = 0;
     for (const char c : text) {
         if (c < '0' || c > '9') {
-            return make_error(fmt::format("port '{}' in URL '{}' is not a number", text, url));
+            return make_error(fmt::format("port '{}' in URL '{}' is not a number",
+                                          base::excerpt(text), base::excerpt(url)));
         }
         port = port * 10 + static_cast<uint32_t>(c - '0');
         if (port > 65535) {
@@ -84,8 +88,8 @@ Result<uint16_t> parse_port(std::string_view url, std::string_view text) {
         }
     }
     if (port == 0 || port > 65535) {
-        return make_error(
-            fmt::format("port '{}' in URL '{}' is out of range; use 1 to 65535", text, url));
+        return make_error(fmt::format("port '{}' in URL '{}' is out of range; use 1 to 65535",
+                                      base::excerpt(text), base::excerpt(url)));
     }
     return static_cast<uint16_t>(port);
 }
@@ -104,18 +108,20 @@ Result<HostPort> parse_authority(std::string_view url, std::string_view authorit
     if (authority.starts_with('[')) {
         const auto close = authority.find(']');
         if (close == std::string_view::npos) {
-            return make_error(fmt::format("URL '{}' has '[' without ']' around its host", url));
+            return make_error(
+                fmt::format("URL '{}' has '[' without ']' around its host", base::excerpt(url)));
         }
         host = authority.substr(1, close - 1);
         rest = authority.substr(close + 1);
         in6_addr address{};
         if (inet_pton(AF_INET6, std::string(host).c_str(), &address) != 1) {
-            return make_error(fmt::format("'[{}]' in URL '{}' is not an IPv6 address", host, url));
+            return make_error(fmt::format("'[{}]' in URL '{}' is not an IPv6 address",
+                                          base::excerpt(host), base::excerpt(url)));
         }
         result.is_ipv6 = true;
         if (!rest.empty() && rest.front() != ':') {
-            return make_error(
-                fmt::format("URL '{}' has '{}' after its host; {}", url, rest, url_forms));
+            return make_error(fmt::format("URL '{}' has '{}' after its host; {}",
+                                          base::excerpt(url), base::excerpt(rest), url_forms));
         }
     } else if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
         host = authority.substr(0, colon);
@@ -124,15 +130,16 @@ Result<HostPort> parse_authority(std::string_view url, std::string_view authorit
             return make_error(fmt::format(
                 "URL '{}' has more than one ':' in its host; IPv6 addresses go in brackets: "
                 "http://[::1]:8080/",
-                url));
+                base::excerpt(url)));
         }
     }
     if (host.empty()) {
-        return make_error(fmt::format("URL '{}' has no host; {}", url, url_forms));
+        return make_error(fmt::format("URL '{}' has no host; {}", base::excerpt(url), url_forms));
     }
     if (!result.is_ipv6 && !std::all_of(host.begin(), host.end(), is_host_name_char)) {
-        return make_error(fmt::format(
-            "host '{}' in URL '{}' has a character not allowed in a host name", host, url));
+        return make_error(
+            fmt::format("host '{}' in URL '{}' has a character not allowed in a host name",
+                        base::excerpt(host), base::excerpt(url)));
     }
     result.host = std::string(host);
     if (!rest.empty()) {
@@ -173,13 +180,14 @@ Result<plan::Target> parse_url(std::string_view url) {
     plan::Target target;
     target.scheme = to_lower(url.substr(0, scheme_end));
     if (target.scheme != "http" && target.scheme != "https") {
-        return make_error(fmt::format("URL '{}' has scheme '{}'; use http:// or https://", url,
-                                      url.substr(0, scheme_end)));
+        return make_error(fmt::format("URL '{}' has scheme '{}'; use http:// or https://",
+                                      base::excerpt(url),
+                                      base::excerpt(url.substr(0, scheme_end))));
     }
     if (const auto hash = url.find('#'); hash != std::string_view::npos) {
         return make_error(fmt::format(
-            "URL '{}' has a fragment '{}'; fragments are never sent to the server, remove it", url,
-            url.substr(hash)));
+            "URL '{}' has a fragment '{}'; fragments are never sent to the server, remove it",
+            base::excerpt(url), base::excerpt(url.substr(hash))));
     }
     const auto rest = url.substr(scheme_end + 3);
     const auto authority_end = std::min(rest.find_first_of("/?"), rest.size());
@@ -188,7 +196,7 @@ Result<plan::Target> parse_url(std::string_view url) {
         return make_error(fmt::format(
             "URL '{}' has user information before '@'; it is not supported, send credentials "
             "with -H 'Authorization: ...'",
-            url));
+            base::excerpt(url)));
     }
     auto host_port = parse_authority(url, authority);
     if (!host_port) {
@@ -227,7 +235,8 @@ Status resolve_target(plan::Target& target) {
     }
     if (rc != 0) {
         const char* reason = rc == EAI_SYSTEM ? std::strerror(errno) : gai_strerror(rc);
-        return make_error(fmt::format("cannot resolve host '{}': {}", target.host, reason));
+        return make_error(
+            fmt::format("cannot resolve host '{}': {}", base::excerpt(target.host), reason));
     }
     BARRAGE_ASSERT(found != nullptr && found->ai_addrlen <= sizeof(target.address));
     std::memcpy(&target.address, found->ai_addr, found->ai_addrlen);

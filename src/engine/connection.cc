@@ -184,7 +184,7 @@ void Worker::start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool
     // if its intended time is a hair past the warm-up's end: its counts must all
     // land on one side (the interval rolls only at the top of the next turn).
     conn.measured = intended_ns >= shared_->measured_start_ns && interval_index_ >= 0;
-    prepare_request(slot, now);
+    const bool rendered = prepare_request(slot, now);
     // Sent = started: from here the request ends exactly once, as completed,
     // failed, or unfinished at the end of the run.
     ++request_snapshot(conn).counters.requests_sent;
@@ -192,6 +192,16 @@ void Worker::start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool
     if (scheduled) {
         BARRAGE_ASSERT(now >= intended_ns);
         request_snapshot(conn).schedule_lag_us.record_value(to_us(now - intended_ns));
+    }
+    if (!rendered) {
+        // Started, so it fails like any sent request (the identities hold); the
+        // connection carried nothing of it, but reopening keeps one path.
+        static_assert(http::RequestTemplate::rendered_bytes_max == 64 << 20);
+        fail_request(slot, stats::ErrorKind::templating,
+                     "a request rendered larger than 64 MiB and was not sent (see its "
+                     "request name's errors)",
+                     now);
+        return;
     }
     if (tls_) {
         tls_flush(slot, now);

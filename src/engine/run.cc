@@ -316,11 +316,12 @@ void Coordinator::merge(const stats::Snapshot& snapshot) {
     pending.cpu_ns_by_worker[worker] += snapshot.cpu_ns;
     if (hooks_.on_interval_histograms && !snapshot.by_name.empty()) {
         if (pending.latency_us_by_name.empty()) {
-            pending.latency_us_by_name.assign(snapshot.by_name.size(),
-                                              stats::Histogram::for_latency_us());
+            for (std::size_t i = 0; i < snapshot.by_name.size(); ++i) {
+                pending.latency_us_by_name.push_back(stats::NameStats::latency_histogram_for(i));
+            }
         }
-        for (std::size_t i = 0; i < snapshot.by_name.size(); ++i) {
-            pending.latency_us_by_name[i].add(snapshot.by_name[i].latency_us);
+        for (const stats::NameLatency& logged : snapshot.name_latencies_us) {
+            pending.latency_us_by_name[logged.name_index].record_value(logged.latency_us);
         }
     }
     if (index >= 0) {

@@ -15,6 +15,10 @@ namespace {
 
 int64_t to_us(int64_t ns) { return ns / 1000; }
 
+// Latencies logged per snapshot before its log grows: 256k responses per
+// worker and interval (2 MiB of address space, resident only as far as written).
+constexpr std::size_t name_latencies_reserved = std::size_t{1} << 18;
+
 // Distinct seeds per worker and connection, all derived from --seed.
 uint64_t seed_for(uint64_t run_seed, int worker, std::size_t slot) {
     return run_seed ^ (static_cast<uint64_t>(worker) << 40) ^ (slot * 0x9E3779B97F4A7C15ULL);
@@ -23,13 +27,18 @@ uint64_t seed_for(uint64_t run_seed, int worker, std::size_t slot) {
 }  // namespace
 
 void Worker::prepare_sessions() {
+    const std::vector<CompiledRequest>& requests = workload_.requests();
+    BARRAGE_ASSERT(requests.size() <= plan::request_names_max);
     for (const auto& snapshot : channel_->pool) {
-        for (const CompiledRequest& request : workload_.requests()) {
-            snapshot->by_name.emplace_back(request.checks.size());
+        for (std::size_t i = 0; i < requests.size(); ++i) {
+            snapshot->by_name.emplace_back(requests[i].checks.size(), i);
         }
+        // Untouched capacity costs address space only; an interval with more
+        // responses than this grows the log once (amortized), then keeps it.
+        snapshot->name_latencies_us.reserve(name_latencies_reserved);
     }
-    for (const CompiledRequest& request : workload_.requests()) {
-        warmup_leftovers_.by_name.emplace_back(request.checks.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        warmup_leftovers_.by_name.emplace_back(requests[i].checks.size(), i);
     }
     if (workload_.keeps_responses()) {
         std::set<std::string> names;
@@ -88,22 +97,27 @@ void Worker::begin_session(uint32_t slot) {
 }
 
 // Picks the connection's next request and makes its bytes ready to send.
-void Worker::prepare_request(uint32_t slot, int64_t now) {
+// False: it rendered larger than rendered_bytes_max and cannot be sent.
+bool Worker::prepare_request(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
     http::TemplateContext& context = context_of(conn);
     const std::size_t index = workload_.next_request(conn.cursor, context.rng());
     const CompiledRequest& request = workload_.requests()[index];
     conn.request_index = static_cast<uint32_t>(index);
+    ++request_snapshot(conn).by_name[index].sent;  // one that fails to render fails as sent
     if (request.request.is_constant()) {
         conn.send_bytes = request.request.constant_bytes();
     } else {
         context.now_unix_ns = now + realtime_minus_monotonic_ns_;
-        request.request.render(context, conn.send_buffer, body_scratch_);
+        if (!request.request.render(context, conn.send_buffer, body_scratch_)) {
+            conn.send_bytes = {};
+            return false;
+        }
         conn.send_bytes = conn.send_buffer;
     }
     conn.parser.keep(request.keeps_response ? conn.keep.get() : nullptr);
     conn.parser.reset(request.request.is_head());
-    ++request_snapshot(conn).by_name[index].sent;
+    return true;
 }
 
 // Records the response under its request name and runs its checks and captures.
@@ -112,7 +126,8 @@ void Worker::judge_response(uint32_t slot, int64_t latency_ns) {
     const CompiledRequest& request = workload_.requests()[conn.request_index];
     stats::NameStats& name = request_snapshot(conn).by_name[conn.request_index];
     ++name.completed;
-    name.latency_us.record_value(to_us(latency_ns));
+    request_snapshot(conn).name_latencies_us.push_back(
+        stats::NameLatency::of(conn.request_index, to_us(latency_ns)));
     if (!request.keeps_response) {
         return;
     }

@@ -198,7 +198,7 @@ private:
     // session.cc: which request goes next, rendering, checks and captures.
     void prepare_sessions();
     void begin_session(uint32_t slot);
-    void prepare_request(uint32_t slot, int64_t now);
+    bool prepare_request(uint32_t slot, int64_t now);
     void judge_response(uint32_t slot, int64_t latency_ns);
     http::TemplateContext& context_of(Connection& conn);
     stats::Snapshot& request_snapshot(const Connection& conn);

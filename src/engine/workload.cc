@@ -41,6 +41,7 @@ base::Result<CompiledRequest> compile_request(const plan::RunPlan& plan,
         spec.headers.emplace_back(header.name, header.value);
     }
     spec.body = named.body;
+    spec.body_verbatim = named.body_verbatim;
     spec.keep_alive = !plan.new_connection_per_request;
     const auto context = [&](const base::Error& error) {
         return base::make_error("request '" + named.name + "': " + error.message);

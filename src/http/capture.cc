@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "barrage/base/assert.h"
+#include "barrage/base/excerpt.h"
 #include "barrage/http/request.h"
 #include "http_impl.h"
 #include "json_body_impl.h"
@@ -55,7 +56,7 @@ bool set_from_json(const simdjson::dom::element& element, TemplateContext& conte
 }  // namespace
 
 base::Result<Capture> Capture::compile(const CaptureSpec& spec, const TemplateScope& scope) {
-    const std::string where = "capture of '" + spec.variable + "'";
+    const std::string where = "capture of '" + base::excerpt(spec.variable) + "'";
     const int index = scope.index_of(spec.variable);
     if (index < 0) {
         return base::make_error(where + ": the variable is not declared");
@@ -66,12 +67,13 @@ base::Result<Capture> Capture::compile(const CaptureSpec& spec, const TemplateSc
         return base::make_error(where + ": expected exactly one of a JSON pointer or a header");
     }
     if (from_json && !valid_json_pointer(spec.json_pointer)) {
-        return base::make_error(where + ": '" + spec.json_pointer +
+        return base::make_error(where + ": '" + base::excerpt(spec.json_pointer) +
                                 "' is not a JSON pointer: expected \"/a/b\", with '~' only as "
                                 "~0 or ~1");
     }
     if (from_header && !is_token(spec.header)) {
-        return base::make_error(where + ": '" + spec.header + "' is not a header name");
+        return base::make_error(where + ": '" + base::excerpt(spec.header) +
+                                "' is not a header name");
     }
     Capture capture;
     capture.spec_ = spec;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "barrage/base/assert.h"
+#include "barrage/base/excerpt.h"
 
 namespace barrage::http {
 
@@ -139,13 +140,14 @@ base::Status check_header(const CsvReader& reader, std::size_t line,
         const std::string& name = columns[i];
         if (!is_variable_name(name)) {
             return reader.error_at(
-                line, "column " + std::to_string(i + 1) + " is named '" + name +
+                line, "column " + std::to_string(i + 1) + " is named '" + base::excerpt(name) +
                           "': a column name is 1 to 64 letters, digits, '_', '-' or '.' and "
                           "not a generator name (int, float, choice, seq, uuid, now, now_ms)");
         }
         for (std::size_t j = 0; j < i; ++j) {
             if (columns[j] == name) {
-                return reader.error_at(line, "column name '" + name + "' appears twice");
+                return reader.error_at(line,
+                                       "column name '" + base::excerpt(name) + "' appears twice");
             }
         }
     }

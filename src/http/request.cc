@@ -3,6 +3,7 @@
 #include <charconv>
 #include <string>
 
+#include "barrage/base/excerpt.h"
 #include "http_impl.h"
 
 namespace barrage::http {
@@ -60,7 +61,7 @@ base::Status check_content_length(std::string_view value, std::size_t body_size)
     const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), declared);
     if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
         declared != body_size) {
-        return base::make_error("header 'Content-Length: " + std::string(value) +
+        return base::make_error("header 'Content-Length: " + base::excerpt(value) +
                                 "' does not match the body size of " + std::to_string(body_size) +
                                 " bytes; remove it and barrage will compute it");
     }
@@ -69,12 +70,12 @@ base::Status check_content_length(std::string_view value, std::size_t body_size)
 
 base::Status check_spec(const RequestSpec& spec) {
     if (!is_token(spec.method)) {
-        return base::make_error("method '" + spec.method +
+        return base::make_error("method '" + base::excerpt(spec.method) +
                                 "' is not a valid HTTP token; use letters, digits and "
                                 "!#$%&'*+-.^_`|~ (e.g. GET, POST)");
     }
     if (!is_valid_path(spec.path)) {
-        return base::make_error("request path '" + spec.path +
+        return base::make_error("request path '" + base::excerpt(spec.path) +
                                 "' must start with '/' (or be '*') and contain no spaces or "
                                 "control characters; percent-encode them");
     }
@@ -83,16 +84,16 @@ base::Status check_spec(const RequestSpec& spec) {
     }
     for (const auto& [name, value] : spec.headers) {
         if (!is_token(name)) {
-            return base::make_error("header name '" + name +
+            return base::make_error("header name '" + base::excerpt(name) +
                                     "' is not a valid token; use letters, digits and "
                                     "!#$%&'*+-.^_`|~ without spaces or ':'");
         }
         if (!is_valid_value(value)) {
-            return base::make_error("header '" + name +
+            return base::make_error("header '" + base::excerpt(name) +
                                     "' has a value with CR, LF or NUL; a value must be one line");
         }
         if (equals_ignore_case(name, "content-length")) {
-            if (auto status = check_content_length(value, spec.body.size()); !status) {
+            if (auto status = check_content_length(value, spec.body_bytes().size()); !status) {
                 return status;
             }
         }
@@ -104,7 +105,7 @@ bool needs_content_length(const RequestSpec& spec) {
     if (has_header(spec, "content-length") || has_header(spec, "transfer-encoding")) {
         return false;  // the user framed the body themselves
     }
-    return !spec.body.empty() || spec.method == "POST" || spec.method == "PUT" ||
+    return !spec.body_bytes().empty() || spec.method == "POST" || spec.method == "PUT" ||
            spec.method == "PATCH";
 }
 
@@ -130,8 +131,10 @@ base::Result<std::string> serialize_request(const RequestSpec& spec) {
     if (auto status = check_spec(spec); !status) {
         return status.error();
     }
+    BARRAGE_ASSERT(spec.body.empty() || !spec.body_verbatim);
+    const std::string_view body = spec.body_bytes();
     std::string out;
-    out.reserve(128 + spec.path.size() + spec.host_header.size() + spec.body.size());
+    out.reserve(128 + spec.path.size() + spec.host_header.size() + body.size());
     out.append(spec.method).append(" ").append(spec.path).append(" HTTP/1.1\r\n");
     if (!has_header(spec, "host")) {
         append_header(out, "Host", spec.host_header);
@@ -143,13 +146,13 @@ base::Result<std::string> serialize_request(const RequestSpec& spec) {
         append_header(out, name, value);
     }
     if (needs_content_length(spec)) {
-        append_header(out, "Content-Length", std::to_string(spec.body.size()));
+        append_header(out, "Content-Length", std::to_string(body.size()));
     }
     if (!spec.keep_alive) {
         append_header(out, "Connection", "close");
     }
     out.append("\r\n");
-    out.append(spec.body);
+    out.append(body);
     return out;
 }
 

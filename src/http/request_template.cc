@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "barrage/base/excerpt.h"
 #include "http_impl.h"
 
 namespace barrage::http {
@@ -63,7 +64,8 @@ base::Result<RequestTemplate> RequestTemplate::compile(const RequestSpec& spec,
     if (!path.ok()) {
         return path.error();
     }
-    auto body = compile_part("body", spec.body, scope);
+    // A verbatim body is bytes, not a template: it is never looked at for "{{".
+    auto body = compile_part("body", spec.body_verbatim ? std::string_view() : spec.body, scope);
     if (!body.ok()) {
         return body.error();
     }
@@ -73,10 +75,12 @@ base::Result<RequestTemplate> RequestTemplate::compile(const RequestSpec& spec,
     // replaced by neutral text, so both kinds of request obey the same rules.
     RequestSpec probe = spec;
     probe.path = path.value().is_constant() ? std::string(path.value().constant_text()) : "/";
-    probe.body = body.value().is_constant() ? std::string(body.value().constant_text()) : "";
+    if (!spec.body_verbatim) {
+        probe.body = body.value().is_constant() ? std::string(body.value().constant_text()) : "";
+    }
     for (std::size_t i = 0; i < spec.headers.size(); ++i) {
-        auto value =
-            compile_part("header '" + spec.headers[i].first + "'", spec.headers[i].second, scope);
+        auto value = compile_part("header '" + base::excerpt(spec.headers[i].first) + "'",
+                                  spec.headers[i].second, scope);
         if (!value.ok()) {
             return value.error();
         }
@@ -129,45 +133,59 @@ base::Result<RequestTemplate> RequestTemplate::compile(const RequestSpec& spec,
         literal.clear();
     }
     result.pieces_.push_back(Piece{std::move(literal), std::nullopt});
-    result.content_length_ = !user_framed && (!spec.body.empty() || spec.method == "POST" ||
+    result.content_length_ = !user_framed && (!spec.body_bytes().empty() || spec.method == "POST" ||
                                               spec.method == "PUT" || spec.method == "PATCH");
     if (!spec.keep_alive) {
         append_header_line(result.tail_, "Connection", "close");
     }
     result.tail_.append("\r\n");
     result.body_ = std::move(body).value();
+    result.body_verbatim_ = spec.body_verbatim;
     return result;
 }
 
-void RequestTemplate::render(TemplateContext& context, std::string& out,
+bool RequestTemplate::render(TemplateContext& context, std::string& out,
                              std::string& body_scratch) const {
     BARRAGE_ASSERT(!is_constant());
+    constexpr std::size_t max = rendered_bytes_max;
     context.begin_request();
     out.clear();
     out.append(method_space_);
     if (path_) {
         body_scratch.clear();
-        path_->render(context, body_scratch);
+        if (!path_->render(context, body_scratch, max)) {
+            return false;
+        }
         append_path(out, body_scratch);
     }
     for (const Piece& piece : pieces_) {
         out.append(piece.literal);
         if (piece.value) {
             const std::size_t from = out.size();
-            piece.value->render(context, out);
+            if (out.size() > max || !piece.value->render(context, out, max)) {
+                return false;
+            }
             neutralize_header_value(out, from);
             out.append("\r\n");
         }
     }
     body_scratch.clear();
-    body_->render(context, body_scratch);
+    if (out.size() > max || !body_->render(context, body_scratch, max - out.size())) {
+        return false;
+    }
+    const std::string_view body = body_verbatim_ ? std::string_view(*body_verbatim_) : body_scratch;
     if (content_length_) {
         char digits[24];
-        const auto end = std::to_chars(digits, digits + sizeof(digits), body_scratch.size()).ptr;
+        const auto end = std::to_chars(digits, digits + sizeof(digits), body.size()).ptr;
         out.append("Content-Length: ").append(digits, end).append("\r\n");
     }
     out.append(tail_);
-    out.append(body_scratch);
+    // A verbatim body is not rendered: the --body-file limit bounds it already.
+    if (!body_verbatim_ && out.size() + body.size() > max) {
+        return false;
+    }
+    out.append(body);
+    return true;
 }
 
 }  // namespace barrage::http

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "barrage/base/assert.h"
+#include "barrage/base/excerpt.h"
 
 namespace barrage::http {
 
@@ -324,7 +325,7 @@ public:
 };
 
 base::Error Compiler::error(std::string what) const {
-    return base::make_error(std::move(what) + " in placeholder '{{" + std::string(inside_) +
+    return base::make_error(std::move(what) + " in placeholder '{{" + base::excerpt(inside_, 60) +
                             "}}' at offset " + std::to_string(open_));
 }
 
@@ -394,7 +395,7 @@ base::Status Compiler::placeholder(std::size_t open, std::string_view inside) {
 base::Status Compiler::variable(const Token& token, Piece& piece) {
     const int index = scope_.index_of(token.text);
     if (index < 0) {
-        return base::make_error("unknown variable '" + token.text + "' at offset " +
+        return base::make_error("unknown variable '" + base::excerpt(token.text) + "' at offset " +
                                 std::to_string(open_) + " (" + known_list(scope_) + ")");
     }
     piece.kind = PieceKind::variable;
@@ -410,7 +411,7 @@ base::Status Compiler::generator(const std::vector<Token>& tokens, Piece& piece)
     const std::string& name = tokens[0].text;
     const std::size_t args = tokens.size() - 1;
     if (tokens[0].quoted || !is_generator(name)) {
-        return error("unknown generator '" + name +
+        return error("unknown generator '" + base::excerpt(name, 20) +
                      "': expected int, float, choice, seq, uuid, now or now_ms");
     }
     if (name == "int") {
@@ -519,9 +520,12 @@ double float_between(Rng& rng, double min, double max) {
 
 }  // namespace
 
-void Template::render(TemplateContext& context, std::string& out) const {
+bool Template::render(TemplateContext& context, std::string& out, std::size_t out_bytes_max) const {
     const Compiled& compiled = *compiled_;
     for (const Piece& piece : compiled.pieces) {
+        if (out.size() > out_bytes_max) {
+            return false;  // one piece past the limit at most: a piece is bounded, repeats are not
+        }
         switch (piece.kind) {
             case PieceKind::literal:
                 out.append(compiled.text, piece.begin, piece.size);
@@ -557,6 +561,7 @@ void Template::render(TemplateContext& context, std::string& out) const {
                 break;
         }
     }
+    return out.size() <= out_bytes_max;
 }
 
 }  // namespace barrage::http

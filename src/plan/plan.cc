@@ -255,7 +255,22 @@ Status check_index_list(const std::vector<size_t>& indices, size_t count, std::s
     return Ok{};
 }
 
+}  // namespace
+
+std::string too_many_request_names(std::size_t count) {
+    return fmt::format(
+        "{} [[requests]]; at most {} request names are supported (each keeps its own counts "
+        "and latency histogram). Requests that differ only in path or body can be one request "
+        "with a template ({{{{int ...}}}}, {{{{choice ...}}}} or a [[data]] file)",
+        count, request_names_max);
+}
+
+namespace {
+
 Status check_profile(const RunPlan& plan) {
+    if (plan.requests.size() > request_names_max) {
+        return make_error("profile: " + too_many_request_names(plan.requests.size()));
+    }
     for (const NamedRequest& request : plan.requests) {
         RequestPlan as_plain{request.method, request.headers, {}};
         if (auto status = check_request(as_plain); !status) {
@@ -298,6 +313,7 @@ std::vector<NamedRequest> requests_of(const RunPlan& plan) {
     request.path = plan.target.path;
     request.headers = plan.request.headers;
     request.body = plan.request.body;
+    request.body_verbatim = plan.request.body_verbatim;
     return {request};
 }
 

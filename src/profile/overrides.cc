@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "ascii_document_impl.h"
+#include "barrage/base/excerpt.h"
 #include "profile_impl.h"
 
 namespace barrage::profile::detail {
@@ -73,7 +74,7 @@ void apply_set(toml::table& root, std::string_view set, Diagnostics& diagnostics
             diagnostics.fail(where, fmt::format("'{}' is not in the profile; expected a path of "
                                                 "keys, array indexes from 0 or element names, "
                                                 "e.g. phases.0.rate or requests.login.weight",
-                                                parts[i]));
+                                                base::excerpt(parts[i])));
             return;
         }
         parent = next;
@@ -85,7 +86,7 @@ void apply_set(toml::table& root, std::string_view set, Diagnostics& diagnostics
     if (table == nullptr || (existing != nullptr && existing->is_table()) || last.empty()) {
         diagnostics.fail(where, fmt::format("'{}' is not a setting of a table; expected the "
                                             "path of one value, e.g. phases.0.rate",
-                                            key));
+                                            base::excerpt(key)));
         return;
     }
     table->insert_or_assign(last, *value.get("v"));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "barrage/base/excerpt.h"
 #include "barrage/schedule/load_shape.h"
 #include "profile_impl.h"
 
@@ -124,7 +125,7 @@ ReadPhase read_phase(TableReader& reader, size_t index) {
         diagnostics.fail_at(read.where, fmt::format("phase '{}' has no shape; expected shape = "
                                                     "\"constant\", \"ramp\", \"step\", \"spike\" "
                                                     "or \"users\"",
-                                                    phase.name));
+                                                    base::excerpt(phase.name)));
     }
     if (!diagnostics.ok()) {
         return read;
@@ -135,7 +136,7 @@ ReadPhase read_phase(TableReader& reader, size_t index) {
         diagnostics.fail_at(reader.node("shape"),
                             fmt::format("shape '{}' is unknown; expected \"constant\", \"ramp\", "
                                         "\"step\", \"spike\" or \"users\"",
-                                        *shape));
+                                        base::excerpt(*shape)));
         return read;
     }
     phase.kind = known->kind;
@@ -190,13 +191,14 @@ void check_start(Diagnostics& diagnostics, const toml::table& table, const Phase
         return;
     }
     const double expected_s = static_cast<double>(previous_end_ns) / 1e9;
-    diagnostics.fail_at(start, fmt::format("phase '{}' starts at {}s, {} the previous phase "
-                                           "ends; phases run back to back, expected start_at = "
-                                           "\"{}s\" or no start_at",
-                                           phase.name, static_cast<double>(*start_ns) / 1e9,
-                                           *start_ns < previous_end_ns ? "overlapping: before"
-                                                                       : "leaving a gap: after",
-                                           expected_s));
+    diagnostics.fail_at(
+        start,
+        fmt::format("phase '{}' starts at {}s, {} the previous phase "
+                    "ends; phases run back to back, expected start_at = "
+                    "\"{}s\" or no start_at",
+                    base::excerpt(phase.name), static_cast<double>(*start_ns) / 1e9,
+                    *start_ns < previous_end_ns ? "overlapping: before" : "leaving a gap: after",
+                    expected_s));
 }
 
 std::vector<ReadPhase> read_all(TableReader& root) {
@@ -219,15 +221,16 @@ std::vector<ReadPhase> read_all(TableReader& root) {
         TableReader reader(diagnostics, *table, "[[phases]]");
         ReadPhase phase = read_phase(reader, i + 1);
         if (auto status = check_phase_shape(phase.phase); !status && diagnostics.ok()) {
-            diagnostics.fail_at(phase.where, fmt::format("phase '{}': {}", phase.phase.name,
-                                                         status.error().message));
+            diagnostics.fail_at(phase.where,
+                                fmt::format("phase '{}': {}", base::excerpt(phase.phase.name),
+                                            status.error().message));
         }
         check_start(diagnostics, *table, phase.phase, end_ns);
         for (const ReadPhase& other : read) {
             if (other.phase.name == phase.phase.name && diagnostics.ok()) {
                 diagnostics.fail_at(phase.where, fmt::format("phase name '{}' is used twice; "
                                                              "expected unique names",
-                                                             phase.phase.name));
+                                                             base::excerpt(phase.phase.name)));
             }
         }
         if (__builtin_add_overflow(end_ns, phase.phase.duration_ns, &end_ns) && diagnostics.ok()) {
@@ -283,9 +286,11 @@ std::string_view rate_key_of(PhaseKind kind) {
 void apply_overrides(Diagnostics& diagnostics, const ProfileOverrides& overrides, PhasePlan& main) {
     if (overrides.rate_per_s) {
         if (main.kind != PhaseKind::constant) {
-            diagnostics.fail("--rate", fmt::format("the main phase '{}' is not constant; "
-                                                   "expected --set phases.{}.{}=N instead",
-                                                   main.name, main.name, rate_key_of(main.kind)));
+            diagnostics.fail("--rate",
+                             fmt::format("the main phase '{}' is not constant; "
+                                         "expected --set phases.{}.{}=N instead",
+                                         base::excerpt(main.name), base::excerpt(main.name),
+                                         rate_key_of(main.kind)));
             return;
         }
         main.rate_per_s = *overrides.rate_per_s;
@@ -293,18 +298,20 @@ void apply_overrides(Diagnostics& diagnostics, const ProfileOverrides& overrides
     }
     if (overrides.duration_ns) {
         if (main.kind == PhaseKind::step) {
-            diagnostics.fail("--duration", fmt::format("the main phase '{}' is a step phase, "
-                                                       "whose length is steps x step_duration; "
-                                                       "expected --set phases.{}.step_duration=.. "
-                                                       "instead",
-                                                       main.name, main.name));
+            diagnostics.fail("--duration",
+                             fmt::format("the main phase '{}' is a step phase, "
+                                         "whose length is steps x step_duration; "
+                                         "expected --set phases.{}.step_duration=.. "
+                                         "instead",
+                                         base::excerpt(main.name), base::excerpt(main.name)));
             return;
         }
         main.duration_ns = *overrides.duration_ns;
     }
     if (auto status = check_phase_shape(main); !status) {
-        diagnostics.fail(overrides.duration_ns ? "--duration" : "--rate",
-                         fmt::format("phase '{}': {}", main.name, status.error().message));
+        diagnostics.fail(
+            overrides.duration_ns ? "--duration" : "--rate",
+            fmt::format("phase '{}': {}", base::excerpt(main.name), status.error().message));
     }
 }
 

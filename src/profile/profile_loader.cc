@@ -11,8 +11,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "barrage/base/cpu.h"
 #include "ascii_document_impl.h"
+#include "barrage/base/cpu.h"
+#include "barrage/base/excerpt.h"
 #include "profile_impl.h"
 
 namespace barrage::profile {
@@ -95,7 +96,8 @@ std::string resolve_path(const std::string& base_dir, const std::string& path) {
 Result<std::string> read_small_file(const std::string& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return make_error(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+        return make_error(
+            fmt::format("cannot read '{}': {}", base::excerpt(path), std::strerror(errno)));
     }
     std::string text;
     std::array<char, 64 * 1024> chunk{};
@@ -113,10 +115,12 @@ Result<std::string> read_small_file(const std::string& path) {
     }
     ::close(fd);
     if (read_errno != 0) {
-        return make_error(fmt::format("cannot read '{}': {}", path, std::strerror(read_errno)));
+        return make_error(
+            fmt::format("cannot read '{}': {}", base::excerpt(path), std::strerror(read_errno)));
     }
     if (static_cast<int64_t>(text.size()) > body_bytes_max) {
-        return make_error(fmt::format("'{}' is larger than {} MiB", path, body_bytes_max >> 20));
+        return make_error(
+            fmt::format("'{}' is larger than {} MiB", base::excerpt(path), body_bytes_max >> 20));
     }
     return text;
 }

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <memory>
 
+#include "barrage/base/excerpt.h"
 #include "barrage/http/data_file.h"
 #include "barrage/http/request.h"
 #include "barrage/http/response_check.h"
@@ -38,13 +39,13 @@ void add_variable(Diagnostics& diagnostics, const toml::node* where, const std::
                                                "64 letters, digits, '_', '-' or '.', and not a "
                                                "generator name (int, float, choice, seq, uuid, "
                                                "now, now_ms)",
-                                               name));
+                                               base::excerpt(name)));
         return;
     }
     if (std::find(plan.variables.begin(), plan.variables.end(), name) != plan.variables.end()) {
         diagnostics.fail_at(where, fmt::format("variable '{}' is defined twice (a data-file column "
                                                "or a capture); expected unique names",
-                                               name));
+                                               base::excerpt(name)));
         return;
     }
     plan.variables.push_back(name);
@@ -66,7 +67,7 @@ void read_data_file(TableReader& data, const std::string& base_dir, plan::RunPla
     if (order && *order != "round-robin" && *order != "random") {
         diagnostics.fail_at(data.node("order"), fmt::format("order '{}' is unknown; expected "
                                                             "\"round-robin\" or \"random\"",
-                                                            *order));
+                                                            base::excerpt(*order)));
         return;
     }
     file.order = order == "random" ? http::RowOrder::random : http::RowOrder::round_robin;
@@ -79,9 +80,9 @@ void read_data_file(TableReader& data, const std::string& base_dir, plan::RunPla
         return;
     }
     if (loaded.value().row_count() == 0) {
-        diagnostics.fail_at(
-            data.node("path"),
-            fmt::format("'{}' has no rows below its header; expected at least one", file.path));
+        diagnostics.fail_at(data.node("path"),
+                            fmt::format("'{}' has no rows below its header; expected at least one",
+                                        base::excerpt(file.path)));
         return;
     }
     for (const std::string& column : loaded.value().columns) {
@@ -261,10 +262,11 @@ void read_captures(TableReader& request, plan::NamedRequest& out, plan::RunPlan&
         if (source == nullptr) {
             diagnostics.fail_at(&value, fmt::format("capture '{}' is {}; expected {{ json = "
                                                     "\"/token\" }} or {{ header = \"X-Token\" }}",
-                                                    key.str(), type_name(value)));
+                                                    base::excerpt(key.str()), type_name(value)));
             return;
         }
-        TableReader capture(diagnostics, *source, fmt::format("capture '{}'", key.str()));
+        TableReader capture(diagnostics, *source,
+                            fmt::format("capture '{}'", base::excerpt(key.str())));
         http::CaptureSpec spec;
         spec.variable = std::string(key.str());
         spec.json_pointer = capture.string("json", "\"/token\"").value_or("");
@@ -273,13 +275,13 @@ void read_captures(TableReader& request, plan::NamedRequest& out, plan::RunPlan&
         if (diagnostics.ok() && spec.json_pointer.empty() == spec.header.empty()) {
             diagnostics.fail_at(&value, fmt::format("capture '{}' needs exactly one of json = "
                                                     "\"/pointer\" or header = \"Name\"",
-                                                    key.str()));
+                                                    base::excerpt(key.str())));
         }
         if (diagnostics.ok() && !spec.json_pointer.empty() && spec.json_pointer[0] != '/') {
             diagnostics.fail_at(capture.node("json"),
                                 fmt::format("json pointer '{}' must start with '/'; expected "
                                             "e.g. \"/token\" or \"/data/0/id\"",
-                                            spec.json_pointer));
+                                            base::excerpt(spec.json_pointer)));
         }
         add_variable(diagnostics, &value, spec.variable, plan);
         out.captures.push_back(std::move(spec));
@@ -324,7 +326,7 @@ void read_request(TableReader& request, const std::string& base_dir, plan::RunPl
             diagnostics.fail_at(request.node("name"),
                                 fmt::format("request name '{}' is used twice; expected unique "
                                             "names",
-                                            out.name));
+                                            base::excerpt(out.name)));
         }
     }
     out.method = request.string("method", "\"POST\"").value_or("GET");
@@ -332,7 +334,7 @@ void read_request(TableReader& request, const std::string& base_dir, plan::RunPl
         diagnostics.fail_at(request.node("method"),
                             fmt::format("'{}' is not a method; expected letters like GET, POST, "
                                         "PUT",
-                                        out.method));
+                                        base::excerpt(out.method)));
     }
     out.path = request.string("path", "\"/api/items/{{int 1 1000}}\"").value_or(plan.target.path);
     std::vector<plan::Header> own;
@@ -361,9 +363,9 @@ void read_request(TableReader& request, const std::string& base_dir, plan::RunPl
     read_captures(request, out, plan);
     request.finish();
     if (diagnostics.ok() && !out.path.starts_with('/')) {
-        diagnostics.fail_at(
-            request.node("path"),
-            fmt::format("path '{}' must start with '/'; expected e.g. \"/api\"", out.path));
+        diagnostics.fail_at(request.node("path"),
+                            fmt::format("path '{}' must start with '/'; expected e.g. \"/api\"",
+                                        base::excerpt(out.path)));
     }
     plan.requests.push_back(std::move(out));
 }
@@ -430,6 +432,10 @@ void read_requests(TableReader& root, const std::string& base_dir, plan::RunPlan
         diagnostics.fail(diagnostics.file(),
                          "no [[requests]]; expected at least one, e.g. "
                          "[[requests]] name = \"home\" path = \"/\"");
+    }
+    if (diagnostics.ok() && requests->size() > plan::request_names_max) {
+        diagnostics.fail_at(requests->get(plan::request_names_max),
+                            plan::too_many_request_names(requests->size()));
     }
     if (!diagnostics.ok()) {
         return;

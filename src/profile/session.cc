@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "barrage/base/excerpt.h"
 #include "profile_impl.h"
 
 namespace barrage::profile::detail {
@@ -68,7 +69,7 @@ void read_session(TableReader& root, plan::RunPlan& plan) {
     if (order && *order != "weighted" && *order != "sequence") {
         diagnostics.fail_at(session.node("order"), fmt::format("order '{}' is unknown; expected "
                                                                "\"weighted\" or \"sequence\"",
-                                                               *order));
+                                                               base::excerpt(*order)));
         return;
     }
     plan.session.order =

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "barrage/base/excerpt.h"
 #include "barrage/http/request.h"
 #include "profile_impl.h"
 
@@ -18,19 +19,20 @@ void read_headers(Diagnostics& diagnostics, const toml::table& headers,
         if (text == nullptr) {
             diagnostics.fail_at(&value, fmt::format("header '{}' is {}; expected a string, e.g. "
                                                     "\"{}\" = \"value\"",
-                                                    key.str(), type_name(value), key.str()));
+                                                    base::excerpt(key.str()), type_name(value),
+                                                    base::excerpt(key.str())));
             return;
         }
         if (!http::is_token(key.str())) {
             diagnostics.fail_at(&value, fmt::format("'{}' is not a header name; expected letters, "
                                                     "digits and '-', no spaces",
-                                                    key.str()));
+                                                    base::excerpt(key.str())));
             return;
         }
         if (text->get().find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
             diagnostics.fail_at(&value, fmt::format("the value of header '{}' has a line break "
                                                     "or NUL byte; expected one line",
-                                                    key.str()));
+                                                    base::excerpt(key.str())));
             return;
         }
         out.push_back(plan::Header{std::string(key.str()), text->get()});
@@ -55,8 +57,9 @@ void read_tls(TableReader& target, const std::string& base_dir, plan::TlsPlan& t
             // Checked now: a typo must not fail every handshake of the run.
             if (::access(field->c_str(), R_OK) != 0) {
                 reader.diagnostics().fail_at(
-                    reader.node(key), fmt::format("{} = \"{}\": cannot read '{}': {}", key, *path,
-                                                  *field, std::strerror(errno)));
+                    reader.node(key),
+                    fmt::format("{} = \"{}\": cannot read '{}': {}", base::excerpt(key),
+                                base::excerpt(*path), base::excerpt(*field), std::strerror(errno)));
             }
         }
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "barrage/base/excerpt.h"
 #include "barrage/plan/plan.h"
 #include "barrage/plan/units.h"
 #include "toml_reader_impl.h"
@@ -78,8 +79,8 @@ const T* TableReader::typed(std::string_view key, std::string_view expected) {
     if (const T* typed_node = found->as<T>(); typed_node != nullptr) {
         return typed_node;
     }
-    diagnostics_.fail_at(found,
-                         fmt::format("'{}' is {}; expected {}", key, type_name(*found), expected));
+    diagnostics_.fail_at(found, fmt::format("'{}' is {}; expected {}", base::excerpt(key),
+                                            type_name(*found), expected));
     return nullptr;
 }
 
@@ -114,7 +115,8 @@ std::optional<double> number_of(Diagnostics& diagnostics, const toml::node& node
     if (const auto number = node.value<double>(); number && node.is_number()) {
         return *number;
     }
-    diagnostics.fail_at(&node, fmt::format("'{}' is {}; expected a number", key, type_name(node)));
+    diagnostics.fail_at(
+        &node, fmt::format("'{}' is {}; expected a number", base::excerpt(key), type_name(node)));
     return std::nullopt;
 }
 
@@ -139,7 +141,8 @@ std::optional<double> TableReader::rate(std::string_view key, bool allow_zero) {
     if (!number) {
         diagnostics_.fail_at(found, fmt::format("'{}' is {}; expected a rate per second, e.g. "
                                                 "{} = 100 or {} = \"6000/m\"",
-                                                key, type_name(*found), key, key));
+                                                base::excerpt(key), type_name(*found),
+                                                base::excerpt(key), base::excerpt(key)));
         return std::nullopt;
     }
     const bool in_range = std::isfinite(*number) && (allow_zero ? *number >= 0 : *number > 0) &&
@@ -167,9 +170,10 @@ std::optional<int64_t> duration_of(Diagnostics& diagnostics, const toml::node& n
     }
     const auto seconds = node.is_number() ? node.value<double>() : std::nullopt;
     if (!seconds) {
-        diagnostics.fail(where, fmt::format("'{}' is {}; expected a duration, e.g. {} = \"30s\", "
-                                            "\"2m\", \"1m30s\", \"250ms\" or a number of seconds",
-                                            key, type_name(node), key));
+        diagnostics.fail(where,
+                         fmt::format("'{}' is {}; expected a duration, e.g. {} = \"30s\", "
+                                     "\"2m\", \"1m30s\", \"250ms\" or a number of seconds",
+                                     base::excerpt(key), type_name(node), base::excerpt(key)));
         return std::nullopt;
     }
     // 9.2e9 s is where int64 nanoseconds end.
@@ -215,7 +219,7 @@ void TableReader::finish() {
         const std::string where = key.source().begin.line != 0 ? diagnostics_.where(key.source())
                                                                : diagnostics_.where(&value);
         diagnostics_.fail(where, fmt::format("unknown key '{}' in {}; expected one of: {}",
-                                             key.str(), what_, known));
+                                             base::excerpt(key.str()), what_, known));
         return;
     }
 }

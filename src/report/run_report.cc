@@ -256,7 +256,7 @@ void write_config(JsonWriter& json, const plan::RunPlan& plan) {
     field(json, "timer_slack_us", plan.timer_slack_ns / 1000);
     field(json, "response_header_bytes_max", plan.response_header_bytes_max);
     write_headers(json, plan.request.headers);
-    field(json, "body_bytes", static_cast<int64_t>(plan.request.body.size()));
+    field(json, "body_bytes", static_cast<int64_t>(plan.request.body_bytes()));
     field(json, "command_line", plan.command_line);
     json.end_object();
 }

@@ -15,7 +15,7 @@ constexpr int status_code_max = 599;
 // changed so add() is revisited instead of silently skipping it.
 static_assert(sizeof(Counters) == (16 + 2 * error_kind_count + 6 + 600) * sizeof(int64_t),
               "Counters changed: update Counters::add");
-static_assert(static_cast<int>(ErrorKind::io) + 1 == error_kind_count);
+static_assert(static_cast<int>(ErrorKind::templating) + 1 == error_kind_count);
 
 template <typename Array>
 void add_each(Array& into, const Array& from) {
@@ -48,6 +48,8 @@ std::string_view error_kind_name(ErrorKind kind) {
             return "tls";
         case ErrorKind::io:
             return "io";
+        case ErrorKind::templating:
+            return "template";
     }
     BARRAGE_ASSERT_MSG(false, "unknown ErrorKind");
     return "unknown";

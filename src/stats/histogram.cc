@@ -10,8 +10,6 @@ namespace barrage::stats {
 namespace {
 
 constexpr int64_t latency_us_lowest_discernible = 1;
-constexpr int64_t latency_us_highest_trackable = 3'600'000'000;  // 1 hour
-constexpr int latency_significant_figures = 3;
 
 // floor(log2(value)) for value >= 1. The reference divides log()s in doubles;
 // integers give the exact answer, which the doubles match for any sane unit.
@@ -49,7 +47,8 @@ int32_t buckets_needed_to_cover(int64_t value, int32_t sub_bucket_count, int32_t
 
 }  // namespace
 
-Histogram::Histogram(int64_t lowest_discernible, int64_t highest_trackable, int significant_figures)
+Histogram::Histogram(int64_t lowest_discernible, int64_t highest_trackable, int significant_figures,
+                     Storage storage)
     : lowest_discernible_(lowest_discernible),
       highest_trackable_(highest_trackable),
       significant_figures_(significant_figures) {
@@ -68,14 +67,21 @@ Histogram::Histogram(int64_t lowest_discernible, int64_t highest_trackable, int 
     bucket_count_ = buckets_needed_to_cover(highest_trackable, sub_bucket_count_, unit_magnitude_);
     // Bucket 0 uses all its sub-buckets, every later one only its upper half.
     counts_len_ = (bucket_count_ + 1) * sub_bucket_half_count_;
-    counts_.assign(static_cast<size_t>(counts_len_), 0);
+    if (storage == Storage::now) {
+        allocate_counts();
+    }
     // record_values clamps to highest_trackable_, so this proves its index in range.
     BARRAGE_ASSERT(counts_index_for(highest_trackable_) < counts_len_);
 }
 
-Histogram Histogram::for_latency_us() {
+Histogram Histogram::for_latency_us(int significant_figures, Storage storage) {
     return Histogram(latency_us_lowest_discernible, latency_us_highest_trackable,
-                     latency_significant_figures);
+                     significant_figures, storage);
+}
+
+void Histogram::allocate_counts() {
+    BARRAGE_ASSERT(counts_.empty());
+    counts_.assign(static_cast<size_t>(counts_len_), 0);
 }
 
 // inline: both are private, used only here, and sit on record_values' hot path.
@@ -107,6 +113,9 @@ void Histogram::record_values(int64_t value, int64_t count) {
     }
     const int32_t index = counts_index_for(value);
     BARRAGE_ASSERT(index >= 0 && index < counts_len_);
+    if (counts_.empty()) [[unlikely]] {
+        allocate_counts();  // Storage::on_first_use
+    }
     counts_[static_cast<size_t>(index)] += count;
     total_count_ += count;
     min_value_ = std::min(min_value_, value);
@@ -118,6 +127,12 @@ void Histogram::add(const Histogram& other) {
                            highest_trackable_ == other.highest_trackable_ &&
                            significant_figures_ == other.significant_figures_,
                        "Histogram::add needs the same layout");
+    if (other.total_count_ == 0) {
+        return;  // nothing to add (and an empty histogram may have no counts allocated)
+    }
+    if (counts_.empty()) {
+        allocate_counts();
+    }
     // Same layout means same index for every value: add counts index by index.
     for (size_t i = 0; i < counts_.size(); ++i) {
         counts_[i] += other.counts_[i];
@@ -222,7 +237,7 @@ int64_t Histogram::value_at_index(int32_t index) const {
 }
 
 int64_t Histogram::count_at_value(int64_t value) const {
-    if (value < 0 || value > highest_trackable_) {
+    if (value < 0 || value > highest_trackable_ || counts_.empty()) {
         return 0;
     }
     return counts_[static_cast<size_t>(counts_index_for(value))];

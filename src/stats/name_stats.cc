@@ -6,6 +6,12 @@
 
 namespace barrage::stats {
 
+Histogram NameStats::latency_histogram_for(std::size_t name_index) {
+    const int figures =
+        name_index < names_with_fine_latency_max ? 3 : name_latency_coarse_significant_figures;
+    return Histogram::for_latency_us(figures, Histogram::Storage::on_first_use);
+}
+
 void NameStats::reset() {
     sent = 0;
     completed = 0;
@@ -27,6 +33,14 @@ void NameStats::add(const NameStats& other) {
         check_failures[i] += other.check_failures[i];
     }
     latency_us.add(other.latency_us);
+}
+
+NameLatency NameLatency::of(std::size_t name_index, int64_t latency_us) {
+    BARRAGE_ASSERT(name_index <= UINT32_MAX);
+    BARRAGE_ASSERT(latency_us >= 0);
+    constexpr int64_t stored_max = Histogram::latency_us_highest_trackable + 1;
+    return NameLatency{static_cast<uint32_t>(name_index),
+                       static_cast<uint32_t>(std::min(latency_us, stored_max))};
 }
 
 }  // namespace barrage::stats

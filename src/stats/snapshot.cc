@@ -20,6 +20,7 @@ void Snapshot::reset() {
     for (NameStats& name : by_name) {
         name.reset();
     }
+    name_latencies_us.clear();
 }
 
 void Snapshot::add(const Snapshot& other) {
@@ -31,13 +32,18 @@ void Snapshot::add(const Snapshot& other) {
     tls_handshake_us.add(other.tls_handshake_us);
     failure_time_us.add(other.failure_time_us);
     if (by_name.empty() && !other.by_name.empty()) {
-        for (const NameStats& name : other.by_name) {
-            by_name.emplace_back(name.check_failures.size());  // control plane: allocates once
+        for (std::size_t i = 0; i < other.by_name.size(); ++i) {
+            // control plane: allocates once
+            by_name.emplace_back(other.by_name[i].check_failures.size(), i);
         }
     }
     BARRAGE_ASSERT(other.by_name.empty() || by_name.size() == other.by_name.size());
     for (std::size_t i = 0; i < other.by_name.size(); ++i) {
         by_name[i].add(other.by_name[i]);
+    }
+    for (const NameLatency& logged : other.name_latencies_us) {
+        BARRAGE_ASSERT(logged.name_index < by_name.size());
+        by_name[logged.name_index].latency_us.record_value(logged.latency_us);
     }
 }
 

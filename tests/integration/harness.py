@@ -36,7 +36,7 @@ SANITIZER_MARKERS = ("runtime error:", "AddressSanitizer", "LeakSanitizer",
                      "UndefinedBehaviorSanitizer")
 os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
 ERROR_KINDS = ["connect", "connect_timeout", "timeout", "reset", "eof", "protocol", "fd_limit",
-               "port_exhausted", "tls", "io"]
+               "port_exhausted", "tls", "io", "template"]
 
 
 class Abort(Exception):
@@ -544,3 +544,36 @@ def main(doc, body):
         sys.exit(EXIT_SKIP)
     print("all checks passed", flush=True)
     sys.exit(0)
+
+
+# Runs ARGV, then writes its peak RSS in KiB to OUT. A wrapper of its own because a child of
+# the test process would count the test's memory at fork in its ru_maxrss.
+_PEAK_RSS_LAUNCHER = """
+import os, resource, signal, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status = os.waitpid(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+if os.WIFSIGNALED(status):
+    signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+    os.kill(os.getpid(), os.WTERMSIG(status))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def peak_rss_wrapper(t, name, address_space_bytes):
+    """A `wrapper` for Test.run that caps the address space (a regression then fails fast
+    instead of pressing the machine into the OOM killer) and measures the peak RSS; returns
+    (wrapper, read) where read() gives the peak in MiB after the run."""
+    out = t.path(f"{name}.peak_rss_kib")
+    launcher = t.path("peak_rss.py")
+    with open(launcher, "w") as f:
+        f.write(_PEAK_RSS_LAUNCHER)
+    wrapper = (sys.executable, launcher, out, "prlimit", f"--as={address_space_bytes}", "--")
+
+    def read():
+        with open(out) as f:
+            return int(f.read()) / 1024
+    return wrapper, read

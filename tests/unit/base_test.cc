@@ -21,6 +21,7 @@
 #include "barrage/base/assert.h"
 #include "barrage/base/clock.h"
 #include "barrage/base/cpu.h"
+#include "barrage/base/excerpt.h"
 #include "barrage/base/result.h"
 #include "barrage/base/spsc_ring.h"
 #include "barrage/base/utf8.h"
@@ -334,5 +335,36 @@ TEST_CASE("decode_utf8 gives the code point of well-formed sequences and length 
                                        "\xe2\x28\xa1"}) {
         CAPTURE(bad);
         CHECK(at0(bad).length == 0);
+    }
+}
+
+TEST_SUITE("excerpt") {
+    using barrage::base::excerpt;
+
+    TEST_CASE("short printable text, UTF-8 included, is quoted as it is") {
+        CHECK(excerpt("") == "");
+        CHECK(excerpt("--rate 20k") == "--rate 20k");
+        CHECK(excerpt("caf\xc3\xa9 \xe2\x82\xac") == "caf\xc3\xa9 \xe2\x82\xac");
+    }
+
+    TEST_CASE("long text stops at 80 characters and says so") {
+        const std::string long_text(1'000'000, 'a');
+        CHECK(excerpt(long_text) == std::string(80, 'a') + "...");
+        CHECK(excerpt(std::string(80, 'a')) == std::string(80, 'a'));
+        CHECK(excerpt("abcdef", 3) == "abc...");
+    }
+
+    TEST_CASE("control bytes, DEL and bytes that are not UTF-8 show as \\xNN") {
+        CHECK(excerpt(std::string("a\0b\r\n\x7f", 6)) == "a\\x00b\\x0d\\x0a\\x7f");
+        CHECK(excerpt("\xff\xfe{{") == "\\xff\\xfe{{");
+        CHECK(excerpt("\xc3") == "\\xc3");  // a truncated sequence
+        // An escape counts as the 4 characters it shows.
+        CHECK(excerpt(std::string(100, '\x01')) == [] {
+            std::string expected;
+            for (int i = 0; i < 20; ++i) {
+                expected += "\\x01";
+            }
+            return expected + "...";
+        }());
     }
 }

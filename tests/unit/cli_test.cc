@@ -548,7 +548,62 @@ TEST_CASE("the body is read from --body-file now") {
     const TempFile file(std::string("line1\nline2\0end", 15));
     const std::string flag = "--body-file=" + file.path;
     const RunPlan plan = parse_run({"run", "http://h/", flag.c_str()});
-    CHECK(plan.request.body == std::string("line1\nline2\0end", 15));
+    REQUIRE(plan.request.body_verbatim != nullptr);
+    CHECK(*plan.request.body_verbatim == std::string("line1\nline2\0end", 15));
+    CHECK(plan.request.body.empty());
+    CHECK(plan.request.body_bytes() == 15);
+}
+
+TEST_CASE("a --body-file is bytes sent as they are, '{{' included, never a template") {
+    const std::string bytes("\x01{{bogus \xff\xfe}}{{int}}\0{{", 27);
+    const TempFile file(bytes);
+    const RunPlan plan =
+        parse_run({"run", "http://h/", "-X", "POST", "--body-file", file.path.c_str()});
+    REQUIRE(plan.request.body_verbatim != nullptr);
+    CHECK(*plan.request.body_verbatim == bytes);
+    // The URL run's one request shares the bytes instead of copying them.
+    const auto requests = barrage::plan::requests_of(plan);
+    REQUIRE(requests.size() == 1);
+    CHECK(requests[0].body_verbatim.get() == plan.request.body_verbatim.get());
+}
+
+TEST_CASE("--body-template reads a template from a file; its mistakes are usage errors") {
+    const TempFile good("{\"id\": {{seq}}}");
+    const RunPlan plan = parse_run({"run", "http://h/", "--body-template", good.path.c_str()});
+    CHECK(plan.request.body == "{\"id\": {{seq}}}");
+    CHECK(plan.request.body_verbatim == nullptr);
+    const TempFile bad("ok {{bogus 1}}");
+    CHECK(parse_error({"run", "http://h/", "--body-template", bad.path.c_str()}) ==
+          "--body-template: unknown generator 'bogus': expected int, float, choice, seq, uuid, "
+          "now or now_ms in placeholder '{{bogus 1}}' at offset 3");
+    CHECK(contains(parse_error({"run", "http://h/", "-b", "{{nope}}"}),
+                   "-b/--body: unknown variable 'nope'"));
+    CHECK(contains(parse_error({"run", "http://h/x{{", "-d", "1s"}),
+                   "URL path: unclosed placeholder"));
+    CHECK(contains(parse_error({"run", "http://h/", "-H", "X-A: {{int 2 1}}"}),
+                   "-H 'X-A': bad arguments"));
+    const TempFile file("x");
+    CHECK(contains(parse_error({"run", "http://h/", "--body-file", file.path.c_str(),
+                                "--body-template", file.path.c_str()}),
+                   "--body-file and --body-template both give a body"));
+}
+
+TEST_CASE("a binary --body-template's error quotes about 80 characters of it, escaped") {
+    std::string binary(1'000'000, '\0');
+    for (std::size_t i = 0; i < binary.size(); ++i) {
+        const auto byte = static_cast<char>((i * 7919 + 13) % 256);
+        binary[i] = byte == '{' || byte == '}' || byte == '"' ? 'x' : byte;
+    }
+    binary.replace(500'000, 2, "{{");  // a placeholder 100 kB long
+    binary.replace(600'000, 2, "}}");
+    const TempFile file(binary);
+    const std::string message =
+        parse_error({"run", "http://h/", "--body-template", file.path.c_str()});
+    CHECK(message.size() < 400);
+    CHECK(message.find('\0') == std::string::npos);
+    CHECK(message.find('\n') == std::string::npos);
+    CHECK(contains(message, "--body-template: "));
+    CHECK(contains(message, "..."));
 }
 
 TEST_CASE("an unreadable --body-file names the file and the reason") {

@@ -537,6 +537,19 @@ TEST_CASE("session names must be requests and the session needs a step") {
                  "test.toml:9:8: request name 'home' is used twice");
 }
 
+TEST_CASE("errors quote at most about 80 characters of what the profile says") {
+    const std::string name(5000, 'n');
+    const std::string request = "[[requests]]\nname = \"" + name + "\"\n";
+    const std::string message = error_of(target + request + request + one_phase);
+    CHECK(message.find("request name '" + std::string(80, 'n') + "...' is used twice") !=
+          std::string::npos);
+    CHECK(message.size() < 200);
+    const std::string shape(1000, 's');
+    CHECK(error_of(target + one_request + "[[phases]]\nname = \"main\"\nshape = \"" + shape +
+                   "\"\nrate = 1\nduration = \"1s\"\n")
+              .size() < 300);
+}
+
 TEST_CASE("captures and data columns are checked as variable names") {
     CHECK_STARTS(
         error_of(target + one_request + "capture = { token = { json = \"token\" } }\n" + one_phase),

@@ -835,7 +835,8 @@ TEST_SUITE("json result") {
         const Json& errors = doc["errors"];
         CHECK(errors.keys() == std::vector<std::string>{"connect", "connect_timeout", "timeout",
                                                         "reset", "eof", "protocol", "fd_limit",
-                                                        "port_exhausted", "tls", "io", "total"});
+                                                        "port_exhausted", "tls", "io", "template",
+                                                        "total"});
         CHECK(errors["connect"].text == "3");
         CHECK(errors["timeout"].text == "7");
         CHECK(errors["reset"].text == "0");

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <string>
 
 #include "barrage/http/request.h"
@@ -117,4 +118,68 @@ TEST_CASE("a templated body with a user Content-Length is refused") {
     auto compiled = http::RequestTemplate::compile(spec, scope_of({}));
     REQUIRE_FALSE(compiled.ok());
     CHECK(compiled.error().message.find("Content-Length") != std::string::npos);
+}
+
+TEST_CASE("a verbatim body is sent byte for byte, '{{' and all, and shared, not copied") {
+    const auto bytes = std::make_shared<const std::string>(std::string("{{bogus}}\0\xff{{", 14));
+    auto spec = spec_of("POST", "/upload");
+    spec.body_verbatim = bytes;
+    auto compiled = http::RequestTemplate::compile(spec, scope_of({}));
+    REQUIRE(compiled.ok());
+    REQUIRE(compiled.value().is_constant());
+    const std::string_view sent = compiled.value().constant_bytes();
+    CHECK(sent.find("Content-Length: 14\r\n") != std::string_view::npos);
+    CHECK(sent.substr(sent.size() - 14) == *bytes);
+
+    // With a templated path the body is appended from the shared bytes.
+    auto templated = spec_of("PUT", "/upload/{{seq}}");
+    templated.body_verbatim = bytes;
+    auto rendered = http::RequestTemplate::compile(templated, scope_of({}));
+    REQUIRE(rendered.ok());
+    REQUIRE_FALSE(rendered.value().is_constant());
+    CHECK(bytes.use_count() == 4);  // bytes, both specs and the templated request: no copy
+    http::TemplateContext context(1, 0);
+    std::string out;
+    std::string scratch;
+    CHECK(rendered.value().render(context, out, scratch));
+    CHECK(out.rfind("PUT /upload/0 HTTP/1.1\r\n", 0) == 0);
+    CHECK(out.find("Content-Length: 14\r\n") != std::string::npos);
+    CHECK(out.substr(out.size() - 14) == *bytes);
+}
+
+TEST_CASE("a request rendering past 64 MiB stops there and reports it") {
+    // 8 MiB values repeated 9 times: 72 MiB of body.
+    std::string body;
+    for (int i = 0; i < 9; ++i) {
+        body += "{{cell}}";
+    }
+    auto compiled = http::RequestTemplate::compile(spec_of("POST", "/x", body), scope_of({"cell"}));
+    REQUIRE(compiled.ok());
+    http::TemplateContext context(1, 1);
+    const std::string cell(8 << 20, 'c');
+    context.set_variable(0, cell);
+    std::string out;
+    std::string scratch;
+    CHECK_FALSE(compiled.value().render(context, out, scratch));
+    // It stopped at the limit: at most one value beyond it was rendered.
+    CHECK(scratch.size() <= http::RequestTemplate::rendered_bytes_max + cell.size());
+    CHECK(out.size() < 1024);
+
+    // 7 repeats (56 MiB) fit; the same buffers serve the next request.
+    std::string fits;
+    for (int i = 0; i < 7; ++i) {
+        fits += "{{cell}}";
+    }
+    auto smaller = http::RequestTemplate::compile(spec_of("POST", "/x", fits), scope_of({"cell"}));
+    REQUIRE(smaller.ok());
+    CHECK(smaller.value().render(context, out, scratch));
+    CHECK(out.size() > 7 * cell.size());
+
+    // A header value is capped the same way.
+    auto spec = spec_of("GET", "/x");
+    spec.headers = {{"X-Big", body}};
+    auto header = http::RequestTemplate::compile(spec, scope_of({"cell"}));
+    REQUIRE(header.ok());
+    CHECK_FALSE(header.value().render(context, out, scratch));
+    CHECK(out.size() <= http::RequestTemplate::rendered_bytes_max + cell.size() + 1024);
 }

@@ -23,6 +23,7 @@
 #include "barrage/stats/histogram.h"
 #include "barrage/stats/interval_rows.h"
 #include "barrage/stats/judged_latency.h"
+#include "barrage/stats/name_stats.h"
 #include "barrage/stats/snapshot.h"
 
 namespace {
@@ -30,6 +31,8 @@ namespace {
 using barrage::stats::Counters;
 using barrage::stats::ErrorKind;
 using barrage::stats::Histogram;
+using barrage::stats::NameLatency;
+using barrage::stats::NameStats;
 using barrage::stats::Snapshot;
 
 // Runs `fn` in a child process and reports whether it died of SIGABRT (what a
@@ -621,8 +624,8 @@ TEST_SUITE("counters") {
 
     TEST_CASE("every error kind has its stable, distinct name") {
         const std::array<const char*, barrage::stats::error_kind_count> expected = {
-            "connect",  "connect_timeout", "timeout", "reset",          "eof",
-            "protocol", "fd_limit",        "tls",     "port_exhausted", "io"};
+            "connect", "connect_timeout", "timeout", "reset",   "eof", "protocol", "fd_limit",
+            "tls",     "port_exhausted",  "io",      "template"};
         std::set<std::string> names;
         for (int i = 0; i < barrage::stats::error_kind_count; ++i) {
             names.insert(std::string(error_kind_name(static_cast<ErrorKind>(i))));
@@ -634,6 +637,7 @@ TEST_SUITE("counters") {
         CHECK(error_kind_name(ErrorKind::fd_limit) == "fd_limit");
         CHECK(error_kind_name(ErrorKind::tls) == "tls");
         CHECK(error_kind_name(ErrorKind::io) == "io");
+        CHECK(error_kind_name(ErrorKind::templating) == "template");
     }
 }
 
@@ -769,6 +773,95 @@ TEST_SUITE("interval rows") {
         CHECK(rows[0].counters.requests_completed == 1);
         CHECK(rows[0].length_s == 2.0);
         CHECK(rows[4].t_s == 9.0);
+TEST_SUITE("per-name stats") {
+    TEST_CASE("a histogram stored on first use holds no counts until a value arrives") {
+        Histogram lazy = Histogram::for_latency_us(3, Histogram::Storage::on_first_use);
+        Histogram eager = Histogram::for_latency_us();
+        CHECK(lazy.counts_bytes() == 0);
+        CHECK(eager.counts_bytes() == 23552 * sizeof(int64_t));
+        CHECK(lazy.value_at_percentile(99) == 0);
+        CHECK(lazy.count_at_index(100) == 0);
+        CHECK(lazy.count_at_value(100) == 0);
+        lazy.add(eager);  // adding nothing allocates nothing
+        lazy.reset();
+        CHECK(lazy.counts_bytes() == 0);
+        for (int64_t v : {1, 999, 123'456, 7'000'000}) {
+            lazy.record_value(v);
+            eager.record_value(v);
+        }
+        CHECK(lazy.counts_bytes() == eager.counts_bytes());
+        check_same_counts(lazy, eager);
+        Histogram merged = Histogram::for_latency_us(3, Histogram::Storage::on_first_use);
+        merged.add(eager);
+        check_same_counts(merged, eager);
+        CHECK(merged.value_at_percentile(50) == eager.value_at_percentile(50));
+    }
+
+    TEST_CASE("the first 100 names time at 3 significant digits, later ones at 2") {
+        const Histogram first = NameStats(0, 0).latency_us;
+        const Histogram last_fine = NameStats(0, 99).latency_us;
+        const Histogram coarse = NameStats(0, 100).latency_us;
+        CHECK(first.significant_figures() == 3);
+        CHECK(last_fine.significant_figures() == 3);
+        CHECK(coarse.significant_figures() == 2);
+        CHECK(coarse.highest_trackable() == first.highest_trackable());
+        CHECK(coarse.counts_len() * 7 < first.counts_len());  // 3328 against 23552 counts
+        CHECK(first.counts_bytes() + coarse.counts_bytes() == 0);
+        // 2 digits: a percentile is within 1/128 of the value.
+        Histogram h = NameStats(0, 5000).latency_us;
+        h.record_value(123'456);
+        CHECK(h.value_at_percentile(50) >= 123'456);
+        CHECK(h.value_at_percentile(50) <= 123'456 + 123'456 / 128);
+    }
+
+    TEST_CASE("a snapshot sized for 10,000 names holds no histogram memory for them") {
+        Snapshot snapshot;
+        for (std::size_t i = 0; i < 10'000; ++i) {
+            snapshot.by_name.emplace_back(2, i);
+        }
+        std::size_t bytes = 0;
+        for (const NameStats& name : snapshot.by_name) {
+            bytes += name.latency_us.counts_bytes();
+        }
+        CHECK(bytes == 0);
+        CHECK(sizeof(NameStats) < 256);
+    }
+
+    TEST_CASE("adding a snapshot records its logged latencies under their names") {
+        Snapshot part;
+        for (std::size_t i = 0; i < 150; ++i) {
+            part.by_name.emplace_back(0, i);
+        }
+        part.by_name[3].completed = 2;
+        part.name_latencies_us.push_back(NameLatency::of(3, 1000));
+        part.name_latencies_us.push_back(NameLatency::of(3, 3000));
+        part.by_name[120].completed = 1;
+        part.name_latencies_us.push_back(NameLatency::of(120, 50'000));
+        Snapshot total;
+        total.add(part);
+        total.add(part);
+        REQUIRE(total.by_name.size() == 150);
+        CHECK(total.by_name[3].completed == 4);
+        CHECK(total.by_name[3].latency_us.total_count() == 4);
+        CHECK(total.by_name[3].latency_us.min() == 1000);
+        CHECK(total.by_name[120].latency_us.total_count() == 2);
+        CHECK(total.by_name[120].latency_us.significant_figures() == 2);
+        CHECK(total.by_name[0].latency_us.counts_bytes() == 0);  // never timed, never allocated
+        part.reset();
+        CHECK(part.name_latencies_us.empty());
+        CHECK(part.by_name[3].completed == 0);
+    }
+
+    TEST_CASE("a logged latency beyond 1 h is still counted as clamped") {
+        Snapshot part;
+        part.by_name.emplace_back(0, 0);
+        part.name_latencies_us.push_back(NameLatency::of(0, INT64_MAX));
+        part.name_latencies_us.push_back(
+            NameLatency::of(0, Histogram::latency_us_highest_trackable));
+        Snapshot total;
+        total.add(part);
+        CHECK(total.by_name[0].latency_us.total_count() == 2);
+        CHECK(total.by_name[0].latency_us.count_clamped() == 1);
     }
 }
 

@@ -2,6 +2,7 @@
 // HTTP/1.1 request serialization. Requests are serialized once before the
 // run; the data plane sends the same bytes over and over.
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,6 +19,11 @@ struct RequestSpec {
     std::vector<std::pair<std::string, std::string>> headers;  // user headers, in order
     std::string body;
     bool keep_alive = true;                  // false: adds "Connection: close"
+    // Bytes sent as they are (--body-file): never a template, and shared
+    // rather than copied, however large. When set, `body` must be empty.
+    std::shared_ptr<const std::string> body_verbatim;
+
+    std::string_view body_bytes() const { return body_verbatim ? *body_verbatim : body; }
 };
 
 // Builds "METHOD path HTTP/1.1\r\n" + headers + "\r\n" + body.

@@ -3,6 +3,8 @@
 // rendered per request straight into a connection's send buffer. A request
 // without placeholders is serialized once and rendering only points at it.
 
+#include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,12 +30,19 @@ public:
     // The serialized request when is_constant().
     std::string_view constant_bytes() const { return *constant_; }
 
+    // The largest request render() builds: path, headers and a templated body
+    // together (the same 64 MiB as a --body-file, which is not counted: it is
+    // not rendered). Values repeated from a data file can otherwise render gigabytes.
+    static constexpr std::size_t rendered_bytes_max = std::size_t{64} * 1024 * 1024;
+
     // Renders the whole request into `out` (cleared first); `body_scratch`
     // is reused for the body. Rendered values that would break the framing
     // are neutralized: CR, LF and NUL in a header value become spaces; bytes
     // a path may not hold are percent-encoded. No allocation once the
-    // buffers have grown to size.
-    void render(TemplateContext& context, std::string& out, std::string& body_scratch) const;
+    // buffers have grown to size. Returns false, with `out` unusable, when
+    // the request would exceed rendered_bytes_max: rendering stops there,
+    // so the buffers grow at most one rendered value beyond the limit.
+    bool render(TemplateContext& context, std::string& out, std::string& body_scratch) const;
 
     bool is_head() const { return is_head_; }
 
@@ -50,6 +59,7 @@ private:
     std::vector<Piece> pieces_;  // " HTTP/1.1\r\n", header lines in order
     std::string tail_;           // header lines after the body's length, then CRLF
     std::optional<Template> body_;
+    std::shared_ptr<const std::string> body_verbatim_;  // instead of body_ (RequestSpec)
     bool content_length_ = false;  // add Content-Length for the rendered body
     bool is_head_ = false;
 };

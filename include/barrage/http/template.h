@@ -118,7 +118,10 @@ public:
     const std::vector<std::size_t>& variables_used() const;
 
     // Appends the rendered text to `out`. No allocation beyond out's growth.
-    void render(TemplateContext& context, std::string& out) const;
+    // Stops, returning false, once `out` holds more than out_bytes_max bytes
+    // (it then ends with part of the text); true when the whole text fit.
+    bool render(TemplateContext& context, std::string& out,
+                std::size_t out_bytes_max = SIZE_MAX) const;
 
     ~Template();
     Template(Template&&) noexcept;

@@ -25,6 +25,11 @@ inline constexpr int connections_max = 1'000'000;
 inline constexpr int threads_max = 1024;
 inline constexpr double rate_max_per_s = 100'000'000.0;
 inline constexpr int64_t response_header_bytes_max_default = 64 * 1024;
+// Request names of a profile ([[requests]]): each keeps its own counts and
+// latency histogram (stats/name_stats.h), so memory grows with the names.
+inline constexpr std::size_t request_names_max = 10'000;
+// The refusal of `count` > request_names_max requests: what, the limit, how to fix.
+std::string too_many_request_names(std::size_t count);
 
 struct Target {
     std::string scheme = "http";   // "http" or "https"
@@ -46,7 +51,12 @@ struct Header {
 struct RequestPlan {
     std::string method = "GET";
     std::vector<Header> headers;   // user headers, in order
-    std::string body;
+    std::string body;              // template text (-b, --body-template)
+    // --body-file: bytes sent as they are, never a template; one copy shared
+    // by the plan, the requests and every connection. Set: `body` is empty.
+    std::shared_ptr<const std::string> body_verbatim = nullptr;
+
+    std::size_t body_bytes() const { return body_verbatim ? body_verbatim->size() : body.size(); }
 };
 
 // ---- Profiles (docs/profiles.md) ----
@@ -65,6 +75,7 @@ struct NamedRequest {
     std::string path = "/";            // template text; starts with '/'
     std::vector<Header> headers;       // target defaults first, then the request's own
     std::string body;                  // template text (inline or read from a file)
+    std::shared_ptr<const std::string> body_verbatim;  // URL runs' --body-file (RequestPlan)
     double weight = 1;                 // share in a weighted pick; 0 = setup/sequence only
     std::vector<http::CheckSpec> checks;
     std::vector<http::CaptureSpec> captures;

@@ -21,8 +21,11 @@ enum class ErrorKind : uint8_t {
     port_exhausted,   // EADDRNOTAVAIL: out of local ports
     tls,              // TLS handshake or record error (TLS issue)
     io,               // any other socket error
+    // "template": the request rendered larger than RequestTemplate::rendered_bytes_max
+    // and was not sent (counted as sent and failed, so the identities hold).
+    templating,
 };
-inline constexpr int error_kind_count = 10;
+inline constexpr int error_kind_count = 11;
 
 // Stable name used in JSON keys and the summary ("connect", "timeout", ...).
 std::string_view error_kind_name(ErrorKind kind);

@@ -3,7 +3,9 @@
 // the Java reference, so .hlog files can be exchanged later). Values are
 // integers in the caller's unit (barrage records microseconds).
 //
-// Memory is allocated once in the constructor; record_value never allocates.
+// Memory is allocated once, in the constructor or (Storage::on_first_use) by
+// the first record_values or add that brings a count; record_value never
+// allocates after that, and reset() keeps the memory.
 
 #include <cstddef>
 #include <cstdint>
@@ -13,12 +15,20 @@ namespace barrage::stats {
 
 class Histogram {
 public:
+    // When the counts are allocated: `now` (the data path never allocates), or
+    // `on_first_use`, for histograms that may stay empty (one per request name
+    // in every snapshot): an empty one then costs its fields only.
+    enum class Storage : uint8_t { now, on_first_use };
+
     // lowest_discernible >= 1, highest_trackable >= 2 * lowest_discernible,
     // significant_figures in [1, 5]. Asserts on bad arguments (they are constants).
-    Histogram(int64_t lowest_discernible, int64_t highest_trackable, int significant_figures);
+    Histogram(int64_t lowest_discernible, int64_t highest_trackable, int significant_figures,
+              Storage storage = Storage::now);
 
-    // barrage's latency histogram: 1 us .. 1 h (3.6e9 us), 3 significant digits.
-    static Histogram for_latency_us();
+    // barrage's latency histogram: 1 us .. 1 h (3.6e9 us), 3 significant digits
+    // unless told fewer (1 or 2: coarser buckets, a fraction of the memory).
+    static Histogram for_latency_us(int significant_figures = 3, Storage storage = Storage::now);
+    static constexpr int64_t latency_us_highest_trackable = 3'600'000'000;  // 1 hour
 
     // Records one value. Negative values are a caller bug (asserted). Values
     // above highest_trackable are recorded as highest_trackable and counted in
@@ -59,7 +69,11 @@ public:
     int64_t highest_trackable() const { return highest_trackable_; }
     int significant_figures() const { return significant_figures_; }
     int32_t counts_len() const { return counts_len_; }
-    int64_t count_at_index(int32_t index) const { return counts_[static_cast<std::size_t>(index)]; }
+    int64_t count_at_index(int32_t index) const {
+        return counts_.empty() ? 0 : counts_[static_cast<std::size_t>(index)];
+    }
+    // Bytes of counts allocated so far (0 until first use with Storage::on_first_use).
+    std::size_t counts_bytes() const { return counts_.size() * sizeof(int64_t); }
     int64_t value_at_index(int32_t index) const;
     int64_t count_at_value(int64_t value) const;
     bool values_are_equivalent(int64_t a, int64_t b) const;
@@ -71,6 +85,7 @@ private:
     int32_t bucket_index_for(int64_t value) const;
     int64_t equivalent_range_size(int64_t value) const;
     int64_t median_equivalent_value(int64_t value) const;
+    void allocate_counts();
 
     int64_t lowest_discernible_;
     int64_t highest_trackable_;

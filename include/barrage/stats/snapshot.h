@@ -28,10 +28,17 @@ struct Snapshot {
     Histogram failure_time_us = Histogram::for_latency_us();
     // One entry per request name (index = the run's request index), sized by
     // the worker before the run; empty only in a snapshot that was never used.
+    // A worker counts into by_name but leaves its latency histograms empty:
+    // it logs each latency in name_latencies_us instead (a worker keeps
+    // several snapshots, and a histogram per name in each would cost
+    // megabytes per name).
     std::vector<NameStats> by_name;
+    std::vector<NameLatency> name_latencies_us;  // capacity kept across reset()
 
     void reset();
-    void add(const Snapshot& other);  // counters, histograms and by_name (sized on first add)
+    // Counters, histograms and by_name (sized on first add); other's logged
+    // latencies are recorded into by_name's histograms.
+    void add(const Snapshot& other);
 };
 
 }  // namespace barrage::stats

@@ -773,6 +773,9 @@ TEST_SUITE("interval rows") {
         CHECK(rows[0].counters.requests_completed == 1);
         CHECK(rows[0].length_s == 2.0);
         CHECK(rows[4].t_s == 9.0);
+    }
+}
+
 TEST_SUITE("per-name stats") {
     TEST_CASE("a histogram stored on first use holds no counts until a value arrives") {
         Histogram lazy = Histogram::for_latency_us(3, Histogram::Storage::on_first_use);

@@ -323,6 +323,7 @@ int find_max_command(const cli::FindMaxRequest& request) {
         }
     }
     std::string target;
+    int stop_signal = 0;  // set when a signal interrupted a step (and so the search)
     const auto run_step = [&](double rate) -> base::Result<stats::RunResult> {
         auto step_plan = cli::find_max_step_plan(request, rate);
         if (!step_plan) {
@@ -334,9 +335,12 @@ int find_max_command(const cli::FindMaxRequest& request) {
         const plan::Target& t = step_plan.value().target;
         target = t.scheme + "://" + t.host_header + t.path;
         auto result = engine::run_load(step_plan.value());
+        if (result && result.value().interrupted) {
+            stop_signal = result.value().stop_signal;
+        }
         // Nothing completed: the target is unreachable, unless the generator starved.
         if (result && report::exit_code_for(result.value()) == report::exit_run_failed &&
-            !report::judge_generator(result.value()).saturated) {
+            !result.value().interrupted && !report::judge_generator(result.value()).saturated) {
             return base::make_error(fmt::format(
                 "the step at {:.1f} req/s completed no request: {}", rate,
                 result.value().error_details.empty() ? std::string("see barrage run")
@@ -369,6 +373,9 @@ int find_max_command(const cli::FindMaxRequest& request) {
                capacity::format_capacity_table(outcome.value()));
     std::fflush(stdout);
     int code = capacity::exit_code_for(outcome.value());
+    if (stop_signal != 0) {
+        code = report::exit_signal_base + stop_signal;  // an interrupted search does not pass
+    }
     for (const auto& [path, text] :
          {std::pair{request.json_path, capacity::format_capacity_json(outcome.value(), target)},
           std::pair{request.csv_path, capacity::format_capacity_csv(outcome.value())},

@@ -7,7 +7,10 @@ without blaming the target (exit 3); --profile-levels runs its levels; bad input
 import csv
 import json
 import os
+import signal
+import subprocess
 import sys
+import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness
@@ -94,6 +97,24 @@ def body(t):
     outcome = t.run(["find-max", f"http://127.0.0.1:{harness.free_port()}/", "--slo",
                      "p99 < 5ms", *STEP], json_out=False, quiet=False, timeout_s=30)
     harness.exits_with(t, outcome, 3, "a search whose target is unreachable")
+    interrupted_search_does_not_pass(t, server)
+
+
+def interrupted_search_does_not_pass(t, server):
+    """SIGTERM mid-step (a CI job's timeout) ends the search with what it has and exits 143."""
+    json_path = t.path("fm-term.json")
+    process = t.popen(["find-max", server.url(), "--slo", "p99 < 60ms", "--start", "100",
+                       "-c", "50", "--step-duration", "5s", "-t", "1", "--json", json_path,
+                       "-q"])
+    time.sleep(2.0)
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        t.require(False, "find-max stops within 30 s of SIGTERM")
+    t.check(process.returncode == 143, f"an interrupted search exits 143 (got {process.returncode})")
+    result = t.load_json(json_path)
+    t.check(result["status"] == "interrupted", f"its JSON says interrupted ({result['status']})")
 
 
 harness.main(__doc__, body)

@@ -34,6 +34,7 @@ base::Result<CapacityOutcome> run_capacity(const CapacityPlan& plan, const StepR
 
 // 0: an answer (found, --max held, levels done, interrupted, steps exhausted);
 // 1: the lowest rate already breaks the SLO; 3: the generator saturated first.
+// (`barrage find-max` exits 128 + the signal instead when a signal interrupted it.)
 int exit_code_for(const CapacityOutcome& outcome);
 
 }  // namespace barrage::capacity

@@ -166,6 +166,7 @@ void Worker::connect_all_and_wait_for_start() {
         current_->tls_handshake_us.reset();
         std::swap(opening_tls_handshakes_full_, current_->counters.tls_handshakes_full);
         std::swap(opening_tls_handshakes_resumed_, current_->counters.tls_handshakes_resumed);
+        std::swap(opening_connections_opened_, current_->counters.connections_opened);
     }
     next_deadline_scan_ns_ = now;
     cpu_mark_ns_ = base::thread_cpu_ns();  // connecting before the start is not the run's CPU
@@ -253,6 +254,7 @@ void Worker::finish() {
     current_->tls_handshake_us.add(opening_tls_handshake_us_);
     current_->counters.tls_handshakes_full += opening_tls_handshakes_full_;
     current_->counters.tls_handshakes_resumed += opening_tls_handshakes_resumed_;
+    current_->counters.connections_opened += opening_connections_opened_;
     publish_snapshot(true);
 }
 

@@ -250,6 +250,7 @@ private:
     stats::Histogram opening_tls_handshake_us_ = stats::Histogram::for_latency_us();
     int64_t opening_tls_handshakes_full_ = 0;
     int64_t opening_tls_handshakes_resumed_ = 0;
+    int64_t opening_connections_opened_ = 0;  // so `opened` agrees with the connect times
     // https only: this worker's context, the session offered to new
     // connections, and the scratch that decrypted bytes land in.
     bool tls_ = false;

@@ -35,6 +35,8 @@ def body(t):
     harness.exits_with(t, outcome, 0, "a run with a warm-up")
     count = outcome.json["connect_time"]["count"]
     t.check(count == 6, f"connect_time keeps the 6 opening connects past the warm-up ({count})")
+    opened = outcome.json["connections"]["opened"]
+    t.check(opened == 6, f"connections.opened counts them too, as connect_time does ({opened})")
 
 
 harness.main(__doc__, body)

@@ -121,7 +121,8 @@ TEST_CASE("a templated body with a user Content-Length is refused") {
 }
 
 TEST_CASE("a verbatim body is sent byte for byte, '{{' and all, and shared, not copied") {
-    const auto bytes = std::make_shared<const std::string>(std::string("{{bogus}}\0\xff{{", 13));
+    // 14 bytes, two of them NUL (one at the end).
+    const auto bytes = std::make_shared<const std::string>(std::string("{{bogus}}\0\xff{{\0", 14));
     auto spec = spec_of("POST", "/upload");
     spec.body_verbatim = bytes;
     auto compiled = http::RequestTemplate::compile(spec, scope_of({}));

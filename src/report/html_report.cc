@@ -117,11 +117,23 @@ void append_summary(std::string& page, const ResultDocument& result) {
                "<p class=\"banner\">INTERRUPTED: stopped by a signal; the results cover "
                "what ran.</p>\n");
     }
+    const int64_t unanswered = result.unanswered.value_or(0);
+    if (unanswered > 0) {
+        // The cards below show the answered requests; the gates judged these as infinitely slow.
+        fmt::format_to(std::back_inserter(page),
+                       "<p class=\"banner\">{} of {} scheduled requests went unanswered (failed, "
+                       "unfinished or never sent); latency thresholds count them as infinitely "
+                       "slow. The latency figures below are of the answered requests.</p>\n",
+                       unanswered, result.sent + result.unsent);
+    }
     const HistogramFigures& latency = result.latency();
     page += "<div class=\"cards\">";
     card(page, "throughput (req/s)", format_number(result.throughput_rps));
     card(page, "completed", format_number(static_cast<double>(result.completed)));
     card(page, "failed requests", format_number(static_cast<double>(result.request_errors)));
+    if (unanswered > 0) {
+        card(page, "unanswered", format_number(static_cast<double>(unanswered)));
+    }
     card(page, "latency p50", format_us(static_cast<double>(latency.p50_us)));
     card(page, "latency p99", format_us(static_cast<double>(latency.p99_us)));
     card(page, "latency max", format_us(static_cast<double>(latency.max_us)));
@@ -160,9 +172,10 @@ void append_thresholds(std::string& page, const ResultDocument& result) {
         "<table><tr><th>threshold</th><th>request</th><th>value</th><th>limit</th>"
         "<th>result</th></tr>\n";
     for (const ThresholdFigures& threshold : result.thresholds) {
-        const std::string value = threshold.value
-                                      ? threshold_value_text(*threshold.value, threshold.unit)
-                                      : std::string("no data");
+        const std::string value = threshold.value ? threshold_value_text(*threshold.value,
+                                                                         threshold.unit)
+                                  : threshold.unanswered ? std::string("unanswered")
+                                                         : std::string("no data");
         fmt::format_to(std::back_inserter(page),
                        "<tr><td class=\"text\">{}</td><td class=\"text\">{}</td><td>{}</td>"
                        "<td>{} {}</td><td class=\"{}\">{}</td></tr>\n",

@@ -201,6 +201,7 @@ void read_thresholds(const object& root, ResultDocument& doc) {
         }
         threshold.unit = string_at(entry, "unit");
         threshold.passed = bool_at(entry, "pass");
+        threshold.unanswered = bool_at(entry, "unanswered");  // false in older documents
         doc.thresholds.push_back(std::move(threshold));
     }
 }

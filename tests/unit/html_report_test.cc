@@ -18,6 +18,7 @@
 #include "barrage/report/html_page.h"
 #include "barrage/report/result_reader.h"
 #include "barrage/report/run_report.h"
+#include "barrage/report/threshold.h"
 
 namespace {
 
@@ -382,6 +383,31 @@ TEST_CASE("a result without a spectrum or per-interval status still draws every 
     const std::string page = format_html_report(read.value());
     CHECK(count_of(page, "<svg class=\"chart\"") == 4);
     CHECK(count_of(page, "no data") == 0);
+}
+
+TEST_CASE("a run whose target stopped answering says so above its answered-only figures") {
+    barrage::plan::RunPlan plan;
+    plan.target.host_header = "127.0.0.1:8080";
+    plan.target.address_text = "127.0.0.1:8080";
+    barrage::stats::RunResult result;
+    for (int64_t i = 0; i < 7; ++i) {
+        result.totals.latency_us.record_value(50'000 + i * 40'000);
+    }
+    result.totals.counters.requests_completed = 7;
+    result.totals.counters.requests_sent = 105;
+    result.totals.counters.requests_errors = 98;
+    result.totals.counters.requests_unsent = 195;
+    result.duration_s = 3;
+    auto spec = barrage::report::parse_threshold("p99 < 400ms");
+    REQUIRE(spec.ok());
+    const std::vector<barrage::report::ThresholdSpec> specs{spec.value()};
+    const auto outcomes =
+        barrage::report::evaluate_thresholds(specs, barrage::report::RunResultMetrics(result));
+    auto page = html_report_from_json(barrage::report::format_json(plan, result, outcomes));
+    REQUIRE(page.ok());
+    CHECK(contains(page.value(), "293 of 300 scheduled requests went unanswered"));
+    CHECK(contains(page.value(), "<td>unanswered</td>"));  // the threshold's value, not "no data"
+    CHECK_FALSE(contains(page.value(), "<td>no data</td>"));
 }
 
 TEST_CASE("the JSON of a run carries the latency spectrum and per-interval status classes") {

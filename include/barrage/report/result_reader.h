@@ -68,7 +68,8 @@ struct ThresholdFigures {
     std::string metric;
     std::string comparison;  // "<", "<=", ...
     double limit = 0;
-    std::optional<double> value;  // none when the metric had no data
+    std::optional<double> value;  // none when the metric had no data, or fell on `unanswered`
+    bool unanswered = false;      // the latency fell on an unanswered request (unbounded)
     std::string unit;             // "us", "ratio", "rps"
     bool passed = false;
 };

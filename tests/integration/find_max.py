@@ -23,10 +23,16 @@ def body(t):
     capacity = 1000
     server = t.serve("--threads", "1", "--delay", "10ms", "--max-inflight", "10")
     json_path, csv_path = t.path("fm.json"), t.path("fm.csv")
-    outcome = t.run(["find-max", server.url(), "--slo", "p99 < 60ms", "--slo",
-                     "error_rate < 1%", "--start", "250", "--precision", "10%", "-c", "200",
-                     *STEP, "--json", json_path, "--csv", csv_path],
-                    json_out=False, quiet=False, timeout_s=120)
+    search = ["find-max", server.url(), "--slo", "p99 < 60ms", "--slo", "error_rate < 1%",
+              "--start", "250", "--precision", "10%", "-c", "200", *STEP, "--json", json_path,
+              "--csv", csv_path]
+    outcome = t.run(search, json_out=False, quiet=False, timeout_s=120)
+    if outcome.rc == 3 and "GENERATOR SATURATED" in outcome.stdout:
+        # A machine busy with other tests can starve the generator near the target's
+        # capacity; find-max then says so rather than blame the target. Search once more.
+        print("note: the generator was starved (the machine is busy); searching again",
+              flush=True)
+        outcome = t.run(search, json_out=False, quiet=False, timeout_s=120)
     harness.exits_with(t, outcome, 0, "a search that finds the capacity")
     result = t.load_json(json_path)
     t.check(result["kind"] == "find_max" and result["status"] == "found",

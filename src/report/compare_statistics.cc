@@ -23,18 +23,8 @@ struct RankBucket {
 };
 
 RankBucket bucket_at_rank(const stats::Histogram& histogram, int64_t rank) {
-    BARRAGE_ASSERT(rank >= 1 && rank <= histogram.total_count());
-    int64_t seen = 0;
-    for (int32_t index = 0; index < histogram.counts_len(); ++index) {
-        seen += histogram.count_at_index(index);
-        if (seen >= rank) {
-            const int64_t value = histogram.value_at_index(index);
-            return {histogram.lowest_equivalent_value(value),
-                    histogram.highest_equivalent_value(value)};
-        }
-    }
-    BARRAGE_ASSERT_MSG(false, "a rank beyond the histogram's total");
-    return {};
+    const int64_t highest = histogram.value_at_rank(rank);  // asserts 1 <= rank <= total
+    return {histogram.lowest_equivalent_value(highest), highest};
 }
 
 // The value bounding rank `rank` of answered + unanswered from above: unanswered
@@ -75,7 +65,7 @@ PercentileBounds percentile_bounds(const stats::Histogram& answered, int64_t una
     // max (q = 1) has no upper rank within the run.
     const auto upper_rank = static_cast<int64_t>(std::ceil(n * q + half_width)) + 1;
     // Rank of the estimate as Histogram::value_at_percentile takes it (round half up).
-    const int64_t estimate_rank = std::max<int64_t>(1, static_cast<int64_t>(n * q + 0.5));
+    const int64_t estimate_rank = stats::rank_at_percentile(percentile, total);
     bounds.enough_samples = upper_rank <= total;
     bounds.estimate_us = highest_at_rank(answered, std::min(estimate_rank, total));
     bounds.lower_us = lowest_at_rank(answered, lower_rank);

@@ -45,6 +45,16 @@ void optional_field(JsonWriter& json, std::string_view name, const std::optional
     }
 }
 
+// `text`, or null when it is empty (no such reason, no such signal).
+void string_or_null_field(JsonWriter& json, std::string_view name, std::string_view text) {
+    json.key(name);
+    if (text.empty()) {
+        json.null();
+    } else {
+        json.value(text);
+    }
+}
+
 void string_array(JsonWriter& json, std::string_view name, const std::vector<std::string>& items) {
     json.key(name);
     json.begin_array();
@@ -300,24 +310,9 @@ void write_rates(JsonWriter& json, const stats::RunResult& result) {
     field(json, "duration_s", result.duration_s);
     field(json, "drain_s", result.drain_s);
     field(json, "interrupted", result.interrupted);
-    json.key("signal");  // which signal interrupted it; null when none did
-    if (const std::string_view name = stop_signal_name(result.stop_signal); !name.empty()) {
-        json.value(name);
-    } else {
-        json.null();
-    }
-    if (result.stopped_by.empty()) {
-        json.key("aborted_by");
-        json.null();
-    } else {
-        field(json, "aborted_by", result.stopped_by);
-    }
-    json.key("gave_up");
-    if (result.gave_up.empty()) {
-        json.null();
-    } else {
-        json.value(result.gave_up);
-    }
+    string_or_null_field(json, "signal", stop_signal_name(result.stop_signal));
+    string_or_null_field(json, "aborted_by", result.stopped_by);
+    string_or_null_field(json, "gave_up", result.gave_up);
     field(json, "throughput_rps",
           round3(per_second(counters.requests_completed, result.duration_s)));
     optional_field(json, "target_rate_rps", result.asked_rate_rps);

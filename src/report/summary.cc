@@ -165,6 +165,24 @@ void append_time_header(std::string& out) {
     fmt::format_to(std::back_inserter(out), "{:>{}}\n", "max", cell_width);
 }
 
+// The cells min, mean, the percentile columns and max of `judged`; `unbounded`
+// where a statistic falls on an unanswered request.
+void append_cells(std::string& row, const stats::JudgedLatency& judged, std::string_view unbounded) {
+    const auto cell = [&](std::optional<double> us) {
+        fmt::format_to(std::back_inserter(row), "{:>{}}",
+                       us ? format_time_us(*us) : std::string(unbounded), cell_width);
+    };
+    const auto as_double = [](std::optional<int64_t> v) -> std::optional<double> {
+        return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
+    };
+    cell(as_double(judged.min()));
+    cell(judged.mean());
+    for (const auto& column : detail::percentile_columns) {
+        cell(as_double(judged.value_at_percentile(column.percentile)));
+    }
+    cell(as_double(judged.max()));
+}
+
 void append_time_row(std::string& out, std::string_view label, const stats::Histogram& histogram,
                      std::string_view note) {
     if (histogram.total_count() == 0) {
@@ -172,15 +190,7 @@ void append_time_row(std::string& out, std::string_view label, const stats::Hist
         return;
     }
     std::string row = fmt::format("{:<{}}", label, label_width);
-    const auto cell = [&](double us) {
-        fmt::format_to(std::back_inserter(row), "{:>{}}", format_time_us(us), cell_width);
-    };
-    cell(static_cast<double>(histogram.min()));
-    cell(histogram.mean());
-    for (const auto& column : detail::percentile_columns) {
-        cell(static_cast<double>(histogram.value_at_percentile(column.percentile)));
-    }
-    cell(static_cast<double>(histogram.max()));
+    append_cells(row, stats::JudgedLatency(histogram, 0), "");  // nothing unanswered: all bounded
     fmt::format_to(std::back_inserter(row), "  {}", note);
     if (histogram.count_clamped() > 0) {
         fmt::format_to(std::back_inserter(row), ", {} clamped to 1h", histogram.count_clamped());
@@ -194,21 +204,7 @@ void append_time_row(std::string& out, std::string_view label, const stats::Hist
 void append_judged_row(std::string& out, const plan::RunPlan& plan, const stats::Snapshot& totals) {
     const stats::JudgedLatency judged(totals.latency_us, stats::unanswered_of(totals.counters));
     std::string row = fmt::format("{:<{}}", "Latency", label_width);
-    const std::string unbounded =
-        ">=" + format_time_us(static_cast<double>(plan.timeout_ns) / 1e3);
-    const auto cell = [&](std::optional<double> us) {
-        fmt::format_to(std::back_inserter(row), "{:>{}}", us ? format_time_us(*us) : unbounded,
-                       cell_width);
-    };
-    const auto as_double = [](std::optional<int64_t> v) -> std::optional<double> {
-        return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
-    };
-    cell(as_double(judged.min()));
-    cell(judged.mean());
-    for (const auto& column : detail::percentile_columns) {
-        cell(as_double(judged.value_at_percentile(column.percentile)));
-    }
-    cell(as_double(judged.max()));
+    append_cells(row, judged, ">=" + format_time_us(static_cast<double>(plan.timeout_ns) / 1e3));
     fmt::format_to(std::back_inserter(row), "  judged: {} of {} scheduled unanswered ({:.{}f}%)\n",
                    judged.unanswered_count(), judged.total_count(),
                    judged.unanswered_fraction() * 100.0,

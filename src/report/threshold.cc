@@ -482,9 +482,8 @@ std::optional<double> RunResultMetrics::name_value(std::string_view request_name
     if (metric.series != Series::latency) {
         return std::nullopt;  // other time series are kept for the whole run only
     }
-    // Unanswered: failed, or sent and never answered (unfinished at the end).
-    const int64_t unanswered = std::max<int64_t>(name.errors, name.sent - name.completed);
-    return judged_value(stats::JudgedLatency(name.latency_us, unanswered), metric);
+    return judged_value(stats::JudgedLatency(name.latency_us, stats::unanswered_of(name)),
+                        metric);
 }
 
 std::optional<double> RunResultMetrics::value(std::string_view request_name,
@@ -545,8 +544,8 @@ std::optional<double> RunResultMetrics::unanswered_fraction(std::string_view req
          ++i) {
         if (result_.requests[i].name == request_name) {
             const stats::NameStats& name = result_.totals.by_name[i];
-            const int64_t unanswered = std::max<int64_t>(name.errors, name.sent - name.completed);
-            return stats::JudgedLatency(name.latency_us, unanswered).unanswered_fraction();
+            return stats::JudgedLatency(name.latency_us, stats::unanswered_of(name))
+                .unanswered_fraction();
         }
     }
     return std::nullopt;

@@ -204,11 +204,15 @@ int64_t Histogram::value_at_percentile(double percentile) const {
     if (total_count_ == 0) {
         return 0;
     }
-    // hdr_value_at_percentile's rank: rounded half up, at least the first value.
-    const auto rank =
-        static_cast<int64_t>(percentile / 100.0 * static_cast<double>(total_count_) + 0.5);
-    const int64_t value = value_at_rank(std::max<int64_t>(rank, 1));
+    const int64_t value = value_at_rank(rank_at_percentile(percentile, total_count_));
     return percentile == 0.0 ? lowest_equivalent_value(value) : value;
+}
+
+// hdr_value_at_percentile's rank: rounded half up, at least the first value.
+int64_t rank_at_percentile(double percentile, int64_t total) {
+    BARRAGE_ASSERT(percentile >= 0.0 && percentile <= 100.0 && total > 0);
+    const auto rank = static_cast<int64_t>(percentile / 100.0 * static_cast<double>(total) + 0.5);
+    return std::max<int64_t>(rank, 1);
 }
 
 int64_t Histogram::value_at_rank(int64_t rank) const {

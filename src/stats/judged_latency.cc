@@ -6,6 +6,11 @@
 
 namespace barrage::stats {
 
+int64_t unanswered_of(const NameStats& name) {
+    // Failed, or sent and never answered (unfinished when the run ended).
+    return std::max<int64_t>(name.errors, name.sent - name.completed);
+}
+
 int64_t unanswered_of(const Counters& counters) {
     const int64_t unanswered =
         counters.requests_errors + counters.requests_unfinished + counters.requests_unsent;
@@ -30,21 +35,14 @@ bool JudgedLatency::unbounded_at(double percentile) const {
         return false;
     }
     // The same rank as Histogram::value_at_percentile, over every request.
-    const auto rank = std::max<int64_t>(
-        static_cast<int64_t>(percentile / 100.0 * static_cast<double>(total) + 0.5), 1);
-    return rank > answered_.total_count();
+    return rank_at_percentile(percentile, total) > answered_.total_count();
 }
 
 std::optional<int64_t> JudgedLatency::value_at_percentile(double percentile) const {
     if (total_count() == 0 || unbounded_at(percentile)) {
         return std::nullopt;
     }
-    if (unanswered_ == 0) {
-        return answered_.value_at_percentile(percentile);
-    }
-    const auto rank = std::max<int64_t>(
-        static_cast<int64_t>(percentile / 100.0 * static_cast<double>(total_count()) + 0.5), 1);
-    const int64_t value = answered_.value_at_rank(rank);
+    const int64_t value = answered_.value_at_rank(rank_at_percentile(percentile, total_count()));
     return percentile == 0.0 ? answered_.lowest_equivalent_value(value) : value;
 }
 

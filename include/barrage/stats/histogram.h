@@ -13,6 +13,10 @@
 
 namespace barrage::stats {
 
+// The rank (1-based) of `percentile` (in [0, 100]) among `total` > 0 values, as
+// hdr_value_at_percentile takes it: floor(percentile / 100 * total + 0.5), at least 1.
+int64_t rank_at_percentile(double percentile, int64_t total);
+
 class Histogram {
 public:
     // When the counts are allocated: `now` (the data path never allocates), or

@@ -13,11 +13,14 @@
 
 #include "barrage/stats/counters.h"
 #include "barrage/stats/histogram.h"
+#include "barrage/stats/name_stats.h"
 
 namespace barrage::stats {
 
 // Requests of the measured window without an answer: failed + unfinished + unsent.
 int64_t unanswered_of(const Counters& counters);
+// A request name's: failed + unfinished (an unsent arrival has no name yet).
+int64_t unanswered_of(const NameStats& name);
 
 class JudgedLatency {
 public:

@@ -167,7 +167,8 @@ void append_time_header(std::string& out) {
 
 // The cells min, mean, the percentile columns and max of `judged`; `unbounded`
 // where a statistic falls on an unanswered request.
-void append_cells(std::string& row, const stats::JudgedLatency& judged, std::string_view unbounded) {
+void append_cells(std::string& row, const stats::JudgedLatency& judged,
+                  std::string_view unbounded) {
     const auto cell = [&](std::optional<double> us) {
         fmt::format_to(std::back_inserter(row), "{:>{}}",
                        us ? format_time_us(*us) : std::string(unbounded), cell_width);

@@ -447,7 +447,7 @@ void Worker::fail_request(uint32_t slot, stats::ErrorKind kind, std::string_view
     stats::Snapshot& snapshot = request_snapshot(conn);
     snapshot.counters.count_request_failure(kind);
     snapshot.failure_time_us.record_value(to_us(std::max<int64_t>(0, now - conn.intended_ns)));
-    ++snapshot.by_name[connections_[slot].request_index].errors;
+    ++snapshot.by_name[conn.request_index].errors;
     --in_flight_;
     reopen_connection(slot, now);
 }

@@ -1,5 +1,6 @@
 // The lifecycle of a client connection: the completion switch and every
-// transition (connect, send, receive, complete, fail, close, reconnect).
+// transition of the socket (connect, receive, idle, fail, close, reconnect).
+// The request in flight is request.cc's; moving bytes is the transport's.
 
 #include <fmt/format.h>
 #include <sys/socket.h>
@@ -12,7 +13,7 @@
 
 #include "barrage/base/assert.h"
 #include "barrage/io/user_data.h"
-#include "worker_impl.h"
+#include "transport_impl.h"
 
 namespace barrage::engine::detail {
 
@@ -20,8 +21,6 @@ namespace {
 
 constexpr int64_t backoff_ns_min = 10'000'000;     // first retry after a failed connect
 constexpr int64_t backoff_ns_max = 1'000'000'000;  // retries never wait longer
-
-int64_t to_us(int64_t ns) { return ns / 1000; }
 
 stats::ErrorKind connect_error_kind(int err) {
     switch (err) {
@@ -37,6 +36,8 @@ stats::ErrorKind connect_error_kind(int err) {
     }
 }
 
+}  // namespace
+
 stats::ErrorKind transfer_error_kind(int err) {
     switch (err) {
         case ECONNRESET:
@@ -49,8 +50,6 @@ stats::ErrorKind transfer_error_kind(int err) {
             return stats::ErrorKind::io;
     }
 }
-
-}  // namespace
 
 uint64_t Worker::user_data(Op op, uint32_t slot) const {
     return io::UserData{op, connections_[slot].generation, slot}.pack();
@@ -78,7 +77,7 @@ void Worker::handle_completion(const io::Completion& completion, int64_t now) {
             on_connect(ud.slot, completion.res, now);
             break;
         case op_send:
-            on_send(ud.slot, completion.res, now);
+            transport_on_send(ud.slot, completion.res, now);
             break;
         case op_recv:
         case op_recvmsg:
@@ -91,16 +90,16 @@ void Worker::handle_completion(const io::Completion& completion, int64_t now) {
 
 void Worker::open_connection(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
-    BARRAGE_ASSERT(conn.fd < 0);
+    BARRAGE_ASSERT(conn.socket.fd < 0);
     const int fd = io::make_tcp_socket(plan_.target.address.ss_family, rx_timestamps_);
     if (fd < 0) {
         set_state(conn, ConnState::connecting);
         fail_connect(slot, connect_error_kind(-fd), std::strerror(-fd), now);
         return;
     }
-    conn.fd = fd;
+    conn.socket.fd = fd;
     set_state(conn, ConnState::connecting);
-    conn.connect_start_ns = now;
+    conn.socket.connect_start_ns = now;
     conn.deadline_ns = now + plan_.timeout_ns;
     ring_->prep_connect(fd, reinterpret_cast<const sockaddr*>(&plan_.target.address),
                         plan_.target.address_len, user_data(op_connect, slot));
@@ -114,13 +113,9 @@ void Worker::on_connect(uint32_t slot, int res, int64_t now) {
         return;
     }
     ++current_->counters.connections_opened;
-    current_->connect_time_us.record_value(to_us(now - conn.connect_start_ns));
+    current_->connect_time_us.record_value(to_us(now - conn.socket.connect_start_ns));
     arm_recv(slot);
-    if (tls_) {
-        start_handshake(slot, now);
-        return;
-    }
-    mark_established(slot, now);
+    transport_connected(slot, now);
 }
 
 // The connection can carry requests now (https: after its handshake).
@@ -139,13 +134,12 @@ void Worker::mark_established(uint32_t slot, int64_t now) {
 void Worker::arm_recv(uint32_t slot) {
     Connection& conn = connections_[slot];
     if (rx_timestamps_) {
-        ring_->prep_recvmsg_multishot(conn.fd, 1, user_data(op_recvmsg, slot));
+        ring_->prep_recvmsg_multishot(conn.socket.fd, 1, user_data(op_recvmsg, slot));
     } else if (use_buffer_ring_) {
-        ring_->prep_recv_multishot(conn.fd, 1, user_data(op_recv, slot));
+        ring_->prep_recv_multishot(conn.socket.fd, 1, user_data(op_recv, slot));
     } else {
-        ring_->prep_recv(conn.fd, conn.recv_buffer.get(), 8192, user_data(op_recv, slot));
+        ring_->prep_recv(conn.socket.fd, conn.recv_buffer.get(), 8192, user_data(op_recv, slot));
     }
-    conn.recv_armed = true;
 }
 
 // A connection with nothing in flight: closed loop sends again at once, open
@@ -169,111 +163,11 @@ void Worker::become_idle(uint32_t slot, int64_t now) {
     idle_slots_.push_back(slot);
 }
 
-void Worker::start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool scheduled) {
-    Connection& conn = connections_[slot];
-    // TLS: a send of earlier ciphertext may still be in flight; tls_flush waits for it.
-    BARRAGE_ASSERT(conn.state == ConnState::idle && (tls_ || !conn.send_pending));
-    set_state(conn, ConnState::busy);
-    conn.intended_ns = intended_ns;
-    conn.sent_ns = now;
-    conn.received_ns = 0;
-    conn.deadline_ns = now + plan_.timeout_ns;
-    conn.send_offset = 0;
-    conn.scheduled = scheduled;
-    // A request started in a turn that began in the warm-up belongs to it, even
-    // if its intended time is a hair past the warm-up's end: its counts must all
-    // land on one side (the interval rolls only at the top of the next turn).
-    conn.measured = intended_ns >= shared_->measured_start_ns && interval_index_ >= 0;
-    const bool rendered = prepare_request(slot, now);
-    // Sent = started: from here the request ends exactly once, as completed,
-    // failed, or unfinished at the end of the run.
-    ++request_snapshot(conn).counters.requests_sent;
-    ++in_flight_;
-    if (scheduled) {
-        BARRAGE_ASSERT(now >= intended_ns);
-        request_snapshot(conn).schedule_lag_us.record_value(to_us(now - intended_ns));
-    }
-    if (!rendered) {
-        // Started, so it fails like any sent request (the identities hold); the
-        // connection carried nothing of it, but reopening keeps one path.
-        static_assert(http::RequestTemplate::rendered_bytes_max == 64 << 20);
-        fail_request(slot, stats::ErrorKind::templating,
-                     "a request rendered larger than 64 MiB and was not sent (see its "
-                     "request name's errors)",
-                     now);
-        return;
-    }
-    if (tls_) {
-        tls_flush(slot, now);
-        return;
-    }
-    send_rest(slot);
-}
-
-void Worker::send_rest(uint32_t slot) {
-    Connection& conn = connections_[slot];
-    const std::string_view bytes = conn.send_bytes;
-    BARRAGE_ASSERT(conn.send_offset < bytes.size());
-    conn.send_pending = true;
-    ring_->prep_send(conn.fd, bytes.data() + conn.send_offset, bytes.size() - conn.send_offset,
-                     user_data(op_send, slot));
-}
-
-// Whether part of the request in flight has not been taken by the kernel yet
-// (https: not given to TLS, or its ciphertext not sent).
-bool Worker::request_bytes_left(const Connection& conn) const {
-    return conn.send_pending || conn.send_offset < conn.send_bytes.size() ||
-           (tls_ && conn.tls->ciphertext_pending() > 0);
-}
-
-void Worker::on_send(uint32_t slot, int res, int64_t now) {
-    if (tls_) {
-        on_tls_send(slot, res, now);
-        return;
-    }
-    Connection& conn = connections_[slot];
-    BARRAGE_ASSERT(conn.state == ConnState::busy || conn.state == ConnState::finishing_send);
-    conn.send_pending = false;
-    if (res < 0) {
-        if (conn.state == ConnState::busy) {
-            fail_request(slot, transfer_error_kind(-res), std::strerror(-res), now);
-        } else {
-            // The response arrived, yet the socket broke: start afresh.
-            ++current_->counters.reconnects;
-            reopen_connection(slot, now);
-        }
-        return;
-    }
-    current_->counters.bytes_sent += res;
-    conn.send_offset += static_cast<std::size_t>(res);
-    if (conn.send_offset < conn.send_bytes.size()) {
-        send_rest(slot);  // short send: the socket buffer was full
-        return;
-    }
-    if (conn.state == ConnState::finishing_send) {
-        become_idle(slot, now);  // the answered request is out at last
-    }
-}
-
-// The rest of an answered request did not go within the request's deadline
-// (a server that answered early and stopped reading): the connection cannot
-// carry another request, so it is replaced. The request itself completed.
-void Worker::abandon_send(uint32_t slot, int64_t now) {
-    BARRAGE_ASSERT(connections_[slot].state == ConnState::finishing_send);
-    note_error(stats::ErrorKind::timeout,
-               "the server answered early but did not take the rest of the request within "
-               "--timeout");
-    current_->counters.count_error(stats::ErrorKind::timeout);
-    ++current_->counters.reconnects;
-    reopen_connection(slot, now);
-}
-
 void Worker::on_recv(uint32_t slot, const io::Completion& completion, bool timestamped,
                      int64_t now) {
     Connection& conn = connections_[slot];
     const uint32_t generation = conn.generation;
     if (completion.res < 0) {
-        conn.recv_armed = false;
         const int err = -completion.res;
         if (err == ENOBUFS) {
             arm_recv(slot);  // out of provided buffers: back-pressure, not failure
@@ -306,51 +200,19 @@ void Worker::on_recv(uint32_t slot, const io::Completion& completion, bool times
         if (completion.has_buffer()) {
             ring_->recycle_buffer(completion.buffer_id());
         }
-        conn.recv_armed = false;
         on_eof(slot, now);
         return;
     }
-    current_->counters.bytes_received += static_cast<int64_t>(len);  // on the wire (TLS: ciphertext)
-    if (tls_) {
-        on_tls_bytes(slot, data, len, now);
-    } else {
-        on_bytes(slot, data, len, now);
-    }
+    current_->counters.bytes_received +=
+        static_cast<int64_t>(len);  // on the wire (TLS: ciphertext)
+    transport_on_bytes(slot, data, len, now);
     if (completion.has_buffer()) {
         ring_->recycle_buffer(completion.buffer_id());
     }
     // Re-arm when the kernel ended the multishot (or always, for single-shot
     // recv), unless the connection was closed while handling the bytes.
-    if (conn.generation == generation && conn.fd >= 0 && !completion.has_more()) {
+    if (conn.generation == generation && conn.socket.fd >= 0 && !completion.has_more()) {
         arm_recv(slot);
-    }
-}
-
-void Worker::on_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now) {
-    Connection& conn = connections_[slot];
-    if (conn.state != ConnState::busy) {
-        note_error(stats::ErrorKind::protocol, "bytes received with no request in flight");
-        current_->counters.count_error(stats::ErrorKind::protocol);
-        reopen_connection(slot, now);
-        return;
-    }
-    std::size_t consumed = 0;
-    switch (conn.parser.feed(std::span<const char>(data, len), consumed)) {
-        case http::ParseStatus::partial:
-            return;
-        case http::ParseStatus::invalid:
-            fail_request(slot, stats::ErrorKind::protocol, conn.parser.error(), now);
-            return;
-        case http::ParseStatus::complete:
-            break;
-    }
-    const uint32_t generation = conn.generation;
-    complete_request(slot, now);
-    if (consumed < len && conn.generation == generation) {
-        // Without pipelining nothing may follow a response.
-        note_error(stats::ErrorKind::protocol, "bytes after the end of a response");
-        current_->counters.count_error(stats::ErrorKind::protocol);
-        reopen_connection(slot, now);
     }
 }
 
@@ -373,55 +235,6 @@ void Worker::on_eof(uint32_t slot, int64_t now) {
     reopen_connection(slot, now);
 }
 
-void Worker::complete_request(uint32_t slot, int64_t now) {
-    Connection& conn = connections_[slot];
-    BARRAGE_ASSERT(now >= conn.intended_ns && now >= conn.sent_ns);
-    const int64_t done_ns = response_time_ns(conn, now);
-    stats::Snapshot& snapshot = request_snapshot(conn);
-    snapshot.counters.responses_timed_on_arrival += conn.received_ns != 0 ? 1 : 0;
-    snapshot.latency_us.record_value(to_us(done_ns - conn.intended_ns));
-    judge_response(slot, done_ns - conn.intended_ns);
-    snapshot.service_time_us.record_value(to_us(done_ns - conn.sent_ns));
-    ++snapshot.counters.requests_completed;
-    snapshot.counters.count_status(conn.parser.status_code());
-    --in_flight_;
-    if (plan_.new_connection_per_request || !conn.parser.keep_alive()) {
-        if (!plan_.new_connection_per_request) {
-            ++current_->counters.reconnects;  // --new-conn reopens by design, not a reconnect
-        }
-        reopen_connection(slot, now);  // the rest of an early-answered request is dropped
-        return;
-    }
-    if (request_bytes_left(conn)) {
-        // An early answer (a 413, a `return 200` that ignores the body): the next
-        // request must not follow a partial body, so the rest goes first; until then
-        // the connection is not offered to the schedule. The deadline still holds.
-        set_state(conn, ConnState::finishing_send);
-        return;
-    }
-    become_idle(slot, now);
-}
-
-// When the response was complete: when the kernel received its last bytes
-// where the socket said so, else now (when its completion was reaped). The
-// clamp guards against a step of the wall clock between the two readings.
-int64_t Worker::response_time_ns(const Connection& conn, int64_t now) const {
-    if (conn.received_ns == 0) {
-        return now;
-    }
-    return std::clamp(conn.received_ns, conn.sent_ns, now);
-}
-
-void Worker::note_rx_timestamp(Connection& conn, int64_t rx_realtime_ns) {
-    if (rx_realtime_ns == 0) {
-        rx_timestamp_missed_ = true;
-        conn.received_ns = 0;
-        return;
-    }
-    ++rx_timestamped_reads_;
-    conn.received_ns = rx_realtime_ns - realtime_minus_monotonic_ns_;
-}
-
 // The one place a connection changes state; keeps the count of connections
 // whose set-up is under way (their completions are timed on arrival).
 void Worker::set_state(Connection& conn, ConnState state) {
@@ -434,22 +247,9 @@ void Worker::set_state(Connection& conn, ConnState state) {
 }
 
 void Worker::set_send_continues(Connection& conn, bool continues) {
-    sends_continuing_ += (continues ? 1 : 0) - (conn.send_continues ? 1 : 0);
-    conn.send_continues = continues;
+    sends_continuing_ += (continues ? 1 : 0) - (conn.socket.send_continues ? 1 : 0);
+    conn.socket.send_continues = continues;
     BARRAGE_ASSERT(sends_continuing_ >= 0);
-}
-
-void Worker::fail_request(uint32_t slot, stats::ErrorKind kind, std::string_view detail,
-                          int64_t now) {
-    BARRAGE_ASSERT(connections_[slot].state == ConnState::busy);
-    note_error(kind, detail);
-    const Connection& conn = connections_[slot];
-    stats::Snapshot& snapshot = request_snapshot(conn);
-    snapshot.counters.count_request_failure(kind);
-    snapshot.failure_time_us.record_value(to_us(std::max<int64_t>(0, now - conn.intended_ns)));
-    ++snapshot.by_name[conn.request_index].errors;
-    --in_flight_;
-    reopen_connection(slot, now);
 }
 
 // A connect that failed retries after an exponential backoff, so a refused
@@ -485,21 +285,15 @@ void Worker::close_connection(uint32_t slot) {
         conn.state == ConnState::finishing_send) {
         --connected_;
     }
-    if (conn.fd >= 0) {
-        ::shutdown(conn.fd, SHUT_RDWR);
-        ::close(conn.fd);
+    if (conn.socket.fd >= 0) {
+        ::shutdown(conn.socket.fd, SHUT_RDWR);
+        ::close(conn.socket.fd);
     }
-    conn.fd = -1;
-    if (conn.tls != nullptr) {
-        conn.tls->end();  // frees OpenSSL's buffers now, not at the next connect
-    }
-    conn.tls_send_len = 0;
-    conn.tls_send_done = 0;
+    transport_close(conn);
+    set_send_continues(conn, false);  // keeps sends_continuing_ in step before the reset
+    conn.socket = SocketState{};
     ++conn.generation;
     set_state(conn, ConnState::closed);
-    conn.recv_armed = false;
-    conn.send_pending = false;
-    set_send_continues(conn, false);
 }
 
 // Replaces a connection that ended; after the send phase it stays closed.

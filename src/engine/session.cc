@@ -13,8 +13,6 @@ namespace barrage::engine::detail {
 
 namespace {
 
-int64_t to_us(int64_t ns) { return ns / 1000; }
-
 // Latencies logged per snapshot before its log grows: 256k responses per
 // worker and interval (2 MiB of address space, resident only as far as written).
 constexpr std::size_t name_latencies_reserved = std::size_t{1} << 18;
@@ -76,7 +74,7 @@ void Worker::prepare_sessions() {
 // Warm-up requests that finish after the warm-up are not the measured period's:
 // their results go where nobody reads them, so sent == completed + errors holds.
 stats::Snapshot& Worker::request_snapshot(const Connection& conn) {
-    return conn.measured || interval_index_ < 0 ? *current_ : warmup_leftovers_;
+    return conn.request.measured || interval_index_ < 0 ? *current_ : warmup_leftovers_;
 }
 
 http::TemplateContext& Worker::context_of(Connection& conn) {
@@ -103,17 +101,17 @@ bool Worker::prepare_request(uint32_t slot, int64_t now) {
     http::TemplateContext& context = context_of(conn);
     const std::size_t index = workload_.next_request(conn.cursor, context.rng());
     const CompiledRequest& request = workload_.requests()[index];
-    conn.request_index = static_cast<uint32_t>(index);
+    conn.request.index = static_cast<uint32_t>(index);
     ++request_snapshot(conn).by_name[index].sent;  // one that fails to render fails as sent
     if (request.request.is_constant()) {
-        conn.send_bytes = request.request.constant_bytes();
+        conn.request.bytes = request.request.constant_bytes();
     } else {
         context.now_unix_ns = now + realtime_minus_monotonic_ns_;
         if (!request.request.render(context, conn.send_buffer, body_scratch_)) {
-            conn.send_bytes = {};
+            conn.request.bytes = {};
             return false;
         }
-        conn.send_bytes = conn.send_buffer;
+        conn.request.bytes = conn.send_buffer;
     }
     conn.parser.keep(request.keeps_response ? conn.keep.get() : nullptr);
     conn.parser.reset(request.request.is_head());
@@ -123,11 +121,11 @@ bool Worker::prepare_request(uint32_t slot, int64_t now) {
 // Records the response under its request name and runs its checks and captures.
 void Worker::judge_response(uint32_t slot, int64_t latency_ns) {
     Connection& conn = connections_[slot];
-    const CompiledRequest& request = workload_.requests()[conn.request_index];
-    stats::NameStats& name = request_snapshot(conn).by_name[conn.request_index];
+    const CompiledRequest& request = workload_.requests()[conn.request.index];
+    stats::NameStats& name = request_snapshot(conn).by_name[conn.request.index];
     ++name.completed;
     request_snapshot(conn).name_latencies_us.push_back(
-        stats::NameLatency::of(conn.request_index, to_us(latency_ns)));
+        stats::NameLatency::of(conn.request.index, to_us(latency_ns)));
     if (!request.keeps_response) {
         return;
     }

@@ -1,5 +1,5 @@
-// The TLS side of a connection (https targets): handshake, moving ciphertext
-// between the session's memory BIOs and the ring, and decrypting responses.
+// The TLS transport (https targets): handshake, moving ciphertext between
+// the session's memory BIOs and the ring, and decrypting responses.
 // Every socket operation still goes through the worker's ring; OpenSSL only
 // sees memory.
 
@@ -10,12 +10,6 @@
 #include "worker_impl.h"
 
 namespace barrage::engine::detail {
-
-namespace {
-
-int64_t to_us(int64_t ns) { return ns / 1000; }
-
-}  // namespace
 
 io::TlsContextOptions tls_options_of(const plan::RunPlan& plan) {
     io::TlsContextOptions options;
@@ -33,42 +27,41 @@ io::TlsContextOptions tls_options_of(const plan::RunPlan& plan) {
 
 // Built on the worker's thread, like the ring: the context, one session and
 // one send buffer per connection, all before the first connect.
-base::Status Worker::setup_tls() {
+base::Status Worker::tls_setup() {
     auto context = io::TlsContext::create(tls_options_of(plan_));
     if (!context.ok()) {
         return context.error();
     }
-    tls_context_ = std::move(context).value();
-    tls_server_name_ = plan_.tls.sni.empty() ? plan_.target.host : plan_.tls.sni;
-    tls_plaintext_ = std::make_unique<char[]>(tls_plaintext_buffer_bytes);
+    tls_.context = std::move(context).value();
+    tls_.server_name = plan_.tls.sni.empty() ? plan_.target.host : plan_.tls.sni;
+    tls_.plaintext = std::make_unique<char[]>(tls_plaintext_buffer_bytes);
     for (Connection& conn : connections_) {
-        conn.tls = std::make_unique<io::TlsSession>();
-        conn.tls_send_buffer = std::make_unique<char[]>(tls_send_buffer_bytes);
+        conn.tls.session = std::make_unique<io::TlsSession>();
+        conn.tls.send_buffer = std::make_unique<char[]>(tls_send_buffer_bytes);
     }
-    tls_ = true;
     return base::Ok{};
 }
 
-void Worker::start_handshake(uint32_t slot, int64_t now) {
+void Worker::tls_start_handshake(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
     set_state(conn, ConnState::handshaking);
-    conn.handshake_start_ns = now;
+    conn.socket.handshake_start_ns = now;
     conn.deadline_ns = now + plan_.timeout_ns;
-    io::TlsSessionCache* cache = plan_.tls.resume ? &tls_session_cache_ : nullptr;
-    if (auto status = conn.tls->start(*tls_context_, tls_server_name_.c_str(), cache);
+    io::TlsSessionCache* cache = plan_.tls.resume ? &tls_.session_cache : nullptr;
+    if (auto status = conn.tls.session->start(*tls_.context, tls_.server_name.c_str(), cache);
         !status.ok()) {
         fail_tls(slot, status.error().message, now);
         return;
     }
-    continue_handshake(slot, now);
+    tls_continue_handshake(slot, now);
 }
 
-void Worker::continue_handshake(uint32_t slot, int64_t now) {
+void Worker::tls_continue_handshake(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
     BARRAGE_ASSERT(conn.state == ConnState::handshaking);
-    const io::TlsStatus status = conn.tls->handshake();
+    const io::TlsStatus status = conn.tls.session->handshake();
     if (status == io::TlsStatus::failed) {
-        fail_tls(slot, conn.tls->error_reason(), now);
+        fail_tls(slot, conn.tls.session->error_reason(), now);
         return;
     }
     if (status == io::TlsStatus::closed) {
@@ -79,8 +72,8 @@ void Worker::continue_handshake(uint32_t slot, int64_t now) {
     if (status == io::TlsStatus::want_more || conn.state != ConnState::handshaking) {
         return;
     }
-    current_->tls_handshake_us.record_value(to_us(now - conn.handshake_start_ns));
-    if (conn.tls->resumed()) {
+    current_->tls_handshake_us.record_value(to_us(now - conn.socket.handshake_start_ns));
+    if (conn.tls.session->resumed()) {
         ++current_->counters.tls_handshakes_resumed;
     } else {
         ++current_->counters.tls_handshakes_full;
@@ -88,26 +81,27 @@ void Worker::continue_handshake(uint32_t slot, int64_t now) {
     mark_established(slot, now);
 }
 
-void Worker::on_tls_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now) {
+void Worker::tls_on_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now) {
     Connection& conn = connections_[slot];
-    conn.tls->feed_ciphertext(data, len);
+    conn.tls.session->feed_ciphertext(data, len);
     if (conn.state == ConnState::handshaking) {
-        continue_handshake(slot, now);
+        tls_continue_handshake(slot, now);
         return;  // the server speaks only after our request
     }
-    read_tls_plaintext(slot, now);
+    tls_read_plaintext(slot, now);
 }
 
 // Decrypts every complete record and hands the plaintext to the HTTP side.
 // Stops when the connection was closed on the way (its generation moved).
-void Worker::read_tls_plaintext(uint32_t slot, int64_t now) {
+void Worker::tls_read_plaintext(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
     const uint32_t generation = conn.generation;
     for (;;) {
         std::size_t got = 0;
-        switch (conn.tls->read_plaintext(tls_plaintext_.get(), tls_plaintext_buffer_bytes, got)) {
+        switch (conn.tls.session->read_plaintext(tls_.plaintext.get(), tls_plaintext_buffer_bytes,
+                                                 got)) {
             case io::TlsStatus::ok:
-                on_bytes(slot, tls_plaintext_.get(), got, now);
+                on_bytes(slot, tls_.plaintext.get(), got, now);
                 if (conn.generation != generation) {
                     return;
                 }
@@ -118,7 +112,7 @@ void Worker::read_tls_plaintext(uint32_t slot, int64_t now) {
                 on_eof(slot, now);
                 return;
             case io::TlsStatus::failed:
-                fail_tls(slot, conn.tls->error_reason(), now);
+                fail_tls(slot, conn.tls.session->error_reason(), now);
                 return;
         }
         break;
@@ -132,45 +126,45 @@ void Worker::read_tls_plaintext(uint32_t slot, int64_t now) {
 // the middle of its body; when nothing is left, the connection is free.
 void Worker::tls_flush(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
-    if (conn.send_pending || conn.fd < 0) {
-        return;  // on_tls_send calls again
+    if (conn.socket.send_pending || conn.socket.fd < 0) {
+        return;  // tls_on_send calls again
     }
-    const std::string_view bytes = conn.send_bytes;
+    const std::string_view bytes = conn.request.bytes;
     const bool sending_request =
         conn.state == ConnState::busy || conn.state == ConnState::finishing_send;
-    if (sending_request && conn.send_offset < bytes.size() && conn.tls->ciphertext_pending() == 0) {
+    if (sending_request && conn.request.send_offset < bytes.size() &&
+        conn.tls.session->ciphertext_pending() == 0) {
         const std::size_t chunk =
-            std::min(bytes.size() - conn.send_offset, tls_plaintext_chunk_bytes);
+            std::min(bytes.size() - conn.request.send_offset, tls_plaintext_chunk_bytes);
         const io::TlsStatus status =
-            conn.tls->write_plaintext(bytes.data() + conn.send_offset, chunk);
+            conn.tls.session->write_plaintext(bytes.data() + conn.request.send_offset, chunk);
         if (status == io::TlsStatus::failed) {
-            fail_tls(slot, conn.tls->error_reason(), now);
+            fail_tls(slot, conn.tls.session->error_reason(), now);
             return;
         }
         if (status == io::TlsStatus::ok) {
-            conn.send_offset += chunk;
+            conn.request.send_offset += chunk;
         }
     }
     const std::size_t len =
-        conn.tls->take_ciphertext(conn.tls_send_buffer.get(), tls_send_buffer_bytes);
+        conn.tls.session->take_ciphertext(conn.tls.send_buffer.get(), tls_send_buffer_bytes);
     if (len > 0) {
-        conn.tls_send_len = len;
-        conn.tls_send_done = 0;
-        conn.send_pending = true;
+        conn.tls.send = TlsSend{.len = len};
+        conn.socket.send_pending = true;
         // Whether the request needs this worker again when the send completes.
-        set_send_continues(conn, sending_request && (conn.send_offset < bytes.size() ||
-                                                     conn.tls->ciphertext_pending() > 0));
-        ring_->prep_send(conn.fd, conn.tls_send_buffer.get(), len, user_data(op_send, slot));
+        set_send_continues(conn, sending_request && (conn.request.send_offset < bytes.size() ||
+                                                     conn.tls.session->ciphertext_pending() > 0));
+        ring_->prep_send(conn.socket.fd, conn.tls.send_buffer.get(), len, user_data(op_send, slot));
         return;
     }
-    if (conn.state == ConnState::finishing_send && !request_bytes_left(conn)) {
+    if (conn.state == ConnState::finishing_send && !tls_bytes_left(conn)) {
         become_idle(slot, now);
     }
 }
 
-void Worker::on_tls_send(uint32_t slot, int res, int64_t now) {
+void Worker::tls_on_send(uint32_t slot, int res, int64_t now) {
     Connection& conn = connections_[slot];
-    conn.send_pending = false;
+    conn.socket.send_pending = false;
     set_send_continues(conn, false);
     if (res < 0) {
         const int err = -res;
@@ -188,18 +182,31 @@ void Worker::on_tls_send(uint32_t slot, int res, int64_t now) {
         return;
     }
     current_->counters.bytes_sent += res;
-    conn.tls_send_done += static_cast<std::size_t>(res);
-    BARRAGE_ASSERT(conn.tls_send_done <= conn.tls_send_len);
-    if (conn.tls_send_done < conn.tls_send_len) {
+    TlsSend& send = conn.tls.send;
+    send.done += static_cast<std::size_t>(res);
+    BARRAGE_ASSERT(send.done <= send.len);
+    if (send.done < send.len) {
         // Short send: the socket buffer was full; send the rest of this buffer.
-        conn.send_pending = true;
-        ring_->prep_send(conn.fd, conn.tls_send_buffer.get() + conn.tls_send_done,
-                         conn.tls_send_len - conn.tls_send_done, user_data(op_send, slot));
+        conn.socket.send_pending = true;
+        ring_->prep_send(conn.socket.fd, conn.tls.send_buffer.get() + send.done,
+                         send.len - send.done, user_data(op_send, slot));
         return;
     }
-    conn.tls_send_len = 0;
-    conn.tls_send_done = 0;
+    send = TlsSend{};
     tls_flush(slot, now);
+}
+
+// Request bytes not taken by the kernel yet: not given to TLS, or their
+// ciphertext not sent.
+bool Worker::tls_bytes_left(const Connection& conn) {
+    return plain_bytes_left(conn) || conn.tls.session->ciphertext_pending() > 0;
+}
+
+void Worker::tls_close(Connection& conn) {
+    if (conn.tls.session != nullptr) {  // null only when the worker's set-up failed
+        conn.tls.session->end();        // frees OpenSSL's buffers now, not at the next connect
+    }
+    conn.tls.send = TlsSend{};
 }
 
 // A TLS failure ends the connection. During the handshake it is a failed

@@ -25,7 +25,7 @@ void Worker::pace_user(uint32_t slot, int64_t now) {
         start_request(slot, now, now, false);
         return;
     }
-    if (conn.wake_ns > now) {
+    if (conn.user.wake_ns > now) {
         return;  // already waiting (a reconnect during its think time)
     }
     // Users are dealt round-robin over workers, so any number of them is spread evenly.
@@ -33,13 +33,13 @@ void Worker::pace_user(uint32_t slot, int64_t now) {
     const UserPhase& phase = load_.users_at(now - shared_->start_ns);
     const int phase_index = static_cast<int>(load_.index_of(phase));
     int64_t wake = now;
-    if (conn.user_phase != phase_index) {
+    if (conn.user.phase != phase_index) {
         const int64_t start = LoadModel::user_start_ns(phase, user);
         if (start < 0) {
             // Not needed in this phase: look again when it ends.
             wake = phase.end_ns + shared_->start_ns;
         } else {
-            conn.user_phase = phase_index;
+            conn.user.phase = phase_index;
             wake = std::max(now, start + shared_->start_ns);
         }
     } else if (phase.think_max_ns > 0 && !workload_.in_setup(conn.cursor)) {
@@ -50,7 +50,7 @@ void Worker::pace_user(uint32_t slot, int64_t now) {
         start_request(slot, now, now, false);
         return;
     }
-    conn.wake_ns = wake;
+    conn.user.wake_ns = wake;
     wakeups_.emplace_back(wake, slot);
     std::push_heap(wakeups_.begin(), wakeups_.end(), later);
 }
@@ -63,17 +63,17 @@ void Worker::wake_due_users(int64_t now) {
         std::pop_heap(wakeups_.begin(), wakeups_.end(), later);
         wakeups_.pop_back();
         Connection& conn = connections_[slot];
-        if (conn.wake_ns != wake) {
+        if (conn.user.wake_ns != wake) {
             continue;
         }
-        conn.wake_ns = 0;
+        conn.user.wake_ns = 0;
         if (conn.state != ConnState::idle || !sending_allowed(now)) {
             continue;
         }
         // Its think time (or spawn delay) is over: it sends, unless a new
         // phase began meanwhile, which decides afresh.
         const UserPhase& phase = load_.users_at(now - shared_->start_ns);
-        if (conn.user_phase == static_cast<int>(load_.index_of(phase))) {
+        if (conn.user.phase == static_cast<int>(load_.index_of(phase))) {
             start_request(slot, now, now, false);
         } else {
             pace_user(slot, now);

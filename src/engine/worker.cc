@@ -1,15 +1,16 @@
-// The worker loop: pacing of the open-loop schedule, intervals, deadlines.
+// The worker thread: set-up, the loop, pacing of the open-loop schedule,
+// deadlines, and the end of the run.
 // Time is read once per loop turn, right after the ring returns, and passed down.
 
 #include <algorithm>
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <thread>
 
 #include "barrage/base/assert.h"
 #include "barrage/base/clock.h"
 #include "barrage/base/cpu.h"
-#include "worker_impl.h"
+#include "transport_impl.h"
 
 namespace barrage::engine::detail {
 
@@ -128,7 +129,8 @@ base::Status Worker::setup() {
     rx_timestamps_ = use_buffer_ring_ && shard_ != nullptr;
     channel_->ring_single_issuer = ring_->features().single_issuer;
     channel_->ring_buffer_ring = use_buffer_ring_;
-    return plan_.target.scheme == "https" ? setup_tls() : base::Status(base::Ok{});
+    transport_ = plan_.target.scheme == "https" ? Transport::tls : Transport::plain;
+    return transport_setup();
 }
 
 // Opens every connection before the schedule starts, so the first requests
@@ -160,13 +162,7 @@ void Worker::connect_all_and_wait_for_start() {
     interval_index_ = interval_index_at(now);
     interval_end_ns_ = shared_->measured_start_ns + (interval_index_ + 1) * plan_.interval_ns;
     if (interval_index_ < 0) {
-        opening_connect_us_.add(current_->connect_time_us);
-        current_->connect_time_us.reset();
-        opening_tls_handshake_us_.add(current_->tls_handshake_us);
-        current_->tls_handshake_us.reset();
-        std::swap(opening_tls_handshakes_full_, current_->counters.tls_handshakes_full);
-        std::swap(opening_tls_handshakes_resumed_, current_->counters.tls_handshakes_resumed);
-        std::swap(opening_connections_opened_, current_->counters.connections_opened);
+        opening_.take_from(*current_);
     }
     next_deadline_scan_ns_ = now;
     cpu_mark_ns_ = base::thread_cpu_ns();  // connecting before the start is not the run's CPU
@@ -250,11 +246,7 @@ void Worker::finish() {
     for (uint32_t slot = 0; slot < connections_.size(); ++slot) {
         close_connection(slot);
     }
-    current_->connect_time_us.add(opening_connect_us_);
-    current_->tls_handshake_us.add(opening_tls_handshake_us_);
-    current_->counters.tls_handshakes_full += opening_tls_handshakes_full_;
-    current_->counters.tls_handshakes_resumed += opening_tls_handshakes_resumed_;
-    current_->counters.connections_opened += opening_connections_opened_;
+    opening_.add_to(*current_);
     publish_snapshot(true);
 }
 
@@ -321,8 +313,8 @@ void Worker::check_deadlines(int64_t now) {
 // free to take it), the interval boundary, the deadline scan, or the end.
 int64_t Worker::wait_budget_ns(int64_t now) const {
     // Intervals stop rolling while draining: their boundary no longer wakes us.
-    int64_t until = draining_ ? next_deadline_scan_ns_
-                              : std::min(interval_end_ns_, next_deadline_scan_ns_);
+    int64_t until =
+        draining_ ? next_deadline_scan_ns_ : std::min(interval_end_ns_, next_deadline_scan_ns_);
     until = std::min(until, draining_ ? drain_deadline_ns_ : shared_->end_ns);
     if (!draining_ && shard_ != nullptr && !idle_slots_.empty() &&
         shard_->next_ns() != schedule::no_more_arrivals) {
@@ -346,53 +338,9 @@ int64_t Worker::wait_budget_ns(int64_t now) const {
 unsigned Worker::completions_to_wait_for(int64_t sleep_ns) const {
     const bool batch = shard_ != nullptr && !draining_ && sleep_ns >= batch_sleep_ns_min &&
                        rx_timestamps_ && !rx_timestamp_missed_ && rx_timestamped_reads_ > 0 &&
-                       !idle_slots_.empty() && connections_opening_ == 0 &&
-                       sends_continuing_ == 0;
+                       !idle_slots_.empty() && connections_opening_ == 0 && sends_continuing_ == 0;
     // More than can ever be ready: the wait ends at its timeout.
     return batch ? ring_->cq_entries() : 1;
-}
-
-int64_t Worker::interval_index_at(int64_t now) const {
-    const int64_t since = now - shared_->measured_start_ns;
-    // Floor division: warm-up intervals have negative indices.
-    return since >= 0 ? since / plan_.interval_ns
-                      : -((-since + plan_.interval_ns - 1) / plan_.interval_ns);
-}
-
-void Worker::roll_interval(int64_t now) {
-    publish_snapshot(false);
-    realtime_minus_monotonic_ns_ = base::realtime_minus_monotonic_ns();
-    interval_index_ = interval_index_at(now);
-    interval_end_ns_ = shared_->measured_start_ns + (interval_index_ + 1) * plan_.interval_ns;
-}
-
-// Hands the current snapshot to the coordinator and continues in a fresh one.
-// If none is free (the coordinator is behind), keeps accumulating: counts are
-// never dropped, they land in a later interval.
-void Worker::publish_snapshot(bool final) {
-    BARRAGE_ASSERT(current_ != nullptr);
-    const int64_t cpu_ns = base::thread_cpu_ns();
-    current_->cpu_ns += cpu_ns - cpu_mark_ns_;
-    cpu_mark_ns_ = cpu_ns;
-    current_->worker_index = worker_index_;
-    current_->interval_index = interval_index_;
-    current_->warmup = interval_index_ < 0;
-    current_->final = final;
-    stats::Snapshot* fresh = nullptr;
-    if (!final) {
-        if (!spare_snapshots_.empty()) {
-            fresh = spare_snapshots_.back();
-            spare_snapshots_.pop_back();
-        } else if (auto returned = channel_->empty.try_pop()) {
-            fresh = *returned;
-        } else {
-            return;
-        }
-    }
-    // The ring holds twice the pool, so a push cannot fail.
-    const bool pushed = channel_->filled.try_push(current_);
-    BARRAGE_ASSERT(pushed);
-    current_ = fresh;
 }
 
 }  // namespace barrage::engine::detail

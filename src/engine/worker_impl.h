@@ -13,15 +13,14 @@
 #include <vector>
 
 #include "barrage/base/spsc_ring.h"
-#include "barrage/http/response_parser.h"
 #include "barrage/io/ring.h"
 #include "barrage/io/tls_context.h"
 #include "barrage/io/tls_session.h"
 #include "barrage/plan/plan.h"
 #include "barrage/schedule/arrival_schedule.h"
 #include "barrage/stats/snapshot.h"
+#include "connection_impl.h"
 #include "load_model_impl.h"
-#include "workload_impl.h"
 
 namespace barrage::engine::detail {
 
@@ -65,77 +64,43 @@ struct WorkerChannel {
     std::atomic<bool> connect_failed{false};
 };
 
-// handshaking: TCP is up, the TLS handshake is not done yet (https only).
-// finishing_send: the response came (keep-alive) before the request was fully
-// sent; the rest still goes, so the next request cannot run into it. Free once
-// it is out; closed if that takes past the request's deadline.
-enum class ConnState : uint8_t {
-    closed,
-    backoff,
-    connecting,
-    handshaking,
-    idle,
-    busy,
-    finishing_send
-};
-
-// Ciphertext handed to one send; more waits in the session until it completes.
-inline constexpr std::size_t tls_send_buffer_bytes = 8192;
-// Plaintext given to SSL_write at a time, so one record fits one send buffer.
-inline constexpr std::size_t tls_plaintext_chunk_bytes = tls_send_buffer_bytes - 256;
-// Decrypted bytes are read into a per-worker scratch of one TLS record.
-inline constexpr std::size_t tls_plaintext_buffer_bytes = 16 * 1024;
-
-// One client connection slot. At most one request in flight (no pipelining yet).
-struct Connection {
-    ConnState state = ConnState::closed;
-    int64_t idle_since_ns = 0;      // when it last became free (open loop: late or behind?)
-    int fd = -1;
-    uint32_t generation = 0;        // bumped on every close; stale CQEs are dropped
-    uint32_t connect_failures = 0;  // consecutive, for backoff
-    bool recv_armed = false;
-    bool send_pending = false;     // a send SQE of this request is in flight
-    bool send_continues = false;   // TLS: more of the request goes once that send completes
-    std::size_t send_offset = 0;   // bytes of the request already sent (TLS: given to SSL)
-    int64_t connect_start_ns = 0;
-    int64_t handshake_start_ns = 0;
-    int64_t retry_at_ns = 0;  // state backoff: when to reconnect
-    int64_t intended_ns = 0;  // intended send time of the request in flight
-    int64_t sent_ns = 0;      // actual send time
-    // When the kernel received the latest bytes of the response in flight
-    // (CLOCK_MONOTONIC from the socket's rx timestamp); 0: not known.
-    int64_t received_ns = 0;
-    int64_t deadline_ns = 0;  // connect or request deadline (the request's covers its send)
-    http::ResponseParser parser;
-    std::unique_ptr<char[]> recv_buffer;  // only without a provided-buffer ring
-    // https only: the session, and the ciphertext of the send in flight.
-    std::unique_ptr<io::TlsSession> tls;
-    std::unique_ptr<char[]> tls_send_buffer;
-    std::size_t tls_send_len = 0;   // bytes of tls_send_buffer in the current send
-    std::size_t tls_send_done = 0;  // of which the kernel took this many
-    // The request in flight: its index in the workload and its bytes (a
-    // constant request's bytes, or send_buffer where it was rendered).
-    uint32_t request_index = 0;
-    bool scheduled = false;  // an arrival of the open-loop schedule (not a setup step)
-    std::string_view send_bytes;
-    std::string send_buffer;
-    SessionCursor cursor;  // where this connection's session is
-    // Closed loop with pacing: when this virtual user sends next (0: not
-    // waiting) and the phase it was last started in (-1: none yet).
-    int64_t wake_ns = 0;
-    int user_phase = -1;
-    bool measured = false;  // intended after the warm-up: its results count
-    // Only when templates use session variables (captures, data rows).
-    std::unique_ptr<http::TemplateContext> context;
-    std::unique_ptr<http::ResponseKeep> keep;  // only when responses are checked or captured
-};
-
 // The TLS context options of a plan (https targets).
 io::TlsContextOptions tls_options_of(const plan::RunPlan& plan);
 
 // Operation codes packed into user_data.
 // op_recvmsg: a recv whose buffers carry the kernel's header and receive timestamp.
-enum Op : uint8_t { op_connect = 1, op_send = 2, op_recv = 3, op_close = 4, op_recvmsg = 5 };
+// Connections close synchronously (close_connection), so no op closes through the ring.
+enum Op : uint8_t { op_connect = 1, op_send = 2, op_recv = 3, op_recvmsg = 4 };
+
+// The error kind of a failed send or receive (-res of its completion).
+stats::ErrorKind transfer_error_kind(int err);
+
+// How a worker's connections move bytes (transport_impl.h).
+enum class Transport : uint8_t { plain, tls };
+
+// https only, one per worker: the context, the session offered to new
+// connections, and the scratch that decrypted bytes land in.
+struct TlsShared {
+    std::unique_ptr<io::TlsContext> context;
+    io::TlsSessionCache session_cache;
+    std::string server_name;
+    std::unique_ptr<char[]> plaintext;
+};
+
+// What the connections opened before the start measured. They serve the
+// measured run, so they join its totals even when the run begins with a
+// warm-up (intervals.cc).
+struct OpeningTotals {
+    stats::Histogram connect_us = stats::Histogram::for_latency_us();
+    stats::Histogram tls_handshake_us = stats::Histogram::for_latency_us();
+    int64_t tls_handshakes_full = 0;
+    int64_t tls_handshakes_resumed = 0;
+    int64_t connections_opened = 0;  // so `opened` agrees with the connect times
+    // Moves the opening's counts out of a warm-up snapshot.
+    void take_from(stats::Snapshot& snapshot);
+    // Adds them to the final snapshot.
+    void add_to(stats::Snapshot& snapshot) const;
+};
 
 class Worker {
 public:
@@ -146,7 +111,7 @@ public:
     void run();
 
 private:
-    // worker.cc: the loop, pacing, intervals, timeouts.
+    // worker.cc: the thread, the loop, open-loop dispatch, timeouts.
     base::Status setup();
     void connect_all_and_wait_for_start();
     void loop();
@@ -155,46 +120,62 @@ private:
     void check_deadlines(int64_t now);
     int64_t wait_budget_ns(int64_t now) const;
     unsigned completions_to_wait_for(int64_t sleep_ns) const;
+    bool sending_allowed(int64_t now) const;
+    // intervals.cc: intervals and the snapshots handed to the coordinator.
     void roll_interval(int64_t now);
     void publish_snapshot(bool final);
-    bool sending_allowed(int64_t now) const;
     int64_t interval_index_at(int64_t now) const;
 
-    // connection.cc: the lifecycle of a connection and the completion switch.
+    // connection.cc: the completion switch and a connection's lifecycle.
     void handle_completion(const io::Completion& completion, int64_t now);
+    uint64_t user_data(Op op, uint32_t slot) const;
     void open_connection(uint32_t slot, int64_t now);
     void on_connect(uint32_t slot, int res, int64_t now);
-    void on_send(uint32_t slot, int res, int64_t now);
     void on_recv(uint32_t slot, const io::Completion& completion, bool timestamped, int64_t now);
-    void on_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now);
     void on_eof(uint32_t slot, int64_t now);
-    void start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool scheduled);
-    void send_rest(uint32_t slot);
-    bool request_bytes_left(const Connection& conn) const;
-    void abandon_send(uint32_t slot, int64_t now);
     void arm_recv(uint32_t slot);
-    void complete_request(uint32_t slot, int64_t now);
-    void fail_request(uint32_t slot, stats::ErrorKind kind, std::string_view detail, int64_t now);
+    void mark_established(uint32_t slot, int64_t now);
+    void become_idle(uint32_t slot, int64_t now);
     void fail_connect(uint32_t slot, stats::ErrorKind kind, std::string_view detail, int64_t now);
     void close_connection(uint32_t slot);
     void reopen_connection(uint32_t slot, int64_t now);
-    void become_idle(uint32_t slot, int64_t now);
-    void note_error(stats::ErrorKind kind, std::string_view detail);
-    void mark_established(uint32_t slot, int64_t now);
     void set_state(Connection& conn, ConnState state);
     void set_send_continues(Connection& conn, bool continues);
+    void note_error(stats::ErrorKind kind, std::string_view detail);
+    // request.cc: the request in flight, from its start to its end.
+    void start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool scheduled);
+    void on_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now);
+    void complete_request(uint32_t slot, int64_t now);
+    void fail_request(uint32_t slot, stats::ErrorKind kind, std::string_view detail, int64_t now);
+    void abandon_send(uint32_t slot, int64_t now);
     int64_t response_time_ns(const Connection& conn, int64_t now) const;
     void note_rx_timestamp(Connection& conn, int64_t rx_realtime_ns);
 
-    // tls_connection.cc: the TLS transitions (https targets only).
-    base::Status setup_tls();
-    void start_handshake(uint32_t slot, int64_t now);
-    void continue_handshake(uint32_t slot, int64_t now);
-    void on_tls_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now);
-    void read_tls_plaintext(uint32_t slot, int64_t now);
+    // transport_impl.h: the transport seam, the one place that tells plain
+    // from TLS. Each forwards to plain_transport.cc or tls_transport.cc.
+    base::Status transport_setup();
+    void transport_connected(uint32_t slot, int64_t now);
+    void transport_send_request(uint32_t slot, int64_t now);
+    void transport_on_send(uint32_t slot, int res, int64_t now);
+    void transport_on_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now);
+    bool transport_bytes_left(const Connection& conn) const;
+    void transport_close(Connection& conn);
+    // plain_transport.cc: the request's bytes go to the socket as they are.
+    void plain_send(uint32_t slot);
+    void plain_on_send(uint32_t slot, int res, int64_t now);
+    static bool plain_bytes_left(const Connection& conn);
+    // tls_transport.cc: handshake, ciphertext through memory BIOs (https).
+    base::Status tls_setup();
+    void tls_start_handshake(uint32_t slot, int64_t now);
+    void tls_continue_handshake(uint32_t slot, int64_t now);
+    void tls_on_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now);
+    void tls_read_plaintext(uint32_t slot, int64_t now);
     void tls_flush(uint32_t slot, int64_t now);
-    void on_tls_send(uint32_t slot, int res, int64_t now);
+    void tls_on_send(uint32_t slot, int res, int64_t now);
+    static bool tls_bytes_left(const Connection& conn);
+    static void tls_close(Connection& conn);
     void fail_tls(uint32_t slot, std::string_view detail, int64_t now);
+
     // session.cc: which request goes next, rendering, checks and captures.
     void prepare_sessions();
     void begin_session(uint32_t slot);
@@ -206,7 +187,6 @@ private:
     void pace_user(uint32_t slot, int64_t now);
     void wake_due_users(int64_t now);
     int64_t next_wake_ns() const;
-    uint64_t user_data(Op op, uint32_t slot) const;
 
     RunShared* shared_;
     WorkerChannel* channel_;
@@ -223,7 +203,7 @@ private:
     stats::Snapshot* current_ = nullptr;
     int64_t interval_index_ = 0;
     int64_t interval_end_ns_ = 0;
-    int64_t cpu_mark_ns_ = 0;  // thread CPU time at the last snapshot
+    int64_t cpu_mark_ns_ = 0;       // thread CPU time at the last snapshot
     int64_t next_dispatch_ns_ = 0;  // no dispatch before (timer slack)
     int64_t next_deadline_scan_ns_ = 0;
     int in_flight_ = 0;  // requests sent (started), not finished
@@ -244,20 +224,9 @@ private:
     int64_t realtime_minus_monotonic_ns_ = 0;
     bool started_ = false;                           // the coordinator released the schedule
     std::vector<stats::Snapshot*> spare_snapshots_;  // never handed out yet
-    // Connect times of the connections opened before the start. They serve the
-    // measured run, so they join its totals even when the run begins with a warm-up.
-    stats::Histogram opening_connect_us_ = stats::Histogram::for_latency_us();
-    stats::Histogram opening_tls_handshake_us_ = stats::Histogram::for_latency_us();
-    int64_t opening_tls_handshakes_full_ = 0;
-    int64_t opening_tls_handshakes_resumed_ = 0;
-    int64_t opening_connections_opened_ = 0;  // so `opened` agrees with the connect times
-    // https only: this worker's context, the session offered to new
-    // connections, and the scratch that decrypted bytes land in.
-    bool tls_ = false;
-    std::unique_ptr<io::TlsContext> tls_context_;
-    io::TlsSessionCache tls_session_cache_;
-    std::string tls_server_name_;
-    std::unique_ptr<char[]> tls_plaintext_;
+    OpeningTotals opening_;                          // see OpeningTotals
+    Transport transport_ = Transport::plain;
+    TlsShared tls_;  // https only
     // Sessions (session.cc).
     const Workload& workload_;
     const LoadModel& load_;

@@ -181,18 +181,6 @@ void Ring::prep_close(int fd, uint64_t user_data) {
     io_uring_sqe_set_data64(sqe, user_data);
 }
 
-void Ring::prep_shutdown(int fd, uint64_t user_data) {
-    auto* sqe = static_cast<io_uring_sqe*>(next_sqe());
-    io_uring_prep_shutdown(sqe, fd, SHUT_RDWR);
-    io_uring_sqe_set_data64(sqe, user_data);
-}
-
-void Ring::prep_cancel(uint64_t target_user_data, uint64_t user_data) {
-    auto* sqe = static_cast<io_uring_sqe*>(next_sqe());
-    io_uring_prep_cancel64(sqe, target_user_data, 0);
-    io_uring_sqe_set_data64(sqe, user_data);
-}
-
 void Ring::prep_accept_multishot(int listen_fd, uint64_t user_data) {
     auto* sqe = static_cast<io_uring_sqe*>(next_sqe());
     io_uring_prep_multishot_accept(sqe, listen_fd, nullptr, nullptr, SOCK_CLOEXEC);

@@ -72,11 +72,7 @@ public:
     // closed (the kernel still writes its header), or the buffer was too short.
     Received received_message(const Completion& completion);
     void prep_close(int fd, uint64_t user_data);
-    void prep_shutdown(int fd, uint64_t user_data);
-    void prep_cancel(uint64_t target_user_data, uint64_t user_data);
     void prep_accept_multishot(int listen_fd, uint64_t user_data);
-    // A link timeout for the SQE queued just before (which must have been
-    // prepared with link = true through prep_*_linked). Not used yet.
 
     // Submits queued SQEs and waits for at least `wait_nr` completions or until
     // `timeout_ns` (relative, >= 0) elapses; timeout_ns < 0 waits without limit.
@@ -90,7 +86,6 @@ public:
     // Provided-buffer ring (group `group_id`): count buffers of buffer_bytes each.
     base::Status setup_buffer_ring(uint16_t group_id, unsigned count, unsigned buffer_bytes);
     char* buffer_data(uint16_t buffer_id);
-    unsigned buffer_bytes() const { return buffer_bytes_; }
     // Gives a buffer back to the kernel (published at the next submit).
     void recycle_buffer(uint16_t buffer_id);
 

@@ -36,7 +36,6 @@ public:
     // Takes ownership of `session` (one reference), dropping the previous one.
     void store(ssl_session_st* session);
     ssl_session_st* last() const { return last_; }
-    void clear() { store(nullptr); }
 
 private:
     ssl_session_st* last_ = nullptr;
@@ -60,7 +59,6 @@ public:
     base::Status start(const TlsContext& context, const char* server_name, TlsSessionCache* cache);
     // Frees the connection's OpenSSL state; the session can be started again.
     void end();
-    bool started() const { return ssl_ != nullptr; }
 
     // Advances the handshake. ok once it is complete.
     TlsStatus handshake();

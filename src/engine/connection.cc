@@ -127,7 +127,7 @@ void Worker::mark_established(uint32_t slot, int64_t now) {
     ++connected_;
     channel_->connections_established_max =
         std::max(channel_->connections_established_max, connected_);
-    begin_session(slot);
+    sessions_.begin(connections_[slot]);
     become_idle(slot, now);
 }
 
@@ -155,7 +155,7 @@ void Worker::become_idle(uint32_t slot, int64_t now) {
             pace_user(slot, now);
             return;
         }
-        if (workload_.in_setup(conn.cursor)) {
+        if (sessions_.in_setup(conn)) {
             start_request(slot, now, now, false);  // setup steps do not wait for the schedule
             return;
         }

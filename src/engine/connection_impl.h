@@ -85,6 +85,15 @@ struct UserPacing {
     int phase = -1;
 };
 
+// The connection's session: where it is in its journey, its own template
+// variables, and the response kept for checks and captures (both only when
+// the workload needs them).
+struct SessionState {
+    SessionCursor cursor;
+    std::unique_ptr<http::TemplateContext> context;
+    std::unique_ptr<http::ResponseKeep> keep;
+};
+
 // One client connection slot. At most one request in flight (no pipelining yet).
 struct Connection {
     ConnState state = ConnState::closed;
@@ -101,10 +110,7 @@ struct Connection {
     http::ResponseParser parser;
     std::unique_ptr<char[]> recv_buffer;  // only without a provided-buffer ring
     std::string send_buffer;              // where requests are rendered
-    SessionCursor cursor;                 // where this connection's session is
-    // Only when templates use session variables (captures, data rows).
-    std::unique_ptr<http::TemplateContext> context;
-    std::unique_ptr<http::ResponseKeep> keep;  // only when responses are checked or captured
+    SessionState session;
 };
 
 }  // namespace barrage::engine::detail

@@ -9,6 +9,38 @@
 
 namespace barrage::engine::detail {
 
+namespace {
+
+// Latencies logged per snapshot before its log grows: 256k responses per
+// worker and interval (2 MiB of address space, resident only as far as written).
+constexpr std::size_t name_latencies_reserved = std::size_t{1} << 18;
+
+}  // namespace
+
+// The pool of snapshots that travel to the coordinator and back, sized for
+// the workload's request names; the first one is current.
+void Worker::prepare_snapshots() {
+    for (std::size_t i = 0; i < snapshots_per_worker; ++i) {
+        channel_->pool.push_back(std::make_unique<stats::Snapshot>());
+        stats::Snapshot& snapshot = *channel_->pool.back();
+        snapshot.worker_index = worker_index_;
+        sessions_.prepare_snapshot(snapshot);
+        // Untouched capacity costs address space only; an interval with more
+        // responses than this grows the log once (amortized), then keeps it.
+        snapshot.name_latencies_us.reserve(name_latencies_reserved);
+        spare_snapshots_.push_back(&snapshot);
+    }
+    sessions_.prepare_snapshot(warmup_leftovers_);
+    current_ = spare_snapshots_.back();
+    spare_snapshots_.pop_back();
+}
+
+// Warm-up requests that finish after the warm-up are not the measured period's:
+// their results go where nobody reads them, so sent == completed + errors holds.
+stats::Snapshot& Worker::request_snapshot(const Connection& conn) {
+    return conn.request.measured || interval_index_ < 0 ? *current_ : warmup_leftovers_;
+}
+
 void OpeningTotals::take_from(stats::Snapshot& snapshot) {
     connect_us.add(snapshot.connect_time_us);
     snapshot.connect_time_us.reset();

@@ -28,7 +28,8 @@ void Worker::start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool
         .sent_ns = now,
         .measured = intended_ns >= shared_->measured_start_ns && interval_index_ >= 0,
     };
-    const bool rendered = prepare_request(slot, now);
+    const bool rendered =
+        sessions_.prepare_request(conn, request_snapshot(conn), now + realtime_minus_monotonic_ns_);
     // Sent = started: from here the request ends exactly once, as completed,
     // failed, or unfinished at the end of the run.
     ++request_snapshot(conn).counters.requests_sent;
@@ -85,7 +86,7 @@ void Worker::complete_request(uint32_t slot, int64_t now) {
     stats::Snapshot& snapshot = request_snapshot(conn);
     snapshot.counters.responses_timed_on_arrival += conn.request.received_ns != 0 ? 1 : 0;
     snapshot.latency_us.record_value(to_us(done_ns - conn.request.intended_ns));
-    judge_response(slot, done_ns - conn.request.intended_ns);
+    sessions_.judge_response(conn, snapshot, done_ns - conn.request.intended_ns);
     snapshot.service_time_us.record_value(to_us(done_ns - conn.request.sent_ns));
     ++snapshot.counters.requests_completed;
     snapshot.counters.count_status(conn.parser.status_code());

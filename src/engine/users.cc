@@ -42,9 +42,10 @@ void Worker::pace_user(uint32_t slot, int64_t now) {
             conn.user.phase = phase_index;
             wake = std::max(now, start + shared_->start_ns);
         }
-    } else if (phase.think_max_ns > 0 && !workload_.in_setup(conn.cursor)) {
+    } else if (phase.think_max_ns > 0 && !sessions_.in_setup(conn)) {
         // Setup steps (a login) follow each other without think time.
-        wake = now + context_of(conn).rng().uniform_int(phase.think_min_ns, phase.think_max_ns);
+        wake = now +
+               sessions_.context_of(conn).rng().uniform_int(phase.think_min_ns, phase.think_max_ns);
     }
     if (wake <= now) {
         start_request(slot, now, now, false);

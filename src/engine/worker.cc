@@ -31,10 +31,6 @@ constexpr int64_t connect_grace_ns_max = 5 * base::ns_per_s;
 constexpr uint16_t buffer_group = 1;
 constexpr unsigned recv_buffer_bytes = 8192;
 
-uint64_t seed_for_worker(uint64_t run_seed, int worker) {
-    return run_seed ^ (static_cast<uint64_t>(worker + 1) * 0xD1B54A32D192ED03ULL);
-}
-
 // Open loop reaps responses in batches only across sleeps at least this long.
 constexpr int64_t batch_sleep_ns_min = 100 * base::ns_per_us;
 
@@ -55,11 +51,8 @@ Worker::Worker(RunShared* shared, WorkerChannel* channel, int worker_index, int 
           static_cast<std::size_t>((shared->plan->connections + worker_count - 1) / worker_count)),
       cpu_(cpu),
       connections_(static_cast<std::size_t>(connections)),
-      workload_(*shared->workload),
       load_(*shared->load),
-      context_(seed_for_worker(shared->plan->seed, worker_index),
-               shared->workload->scope().variables.size(), static_cast<uint64_t>(worker_index),
-               static_cast<uint64_t>(worker_count)) {
+      sessions_(*shared->workload, shared->plan->seed, worker_index, worker_count) {
     BARRAGE_ASSERT(connections >= 0);
     idle_slots_.reserve(connections_.size());
     const http::ResponseLimits limits{plan_.response_header_bytes_max};
@@ -94,15 +87,9 @@ void Worker::run() {
 // Builds the ring, buffers and snapshots on this thread (first touch, and
 // SINGLE_ISSUER wants the creating thread to be the submitting one).
 base::Status Worker::setup() {
-    for (std::size_t i = 0; i < snapshots_per_worker; ++i) {
-        channel_->pool.push_back(std::make_unique<stats::Snapshot>());
-        channel_->pool.back()->worker_index = worker_index_;
-        spare_snapshots_.push_back(channel_->pool.back().get());
-    }
-    current_ = spare_snapshots_.back();
-    spare_snapshots_.pop_back();
+    prepare_snapshots();
     realtime_minus_monotonic_ns_ = base::realtime_minus_monotonic_ns();
-    prepare_sessions();
+    sessions_.prepare(connections_, slots_per_worker_max_);
 
     const auto conns = static_cast<unsigned>(connections_.size());
     const unsigned buffers = std::clamp(next_power_of_two(conns * 2), 64u, 2048u);

@@ -21,6 +21,7 @@
 #include "barrage/stats/snapshot.h"
 #include "connection_impl.h"
 #include "load_model_impl.h"
+#include "session_impl.h"
 
 namespace barrage::engine::detail {
 
@@ -125,6 +126,8 @@ private:
     void roll_interval(int64_t now);
     void publish_snapshot(bool final);
     int64_t interval_index_at(int64_t now) const;
+    void prepare_snapshots();
+    stats::Snapshot& request_snapshot(const Connection& conn);
 
     // connection.cc: the completion switch and a connection's lifecycle.
     void handle_completion(const io::Completion& completion, int64_t now);
@@ -176,13 +179,6 @@ private:
     static void tls_close(Connection& conn);
     void fail_tls(uint32_t slot, std::string_view detail, int64_t now);
 
-    // session.cc: which request goes next, rendering, checks and captures.
-    void prepare_sessions();
-    void begin_session(uint32_t slot);
-    bool prepare_request(uint32_t slot, int64_t now);
-    void judge_response(uint32_t slot, int64_t latency_ns);
-    http::TemplateContext& context_of(Connection& conn);
-    stats::Snapshot& request_snapshot(const Connection& conn);
     // users.cc: closed-loop virtual users (spawn rate, think time, users per phase).
     void pace_user(uint32_t slot, int64_t now);
     void wake_due_users(int64_t now);
@@ -227,13 +223,8 @@ private:
     OpeningTotals opening_;                          // see OpeningTotals
     Transport transport_ = Transport::plain;
     TlsShared tls_;  // https only
-    // Sessions (session.cc).
-    const Workload& workload_;
     const LoadModel& load_;
-    http::TemplateContext context_;         // shared by the connections without session variables
-    std::string body_scratch_;              // rendering reuses it for every request
-    std::unique_ptr<http::JsonBody> json_;  // reads kept bodies for checks and captures
-    std::vector<http::DataCursor> data_cursors_;  // one per data file
+    Sessions sessions_;
     // Virtual users waiting to send (users.cc): a min-heap on wake time.
     std::vector<std::pair<int64_t, uint32_t>> wakeups_;
     stats::Snapshot warmup_leftovers_;  // see request_snapshot()

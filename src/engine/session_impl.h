@@ -1,0 +1,56 @@
+#pragma once
+// Private to engine: the sessions of one worker's connections. Which request
+// a connection (or virtual user) sends next, its rendering, and what its
+// response tells (checks, captures, per-name counts). Everything is sized in
+// prepare(), before the first request; the data path never allocates here.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "barrage/http/data_file.h"
+#include "barrage/http/template.h"
+#include "barrage/stats/snapshot.h"
+#include "connection_impl.h"
+#include "workload_impl.h"
+
+namespace barrage::engine::detail {
+
+class Sessions {
+public:
+    // Worker `worker_index` of `worker_count`: seeds, {{seq}} and data rows are
+    // spread over the workers, all derived from `run_seed`.
+    Sessions(const Workload& workload, uint64_t run_seed, int worker_index, int worker_count);
+
+    // Gives each connection what its session keeps (variables, a kept
+    // response). slots_per_worker_max: connections of the busiest worker.
+    void prepare(std::vector<Connection>& connections, std::size_t slots_per_worker_max);
+    // Sizes a snapshot's per-name counts for the workload's requests.
+    void prepare_snapshot(stats::Snapshot& snapshot) const;
+
+    // A new connection is a new session: setup steps again, fresh variables, next data row.
+    void begin(Connection& conn);
+    // Picks the connection's next request (conn.request.index) and makes its
+    // bytes ready (conn.request.bytes); counts it as sent in `snapshot`.
+    // False: it rendered larger than rendered_bytes_max and cannot be sent.
+    bool prepare_request(Connection& conn, stats::Snapshot& snapshot, int64_t now_unix_ns);
+    // Records the response under its request name and runs its checks and captures.
+    void judge_response(Connection& conn, stats::Snapshot& snapshot, int64_t latency_ns);
+
+    http::TemplateContext& context_of(Connection& conn);
+    bool in_setup(const Connection& conn) const { return workload_.in_setup(conn.session.cursor); }
+
+private:
+    const Workload& workload_;
+    uint64_t run_seed_;
+    int worker_index_;
+    int worker_count_;
+    http::TemplateContext context_;         // shared by the connections without session variables
+    std::string body_scratch_;              // rendering reuses it for every request
+    std::unique_ptr<http::JsonBody> json_;  // reads kept bodies for checks and captures
+    std::vector<http::DataCursor> data_cursors_;  // one per data file
+};
+
+}  // namespace barrage::engine::detail

@@ -91,7 +91,7 @@ void Worker::handle_completion(const io::Completion& completion, int64_t now) {
 void Worker::open_connection(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
     BARRAGE_ASSERT(conn.socket.fd < 0);
-    const int fd = io::make_tcp_socket(plan_.target.address.ss_family, rx_timestamps_);
+    const int fd = io::make_tcp_socket(plan_.target.address.ss_family, rx_.enabled);
     if (fd < 0) {
         set_state(conn, ConnState::connecting);
         fail_connect(slot, connect_error_kind(-fd), std::strerror(-fd), now);
@@ -133,7 +133,7 @@ void Worker::mark_established(uint32_t slot, int64_t now) {
 
 void Worker::arm_recv(uint32_t slot) {
     Connection& conn = connections_[slot];
-    if (rx_timestamps_) {
+    if (rx_.enabled) {
         ring_->prep_recvmsg_multishot(conn.socket.fd, 1, user_data(op_recvmsg, slot));
     } else if (use_buffer_ring_) {
         ring_->prep_recv_multishot(conn.socket.fd, 1, user_data(op_recv, slot));
@@ -173,7 +173,7 @@ void Worker::on_recv(uint32_t slot, const io::Completion& completion, bool times
             arm_recv(slot);  // out of provided buffers: back-pressure, not failure
         } else if (err == EINVAL && timestamped) {
             // A kernel without multishot recvmsg (before 6.0): plain reads, reaped promptly.
-            rx_timestamps_ = false;
+            rx_.enabled = false;
             arm_recv(slot);
         } else if (conn.state == ConnState::handshaking) {
             fail_tls(slot, fmt::format("{} during the TLS handshake", std::strerror(err)), now);

@@ -147,11 +147,11 @@ int64_t Worker::response_time_ns(const Connection& conn, int64_t now) const {
 
 void Worker::note_rx_timestamp(Connection& conn, int64_t rx_realtime_ns) {
     if (rx_realtime_ns == 0) {
-        rx_timestamp_missed_ = true;
+        rx_.missed = true;
         conn.request.received_ns = 0;
         return;
     }
-    ++rx_timestamped_reads_;
+    ++rx_.reads;
     conn.request.received_ns = rx_realtime_ns - realtime_minus_monotonic_ns_;
 }
 

@@ -113,7 +113,7 @@ base::Status Worker::setup() {
     }
     // Open loop reaps in batches between arrivals (see completions_to_wait_for),
     // which needs the kernel's arrival time of every response.
-    rx_timestamps_ = use_buffer_ring_ && shard_ != nullptr;
+    rx_.enabled = use_buffer_ring_ && shard_ != nullptr;
     channel_->ring_single_issuer = ring_->features().single_issuer;
     channel_->ring_buffer_ring = use_buffer_ring_;
     transport_ = plan_.target.scheme == "https" ? Transport::tls : Transport::plain;
@@ -165,34 +165,23 @@ void Worker::connect_all_and_wait_for_start() {
 void Worker::loop() {
     int64_t now = base::now_ns();
     for (;;) {
-        if (!draining_ && !sending_allowed(now)) {
-            if (started_ && shard_ != nullptr &&
-                !shared_->stop_requested.load(std::memory_order_relaxed)) {
-                // The loop may wake just past the end: arrivals due before it still go.
-                dispatch_due(now);
-            }
-            draining_ = true;
-            send_stop_ns_ = std::min(now, shared_->end_ns);
-            int64_t drain_ns = plan_.timeout_ns;
-            if (shared_->stop_requested.load(std::memory_order_relaxed)) {
-                drain_ns = std::min(drain_ns, drain_after_signal_ns_max);
-            }
-            drain_deadline_ns_ = now + drain_ns;
+        if (!drain_.active && !sending_allowed(now)) {
+            start_drain(now);
         }
-        if (!draining_ && now >= interval_end_ns_) {
+        if (!drain_.active && now >= interval_end_ns_) {
             roll_interval(now);
         }
-        if (!draining_ && shard_ != nullptr && now >= next_dispatch_ns_) {
+        if (!drain_.active && shard_ != nullptr && now >= next_dispatch_ns_) {
             dispatch_due(now);
         }
-        if (!draining_ && !wakeups_.empty()) {
+        if (!drain_.active && !wakeups_.empty()) {
             wake_due_users(now);
         }
         if (now >= next_deadline_scan_ns_) {
             check_deadlines(now);
         }
-        if (draining_ && (in_flight_ == 0 || now >= drain_deadline_ns_ ||
-                          shared_->abort_drain.load(std::memory_order_relaxed))) {
+        if (drain_.active && (in_flight_ == 0 || now >= drain_.deadline_ns ||
+                              shared_->abort_drain.load(std::memory_order_relaxed))) {
             return;
         }
         const int64_t wake_by_ns = now + wait_budget_ns(now);
@@ -209,6 +198,23 @@ void Worker::loop() {
     }
 }
 
+// Sending stops (the end, or a signal): what is in flight may finish until
+// the timeout (after a signal, at most drain_after_signal_ns_max).
+void Worker::start_drain(int64_t now) {
+    const bool stop_requested = shared_->stop_requested.load(std::memory_order_relaxed);
+    if (started_ && shard_ != nullptr && !stop_requested) {
+        // The loop may wake just past the end: arrivals due before it still go.
+        dispatch_due(now);
+    }
+    int64_t drain_ns = plan_.timeout_ns;
+    if (stop_requested) {
+        drain_ns = std::min(drain_ns, drain_after_signal_ns_max);
+    }
+    drain_ = Drain{.active = true,
+                   .send_stop_ns = std::min(now, shared_->end_ns),
+                   .deadline_ns = now + drain_ns};
+}
+
 // Counts what never finished or never left, closes everything, hands over
 // the final snapshot.
 void Worker::finish() {
@@ -218,7 +224,7 @@ void Worker::finish() {
         // connection, or (a connection free since before their time) because the
         // worker never got to them. The schedule ends when sending stopped, not
         // when the drain did; counted from the schedule, not one by one.
-        const int64_t stop_rel = send_stop_ns_ - shared_->start_ns;
+        const int64_t stop_rel = drain_.send_stop_ns - shared_->start_ns;
         const int64_t due = shard_->count_before(stop_rel);
         const int64_t taken = shard_->taken();
         current_->counters.requests_unsent += std::max<int64_t>(0, due - taken);
@@ -301,13 +307,13 @@ void Worker::check_deadlines(int64_t now) {
 int64_t Worker::wait_budget_ns(int64_t now) const {
     // Intervals stop rolling while draining: their boundary no longer wakes us.
     int64_t until =
-        draining_ ? next_deadline_scan_ns_ : std::min(interval_end_ns_, next_deadline_scan_ns_);
-    until = std::min(until, draining_ ? drain_deadline_ns_ : shared_->end_ns);
-    if (!draining_ && shard_ != nullptr && !idle_slots_.empty() &&
+        drain_.active ? next_deadline_scan_ns_ : std::min(interval_end_ns_, next_deadline_scan_ns_);
+    until = std::min(until, drain_.active ? drain_.deadline_ns : shared_->end_ns);
+    if (!drain_.active && shard_ != nullptr && !idle_slots_.empty() &&
         shard_->next_ns() != schedule::no_more_arrivals) {
         until = std::min(until, std::max(next_dispatch_ns_, shared_->start_ns + shard_->next_ns()));
     }
-    if (!draining_) {
+    if (!drain_.active) {
         until = std::min(until, next_wake_ns());
     }
     return std::max<int64_t>(0, until - now);
@@ -323,9 +329,9 @@ int64_t Worker::wait_budget_ns(int64_t now) const {
 // that waits for a connection or whose next TLS chunk waits for a send, the
 // drain, closed loop, and reads without timestamps reap every completion at once.
 unsigned Worker::completions_to_wait_for(int64_t sleep_ns) const {
-    const bool batch = shard_ != nullptr && !draining_ && sleep_ns >= batch_sleep_ns_min &&
-                       rx_timestamps_ && !rx_timestamp_missed_ && rx_timestamped_reads_ > 0 &&
-                       !idle_slots_.empty() && connections_opening_ == 0 && sends_continuing_ == 0;
+    const bool batch = shard_ != nullptr && !drain_.active && sleep_ns >= batch_sleep_ns_min &&
+                       rx_.enabled && !rx_.missed && rx_.reads > 0 && !idle_slots_.empty() &&
+                       connections_opening_ == 0 && sends_continuing_ == 0;
     // More than can ever be ready: the wait ends at its timeout.
     return batch ? ring_->cq_entries() : 1;
 }

@@ -88,6 +88,22 @@ struct TlsShared {
     std::unique_ptr<char[]> plaintext;
 };
 
+// Receive timestamps: reads go through recvmsg and carry the kernel's
+// arrival time, so a response's time does not depend on when it is reaped.
+struct ReceiveTimestamps {
+    bool enabled = false;
+    bool missed = false;  // a read came without one: reap promptly from now on
+    int64_t reads = 0;    // reads that carried one
+};
+
+// The end of the send phase: in-flight requests drain until they are done
+// or the deadline passes.
+struct Drain {
+    bool active = false;
+    int64_t send_stop_ns = 0;  // when sending stopped (the end, or when a stop was seen)
+    int64_t deadline_ns = 0;
+};
+
 // What the connections opened before the start measured. They serve the
 // measured run, so they join its totals even when the run begins with a
 // warm-up (intervals.cc).
@@ -116,6 +132,7 @@ private:
     base::Status setup();
     void connect_all_and_wait_for_start();
     void loop();
+    void start_drain(int64_t now);
     void finish();
     void dispatch_due(int64_t now);
     void check_deadlines(int64_t now);
@@ -204,17 +221,11 @@ private:
     int64_t next_deadline_scan_ns_ = 0;
     int in_flight_ = 0;  // requests sent (started), not finished
     int connected_ = 0;
-    bool draining_ = false;
-    int64_t send_stop_ns_ = 0;  // when sending stopped (the end, or when a stop was seen)
-    int64_t drain_deadline_ns_ = 0;
+    Drain drain_;
     bool use_buffer_ring_ = false;
     int connections_opening_ = 0;  // connecting or handshaking: their completions are timed
     int sends_continuing_ = 0;     // connections with send_continues set
-    // Receive timestamps: reads go through recvmsg and carry the kernel's
-    // arrival time, so a response's time does not depend on when it is reaped.
-    bool rx_timestamps_ = false;
-    bool rx_timestamp_missed_ = false;  // a read came without one: reap promptly from now on
-    int64_t rx_timestamped_reads_ = 0;
+    ReceiveTimestamps rx_;
     // Wall clock minus monotonic: for {{now}} and the receive timestamps;
     // refreshed every interval, so a step of the wall clock is followed.
     int64_t realtime_minus_monotonic_ns_ = 0;

@@ -86,7 +86,7 @@ base::Result<std::unique_ptr<Ring>> Ring::create(unsigned sq_entries, unsigned c
     ring->features_.single_issuer = single_issuer;
     // Saves the file lookup in every io_uring_enter; older kernels refuse and
     // the ring works as before.
-    ring->features_.registered_ring_fd = io_uring_register_ring_fd(ring->ring_.get()) == 1;
+    io_uring_register_ring_fd(ring->ring_.get());
     return ring;
 }
 
@@ -242,8 +242,6 @@ base::Status Ring::setup_buffer_ring(uint16_t group_id, unsigned count, unsigned
         recycle_buffer(static_cast<uint16_t>(i));
     }
     publish_recycled_buffers();
-    features_.buffer_ring = true;
-    features_.multishot_recv = true;
     return base::Ok{};
 }
 

@@ -18,7 +18,7 @@ namespace barrage::io {
 // One completion, copied out of the CQ so callers never touch liburing types.
 struct Completion {
     uint64_t user_data = 0;
-    int32_t res = 0;      // >= 0 success value, < 0 is -errno
+    int32_t res = 0;  // >= 0 success value, < 0 is -errno
     uint32_t flags = 0;
     bool has_more() const;       // multishot: more completions will follow
     bool has_buffer() const;     // a provided buffer was used
@@ -35,10 +35,7 @@ struct Received {
 };
 
 struct RingFeatures {
-    bool single_issuer = false;      // IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN accepted
-    bool registered_ring_fd = false;  // io_uring_register_ring_fd accepted (enter skips fd lookup)
-    bool buffer_ring = false;        // provided-buffer ring registered
-    bool multishot_recv = false;     // recv multishot supported
+    bool single_issuer = false;  // IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN accepted
 };
 
 class Ring {

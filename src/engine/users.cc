@@ -1,10 +1,10 @@
-// Closed-loop virtual users: each connection is one user that sends, waits
-// for the response, thinks, and sends again. Users spawn at the phase's rate,
-// and a phase with fewer users parks the rest until a later phase needs them.
+// Closed-loop virtual users: when each user sends (UserPacer), and the
+// worker's side, which sends for them.
 
 #include <algorithm>
 
 #include "barrage/base/assert.h"
+#include "users_impl.h"
 #include "worker_impl.h"
 
 namespace barrage::engine::detail {
@@ -12,59 +12,83 @@ namespace barrage::engine::detail {
 namespace {
 
 // Min-heap on wake time.
-bool later(const std::pair<int64_t, uint32_t>& a, const std::pair<int64_t, uint32_t>& b) {
-    return a.first > b.first;
-}
+bool later(const UserPacer::Wakeup& a, const UserPacer::Wakeup& b) { return a.wake_ns > b.wake_ns; }
 
 }  // namespace
+
+UserPacer::UserPacer(const LoadModel& load, int worker_index, int worker_count)
+    : load_(load), worker_index_(worker_index), worker_count_(worker_count) {}
+
+int64_t UserPacer::next_send_ns(UserPacing& user, uint32_t slot, int64_t now, int64_t start_ns,
+                                bool in_setup, http::Rng& rng) const {
+    const int user_index = static_cast<int>(slot) * worker_count_ + worker_index_;
+    const UserPhase& phase = load_.users_at(now - start_ns);
+    const int phase_index = static_cast<int>(load_.index_of(phase));
+    if (user.phase != phase_index) {
+        const int64_t start = LoadModel::user_start_ns(phase, user_index);
+        if (start < 0) {
+            return phase.end_ns + start_ns;  // not needed in this phase: look again when it ends
+        }
+        user.phase = phase_index;
+        return std::max(now, start + start_ns);
+    }
+    if (phase.think_max_ns > 0 && !in_setup) {
+        // Setup steps (a login) follow each other without think time.
+        return now + rng.uniform_int(phase.think_min_ns, phase.think_max_ns);
+    }
+    return now;
+}
+
+bool UserPacer::in_phase_at(const UserPacing& user, int64_t now_rel) const {
+    return user.phase == static_cast<int>(load_.index_of(load_.users_at(now_rel)));
+}
+
+void UserPacer::wait(UserPacing& user, uint32_t slot, int64_t wake_ns) {
+    user.wake_ns = wake_ns;
+    wakeups_.push_back(Wakeup{wake_ns, slot});
+    std::push_heap(wakeups_.begin(), wakeups_.end(), later);
+}
+
+std::optional<UserPacer::Wakeup> UserPacer::pop_due(int64_t now) {
+    if (wakeups_.empty() || wakeups_.front().wake_ns > now) {
+        return std::nullopt;
+    }
+    std::pop_heap(wakeups_.begin(), wakeups_.end(), later);
+    const Wakeup due = wakeups_.back();
+    wakeups_.pop_back();
+    return due;
+}
+
+int64_t UserPacer::next_wake_ns() const {
+    return wakeups_.empty() ? INT64_MAX : wakeups_.front().wake_ns;
+}
 
 // Decides when the idle user on `slot` sends next, and sends now or waits.
 void Worker::pace_user(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
-    if (!load_.paces_users()) {
+    if (!users_.paces()) {
         start_request(slot, now, now, false);
         return;
     }
     if (conn.user.wake_ns > now) {
         return;  // already waiting (a reconnect during its think time)
     }
-    // Users are dealt round-robin over workers, so any number of them is spread evenly.
-    const int user = static_cast<int>(slot) * worker_count_ + worker_index_;
-    const UserPhase& phase = load_.users_at(now - shared_->start_ns);
-    const int phase_index = static_cast<int>(load_.index_of(phase));
-    int64_t wake = now;
-    if (conn.user.phase != phase_index) {
-        const int64_t start = LoadModel::user_start_ns(phase, user);
-        if (start < 0) {
-            // Not needed in this phase: look again when it ends.
-            wake = phase.end_ns + shared_->start_ns;
-        } else {
-            conn.user.phase = phase_index;
-            wake = std::max(now, start + shared_->start_ns);
-        }
-    } else if (phase.think_max_ns > 0 && !sessions_.in_setup(conn)) {
-        // Setup steps (a login) follow each other without think time.
-        wake = now +
-               sessions_.context_of(conn).rng().uniform_int(phase.think_min_ns, phase.think_max_ns);
-    }
+    const int64_t wake =
+        users_.next_send_ns(conn.user, slot, now, shared_->start_ns, sessions_.in_setup(conn),
+                            sessions_.context_of(conn).rng());
     if (wake <= now) {
         start_request(slot, now, now, false);
         return;
     }
-    conn.user.wake_ns = wake;
-    wakeups_.emplace_back(wake, slot);
-    std::push_heap(wakeups_.begin(), wakeups_.end(), later);
+    users_.wait(conn.user, slot, wake);
 }
 
 // Sends for every user whose wait is over. Entries of users that reconnected
 // or were closed since are stale and dropped.
 void Worker::wake_due_users(int64_t now) {
-    while (!wakeups_.empty() && wakeups_.front().first <= now) {
-        const auto [wake, slot] = wakeups_.front();
-        std::pop_heap(wakeups_.begin(), wakeups_.end(), later);
-        wakeups_.pop_back();
-        Connection& conn = connections_[slot];
-        if (conn.user.wake_ns != wake) {
+    while (const std::optional<UserPacer::Wakeup> due = users_.pop_due(now)) {
+        Connection& conn = connections_[due->slot];
+        if (conn.user.wake_ns != due->wake_ns) {
             continue;
         }
         conn.user.wake_ns = 0;
@@ -73,17 +97,12 @@ void Worker::wake_due_users(int64_t now) {
         }
         // Its think time (or spawn delay) is over: it sends, unless a new
         // phase began meanwhile, which decides afresh.
-        const UserPhase& phase = load_.users_at(now - shared_->start_ns);
-        if (conn.user.phase == static_cast<int>(load_.index_of(phase))) {
-            start_request(slot, now, now, false);
+        if (users_.in_phase_at(conn.user, now - shared_->start_ns)) {
+            start_request(due->slot, now, now, false);
         } else {
-            pace_user(slot, now);
+            pace_user(due->slot, now);
         }
     }
-}
-
-int64_t Worker::next_wake_ns() const {
-    return wakeups_.empty() ? INT64_MAX : wakeups_.front().first;
 }
 
 }  // namespace barrage::engine::detail

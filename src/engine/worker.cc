@@ -51,8 +51,8 @@ Worker::Worker(RunShared* shared, WorkerChannel* channel, int worker_index, int 
           static_cast<std::size_t>((shared->plan->connections + worker_count - 1) / worker_count)),
       cpu_(cpu),
       connections_(static_cast<std::size_t>(connections)),
-      load_(*shared->load),
-      sessions_(*shared->workload, shared->plan->seed, worker_index, worker_count) {
+      sessions_(*shared->workload, shared->plan->seed, worker_index, worker_count),
+      users_(*shared->load, worker_index, worker_count) {
     BARRAGE_ASSERT(connections >= 0);
     idle_slots_.reserve(connections_.size());
     const http::ResponseLimits limits{plan_.response_header_bytes_max};
@@ -174,7 +174,7 @@ void Worker::loop() {
         if (!drain_.active && shard_ != nullptr && now >= next_dispatch_ns_) {
             dispatch_due(now);
         }
-        if (!drain_.active && !wakeups_.empty()) {
+        if (!drain_.active && users_.waiting()) {
             wake_due_users(now);
         }
         if (now >= next_deadline_scan_ns_) {
@@ -314,7 +314,7 @@ int64_t Worker::wait_budget_ns(int64_t now) const {
         until = std::min(until, std::max(next_dispatch_ns_, shared_->start_ns + shard_->next_ns()));
     }
     if (!drain_.active) {
-        until = std::min(until, next_wake_ns());
+        until = std::min(until, users_.next_wake_ns());
     }
     return std::max<int64_t>(0, until - now);
 }

@@ -22,6 +22,7 @@
 #include "connection_impl.h"
 #include "load_model_impl.h"
 #include "session_impl.h"
+#include "users_impl.h"
 
 namespace barrage::engine::detail {
 
@@ -196,10 +197,9 @@ private:
     static void tls_close(Connection& conn);
     void fail_tls(uint32_t slot, std::string_view detail, int64_t now);
 
-    // users.cc: closed-loop virtual users (spawn rate, think time, users per phase).
+    // users.cc: sending for closed-loop virtual users.
     void pace_user(uint32_t slot, int64_t now);
     void wake_due_users(int64_t now);
-    int64_t next_wake_ns() const;
 
     RunShared* shared_;
     WorkerChannel* channel_;
@@ -234,10 +234,8 @@ private:
     OpeningTotals opening_;                          // see OpeningTotals
     Transport transport_ = Transport::plain;
     TlsShared tls_;  // https only
-    const LoadModel& load_;
     Sessions sessions_;
-    // Virtual users waiting to send (users.cc): a min-heap on wake time.
-    std::vector<std::pair<int64_t, uint32_t>> wakeups_;
+    UserPacer users_;                   // closed loop
     stats::Snapshot warmup_leftovers_;  // see request_snapshot()
 };
 

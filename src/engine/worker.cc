@@ -114,8 +114,6 @@ base::Status Worker::setup() {
     // Open loop reaps in batches between arrivals (see completions_to_wait_for),
     // which needs the kernel's arrival time of every response.
     rx_.enabled = use_buffer_ring_ && shard_ != nullptr;
-    channel_->ring_single_issuer = ring_->features().single_issuer;
-    channel_->ring_buffer_ring = use_buffer_ring_;
     transport_ = plan_.target.scheme == "https" ? Transport::tls : Transport::plain;
     return transport_setup();
 }

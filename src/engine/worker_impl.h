@@ -57,8 +57,6 @@ struct WorkerChannel {
     // Written by the worker before it exits; read by the coordinator after join.
     std::array<std::string, stats::error_kind_count> first_error_detail;
     int connections_established_max = 0;
-    bool ring_single_issuer = false;
-    bool ring_buffer_ring = false;
     std::string setup_error;  // non-empty: the worker could not start
     // Set once by the worker (connect events only, never per request), read by
     // the coordinator each tick: is the target reachable at all?

@@ -50,8 +50,6 @@ public:
     }
     // True when connections need their own template variables (captures or data rows).
     bool has_session_variables() const { return !scope_.variables.empty(); }
-    // True when a session starts with setup requests.
-    bool has_setup() const { return !setup_.empty(); }
     // True when any request keeps its response for checks or captures.
     bool keeps_responses() const;
 

@@ -25,8 +25,7 @@ namespace {
 // them one group at a time (the ring works without them, just slower).
 // CLAMP: sizes above the kernel's maximum (32768 SQ, 65536 CQ entries) are
 // cut to it instead of refused; Ring::create checks what that means.
-int init_ring(io_uring* ring, unsigned sq_entries, unsigned cq_entries, bool& single_issuer,
-              unsigned& features) {
+int init_ring(io_uring* ring, unsigned sq_entries, unsigned cq_entries, unsigned& features) {
     const unsigned base_flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | IORING_SETUP_SUBMIT_ALL;
     const unsigned attempts[] = {
         base_flags | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
@@ -40,7 +39,6 @@ int init_ring(io_uring* ring, unsigned sq_entries, unsigned cq_entries, bool& si
         params.cq_entries = cq_entries;
         rc = io_uring_queue_init_params(sq_entries, ring, &params);
         if (rc == 0) {
-            single_issuer = (flags & IORING_SETUP_SINGLE_ISSUER) != 0;
             features = params.features;
             return 0;
         }
@@ -64,10 +62,8 @@ base::Result<std::unique_ptr<Ring>> Ring::create(unsigned sq_entries, unsigned c
     BARRAGE_ASSERT(sq_entries > 0 && cq_entries >= sq_entries);
     std::unique_ptr<Ring> ring(new Ring());
     ring->ring_ = std::make_unique<io_uring>();
-    bool single_issuer = false;
     unsigned kernel_features = 0;
-    const int rc =
-        init_ring(ring->ring_.get(), sq_entries, cq_entries, single_issuer, kernel_features);
+    const int rc = init_ring(ring->ring_.get(), sq_entries, cq_entries, kernel_features);
     if (rc != 0) {
         ring->ring_.reset();
         std::string hint = (rc == -ENOMEM) ? " (raise the locked-memory limit: ulimit -l)" : "";
@@ -83,7 +79,6 @@ base::Result<std::unique_ptr<Ring>> Ring::create(unsigned sq_entries, unsigned c
     if (ring->cq_entries_ < cq_entries && (kernel_features & IORING_FEAT_NODROP) == 0) {
         return base::make_error(ring_too_small_message(cq_entries, ring->cq_entries_));
     }
-    ring->features_.single_issuer = single_issuer;
     // Saves the file lookup in every io_uring_enter; older kernels refuse and
     // the ring works as before.
     io_uring_register_ring_fd(ring->ring_.get());

@@ -34,10 +34,6 @@ struct Received {
     int64_t rx_realtime_ns = 0;
 };
 
-struct RingFeatures {
-    bool single_issuer = false;  // IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN accepted
-};
-
 class Ring {
 public:
     // sq_entries: SQ size (power of two). cq_entries: CQ size, sized by the
@@ -51,8 +47,6 @@ public:
     ~Ring();
     Ring(const Ring&) = delete;
     Ring& operator=(const Ring&) = delete;
-
-    const RingFeatures& features() const { return features_; }
 
     // Prep functions: queue one SQE each (flushing to the kernel when the SQ is
     // full). Nothing is sent to the kernel until submit_and_wait (batching).
@@ -95,7 +89,6 @@ private:
     void publish_recycled_buffers();
 
     std::unique_ptr<io_uring> ring_;
-    RingFeatures features_;
     unsigned cq_entries_ = 0;
     // Provided-buffer ring.
     void* buf_ring_ = nullptr;

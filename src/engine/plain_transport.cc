@@ -12,7 +12,7 @@ void Worker::plain_send(uint32_t slot) {
     Connection& conn = connections_[slot];
     const std::string_view bytes = conn.request.bytes;
     const std::size_t offset = conn.request.send_offset;
-    BARRAGE_ASSERT(offset < bytes.size());
+    BARRAGE_ASSERT(offset < bytes.size() && !conn.socket.send_pending);  // one send at a time
     conn.socket.send_pending = true;
     ring_->prep_send(conn.socket.fd, bytes.data() + offset, bytes.size() - offset,
                      user_data(op_send, slot));

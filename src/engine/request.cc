@@ -14,10 +14,9 @@ namespace barrage::engine::detail {
 // arrival of the open-loop schedule, whose lag is recorded.
 void Worker::start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool scheduled) {
     Connection& conn = connections_[slot];
-    // TLS may still be sending earlier ciphertext (a handshake's last flight);
-    // its flush waits for that send.
-    BARRAGE_ASSERT(conn.state == ConnState::idle &&
-                   (transport_ == Transport::tls || !conn.socket.send_pending));
+    // Nothing of an earlier request is still on its way (TLS may still be
+    // sending a handshake's last flight; the transport waits for that send).
+    BARRAGE_ASSERT(conn.state == ConnState::idle && !conn.socket.send_continues);
     set_state(conn, ConnState::busy);
     conn.deadline_ns = now + plan_.timeout_ns;
     // A request started in a turn that began in the warm-up belongs to it, even

@@ -1,7 +1,7 @@
 // Threshold expressions: parsing, evaluation against a MetricsLookup, and the
 // lines of the summary table.
 
-#include "barrage/report/threshold.h"
+#include "barrage/gate/threshold.h"
 
 #include <fmt/format.h>
 
@@ -16,7 +16,7 @@
 #include "barrage/plan/units.h"
 #include "barrage/stats/judged_latency.h"
 
-namespace barrage::report {
+namespace barrage::gate {
 namespace {
 
 using base::make_error;
@@ -623,4 +623,4 @@ std::vector<std::string> format_threshold_lines(std::span<const ThresholdOutcome
     return lines;
 }
 
-}  // namespace barrage::report
+}  // namespace barrage::gate

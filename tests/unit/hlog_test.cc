@@ -1,7 +1,7 @@
 // .hlog: the V2 encoding byte by byte, compressed round trips, the log file
 // written and read back with the same counts and percentiles.
 
-#include "barrage/report/hlog.h"
+#include "barrage/stats/hlog.h"
 
 #include <doctest/doctest.h>
 
@@ -11,10 +11,10 @@
 
 namespace {
 
-using barrage::report::decode_histogram;
-using barrage::report::decode_histogram_compressed_base64;
-using barrage::report::encode_histogram;
-using barrage::report::encode_histogram_compressed_base64;
+using barrage::stats::decode_histogram;
+using barrage::stats::decode_histogram_compressed_base64;
+using barrage::stats::encode_histogram;
+using barrage::stats::encode_histogram_compressed_base64;
 using barrage::stats::Histogram;
 
 std::string hex(std::string_view bytes) {
@@ -126,7 +126,7 @@ TEST_CASE("broken input is an error naming the broken layer, never a crash") {
 }
 
 TEST_CASE("the log file has the reference header and reads back interval by interval") {
-    barrage::report::HlogWriter writer;
+    barrage::stats::HlogWriter writer;
     Histogram first = Histogram::for_latency_us();
     first.record_values(250, 10);
     first.record_value(12'345);
@@ -146,7 +146,7 @@ TEST_CASE("the log file has the reference header and reads back interval by inte
                          "\"Interval_Compressed_Histogram\"\n"
                          "0.000,1.000,12.351,HISTF"));
     CHECK(text.find("\nTag=GET_/a__b,1.000,1.000,0.900,HISTF") != std::string::npos);
-    auto file = barrage::report::read_hlog(text, "x.hlog");
+    auto file = barrage::stats::read_hlog(text, "x.hlog");
     REQUIRE_MESSAGE(file.ok(), (file.ok() ? "" : file.error().message));
     CHECK(file.value().start_time_s == doctest::Approx(1764689224.123));
     CHECK(file.value().base_time_s == doctest::Approx(1764689224.123));
@@ -155,14 +155,14 @@ TEST_CASE("the log file has the reference header and reads back interval by inte
     check_same(second, file.value().intervals[1].histogram);
     CHECK(file.value().intervals[1].tag == "GET_/a__b");
     CHECK(file.value().intervals[0].max_ms == doctest::Approx(12.351));
-    auto broken = barrage::report::read_hlog(text + "1.0,2.0\n", "x.hlog");
+    auto broken = barrage::stats::read_hlog(text + "1.0,2.0\n", "x.hlog");
     REQUIRE_FALSE(broken.ok());
     CHECK(broken.error().message == "x.hlog:7: expected START,LENGTH,MAX,HISTOGRAM");
 }
 
 TEST_CASE("request names that sanitize alike still get distinct tags, in order") {
     const std::vector<std::string> names = {"a b", "a_b", "c,d", "a b", "a_b~2"};
-    const std::vector<std::string> tags = barrage::report::hlog_tags_for(names);
+    const std::vector<std::string> tags = barrage::stats::hlog_tags_for(names);
     CHECK(tags == std::vector<std::string>{"a_b", "a_b~2", "c_d", "a_b~3", "a_b~2~2"});
-    CHECK(barrage::report::hlog_tags_for(std::vector<std::string>{}).empty());
+    CHECK(barrage::stats::hlog_tags_for(std::vector<std::string>{}).empty());
 }

@@ -2,7 +2,7 @@
 // sections for a crafted result. Chart drawing is private to src/report; the
 // test reaches in on purpose to check the scales it relies on.
 
-#include "barrage/report/html_report.h"
+#include "barrage/report/html/html_report.h"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -14,11 +14,12 @@
 #include <string_view>
 #include <vector>
 
-#include "../../src/report/svg_chart_impl.h"
-#include "barrage/report/html_page.h"
+#include "../../src/report/html/svg_chart_impl.h"
+#include "barrage/gate/threshold.h"
+#include "barrage/report/html/html_page.h"
 #include "barrage/report/result_reader.h"
 #include "barrage/report/run_report.h"
-#include "barrage/report/threshold.h"
+#include "barrage/stats/percentile_spectrum.h"
 
 namespace {
 
@@ -215,7 +216,7 @@ TEST_CASE(
     for (int64_t us = 1; us <= 1000; ++us) {
         histogram.record_value(us);
     }
-    const auto points = barrage::report::percentile_spectrum(histogram);
+    const auto points = barrage::stats::percentile_spectrum(histogram);
     REQUIRE(points.size() >= 3);
     CHECK(points.front().percentile == 0);
     CHECK(points.front().value_us == 1);
@@ -234,8 +235,7 @@ TEST_CASE(
     CHECK(points[points.size() - 2].percentile <= 99.9);
     CHECK(points[5].value_us == 900);  // 90% of 1..1000
 
-    CHECK(
-        barrage::report::percentile_spectrum(barrage::stats::Histogram::for_latency_us()).empty());
+    CHECK(barrage::stats::percentile_spectrum(barrage::stats::Histogram::for_latency_us()).empty());
 }
 
 TEST_CASE("the reader rejects what is not a barrage result, naming the source") {
@@ -398,11 +398,11 @@ TEST_CASE("a run whose target stopped answering says so above its answered-only 
     result.totals.counters.requests_errors = 98;
     result.totals.counters.requests_unsent = 195;
     result.duration_s = 3;
-    auto spec = barrage::report::parse_threshold("p99 < 400ms");
+    auto spec = barrage::gate::parse_threshold("p99 < 400ms");
     REQUIRE(spec.ok());
-    const std::vector<barrage::report::ThresholdSpec> specs{spec.value()};
+    const std::vector<barrage::gate::ThresholdSpec> specs{spec.value()};
     const auto outcomes =
-        barrage::report::evaluate_thresholds(specs, barrage::report::RunResultMetrics(result));
+        barrage::gate::evaluate_thresholds(specs, barrage::gate::RunResultMetrics(result));
     auto page = html_report_from_json(barrage::report::format_json(plan, result, outcomes));
     REQUIRE(page.ok());
     CHECK(contains(page.value(), "293 of 300 scheduled requests went unanswered"));

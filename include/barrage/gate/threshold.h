@@ -24,7 +24,7 @@
 #include "barrage/stats/run_result.h"
 #include "barrage/watch/watcher.h"
 
-namespace barrage::report {
+namespace barrage::gate {
 
 enum class Comparison : uint8_t { less, less_equal, greater, greater_equal, equal };
 
@@ -145,4 +145,4 @@ std::string format_metric_value(double value, const ThresholdSpec& spec);
 // One line per threshold, aligned, no newline: "p99 < 200ms        3.21ms  pass".
 std::vector<std::string> format_threshold_lines(std::span<const ThresholdOutcome> outcomes);
 
-}  // namespace barrage::report
+}  // namespace barrage::gate

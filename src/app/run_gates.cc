@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app_impl.h"
+#include "barrage/gate/evaluation.h"
 
 namespace barrage::app::detail {
 

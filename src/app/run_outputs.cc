@@ -9,6 +9,7 @@
 
 #include "app_impl.h"
 #include "barrage/base/clock.h"
+#include "barrage/gate/evaluation.h"
 #include "barrage/gate/exit_code.h"
 #include "barrage/report/history.h"
 #include "barrage/report/html/html_report.h"

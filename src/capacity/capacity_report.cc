@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "barrage/gate/evaluation.h"
 #include "barrage/report/generator_health.h"
 #include "barrage/report/json_writer.h"
 #include "capacity_report_impl.h"

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "barrage/gate/evaluation.h"
 #include "barrage/gate/exit_code.h"
 #include "barrage/gate/threshold.h"
 #include "barrage/report/run_report.h"

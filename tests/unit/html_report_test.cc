@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../../src/report/html/svg_chart_impl.h"
+#include "barrage/gate/evaluation.h"
 #include "barrage/gate/threshold.h"
 #include "barrage/report/html/html_page.h"
 #include "barrage/report/result_reader.h"

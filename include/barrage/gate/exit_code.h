@@ -5,7 +5,7 @@
 
 #include <span>
 
-#include "barrage/gate/threshold.h"
+#include "barrage/gate/evaluation.h"
 #include "barrage/stats/run_result.h"
 
 namespace barrage::gate {

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "barrage/base/result.h"
-#include "barrage/gate/threshold.h"
+#include "barrage/gate/evaluation.h"
 #include "barrage/plan/plan.h"
 #include "barrage/stats/run_result.h"
 #include "barrage/watch/watcher.h"

@@ -20,7 +20,6 @@
 #include "barrage/report/html/html_page.h"
 #include "barrage/report/result_reader.h"
 #include "barrage/report/run_report.h"
-#include "barrage/stats/percentile_spectrum.h"
 
 namespace {
 
@@ -209,34 +208,6 @@ TEST_CASE("a spectrum chart puts the max at the right end after the finest perce
     CHECK(contains(svg, ">99.9%<"));
     CHECK(contains(svg, ">99.99%<"));  // the decade the max is drawn at
     CHECK_FALSE(contains(svg, ">99.999%<"));
-}
-
-TEST_CASE(
-    "the percentile spectrum of a histogram runs from 0% to the max, no finer than its count") {
-    auto histogram = barrage::stats::Histogram::for_latency_us();
-    for (int64_t us = 1; us <= 1000; ++us) {
-        histogram.record_value(us);
-    }
-    const auto points = barrage::stats::percentile_spectrum(histogram);
-    REQUIRE(points.size() >= 3);
-    CHECK(points.front().percentile == 0);
-    CHECK(points.front().value_us == 1);
-    CHECK(points.back().percentile == 100);
-    CHECK(points.back().value_us == 1000);
-    bool has_90 = false;
-    bool has_999 = false;
-    for (std::size_t i = 1; i < points.size(); ++i) {
-        CHECK(points[i].percentile > points[i - 1].percentile);
-        CHECK(points[i].value_us >= points[i - 1].value_us);
-        has_90 = has_90 || points[i].percentile == 90;
-        has_999 = has_999 || points[i].percentile == 99.9;
-    }
-    CHECK(has_90);
-    CHECK(has_999);  // 1/(1-0.999) = 1000 = count: still resolvable
-    CHECK(points[points.size() - 2].percentile <= 99.9);
-    CHECK(points[5].value_us == 900);  // 90% of 1..1000
-
-    CHECK(barrage::stats::percentile_spectrum(barrage::stats::Histogram::for_latency_us()).empty());
 }
 
 TEST_CASE("the reader rejects what is not a barrage result, naming the source") {

@@ -10,8 +10,8 @@
 #include <iterator>
 #include <vector>
 
-#include "barrage/report/html_page.h"
-#include "barrage/report/html_report.h"
+#include "barrage/report/html/html_page.h"
+#include "barrage/report/html/html_report.h"
 #include "capacity_report_impl.h"
 
 namespace barrage::capacity {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "barrage/gate/evaluation.h"
 #include "barrage/report/generator_health.h"
 #include "barrage/report/json_writer.h"
 #include "capacity_report_impl.h"
@@ -139,7 +140,7 @@ using detail::verdict_name;
 using detail::verdict_text;
 
 StepReport judge_step(double rate_asked_rps, const stats::RunResult& result,
-                      std::span<const report::ThresholdSpec> slos) {
+                      std::span<const gate::ThresholdSpec> slos) {
     StepReport step;
     const stats::Counters& c = result.totals.counters;
     const stats::Histogram& latency = result.totals.latency_us;
@@ -157,14 +158,13 @@ StepReport judge_step(double rate_asked_rps, const stats::RunResult& result,
     step.p99_us = latency.value_at_percentile(99);
     step.p999_us = latency.value_at_percentile(99.9);
     step.max_us = latency.max();
-    const auto outcomes = report::evaluate_thresholds(slos, report::RunResultMetrics(result));
-    for (const report::ThresholdOutcome& outcome : outcomes) {
+    const auto outcomes = gate::evaluate_thresholds(slos, gate::RunResultMetrics(result));
+    for (const gate::ThresholdOutcome& outcome : outcomes) {
         if (!outcome.passed) {
             step.failed.push_back(
-                outcome.value
-                    ? fmt::format("{} ({})", outcome.spec.expression,
-                                  report::format_metric_value(*outcome.value, outcome.spec))
-                    : fmt::format("{} (no value)", outcome.spec.expression));
+                outcome.value ? fmt::format("{} ({})", outcome.spec.expression,
+                                            gate::format_metric_value(*outcome.value, outcome.spec))
+                              : fmt::format("{} (no value)", outcome.spec.expression));
         }
     }
     const report::GeneratorHealth health = report::judge_generator(result);

@@ -1,5 +1,7 @@
 #include "barrage/capacity/capacity_run.h"
 
+#include "barrage/gate/exit_code.h"
+
 namespace barrage::capacity {
 
 base::Result<CapacityOutcome> run_capacity(const CapacityPlan& plan, const StepRunner& run_step,
@@ -50,15 +52,15 @@ base::Result<CapacityOutcome> run_capacity(const CapacityPlan& plan, const StepR
 
 int exit_code_for(const CapacityOutcome& outcome) {
     if (outcome.kind != "find_max") {
-        return 0;
+        return gate::exit_ok;
     }
     switch (outcome.status) {
         case SearchStatus::lowest_rate_fails:
-            return 1;
+            return gate::exit_thresholds_failed;
         case SearchStatus::generator_saturated:
-            return 3;
+            return gate::exit_run_failed;
         default:
-            return 0;
+            return gate::exit_ok;
     }
 }
 

@@ -13,7 +13,7 @@
 #include <utility>
 
 #include "barrage/base/assert.h"
-#include "barrage/report/hlog.h"
+#include "barrage/stats/hlog.h"
 #include "compare_impl.h"
 
 namespace barrage::report {
@@ -74,7 +74,7 @@ Result<LatencySample> latency_sample(const HistogramFigures& figures, double una
     if (figures.histogram_base64.empty()) {
         return sample;
     }
-    auto histogram = decode_histogram_compressed_base64(figures.histogram_base64);
+    auto histogram = stats::decode_histogram_compressed_base64(figures.histogram_base64);
     if (!histogram) {
         return digest_error(source, fmt::format("{}: {} (the file is damaged; write it again "
                                                 "with barrage run --json)",

@@ -123,7 +123,7 @@ std::string relative_change(double before, double after) {
 }  // namespace
 
 HistoryEntry make_history_entry(const plan::RunPlan& plan, const stats::RunResult& result,
-                                std::span<const ThresholdOutcome> thresholds, int64_t unix_ms,
+                                std::span<const gate::ThresholdOutcome> thresholds, int64_t unix_ms,
                                 const watch::WatchResult* watch) {
     const stats::Counters& counters = result.totals.counters;
     const stats::Histogram& latency = result.totals.latency_us;
@@ -145,7 +145,7 @@ HistoryEntry make_history_entry(const plan::RunPlan& plan, const stats::RunResul
     entry.p999_us = latency.value_at_percentile(99.9);
     entry.max_us = latency.max();
     if (!thresholds.empty()) {
-        entry.thresholds_passed = all_passed(thresholds);
+        entry.thresholds_passed = gate::all_passed(thresholds);
     }
     if (watch != nullptr && !watch->targets.empty()) {
         record_growth(entry, *watch);

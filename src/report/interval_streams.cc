@@ -2,8 +2,8 @@
 
 #include <utility>
 
-#include "barrage/report/hlog.h"
 #include "barrage/report/run_report.h"
+#include "barrage/stats/hlog.h"
 
 namespace barrage::report {
 
@@ -29,7 +29,7 @@ void IntervalStreams::start(int64_t measured_start_unix_ms) {
         file->append(header);
     };
     open(csv_path_, csv_, format_csv_header(recent_samples_ != nullptr));
-    open(hlog_path_, hlog_, hlog_header(measured_start_unix_ms));
+    open(hlog_path_, hlog_, stats::hlog_header(measured_start_unix_ms));
 }
 
 void IntervalStreams::add_row(const stats::IntervalRow& row) {
@@ -60,9 +60,9 @@ void IntervalStreams::add_histograms(const stats::IntervalRow& row,
         return;
     }
     const double start_s = row.t_s - row.length_s;
-    std::string lines = hlog_line(start_s, row.length_s, latency_us);
+    std::string lines = stats::hlog_line(start_s, row.length_s, latency_us);
     for (std::size_t i = 0; i < latency_us_by_name.size() && i < hlog_tags_.size(); ++i) {
-        lines += hlog_line(start_s, row.length_s, latency_us_by_name[i], hlog_tags_[i]);
+        lines += stats::hlog_line(start_s, row.length_s, latency_us_by_name[i], hlog_tags_[i]);
     }
     hlog_->append(lines);  // one write per interval, all its tags together
 }

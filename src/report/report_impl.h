@@ -68,7 +68,7 @@ inline std::string latency_cell(const stats::Histogram& histogram, double percen
 
 // {"min", "mean", "stdev", "p50" ... "p9999", "max", "count", "clamped"} under `name`.
 void write_histogram(JsonWriter& json, std::string_view name, const stats::Histogram& histogram);
-// The same and "histogram": every count, V2 compressed and base64 (see hlog.h).
+// The same and "histogram": every count, V2 compressed and base64 (see stats/hlog.h).
 void write_histogram_with_counts(JsonWriter& json, std::string_view name,
                                  const stats::Histogram& histogram);
 

@@ -120,8 +120,8 @@ HistogramFigures histogram_of(const object& figures) {
     return out;
 }
 
-std::vector<SpectrumPoint> spectrum_of(const object& latency) {
-    std::vector<SpectrumPoint> points;
+std::vector<stats::SpectrumPoint> spectrum_of(const object& latency) {
+    std::vector<stats::SpectrumPoint> points;
     simdjson::dom::array array;
     if (latency["spectrum"].get_array().get(array) != simdjson::SUCCESS) {
         return points;

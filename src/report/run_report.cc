@@ -13,11 +13,12 @@
 #include <string_view>
 #include <vector>
 
+#include "barrage/gate/exit_code.h"
 #include "barrage/report/generator_health.h"
-#include "barrage/report/hlog.h"
-#include "barrage/report/html_report.h"
 #include "barrage/report/json_writer.h"
+#include "barrage/stats/hlog.h"
 #include "barrage/stats/judged_latency.h"
+#include "barrage/stats/percentile_spectrum.h"
 #include "report_impl.h"
 
 namespace barrage::report {
@@ -69,7 +70,7 @@ void string_array(JsonWriter& json, std::string_view name, const std::vector<std
 void write_spectrum(JsonWriter& json, const stats::Histogram& histogram) {
     json.key("spectrum");
     json.begin_array();
-    for (const SpectrumPoint& point : percentile_spectrum(histogram)) {
+    for (const stats::SpectrumPoint& point : stats::percentile_spectrum(histogram)) {
         json.begin_object();
         field(json, "percentile", point.percentile);
         field(json, "value_us", point.value_us);
@@ -98,7 +99,7 @@ void write_histogram_json(JsonWriter& json, std::string_view name,
         write_spectrum(json, histogram);
     }
     if (with_counts) {
-        field(json, "histogram", encode_histogram_compressed_base64(histogram));
+        field(json, "histogram", stats::encode_histogram_compressed_base64(histogram));
     }
     json.end_object();
 }
@@ -350,11 +351,11 @@ void write_generator(JsonWriter& json, const stats::RunResult& result) {
 }
 
 // Limits and values in the metric's base unit: microseconds, a fraction, requests/s.
-void write_thresholds(JsonWriter& json, std::span<const ThresholdOutcome> thresholds) {
+void write_thresholds(JsonWriter& json, std::span<const gate::ThresholdOutcome> thresholds) {
     json.key("thresholds");
     json.begin_array();
-    for (const ThresholdOutcome& outcome : thresholds) {
-        const ThresholdSpec& spec = outcome.spec;
+    for (const gate::ThresholdOutcome& outcome : thresholds) {
+        const gate::ThresholdSpec& spec = outcome.spec;
         json.begin_object();
         field(json, "expression", spec.expression);
         json.key("request");
@@ -363,8 +364,8 @@ void write_thresholds(JsonWriter& json, std::span<const ThresholdOutcome> thresh
         } else {
             json.value(spec.request_name);
         }
-        field(json, "metric", metric_name(spec.metric));
-        field(json, "operator", comparison_text(spec.comparison));
+        field(json, "metric", gate::metric_name(spec.metric));
+        field(json, "operator", gate::comparison_text(spec.comparison));
         field(json, "limit", spec.limit);
         // A latency that falls on an unanswered request has no finite value.
         const bool unanswered = outcome.value && std::isinf(*outcome.value);
@@ -395,7 +396,7 @@ void detail::write_histogram_with_counts(JsonWriter& json, std::string_view name
 }
 
 std::string format_json(const plan::RunPlan& plan, const stats::RunResult& result,
-                        std::span<const ThresholdOutcome> thresholds,
+                        std::span<const gate::ThresholdOutcome> thresholds,
                         const watch::WatchResult* watch) {
     const stats::Snapshot& totals = result.totals;
     JsonWriter json;
@@ -461,10 +462,6 @@ std::string format_csv_row(const stats::IntervalRow& row, const watch::WatchResu
                        watch != nullptr ? detail::watch_csv_fields(*watch, row) : std::string());
 }
 
-int exit_code_for(const stats::RunResult& result) {
-    return result.totals.counters.requests_completed == 0 ? exit_run_failed : exit_ok;
-}
-
 namespace {
 
 // The first error detail of `kind` without its "kind: " prefix; "" when none.
@@ -485,7 +482,7 @@ std::string with_detail(std::string reason, const std::string& detail) {
 }  // namespace
 
 std::string run_failure_reason(const stats::RunResult& result) {
-    if (exit_code_for(result) != exit_run_failed) {
+    if (gate::exit_code_for(result) != gate::exit_run_failed) {
         return "";
     }
     const stats::Counters& c = result.totals.counters;
@@ -503,14 +500,6 @@ std::string run_failure_reason(const stats::RunResult& result) {
         return "stopped before any request completed";
     }
     return with_detail("no request completed", first);
-}
-
-int exit_code_for(const stats::RunResult& result, std::span<const ThresholdOutcome> thresholds) {
-    if (result.interrupted && result.stop_signal > 0) {
-        return exit_signal_base + result.stop_signal;
-    }
-    const int code = exit_code_for(result);
-    return code == exit_ok && !all_passed(thresholds) ? exit_thresholds_failed : code;
 }
 
 std::string_view stop_signal_name(int signal_number) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string_view>
 
+#include "barrage/gate/exit_code.h"
 #include "barrage/report/generator_health.h"
 #include "barrage/report/run_report.h"
 #include "barrage/stats/judged_latency.h"
@@ -313,15 +314,16 @@ void append_warnings(std::string& out, const stats::RunResult& result) {
     }
 }
 
-void append_thresholds(std::string& out, std::span<const ThresholdOutcome> thresholds) {
+void append_thresholds(std::string& out, std::span<const gate::ThresholdOutcome> thresholds) {
     std::string_view label = "Thresholds";
-    for (const std::string& line : format_threshold_lines(thresholds)) {
+    for (const std::string& line : gate::format_threshold_lines(thresholds)) {
         append_line(out, label, line);
         label = "";
     }
-    if (!thresholds.empty() && !all_passed(thresholds)) {
-        const auto failed = std::count_if(thresholds.begin(), thresholds.end(),
-                                          [](const ThresholdOutcome& t) { return !t.passed; });
+    if (!thresholds.empty() && !gate::all_passed(thresholds)) {
+        const auto failed =
+            std::count_if(thresholds.begin(), thresholds.end(),
+                          [](const gate::ThresholdOutcome& t) { return !t.passed; });
         append_line(out, "", fmt::format("FAILED: {} of {}", failed, thresholds.size()));
     }
 }
@@ -329,7 +331,7 @@ void append_thresholds(std::string& out, std::span<const ThresholdOutcome> thres
 }  // namespace
 
 std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& result,
-                           std::span<const ThresholdOutcome> thresholds,
+                           std::span<const gate::ThresholdOutcome> thresholds,
                            const watch::WatchResult* watch) {
     std::string out = headline(plan);
     append_counts(out, result);
@@ -352,7 +354,8 @@ std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& re
             out += fmt::format(
                 "INTERRUPTED: stopped by {} after {}; results cover what ran (exit {}: an "
                 "interrupted run does not pass)\n",
-                name, format_time_s(result.duration_s), exit_signal_base + result.stop_signal);
+                name, format_time_s(result.duration_s),
+                gate::exit_signal_base + result.stop_signal);
         }
     }
     if (!result.gave_up.empty()) {

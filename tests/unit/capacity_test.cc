@@ -100,7 +100,7 @@ TEST_CASE("a saturated generator or a signal ends the search without a verdict o
 }
 
 TEST_CASE("a step is judged on its own results; a failure of a saturated generator is its own") {
-    auto slos = barrage::report::parse_thresholds(std::vector<std::string>{"p99 < 10ms"});
+    auto slos = barrage::gate::parse_thresholds(std::vector<std::string>{"p99 < 10ms"});
     REQUIRE(slos.ok());
     const StepReport fast =
         barrage::capacity::judge_step(100, step_result(100, 4'000), slos.value());
@@ -187,7 +187,7 @@ TEST_CASE("the knee comes from the whole curve, not from the lowest step alone")
 TEST_CASE("run_capacity runs the search's rates and stops on a step error") {
     barrage::capacity::CapacityPlan plan;
     plan.slo_texts = {"p99 < 10ms"};
-    plan.slos = barrage::report::parse_thresholds(plan.slo_texts).value();
+    plan.slos = barrage::gate::parse_thresholds(plan.slo_texts).value();
     plan.limits = {100, 1e6, 0.10, 2.0, 40};
     std::vector<double> asked;
     const auto target = [&](double rate) -> barrage::base::Result<RunResult> {

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "barrage/report/hlog.h"
 #include "barrage/report/run_report.h"
+#include "barrage/stats/hlog.h"
 
 namespace {
 
@@ -437,7 +437,7 @@ std::string run_json(const Histogram& h, double rps = 1000, std::string_view rat
         rate, h.total_count(), unanswered, rps, h.value_at_percentile(50),
         h.value_at_percentile(90), h.value_at_percentile(99), h.value_at_percentile(99.9),
         h.value_at_percentile(99.99), h.max(), h.mean(), h.stdev(), h.total_count(),
-        barrage::report::encode_histogram_compressed_base64(h));
+        barrage::stats::encode_histogram_compressed_base64(h));
 }
 
 int regressions(const barrage::report::CompareReport& report) { return report.regression_count(); }

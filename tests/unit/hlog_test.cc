@@ -1,7 +1,8 @@
 // .hlog: the V2 encoding byte by byte, compressed round trips, the log file
-// written and read back with the same counts and percentiles.
+// written and read back with the same counts and percentiles; the percentile
+// spectrum of a histogram and of a whole log.
 
-#include "barrage/report/hlog.h"
+#include "barrage/stats/hlog.h"
 
 #include <doctest/doctest.h>
 
@@ -9,12 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "barrage/stats/percentile_spectrum.h"
+
 namespace {
 
-using barrage::report::decode_histogram;
-using barrage::report::decode_histogram_compressed_base64;
-using barrage::report::encode_histogram;
-using barrage::report::encode_histogram_compressed_base64;
+using barrage::stats::decode_histogram;
+using barrage::stats::decode_histogram_compressed_base64;
+using barrage::stats::encode_histogram;
+using barrage::stats::encode_histogram_compressed_base64;
 using barrage::stats::Histogram;
 
 std::string hex(std::string_view bytes) {
@@ -126,7 +129,7 @@ TEST_CASE("broken input is an error naming the broken layer, never a crash") {
 }
 
 TEST_CASE("the log file has the reference header and reads back interval by interval") {
-    barrage::report::HlogWriter writer;
+    barrage::stats::HlogWriter writer;
     Histogram first = Histogram::for_latency_us();
     first.record_values(250, 10);
     first.record_value(12'345);
@@ -146,7 +149,7 @@ TEST_CASE("the log file has the reference header and reads back interval by inte
                          "\"Interval_Compressed_Histogram\"\n"
                          "0.000,1.000,12.351,HISTF"));
     CHECK(text.find("\nTag=GET_/a__b,1.000,1.000,0.900,HISTF") != std::string::npos);
-    auto file = barrage::report::read_hlog(text, "x.hlog");
+    auto file = barrage::stats::read_hlog(text, "x.hlog");
     REQUIRE_MESSAGE(file.ok(), (file.ok() ? "" : file.error().message));
     CHECK(file.value().start_time_s == doctest::Approx(1764689224.123));
     CHECK(file.value().base_time_s == doctest::Approx(1764689224.123));
@@ -155,14 +158,85 @@ TEST_CASE("the log file has the reference header and reads back interval by inte
     check_same(second, file.value().intervals[1].histogram);
     CHECK(file.value().intervals[1].tag == "GET_/a__b");
     CHECK(file.value().intervals[0].max_ms == doctest::Approx(12.351));
-    auto broken = barrage::report::read_hlog(text + "1.0,2.0\n", "x.hlog");
+    auto broken = barrage::stats::read_hlog(text + "1.0,2.0\n", "x.hlog");
     REQUIRE_FALSE(broken.ok());
     CHECK(broken.error().message == "x.hlog:7: expected START,LENGTH,MAX,HISTOGRAM");
 }
 
 TEST_CASE("request names that sanitize alike still get distinct tags, in order") {
     const std::vector<std::string> names = {"a b", "a_b", "c,d", "a b", "a_b~2"};
-    const std::vector<std::string> tags = barrage::report::hlog_tags_for(names);
+    const std::vector<std::string> tags = barrage::stats::hlog_tags_for(names);
     CHECK(tags == std::vector<std::string>{"a_b", "a_b~2", "c_d", "a_b~3", "a_b~2~2"});
-    CHECK(barrage::report::hlog_tags_for(std::vector<std::string>{}).empty());
+    CHECK(barrage::stats::hlog_tags_for(std::vector<std::string>{}).empty());
+}
+
+TEST_CASE(
+    "the percentile spectrum of a histogram runs from 0% to the max, no finer than its count") {
+    auto histogram = barrage::stats::Histogram::for_latency_us();
+    for (int64_t us = 1; us <= 1000; ++us) {
+        histogram.record_value(us);
+    }
+    const auto points = barrage::stats::percentile_spectrum(histogram);
+    REQUIRE(points.size() >= 3);
+    CHECK(points.front().percentile == 0);
+    CHECK(points.front().value_us == 1);
+    CHECK(points.back().percentile == 100);
+    CHECK(points.back().value_us == 1000);
+    bool has_90 = false;
+    bool has_999 = false;
+    for (std::size_t i = 1; i < points.size(); ++i) {
+        CHECK(points[i].percentile > points[i - 1].percentile);
+        CHECK(points[i].value_us >= points[i - 1].value_us);
+        has_90 = has_90 || points[i].percentile == 90;
+        has_999 = has_999 || points[i].percentile == 99.9;
+    }
+    CHECK(has_90);
+    CHECK(has_999);  // 1/(1-0.999) = 1000 = count: still resolvable
+    CHECK(points[points.size() - 2].percentile <= 99.9);
+    CHECK(points[5].value_us == 900);  // 90% of 1..1000
+
+    CHECK(barrage::stats::percentile_spectrum(barrage::stats::Histogram::for_latency_us()).empty());
+}
+
+TEST_CASE("the spectrum of a log merges its untagged intervals and leaves the tagged ones out") {
+    Histogram first = Histogram::for_latency_us();
+    Histogram second = Histogram::for_latency_us();
+    for (int64_t us = 1; us <= 1000; ++us) {
+        (us <= 500 ? first : second).record_value(us);
+    }
+    Histogram tagged = Histogram::for_latency_us();
+    tagged.record_value(1'000'000);  // a per-name part of the same requests: not counted twice
+    barrage::stats::HlogWriter writer;
+    writer.add_interval(0, 1, first);
+    writer.add_interval(0, 1, tagged, "login");
+    writer.add_interval(1, 1, second);
+    const auto spectrum = barrage::stats::spectrum_from_hlog(writer.text(0), "x.hlog");
+    REQUIRE_MESSAGE(spectrum.ok(), (spectrum.ok() ? "" : spectrum.error().message));
+
+    Histogram merged = first;
+    merged.add(second);
+    const auto expected = barrage::stats::percentile_spectrum(merged);
+    REQUIRE(spectrum.value().size() == expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        CHECK(spectrum.value()[i].percentile == expected[i].percentile);
+        CHECK(spectrum.value()[i].value_us == expected[i].value_us);
+    }
+    CHECK(spectrum.value().back().value_us == 1000);
+
+    // A log of tagged lines only (a foreign writer's) is all there is: they count.
+    barrage::stats::HlogWriter only_tagged;
+    only_tagged.add_interval(0, 1, tagged, "login");
+    const auto tagged_spectrum = barrage::stats::spectrum_from_hlog(only_tagged.text(0), "t.hlog");
+    REQUIRE(tagged_spectrum.ok());
+    CHECK(tagged_spectrum.value().back().value_us >= 999'000);
+}
+
+TEST_CASE("a log without latency values has no spectrum, and the error names the file") {
+    const auto empty =
+        barrage::stats::spectrum_from_hlog(barrage::stats::HlogWriter().text(0), "empty.hlog");
+    REQUIRE_FALSE(empty.ok());
+    CHECK(empty.error().message == "empty.hlog: no latency values in the log");
+    const auto broken = barrage::stats::spectrum_from_hlog("not a log\n0,1,1,@@@\n", "bad.hlog");
+    REQUIRE_FALSE(broken.ok());
+    CHECK(broken.error().message.find("bad.hlog") != std::string::npos);
 }

@@ -2,7 +2,7 @@
 // sections for a crafted result. Chart drawing is private to src/report; the
 // test reaches in on purpose to check the scales it relies on.
 
-#include "barrage/report/html_report.h"
+#include "barrage/report/html/html_report.h"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -14,11 +14,12 @@
 #include <string_view>
 #include <vector>
 
-#include "../../src/report/svg_chart_impl.h"
-#include "barrage/report/html_page.h"
+#include "../../src/report/html/svg_chart_impl.h"
+#include "barrage/gate/evaluation.h"
+#include "barrage/gate/threshold.h"
+#include "barrage/report/html/html_page.h"
 #include "barrage/report/result_reader.h"
 #include "barrage/report/run_report.h"
-#include "barrage/report/threshold.h"
 
 namespace {
 
@@ -209,35 +210,6 @@ TEST_CASE("a spectrum chart puts the max at the right end after the finest perce
     CHECK_FALSE(contains(svg, ">99.999%<"));
 }
 
-TEST_CASE(
-    "the percentile spectrum of a histogram runs from 0% to the max, no finer than its count") {
-    auto histogram = barrage::stats::Histogram::for_latency_us();
-    for (int64_t us = 1; us <= 1000; ++us) {
-        histogram.record_value(us);
-    }
-    const auto points = barrage::report::percentile_spectrum(histogram);
-    REQUIRE(points.size() >= 3);
-    CHECK(points.front().percentile == 0);
-    CHECK(points.front().value_us == 1);
-    CHECK(points.back().percentile == 100);
-    CHECK(points.back().value_us == 1000);
-    bool has_90 = false;
-    bool has_999 = false;
-    for (std::size_t i = 1; i < points.size(); ++i) {
-        CHECK(points[i].percentile > points[i - 1].percentile);
-        CHECK(points[i].value_us >= points[i - 1].value_us);
-        has_90 = has_90 || points[i].percentile == 90;
-        has_999 = has_999 || points[i].percentile == 99.9;
-    }
-    CHECK(has_90);
-    CHECK(has_999);  // 1/(1-0.999) = 1000 = count: still resolvable
-    CHECK(points[points.size() - 2].percentile <= 99.9);
-    CHECK(points[5].value_us == 900);  // 90% of 1..1000
-
-    CHECK(
-        barrage::report::percentile_spectrum(barrage::stats::Histogram::for_latency_us()).empty());
-}
-
 TEST_CASE("the reader rejects what is not a barrage result, naming the source") {
     const auto not_json = read_result_document("{nope", "a.json");
     REQUIRE_FALSE(not_json.ok());
@@ -398,11 +370,11 @@ TEST_CASE("a run whose target stopped answering says so above its answered-only 
     result.totals.counters.requests_errors = 98;
     result.totals.counters.requests_unsent = 195;
     result.duration_s = 3;
-    auto spec = barrage::report::parse_threshold("p99 < 400ms");
+    auto spec = barrage::gate::parse_threshold("p99 < 400ms");
     REQUIRE(spec.ok());
-    const std::vector<barrage::report::ThresholdSpec> specs{spec.value()};
+    const std::vector<barrage::gate::ThresholdSpec> specs{spec.value()};
     const auto outcomes =
-        barrage::report::evaluate_thresholds(specs, barrage::report::RunResultMetrics(result));
+        barrage::gate::evaluate_thresholds(specs, barrage::gate::RunResultMetrics(result));
     auto page = html_report_from_json(barrage::report::format_json(plan, result, outcomes));
     REQUIRE(page.ok());
     CHECK(contains(page.value(), "293 of 300 scheduled requests went unanswered"));

@@ -19,12 +19,13 @@
 #include <utility>
 #include <vector>
 
+#include "barrage/gate/exit_code.h"
 #include "barrage/report/generator_health.h"
-#include "barrage/report/hlog.h"
 #include "barrage/report/interval_streams.h"
 #include "barrage/report/json_writer.h"
 #include "barrage/report/run_report.h"
 #include "barrage/report/watch_report.h"
+#include "barrage/stats/hlog.h"
 
 namespace {
 
@@ -787,8 +788,8 @@ TEST_SUITE("json result") {
                                                          "p99", "p999", "p9999", "max", "count",
                                                          "clamped", "spectrum", "histogram"});
         // The whole histogram, as an .hlog line carries it: it decodes to the same counts.
-        auto decoded = barrage::report::decode_histogram_compressed_base64(
-            latency["histogram"].text);
+        auto decoded =
+            barrage::stats::decode_histogram_compressed_base64(latency["histogram"].text);
         REQUIRE(decoded.ok());
         CHECK(decoded.value().total_count() == 1000);
         CHECK(decoded.value().value_at_percentile(99) == 990);
@@ -1090,36 +1091,36 @@ TEST_SUITE("progress line") {
 TEST_SUITE("exit code") {
     TEST_CASE("a run that completed nothing exits 3, any completion exits 0") {
         RunResult result;
-        CHECK(barrage::report::exit_code_for(result) == barrage::report::exit_run_failed);
+        CHECK(barrage::gate::exit_code_for(result) == barrage::gate::exit_run_failed);
         result.totals.counters.requests_sent = 100;
         result.totals.counters.requests_errors = 100;
         result.totals.counters.errors[static_cast<std::size_t>(ErrorKind::reset)] = 100;
-        CHECK(barrage::report::exit_code_for(result) == 3);
+        CHECK(barrage::gate::exit_code_for(result) == 3);
         result.totals.counters.requests_completed = 1;
-        CHECK(barrage::report::exit_code_for(result) == barrage::report::exit_ok);
-        CHECK(barrage::report::exit_code_for(crafted_result()) == 0);
+        CHECK(barrage::gate::exit_code_for(result) == barrage::gate::exit_ok);
+        CHECK(barrage::gate::exit_code_for(crafted_result()) == 0);
     }
 
     TEST_CASE("the exit codes have their documented values") {
-        CHECK(barrage::report::exit_ok == 0);
-        CHECK(barrage::report::exit_thresholds_failed == 1);
-        CHECK(barrage::report::exit_usage == 2);
-        CHECK(barrage::report::exit_run_failed == 3);
-        CHECK(barrage::report::exit_output_failed == 4);
+        CHECK(barrage::gate::exit_ok == 0);
+        CHECK(barrage::gate::exit_thresholds_failed == 1);
+        CHECK(barrage::gate::exit_usage == 2);
+        CHECK(barrage::gate::exit_run_failed == 3);
+        CHECK(barrage::gate::exit_output_failed == 4);
     }
 
     TEST_CASE("a run a signal interrupted exits 128 + the signal, whatever its thresholds say") {
-        const barrage::report::ThresholdOutcome passed{
-            barrage::report::parse_threshold("p99 < 1s").value(), 990.0, true};
-        const barrage::report::ThresholdOutcome failed{
-            barrage::report::parse_threshold("p99 < 1ms").value(), 990.0, false};
+        const barrage::gate::ThresholdOutcome passed{
+            barrage::gate::parse_threshold("p99 < 1s").value(), 990.0, true};
+        const barrage::gate::ThresholdOutcome failed{
+            barrage::gate::parse_threshold("p99 < 1ms").value(), 990.0, false};
         RunResult result = crafted_result();
         result.interrupted = true;
         for (const auto& [signal_number, code] :
              {std::pair{SIGINT, 130}, std::pair{SIGTERM, 143}, std::pair{SIGHUP, 129}}) {
             result.stop_signal = signal_number;
-            CHECK(barrage::report::exit_code_for(result, std::span(&passed, 1)) == code);
-            CHECK(barrage::report::exit_code_for(result, std::span(&failed, 1)) == code);
+            CHECK(barrage::gate::exit_code_for(result, std::span(&passed, 1)) == code);
+            CHECK(barrage::gate::exit_code_for(result, std::span(&failed, 1)) == code);
             const Json doc = parse(barrage::report::format_json(open_loop_plan(), result));
             CHECK(doc["signal"].text == barrage::report::stop_signal_name(signal_number));
         }
@@ -1129,8 +1130,8 @@ TEST_SUITE("exit code") {
         // An abort threshold stops the run without a signal: the failed threshold's 1.
         RunResult aborted = crafted_result();
         aborted.stopped_by = "abort threshold 'p99 < 1ms' failed";
-        CHECK(barrage::report::exit_code_for(aborted, std::span(&failed, 1)) == 1);
-        CHECK(barrage::report::exit_code_for(crafted_result(), std::span(&passed, 1)) == 0);
+        CHECK(barrage::gate::exit_code_for(aborted, std::span(&failed, 1)) == 1);
+        CHECK(barrage::gate::exit_code_for(crafted_result(), std::span(&passed, 1)) == 0);
     }
 }
 
@@ -1153,14 +1154,14 @@ TEST_SUITE("streamed outputs") {
             expected_csv += barrage::report::format_csv_row(row, nullptr);
             // What a reader sees while the run goes on (or after SIGKILL).
             CHECK(read_file(plan.outputs.csv_path) == expected_csv);
-            const auto hlog = barrage::report::read_hlog(read_file(plan.outputs.hlog_path), "x");
+            const auto hlog = barrage::stats::read_hlog(read_file(plan.outputs.hlog_path), "x");
             REQUIRE(hlog.ok());
             CHECK(hlog.value().intervals.size() % 3 == 0);
             CHECK(hlog.value().intervals.back().tag == "b");
         }
         CHECK(expected_csv == barrage::report::format_csv(result));
         CHECK(streams.finish(nullptr).empty());
-        const auto hlog = barrage::report::read_hlog(read_file(plan.outputs.hlog_path), "x");
+        const auto hlog = barrage::stats::read_hlog(read_file(plan.outputs.hlog_path), "x");
         REQUIRE(hlog.ok());
         REQUIRE(hlog.value().intervals.size() == 6);
         CHECK(hlog.value().start_time_s == doctest::Approx(1'764'689'224.123));

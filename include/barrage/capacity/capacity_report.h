@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "barrage/capacity/capacity_search.h"
-#include "barrage/report/threshold.h"
+#include "barrage/gate/threshold.h"
 #include "barrage/stats/run_result.h"
 
 namespace barrage::capacity {
@@ -39,7 +39,7 @@ struct StepReport {
 // while the generator was saturated is the generator's (the target is not
 // blamed for it); one that met them passed.
 StepReport judge_step(double rate_asked_rps, const stats::RunResult& result,
-                      std::span<const report::ThresholdSpec> slos);
+                      std::span<const gate::ThresholdSpec> slos);
 
 // The knee, from the whole curve: the low-load p99 is the lowest p99 of the
 // lowest third of the steps by rate (1 to 3 steps); the knee is the rate of the

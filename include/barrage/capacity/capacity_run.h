@@ -12,14 +12,14 @@
 #include "barrage/base/result.h"
 #include "barrage/capacity/capacity_report.h"
 #include "barrage/capacity/capacity_search.h"
-#include "barrage/report/threshold.h"
+#include "barrage/gate/threshold.h"
 #include "barrage/stats/run_result.h"
 
 namespace barrage::capacity {
 
 struct CapacityPlan {
     std::vector<std::string> slo_texts;       // as written, for the outputs
-    std::vector<report::ThresholdSpec> slos;  // parsed
+    std::vector<gate::ThresholdSpec> slos;    // parsed
     SearchLimits limits;
     std::vector<double> level_rates_rps;  // --profile-levels x --rate; empty = search
 };

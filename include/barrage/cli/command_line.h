@@ -44,7 +44,7 @@ struct ReportRequest {
 // and --profile-levels L,... --rate R: steps of `barrage run` at chosen rates.
 struct FindMaxRequest {
     std::vector<std::string> run_args;  // URL or profile and run options, as given
-    std::vector<std::string> slos;      // threshold expressions (report::parse_threshold)
+    std::vector<std::string> slos;      // threshold expressions (gate::parse_threshold)
     double start_rps = 100;
     double max_rps = 1e6;
     double precision = 0.05;

@@ -130,7 +130,7 @@ struct PhasePlan {
     int64_t think_max_ns = 0;
 };
 
-// One gate, as written. report::parse_threshold reads the expression before
+// One gate, as written. gate::parse_threshold reads the expression before
 // any traffic (plan knows no metrics).
 struct ThresholdPlan {
     std::string expression;  // "p99 < 200ms", "login: error_rate < 1%"

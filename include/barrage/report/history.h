@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "barrage/base/result.h"
+#include "barrage/gate/evaluation.h"
 #include "barrage/plan/plan.h"
-#include "barrage/report/threshold.h"
 #include "barrage/stats/run_result.h"
 #include "barrage/watch/watcher.h"
 
@@ -52,7 +52,7 @@ struct HistoryEntry {
 // `unix_ms` is when the run ended (report reads no clock; the caller passes it).
 // `watch`: what --watch-* saw, or nullptr.
 HistoryEntry make_history_entry(const plan::RunPlan& plan, const stats::RunResult& result,
-                                std::span<const ThresholdOutcome> thresholds, int64_t unix_ms,
+                                std::span<const gate::ThresholdOutcome> thresholds, int64_t unix_ms,
                                 const watch::WatchResult* watch = nullptr);
 
 // One line of compact JSON, ending with '\n'.

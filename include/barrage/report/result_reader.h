@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "barrage/base/result.h"
+#include "barrage/stats/percentile_spectrum.h"
 #include "barrage/watch/watcher.h"
 
 namespace barrage::report {
@@ -32,15 +33,9 @@ struct HistogramFigures {
     int64_t max_us = 0;
     int64_t count = 0;
     int64_t clamped = 0;
-    // "histogram": every count, V2 compressed and base64 (hlog.h's
+    // "histogram": every count, V2 compressed and base64 (stats/hlog.h's
     // decode_histogram_compressed_base64 reads it); "" in older documents.
     std::string histogram_base64;
-};
-
-// One point of the percentile spectrum: `percentile` in [0, 100].
-struct SpectrumPoint {
-    double percentile = 0;
-    int64_t value_us = 0;
 };
 
 // Status classes in the order of the JSON: 1xx..5xx, then other.
@@ -112,7 +107,7 @@ struct ResultDocument {
     double achieved_send_rate_rps = 0;
     // Every time histogram present, in document order ("latency", "service_time", ...).
     std::vector<std::pair<std::string, HistogramFigures>> histograms;
-    std::vector<SpectrumPoint> spectrum;  // latency.spectrum; empty in older documents
+    std::vector<stats::SpectrumPoint> spectrum;  // latency.spectrum; empty in older documents
     int64_t status[status_class_count] = {};
     std::vector<std::pair<std::string, int64_t>> status_codes;  // "200" -> count
     std::vector<std::pair<std::string, int64_t>> errors;        // kind -> count, "total" last

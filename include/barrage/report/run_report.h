@@ -1,42 +1,33 @@
 #pragma once
 // Turning a RunResult into what people and scripts read: the human summary,
-// the JSON object, the per-interval CSV, the progress line, and the exit code.
+// the JSON object, the per-interval CSV and the progress line (the exit code is
+// gate/exit_code.h).
 
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "barrage/base/result.h"
+#include "barrage/gate/evaluation.h"
 #include "barrage/plan/plan.h"
-#include "barrage/report/threshold.h"
 #include "barrage/stats/run_result.h"
 #include "barrage/watch/watcher.h"
 
 namespace barrage::report {
-
-inline constexpr int exit_ok = 0;
-inline constexpr int exit_thresholds_failed = 1;  // a --threshold failed
-inline constexpr int exit_usage = 2;              // nothing was sent
-inline constexpr int exit_run_failed = 3;
-// The run happened but an output file (--json, --csv, --hlog, ...) could not be written.
-inline constexpr int exit_output_failed = 4;
-// A stop signal interrupted the run: 128 + the signal, the shell's convention
-// (SIGHUP 129, SIGINT 130, SIGTERM 143).
-inline constexpr int exit_signal_base = 128;
 
 inline constexpr const char* json_schema_version = "1";
 
 // Human summary for stdout (see README "Output contract"), with a table of the
 // thresholds when there are any, and Watch lines when `watch` is given and not empty.
 std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& result,
-                           std::span<const ThresholdOutcome> thresholds = {},
+                           std::span<const gate::ThresholdOutcome> thresholds = {},
                            const watch::WatchResult* watch = nullptr);
 
 // The JSON document (see docs/output.md); ends with a newline. `thresholds`
 // is always written (an empty array when there are none); `watch` only when
 // given and not empty.
 std::string format_json(const plan::RunPlan& plan, const stats::RunResult& result,
-                        std::span<const ThresholdOutcome> thresholds = {},
+                        std::span<const gate::ThresholdOutcome> thresholds = {},
                         const watch::WatchResult* watch = nullptr);
 
 // Header "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us" and one row per
@@ -56,20 +47,12 @@ std::string format_requests_csv(const stats::RunResult& result);
 std::string format_progress_line(const stats::IntervalRow& row, double elapsed_s, double total_s,
                                  bool warmup);
 
-// 0 when the run did its job; 3 when nothing completed (every request failed
-// or the target was unreachable).
-int exit_code_for(const stats::RunResult& result);
-// Same, and 1 when the run did its job but a threshold failed (3 wins over 1:
-// a run that measured nothing says so rather than "thresholds failed"). A run a
-// signal interrupted did not pass, whatever its thresholds say: 128 + the signal.
-int exit_code_for(const stats::RunResult& result, std::span<const ThresholdOutcome> thresholds);
-
 // "SIGINT", "SIGTERM", "SIGHUP"; "" for any other number (0: no signal).
 std::string_view stop_signal_name(int signal_number);
 
 // Why a run exits 3, as one line for stderr (printed even with -q), e.g.
 // "every TLS handshake failed: certificate verify failed: self-signed certificate
-// (127.0.0.1:8443)"; "" when exit_code_for(result) is not 3.
+// (127.0.0.1:8443)"; "" when gate::exit_code_for(result) is not 3.
 std::string run_failure_reason(const stats::RunResult& result);
 
 // Writes `content` to `path` through a temporary file and rename, so a crash

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "barrage/base/assert.h"
-#include "barrage/report/html_page.h"
-#include "barrage/report/html_report.h"
+#include "barrage/report/html/html_page.h"
+#include "barrage/report/html/html_report.h"
 #include "svg_chart_impl.h"
 
 namespace barrage::report::detail {

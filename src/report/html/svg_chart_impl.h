@@ -1,6 +1,6 @@
 #pragma once
-// The arithmetic behind the inline SVG charts of barrage/report/html_page.h:
-// scales, ticks, the percentile spectrum's x. Private to src/report (the unit
+// The arithmetic behind the inline SVG charts of barrage/report/html/html_page.h:
+// scales, ticks, the percentile spectrum's x. Private to src/report/html (the unit
 // test reaches in on purpose).
 
 #include <string>

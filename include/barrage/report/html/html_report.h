@@ -25,7 +25,6 @@
 #include "barrage/base/result.h"
 #include "barrage/report/history.h"
 #include "barrage/report/result_reader.h"
-#include "barrage/stats/histogram.h"
 
 namespace barrage::report {
 
@@ -55,18 +54,5 @@ base::Result<std::string> html_report_from_json(std::string_view json_text,
                                                 std::string_view source,
                                                 std::span<const HistoryEntry> history,
                                                 std::string_view history_source);
-
-// HdrHistogram's percentile spectrum of `histogram`: points at 0%, then 5 per
-// decade of 1/(1 - q) (90%, 99%, 99.9%, ...) while the histogram holds
-// enough values to tell them apart, then 100% (the max). Empty when the
-// histogram is.
-std::vector<SpectrumPoint> percentile_spectrum(const stats::Histogram& histogram);
-
-// The spectrum of all intervals of an .hlog file (`barrage run --hlog`)
-// merged, for `barrage report --hlog`. Untagged intervals only when there are
-// any (tagged ones are per-name parts of the same requests). Errors: those of
-// read_hlog, or "x.hlog: no intervals".
-base::Result<std::vector<SpectrumPoint>> spectrum_from_hlog(std::string_view hlog_text,
-                                                            std::string_view source);
 
 }  // namespace barrage::report

@@ -1,7 +1,7 @@
 // HdrHistogram V2 compressed encoding and interval log files (see hlog.h for
 // the layout; it follows the reference Java implementation byte for byte).
 
-#include "barrage/report/hlog.h"
+#include "barrage/stats/hlog.h"
 
 #include <fmt/format.h>
 #include <zlib.h>
@@ -17,7 +17,7 @@
 
 #include "barrage/base/assert.h"
 
-namespace barrage::report {
+namespace barrage::stats {
 namespace {
 
 using base::make_error;
@@ -433,4 +433,4 @@ Result<HlogFile> read_hlog(std::string_view text, std::string_view source) {
     return file;
 }
 
-}  // namespace barrage::report
+}  // namespace barrage::stats

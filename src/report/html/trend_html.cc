@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <iterator>
 
-#include "barrage/report/html_report.h"
+#include "barrage/report/html/html_report.h"
 #include "html_page_impl.h"
 
 namespace barrage::report {

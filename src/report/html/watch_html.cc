@@ -9,7 +9,7 @@
 #include <iterator>
 #include <optional>
 
-#include "barrage/report/html_report.h"
+#include "barrage/report/html/html_report.h"
 #include "html_page_impl.h"
 
 namespace barrage::report {

@@ -27,7 +27,7 @@
 #include "barrage/base/result.h"
 #include "barrage/stats/histogram.h"
 
-namespace barrage::report {
+namespace barrage::stats {
 
 inline constexpr int32_t hlog_encoding_cookie = 0x1c849313;
 inline constexpr int32_t hlog_compressed_cookie = 0x1c849314;
@@ -94,4 +94,4 @@ struct HlogFile {
 // V2 lines). Errors name the line: "x.hlog:7: ...".
 base::Result<HlogFile> read_hlog(std::string_view text, std::string_view source);
 
-}  // namespace barrage::report
+}  // namespace barrage::stats

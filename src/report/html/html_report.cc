@@ -2,7 +2,7 @@
 // html_escape; the page carries a Content-Security-Policy that forbids any
 // fetch, so a report opened years later shows the same thing offline.
 
-#include "barrage/report/html_report.h"
+#include "barrage/report/html/html_report.h"
 
 #include <fmt/format.h>
 
@@ -12,8 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "barrage/report/hlog.h"
-#include "barrage/report/html_page.h"
+#include "barrage/report/html/html_page.h"
 #include "html_page_impl.h"
 #include "svg_chart_impl.h"
 
@@ -37,10 +36,6 @@ using html::color_grey;
 
 constexpr const char* status_colors[status_class_count] = {color_grey,   color_green, color_blue,
                                                            color_orange, color_red,   color_purple};
-
-// Spectrum resolution: 5 points per decade of 1/(1 - q), up to 99.9999%.
-constexpr int spectrum_points_per_decade = 5;
-constexpr int spectrum_decades_max = 6;
 
 constexpr const char* page_style = R"(
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1000px;
@@ -246,7 +241,7 @@ void append_latency_over_time(std::string& page, const ResultDocument& result) {
 
 // The JSON's spectrum when it has one; otherwise the headline percentiles,
 // which draw the same curve with fewer points.
-std::vector<SpectrumPoint> spectrum_points(const ResultDocument& result) {
+std::vector<stats::SpectrumPoint> spectrum_points(const ResultDocument& result) {
     if (!result.spectrum.empty()) {
         return result.spectrum;
     }
@@ -260,12 +255,12 @@ std::vector<SpectrumPoint> spectrum_points(const ResultDocument& result) {
 }
 
 void append_spectrum(std::string& page, const ResultDocument& result) {
-    const std::vector<SpectrumPoint> points = spectrum_points(result);
+    const std::vector<stats::SpectrumPoint> points = spectrum_points(result);
     const LatencyUnit unit = latency_unit_for(points.empty() ? 0 : points.back().value_us);
     ChartSpec spec{
         "chart-spectrum", "Latency by percentile", unit.label, XAxis::percentile_spectrum, {}, {}};
     ChartSeries series{"latency", color_blue, {}};
-    for (const SpectrumPoint& point : points) {
+    for (const stats::SpectrumPoint& point : points) {
         spec.x.push_back(point.percentile);
         series.y.push_back(static_cast<double>(point.value_us) / unit.divisor);
     }
@@ -514,61 +509,6 @@ base::Result<std::string> html_report_from_json(std::string_view json_text,
         return result.error();
     }
     return format_html_report(result.value(), source, history, history_source);
-}
-
-std::vector<SpectrumPoint> percentile_spectrum(const stats::Histogram& histogram) {
-    std::vector<SpectrumPoint> points;
-    const int64_t total = histogram.total_count();
-    if (total == 0) {
-        return points;
-    }
-    for (int step = 0; step <= spectrum_points_per_decade * spectrum_decades_max; ++step) {
-        const double rarity =
-            std::pow(10.0, static_cast<double>(step) / spectrum_points_per_decade);
-        // Past 1/(1-q) = count, every percentile is the max: no new information.
-        if (step > 0 && rarity > static_cast<double>(total)) {
-            break;
-        }
-        // Rounded so the JSON shows 99.9, not 99.90000000000001.
-        const double percentile = std::round((100.0 - 100.0 / rarity) * 1e6) / 1e6;
-        points.push_back({percentile, histogram.value_at_percentile(percentile)});
-    }
-    points.push_back({100.0, histogram.max()});
-    return points;
-}
-
-base::Result<std::vector<SpectrumPoint>> spectrum_from_hlog(std::string_view hlog_text,
-                                                            std::string_view source) {
-    auto file = read_hlog(hlog_text, source);
-    if (!file.ok()) {
-        return file.error();
-    }
-    const auto& intervals = file.value().intervals;
-    const bool any_untagged = std::any_of(intervals.begin(), intervals.end(),
-                                          [](const HlogInterval& i) { return i.tag.empty(); });
-    std::optional<stats::Histogram> merged;
-    for (const HlogInterval& interval : intervals) {
-        if (any_untagged && !interval.tag.empty()) {
-            continue;
-        }
-        const stats::Histogram& part = interval.histogram;
-        if (!merged) {
-            merged = part;
-            continue;
-        }
-        // add() requires one layout; a foreign log may mix them.
-        if (part.lowest_discernible() != merged->lowest_discernible() ||
-            part.highest_trackable() != merged->highest_trackable() ||
-            part.significant_figures() != merged->significant_figures()) {
-            return base::make_error(fmt::format(
-                "{}: intervals use different histogram layouts; cannot merge them", source));
-        }
-        merged->add(part);
-    }
-    if (!merged || merged->total_count() == 0) {
-        return base::make_error(fmt::format("{}: no latency values in the log", source));
-    }
-    return percentile_spectrum(*merged);
 }
 
 }  // namespace barrage::report

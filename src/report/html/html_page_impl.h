@@ -1,14 +1,14 @@
 #pragma once
 // What the run report (html_report.cc) and the trend page (trend_html.cc)
-// share beyond the public page pieces of barrage/report/html_page.h: the
-// trend section and the watch section. Private to src/report.
+// share beyond the public page pieces of barrage/report/html/html_page.h: the
+// trend section and the watch section. Private to src/report/html.
 
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "barrage/report/history.h"
-#include "barrage/report/html_page.h"
+#include "barrage/report/html/html_page.h"
 #include "barrage/watch/watcher.h"
 
 namespace barrage::report::detail {

@@ -1,8 +1,6 @@
 // Threshold expressions: every operator and unit, per-name rules, evaluation
 // against a RunResult and a fake lookup, the summary lines, the exit code.
 
-#include "barrage/report/threshold.h"
-
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -10,18 +8,21 @@
 #include <string>
 #include <vector>
 
+#include "barrage/gate/evaluation.h"
+#include "barrage/gate/exit_code.h"
+#include "barrage/gate/threshold.h"
 #include "barrage/report/run_report.h"
 
 namespace {
 
-using barrage::report::Comparison;
-using barrage::report::Metric;
-using barrage::report::MetricsLookup;
-using barrage::report::parse_threshold;
-using barrage::report::RunResultMetrics;
-using barrage::report::Series;
-using barrage::report::Statistic;
-using barrage::report::ThresholdSpec;
+using barrage::gate::Comparison;
+using barrage::gate::Metric;
+using barrage::gate::MetricsLookup;
+using barrage::gate::parse_threshold;
+using barrage::gate::RunResultMetrics;
+using barrage::gate::Series;
+using barrage::gate::Statistic;
+using barrage::gate::ThresholdSpec;
 
 ThresholdSpec parsed(std::string_view text) {
     auto spec = parse_threshold(text);
@@ -66,15 +67,15 @@ TEST_CASE("every operator parses and compares as written") {
         const ThresholdSpec spec = parsed(c.text);
         CHECK(spec.comparison == c.comparison);
         CHECK(spec.limit == 200'000.0);
-        CHECK(barrage::report::compare(200'000.0, spec.comparison, spec.limit) == c.at_limit);
-        CHECK(barrage::report::comparison_text(spec.comparison) ==
+        CHECK(barrage::gate::compare(200'000.0, spec.comparison, spec.limit) == c.at_limit);
+        CHECK(barrage::gate::comparison_text(spec.comparison) ==
               std::string_view(c.text).substr(4, c.at_limit ? 2 : 1));
     }
-    CHECK(barrage::report::compare(1, Comparison::less, 2));
-    CHECK(barrage::report::compare(3, Comparison::greater, 2));
-    CHECK_FALSE(barrage::report::compare(3, Comparison::less_equal, 2));
-    CHECK_FALSE(barrage::report::compare(1, Comparison::greater_equal, 2));
-    CHECK_FALSE(barrage::report::compare(1, Comparison::equal, 2));
+    CHECK(barrage::gate::compare(1, Comparison::less, 2));
+    CHECK(barrage::gate::compare(3, Comparison::greater, 2));
+    CHECK_FALSE(barrage::gate::compare(3, Comparison::less_equal, 2));
+    CHECK_FALSE(barrage::gate::compare(1, Comparison::greater_equal, 2));
+    CHECK_FALSE(barrage::gate::compare(1, Comparison::equal, 2));
 }
 
 TEST_CASE("time limits take us, ms and s and keep the unit for display") {
@@ -103,9 +104,9 @@ TEST_CASE("percentiles, mean, min, max and the series prefixes name the right me
     CHECK(parsed("service_time_mean < 5ms").metric.series == Series::service_time);
     CHECK(parsed("connect_time_max < 5ms").metric.series == Series::connect_time);
     CHECK(parsed("latency_p50 < 5ms").metric.series == Series::latency);
-    CHECK(barrage::report::metric_name(lag.metric) == "schedule_lag_p99");
-    CHECK(barrage::report::metric_name(parsed("p99.9 < 1s").metric) == "p99.9");
-    CHECK(barrage::report::metric_name(parsed("latency_max < 1s").metric) == "max");
+    CHECK(barrage::gate::metric_name(lag.metric) == "schedule_lag_p99");
+    CHECK(barrage::gate::metric_name(parsed("p99.9 < 1s").metric) == "p99.9");
+    CHECK(barrage::gate::metric_name(parsed("latency_max < 1s").metric) == "max");
 }
 
 TEST_CASE("rates of failure take percentages and rps a plain number") {
@@ -153,11 +154,11 @@ TEST_CASE("parse errors name the expression and say what is expected") {
 
 TEST_CASE("parse_thresholds stops at the first bad expression") {
     const std::vector<std::string> good{"p99 < 1s", "rps >= 1"};
-    auto specs = barrage::report::parse_thresholds(good);
+    auto specs = barrage::gate::parse_thresholds(good);
     REQUIRE(specs.ok());
     CHECK(specs.value().size() == 2);
     const std::vector<std::string> bad{"p99 < 1s", "p99 < 1", "bogus"};
-    auto error = barrage::report::parse_thresholds(bad);
+    auto error = barrage::gate::parse_thresholds(bad);
     REQUIRE_FALSE(error.ok());
     CHECK(error.error().message.find("'p99 < 1'") != std::string::npos);
 }
@@ -165,14 +166,14 @@ TEST_CASE("parse_thresholds stops at the first bad expression") {
 TEST_CASE("a named threshold is an error only when the run has no request of that name") {
     const std::vector<ThresholdSpec> specs{parsed("p99 < 1s"), parsed("login: p95 < 300ms")};
     const std::vector<std::string> none;
-    auto status = barrage::report::check_request_names(specs, none);
+    auto status = barrage::gate::check_request_names(specs, none);
     REQUIRE_FALSE(status.ok());
     CHECK(status.error().message.find("per-name results arrive with profiles") !=
           std::string::npos);
     const std::vector<std::string> with_login{"home", "login"};
-    CHECK(barrage::report::check_request_names(specs, with_login).ok());
+    CHECK(barrage::gate::check_request_names(specs, with_login).ok());
     const std::vector<std::string> without_login{"home", "search"};
-    auto other = barrage::report::check_request_names(specs, without_login);
+    auto other = barrage::gate::check_request_names(specs, without_login);
     REQUIRE_FALSE(other.ok());
     CHECK(other.error().message.find("the names are: home, search") != std::string::npos);
 }
@@ -207,13 +208,13 @@ TEST_CASE("unanswered requests count as infinitely slow in every latency thresho
     const RunResultMetrics metrics(result);
     const std::vector<ThresholdSpec> specs{parsed("p99 < 400ms"), parsed("p1 < 400ms"),
                                            parsed("service_time_p99 < 400ms")};
-    const auto outcomes = barrage::report::evaluate_thresholds(specs, metrics);
+    const auto outcomes = barrage::gate::evaluate_thresholds(specs, metrics);
     CHECK_FALSE(outcomes[0].passed);
     CHECK(std::isinf(*outcomes[0].value));
     CHECK(outcomes[0].note == "97.7% of the requests unanswered, counted as infinitely slow");
     CHECK(outcomes[1].passed);  // the fastest 1 % (3 of 300) were answered
     CHECK(*outcomes[1].value == doctest::Approx(130'000.0).epsilon(0.001));
-    const auto lines = barrage::report::format_threshold_lines(outcomes);
+    const auto lines = barrage::gate::format_threshold_lines(outcomes);
     CHECK(lines[0].find("unanswered  FAIL (97.7% of the requests") != std::string::npos);
     // The judged p99 is bounded again only when at most 1 % goes unanswered.
     result.totals.counters.requests_errors = 0;
@@ -250,21 +251,20 @@ TEST_CASE("evaluation passes and fails thresholds and explains a missing value")
     const auto result = sample_result();
     const std::vector<ThresholdSpec> specs{parsed("p99 < 200ms"), parsed("error_rate < 0.5%"),
                                            parsed("rps >= 100"), parsed("login: p95 < 300ms")};
-    const auto outcomes = barrage::report::evaluate_thresholds(specs, RunResultMetrics(result));
+    const auto outcomes = barrage::gate::evaluate_thresholds(specs, RunResultMetrics(result));
     REQUIRE(outcomes.size() == 4);
     CHECK(outcomes[0].passed);
     CHECK_FALSE(outcomes[1].passed);  // 0.99% errors
     CHECK(outcomes[2].passed);
     CHECK_FALSE(outcomes[3].passed);
     CHECK(outcomes[3].note == "no results for request 'login'");
-    CHECK_FALSE(barrage::report::all_passed(outcomes));
-    CHECK(barrage::report::all_passed(std::span(outcomes).first(1)));
-    CHECK(barrage::report::exit_code_for(result, outcomes) ==
-          barrage::report::exit_thresholds_failed);
-    CHECK(barrage::report::exit_code_for(result, std::span(outcomes).first(1)) ==
-          barrage::report::exit_ok);
+    CHECK_FALSE(barrage::gate::all_passed(outcomes));
+    CHECK(barrage::gate::all_passed(std::span(outcomes).first(1)));
+    CHECK(barrage::gate::exit_code_for(result, outcomes) == barrage::gate::exit_thresholds_failed);
+    CHECK(barrage::gate::exit_code_for(result, std::span(outcomes).first(1)) ==
+          barrage::gate::exit_ok);
     barrage::stats::RunResult empty;
-    CHECK(barrage::report::exit_code_for(empty, outcomes) == barrage::report::exit_run_failed);
+    CHECK(barrage::gate::exit_code_for(empty, outcomes) == barrage::gate::exit_run_failed);
 }
 
 TEST_CASE("a per-name lookup (as profiles will provide) feeds named thresholds") {
@@ -278,7 +278,7 @@ TEST_CASE("a per-name lookup (as profiles will provide) feeds named thresholds")
     lookup.p95_us = {{"login", 250'000.0}, {"search", 400'000.0}};
     const std::vector<ThresholdSpec> specs{parsed("login: p95 < 300ms"),
                                            parsed("search: p95 < 300ms")};
-    const auto outcomes = barrage::report::evaluate_thresholds(specs, lookup);
+    const auto outcomes = barrage::gate::evaluate_thresholds(specs, lookup);
     CHECK(outcomes[0].passed);
     CHECK_FALSE(outcomes[1].passed);
     CHECK(outcomes[1].value == 400'000.0);
@@ -288,8 +288,8 @@ TEST_CASE("the summary lines show the value in the limit's unit and pass or FAIL
     const auto result = sample_result();
     const std::vector<ThresholdSpec> specs{parsed("p99 < 200ms"), parsed("error_rate < 0.5%"),
                                            parsed("rps >= 100")};
-    const auto outcomes = barrage::report::evaluate_thresholds(specs, RunResultMetrics(result));
-    const auto lines = barrage::report::format_threshold_lines(outcomes);
+    const auto outcomes = barrage::gate::evaluate_thresholds(specs, RunResultMetrics(result));
+    const auto lines = barrage::gate::format_threshold_lines(outcomes);
     REQUIRE(lines.size() == 3);
     CHECK(lines[0] == "p99 < 200ms               1ms  pass");
     CHECK(lines[1] == "error_rate < 0.5%       0.99%  FAIL");
@@ -339,7 +339,7 @@ TEST_CASE("growth thresholds take size or count per time, kept per minute") {
     CHECK(fds.limit == 10.0);
     CHECK(fds.display_unit == "/min");
     CHECK(parsed("thread_growth < 0.5/s").limit == 30.0);
-    CHECK(barrage::report::metric_name(parsed("thread_growth < 1/min").metric) == "thread_growth");
+    CHECK(barrage::gate::metric_name(parsed("thread_growth < 1/min").metric) == "thread_growth");
     CHECK(parse_error("rss_growth < 5").find("not a growth rate") != std::string::npos);
     CHECK(parse_error("rss_growth < 5/min").find("10MB/min") != std::string::npos);
     CHECK(parse_error("fd_growth < 5MB/min").find("10/min") != std::string::npos);
@@ -347,14 +347,14 @@ TEST_CASE("growth thresholds take size or count per time, kept per minute") {
 
 TEST_CASE("growth thresholds need a watched target and no request name") {
     const std::vector<ThresholdSpec> specs{parsed("p99 < 1s"), parsed("rss_growth < 5MB/min")};
-    CHECK(barrage::report::check_growth_sources(specs, true).ok());
-    auto missing = barrage::report::check_growth_sources(specs, false);
+    CHECK(barrage::gate::check_growth_sources(specs, true).ok());
+    auto missing = barrage::gate::check_growth_sources(specs, false);
     REQUIRE_FALSE(missing.ok());
     CHECK(missing.error().message.find("--watch-pid") != std::string::npos);
     const std::vector<ThresholdSpec> named{parsed("login: rss_growth < 5MB/min")};
-    CHECK_FALSE(barrage::report::check_growth_sources(named, true).ok());
+    CHECK_FALSE(barrage::gate::check_growth_sources(named, true).ok());
     const std::vector<ThresholdSpec> plain{parsed("p99 < 1s")};
-    CHECK(barrage::report::check_growth_sources(plain, false).ok());
+    CHECK(barrage::gate::check_growth_sources(plain, false).ok());
 }
 
 TEST_CASE("growth thresholds read the fastest-growing watched target") {
@@ -364,7 +364,7 @@ TEST_CASE("growth thresholds read the fastest-growing watched target") {
                                            parsed("fd_growth < 10/min"),
                                            parsed("thread_growth < 1/min")};
     const auto outcomes =
-        barrage::report::evaluate_thresholds(specs, RunResultMetrics(result, &watch));
+        barrage::gate::evaluate_thresholds(specs, RunResultMetrics(result, &watch));
     CHECK(outcomes[0].value == 12.5);
     CHECK_FALSE(outcomes[0].passed);
     CHECK(outcomes[1].value == 0.0);
@@ -373,8 +373,8 @@ TEST_CASE("growth thresholds read the fastest-growing watched target") {
     CHECK_FALSE(outcomes[2].value.has_value());
     CHECK_FALSE(outcomes[2].passed);
     CHECK(outcomes[2].note.find("samples") != std::string::npos);
-    const auto lines = barrage::report::format_threshold_lines(outcomes);
+    const auto lines = barrage::gate::format_threshold_lines(outcomes);
     CHECK(lines[0].find("12.5MB/min  FAIL") != std::string::npos);
-    const auto without = barrage::report::evaluate_thresholds(specs, RunResultMetrics(result));
+    const auto without = barrage::gate::evaluate_thresholds(specs, RunResultMetrics(result));
     CHECK_FALSE(without[0].value.has_value());
 }

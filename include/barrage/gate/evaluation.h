@@ -1,0 +1,73 @@
+#pragma once
+// Evaluating thresholds (gate/threshold.h) after the run, or during it for the
+// abort thresholds: the numbers come from a MetricsLookup (a RunResult and what
+// --watch-* saw), each threshold gets an outcome, and the outcomes a table.
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "barrage/gate/threshold.h"
+#include "barrage/stats/run_result.h"
+#include "barrage/watch/watcher.h"
+
+namespace barrage::gate {
+
+// Where evaluation reads numbers. The whole run today; per request name once
+// profiles produce per-name results (a second implementation, or an extension of RunResultMetrics).
+class MetricsLookup {
+public:
+    virtual ~MetricsLookup() = default;
+    // The metric's value in its base unit (see ThresholdSpec::limit), or nullopt when the run
+    // has no request called `request_name` ("" = the whole run).
+    // Latency statistics judge every scheduled request (stats/judged_latency.h): the value
+    // is +infinity where the statistic falls on an unanswered request.
+    virtual std::optional<double> value(std::string_view request_name,
+                                        const Metric& metric) const = 0;
+    // The share of the requests (of `request_name`, "" = all) that got no answer.
+    virtual std::optional<double> unanswered_fraction(std::string_view /*request_name*/) const {
+        return std::nullopt;
+    }
+};
+
+// The whole-run numbers of a RunResult, per request name where it has them; the
+// growth metrics come from `watch` (the largest slope of its targets; nullopt
+// without one or with too few samples).
+class RunResultMetrics final : public MetricsLookup {
+public:
+    explicit RunResultMetrics(const stats::RunResult& result,
+                              const watch::WatchResult* watch = nullptr)
+        : result_(result), watch_(watch) {}
+    std::optional<double> value(std::string_view request_name, const Metric& metric) const override;
+    std::optional<double> unanswered_fraction(std::string_view request_name) const override;
+
+private:
+    std::optional<double> name_value(std::string_view request_name, const Metric& metric) const;
+
+    std::optional<double> growth_value(const Metric& metric) const;
+
+    const stats::RunResult& result_;
+    const watch::WatchResult* watch_;
+};
+
+struct ThresholdOutcome {
+    ThresholdSpec spec;
+    std::optional<double> value;  // nullopt: the metric was not available (counts as a failure)
+    bool passed = false;
+    std::string note;  // why there is no value
+};
+
+std::vector<ThresholdOutcome> evaluate_thresholds(std::span<const ThresholdSpec> specs,
+                                                  const MetricsLookup& metrics);
+
+bool all_passed(std::span<const ThresholdOutcome> outcomes);
+
+// A number in the limit's unit with the unit: "3.21ms", "0.25%", "1520.3", "12.5MB/min".
+std::string format_metric_value(double value, const ThresholdSpec& spec);
+
+// One line per threshold, aligned, no newline: "p99 < 200ms        3.21ms  pass".
+std::vector<std::string> format_threshold_lines(std::span<const ThresholdOutcome> outcomes);
+
+}  // namespace barrage::gate

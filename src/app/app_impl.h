@@ -1,0 +1,46 @@
+#pragma once
+// What the commands share: the run's gates, its progress line, its watcher,
+// its .hlog tags and its end-of-run outputs. Private to src/app.
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "barrage/app/commands.h"
+#include "barrage/base/result.h"
+#include "barrage/engine/run.h"
+#include "barrage/gate/threshold.h"
+#include "barrage/plan/plan.h"
+#include "barrage/stats/run_result.h"
+#include "barrage/watch/watcher.h"
+
+namespace barrage::app::detail {
+
+// The run's thresholds, parsed and checked before any traffic: a typo must not
+// cost a run. Errors start with where the threshold was written ("--threshold",
+// "x.toml:3:5").
+base::Result<std::vector<gate::ThresholdSpec>> plan_thresholds(const plan::RunPlan& plan);
+
+// The engine's stop check for the abort thresholds among `specs` (none: empty).
+engine::StopCheck abort_check(const plan::RunPlan& plan,
+                              std::span<const gate::ThresholdSpec> specs);
+
+// Prints each interval's progress line on stderr; empty with -q.
+engine::IntervalCallback progress_printer(const plan::RunPlan& plan);
+
+// The watcher of --watch-pid/--watch-cgroup/--watch-url, opened (not started);
+// null when nothing is watched. Errors: a PID, cgroup or URL that cannot be opened.
+base::Result<std::unique_ptr<watch::Watcher>> open_watcher(const plan::RunPlan& plan);
+
+// --hlog's tags, one per request name (none without --hlog); says on stderr
+// when two names would share a tag.
+std::vector<std::string> hlog_tags(const plan::RunPlan& plan);
+
+// The end-of-run outputs: summary, --json, --csv-requests, --history, --html.
+// Returns the run's exit code, 4 when a file could not be written.
+int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
+                  std::span<const gate::ThresholdSpec> thresholds,
+                  const watch::WatchResult& watched);
+
+}  // namespace barrage::app::detail

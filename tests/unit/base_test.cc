@@ -25,6 +25,7 @@
 #include "barrage/base/result.h"
 #include "barrage/base/spsc_ring.h"
 #include "barrage/base/utf8.h"
+#include "test_support.h"
 
 namespace {
 
@@ -35,24 +36,7 @@ using barrage::base::Result;
 using barrage::base::SpscRing;
 using barrage::base::Status;
 
-// Runs `fn` in a child process and reports whether it died of SIGABRT (what a
-// failed BARRAGE_ASSERT does in every build type).
-template <typename Fn>
-bool aborts(Fn fn) {
-    const pid_t pid = fork();
-    if (pid == 0) {
-        // Quiet child: no assertion message, and no doctest crash report.
-        std::signal(SIGABRT, SIG_DFL);
-        const int devnull = open("/dev/null", O_WRONLY);
-        dup2(devnull, STDOUT_FILENO);
-        dup2(devnull, STDERR_FILENO);
-        fn();
-        _exit(0);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
-}
+using barrage::test::aborts;
 
 Result<int> parse_digit(char c) {
     if (c < '0' || c > '9') {

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include "test_support.h"
 
 namespace {
 
@@ -17,9 +18,7 @@ using barrage::capacity::SearchStatus;
 using barrage::capacity::StepReport;
 using barrage::capacity::StepVerdict;
 
-bool contains(std::string_view haystack, std::string_view needle) {
-    return haystack.find(needle) != std::string_view::npos;
-}
+using barrage::test::contains;
 
 std::size_t count_of(std::string_view haystack, std::string_view needle) {
     std::size_t count = 0;

@@ -12,6 +12,7 @@
 
 #include "barrage/report/run_report.h"
 #include "barrage/stats/hlog.h"
+#include "test_support.h"
 
 namespace {
 
@@ -246,9 +247,7 @@ bool named_regression(const barrage::report::CompareReport& report, std::string_
     return false;
 }
 
-bool contains(std::string_view haystack, std::string_view needle) {
-    return haystack.find(needle) != std::string_view::npos;
-}
+using barrage::test::contains;
 
 }  // namespace
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "barrage/engine/run.h"
+#include "test_support.h"
 
 namespace {
 
@@ -37,21 +38,11 @@ class TinyServer {
 public:
     explicit TinyServer(std::string response, Answer answer = Answer::every_request)
         : response_(std::move(response)), answer_(answer) {
-        listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-        REQUIRE(listen(listen_fd_, 64) == 0);
-        socklen_t len = sizeof(addr);
-        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-        port_ = ntohs(addr.sin_port);
         acceptor_ = std::thread([this] { accept_loop(); });
     }
     ~TinyServer() {
         stop_ = true;
-        shutdown(listen_fd_, SHUT_RDWR);
-        close(listen_fd_);
+        listener_.close();
         acceptor_.join();
         for (int fd : client_fds_) {
             shutdown(fd, SHUT_RDWR);
@@ -63,13 +54,14 @@ public:
             close(fd);
         }
     }
-    uint16_t port() const { return port_; }
+    uint16_t port() const { return listener_.port(); }
     int accepted() const { return accepted_.load(); }
 
 private:
     void accept_loop() {
+        const int listen_fd = listener_.fd();  // read once: the destructor closes it
         while (!stop_) {
-            const int fd = accept(listen_fd_, nullptr, nullptr);
+            const int fd = accept(listen_fd, nullptr, nullptr);
             if (fd < 0) {
                 return;
             }
@@ -169,8 +161,7 @@ private:
 
     std::string response_;
     Answer answer_;
-    int listen_fd_ = -1;
-    uint16_t port_ = 0;
+    barrage::test::LoopbackListener listener_;
     std::atomic<bool> stop_{false};
     std::atomic<int> accepted_{0};
     std::thread acceptor_;

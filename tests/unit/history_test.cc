@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "test_support.h"
 
 namespace {
 
@@ -52,9 +53,8 @@ TEST_CASE("a history line carries time, label, target and the key metrics on one
 }
 
 TEST_CASE("appending twice keeps both lines and the trend shows the change") {
-    char dir[] = "/tmp/barrage-history-XXXXXX";
-    REQUIRE(mkdtemp(dir) != nullptr);
-    const std::string path = std::string(dir) + "/history.jsonl";
+    const barrage::test::ScratchDirectory dir("barrage-history");
+    const std::string path = dir.file("history.jsonl");
     barrage::plan::RunPlan plan;
     plan.outputs.label = "v1";
     auto first = barrage::report::make_history_entry(plan, sample_result(1000, 199), {}, 0);
@@ -74,8 +74,6 @@ TEST_CASE("appending twice keeps both lines and the trend shows the change") {
     CHECK(trend.find("49.5 (-50%)") != std::string::npos);
     CHECK(trend.find("FAIL") != std::string::npos);
     CHECK(trend.find("2 runs") != std::string::npos);
-    std::remove(path.c_str());
-    rmdir(dir);
 }
 
 TEST_CASE("a broken history line is reported with its line number") {

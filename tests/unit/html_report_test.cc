@@ -20,6 +20,7 @@
 #include "barrage/report/html/html_page.h"
 #include "barrage/report/result_reader.h"
 #include "barrage/report/run_report.h"
+#include "test_support.h"
 
 namespace {
 
@@ -40,9 +41,7 @@ std::size_t count_of(std::string_view haystack, std::string_view needle) {
     return count;
 }
 
-bool contains(std::string_view haystack, std::string_view needle) {
-    return haystack.find(needle) != std::string_view::npos;
-}
+using barrage::test::contains;
 
 // A result as `barrage run --json` writes it, trimmed to what the page reads,
 // with hostile strings where a user controls the text.

@@ -26,6 +26,7 @@
 #include "barrage/report/run_report.h"
 #include "barrage/report/watch_report.h"
 #include "barrage/stats/hlog.h"
+#include "test_support.h"
 
 namespace {
 
@@ -324,23 +325,9 @@ bool is_valid_utf8(std::string_view text) {
     return true;
 }
 
-// Runs `fn` in a child process and reports whether it died of SIGABRT (what a
-// failed BARRAGE_ASSERT does in every build type).
-template <typename Fn>
-bool aborts(Fn fn) {
-    const pid_t pid = fork();
-    if (pid == 0) {
-        std::signal(SIGABRT, SIG_DFL);
-        const int devnull = open("/dev/null", O_WRONLY);
-        dup2(devnull, STDOUT_FILENO);
-        dup2(devnull, STDERR_FILENO);
-        fn();
-        _exit(0);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
-}
+using barrage::test::aborts;
+using barrage::test::read_file;
+using barrage::test::ScratchDirectory;
 
 // Runs `fn` in a child process (as user nobody when we are root, since root
 // passes every permission check) and reports whether it returned true.
@@ -441,13 +428,6 @@ RunResult crafted_result() {
     return result;
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream content;
-    content << in.rdbuf();
-    return content.str();
-}
-
 std::vector<std::string> directory_entries(const std::string& directory) {
     std::vector<std::string> names;
     DIR* dir = opendir(directory.c_str());
@@ -461,25 +441,6 @@ std::vector<std::string> directory_entries(const std::string& directory) {
     closedir(dir);
     return names;
 }
-
-// A fresh directory under /tmp, removed (with the files the test made) at the end.
-struct TempDirectory {
-    std::string path;
-    TempDirectory() {
-        char pattern[] = "/tmp/barrage_report_test.XXXXXX";
-        REQUIRE(mkdtemp(pattern) != nullptr);
-        path = pattern;
-    }
-    ~TempDirectory() {
-        for (const std::string& name : directory_entries(path)) {
-            const std::string full = path + "/" + name;
-            if (rmdir(full.c_str()) != 0) {
-                unlink(full.c_str());
-            }
-        }
-        rmdir(path.c_str());
-    }
-};
 
 // What `fn` printed on stdout (file descriptor 1, through stdio).
 template <typename Fn>
@@ -1137,10 +1098,10 @@ TEST_SUITE("exit code") {
 
 TEST_SUITE("streamed outputs") {
     TEST_CASE("each interval is in the file as soon as it is added, before any close") {
-        TempDirectory dir;
+        const ScratchDirectory dir("barrage_report_test");
         RunPlan plan = open_loop_plan();
-        plan.outputs.csv_path = dir.path + "/run.csv";
-        plan.outputs.hlog_path = dir.path + "/run.hlog";
+        plan.outputs.csv_path = dir.path() + "/run.csv";
+        plan.outputs.hlog_path = dir.path() + "/run.hlog";
         barrage::report::IntervalStreams streams(plan, {"a", "b"}, {});
         streams.start(1'764'689'224'123);
         const RunResult result = crafted_result();
@@ -1171,9 +1132,9 @@ TEST_SUITE("streamed outputs") {
     }
 
     TEST_CASE("a file that cannot be created is reported at the end, with its path") {
-        TempDirectory dir;
+        const ScratchDirectory dir("barrage_report_test");
         RunPlan plan = open_loop_plan();
-        plan.outputs.csv_path = dir.path + "/missing/run.csv";
+        plan.outputs.csv_path = dir.path() + "/missing/run.csv";
         barrage::report::IntervalStreams streams(plan, {}, {});
         streams.start(0);
         streams.add_row(crafted_result().intervals.front());
@@ -1199,48 +1160,48 @@ TEST_SUITE("streamed outputs") {
 
 TEST_SUITE("output files") {
     TEST_CASE("an atomic write creates the file and leaves no temporary behind") {
-        TempDirectory dir;
-        const std::string path = dir.path + "/out.json";
+        const ScratchDirectory dir("barrage_report_test");
+        const std::string path = dir.path() + "/out.json";
         REQUIRE(barrage::report::write_file_atomically(path, "{\"a\": 1}\n").ok());
         CHECK(read_file(path) == "{\"a\": 1}\n");
-        CHECK(directory_entries(dir.path) == std::vector<std::string>{"out.json"});
+        CHECK(directory_entries(dir.path()) == std::vector<std::string>{"out.json"});
     }
 
     TEST_CASE("an atomic write replaces longer existing content completely") {
-        TempDirectory dir;
-        const std::string path = dir.path + "/out.csv";
+        const ScratchDirectory dir("barrage_report_test");
+        const std::string path = dir.path() + "/out.csv";
         REQUIRE(barrage::report::write_file_atomically(path, std::string(10'000, 'x')).ok());
         REQUIRE(barrage::report::write_file_atomically(path, "short\n").ok());
         CHECK(read_file(path) == "short\n");
         REQUIRE(barrage::report::write_file_atomically(path, "").ok());
         CHECK(read_file(path).empty());
-        CHECK(directory_entries(dir.path) == std::vector<std::string>{"out.csv"});
+        CHECK(directory_entries(dir.path()) == std::vector<std::string>{"out.csv"});
     }
 
     TEST_CASE("an atomic write into a missing directory names the path and the reason") {
-        TempDirectory dir;
-        const std::string path = dir.path + "/missing/out.json";
+        const ScratchDirectory dir("barrage_report_test");
+        const std::string path = dir.path() + "/missing/out.json";
         const auto status = barrage::report::write_file_atomically(path, "x");
         REQUIRE_FALSE(status.ok());
-        CHECK(status.error().message == "cannot write '" + path + "': directory '" + dir.path +
+        CHECK(status.error().message == "cannot write '" + path + "': directory '" + dir.path() +
                                             "/missing': No such file or directory");
-        CHECK(directory_entries(dir.path).empty());
+        CHECK(directory_entries(dir.path()).empty());
     }
 
     TEST_CASE("an atomic write over a directory fails and removes its temporary file") {
-        TempDirectory dir;
-        const std::string path = dir.path + "/sub";
+        const ScratchDirectory dir("barrage_report_test");
+        const std::string path = dir.path() + "/sub";
         REQUIRE(mkdir(path.c_str(), 0755) == 0);
         const auto status = barrage::report::write_file_atomically(path, "x");
         REQUIRE_FALSE(status.ok());
         CHECK(status.error().message == "cannot write '" + path + "': Is a directory");
-        CHECK(directory_entries(dir.path) == std::vector<std::string>{"sub"});
+        CHECK(directory_entries(dir.path()) == std::vector<std::string>{"sub"});
         CHECK_FALSE(barrage::report::write_file_atomically("", "x").ok());
     }
 
     TEST_CASE("\"-\" writes to standard output") {
-        TempDirectory dir;
-        const std::string scratch = dir.path + "/stdout.txt";
+        const ScratchDirectory dir("barrage_report_test");
+        const std::string scratch = dir.path() + "/stdout.txt";
         const std::string printed = capture_stdout(scratch, [] {
             std::fputs("summary first\n", stdout);  // buffered, must stay in order
             REQUIRE(barrage::report::write_file_atomically("-", "{}\n").ok());
@@ -1249,24 +1210,24 @@ TEST_SUITE("output files") {
     }
 
     TEST_CASE("empty and \"-\" paths and new or existing regular files are writable") {
-        TempDirectory dir;
+        const ScratchDirectory dir("barrage_report_test");
         CHECK(barrage::report::check_writable("").ok());
         CHECK(barrage::report::check_writable("-").ok());
-        CHECK(barrage::report::check_writable(dir.path + "/new.json").ok());
-        const std::string existing = dir.path + "/old.json";
+        CHECK(barrage::report::check_writable(dir.path() + "/new.json").ok());
+        const std::string existing = dir.path() + "/old.json";
         REQUIRE(barrage::report::write_file_atomically(existing, "old").ok());
         CHECK(barrage::report::check_writable(existing).ok());
-        CHECK(directory_entries(dir.path).size() == 1);  // checking creates nothing
+        CHECK(directory_entries(dir.path()).size() == 1);  // checking creates nothing
     }
 
     TEST_CASE("a missing directory or a file as the directory is refused with the path") {
-        TempDirectory dir;
-        const std::string missing = dir.path + "/nope/out.json";
+        const ScratchDirectory dir("barrage_report_test");
+        const std::string missing = dir.path() + "/nope/out.json";
         auto status = barrage::report::check_writable(missing);
         REQUIRE_FALSE(status.ok());
-        CHECK(status.error().message == "cannot write '" + missing + "': directory '" + dir.path +
+        CHECK(status.error().message == "cannot write '" + missing + "': directory '" + dir.path() +
                                             "/nope': No such file or directory");
-        const std::string file = dir.path + "/file";
+        const std::string file = dir.path() + "/file";
         REQUIRE(barrage::report::write_file_atomically(file, "x").ok());
         status = barrage::report::check_writable(file + "/out.json", "--csv file");
         REQUIRE_FALSE(status.ok());
@@ -1275,11 +1236,11 @@ TEST_SUITE("output files") {
     }
 
     TEST_CASE("a directory or a device as the path is refused") {
-        TempDirectory dir;
-        auto status = barrage::report::check_writable(dir.path, "--json file");
+        const ScratchDirectory dir("barrage_report_test");
+        auto status = barrage::report::check_writable(dir.path(), "--json file");
         REQUIRE_FALSE(status.ok());
         CHECK(status.error().message ==
-              "cannot write --json file '" + dir.path + "': it is a directory");
+              "cannot write --json file '" + dir.path() + "': it is a directory");
         status = barrage::report::check_writable("/dev/null");
         REQUIRE_FALSE(status.ok());
         CHECK(status.error().message ==
@@ -1290,21 +1251,21 @@ TEST_SUITE("output files") {
         // "out.json" has no slash: its directory is ".", which exists.
         char cwd[4096];
         REQUIRE(getcwd(cwd, sizeof(cwd)) != nullptr);
-        TempDirectory dir;
-        REQUIRE(chdir(dir.path.c_str()) == 0);
+        const ScratchDirectory dir("barrage_report_test");
+        REQUIRE(chdir(dir.path().c_str()) == 0);
         CHECK(barrage::report::check_writable("out.json").ok());
         CHECK(barrage::report::write_file_atomically("out.json", "rel").ok());
         REQUIRE(chdir(cwd) == 0);
-        CHECK(read_file(dir.path + "/out.json") == "rel");
+        CHECK(read_file(dir.path() + "/out.json") == "rel");
     }
 
     TEST_CASE("read-only files and directories are refused") {
-        TempDirectory dir;
-        REQUIRE(chmod(dir.path.c_str(), 0777) == 0);  // the unprivileged child works in it
-        const std::string file = dir.path + "/ro.json";
+        const ScratchDirectory dir("barrage_report_test");
+        REQUIRE(chmod(dir.path().c_str(), 0777) == 0);  // the unprivileged child works in it
+        const std::string file = dir.path() + "/ro.json";
         REQUIRE(barrage::report::write_file_atomically(file, "x").ok());
         REQUIRE(chmod(file.c_str(), 0444) == 0);
-        const std::string sub = dir.path + "/ro";
+        const std::string sub = dir.path() + "/ro";
         REQUIRE(mkdir(sub.c_str(), 0555) == 0);
         // Root passes every access check, so the checks run in a child that drops to nobody.
         CHECK(exits_zero_as_unprivileged([&] {

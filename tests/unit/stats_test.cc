@@ -25,6 +25,7 @@
 #include "barrage/stats/judged_latency.h"
 #include "barrage/stats/name_stats.h"
 #include "barrage/stats/snapshot.h"
+#include "test_support.h"
 
 namespace {
 
@@ -35,24 +36,7 @@ using barrage::stats::NameLatency;
 using barrage::stats::NameStats;
 using barrage::stats::Snapshot;
 
-// Runs `fn` in a child process and reports whether it died of SIGABRT (what a
-// failed BARRAGE_ASSERT does in every build type).
-template <typename Fn>
-bool aborts(Fn fn) {
-    const pid_t pid = fork();
-    if (pid == 0) {
-        // Quiet child: no assertion message, and no doctest crash report.
-        std::signal(SIGABRT, SIG_DFL);
-        const int devnull = open("/dev/null", O_WRONLY);
-        dup2(devnull, STDOUT_FILENO);
-        dup2(devnull, STDERR_FILENO);
-        fn();
-        _exit(0);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
-}
+using barrage::test::aborts;
 
 // The percentile HdrHistogram_c reports, computed from the sorted raw values
 // (the exact value at the same rank, before bucketing).

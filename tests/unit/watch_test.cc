@@ -21,30 +21,14 @@
 
 // The decimation helper is private to watch; its test reaches into src/ on purpose.
 #include "../../src/watch/watch_impl.h"
+#include "test_support.h"
 
 namespace watch = barrage::watch;
 namespace fs = std::filesystem;
+using barrage::test::contains;
+using barrage::test::ScratchDirectory;
 
 namespace {
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
-// A fresh directory under /tmp, removed with everything in it at the end of the test.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "barrage-watch-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() { fs::remove_all(path); }
-    void write(const std::string& name, const std::string& text) const {
-        fs::create_directories((path / name).parent_path());
-        std::ofstream(path / name) << text;
-    }
-};
 
 constexpr const char* status_text =
     "Name:\tnginx\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4242\nVmPeak:\t  20000 kB\n"
@@ -67,24 +51,15 @@ watch::ResourceSample at(double t_s, double rss_mb, int64_t fds = 10, int64_t th
 
 // One connection on a loopback port, answered with `response`, then closed.
 struct OneShotServer {
-    int listen_fd = -1;
+    barrage::test::LoopbackListener listener;
     uint16_t port = 0;
     std::thread thread;
     std::string request;
 
-    explicit OneShotServer(std::string response) {
-        listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        REQUIRE(listen_fd >= 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(listen_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
-        REQUIRE(::listen(listen_fd, 4) == 0);
-        socklen_t length = sizeof(address);
-        ::getsockname(listen_fd, reinterpret_cast<sockaddr*>(&address), &length);
-        port = ntohs(address.sin_port);
+    explicit OneShotServer(std::string response) : listener(4) {
+        port = listener.port();
         thread = std::thread([this, response = std::move(response)] {
-            const int fd = ::accept(listen_fd, nullptr, nullptr);
+            const int fd = ::accept(listener.fd(), nullptr, nullptr);
             if (fd < 0) {
                 return;
             }
@@ -102,7 +77,6 @@ struct OneShotServer {
     }
     ~OneShotServer() {
         thread.join();
-        ::close(listen_fd);
     }
     std::string url(const std::string& path) const {
         return "http://127.0.0.1:" + std::to_string(port) + path;
@@ -156,14 +130,14 @@ TEST_CASE("proc stat cpu ticks count fields from the last parenthesis") {
 }
 
 TEST_CASE("the process sampler reads a proc tree and reports exited once it is gone") {
-    TempDir proc;
+    const ScratchDirectory proc("barrage-watch");
     proc.write("4242/status", status_text);
     proc.write("4242/stat", stat_text);
     proc.write("4242/comm", "nginx\n");
     for (const char* fd : {"0", "1", "2", "5"}) {
         proc.write(std::string("4242/fd/") + fd, "");
     }
-    auto sampler = watch::ProcessSampler::open(4242, proc.path.string());
+    auto sampler = watch::ProcessSampler::open(4242, proc.path());
     REQUIRE(sampler.ok());
     CHECK(sampler.value()->name() == "pid 4242 (nginx)");
     watch::ResourceSample sample;
@@ -175,13 +149,13 @@ TEST_CASE("the process sampler reads a proc tree and reports exited once it is g
 
     proc.write("4242/status", "Name:\tnginx\nState:\tZ (zombie)\nThreads:\t1\n");
     CHECK(sampler.value()->sample(sample) == watch::SampleStatus::exited);
-    fs::remove_all(proc.path / "4242");
+    fs::remove_all(proc.file("4242"));
     CHECK(sampler.value()->sample(sample) == watch::SampleStatus::exited);
 }
 
 TEST_CASE("watching a process id that does not exist is an error naming it") {
-    TempDir proc;
-    auto sampler = watch::ProcessSampler::open(99999, proc.path.string());
+    const ScratchDirectory proc("barrage-watch");
+    auto sampler = watch::ProcessSampler::open(99999, proc.path());
     REQUIRE_FALSE(sampler.ok());
     CHECK(contains(sampler.error().message, "--watch-pid 99999: no process with this id"));
 }
@@ -200,11 +174,11 @@ TEST_CASE("the process sampler reads this test process from the real /proc") {
 // ---- cgroup v2 ----
 
 TEST_CASE("the cgroup sampler reads memory.current, cpu.stat and pids.current") {
-    TempDir cgroup;
+    const ScratchDirectory cgroup("barrage-watch");
     cgroup.write("memory.current", "104857600\n");
     cgroup.write("cpu.stat", "usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n");
     cgroup.write("pids.current", "12\n");
-    auto sampler = watch::CgroupSampler::open(cgroup.path.string());
+    auto sampler = watch::CgroupSampler::open(cgroup.path());
     REQUIRE(sampler.ok());
     watch::ResourceSample sample;
     REQUIRE(sampler.value()->sample(sample) == watch::SampleStatus::ok);
@@ -212,29 +186,29 @@ TEST_CASE("the cgroup sampler reads memory.current, cpu.stat and pids.current") 
     CHECK(sample.cpu_s == doctest::Approx(2.5));
     CHECK(sample.threads == 12);
     CHECK(sample.fds == -1);
-    fs::remove(cgroup.path / "pids.current");
+    fs::remove(cgroup.file("pids.current"));
     REQUIRE(sampler.value()->sample(sample) == watch::SampleStatus::ok);
     CHECK(sample.threads == -1);
-    fs::remove(cgroup.path / "memory.current");
+    fs::remove(cgroup.file("memory.current"));
     CHECK(sampler.value()->sample(sample) == watch::SampleStatus::exited);
 }
 
 TEST_CASE("a cgroup path that is missing, a file, or not cgroup v2 is an error") {
-    TempDir dir;
-    auto missing = watch::CgroupSampler::open((dir.path / "nope").string());
+    const ScratchDirectory dir("barrage-watch");
+    auto missing = watch::CgroupSampler::open(dir.file("nope"));
     REQUIRE_FALSE(missing.ok());
     CHECK(contains(missing.error().message, "no such directory"));
     CHECK(contains(missing.error().message, "--watch-cgroup"));
     dir.write("file", "x");
-    auto file = watch::CgroupSampler::open((dir.path / "file").string());
+    auto file = watch::CgroupSampler::open(dir.file("file"));
     REQUIRE_FALSE(file.ok());
     CHECK(contains(file.error().message, "not a directory"));
-    auto empty = watch::CgroupSampler::open(dir.path.string());
+    auto empty = watch::CgroupSampler::open(dir.path());
     REQUIRE_FALSE(empty.ok());
     CHECK(contains(empty.error().message, "memory.current"));
     dir.write("memory.current", "1\n");
     dir.write("cpu.stat", "user_usec 1\n");
-    auto no_usage = watch::CgroupSampler::open(dir.path.string());
+    auto no_usage = watch::CgroupSampler::open(dir.path());
     REQUIRE_FALSE(no_usage.ok());
     CHECK(watch::parse_cgroup_cpu_usage_us("usage_usec 7\n").value() == 7);
 }

@@ -32,9 +32,12 @@ void read_data_files(TableReader& root, const std::string& base_dir, plan::RunPl
 void read_requests(TableReader& root, const std::string& base_dir, plan::RunPlan& plan);
 void read_session(TableReader& root, plan::RunPlan& plan);
 
-// [[phases]], the main phase, --rate/--duration, and the summary fields of
-// the plan (phases.cc).
-void read_phases(TableReader& root, const ProfileOverrides& overrides, plan::RunPlan& plan);
+// [[phases]] and which one is the main phase (phases.cc). The summary fields
+// of the plan are filled by apply_run_flags (run_flags.h).
+void read_phases(TableReader& root, plan::RunPlan& plan);
+// A phase's shape is one the schedule can run (rates, durations, spike
+// timing); a step phase's duration becomes steps x step_duration (phases.cc).
+base::Status check_phase_shape(plan::PhasePlan& phase);
 
 // thresholds = [...] (strings or { expr, abort } tables) and abort_grace (thresholds.cc).
 void read_thresholds(TableReader& root, plan::RunPlan& plan);

@@ -12,7 +12,6 @@
 #include <cstring>
 
 #include "ascii_document_impl.h"
-#include "barrage/base/cpu.h"
 #include "barrage/base/excerpt.h"
 #include "profile_impl.h"
 
@@ -33,19 +32,6 @@ std::string directory_of(const std::string& path) {
     return slash == std::string::npos ? std::string(".") : path.substr(0, slash + 1);
 }
 
-// The first `threads` allowed CPUs, wrapping around (as `barrage run URL`).
-void assign_threads(plan::RunPlan& plan) {
-    const std::vector<int> allowed = base::allowed_cpus();
-    BARRAGE_ASSERT(!allowed.empty());
-    if (plan.threads == 0) {
-        plan.threads = std::min(static_cast<int>(allowed.size()), plan.connections);
-    }
-    plan.cpus.clear();
-    for (size_t i = 0; i < static_cast<size_t>(plan.threads); ++i) {
-        plan.cpus.push_back(allowed[i % allowed.size()]);
-    }
-}
-
 // The URL-run request fields mirror the first step (see plan.h).
 void fill_single_request(plan::RunPlan& plan) {
     const plan::NamedRequest& first = plan.requests[plan.session.steps.front()];
@@ -55,8 +41,8 @@ void fill_single_request(plan::RunPlan& plan) {
     plan.target.path = first.path;
 }
 
-void read_document(TableReader& root, const std::string& base_dir,
-                   const ProfileOverrides& overrides, UrlParser parse_url, plan::RunPlan& plan) {
+void read_document(TableReader& root, const std::string& base_dir, UrlParser parse_url,
+                   plan::RunPlan& plan) {
     Diagnostics& diagnostics = root.diagnostics();
     // Every top-level key is named first, so a misspelt section is reported
     // as unknown rather than as the section it should have been missing.
@@ -75,7 +61,7 @@ void read_document(TableReader& root, const std::string& base_dir,
     read_data_files(root, base_dir, plan);
     read_requests(root, base_dir, plan);
     read_session(root, plan);
-    read_phases(root, overrides, plan);
+    read_phases(root, plan);
     read_thresholds(root, plan);
     if (diagnostics.ok()) {
         fill_single_request(plan);
@@ -169,15 +155,23 @@ Result<plan::RunPlan> load_profile_text(std::string_view text, const std::string
     plan.seed = seed_default;
     TableReader root(diagnostics, document, "the profile");
     if (diagnostics.ok()) {
-        read_document(root, directory_of(path), overrides, parse_url, plan);
+        read_document(root, directory_of(path), parse_url, plan);
     }
     if (!diagnostics.ok()) {
         return diagnostics.error();
     }
-    if (overrides.seed) {
-        plan.seed = *overrides.seed;
+    // -c and --timeout set [target]'s keys, but a --set of the same key wins
+    // (docs/profiles.md).
+    RunFlags flags = overrides;
+    if (diagnostics.set_by_flag("target.connections")) {
+        flags.connections.reset();
     }
-    assign_threads(plan);
+    if (diagnostics.set_by_flag("target.timeout")) {
+        flags.timeout_ns.reset();
+    }
+    if (auto status = apply_run_flags(plan, flags); !status) {
+        return status.error();
+    }
     if (auto status = plan::validate_run_plan(plan); !status) {
         return make_error(fmt::format("{}: {}", path, status.error().message));
     }

@@ -235,6 +235,9 @@ struct RunPlan {
     // scope (http::TemplateScope{variables}); the engine must use the same.
     std::vector<std::string> variables;
     std::vector<PhasePlan> phases;
+    // The phase --rate and --duration change (and find-max steps): main = true,
+    // else the first measured one. An index into `phases`.
+    std::size_t main_phase = 0;
     uint64_t seed = 0;                 // random generators of templates and picks
 };
 

@@ -17,8 +17,8 @@
 
 #include "barrage/base/excerpt.h"
 #include "barrage/cli/units.h"
-#include "barrage/cli/url.h"
 #include "barrage/http/template.h"
+#include "barrage/plan/url.h"
 #include "barrage/profile/profile_loader.h"
 #include "barrage/profile/run_flags.h"
 #include "find_max_impl.h"
@@ -589,7 +589,7 @@ Status take_url(plan::RunPlan& plan, const std::vector<std::string_view>& positi
         return make_error(fmt::format("barrage run: unexpected argument '{}'; give exactly one URL",
                                       base::excerpt(positionals[1])));
     }
-    return store(parse_url(positionals[0]), plan.target);
+    return store(plan::parse_url(positionals[0]), plan.target);
 }
 
 // `barrage run PROFILE.toml`: the profile gives target, requests and phases;
@@ -613,7 +613,7 @@ Result<Command> parse_run_profile(const RunArgs& args, std::string_view path,
     if (auto status = check_outputs(flags.outputs); !status) {
         return status.error();
     }
-    auto loaded = profile::load_profile(std::string(path), flags, parse_url);
+    auto loaded = profile::load_profile(std::string(path), flags);
     if (!loaded) {
         return loaded.error();
     }

@@ -22,8 +22,7 @@ void apply_sets(toml::table& root, const std::vector<std::string>& sets, Diagnos
 // headers = { "Name" = "value" } of a table into `out` (target.cc).
 void read_headers_of(TableReader& reader, std::vector<plan::Header>& out);
 // [target]: URL, default headers, connections, threads, timeout (target.cc).
-void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& plan,
-                 UrlParser parse_url);
+void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& plan);
 
 // [[data]] files, loaded and checked; fills plan.data_files (requests.cc).
 void read_data_files(TableReader& root, const std::string& base_dir, plan::RunPlan& plan);

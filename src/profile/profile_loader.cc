@@ -41,8 +41,7 @@ void fill_single_request(plan::RunPlan& plan) {
     plan.target.path = first.path;
 }
 
-void read_document(TableReader& root, const std::string& base_dir, UrlParser parse_url,
-                   plan::RunPlan& plan) {
+void read_document(TableReader& root, const std::string& base_dir, plan::RunPlan& plan) {
     Diagnostics& diagnostics = root.diagnostics();
     // Every top-level key is named first, so a misspelt section is reported
     // as unknown rather than as the section it should have been missing.
@@ -57,7 +56,7 @@ void read_document(TableReader& root, const std::string& base_dir, UrlParser par
     if (const auto seed = root.integer("seed", 0, INT64_MAX)) {
         plan.seed = static_cast<uint64_t>(*seed);
     }
-    read_target(root, base_dir, plan, parse_url);
+    read_target(root, base_dir, plan);
     read_data_files(root, base_dir, plan);
     read_requests(root, base_dir, plan);
     read_session(root, plan);
@@ -125,8 +124,7 @@ std::string line_and_column(std::string_view text, size_t offset) {
 }  // namespace
 
 Result<plan::RunPlan> load_profile_text(std::string_view text, const std::string& path,
-                                        const ProfileOverrides& overrides, UrlParser parse_url) {
-    BARRAGE_ASSERT(parse_url != nullptr);
+                                        const ProfileOverrides& overrides) {
     // TOML never allows NUL, and toml++ 3.3 asserts on one in a table header
     // (found by tests/fuzz/profile_fuzz): refuse it before parsing.
     if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
@@ -155,7 +153,7 @@ Result<plan::RunPlan> load_profile_text(std::string_view text, const std::string
     plan.seed = seed_default;
     TableReader root(diagnostics, document, "the profile");
     if (diagnostics.ok()) {
-        read_document(root, directory_of(path), parse_url, plan);
+        read_document(root, directory_of(path), plan);
     }
     if (!diagnostics.ok()) {
         return diagnostics.error();
@@ -178,14 +176,13 @@ Result<plan::RunPlan> load_profile_text(std::string_view text, const std::string
     return plan;
 }
 
-Result<plan::RunPlan> load_profile(const std::string& path, const ProfileOverrides& overrides,
-                                   UrlParser parse_url) {
+Result<plan::RunPlan> load_profile(const std::string& path, const ProfileOverrides& overrides) {
     auto text = detail::read_small_file(path);
     if (!text) {
         return make_error(
             fmt::format("{}; expected the path of a TOML profile", text.error().message));
     }
-    return load_profile_text(text.value(), path, overrides, parse_url);
+    return load_profile_text(text.value(), path, overrides);
 }
 
 bool is_profile_argument(std::string_view argument) {

@@ -13,7 +13,7 @@
 #include "barrage/base/cpu.h"
 #include "barrage/cli/command_line.h"
 #include "barrage/cli/units.h"
-#include "barrage/cli/url.h"
+#include "barrage/plan/url.h"
 
 using barrage::cli::Command;
 using barrage::cli::HelpRequest;
@@ -243,7 +243,7 @@ TEST_CASE("bad sizes name the flag") {
 // ---- url ----
 
 TEST_CASE("a plain http URL fills every field with defaults") {
-    auto target = cli::parse_url("http://example.com").value();
+    auto target = barrage::plan::parse_url("http://example.com").value();
     CHECK(target.scheme == "http");
     CHECK(target.host == "example.com");
     CHECK(target.port == 80);
@@ -252,41 +252,41 @@ TEST_CASE("a plain http URL fills every field with defaults") {
 }
 
 TEST_CASE("ports, paths and queries are kept as written") {
-    auto target = cli::parse_url("http://127.0.0.1:8080/api/v1?x=1&y=%20").value();
+    auto target = barrage::plan::parse_url("http://127.0.0.1:8080/api/v1?x=1&y=%20").value();
     CHECK(target.host == "127.0.0.1");
     CHECK(target.port == 8080);
     CHECK(target.path == "/api/v1?x=1&y=%20");
     CHECK(target.host_header == "127.0.0.1:8080");
 
-    CHECK(cli::parse_url("http://h?q=1").value().path == "/?q=1");
-    CHECK(cli::parse_url("http://h:81?q").value().path == "/?q");
-    CHECK(cli::parse_url("http://h/").value().path == "/");
-    CHECK(cli::parse_url("http://h:65535/").value().port == 65535);
-    CHECK(cli::parse_url("http://h:1/").value().port == 1);
+    CHECK(barrage::plan::parse_url("http://h?q=1").value().path == "/?q=1");
+    CHECK(barrage::plan::parse_url("http://h:81?q").value().path == "/?q");
+    CHECK(barrage::plan::parse_url("http://h/").value().path == "/");
+    CHECK(barrage::plan::parse_url("http://h:65535/").value().port == 65535);
+    CHECK(barrage::plan::parse_url("http://h:1/").value().port == 1);
 }
 
 TEST_CASE("the Host header carries the port only when it is not the default") {
-    CHECK(cli::parse_url("http://h:80/").value().host_header == "h");
-    CHECK(cli::parse_url("http://h:443/").value().host_header == "h:443");
-    CHECK(cli::parse_url("https://h:443/").value().host_header == "h");
-    CHECK(cli::parse_url("https://h:80/").value().host_header == "h:80");
+    CHECK(barrage::plan::parse_url("http://h:80/").value().host_header == "h");
+    CHECK(barrage::plan::parse_url("http://h:443/").value().host_header == "h:443");
+    CHECK(barrage::plan::parse_url("https://h:443/").value().host_header == "h");
+    CHECK(barrage::plan::parse_url("https://h:80/").value().host_header == "h:80");
 }
 
 TEST_CASE("https parses with port 443 and schemes are case-insensitive") {
-    auto target = cli::parse_url("HTTPS://Example.com/x").value();
+    auto target = barrage::plan::parse_url("HTTPS://Example.com/x").value();
     CHECK(target.scheme == "https");
     CHECK(target.port == 443);
     CHECK(target.host == "Example.com");
-    CHECK(cli::parse_url("HtTp://h/").value().scheme == "http");
+    CHECK(barrage::plan::parse_url("HtTp://h/").value().scheme == "http");
 }
 
 TEST_CASE("IPv6 hosts go in brackets and keep them only in the Host header") {
-    auto target = cli::parse_url("http://[::1]:8080/x").value();
+    auto target = barrage::plan::parse_url("http://[::1]:8080/x").value();
     CHECK(target.host == "::1");
     CHECK(target.port == 8080);
     CHECK(target.host_header == "[::1]:8080");
     CHECK(target.path == "/x");
-    auto plain = cli::parse_url("http://[2001:db8::1]").value();
+    auto plain = barrage::plan::parse_url("http://[2001:db8::1]").value();
     CHECK(plain.host == "2001:db8::1");
     CHECK(plain.port == 80);
     CHECK(plain.host_header == "[2001:db8::1]");
@@ -294,7 +294,7 @@ TEST_CASE("IPv6 hosts go in brackets and keep them only in the Host header") {
 
 TEST_CASE("URL errors say what is wrong") {
     auto error = [](const char* url) {
-        auto result = cli::parse_url(url);
+        auto result = barrage::plan::parse_url(url);
         REQUIRE_FALSE(result.ok());
         return result.error().message;
     };
@@ -330,13 +330,13 @@ TEST_CASE("URL errors say what is wrong") {
 // ---- resolve ----
 
 TEST_CASE("numeric IPv4 and IPv6 hosts resolve to their address") {
-    auto target = cli::parse_url("http://127.0.0.1:8080/").value();
+    auto target = barrage::plan::parse_url("http://127.0.0.1:8080/").value();
     REQUIRE(cli::resolve_target(target).ok());
     CHECK(target.address_text == "127.0.0.1:8080");
     CHECK(target.address.ss_family == AF_INET);
     CHECK(target.address_len == sizeof(sockaddr_in));
 
-    auto v6 = cli::parse_url("http://[::1]:9000/").value();
+    auto v6 = barrage::plan::parse_url("http://[::1]:9000/").value();
     REQUIRE(cli::resolve_target(v6).ok());
     CHECK(v6.address_text == "[::1]:9000");
     CHECK(v6.address.ss_family == AF_INET6);
@@ -344,7 +344,7 @@ TEST_CASE("numeric IPv4 and IPv6 hosts resolve to their address") {
 }
 
 TEST_CASE("localhost resolves to a loopback address") {
-    auto target = cli::parse_url("http://localhost:8080/").value();
+    auto target = barrage::plan::parse_url("http://localhost:8080/").value();
     REQUIRE(cli::resolve_target(target).ok());
     const bool loopback =
         target.address_text == "127.0.0.1:8080" || target.address_text == "[::1]:8080";
@@ -352,7 +352,7 @@ TEST_CASE("localhost resolves to a loopback address") {
 }
 
 TEST_CASE("a name under .invalid fails with the host in the message") {
-    auto target = cli::parse_url("http://no-such-host.invalid/").value();
+    auto target = barrage::plan::parse_url("http://no-such-host.invalid/").value();
     auto status = cli::resolve_target(target);
     REQUIRE_FALSE(status.ok());
     CHECK(contains(status.error().message, "cannot resolve host 'no-such-host.invalid': "));

@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "barrage/cli/url.h"
 #include "barrage/profile/profile_loader.h"
 
 namespace plan = barrage::plan;
@@ -44,7 +43,7 @@ private:
 barrage::base::Result<plan::RunPlan> load(const std::string& text,
                                           const profile::ProfileOverrides& overrides = {},
                                           const std::string& path = "test.toml") {
-    return profile::load_profile_text(text, path, overrides, barrage::cli::parse_url);
+    return profile::load_profile_text(text, path, overrides);
 }
 
 plan::RunPlan load_ok(const std::string& text, const profile::ProfileOverrides& overrides = {}) {
@@ -175,7 +174,7 @@ rise = "10s"
 duration = "6m"
 )";
     const std::string path = scratch.write("journey.toml", text);
-    auto loaded = profile::load_profile(path, {}, barrage::cli::parse_url);
+    auto loaded = profile::load_profile(path, {});
     if (!loaded) {
         FAIL(loaded.error().message);
     }
@@ -591,7 +590,7 @@ TEST_CASE("every profile in profiles/ loads without error") {
             continue;
         }
         CAPTURE(entry.path().string());
-        auto run = profile::load_profile(entry.path().string(), {}, barrage::cli::parse_url);
+        auto run = profile::load_profile(entry.path().string(), {});
         if (!run) {
             FAIL_CHECK(run.error().message);
             continue;
@@ -602,7 +601,7 @@ TEST_CASE("every profile in profiles/ loads without error") {
         shorter.duration_ns = 2 * s_ns;
         if (run.value().phases.size() == 1 && (run.value().phases[0].kind == PhaseKind::constant ||
                                                run.value().phases[0].kind == PhaseKind::users)) {
-            CHECK(profile::load_profile(entry.path().string(), shorter, barrage::cli::parse_url)
+            CHECK(profile::load_profile(entry.path().string(), shorter)
                       .ok());
         }
     }

@@ -31,22 +31,16 @@ namespace barrage::profile {
 // of its table.
 using ProfileOverrides = RunFlags;
 
-// Parses a URL into plan::Target (cli::parse_url). Passed in because the URL
-// parser lives in cli, which sits beside profile, not below it.
-using UrlParser = base::Result<plan::Target> (*)(std::string_view url);
-
 // Reads the file at `path`; relative body_file and data paths resolve against
 // the profile's directory; lays the flags over it and validates the result
 // once. Errors of the document and of validation name the file; those of a
 // flag name the flag.
-base::Result<plan::RunPlan> load_profile(const std::string& path, const ProfileOverrides& overrides,
-                                         UrlParser parse_url);
+base::Result<plan::RunPlan> load_profile(const std::string& path, const ProfileOverrides& overrides);
 
 // The same from text already in memory; `path` names it in messages and
 // anchors relative paths (tests, fuzzing).
 base::Result<plan::RunPlan> load_profile_text(std::string_view text, const std::string& path,
-                                              const ProfileOverrides& overrides,
-                                              UrlParser parse_url);
+                                              const ProfileOverrides& overrides);
 
 // True when a `barrage run` argument names a profile: it ends in ".toml", or
 // it is an existing regular file.

@@ -636,14 +636,15 @@ Status check_templates(const plan::RunPlan& plan, const std::vector<std::string>
     if (auto status = check("URL path", plan.target.path); !status) {
         return status;
     }
-    for (const plan::Header& header : plan.request.headers) {
+    const plan::NamedRequest& request = plan::first_request(plan);
+    for (const plan::Header& header : request.headers) {
         if (auto status = check(fmt::format("-H '{}'", base::excerpt(header.name)), header.value);
             !status) {
             return status;
         }
     }
-    if (!body_flags.empty() && !plan.request.body_verbatim) {
-        return check(body_flags[0], plan.request.body);
+    if (!body_flags.empty() && !request.body_verbatim) {
+        return check(body_flags[0], request.body);
     }
     return Ok{};
 }

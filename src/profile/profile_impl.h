@@ -21,14 +21,17 @@ void apply_sets(toml::table& root, const std::vector<std::string>& sets, Diagnos
 
 // headers = { "Name" = "value" } of a table into `out` (target.cc).
 void read_headers_of(TableReader& reader, std::vector<plan::Header>& out);
-// [target]: URL, default headers, connections, threads, timeout (target.cc).
-void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& plan);
+// [target]: URL, connections, threads, timeout into the plan; its default
+// headers into `headers`, for every request (target.cc).
+void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& plan,
+                 std::vector<plan::Header>& headers);
 
 // [[data]] files, loaded and checked; fills plan.data_files (requests.cc).
 void read_data_files(TableReader& root, const std::string& base_dir, plan::RunPlan& plan);
 // [[requests]] with checks and captures, then [session]; compiles every
 // template against the plan's variables (requests.cc).
-void read_requests(TableReader& root, const std::string& base_dir, plan::RunPlan& plan);
+void read_requests(TableReader& root, const std::string& base_dir,
+                   const std::vector<plan::Header>& target_headers, plan::RunPlan& plan);
 void read_session(TableReader& root, plan::RunPlan& plan);
 
 // [[phases]] and which one is the main phase (phases.cc). The summary fields

@@ -32,13 +32,9 @@ std::string directory_of(const std::string& path) {
     return slash == std::string::npos ? std::string(".") : path.substr(0, slash + 1);
 }
 
-// The URL-run request fields mirror the first step (see plan.h).
-void fill_single_request(plan::RunPlan& plan) {
-    const plan::NamedRequest& first = plan.requests[plan.session.steps.front()];
-    plan.request.method = first.method;
-    plan.request.headers = first.headers;
-    plan.request.body = first.body;
-    plan.target.path = first.path;
+// The target's path is the first step's, as a report shows it (see plan.h).
+void fill_target_path(plan::RunPlan& plan) {
+    plan.target.path = plan::first_request(plan).path;
 }
 
 void read_document(TableReader& root, const std::string& base_dir, plan::RunPlan& plan) {
@@ -56,14 +52,15 @@ void read_document(TableReader& root, const std::string& base_dir, plan::RunPlan
     if (const auto seed = root.integer("seed", 0, INT64_MAX)) {
         plan.seed = static_cast<uint64_t>(*seed);
     }
-    read_target(root, base_dir, plan);
+    std::vector<plan::Header> target_headers;
+    read_target(root, base_dir, plan, target_headers);
     read_data_files(root, base_dir, plan);
-    read_requests(root, base_dir, plan);
+    read_requests(root, base_dir, target_headers, plan);
     read_session(root, plan);
     read_phases(root, plan);
     read_thresholds(root, plan);
     if (diagnostics.ok()) {
-        fill_single_request(plan);
+        fill_target_path(plan);
     }
 }
 
@@ -148,6 +145,9 @@ Result<plan::RunPlan> load_profile_text(std::string_view text, const std::string
     Diagnostics diagnostics(path);
     detail::apply_sets(document, overrides.sets, diagnostics);
     plan::RunPlan plan;
+    plan.requests.clear();  // the profile's own, not the URL run's default
+    plan.session = {};
+    plan.phases.clear();
     plan.threads = 0;  // 0 = not given: assigned below like `barrage run URL`
     plan.profile_path = path;
     plan.seed = seed_default;

@@ -64,42 +64,41 @@ Status set_main_phase(PhasePlan& main, std::optional<double> rate_per_s,
     return Ok{};
 }
 
-// The URL-run fields of a profile's plan, from its phases (see plan.h).
-void summarize_phases(plan::RunPlan& plan) {
-    BARRAGE_ASSERT(plan.main_phase < plan.phases.size());
-    plan.duration_ns = 0;
-    plan.warmup_ns = 0;
-    plan.rate_per_s.reset();
-    int users_max = 0;
-    for (const PhasePlan& phase : plan.phases) {
-        (phase.warmup ? plan.warmup_ns : plan.duration_ns) += phase.duration_ns;
-        users_max = std::max(users_max, phase.users);
-        if (phase.kind != PhaseKind::users) {
-            const double step_top = phase.rate_per_s + phase.step_per_s * (phase.steps - 1);
-            const double peak = std::max({phase.rate_per_s, phase.rate_end_per_s, step_top});
-            plan.rate_per_s = std::max(plan.rate_per_s.value_or(0), peak);
-        }
+// -X, -H and the body of a URL run.
+void apply_request(plan::NamedRequest& request, const RunFlags& flags) {
+    request.method = flags.method.value_or(request.method);
+    request.headers.insert(request.headers.end(), flags.headers.begin(), flags.headers.end());
+    if (flags.body) {
+        request.body = *flags.body;
     }
-    const PhasePlan& main = plan.phases[plan.main_phase];
-    if (main.kind == PhaseKind::constant) {
-        plan.rate_per_s = main.rate_per_s;
+    if (flags.body_verbatim) {
+        request.body_verbatim = flags.body_verbatim;
     }
-    plan.connections = std::max(plan.connections, users_max);
 }
 
-// Rate, duration, warm-up and connections: a profile's phases or a URL run's fields.
+// A URL run's one request and phases, rebuilt from its load and the flags.
+void apply_url_run(plan::RunPlan& plan, const RunFlags& flags) {
+    plan::UrlLoad load = plan.phases.empty() ? plan::UrlLoad{} : plan::url_load_of(plan);
+    load.rate_per_s = flags.rate_per_s ? flags.rate_per_s : load.rate_per_s;
+    load.duration_ns = flags.duration_ns.value_or(load.duration_ns);
+    load.warmup_ns = flags.warmup_ns.value_or(load.warmup_ns);
+    plan::NamedRequest request = plan.requests.empty() ? plan::NamedRequest{} : plan.requests[0];
+    apply_request(request, flags);
+    plan::set_url_run(plan, load, std::move(request));
+}
+
+// Rate, duration, warm-up and connections: a profile's main phase, or a URL run's load.
 Status apply_load(plan::RunPlan& plan, const RunFlags& flags) {
     if (flags.connections) {
         plan.connections = *flags.connections;
     }
     if (plan.profile_path.empty()) {
-        plan.rate_per_s = flags.rate_per_s ? flags.rate_per_s : plan.rate_per_s;
-        plan.duration_ns = flags.duration_ns.value_or(plan.duration_ns);
-        plan.warmup_ns = flags.warmup_ns.value_or(plan.warmup_ns);
+        apply_url_run(plan, flags);
         return Ok{};
     }
-    // The caller refuses --warmup for a profile: its warm-up is a phase.
-    BARRAGE_ASSERT(!flags.warmup_ns);
+    // The caller refuses --warmup and the request flags for a profile.
+    BARRAGE_ASSERT(!flags.warmup_ns && !flags.method && flags.headers.empty());
+    BARRAGE_ASSERT(plan.main_phase < plan.phases.size());
     if (flags.rate_per_s || flags.duration_ns) {
         if (auto status =
                 set_main_phase(plan.phases[plan.main_phase], flags.rate_per_s, flags.duration_ns);
@@ -107,23 +106,13 @@ Status apply_load(plan::RunPlan& plan, const RunFlags& flags) {
             return status;
         }
     }
-    summarize_phases(plan);
+    // Open loop: connections in total; closed loop: at least one per user.
+    for (const PhasePlan& phase : plan.phases) {
+        plan.connections = std::max(plan.connections, phase.users);
+    }
     return Ok{};
 }
 
-void apply_request(plan::RunPlan& plan, const RunFlags& flags) {
-    plan.request.method = flags.method.value_or(plan.request.method);
-    plan.request.headers.insert(plan.request.headers.end(), flags.headers.begin(),
-                                flags.headers.end());
-    if (flags.body) {
-        plan.request.body = *flags.body;
-    }
-    if (flags.body_verbatim) {
-        plan.request.body_verbatim = flags.body_verbatim;
-    }
-}
-
-// Outputs and gates: the plan's (a profile's) thresholds first, then the command line's.
 void apply_outputs(plan::RunPlan& plan, const RunFlags& flags) {
     std::vector<plan::ThresholdPlan> thresholds = std::move(plan.outputs.thresholds);
     thresholds.insert(thresholds.end(), flags.outputs.thresholds.begin(),
@@ -154,7 +143,6 @@ Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags) {
     if (auto status = apply_load(plan, flags); !status) {
         return status;
     }
-    apply_request(plan, flags);
     apply_outputs(plan, flags);
     plan.threads = flags.threads.value_or(plan.threads);
     plan.pin = plan.pin && !flags.no_pin;

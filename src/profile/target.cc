@@ -92,7 +92,8 @@ void read_headers_of(TableReader& reader, std::vector<plan::Header>& out) {
     }
 }
 
-void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& plan) {
+void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& plan,
+                 std::vector<plan::Header>& headers) {
     Diagnostics& diagnostics = root.diagnostics();
     const toml::table* table = root.table("target");
     if (table == nullptr) {
@@ -118,7 +119,7 @@ void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& 
             plan.target = std::move(parsed).value();
         }
     }
-    read_headers_of(target, plan.request.headers);
+    read_headers_of(target, headers);
     if (const auto connections = target.integer("connections", 1, plan::connections_max)) {
         plan.connections = static_cast<int>(*connections);
     }

@@ -390,20 +390,20 @@ TEST_CASE("run defaults follow the documented values") {
     const int threads_expected = std::min(static_cast<int>(cpus.size()), 10);
     CHECK(plan.target.host == "127.0.0.1");
     CHECK(plan.target.port == 8080);
-    CHECK_FALSE(plan.rate_per_s.has_value());
+    CHECK_FALSE(barrage::plan::headline_rate_per_s(plan).has_value());
     CHECK(plan.connections == 10);
     CHECK(plan.threads == threads_expected);
     CHECK(plan.cpus == std::vector<int>(cpus.begin(), cpus.begin() + threads_expected));
     CHECK(plan.pin);
-    CHECK(plan.duration_ns == 10 * s);
-    CHECK(plan.warmup_ns == 0);
+    CHECK(barrage::plan::measured_ns(plan) == 10 * s);
+    CHECK(barrage::plan::warmup_ns(plan) == 0);
     CHECK(plan.timeout_ns == 10 * s);
     CHECK(plan.interval_ns == 1 * s);
     CHECK(plan.timer_slack_ns == 0);
     CHECK(plan.response_header_bytes_max == 64 * 1024);
-    CHECK(plan.request.method == "GET");
-    CHECK(plan.request.headers.empty());
-    CHECK(plan.request.body.empty());
+    CHECK(plan.requests[0].method == "GET");
+    CHECK(plan.requests[0].headers.empty());
+    CHECK(plan.requests[0].body.empty());
     CHECK(plan.outputs.json_path.empty());
     CHECK(plan.outputs.csv_path.empty());
     CHECK_FALSE(plan.outputs.quiet);
@@ -429,21 +429,21 @@ TEST_CASE("every run flag sets its field, in long form") {
                                     "8k",         "--timer-slack",
                                     "250us",      "http://h:81/p"});
     CHECK(plan.target.host_header == "h:81");
-    CHECK(plan.rate_per_s.value() == 2000.0);
+    CHECK(barrage::plan::headline_rate_per_s(plan).value() == 2000.0);
     CHECK(plan.connections == 20);
     CHECK(plan.threads == 2);
     CHECK(plan.cpus.size() == 2);
     CHECK_FALSE(plan.pin);
-    CHECK(plan.duration_ns == 60 * s);
-    CHECK(plan.warmup_ns == 5 * s);
+    CHECK(barrage::plan::measured_ns(plan) == 60 * s);
+    CHECK(barrage::plan::warmup_ns(plan) == 5 * s);
     CHECK(plan.timeout_ns == 250 * ms);
-    CHECK(plan.request.method == "POST");
-    REQUIRE(plan.request.headers.size() == 2);
-    CHECK(plan.request.headers[0].name == "X-A");
-    CHECK(plan.request.headers[0].value == "1");
-    CHECK(plan.request.headers[1].name == "X-B");
-    CHECK(plan.request.headers[1].value == "two");
-    CHECK(plan.request.body == "{}");
+    CHECK(plan.requests[0].method == "POST");
+    REQUIRE(plan.requests[0].headers.size() == 2);
+    CHECK(plan.requests[0].headers[0].name == "X-A");
+    CHECK(plan.requests[0].headers[0].value == "1");
+    CHECK(plan.requests[0].headers[1].name == "X-B");
+    CHECK(plan.requests[0].headers[1].value == "two");
+    CHECK(plan.requests[0].body == "{}");
     CHECK(plan.outputs.json_path == "out.json");
     CHECK(plan.outputs.csv_path == "-");
     CHECK(plan.outputs.quiet);
@@ -475,14 +475,14 @@ TEST_CASE("short flags take attached or separate values, long flags take = or a 
                    "--method=PUT", "--header=X-A: 1", "--body=hi", "--quiet", "http://h/"});
     const RunPlan short_equals = parse_run({"run", "http://h/", "-c=5", "-t=1"});
     for (const RunPlan* plan : {&attached, &separate, &equals}) {
-        CHECK(plan->rate_per_s.value() == 100.0);
+        CHECK(barrage::plan::headline_rate_per_s(*plan).value() == 100.0);
         CHECK(plan->connections == 5);
         CHECK(plan->threads == 1);
-        CHECK(plan->duration_ns == 2 * s);
-        CHECK(plan->request.method == "PUT");
-        REQUIRE(plan->request.headers.size() == 1);
-        CHECK(plan->request.headers[0].value == "1");
-        CHECK(plan->request.body == "hi");
+        CHECK(barrage::plan::measured_ns(*plan) == 2 * s);
+        CHECK(plan->requests[0].method == "PUT");
+        REQUIRE(plan->requests[0].headers.size() == 1);
+        CHECK(plan->requests[0].headers[0].value == "1");
+        CHECK(plan->requests[0].body == "hi");
         CHECK(plan->outputs.quiet);
     }
     CHECK(short_equals.connections == 5);
@@ -501,15 +501,15 @@ TEST_CASE("a later value of a flag overrides an earlier one, headers accumulate"
     const RunPlan plan =
         parse_run({"run", "http://h/", "-c", "3", "-c", "4", "-H", "A: 1", "-H", "A: 2"});
     CHECK(plan.connections == 4);
-    REQUIRE(plan.request.headers.size() == 2);
-    CHECK(plan.request.headers[1].value == "2");
+    REQUIRE(plan.requests[0].headers.size() == 2);
+    CHECK(plan.requests[0].headers[1].value == "2");
 }
 
 TEST_CASE("a header value keeps inner spaces and may be empty") {
     const RunPlan plan = parse_run({"run", "http://h/", "-H", "X-A:  a b  ", "-H", "X-Empty:"});
-    CHECK(plan.request.headers[0].value == "a b");
-    CHECK(plan.request.headers[1].name == "X-Empty");
-    CHECK(plan.request.headers[1].value.empty());
+    CHECK(plan.requests[0].headers[0].value == "a b");
+    CHECK(plan.requests[0].headers[1].name == "X-Empty");
+    CHECK(plan.requests[0].headers[1].value.empty());
 }
 
 TEST_CASE("threads default to CPUs but never exceed connections") {
@@ -548,10 +548,10 @@ TEST_CASE("the body is read from --body-file now") {
     const TempFile file(std::string("line1\nline2\0end", 15));
     const std::string flag = "--body-file=" + file.path;
     const RunPlan plan = parse_run({"run", "http://h/", flag.c_str()});
-    REQUIRE(plan.request.body_verbatim != nullptr);
-    CHECK(*plan.request.body_verbatim == std::string("line1\nline2\0end", 15));
-    CHECK(plan.request.body.empty());
-    CHECK(plan.request.body_bytes() == 15);
+    REQUIRE(plan.requests[0].body_verbatim != nullptr);
+    CHECK(*plan.requests[0].body_verbatim == std::string("line1\nline2\0end", 15));
+    CHECK(plan.requests[0].body.empty());
+    CHECK(plan.requests[0].body_bytes() == 15);
 }
 
 TEST_CASE("a --body-file is bytes sent as they are, '{{' included, never a template") {
@@ -559,19 +559,19 @@ TEST_CASE("a --body-file is bytes sent as they are, '{{' included, never a templ
     const TempFile file(bytes);
     const RunPlan plan =
         parse_run({"run", "http://h/", "-X", "POST", "--body-file", file.path.c_str()});
-    REQUIRE(plan.request.body_verbatim != nullptr);
-    CHECK(*plan.request.body_verbatim == bytes);
-    // The URL run's one request shares the bytes instead of copying them.
-    const auto requests = barrage::plan::requests_of(plan);
-    REQUIRE(requests.size() == 1);
-    CHECK(requests[0].body_verbatim.get() == plan.request.body_verbatim.get());
+    REQUIRE(plan.requests[0].body_verbatim != nullptr);
+    CHECK(*plan.requests[0].body_verbatim == bytes);
+    // A copy of the plan shares the bytes of its one request instead of copying them.
+    REQUIRE(plan.requests.size() == 1);
+    const RunPlan copy = plan;  // e.g. a find-max step's plan
+    CHECK(copy.requests[0].body_verbatim.get() == plan.requests[0].body_verbatim.get());
 }
 
 TEST_CASE("--body-template reads a template from a file; its mistakes are usage errors") {
     const TempFile good("{\"id\": {{seq}}}");
     const RunPlan plan = parse_run({"run", "http://h/", "--body-template", good.path.c_str()});
-    CHECK(plan.request.body == "{\"id\": {{seq}}}");
-    CHECK(plan.request.body_verbatim == nullptr);
+    CHECK(plan.requests[0].body == "{\"id\": {{seq}}}");
+    CHECK(plan.requests[0].body_verbatim == nullptr);
     const TempFile bad("ok {{bogus 1}}");
     CHECK(parse_error({"run", "http://h/", "--body-template", bad.path.c_str()}) ==
           "--body-template: unknown generator 'bogus': expected int, float, choice, seq, uuid, "
@@ -672,7 +672,7 @@ TEST_CASE("unknown options, missing values and stray arguments are usage errors"
 
 TEST_CASE("a value that merely starts with '-' is still a value") {
     CHECK(contains(parse_error({"run", "http://h/", "-r", "-5"}), "negative"));
-    CHECK(parse_run({"run", "http://h/", "-b", "-not-an-option"}).request.body == "-not-an-option");
+    CHECK(parse_run({"run", "http://h/", "-b", "-not-an-option"}).requests[0].body == "-not-an-option");
 }
 
 TEST_CASE("JSON and CSV cannot both go to stdout or to one file") {

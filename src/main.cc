@@ -120,9 +120,11 @@ int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
 // Thresholds are checked before any traffic: a typo must not cost a run.
 // Errors start with where the threshold was written ("--threshold", "x.toml:3:5").
 base::Result<std::vector<report::ThresholdSpec>> plan_thresholds(const plan::RunPlan& plan) {
-    std::vector<std::string> request_names;
-    for (const auto& request : plan.requests) {
-        request_names.push_back(request.name);
+    std::vector<std::string> request_names;  // none for a URL run: names are a profile's
+    if (!plan.profile_path.empty()) {
+        for (const auto& request : plan.requests) {
+            request_names.push_back(request.name);
+        }
     }
     std::vector<report::ThresholdSpec> specs;
     for (const plan::ThresholdPlan& threshold : plan.outputs.thresholds) {

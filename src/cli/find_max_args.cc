@@ -324,16 +324,14 @@ namespace barrage::cli {
 
 base::Result<plan::RunPlan> find_max_step_plan(const FindMaxRequest& request, double rate_rps) {
     const plan::RunPlan& run = request.run_plan;
-    auto step =
-        profile::with_rate(run, rate_rps, request.step_duration_ns, request.step_warmup_ns);
+    auto step = profile::with_rate(run, rate_rps, request.step_duration_ns, request.step_warmup_ns);
     if (!step) {
         return step.error();
     }
     if (auto status = plan::validate_run_plan(step.value()); !status) {
-        return run.profile_path.empty()
-                   ? status.error()
-                   : base::make_error(fmt::format("{}: {}", run.profile_path,
-                                                  status.error().message));
+        return run.profile_path.empty() ? status.error()
+                                        : base::make_error(fmt::format("{}: {}", run.profile_path,
+                                                                       status.error().message));
     }
     return step;
 }

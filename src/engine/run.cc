@@ -332,7 +332,8 @@ void Coordinator::merge(const stats::Snapshot& snapshot) {
 
 void Coordinator::emit_intervals(int64_t through_index) {
     const double interval_s = static_cast<double>(plan_.interval_ns) / 1e9;
-    const double total_s = static_cast<double>(plan::warmup_ns(plan_) + plan::measured_ns(plan_)) / 1e9;
+    const double total_s =
+        static_cast<double>(plan::warmup_ns(plan_) + plan::measured_ns(plan_)) / 1e9;
     // A stop check may stop sending while this loop runs: the bound is read each turn.
     for (; next_row_index_ <= std::min(through_index, last_row_index()); ++next_row_index_) {
         const int64_t i = next_row_index_;
@@ -361,8 +362,8 @@ void Coordinator::emit_intervals(int64_t through_index) {
         }
         const bool warmup = i < 0;
         if (hooks_.on_interval) {
-            hooks_.on_interval(row, end_s + static_cast<double>(plan::warmup_ns(plan_)) / 1e9, total_s,
-                               warmup);
+            hooks_.on_interval(row, end_s + static_cast<double>(plan::warmup_ns(plan_)) / 1e9,
+                               total_s, warmup);
         }
         if (!warmup) {
             if (hooks_.on_interval_histograms) {
@@ -414,8 +415,9 @@ void Coordinator::finish_result() {
     if (load_->open_loop()) {
         // Asked: the schedule's arrivals in the measured window (any phase shape).
         const schedule::ArrivalSchedule& schedule = *load_->schedule();
-        const double asked = schedule.integral_until(plan::warmup_ns(plan_) + plan::measured_ns(plan_)) -
-                             schedule.integral_until(plan::warmup_ns(plan_));
+        const double asked =
+            schedule.integral_until(plan::warmup_ns(plan_) + plan::measured_ns(plan_)) -
+            schedule.integral_until(plan::warmup_ns(plan_));
         result_.asked_rate_rps = asked / (static_cast<double>(plan::measured_ns(plan_)) / 1e9);
     }
     for (std::size_t w = 0; w < channels_.size(); ++w) {

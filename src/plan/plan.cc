@@ -388,7 +388,8 @@ std::optional<double> headline_rate_per_s(const RunPlan& plan) {
 }
 
 const NamedRequest& first_request(const RunPlan& plan) {
-    BARRAGE_ASSERT(!plan.session.steps.empty() && plan.session.steps.front() < plan.requests.size());
+    BARRAGE_ASSERT(!plan.session.steps.empty() &&
+                   plan.session.steps.front() < plan.requests.size());
     return plan.requests[plan.session.steps.front()];
 }
 

@@ -33,9 +33,7 @@ std::string directory_of(const std::string& path) {
 }
 
 // The target's path is the first step's, as a report shows it (see plan.h).
-void fill_target_path(plan::RunPlan& plan) {
-    plan.target.path = plan::first_request(plan).path;
-}
+void fill_target_path(plan::RunPlan& plan) { plan.target.path = plan::first_request(plan).path; }
 
 void read_document(TableReader& root, const std::string& base_dir, plan::RunPlan& plan) {
     Diagnostics& diagnostics = root.diagnostics();

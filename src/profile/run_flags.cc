@@ -57,8 +57,7 @@ Status set_main_phase(PhasePlan& main, std::optional<double> rate_per_s,
         main.duration_ns = *duration_ns;
     }
     if (auto status = detail::check_phase_shape(main); !status) {
-        return make_error(fmt::format("{}: phase '{}': {}",
-                                      duration_ns ? "--duration" : "--rate",
+        return make_error(fmt::format("{}: phase '{}': {}", duration_ns ? "--duration" : "--rate",
                                       base::excerpt(main.name), status.error().message));
     }
     return Ok{};

@@ -106,8 +106,8 @@ std::string phase_list(const plan::RunPlan& plan) {
 
 std::string headline(const plan::RunPlan& plan) {
     const std::optional<double> rate_per_s = plan::headline_rate_per_s(plan);
-    std::string mode = rate_per_s ? fmt::format("open loop at {} req/s", *rate_per_s)
-                                  : std::string("closed loop");
+    std::string mode =
+        rate_per_s ? fmt::format("open loop at {} req/s", *rate_per_s) : std::string("closed loop");
     if (!plan.profile_path.empty()) {
         mode = fmt::format("{} {}", rate_per_s ? "open loop," : "closed loop,", phase_list(plan));
     }

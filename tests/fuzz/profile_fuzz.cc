@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
-#include "barrage/profile/profile_loader.h"
 #include "../../src/profile/ascii_document_impl.h"
+#include "barrage/profile/profile_loader.h"
 
 namespace {
 

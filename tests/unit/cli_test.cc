@@ -672,7 +672,8 @@ TEST_CASE("unknown options, missing values and stray arguments are usage errors"
 
 TEST_CASE("a value that merely starts with '-' is still a value") {
     CHECK(contains(parse_error({"run", "http://h/", "-r", "-5"}), "negative"));
-    CHECK(parse_run({"run", "http://h/", "-b", "-not-an-option"}).requests[0].body == "-not-an-option");
+    CHECK(parse_run({"run", "http://h/", "-b", "-not-an-option"}).requests[0].body ==
+          "-not-an-option");
 }
 
 TEST_CASE("JSON and CSV cannot both go to stdout or to one file") {

@@ -30,8 +30,8 @@ RunPlan valid_plan() {
 }
 
 // A URL run's load (-r, -d, --warmup), its request kept.
-void set_load(RunPlan& run, std::optional<double> rate_per_s,
-              int64_t duration_ns = 10'000'000'000, int64_t warmup_ns = 0) {
+void set_load(RunPlan& run, std::optional<double> rate_per_s, int64_t duration_ns = 10'000'000'000,
+              int64_t warmup_ns = 0) {
     plan::set_url_run(run, {rate_per_s, duration_ns, warmup_ns}, plan::first_request(run));
 }
 

@@ -231,7 +231,8 @@ duration = "6m"
     CHECK(run.phases[3].spike_fall_ns == 10 * s_ns);  // defaults to the rise time
     CHECK(plan::warmup_ns(run) == 5 * s_ns);
     CHECK(plan::measured_ns(run) == (60 + 90 + 360) * s_ns);
-    CHECK(plan::headline_rate_per_s(run) == 1000);        // the highest open-loop rate (main phase is a ramp)
+    CHECK(plan::headline_rate_per_s(run) ==
+          1000);  // the highest open-loop rate (main phase is a ramp)
     CHECK(plan::first_request(run).method == "POST");  // a report shows the first step
     CHECK(run.target.path == "/json?id={{seq}}");
     CHECK(run.threads >= 1);
@@ -602,8 +603,7 @@ TEST_CASE("every profile in profiles/ loads without error") {
         shorter.duration_ns = 2 * s_ns;
         if (run.value().phases.size() == 1 && (run.value().phases[0].kind == PhaseKind::constant ||
                                                run.value().phases[0].kind == PhaseKind::users)) {
-            CHECK(profile::load_profile(entry.path().string(), shorter)
-                      .ok());
+            CHECK(profile::load_profile(entry.path().string(), shorter).ok());
         }
     }
     std::sort(loaded.begin(), loaded.end());

@@ -200,7 +200,7 @@ struct RunPlan {
     int connections = connections_default;
     int threads = 1;
     bool pin = true;
-    std::vector<int> cpus;             // one per worker (from the allowed set)
+    std::vector<int> cpus;                      // one per worker (from the allowed set)
     int64_t timeout_ns = 10'000'000'000;        // per request (and per connect)
     // Stop the run when no connection has opened and connects have failed for
     // this long: an unreachable target fails fast (exit 3) instead of running out the clock.
@@ -240,7 +240,7 @@ struct RunPlan {
 struct UrlLoad {
     std::optional<double> rate_per_s;  // nullopt = closed loop, one user per connection
     int64_t duration_ns = duration_ns_default;
-    int64_t warmup_ns = 0;             // 0 = no warm-up phase
+    int64_t warmup_ns = 0;  // 0 = no warm-up phase
 };
 
 // Makes `plan` a URL run: `request` named "default" at plan.target.path, the

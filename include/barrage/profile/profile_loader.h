@@ -35,7 +35,8 @@ using ProfileOverrides = RunFlags;
 // the profile's directory; lays the flags over it and validates the result
 // once. Errors of the document and of validation name the file; those of a
 // flag name the flag.
-base::Result<plan::RunPlan> load_profile(const std::string& path, const ProfileOverrides& overrides);
+base::Result<plan::RunPlan> load_profile(const std::string& path,
+                                         const ProfileOverrides& overrides);
 
 // The same from text already in memory; `path` names it in messages and
 // anchors relative paths (tests, fuzzing).

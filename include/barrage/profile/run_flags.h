@@ -18,13 +18,13 @@ namespace barrage::profile {
 
 struct RunFlags {
     // Load. For a profile, rate and duration change the main phase.
-    std::optional<double> rate_per_s;     // -r/--rate
-    std::optional<int> connections;       // -c/--connections
-    std::optional<int> threads;           // -t/--threads
-    bool no_pin = false;                  // --no-pin
-    std::optional<int64_t> duration_ns;   // -d/--duration
-    std::optional<int64_t> warmup_ns;     // --warmup (URL runs)
-    std::optional<int64_t> timeout_ns;    // --timeout
+    std::optional<double> rate_per_s;    // -r/--rate
+    std::optional<int> connections;      // -c/--connections
+    std::optional<int> threads;          // -t/--threads
+    bool no_pin = false;                 // --no-pin
+    std::optional<int64_t> duration_ns;  // -d/--duration
+    std::optional<int64_t> warmup_ns;    // --warmup (URL runs)
+    std::optional<int64_t> timeout_ns;   // --timeout
     std::optional<int64_t> connect_grace_ns;
     std::optional<int64_t> timer_slack_ns;
     std::optional<int64_t> interval_ns;
@@ -41,7 +41,7 @@ struct RunFlags {
     // after a profile's); outputs.abort_grace_ns is not read, see abort_grace_ns.
     plan::OutputPlan outputs;
     std::optional<int64_t> abort_grace_ns;  // --abort-grace
-    std::optional<plan::WatchPlan> watch;  // set when any --watch-* or --leak-* flag was given
+    std::optional<plan::WatchPlan> watch;   // set when any --watch-* or --leak-* flag was given
     // Profiles: --set KEY=VALUE on the TOML document (profile_loader.h), --seed.
     std::vector<std::string> sets;
     std::optional<uint64_t> seed;
@@ -49,12 +49,14 @@ struct RunFlags {
 
 // Lays `flags` over `plan`, then assigns the workers their CPUs (one per
 // allowed CPU, at most one per connection, unless -t or the profile says).
-// For a profile (plan.profile_path set) rate and duration change the main
-// phase; --rate needs it constant, --duration not a step phase, and the phase
-// must still be a valid shape. Errors name the flag ("--rate: the main phase
-// 'x' is not constant; ..."). `--set` and the request flags are not applied
-// here: --set edits the document (load_profile), and the caller refuses request
-// flags for a profile. The result is not validated (validate_run_plan).
+// For a URL run (plan.profile_path empty) rate, duration and warm-up rebuild
+// its phases and the request flags change its one request (set_url_run). For
+// a profile they change the main phase instead: --rate needs it constant,
+// --duration not a step phase, and the phase must still be a valid shape;
+// errors name the flag ("--rate: the main phase 'x' is not constant; ...").
+// The caller refuses --warmup and the request flags for a profile, and --set
+// is not applied here (it edits the document: load_profile). The result is
+// not validated (validate_run_plan).
 base::Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags);
 
 // The plan of one find-max step: `plan` at `rate_per_s` for `duration_ns`

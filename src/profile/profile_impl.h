@@ -34,8 +34,8 @@ void read_requests(TableReader& root, const std::string& base_dir,
                    const std::vector<plan::Header>& target_headers, plan::RunPlan& plan);
 void read_session(TableReader& root, plan::RunPlan& plan);
 
-// [[phases]] and which one is the main phase (phases.cc). The summary fields
-// of the plan are filled by apply_run_flags (run_flags.h).
+// [[phases]] and which one is the main phase (phases.cc); --rate and
+// --duration change it later (apply_run_flags, run_flags.h).
 void read_phases(TableReader& root, plan::RunPlan& plan);
 // A phase's shape is one the schedule can run (rates, durations, spike
 // timing); a step phase's duration becomes steps x step_duration (phases.cc).

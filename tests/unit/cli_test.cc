@@ -897,3 +897,53 @@ TEST_CASE("serve --leak-per-request takes a size, is off by default and has a ce
     CHECK(contains(parse_error({"serve", "--leak-per-request", "1G"}), "larger than"));
     CHECK(contains(help_text({"serve", "--help"}), "--leak-per-request SIZE"));
 }
+
+// ---- find-max: each step is the run's plan at the step's rate ----
+
+TEST_CASE("find-max takes a profile by run's rule and keeps its warm-up phases in each step") {
+    const TempFile profile(  // a profile whose file name does not end in .toml
+        "[target]\nurl = \"http://127.0.0.1:8080\"\nconnections = 4\n"
+        "[[requests]]\nname = \"home\"\npath = \"/\"\n"
+        "[[phases]]\nname = \"warm\"\nshape = \"constant\"\nrate = 5\nduration = \"1s\"\n"
+        "warmup = true\n"
+        "[[phases]]\nname = \"main\"\nshape = \"constant\"\nrate = 5\nduration = \"1m\"\n");
+    auto command =
+        parse({"find-max", profile.path.c_str(), "--slo", "p99 < 1s", "--step-duration", "2s"});
+    REQUIRE_MESSAGE(command.ok(), command.error().message);
+    const auto& request = std::get<cli::FindMaxRequest>(command.value());
+    auto step = cli::find_max_step_plan(request, 123.0);
+    REQUIRE(step.ok());
+    const RunPlan& plan = step.value();
+    REQUIRE(plan.phases.size() == 2);  // no --warmup phase added to a profile
+    CHECK(plan.phases[0].warmup);
+    CHECK(plan.phases[0].rate_per_s == 5);
+    CHECK(plan.phases[1].rate_per_s == 123.0);
+    CHECK(plan.phases[1].duration_ns == 2 * s);
+    CHECK(plan.connections == 4);
+    CHECK(plan.outputs.quiet);
+    CHECK(request.run_plan.phases[1].rate_per_s == 5);  // the run's plan stays as parsed
+}
+
+TEST_CASE(
+    "a find-max step of a URL run has the step's rate, duration and warm-up, the rest as "
+    "given") {
+    auto command = parse({"find-max", "http://h/p", "--slo", "p99 < 1s", "-c", "7", "-H", "X-A: 1",
+                          "--step-duration", "3s", "--step-warmup", "500ms"});
+    REQUIRE_MESSAGE(command.ok(), command.error().message);
+    const auto& request = std::get<cli::FindMaxRequest>(command.value());
+    for (const double rate : {250.0, 500.0}) {
+        auto step = cli::find_max_step_plan(request, rate);
+        REQUIRE(step.ok());
+        const RunPlan& plan = step.value();
+        CHECK(barrage::plan::headline_rate_per_s(plan) == rate);
+        CHECK(barrage::plan::measured_ns(plan) == 3 * s);
+        CHECK(barrage::plan::warmup_ns(plan) == 500 * ms);
+        CHECK(plan.connections == 7);
+        REQUIRE(plan.requests.size() == 1);
+        CHECK(plan.requests[0].path == "/p");
+        REQUIRE(plan.requests[0].headers.size() == 1);
+        CHECK(plan.requests[0].headers[0].name == "X-A");
+        CHECK(plan.outputs.quiet);
+    }
+    CHECK_FALSE(barrage::plan::is_open_loop(request.run_plan));  // parsed without -r
+}

@@ -1,6 +1,7 @@
 #pragma once
-// The validated, immutable run plan. Built by cli (later also profile), read
-// by engine and report. Knows nothing of flags or TOML.
+// The validated, immutable run plan. Built once, by cli (a URL run) or the
+// profile loader, with the command line's flags laid over it
+// (profile/run_flags.h); read by engine and report. Knows nothing of flags or TOML.
 
 #include <sys/socket.h>
 

@@ -526,6 +526,20 @@ TEST_CASE("--rate and --duration change the main phase, --seed the seed") {
                  "--duration: phase 'phase 1': the spike");
 }
 
+TEST_CASE("-c and --timeout set [target]'s keys, and a --set of the same key wins") {
+    profile::ProfileOverrides flags;
+    flags.connections = 64;
+    flags.timeout_ns = 3 * s_ns;
+    const auto run =
+        load_ok(target + "connections = 8\ntimeout = \"1s\"\n" + one_request + one_phase, flags);
+    CHECK(run.connections == 64);
+    CHECK(run.timeout_ns == 3 * s_ns);
+    flags.sets = {"target.connections=5", "target.timeout=2s"};
+    const auto set_wins = load_ok(target + one_request + one_phase, flags);
+    CHECK(set_wins.connections == 5);
+    CHECK(set_wins.timeout_ns == 2 * s_ns);
+}
+
 TEST_CASE("session names must be requests and the session needs a step") {
     CHECK_STARTS(error_of(target + one_request + "[session]\nsetup = [\"login\"]\n" + one_phase),
                  "test.toml:8:10: setup: 'login' is not a request name; expected one "

@@ -112,6 +112,7 @@ Status apply_load(plan::RunPlan& plan, const RunFlags& flags) {
     return Ok{};
 }
 
+// Outputs and gates: the plan's (a profile's) thresholds first, then the command line's.
 void apply_outputs(plan::RunPlan& plan, const RunFlags& flags) {
     std::vector<plan::ThresholdPlan> thresholds = std::move(plan.outputs.thresholds);
     thresholds.insert(thresholds.end(), flags.outputs.thresholds.begin(),

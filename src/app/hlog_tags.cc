@@ -14,8 +14,8 @@ std::vector<std::string> hlog_tags(const plan::RunPlan& plan) {
         return {};
     }
     std::vector<std::string> names;
-    if (!plan.requests.empty()) {
-        for (const plan::NamedRequest& request : plan::requests_of(plan)) {
+    if (!plan.profile_path.empty()) {
+        for (const plan::NamedRequest& request : plan.requests) {
             names.push_back(request.name);
         }
     }

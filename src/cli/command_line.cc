@@ -15,12 +15,12 @@
 #include <string_view>
 #include <vector>
 
-#include "barrage/base/cpu.h"
 #include "barrage/base/excerpt.h"
 #include "barrage/cli/units.h"
-#include "barrage/cli/url.h"
 #include "barrage/http/template.h"
+#include "barrage/plan/url.h"
 #include "barrage/profile/profile_loader.h"
+#include "barrage/profile/run_flags.h"
 #include "find_max_impl.h"
 #include "options_impl.h"
 
@@ -227,24 +227,38 @@ Result<plan::Header> parse_header(std::string_view flag, std::string_view text) 
 // ---- barrage run ----
 
 struct RunArgs {
-    plan::RunPlan plan;
-    std::optional<int> threads;  // nullopt = derive from CPUs and connections
+    profile::RunFlags flags;
     // -b/--body, --body-file, --body-template: at most one gives the body.
     std::vector<std::string> body_flags;  // distinct, in order (a repeated flag: the last wins)
-    // Profile runs: -d changes the main phase only when it was given.
-    bool duration_given = false;
-    std::vector<std::string> sets;  // --set, in order
-    std::optional<uint64_t> seed;   // --seed
-    // Profile runs: -c and --timeout change the profile's [target] (before any --set).
-    std::vector<std::string> target_sets;
-    bool warmup_given = false;
 
     void note_body_flag(std::string_view flag) {
         if (std::find(body_flags.begin(), body_flags.end(), flag) == body_flags.end()) {
             body_flags.emplace_back(flag);
         }
     }
+    // Any TLS or watch flag gives the whole setting (defaults for the rest).
+    plan::TlsPlan& tls() {
+        if (!flags.tls) {
+            flags.tls.emplace();
+        }
+        return *flags.tls;
+    }
+    plan::WatchPlan& watch() {
+        if (!flags.watch) {
+            flags.watch.emplace();
+        }
+        return *flags.watch;
+    }
 };
+
+// A count option into an optional<int> field.
+Status store_count(Result<int64_t> parsed, std::optional<int>& field) {
+    if (!parsed) {
+        return parsed.error();
+    }
+    field = static_cast<int>(parsed.value());
+    return Ok{};
+}
 
 // A TLS file option: the file must be readable now, so a typo stops the run
 // before any traffic instead of failing every handshake.
@@ -274,65 +288,57 @@ Result<int> parse_tls_version(std::string_view flag, std::string_view text) {
 const OptionSpec<RunArgs> run_options[] = {
     {'r', "rate", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         return store(parse_rate_per_s(flag, v), a.plan.rate_per_s);
+         return store(parse_rate_per_s(flag, v), a.flags.rate_per_s);
      }},
     {'c', "connections", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         a.target_sets.push_back("target.connections=" + std::string(v));
-         return store(parse_count(flag, v, 1, plan::connections_max), a.plan.connections);
+         return store_count(parse_count(flag, v, 1, plan::connections_max), a.flags.connections);
      }},
     {'t', "threads", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         auto threads = parse_count(flag, v, 1, plan::threads_max);
-         if (threads) {
-             a.threads = static_cast<int>(threads.value());
-         }
-         return threads ? Status(Ok{}) : Status(threads.error());
+         return store_count(parse_count(flag, v, 1, plan::threads_max), a.flags.threads);
      }},
     {'\0', "no-pin", false,
      [](RunArgs& a, std::string_view, std::string_view) {
-         a.plan.pin = false;
+         a.flags.no_pin = true;
          return Status(Ok{});
      }},
     {'d', "duration", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         a.duration_given = true;
-         return store(parse_duration_ns(flag, v, false), a.plan.duration_ns);
+         return store(parse_duration_ns(flag, v, false), a.flags.duration_ns);
      }},
     {'\0', "set", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
-         a.sets.emplace_back(v);
+         a.flags.sets.emplace_back(v);
          return Status(Ok{});
      }},
     {'\0', "seed", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          auto seed = parse_count(flag, v, 0, INT64_MAX);
          if (seed) {
-             a.seed = static_cast<uint64_t>(seed.value());
+             a.flags.seed = static_cast<uint64_t>(seed.value());
          }
          return seed ? Status(Ok{}) : Status(seed.error());
      }},
     {'\0', "warmup", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         a.warmup_given = true;
-         return store(parse_duration_ns(flag, v, true), a.plan.warmup_ns);
+         return store(parse_duration_ns(flag, v, true), a.flags.warmup_ns);
      }},
     {'\0', "timeout", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         a.target_sets.push_back("target.timeout=\"" + std::string(v) + "\"");
-         return store(parse_duration_ns(flag, v, false), a.plan.timeout_ns);
+         return store(parse_duration_ns(flag, v, false), a.flags.timeout_ns);
      }},
     {'\0', "connect-grace", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         return store(parse_duration_ns(flag, v, false), a.plan.connect_grace_ns);
+         return store(parse_duration_ns(flag, v, false), a.flags.connect_grace_ns);
      }},
     {'\0', "timer-slack", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         return store(parse_duration_ns(flag, v, true), a.plan.timer_slack_ns);
+         return store(parse_duration_ns(flag, v, true), a.flags.timer_slack_ns);
      }},
     {'X', "method", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
-         a.plan.request.method = std::string(v);
+         a.flags.method = std::string(v);
          return Status(Ok{});
      }},
     {'H', "header", true,
@@ -341,12 +347,12 @@ const OptionSpec<RunArgs> run_options[] = {
          if (!header) {
              return Status(header.error());
          }
-         a.plan.request.headers.push_back(std::move(header).value());
+         a.flags.headers.push_back(std::move(header).value());
          return Status(Ok{});
      }},
     {'b', "body", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         a.plan.request.body = std::string(v);
+         a.flags.body = std::string(v);
          a.note_body_flag(flag);
          return Status(Ok{});
      }},
@@ -358,171 +364,171 @@ const OptionSpec<RunArgs> run_options[] = {
              return Status(bytes.error());
          }
          // Shared, never copied: a 60 MB body stays one 60 MB string.
-         a.plan.request.body_verbatim =
+         a.flags.body_verbatim =
              std::make_shared<const std::string>(std::move(bytes).value());
          return Status(Ok{});
      }},
     {'\0', "body-template", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          a.note_body_flag(flag);
-         return store(read_body_file(flag, std::string(v)), a.plan.request.body);
+         return store(read_body_file(flag, std::string(v)), a.flags.body);
      }},
     {'\0', "json", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
-         a.plan.outputs.json_path = std::string(v);
+         a.flags.outputs.json_path = std::string(v);
          return Status(Ok{});
      }},
     {'\0', "csv", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
-         a.plan.outputs.csv_path = std::string(v);
+         a.flags.outputs.csv_path = std::string(v);
          return Status(Ok{});
      }},
     {'\0', "csv-requests", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
-         a.plan.outputs.csv_requests_path = std::string(v);
+         a.flags.outputs.csv_requests_path = std::string(v);
          return Status(Ok{});
      }},
     {'\0', "threshold", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
-         a.plan.outputs.thresholds.push_back({std::string(v), false, "--threshold"});
+         a.flags.outputs.thresholds.push_back({std::string(v), false, "--threshold"});
          return Status(Ok{});
      }},
     {'\0', "abort-threshold", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
-         a.plan.outputs.thresholds.push_back({std::string(v), true, "--abort-threshold"});
+         a.flags.outputs.thresholds.push_back({std::string(v), true, "--abort-threshold"});
          return Status(Ok{});
      }},
     {'\0', "abort-grace", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         return store(parse_duration_ns(flag, v, true), a.plan.outputs.abort_grace_ns);
+         return store(parse_duration_ns(flag, v, true), a.flags.abort_grace_ns);
      }},
     {'\0', "html", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
-         a.plan.outputs.html_path = std::string(v);
+         a.flags.outputs.html_path = std::string(v);
          return Status(Ok{});
      }},
     {'\0', "hlog", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
-         a.plan.outputs.hlog_path = std::string(v);
+         a.flags.outputs.hlog_path = std::string(v);
          return Status(Ok{});
      }},
     {'\0', "history", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
-         a.plan.outputs.history_path = std::string(v);
+         a.flags.outputs.history_path = std::string(v);
          return Status(Ok{});
      }},
     {'\0', "label", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
-         a.plan.outputs.label = std::string(v);
+         a.flags.outputs.label = std::string(v);
          return Status(Ok{});
      }},
     {'q', "quiet", false,
      [](RunArgs& a, std::string_view, std::string_view) {
-         a.plan.outputs.quiet = true;
+         a.flags.outputs.quiet = true;
          return Status(Ok{});
      }},
     {'\0', "interval", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         return store(parse_duration_ns(flag, v, false), a.plan.interval_ns);
+         return store(parse_duration_ns(flag, v, false), a.flags.interval_ns);
      }},
     {'\0', "max-header-bytes", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         return store(parse_size_bytes(flag, v), a.plan.response_header_bytes_max);
+         return store(parse_size_bytes(flag, v), a.flags.response_header_bytes_max);
      }},
     {'k', "insecure", false,
      [](RunArgs& a, std::string_view, std::string_view) {
-         a.plan.tls.insecure = true;
+         a.tls().insecure = true;
          return Status(Ok{});
      }},
     {'\0', "cacert", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         return store_readable_file(flag, v, a.plan.tls.ca_file);
+         return store_readable_file(flag, v, a.tls().ca_file);
      }},
     {'\0', "cert", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         return store_readable_file(flag, v, a.plan.tls.cert_file);
+         return store_readable_file(flag, v, a.tls().cert_file);
      }},
     {'\0', "key", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         return store_readable_file(flag, v, a.plan.tls.key_file);
+         return store_readable_file(flag, v, a.tls().key_file);
      }},
     {'\0', "sni", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          if (v.empty()) {
              return Status(make_error(fmt::format("{}: the server name is empty", flag)));
          }
-         a.plan.tls.sni = std::string(v);
+         a.tls().sni = std::string(v);
          return Status(Ok{});
      }},
     {'\0', "tls-min", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         return store(parse_tls_version(flag, v), a.plan.tls.version_min);
+         return store(parse_tls_version(flag, v), a.tls().version_min);
      }},
     {'\0', "ciphers", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
-         a.plan.tls.ciphers = std::string(v);
+         a.tls().ciphers = std::string(v);
          return Status(Ok{});
      }},
     {'\0', "ciphersuites", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
-         a.plan.tls.ciphersuites = std::string(v);
+         a.tls().ciphersuites = std::string(v);
          return Status(Ok{});
      }},
     {'\0', "no-tls-resume", false,
      [](RunArgs& a, std::string_view, std::string_view) {
-         a.plan.tls.resume = false;
+         a.tls().resume = false;
          return Status(Ok{});
      }},
     {'\0', "watch-pid", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          auto pid = parse_count(flag, v, 1, INT32_MAX);
          if (pid) {
-             a.plan.watch.pids.push_back(static_cast<int>(pid.value()));
+             a.watch().pids.push_back(static_cast<int>(pid.value()));
          }
          return pid ? Status(Ok{}) : Status(pid.error());
      }},
     {'\0', "watch-cgroup", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         if (!a.plan.watch.cgroup_path.empty()) {
+         if (!a.watch().cgroup_path.empty()) {
              return Status(make_error(fmt::format("{} is given twice; watch one cgroup", flag)));
          }
          if (v.empty()) {
              return Status(make_error(fmt::format("{}: the path is empty", flag)));
          }
-         a.plan.watch.cgroup_path = std::string(v);
+         a.watch().cgroup_path = std::string(v);
          return Status(Ok{});
      }},
     {'\0', "watch-url", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         if (!a.plan.watch.url.empty()) {
+         if (!a.watch().url.empty()) {
              return Status(make_error(fmt::format("{} is given twice; scrape one endpoint", flag)));
          }
-         a.plan.watch.url = std::string(v);
+         a.watch().url = std::string(v);
          return Status(Ok{});
      }},
     {'\0', "watch-series", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
-         a.plan.watch.series.emplace_back(v);
+         a.watch().series.emplace_back(v);
          return Status(Ok{});
      }},
     {'\0', "leak-rss-limit", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          return store(plan::parse_growth_per_min(flag, v, plan::GrowthUnit::megabytes),
-                      a.plan.watch.leak_rss_mb_per_min);
+                      a.watch().leak_rss_mb_per_min);
      }},
     {'\0', "leak-fd-limit", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          return store(plan::parse_growth_per_min(flag, v, plan::GrowthUnit::count),
-                      a.plan.watch.leak_fds_per_min);
+                      a.watch().leak_fds_per_min);
      }},
     {'\0', "leak-thread-limit", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          return store(plan::parse_growth_per_min(flag, v, plan::GrowthUnit::count),
-                      a.plan.watch.leak_threads_per_min);
+                      a.watch().leak_threads_per_min);
      }},
     {'\0', "new-conn", false,
      [](RunArgs& a, std::string_view, std::string_view) {
-         a.plan.new_connection_per_request = true;
+         a.flags.new_connection_per_request = true;
          return Status(Ok{});
      }},
 };
@@ -550,17 +556,6 @@ std::string join_command_line(std::span<const char* const> argv) {
     return joined;
 }
 
-// The first `threads` allowed CPUs, wrapping around when there are fewer CPUs.
-std::vector<int> assign_cpus(const std::vector<int>& allowed, int threads) {
-    BARRAGE_ASSERT(!allowed.empty());
-    std::vector<int> cpus;
-    cpus.reserve(static_cast<size_t>(threads));
-    for (size_t i = 0; i < static_cast<size_t>(threads); ++i) {
-        cpus.push_back(allowed[i % allowed.size()]);
-    }
-    return cpus;
-}
-
 Status check_outputs(const plan::OutputPlan& output) {
     if (output.json_path == "-" && output.csv_path == "-") {
         return make_error("--json - and --csv - would both write to stdout; send one to a file");
@@ -585,7 +580,7 @@ Status check_outputs(const plan::OutputPlan& output) {
     return Ok{};
 }
 
-Status take_url(RunArgs& args, const std::vector<std::string_view>& positionals) {
+Status take_url(plan::RunPlan& plan, const std::vector<std::string_view>& positionals) {
     if (positionals.empty()) {
         return make_error(
             "barrage run: missing URL; e.g. barrage run http://127.0.0.1:8080/ -c 50 -d 30s");
@@ -594,81 +589,36 @@ Status take_url(RunArgs& args, const std::vector<std::string_view>& positionals)
         return make_error(fmt::format("barrage run: unexpected argument '{}'; give exactly one URL",
                                       base::excerpt(positionals[1])));
     }
-    return store(parse_url(positionals[0]), args.plan.target);
+    return store(plan::parse_url(positionals[0]), plan.target);
 }
 
 // `barrage run PROFILE.toml`: the profile gives target, requests and phases;
 // the flags give outputs, TLS and the overrides. Request flags would be
 // silently lost, so they are refused.
-bool tls_options_given(const plan::TlsPlan& tls) {
-    const plan::TlsPlan defaults;
-    return tls.insecure != defaults.insecure || tls.ca_file != defaults.ca_file ||
-           tls.cert_file != defaults.cert_file || tls.key_file != defaults.key_file ||
-           tls.sni != defaults.sni || tls.version_min != defaults.version_min ||
-           tls.ciphers != defaults.ciphers || tls.ciphersuites != defaults.ciphersuites ||
-           tls.resume != defaults.resume;
-}
-
-Result<Command> parse_run_profile(RunArgs& args, std::string_view path,
+Result<Command> parse_run_profile(const RunArgs& args, std::string_view path,
                                   std::span<const char* const> argv) {
-    if (!args.body_flags.empty() || !args.plan.request.headers.empty() ||
-        args.plan.request.method != "GET") {
+    const profile::RunFlags& flags = args.flags;
+    if (!args.body_flags.empty() || !flags.headers.empty() || flags.method) {
         return make_error(
             fmt::format("barrage run {}: -X, -H, -b, --body-file and --body-template are for "
                         "URL runs; set method, headers and body in the profile",
                         base::excerpt(path)));
     }
-    if (args.warmup_given) {
+    if (flags.warmup_ns) {
         return make_error(
             fmt::format("barrage run {}: --warmup is for URL runs; give the profile "
                         "a phase with warmup = true (see docs/profiles.md)",
                         path));
     }
-    if (auto status = check_outputs(args.plan.outputs); !status) {
+    if (auto status = check_outputs(flags.outputs); !status) {
         return status.error();
     }
-    profile::ProfileOverrides overrides;
-    overrides.sets = args.target_sets;  // -c and --timeout, which a --set may still change
-    overrides.sets.insert(overrides.sets.end(), args.sets.begin(), args.sets.end());
-    overrides.rate_per_s = args.plan.rate_per_s;
-    overrides.duration_ns =
-        args.duration_given ? std::optional<int64_t>(args.plan.duration_ns) : std::nullopt;
-    overrides.seed = args.seed;
-    auto loaded = profile::load_profile(std::string(path), overrides, parse_url);
+    auto loaded = profile::load_profile(std::string(path), flags);
     if (!loaded) {
         return loaded.error();
     }
     plan::RunPlan plan = std::move(loaded).value();
-    // The profile's thresholds first, then the command line's.
-    std::vector<plan::ThresholdPlan> thresholds = std::move(plan.outputs.thresholds);
-    const bool grace_given = args.plan.outputs.abort_grace_ns != plan::OutputPlan{}.abort_grace_ns;
-    const int64_t profile_grace_ns = plan.outputs.abort_grace_ns;
-    plan.outputs = args.plan.outputs;
-    thresholds.insert(thresholds.end(), plan.outputs.thresholds.begin(),
-                      plan.outputs.thresholds.end());
-    plan.outputs.thresholds = std::move(thresholds);
-    if (!grace_given) {
-        plan.outputs.abort_grace_ns = profile_grace_ns;
-    }
-    plan.watch = args.plan.watch;
-    if (tls_options_given(args.plan.tls)) {
-        plan.tls = args.plan.tls;  // the command line's TLS options replace [target.tls]
-    }
-    plan.pin = args.plan.pin;
-    plan.interval_ns = args.plan.interval_ns;
-    plan.timer_slack_ns = args.plan.timer_slack_ns;
-    plan.connect_grace_ns = args.plan.connect_grace_ns;
-    plan.response_header_bytes_max = args.plan.response_header_bytes_max;
-    plan.new_connection_per_request =
-        plan.new_connection_per_request || args.plan.new_connection_per_request;
-    if (args.threads) {
-        plan.threads = *args.threads;
-        plan.cpus = assign_cpus(base::allowed_cpus(), plan.threads);
-    }
     plan.command_line = join_command_line(argv);
-    if (auto status = plan::validate_run_plan(plan); !status) {
-        return make_error(fmt::format("{}: {}", path, status.error().message));
-    }
     return Command(std::move(plan));
 }
 
@@ -686,17 +636,22 @@ Status check_templates(const plan::RunPlan& plan, const std::vector<std::string>
     if (auto status = check("URL path", plan.target.path); !status) {
         return status;
     }
-    for (const plan::Header& header : plan.request.headers) {
+    const plan::NamedRequest& request = plan::first_request(plan);
+    for (const plan::Header& header : request.headers) {
         if (auto status = check(fmt::format("-H '{}'", base::excerpt(header.name)), header.value);
             !status) {
             return status;
         }
     }
-    if (!body_flags.empty() && !plan.request.body_verbatim) {
-        return check(body_flags[0], plan.request.body);
+    if (!body_flags.empty() && !request.body_verbatim) {
+        return check(body_flags[0], request.body);
     }
     return Ok{};
 }
+
+}  // namespace
+
+namespace detail {
 
 Result<Command> parse_run(std::span<const char* const> argv) {
     RunArgs args;
@@ -716,22 +671,22 @@ Result<Command> parse_run(std::span<const char* const> argv) {
     if (positionals.size() == 1 && profile::is_profile_argument(positionals[0])) {
         return parse_run_profile(args, positionals[0], argv);
     }
-    if (!args.sets.empty() || args.seed) {
+    if (!args.flags.sets.empty() || args.flags.seed) {
         return make_error(
             "--set and --seed change a profile; give a PROFILE.toml instead of a "
             "URL (see docs/profiles.md)");
     }
-    if (auto status = take_url(args, positionals); !status) {
+    plan::RunPlan plan;
+    plan.threads = 0;  // not given: apply_run_flags derives it from the CPUs and -c
+    if (auto status = take_url(plan, positionals); !status) {
         return status.error();
     }
-    if (auto status = check_outputs(args.plan.outputs); !status) {
+    if (auto status = check_outputs(args.flags.outputs); !status) {
         return status.error();
     }
-    plan::RunPlan& plan = args.plan;
-    const std::vector<int> allowed = base::allowed_cpus();
-    plan.threads =
-        args.threads.value_or(std::min(static_cast<int>(allowed.size()), plan.connections));
-    plan.cpus = assign_cpus(allowed, plan.threads);
+    if (auto status = profile::apply_run_flags(plan, args.flags); !status) {
+        return status.error();
+    }
     plan.command_line = join_command_line(argv);
     if (auto status = plan::validate_run_plan(plan); !status) {
         return status.error();
@@ -741,6 +696,10 @@ Result<Command> parse_run(std::span<const char* const> argv) {
     }
     return Command(std::move(plan));
 }
+
+}  // namespace detail
+
+namespace {
 
 // ---- barrage serve ----
 
@@ -1105,7 +1064,7 @@ Result<Command> parse_command_line(int argc, const char* const* argv) {
     const std::span<const char* const> args(argv, static_cast<size_t>(argc));
     const std::string_view command = argc > 1 ? args[1] : "help";
     if (command == "run") {
-        return parse_run(args);
+        return detail::parse_run(args);
     }
     if (command == "serve") {
         return parse_serve(args);

@@ -1,6 +1,7 @@
 // `barrage find-max`: its own options are taken out, everything else is a
-// `barrage run` command line that each step runs with its own rate. Checked
-// once up front by parsing the first step's plan, so a typo costs no traffic.
+// `barrage run` command line, parsed once up front into the run's plan (so a
+// typo costs no traffic); each step is that plan at the step's rate
+// (profile::with_rate), never a command line parsed again.
 
 #include <fmt/format.h>
 
@@ -12,6 +13,7 @@
 #include <utility>
 
 #include "barrage/plan/units.h"
+#include "barrage/profile/run_flags.h"
 #include "find_max_impl.h"
 #include "options_impl.h"
 
@@ -260,8 +262,26 @@ Status check_request(const FindMaxRequest& request) {
 
 }  // namespace
 
+// The run options as `barrage run` reads them: a URL run or a profile.
+Result<plan::RunPlan> parse_run_args(const std::vector<std::string>& run_args) {
+    std::vector<const char*> argv{"barrage", "run"};
+    for (const std::string& arg : run_args) {
+        argv.push_back(arg.c_str());
+    }
+    auto command = parse_run(argv);
+    if (!command) {
+        return command.error();
+    }
+    auto* plan = std::get_if<plan::RunPlan>(&command.value());
+    if (plan == nullptr) {
+        return make_error("barrage find-max: expected a URL or a profile to run");
+    }
+    return std::move(*plan);
+}
+
 Result<Command> parse_find_max(std::span<const char* const> argv) {
     FindMaxRequest request;
+    std::vector<std::string> run_args;  // URL or profile and run options, as given
     for (std::size_t i = 2; i < argv.size(); ++i) {
         const std::string_view arg = argv[i];
         if (arg == "-h" || arg == "--help") {
@@ -280,12 +300,16 @@ Result<Command> parse_find_max(std::span<const char* const> argv) {
                 "--step-duration, --step-warmup, --slo, --json, --csv and --html instead",
                 arg));
         }
-        request.run_args.emplace_back(arg);
+        run_args.emplace_back(arg);
     }
     if (auto status = check_request(request); !status) {
         return status.error();
     }
-    // The first step's plan proves the run options before any traffic.
+    if (auto status = store(parse_run_args(run_args), request.run_plan); !status) {
+        return status.error();
+    }
+    // The first step's plan proves the rate and duration fit the run (a
+    // profile's main phase) before any traffic.
     const double first = request.levels.empty() ? request.start_rps
                                                 : request.levels.front() * request.level_base_rps;
     if (auto plan = find_max_step_plan(request, first); !plan) {
@@ -299,29 +323,17 @@ Result<Command> parse_find_max(std::span<const char* const> argv) {
 namespace barrage::cli {
 
 base::Result<plan::RunPlan> find_max_step_plan(const FindMaxRequest& request, double rate_rps) {
-    std::vector<std::string> args{"barrage", "run"};
-    args.insert(args.end(), request.run_args.begin(), request.run_args.end());
-    const bool profile = std::any_of(request.run_args.begin(), request.run_args.end(),
-                                     [](const std::string& a) { return a.ends_with(".toml"); });
-    args.insert(args.end(), {"-r", fmt::format("{:.6f}", rate_rps), "-d",
-                             fmt::format("{}ms", request.step_duration_ns / 1'000'000), "-q"});
-    if (!profile && request.step_warmup_ns > 0) {
-        args.insert(args.end(),
-                    {"--warmup", fmt::format("{}ms", request.step_warmup_ns / 1'000'000)});
+    const plan::RunPlan& run = request.run_plan;
+    auto step = profile::with_rate(run, rate_rps, request.step_duration_ns, request.step_warmup_ns);
+    if (!step) {
+        return step.error();
     }
-    std::vector<const char*> argv;
-    for (const std::string& arg : args) {
-        argv.push_back(arg.c_str());
+    if (auto status = plan::validate_run_plan(step.value()); !status) {
+        return run.profile_path.empty() ? status.error()
+                                        : base::make_error(fmt::format("{}: {}", run.profile_path,
+                                                                       status.error().message));
     }
-    auto command = parse_command_line(static_cast<int>(argv.size()), argv.data());
-    if (!command) {
-        return command.error();
-    }
-    auto* plan = std::get_if<plan::RunPlan>(&command.value());
-    if (plan == nullptr) {
-        return base::make_error("barrage find-max: expected a URL or a profile to run");
-    }
-    return std::move(*plan);
+    return step;
 }
 
 }  // namespace barrage::cli

@@ -13,4 +13,7 @@ extern const std::string_view find_max_usage;
 
 base::Result<Command> parse_find_max(std::span<const char* const> argv);
 
+// `barrage run ...` (command_line.cc); argv[0] and argv[1] are "barrage" "run".
+base::Result<Command> parse_run(std::span<const char* const> argv);
+
 }  // namespace barrage::cli::detail

@@ -33,10 +33,9 @@ base::Result<std::vector<schedule::RateSegment>> segments_of(const plan::PhasePl
 }  // namespace
 
 base::Result<LoadModel> LoadModel::build(const plan::RunPlan& plan) {
-    const std::vector<plan::PhasePlan> phases = plan::phases_of(plan);
-    // validate_run_plan refused a wrong order before any traffic; phases_of adds only a
-    // warm-up in front of the run's one phase.
-    BARRAGE_ASSERT(plan::check_phase_order(phases).ok());
+    const std::vector<plan::PhasePlan>& phases = plan.phases;
+    // validate_run_plan refused a wrong order and an empty list before any traffic.
+    BARRAGE_ASSERT(!phases.empty() && plan::check_phase_order(phases).ok());
     LoadModel model;
     if (phases.front().kind != plan::PhaseKind::users) {
         std::vector<schedule::RateSegment> all;

@@ -116,7 +116,7 @@ base::Status Coordinator::prepare() {
     load_ = std::make_unique<detail::LoadModel>(std::move(load).value());
     shared_.load = load_.get();
     double measured_s = 0;
-    for (const plan::PhasePlan& phase : plan::phases_of(plan_)) {
+    for (const plan::PhasePlan& phase : plan_.phases) {
         if (!phase.warmup) {
             stats::PhaseResult result;
             result.name = phase.name;
@@ -184,8 +184,8 @@ void Coordinator::wait_until_connected() {
     }
     const int64_t start = base::now_ns() + base::ns_per_ms;
     shared_.start_ns = start;
-    shared_.measured_start_ns = start + plan_.warmup_ns;
-    shared_.end_ns = shared_.measured_start_ns + plan_.duration_ns;
+    shared_.measured_start_ns = start + plan::warmup_ns(plan_);
+    shared_.end_ns = shared_.measured_start_ns + plan::measured_ns(plan_);
     shared_.started.store(true, std::memory_order_release);
     // For timestamps in output files (the .hlog StartTime); the run itself uses monotonic time.
     result_.measured_start_unix_ms =
@@ -193,10 +193,10 @@ void Coordinator::wait_until_connected() {
     if (!result_.gave_up.empty()) {
         stop_sending();  // unreachable before the start
     }
-    first_index_ = -((plan_.warmup_ns + plan_.interval_ns - 1) / plan_.interval_ns);
-    last_index_ = (plan_.duration_ns + plan_.interval_ns - 1) / plan_.interval_ns - 1;
+    first_index_ = -((plan::warmup_ns(plan_) + plan_.interval_ns - 1) / plan_.interval_ns);
+    last_index_ = (plan::measured_ns(plan_) + plan_.interval_ns - 1) / plan_.interval_ns - 1;
     next_row_index_ = first_index_;
-    measured_end_s_ = static_cast<double>(plan_.duration_ns) / 1e9;
+    measured_end_s_ = static_cast<double>(plan::measured_ns(plan_)) / 1e9;
 }
 
 // Returns true when a stop signal arrived (SIGINT, SIGTERM, or SIGHUP: a dropped
@@ -332,7 +332,8 @@ void Coordinator::merge(const stats::Snapshot& snapshot) {
 
 void Coordinator::emit_intervals(int64_t through_index) {
     const double interval_s = static_cast<double>(plan_.interval_ns) / 1e9;
-    const double total_s = static_cast<double>(plan_.warmup_ns + plan_.duration_ns) / 1e9;
+    const double total_s =
+        static_cast<double>(plan::warmup_ns(plan_) + plan::measured_ns(plan_)) / 1e9;
     // A stop check may stop sending while this loop runs: the bound is read each turn.
     for (; next_row_index_ <= std::min(through_index, last_row_index()); ++next_row_index_) {
         const int64_t i = next_row_index_;
@@ -344,7 +345,7 @@ void Coordinator::emit_intervals(int64_t through_index) {
         stats::IntervalRow row;
         const double end_s = std::min(static_cast<double>(i + 1) * interval_s, measured_end_s_);
         const double start_s = std::max(static_cast<double>(i) * interval_s,
-                                        -static_cast<double>(plan_.warmup_ns) / 1e9);
+                                        -static_cast<double>(plan::warmup_ns(plan_)) / 1e9);
         row.t_s = end_s;
         row.length_s = end_s - start_s;
         row.counters = stats::IntervalCounts::of(pending.counters);
@@ -361,8 +362,8 @@ void Coordinator::emit_intervals(int64_t through_index) {
         }
         const bool warmup = i < 0;
         if (hooks_.on_interval) {
-            hooks_.on_interval(row, end_s + static_cast<double>(plan_.warmup_ns) / 1e9, total_s,
-                               warmup);
+            hooks_.on_interval(row, end_s + static_cast<double>(plan::warmup_ns(plan_)) / 1e9,
+                               total_s, warmup);
         }
         if (!warmup) {
             if (hooks_.on_interval_histograms) {
@@ -414,9 +415,10 @@ void Coordinator::finish_result() {
     if (load_->open_loop()) {
         // Asked: the schedule's arrivals in the measured window (any phase shape).
         const schedule::ArrivalSchedule& schedule = *load_->schedule();
-        const double asked = schedule.integral_until(plan_.warmup_ns + plan_.duration_ns) -
-                             schedule.integral_until(plan_.warmup_ns);
-        result_.asked_rate_rps = asked / (static_cast<double>(plan_.duration_ns) / 1e9);
+        const double asked =
+            schedule.integral_until(plan::warmup_ns(plan_) + plan::measured_ns(plan_)) -
+            schedule.integral_until(plan::warmup_ns(plan_));
+        result_.asked_rate_rps = asked / (static_cast<double>(plan::measured_ns(plan_)) / 1e9);
     }
     for (std::size_t w = 0; w < channels_.size(); ++w) {
         const WorkerChannel& channel = *channels_[w];

@@ -74,7 +74,7 @@ base::Result<CompiledRequest> compile_request(const plan::RunPlan& plan,
 
 base::Result<Workload> Workload::compile(const plan::RunPlan& plan) {
     Workload workload;
-    const std::vector<plan::NamedRequest> requests = plan::requests_of(plan);
+    const std::vector<plan::NamedRequest>& requests = plan.requests;
     for (const plan::DataFilePlan& data : plan.data_files) {
         if (data.file) {
             workload.data_files_.push_back(*data.file);

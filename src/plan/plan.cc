@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string_view>
@@ -67,7 +68,7 @@ Status check_target(const Target& target) {
 }
 
 // Method and headers go into the request verbatim: a CR or LF would split it.
-Status check_request(const RequestPlan& request) {
+Status check_request(const NamedRequest& request) {
     constexpr std::string_view line_breaks("\r\n\0", 3);
     if (request.method.empty()) {
         return make_error("-X/--method: the method is empty; use GET, POST, PUT, ...");
@@ -108,8 +109,8 @@ Status check_load(const RunPlan& plan) {
                         "connection, so raise -c or lower -t",
                         plan.threads, plan.connections));
     }
-    if (plan.rate_per_s) {
-        const double rate = *plan.rate_per_s;
+    if (const std::optional<double> headline = headline_rate_per_s(plan)) {
+        const double rate = *headline;
         if (!std::isfinite(rate) || rate <= 0 || rate > rate_max_per_s) {
             return make_error(fmt::format(
                 "-r/--rate: {} is out of range; use more than 0 and at most {:.0f} per second",
@@ -120,15 +121,17 @@ Status check_load(const RunPlan& plan) {
 }
 
 Status check_times(const RunPlan& plan) {
-    if (plan.duration_ns <= 0) {
+    const int64_t duration_ns = measured_ns(plan);
+    const int64_t warmup = warmup_ns(plan);
+    if (duration_ns <= 0) {
         return make_error(fmt::format("-d/--duration: must be greater than 0 (got {})",
-                                      format_duration(plan.duration_ns)));
+                                      format_duration(duration_ns)));
     }
-    if (plan.warmup_ns < 0) {
-        return make_error(fmt::format("--warmup: must not be negative (got {})",
-                                      format_duration(plan.warmup_ns)));
+    if (warmup < 0) {
+        return make_error(
+            fmt::format("--warmup: must not be negative (got {})", format_duration(warmup)));
     }
-    if (plan.warmup_ns > std::numeric_limits<int64_t>::max() - plan.duration_ns) {
+    if (warmup > std::numeric_limits<int64_t>::max() - duration_ns) {
         return make_error("-d/--duration plus --warmup is too long");
     }
     if (plan.timeout_ns <= 0) {
@@ -271,10 +274,13 @@ Status check_profile(const RunPlan& plan) {
     if (plan.requests.size() > request_names_max) {
         return make_error("profile: " + too_many_request_names(plan.requests.size()));
     }
+    // A URL run's one request is the command line's: its errors name the flags alone.
+    const bool url_run = plan.profile_path.empty();
     for (const NamedRequest& request : plan.requests) {
-        RequestPlan as_plain{request.method, request.headers, {}};
-        if (auto status = check_request(as_plain); !status) {
-            return make_error(fmt::format("request '{}': {}", request.name, status.error().message));
+        if (auto status = check_request(request); !status) {
+            return url_run ? status
+                           : make_error(fmt::format("request '{}': {}", request.name,
+                                                    status.error().message));
         }
         if (!(request.weight >= 0)) {
             return make_error(fmt::format("request '{}': weight must be >= 0", request.name));
@@ -295,7 +301,7 @@ Status check_profile(const RunPlan& plan) {
     if (auto status = check_index_list(plan.session.steps, count, "steps"); !status) {
         return status;
     }
-    if (!plan.phases.empty() && plan.session.steps.empty()) {
+    if (plan.session.steps.empty()) {
         return make_error("profile: the session has no steps to send");
     }
     return Ok{};
@@ -303,45 +309,88 @@ Status check_profile(const RunPlan& plan) {
 
 }  // namespace
 
-std::vector<NamedRequest> requests_of(const RunPlan& plan) {
-    if (!plan.requests.empty()) {
-        return plan.requests;
-    }
-    NamedRequest request;
+void set_url_run(RunPlan& plan, const UrlLoad& load, NamedRequest request) {
     request.name = "default";
-    request.method = plan.request.method;
     request.path = plan.target.path;
-    request.headers = plan.request.headers;
-    request.body = plan.request.body;
-    request.body_verbatim = plan.request.body_verbatim;
-    return {request};
-}
-
-std::vector<PhasePlan> phases_of(const RunPlan& plan) {
-    if (!plan.phases.empty()) {
-        return plan.phases;
-    }
+    plan.requests = {std::move(request)};
+    plan.session = SessionPlan{};
+    plan.session.steps = {0};
     PhasePlan phase;
     phase.name = "main";
-    if (plan.rate_per_s) {
+    if (load.rate_per_s) {
         phase.kind = PhaseKind::constant;
-        phase.rate_per_s = *plan.rate_per_s;
-        phase.rate_end_per_s = *plan.rate_per_s;
+        phase.rate_per_s = *load.rate_per_s;
+        phase.rate_end_per_s = *load.rate_per_s;
     } else {
         phase.kind = PhaseKind::users;
         phase.users = plan.connections;
     }
-    std::vector<PhasePlan> phases;
-    if (plan.warmup_ns > 0) {
+    plan.phases.clear();
+    if (load.warmup_ns != 0) {  // a negative one is refused by validate_run_plan
         PhasePlan warmup = phase;
         warmup.name = "warmup";
         warmup.warmup = true;
-        warmup.duration_ns = plan.warmup_ns;
-        phases.push_back(warmup);
+        warmup.duration_ns = load.warmup_ns;
+        plan.phases.push_back(warmup);
     }
-    phase.duration_ns = plan.duration_ns;
-    phases.push_back(phase);
-    return phases;
+    phase.duration_ns = load.duration_ns;
+    plan.phases.push_back(phase);
+    plan.main_phase = plan.phases.size() - 1;
+}
+
+UrlLoad url_load_of(const RunPlan& plan) {
+    BARRAGE_ASSERT(plan.main_phase < plan.phases.size());
+    const PhasePlan& main = plan.phases[plan.main_phase];
+    UrlLoad load;
+    if (main.kind == PhaseKind::constant) {
+        load.rate_per_s = main.rate_per_s;
+    }
+    load.duration_ns = measured_ns(plan);
+    load.warmup_ns = warmup_ns(plan);
+    return load;
+}
+
+int64_t measured_ns(const RunPlan& plan) {
+    int64_t total_ns = 0;
+    for (const PhasePlan& phase : plan.phases) {
+        total_ns += phase.warmup ? 0 : phase.duration_ns;
+    }
+    return total_ns;
+}
+
+int64_t warmup_ns(const RunPlan& plan) {
+    int64_t total_ns = 0;
+    for (const PhasePlan& phase : plan.phases) {
+        total_ns += phase.warmup ? phase.duration_ns : 0;
+    }
+    return total_ns;
+}
+
+bool is_open_loop(const RunPlan& plan) {
+    return std::any_of(plan.phases.begin(), plan.phases.end(),
+                       [](const PhasePlan& phase) { return phase.kind != PhaseKind::users; });
+}
+
+std::optional<double> headline_rate_per_s(const RunPlan& plan) {
+    if (plan.main_phase < plan.phases.size() &&
+        plan.phases[plan.main_phase].kind == PhaseKind::constant) {
+        return plan.phases[plan.main_phase].rate_per_s;
+    }
+    std::optional<double> peak_per_s;
+    for (const PhasePlan& phase : plan.phases) {
+        if (phase.kind != PhaseKind::users) {
+            const double step_top = phase.rate_per_s + phase.step_per_s * (phase.steps - 1);
+            const double peak = std::max({phase.rate_per_s, phase.rate_end_per_s, step_top});
+            peak_per_s = std::max(peak_per_s.value_or(0), peak);
+        }
+    }
+    return peak_per_s;
+}
+
+const NamedRequest& first_request(const RunPlan& plan) {
+    BARRAGE_ASSERT(!plan.session.steps.empty() &&
+                   plan.session.steps.front() < plan.requests.size());
+    return plan.requests[plan.session.steps.front()];
 }
 
 std::array<OutputFile, 6> output_files(const OutputPlan& outputs) {
@@ -378,15 +427,15 @@ Status validate_run_plan(const RunPlan& plan) {
     if (auto status = check_target(plan.target); !status) {
         return status;
     }
+    if (plan.phases.empty() || plan.main_phase >= plan.phases.size()) {
+        return make_error("the plan has no phases, or its main phase is not one of them");
+    }
     for (const auto check : {check_load, check_times, check_limits, check_tls, check_watch}) {
         if (auto status = check(plan); !status) {
             return status;
         }
     }
-    if (auto status = check_profile(plan); !status) {
-        return status;
-    }
-    return check_request(plan.request);
+    return check_profile(plan);
 }
 
 }  // namespace barrage::plan

@@ -146,6 +146,8 @@ ReadPhase read_phase(TableReader& reader, size_t index) {
     return read;
 }
 
+}  // namespace
+
 base::Status check_phase_shape(PhasePlan& phase) {
     base::Result<std::vector<schedule::RateSegment>> segments =
         std::vector<schedule::RateSegment>{};
@@ -178,6 +180,8 @@ base::Status check_phase_shape(PhasePlan& phase) {
     }
     return base::Ok{};
 }
+
+namespace {
 
 // Phases run back to back; an explicit start must be where the previous one ended.
 void check_start(Diagnostics& diagnostics, const toml::table& table, const PhasePlan& phase,
@@ -266,79 +270,9 @@ size_t main_phase(Diagnostics& diagnostics, const std::vector<ReadPhase>& phases
     return static_cast<size_t>(found - phases.begin());
 }
 
-// The key that holds a phase's (top) rate, for hints.
-std::string_view rate_key_of(PhaseKind kind) {
-    switch (kind) {
-        case PhaseKind::constant:
-            return "rate";
-        case PhaseKind::ramp:
-            return "to";
-        case PhaseKind::step:
-            return "step";
-        case PhaseKind::spike:
-            return "peak";
-        case PhaseKind::users:
-            return "users";
-    }
-    return "rate";
-}
-
-void apply_overrides(Diagnostics& diagnostics, const ProfileOverrides& overrides, PhasePlan& main) {
-    if (overrides.rate_per_s) {
-        if (main.kind != PhaseKind::constant) {
-            diagnostics.fail("--rate",
-                             fmt::format("the main phase '{}' is not constant; "
-                                         "expected --set phases.{}.{}=N instead",
-                                         base::excerpt(main.name), base::excerpt(main.name),
-                                         rate_key_of(main.kind)));
-            return;
-        }
-        main.rate_per_s = *overrides.rate_per_s;
-        main.rate_end_per_s = *overrides.rate_per_s;
-    }
-    if (overrides.duration_ns) {
-        if (main.kind == PhaseKind::step) {
-            diagnostics.fail("--duration",
-                             fmt::format("the main phase '{}' is a step phase, "
-                                         "whose length is steps x step_duration; "
-                                         "expected --set phases.{}.step_duration=.. "
-                                         "instead",
-                                         base::excerpt(main.name), base::excerpt(main.name)));
-            return;
-        }
-        main.duration_ns = *overrides.duration_ns;
-    }
-    if (auto status = check_phase_shape(main); !status) {
-        diagnostics.fail(
-            overrides.duration_ns ? "--duration" : "--rate",
-            fmt::format("phase '{}': {}", base::excerpt(main.name), status.error().message));
-    }
-}
-
-// The URL-run fields of the plan, from the phases (see plan.h).
-void summarize(const std::vector<PhasePlan>& phases, size_t main, plan::RunPlan& plan) {
-    plan.duration_ns = 0;
-    plan.warmup_ns = 0;
-    plan.rate_per_s.reset();
-    int users_max = 0;
-    for (const PhasePlan& phase : phases) {
-        (phase.warmup ? plan.warmup_ns : plan.duration_ns) += phase.duration_ns;
-        users_max = std::max(users_max, phase.users);
-        if (phase.kind != PhaseKind::users) {
-            const double step_top = phase.rate_per_s + phase.step_per_s * (phase.steps - 1);
-            const double peak = std::max({phase.rate_per_s, phase.rate_end_per_s, step_top});
-            plan.rate_per_s = std::max(plan.rate_per_s.value_or(0), peak);
-        }
-    }
-    if (phases[main].kind == PhaseKind::constant) {
-        plan.rate_per_s = phases[main].rate_per_s;
-    }
-    plan.connections = std::max(plan.connections, users_max);
-}
-
 }  // namespace
 
-void read_phases(TableReader& root, const ProfileOverrides& overrides, plan::RunPlan& plan) {
+void read_phases(TableReader& root, plan::RunPlan& plan) {
     Diagnostics& diagnostics = root.diagnostics();
     std::vector<ReadPhase> read = read_all(root);
     if (!diagnostics.ok()) {
@@ -348,14 +282,11 @@ void read_phases(TableReader& root, const ProfileOverrides& overrides, plan::Run
     if (!diagnostics.ok()) {
         return;
     }
-    apply_overrides(diagnostics, overrides, read[main].phase);
     plan.phases.clear();
     for (ReadPhase& each : read) {
         plan.phases.push_back(std::move(each.phase));
     }
-    if (diagnostics.ok()) {
-        summarize(plan.phases, main, plan);
-    }
+    plan.main_phase = main;
 }
 
 }  // namespace barrage::profile::detail

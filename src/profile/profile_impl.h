@@ -21,20 +21,25 @@ void apply_sets(toml::table& root, const std::vector<std::string>& sets, Diagnos
 
 // headers = { "Name" = "value" } of a table into `out` (target.cc).
 void read_headers_of(TableReader& reader, std::vector<plan::Header>& out);
-// [target]: URL, default headers, connections, threads, timeout (target.cc).
+// [target]: URL, connections, threads, timeout into the plan; its default
+// headers into `headers`, for every request (target.cc).
 void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& plan,
-                 UrlParser parse_url);
+                 std::vector<plan::Header>& headers);
 
 // [[data]] files, loaded and checked; fills plan.data_files (requests.cc).
 void read_data_files(TableReader& root, const std::string& base_dir, plan::RunPlan& plan);
 // [[requests]] with checks and captures, then [session]; compiles every
 // template against the plan's variables (requests.cc).
-void read_requests(TableReader& root, const std::string& base_dir, plan::RunPlan& plan);
+void read_requests(TableReader& root, const std::string& base_dir,
+                   const std::vector<plan::Header>& target_headers, plan::RunPlan& plan);
 void read_session(TableReader& root, plan::RunPlan& plan);
 
-// [[phases]], the main phase, --rate/--duration, and the summary fields of
-// the plan (phases.cc).
-void read_phases(TableReader& root, const ProfileOverrides& overrides, plan::RunPlan& plan);
+// [[phases]] and which one is the main phase (phases.cc); --rate and
+// --duration change it later (apply_run_flags, run_flags.h).
+void read_phases(TableReader& root, plan::RunPlan& plan);
+// A phase's shape is one the schedule can run (rates, durations, spike
+// timing); a step phase's duration becomes steps x step_duration (phases.cc).
+base::Status check_phase_shape(plan::PhasePlan& phase);
 
 // thresholds = [...] (strings or { expr, abort } tables) and abort_grace (thresholds.cc).
 void read_thresholds(TableReader& root, plan::RunPlan& plan);

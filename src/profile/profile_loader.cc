@@ -12,7 +12,6 @@
 #include <cstring>
 
 #include "ascii_document_impl.h"
-#include "barrage/base/cpu.h"
 #include "barrage/base/excerpt.h"
 #include "profile_impl.h"
 
@@ -33,30 +32,10 @@ std::string directory_of(const std::string& path) {
     return slash == std::string::npos ? std::string(".") : path.substr(0, slash + 1);
 }
 
-// The first `threads` allowed CPUs, wrapping around (as `barrage run URL`).
-void assign_threads(plan::RunPlan& plan) {
-    const std::vector<int> allowed = base::allowed_cpus();
-    BARRAGE_ASSERT(!allowed.empty());
-    if (plan.threads == 0) {
-        plan.threads = std::min(static_cast<int>(allowed.size()), plan.connections);
-    }
-    plan.cpus.clear();
-    for (size_t i = 0; i < static_cast<size_t>(plan.threads); ++i) {
-        plan.cpus.push_back(allowed[i % allowed.size()]);
-    }
-}
+// The target's path is the first step's, as a report shows it (see plan.h).
+void fill_target_path(plan::RunPlan& plan) { plan.target.path = plan::first_request(plan).path; }
 
-// The URL-run request fields mirror the first step (see plan.h).
-void fill_single_request(plan::RunPlan& plan) {
-    const plan::NamedRequest& first = plan.requests[plan.session.steps.front()];
-    plan.request.method = first.method;
-    plan.request.headers = first.headers;
-    plan.request.body = first.body;
-    plan.target.path = first.path;
-}
-
-void read_document(TableReader& root, const std::string& base_dir,
-                   const ProfileOverrides& overrides, UrlParser parse_url, plan::RunPlan& plan) {
+void read_document(TableReader& root, const std::string& base_dir, plan::RunPlan& plan) {
     Diagnostics& diagnostics = root.diagnostics();
     // Every top-level key is named first, so a misspelt section is reported
     // as unknown rather than as the section it should have been missing.
@@ -71,14 +50,15 @@ void read_document(TableReader& root, const std::string& base_dir,
     if (const auto seed = root.integer("seed", 0, INT64_MAX)) {
         plan.seed = static_cast<uint64_t>(*seed);
     }
-    read_target(root, base_dir, plan, parse_url);
+    std::vector<plan::Header> target_headers;
+    read_target(root, base_dir, plan, target_headers);
     read_data_files(root, base_dir, plan);
-    read_requests(root, base_dir, plan);
+    read_requests(root, base_dir, target_headers, plan);
     read_session(root, plan);
-    read_phases(root, overrides, plan);
+    read_phases(root, plan);
     read_thresholds(root, plan);
     if (diagnostics.ok()) {
-        fill_single_request(plan);
+        fill_target_path(plan);
     }
 }
 
@@ -139,8 +119,7 @@ std::string line_and_column(std::string_view text, size_t offset) {
 }  // namespace
 
 Result<plan::RunPlan> load_profile_text(std::string_view text, const std::string& path,
-                                        const ProfileOverrides& overrides, UrlParser parse_url) {
-    BARRAGE_ASSERT(parse_url != nullptr);
+                                        const ProfileOverrides& overrides) {
     // TOML never allows NUL, and toml++ 3.3 asserts on one in a table header
     // (found by tests/fuzz/profile_fuzz): refuse it before parsing.
     if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
@@ -164,34 +143,44 @@ Result<plan::RunPlan> load_profile_text(std::string_view text, const std::string
     Diagnostics diagnostics(path);
     detail::apply_sets(document, overrides.sets, diagnostics);
     plan::RunPlan plan;
+    plan.requests.clear();  // the profile's own, not the URL run's default
+    plan.session = {};
+    plan.phases.clear();
     plan.threads = 0;  // 0 = not given: assigned below like `barrage run URL`
     plan.profile_path = path;
     plan.seed = seed_default;
     TableReader root(diagnostics, document, "the profile");
     if (diagnostics.ok()) {
-        read_document(root, directory_of(path), overrides, parse_url, plan);
+        read_document(root, directory_of(path), plan);
     }
     if (!diagnostics.ok()) {
         return diagnostics.error();
     }
-    if (overrides.seed) {
-        plan.seed = *overrides.seed;
+    // -c and --timeout set [target]'s keys, but a --set of the same key wins
+    // (docs/profiles.md).
+    RunFlags flags = overrides;
+    if (diagnostics.set_by_flag("target.connections")) {
+        flags.connections.reset();
     }
-    assign_threads(plan);
+    if (diagnostics.set_by_flag("target.timeout")) {
+        flags.timeout_ns.reset();
+    }
+    if (auto status = apply_run_flags(plan, flags); !status) {
+        return status.error();
+    }
     if (auto status = plan::validate_run_plan(plan); !status) {
         return make_error(fmt::format("{}: {}", path, status.error().message));
     }
     return plan;
 }
 
-Result<plan::RunPlan> load_profile(const std::string& path, const ProfileOverrides& overrides,
-                                   UrlParser parse_url) {
+Result<plan::RunPlan> load_profile(const std::string& path, const ProfileOverrides& overrides) {
     auto text = detail::read_small_file(path);
     if (!text) {
         return make_error(
             fmt::format("{}; expected the path of a TOML profile", text.error().message));
     }
-    return load_profile_text(text.value(), path, overrides, parse_url);
+    return load_profile_text(text.value(), path, overrides);
 }
 
 bool is_profile_argument(std::string_view argument) {

@@ -314,7 +314,8 @@ void read_body(TableReader& request, const std::string& base_dir, plan::NamedReq
     }
 }
 
-void read_request(TableReader& request, const std::string& base_dir, plan::RunPlan& plan) {
+void read_request(TableReader& request, const std::string& base_dir,
+                  const std::vector<plan::Header>& target_headers, plan::RunPlan& plan) {
     Diagnostics& diagnostics = request.diagnostics();
     plan::NamedRequest out;
     out.name = request.string("name", "\"login\"").value_or("");
@@ -340,7 +341,7 @@ void read_request(TableReader& request, const std::string& base_dir, plan::RunPl
     std::vector<plan::Header> own;
     read_headers_of(request, own);
     // [target] defaults first, unless the request sets the same header itself.
-    for (const plan::Header& header : plan.request.headers) {
+    for (const plan::Header& header : target_headers) {
         const bool replaced = std::any_of(own.begin(), own.end(), [&](const plan::Header& mine) {
             return equal_ignoring_case(mine.name, header.name);
         });
@@ -425,7 +426,8 @@ void read_data_files(TableReader& root, const std::string& base_dir, plan::RunPl
     }
 }
 
-void read_requests(TableReader& root, const std::string& base_dir, plan::RunPlan& plan) {
+void read_requests(TableReader& root, const std::string& base_dir,
+                   const std::vector<plan::Header>& target_headers, plan::RunPlan& plan) {
     Diagnostics& diagnostics = root.diagnostics();
     const toml::array* requests = root.array("requests");
     if (diagnostics.ok() && (requests == nullptr || requests->empty())) {
@@ -447,7 +449,7 @@ void read_requests(TableReader& root, const std::string& base_dir, plan::RunPlan
             return;
         }
         TableReader request(diagnostics, *table, "[[requests]]");
-        read_request(request, base_dir, plan);
+        read_request(request, base_dir, target_headers, plan);
         if (!diagnostics.ok()) {
             return;
         }

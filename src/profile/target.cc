@@ -6,6 +6,7 @@
 
 #include "barrage/base/excerpt.h"
 #include "barrage/http/request.h"
+#include "barrage/plan/url.h"
 #include "profile_impl.h"
 
 namespace barrage::profile::detail {
@@ -92,7 +93,7 @@ void read_headers_of(TableReader& reader, std::vector<plan::Header>& out) {
 }
 
 void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& plan,
-                 UrlParser parse_url) {
+                 std::vector<plan::Header>& headers) {
     Diagnostics& diagnostics = root.diagnostics();
     const toml::table* table = root.table("target");
     if (table == nullptr) {
@@ -111,14 +112,14 @@ void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& 
                             "\"http://127.0.0.1:8080\"");
     }
     if (diagnostics.ok()) {
-        auto parsed = parse_url(*url);
+        auto parsed = plan::parse_url(*url);
         if (!parsed) {
             diagnostics.fail_at(target.node("url"), parsed.error().message);
         } else {
             plan.target = std::move(parsed).value();
         }
     }
-    read_headers_of(target, plan.request.headers);
+    read_headers_of(target, headers);
     if (const auto connections = target.integer("connections", 1, plan::connections_max)) {
         plan.connections = static_cast<int>(*connections);
     }

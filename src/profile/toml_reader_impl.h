@@ -38,6 +38,15 @@ public:
     void note_set_origin(const toml::node* node, std::string key) {
         set_origins_[node] = std::move(key);
     }
+    // True when a --set named `key` ("target.connections") as written.
+    bool set_by_flag(std::string_view key) const {
+        for (const auto& [node, set_key] : set_origins_) {
+            if (set_key == key) {
+                return true;
+            }
+        }
+        return false;
+    }
 
 private:
     std::string file_;

@@ -132,7 +132,7 @@ HistoryEntry make_history_entry(const plan::RunPlan& plan, const stats::RunResul
     entry.time = iso8601_utc(unix_ms);
     entry.label = plan.outputs.label;
     entry.target = detail::target_url(plan.target);
-    entry.mode = plan.rate_per_s ? "open_loop" : "closed_loop";
+    entry.mode = plan::is_open_loop(plan) ? "open_loop" : "closed_loop";
     entry.duration_s = round3(result.duration_s);
     entry.requests = counters.requests_completed;
     entry.rps = round3(detail::per_second(counters.requests_completed, result.duration_s));

@@ -253,21 +253,22 @@ void write_config(JsonWriter& json, const plan::RunPlan& plan) {
     json.key("config");
     json.begin_object();
     field(json, "url", detail::target_url(plan.target));
-    field(json, "method", plan.request.method);
+    const plan::NamedRequest& request = plan::first_request(plan);
+    field(json, "method", request.method);
     field(json, "connections", plan.connections);
     field(json, "threads", plan.threads);
     field(json, "pin", plan.pin);
     field(json, "new_conn", plan.new_connection_per_request);
     int_array(json, "cpus", plan.cpus);
-    optional_field(json, "rate_rps", plan.rate_per_s);
-    field(json, "duration_s", detail::ns_to_s(plan.duration_ns));
-    field(json, "warmup_s", detail::ns_to_s(plan.warmup_ns));
+    optional_field(json, "rate_rps", plan::headline_rate_per_s(plan));
+    field(json, "duration_s", detail::ns_to_s(plan::measured_ns(plan)));
+    field(json, "warmup_s", detail::ns_to_s(plan::warmup_ns(plan)));
     field(json, "timeout_s", detail::ns_to_s(plan.timeout_ns));
     field(json, "interval_s", detail::ns_to_s(plan.interval_ns));
     field(json, "timer_slack_us", plan.timer_slack_ns / 1000);
     field(json, "response_header_bytes_max", plan.response_header_bytes_max);
-    write_headers(json, plan.request.headers);
-    field(json, "body_bytes", static_cast<int64_t>(plan.request.body_bytes()));
+    write_headers(json, request.headers);
+    field(json, "body_bytes", static_cast<int64_t>(request.body_bytes()));
     field(json, "command_line", plan.command_line);
     json.end_object();
 }
@@ -303,7 +304,7 @@ void write_head(JsonWriter& json, const plan::RunPlan& plan) {
     field(json, "url", detail::target_url(plan.target));
     field(json, "address", plan.target.address_text);
     json.end_object();
-    field(json, "mode", plan.rate_per_s ? "open_loop" : "closed_loop");
+    field(json, "mode", plan::is_open_loop(plan) ? "open_loop" : "closed_loop");
 }
 
 void write_rates(JsonWriter& json, const stats::RunResult& result) {

@@ -106,18 +106,18 @@ std::string phase_list(const plan::RunPlan& plan) {
 }
 
 std::string headline(const plan::RunPlan& plan) {
-    std::string mode = plan.rate_per_s ? fmt::format("open loop at {} req/s", *plan.rate_per_s)
-                                       : std::string("closed loop");
-    if (!plan.phases.empty()) {
-        mode =
-            fmt::format("{} {}", plan.rate_per_s ? "open loop," : "closed loop,", phase_list(plan));
+    const std::optional<double> rate_per_s = plan::headline_rate_per_s(plan);
+    std::string mode =
+        rate_per_s ? fmt::format("open loop at {} req/s", *rate_per_s) : std::string("closed loop");
+    if (!plan.profile_path.empty()) {
+        mode = fmt::format("{} {}", rate_per_s ? "open loop," : "closed loop,", phase_list(plan));
     }
     std::string text =
         fmt::format("barrage {} — {} — {}, {}, {}, {}", BARRAGE_VERSION,
                     detail::target_url(plan.target), mode, plural(plan.connections, "connection"),
-                    plural(plan.threads, "thread"), format_duration_ns(plan.duration_ns));
-    if (plan.warmup_ns > 0) {
-        text += fmt::format(" (+{} warm-up)", format_duration_ns(plan.warmup_ns));
+                    plural(plan.threads, "thread"), format_duration_ns(plan::measured_ns(plan)));
+    if (const int64_t warmup_ns = plan::warmup_ns(plan); warmup_ns > 0) {
+        text += fmt::format(" (+{} warm-up)", format_duration_ns(warmup_ns));
     }
     return text + "\n";
 }
@@ -216,7 +216,7 @@ void append_judged_row(std::string& out, const plan::RunPlan& plan, const stats:
 
 void append_times(std::string& out, const plan::RunPlan& plan, const stats::Snapshot& totals) {
     append_time_header(out);
-    const bool open_loop = plan.rate_per_s.has_value();
+    const bool open_loop = plan::is_open_loop(plan);
     const char* from = open_loop ? "from intended send" : "from send";
     if (stats::unanswered_of(totals.counters) > 0) {
         append_judged_row(out, plan, totals);

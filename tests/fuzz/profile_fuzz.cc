@@ -12,9 +12,8 @@
 #include <string>
 #include <string_view>
 
-#include "barrage/cli/url.h"
-#include "barrage/profile/profile_loader.h"
 #include "../../src/profile/ascii_document_impl.h"
+#include "barrage/profile/profile_loader.h"
 
 namespace {
 
@@ -47,8 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         FUZZ_CHECK(ascii.refused_at == std::string_view::npos && ascii.text == text);
     }
     barrage::profile::ProfileOverrides overrides;
-    auto loaded = barrage::profile::load_profile_text(text, std::string(file_name), overrides,
-                                                      barrage::cli::parse_url);
+    auto loaded = barrage::profile::load_profile_text(text, std::string(file_name), overrides);
     if (loaded) {
         FUZZ_CHECK(barrage::plan::validate_run_plan(loaded.value()).ok());
         FUZZ_CHECK(!loaded.value().phases.empty());

@@ -13,7 +13,7 @@
 #include "barrage/base/cpu.h"
 #include "barrage/cli/command_line.h"
 #include "barrage/cli/units.h"
-#include "barrage/cli/url.h"
+#include "barrage/plan/url.h"
 
 using barrage::cli::Command;
 using barrage::cli::HelpRequest;
@@ -243,7 +243,7 @@ TEST_CASE("bad sizes name the flag") {
 // ---- url ----
 
 TEST_CASE("a plain http URL fills every field with defaults") {
-    auto target = cli::parse_url("http://example.com").value();
+    auto target = barrage::plan::parse_url("http://example.com").value();
     CHECK(target.scheme == "http");
     CHECK(target.host == "example.com");
     CHECK(target.port == 80);
@@ -252,41 +252,41 @@ TEST_CASE("a plain http URL fills every field with defaults") {
 }
 
 TEST_CASE("ports, paths and queries are kept as written") {
-    auto target = cli::parse_url("http://127.0.0.1:8080/api/v1?x=1&y=%20").value();
+    auto target = barrage::plan::parse_url("http://127.0.0.1:8080/api/v1?x=1&y=%20").value();
     CHECK(target.host == "127.0.0.1");
     CHECK(target.port == 8080);
     CHECK(target.path == "/api/v1?x=1&y=%20");
     CHECK(target.host_header == "127.0.0.1:8080");
 
-    CHECK(cli::parse_url("http://h?q=1").value().path == "/?q=1");
-    CHECK(cli::parse_url("http://h:81?q").value().path == "/?q");
-    CHECK(cli::parse_url("http://h/").value().path == "/");
-    CHECK(cli::parse_url("http://h:65535/").value().port == 65535);
-    CHECK(cli::parse_url("http://h:1/").value().port == 1);
+    CHECK(barrage::plan::parse_url("http://h?q=1").value().path == "/?q=1");
+    CHECK(barrage::plan::parse_url("http://h:81?q").value().path == "/?q");
+    CHECK(barrage::plan::parse_url("http://h/").value().path == "/");
+    CHECK(barrage::plan::parse_url("http://h:65535/").value().port == 65535);
+    CHECK(barrage::plan::parse_url("http://h:1/").value().port == 1);
 }
 
 TEST_CASE("the Host header carries the port only when it is not the default") {
-    CHECK(cli::parse_url("http://h:80/").value().host_header == "h");
-    CHECK(cli::parse_url("http://h:443/").value().host_header == "h:443");
-    CHECK(cli::parse_url("https://h:443/").value().host_header == "h");
-    CHECK(cli::parse_url("https://h:80/").value().host_header == "h:80");
+    CHECK(barrage::plan::parse_url("http://h:80/").value().host_header == "h");
+    CHECK(barrage::plan::parse_url("http://h:443/").value().host_header == "h:443");
+    CHECK(barrage::plan::parse_url("https://h:443/").value().host_header == "h");
+    CHECK(barrage::plan::parse_url("https://h:80/").value().host_header == "h:80");
 }
 
 TEST_CASE("https parses with port 443 and schemes are case-insensitive") {
-    auto target = cli::parse_url("HTTPS://Example.com/x").value();
+    auto target = barrage::plan::parse_url("HTTPS://Example.com/x").value();
     CHECK(target.scheme == "https");
     CHECK(target.port == 443);
     CHECK(target.host == "Example.com");
-    CHECK(cli::parse_url("HtTp://h/").value().scheme == "http");
+    CHECK(barrage::plan::parse_url("HtTp://h/").value().scheme == "http");
 }
 
 TEST_CASE("IPv6 hosts go in brackets and keep them only in the Host header") {
-    auto target = cli::parse_url("http://[::1]:8080/x").value();
+    auto target = barrage::plan::parse_url("http://[::1]:8080/x").value();
     CHECK(target.host == "::1");
     CHECK(target.port == 8080);
     CHECK(target.host_header == "[::1]:8080");
     CHECK(target.path == "/x");
-    auto plain = cli::parse_url("http://[2001:db8::1]").value();
+    auto plain = barrage::plan::parse_url("http://[2001:db8::1]").value();
     CHECK(plain.host == "2001:db8::1");
     CHECK(plain.port == 80);
     CHECK(plain.host_header == "[2001:db8::1]");
@@ -294,7 +294,7 @@ TEST_CASE("IPv6 hosts go in brackets and keep them only in the Host header") {
 
 TEST_CASE("URL errors say what is wrong") {
     auto error = [](const char* url) {
-        auto result = cli::parse_url(url);
+        auto result = barrage::plan::parse_url(url);
         REQUIRE_FALSE(result.ok());
         return result.error().message;
     };
@@ -330,13 +330,13 @@ TEST_CASE("URL errors say what is wrong") {
 // ---- resolve ----
 
 TEST_CASE("numeric IPv4 and IPv6 hosts resolve to their address") {
-    auto target = cli::parse_url("http://127.0.0.1:8080/").value();
+    auto target = barrage::plan::parse_url("http://127.0.0.1:8080/").value();
     REQUIRE(cli::resolve_target(target).ok());
     CHECK(target.address_text == "127.0.0.1:8080");
     CHECK(target.address.ss_family == AF_INET);
     CHECK(target.address_len == sizeof(sockaddr_in));
 
-    auto v6 = cli::parse_url("http://[::1]:9000/").value();
+    auto v6 = barrage::plan::parse_url("http://[::1]:9000/").value();
     REQUIRE(cli::resolve_target(v6).ok());
     CHECK(v6.address_text == "[::1]:9000");
     CHECK(v6.address.ss_family == AF_INET6);
@@ -344,7 +344,7 @@ TEST_CASE("numeric IPv4 and IPv6 hosts resolve to their address") {
 }
 
 TEST_CASE("localhost resolves to a loopback address") {
-    auto target = cli::parse_url("http://localhost:8080/").value();
+    auto target = barrage::plan::parse_url("http://localhost:8080/").value();
     REQUIRE(cli::resolve_target(target).ok());
     const bool loopback =
         target.address_text == "127.0.0.1:8080" || target.address_text == "[::1]:8080";
@@ -352,7 +352,7 @@ TEST_CASE("localhost resolves to a loopback address") {
 }
 
 TEST_CASE("a name under .invalid fails with the host in the message") {
-    auto target = cli::parse_url("http://no-such-host.invalid/").value();
+    auto target = barrage::plan::parse_url("http://no-such-host.invalid/").value();
     auto status = cli::resolve_target(target);
     REQUIRE_FALSE(status.ok());
     CHECK(contains(status.error().message, "cannot resolve host 'no-such-host.invalid': "));
@@ -390,20 +390,20 @@ TEST_CASE("run defaults follow the documented values") {
     const int threads_expected = std::min(static_cast<int>(cpus.size()), 10);
     CHECK(plan.target.host == "127.0.0.1");
     CHECK(plan.target.port == 8080);
-    CHECK_FALSE(plan.rate_per_s.has_value());
+    CHECK_FALSE(barrage::plan::headline_rate_per_s(plan).has_value());
     CHECK(plan.connections == 10);
     CHECK(plan.threads == threads_expected);
     CHECK(plan.cpus == std::vector<int>(cpus.begin(), cpus.begin() + threads_expected));
     CHECK(plan.pin);
-    CHECK(plan.duration_ns == 10 * s);
-    CHECK(plan.warmup_ns == 0);
+    CHECK(barrage::plan::measured_ns(plan) == 10 * s);
+    CHECK(barrage::plan::warmup_ns(plan) == 0);
     CHECK(plan.timeout_ns == 10 * s);
     CHECK(plan.interval_ns == 1 * s);
     CHECK(plan.timer_slack_ns == 0);
     CHECK(plan.response_header_bytes_max == 64 * 1024);
-    CHECK(plan.request.method == "GET");
-    CHECK(plan.request.headers.empty());
-    CHECK(plan.request.body.empty());
+    CHECK(plan.requests[0].method == "GET");
+    CHECK(plan.requests[0].headers.empty());
+    CHECK(plan.requests[0].body.empty());
     CHECK(plan.outputs.json_path.empty());
     CHECK(plan.outputs.csv_path.empty());
     CHECK_FALSE(plan.outputs.quiet);
@@ -429,21 +429,21 @@ TEST_CASE("every run flag sets its field, in long form") {
                                     "8k",         "--timer-slack",
                                     "250us",      "http://h:81/p"});
     CHECK(plan.target.host_header == "h:81");
-    CHECK(plan.rate_per_s.value() == 2000.0);
+    CHECK(barrage::plan::headline_rate_per_s(plan).value() == 2000.0);
     CHECK(plan.connections == 20);
     CHECK(plan.threads == 2);
     CHECK(plan.cpus.size() == 2);
     CHECK_FALSE(plan.pin);
-    CHECK(plan.duration_ns == 60 * s);
-    CHECK(plan.warmup_ns == 5 * s);
+    CHECK(barrage::plan::measured_ns(plan) == 60 * s);
+    CHECK(barrage::plan::warmup_ns(plan) == 5 * s);
     CHECK(plan.timeout_ns == 250 * ms);
-    CHECK(plan.request.method == "POST");
-    REQUIRE(plan.request.headers.size() == 2);
-    CHECK(plan.request.headers[0].name == "X-A");
-    CHECK(plan.request.headers[0].value == "1");
-    CHECK(plan.request.headers[1].name == "X-B");
-    CHECK(plan.request.headers[1].value == "two");
-    CHECK(plan.request.body == "{}");
+    CHECK(plan.requests[0].method == "POST");
+    REQUIRE(plan.requests[0].headers.size() == 2);
+    CHECK(plan.requests[0].headers[0].name == "X-A");
+    CHECK(plan.requests[0].headers[0].value == "1");
+    CHECK(plan.requests[0].headers[1].name == "X-B");
+    CHECK(plan.requests[0].headers[1].value == "two");
+    CHECK(plan.requests[0].body == "{}");
     CHECK(plan.outputs.json_path == "out.json");
     CHECK(plan.outputs.csv_path == "-");
     CHECK(plan.outputs.quiet);
@@ -475,14 +475,14 @@ TEST_CASE("short flags take attached or separate values, long flags take = or a 
                    "--method=PUT", "--header=X-A: 1", "--body=hi", "--quiet", "http://h/"});
     const RunPlan short_equals = parse_run({"run", "http://h/", "-c=5", "-t=1"});
     for (const RunPlan* plan : {&attached, &separate, &equals}) {
-        CHECK(plan->rate_per_s.value() == 100.0);
+        CHECK(barrage::plan::headline_rate_per_s(*plan).value() == 100.0);
         CHECK(plan->connections == 5);
         CHECK(plan->threads == 1);
-        CHECK(plan->duration_ns == 2 * s);
-        CHECK(plan->request.method == "PUT");
-        REQUIRE(plan->request.headers.size() == 1);
-        CHECK(plan->request.headers[0].value == "1");
-        CHECK(plan->request.body == "hi");
+        CHECK(barrage::plan::measured_ns(*plan) == 2 * s);
+        CHECK(plan->requests[0].method == "PUT");
+        REQUIRE(plan->requests[0].headers.size() == 1);
+        CHECK(plan->requests[0].headers[0].value == "1");
+        CHECK(plan->requests[0].body == "hi");
         CHECK(plan->outputs.quiet);
     }
     CHECK(short_equals.connections == 5);
@@ -501,15 +501,15 @@ TEST_CASE("a later value of a flag overrides an earlier one, headers accumulate"
     const RunPlan plan =
         parse_run({"run", "http://h/", "-c", "3", "-c", "4", "-H", "A: 1", "-H", "A: 2"});
     CHECK(plan.connections == 4);
-    REQUIRE(plan.request.headers.size() == 2);
-    CHECK(plan.request.headers[1].value == "2");
+    REQUIRE(plan.requests[0].headers.size() == 2);
+    CHECK(plan.requests[0].headers[1].value == "2");
 }
 
 TEST_CASE("a header value keeps inner spaces and may be empty") {
     const RunPlan plan = parse_run({"run", "http://h/", "-H", "X-A:  a b  ", "-H", "X-Empty:"});
-    CHECK(plan.request.headers[0].value == "a b");
-    CHECK(plan.request.headers[1].name == "X-Empty");
-    CHECK(plan.request.headers[1].value.empty());
+    CHECK(plan.requests[0].headers[0].value == "a b");
+    CHECK(plan.requests[0].headers[1].name == "X-Empty");
+    CHECK(plan.requests[0].headers[1].value.empty());
 }
 
 TEST_CASE("threads default to CPUs but never exceed connections") {
@@ -548,10 +548,10 @@ TEST_CASE("the body is read from --body-file now") {
     const TempFile file(std::string("line1\nline2\0end", 15));
     const std::string flag = "--body-file=" + file.path;
     const RunPlan plan = parse_run({"run", "http://h/", flag.c_str()});
-    REQUIRE(plan.request.body_verbatim != nullptr);
-    CHECK(*plan.request.body_verbatim == std::string("line1\nline2\0end", 15));
-    CHECK(plan.request.body.empty());
-    CHECK(plan.request.body_bytes() == 15);
+    REQUIRE(plan.requests[0].body_verbatim != nullptr);
+    CHECK(*plan.requests[0].body_verbatim == std::string("line1\nline2\0end", 15));
+    CHECK(plan.requests[0].body.empty());
+    CHECK(plan.requests[0].body_bytes() == 15);
 }
 
 TEST_CASE("a --body-file is bytes sent as they are, '{{' included, never a template") {
@@ -559,19 +559,19 @@ TEST_CASE("a --body-file is bytes sent as they are, '{{' included, never a templ
     const TempFile file(bytes);
     const RunPlan plan =
         parse_run({"run", "http://h/", "-X", "POST", "--body-file", file.path.c_str()});
-    REQUIRE(plan.request.body_verbatim != nullptr);
-    CHECK(*plan.request.body_verbatim == bytes);
-    // The URL run's one request shares the bytes instead of copying them.
-    const auto requests = barrage::plan::requests_of(plan);
-    REQUIRE(requests.size() == 1);
-    CHECK(requests[0].body_verbatim.get() == plan.request.body_verbatim.get());
+    REQUIRE(plan.requests[0].body_verbatim != nullptr);
+    CHECK(*plan.requests[0].body_verbatim == bytes);
+    // A copy of the plan shares the bytes of its one request instead of copying them.
+    REQUIRE(plan.requests.size() == 1);
+    const RunPlan copy = plan;  // e.g. a find-max step's plan
+    CHECK(copy.requests[0].body_verbatim.get() == plan.requests[0].body_verbatim.get());
 }
 
 TEST_CASE("--body-template reads a template from a file; its mistakes are usage errors") {
     const TempFile good("{\"id\": {{seq}}}");
     const RunPlan plan = parse_run({"run", "http://h/", "--body-template", good.path.c_str()});
-    CHECK(plan.request.body == "{\"id\": {{seq}}}");
-    CHECK(plan.request.body_verbatim == nullptr);
+    CHECK(plan.requests[0].body == "{\"id\": {{seq}}}");
+    CHECK(plan.requests[0].body_verbatim == nullptr);
     const TempFile bad("ok {{bogus 1}}");
     CHECK(parse_error({"run", "http://h/", "--body-template", bad.path.c_str()}) ==
           "--body-template: unknown generator 'bogus': expected int, float, choice, seq, uuid, "
@@ -672,7 +672,8 @@ TEST_CASE("unknown options, missing values and stray arguments are usage errors"
 
 TEST_CASE("a value that merely starts with '-' is still a value") {
     CHECK(contains(parse_error({"run", "http://h/", "-r", "-5"}), "negative"));
-    CHECK(parse_run({"run", "http://h/", "-b", "-not-an-option"}).request.body == "-not-an-option");
+    CHECK(parse_run({"run", "http://h/", "-b", "-not-an-option"}).requests[0].body ==
+          "-not-an-option");
 }
 
 TEST_CASE("JSON and CSV cannot both go to stdout or to one file") {
@@ -895,4 +896,54 @@ TEST_CASE("serve --leak-per-request takes a size, is off by default and has a ce
     CHECK(contains(parse_error({"serve", "--leak-per-request", "0"}), "--leak-per-request"));
     CHECK(contains(parse_error({"serve", "--leak-per-request", "1G"}), "larger than"));
     CHECK(contains(help_text({"serve", "--help"}), "--leak-per-request SIZE"));
+}
+
+// ---- find-max: each step is the run's plan at the step's rate ----
+
+TEST_CASE("find-max takes a profile by run's rule and keeps its warm-up phases in each step") {
+    const TempFile profile(  // a profile whose file name does not end in .toml
+        "[target]\nurl = \"http://127.0.0.1:8080\"\nconnections = 4\n"
+        "[[requests]]\nname = \"home\"\npath = \"/\"\n"
+        "[[phases]]\nname = \"warm\"\nshape = \"constant\"\nrate = 5\nduration = \"1s\"\n"
+        "warmup = true\n"
+        "[[phases]]\nname = \"main\"\nshape = \"constant\"\nrate = 5\nduration = \"1m\"\n");
+    auto command =
+        parse({"find-max", profile.path.c_str(), "--slo", "p99 < 1s", "--step-duration", "2s"});
+    REQUIRE_MESSAGE(command.ok(), command.error().message);
+    const auto& request = std::get<cli::FindMaxRequest>(command.value());
+    auto step = cli::find_max_step_plan(request, 123.0);
+    REQUIRE(step.ok());
+    const RunPlan& plan = step.value();
+    REQUIRE(plan.phases.size() == 2);  // no --warmup phase added to a profile
+    CHECK(plan.phases[0].warmup);
+    CHECK(plan.phases[0].rate_per_s == 5);
+    CHECK(plan.phases[1].rate_per_s == 123.0);
+    CHECK(plan.phases[1].duration_ns == 2 * s);
+    CHECK(plan.connections == 4);
+    CHECK(plan.outputs.quiet);
+    CHECK(request.run_plan.phases[1].rate_per_s == 5);  // the run's plan stays as parsed
+}
+
+TEST_CASE(
+    "a find-max step of a URL run has the step's rate, duration and warm-up, the rest as "
+    "given") {
+    auto command = parse({"find-max", "http://h/p", "--slo", "p99 < 1s", "-c", "7", "-H", "X-A: 1",
+                          "--step-duration", "3s", "--step-warmup", "500ms"});
+    REQUIRE_MESSAGE(command.ok(), command.error().message);
+    const auto& request = std::get<cli::FindMaxRequest>(command.value());
+    for (const double rate : {250.0, 500.0}) {
+        auto step = cli::find_max_step_plan(request, rate);
+        REQUIRE(step.ok());
+        const RunPlan& plan = step.value();
+        CHECK(barrage::plan::headline_rate_per_s(plan) == rate);
+        CHECK(barrage::plan::measured_ns(plan) == 3 * s);
+        CHECK(barrage::plan::warmup_ns(plan) == 500 * ms);
+        CHECK(plan.connections == 7);
+        REQUIRE(plan.requests.size() == 1);
+        CHECK(plan.requests[0].path == "/p");
+        REQUIRE(plan.requests[0].headers.size() == 1);
+        CHECK(plan.requests[0].headers[0].name == "X-A");
+        CHECK(plan.outputs.quiet);
+    }
+    CHECK_FALSE(barrage::plan::is_open_loop(request.run_plan));  // parsed without -r
 }

@@ -183,7 +183,7 @@ RunPlan plan_for(uint16_t port, int connections, int threads) {
     plan.connections = connections;
     plan.threads = threads;
     plan.pin = false;
-    plan.duration_ns = 300 * ms_ns;
+    barrage::plan::set_url_run(plan, {std::nullopt, 300 * ms_ns, 0});
     plan.timeout_ns = 2000 * ms_ns;
     plan.interval_ns = 100 * ms_ns;
     plan.outputs.quiet = true;
@@ -212,8 +212,7 @@ TEST_CASE("closed loop: every sent request completes and is counted once") {
 TEST_CASE("open loop: the number sent equals the schedule's integral") {
     TinyServer server(ok_response);
     RunPlan plan = plan_for(server.port(), 8, 2);
-    plan.rate_per_s = 1000.0;
-    plan.duration_ns = 500 * ms_ns;
+    barrage::plan::set_url_run(plan, {1000.0, 500 * ms_ns, 0});
     auto result = barrage::engine::run_load(plan, {});
     REQUIRE(result.ok());
     const auto& c = result.value().totals.counters;
@@ -225,8 +224,7 @@ TEST_CASE("open loop: the number sent equals the schedule's integral") {
 TEST_CASE("a run planned for an hour and stopped early builds rows only up to the stop") {
     TinyServer server(ok_response);
     RunPlan plan = plan_for(server.port(), 4, 2);
-    plan.rate_per_s = 1000.0;
-    plan.duration_ns = 3600 * 1000 * ms_ns;
+    barrage::plan::set_url_run(plan, {1000.0, 3600 * 1000 * ms_ns, 0});
     int starts = 0;
     int rows_seen = 0;
     int rows_before_start = 0;
@@ -264,9 +262,7 @@ TEST_CASE("a run planned for an hour and stopped early builds rows only up to th
 TEST_CASE("warm-up requests are excluded from the results") {
     TinyServer server(ok_response);
     RunPlan plan = plan_for(server.port(), 4, 1);
-    plan.rate_per_s = 1000.0;
-    plan.warmup_ns = 200 * ms_ns;
-    plan.duration_ns = 300 * ms_ns;
+    barrage::plan::set_url_run(plan, {1000.0, 300 * ms_ns, 200 * ms_ns});
     std::vector<bool> warmup_flags;
     barrage::engine::RunHooks hooks;
     hooks.on_interval = [&](const barrage::stats::IntervalRow&, double, double, bool warmup) {
@@ -294,7 +290,7 @@ TEST_CASE("a refused port is counted as connect errors and completes nothing") {
         port = gone.port();
     }
     RunPlan plan = plan_for(port, 2, 1);
-    plan.duration_ns = 200 * ms_ns;
+    barrage::plan::set_url_run(plan, {std::nullopt, 200 * ms_ns, 0});
     auto result = barrage::engine::run_load(plan, {});
     REQUIRE(result.ok());
     const auto& r = result.value();
@@ -342,8 +338,8 @@ TEST_CASE(
     "the rest of its body times out and the connection is replaced") {
     TinyServer server(ok_response, Answer::early_then_never_read);
     RunPlan plan = plan_for(server.port(), 2, 1);
-    plan.request.method = "POST";
-    plan.request.body.assign(8 * 1024 * 1024, 'x');  // more than the socket buffers hold
+    plan.requests[0].method = "POST";
+    plan.requests[0].body.assign(8 * 1024 * 1024, 'x');  // more than the socket buffers hold
     plan.timeout_ns = 100 * ms_ns;
     auto result = barrage::engine::run_load(plan, {});
     REQUIRE(result.ok());
@@ -358,8 +354,8 @@ TEST_CASE(
 TEST_CASE("a request that fails while its body is still being sent counts as sent") {
     TinyServer server(ok_response, Answer::once_then_half_close);
     RunPlan plan = plan_for(server.port(), 2, 1);
-    plan.request.method = "POST";
-    plan.request.body.assign(1024 * 1024, 'x');
+    plan.requests[0].method = "POST";
+    plan.requests[0].body.assign(1024 * 1024, 'x');
     auto result = barrage::engine::run_load(plan, {});
     REQUIRE(result.ok());
     const auto& c = result.value().totals.counters;

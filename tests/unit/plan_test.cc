@@ -25,7 +25,14 @@ RunPlan valid_plan() {
     run.connections = 1;
     run.threads = 1;
     run.cpus = {0};
+    plan::set_url_run(run, {});
     return run;
+}
+
+// A URL run's load (-r, -d, --warmup), its request kept.
+void set_load(RunPlan& run, std::optional<double> rate_per_s, int64_t duration_ns = 10'000'000'000,
+              int64_t warmup_ns = 0) {
+    plan::set_url_run(run, {rate_per_s, duration_ns, warmup_ns}, plan::first_request(run));
 }
 
 std::string error_of(const RunPlan& run) {
@@ -47,11 +54,11 @@ TEST_CASE("a minimal plan and a plan at every upper limit are valid") {
     run.connections = plan::connections_max;
     run.threads = plan::threads_max;
     run.cpus.assign(static_cast<size_t>(plan::threads_max), 3);
-    run.rate_per_s = plan::rate_max_per_s;
+    set_load(run, plan::rate_max_per_s);
     run.interval_ns = 100'000'000;
     run.response_header_bytes_max = 1024;
-    run.request.method = "M-SEARCH";
-    run.request.headers = {{"X-Token_1!", "a: b\tc"}, {"Empty", ""}};
+    run.requests[0].method = "M-SEARCH";
+    run.requests[0].headers = {{"X-Token_1!", "a: b\tc"}, {"Empty", ""}};
     CHECK(plan::validate_run_plan(run).ok());
 }
 
@@ -95,30 +102,29 @@ TEST_CASE("an open-loop rate must be finite, positive and at most rate_max") {
          {0.0, -1.0, plan::rate_max_per_s * 1.0001, std::numeric_limits<double>::infinity(),
           std::numeric_limits<double>::quiet_NaN()}) {
         CAPTURE(rate);
-        run.rate_per_s = rate;
+        set_load(run, rate);
         CHECK(contains(error_of(run), "-r/--rate"));
     }
-    run.rate_per_s = 0.001;
+    set_load(run, 0.001);
     CHECK(plan::validate_run_plan(run).ok());
-    run.rate_per_s.reset();
+    set_load(run, std::nullopt);
     CHECK(plan::validate_run_plan(run).ok());
 }
 
 TEST_CASE("duration must be positive, warmup not negative, and their sum must fit") {
     RunPlan run = valid_plan();
-    run.duration_ns = 0;
+    set_load(run, std::nullopt, 0);
     CHECK(error_of(run) == "-d/--duration: must be greater than 0 (got 0ns)");
-    run.duration_ns = -1'000'000'000;
+    set_load(run, std::nullopt, -1'000'000'000);
     CHECK(contains(error_of(run), "got -1s"));
 
     run = valid_plan();
-    run.warmup_ns = -1;
+    set_load(run, std::nullopt, 10'000'000'000, -1);
     CHECK(contains(error_of(run), "--warmup: must not be negative"));
-    run.warmup_ns = 0;
+    set_load(run, std::nullopt, 10'000'000'000, 0);
     CHECK(plan::validate_run_plan(run).ok());
 
-    run.duration_ns = std::numeric_limits<int64_t>::max();
-    run.warmup_ns = 1;
+    set_load(run, std::nullopt, std::numeric_limits<int64_t>::max(), 1);
     CHECK(contains(error_of(run), "too long"));
 }
 
@@ -148,26 +154,26 @@ TEST_CASE("the response header limit must be at least 1024 bytes") {
 
 TEST_CASE("the method must be a non-empty token") {
     RunPlan run = valid_plan();
-    run.request.method = "";
+    run.requests[0].method = "";
     CHECK(contains(error_of(run), "-X/--method"));
     for (const char* method : {"GE T", "GET\r\n", "GET/", "G\"T"}) {
         CAPTURE(method);
-        run.request.method = method;
+        run.requests[0].method = method;
         CHECK(contains(error_of(run), "-X/--method"));
     }
 }
 
 TEST_CASE("header names must be tokens and values one line") {
     RunPlan run = valid_plan();
-    run.request.headers = {{"", "x"}};
+    run.requests[0].headers = {{"", "x"}};
     CHECK(contains(error_of(run), "-H/--header"));
-    run.request.headers = {{"X A", "x"}};
+    run.requests[0].headers = {{"X A", "x"}};
     CHECK(contains(error_of(run), "-H/--header: 'X A'"));
-    run.request.headers = {{"X-A:", "x"}};
+    run.requests[0].headers = {{"X-A:", "x"}};
     CHECK(contains(error_of(run), "-H/--header"));
     for (const std::string& value : {std::string("a\r\nX-Evil: 1"), std::string("a\nb"),
                                      std::string("a\rb"), std::string("a\0b", 3)}) {
-        run.request.headers = {{"X-A", value}};
+        run.requests[0].headers = {{"X-A", value}};
         CHECK(contains(error_of(run), "line break"));
     }
 }
@@ -298,15 +304,14 @@ TEST_CASE("a watch plan: pids positive and once each, series only with a URL, a 
 
 TEST_CASE("the phases of a URL run, warm-up and all, are in the order the engine asserts") {
     RunPlan run = valid_plan();
-    run.warmup_ns = 1'000'000'000;
     for (const std::optional<double> rate : {std::optional<double>(), std::optional<double>(50)}) {
-        run.rate_per_s = rate;
-        const auto phases = plan::phases_of(run);
+        set_load(run, rate, 10'000'000'000, 1'000'000'000);
+        const auto& phases = run.phases;
         REQUIRE(phases.size() == 2);
         CHECK(phases.front().warmup);
         CHECK(plan::check_phase_order(phases).ok());
     }
-    auto reversed = plan::phases_of(run);
+    auto reversed = run.phases;
     std::swap(reversed.front(), reversed.back());
     const auto status = plan::check_phase_order(reversed);
     REQUIRE_FALSE(status.ok());

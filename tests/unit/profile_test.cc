@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "barrage/cli/url.h"
 #include "barrage/profile/profile_loader.h"
 
 namespace plan = barrage::plan;
@@ -44,7 +43,7 @@ private:
 barrage::base::Result<plan::RunPlan> load(const std::string& text,
                                           const profile::ProfileOverrides& overrides = {},
                                           const std::string& path = "test.toml") {
-    return profile::load_profile_text(text, path, overrides, barrage::cli::parse_url);
+    return profile::load_profile_text(text, path, overrides);
 }
 
 plan::RunPlan load_ok(const std::string& text, const profile::ProfileOverrides& overrides = {}) {
@@ -175,7 +174,7 @@ rise = "10s"
 duration = "6m"
 )";
     const std::string path = scratch.write("journey.toml", text);
-    auto loaded = profile::load_profile(path, {}, barrage::cli::parse_url);
+    auto loaded = profile::load_profile(path, {});
     if (!loaded) {
         FAIL(loaded.error().message);
     }
@@ -230,10 +229,11 @@ duration = "6m"
     CHECK(run.phases[2].kind == PhaseKind::step);
     CHECK(run.phases[2].duration_ns == 90 * s_ns);
     CHECK(run.phases[3].spike_fall_ns == 10 * s_ns);  // defaults to the rise time
-    CHECK(run.warmup_ns == 5 * s_ns);
-    CHECK(run.duration_ns == (60 + 90 + 360) * s_ns);
-    CHECK(run.rate_per_s == 1000);        // the highest open-loop rate (main phase is a ramp)
-    CHECK(run.request.method == "POST");  // the single-request fields mirror the first step
+    CHECK(plan::warmup_ns(run) == 5 * s_ns);
+    CHECK(plan::measured_ns(run) == (60 + 90 + 360) * s_ns);
+    CHECK(plan::headline_rate_per_s(run) ==
+          1000);  // the highest open-loop rate (main phase is a ramp)
+    CHECK(plan::first_request(run).method == "POST");  // a report shows the first step
     CHECK(run.target.path == "/json?id={{seq}}");
     CHECK(run.threads >= 1);
     CHECK(run.cpus.size() == static_cast<size_t>(run.threads));
@@ -242,24 +242,25 @@ duration = "6m"
 TEST_CASE("a URL run is the special case of one request and one phase") {
     plan::RunPlan run;
     run.target.path = "/x";
-    run.request.method = "PUT";
-    run.rate_per_s = 50;
-    run.duration_ns = 3 * s_ns;
-    run.warmup_ns = s_ns;
-    const auto requests = plan::requests_of(run);
+    plan::NamedRequest put;
+    put.method = "PUT";
+    plan::set_url_run(run, {50.0, 3 * s_ns, s_ns}, put);
+    const auto& requests = run.requests;
     REQUIRE(requests.size() == 1);
+    CHECK(requests[0].name == "default");
     CHECK(requests[0].path == "/x");
     CHECK(requests[0].method == "PUT");
-    auto phases = plan::phases_of(run);
+    CHECK(run.session.steps == std::vector<size_t>{0});
+    auto phases = run.phases;
     REQUIRE(phases.size() == 2);
     CHECK(phases[0].warmup);
     CHECK(phases[0].duration_ns == s_ns);
     CHECK(phases[1].kind == PhaseKind::constant);
     CHECK(phases[1].rate_per_s == 50);
     CHECK(phases[1].duration_ns == 3 * s_ns);
-    run.rate_per_s.reset();
-    run.warmup_ns = 0;
-    phases = plan::phases_of(run);
+    CHECK(run.main_phase == 1);
+    plan::set_url_run(run, {std::nullopt, 3 * s_ns, 0}, plan::first_request(run));
+    phases = run.phases;
     REQUIRE(phases.size() == 1);
     CHECK(phases[0].kind == PhaseKind::users);
     CHECK(phases[0].users == run.connections);
@@ -271,8 +272,8 @@ TEST_CASE("a minimal profile has defaults: GET, weight 1, weighted session, seed
     CHECK(run.requests[0].weight == 1);
     CHECK(run.session.steps == std::vector<size_t>{0});
     CHECK(run.seed == 1);
-    CHECK(run.rate_per_s == 100);
-    CHECK(run.duration_ns == 10 * s_ns);
+    CHECK(plan::headline_rate_per_s(run) == 100);
+    CHECK(plan::measured_ns(run) == 10 * s_ns);
     CHECK(run.connections == 10);
 }
 
@@ -506,8 +507,8 @@ TEST_CASE("--rate and --duration change the main phase, --seed the seed") {
     CHECK(run.phases[0].rate_per_s == 5);  // the warmup is not the main phase
     CHECK(run.phases[1].rate_per_s == 250);
     CHECK(run.phases[1].duration_ns == 3 * s_ns);
-    CHECK(run.rate_per_s == 250);
-    CHECK(run.duration_ns == 3 * s_ns);
+    CHECK(plan::headline_rate_per_s(run) == 250);
+    CHECK(plan::measured_ns(run) == 3 * s_ns);
     CHECK(run.seed == 42);
     const std::string marked = target + one_request + one_phase + one_phase + "main = true\n";
     CHECK(load_ok(marked, overrides).phases[1].rate_per_s == 250);
@@ -523,6 +524,20 @@ TEST_CASE("--rate and --duration change the main phase, --seed the seed") {
                               "hold = \"1s\"\nduration = \"10s\"\n",
                           short_spike),
                  "--duration: phase 'phase 1': the spike");
+}
+
+TEST_CASE("-c and --timeout set [target]'s keys, and a --set of the same key wins") {
+    profile::ProfileOverrides flags;
+    flags.connections = 64;
+    flags.timeout_ns = 3 * s_ns;
+    const auto run =
+        load_ok(target + "connections = 8\ntimeout = \"1s\"\n" + one_request + one_phase, flags);
+    CHECK(run.connections == 64);
+    CHECK(run.timeout_ns == 3 * s_ns);
+    flags.sets = {"target.connections=5", "target.timeout=2s"};
+    const auto set_wins = load_ok(target + one_request + one_phase, flags);
+    CHECK(set_wins.connections == 5);
+    CHECK(set_wins.timeout_ns == 2 * s_ns);
 }
 
 TEST_CASE("session names must be requests and the session needs a step") {
@@ -591,7 +606,7 @@ TEST_CASE("every profile in profiles/ loads without error") {
             continue;
         }
         CAPTURE(entry.path().string());
-        auto run = profile::load_profile(entry.path().string(), {}, barrage::cli::parse_url);
+        auto run = profile::load_profile(entry.path().string(), {});
         if (!run) {
             FAIL_CHECK(run.error().message);
             continue;
@@ -602,8 +617,7 @@ TEST_CASE("every profile in profiles/ loads without error") {
         shorter.duration_ns = 2 * s_ns;
         if (run.value().phases.size() == 1 && (run.value().phases[0].kind == PhaseKind::constant ||
                                                run.value().phases[0].kind == PhaseKind::users)) {
-            CHECK(profile::load_profile(entry.path().string(), shorter, barrage::cli::parse_url)
-                      .ok());
+            CHECK(profile::load_profile(entry.path().string(), shorter).ok());
         }
     }
     std::sort(loaded.begin(), loaded.end());

@@ -349,6 +349,18 @@ bool exits_zero_as_unprivileged(Fn fn) {
 // ---------------------------------------------------------------------------
 // A crafted run: open loop, 1000 req/s for 10 s, with known histograms.
 
+// A URL run's load (-r, -d, --warmup) over the plan's one request.
+void set_load(RunPlan& plan, std::optional<double> rate_per_s, int64_t duration_ns,
+              int64_t warmup_ns) {
+    barrage::plan::set_url_run(plan, {rate_per_s, duration_ns, warmup_ns},
+                               barrage::plan::first_request(plan));
+}
+
+// The same load, closed loop.
+void set_closed_loop(RunPlan& plan) {
+    set_load(plan, std::nullopt, barrage::plan::measured_ns(plan), barrage::plan::warmup_ns(plan));
+}
+
 RunPlan open_loop_plan() {
     RunPlan plan;
     plan.target.host = "127.0.0.1";
@@ -356,15 +368,14 @@ RunPlan open_loop_plan() {
     plan.target.path = "/api?x=1";
     plan.target.host_header = "127.0.0.1:8080";
     plan.target.address_text = "127.0.0.1:8080";
-    plan.request.method = "POST";
-    plan.request.headers = {{"Content-Type", "application/json"}, {"X-Quote", "say \"hi\""}};
-    plan.request.body = "{\"a\":1}";
-    plan.rate_per_s = 1000.0;
     plan.connections = 10;
     plan.threads = 2;
     plan.cpus = {0, 1};
-    plan.duration_ns = 10'000'000'000;
-    plan.warmup_ns = 2'000'000'000;
+    barrage::plan::NamedRequest request;
+    request.method = "POST";
+    request.headers = {{"Content-Type", "application/json"}, {"X-Quote", "say \"hi\""}};
+    request.body = "{\"a\":1}";
+    barrage::plan::set_url_run(plan, {1000.0, 10'000'000'000, 2'000'000'000}, request);
     plan.timeout_ns = 2'500'000'000;
     plan.interval_ns = 1'000'000'000;
     plan.command_line = "barrage run http://127.0.0.1:8080/api?x=1 -r 1000";
@@ -862,7 +873,7 @@ TEST_SUITE("json result") {
 
     TEST_CASE("closed loop has null target rates and an empty run divides by nothing") {
         RunPlan plan = open_loop_plan();
-        plan.rate_per_s.reset();
+        set_closed_loop(plan);
         RunResult result;
         result.interrupted = true;
         const Json doc = parse(barrage::report::format_json(plan, result));
@@ -880,7 +891,7 @@ TEST_SUITE("json result") {
     TEST_CASE("hostile text in the plan stays a valid document") {
         RunPlan plan = open_loop_plan();
         plan.command_line = "barrage run 'x\"\\\n\x01\xff'";
-        plan.request.headers = {{"X-\x80", "\t"}};
+        plan.requests[0].headers = {{"X-\x80", "\t"}};
         RunResult result = crafted_result();
         result.warnings = {"bad \xc0 byte"};
         const Json doc = parse(barrage::report::format_json(plan, result));
@@ -965,11 +976,9 @@ TEST_SUITE("summary") {
 
     TEST_CASE("closed loop says so and leaves out the target rate and schedule lag") {
         RunPlan plan = open_loop_plan();
-        plan.rate_per_s.reset();
         plan.connections = 1;
         plan.threads = 1;
-        plan.duration_ns = 90'000'000'000;
-        plan.warmup_ns = 0;
+        set_load(plan, std::nullopt, 90'000'000'000, 0);
         RunResult result = crafted_result();
         result.asked_rate_rps.reset();  // closed loop asks for no rate
         const std::string summary = barrage::report::format_summary(plan, result);
@@ -1002,8 +1011,7 @@ TEST_SUITE("summary") {
     TEST_CASE("durations in the headline keep the user's units") {
         RunPlan plan = open_loop_plan();
         const auto headline_for = [&](int64_t duration_ns) {
-            plan.duration_ns = duration_ns;
-            plan.warmup_ns = 250'000'000;
+            set_load(plan, barrage::plan::url_load_of(plan).rate_per_s, duration_ns, 250'000'000);
             const std::string summary = barrage::report::format_summary(plan, RunResult{});
             return summary.substr(0, summary.find('\n'));
         };
@@ -1011,7 +1019,7 @@ TEST_SUITE("summary") {
         CHECK(headline_for(3'661'000'000'000).ends_with(", 1h1m1s (+250ms warm-up)"));
         CHECK(headline_for(120'000'000'000).ends_with(", 2m (+250ms warm-up)"));
         CHECK(headline_for(1'500'000'000).ends_with(", 1.5s (+250ms warm-up)"));
-        plan.rate_per_s = 2.5;
+        set_load(plan, 2.5, 1'000'000'000, 250'000'000);
         CHECK(headline_for(1'000'000'000).find("open loop at 2.5 req/s") != std::string::npos);
     }
 }

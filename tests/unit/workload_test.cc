@@ -25,6 +25,7 @@ plan::RunPlan base_plan() {
     plan::RunPlan run;
     run.target.host = "127.0.0.1";
     run.target.host_header = "127.0.0.1:8080";
+    run.session = {};  // no steps: the workload picks by the requests' weights
     return run;
 }
 
@@ -33,6 +34,7 @@ plan::RunPlan base_plan() {
 TEST_CASE("a URL run is one constant request sent over and over") {
     plan::RunPlan run = base_plan();
     run.target.path = "/hello";
+    plan::set_url_run(run, {});
     auto workload = Workload::compile(run);
     REQUIRE(workload.ok());
     REQUIRE(workload.value().requests().size() == 1);

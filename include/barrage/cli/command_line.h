@@ -43,7 +43,9 @@ struct ReportRequest {
 // barrage find-max URL|PROFILE --slo EXPR... [search options] [run options]
 // and --profile-levels L,... --rate R: steps of `barrage run` at chosen rates.
 struct FindMaxRequest {
-    std::vector<std::string> run_args;  // URL or profile and run options, as given
+    // The run options, parsed once like `barrage run` (a URL run or a
+    // profile); each step is this plan at its rate (find_max_step_plan).
+    plan::RunPlan run_plan;
     std::vector<std::string> slos;      // threshold expressions (gate::parse_threshold)
     double start_rps = 100;
     double max_rps = 1e6;
@@ -61,8 +63,9 @@ struct FindMaxRequest {
 using Command = std::variant<plan::RunPlan, plan::ServePlan, HelpRequest, VersionRequest,
                              CompareRequest, TrendRequest, ReportRequest, FindMaxRequest>;
 
-// The plan of one find-max step: run_args with the step's rate, duration and
-// warm-up, quiet, no outputs. Errors are those of `barrage run` (exit 2).
+// The plan of one find-max step: request.run_plan with the step's rate,
+// duration and warm-up (URL runs), quiet, no outputs (profile::with_rate),
+// validated. Errors are those of `barrage run` with -r and -d (exit 2).
 base::Result<plan::RunPlan> find_max_step_plan(const FindMaxRequest& request, double rate_rps);
 
 // argv[0] is the program name; argv[1] the subcommand ("run", "serve",

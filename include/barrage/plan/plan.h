@@ -1,6 +1,7 @@
 #pragma once
-// The validated, immutable run plan. Built by cli (later also profile), read
-// by engine and report. Knows nothing of flags or TOML.
+// The validated, immutable run plan. Built once, by cli (a URL run) or the
+// profile loader, with the command line's flags laid over it
+// (profile/run_flags.h); read by engine and report. Knows nothing of flags or TOML.
 
 #include <sys/socket.h>
 
@@ -24,6 +25,9 @@ namespace barrage::plan {
 inline constexpr int connections_max = 1'000'000;
 inline constexpr int threads_max = 1024;
 inline constexpr double rate_max_per_s = 100'000'000.0;
+// `barrage run URL` without -c and -d.
+inline constexpr int connections_default = 10;
+inline constexpr int64_t duration_ns_default = 10'000'000'000;
 inline constexpr int64_t response_header_bytes_max_default = 64 * 1024;
 // Request names of a profile ([[requests]]): each keeps its own counts and
 // latency histogram (stats/name_stats.h), so memory grows with the names.
@@ -48,24 +52,13 @@ struct Header {
     std::string value;
 };
 
-struct RequestPlan {
-    std::string method = "GET";
-    std::vector<Header> headers;   // user headers, in order
-    std::string body;              // template text (-b, --body-template)
-    // --body-file: bytes sent as they are, never a template; one copy shared
-    // by the plan, the requests and every connection. Set: `body` is empty.
-    std::shared_ptr<const std::string> body_verbatim = nullptr;
-
-    std::size_t body_bytes() const { return body_verbatim ? body_verbatim->size() : body.size(); }
-};
-
 // ---- Profiles (docs/profiles.md) ----
 // A plain `barrage run URL` is the special case of a profile with one request
-// (target.path + request, weight 1, no checks), no setup, and one phase:
-// constant at rate_per_s for duration_ns, or closed loop with `connections`
-// users and no think time when rate_per_s is empty; a warmup_ns > 0 adds a
-// warmup phase of the same kind first. requests_of / phases_of below build
-// exactly that, so the engine reads one shape for both kinds of run.
+// named "default" (target.path, weight 1, no checks), no setup, and one phase:
+// constant at -r for -d, or closed loop with `connections` users and no think
+// time without -r; --warmup adds a warm-up phase of the same kind first.
+// set_url_run below builds exactly that at parse time, so the engine and the
+// reports read one shape for both kinds of run.
 
 // One request of the mix. Path, header values and body are template text
 // (http::Template, compiled and checked by the profile loader).
@@ -75,10 +68,14 @@ struct NamedRequest {
     std::string path = "/";            // template text; starts with '/'
     std::vector<Header> headers;       // target defaults first, then the request's own
     std::string body;                  // template text (inline or read from a file)
-    std::shared_ptr<const std::string> body_verbatim;  // URL runs' --body-file (RequestPlan)
+    // URL runs' --body-file: bytes sent as they are, never a template; one copy
+    // shared by the plan, the requests and every connection. Set: `body` is empty.
+    std::shared_ptr<const std::string> body_verbatim;
     double weight = 1;                 // share in a weighted pick; 0 = setup/sequence only
     std::vector<http::CheckSpec> checks;
     std::vector<http::CaptureSpec> captures;
+
+    std::size_t body_bytes() const { return body_verbatim ? body_verbatim->size() : body.size(); }
 };
 
 // What each connection (open loop) or virtual user (closed loop) sends.
@@ -201,14 +198,10 @@ struct RunPlan {
     Target target;
     TlsPlan tls;
     bool new_connection_per_request = false;  // --new-conn: one request per connection
-    RequestPlan request;
-    std::optional<double> rate_per_s;  // nullopt = closed loop
-    int connections = 10;
+    int connections = connections_default;
     int threads = 1;
     bool pin = true;
-    std::vector<int> cpus;             // one per worker (from the allowed set)
-    int64_t duration_ns = 10'000'000'000;
-    int64_t warmup_ns = 0;
+    std::vector<int> cpus;                      // one per worker (from the allowed set)
     int64_t timeout_ns = 10'000'000'000;        // per request (and per connect)
     // Stop the run when no connection has opened and connects have failed for
     // this long: an unreachable target fails fast (exit 3) instead of running out the clock.
@@ -222,26 +215,53 @@ struct RunPlan {
     OutputPlan outputs;
     WatchPlan watch;
     std::string command_line;          // as typed, for `config` in the JSON
-    // From a profile; all empty for a URL run (see requests_of / phases_of).
-    // A profile also fills request/rate_per_s/duration_ns/warmup_ns from its
-    // first request and its phases (sums of measured and warmup durations;
-    // rate_per_s: the main phase's rate when it is constant).
+    // What is sent and when: a profile's, or a URL run's one request and
+    // phases (set_url_run). profile_path is empty for a URL run. As
+    // constructed, the plan is `barrage run URL` with the defaults: GET, closed
+    // loop with one user per connection for duration_ns_default.
     std::string profile_path;
-    std::vector<NamedRequest> requests;
-    SessionPlan session;
+    std::vector<NamedRequest> requests = {NamedRequest{.name = "default"}};
+    SessionPlan session = {.steps = {0}};
     std::vector<DataFilePlan> data_files;
     // Template variables, in order: every data file's columns, then every
     // capture's variable. The loader compiled each template against this
     // scope (http::TemplateScope{variables}); the engine must use the same.
     std::vector<std::string> variables;
-    std::vector<PhasePlan> phases;
+    std::vector<PhasePlan> phases = {PhasePlan{.name = "main",
+                                               .kind = PhaseKind::users,
+                                               .duration_ns = duration_ns_default,
+                                               .users = connections_default}};
+    // The phase --rate and --duration change (and find-max steps): main = true,
+    // else the first measured one. An index into `phases`.
+    std::size_t main_phase = 0;
     uint64_t seed = 0;                 // random generators of templates and picks
 };
 
-// The requests of a run: plan.requests, or the single URL request named "default".
-std::vector<NamedRequest> requests_of(const RunPlan& plan);
-// The phases of a run: plan.phases, or the URL run's warmup (if any) and main phase.
-std::vector<PhasePlan> phases_of(const RunPlan& plan);
+// The load of a URL run (-r, -d, --warmup).
+struct UrlLoad {
+    std::optional<double> rate_per_s;  // nullopt = closed loop, one user per connection
+    int64_t duration_ns = duration_ns_default;
+    int64_t warmup_ns = 0;  // 0 = no warm-up phase
+};
+
+// Makes `plan` a URL run: `request` named "default" at plan.target.path, the
+// only step of the session, and the phases of `load` (closed loop: users =
+// plan.connections, so set connections first). main_phase is the last phase.
+void set_url_run(RunPlan& plan, const UrlLoad& load, NamedRequest request = {});
+// The load of a URL run's plan, read back from its phases.
+UrlLoad url_load_of(const RunPlan& plan);
+
+// The measured time of a run: its phases that are not warm-up, back to back.
+int64_t measured_ns(const RunPlan& plan);
+// The warm-up before it (warm-up phases come first).
+int64_t warmup_ns(const RunPlan& plan);
+// Open loop (constant, ramp, step, spike phases) or closed loop (users).
+bool is_open_loop(const RunPlan& plan);
+// The rate a report prints: the main phase's when it is constant, else the
+// highest rate of any open-loop phase; nullopt in closed loop.
+std::optional<double> headline_rate_per_s(const RunPlan& plan);
+// The request of the session's first step: what a report shows as "the" request.
+const NamedRequest& first_request(const RunPlan& plan);
 
 struct ServePlan {
     std::string host = "127.0.0.1";
@@ -269,8 +289,7 @@ inline int64_t behind_limit_ns(const RunPlan& plan) {
 // The engine measures from the end of the warm-up on, and a run is open or
 // closed loop as a whole: warm-up phases must come first, and the phases must
 // be all open loop (constant, ramp, step, spike) or all users. Part of
-// validate_run_plan (for a profile's phases); the engine asserts it on
-// phases_of(plan).
+// validate_run_plan; the engine asserts it on plan.phases.
 base::Status check_phase_order(const std::vector<PhasePlan>& phases);
 
 // Checks relationships between fields (connections >= threads, rate > 0, ...)

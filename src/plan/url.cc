@@ -1,28 +1,22 @@
-#include "barrage/cli/url.h"
+#include "barrage/plan/url.h"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
-#include <netdb.h>
 #include <netinet/in.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
 #include <optional>
 #include <string>
 
 #include "barrage/base/excerpt.h"
-#include "barrage/cli/command_line.h"
 
-namespace barrage::cli {
+namespace barrage::plan {
 namespace {
 
 using base::make_error;
-using base::Ok;
 using base::Result;
-using base::Status;
 
 constexpr std::string_view url_forms =
     "write http://host[:port][/path], e.g. http://127.0.0.1:8080/";
@@ -152,21 +146,9 @@ Result<HostPort> parse_authority(std::string_view url, std::string_view authorit
     return result;
 }
 
-std::string address_text(const sockaddr* address) {
-    std::array<char, INET6_ADDRSTRLEN> text{};
-    if (address->sa_family == AF_INET6) {
-        const auto* v6 = reinterpret_cast<const sockaddr_in6*>(address);
-        inet_ntop(AF_INET6, &v6->sin6_addr, text.data(), text.size());
-        return fmt::format("[{}]:{}", text.data(), ntohs(v6->sin6_port));
-    }
-    const auto* v4 = reinterpret_cast<const sockaddr_in*>(address);
-    inet_ntop(AF_INET, &v4->sin_addr, text.data(), text.size());
-    return fmt::format("{}:{}", text.data(), ntohs(v4->sin_port));
-}
-
 }  // namespace
 
-Result<plan::Target> parse_url(std::string_view url) {
+Result<Target> parse_url(std::string_view url) {
     if (url.empty()) {
         return make_error(fmt::format("the URL is empty; {}", url_forms));
     }
@@ -177,7 +159,7 @@ Result<plan::Target> parse_url(std::string_view url) {
     if (scheme_end == std::string_view::npos) {
         return no_scheme(url);
     }
-    plan::Target target;
+    Target target;
     target.scheme = to_lower(url.substr(0, scheme_end));
     if (target.scheme != "http" && target.scheme != "https") {
         return make_error(fmt::format("URL '{}' has scheme '{}'; use http:// or https://",
@@ -215,35 +197,4 @@ Result<plan::Target> parse_url(std::string_view url) {
     return target;
 }
 
-// Declared in command_line.h; lives here beside the rest of the target.
-Status resolve_target(plan::Target& target) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    const std::string port = std::to_string(target.port);
-    addrinfo* found = nullptr;
-    // Numeric hosts never touch DNS. Names prefer the families this host has
-    // configured, then fall back to any (a box with only loopback has none).
-    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-    int rc = getaddrinfo(target.host.c_str(), port.c_str(), &hints, &found);
-    for (const int flags : {AI_NUMERICSERV | AI_ADDRCONFIG, AI_NUMERICSERV}) {
-        if (rc == 0) {
-            break;
-        }
-        hints.ai_flags = flags;
-        rc = getaddrinfo(target.host.c_str(), port.c_str(), &hints, &found);
-    }
-    if (rc != 0) {
-        const char* reason = rc == EAI_SYSTEM ? std::strerror(errno) : gai_strerror(rc);
-        return make_error(
-            fmt::format("cannot resolve host '{}': {}", base::excerpt(target.host), reason));
-    }
-    BARRAGE_ASSERT(found != nullptr && found->ai_addrlen <= sizeof(target.address));
-    std::memcpy(&target.address, found->ai_addr, found->ai_addrlen);
-    target.address_len = found->ai_addrlen;
-    target.address_text = address_text(found->ai_addr);
-    freeaddrinfo(found);
-    return Ok{};
-}
-
-}  // namespace barrage::cli
+}  // namespace barrage::plan

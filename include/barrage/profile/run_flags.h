@@ -1,0 +1,68 @@
+#pragma once
+// The flags of `barrage run` as typed values, and the one function that lays
+// them over a plan: a URL run's (built from the URL and the defaults), a
+// profile's (built from its TOML), or a find-max step's (the run's plan at the
+// step's rate). A flag that was not given is nullopt (or empty), so what the
+// user said is known from the parser, never by comparing with defaults.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "barrage/base/result.h"
+#include "barrage/plan/plan.h"
+
+namespace barrage::profile {
+
+struct RunFlags {
+    // Load. For a profile, rate and duration change the main phase.
+    std::optional<double> rate_per_s;    // -r/--rate
+    std::optional<int> connections;      // -c/--connections
+    std::optional<int> threads;          // -t/--threads
+    bool no_pin = false;                 // --no-pin
+    std::optional<int64_t> duration_ns;  // -d/--duration
+    std::optional<int64_t> warmup_ns;    // --warmup (URL runs)
+    std::optional<int64_t> timeout_ns;   // --timeout
+    std::optional<int64_t> connect_grace_ns;
+    std::optional<int64_t> timer_slack_ns;
+    std::optional<int64_t> interval_ns;
+    std::optional<int64_t> response_header_bytes_max;
+    // Request (URL runs): -X, -H (in order), -b/--body-template or --body-file.
+    std::optional<std::string> method;
+    std::vector<plan::Header> headers;
+    std::optional<std::string> body;
+    std::shared_ptr<const std::string> body_verbatim;
+    // Connections and TLS. Any TLS flag given replaces a profile's [target.tls] as a whole.
+    bool new_connection_per_request = false;  // --new-conn
+    std::optional<plan::TlsPlan> tls;
+    // Outputs: paths, quiet, label and the command line's thresholds (added
+    // after a profile's); outputs.abort_grace_ns is not read, see abort_grace_ns.
+    plan::OutputPlan outputs;
+    std::optional<int64_t> abort_grace_ns;  // --abort-grace
+    std::optional<plan::WatchPlan> watch;   // set when any --watch-* or --leak-* flag was given
+    // Profiles: --set KEY=VALUE on the TOML document (profile_loader.h), --seed.
+    std::vector<std::string> sets;
+    std::optional<uint64_t> seed;
+};
+
+// Lays `flags` over `plan`, then assigns the workers their CPUs (one per
+// allowed CPU, at most one per connection, unless -t or the profile says).
+// For a URL run (plan.profile_path empty) rate, duration and warm-up rebuild
+// its phases and the request flags change its one request (set_url_run). For
+// a profile they change the main phase instead: --rate needs it constant,
+// --duration not a step phase, and the phase must still be a valid shape;
+// errors name the flag ("--rate: the main phase 'x' is not constant; ...").
+// The caller refuses --warmup and the request flags for a profile, and --set
+// is not applied here (it edits the document: load_profile). The result is
+// not validated (validate_run_plan).
+base::Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags);
+
+// The plan of one find-max step: `plan` at `rate_per_s` for `duration_ns`
+// measured, after `warmup_ns` (URL runs; a profile keeps its own warm-up
+// phases), quiet, writing nothing. Errors are those of --rate and --duration.
+base::Result<plan::RunPlan> with_rate(const plan::RunPlan& plan, double rate_per_s,
+                                      int64_t duration_ns, int64_t warmup_ns);
+
+}  // namespace barrage::profile

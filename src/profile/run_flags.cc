@@ -1,0 +1,184 @@
+#include "barrage/profile/run_flags.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "barrage/base/cpu.h"
+#include "barrage/base/excerpt.h"
+#include "profile_impl.h"
+
+namespace barrage::profile {
+namespace {
+
+using base::make_error;
+using base::Ok;
+using base::Status;
+using plan::PhaseKind;
+using plan::PhasePlan;
+
+// The key that holds a phase's (top) rate, for hints.
+std::string_view rate_key_of(PhaseKind kind) {
+    switch (kind) {
+        case PhaseKind::constant:
+            return "rate";
+        case PhaseKind::ramp:
+            return "to";
+        case PhaseKind::step:
+            return "step";
+        case PhaseKind::spike:
+            return "peak";
+        case PhaseKind::users:
+            return "users";
+    }
+    return "rate";
+}
+
+// --rate and --duration on a profile's main phase.
+Status set_main_phase(PhasePlan& main, std::optional<double> rate_per_s,
+                      std::optional<int64_t> duration_ns) {
+    if (rate_per_s) {
+        if (main.kind != PhaseKind::constant) {
+            return make_error(fmt::format(
+                "--rate: the main phase '{}' is not constant; expected --set phases.{}.{}=N "
+                "instead",
+                base::excerpt(main.name), base::excerpt(main.name), rate_key_of(main.kind)));
+        }
+        main.rate_per_s = *rate_per_s;
+        main.rate_end_per_s = *rate_per_s;
+    }
+    if (duration_ns) {
+        if (main.kind == PhaseKind::step) {
+            return make_error(fmt::format(
+                "--duration: the main phase '{}' is a step phase, whose length is steps x "
+                "step_duration; expected --set phases.{}.step_duration=.. instead",
+                base::excerpt(main.name), base::excerpt(main.name)));
+        }
+        main.duration_ns = *duration_ns;
+    }
+    if (auto status = detail::check_phase_shape(main); !status) {
+        return make_error(fmt::format("{}: phase '{}': {}", duration_ns ? "--duration" : "--rate",
+                                      base::excerpt(main.name), status.error().message));
+    }
+    return Ok{};
+}
+
+// -X, -H and the body of a URL run.
+void apply_request(plan::NamedRequest& request, const RunFlags& flags) {
+    request.method = flags.method.value_or(request.method);
+    request.headers.insert(request.headers.end(), flags.headers.begin(), flags.headers.end());
+    if (flags.body) {
+        request.body = *flags.body;
+    }
+    if (flags.body_verbatim) {
+        request.body_verbatim = flags.body_verbatim;
+    }
+}
+
+// A URL run's one request and phases, rebuilt from its load and the flags.
+void apply_url_run(plan::RunPlan& plan, const RunFlags& flags) {
+    plan::UrlLoad load = plan.phases.empty() ? plan::UrlLoad{} : plan::url_load_of(plan);
+    load.rate_per_s = flags.rate_per_s ? flags.rate_per_s : load.rate_per_s;
+    load.duration_ns = flags.duration_ns.value_or(load.duration_ns);
+    load.warmup_ns = flags.warmup_ns.value_or(load.warmup_ns);
+    plan::NamedRequest request = plan.requests.empty() ? plan::NamedRequest{} : plan.requests[0];
+    apply_request(request, flags);
+    plan::set_url_run(plan, load, std::move(request));
+}
+
+// Rate, duration, warm-up and connections: a profile's main phase, or a URL run's load.
+Status apply_load(plan::RunPlan& plan, const RunFlags& flags) {
+    if (flags.connections) {
+        plan.connections = *flags.connections;
+    }
+    if (plan.profile_path.empty()) {
+        apply_url_run(plan, flags);
+        return Ok{};
+    }
+    // The caller refuses --warmup and the request flags for a profile.
+    BARRAGE_ASSERT(!flags.warmup_ns && !flags.method && flags.headers.empty());
+    BARRAGE_ASSERT(plan.main_phase < plan.phases.size());
+    if (flags.rate_per_s || flags.duration_ns) {
+        if (auto status =
+                set_main_phase(plan.phases[plan.main_phase], flags.rate_per_s, flags.duration_ns);
+            !status) {
+            return status;
+        }
+    }
+    // Open loop: connections in total; closed loop: at least one per user.
+    for (const PhasePlan& phase : plan.phases) {
+        plan.connections = std::max(plan.connections, phase.users);
+    }
+    return Ok{};
+}
+
+// Outputs and gates: the plan's (a profile's) thresholds first, then the command line's.
+void apply_outputs(plan::RunPlan& plan, const RunFlags& flags) {
+    std::vector<plan::ThresholdPlan> thresholds = std::move(plan.outputs.thresholds);
+    thresholds.insert(thresholds.end(), flags.outputs.thresholds.begin(),
+                      flags.outputs.thresholds.end());
+    const int64_t abort_grace_ns = flags.abort_grace_ns.value_or(plan.outputs.abort_grace_ns);
+    plan.outputs = flags.outputs;
+    plan.outputs.thresholds = std::move(thresholds);
+    plan.outputs.abort_grace_ns = abort_grace_ns;
+}
+
+// The first `threads` allowed CPUs, wrapping around when there are fewer CPUs;
+// threads == 0 (not given): one per allowed CPU, at most one per connection.
+void assign_cpus(plan::RunPlan& plan) {
+    const std::vector<int> allowed = base::allowed_cpus();
+    BARRAGE_ASSERT(!allowed.empty());
+    if (plan.threads == 0) {
+        plan.threads = std::min(static_cast<int>(allowed.size()), plan.connections);
+    }
+    plan.cpus.clear();
+    for (size_t i = 0; i < static_cast<size_t>(plan.threads); ++i) {
+        plan.cpus.push_back(allowed[i % allowed.size()]);
+    }
+}
+
+}  // namespace
+
+Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags) {
+    if (auto status = apply_load(plan, flags); !status) {
+        return status;
+    }
+    apply_outputs(plan, flags);
+    plan.threads = flags.threads.value_or(plan.threads);
+    plan.pin = plan.pin && !flags.no_pin;
+    plan.timeout_ns = flags.timeout_ns.value_or(plan.timeout_ns);
+    plan.connect_grace_ns = flags.connect_grace_ns.value_or(plan.connect_grace_ns);
+    plan.timer_slack_ns = flags.timer_slack_ns.value_or(plan.timer_slack_ns);
+    plan.interval_ns = flags.interval_ns.value_or(plan.interval_ns);
+    plan.response_header_bytes_max =
+        flags.response_header_bytes_max.value_or(plan.response_header_bytes_max);
+    plan.new_connection_per_request =
+        plan.new_connection_per_request || flags.new_connection_per_request;
+    if (flags.tls) {
+        plan.tls = *flags.tls;
+    }
+    if (flags.watch) {
+        plan.watch = *flags.watch;
+    }
+    plan.seed = flags.seed.value_or(plan.seed);
+    assign_cpus(plan);
+    return Ok{};
+}
+
+base::Result<plan::RunPlan> with_rate(const plan::RunPlan& plan, double rate_per_s,
+                                      int64_t duration_ns, int64_t warmup_ns) {
+    plan::RunPlan step = plan;
+    RunFlags flags;
+    flags.rate_per_s = rate_per_s;
+    flags.duration_ns = duration_ns;
+    if (plan.profile_path.empty() && warmup_ns > 0) {
+        flags.warmup_ns = warmup_ns;
+    }
+    flags.outputs.quiet = true;
+    if (auto status = apply_run_flags(step, flags); !status) {
+        return status.error();
+    }
+    return step;
+}
+
+}  // namespace barrage::profile

@@ -369,8 +369,8 @@ TEST_CASE(
     "the body goes first, then the next request, with no error and no reconnect") {
     TinyServer server(ok_response, Answer::early_then_read_body);
     RunPlan plan = plan_for(server.port(), 1, 1);
-    plan.request.method = "POST";
-    plan.request.body.assign(8 * 1024 * 1024, 'x');  // more than the socket buffers hold
+    plan.requests[0].method = "POST";
+    plan.requests[0].body.assign(8 * 1024 * 1024, 'x');  // more than the socket buffers hold
     auto result = barrage::engine::run_load(plan, {});
     REQUIRE(result.ok());
     const auto& c = result.value().totals.counters;

@@ -12,7 +12,10 @@
 # Prints, per tool, the median of $RUNS runs: req/s, generator CPU seconds per 100k requests
 # (user+sys of the generator process, GNU time) and the ratio to barrage.
 # Env: DURATION (s, default 10), RUNS (default 3), RATE (default 20000), CONNS ("64 256"), SLACK,
-#      TLS_CONNS (default 64), NEWCONN_CONNS (default 16), BARRAGE (binary; default: build/).
+#      TLS_CONNS (default 64), NEWCONN_CONNS (default 16), BARRAGE (binary; default: build/),
+#      BASELINE (a second barrage binary, e.g. main before a change: measured beside barrage in
+#      the closed-loop, open-loop default, TLS keep-alive and TLS full-handshake scenarios, so
+#      its CPU ratio shows what the change cost per request).
 # Bounded: every run stops itself after DURATION seconds (timeouts as a backstop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -98,6 +101,15 @@ print(r["requests"]["completed"], r["throughput_rps"], u + s, lag["p50"], lag["p
 PY
 }
 measure_wrk_tls() { measure_wrk "$1" "$tls_url"; }  # conns
+# The same measurements of the BASELINE binary (bash's dynamic scope: BARRAGE is local here).
+measure_baseline() { local BARRAGE="$BASELINE"; measure_barrage "$@"; }
+measure_baseline_tls() { local BARRAGE="$BASELINE"; measure_barrage_tls "$@"; }
+measure_baseline_newconn() { local BARRAGE="$BASELINE"; measure_barrage_newconn "$@"; }
+baseline_row() {  # label tool_suffix "base row" ARGS...: a BASELINE row when one is given
+  local label="$1" suffix="$2" base="$3"; shift 3
+  [ -n "${BASELINE:-}" ] || return 0
+  report "$label" "barrage BASELINE" "$(median_of "baseline$suffix" "$@")" "$base"
+}
 measure_wrk() {  # conns [url]
   run_pinned "$work/time" wrk -t 1 -c "$1" -d "${DURATION}s" "${2:-$url}" >"$work/wrk.out"
   python3 - "$work/wrk.out" "$work/time" <<'PY'
@@ -159,6 +171,7 @@ for c in $CONNS; do
   b="$(median_of barrage "$c")"; w="$(median_of wrk "$c")"
   report "closed loop, $c conns" barrage "$b" "$b"
   report "closed loop, $c conns" wrk "$w" "$b"
+  baseline_row "closed loop, $c conns" "" "$b" "$c"
 done
 # Open loop: h2load sends on libev's millisecond ticks, so the like-for-like barrage row is
 # --timer-slack $SLACK (the base of these ratios); the default row sends every arrival at its
@@ -168,6 +181,7 @@ b="$(median_of barrage "$OPEN_CONNS" "$RATE")"
 report "open loop $RATE/s, $OPEN_CONNS conns" "barrage --timer-slack $SLACK" "$s" "$s"
 report "open loop $RATE/s, $OPEN_CONNS conns" h2load "$h" "$s"
 report "open loop $RATE/s, $OPEN_CONNS conns" "barrage (default)" "$b" "$s"
+baseline_row "open loop $RATE/s, $OPEN_CONNS conns" "" "$b" "$OPEN_CONNS" "$RATE"
 python3 - "$RATE" "$SLACK" "$s" "$b" <<'PY'
 import sys
 rate, slack = float(sys.argv[1]), sys.argv[2]
@@ -179,10 +193,13 @@ PY
 b="$(median_of barrage_tls "$TLS_CONNS")"; w="$(median_of wrk_tls "$TLS_CONNS")"
 report "TLS keep-alive, $TLS_CONNS conns" barrage "$b" "$b"
 report "TLS keep-alive, $TLS_CONNS conns" wrk "$w" "$b"
+baseline_row "TLS keep-alive, $TLS_CONNS conns" _tls "$b" "$TLS_CONNS"
 b="$(median_of barrage_newconn "$NEWCONN_CONNS")"; a="$(median_of ab "$NEWCONN_CONNS")"
 r="$(median_of barrage_resumed "$NEWCONN_CONNS")"
 report "TLS new conn full, $NEWCONN_CONNS conns" barrage "$b" "$b"
 report "TLS new conn full, $NEWCONN_CONNS conns" ab "$a" "$b"
 report "TLS new conn resumed, $NEWCONN_CONNS conns" barrage "$r" "$b"
+baseline_row "TLS new conn full, $NEWCONN_CONNS conns" _newconn "$b" "$NEWCONN_CONNS"
 echo "ratios are tool / barrage: CPU ratio > 1 means the peer spends more CPU per request"
+[ -z "${BASELINE:-}" ] || echo "BASELINE rows: $BASELINE (its open-loop row against barrage's default row)"
 echo "TLS new conn rows: req/s = handshakes/s, CPU per 100k = per 100k handshakes (ab: full)"

@@ -7,7 +7,8 @@ set -euo pipefail
 level="${1:-test}"
 build_pkgs=(g++ meson ninja-build pkg-config liburing-dev libssl-dev libsimdjson-dev
             libtomlplusplus-dev doctest-dev libfmt-dev zlib1g-dev)
-test_pkgs=(nginx-light python3 curl openssl chromium default-jre-headless libhdrhistogram-java)
+test_pkgs=(nginx-light python3 curl openssl chromium default-jre-headless libhdrhistogram-java
+           clang-format)
 bench_pkgs=(wrk nghttp2-client time apache2-utils)
 
 case "$level" in

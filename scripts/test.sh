@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the whole suite: unit and
+# Installs what is missing, checks formatting, builds, and runs the whole suite: unit and
 # integration tests (release build, warnings as errors), the unit and parser
 # tests again under ASan+UBSan, and a short fuzzing pass of each parser.
 # Prints "N passed, N failed" last. Env: FUZZ_SECONDS (default 20; 0 skips).
@@ -16,6 +16,9 @@ tally() {  # tally BUILD_DIR: adds meson's per-test results to the totals
   s=$(grep -c '"result": "SKIP"' "$log")
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 }
+
+echo "== formatting (clang-format, .clang-format)"
+if bash scripts/check-format.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
 echo "== release build (warnings as errors)"
 [ -f build/build.ninja ] || meson setup build --buildtype=release -Dwerror=true >/dev/null || exit 2

@@ -828,8 +828,9 @@ Result<Command> parse_serve(std::span<const char* const> argv) {
         return make_error("--body and --body-size both give a body; use one of them");
     }
     if (args.plan.max_inflight > 0 && args.plan.delay_ns == 0) {
-        return make_error("--max-inflight limits requests that take --delay; give a --delay "
-                          "too (e.g. --delay 1ms --max-inflight 4 serves 4000 req/s per thread)");
+        return make_error(
+            "--max-inflight limits requests that take --delay; give a --delay "
+            "too (e.g. --delay 1ms --max-inflight 4 serves 4000 req/s per thread)");
     }
     return Command(std::move(args.plan));
 }

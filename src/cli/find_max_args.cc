@@ -93,8 +93,8 @@ Result<double> parse_percent(std::string_view flag, std::string_view text) {
     const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
     if (error != std::errc{} || end != number.data() + number.size() || !std::isfinite(value) ||
         value <= 0 || value >= 100) {
-        return make_error(fmt::format("{}: '{}' is not a percentage between 0 and 100, e.g. 5%",
-                                      flag, text));
+        return make_error(
+            fmt::format("{}: '{}' is not a percentage between 0 and 100, e.g. 5%", flag, text));
     }
     return value / 100.0;
 }
@@ -136,8 +136,8 @@ Result<std::string_view> value_of(std::span<const char* const> argv, std::size_t
 }
 
 bool is_flag(std::string_view arg, std::string_view flag) {
-    return arg == flag || (arg.starts_with(flag) && arg.size() > flag.size() &&
-                           arg[flag.size()] == '=');
+    return arg == flag ||
+           (arg.starts_with(flag) && arg.size() > flag.size() && arg[flag.size()] == '=');
 }
 
 // find-max's own options that take a value; everything else passes to `run`.
@@ -231,8 +231,9 @@ Status check_request(const FindMaxRequest& request) {
         return make_error("--profile-levels: give the base rate with --rate, e.g. --rate 1000");
     }
     if (request.levels.empty() && request.level_base_rps > 0) {
-        return make_error("--rate is the base of --profile-levels; the search uses --start and "
-                          "--max");
+        return make_error(
+            "--rate is the base of --profile-levels; the search uses --start and "
+            "--max");
     }
     if (request.max_rps < request.start_rps) {
         return make_error(fmt::format("--max ({}) is below --start ({}); expected start <= max",
@@ -245,10 +246,9 @@ Status check_request(const FindMaxRequest& request) {
         return make_error("--html writes a file; '-' (stdout) is for --json or --csv");
     }
     // Two outputs written to one file would overwrite each other.
-    const std::pair<const std::string*, const char*> files[] = {
-        {&request.json_path, "--json"},
-        {&request.csv_path, "--csv"},
-        {&request.html_path, "--html"}};
+    const std::pair<const std::string*, const char*> files[] = {{&request.json_path, "--json"},
+                                                                {&request.csv_path, "--csv"},
+                                                                {&request.html_path, "--html"}};
     for (std::size_t i = 0; i < std::size(files); ++i) {
         for (std::size_t j = i + 1; j < std::size(files); ++j) {
             if (!files[i].first->empty() && *files[i].first == *files[j].first) {

@@ -38,7 +38,7 @@ struct PendingInterval {
     stats::Counters counters;
     stats::Histogram latency_us = stats::Histogram::for_latency_us();
     std::vector<stats::Histogram> latency_us_by_name;  // sized on the first merge that has names
-    std::vector<int64_t> cpu_ns_by_worker;              // sized on the first merge
+    std::vector<int64_t> cpu_ns_by_worker;             // sized on the first merge
 };
 
 class Coordinator {
@@ -355,10 +355,10 @@ void Coordinator::emit_intervals(int64_t through_index) {
         row.latency_p999_us = pending.latency_us.value_at_percentile(99.9);
         row.latency_max_us = pending.latency_us.max();
         if (!pending.cpu_ns_by_worker.empty() && row.length_s > 0) {
-            row.generator_cpu_max = static_cast<double>(*std::max_element(
-                                        pending.cpu_ns_by_worker.begin(),
-                                        pending.cpu_ns_by_worker.end())) /
-                                    1e9 / row.length_s;
+            row.generator_cpu_max =
+                static_cast<double>(*std::max_element(pending.cpu_ns_by_worker.begin(),
+                                                      pending.cpu_ns_by_worker.end())) /
+                1e9 / row.length_s;
         }
         const bool warmup = i < 0;
         if (hooks_.on_interval) {
@@ -367,8 +367,7 @@ void Coordinator::emit_intervals(int64_t through_index) {
         }
         if (!warmup) {
             if (hooks_.on_interval_histograms) {
-                hooks_.on_interval_histograms(row, pending.latency_us,
-                                              pending.latency_us_by_name);
+                hooks_.on_interval_histograms(row, pending.latency_us, pending.latency_us_by_name);
             }
             rows_.add(row, result_.intervals);
             add_to_phase(start_s, pending);

@@ -1,5 +1,6 @@
 #include "barrage/http/request_template.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "barrage/base/excerpt.h"
@@ -52,6 +53,29 @@ void append_path(std::string& out, std::string_view path) {
     }
 }
 
+// Compiles each header value: a constant one goes into `probe` as it is and
+// leaves an empty slot in `values`; a templated one leaves neutral text in
+// `probe` and its template in `values`.
+base::Status compile_header_values(const RequestSpec& spec, const TemplateScope& scope,
+                                   RequestSpec& probe,
+                                   std::vector<std::optional<Template>>& values) {
+    for (std::size_t i = 0; i < spec.headers.size(); ++i) {
+        auto value = compile_part("header '" + base::excerpt(spec.headers[i].first) + "'",
+                                  spec.headers[i].second, scope);
+        if (!value.ok()) {
+            return value.error();
+        }
+        if (value.value().is_constant()) {
+            probe.headers[i].second = std::string(value.value().constant_text());
+            values.emplace_back();
+        } else {
+            probe.headers[i].second = "x";
+            values.emplace_back(std::move(value).value());
+        }
+    }
+    return base::Ok{};
+}
+
 void append_header_line(std::string& out, std::string_view name, std::string_view value) {
     out.append(name).append(": ").append(value).append("\r\n");
 }
@@ -78,21 +102,11 @@ base::Result<RequestTemplate> RequestTemplate::compile(const RequestSpec& spec,
     if (!spec.body_verbatim) {
         probe.body = body.value().is_constant() ? std::string(body.value().constant_text()) : "";
     }
-    for (std::size_t i = 0; i < spec.headers.size(); ++i) {
-        auto value = compile_part("header '" + base::excerpt(spec.headers[i].first) + "'",
-                                  spec.headers[i].second, scope);
-        if (!value.ok()) {
-            return value.error();
-        }
-        if (value.value().is_constant()) {
-            probe.headers[i].second = std::string(value.value().constant_text());
-            values.emplace_back();
-        } else {
-            probe.headers[i].second = "x";
-            values.emplace_back(std::move(value).value());
-            constant = false;
-        }
+    if (auto status = compile_header_values(spec, scope, probe, values); !status) {
+        return status.error();
     }
+    constant = constant && std::all_of(values.begin(), values.end(),
+                                       [](const auto& value) { return !value.has_value(); });
     auto serialized = serialize_request(probe);
     if (!serialized.ok()) {
         return serialized.error();

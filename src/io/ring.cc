@@ -68,9 +68,12 @@ base::Result<std::unique_ptr<Ring>> Ring::create(unsigned sq_entries, unsigned c
         ring->ring_.reset();
         std::string hint = (rc == -ENOMEM) ? " (raise the locked-memory limit: ulimit -l)" : "";
         if (rc == -EPERM || rc == -ENOSYS) {
-            hint = " (io_uring is disabled or unsupported here: check sysctl kernel.io_uring_disabled)";
+            hint =
+                " (io_uring is disabled or unsupported here: check sysctl "
+                "kernel.io_uring_disabled)";
         }
-        return base::make_error("cannot create io_uring: " + std::string(std::strerror(-rc)) + hint);
+        return base::make_error("cannot create io_uring: " + std::string(std::strerror(-rc)) +
+                                hint);
     }
     ring->cq_entries_ = ring->ring_->cq.ring_entries;
     // A clamped CQ may overflow at a burst; the kernel then keeps the extra
@@ -212,8 +215,8 @@ base::Status Ring::setup_buffer_ring(uint16_t group_id, unsigned count, unsigned
     BARRAGE_ASSERT(buf_ring_ == nullptr);
     BARRAGE_ASSERT(count > 0 && count <= 32768 && (count & (count - 1)) == 0);
     buf_ring_bytes_ = count * sizeof(io_uring_buf);
-    void* mem = mmap(nullptr, buf_ring_bytes_, PROT_READ | PROT_WRITE,
-                     MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+    void* mem =
+        mmap(nullptr, buf_ring_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
     if (mem == MAP_FAILED) {
         return base::make_error("cannot map buffer ring: " + std::string(std::strerror(errno)));
     }

@@ -158,10 +158,10 @@ Status check_tls(const RunPlan& plan) {
                            !tls.key_file.empty() || !tls.sni.empty() || tls.version_min != 12 ||
                            !tls.ciphers.empty() || !tls.ciphersuites.empty() || !tls.resume;
     if (any_given && plan.target.scheme != "https") {
-        return make_error(fmt::format(
-            "TLS options (-k, --cacert, --cert, --key, --sni, --tls-min, --ciphers, "
-            "--ciphersuites, --no-tls-resume) need an https:// URL; the URL is {}://",
-            plan.target.scheme));
+        return make_error(
+            fmt::format("TLS options (-k, --cacert, --cert, --key, --sni, --tls-min, --ciphers, "
+                        "--ciphersuites, --no-tls-resume) need an https:// URL; the URL is {}://",
+                        plan.target.scheme));
     }
     if (!tls.key_file.empty() && tls.cert_file.empty()) {
         return make_error("--key: a private key needs its certificate; add --cert FILE");
@@ -239,12 +239,12 @@ Status check_phase(const PhasePlan& phase) {
                                       phase.name, rate_max_per_s));
     }
     if (!open && (phase.users < 1 || phase.users > connections_max)) {
-        return make_error(fmt::format("phase '{}': users must be 1 to {}", phase.name,
-                                      connections_max));
+        return make_error(
+            fmt::format("phase '{}': users must be 1 to {}", phase.name, connections_max));
     }
     if (!open && (phase.think_min_ns < 0 || phase.think_max_ns < phase.think_min_ns)) {
-        return make_error(fmt::format("phase '{}': think time must be 0 <= min <= max",
-                                      phase.name));
+        return make_error(
+            fmt::format("phase '{}': think time must be 0 <= min <= max", phase.name));
     }
     return Ok{};
 }
@@ -407,10 +407,11 @@ Status check_phase_order(const std::vector<PhasePlan>& phases) {
     std::size_t users = 0;
     for (const PhasePlan& phase : phases) {
         if (phase.warmup && measured_seen) {
-            return make_error(fmt::format("phase '{}' is a warmup after a measured phase; warmup "
-                                          "phases must come first (move it up, or drop warmup = "
-                                          "true)",
-                                          phase.name));
+            return make_error(
+                fmt::format("phase '{}' is a warmup after a measured phase; warmup "
+                            "phases must come first (move it up, or drop warmup = "
+                            "true)",
+                            phase.name));
         }
         measured_seen = measured_seen || !phase.warmup;
         users += phase.kind == PhaseKind::users ? 1 : 0;

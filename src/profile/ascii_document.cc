@@ -1,5 +1,3 @@
-#include "ascii_document_impl.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -7,6 +5,7 @@
 #include <cstdint>
 #include <iterator>
 
+#include "ascii_document_impl.h"
 #include "barrage/base/utf8.h"
 
 namespace barrage::profile::detail {
@@ -167,8 +166,9 @@ private:
         }
         if (c == '\\') {
             if (i + 1 < text_.size() && !is_ascii(text_[i + 1])) {
-                refuse(i + 1, "a non-ASCII character after a backslash; expected a TOML escape "
-                              "(\\uXXXX)");
+                refuse(i + 1,
+                       "a non-ASCII character after a backslash; expected a TOML escape "
+                       "(\\uXXXX)");
                 return i;
             }
             out_.append(rest.substr(0, 2));  // an escape: the next byte cannot close the string

@@ -43,8 +43,8 @@ toml::node* array_element(toml::array& array, std::string_view part) {
 // (also what toml++ must not see: see ascii_document_impl.h).
 toml::table parse_value(std::string_view value) {
     const AsciiDocument ascii = ascii_document(fmt::format("v = {}", value));
-    auto parsed = ascii.refused_at == std::string_view::npos ? toml::parse(ascii.text)
-                                                             : toml::parse_result{};
+    auto parsed =
+        ascii.refused_at == std::string_view::npos ? toml::parse(ascii.text) : toml::parse_result{};
     if (parsed && parsed.table().contains("v") && !parsed.table().get("v")->is_table()) {
         return std::move(parsed).table();
     }

@@ -39,9 +39,8 @@ void read_document(TableReader& root, const std::string& base_dir, plan::RunPlan
     Diagnostics& diagnostics = root.diagnostics();
     // Every top-level key is named first, so a misspelt section is reported
     // as unknown rather than as the section it should have been missing.
-    for (const char* key :
-         {"name", "description", "seed", "target", "data", "requests", "session", "phases",
-          "thresholds", "abort_grace"}) {
+    for (const char* key : {"name", "description", "seed", "target", "data", "requests", "session",
+                            "phases", "thresholds", "abort_grace"}) {
         root.node(key);
     }
     root.finish();

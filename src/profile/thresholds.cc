@@ -31,8 +31,9 @@ void read_threshold(Diagnostics& diagnostics, const toml::node& node, plan::RunP
         return;
     }
     if (!expression) {
-        diagnostics.fail_at(&node, "a threshold table needs expr, e.g. "
-                                   "{ expr = \"p99 < 200ms\", abort = true }");
+        diagnostics.fail_at(&node,
+                            "a threshold table needs expr, e.g. "
+                            "{ expr = \"p99 < 200ms\", abort = true }");
         return;
     }
     plan.outputs.thresholds.push_back(

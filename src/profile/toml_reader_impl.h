@@ -6,8 +6,6 @@
 // error wins and later getters do nothing, so callers read a whole table and
 // check ok() once, instead of threading a Result through every field.
 
-#include "toml_impl.h"
-
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -16,6 +14,7 @@
 #include <vector>
 
 #include "barrage/base/result.h"
+#include "toml_impl.h"
 
 namespace barrage::profile::detail {
 

@@ -494,8 +494,8 @@ std::string run_failure_reason(const stats::RunResult& result) {
                            first_detail_of(result, stats::ErrorKind::tls));
     }
     if (!result.gave_up.empty() || result.connections_established_max == 0) {
-        return with_detail(result.gave_up.empty() ? "no connection could be opened" : result.gave_up,
-                           first);
+        return with_detail(
+            result.gave_up.empty() ? "no connection could be opened" : result.gave_up, first);
     }
     if (result.interrupted || !result.stopped_by.empty()) {
         return "stopped before any request completed";

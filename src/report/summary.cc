@@ -153,8 +153,8 @@ void append_counts(std::string& out, const stats::RunResult& result) {
     append_line(out, "Generator",
                 fmt::format("busiest worker {:.0f}% CPU, {} ({}), {} behind schedule{}",
                             health.cpu_share_max * 100.0, plural(c.stalls, "stall"),
-                            format_time_s(static_cast<double>(c.stall_ns) / 1e9),
-                            c.requests_behind, health.saturated ? "  SATURATED" : ""));
+                            format_time_s(static_cast<double>(c.stall_ns) / 1e9), c.requests_behind,
+                            health.saturated ? "  SATURATED" : ""));
 }
 
 void append_time_header(std::string& out) {
@@ -359,8 +359,8 @@ std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& re
         }
     }
     if (!result.gave_up.empty()) {
-        out += fmt::format("GAVE UP after {}: {}\n", format_time_s(result.duration_s),
-                           result.gave_up);
+        out +=
+            fmt::format("GAVE UP after {}: {}\n", format_time_s(result.duration_s), result.gave_up);
     }
     if (!result.stopped_by.empty()) {
         out += fmt::format("ABORTED after {}: {}; results cover what ran\n",

@@ -85,7 +85,8 @@ int64_t ArrivalSchedule::time_of_arrival_ns(int64_t k) const {
     const auto it = std::upper_bound(arrivals_before_.begin(), arrivals_before_.end(), target);
     const auto i = static_cast<std::size_t>(it - arrivals_before_.begin()) - 1;
     const double within_s = segment_time_of(segments_[i], target - arrivals_before_[i]);
-    const int64_t t = segment_start_ns_[i] + static_cast<int64_t>(std::llround(within_s * ns_per_s));
+    const int64_t t =
+        segment_start_ns_[i] + static_cast<int64_t>(std::llround(within_s * ns_per_s));
     BARRAGE_ASSERT(t >= 0);
     return std::min(t, duration_ns_ - 1);
 }

@@ -204,9 +204,12 @@ private:
     // What a request is answered with (before HEAD and status rules).
     std::string_view content_of(const FramedRequest& request) const {
         switch (request.route) {
-            case Route::login: return login_body;
-            case Route::json: return json_body;
-            case Route::plain: break;
+            case Route::login:
+                return login_body;
+            case Route::json:
+                return json_body;
+            case Route::plain:
+                break;
         }
         return body();
     }
@@ -397,9 +400,8 @@ void ServerThread::append_response(Connection& conn, const FramedRequest& reques
     leak_.on_request();
     conn.close_after_send = conn.close_after_send || request.close;
     char* out = conn.out.get();
-    const bool plain_ok =
-        request.response_status == 200 && !request.close && !request.http10 && !request.head &&
-        request.route == Route::plain;
+    const bool plain_ok = request.response_status == 200 && !request.close && !request.http10 &&
+                          !request.head && request.route == Route::plain;
     if (plain_ok && conn.out_len + shared_.ok_response.size() <= send_buffer_bytes) {
         std::memcpy(out + conn.out_len, shared_.ok_response.data(), shared_.ok_response.size());
         conn.out_len += shared_.ok_response.size();

@@ -313,10 +313,9 @@ TEST_CASE("decode_utf8 gives the code point of well-formed sequences and length 
     CHECK(at0("\xf0\x9f\x98\x80").length == 4);
     CHECK(at0("\xf4\x8f\xbf\xbf").code_point == 0x10FFFF);
     CHECK(decode_utf8("x\xc3\xa9", 1).code_point == 0xE9);
-    for (const std::string_view bad : {"\x80", "\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf",
-                                       "\xed\xa0\x80", "\xf0\x80\x80\xaf", "\xf4\x90\x80\x80",
-                                       "\xf5\x80\x80\x80", "\xff", "\xc3", "\xe2\x82",
-                                       "\xe2\x28\xa1"}) {
+    for (const std::string_view bad :
+         {"\x80", "\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf0\x80\x80\xaf",
+          "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\xc3", "\xe2\x82", "\xe2\x28\xa1"}) {
         CAPTURE(bad);
         CHECK(at0(bad).length == 0);
     }

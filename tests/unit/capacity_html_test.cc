@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+
 #include "test_support.h"
 
 namespace {

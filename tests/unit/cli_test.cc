@@ -14,6 +14,7 @@
 #include "barrage/cli/command_line.h"
 #include "barrage/cli/units.h"
 #include "barrage/plan/url.h"
+#include "test_support.h"
 
 using barrage::cli::Command;
 using barrage::cli::HelpRequest;
@@ -34,9 +35,7 @@ std::string duration_error(const char* text, bool allow_zero = false) {
     return result.error().message;
 }
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+using barrage::test::contains;
 
 barrage::base::Result<Command> parse(std::initializer_list<const char*> args) {
     std::vector<const char*> argv{"barrage"};
@@ -453,8 +452,9 @@ TEST_CASE("every run flag sets its field, in long form") {
 }
 
 TEST_CASE("--threshold and --abort-threshold keep their order, origin and abort flag") {
-    const RunPlan plan = parse_run({"run", "http://h/", "--threshold", "p99 < 1s",
-                                    "--abort-threshold", "error_rate < 5%", "--abort-grace", "30s"});
+    const RunPlan plan =
+        parse_run({"run", "http://h/", "--threshold", "p99 < 1s", "--abort-threshold",
+                   "error_rate < 5%", "--abort-grace", "30s"});
     REQUIRE(plan.outputs.thresholds.size() == 2);
     CHECK(plan.outputs.thresholds[0].expression == "p99 < 1s");
     CHECK_FALSE(plan.outputs.thresholds[0].abort);
@@ -777,11 +777,11 @@ TEST_CASE("every TLS flag sets its field, and --new-conn works for http too") {
     const TempFile& ca = pem;
     const TempFile& cert = pem;
     const TempFile& key = pem;
-    const RunPlan plan = parse_run(
-        {"run", "https://h/", "--cacert", ca.path.c_str(), "--cert", cert.path.c_str(), "--key",
-         key.path.c_str(), "--sni", "api.example", "--tls-min", "1.3", "--ciphers",
-         "ECDHE-RSA-AES128-GCM-SHA256", "--ciphersuites", "TLS_AES_128_GCM_SHA256",
-         "--no-tls-resume", "--new-conn"});
+    const RunPlan plan =
+        parse_run({"run", "https://h/", "--cacert", ca.path.c_str(), "--cert", cert.path.c_str(),
+                   "--key", key.path.c_str(), "--sni", "api.example", "--tls-min", "1.3",
+                   "--ciphers", "ECDHE-RSA-AES128-GCM-SHA256", "--ciphersuites",
+                   "TLS_AES_128_GCM_SHA256", "--no-tls-resume", "--new-conn"});
     CHECK(plan.tls.ca_file == ca.path);
     CHECK(plan.tls.cert_file == cert.path);
     CHECK(plan.tls.key_file == key.path);

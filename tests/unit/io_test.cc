@@ -1,5 +1,4 @@
 #include <doctest/doctest.h>
-
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -107,8 +106,8 @@ int listen_on_loopback(sockaddr_in& addr) {
     addr = sockaddr_in{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    auto listener = barrage::io::make_listen_socket(reinterpret_cast<sockaddr*>(&addr),
-                                                    sizeof(addr), 1);
+    auto listener =
+        barrage::io::make_listen_socket(reinterpret_cast<sockaddr*>(&addr), sizeof(addr), 1);
     REQUIRE(listener.ok());
     socklen_t len = sizeof(addr);
     getsockname(listener.value(), reinterpret_cast<sockaddr*>(&addr), &len);

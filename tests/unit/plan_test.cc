@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "barrage/plan/units.h"
+#include "test_support.h"
 
 using barrage::plan::RunPlan;
 namespace plan = barrage::plan;
@@ -41,9 +42,7 @@ std::string error_of(const RunPlan& run) {
     return status.error().message;
 }
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+using barrage::test::contains;
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "barrage/profile/profile_loader.h"
+#include "test_support.h"
 
 namespace plan = barrage::plan;
 namespace profile = barrage::profile;
@@ -20,24 +21,9 @@ namespace {
 constexpr int64_t s_ns = 1'000'000'000;
 
 // A scratch directory for profiles, bodies and data files, removed at the end.
-class Scratch {
-public:
-    Scratch() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "profile_test.XXXXXX");
-        REQUIRE(mkdtemp(pattern.data()) != nullptr);
-        dir_ = pattern;
-    }
-    ~Scratch() { std::filesystem::remove_all(dir_); }
-
-    std::string write(const std::string& name, const std::string& text) const {
-        const std::string path = dir_ + "/" + name;
-        std::ofstream(path) << text;
-        return path;
-    }
-    const std::string& dir() const { return dir_; }
-
-private:
-    std::string dir_;
+struct Scratch : barrage::test::ScratchDirectory {
+    Scratch() : ScratchDirectory("profile_test") {}
+    const std::string& dir() const { return path(); }
 };
 
 barrage::base::Result<plan::RunPlan> load(const std::string& text,
@@ -68,9 +54,7 @@ std::string error_of(const std::string& text, const profile::ProfileOverrides& o
         CHECK_MESSAGE(message_.starts_with(prefix), message_); \
     } while (false)
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+using barrage::test::contains;
 
 // A small valid profile; tests append to it or replace parts of it.
 const std::string target = R"([target]
@@ -685,7 +669,9 @@ TEST_CASE("toml++ never sees a non-ASCII byte: refused outside strings, escaped 
     CHECK(contains(error_of("\nname = 1ontent-len:\"\"\"ike\"\xef\xba\xbf/0 = "), "non-ASCII"));
     CHECK(contains(error_of(target + "connections = 5'\xc3\xa9'\n"), "non-ASCII"));
     // A backslash before it is no escape (fuzzing).
-    CHECK(contains(error_of("#.et\n\"\"\"na #m\\\\\\\xef\xb3\xbf" "a\\\\"), "after a backslash"));
+    CHECK(contains(error_of("#.et\n\"\"\"na #m\\\\\\\xef\xb3\xbf"
+                            "a\\\\"),
+                   "after a backslash"));
     CHECK(contains(error_of(target + "[[requests]]\nname = \"\\\xc3\xa9\"\n"), "backslash"));
     CHECK(contains(error_of("u = 7.'b\xef\xba\xbf"), "non-ASCII"));  // a number's point (fuzzing)
     // Whatever toml++ would make of a quote after a point inside a bare run, it sees only ASCII
@@ -699,8 +685,10 @@ TEST_CASE("toml++ never sees a non-ASCII byte: refused outside strings, escaped 
     CHECK(contains(error_of(target + "# \xff\n"), "invalid UTF-8"));
     CHECK(contains(error_of(target + "[[requests]]\nname = 'caf\xc3\xa9\n"), "unterminated"));
     // status_between outside 100..599 is refused, not cast to int (fuzzing).
-    CHECK(contains(error_of(target + "[[requests]]\nname = \"a\"\nchecks = [{ status_between = [200, "
-                                     "3e49] }]\n" + one_phase),
+    CHECK(contains(error_of(target +
+                            "[[requests]]\nname = \"a\"\nchecks = [{ status_between = [200, "
+                            "3e49] }]\n" +
+                            one_phase),
                    "100 to 599"));
     // A dotted key's quoted part is a string: reaches toml++ and is refused as an unknown key.
     const std::string dotted = error_of("\"caf\xc3\xa9\".'\xc3\xa9' = 1\n" + target);
@@ -711,14 +699,25 @@ TEST_CASE("toml++ never sees a non-ASCII byte: refused outside strings, escaped 
         load_ok(target + "[[requests]]\nname = \"\"\"a\\  \n  \xc3\xa9\"\"\"\n" + one_phase);
     CHECK(trimmed.requests[0].name == "a\xc3\xa9");
     // Inside strings (all four kinds) and comments it is text like any other.
-    const plan::RunPlan run = load_ok(target + R"(
-# caf)" "\xc3\xa9" R"( comment
+    const plan::RunPlan run = load_ok(target +
+                                      R"(
+# caf)"
+                                      "\xc3\xa9"
+                                      R"( comment
 [[requests]]
-name = "caf)" "\xc3\xa9" R"("
-path = '/caf)" "\xc3\xa9" R"('
+name = "caf)"
+                                      "\xc3\xa9"
+                                      R"("
+path = '/caf)"
+                                      "\xc3\xa9"
+                                      R"('
 body = """
-caf)" "\xc3\xa9" R"( \" """
-headers = { X-Note = '''caf)" "\xc3\xa9" R"(''' }
+caf)"
+                                      "\xc3\xa9"
+                                      R"( \" """
+headers = { X-Note = '''caf)"
+                                      "\xc3\xa9"
+                                      R"(''' }
 )" + one_phase);
     CHECK(run.requests[0].name == "caf\xc3\xa9");
 }
@@ -726,9 +725,9 @@ headers = { X-Note = '''caf)" "\xc3\xa9" R"(''' }
 TEST_CASE("a literal string with non-ASCII text keeps its exact text through the rewrite") {
     // Backslashes and double quotes are text in literal strings; the rewrite to a basic
     // string escapes them. A multi-line one may end in up to two quotes of content.
-    const plan::RunPlan run = load_ok(target + "[[requests]]\nname = 'C:\\\xc3\xa9\"x'\n" +
-                                      "body = '''\n\xe2\x82\xac \\n \"\"\" ok\xf0\x9f\x98\x80 ''''\n" +
-                                      one_phase);
+    const plan::RunPlan run =
+        load_ok(target + "[[requests]]\nname = 'C:\\\xc3\xa9\"x'\n" +
+                "body = '''\n\xe2\x82\xac \\n \"\"\" ok\xf0\x9f\x98\x80 ''''\n" + one_phase);
     CHECK(run.requests[0].name == "C:\\\xc3\xa9\"x");
     CHECK(run.requests[0].body == "\xe2\x82\xac \\n \"\"\" ok\xf0\x9f\x98\x80 '");
 }

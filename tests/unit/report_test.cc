@@ -706,16 +706,42 @@ TEST_SUITE("json result") {
         const std::string text = barrage::report::format_json(open_loop_plan(), crafted_result());
         CHECK(text.back() == '\n');
         const Json doc = parse(text);
-        const std::vector<std::string> expected = {
-            "tool",        "version",        "schema_version",  "target",
-            "mode",        "requests",       "duration_s",      "drain_s",
-            "interrupted", "signal", "aborted_by", "gave_up", "throughput_rps", "target_rate_rps",
-            "achieved_send_rate_rps", "latency_judged",
-            "latency",     "failure_time", "service_time",   "schedule_lag",    "connect_time",
-            "tls_handshake", "tls", "requests_by_name", "phases",
-            "status",      "errors",         "error_details",   "generator", "warnings",
-            "connections", "bytes",          "workers",         "config",
-            "thresholds",  "intervals"};
+        const std::vector<std::string> expected = {"tool",
+                                                   "version",
+                                                   "schema_version",
+                                                   "target",
+                                                   "mode",
+                                                   "requests",
+                                                   "duration_s",
+                                                   "drain_s",
+                                                   "interrupted",
+                                                   "signal",
+                                                   "aborted_by",
+                                                   "gave_up",
+                                                   "throughput_rps",
+                                                   "target_rate_rps",
+                                                   "achieved_send_rate_rps",
+                                                   "latency_judged",
+                                                   "latency",
+                                                   "failure_time",
+                                                   "service_time",
+                                                   "schedule_lag",
+                                                   "connect_time",
+                                                   "tls_handshake",
+                                                   "tls",
+                                                   "requests_by_name",
+                                                   "phases",
+                                                   "status",
+                                                   "errors",
+                                                   "error_details",
+                                                   "generator",
+                                                   "warnings",
+                                                   "connections",
+                                                   "bytes",
+                                                   "workers",
+                                                   "config",
+                                                   "thresholds",
+                                                   "intervals"};
         CHECK(doc.keys() == expected);
         CHECK(doc["tool"].text == "barrage");
         CHECK(doc["version"].text == BARRAGE_VERSION);
@@ -752,8 +778,9 @@ TEST_SUITE("json result") {
         CHECK(doc["achieved_send_rate_rps"].number() == 1000.0);
     }
 
-    TEST_CASE("each histogram gives min, mean, stdev, percentiles, max, count and clamped; "
-              "latency its spectrum and whole histogram") {
+    TEST_CASE(
+        "each histogram gives min, mean, stdev, percentiles, max, count and clamped; "
+        "latency its spectrum and whole histogram") {
         const Json doc = parse(barrage::report::format_json(open_loop_plan(), crafted_result()));
         const Json& latency = doc["latency"];
         CHECK(latency.keys() == std::vector<std::string>{"min", "mean", "stdev", "p50", "p90",
@@ -765,9 +792,9 @@ TEST_SUITE("json result") {
         REQUIRE(decoded.ok());
         CHECK(decoded.value().total_count() == 1000);
         CHECK(decoded.value().value_at_percentile(99) == 990);
-        CHECK(doc["service_time"].keys() ==
-              std::vector<std::string>{"min", "mean", "stdev", "p50", "p90", "p99", "p999",
-                                       "p9999", "max", "count", "clamped"});
+        CHECK(doc["service_time"].keys() == std::vector<std::string>{"min", "mean", "stdev", "p50",
+                                                                     "p90", "p99", "p999", "p9999",
+                                                                     "max", "count", "clamped"});
         // 1..1000 us once each: known percentiles, mean 500.5, stdev sqrt((n^2-1)/12).
         CHECK(latency["min"].text == "1");
         CHECK(latency["mean"].number() == 500.5);
@@ -1305,7 +1332,8 @@ TEST_SUITE("generator health") {
         return result;
     }
 
-    TEST_CASE("a generator that kept up is not saturated, and its CPU share is the busiest worker's") {
+    TEST_CASE(
+        "a generator that kept up is not saturated, and its CPU share is the busiest worker's") {
         const auto health = barrage::report::judge_generator(health_result(true));
         CHECK_FALSE(health.saturated);
         CHECK(health.evidence.empty());

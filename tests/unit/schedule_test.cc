@@ -33,8 +33,7 @@ void check_counts_follow_integral(const ArrivalSchedule& schedule) {
     const auto counts = arrivals_per_second(schedule);
     for (size_t i = 0; i < counts.size(); ++i) {
         const auto start = static_cast<int64_t>(i) * s_ns;
-        const double exact =
-            schedule.integral_until(start + s_ns) - schedule.integral_until(start);
+        const double exact = schedule.integral_until(start + s_ns) - schedule.integral_until(start);
         CAPTURE(i);
         CHECK(std::abs(static_cast<double>(counts[i]) - exact) <= 1.0);
     }
@@ -249,9 +248,9 @@ TEST_CASE("a step shape holds each level for one step duration") {
     const auto schedule = schedule_of(StepShape{100, 200, 2 * s_ns, 3});
     CHECK(schedule.duration_ns() == 6 * s_ns);
     CHECK(schedule.arrivals_total() == 1800);
-    CHECK(schedule.time_of_arrival_ns(200) == 2 * s_ns);             // first at 300/s
+    CHECK(schedule.time_of_arrival_ns(200) == 2 * s_ns);  // first at 300/s
     CHECK(schedule.time_of_arrival_ns(201) == 2 * s_ns + 3'333'333);
-    CHECK(schedule.time_of_arrival_ns(800) == 4 * s_ns);             // first at 500/s
+    CHECK(schedule.time_of_arrival_ns(800) == 4 * s_ns);  // first at 500/s
     const auto counts = arrivals_per_second(schedule);
     CHECK(counts == std::vector<int64_t>{100, 100, 300, 300, 500, 500});
     check_counts_follow_integral(schedule_of(StepShape{0.5, 1.25, 3 * s_ns / 2, 4}));

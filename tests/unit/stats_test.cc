@@ -870,8 +870,9 @@ TEST_SUITE("judged latency") {
         CHECK(judged.unanswered_fraction() == 0.0);
     }
 
-    TEST_CASE("an unanswered request is slower than any answer: ranks beyond the answers are "
-              "unbounded") {
+    TEST_CASE(
+        "an unanswered request is slower than any answer: ranks beyond the answers are "
+        "unbounded") {
         Histogram answered = Histogram::for_latency_us();
         for (int64_t us = 1; us <= 98; ++us) {
             answered.record_value(us);

@@ -75,9 +75,7 @@ struct OneShotServer {
             ::close(fd);
         });
     }
-    ~OneShotServer() {
-        thread.join();
-    }
+    ~OneShotServer() { thread.join(); }
     std::string url(const std::string& path) const {
         return "http://127.0.0.1:" + std::to_string(port) + path;
     }
@@ -110,7 +108,8 @@ TEST_CASE("a proc status without Threads or with a bad VmRSS is an error") {
     REQUIRE_FALSE(bad.ok());
     CHECK(contains(bad.error().message, "VmRSS"));
     // Found by watch_text_fuzz: kB x 1024 past int64 was undefined behaviour.
-    auto huge = watch::parse_proc_status("State:\tS\nThreads:\t1\nVmRSS:\t6752184552660955592 kB\n");
+    auto huge =
+        watch::parse_proc_status("State:\tS\nThreads:\t1\nVmRSS:\t6752184552660955592 kB\n");
     REQUIRE_FALSE(huge.ok());
     CHECK(contains(huge.error().message, "out of range"));
     CHECK_FALSE(watch::parse_proc_status("State:\tS\nThreads:\t1\nVmRSS:\t-4 kB\n").ok());

@@ -18,8 +18,8 @@
 namespace barrage::capacity {
 
 struct CapacityPlan {
-    std::vector<std::string> slo_texts;       // as written, for the outputs
-    std::vector<gate::ThresholdSpec> slos;    // parsed
+    std::vector<std::string> slo_texts;     // as written, for the outputs
+    std::vector<gate::ThresholdSpec> slos;  // parsed
     SearchLimits limits;
     std::vector<double> level_rates_rps;  // --profile-levels x --rate; empty = search
 };

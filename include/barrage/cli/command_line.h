@@ -46,7 +46,7 @@ struct FindMaxRequest {
     // The run options, parsed once like `barrage run` (a URL run or a
     // profile); each step is this plan at its rate (find_max_step_plan).
     plan::RunPlan run_plan;
-    std::vector<std::string> slos;      // threshold expressions (gate::parse_threshold)
+    std::vector<std::string> slos;  // threshold expressions (gate::parse_threshold)
     double start_rps = 100;
     double max_rps = 1e6;
     double precision = 0.05;

@@ -14,11 +14,11 @@ namespace barrage::http {
 
 struct RequestSpec {
     std::string method = "GET";
-    std::string path = "/";                  // origin-form: "/x?y=1"
-    std::string host_header;                 // value of Host:
+    std::string path = "/";                                    // origin-form: "/x?y=1"
+    std::string host_header;                                   // value of Host:
     std::vector<std::pair<std::string, std::string>> headers;  // user headers, in order
     std::string body;
-    bool keep_alive = true;                  // false: adds "Connection: close"
+    bool keep_alive = true;  // false: adds "Connection: close"
     // Bytes sent as they are (--body-file): never a template, and shared
     // rather than copied, however large. When set, `body` must be empty.
     std::shared_ptr<const std::string> body_verbatim;

@@ -60,7 +60,7 @@ private:
     std::string tail_;           // header lines after the body's length, then CRLF
     std::optional<Template> body_;
     std::shared_ptr<const std::string> body_verbatim_;  // instead of body_ (RequestSpec)
-    bool content_length_ = false;  // add Content-Length for the rendered body
+    bool content_length_ = false;                       // add Content-Length for the rendered body
     bool is_head_ = false;
 };
 

@@ -36,15 +36,15 @@ inline constexpr std::size_t request_names_max = 10'000;
 std::string too_many_request_names(std::size_t count);
 
 struct Target {
-    std::string scheme = "http";   // "http" or "https"
-    std::string host;              // as written in the URL (no brackets for IPv6)
+    std::string scheme = "http";  // "http" or "https"
+    std::string host;             // as written in the URL (no brackets for IPv6)
     uint16_t port = 80;
-    std::string path = "/";        // path + query, never empty
-    std::string host_header;       // "host[:port]" as sent in Host:
+    std::string path = "/";   // path + query, never empty
+    std::string host_header;  // "host[:port]" as sent in Host:
     // Filled by cli::resolve_target before the run.
     sockaddr_storage address{};
     socklen_t address_len = 0;
-    std::string address_text;      // "127.0.0.1:8080", "[::1]:8080"
+    std::string address_text;  // "127.0.0.1:8080", "[::1]:8080"
 };
 
 struct Header {
@@ -63,15 +63,15 @@ struct Header {
 // One request of the mix. Path, header values and body are template text
 // (http::Template, compiled and checked by the profile loader).
 struct NamedRequest {
-    std::string name;                  // unique; reported per name
+    std::string name;  // unique; reported per name
     std::string method = "GET";
-    std::string path = "/";            // template text; starts with '/'
-    std::vector<Header> headers;       // target defaults first, then the request's own
-    std::string body;                  // template text (inline or read from a file)
+    std::string path = "/";       // template text; starts with '/'
+    std::vector<Header> headers;  // target defaults first, then the request's own
+    std::string body;             // template text (inline or read from a file)
     // URL runs' --body-file: bytes sent as they are, never a template; one copy
     // shared by the plan, the requests and every connection. Set: `body` is empty.
     std::shared_ptr<const std::string> body_verbatim;
-    double weight = 1;                 // share in a weighted pick; 0 = setup/sequence only
+    double weight = 1;  // share in a weighted pick; 0 = setup/sequence only
     std::vector<http::CheckSpec> checks;
     std::vector<http::CaptureSpec> captures;
 
@@ -84,14 +84,14 @@ enum class SessionOrder {
     sequence,  // each iteration sends `steps` in order, then starts over
 };
 struct SessionPlan {
-    std::vector<size_t> setup;         // indices into RunPlan::requests, once per session
+    std::vector<size_t> setup;  // indices into RunPlan::requests, once per session
     SessionOrder order = SessionOrder::weighted;
-    std::vector<size_t> steps;         // indices into RunPlan::requests
+    std::vector<size_t> steps;  // indices into RunPlan::requests
 };
 
 // A CSV file whose columns are template variables; one row per session.
 struct DataFilePlan {
-    std::string path;                  // as resolved (relative to the profile's directory)
+    std::string path;  // as resolved (relative to the profile's directory)
     http::RowOrder order = http::RowOrder::round_robin;
     std::shared_ptr<const http::DataFile> file;  // loaded and checked by the profile loader
 };
@@ -103,8 +103,8 @@ enum class PhaseKind { constant, ramp, step, spike, users };
 struct PhasePlan {
     std::string name;
     PhaseKind kind = PhaseKind::constant;
-    bool warmup = false;               // run, but excluded from the results
-    int64_t duration_ns = 0;           // the whole phase (step: steps * step_duration_ns)
+    bool warmup = false;      // run, but excluded from the results
+    int64_t duration_ns = 0;  // the whole phase (step: steps * step_duration_ns)
     // constant: rate_per_s. ramp: rate_per_s -> rate_end_per_s (linear).
     // step: rate_per_s, + step_per_s each step_duration_ns, `steps` levels.
     // spike: rate_per_s (base), rate_end_per_s (peak) at spike_at_ns for
@@ -136,19 +136,19 @@ struct ThresholdPlan {
 };
 
 struct OutputPlan {
-    std::string json_path;         // "" = none, "-" = stdout
-    std::string csv_path;          // "" = none, "-" = stdout
-    std::string csv_requests_path; // --csv-requests: one row per request name; "" = none
-    bool quiet = false;            // no progress line
+    std::string json_path;          // "" = none, "-" = stdout
+    std::string csv_path;           // "" = none, "-" = stdout
+    std::string csv_requests_path;  // --csv-requests: one row per request name; "" = none
+    bool quiet = false;             // no progress line
     // Gates: the profile's, then --threshold / --abort-threshold, in order.
     std::vector<ThresholdPlan> thresholds;
     // Abort thresholds are judged on the results so far once this much of the
     // measured period has passed, then after every interval.
     int64_t abort_grace_ns = 10'000'000'000;
-    std::string hlog_path;         // --hlog: HdrHistogram interval log; "" = none
-    std::string html_path;         // --html: self-contained HTML report; "" = none
-    std::string history_path;      // --history: JSON Lines file to append to; "" = none
-    std::string label;             // --label: recorded in the history line
+    std::string hlog_path;     // --hlog: HdrHistogram interval log; "" = none
+    std::string html_path;     // --html: self-contained HTML report; "" = none
+    std::string history_path;  // --history: JSON Lines file to append to; "" = none
+    std::string label;         // --label: recorded in the history line
 };
 
 // One file a run writes, named by the flag that asks for it.
@@ -165,15 +165,15 @@ std::array<OutputFile, 6> output_files(const OutputPlan& outputs);
 
 // TLS for https:// targets. Verification is on unless `insecure`.
 struct TlsPlan {
-    bool insecure = false;         // -k: accept any certificate and name
-    std::string ca_file;           // --cacert; "" = the system store
-    std::string cert_file;         // --cert: client certificate (mTLS)
-    std::string key_file;          // --key: its private key
-    std::string sni;               // --sni: server name sent and verified; "" = URL host
-    int version_min = 12;          // --tls-min: 12 (TLS 1.2) or 13 (TLS 1.3)
-    std::string ciphers;           // --ciphers, passed to OpenSSL
-    std::string ciphersuites;      // --ciphersuites, passed to OpenSSL
-    bool resume = true;            // false: --no-tls-resume
+    bool insecure = false;     // -k: accept any certificate and name
+    std::string ca_file;       // --cacert; "" = the system store
+    std::string cert_file;     // --cert: client certificate (mTLS)
+    std::string key_file;      // --key: its private key
+    std::string sni;           // --sni: server name sent and verified; "" = URL host
+    int version_min = 12;      // --tls-min: 12 (TLS 1.2) or 13 (TLS 1.3)
+    std::string ciphers;       // --ciphers, passed to OpenSSL
+    std::string ciphersuites;  // --ciphersuites, passed to OpenSSL
+    bool resume = true;        // false: --no-tls-resume
 };
 
 // Watching the target beside the load (--watch-pid, --watch-cgroup, --watch-url):
@@ -201,12 +201,12 @@ struct RunPlan {
     int connections = connections_default;
     int threads = 1;
     bool pin = true;
-    std::vector<int> cpus;                      // one per worker (from the allowed set)
-    int64_t timeout_ns = 10'000'000'000;        // per request (and per connect)
+    std::vector<int> cpus;                // one per worker (from the allowed set)
+    int64_t timeout_ns = 10'000'000'000;  // per request (and per connect)
     // Stop the run when no connection has opened and connects have failed for
     // this long: an unreachable target fails fast (exit 3) instead of running out the clock.
     int64_t connect_grace_ns = 2'000'000'000;
-    int64_t interval_ns = 1'000'000'000;        // snapshot / CSV interval
+    int64_t interval_ns = 1'000'000'000;  // snapshot / CSV interval
     // Open loop: arrivals due within this window go out in one wake-up (like
     // the kernel's timer slack). 0 = each arrival wakes the worker at its own
     // time. Waiting is measured: it shows as schedule lag and in latency.
@@ -214,7 +214,7 @@ struct RunPlan {
     int64_t response_header_bytes_max = response_header_bytes_max_default;
     OutputPlan outputs;
     WatchPlan watch;
-    std::string command_line;          // as typed, for `config` in the JSON
+    std::string command_line;  // as typed, for `config` in the JSON
     // What is sent and when: a profile's, or a URL run's one request and
     // phases (set_url_run). profile_path is empty for a URL run. As
     // constructed, the plan is `barrage run URL` with the defaults: GET, closed
@@ -234,7 +234,7 @@ struct RunPlan {
     // The phase --rate and --duration change (and find-max steps): main = true,
     // else the first measured one. An index into `phases`.
     std::size_t main_phase = 0;
-    uint64_t seed = 0;                 // random generators of templates and picks
+    uint64_t seed = 0;  // random generators of templates and picks
 };
 
 // The load of a URL run (-r, -d, --warmup).
@@ -268,7 +268,7 @@ struct ServePlan {
     uint16_t port = 8080;
     int threads = 1;
     std::string body = "hello from barrage serve\n";
-    int64_t delay_ns = 0;              // added before each response
+    int64_t delay_ns = 0;  // added before each response
     // --max-inflight: per thread, at most this many responses wait out the
     // delay at once; the rest queue in arrival order, so the target has a known
     // capacity of threads x max_inflight / delay. 0 = no limit.

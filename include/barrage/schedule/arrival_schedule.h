@@ -41,7 +41,7 @@ public:
 
 private:
     std::vector<RateSegment> segments_;
-    std::vector<double> arrivals_before_;    // cumulative integral at each segment start
+    std::vector<double> arrivals_before_;  // cumulative integral at each segment start
     std::vector<int64_t> segment_start_ns_;
     int64_t duration_ns_ = 0;
     int64_t arrivals_total_ = 0;

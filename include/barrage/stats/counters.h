@@ -31,10 +31,10 @@ inline constexpr int error_kind_count = 11;
 std::string_view error_kind_name(ErrorKind kind);
 
 struct Counters {
-    int64_t requests_sent = 0;         // started: first bytes to the kernel (https: to TLS)
-    int64_t requests_completed = 0;    // full response received (any status)
-    int64_t requests_errors = 0;       // failed requests (sum of request-level error kinds)
-    int64_t requests_late = 0;         // open loop: waited for a free connection
+    int64_t requests_sent = 0;       // started: first bytes to the kernel (https: to TLS)
+    int64_t requests_completed = 0;  // full response received (any status)
+    int64_t requests_errors = 0;     // failed requests (sum of request-level error kinds)
+    int64_t requests_late = 0;       // open loop: waited for a free connection
     // Open loop: sent more than the run's behind limit after its intended time,
     // or never sent, although a connection was free: the generator fell behind.
     int64_t requests_behind = 0;
@@ -45,10 +45,10 @@ struct Counters {
     // Responses timed by the kernel's receive timestamp rather than when the
     // worker reaped them (open loop reaps them in batches between arrivals).
     int64_t responses_timed_on_arrival = 0;
-    int64_t requests_unfinished = 0;   // still in flight when the run ended
-    int64_t requests_unsent = 0;       // open loop: scheduled before the end but never sent
+    int64_t requests_unfinished = 0;  // still in flight when the run ended
+    int64_t requests_unsent = 0;      // open loop: scheduled before the end but never sent
     int64_t connections_opened = 0;
-    int64_t reconnects = 0;            // server said Connection: close, we reopened
+    int64_t reconnects = 0;  // server said Connection: close, we reopened
     int64_t bytes_sent = 0;
     int64_t bytes_received = 0;
     int64_t tls_handshakes_full = 0;     // completed TLS handshakes without resumption
@@ -57,7 +57,7 @@ struct Counters {
     // The failed requests among `errors`, by kind (requests_errors is their
     // sum); the rest of `errors` are connections that failed to open.
     std::array<int64_t, error_kind_count> request_failures{};
-    std::array<int64_t, 6> status_class{};  // index 1..5 = 1xx..5xx; 0 = outside 100..599
+    std::array<int64_t, 6> status_class{};   // index 1..5 = 1xx..5xx; 0 = outside 100..599
     std::array<int64_t, 600> status_code{};  // exact code, 100..599
 
     void count_error(ErrorKind kind) { ++errors[static_cast<size_t>(kind)]; }

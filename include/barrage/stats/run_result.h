@@ -66,10 +66,10 @@ struct RunResult {
     // Open loop: the schedule's arrivals in the measured period per second (the
     // rate of a constant run, the mean of a ramp or spike); nullopt in closed loop.
     std::optional<double> asked_rate_rps;
-    int64_t measured_start_unix_ms = 0;   // wall clock at the measured start (for .hlog)
-    bool interrupted = false;             // SIGINT/SIGTERM/SIGHUP stopped the run early
-    int stop_signal = 0;                  // the signal that did (SIGINT, ...); 0: none
-    std::string stopped_by;               // why a stop check ended it early ("" = it did not)
+    int64_t measured_start_unix_ms = 0;  // wall clock at the measured start (for .hlog)
+    bool interrupted = false;            // SIGINT/SIGTERM/SIGHUP stopped the run early
+    int stop_signal = 0;                 // the signal that did (SIGINT, ...); 0: none
+    std::string stopped_by;              // why a stop check ended it early ("" = it did not)
     // Why the run gave up on the target ("" = it did not): no connection could
     // be opened within the connect grace.
     std::string gave_up;

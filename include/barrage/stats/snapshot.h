@@ -19,10 +19,10 @@ struct Snapshot {
     bool final = false;          // last snapshot of this worker
     int64_t cpu_ns = 0;          // the worker thread's CPU time since its previous snapshot
     Counters counters;
-    Histogram latency_us = Histogram::for_latency_us();       // completion - intended send
-    Histogram service_time_us = Histogram::for_latency_us();  // completion - actual send
-    Histogram schedule_lag_us = Histogram::for_latency_us();  // actual send - intended send
-    Histogram connect_time_us = Histogram::for_latency_us();  // connect start - established
+    Histogram latency_us = Histogram::for_latency_us();        // completion - intended send
+    Histogram service_time_us = Histogram::for_latency_us();   // completion - actual send
+    Histogram schedule_lag_us = Histogram::for_latency_us();   // actual send - intended send
+    Histogram connect_time_us = Histogram::for_latency_us();   // connect start - established
     Histogram tls_handshake_us = Histogram::for_latency_us();  // TCP established - TLS done
     // Failed requests: failure - intended send (how long a timeout or reset took).
     Histogram failure_time_us = Histogram::for_latency_us();

@@ -22,17 +22,17 @@ namespace {
 using html::append_chart;
 using html::ChartSeries;
 using html::ChartSpec;
+using html::color_blue;
+using html::color_green;
+using html::color_grey;
+using html::color_orange;
+using html::color_purple;
+using html::color_red;
 using html::latency_unit_for;
 using html::LatencyUnit;
 using html::section_open;
 using html::table_row;
 using html::XAxis;
-using html::color_blue;
-using html::color_orange;
-using html::color_green;
-using html::color_red;
-using html::color_purple;
-using html::color_grey;
 
 constexpr const char* status_colors[status_class_count] = {color_grey,   color_green, color_blue,
                                                            color_orange, color_red,   color_purple};
@@ -167,8 +167,8 @@ void append_thresholds(std::string& page, const ResultDocument& result) {
         "<table><tr><th>threshold</th><th>request</th><th>value</th><th>limit</th>"
         "<th>result</th></tr>\n";
     for (const ThresholdFigures& threshold : result.thresholds) {
-        const std::string value = threshold.value ? threshold_value_text(*threshold.value,
-                                                                         threshold.unit)
+        const std::string value = threshold.value
+                                      ? threshold_value_text(*threshold.value, threshold.unit)
                                   : threshold.unanswered ? std::string("unanswered")
                                                          : std::string("no data");
         fmt::format_to(std::back_inserter(page),
@@ -500,8 +500,7 @@ base::Result<std::string> html_report_from_json(std::string_view json_text,
     return format_html_report(result.value(), source);
 }
 
-base::Result<std::string> html_report_from_json(std::string_view json_text,
-                                                std::string_view source,
+base::Result<std::string> html_report_from_json(std::string_view json_text, std::string_view source,
                                                 std::span<const HistoryEntry> history,
                                                 std::string_view history_source) {
     auto result = read_result_document(json_text, source.empty() ? "result" : source);

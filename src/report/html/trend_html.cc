@@ -17,14 +17,13 @@ namespace {
 using html::append_chart;
 using html::ChartSeries;
 using html::ChartSpec;
+using html::color_blue;
+using html::color_green;
+using html::color_orange;
+using html::color_red;
 using html::section_open;
 using html::table_row;
 using html::XAxis;
-using html::color_blue;
-using html::color_orange;
-using html::color_green;
-using html::color_red;
-
 
 // What a run is called under the charts: its --label, else its time, short
 // ("12-02 15:47" of "2026-12-02T15:47:04Z"); the table has the whole time.

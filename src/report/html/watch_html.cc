@@ -17,14 +17,13 @@ namespace {
 
 using html::ChartSeries;
 using html::ChartSpec;
+using html::color_blue;
+using html::color_green;
+using html::color_orange;
+using html::color_purple;
 using html::section_open;
 using html::table_row;
 using html::XAxis;
-using html::color_blue;
-using html::color_orange;
-using html::color_green;
-using html::color_purple;
-
 
 constexpr double bytes_per_mb = 1024.0 * 1024.0;
 

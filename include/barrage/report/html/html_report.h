@@ -50,8 +50,7 @@ std::string format_trend_html(std::span<const HistoryEntry> history, std::string
 base::Result<std::string> html_report_from_json(std::string_view json_text,
                                                 std::string_view source = {});
 // ... with the #trend section (`barrage run --html --history`).
-base::Result<std::string> html_report_from_json(std::string_view json_text,
-                                                std::string_view source,
+base::Result<std::string> html_report_from_json(std::string_view json_text, std::string_view source,
                                                 std::span<const HistoryEntry> history,
                                                 std::string_view history_source);
 

@@ -15,7 +15,9 @@
 #      TLS_CONNS (default 64), NEWCONN_CONNS (default 16), BARRAGE (binary; default: build/),
 #      BASELINE (a second barrage binary, e.g. main before a change: measured beside barrage in
 #      the closed-loop, open-loop default, TLS keep-alive and TLS full-handshake scenarios, so
-#      its CPU ratio shows what the change cost per request).
+#      its CPU ratio shows what the change cost per request). CPU seconds per request move by
+#      10-20 % between runs on a busy 2-core machine: for a change of a few percent, count
+#      instructions instead (benchmarks/instructions_per_request.sh, callgrind).
 # Bounded: every run stops itself after DURATION seconds (timeouts as a backstop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,49 +30,7 @@ TLS_CONNS="${TLS_CONNS:-64}"; NEWCONN_CONNS="${NEWCONN_CONNS:-16}"
 BARRAGE="${BARRAGE:-$(pwd)/build/barrage}"
 if [ "$(nproc)" -ge 2 ]; then server_cpu=0; client_cpu=1; else server_cpu=0; client_cpu=0; fi
 
-work="$(mktemp -d)"
-nginx_pid=""
-cleanup() { [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-port="$(free_port)"; tls_port="$(free_port)"
-mkdir -p "$work/html"
-# A throw-away P-256 server certificate; the generators skip verification, as wrk and ab do.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
-  -keyout "$work/server.key" -out "$work/server.pem" 2>/dev/null
-head -c 128 /dev/zero | tr '\0' 'x' > "$work/html/index.html"
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-master_process off;
-pid $work/nginx.pid;
-error_log $work/error.log crit;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  keepalive_timeout 300s;
-  server {
-    listen 127.0.0.1:$port backlog=4096;
-    root $work/html;
-    location / { index index.html; }
-  }
-  server {
-    listen 127.0.0.1:$tls_port ssl backlog=4096;
-    ssl_certificate $work/server.pem;
-    ssl_certificate_key $work/server.key;
-    ssl_session_cache shared:TLS:10m;
-    root $work/html;
-    location / { index index.html; }
-  }
-}
-CONF
-taskset -c "$server_cpu" /usr/sbin/nginx -c "$work/nginx.conf" -p "$work" &
-nginx_pid=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.05; done
-url="http://127.0.0.1:$port/"
-tls_url="https://127.0.0.1:$tls_port/"
+. benchmarks/nginx_target.sh
 
 # run_pinned TIMEFILE CMD...: runs CMD on the client CPU under GNU time (elapsed user sys).
 run_pinned() {

@@ -9,7 +9,7 @@ build_pkgs=(g++ meson ninja-build pkg-config liburing-dev libssl-dev libsimdjson
             libtomlplusplus-dev doctest-dev libfmt-dev zlib1g-dev)
 test_pkgs=(nginx-light python3 curl openssl chromium default-jre-headless libhdrhistogram-java
            clang-format)
-bench_pkgs=(wrk nghttp2-client time apache2-utils)
+bench_pkgs=(wrk nghttp2-client time apache2-utils valgrind)
 
 case "$level" in
   build) wanted=("${build_pkgs[@]}") ;;

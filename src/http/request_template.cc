@@ -130,6 +130,20 @@ base::Result<RequestTemplate> RequestTemplate::compile(const RequestSpec& spec,
     } else {
         result.method_space_.append(probe.path);
     }
+    result.add_header_pieces(spec, probe, values);
+    result.content_length_ = !user_framed && (!spec.body_bytes().empty() || spec.method == "POST" ||
+                                              spec.method == "PUT" || spec.method == "PATCH");
+    if (!spec.keep_alive) {
+        append_header_line(result.tail_, "Connection", "close");
+    }
+    result.tail_.append("\r\n");
+    result.body_ = std::move(body).value();
+    result.body_verbatim_ = spec.body_verbatim;
+    return result;
+}
+
+void RequestTemplate::add_header_pieces(const RequestSpec& spec, const RequestSpec& probe,
+                                        std::vector<std::optional<Template>>& values) {
     std::string literal = " HTTP/1.1\r\n";
     if (!has_header(spec, "host")) {
         append_header_line(literal, "Host", spec.host_header);
@@ -143,19 +157,10 @@ base::Result<RequestTemplate> RequestTemplate::compile(const RequestSpec& spec,
             continue;
         }
         literal.append(spec.headers[i].first).append(": ");
-        result.pieces_.push_back(Piece{std::move(literal), std::move(values[i])});
+        pieces_.push_back(Piece{std::move(literal), std::move(values[i])});
         literal.clear();
     }
-    result.pieces_.push_back(Piece{std::move(literal), std::nullopt});
-    result.content_length_ = !user_framed && (!spec.body_bytes().empty() || spec.method == "POST" ||
-                                              spec.method == "PUT" || spec.method == "PATCH");
-    if (!spec.keep_alive) {
-        append_header_line(result.tail_, "Connection", "close");
-    }
-    result.tail_.append("\r\n");
-    result.body_ = std::move(body).value();
-    result.body_verbatim_ = spec.body_verbatim;
-    return result;
+    pieces_.push_back(Piece{std::move(literal), std::nullopt});
 }
 
 bool RequestTemplate::render(TemplateContext& context, std::string& out,

@@ -52,6 +52,11 @@ private:
         std::string literal;
         std::optional<Template> value;
     };
+    // Fills pieces_: the request line's end, Host and User-Agent unless the
+    // spec has them, then the spec's headers (constant ones as in `probe`,
+    // templated ones from `values`).
+    void add_header_pieces(const RequestSpec& spec, const RequestSpec& probe,
+                           std::vector<std::optional<Template>>& values);
 
     std::optional<std::string> constant_;
     std::string method_space_;  // "GET "

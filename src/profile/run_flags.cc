@@ -98,6 +98,13 @@ Status apply_load(plan::RunPlan& plan, const RunFlags& flags) {
     // The caller refuses --warmup and the request flags for a profile.
     BARRAGE_ASSERT(!flags.warmup_ns && !flags.method && flags.headers.empty());
     BARRAGE_ASSERT(plan.main_phase < plan.phases.size());
+    if (flags.time_scale) {
+        for (PhasePlan& phase : plan.phases) {
+            if (auto status = detail::scale_phase_times(phase, *flags.time_scale); !status) {
+                return status;
+            }
+        }
+    }
     if (flags.rate_per_s || flags.duration_ns) {
         if (auto status =
                 set_main_phase(plan.phases[plan.main_phase], flags.rate_per_s, flags.duration_ns);
@@ -137,6 +144,25 @@ void assign_cpus(plan::RunPlan& plan) {
     }
 }
 
+// A find-max step on a profile: the phases before the main one lead up to the
+// step's rate and are not judged (warm-up), those after it are not run. The
+// main phase's rate and length are set by with_rate's flags afterwards.
+void fit_phases_to_level(plan::RunPlan& plan, double rate_per_s) {
+    const PhasePlan& main = plan.phases[plan.main_phase];
+    if (main.kind != PhaseKind::constant || main.rate_per_s <= 0) {
+        return;  // --rate refuses it with the reason
+    }
+    const double factor = rate_per_s / main.rate_per_s;
+    for (size_t i = 0; i < plan.main_phase; ++i) {
+        PhasePlan& phase = plan.phases[i];
+        phase.rate_per_s *= factor;  // users phases have no rate: closed loop stays as written
+        phase.rate_end_per_s *= factor;
+        phase.step_per_s *= factor;
+        phase.warmup = true;
+    }
+    plan.phases.resize(plan.main_phase + 1);
+}
+
 }  // namespace
 
 Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags) {
@@ -168,6 +194,10 @@ Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags) {
 base::Result<plan::RunPlan> with_rate(const plan::RunPlan& plan, double rate_per_s,
                                       int64_t duration_ns, int64_t warmup_ns) {
     plan::RunPlan step = plan;
+    if (!plan.profile_path.empty()) {
+        BARRAGE_ASSERT(plan.main_phase < plan.phases.size());
+        fit_phases_to_level(step, rate_per_s);
+    }
     RunFlags flags;
     flags.rate_per_s = rate_per_s;
     flags.duration_ns = duration_ns;

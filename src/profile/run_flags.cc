@@ -63,6 +63,23 @@ Status set_main_phase(PhasePlan& main, std::optional<double> rate_per_s,
     return Ok{};
 }
 
+// --time-scale: every phase, then their sum must still be a number of nanoseconds.
+Status scale_phases(plan::RunPlan& plan, double factor) {
+    int64_t total_ns = 0;
+    for (PhasePlan& phase : plan.phases) {
+        if (auto status = detail::scale_phase_times(phase, factor); !status) {
+            return status;
+        }
+        if (__builtin_add_overflow(total_ns, phase.duration_ns, &total_ns)) {
+            return make_error(fmt::format(
+                "--time-scale {}: the phases together would be too long; expected a smaller "
+                "--time-scale",
+                factor));
+        }
+    }
+    return Ok{};
+}
+
 // -X, -H and the body of a URL run.
 void apply_request(plan::NamedRequest& request, const RunFlags& flags) {
     request.method = flags.method.value_or(request.method);
@@ -99,10 +116,8 @@ Status apply_load(plan::RunPlan& plan, const RunFlags& flags) {
     BARRAGE_ASSERT(!flags.warmup_ns && !flags.method && flags.headers.empty());
     BARRAGE_ASSERT(plan.main_phase < plan.phases.size());
     if (flags.time_scale) {
-        for (PhasePlan& phase : plan.phases) {
-            if (auto status = detail::scale_phase_times(phase, *flags.time_scale); !status) {
-                return status;
-            }
+        if (auto status = scale_phases(plan, *flags.time_scale); !status) {
+            return status;
         }
     }
     if (flags.rate_per_s || flags.duration_ns) {

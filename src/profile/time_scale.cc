@@ -81,10 +81,10 @@ Status scale_phase_times(PhasePlan& phase, double factor) {
     const PhasePlan before = phase;
     // Every point of the phase is within its duration, so this bounds them all.
     if (static_cast<double>(before.duration_ns) * factor > phase_scaled_ns_max) {
-        return make_error(fmt::format(
-            "--time-scale {}: phase '{}' would last over 10 years; expected a smaller "
-            "--time-scale",
-            factor, base::excerpt(phase.name)));
+        return make_error(
+            fmt::format("--time-scale {}: phase '{}' would last over 10 years; expected a smaller "
+                        "--time-scale",
+                        factor, base::excerpt(phase.name)));
     }
     if (phase.kind == PhaseKind::step) {
         // The phase lasts steps x step_duration (check_phase_shape sets it).

@@ -108,6 +108,7 @@ name = "main"
 shape = "constant"
 rate = 50
 duration = "1m"
+main = true
 
 [[phases]]
 name = "down"

@@ -953,7 +953,8 @@ TEST_CASE("--time-scale passes to each find-max step: the lead-up is shorter, th
         "[target]\nurl = \"http://127.0.0.1:8080\"\n"
         "[[requests]]\nname = \"home\"\npath = \"/\"\n"
         "[[phases]]\nname = \"up\"\nshape = \"ramp\"\nfrom = 0\nto = 10\nduration = \"20s\"\n"
-        "[[phases]]\nname = \"main\"\nshape = \"constant\"\nrate = 10\nduration = \"1m\"\n");
+        "[[phases]]\nname = \"main\"\nshape = \"constant\"\nrate = 10\nduration = \"1m\"\n"
+        "main = true\n");
     auto command = parse({"find-max", profile.path.c_str(), "--slo", "p99 < 1s", "--step-duration",
                           "2s", "--time-scale", "0.1"});
     REQUIRE_MESSAGE(command.ok(), command.error().message);

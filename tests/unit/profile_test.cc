@@ -541,18 +541,11 @@ at = "1m"
 rise = "10s"
 hold = "3m"
 duration = "6m"
-[[phases]]
-name = "users"
-shape = "users"
-users = 600
-spawn_rate = 10
-think = ["1s", "3s"]
-duration = "2m"
 )";
     profile::ProfileOverrides overrides;
     overrides.time_scale = 0.1;
     const auto run = load_ok(plan_text, overrides);
-    REQUIRE(run.phases.size() == 5);
+    REQUIRE(run.phases.size() == 4);
     CHECK(run.phases[0].duration_ns == s_ns);  // warm-up phases too
     CHECK(run.phases[0].rate_per_s == 5);
     CHECK(run.phases[1].duration_ns == 6 * s_ns);
@@ -565,12 +558,25 @@ duration = "2m"
     CHECK(run.phases[3].spike_fall_ns == s_ns);  // fall defaults to rise, scaled with it
     CHECK(run.phases[3].spike_hold_ns == 18 * s_ns);
     CHECK(run.phases[3].duration_ns == 36 * s_ns);
-    CHECK(run.phases[4].spawn_per_s == doctest::Approx(100));  // 600 users by 60 s, now by 6 s
-    CHECK(run.phases[4].think_min_ns == s_ns);
-    CHECK(run.phases[4].think_max_ns == 3 * s_ns);
-    CHECK(run.phases[4].duration_ns == 12 * s_ns);
     CHECK(plan::warmup_ns(run) == s_ns);
-    CHECK(plan::measured_ns(run) == (6 + 21 + 36 + 12) * s_ns);
+    CHECK(plan::measured_ns(run) == (6 + 21 + 36) * s_ns);
+    // Closed loop: 600 users at 10/s arrive by 60 s; scaled, at 100/s by 6 s.
+    const auto users = load_ok(target + one_request + R"(
+[[phases]]
+name = "users"
+shape = "users"
+users = 600
+spawn_rate = 10
+think = ["1s", "3s"]
+duration = "2m"
+)",
+                               overrides);
+    REQUIRE(users.phases.size() == 1);
+    CHECK(users.phases[0].spawn_per_s == doctest::Approx(100));
+    CHECK(users.phases[0].users == 600);
+    CHECK(users.phases[0].think_min_ns == s_ns);  // a user's pace, not the plan's length
+    CHECK(users.phases[0].think_max_ns == 3 * s_ns);
+    CHECK(users.phases[0].duration_ns == 12 * s_ns);
 }
 
 TEST_CASE("--time-scale comes after --set and before --duration, which stays as given") {
@@ -618,6 +624,7 @@ name = "main"
 shape = "constant"
 rate = 50
 duration = "10s"
+main = true
 [[phases]]
 name = "down"
 shape = "ramp"

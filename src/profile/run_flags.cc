@@ -109,6 +109,7 @@ Status apply_load(plan::RunPlan& plan, const RunFlags& flags) {
         plan.connections = *flags.connections;
     }
     if (plan.profile_path.empty()) {
+        BARRAGE_ASSERT(!flags.time_scale);  // refused for a URL run by the caller
         apply_url_run(plan, flags);
         return Ok{};
     }

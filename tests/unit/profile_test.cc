@@ -740,6 +740,16 @@ TEST_CASE("every profile in profiles/ loads without error") {
                                                run.value().phases[0].kind == PhaseKind::users)) {
             CHECK(profile::load_profile(entry.path().string(), shorter).ok());
         }
+        // Every plan can be shortened for CI in one flag, to a tenth of its time.
+        profile::ProfileOverrides scaled;
+        scaled.time_scale = 0.1;
+        auto short_run = profile::load_profile(entry.path().string(), scaled);
+        if (!short_run) {
+            FAIL_CHECK(short_run.error().message);
+            continue;
+        }
+        CHECK(plan::measured_ns(short_run.value()) * 10 ==
+              doctest::Approx(static_cast<double>(plan::measured_ns(run.value()))).epsilon(0.001));
     }
     std::sort(loaded.begin(), loaded.end());
     CHECK(loaded == std::vector<std::string>{"baseline", "burst", "heavy-payload", "journey",

@@ -579,6 +579,23 @@ duration = "2m"
     CHECK(users.phases[0].duration_ns == 12 * s_ns);
 }
 
+TEST_CASE("--time-scale rounds a spike's points, not its parts, so it still fits its phase") {
+    profile::ProfileOverrides overrides;
+    overrides.time_scale = 0.1;
+    // Parts rounded alone would end at 100 + 2 + 2 + 2 = 106 ms, past the 105 ms phase.
+    const auto run = load_ok(target + one_request +
+                                 "[[phases]]\nshape = \"spike\"\nbase = 5\npeak = 50\n"
+                                 "at = \"1s\"\nrise = \"15ms\"\nhold = \"15ms\"\n"
+                                 "fall = \"15ms\"\nduration = \"1045ms\"\n",
+                             overrides);
+    const plan::PhasePlan& spike = run.phases[0];
+    constexpr int64_t ms_ns = 1'000'000;
+    CHECK(spike.duration_ns == 105 * ms_ns);
+    CHECK(spike.spike_at_ns == 100 * ms_ns);
+    CHECK(spike.spike_at_ns + spike.spike_rise_ns + spike.spike_hold_ns + spike.spike_fall_ns ==
+          105 * ms_ns);
+}
+
 TEST_CASE("--time-scale comes after --set and before --duration, which stays as given") {
     profile::ProfileOverrides overrides;
     overrides.time_scale = 0.5;

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstring>
 #include <optional>
 #include <span>
@@ -43,6 +45,7 @@ constexpr int64_t body_bytes_max = 64 * 1024 * 1024;
 constexpr std::string_view run_usage =
     R"(Usage: barrage run URL [options]
        barrage run PROFILE.toml [--rate R] [--duration D] [--set KEY=VALUE]... [--seed N]
+                            [--time-scale F]
 
 Sends HTTP/1.1 requests to URL and reports latency percentiles.
 Without -r the load is a closed loop: each connection sends its next request
@@ -133,6 +136,10 @@ Profiles (docs/profiles.md): requests, sessions and phases described in TOML.
                            phases.0.rate=50, phases.main.duration=30s,
                            requests.login.weight=2; repeat for more
       --seed N             seed of the random choices (default: the profile's, or 1)
+      --time-scale F       every phase duration times F and spawn rates / F
+                           (0.1: the plan in a tenth of the time); rates and
+                           think time unchanged. Applied after --set, before
+                           -r and -d (which stay as given). Profiles only
   -r and -d change the main phase of a profile; -X, -H, -b, --body-file and
   --body-template are for URL runs only.
 
@@ -274,6 +281,20 @@ Status store_readable_file(std::string_view flag, std::string_view path, std::st
     return Ok{};
 }
 
+// --time-scale F: a plain number in (0, 1000]; 0.1 runs a plan in a tenth of its time.
+Result<double> parse_time_scale(std::string_view flag, std::string_view text) {
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc{} || end != text.data() + text.size() || !std::isfinite(value) ||
+        value <= 0 || value > 1000) {
+        return make_error(fmt::format(
+            "{}: '{}' is not a factor above 0 and at most 1000; expected e.g. 0.1 (a tenth "
+            "of the time)",
+            flag, base::excerpt(text)));
+    }
+    return value;
+}
+
 Result<int> parse_tls_version(std::string_view flag, std::string_view text) {
     if (text == "1.2") {
         return 12;
@@ -319,6 +340,10 @@ const OptionSpec<RunArgs> run_options[] = {
              a.flags.seed = static_cast<uint64_t>(seed.value());
          }
          return seed ? Status(Ok{}) : Status(seed.error());
+     }},
+    {'\0', "time-scale", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_time_scale(flag, v), a.flags.time_scale);
      }},
     {'\0', "warmup", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
@@ -675,6 +700,12 @@ Result<Command> parse_run(std::span<const char* const> argv) {
         return make_error(
             "--set and --seed change a profile; give a PROFILE.toml instead of a "
             "URL (see docs/profiles.md)");
+    }
+    // A URL run's times are its own flags: scaling them would only hide -d.
+    if (args.flags.time_scale) {
+        return make_error(
+            "--time-scale scales a profile's phases; a URL run lasts -d (and --warmup): "
+            "expected a shorter -d instead, or a PROFILE.toml");
     }
     plan::RunPlan plan;
     plan.threads = 0;  // not given: apply_run_flags derives it from the CPUs and -c

@@ -35,6 +35,10 @@ rate's p99), the first failing rate.
 With --profile-levels, runs each level x --rate instead and reports the
 latency/throughput curve (SLOs optional).
 
+A PROFILE's main phase (constant) takes each step's rate and duration; the
+phases before it lead up to that rate as warm-up (their rates scaled with
+it) and those after it are not run, so a step judges the main phase alone.
+
       --slo EXPR           a threshold every step must pass: 'p99 < 200ms',
                            'error_rate < 1%'; repeat for more
       --start RATE         first rate (default 100)

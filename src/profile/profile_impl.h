@@ -40,6 +40,10 @@ void read_phases(TableReader& root, plan::RunPlan& plan);
 // A phase's shape is one the schedule can run (rates, durations, spike
 // timing); a step phase's duration becomes steps x step_duration (phases.cc).
 base::Status check_phase_shape(plan::PhasePlan& phase);
+// --time-scale on one phase (time_scale.cc): its durations times `factor`
+// (rounded to whole ms; a positive one that becomes 0 is an error naming the
+// key), its spawn rate divided by it, its rates and think time unchanged.
+base::Status scale_phase_times(plan::PhasePlan& phase, double factor);
 
 // thresholds = [...] (strings or { expr, abort } tables) and abort_grace (thresholds.cc).
 void read_thresholds(TableReader& root, plan::RunPlan& plan);

@@ -63,6 +63,23 @@ Status set_main_phase(PhasePlan& main, std::optional<double> rate_per_s,
     return Ok{};
 }
 
+// --time-scale: every phase, then their sum must still be a number of nanoseconds.
+Status scale_phases(plan::RunPlan& plan, double factor) {
+    int64_t total_ns = 0;
+    for (PhasePlan& phase : plan.phases) {
+        if (auto status = detail::scale_phase_times(phase, factor); !status) {
+            return status;
+        }
+        if (__builtin_add_overflow(total_ns, phase.duration_ns, &total_ns)) {
+            return make_error(fmt::format(
+                "--time-scale {}: the phases together would be too long; expected a smaller "
+                "--time-scale",
+                factor));
+        }
+    }
+    return Ok{};
+}
+
 // -X, -H and the body of a URL run.
 void apply_request(plan::NamedRequest& request, const RunFlags& flags) {
     request.method = flags.method.value_or(request.method);
@@ -92,12 +109,18 @@ Status apply_load(plan::RunPlan& plan, const RunFlags& flags) {
         plan.connections = *flags.connections;
     }
     if (plan.profile_path.empty()) {
+        BARRAGE_ASSERT(!flags.time_scale);  // refused for a URL run by the caller
         apply_url_run(plan, flags);
         return Ok{};
     }
     // The caller refuses --warmup and the request flags for a profile.
     BARRAGE_ASSERT(!flags.warmup_ns && !flags.method && flags.headers.empty());
     BARRAGE_ASSERT(plan.main_phase < plan.phases.size());
+    if (flags.time_scale) {
+        if (auto status = scale_phases(plan, *flags.time_scale); !status) {
+            return status;
+        }
+    }
     if (flags.rate_per_s || flags.duration_ns) {
         if (auto status =
                 set_main_phase(plan.phases[plan.main_phase], flags.rate_per_s, flags.duration_ns);
@@ -137,6 +160,25 @@ void assign_cpus(plan::RunPlan& plan) {
     }
 }
 
+// A find-max step on a profile: the phases before the main one lead up to the
+// step's rate and are not judged (warm-up), those after it are not run. The
+// main phase's rate and length are set by with_rate's flags afterwards.
+void fit_phases_to_level(plan::RunPlan& plan, double rate_per_s) {
+    const PhasePlan& main = plan.phases[plan.main_phase];
+    if (main.kind != PhaseKind::constant || main.rate_per_s <= 0) {
+        return;  // --rate refuses it with the reason
+    }
+    const double factor = rate_per_s / main.rate_per_s;
+    for (size_t i = 0; i < plan.main_phase; ++i) {
+        PhasePlan& phase = plan.phases[i];
+        phase.rate_per_s *= factor;  // users phases have no rate: closed loop stays as written
+        phase.rate_end_per_s *= factor;
+        phase.step_per_s *= factor;
+        phase.warmup = true;
+    }
+    plan.phases.resize(plan.main_phase + 1);
+}
+
 }  // namespace
 
 Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags) {
@@ -168,6 +210,10 @@ Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags) {
 base::Result<plan::RunPlan> with_rate(const plan::RunPlan& plan, double rate_per_s,
                                       int64_t duration_ns, int64_t warmup_ns) {
     plan::RunPlan step = plan;
+    if (!plan.profile_path.empty()) {
+        BARRAGE_ASSERT(plan.main_phase < plan.phases.size());
+        fit_phases_to_level(step, rate_per_s);
+    }
     RunFlags flags;
     flags.rate_per_s = rate_per_s;
     flags.duration_ns = duration_ns;

@@ -653,6 +653,29 @@ TEST_CASE("bad values name the flag the user gave") {
                    "--max-header-bytes"));
 }
 
+TEST_CASE("--time-scale takes a factor above 0 and is for profiles only") {
+    const TempFile profile(
+        "[target]\nurl = \"http://127.0.0.1:8080\"\n"
+        "[[requests]]\nname = \"home\"\npath = \"/\"\n"
+        "[[phases]]\nshape = \"constant\"\nrate = 10\nduration = \"30s\"\n");
+    const RunPlan plan = parse_run({"run", profile.path.c_str(), "--time-scale", "0.1"});
+    CHECK(barrage::plan::measured_ns(plan) == 3 * s);
+    CHECK(barrage::plan::measured_ns(parse_run({"run", profile.path.c_str(), "--time-scale=2"})) ==
+          60 * s);
+    for (const char* bad : {"0", "-0.5", "abc", "0.1x", "", "inf", "nan", "1001"}) {
+        CHECK_MESSAGE(contains(parse_error({"run", profile.path.c_str(), "--time-scale", bad}),
+                               "--time-scale: '"),
+                      bad);
+    }
+    CHECK(contains(parse_error({"run", profile.path.c_str(), "--time-scale", "0"}),
+                   "expected e.g. 0.1"));
+    CHECK(contains(parse_error({"run", profile.path.c_str(), "--time-scale", "0.00001"}),
+                   "phases.phase 1.duration (30s) scaled is under 1ms"));
+    CHECK(contains(parse_error({"run", "http://h/", "--time-scale", "0.1"}),
+                   "--time-scale scales a profile's phases; a URL run lasts -d"));
+    CHECK(contains(help_text({"run", "--help"}), "--time-scale F"));
+}
+
 TEST_CASE("unknown options, missing values and stray arguments are usage errors") {
     CHECK(parse_error({"run", "http://h/", "--foo"}) ==
           "unknown option '--foo' for 'barrage run'; see 'barrage run --help'");
@@ -916,12 +939,32 @@ TEST_CASE("find-max takes a profile by run's rule and keeps its warm-up phases i
     const RunPlan& plan = step.value();
     REQUIRE(plan.phases.size() == 2);  // no --warmup phase added to a profile
     CHECK(plan.phases[0].warmup);
-    CHECK(plan.phases[0].rate_per_s == 5);
+    CHECK(plan.phases[0].rate_per_s == 123.0);  // the lead-up scales with the level
+    CHECK(plan.phases[0].duration_ns == s);
     CHECK(plan.phases[1].rate_per_s == 123.0);
     CHECK(plan.phases[1].duration_ns == 2 * s);
     CHECK(plan.connections == 4);
     CHECK(plan.outputs.quiet);
     CHECK(request.run_plan.phases[1].rate_per_s == 5);  // the run's plan stays as parsed
+}
+
+TEST_CASE("--time-scale passes to each find-max step: the lead-up is shorter, the step is not") {
+    const TempFile profile(
+        "[target]\nurl = \"http://127.0.0.1:8080\"\n"
+        "[[requests]]\nname = \"home\"\npath = \"/\"\n"
+        "[[phases]]\nname = \"up\"\nshape = \"ramp\"\nfrom = 0\nto = 10\nduration = \"20s\"\n"
+        "[[phases]]\nname = \"main\"\nshape = \"constant\"\nrate = 10\nduration = \"1m\"\n"
+        "main = true\n");
+    auto command = parse({"find-max", profile.path.c_str(), "--slo", "p99 < 1s", "--step-duration",
+                          "2s", "--time-scale", "0.1"});
+    REQUIRE_MESSAGE(command.ok(), command.error().message);
+    auto step = cli::find_max_step_plan(std::get<cli::FindMaxRequest>(command.value()), 40.0);
+    REQUIRE(step.ok());
+    REQUIRE(step.value().phases.size() == 2);
+    CHECK(step.value().phases[0].warmup);
+    CHECK(step.value().phases[0].duration_ns == 2 * s);
+    CHECK(step.value().phases[0].rate_end_per_s == 40.0);
+    CHECK(step.value().phases[1].duration_ns == 2 * s);  // --step-duration stays as given
 }
 
 TEST_CASE(

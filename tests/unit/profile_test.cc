@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "barrage/profile/profile_loader.h"
+#include "barrage/profile/run_flags.h"
 #include "test_support.h"
 
 namespace plan = barrage::plan;
@@ -510,6 +511,159 @@ TEST_CASE("--rate and --duration change the main phase, --seed the seed") {
                  "--duration: phase 'phase 1': the spike");
 }
 
+TEST_CASE("--time-scale scales every phase's durations and spawn rate, not rates or think time") {
+    const std::string plan_text = target + one_request + R"(
+[[phases]]
+name = "warm"
+shape = "constant"
+rate = 5
+duration = "10s"
+warmup = true
+[[phases]]
+name = "ramp"
+shape = "ramp"
+from = 0
+to = 100
+duration = "60s"
+[[phases]]
+name = "steps"
+shape = "step"
+rate = 10
+step = 10
+step_duration = "30s"
+steps = 7
+[[phases]]
+name = "spike"
+shape = "spike"
+base = 10
+peak = 500
+at = "1m"
+rise = "10s"
+hold = "3m"
+duration = "6m"
+)";
+    profile::ProfileOverrides overrides;
+    overrides.time_scale = 0.1;
+    const auto run = load_ok(plan_text, overrides);
+    REQUIRE(run.phases.size() == 4);
+    CHECK(run.phases[0].duration_ns == s_ns);  // warm-up phases too
+    CHECK(run.phases[0].rate_per_s == 5);
+    CHECK(run.phases[1].duration_ns == 6 * s_ns);
+    CHECK(run.phases[1].rate_end_per_s == 100);
+    CHECK(run.phases[2].step_duration_ns == 3 * s_ns);
+    CHECK(run.phases[2].duration_ns == 21 * s_ns);
+    CHECK(run.phases[2].steps == 7);
+    CHECK(run.phases[3].spike_at_ns == 6 * s_ns);
+    CHECK(run.phases[3].spike_rise_ns == s_ns);
+    CHECK(run.phases[3].spike_fall_ns == s_ns);  // fall defaults to rise, scaled with it
+    CHECK(run.phases[3].spike_hold_ns == 18 * s_ns);
+    CHECK(run.phases[3].duration_ns == 36 * s_ns);
+    CHECK(plan::warmup_ns(run) == s_ns);
+    CHECK(plan::measured_ns(run) == (6 + 21 + 36) * s_ns);
+    // Closed loop: 600 users at 10/s arrive by 60 s; scaled, at 100/s by 6 s.
+    const auto users = load_ok(target + one_request + R"(
+[[phases]]
+name = "users"
+shape = "users"
+users = 600
+spawn_rate = 10
+think = ["1s", "3s"]
+duration = "2m"
+)",
+                               overrides);
+    REQUIRE(users.phases.size() == 1);
+    CHECK(users.phases[0].spawn_per_s == doctest::Approx(100));
+    CHECK(users.phases[0].users == 600);
+    CHECK(users.phases[0].think_min_ns == s_ns);  // a user's pace, not the plan's length
+    CHECK(users.phases[0].think_max_ns == 3 * s_ns);
+    CHECK(users.phases[0].duration_ns == 12 * s_ns);
+}
+
+TEST_CASE("--time-scale rounds a spike's points, not its parts, so it still fits its phase") {
+    profile::ProfileOverrides overrides;
+    overrides.time_scale = 0.1;
+    // Parts rounded alone would end at 100 + 2 + 2 + 2 = 106 ms, past the 105 ms phase.
+    const auto run = load_ok(target + one_request +
+                                 "[[phases]]\nshape = \"spike\"\nbase = 5\npeak = 50\n"
+                                 "at = \"1s\"\nrise = \"15ms\"\nhold = \"15ms\"\n"
+                                 "fall = \"15ms\"\nduration = \"1045ms\"\n",
+                             overrides);
+    const plan::PhasePlan& spike = run.phases[0];
+    constexpr int64_t ms_ns = 1'000'000;
+    CHECK(spike.duration_ns == 105 * ms_ns);
+    CHECK(spike.spike_at_ns == 100 * ms_ns);
+    CHECK(spike.spike_at_ns + spike.spike_rise_ns + spike.spike_hold_ns + spike.spike_fall_ns ==
+          105 * ms_ns);
+}
+
+TEST_CASE("--time-scale comes after --set and before --duration, which stays as given") {
+    profile::ProfileOverrides overrides;
+    overrides.time_scale = 0.5;
+    overrides.sets = {"phases.0.duration=20s"};
+    CHECK(load_ok(target + one_request + one_phase, overrides).phases[0].duration_ns == 10 * s_ns);
+    overrides.duration_ns = 3 * s_ns;
+    CHECK(load_ok(target + one_request + one_phase, overrides).phases[0].duration_ns == 3 * s_ns);
+}
+
+TEST_CASE("--time-scale refuses a duration that would round to 0 ms, naming the key") {
+    profile::ProfileOverrides overrides;
+    overrides.time_scale = 0.001;
+    CHECK_STARTS(error_of(target + one_request +
+                              "[[phases]]\nname = \"s\"\nshape = \"spike\"\nbase = 5\n"
+                              "peak = 50\nat = \"2s\"\nrise = \"100ms\"\nhold = \"1s\"\n"
+                              "duration = \"10s\"\n",
+                          overrides),
+                 "--time-scale 0.001: phases.s.rise (100ms) scaled is under 1ms");
+    CHECK_STARTS(error_of(target + one_request +
+                              "[[phases]]\nname = \"w\"\nshape = \"constant\"\nrate = 5\n"
+                              "duration = \"400ms\"\n",
+                          overrides),
+                 "--time-scale 0.001: phases.w.duration (400ms) scaled is under 1ms");
+    overrides.time_scale = 1000;
+    CHECK(contains(error_of(target + one_request +
+                                "[[phases]]\nshape = \"constant\"\nrate = 5\n"
+                                "duration = \"10000h\"\n",
+                            overrides),
+                   "would last over 10 years"));
+}
+
+TEST_CASE(
+    "a find-max step on a profile ramps up to its rate as warm-up and judges the main phase") {
+    const auto run = load_ok(target + one_request + R"(
+[[phases]]
+name = "up"
+shape = "ramp"
+from = 0
+to = 50
+duration = "4s"
+[[phases]]
+name = "main"
+shape = "constant"
+rate = 50
+duration = "10s"
+main = true
+[[phases]]
+name = "down"
+shape = "ramp"
+from = 50
+to = 0
+duration = "4s"
+)");
+    const auto step = profile::with_rate(run, 200, 2 * s_ns, 0);
+    REQUIRE(step.ok());
+    const plan::RunPlan& plan = step.value();
+    REQUIRE(plan.phases.size() == 2);  // the ramp down after the main phase is not run
+    CHECK(plan.phases[0].warmup);
+    CHECK(plan.phases[0].rate_per_s == 0);
+    CHECK(plan.phases[0].rate_end_per_s == 200);  // up to the step's rate
+    CHECK(plan.phases[0].duration_ns == 4 * s_ns);
+    CHECK(plan.phases[1].rate_per_s == 200);
+    CHECK(plan.main_phase == 1);
+    CHECK(plan::measured_ns(plan) == 2 * s_ns);
+    CHECK(plan::headline_rate_per_s(plan) == 200);
+    CHECK(plan.outputs.quiet);
+}
+
 TEST_CASE("-c and --timeout set [target]'s keys, and a --set of the same key wins") {
     profile::ProfileOverrides flags;
     flags.connections = 64;
@@ -603,6 +757,16 @@ TEST_CASE("every profile in profiles/ loads without error") {
                                                run.value().phases[0].kind == PhaseKind::users)) {
             CHECK(profile::load_profile(entry.path().string(), shorter).ok());
         }
+        // Every plan can be shortened for CI in one flag, to a tenth of its time.
+        profile::ProfileOverrides scaled;
+        scaled.time_scale = 0.1;
+        auto short_run = profile::load_profile(entry.path().string(), scaled);
+        if (!short_run) {
+            FAIL_CHECK(short_run.error().message);
+            continue;
+        }
+        CHECK(plan::measured_ns(short_run.value()) * 10 ==
+              doctest::Approx(static_cast<double>(plan::measured_ns(run.value()))).epsilon(0.001));
     }
     std::sort(loaded.begin(), loaded.end());
     CHECK(loaded == std::vector<std::string>{"baseline", "burst", "heavy-payload", "journey",

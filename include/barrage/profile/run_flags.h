@@ -45,13 +45,17 @@ struct RunFlags {
     // Profiles: --set KEY=VALUE on the TOML document (profile_loader.h), --seed.
     std::vector<std::string> sets;
     std::optional<uint64_t> seed;
+    // --time-scale F (profiles): every phase duration times F, spawn rates / F.
+    std::optional<double> time_scale;
 };
 
 // Lays `flags` over `plan`, then assigns the workers their CPUs (one per
 // allowed CPU, at most one per connection, unless -t or the profile says).
 // For a URL run (plan.profile_path empty) rate, duration and warm-up rebuild
 // its phases and the request flags change its one request (set_url_run). For
-// a profile they change the main phase instead: --rate needs it constant,
+// a profile, --time-scale first scales every phase (durations x F, spawn rates
+// / F, rates and think time unchanged; a duration that becomes 0 is an error),
+// then --rate and --duration change the main phase: --rate needs it constant,
 // --duration not a step phase, and the phase must still be a valid shape;
 // errors name the flag ("--rate: the main phase 'x' is not constant; ...").
 // The caller refuses --warmup and the request flags for a profile, and --set
@@ -60,8 +64,11 @@ struct RunFlags {
 base::Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags);
 
 // The plan of one find-max step: `plan` at `rate_per_s` for `duration_ns`
-// measured, after `warmup_ns` (URL runs; a profile keeps its own warm-up
-// phases), quiet, writing nothing. Errors are those of --rate and --duration.
+// measured, after `warmup_ns` (URL runs), quiet, writing nothing. A profile's
+// main phase (constant) takes the rate and the duration; the phases before it
+// lead up to that level (their rates scaled by the step's rate over the main
+// phase's own) and are run as warm-up, and the phases after it are dropped, so
+// a step judges the main phase alone. Errors are those of --rate and --duration.
 base::Result<plan::RunPlan> with_rate(const plan::RunPlan& plan, double rate_per_s,
                                       int64_t duration_ns, int64_t warmup_ns);
 

@@ -20,9 +20,10 @@ struct PercentileColumn {
     const char* label;
     double percentile;
 };
-inline constexpr std::array<PercentileColumn, 5> percentile_columns{{
+inline constexpr std::array<PercentileColumn, 6> percentile_columns{{
     {"p50", "p50", 50.0},
     {"p90", "p90", 90.0},
+    {"p95", "p95", 95.0},
     {"p99", "p99", 99.0},
     {"p999", "p99.9", 99.9},
     {"p9999", "p99.99", 99.99},

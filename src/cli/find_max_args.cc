@@ -36,7 +36,8 @@ With --profile-levels, runs each level x --rate instead and reports the
 latency/throughput curve (SLOs optional).
 
       --slo EXPR           a threshold every step must pass: 'p99 < 200ms',
-                           'error_rate < 1%'; repeat for more
+                           'error_rate < 1%', 'failure_rate < 1%'; repeat
+                           for more
       --start RATE         first rate (default 100)
       --max RATE           highest rate to try (default 1M)
       --precision PCT      stop when failing - passing <= PCT of passing

@@ -24,8 +24,9 @@ using base::Result;
 using detail::is_latency_metric;
 using detail::JudgedRun;
 
-constexpr std::array<std::string_view, 11> metric_names{
-    "p50", "p90", "p95", "p99", "p999", "p9999", "max", "mean", "rps", "error_rate", "failure_rate"};
+constexpr std::array<std::string_view, 11> metric_names{"p50",  "p90",        "p95",         "p99",
+                                                        "p999", "p9999",      "max",         "mean",
+                                                        "rps",  "error_rate", "failure_rate"};
 constexpr std::size_t metric_count = metric_names.size();
 
 base::Error digest_error(std::string_view source, std::string_view problem) {
@@ -138,8 +139,9 @@ Result<NamedDigest> named_digest(const NamedFigures& named, double duration_s,
     if (!latency) {
         return latency.error();
     }
-    return NamedDigest{named.name, metrics_of(*named.latency, rps, *completed, *errors,
-                                                  named.count("responses_failed").value_or(0)),
+    return NamedDigest{named.name,
+                       metrics_of(*named.latency, rps, *completed, *errors,
+                                  named.count("responses_failed").value_or(0)),
                        std::move(latency.value())};
 }
 
@@ -188,10 +190,11 @@ Result<Tolerance> parse_limit(std::string_view text, std::string_view limit_text
             return tolerance;
         }
     }
+    const bool takes_points = name == "error_rate" || name == "failure_rate";
     return make_error(fmt::format(
         "--max-regression '{}': '{}' is not a limit; write a percentage (10%){}", text, limit_text,
         is_latency_metric(name) ? ", or a time (5ms)"
-        : name == "error_rate" || name == "failure_rate" ? ", or points (0.1pt)"
+        : takes_points          ? ", or points (0.1pt)"
                                 : ""));
 }
 

@@ -162,11 +162,11 @@ std::string format_history_line(const HistoryEntry& e) {
     std::string line = fmt::format(
         "{{\"time\":{},\"label\":{},\"target\":{},\"mode\":{},\"duration_s\":{},\"requests\":{},"
         "\"rps\":{},\"error_rate\":{},\"failure_rate\":{},\"p50_us\":{},\"p90_us\":{},"
-        "\"p95_us\":{},\"p99_us\":{},\"p999_us\":{},\"max_us\":{},\"thresholds\":{},\"rss_mb_per_min\":{},\"fds_per_min\":{},"
-        "\"threads_per_min\":{},\"leak_suspected\":{}}}\n",
+        "\"p95_us\":{},\"p99_us\":{},\"p999_us\":{},\"max_us\":{},\"thresholds\":{},"
+        "\"rss_mb_per_min\":{},\"fds_per_min\":{},\"threads_per_min\":{},\"leak_suspected\":{}}}\n",
         json_quote(e.time), json_quote(e.label), json_quote(e.target), json_quote(e.mode),
-        e.duration_s, e.requests, e.rps, e.error_rate, e.failure_rate, e.p50_us, e.p90_us,
-        e.p95_us, e.p99_us, e.p999_us, e.max_us,
+        e.duration_s, e.requests, e.rps, e.error_rate, e.failure_rate, e.p50_us, e.p90_us, e.p95_us,
+        e.p99_us, e.p999_us, e.max_us,
         e.thresholds_passed ? json_quote(*e.thresholds_passed ? "pass" : "fail")
                             : std::string("null"),
         json_number_or_null(e.rss_mb_per_min), json_number_or_null(e.fds_per_min),

@@ -48,9 +48,9 @@ NameLatency NameLatency::of(std::size_t name_index, int64_t latency_us) {
 double failure_rate(int64_t errors, int64_t responses_failed, int64_t completed) {
     BARRAGE_ASSERT(errors >= 0 && responses_failed >= 0 && responses_failed <= completed);
     const int64_t attempts = completed + errors;
-    return attempts > 0 ? static_cast<double>(errors + responses_failed) /
-                              static_cast<double>(attempts)
-                        : 0.0;
+    return attempts > 0
+               ? static_cast<double>(errors + responses_failed) / static_cast<double>(attempts)
+               : 0.0;
 }
 
 int64_t responses_failed_total(std::span<const NameStats> by_name) {

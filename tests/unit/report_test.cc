@@ -754,11 +754,10 @@ TEST_SUITE("json result") {
     TEST_CASE("request counts, rates and run facts are reported as counted") {
         const Json doc = parse(barrage::report::format_json(open_loop_plan(), crafted_result()));
         const Json& requests = doc["requests"];
-        CHECK(requests.keys() == std::vector<std::string>{"sent", "completed", "errors",
-                                                          "responses_failed", "error_rate",
-                                                          "failure_rate", "late", "behind",
-                                                          "unsent", "unfinished", "scheduled",
-                                                          "unanswered"});
+        CHECK(requests.keys() ==
+              std::vector<std::string>{"sent", "completed", "errors", "responses_failed",
+                                       "error_rate", "failure_rate", "late", "behind", "unsent",
+                                       "unfinished", "scheduled", "unanswered"});
         CHECK(requests["scheduled"].text == "10001");
         CHECK(requests["unanswered"]["total"].text == "11");
         CHECK(requests["unanswered"]["failed"]["timeout"].text == "7");
@@ -785,10 +784,9 @@ TEST_SUITE("json result") {
         "latency its spectrum and whole histogram") {
         const Json doc = parse(barrage::report::format_json(open_loop_plan(), crafted_result()));
         const Json& latency = doc["latency"];
-        CHECK(latency.keys() == std::vector<std::string>{"min", "mean", "stdev", "p50", "p90",
-                                                         "p95", "p99", "p999", "p9999", "max",
-                                                         "count", "clamped", "spectrum",
-                                                         "histogram"});
+        CHECK(latency.keys() == std::vector<std::string>{
+                                    "min", "mean", "stdev", "p50", "p90", "p95", "p99", "p999",
+                                    "p9999", "max", "count", "clamped", "spectrum", "histogram"});
         // The whole histogram, as an .hlog line carries it: it decodes to the same counts.
         auto decoded =
             barrage::stats::decode_histogram_compressed_base64(latency["histogram"].text);
@@ -1478,10 +1476,10 @@ TEST_CASE("failure_rate sits beside error_rate in the JSON, the per-name CSV and
     CHECK(doc["latency"]["p95"].text == "950");
     CHECK(doc["latency_judged"]["p95"].type != Json::Type::null);
     const std::string csv = barrage::report::format_requests_csv(result);
-    CHECK(csv.starts_with("name,sent,completed,errors,checks_failed,rps,p50_us,p90_us,p99_us,"
-                          "p999_us,max_us,p95_us,responses_failed,failure_rate\n"));
-    CHECK(csv.find("\nlogin,0,90,7,0,9.000,50,90,99,100,100,95,3,0.103093\n") !=
-          std::string::npos);
+    CHECK(
+        csv.starts_with("name,sent,completed,errors,checks_failed,rps,p50_us,p90_us,p99_us,"
+                        "p999_us,max_us,p95_us,responses_failed,failure_rate\n"));
+    CHECK(csv.find("\nlogin,0,90,7,0,9.000,50,90,99,100,100,95,3,0.103093\n") != std::string::npos);
     const std::string summary = barrage::report::format_summary(open_loop_plan(), result);
     const auto line = summary.find("Failure rate");
     REQUIRE(line != std::string::npos);

@@ -41,9 +41,7 @@ enum class Statistic : uint8_t {
     min,                 // of Series, microseconds
     max,                 // of Series, microseconds
     error_rate,          // failed / (completed + failed), a fraction in [0, 1]
-    // (failed + responses failed) / (completed + failed): transport errors plus status >= 400
-    // (unless a status check says otherwise) plus failed checks, as Locust and k6 count them
-    failure_rate,
+    failure_rate,        // (failed + responses failed) / (completed + failed), as k6 counts
     check_failure_rate,  // responses failing a check / completed responses, in [0, 1]
     throughput,          // completed requests per second of the measured period
     rss_growth,          // MB (2^20 bytes) per minute, fitted after warm-up (--watch-*)

@@ -27,10 +27,7 @@ struct NameStats {
     int64_t completed = 0;                // a response arrived (any status)
     int64_t errors = 0;                   // no response: timeout, reset, protocol error, ...
     int64_t checks_failed = 0;            // responses that failed at least one check
-    // Responses counted as failures the way Locust and k6 count them: a failed check, or a
-    // status >= 400 on a request without a status check (one that names its statuses decides).
-    // failure_rate = (errors + responses_failed) / (completed + errors).
-    int64_t responses_failed = 0;
+    int64_t responses_failed = 0;         // see failure_rate below
     int64_t captures_missed = 0;          // captures that found nothing to capture
     std::vector<int64_t> check_failures;  // per check of the request, in order
     Histogram latency_us;                 // completion - intended send; see latency_histogram_for
@@ -60,8 +57,10 @@ struct NameLatency {
 static_assert(Histogram::latency_us_highest_trackable < UINT32_MAX);
 
 // Failures the way Locust and k6 count them (k6's http_req_failed): requests without an
-// answer plus failed responses (NameStats::responses_failed), over completed + errors;
-// 0 when nothing was attempted. error_rate counts the first part only.
+// answer plus failed responses, over completed + errors; 0 when nothing was attempted.
+// error_rate counts the first part only. A failed response (NameStats::responses_failed)
+// failed a check, or has a status >= 400 on a request without a status check: a status
+// check decides alone, so an expected 404 is a success.
 double failure_rate(int64_t errors, int64_t responses_failed, int64_t completed);
 // The whole run's: counters.requests_errors plus every name's responses_failed.
 double failure_rate(const Counters& counters, std::span<const NameStats> by_name);

@@ -2,7 +2,8 @@
 """failure_rate counts answers that failed, as Locust and k6 do: a target answering some requests
 with 500 has error_rate 0 % (every request was answered) but failure_rate > 0, so
 'failure_rate < 1%' fails the run (exit 1) where 'error_rate < 1%' passes (exit 0). A 404 that a
-status check expects is no failure; a 200 that fails a check is one."""
+status check expects is no failure; a 200 that fails a check is one. find-max takes it as an
+SLO."""
 
 import sys
 
@@ -80,6 +81,14 @@ def body(t):
     for key in ("p50", "p90", "p95", "p99", "p999"):
         t.check(key in result["latency"] and key in result["latency_judged"] and
                 key in by_name["home"]["latency"], f"{key} is in every latency object")
+
+    # find-max takes it as an SLO: every answer is a 500, so the one step fails it.
+    url = server.url("/status/500")
+    search = t.run(["find-max", url, "--slo", "failure_rate < 1%", "--start", "100", "--max",
+                    "100", "--step-duration", "1s", "--step-warmup", "0s", "-t", "1", "-c", "2"],
+                   json_out=False, quiet=False)
+    t.check("FAIL failure_rate < 1% (100.0%)" in search.stdout,
+            f"find-max judges failure_rate ({search.stdout[-600:]!r})")
 
 
 harness.main(__doc__, body)

@@ -121,6 +121,8 @@ Watching the target (soak tests, leak detection; sampled once per interval):
 
 Gates (exit code 1 when one fails; see docs/output.md):
       --threshold EXPR     e.g. 'p99 < 200ms', 'error_rate < 1%', 'rps >= 100',
+                           'failure_rate < 1%' (errors + status >= 400 +
+                           failed checks; error_rate: no answer only),
                            'rss_growth < 5MB/min', 'fd_growth < 10/min',
                            'thread_growth < 1/min' (need --watch-*); repeat for more
       --abort-threshold EXPR
@@ -883,9 +885,10 @@ the same configuration (target, rate, connections, duration, profile).
 
       --max-regression [NAME:]METRIC=LIMIT
                            allowed change for one metric; repeat for more.
-                           METRIC: p50 p90 p99 p999 p9999 max mean rps
-                           error_rate. LIMIT: 10% (relative), 5ms (absolute,
-                           latency), 0.1pt (percentage points, error_rate).
+                           METRIC: p50 p90 p95 p99 p999 p9999 max mean rps
+                           error_rate failure_rate. LIMIT: 10% (relative),
+                           5ms (absolute, latency), 0.1pt (percentage
+                           points, error_rate and failure_rate).
                            Without NAME: the whole run and every request
                            name; with NAME: that request only (and it wins).
                            Defaults: latency +10%, rps -10%, error_rate +50%

@@ -40,7 +40,8 @@ phases before it lead up to that rate as warm-up (their rates scaled with
 it) and those after it are not run, so a step judges the main phase alone.
 
       --slo EXPR           a threshold every step must pass: 'p99 < 200ms',
-                           'error_rate < 1%'; repeat for more
+                           'error_rate < 1%', 'failure_rate < 1%'; repeat
+                           for more
       --start RATE         first rate (default 100)
       --max RATE           highest rate to try (default 1M)
       --precision PCT      stop when failing - passing <= PCT of passing

@@ -114,14 +114,19 @@ void Sessions::judge_response(Connection& conn, stats::Snapshot& snapshot, int64
     ++name.completed;
     snapshot.name_latencies_us.push_back(
         stats::NameLatency::of(conn.request.index, to_us(latency_ns)));
+    // A status check, when the request has one, decides alone whether the status is a failure.
+    const bool status_failed = conn.parser.status_code() >= 400 && !request.checks.checks_status();
     if (!request.keeps_response) {
+        name.responses_failed += status_failed ? 1 : 0;
         return;
     }
     http::ResponseKeep& keep = *conn.session.keep;
     json_->reset(keep.body());
+    bool checks_failed = false;
     if (request.checks.size() > 0) {
         const http::CheckFailures failures =
             request.checks.evaluate(conn.parser.status_code(), keep.body(), *json_);
+        checks_failed = failures.any();
         if (failures.any()) {
             ++name.checks_failed;
             for (std::size_t i = 0; i < request.checks.size(); ++i) {
@@ -129,6 +134,7 @@ void Sessions::judge_response(Connection& conn, stats::Snapshot& snapshot, int64
             }
         }
     }
+    name.responses_failed += status_failed || checks_failed ? 1 : 0;
     for (const http::Capture& capture : request.captures) {
         if (capture.apply(keep, *json_, context_of(conn)) != http::CaptureStatus::found) {
             ++name.captures_missed;

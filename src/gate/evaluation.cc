@@ -114,6 +114,8 @@ std::optional<double> RunResultMetrics::name_value(std::string_view request_name
     switch (metric.statistic) {
         case Statistic::error_rate:
             return fraction(name.errors, name.completed + name.errors);
+        case Statistic::failure_rate:
+            return stats::failure_rate(name);
         case Statistic::check_failure_rate:
             return fraction(name.checks_failed, name.completed);
         case Statistic::throughput:
@@ -141,6 +143,8 @@ std::optional<double> RunResultMetrics::value(std::string_view request_name,
         case Statistic::error_rate:
             return fraction(counters.requests_errors,
                             counters.requests_completed + counters.requests_errors);
+        case Statistic::failure_rate:
+            return stats::failure_rate(counters, result_.totals.by_name);
         case Statistic::check_failure_rate: {
             int64_t failed = 0;
             for (const stats::NameStats& name : result_.totals.by_name) {

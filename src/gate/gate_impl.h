@@ -11,6 +11,7 @@ struct TimeUnit {
     std::string_view suffix;
     double us;
 };
-inline constexpr std::array<TimeUnit, 3> time_units{{{"us", 1.0}, {"ms", 1e3}, {"s", 1e6}}};
+inline constexpr std::array<TimeUnit, 5> time_units{
+    {{"us", 1.0}, {"ms", 1e3}, {"s", 1e6}, {"m", 60e6}, {"h", 3600e6}}};
 
 }  // namespace barrage::gate::detail

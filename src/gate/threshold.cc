@@ -24,7 +24,8 @@ using detail::time_units;
 
 constexpr std::string_view metric_help =
     "a metric: pNN (p50, p99, p99.9), mean, min, max (optionally prefixed by service_time_, "
-    "schedule_lag_ or connect_time_), error_rate, check_failure_rate, rps, or with --watch-pid "
+    "schedule_lag_ or connect_time_), error_rate, failure_rate, check_failure_rate, rps, or "
+    "with --watch-pid "
     "rss_growth, fd_growth, thread_growth";
 
 std::string_view trim(std::string_view text) {
@@ -99,6 +100,9 @@ std::optional<Metric> parse_metric(std::string_view name) {
     if (name == "error_rate") {
         return Metric{Statistic::error_rate};
     }
+    if (name == "failure_rate") {
+        return Metric{Statistic::failure_rate};
+    }
     if (name == "check_failure_rate") {
         return Metric{Statistic::check_failure_rate};
     }
@@ -142,6 +146,32 @@ std::optional<std::pair<Comparison, std::size_t>> parse_comparison(std::string_v
     return std::nullopt;
 }
 
+// A time limit in the grammar of --duration ("200ms", "1.5s", "5m", "1h", "1m30s"), except that a
+// bare number is refused: seconds are too easy to mistake for milliseconds in a latency gate.
+base::Status parse_time_limit(std::string_view text, std::string_view unit, ThresholdSpec& spec) {
+    std::string compact(text);  // "200 ms" reads as "200ms"
+    compact.erase(std::remove(compact.begin(), compact.end(), ' '), compact.end());
+    const auto ns = unit.empty() ? base::Result<int64_t>(make_error("no unit"))
+                                 : plan::parse_duration_ns("", compact, true);
+    if (!ns) {
+        return threshold_error(spec.expression,
+                               fmt::format("'{}' needs a time unit: us, ms or s (also m, h and "
+                                           "1m30s, as --duration reads them; e.g. '{} < 200ms')",
+                                           text, metric_name(spec.metric)));
+    }
+    spec.limit = static_cast<double>(ns.value()) / 1e3;
+    // Shown again in the last unit written ("1m30s" in s); a unit without a display form in us.
+    const std::string_view last_unit =
+        std::string_view(compact).substr(compact.find_last_of("0123456789.") + 1);
+    spec.display_unit = "us";
+    for (const auto& [suffix, us] : time_units) {
+        if (last_unit == suffix) {
+            spec.display_unit = std::string(suffix);
+        }
+    }
+    return base::Ok{};
+}
+
 // Fills spec.limit and spec.display_unit from the text after the operator.
 base::Status parse_limit(std::string_view text, ThresholdSpec& spec) {
     const auto unit_at = text.find_first_not_of("0123456789.+-eE");
@@ -157,16 +187,7 @@ base::Status parse_limit(std::string_view text, ThresholdSpec& spec) {
     }
     const std::string name = metric_name(spec.metric);
     if (spec.metric.is_time()) {
-        for (const auto& [suffix, us] : time_units) {
-            if (unit == suffix) {
-                spec.limit = *number * us;
-                spec.display_unit = std::string(suffix);
-                return base::Ok{};
-            }
-        }
-        return threshold_error(
-            spec.expression,
-            fmt::format("'{}' needs a time unit: us, ms or s (e.g. '{} < 200ms')", text, name));
+        return parse_time_limit(text, unit, spec);
     }
     if (spec.metric.is_growth()) {
         const bool bytes = spec.metric.statistic == Statistic::rss_growth;
@@ -243,6 +264,8 @@ std::string metric_name(const Metric& metric) {
     switch (metric.statistic) {
         case Statistic::error_rate:
             return "error_rate";
+        case Statistic::failure_rate:
+            return "failure_rate";
         case Statistic::check_failure_rate:
             return "check_failure_rate";
         case Statistic::throughput:

@@ -196,6 +196,7 @@ base::Result<ResponseChecks> ResponseChecks::compile(std::span<const CheckSpec> 
         checks.specs_.push_back(specs[i]);
         checks.names_.push_back(check_name(specs[i]));
         checks.needs_body_ = checks.needs_body_ || specs[i].kind != Kind::status_in;
+        checks.checks_status_ = checks.checks_status_ || specs[i].kind == Kind::status_in;
     }
     return checks;
 }

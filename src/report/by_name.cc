@@ -39,6 +39,12 @@ void write_requests_by_name(JsonWriter& json, const stats::RunResult& result) {
         json.value(stats.errors);
         json.key("checks_failed");
         json.value(stats.checks_failed);
+        json.key("responses_failed");
+        json.value(stats.responses_failed);
+        json.key("error_rate");
+        json.value(stats::failure_rate(stats.errors, 0, stats.completed));
+        json.key("failure_rate");
+        json.value(stats::failure_rate(stats));
         json.key("captures_missed");
         json.value(stats.captures_missed);
         json.key("checks");
@@ -94,17 +100,19 @@ namespace barrage::report {
 
 std::string format_requests_csv(const stats::RunResult& result) {
     std::string csv =
-        "name,sent,completed,errors,checks_failed,rps,p50_us,p90_us,p99_us,p999_us,max_us\n";
+        "name,sent,completed,errors,checks_failed,rps,p50_us,p90_us,p99_us,p999_us,max_us,p95_us,"
+        "responses_failed,failure_rate\n";
     const auto& by_name = result.totals.by_name;
     for (std::size_t i = 0; i < result.requests.size() && i < by_name.size(); ++i) {
         const stats::NameStats& stats = by_name[i];
         const stats::Histogram& latency = stats.latency_us;
         fmt::format_to(
-            std::back_inserter(csv), "{},{},{},{},{},{:.3f},{},{},{},{},{}\n",
+            std::back_inserter(csv), "{},{},{},{},{},{:.3f},{},{},{},{},{},{},{},{:.6f}\n",
             detail::csv_field(result.requests[i].name), stats.sent, stats.completed, stats.errors,
             stats.checks_failed, detail::per_second(stats.completed, result.duration_s),
             latency.value_at_percentile(50), latency.value_at_percentile(90),
-            latency.value_at_percentile(99), latency.value_at_percentile(99.9), latency.max());
+            latency.value_at_percentile(99), latency.value_at_percentile(99.9), latency.max(),
+            latency.value_at_percentile(95), stats.responses_failed, stats::failure_rate(stats));
     }
     return csv;
 }

@@ -24,8 +24,9 @@ using base::Result;
 using detail::is_latency_metric;
 using detail::JudgedRun;
 
-constexpr std::array<std::string_view, 9> metric_names{"p50", "p90",  "p99", "p999",      "p9999",
-                                                       "max", "mean", "rps", "error_rate"};
+constexpr std::array<std::string_view, 11> metric_names{"p50",  "p90",        "p95",         "p99",
+                                                        "p999", "p9999",      "max",         "mean",
+                                                        "rps",  "error_rate", "failure_rate"};
 constexpr std::size_t metric_count = metric_names.size();
 
 base::Error digest_error(std::string_view source, std::string_view problem) {
@@ -40,18 +41,21 @@ base::Error headline_error(std::string_view source, const FieldProblem& problem)
 }
 
 // The metrics of compared_metric_names(), in that order.
+// failure_rate counts `responses_failed` too (0 in results written before it existed).
 std::vector<ResultMetric> metrics_of(const HistogramFigures& latency, double rps, double completed,
-                                     double errors) {
+                                     double errors, double responses_failed) {
     const double attempts = completed + errors;
     return {{"p50", static_cast<double>(latency.p50_us)},
             {"p90", static_cast<double>(latency.p90_us)},
+            {"p95", static_cast<double>(latency.p95_us)},
             {"p99", static_cast<double>(latency.p99_us)},
             {"p999", static_cast<double>(latency.p999_us)},
             {"p9999", static_cast<double>(latency.p9999_us)},
             {"max", static_cast<double>(latency.max_us)},
             {"mean", latency.mean_us},
             {"rps", rps},
-            {"error_rate", attempts > 0 ? errors / attempts : 0.0}};
+            {"error_rate", attempts > 0 ? errors / attempts : 0.0},
+            {"failure_rate", attempts > 0 ? (errors + responses_failed) / attempts : 0.0}};
 }
 
 std::optional<double> value_in(std::span<const ResultMetric> metrics, std::string_view name) {
@@ -135,7 +139,9 @@ Result<NamedDigest> named_digest(const NamedFigures& named, double duration_s,
     if (!latency) {
         return latency.error();
     }
-    return NamedDigest{named.name, metrics_of(*named.latency, rps, *completed, *errors),
+    return NamedDigest{named.name,
+                       metrics_of(*named.latency, rps, *completed, *errors,
+                                  named.count("responses_failed").value_or(0)),
                        std::move(latency.value())};
 }
 
@@ -172,7 +178,7 @@ Result<Tolerance> parse_limit(std::string_view text, std::string_view limit_text
         tolerance.relative = *number / 100.0;
         return tolerance;
     }
-    if (number && name == "error_rate" && unit == "pt") {
+    if (number && (name == "error_rate" || name == "failure_rate") && unit == "pt") {
         tolerance.absolute = *number / 100.0;
         return tolerance;
     }
@@ -184,10 +190,11 @@ Result<Tolerance> parse_limit(std::string_view text, std::string_view limit_text
             return tolerance;
         }
     }
+    const bool takes_points = name == "error_rate" || name == "failure_rate";
     return make_error(fmt::format(
         "--max-regression '{}': '{}' is not a limit; write a percentage (10%){}", text, limit_text,
         is_latency_metric(name) ? ", or a time (5ms)"
-        : name == "error_rate"  ? ", or points (0.1pt)"
+        : takes_points          ? ", or points (0.1pt)"
                                 : ""));
 }
 
@@ -391,7 +398,8 @@ Result<ResultDigest> digest_result(const ResultDocument& document, std::string_v
     result.url = document.target_url;
     result.metrics = metrics_of(document.latency(), document.throughput_rps,
                                 static_cast<double>(document.completed),
-                                static_cast<double>(document.request_errors));
+                                static_cast<double>(document.request_errors),
+                                static_cast<double>(document.responses_failed));
     BARRAGE_ASSERT(result.metrics.size() == metric_count);
     auto latency =
         latency_sample(document.latency(), static_cast<double>(document.unanswered.value_or(0)),
@@ -433,7 +441,7 @@ Result<ResultDigest> read_result_file(const std::string& path) {
 std::vector<Tolerance> default_tolerances() {
     std::vector<Tolerance> tolerances;
     for (const std::string_view name : compared_metric_names()) {
-        if (name == "error_rate") {
+        if (name == "error_rate" || name == "failure_rate") {
             tolerances.push_back({std::string(name), 0.5, 0.001});
         } else {
             tolerances.push_back({std::string(name), 0.1, 0.0});

@@ -11,7 +11,7 @@ namespace barrage::report::detail {
 
 // Latency metrics are in microseconds; the others are rps and error_rate.
 inline bool is_latency_metric(std::string_view name) {
-    return name != "rps" && name != "error_rate";
+    return name != "rps" && name != "error_rate" && name != "failure_rate";
 }
 
 // The percentile of a metric ("p999" -> 99.9); none for max, mean, rps, error_rate.

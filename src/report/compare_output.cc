@@ -20,7 +20,7 @@ std::string format_amount(std::string_view name, double value) {
     if (std::isinf(value)) {
         return "unbounded";
     }
-    if (name == "error_rate") {
+    if (name == "error_rate" || name == "failure_rate") {
         return fmt::format("{:.3f}%", value * 100.0);
     }
     if (detail::is_latency_metric(name)) {

@@ -88,8 +88,10 @@ HistoryEntry entry_from(simdjson::dom::object line) {
     entry.requests = static_cast<int64_t>(get_number(line, "requests"));
     entry.rps = get_number(line, "rps");
     entry.error_rate = get_number(line, "error_rate");
+    entry.failure_rate = get_optional_number(line, "failure_rate").value_or(entry.error_rate);
     entry.p50_us = static_cast<int64_t>(get_number(line, "p50_us"));
     entry.p90_us = static_cast<int64_t>(get_number(line, "p90_us"));
+    entry.p95_us = static_cast<int64_t>(get_number(line, "p95_us"));
     entry.p99_us = static_cast<int64_t>(get_number(line, "p99_us"));
     entry.p999_us = static_cast<int64_t>(get_number(line, "p999_us"));
     entry.max_us = static_cast<int64_t>(get_number(line, "max_us"));
@@ -140,7 +142,9 @@ HistoryEntry make_history_entry(const plan::RunPlan& plan, const stats::RunResul
         attempts > 0 ? static_cast<double>(counters.requests_errors) / static_cast<double>(attempts)
                      : 0.0;
     entry.p50_us = latency.value_at_percentile(50);
+    entry.failure_rate = stats::failure_rate(counters, result.totals.by_name);
     entry.p90_us = latency.value_at_percentile(90);
+    entry.p95_us = latency.value_at_percentile(95);
     entry.p99_us = latency.value_at_percentile(99);
     entry.p999_us = latency.value_at_percentile(99.9);
     entry.max_us = latency.max();
@@ -157,12 +161,12 @@ std::string format_history_line(const HistoryEntry& e) {
     // Flat scalars only, so a compact line is written by hand; strings go through json_quote.
     std::string line = fmt::format(
         "{{\"time\":{},\"label\":{},\"target\":{},\"mode\":{},\"duration_s\":{},\"requests\":{},"
-        "\"rps\":{},\"error_rate\":{},\"p50_us\":{},\"p90_us\":{},\"p99_us\":{},\"p999_us\":{},"
-        "\"max_us\":{},\"thresholds\":{},\"rss_mb_per_min\":{},\"fds_per_min\":{},"
-        "\"threads_per_min\":{},\"leak_suspected\":{}}}\n",
+        "\"rps\":{},\"error_rate\":{},\"failure_rate\":{},\"p50_us\":{},\"p90_us\":{},"
+        "\"p95_us\":{},\"p99_us\":{},\"p999_us\":{},\"max_us\":{},\"thresholds\":{},"
+        "\"rss_mb_per_min\":{},\"fds_per_min\":{},\"threads_per_min\":{},\"leak_suspected\":{}}}\n",
         json_quote(e.time), json_quote(e.label), json_quote(e.target), json_quote(e.mode),
-        e.duration_s, e.requests, e.rps, e.error_rate, e.p50_us, e.p90_us, e.p99_us, e.p999_us,
-        e.max_us,
+        e.duration_s, e.requests, e.rps, e.error_rate, e.failure_rate, e.p50_us, e.p90_us, e.p95_us,
+        e.p99_us, e.p999_us, e.max_us,
         e.thresholds_passed ? json_quote(*e.thresholds_passed ? "pass" : "fail")
                             : std::string("null"),
         json_number_or_null(e.rss_mb_per_min), json_number_or_null(e.fds_per_min),

@@ -110,6 +110,7 @@ HistogramFigures histogram_of(const object& figures) {
     out.stdev_us = number_at(figures, "stdev");
     out.p50_us = integer_at(figures, "p50");
     out.p90_us = integer_at(figures, "p90");
+    out.p95_us = integer_at(figures, "p95");
     out.p99_us = integer_at(figures, "p99");
     out.p999_us = integer_at(figures, "p999");
     out.p9999_us = integer_at(figures, "p9999");
@@ -261,6 +262,7 @@ void read_requests(const object& requests, ResultDocument& doc) {
     doc.sent = integer_at(requests, "sent");
     doc.completed = integer_at(requests, "completed");
     doc.request_errors = integer_at(requests, "errors");
+    doc.responses_failed = integer_at(requests, "responses_failed");
     doc.late = integer_at(requests, "late");
     doc.unsent = integer_at(requests, "unsent");
     doc.unfinished = integer_at(requests, "unfinished");

@@ -122,12 +122,17 @@ void write_unanswered(JsonWriter& json, const stats::Counters& counters) {
     json.end_object();
 }
 
-void write_requests(JsonWriter& json, const stats::Counters& counters) {
+void write_requests(JsonWriter& json, const stats::Counters& counters,
+                    std::span<const stats::NameStats> by_name) {
     json.key("requests");
     json.begin_object();
     field(json, "sent", counters.requests_sent);
     field(json, "completed", counters.requests_completed);
     field(json, "errors", counters.requests_errors);
+    field(json, "responses_failed", stats::responses_failed_total(by_name));
+    field(json, "error_rate",
+          stats::failure_rate(counters.requests_errors, 0, counters.requests_completed));
+    field(json, "failure_rate", stats::failure_rate(counters, by_name));
     field(json, "late", counters.requests_late);
     field(json, "behind", counters.requests_behind);
     field(json, "unsent", counters.requests_unsent);
@@ -403,7 +408,7 @@ std::string format_json(const plan::RunPlan& plan, const stats::RunResult& resul
     JsonWriter json;
     json.begin_object();
     write_head(json, plan);
-    write_requests(json, totals.counters);
+    write_requests(json, totals.counters, totals.by_name);
     write_rates(json, result);
     write_judged_latency(json, totals.latency_us, totals.counters);
     write_histogram_json(json, "latency", totals.latency_us, true, true);

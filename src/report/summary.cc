@@ -130,6 +130,15 @@ void append_counts(std::string& out, const stats::RunResult& result) {
                             "late {}",
                             c.requests_sent, c.requests_completed, c.requests_errors,
                             c.requests_unfinished, c.requests_unsent, c.requests_late));
+    // Both rates side by side: error_rate counts no answer only, failure_rate also the answers
+    // that failed (status >= 400 unless a status check expects it, or a failed check).
+    const int64_t responses_failed = stats::responses_failed_total(result.totals.by_name);
+    append_line(
+        out, "Failure rate",
+        fmt::format("{:.2f}% ({} no answer + {} failed responses); error rate {:.2f}%",
+                    stats::failure_rate(c, result.totals.by_name) * 100.0, c.requests_errors,
+                    responses_failed,
+                    stats::failure_rate(c.requests_errors, 0, c.requests_completed) * 100.0));
     std::string throughput =
         fmt::format("{:.1f} req/s", per_second(c.requests_completed, result.duration_s));
     if (result.asked_rate_rps) {
@@ -161,7 +170,9 @@ void append_time_header(std::string& out) {
     fmt::format_to(std::back_inserter(out), "{:<{}}{:>{}}{:>{}}", "", label_width, "min",
                    cell_width, "mean", cell_width);
     for (const auto& column : detail::percentile_columns) {
-        fmt::format_to(std::back_inserter(out), "{:>{}}", column.label, cell_width);
+        if (column.in_summary) {
+            fmt::format_to(std::back_inserter(out), "{:>{}}", column.label, cell_width);
+        }
     }
     fmt::format_to(std::back_inserter(out), "{:>{}}\n", "max", cell_width);
 }
@@ -180,7 +191,9 @@ void append_cells(std::string& row, const stats::JudgedLatency& judged,
     cell(as_double(judged.min()));
     cell(judged.mean());
     for (const auto& column : detail::percentile_columns) {
-        cell(as_double(judged.value_at_percentile(column.percentile)));
+        if (column.in_summary) {
+            cell(as_double(judged.value_at_percentile(column.percentile)));
+        }
     }
     cell(as_double(judged.max()));
 }

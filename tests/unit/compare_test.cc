@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <initializer_list>
 #include <string>
@@ -177,7 +178,7 @@ TEST_CASE("tolerances parse percentages, times and points, and reject the rest")
     CHECK(barrage::report::parse_tolerance("error_rate=0.2pt").value().absolute ==
           doctest::Approx(0.002));
     CHECK(barrage::report::parse_tolerance("max=2s").value().absolute == 2e6);
-    for (const char* bad : {"p95=10%", "p99", "p99=ten", "rps=5ms", "error_rate=5ms", "=1%"}) {
+    for (const char* bad : {"p42=10%", "p99", "p99=ten", "rps=5ms", "error_rate=5ms", "=1%"}) {
         auto error = barrage::report::parse_tolerance(bad);
         CHECK_MESSAGE(!error.ok(), bad);
         if (!error.ok()) {
@@ -185,10 +186,10 @@ TEST_CASE("tolerances parse percentages, times and points, and reject the rest")
         }
     }
     const ResultDigest base = digest(result_json(1000, 1000, 0));
-    const std::vector<std::string> bad{"p95=10%"};
+    const std::vector<std::string> bad{"p42=10%"};
     auto report = compare_tolerances(base, base, bad);
     REQUIRE_FALSE(report.ok());
-    CHECK(report.error().message.find("p50, p90, p99") != std::string::npos);
+    CHECK(report.error().message.find("p50, p90, p95, p99") != std::string::npos);
 }
 
 TEST_CASE("a result barrage wrote itself reads back") {
@@ -344,7 +345,10 @@ TEST_CASE("an unscoped tolerance applies to every name, a scoped one to its name
         REQUIRE(report.ok());
         CHECK(named_regression(report.value(), "browse", "p99"));
         CHECK_FALSE(named_regression(report.value(), "login", "p99"));
-        CHECK(named_of(report.value(), "browse").changes[2].tolerance.request == "browse");
+        const auto& browse = named_of(report.value(), "browse").changes;
+        CHECK(std::find_if(browse.begin(), browse.end(), [](const auto& change) {
+                  return change.name == "p99";
+              })->tolerance.request == "browse");
     }
     // A scoped tolerance leaves the whole run alone.
     const std::vector<std::string> name_p99{"login:p99=500%"};
@@ -652,4 +656,44 @@ TEST_CASE("max is one sample: shown, judged only when --max-regression names it"
     CHECK_FALSE(shown.regression);
     auto named = compare_tolerances(base, slower, {"max=10%"});
     CHECK(change_of(named.value(), "max").regression);
+}
+
+TEST_CASE("failure_rate and p95 are compared metrics, read from the result and judged") {
+    barrage::plan::RunPlan plan;
+    barrage::stats::RunResult result;
+    for (int64_t us = 1; us <= 100; ++us) {
+        result.totals.latency_us.record_value(us);
+    }
+    result.requests = {{"default", {}, {}}};
+    result.totals.by_name.emplace_back(0, 0);
+    result.totals.by_name[0].completed = 100;
+    result.totals.by_name[0].responses_failed = 4;
+    result.totals.counters.requests_completed = 100;
+    result.totals.counters.requests_errors = 0;
+    result.duration_s = 1;
+    const ResultDigest d = digest(barrage::report::format_json(plan, result));
+    CHECK(d.value("p95") == 95.0);
+    CHECK(*d.value("error_rate") == 0.0);
+    CHECK(*d.value("failure_rate") == doctest::Approx(0.04));
+    REQUIRE(d.requests_by_name.size() == 1);
+    CHECK(*d.requests_by_name[0].value("failure_rate") == doctest::Approx(0.04));
+    const auto names = barrage::report::compared_metric_names();
+    CHECK(std::find(names.begin(), names.end(), "p95") != names.end());
+    CHECK(std::find(names.begin(), names.end(), "failure_rate") != names.end());
+
+    // A result written before responses_failed existed: failure_rate is its error_rate.
+    const ResultDigest old = digest(result_json(1000, 1000, 10, 990));
+    CHECK(*old.value("failure_rate") == doctest::Approx(0.01));
+    // failure_rate regresses like error_rate (+50 % or +0.1 point) and takes points.
+    std::string failing = result_json(1000, 1000, 0, 1000);
+    failing.replace(failing.find("\"errors\": 0"), 11, "\"errors\": 0, \"responses_failed\": 50");
+    const auto report =
+        compare_tolerances(digest(result_json(1000, 1000, 0, 1000)), digest(failing), {});
+    REQUIRE(report.ok());
+    CHECK(change_of(report.value(), "failure_rate").regression);
+    CHECK_FALSE(change_of(report.value(), "error_rate").regression);
+    CHECK(compare_tolerances(digest(result_json(1000, 1000, 0, 1000)), digest(failing),
+                             {"failure_rate=6pt"})
+              .value()
+              .regression_count() == 0);
 }

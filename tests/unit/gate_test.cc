@@ -89,6 +89,61 @@ TEST_CASE("time limits take us, ms and s and keep the unit for display") {
     CHECK(parsed("p99 < 2 s").display_unit == "s");
 }
 
+TEST_CASE("time limits read the --duration grammar: m, h, ns and compound durations") {
+    CHECK(parsed("p99 < 1m").limit == 60e6);
+    CHECK(parsed("p99 < 1m").display_unit == "m");
+    CHECK(parsed("max < 1h").limit == 3600e6);
+    CHECK(parsed("max < 1h").display_unit == "h");
+    CHECK(parsed("p95 < 1m30s").limit == 90e6);
+    CHECK(parsed("p95 < 1m30s").display_unit == "s");
+    CHECK(parsed("p50 < 500ns").limit == 0.5);
+    CHECK(parsed("p50 < 0.25s").limit == 250'000.0);
+    CHECK(parsed("p99 < 0ms").limit == 0.0);
+    // Shown again in the unit written.
+    const ThresholdSpec spec = parsed("p99 < 5m");
+    CHECK(barrage::gate::format_metric_value(90e6, spec) == "1.5m");
+}
+
+TEST_CASE("failure_rate counts failed answers beside transport errors, per name and overall") {
+    const ThresholdSpec spec = parsed("failure_rate < 1%");
+    CHECK(spec.metric.statistic == Statistic::failure_rate);
+    CHECK(spec.metric.is_fraction());
+    CHECK(spec.limit == doctest::Approx(0.01));
+    CHECK(barrage::gate::metric_name(spec.metric) == "failure_rate");
+    CHECK(parsed("login: failure_rate < 5%").request_name == "login");
+    CHECK(parse_error("failure_rate < 1").find("not a percentage") != std::string::npos);
+
+    barrage::stats::RunResult result;
+    result.requests.push_back({"login", {}, {}});
+    result.requests.push_back({"browse", {}, {}});
+    result.totals.by_name.emplace_back(0, 0);
+    result.totals.by_name.emplace_back(0, 1);
+    barrage::stats::NameStats& login = result.totals.by_name[0];
+    login.completed = 90;  // 30 of them 500s
+    login.responses_failed = 30;
+    login.errors = 10;
+    barrage::stats::NameStats& browse = result.totals.by_name[1];
+    browse.completed = 100;
+    result.totals.counters.requests_completed = 190;
+    result.totals.counters.requests_errors = 10;
+    const RunResultMetrics metrics(result);
+    CHECK(*metrics.value("", parsed("error_rate < 1%").metric) == doctest::Approx(10.0 / 200.0));
+    CHECK(*metrics.value("", spec.metric) == doctest::Approx(40.0 / 200.0));
+    CHECK(*metrics.value("login", spec.metric) == doctest::Approx(40.0 / 100.0));
+    CHECK(*metrics.value("login", parsed("error_rate < 1%").metric) ==
+          doctest::Approx(10.0 / 100.0));
+    CHECK(*metrics.value("browse", spec.metric) == 0.0);
+    const std::vector<ThresholdSpec> specs{parsed("failure_rate < 25%"),
+                                           parsed("login: failure_rate < 5%")};
+    const auto outcomes = barrage::gate::evaluate_thresholds(specs, metrics);
+    CHECK(outcomes[0].passed);
+    CHECK_FALSE(outcomes[1].passed);
+    CHECK(barrage::gate::format_threshold_lines(outcomes)[1].find("40.0%  FAIL") !=
+          std::string::npos);
+    // Nothing attempted: 0, like error_rate.
+    CHECK(*RunResultMetrics(barrage::stats::RunResult{}).value("", spec.metric) == 0.0);
+}
+
 TEST_CASE("percentiles, mean, min, max and the series prefixes name the right metric") {
     CHECK(parsed("p99.9 <= 1s").metric.percentile == 99.9);
     CHECK(parsed("p999 < 1s").metric.percentile == 99.9);
@@ -135,7 +190,8 @@ TEST_CASE("parse errors name the expression and say what is expected") {
     CHECK(parse_error("p99 < 200")
               .find("threshold 'p99 < 200': '200' needs a time unit: us, ms "
                     "or s") == 0);
-    CHECK(parse_error("p99 < 200h").find("time unit") != std::string::npos);
+    CHECK(parse_error("p99 < 200d").find("time unit") != std::string::npos);
+    CHECK(parse_error("p99 < 5 min").find("time unit") != std::string::npos);
     CHECK(parse_error("error_rate < 1").find("not a percentage") != std::string::npos);
     CHECK(parse_error("error_rate < 101%").find("not a percentage") != std::string::npos);
     CHECK(parse_error("rps >= 100ms").find("not a rate") != std::string::npos);

@@ -210,3 +210,30 @@ TEST_CASE("the trend shows growth columns when any run watched a target, '-' whe
     CHECK(text.find("LEAK\n") != std::string::npos);
     CHECK(text.find("3 runs") != std::string::npos);
 }
+
+TEST_CASE("a history line carries failure_rate and p95; an older line reads its error_rate") {
+    barrage::plan::RunPlan plan;
+    auto result = sample_result(1000, 99);  // 99 completed, 1 error
+    result.requests = {{"default", {}, {}}};
+    result.totals.by_name.emplace_back(0, 0);
+    result.totals.by_name[0].completed = 99;
+    result.totals.by_name[0].responses_failed = 4;
+    const auto entry = barrage::report::make_history_entry(plan, result, {}, 1'764'689'505'000);
+    CHECK(entry.failure_rate == doctest::Approx(0.05));
+    const std::string line = barrage::report::format_history_line(entry);
+    CHECK(line.find("\"error_rate\":0.01,") != std::string::npos);
+    CHECK(line.find("\"failure_rate\":0.05,") != std::string::npos);
+    CHECK(line.find("\"p95_us\":1000,") != std::string::npos);
+    auto read = barrage::report::read_history(line, "h.jsonl");
+    REQUIRE(read.ok());
+    CHECK(read.value()[0].failure_rate == doctest::Approx(0.05));
+    CHECK(read.value()[0].p95_us == 1000);
+    const std::string older =
+        R"({"time":"2025-12-02T15:31:45Z","label":"","target":"http://h/","mode":"closed_loop",)"
+        R"("duration_s":1,"requests":99,"rps":99,"error_rate":0.02,"p50_us":1,"p90_us":1,)"
+        R"("p99_us":1,"p999_us":1,"max_us":1,"thresholds":null})";
+    auto old = barrage::report::read_history(older, "h.jsonl");
+    REQUIRE(old.ok());
+    REQUIRE(old.value().size() == 1);
+    CHECK(old.value()[0].failure_rate == 0.02);
+}

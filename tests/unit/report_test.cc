@@ -754,9 +754,10 @@ TEST_SUITE("json result") {
     TEST_CASE("request counts, rates and run facts are reported as counted") {
         const Json doc = parse(barrage::report::format_json(open_loop_plan(), crafted_result()));
         const Json& requests = doc["requests"];
-        CHECK(requests.keys() == std::vector<std::string>{"sent", "completed", "errors", "late",
-                                                          "behind", "unsent", "unfinished",
-                                                          "scheduled", "unanswered"});
+        CHECK(requests.keys() ==
+              std::vector<std::string>{"sent", "completed", "errors", "responses_failed",
+                                       "error_rate", "failure_rate", "late", "behind", "unsent",
+                                       "unfinished", "scheduled", "unanswered"});
         CHECK(requests["scheduled"].text == "10001");
         CHECK(requests["unanswered"]["total"].text == "11");
         CHECK(requests["unanswered"]["failed"]["timeout"].text == "7");
@@ -783,18 +784,18 @@ TEST_SUITE("json result") {
         "latency its spectrum and whole histogram") {
         const Json doc = parse(barrage::report::format_json(open_loop_plan(), crafted_result()));
         const Json& latency = doc["latency"];
-        CHECK(latency.keys() == std::vector<std::string>{"min", "mean", "stdev", "p50", "p90",
-                                                         "p99", "p999", "p9999", "max", "count",
-                                                         "clamped", "spectrum", "histogram"});
+        CHECK(latency.keys() == std::vector<std::string>{
+                                    "min", "mean", "stdev", "p50", "p90", "p95", "p99", "p999",
+                                    "p9999", "max", "count", "clamped", "spectrum", "histogram"});
         // The whole histogram, as an .hlog line carries it: it decodes to the same counts.
         auto decoded =
             barrage::stats::decode_histogram_compressed_base64(latency["histogram"].text);
         REQUIRE(decoded.ok());
         CHECK(decoded.value().total_count() == 1000);
         CHECK(decoded.value().value_at_percentile(99) == 990);
-        CHECK(doc["service_time"].keys() == std::vector<std::string>{"min", "mean", "stdev", "p50",
-                                                                     "p90", "p99", "p999", "p9999",
-                                                                     "max", "count", "clamped"});
+        CHECK(doc["service_time"].keys() ==
+              std::vector<std::string>{"min", "mean", "stdev", "p50", "p90", "p95", "p99", "p999",
+                                       "p9999", "max", "count", "clamped"});
         // 1..1000 us once each: known percentiles, mean 500.5, stdev sqrt((n^2-1)/12).
         CHECK(latency["min"].text == "1");
         CHECK(latency["mean"].number() == 500.5);
@@ -1448,6 +1449,42 @@ TEST_SUITE("generator health") {
               std::string::npos);
         CHECK(result.warnings[0].find("Little's law") == std::string::npos);
     }
+}
+
+TEST_CASE("failure_rate sits beside error_rate in the JSON, the per-name CSV and the summary") {
+    RunResult result = crafted_result();  // 9990 completed, 7 errors
+    result.requests = {{"login", {}, {}}, {"browse", {}, {}}};
+    result.totals.by_name.resize(2);
+    result.totals.by_name[0].completed = 90;
+    result.totals.by_name[0].errors = 7;
+    result.totals.by_name[0].responses_failed = 3;
+    for (int64_t us = 1; us <= 100; ++us) {
+        result.totals.by_name[0].latency_us.record_value(us);
+    }
+    result.totals.by_name[1].completed = 9900;
+    result.totals.by_name[1].responses_failed = 10;
+    const Json doc = parse(barrage::report::format_json(open_loop_plan(), result));
+    const Json& requests = doc["requests"];
+    CHECK(requests["responses_failed"].text == "13");
+    CHECK(requests["error_rate"].number() == doctest::Approx(7.0 / 9997.0));
+    CHECK(requests["failure_rate"].number() == doctest::Approx(20.0 / 9997.0));
+    const Json& login = doc["requests_by_name"]["login"];
+    CHECK(login["responses_failed"].text == "3");
+    CHECK(login["error_rate"].number() == doctest::Approx(7.0 / 97.0));
+    CHECK(login["failure_rate"].number() == doctest::Approx(10.0 / 97.0));
+    CHECK(login["latency"]["p95"].text == "95");
+    CHECK(doc["latency"]["p95"].text == "950");
+    CHECK(doc["latency_judged"]["p95"].type != Json::Type::null);
+    const std::string csv = barrage::report::format_requests_csv(result);
+    CHECK(
+        csv.starts_with("name,sent,completed,errors,checks_failed,rps,p50_us,p90_us,p99_us,"
+                        "p999_us,max_us,p95_us,responses_failed,failure_rate\n"));
+    CHECK(csv.find("\nlogin,0,90,7,0,9.000,50,90,99,100,100,95,3,0.103093\n") != std::string::npos);
+    const std::string summary = barrage::report::format_summary(open_loop_plan(), result);
+    const auto line = summary.find("Failure rate");
+    REQUIRE(line != std::string::npos);
+    CHECK(summary.substr(line, summary.find('\n', line) - line)
+              .ends_with("0.20% (7 no answer + 13 failed responses); error rate 0.07%"));
 }
 
 TEST_CASE("per-name and per-phase tables show '-' for latency where nothing completed") {

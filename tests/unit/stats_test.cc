@@ -914,3 +914,25 @@ TEST_SUITE("judged latency") {
         CHECK(c.request_failures[static_cast<std::size_t>(ErrorKind::timeout)] == 1);
     }
 }
+
+TEST_CASE("failure_rate adds failed responses to the unanswered; add and reset keep the count") {
+    NameStats login(0, 0);
+    login.completed = 90;
+    login.errors = 10;
+    login.responses_failed = 5;
+    CHECK(barrage::stats::failure_rate(login) == doctest::Approx(15.0 / 100.0));
+    CHECK(barrage::stats::failure_rate(0, 0, 0) == 0.0);  // nothing attempted
+    NameStats browse(0, 1);
+    browse.completed = 100;
+    browse.responses_failed = 20;
+    login.add(browse);
+    CHECK(login.responses_failed == 25);
+    const std::vector<NameStats> names{login, browse};
+    CHECK(barrage::stats::responses_failed_total(names) == 45);
+    barrage::stats::Counters counters;
+    counters.requests_completed = 290;
+    counters.requests_errors = 10;
+    CHECK(barrage::stats::failure_rate(counters, names) == doctest::Approx(55.0 / 300.0));
+    login.reset();
+    CHECK(login.responses_failed == 0);
+}

@@ -7,10 +7,12 @@
 // Grammar:  [NAME ':'] METRIC OP LIMIT
 //   METRIC  pNN | pNN.N (any percentile; p999 and p9999 also mean 99.9 and 99.99) | mean | min
 //           | max, optionally prefixed by latency_ (default), service_time_, schedule_lag_ or
-//           connect_time_; or error_rate | check_failure_rate | rps; or, with --watch-pid /
+//           connect_time_; or error_rate | failure_rate | check_failure_rate | rps; or, with
+//           --watch-pid /
 //           --watch-cgroup, rss_growth | fd_growth | thread_growth (the fastest-growing target)
 //   OP      < <= > >= ==
-//   LIMIT   time metrics: NUMBER us|ms|s;  rates of failure: NUMBER %;  rps: NUMBER;
+//   LIMIT   time metrics: a duration with a unit, as --duration reads it (200ms, 1.5s, 5m, 1h,
+//           1m30s);  rates of failure: NUMBER %;  rps: NUMBER;
 //           rss_growth: NUMBER KB|MB|GB / s|min|h;  fd_growth, thread_growth: NUMBER / s|min|h
 
 #include <cstdint>
@@ -39,6 +41,7 @@ enum class Statistic : uint8_t {
     min,                 // of Series, microseconds
     max,                 // of Series, microseconds
     error_rate,          // failed / (completed + failed), a fraction in [0, 1]
+    failure_rate,        // (failed + responses failed) / (completed + failed), as k6 counts
     check_failure_rate,  // responses failing a check / completed responses, in [0, 1]
     throughput,          // completed requests per second of the measured period
     rss_growth,          // MB (2^20 bytes) per minute, fitted after warm-up (--watch-*)
@@ -53,7 +56,8 @@ struct Metric {
 
     bool is_time() const { return statistic <= Statistic::max; }
     bool is_fraction() const {
-        return statistic == Statistic::error_rate || statistic == Statistic::check_failure_rate;
+        return statistic == Statistic::error_rate || statistic == Statistic::failure_rate ||
+               statistic == Statistic::check_failure_rate;
     }
     bool is_growth() const { return statistic >= Statistic::rss_growth; }
 };

@@ -88,6 +88,9 @@ public:
     const std::string& name(std::size_t index) const { return names_[index]; }
     // True when a check reads the body (keep mode must keep it).
     bool needs_body() const { return needs_body_; }
+    // True when a check is on the status: then the check, not "status >= 400", says whether a
+    // response failed (an expected 404 is a success).
+    bool checks_status() const { return checks_status_; }
 
     // Runs every check on one response. When a JSON check is among them,
     // `json` must have been reset() to `body` (a failed assertion otherwise).
@@ -98,6 +101,7 @@ private:
     std::vector<CheckSpec> specs_;
     std::vector<std::string> names_;
     bool needs_body_ = false;
+    bool checks_status_ = false;
 };
 
 // The name ResponseChecks::name() gives a spec (for callers that report

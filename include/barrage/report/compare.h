@@ -3,9 +3,10 @@
 // `barrage run --json` (through result_reader), lines up the key metrics, and flags the
 // ones that got worse by more than the noise can explain.
 //
-// Metrics: latency p50 p90 p99 p999 p9999 max mean (microseconds; higher is
+// Metrics: latency p50 p90 p95 p99 p999 p9999 max mean (microseconds; higher is
 // worse), rps (throughput_rps; lower is worse), error_rate (requests.errors /
-// (completed + errors), a fraction; higher is worse). The whole run first, then,
+// (completed + errors), a fraction; higher is worse), failure_rate ((errors +
+// responses_failed) / (completed + errors); likewise). The whole run first, then,
 // when a result has more than one request name, the same metrics for each name
 // present in both results.
 //
@@ -107,7 +108,8 @@ struct Tolerance {
     bool judged = true;   // false: shown, never a regression (max, unless named)
 };
 
-// Defaults: latency +10 %, rps -10 %, error_rate +50 % or +0.1 point; max not judged.
+// Defaults: latency +10 %, rps -10 %, error_rate and failure_rate +50 % or +0.1 point; max not
+// judged.
 std::vector<Tolerance> default_tolerances();
 
 // "p95=10%", "rps=-10%" (the sign is optional: direction comes from the metric),

@@ -3,7 +3,8 @@
 // directory of CI runs becomes a table; `barrage trend FILE` prints it.
 //
 // Line fields: time (UTC, ISO 8601), label, target, mode, duration_s, requests
-// (completed), rps, error_rate (fraction), p50_us p90_us p99_us p999_us max_us,
+// (completed), rps, error_rate and failure_rate (fractions), p50_us p90_us p95_us p99_us p999_us
+// max_us,
 // thresholds ("pass", "fail" or null when none were given), and with a watched
 // process or cgroup rss_mb_per_min fds_per_min threads_per_min (each the
 // largest over the targets, as the growth thresholds take it) and
@@ -33,8 +34,10 @@ struct HistoryEntry {
     int64_t requests = 0;
     double rps = 0;
     double error_rate = 0;
+    double failure_rate = 0;  // error_rate in lines written before it existed
     int64_t p50_us = 0;
     int64_t p90_us = 0;
+    int64_t p95_us = 0;  // 0 in lines written before it existed
     int64_t p99_us = 0;
     int64_t p999_us = 0;
     int64_t max_us = 0;

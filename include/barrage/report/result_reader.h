@@ -27,6 +27,7 @@ struct HistogramFigures {
     double stdev_us = 0;
     int64_t p50_us = 0;
     int64_t p90_us = 0;
+    int64_t p95_us = 0;  // 0 in older documents
     int64_t p99_us = 0;
     int64_t p999_us = 0;
     int64_t p9999_us = 0;
@@ -94,6 +95,8 @@ struct ResultDocument {
     int64_t sent = 0;
     int64_t completed = 0;
     int64_t request_errors = 0;
+    // requests.responses_failed (answers counted as failures); 0 in older documents.
+    int64_t responses_failed = 0;
     int64_t late = 0;
     int64_t unsent = 0;
     int64_t unfinished = 0;

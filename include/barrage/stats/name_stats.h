@@ -7,8 +7,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
+#include "barrage/stats/counters.h"
 #include "barrage/stats/histogram.h"
 
 namespace barrage::stats {
@@ -25,6 +27,7 @@ struct NameStats {
     int64_t completed = 0;                // a response arrived (any status)
     int64_t errors = 0;                   // no response: timeout, reset, protocol error, ...
     int64_t checks_failed = 0;            // responses that failed at least one check
+    int64_t responses_failed = 0;         // see failure_rate below
     int64_t captures_missed = 0;          // captures that found nothing to capture
     std::vector<int64_t> check_failures;  // per check of the request, in order
     Histogram latency_us;                 // completion - intended send; see latency_histogram_for
@@ -52,5 +55,17 @@ struct NameLatency {
     static NameLatency of(std::size_t name_index, int64_t latency_us);
 };
 static_assert(Histogram::latency_us_highest_trackable < UINT32_MAX);
+
+// Failures the way Locust and k6 count them (k6's http_req_failed): requests without an
+// answer plus failed responses, over completed + errors; 0 when nothing was attempted.
+// error_rate counts the first part only. A failed response (NameStats::responses_failed)
+// failed a check, or has a status >= 400 on a request without a status check: a status
+// check decides alone, so an expected 404 is a success.
+double failure_rate(int64_t errors, int64_t responses_failed, int64_t completed);
+// The whole run's: counters.requests_errors plus every name's responses_failed.
+double failure_rate(const Counters& counters, std::span<const NameStats> by_name);
+int64_t responses_failed_total(std::span<const NameStats> by_name);
+// One name's.
+double failure_rate(const NameStats& name);
 
 }  // namespace barrage::stats

@@ -134,7 +134,7 @@ void Worker::wake_due_users(int64_t now) {
 // Closed loop with paced users: those who spawn later than time zero start
 // without a connection and wait for their spawn time.
 void Worker::schedule_absent_users(int64_t now) {
-    if (!users_.paces()) {
+    if (!users_.paces() || !sending_allowed(now)) {
         return;
     }
     for (uint32_t slot = 0; slot < connections_.size(); ++slot) {

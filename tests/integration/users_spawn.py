@@ -70,6 +70,11 @@ def body(t):
     t.check(outcome.json["errors"]["total"] == 0, f"no errors ({outcome.json['errors']})")
     opened_count = outcome.json["connections"]["opened"]
     t.check(opened_count == 6, f"one connection per user, 6 in all ({opened_count})")
+    target = outcome.json["connections"]["target"]
+    t.check(target == 6, f"connections.target is the most users of a phase ({target})")
+    warnings = outcome.json.get("warnings", [])
+    t.check(not any("could be established" in w for w in warnings),
+            f"no warning of connections that could not be opened ({warnings})")
 
     events = read_log(log_path)
     opens = sorted(e["t"] for e in events if e["event"] == "open")

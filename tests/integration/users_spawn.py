@@ -110,7 +110,7 @@ def body(t):
         if len(requests) < 2:
             continue
         gap = requests[1][0] - requests[0][0]
-        t.check(gap < 0.15, f"connection {conn}: no think time between login and the first task "
+        t.check(gap < 0.2, f"connection {conn}: no think time between login and the first task "
                             f"({gap * 1000:.0f} ms; think is 300 ms)")
         task_gaps += [b[0] - a[0] for a, b in zip(requests[1:], requests[2:])]
     t.require(task_gaps, "users sent several tasks")

@@ -62,6 +62,7 @@ base::Result<LoadModel> LoadModel::build(const plan::RunPlan& plan) {
                                                phase.think_max_ns});
         model.paces_users_ = model.paces_users_ || phase.think_max_ns > 0 ||
                              phase.spawn_per_s > 0 || users < plan.connections;
+        model.users_max_ = std::max(model.users_max_, users);
         start_ns += phase.duration_ns;
         users_before = users;
     }

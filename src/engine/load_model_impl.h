@@ -45,11 +45,15 @@ public:
     // Closed loop: false when every user simply sends again at once (no think
     // time, no spawn rate, all users in every phase) — the fast path.
     bool paces_users() const { return paces_users_; }
+    // Closed loop: the most users any phase holds, so the most connections
+    // the run opens at once (spare connection slots never connect).
+    int users_max() const { return users_max_; }
 
 private:
     std::unique_ptr<schedule::ArrivalSchedule> schedule_;
     std::vector<UserPhase> user_phases_;
     bool paces_users_ = false;
+    int users_max_ = 0;
 };
 
 }  // namespace barrage::engine::detail

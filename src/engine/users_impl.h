@@ -1,8 +1,10 @@
 #pragma once
-// Private to engine: closed-loop virtual users. Each connection is one user
-// that sends, waits for the response, thinks, and sends again. Users spawn at
-// the phase's rate, and a phase with fewer users parks the rest until a later
-// phase needs them. UserPacer decides when a user sends; the worker sends.
+// Private to engine: closed-loop virtual users. Each connection slot is one
+// user that sends, waits for the response, thinks after each task, and sends
+// again. Users spawn at the phase's rate and open their connection when they
+// spawn; a phase with fewer users closes the others' connections until a
+// later phase spawns them anew (Locust's semantics). UserPacer decides when a
+// user sends or spawns; the worker connects and sends.
 
 #include <cstdint>
 #include <optional>
@@ -19,15 +21,28 @@ public:
     // Users are dealt round-robin over workers: slot s of worker w is user s*W+w.
     UserPacer(const LoadModel& load, int worker_index, int worker_count);
 
-    // False when every user simply sends again at once (the fast path).
+    // False when every user simply sends again at once (the fast path): then
+    // every user is there from the start and its connection opens before it.
     bool paces() const { return load_.paces_users(); }
+    // True when the user on `slot` spawns at time zero, so its connection
+    // opens before the start; the others open theirs when they spawn.
+    bool present_at_start(uint32_t slot) const;
 
-    // When the idle user on `slot` sends next (<= now: at once). `start_ns` is
-    // the schedule start; a user that enters a new phase is moved into it.
-    // `in_setup`: the next request is a setup step, which goes without think
-    // time; `rng` draws the think time.
-    int64_t next_send_ns(UserPacing& user, uint32_t slot, int64_t now, int64_t start_ns,
-                         bool in_setup, http::Rng& rng) const;
+    // What the user on `slot` does next, and when.
+    struct Pace {
+        int64_t at_ns = 0;  // when (<= now: at once)
+        // False: the phase in force has no place for the user. It leaves (its
+        // connection closes) and looks again at at_ns, when the phase ends.
+        bool present = true;
+    };
+    // For the user on `slot`, idle or absent (no connection): when it sends,
+    // or spawns. `start_ns` is the schedule start; a user that enters a new
+    // phase is moved into it, newcomers at the phase's spawn rate. `thinks`:
+    // its last request ended a task (and its connection is open), so think
+    // time, drawn from `rng`, comes first. A user that leaves when this phase
+    // ends does not think past the end.
+    Pace next(UserPacing& user, uint32_t slot, int64_t now, int64_t start_ns, bool thinks,
+              http::Rng& rng) const;
     // True while the user is in the phase in force at `now_rel` (since the start).
     bool in_phase_at(const UserPacing& user, int64_t now_rel) const;
 
@@ -46,6 +61,10 @@ public:
     int64_t next_wake_ns() const;
 
 private:
+    int user_index(uint32_t slot) const {
+        return static_cast<int>(slot) * worker_count_ + worker_index_;
+    }
+
     const LoadModel& load_;
     int worker_index_;
     int worker_count_;

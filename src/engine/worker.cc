@@ -120,10 +120,14 @@ base::Status Worker::setup() {
 
 // Opens every connection before the schedule starts, so the first requests
 // are not late because of connection set-up; then waits for the coordinator.
+// Paced virtual users are the exception: only those present at time zero
+// connect now, the others when they spawn (schedule_absent_users).
 void Worker::connect_all_and_wait_for_start() {
     int64_t now = base::now_ns();
     for (uint32_t slot = 0; slot < connections_.size(); ++slot) {
-        open_connection(slot, now);
+        if (!users_.paces() || users_.present_at_start(slot)) {
+            open_connection(slot, now);
+        }
     }
     const int64_t grace_end = now + std::min(plan_.timeout_ns, connect_grace_ns_max);
     bool reported_ready = false;
@@ -158,6 +162,7 @@ void Worker::connect_all_and_wait_for_start() {
     for (uint32_t slot : ready) {
         become_idle(slot, now);
     }
+    schedule_absent_users(now);
 }
 
 void Worker::loop() {

@@ -195,9 +195,11 @@ private:
     static void tls_close(Connection& conn);
     void fail_tls(uint32_t slot, std::string_view detail, int64_t now);
 
-    // users.cc: sending for closed-loop virtual users.
+    // users.cc: closed-loop virtual users: spawning, sending, leaving.
     void pace_user(uint32_t slot, int64_t now);
+    void act_for_user(uint32_t slot, int64_t now);
     void wake_due_users(int64_t now);
+    void schedule_absent_users(int64_t now);
 
     RunShared* shared_;
     WorkerChannel* channel_;

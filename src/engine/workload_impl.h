@@ -5,6 +5,7 @@
 // next. Private to src/engine.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,11 @@ struct CompiledRequest {
 };
 
 // Where a session is in its journey: setup steps first, then the steps.
+// A task is one weighted pick, or one whole pass through a sequence.
 struct SessionCursor {
     std::size_t setup_next = 0;
     std::size_t step_next = 0;
+    uint64_t tasks_ended = 0;
 };
 
 class Workload {
@@ -57,6 +60,12 @@ public:
     std::size_t next_request(SessionCursor& cursor, http::Rng& rng) const;
     // True while the cursor is still in the setup steps.
     bool in_setup(const SessionCursor& cursor) const { return cursor.setup_next < setup_.size(); }
+    // True when the request last taken ended a task (a weighted pick, or a
+    // sequence's last step), so think time follows it (Locust's wait_time);
+    // false after a setup step or a step within a sequence.
+    static bool task_ended(const SessionCursor& cursor) {
+        return cursor.tasks_ended > 0 && cursor.step_next == 0;
+    }
 
 private:
     std::vector<CompiledRequest> requests_;

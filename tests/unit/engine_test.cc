@@ -311,6 +311,39 @@ TEST_CASE("connections are split over workers without rounding up") {
     CHECK(result.value().connections_established_max == 10);
 }
 
+barrage::plan::PhasePlan users_phase(std::string name, int users) {
+    barrage::plan::PhasePlan phase;
+    phase.name = std::move(name);
+    phase.kind = barrage::plan::PhaseKind::users;
+    phase.duration_ns = 250 * ms_ns;
+    phase.users = users;
+    return phase;
+}
+
+TEST_CASE("users hold connections only while a phase has a place for them") {
+    TinyServer server(ok_response);
+    RunPlan plan = plan_for(server.port(), 6, 2);
+    // 2 users of 6 connections: the 4 spare slots never connect.
+    plan.phases = {users_phase("two", 2)};
+    auto two = barrage::engine::run_load(plan, {});
+    REQUIRE(two.ok());
+    CHECK(two.value().totals.counters.connections_opened == 2);
+    CHECK(server.accepted() == 2);
+    CHECK(two.value().connections_established_max == 2);
+
+    // 3 users, then 1 (2 leave, their connections close), then 3 again (2 spawn anew).
+    plan.connections = 3;
+    plan.phases = {users_phase("three", 3), users_phase("one", 1), users_phase("again", 3)};
+    auto result = barrage::engine::run_load(plan, {});
+    REQUIRE(result.ok());
+    const auto& c = result.value().totals.counters;
+    CHECK(c.connections_opened == 5);
+    CHECK(server.accepted() == 2 + 5);
+    CHECK(c.reconnects == 0);
+    CHECK(c.requests_errors == 0);
+    CHECK(c.requests_sent == c.requests_completed + c.requests_unfinished);
+}
+
 TEST_CASE("a server that says Connection: close is reconnected transparently") {
     TinyServer server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
     const RunPlan plan = plan_for(server.port(), 2, 1);

@@ -96,6 +96,36 @@ TEST_CASE("an ordered session sends its steps in order, round and round") {
     CHECK(order == "cabcab");
 }
 
+TEST_CASE("a task ends after each weighted pick or a sequence's last step, never after setup") {
+    plan::RunPlan run = base_plan();
+    run.requests = {named("login", 0, "/login"), named("a", 1), named("b", 1)};
+    run.session.setup = {0};
+    run.session.order = plan::SessionOrder::sequence;
+    run.session.steps = {1, 2};
+    auto sequence = Workload::compile(run);
+    REQUIRE(sequence.ok());
+    SessionCursor cursor;
+    http::Rng rng(7);
+    CHECK_FALSE(Workload::task_ended(cursor));  // a new session: nothing done yet
+    std::string ends;
+    for (int i = 0; i < 5; ++i) {
+        sequence.value().next_request(cursor, rng);
+        ends += Workload::task_ended(cursor) ? 'T' : '-';
+    }
+    CHECK(ends == "--T-T");  // login, a, b (end), a, b (end)
+
+    run.session.order = plan::SessionOrder::weighted;
+    auto weighted = Workload::compile(run);
+    REQUIRE(weighted.ok());
+    cursor = SessionCursor{};
+    ends.clear();
+    for (int i = 0; i < 4; ++i) {
+        weighted.value().next_request(cursor, rng);
+        ends += Workload::task_ended(cursor) ? 'T' : '-';
+    }
+    CHECK(ends == "-TTT");  // login, then every pick
+}
+
 TEST_CASE("a template error names the request") {
     plan::RunPlan run = base_plan();
     run.requests = {named("search", 1, "/q/{{nope}}")};

@@ -120,7 +120,7 @@ struct PhasePlan {
     int64_t spike_fall_ns = 0;
     // users (closed loop): `users` virtual users, started at spawn_per_s (0 =
     // all at once), each waiting a think time uniform in [think_min_ns, think_max_ns]
-    // between its requests (equal bounds: constant).
+    // after each task (equal bounds: constant).
     int users = 0;
     double spawn_per_s = 0;
     int64_t think_min_ns = 0;

@@ -1,0 +1,102 @@
+// The engine's virtual users: when each one spawns, sends, thinks and leaves.
+// Pure arithmetic over the load model: times are given, no clock is read.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "../../src/engine/users_impl.h"
+
+namespace plan = barrage::plan;
+namespace http = barrage::http;
+using barrage::engine::detail::LoadModel;
+using barrage::engine::detail::UserPacer;
+using barrage::engine::detail::UserPacing;
+
+namespace {
+
+constexpr int64_t ms_ns = 1'000'000;
+constexpr int64_t s_ns = 1000 * ms_ns;
+
+plan::PhasePlan users_phase(int users, double spawn_per_s, int64_t think_ns) {
+    plan::PhasePlan phase;
+    phase.name = "p" + std::to_string(users);
+    phase.kind = plan::PhaseKind::users;
+    phase.duration_ns = s_ns;
+    phase.users = users;
+    phase.spawn_per_s = spawn_per_s;
+    phase.think_min_ns = think_ns;
+    phase.think_max_ns = think_ns;
+    return phase;
+}
+
+LoadModel model_of(std::vector<plan::PhasePlan> phases, int connections) {
+    plan::RunPlan run;
+    run.connections = connections;
+    run.phases = std::move(phases);
+    auto model = LoadModel::build(run);
+    REQUIRE(model.ok());
+    return std::move(model).value();
+}
+
+}  // namespace
+
+TEST_CASE("only users who spawn at time zero are there before the start") {
+    const LoadModel spawning = model_of({users_phase(4, 2, 0)}, 4);
+    const UserPacer pacer(spawning, 0, 1);
+    CHECK(pacer.paces());
+    CHECK(pacer.present_at_start(0));
+    CHECK_FALSE(pacer.present_at_start(1));
+    CHECK_FALSE(pacer.present_at_start(3));
+
+    // All at once, but with fewer users than connections: the spare slots stay empty.
+    const LoadModel fewer = model_of({users_phase(2, 0, 0)}, 4);
+    const UserPacer fewer_pacer(fewer, 0, 1);
+    CHECK(fewer_pacer.present_at_start(1));
+    CHECK_FALSE(fewer_pacer.present_at_start(2));
+}
+
+TEST_CASE("an absent user spawns at the spawn rate, dealt round-robin over workers") {
+    const LoadModel model = model_of({users_phase(4, 2, 0)}, 4);
+    const UserPacer second_worker(model, 1, 2);  // its slot 1 is user 3
+    http::Rng rng(1);
+    UserPacing user;
+    const int64_t start = 100 * s_ns;
+    const UserPacer::Pace pace = second_worker.next(user, 1, start, start, false, rng);
+    CHECK(pace.present);
+    CHECK(pace.at_ns == start + 1500 * ms_ns);  // user 3 at 2/s
+    CHECK(user.phase == 0);
+}
+
+TEST_CASE("a user the phase has no place for leaves and looks again when the phase ends") {
+    const LoadModel model = model_of({users_phase(4, 0, 0), users_phase(1, 0, 0)}, 4);
+    const UserPacer pacer(model, 0, 1);
+    http::Rng rng(1);
+    UserPacing user;
+    REQUIRE(pacer.next(user, 3, 0, 0, false, rng).at_ns == 0);
+    const UserPacer::Pace pace = pacer.next(user, 3, 1200 * ms_ns, 0, false, rng);
+    CHECK_FALSE(pace.present);
+    CHECK(pace.at_ns == 2 * s_ns);
+    // User 0 stays on into the second phase and sends at once.
+    UserPacing stays;
+    REQUIRE(pacer.next(stays, 0, 0, 0, false, rng).present);
+    const UserPacer::Pace next = pacer.next(stays, 0, 1200 * ms_ns, 0, false, rng);
+    CHECK(next.present);
+    CHECK(next.at_ns == 1200 * ms_ns);
+}
+
+TEST_CASE("think time follows a task, never a login, and ends when a leaving user's phase ends") {
+    const LoadModel model = model_of({users_phase(4, 0, 300 * ms_ns), users_phase(1, 0, 0)}, 4);
+    const UserPacer pacer(model, 0, 1);
+    http::Rng rng(1);
+    UserPacing leaving;
+    UserPacing staying;
+    REQUIRE(pacer.next(leaving, 3, 0, 0, false, rng).at_ns == 0);
+    REQUIRE(pacer.next(staying, 0, 0, 0, false, rng).at_ns == 0);
+    // After a setup step (thinks = false) the user goes on at once.
+    CHECK(pacer.next(staying, 0, 100 * ms_ns, 0, false, rng).at_ns == 100 * ms_ns);
+    // After a task it thinks.
+    CHECK(pacer.next(staying, 0, 100 * ms_ns, 0, true, rng).at_ns == 400 * ms_ns);
+    CHECK(pacer.next(staying, 0, 900 * ms_ns, 0, true, rng).at_ns == 1200 * ms_ns);
+    // User 3 has no place in the next phase: its think time stops at the phase's end.
+    CHECK(pacer.next(leaving, 3, 900 * ms_ns, 0, true, rng).at_ns == s_ns);
+}

@@ -105,6 +105,21 @@ std::string phase_list(const plan::RunPlan& plan) {
     return text;
 }
 
+// What holds the load: a profile's users phases open a connection per user
+// present (at most the most users of any phase), not `connections` of them.
+std::string pool_text(const plan::RunPlan& plan) {
+    int users_max = 0;
+    for (const plan::PhasePlan& phase : plan.phases) {
+        if (phase.kind == plan::PhaseKind::users) {
+            users_max = std::max(users_max, phase.users);
+        }
+    }
+    if (plan.profile_path.empty() || users_max == 0) {
+        return plural(plan.connections, "connection");
+    }
+    return "up to " + plural(users_max, "user");
+}
+
 std::string headline(const plan::RunPlan& plan) {
     const std::optional<double> rate_per_s = plan::headline_rate_per_s(plan);
     std::string mode =
@@ -114,7 +129,7 @@ std::string headline(const plan::RunPlan& plan) {
     }
     std::string text =
         fmt::format("barrage {} — {} — {}, {}, {}, {}", BARRAGE_VERSION,
-                    detail::target_url(plan.target), mode, plural(plan.connections, "connection"),
+                    detail::target_url(plan.target), mode, pool_text(plan),
                     plural(plan.threads, "thread"), format_duration_ns(plan::measured_ns(plan)));
     if (const int64_t warmup_ns = plan::warmup_ns(plan); warmup_ns > 0) {
         text += fmt::format(" (+{} warm-up)", format_duration_ns(warmup_ns));

@@ -1002,6 +1002,29 @@ TEST_SUITE("summary") {
         CHECK(summary.find("INTERRUPTED") == std::string::npos);
     }
 
+    TEST_CASE("a profile of users phases names its users, not the connection slots") {
+        RunPlan plan = open_loop_plan();
+        plan.connections = 10;  // the default slots; only the users present hold connections
+        plan.profile_path = "users.toml";
+        barrage::plan::PhasePlan spawn;
+        spawn.name = "spawn";
+        spawn.kind = barrage::plan::PhaseKind::users;
+        spawn.users = 6;
+        spawn.spawn_per_s = 4;
+        spawn.duration_ns = 2'000'000'000;
+        barrage::plan::PhasePlan settle = spawn;
+        settle.name = "settle";
+        settle.users = 2;
+        plan.phases = {spawn, settle};
+        plan.main_phase = 0;
+        RunResult result = crafted_result();
+        result.asked_rate_rps.reset();
+        const std::string summary = barrage::report::format_summary(plan, result);
+        CHECK(summary.find("closed loop, phases spawn (users), settle (users), up to 6 users, 2 "
+                           "threads") != std::string::npos);
+        CHECK(summary.find("10 connections") == std::string::npos);
+    }
+
     TEST_CASE("closed loop says so and leaves out the target rate and schedule lag") {
         RunPlan plan = open_loop_plan();
         plan.connections = 1;

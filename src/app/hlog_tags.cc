@@ -13,12 +13,7 @@ std::vector<std::string> hlog_tags(const plan::RunPlan& plan) {
     if (plan.outputs.hlog_path.empty()) {
         return {};
     }
-    std::vector<std::string> names;
-    if (!plan.profile_path.empty()) {
-        for (const plan::NamedRequest& request : plan.requests) {
-            names.push_back(request.name);
-        }
-    }
+    const std::vector<std::string> names = plan::request_names(plan);
     std::vector<std::string> tags = stats::hlog_tags_for(names);
     for (std::size_t i = 0; i < tags.size(); ++i) {
         if (const std::string plain = stats::sanitize_hlog_tag(names[i]); tags[i] != plain) {

@@ -13,12 +13,7 @@
 namespace barrage::app::detail {
 
 base::Result<std::vector<gate::ThresholdSpec>> plan_thresholds(const plan::RunPlan& plan) {
-    std::vector<std::string> request_names;  // none for a URL run: names are a profile's
-    if (!plan.profile_path.empty()) {
-        for (const auto& request : plan.requests) {
-            request_names.push_back(request.name);
-        }
-    }
+    const std::vector<std::string> request_names = plan::request_names(plan);
     std::vector<gate::ThresholdSpec> specs;
     for (const plan::ThresholdPlan& threshold : plan.outputs.thresholds) {
         auto spec = gate::parse_threshold(threshold.expression);

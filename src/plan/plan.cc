@@ -393,6 +393,16 @@ const NamedRequest& first_request(const RunPlan& plan) {
     return plan.requests[plan.session.steps.front()];
 }
 
+std::vector<std::string> request_names(const RunPlan& plan) {
+    std::vector<std::string> names;
+    if (!plan.profile_path.empty()) {
+        for (const NamedRequest& request : plan.requests) {
+            names.push_back(request.name);
+        }
+    }
+    return names;
+}
+
 std::array<OutputFile, 6> output_files(const OutputPlan& outputs) {
     return {{{outputs.json_path, "--json", true},
              {outputs.csv_path, "--csv", true},

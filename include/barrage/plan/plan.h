@@ -262,6 +262,9 @@ bool is_open_loop(const RunPlan& plan);
 std::optional<double> headline_rate_per_s(const RunPlan& plan);
 // The request of the session's first step: what a report shows as "the" request.
 const NamedRequest& first_request(const RunPlan& plan);
+// The names a profile gives its requests, in order (thresholds and hlog tags
+// refer to them); none for a URL run, whose one request "default" is not a name.
+std::vector<std::string> request_names(const RunPlan& plan);
 
 struct ServePlan {
     std::string host = "127.0.0.1";

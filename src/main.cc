@@ -36,6 +36,9 @@ int main(int argc, char** argv) {
     if (auto* report_request = std::get_if<cli::ReportRequest>(&value)) {
         return app::report_command(*report_request);
     }
+    if (auto* suite = std::get_if<cli::SuiteRequest>(&value)) {
+        return app::suite_command(*suite);
+    }
     if (auto* find_max = std::get_if<cli::FindMaxRequest>(&value)) {
         return app::find_max_command(*find_max);
     }

@@ -38,9 +38,14 @@ base::Result<std::unique_ptr<watch::Watcher>> open_watcher(const plan::RunPlan& 
 std::vector<std::string> hlog_tags(const plan::RunPlan& plan);
 
 // The end-of-run outputs: summary, --json, --csv-requests, --history, --html.
-// Returns the run's exit code, 4 when a file could not be written.
+// Returns the run's exit code, 4 when a file could not be written. With
+// `json_out`, the JSON document goes there too (a suite keeps each run's).
 int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
                   std::span<const gate::ThresholdSpec> thresholds,
-                  const watch::WatchResult& watched);
+                  const watch::WatchResult& watched, std::string* json_out = nullptr);
+
+// barrage run as run_command does it, keeping the result document in
+// `json_out` ("" when the run stopped before any traffic).
+int run_recorded(plan::RunPlan& plan, std::string& json_out);
 
 }  // namespace barrage::app::detail

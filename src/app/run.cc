@@ -104,7 +104,7 @@ engine::RunHooks run_hooks(const plan::RunPlan& plan, const RunSetup& setup,
 // that measured nothing failed (exit 3 says why on stderr, even with -q or
 // with the summary on stdout).
 int finish_run(const plan::RunPlan& plan, const RunSetup& setup, report::IntervalStreams& streams,
-               stats::RunResult& result) {
+               stats::RunResult& result, std::string* json_out) {
     report::add_generator_warnings(result);
     watch::WatchResult watched;
     if (setup.watcher) {
@@ -113,7 +113,7 @@ int finish_run(const plan::RunPlan& plan, const RunSetup& setup, report::Interva
             result.warnings.push_back(std::move(warning));
         }
     }
-    int code = detail::write_outputs(plan, result, setup.thresholds, watched);
+    int code = detail::write_outputs(plan, result, setup.thresholds, watched, json_out);
     for (const base::Error& error : streams.finish(&watched)) {
         code = fail(error.message, gate::exit_output_failed);
     }
@@ -123,9 +123,7 @@ int finish_run(const plan::RunPlan& plan, const RunSetup& setup, report::Interva
     return code;
 }
 
-}  // namespace
-
-int run_command(plan::RunPlan& plan) {
+int run_and_report(plan::RunPlan& plan, std::string* json_out) {
     RunSetup setup;
     if (const int code = prepare_run(plan, setup); code != gate::exit_ok) {
         return code;
@@ -145,7 +143,16 @@ int run_command(plan::RunPlan& plan) {
     if (!result.ok()) {
         return fail(result.error().message, gate::exit_run_failed);
     }
-    return finish_run(plan, setup, streams, result.value());
+    return finish_run(plan, setup, streams, result.value(), json_out);
+}
+
+}  // namespace
+
+int run_command(plan::RunPlan& plan) { return run_and_report(plan, nullptr); }
+
+int detail::run_recorded(plan::RunPlan& plan, std::string& json_out) {
+    json_out.clear();
+    return run_and_report(plan, &json_out);
 }
 
 }  // namespace barrage::app

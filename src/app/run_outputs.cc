@@ -67,7 +67,7 @@ void write_html(const plan::RunPlan& plan, const std::string& json, int& code) {
 
 int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
                   std::span<const gate::ThresholdSpec> thresholds,
-                  const watch::WatchResult& watched) {
+                  const watch::WatchResult& watched, std::string* json_out) {
     const auto outcomes =
         gate::evaluate_thresholds(thresholds, gate::RunResultMetrics(result, &watched));
     int code = gate::exit_code_for(result, outcomes);
@@ -86,6 +86,9 @@ int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
     }
     if (!plan.outputs.html_path.empty()) {
         write_html(plan, json(), code);
+    }
+    if (json_out != nullptr) {
+        *json_out = json();
     }
     return code;
 }

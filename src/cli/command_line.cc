@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "barrage/base/excerpt.h"
+#include "barrage/base/nearest.h"
 #include "barrage/cli/units.h"
 #include "barrage/http/template.h"
 #include "barrage/plan/url.h"
@@ -25,6 +26,7 @@
 #include "barrage/profile/run_flags.h"
 #include "find_max_impl.h"
 #include "options_impl.h"
+#include "suite_impl.h"
 
 namespace barrage::cli {
 namespace {
@@ -37,6 +39,7 @@ using detail::is_help;
 using detail::is_option_like;
 using detail::OptionSpec;
 using detail::parse_options;
+using detail::parse_time_scale;
 using detail::store;
 
 // A body is copied into every request template; this stops `--body-file /dev/zero`.
@@ -281,20 +284,6 @@ Status store_readable_file(std::string_view flag, std::string_view path, std::st
     ::close(fd);
     field = name;
     return Ok{};
-}
-
-// --time-scale F: a plain number in (0, 1000]; 0.1 runs a plan in a tenth of its time.
-Result<double> parse_time_scale(std::string_view flag, std::string_view text) {
-    double value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc{} || end != text.data() + text.size() || !std::isfinite(value) ||
-        value <= 0 || value > 1000) {
-        return make_error(fmt::format(
-            "{}: '{}' is not a factor above 0 and at most 1000; expected e.g. 0.1 (a tenth "
-            "of the time)",
-            flag, base::excerpt(text)));
-    }
-    return value;
 }
 
 Result<int> parse_tls_version(std::string_view flag, std::string_view text) {
@@ -1089,6 +1078,9 @@ Result<Command> parse_help(std::span<const char* const> argv) {
     if (topic == "find-max") {
         return Command(HelpRequest{std::string(detail::find_max_usage)});
     }
+    if (topic == "suite") {
+        return Command(HelpRequest{std::string(detail::suite_usage)});
+    }
     return Command(HelpRequest{usage_text()});
 }
 
@@ -1116,6 +1108,9 @@ Result<Command> parse_command_line(int argc, const char* const* argv) {
     if (command == "find-max") {
         return detail::parse_find_max(args);
     }
+    if (command == "suite") {
+        return detail::parse_suite(args);
+    }
     if (command == "help" || is_help(command)) {
         return parse_help(args);
     }
@@ -1128,13 +1123,19 @@ Result<Command> parse_command_line(int argc, const char* const* argv) {
                         base::excerpt(command), base::excerpt(command)));
     }
     if (is_option_like(command)) {
+        constexpr std::string_view own_options[] = {"--help", "--version"};
+        const std::string hint = base::did_you_mean(command, own_options);
         return make_error(
-            fmt::format("unknown option '{}' for 'barrage'; options go after the command, e.g. "
+            fmt::format("unknown option '{}' for 'barrage'{}{} go after the command, e.g. "
                         "'barrage run URL {}'; see 'barrage --help'",
-                        base::excerpt(command), base::excerpt(command)));
+                        base::excerpt(command), hint, hint.empty() ? "; options" : " Options",
+                        base::excerpt(command)));
     }
-    return make_error(
-        fmt::format("unknown command '{}'; see 'barrage --help'", base::excerpt(command)));
+    constexpr std::string_view commands[] = {"run",    "suite",    "serve", "compare", "trend",
+                                             "report", "find-max", "help",  "version"};
+    const std::string hint = base::did_you_mean(command, commands);
+    return make_error(fmt::format("unknown command '{}'{}{} 'barrage --help'",
+                                  base::excerpt(command), hint, hint.empty() ? "; see" : " See"));
 }
 
 std::string usage_text() {
@@ -1149,6 +1150,7 @@ Usage:
   barrage trend HISTORY        show the runs recorded with --history (--html: charts)
   barrage report RESULT -o F   write an HTML report of a --json result
   barrage find-max URL --slo E find the highest rate the target sustains within E
+  barrage suite SUITE.toml     run the profiles a suite lists, one report and exit code
   barrage help [run|serve]     show this help, or a command's options
   barrage --version            print the version
 

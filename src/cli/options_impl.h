@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+#include <cmath>
 #include <optional>
 #include <span>
 #include <string>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "barrage/base/excerpt.h"
+#include "barrage/base/nearest.h"
 #include "barrage/base/result.h"
 
 namespace barrage::cli::detail {
@@ -86,9 +89,37 @@ Match<Args> match_option(std::string_view arg, std::span<const OptionSpec<Args>>
     return match;
 }
 
+// "; did you mean '--duration'?" for a mistyped long option ("--duraton"), else "".
+// A one-letter option has no near miss worth naming.
+template <typename Args>
+std::string nearest_option(std::string_view typed, std::span<const OptionSpec<Args>> specs) {
+    if (!typed.starts_with("--")) {
+        return "";
+    }
+    std::vector<std::string> names;
+    for (const auto& spec : specs) {
+        names.push_back(fmt::format("--{}", spec.long_name));
+    }
+    return base::did_you_mean(typed, names);
+}
+
 inline bool is_option_like(std::string_view arg) { return arg.size() >= 2 && arg[0] == '-'; }
 
 inline bool is_help(std::string_view arg) { return arg == "-h" || arg == "--help"; }
+
+// --time-scale F: a plain number in (0, 1000]; 0.1 runs a plan in a tenth of its time.
+inline Result<double> parse_time_scale(std::string_view flag, std::string_view text) {
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc{} || end != text.data() + text.size() || !std::isfinite(value) ||
+        value <= 0 || value > 1000) {
+        return make_error(fmt::format(
+            "{}: '{}' is not a factor above 0 and at most 1000; expected e.g. 0.1 (a tenth "
+            "of the time)",
+            flag, base::excerpt(text)));
+    }
+    return value;
+}
 
 // The value of a value-taking option: written in the same argument, or the
 // next one (then `next` moves past it).
@@ -130,8 +161,10 @@ Result<bool> parse_options(std::span<const char* const> argv, std::string_view c
         }
         const auto match = match_option(arg, specs);
         if (match.spec == nullptr) {
-            return make_error(fmt::format("unknown option '{}' for '{}'; see '{} --help'",
-                                          base::excerpt(match.name), command, command));
+            const std::string hint = nearest_option(match.name, specs);
+            return make_error(fmt::format("unknown option '{}' for '{}'{}{} '{} --help'",
+                                          base::excerpt(match.name), command, hint,
+                                          hint.empty() ? "; see" : " See", command));
         }
         const std::string flag = display_name(*match.spec);
         if (!match.spec->takes_value && match.inline_value) {

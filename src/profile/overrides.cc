@@ -4,6 +4,7 @@
 
 #include "ascii_document_impl.h"
 #include "barrage/base/excerpt.h"
+#include "barrage/base/nearest.h"
 #include "profile_impl.h"
 
 namespace barrage::profile::detail {
@@ -20,6 +21,25 @@ std::vector<std::string_view> split_path(std::string_view key) {
         }
         start = dot + 1;
     }
+}
+
+// The keys of a table, or the names of an array's elements: what a path part may be.
+std::vector<std::string> names_in(const toml::node& parent) {
+    std::vector<std::string> names;
+    if (const auto* table = parent.as_table(); table != nullptr) {
+        for (auto&& [key, value] : *table) {
+            names.emplace_back(key.str());
+        }
+    } else if (const auto* array = parent.as_array(); array != nullptr) {
+        for (const toml::node& element : *array) {
+            const auto* element_table = element.as_table();
+            const auto* name = element_table ? element_table->get_as<std::string>("name") : nullptr;
+            if (name != nullptr) {
+                names.push_back(name->get());
+            }
+        }
+    }
+    return names;
 }
 
 // Element `part` of an array: an index from 0, or the element whose name is `part`.
@@ -71,10 +91,11 @@ void apply_set(toml::table& root, std::string_view set, Diagnostics& diagnostics
             next = array_element(*array, parts[i]);
         }
         if (next == nullptr) {
-            diagnostics.fail(where, fmt::format("'{}' is not in the profile; expected a path of "
+            diagnostics.fail(where, fmt::format("'{}' is not in the profile{}; expected a path of "
                                                 "keys, array indexes from 0 or element names, "
                                                 "e.g. phases.0.rate or requests.login.weight",
-                                                base::excerpt(parts[i])));
+                                                base::excerpt(parts[i]),
+                                                base::did_you_mean(parts[i], names_in(*parent))));
             return;
         }
         parent = next;

@@ -34,7 +34,7 @@ struct ReadPhase {
 template <typename T>
 T required(TableReader& reader, std::string_view key, std::optional<T> value,
            std::string_view example) {
-    if (!value && reader.diagnostics().ok() && !reader.has(key)) {
+    if (!value && reader.diagnostics().ok() && !reader.has(key) && !reader.refuse_near_miss(key)) {
         reader.diagnostics().fail_at(
             &reader.source(),
             fmt::format("{} needs {}; expected e.g. {} = {}", reader.what(), key, key, example));
@@ -121,7 +121,7 @@ ReadPhase read_phase(TableReader& reader, size_t index) {
     phase.warmup = reader.boolean("warmup").value_or(false);
     read.main = reader.boolean("main").value_or(false);
     reader.node("start_at");  // read by the caller, which knows where the previous phase ended
-    if (diagnostics.ok() && !shape) {
+    if (diagnostics.ok() && !shape && !reader.refuse_near_miss("shape")) {
         diagnostics.fail_at(read.where, fmt::format("phase '{}' has no shape; expected shape = "
                                                     "\"constant\", \"ramp\", \"step\", \"spike\" "
                                                     "or \"users\"",

@@ -106,39 +106,13 @@ Result<std::string> read_small_file(const std::string& path) {
 
 }  // namespace detail
 
-namespace {
-
-std::string line_and_column(std::string_view text, size_t offset) {
-    const std::string_view before = text.substr(0, offset);
-    const size_t line_start = before.rfind('\n');
-    return fmt::format("{}:{}", std::count(before.begin(), before.end(), '\n') + 1,
-                       offset - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1);
-}
-
-}  // namespace
-
 Result<plan::RunPlan> load_profile_text(std::string_view text, const std::string& path,
                                         const ProfileOverrides& overrides) {
-    // TOML never allows NUL, and toml++ 3.3 asserts on one in a table header
-    // (found by tests/fuzz/profile_fuzz): refuse it before parsing.
-    if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
-        return make_error(fmt::format("{}:{}: syntax error: a NUL byte; expected UTF-8 text", path,
-                                      line_and_column(text, nul)));
-    }
-    const detail::AsciiDocument ascii = detail::ascii_document(text);
-    if (ascii.refused_at != std::string_view::npos) {
-        return make_error(fmt::format("{}:{}: syntax error: {}", path,
-                                      line_and_column(text, ascii.refused_at), ascii.reason));
-    }
-    auto parsed = toml::parse(ascii.text, path);
+    auto parsed = detail::parse_toml(text, path);
     if (!parsed) {
-        const toml::parse_error& error = parsed.error();
-        return make_error(fmt::format(
-            "{}:{}:{}: syntax error: {}; expected valid TOML "
-            "(https://toml.io)",
-            path, error.source().begin.line, error.source().begin.column, error.description()));
+        return parsed.error();
     }
-    toml::table document = std::move(parsed).table();
+    toml::table document = std::move(parsed).value();
     Diagnostics diagnostics(path);
     detail::apply_sets(document, overrides.sets, diagnostics);
     plan::RunPlan plan;

@@ -3,12 +3,47 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ascii_document_impl.h"
 #include "barrage/base/excerpt.h"
+#include "barrage/base/nearest.h"
 #include "barrage/plan/plan.h"
 #include "barrage/plan/units.h"
 #include "toml_reader_impl.h"
 
 namespace barrage::profile::detail {
+namespace {
+
+std::string line_and_column(std::string_view text, size_t offset) {
+    const std::string_view before = text.substr(0, offset);
+    const size_t line_start = before.rfind('\n');
+    return fmt::format("{}:{}", std::count(before.begin(), before.end(), '\n') + 1,
+                       offset - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1);
+}
+
+}  // namespace
+
+base::Result<toml::table> parse_toml(std::string_view text, const std::string& path) {
+    // TOML never allows NUL, and toml++ 3.3 asserts on one in a table header
+    // (found by tests/fuzz/profile_fuzz): refuse it before parsing.
+    if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
+        return base::make_error(fmt::format("{}:{}: syntax error: a NUL byte; expected UTF-8 text",
+                                            path, line_and_column(text, nul)));
+    }
+    const AsciiDocument ascii = ascii_document(text);
+    if (ascii.refused_at != std::string_view::npos) {
+        return base::make_error(fmt::format("{}:{}: syntax error: {}", path,
+                                            line_and_column(text, ascii.refused_at), ascii.reason));
+    }
+    auto parsed = toml::parse(ascii.text, path);
+    if (!parsed) {
+        const toml::parse_error& error = parsed.error();
+        return base::make_error(fmt::format(
+            "{}:{}:{}: syntax error: {}; expected valid TOML "
+            "(https://toml.io)",
+            path, error.source().begin.line, error.source().begin.column, error.description()));
+    }
+    return std::move(parsed).table();
+}
 
 std::string Diagnostics::where(const toml::source_region& region) const {
     if (region.begin.line == 0) {
@@ -204,6 +239,26 @@ const toml::array* TableReader::array(std::string_view key) {
     return typed<toml::array>(key, fmt::format("an array, e.g. {} = [ ... ]", key));
 }
 
+bool TableReader::refuse_near_miss(std::string_view key) {
+    if (!diagnostics_.ok()) {
+        return false;
+    }
+    const std::string_view wanted[] = {key};
+    for (auto&& [typed, value] : table_) {
+        const bool asked = std::find(asked_.begin(), asked_.end(), typed.str()) != asked_.end();
+        if (asked || !base::nearest_name(typed.str(), wanted)) {
+            continue;
+        }
+        const std::string where = typed.source().begin.line != 0
+                                      ? diagnostics_.where(typed.source())
+                                      : diagnostics_.where(&value);
+        diagnostics_.fail(where, fmt::format("unknown key '{}' in {}; did you mean '{}'?",
+                                             base::excerpt(typed.str()), what_, key));
+        return true;
+    }
+    return false;
+}
+
 void TableReader::finish() {
     if (!diagnostics_.ok()) {
         return;
@@ -218,8 +273,12 @@ void TableReader::finish() {
         }
         const std::string where = key.source().begin.line != 0 ? diagnostics_.where(key.source())
                                                                : diagnostics_.where(&value);
-        diagnostics_.fail(where, fmt::format("unknown key '{}' in {}; expected one of: {}",
-                                             base::excerpt(key.str()), what_, known));
+        // A near miss names the key it probably meant first; the list stays for the rest.
+        const std::string hint = base::did_you_mean(key.str(), asked_);
+        diagnostics_.fail(
+            where,
+            fmt::format("unknown key '{}' in {}{}{}expected one of: {}{}", base::excerpt(key.str()),
+                        what_, hint, hint.empty() ? "; " : " (", known, hint.empty() ? "" : ")"));
         return;
     }
 }

@@ -73,6 +73,11 @@ public:
 
     // Refuses keys that were never asked for. Call after reading every field.
     void finish();
+    // For a required `key` that is missing: when a key of the table nobody
+    // asked for is a near miss of it ("duraton"), refuses that one at its place
+    // ("did you mean 'duration'?") and returns true, since the typo is the
+    // mistake; false (nothing reported) otherwise.
+    bool refuse_near_miss(std::string_view key);
 
     Diagnostics& diagnostics() { return diagnostics_; }
     const toml::table& source() const { return table_; }
@@ -96,6 +101,10 @@ std::optional<int64_t> duration_of(Diagnostics& diagnostics, const toml::node& n
                                    std::string_view key, bool allow_zero);
 std::optional<double> number_of(Diagnostics& diagnostics, const toml::node& node,
                                 std::string_view key);
+
+// `text` parsed as TOML, or "PATH:LINE:COL: syntax error: ..." (NUL bytes and
+// what toml++ must not see are refused first: ascii_document_impl.h).
+base::Result<toml::table> parse_toml(std::string_view text, const std::string& path);
 
 // TOML type of a node in words, for "got ..." in messages.
 std::string_view type_name(const toml::node& node);

@@ -98,6 +98,25 @@ void JsonWriter::null() {
     out_ += "null";
 }
 
+void JsonWriter::document(std::string_view json) {
+    while (!json.empty() && (json.back() == '\n' || json.back() == ' ')) {
+        json.remove_suffix(1);
+    }
+    BARRAGE_ASSERT_MSG(!json.empty(), "an empty JSON document as a value");
+    before_value();
+    if (!holds_container_.empty()) {
+        holds_container_.back() = true;  // never collapsed onto one line
+    }
+    // Escaped strings hold no raw newline: each one is layout, indented anew.
+    const std::string indent(stack_.size() * indent_width, ' ');
+    for (const char c : json) {
+        out_ += c;
+        if (c == '\n') {
+            out_ += indent;
+        }
+    }
+}
+
 const std::string& JsonWriter::text() const {
     BARRAGE_ASSERT_MSG(stack_.empty() && !expect_value_, "JSON document not closed");
     BARRAGE_ASSERT_MSG(!out_.empty(), "JSON document is empty");

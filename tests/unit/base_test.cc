@@ -22,6 +22,7 @@
 #include "barrage/base/clock.h"
 #include "barrage/base/cpu.h"
 #include "barrage/base/excerpt.h"
+#include "barrage/base/nearest.h"
 #include "barrage/base/result.h"
 #include "barrage/base/spsc_ring.h"
 #include "barrage/base/utf8.h"
@@ -350,4 +351,31 @@ TEST_SUITE("excerpt") {
             return expected + "...";
         }());
     }
+}
+
+TEST_CASE("edit distance counts inserts, deletes, substitutions and swaps, case folded") {
+    using barrage::base::edit_distance;
+    CHECK(edit_distance("duraton", "duration") == 1);
+    CHECK(edit_distance("rn", "run") == 1);
+    CHECK(edit_distance("raet", "rate") == 1);  // a swap of neighbours is one edit
+    CHECK(edit_distance("Duration", "duration") == 0);
+    CHECK(edit_distance("", "abc") == 3);
+    CHECK(edit_distance("kitten", "sitting") == 3);
+}
+
+TEST_CASE("nearest_name names a close candidate, never a far one or an exact match") {
+    using barrage::base::did_you_mean;
+    using barrage::base::nearest_name;
+    const std::string_view keys[] = {"name", "shape", "rate", "duration", "users", "warmup"};
+    CHECK(nearest_name("duraton", keys) == "duration");
+    CHECK(nearest_name("Rate", keys) == "rate");
+    CHECK(nearest_name("user", keys) == "users");
+    CHECK_FALSE(nearest_name("colour", keys));  // nothing close
+    CHECK_FALSE(nearest_name("rate", keys));    // not unknown
+    CHECK_FALSE(nearest_name("", keys));
+    CHECK(did_you_mean("warmpu", keys) == "; did you mean 'warmup'?");
+    CHECK(did_you_mean("zzz", keys).empty());
+    const std::string_view commands[] = {"run", "serve", "find-max"};
+    CHECK(nearest_name("rn", commands) == "run");
+    CHECK(nearest_name("findmax", commands) == "find-max");
 }

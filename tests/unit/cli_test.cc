@@ -676,6 +676,21 @@ TEST_CASE("--time-scale takes a factor above 0 and is for profiles only") {
     CHECK(contains(help_text({"run", "--help"}), "--time-scale F"));
 }
 
+TEST_CASE("a mistyped flag or command names the nearest one: did you mean") {
+    CHECK(parse_error({"run", "http://h/", "--duraton", "5s"}) ==
+          "unknown option '--duraton' for 'barrage run'; did you mean '--duration'? See "
+          "'barrage run --help'");
+    CHECK(contains(parse_error({"run", "http://h/", "--treshold=p99<1s"}),
+                   "did you mean '--threshold'?"));
+    CHECK(contains(parse_error({"serve", "--prot", "0"}), "did you mean '--port'?"));
+    CHECK(contains(parse_error({"compare", "a.json", "b.json", "--max-regresion", "p99=1%"}),
+                   "did you mean '--max-regression'?"));
+    CHECK(parse_error({"rn", "http://h/"}) ==
+          "unknown command 'rn'; did you mean 'run'? See 'barrage --help'");
+    CHECK(contains(parse_error({"--verison"}), "did you mean '--version'?"));
+    CHECK_FALSE(contains(parse_error({"run", "http://h/", "--zzzzzz"}), "did you mean"));
+}
+
 TEST_CASE("unknown options, missing values and stray arguments are usage errors") {
     CHECK(parse_error({"run", "http://h/", "--foo"}) ==
           "unknown option '--foo' for 'barrage run'; see 'barrage run --help'");

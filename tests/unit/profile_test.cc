@@ -327,6 +327,41 @@ TEST_CASE("an unknown key is an error at its line and column, never ignored") {
         "test.toml:7:");
 }
 
+TEST_CASE("an unknown key near a known one names it: did you mean") {
+    const std::string phase = error_of(target + one_request + one_phase + "duraton = \"5s\"\n");
+    CHECK_STARTS(phase,
+                 "test.toml:12:1: unknown key 'duraton' in a constant phase; did you mean "
+                 "'duration'? (expected one of: ");
+    CHECK_STARTS(error_of(target + "conections = 5\n" + one_request + one_phase),
+                 "test.toml:3:1: unknown key 'conections' in [target]; did you mean "
+                 "'connections'?");
+    CHECK_STARTS(error_of("[request]\nname = \"x\"\n" + target),
+                 "test.toml:1:2: unknown key 'request' in the profile; did you mean 'requests'?");
+    CHECK(contains(error_of(target + one_request + "wieght = 2\n" + one_phase),
+                   "did you mean 'weight'?"));
+    CHECK(contains(error_of(target + "[target.tls]\ninsecur = true\n" + one_request + one_phase),
+                   "did you mean 'insecure'?"));
+    // The typo of a required key is the mistake, not the key's absence.
+    CHECK_STARTS(error_of(target + one_request +
+                          "[[phases]]\nshape = \"constant\"\nrate = 5\nduraton = \"5s\"\n"),
+                 "test.toml:10:1: unknown key 'duraton' in a constant phase; did you mean "
+                 "'duration'?");
+    CHECK_STARTS(error_of(target + one_request + "[[phases]]\nshap = \"users\"\n"),
+                 "test.toml:8:1: unknown key 'shap' in [[phases]]");
+    // Far from every key: the list alone, as before.
+    const std::string far = error_of(target + one_request + one_phase + "colour = 1\n");
+    CHECK_FALSE(contains(far, "did you mean"));
+    CHECK(contains(far, "; expected one of: "));
+    // A --set of a mistyped key, and a mistyped table in a --set path.
+    profile::ProfileOverrides set;
+    set.sets = {"phases.0.duraton=5s"};
+    CHECK_STARTS(error_of(target + one_request + one_phase, set),
+                 "--set phases.0.duraton: unknown key 'duraton' in a constant phase; did you "
+                 "mean 'duration'?");
+    set.sets = {"phase.0.rate=5"};
+    CHECK(contains(error_of(target + one_request + one_phase, set), "did you mean 'phases'?"));
+}
+
 TEST_CASE("a value of the wrong type is refused with what was expected") {
     const std::string message = error_of(target + one_request + "method = 5\n" + one_phase);
     CHECK(message.starts_with("test.toml:7:10: 'method' is an integer; expected a string"));

@@ -21,6 +21,10 @@ int find_max_command(const cli::FindMaxRequest& request);
 int report_command(const cli::ReportRequest& request);
 // barrage compare: a result against baselines; 1 on a regression.
 int compare_command(const cli::CompareRequest& request);
+// barrage suite: the suite's runs in order with cool-downs, every run's gates
+// and outputs checked before the first; the table, the suite's --json and the
+// worst run's exit code (gate::worst_exit_code).
+int suite_command(cli::SuiteRequest& request);
 // barrage trend: the runs a --history file recorded.
 int trend_command(const cli::TrendRequest& request);
 

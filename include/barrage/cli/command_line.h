@@ -10,6 +10,7 @@
 
 #include "barrage/base/result.h"
 #include "barrage/plan/plan.h"
+#include "barrage/profile/suite_loader.h"
 
 namespace barrage::cli {
 
@@ -60,8 +61,17 @@ struct FindMaxRequest {
     bool quiet = false;
 };
 
-using Command = std::variant<plan::RunPlan, plan::ServePlan, HelpRequest, VersionRequest,
-                             CompareRequest, TrendRequest, ReportRequest, FindMaxRequest>;
+// barrage suite SUITE.toml [--json FILE] [--time-scale F] [--seed N] [-q]:
+// every profile of the suite loaded and checked (profile/suite_loader.h).
+struct SuiteRequest {
+    profile::SuitePlan suite;
+    std::string json_path;  // "" = none, "-" = stdout (the table then goes to stderr)
+    bool quiet = false;
+};
+
+using Command =
+    std::variant<plan::RunPlan, plan::ServePlan, HelpRequest, VersionRequest, CompareRequest,
+                 TrendRequest, ReportRequest, FindMaxRequest, SuiteRequest>;
 
 // The plan of one find-max step: request.run_plan with the step's rate,
 // duration and warm-up (URL runs), quiet, no outputs (profile::with_rate),

@@ -25,6 +25,10 @@ inline constexpr int exit_output_failed = 4;
 // (SIGHUP 129, SIGINT 130, SIGTERM 143).
 inline constexpr int exit_signal_base = 128;
 
+// The worse of two exit codes, for a command of several runs (barrage suite):
+// a signal's (128 + n) is worst, then 4, 3, 2, 1, and 0 is best.
+int worst_exit_code(int a, int b);
+
 // 0 when the run did its job; 3 when nothing completed (every request failed
 // or the target was unreachable).
 int exit_code_for(const stats::RunResult& result);

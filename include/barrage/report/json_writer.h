@@ -26,6 +26,10 @@ public:
     void value(double number);  // non-finite numbers are written as null
     void value(bool flag);
     void null();
+    // A value that is already a whole JSON document (a run's, inside a suite's),
+    // re-indented to its depth; a trailing newline is dropped. Not parsed: the
+    // caller passes what format_json or this writer wrote.
+    void document(std::string_view json);
 
     // The document; asserts that every object/array was closed.
     const std::string& text() const;

@@ -434,3 +434,15 @@ TEST_CASE("growth thresholds read the fastest-growing watched target") {
     const auto without = barrage::gate::evaluate_thresholds(specs, RunResultMetrics(result));
     CHECK_FALSE(without[0].value.has_value());
 }
+
+TEST_CASE("worst_exit_code orders a suite's runs: a signal, then 4, 3, 2, 1, then 0") {
+    using barrage::gate::worst_exit_code;
+    CHECK(worst_exit_code(0, 1) == 1);
+    CHECK(worst_exit_code(3, 1) == 3);
+    CHECK(worst_exit_code(4, 3) == 4);
+    CHECK(worst_exit_code(2, 1) == 2);
+    CHECK(worst_exit_code(1, 130) == 130);
+    CHECK(worst_exit_code(143, 4) == 143);
+    CHECK(worst_exit_code(130, 143) == 130);  // the first signal stopped it
+    CHECK(worst_exit_code(0, 0) == 0);
+}

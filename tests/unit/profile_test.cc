@@ -10,6 +10,7 @@
 
 #include "barrage/profile/profile_loader.h"
 #include "barrage/profile/run_flags.h"
+#include "barrage/profile/suite_loader.h"
 #include "test_support.h"
 
 namespace plan = barrage::plan;
@@ -929,4 +930,89 @@ TEST_CASE("a literal string with non-ASCII text keeps its exact text through the
                 "body = '''\n\xe2\x82\xac \\n \"\"\" ok\xf0\x9f\x98\x80 ''''\n" + one_phase);
     CHECK(run.requests[0].name == "C:\\\xc3\xa9\"x");
     CHECK(run.requests[0].body == "\xe2\x82\xac \\n \"\"\" ok\xf0\x9f\x98\x80 '");
+}
+
+namespace {
+
+std::string suite_error(const Scratch& dir, const std::string& text,
+                        const profile::SuiteFlags& flags = {}) {
+    auto suite = profile::load_suite_text(text, dir.file("ci.toml"), flags);
+    REQUIRE_FALSE(suite.ok());
+    return suite.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("a suite loads every profile with its run's overrides, in order") {
+    Scratch dir;
+    dir.write("smoke.toml", target + one_request + one_phase);
+    dir.write("stages/load.toml", target + one_request + one_phase);
+    const std::string text = R"(name = "nightly"
+cool_down = "5s"
+stop_on_fail = true
+[[run]]
+profile = "smoke.toml"
+[[run]]
+name = "load"
+profile = "stages/load.toml"
+set = ["phases.0.rate=50"]
+time_scale = 0.5
+seed = 7
+cool_down = "0s"
+stop_on_fail = false
+json = "load.json"
+)";
+    profile::SuiteFlags flags;
+    flags.time_scale = 0.2;
+    flags.quiet = true;
+    auto loaded = profile::load_suite_text(text, dir.file("ci.toml"), flags);
+    REQUIRE_MESSAGE(loaded.ok(), loaded.error().message);
+    const profile::SuitePlan& suite = loaded.value();
+    CHECK(suite.name == "nightly");
+    REQUIRE(suite.runs.size() == 2);
+    const profile::SuiteRun& smoke = suite.runs[0];
+    CHECK(smoke.name == "smoke");  // the file's name without .toml
+    CHECK(smoke.profile_path == dir.file("smoke.toml"));
+    CHECK(smoke.cool_down_ns == 5'000'000'000);  // the suite's default
+    CHECK(smoke.stop_on_fail);
+    CHECK(smoke.plan.phases[0].duration_ns == 2'000'000'000);  // 10s x --time-scale 0.2
+    CHECK(smoke.plan.outputs.quiet);
+    const profile::SuiteRun& load = suite.runs[1];
+    CHECK(load.name == "load");
+    CHECK(load.cool_down_ns == 0);
+    CHECK_FALSE(load.stop_on_fail);
+    CHECK(load.plan.phases[0].rate_per_s == 50);
+    CHECK(load.plan.phases[0].duration_ns == 1'000'000'000);  // 10s x 0.5 x 0.2
+    CHECK(load.plan.seed == 7);
+    CHECK(load.plan.outputs.json_path == "load.json");
+    CHECK(contains(load.plan.command_line, "(run 'load')"));
+}
+
+TEST_CASE("a suite refuses its mistakes and any profile's before a run, with file:line:col") {
+    Scratch dir;
+    dir.write("smoke.toml", target + one_request + one_phase);
+    dir.write("typo.toml", target + one_request + one_phase + "duraton = \"5s\"\n");
+    const std::string ci = dir.file("ci.toml");
+    CHECK_STARTS(suite_error(dir, "[[run]]\nprofile = \"smoke.toml\"\n[[run]]\nprofile = "
+                                  "\"typo.toml\"\n"),
+                 ci + ":4:11: run 'typo': " + dir.file("typo.toml") +
+                     ":12:1: unknown key 'duraton' in a constant phase; did you mean 'duration'?");
+    CHECK_STARTS(suite_error(dir, "[[run]]\nprofile = \"smoke.toml\"\ncool_dwon = \"1s\"\n"),
+                 ci + ":3:1: unknown key 'cool_dwon' in [[run]] 1; did you mean 'cool_down'?");
+    CHECK_STARTS(suite_error(dir, "[[runs]]\nprofile = \"smoke.toml\"\n"),
+                 ci + ":1:3: unknown key 'runs' in the suite; did you mean 'run'?");
+    CHECK(contains(suite_error(dir, "name = \"x\"\n"), "a suite runs 1 to 100 profiles"));
+    CHECK(contains(suite_error(dir, "[[run]]\nname = \"x\"\n"),
+                   "[[run]] 1 has no profile; expected e.g. profile = \"smoke.toml\""));
+    CHECK(contains(suite_error(dir, "[[run]]\nprofile = \"absent.toml\"\n"),
+                   "run 'absent': cannot read"));
+    CHECK(contains(suite_error(dir, "[[run]]\nprofile = \"smoke.toml\"\n[[run]]\nprofile = "
+                                    "\"smoke.toml\"\n"),
+                   "runs 1 and 2 are both named 'smoke'"));
+    CHECK(contains(suite_error(dir, "[[run]]\nprofile = \"smoke.toml\"\ntime_scale = 0\n"),
+                   "time_scale = 0 is out of range"));
+    CHECK(contains(suite_error(dir, "[[run]]\nprofile = \"smoke.toml\"\nset = [1]\n"),
+                   "'set' holds an integer; expected strings KEY=VALUE"));
+    CHECK(contains(suite_error(dir, "[[run]]\nprofile = \"smoke.toml\"\nset = [\"x.y=1\"]\n"),
+                   "run 'smoke': --set x.y=1"));
 }

@@ -37,16 +37,16 @@ base::Status check_suite_outputs(const cli::SuiteRequest& request) {
             }
             const std::string who = fmt::format("run '{}'", base::excerpt(run.name));
             if (file.path == "-") {
-                return base::make_error(fmt::format(
-                    "{}: a run of a suite writes files, not stdout ('-'); the suite's "
-                    "--json - puts every run's result on stdout",
-                    who));
+                return base::make_error(
+                    fmt::format("{}: a run of a suite writes files, not stdout ('-'); the suite's "
+                                "--json - puts every run's result on stdout",
+                                who));
             }
             for (const auto& [path, owner] : taken) {
                 if (path == file.path) {
-                    return base::make_error(fmt::format(
-                        "{} and {} both write '{}'; give each its own file", owner, who,
-                        base::excerpt(path)));
+                    return base::make_error(
+                        fmt::format("{} and {} both write '{}'; give each its own file", owner, who,
+                                    base::excerpt(path)));
                 }
             }
             taken.emplace_back(std::string(file.path), who);
@@ -163,7 +163,8 @@ void run_suite(cli::SuiteRequest& request, report::SuiteOutcome& outcome) {
         } else if (i + 1 < runs.size() && run.cool_down_ns > 0) {
             if (!request.quiet) {
                 fmt::print(stderr, "barrage suite {}: cool-down of {:.3g}s\n",
-                           base::excerpt(outcome.name), static_cast<double>(run.cool_down_ns) / 1e9);
+                           base::excerpt(outcome.name),
+                           static_cast<double>(run.cool_down_ns) / 1e9);
             }
             if (const int signal_number = wait_for_stop_signal(run.cool_down_ns)) {
                 outcome.stop_signal = signal_number;

@@ -130,7 +130,8 @@ std::optional<SuiteRun> read_run(TableReader& reader, const std::string& base_di
     }
     run.plan = std::move(plan).value();
     // What the run's JSON shows as its command: the suite and the run in it.
-    run.plan.command_line = fmt::format("barrage suite {} (run '{}')", diagnostics.file(), run.name);
+    run.plan.command_line =
+        fmt::format("barrage suite {} (run '{}')", diagnostics.file(), run.name);
     return run;
 }
 
@@ -175,8 +176,9 @@ void read_suite(TableReader& root, const std::string& base_dir, const SuiteFlags
     for (const toml::node& element : *runs) {
         const toml::table* table = element.as_table();
         if (table == nullptr) {
-            diagnostics.fail_at(&element, "[[run]] must be a table, e.g. [[run]] profile = "
-                                          "\"smoke.toml\"");
+            diagnostics.fail_at(&element,
+                                "[[run]] must be a table, e.g. [[run]] profile = "
+                                "\"smoke.toml\"");
             return;
         }
         TableReader reader(diagnostics, *table, fmt::format("[[run]] {}", suite.runs.size() + 1));

@@ -35,9 +35,9 @@ std::optional<RunFigures> figures_of(const SuiteRunOutcome& run) {
     const int64_t answered_or_not = doc.completed + doc.request_errors;
     const int64_t failed = doc.request_errors + doc.responses_failed;
     return RunFigures{doc.sent,
-                      answered_or_not > 0 ? static_cast<double>(failed) /
-                                                static_cast<double>(answered_or_not)
-                                          : 0.0,
+                      answered_or_not > 0
+                          ? static_cast<double>(failed) / static_cast<double>(answered_or_not)
+                          : 0.0,
                       doc.latency().p95_us, doc.latency().p99_us, doc.throughput_rps};
 }
 
@@ -51,9 +51,9 @@ std::string verdict_of(const SuiteRunOutcome& run) {
 std::string table_row(const SuiteRunOutcome& run, std::size_t name_width,
                       std::size_t profile_width) {
     const std::string exit = run.ran ? fmt::format("{}", run.exit_code) : "-";
-    std::string row = fmt::format("  {:<{}}  {:<{}}  {:>4}  {:<20}", base::excerpt(run.name),
-                                  name_width, base::excerpt(run.profile_path), profile_width,
-                                  exit, verdict_of(run));
+    std::string row =
+        fmt::format("  {:<{}}  {:<{}}  {:>4}  {:<20}", base::excerpt(run.name), name_width,
+                    base::excerpt(run.profile_path), profile_width, exit, verdict_of(run));
     if (const auto figures = figures_of(run)) {
         row += fmt::format("  {:>10}  {:>11.2f}%  {:>10}  {:>10}  {:>10.1f}", figures->requests,
                            figures->failure_rate * 100, ms_cell(figures->p95_us),
@@ -99,9 +99,9 @@ std::string format_suite_table(const SuiteOutcome& outcome) {
         ran += run.ran ? 1 : 0;
         failed += run.ran && run.exit_code != gate::exit_ok ? 1 : 0;
     }
-    std::string out = fmt::format("Suite {} ({}): {} of {} runs ran, {} failed\n",
-                                  base::excerpt(outcome.name), base::excerpt(outcome.path), ran,
-                                  outcome.runs.size(), failed);
+    std::string out =
+        fmt::format("Suite {} ({}): {} of {} runs ran, {} failed\n", base::excerpt(outcome.name),
+                    base::excerpt(outcome.path), ran, outcome.runs.size(), failed);
     out += fmt::format("  {:<{}}  {:<{}}  {:>4}  {:<20}  {:>10}  {:>12}  {:>10}  {:>10}  {:>10}\n",
                        "run", name_width, "profile", profile_width, "exit", "verdict", "requests",
                        "failure_rate", "p95", "p99", "rps");

@@ -993,8 +993,9 @@ TEST_CASE("a suite refuses its mistakes and any profile's before a run, with fil
     dir.write("smoke.toml", target + one_request + one_phase);
     dir.write("typo.toml", target + one_request + one_phase + "duraton = \"5s\"\n");
     const std::string ci = dir.file("ci.toml");
-    CHECK_STARTS(suite_error(dir, "[[run]]\nprofile = \"smoke.toml\"\n[[run]]\nprofile = "
-                                  "\"typo.toml\"\n"),
+    CHECK_STARTS(suite_error(dir,
+                             "[[run]]\nprofile = \"smoke.toml\"\n[[run]]\nprofile = "
+                             "\"typo.toml\"\n"),
                  ci + ":4:11: run 'typo': " + dir.file("typo.toml") +
                      ":12:1: unknown key 'duraton' in a constant phase; did you mean 'duration'?");
     CHECK_STARTS(suite_error(dir, "[[run]]\nprofile = \"smoke.toml\"\ncool_dwon = \"1s\"\n"),
@@ -1006,8 +1007,9 @@ TEST_CASE("a suite refuses its mistakes and any profile's before a run, with fil
                    "[[run]] 1 has no profile; expected e.g. profile = \"smoke.toml\""));
     CHECK(contains(suite_error(dir, "[[run]]\nprofile = \"absent.toml\"\n"),
                    "run 'absent': cannot read"));
-    CHECK(contains(suite_error(dir, "[[run]]\nprofile = \"smoke.toml\"\n[[run]]\nprofile = "
-                                    "\"smoke.toml\"\n"),
+    CHECK(contains(suite_error(dir,
+                               "[[run]]\nprofile = \"smoke.toml\"\n[[run]]\nprofile = "
+                               "\"smoke.toml\"\n"),
                    "runs 1 and 2 are both named 'smoke'"));
     CHECK(contains(suite_error(dir, "[[run]]\nprofile = \"smoke.toml\"\ntime_scale = 0\n"),
                    "time_scale = 0 is out of range"));

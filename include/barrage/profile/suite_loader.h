@@ -24,16 +24,16 @@ namespace barrage::profile {
 
 // One [[run]] of a suite, its profile loaded with the run's overrides.
 struct SuiteRun {
-    std::string name;          // `name`, else the profile file's name without ".toml"
-    std::string profile_path;  // resolved against the suite file's directory
-    plan::RunPlan plan;        // validated; outputs as the run's keys give them
-    int64_t cool_down_ns = 0;  // pause after this run when another follows
+    std::string name;           // `name`, else the profile file's name without ".toml"
+    std::string profile_path;   // resolved against the suite file's directory
+    plan::RunPlan plan;         // validated; outputs as the run's keys give them
+    int64_t cool_down_ns = 0;   // pause after this run when another follows
     bool stop_on_fail = false;  // a run that exits non-zero skips the runs after it
 };
 
 struct SuitePlan {
-    std::string path;  // the suite file
-    std::string name;  // `name`, else the file's name without ".toml"
+    std::string path;            // the suite file
+    std::string name;            // `name`, else the file's name without ".toml"
     std::vector<SuiteRun> runs;  // at least one
 };
 

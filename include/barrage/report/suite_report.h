@@ -13,9 +13,9 @@ namespace barrage::report {
 struct SuiteRunOutcome {
     std::string name;
     std::string profile_path;
-    bool ran = false;    // false: skipped (see skipped_because)
-    int exit_code = 0;   // the run's, as `barrage run` would exit (when it ran)
-    std::string json;    // its result document; "" when it stopped before any traffic
+    bool ran = false;             // false: skipped (see skipped_because)
+    int exit_code = 0;            // the run's, as `barrage run` would exit (when it ran)
+    std::string json;             // its result document; "" when it stopped before any traffic
     std::string skipped_because;  // "stop_on_fail: 'smoke' failed", "the suite was stopped"
 };
 

@@ -65,6 +65,9 @@ Load:
                            one per connection)
       --no-pin             do not pin workers to CPUs
   -d, --duration TIME      how long to measure (default 10s)
+      --requests N         send exactly N requests, then stop (open loop: needs
+                           -r, and lasts about N / RATE; with -d, whichever
+                           ends first). A profile: its main phase (constant)
       --warmup TIME        load before measuring starts, not counted (default 0)
       --timeout TIME       limit for each connect and each request (default 10s)
       --connect-grace TIME stop with exit 3 when no connection has opened and
@@ -318,6 +321,10 @@ const OptionSpec<RunArgs> run_options[] = {
     {'d', "duration", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          return store(parse_duration_ns(flag, v, false), a.flags.duration_ns);
+     }},
+    {'\0', "requests", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_count(flag, v, 1, plan::iterations_max), a.flags.requests);
      }},
     {'\0', "set", true,
      [](RunArgs& a, std::string_view, std::string_view v) {

@@ -45,6 +45,12 @@ base::Status check_phase_shape(plan::PhasePlan& phase);
 // key), its spawn rate divided by it, its rates and think time unchanged.
 base::Status scale_phase_times(plan::PhasePlan& phase, double factor);
 
+// Open-loop phases with `iterations`: each one's duration cut to end where
+// its arrival N + 1 would be due, so it holds exactly N arrivals (or its own
+// duration, when that ends first); the arrivals of the phases before count
+// (iterations.cc). Errors: a count that would take over 100 days at its rate.
+base::Status fit_iterations(plan::RunPlan& plan);
+
 // thresholds = [...] (strings or { expr, abort } tables) and abort_grace (thresholds.cc).
 void read_thresholds(TableReader& root, plan::RunPlan& plan);
 

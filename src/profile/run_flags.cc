@@ -103,8 +103,25 @@ void apply_url_run(plan::RunPlan& plan, const RunFlags& flags) {
     plan::set_url_run(plan, load, std::move(request));
 }
 
-// Rate, duration, warm-up and connections: a profile's main phase, or a URL run's load.
-Status apply_load(plan::RunPlan& plan, const RunFlags& flags) {
+// --requests N on the main phase: N arrivals, and -d (if given) as a limit.
+Status set_request_count(plan::RunPlan& plan, const RunFlags& flags) {
+    PhasePlan& main = plan.phases[plan.main_phase];
+    if (main.kind != PhaseKind::constant) {
+        return make_error(fmt::format(
+            "--requests: the main phase '{}' is not a constant rate; a run by count is open "
+            "loop so far: expected -r RATE with a URL (the run then lasts N / RATE), or a "
+            "profile whose main phase is constant",
+            base::excerpt(main.name)));
+    }
+    main.iterations = *flags.requests;
+    if (!flags.duration_ns) {
+        main.duration_ns = 0;  // by count alone
+    }
+    return Ok{};
+}
+
+// The phases as the flags leave them, before any count is fitted.
+Status apply_phases(plan::RunPlan& plan, const RunFlags& flags) {
     if (flags.connections) {
         plan.connections = *flags.connections;
     }
@@ -133,6 +150,19 @@ Status apply_load(plan::RunPlan& plan, const RunFlags& flags) {
         plan.connections = std::max(plan.connections, phase.users);
     }
     return Ok{};
+}
+
+// Rate, duration, warm-up and connections: a profile's main phase, or a URL run's load.
+Status apply_load(plan::RunPlan& plan, const RunFlags& flags) {
+    if (auto status = apply_phases(plan, flags); !status) {
+        return status;
+    }
+    if (flags.requests) {
+        if (auto status = set_request_count(plan, flags); !status) {
+            return status;
+        }
+    }
+    return detail::fit_iterations(plan);
 }
 
 // Outputs and gates: the plan's (a profile's) thresholds first, then the command line's.

@@ -1005,3 +1005,18 @@ TEST_CASE(
     }
     CHECK_FALSE(barrage::plan::is_open_loop(request.run_plan));  // parsed without -r
 }
+
+TEST_CASE(
+    "--requests N: an open-loop URL run of exactly N, lasting N / rate unless -d ends first") {
+    const RunPlan plan = parse_run({"run", "http://h/", "-r", "200", "--requests", "150"});
+    REQUIRE(plan.phases.size() == 1);
+    CHECK(plan.phases[0].iterations == 150);
+    CHECK(plan.phases[0].duration_ns == 750'000'000);
+    const RunPlan capped =
+        parse_run({"run", "http://h/", "-r", "200", "--requests", "1000", "-d", "1s"});
+    CHECK(capped.phases[0].duration_ns == 1'000'000'000);
+    CHECK(contains(parse_error({"run", "http://h/", "--requests", "10"}),
+                   "--requests: the main phase 'main' is not a constant rate"));
+    CHECK(contains(parse_error({"run", "http://h/", "-r", "10", "--requests", "0"}), "--requests"));
+    CHECK(contains(help_text({"run", "--help"}), "--requests N"));
+}

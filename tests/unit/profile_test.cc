@@ -11,6 +11,8 @@
 #include "barrage/profile/profile_loader.h"
 #include "barrage/profile/run_flags.h"
 #include "barrage/profile/suite_loader.h"
+#include "barrage/schedule/arrival_schedule.h"
+#include "barrage/schedule/load_shape.h"
 #include "test_support.h"
 
 namespace plan = barrage::plan;
@@ -1017,4 +1019,88 @@ TEST_CASE("a suite refuses its mistakes and any profile's before a run, with fil
                    "'set' holds an integer; expected strings KEY=VALUE"));
     CHECK(contains(suite_error(dir, "[[run]]\nprofile = \"smoke.toml\"\nset = [\"x.y=1\"]\n"),
                    "run 'smoke': --set x.y=1"));
+}
+
+namespace {
+
+// The arrivals the engine's schedule puts in each phase of `plan` (open loop).
+std::vector<int64_t> arrivals_per_phase(const plan::RunPlan& plan) {
+    std::vector<barrage::schedule::RateSegment> segments;
+    for (const plan::PhasePlan& phase : plan.phases) {
+        REQUIRE(phase.kind == plan::PhaseKind::constant);
+        segments.push_back({phase.duration_ns, phase.rate_per_s, phase.rate_per_s});
+    }
+    auto schedule = barrage::schedule::ArrivalSchedule::make(segments);
+    REQUIRE(schedule.ok());
+    std::vector<int64_t> counts;
+    int64_t start_ns = 0;
+    for (const plan::PhasePlan& phase : plan.phases) {
+        const int64_t end_ns = start_ns + phase.duration_ns;
+        const int64_t before_end = end_ns == schedule.value().duration_ns()
+                                       ? schedule.value().arrivals_total()
+                                       : schedule.value().arrivals_before(end_ns);
+        counts.push_back(before_end - schedule.value().arrivals_before(start_ns));
+        start_ns = end_ns;
+    }
+    return counts;
+}
+
+std::string counted_phase(const std::string& name, const std::string& rate,
+                          const std::string& extra) {
+    return "\n[[phases]]\nname = \"" + name + "\"\nshape = \"constant\"\nrate = " + rate + "\n" +
+           extra;
+}
+
+}  // namespace
+
+TEST_CASE("iterations ends a constant phase after exactly N arrivals, about N / rate long") {
+    const plan::RunPlan alone =
+        load_ok(target + one_request + counted_phase("main", "40", "iterations = 100\n"));
+    CHECK(alone.phases[0].iterations == 100);
+    CHECK(alone.phases[0].duration_ns == 2'500'000'000);  // 100 / 40 per second
+    CHECK(arrivals_per_phase(alone) == std::vector<int64_t>{100});
+    // A warm-up of 100 requests, at a rate whose arrivals do not fall on whole
+    // nanoseconds, then a main phase by time: each phase holds what it says.
+    const plan::RunPlan warm = load_ok(
+        target + one_request + counted_phase("warm", "30", "iterations = 100\nwarmup = true\n") +
+        counted_phase("main", "7", "duration = \"1100ms\"\n") +
+        counted_phase("tail", "3", "iterations = 10\n"));
+    CHECK(arrivals_per_phase(warm) == std::vector<int64_t>{100, 8, 10});
+    CHECK(warm.phases[0].duration_ns == 3'333'333'333);
+    // Duration and count together: whichever ends first.
+    const plan::RunPlan capped = load_ok(
+        target + one_request + counted_phase("main", "10", "iterations = 1000\nduration = 5\n"));
+    CHECK(capped.phases[0].duration_ns == 5'000'000'000);
+    const plan::RunPlan counted = load_ok(
+        target + one_request + counted_phase("main", "10", "iterations = 20\nduration = 5\n"));
+    CHECK(counted.phases[0].duration_ns == 2'000'000'000);
+    // --time-scale leaves a count alone: the phase still sends N.
+    profile::ProfileOverrides scaled;
+    scaled.time_scale = 0.1;
+    CHECK(arrivals_per_phase(load_ok(
+              target + one_request + counted_phase("main", "40", "iterations = 100\n"), scaled)) ==
+          std::vector<int64_t>{100});
+}
+
+TEST_CASE("--requests N makes the main phase a count; closed loop refuses a count") {
+    profile::ProfileOverrides requests;
+    requests.requests = 250;
+    const plan::RunPlan plan = load_ok(target + one_request + one_phase, requests);
+    CHECK(plan.phases[0].iterations == 250);
+    CHECK(plan.phases[0].duration_ns == 2'500'000'000);  // the profile's 10s no longer bounds it
+    requests.duration_ns = 1'000'000'000;
+    CHECK(load_ok(target + one_request + one_phase, requests).phases[0].duration_ns ==
+          1'000'000'000);  // -d ends first
+    const std::string users = "\n[[phases]]\nshape = \"users\"\nusers = 2\nduration = \"5s\"\n";
+    profile::ProfileOverrides closed;
+    closed.requests = 10;
+    CHECK(contains(error_of(target + one_request + users, closed),
+                   "--requests: the main phase 'phase 1' is not a constant rate"));
+    CHECK_STARTS(error_of(target + one_request + users + "iterations = 5\n"),
+                 "test.toml:12:14: iterations is for constant (open-loop) phases so far");
+    CHECK(contains(error_of(target + one_request + counted_phase("main", "10", "iterations = 0\n")),
+                   "iterations is 0; expected a whole number from 1"));
+    CHECK(contains(
+        error_of(target + one_request + counted_phase("main", "0.001", "iterations = 100000000\n")),
+        "would take over 100 days"));
 }

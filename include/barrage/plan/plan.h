@@ -125,7 +125,12 @@ struct PhasePlan {
     double spawn_per_s = 0;
     int64_t think_min_ns = 0;
     int64_t think_max_ns = 0;
+    // constant (open loop): the phase ends after exactly this many arrivals
+    // (`iterations`, --requests): duration_ns is cut to where arrival N + 1
+    // would be due (about N / rate), or stays if it ends first. 0 = by time only.
+    int64_t iterations = 0;
 };
+inline constexpr int64_t iterations_max = 1'000'000'000'000;
 
 // One gate, as written. gate::parse_threshold reads the expression before
 // any traffic (plan knows no metrics).

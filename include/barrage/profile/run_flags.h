@@ -23,6 +23,7 @@ struct RunFlags {
     std::optional<int> threads;          // -t/--threads
     bool no_pin = false;                 // --no-pin
     std::optional<int64_t> duration_ns;  // -d/--duration
+    std::optional<int64_t> requests;     // --requests N: the main phase ends after N arrivals
     std::optional<int64_t> warmup_ns;    // --warmup (URL runs)
     std::optional<int64_t> timeout_ns;   // --timeout
     std::optional<int64_t> connect_grace_ns;
@@ -58,7 +59,10 @@ struct RunFlags {
 // then --rate and --duration change the main phase: --rate needs it constant,
 // --duration not a step phase, and the phase must still be a valid shape;
 // errors name the flag ("--rate: the main phase 'x' is not constant; ...").
-// The caller refuses --warmup and the request flags for a profile, and --set
+// --requests N makes the main phase (constant) end after exactly N arrivals
+// (with -d: whichever ends first; without, the phase's own duration no longer
+// bounds it), and every phase with iterations is cut to its count
+// (fit_iterations). The caller refuses --warmup and the request flags for a profile, and --set
 // is not applied here (it edits the document: load_profile). The result is
 // not validated (validate_run_plan).
 base::Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags);

@@ -29,9 +29,8 @@ std::vector<RateSegment> segments_of(const PhasePlan& phase) {
                        schedule::ConstantShape{phase.rate_per_s, phase.duration_ns})
                 .value();
         case PhaseKind::ramp:
-            return schedule::segments_of(
-                       schedule::RampShape{phase.rate_per_s, phase.rate_end_per_s,
-                                           phase.duration_ns})
+            return schedule::segments_of(schedule::RampShape{phase.rate_per_s, phase.rate_end_per_s,
+                                                             phase.duration_ns})
                 .value();
         case PhaseKind::step:
             return schedule::segments_of(schedule::StepShape{phase.rate_per_s, phase.step_per_s,
@@ -78,8 +77,7 @@ int64_t length_for_count(const std::vector<RateSegment>& before, int64_t start_n
         }
         length_ns += held > phase.iterations ? -1 : 1;
     }
-    BARRAGE_ASSERT(arrivals_in(before, start_ns, length_ns, phase.rate_per_s) ==
-                   phase.iterations);
+    BARRAGE_ASSERT(arrivals_in(before, start_ns, length_ns, phase.rate_per_s) == phase.iterations);
     return length_ns;
 }
 

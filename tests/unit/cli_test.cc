@@ -1020,3 +1020,17 @@ TEST_CASE(
     CHECK(contains(parse_error({"run", "http://h/", "-r", "10", "--requests", "0"}), "--requests"));
     CHECK(contains(help_text({"run", "--help"}), "--requests N"));
 }
+
+TEST_CASE("barrage suite takes one suite file and its few options; a typo names the nearest") {
+    CHECK(contains(parse_error({"suite"}), "barrage suite: expected one suite file"));
+    CHECK(contains(parse_error({"suite", "a.toml", "b.toml"}), "expected one suite file"));
+    CHECK(contains(parse_error({"suite", "ci.toml", "--jsn", "x.json"}),
+                   "did you mean '--json'?"));
+    CHECK(contains(parse_error({"suite", "ci.toml", "--time-scale", "0"}),
+                   "--time-scale: '0' is not a factor"));
+    CHECK(contains(parse_error({"suite", "/nonexistent/ci.toml"}),
+                   "expected the path of a TOML suite file"));
+    CHECK(contains(help_text({"suite", "--help"}), "Usage: barrage suite SUITE.toml"));
+    CHECK(contains(help_text({"help", "suite"}), "stop_on_fail"));
+    CHECK(contains(parse_error({"suit", "ci.toml"}), "did you mean 'suite'?"));
+}

@@ -1024,8 +1024,7 @@ TEST_CASE(
 TEST_CASE("barrage suite takes one suite file and its few options; a typo names the nearest") {
     CHECK(contains(parse_error({"suite"}), "barrage suite: expected one suite file"));
     CHECK(contains(parse_error({"suite", "a.toml", "b.toml"}), "expected one suite file"));
-    CHECK(contains(parse_error({"suite", "ci.toml", "--jsn", "x.json"}),
-                   "did you mean '--json'?"));
+    CHECK(contains(parse_error({"suite", "ci.toml", "--jsn", "x.json"}), "did you mean '--json'?"));
     CHECK(contains(parse_error({"suite", "ci.toml", "--time-scale", "0"}),
                    "--time-scale: '0' is not a factor"));
     CHECK(contains(parse_error({"suite", "/nonexistent/ci.toml"}),

@@ -4,7 +4,8 @@ exit 1 (the worst of the runs), the table on stdout, the suite's --json holding 
 results (each keeping the count identities) and a run's own json file written. A usage error
 in the second profile (a mistyped key) is refused with exit 2 before the first run sends
 anything; so is a mistyped key of the suite file. stop_on_fail skips the runs after a failed
-one. SIGTERM in a cool-down stops the suite with exit 143 and still writes what ran."""
+one. SIGTERM in a cool-down stops the suite with exit 143, SIGINT in a run with exit 130; both still
+write what ran."""
 
 import os
 import signal
@@ -153,6 +154,33 @@ def check_signal_in_cool_down(t):
             f"what ran is kept, the rest is skipped ({[r.get('ran') for r in runs]})")
 
 
+def check_signal_in_run(t, url):
+    write(t, "long.toml", PROFILE.format(url=url, duration_key="duration", gate="p99 < 10s")
+          .replace('"1s"', '"30s"'))
+    write(t, "interrupted.toml", """
+[[run]]
+profile = "long.toml"
+[[run]]
+profile = "smoke.toml"
+""")
+    suite_json = t.path("interrupted.json")
+    process = t.popen(["suite", t.path("interrupted.toml"), "--json", suite_json, "-q"])
+    time.sleep(1.5)  # into the first run
+    process.send_signal(signal.SIGINT)
+    try:
+        rc = process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        rc = None
+    t.check(rc == 130, f"SIGINT in a run: exit 130 (got {rc})")
+    document = t.load_json(suite_json) if os.path.exists(suite_json) else {}
+    runs = document.get("runs", [])
+    t.check([r.get("ran") for r in runs] == [True, False],
+            f"the interrupted run is kept, the next skipped ({[r.get('ran') for r in runs]})")
+    first = (runs[0].get("result") or {}) if runs else {}
+    t.check(first.get("interrupted") is True and first.get("requests", {}).get("sent", 0) > 0,
+            "the interrupted run's result says so and holds what it sent")
+
+
 def body(t):
     server = t.serve("--threads", "1")
     write_profiles(t, server.url("").rstrip("/"))
@@ -160,6 +188,7 @@ def body(t):
     check_usage_errors_first(t)
     check_stop_on_fail(t)
     check_signal_in_cool_down(t)
+    check_signal_in_run(t, server.url("").rstrip("/"))
 
 
 harness.main(__doc__, body)

@@ -59,9 +59,15 @@ base::Result<LoadModel> LoadModel::build(const plan::RunPlan& plan) {
         const int users = std::min(phase.users, plan.connections);
         model.user_phases_.push_back(UserPhase{start_ns, start_ns + phase.duration_ns, users,
                                                users_before, phase.spawn_per_s, phase.think_min_ns,
-                                               phase.think_max_ns});
+                                               phase.think_max_ns, phase.iterations});
+        // A count is kept by the pacer, so the fast path of plain closed loop stays as it is.
         model.paces_users_ = model.paces_users_ || phase.think_max_ns > 0 ||
-                             phase.spawn_per_s > 0 || users < plan.connections;
+                             phase.spawn_per_s > 0 || users < plan.connections ||
+                             phase.iterations > 0;
+        if (phase.iterations > 0) {
+            BARRAGE_ASSERT(&phase == &phases.back());  // the profile allows a count there only
+            model.counted_phase_ = static_cast<int>(model.user_phases_.size() - 1);
+        }
         model.users_max_ = std::max(model.users_max_, users);
         start_ns += phase.duration_ns;
         users_before = users;
@@ -76,6 +82,12 @@ const UserPhase& LoadModel::users_at(int64_t t_ns) const {
         }
     }
     return user_phases_.back();
+}
+
+int64_t share_of(int64_t count, int worker_index, int worker_count) {
+    BARRAGE_ASSERT(count >= 0 && worker_count > 0 && worker_index >= 0 &&
+                   worker_index < worker_count);
+    return count / worker_count + (worker_index < count % worker_count ? 1 : 0);
 }
 
 int64_t LoadModel::user_start_ns(const UserPhase& phase, int user) {

@@ -22,7 +22,12 @@ struct UserPhase {
     double spawn_per_s = 0;  // 0: all at once
     int64_t think_min_ns = 0;
     int64_t think_max_ns = 0;
+    int64_t iterations = 0;  // > 0: the run ends once this many were sent in this phase
 };
+
+// Worker `worker_index`'s part of `count` requests over `worker_count` workers:
+// the first count % worker_count take one more, so the parts add up to count.
+int64_t share_of(int64_t count, int worker_index, int worker_count);
 
 class LoadModel {
 public:
@@ -48,12 +53,17 @@ public:
     // Closed loop: the most users any phase holds, so the most connections
     // the run opens at once (spare connection slots never connect).
     int users_max() const { return users_max_; }
+    // Closed loop: the index of the phase that ends the run after a count of
+    // sends (the last phase, with iterations), or -1.
+    int counted_phase() const { return counted_phase_; }
+    const UserPhase& user_phase(std::size_t index) const { return user_phases_[index]; }
 
 private:
     std::unique_ptr<schedule::ArrivalSchedule> schedule_;
     std::vector<UserPhase> user_phases_;
     bool paces_users_ = false;
     int users_max_ = 0;
+    int counted_phase_ = -1;
 };
 
 }  // namespace barrage::engine::detail

@@ -69,6 +69,7 @@ private:
     void describe_requests();
     void finish_result();
     void add_warnings();
+    void check_count_done();
 
     const plan::RunPlan& plan_;
     const RunHooks& hooks_;
@@ -87,6 +88,7 @@ private:
     // The interval sending stopped in (INT64_MAX: not stopped early); later snapshots
     // (the drain) land in it, and no row after it is built.
     int64_t stop_index_ = INT64_MAX;
+    bool count_done_ = false;    // closed loop by count: every worker sent its share
     double measured_end_s_ = 0;  // where the last row ends: the planned duration or the stop
     stats::IntervalRowSeries rows_{interval_rows_max};
     int64_t workers_started_ns_ = 0;  // the first connects go out from here
@@ -273,11 +275,30 @@ bool Coordinator::check_reachable(int64_t now) {
     return false;
 }
 
+// Closed loop by count: once every worker has sent its share, sending ended
+// at the last of them, and the rows and the duration end there too.
+void Coordinator::check_count_done() {
+    if (count_done_ || load_->counted_phase() < 0) {
+        return;
+    }
+    int64_t last_ns = 0;
+    for (const auto& channel : channels_) {
+        if (!channel->count_done.load(std::memory_order_acquire)) {
+            return;
+        }
+        last_ns = std::max(last_ns, channel->count_done_ns);
+    }
+    count_done_ = true;
+    stop_ns_ = last_ns;
+    note_stop();
+}
+
 void Coordinator::collect_until_done() {
     while (!std::all_of(finished_.begin(), finished_.end(), [](bool f) { return f; })) {
         handle_signals(coordinator_tick_ns);
         check_reachable(base::now_ns());
         drain_channels();
+        check_count_done();  // after the snapshots: a worker's flag is set before its last
         const int64_t watermark =
             *std::min_element(reported_through_.begin(), reported_through_.end());
         // An interval is complete once every worker has reported a later one.
@@ -403,8 +424,9 @@ void Coordinator::add_to_phase(double interval_start_s, const PendingInterval& p
 
 void Coordinator::finish_result() {
     const int64_t done_ns = base::now_ns();
-    const bool stopped_early =
-        result_.interrupted || !result_.stopped_by.empty() || !result_.gave_up.empty();
+    check_count_done();  // a worker may have finished between the last tick and the join
+    const bool stopped_early = result_.interrupted || !result_.stopped_by.empty() ||
+                               !result_.gave_up.empty() || count_done_;
     const int64_t send_end = stopped_early ? std::min(stop_ns_, shared_.end_ns) : shared_.end_ns;
     result_.duration_s =
         static_cast<double>(std::max<int64_t>(0, send_end - shared_.measured_start_ns)) / 1e9;

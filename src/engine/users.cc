@@ -103,9 +103,28 @@ void Worker::pace_user(uint32_t slot, int64_t now) {
 void Worker::act_for_user(uint32_t slot, int64_t now) {
     if (connections_[slot].state == ConnState::closed) {
         open_connection(slot, now);
-    } else {
+    } else if (take_counted_send(connections_[slot], now)) {
         start_request(slot, now, now, false);
     }
+}
+
+// Closed loop by count: false once this worker has sent its share in the
+// counted phase; the last send of the share stops the worker's sending (what
+// is in flight drains) and tells the coordinator.
+bool Worker::take_counted_send(const Connection& conn, int64_t now) {
+    if (count_left_ < 0 || conn.user.phase != shared_->load->counted_phase()) {
+        return true;
+    }
+    const bool send = count_left_ > 0;
+    count_left_ -= send ? 1 : 0;
+    if (count_left_ == 0 && !drain_.active) {
+        channel_->count_done_ns = now;
+        channel_->count_done.store(true, std::memory_order_release);
+        drain_ = Drain{.active = true,
+                       .send_stop_ns = std::min(now, shared_->end_ns),
+                       .deadline_ns = now + plan_.timeout_ns};
+    }
+    return send;
 }
 
 // Acts for every user whose wait is over. Entries of users that reconnected

@@ -63,6 +63,11 @@ Worker::Worker(RunShared* shared, WorkerChannel* channel, int worker_index, int 
         shard_ = std::make_unique<schedule::ScheduleShard>(shared_->schedule, worker_index,
                                                            worker_count);
     }
+    if (const int counted = shared_->load->counted_phase(); counted >= 0) {
+        const int64_t count =
+            shared_->load->user_phase(static_cast<std::size_t>(counted)).iterations;
+        count_left_ = share_of(count, worker_index, worker_count);
+    }
 }
 
 void Worker::run() {

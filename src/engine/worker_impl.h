@@ -62,6 +62,10 @@ struct WorkerChannel {
     // the coordinator each tick: is the target reachable at all?
     std::atomic<bool> connection_established{false};
     std::atomic<bool> connect_failed{false};
+    // Closed loop by count: set once when this worker has sent its share
+    // (count_done_ns first, then count_done), read by the coordinator each tick.
+    int64_t count_done_ns = 0;
+    std::atomic<bool> count_done{false};
 };
 
 // The TLS context options of a plan (https targets).
@@ -200,6 +204,7 @@ private:
     void act_for_user(uint32_t slot, int64_t now);
     void wake_due_users(int64_t now);
     void schedule_absent_users(int64_t now);
+    bool take_counted_send(const Connection& conn, int64_t now);
 
     RunShared* shared_;
     WorkerChannel* channel_;
@@ -236,6 +241,7 @@ private:
     TlsShared tls_;  // https only
     Sessions sessions_;
     UserPacer users_;                   // closed loop
+    int64_t count_left_ = -1;           // closed loop by count: sends left to this worker; -1: none
     stats::Snapshot warmup_leftovers_;  // see request_snapshot()
 };
 

@@ -19,6 +19,9 @@ using plan::PhaseKind;
 using plan::PhasePlan;
 using schedule::RateSegment;
 
+// A closed-loop count without a duration stops here at the latest (k6's
+// shared-iterations maxDuration).
+constexpr int64_t closed_count_limit_ns = 600'000'000'000;
 // 100 days: far beyond any run, far below where int64 nanoseconds end.
 constexpr double count_seconds_max = 100.0 * 24 * 3600;
 
@@ -88,7 +91,11 @@ base::Status fit_iterations(plan::RunPlan& plan) {
     int64_t start_ns = 0;
     for (PhasePlan& phase : plan.phases) {
         if (phase.kind == PhaseKind::users) {
-            return base::Ok{};  // refused with iterations when read; closed loop ends by time
+            // The engine ends it on the count; a duration is its time limit.
+            if (phase.iterations > 0 && phase.duration_ns == 0) {
+                phase.duration_ns = closed_count_limit_ns;
+            }
+            continue;
         }
         if (phase.iterations > 0) {
             BARRAGE_ASSERT(phase.kind == PhaseKind::constant && phase.rate_per_s > 0);

@@ -67,18 +67,6 @@ void read_think(TableReader& reader, PhasePlan& phase) {
     phase.think_max_ns = phase.think_min_ns;
 }
 
-// A count-bounded closed-loop phase needs the engine to end a phase on a count,
-// which it does not do yet: refused rather than ignored.
-void refuse_closed_loop_iterations(TableReader& reader) {
-    if (const toml::node* iterations = reader.node("iterations"); iterations != nullptr) {
-        reader.diagnostics().fail_at(
-            iterations,
-            "iterations is for constant (open-loop) phases so far; a users phase "
-            "ends by its duration: expected a constant phase with rate and "
-            "iterations, or duration here");
-    }
-}
-
 void read_shape(TableReader& reader, PhasePlan& phase) {
     switch (phase.kind) {
         case PhaseKind::constant:
@@ -117,13 +105,15 @@ void read_shape(TableReader& reader, PhasePlan& phase) {
                 required(reader, "duration", reader.duration_ns("duration", false), "\"6m\"");
             break;
         case PhaseKind::users:
-            refuse_closed_loop_iterations(reader);
             phase.users = static_cast<int>(
                 required(reader, "users", reader.integer("users", 1, plan::connections_max), "50"));
             read_think(reader, phase);
             phase.spawn_per_s = reader.rate("spawn_rate", true).value_or(0);
             phase.duration_ns =
-                required(reader, "duration", reader.duration_ns("duration", false), "\"5m\"");
+                reader.source().contains("iterations")
+                    ? reader.duration_ns("duration", false).value_or(0)
+                    : required(reader, "duration", reader.duration_ns("duration", false), "\"5m\"");
+            phase.iterations = reader.integer("iterations", 1, plan::iterations_max).value_or(0);
             break;
     }
 }
@@ -166,7 +156,7 @@ ReadPhase read_phase(TableReader& reader, size_t index) {
 }  // namespace
 
 base::Status check_phase_shape(PhasePlan& phase) {
-    if (phase.kind == PhaseKind::constant && phase.iterations > 0 && phase.duration_ns == 0) {
+    if (phase.iterations > 0 && phase.duration_ns == 0) {
         return base::Ok{};  // its length comes from its count (fit_iterations)
     }
     base::Result<std::vector<schedule::RateSegment>> segments =
@@ -301,6 +291,16 @@ void read_phases(TableReader& root, plan::RunPlan& plan) {
     const size_t main = main_phase(diagnostics, read);
     if (!diagnostics.ok()) {
         return;
+    }
+    // A closed-loop count ends the run (the engine has no phase after it to start).
+    for (std::size_t i = 0; i + 1 < read.size() && diagnostics.ok(); ++i) {
+        if (read[i].phase.kind == PhaseKind::users && read[i].phase.iterations > 0) {
+            diagnostics.fail_at(read[i].where,
+                                fmt::format("phase '{}': iterations on a users phase ends the "
+                                            "run, so it must be the last phase; expected it "
+                                            "last, or a constant phase with iterations",
+                                            base::excerpt(read[i].phase.name)));
+        }
     }
     plan.phases.clear();
     for (ReadPhase& each : read) {

@@ -106,12 +106,12 @@ void apply_url_run(plan::RunPlan& plan, const RunFlags& flags) {
 // --requests N on the main phase: N arrivals, and -d (if given) as a limit.
 Status set_request_count(plan::RunPlan& plan, const RunFlags& flags) {
     PhasePlan& main = plan.phases[plan.main_phase];
-    if (main.kind != PhaseKind::constant) {
+    const bool last = plan.main_phase + 1 == plan.phases.size();
+    if (main.kind != PhaseKind::constant && !(main.kind == PhaseKind::users && last)) {
         return make_error(fmt::format(
-            "--requests: the main phase '{}' is not a constant rate; a run by count is open "
-            "loop so far: expected -r RATE with a URL (the run then lasts N / RATE), or a "
-            "profile whose main phase is constant",
-            base::excerpt(main.name)));
+            "--requests: the main phase '{}' is neither constant nor the last users phase; "
+            "expected --set phases.{}.iterations=N on a phase that can end on a count",
+            base::excerpt(main.name), base::excerpt(main.name)));
     }
     main.iterations = *flags.requests;
     if (!flags.duration_ns) {

@@ -1015,8 +1015,9 @@ TEST_CASE(
     const RunPlan capped =
         parse_run({"run", "http://h/", "-r", "200", "--requests", "1000", "-d", "1s"});
     CHECK(capped.phases[0].duration_ns == 1'000'000'000);
-    CHECK(contains(parse_error({"run", "http://h/", "--requests", "10"}),
-                   "--requests: the main phase 'main' is not a constant rate"));
+    const RunPlan closed = parse_run({"run", "http://h/", "-c", "4", "--requests", "10"});
+    CHECK(closed.phases[0].iterations == 10);                // the engine ends the run on the count
+    CHECK(closed.phases[0].duration_ns == 600'000'000'000);  // at most 10 minutes
     CHECK(contains(parse_error({"run", "http://h/", "-r", "10", "--requests", "0"}), "--requests"));
     CHECK(contains(help_text({"run", "--help"}), "--requests N"));
 }

@@ -1082,7 +1082,7 @@ TEST_CASE("iterations ends a constant phase after exactly N arrivals, about N / 
           std::vector<int64_t>{100});
 }
 
-TEST_CASE("--requests N makes the main phase a count; closed loop refuses a count") {
+TEST_CASE("--requests N makes the main phase a count, open or closed loop") {
     profile::ProfileOverrides requests;
     requests.requests = 250;
     const plan::RunPlan plan = load_ok(target + one_request + one_phase, requests);
@@ -1091,13 +1091,22 @@ TEST_CASE("--requests N makes the main phase a count; closed loop refuses a coun
     requests.duration_ns = 1'000'000'000;
     CHECK(load_ok(target + one_request + one_phase, requests).phases[0].duration_ns ==
           1'000'000'000);  // -d ends first
+    // Closed loop: the engine ends the run on the count; 10 minutes at most without a duration.
     const std::string users = "\n[[phases]]\nshape = \"users\"\nusers = 2\nduration = \"5s\"\n";
     profile::ProfileOverrides closed;
     closed.requests = 10;
-    CHECK(contains(error_of(target + one_request + users, closed),
-                   "--requests: the main phase 'phase 1' is not a constant rate"));
-    CHECK_STARTS(error_of(target + one_request + users + "iterations = 5\n"),
-                 "test.toml:12:14: iterations is for constant (open-loop) phases so far");
+    const plan::RunPlan counted = load_ok(target + one_request + users, closed);
+    CHECK(counted.phases[0].iterations == 10);
+    CHECK(counted.phases[0].duration_ns == 600'000'000'000);
+    const plan::RunPlan own = load_ok(target + one_request + users + "iterations = 5\n");
+    CHECK(own.phases[0].iterations == 5);
+    CHECK(own.phases[0].duration_ns == 5'000'000'000);  // the limit it gave
+    // A count on a users phase ends the run: only the last phase may have one.
+    CHECK(contains(error_of(target + one_request + users + "iterations = 5\n" + users),
+                   "iterations on a users phase ends the run, so it must be the last phase"));
+    CHECK(contains(error_of(target + one_request + users + "main = true\n" + users, closed),
+                   "--requests: the main phase 'phase 1' is neither constant nor the last users "
+                   "phase"));
     CHECK(contains(error_of(target + one_request + counted_phase("main", "10", "iterations = 0\n")),
                    "iterations is 0; expected a whole number from 1"));
     CHECK(contains(

@@ -65,9 +65,10 @@ Load:
                            one per connection)
       --no-pin             do not pin workers to CPUs
   -d, --duration TIME      how long to measure (default 10s)
-      --requests N         send exactly N requests, then stop (open loop: needs
-                           -r, and lasts about N / RATE; with -d, whichever
-                           ends first). A profile: its main phase (constant)
+      --requests N         send exactly N requests, then stop: with -r in about
+                           N / RATE, without -r when N were sent (at most 10m);
+                           with -d, whichever ends first. A profile: its main
+                           phase (constant, or users if it is the last)
       --warmup TIME        load before measuring starts, not counted (default 0)
       --timeout TIME       limit for each connect and each request (default 10s)
       --connect-grace TIME stop with exit 3 when no connection has opened and

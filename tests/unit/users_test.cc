@@ -100,3 +100,21 @@ TEST_CASE("think time follows a task, never a login, and ends when a leaving use
     // User 3 has no place in the next phase: its think time stops at the phase's end.
     CHECK(pacer.next(leaving, 3, 900 * ms_ns, 0, true, rng).at_ns == s_ns);
 }
+
+TEST_CASE("a closed-loop count is split over the workers exactly") {
+    using barrage::engine::detail::share_of;
+    for (const int workers : {1, 2, 3, 7}) {
+        for (const int64_t count : {int64_t{0}, int64_t{1}, int64_t{5}, int64_t{157}}) {
+            int64_t sum = 0;
+            for (int w = 0; w < workers; ++w) {
+                const int64_t share = share_of(count, w, workers);
+                CHECK(share >= count / workers);
+                CHECK(share <= count / workers + 1);
+                sum += share;
+            }
+            CHECK(sum == count);
+        }
+    }
+    CHECK(share_of(157, 0, 2) == 79);
+    CHECK(share_of(157, 1, 2) == 78);
+}

@@ -31,6 +31,7 @@ SUITE.toml (docs/profiles.md, "Suites"):
   set = ["phases.main.duration=10s"]   as --set
   time_scale = 0.1             as --time-scale
   seed = 7                     as --seed
+  requests = 100               as --requests
   cool_down = "30s"            this run's pause after it
   stop_on_fail = true          this run failing skips the rest
   json = "smoke.json"          also html = "...", csv = "...": its own files

@@ -84,6 +84,9 @@ RunFlags run_flags_of(TableReader& reader, const SuiteFlags& suite_flags) {
     if (scale || suite_flags.time_scale) {
         flags.time_scale = scale.value_or(1.0) * suite_flags.time_scale.value_or(1.0);
     }
+    if (const auto requests = reader.integer("requests", 1, plan::iterations_max)) {
+        flags.requests = *requests;  // as --requests
+    }
     if (const auto seed = reader.integer("seed", 0, INT64_MAX)) {
         flags.seed = static_cast<uint64_t>(*seed);
     }

@@ -960,6 +960,7 @@ profile = "stages/load.toml"
 set = ["phases.0.rate=50"]
 time_scale = 0.5
 seed = 7
+requests = 30
 cool_down = "0s"
 stop_on_fail = false
 json = "load.json"
@@ -984,7 +985,8 @@ json = "load.json"
     CHECK(load.cool_down_ns == 0);
     CHECK_FALSE(load.stop_on_fail);
     CHECK(load.plan.phases[0].rate_per_s == 50);
-    CHECK(load.plan.phases[0].duration_ns == 1'000'000'000);  // 10s x 0.5 x 0.2
+    CHECK(load.plan.phases[0].iterations == 30);
+    CHECK(load.plan.phases[0].duration_ns == 600'000'000);  // 30 at 50 per second
     CHECK(load.plan.seed == 7);
     CHECK(load.plan.outputs.json_path == "load.json");
     CHECK(contains(load.plan.command_line, "(run 'load')"));

@@ -1,0 +1,177 @@
+// [[scenario]] tables: several user classes in one run (docs/profiles.md).
+// Each names its steps among the profile's [[requests]] and has its own
+// session and phases, read by the same code as a classic profile's.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "barrage/base/excerpt.h"
+#include "profile_impl.h"
+
+namespace barrage::profile::detail {
+namespace {
+
+// tags = ["checkout", "write"]: gates may name them as "tag:checkout".
+std::vector<std::string> read_tags(TableReader& reader) {
+    Diagnostics& diagnostics = reader.diagnostics();
+    std::vector<std::string> tags;
+    const toml::array* array = reader.array("tags");
+    if (array == nullptr) {
+        return tags;
+    }
+    for (const toml::node& node : *array) {
+        const auto* tag = node.as_string();
+        if (tag == nullptr || tag->get().empty() ||
+            tag->get().find_first_of(":<>= ") != std::string::npos) {
+            diagnostics.fail_at(&node, "a tag must be a non-empty string without ':', '<', '>', "
+                                       "'=' or spaces; expected e.g. tags = [\"checkout\"]");
+            return {};
+        }
+        if (std::find(tags.begin(), tags.end(), tag->get()) == tags.end()) {
+            tags.push_back(tag->get());
+        }
+    }
+    return tags;
+}
+
+// A name a gate can put before ':' ("browse: p95 < 500ms"): unique among
+// scenarios and requests, and free of the gate language's characters.
+void check_name(Diagnostics& diagnostics, const toml::node* where, const std::string& name,
+                const std::vector<plan::ScenarioPlan>& earlier, const plan::RunPlan& plan) {
+    if (name.empty() || name.find_first_of(":<>=") != std::string::npos || name.starts_with("tag")) {
+        diagnostics.fail_at(where, fmt::format("scenario name '{}' cannot name it in a gate; "
+                                               "expected a non-empty name without ':', '<', '>' "
+                                               "or '=' that does not start with 'tag'",
+                                               base::excerpt(name)));
+        return;
+    }
+    const bool scenario_twice =
+        std::any_of(earlier.begin(), earlier.end(),
+                    [&](const plan::ScenarioPlan& other) { return other.name == name; });
+    const bool request_too =
+        std::any_of(plan.requests.begin(), plan.requests.end(),
+                    [&](const plan::NamedRequest& request) { return request.name == name; });
+    if (scenario_twice || request_too) {
+        diagnostics.fail_at(where, fmt::format("scenario name '{}' is also the name of {}; "
+                                               "expected a name of its own (gates name both)",
+                                               base::excerpt(name),
+                                               request_too ? "a request" : "another scenario"));
+    }
+}
+
+// The session and phases of one scenario, read into `plan` by the classic
+// readers and moved out into the scenario.
+void read_scenario_load(TableReader& reader, plan::RunPlan& plan, plan::ScenarioPlan& scenario) {
+    Diagnostics& diagnostics = reader.diagnostics();
+    const toml::table* session = reader.table("session");
+    if (diagnostics.ok() && (session == nullptr || !session->contains("steps"))) {
+        diagnostics.fail_at(session ? static_cast<const toml::node*>(session) : &reader.source(),
+                            fmt::format("{} names no steps; expected session = {{ steps = "
+                                        "[\"...\"] }} naming the profile's [[requests]]",
+                                        reader.what()));
+        return;
+    }
+    read_session(reader, plan);
+    scenario.session = std::move(plan.session);
+    if (!diagnostics.ok()) {
+        return;
+    }
+    const toml::array* listed = reader.source()["phases"].as_array();
+    if (listed == nullptr || listed->empty()) {
+        diagnostics.fail_at(&reader.source(),
+                            fmt::format("{} has no phases; expected e.g. [[scenario.phases]] "
+                                        "shape = \"users\" users = 10 duration = \"30s\"",
+                                        reader.what()));
+        return;
+    }
+    read_phases(reader, plan);
+    scenario.phases = std::move(plan.phases);
+    plan.phases.clear();
+    const toml::array* phases = reader.source()["phases"].as_array();
+    for (std::size_t i = 0; diagnostics.ok() && i < scenario.phases.size(); ++i) {
+        if (scenario.phases[i].warmup) {
+            diagnostics.fail_at(phases->get(i),
+                                fmt::format("{}: phase '{}' is a warmup; a scenario's phases "
+                                            "cannot be (every scenario is measured from the "
+                                            "run's start); expected no warmup = true",
+                                            reader.what(), base::excerpt(scenario.phases[i].name)));
+        }
+    }
+}
+
+plan::ScenarioPlan read_scenario(TableReader& reader, plan::RunPlan& plan,
+                                 const std::vector<plan::ScenarioPlan>& earlier) {
+    Diagnostics& diagnostics = reader.diagnostics();
+    plan::ScenarioPlan scenario;
+    for (const char* key : {"name", "tags", "start", "connections", "session", "phases"}) {
+        reader.node(key);
+    }
+    reader.finish();
+    const auto name = reader.string("name", "\"browse\"");
+    if (diagnostics.ok() && !name) {
+        diagnostics.fail_at(&reader.source(), fmt::format("{} has no name; expected e.g. name = "
+                                                          "\"browse\"",
+                                                          reader.what()));
+    }
+    if (!diagnostics.ok()) {
+        return scenario;
+    }
+    scenario.name = *name;
+    check_name(diagnostics, reader.node("name"), scenario.name, earlier, plan);
+    reader.what_is(fmt::format("[[scenario]] '{}'", base::excerpt(scenario.name)));
+    scenario.tags = read_tags(reader);
+    scenario.start_ns = reader.duration_ns("start", true).value_or(0);
+    scenario.connections = static_cast<int>(
+        reader.integer("connections", 1, plan::connections_max).value_or(plan.connections));
+    if (diagnostics.ok()) {
+        read_scenario_load(reader, plan, scenario);
+    }
+    if (diagnostics.ok() && !plan::is_open_loop(scenario) && reader.node("connections")) {
+        diagnostics.fail_at(reader.node("connections"),
+                            fmt::format("{}: a users scenario opens one connection per user; "
+                                        "expected no connections (set users in its phases)",
+                                        reader.what()));
+    }
+    return scenario;
+}
+
+}  // namespace
+
+void read_scenarios(TableReader& root, plan::RunPlan& plan) {
+    Diagnostics& diagnostics = root.diagnostics();
+    const toml::array* scenarios = root.array("scenario");
+    if (scenarios == nullptr || !diagnostics.ok()) {
+        return;
+    }
+    for (const char* key : {"session", "phases"}) {
+        if (const toml::node* classic = root.node(key)) {
+            diagnostics.fail_at(classic,
+                                fmt::format("a profile with [[scenario]] tables has no top-level "
+                                            "{0}; expected each scenario's own (move it into "
+                                            "[[scenario]] as scenario.{0})",
+                                            key));
+            return;
+        }
+    }
+    if (scenarios->empty()) {
+        diagnostics.fail_at(scenarios, "scenario = [] names no scenario; expected at least one "
+                                       "[[scenario]] table");
+    }
+    for (std::size_t i = 0; diagnostics.ok() && i < scenarios->size(); ++i) {
+        const toml::table* table = scenarios->get(i)->as_table();
+        if (table == nullptr) {
+            diagnostics.fail_at(scenarios->get(i), "[[scenario]] entries must be tables");
+            return;
+        }
+        TableReader reader(diagnostics, *table, "[[scenario]]");
+        plan::ScenarioPlan scenario = read_scenario(reader, plan, plan.scenarios);
+        plan.scenarios.push_back(std::move(scenario));
+    }
+    if (diagnostics.ok()) {
+        // The first scenario's session stands for the run where one is shown (plan.h).
+        plan.session = plan.scenarios.front().session;
+    }
+}
+
+}  // namespace barrage::profile::detail

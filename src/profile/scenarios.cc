@@ -24,8 +24,9 @@ std::vector<std::string> read_tags(TableReader& reader) {
         const auto* tag = node.as_string();
         if (tag == nullptr || tag->get().empty() ||
             tag->get().find_first_of(":<>= ") != std::string::npos) {
-            diagnostics.fail_at(&node, "a tag must be a non-empty string without ':', '<', '>', "
-                                       "'=' or spaces; expected e.g. tags = [\"checkout\"]");
+            diagnostics.fail_at(&node,
+                                "a tag must be a non-empty string without ':', '<', '>', "
+                                "'=' or spaces; expected e.g. tags = [\"checkout\"]");
             return {};
         }
         if (std::find(tags.begin(), tags.end(), tag->get()) == tags.end()) {
@@ -39,7 +40,8 @@ std::vector<std::string> read_tags(TableReader& reader) {
 // scenarios and requests, and free of the gate language's characters.
 void check_name(Diagnostics& diagnostics, const toml::node* where, const std::string& name,
                 const std::vector<plan::ScenarioPlan>& earlier, const plan::RunPlan& plan) {
-    if (name.empty() || name.find_first_of(":<>=") != std::string::npos || name.starts_with("tag")) {
+    if (name.empty() || name.find_first_of(":<>=") != std::string::npos ||
+        name.starts_with("tag")) {
         diagnostics.fail_at(where, fmt::format("scenario name '{}' cannot name it in a gate; "
                                                "expected a non-empty name without ':', '<', '>' "
                                                "or '=' that does not start with 'tag'",
@@ -155,8 +157,9 @@ void read_scenarios(TableReader& root, plan::RunPlan& plan) {
         }
     }
     if (scenarios->empty()) {
-        diagnostics.fail_at(scenarios, "scenario = [] names no scenario; expected at least one "
-                                       "[[scenario]] table");
+        diagnostics.fail_at(scenarios,
+                            "scenario = [] names no scenario; expected at least one "
+                            "[[scenario]] table");
     }
     for (std::size_t i = 0; diagnostics.ok() && i < scenarios->size(); ++i) {
         const toml::table* table = scenarios->get(i)->as_table();

@@ -770,7 +770,8 @@ TEST_CASE("every profile in profiles/ loads without error") {
     }
     std::sort(loaded.begin(), loaded.end());
     CHECK(loaded == std::vector<std::string>{"baseline", "burst", "heavy-payload", "journey",
-                                             "load", "smoke", "soak", "spike", "stress"});
+                                             "load", "scenarios", "smoke", "soak", "spike",
+                                             "stress"});
 }
 
 TEST_CASE("[target.tls] carries the command line's TLS options into the plan") {
@@ -994,7 +995,7 @@ TEST_CASE("a profile without [[scenario]] has no scenarios and no scenario gate 
 
 TEST_CASE("[[scenario]] beside top-level [[phases]] or [session] is refused where it is written") {
     CHECK_STARTS(error_of(two_scenarios + one_phase),
-                 "test.toml:56:1: a profile with [[scenario]] tables has no top-level phases");
+                 "test.toml:48:1: a profile with [[scenario]] tables has no top-level phases");
     CHECK_STARTS(error_of(target + one_request + "[session]\nsteps = [\"home\"]\n" +
                           "[[scenario]]\nname = \"a\"\nsession = { steps = [\"home\"] }\n" +
                           "[[scenario.phases]]\nshape = \"users\"\nusers = 1\nduration = 1\n"),
@@ -1006,28 +1007,28 @@ TEST_CASE("a scenario's unknown keys, missing steps and bad names are refused wi
     const std::string phase = "[[scenario.phases]]\nshape = \"users\"\nusers = 1\nduration = 1\n";
     const std::string steps = "session = { steps = [\"home\"] }\n";
     const std::string unknown = error_of(head + "colour = 1\n" + steps + phase);
-    CHECK_STARTS(unknown, "test.toml:8:1: unknown key 'colour' in [[scenario]]");
+    CHECK_STARTS(unknown, "test.toml:9:1: unknown key 'colour' in [[scenario]]");
     CHECK(contains(unknown, "name, tags, start, connections, session, phases"));
-    CHECK_STARTS(error_of(head + phase), "test.toml:6:1: [[scenario]] 'a' names no steps");
-    CHECK_STARTS(error_of(head + steps), "test.toml:6:1: [[scenario]] 'a' has no phases");
+    CHECK_STARTS(error_of(head + phase), "test.toml:7:1: [[scenario]] 'a' names no steps");
+    CHECK_STARTS(error_of(head + steps), "test.toml:7:1: [[scenario]] 'a' has no phases");
     CHECK_STARTS(error_of(head + "session = { steps = [\"nope\"] }\n" + phase),
-                 "test.toml:8:22: steps: 'nope' is not a request name");
+                 "test.toml:9:22: steps: 'nope' is not a request name");
     CHECK_STARTS(error_of(target + one_request + "[[scenario]]\nname = \"home\"\n" + steps + phase),
-                 "test.toml:7:8: scenario name 'home' is also the name of a request");
+                 "test.toml:8:8: scenario name 'home' is also the name of a request");
     CHECK_STARTS(error_of(head + steps + phase + "[[scenario]]\nname = \"a\"\n" + steps + phase),
                  "test.toml:15:8: scenario name 'a' is also the name of another scenario");
     CHECK_STARTS(
         error_of(target + one_request + "[[scenario]]\nname = \"tag:x\"\n" + steps + phase),
-        "test.toml:7:8: scenario name 'tag:x' cannot name it in a gate");
+        "test.toml:8:8: scenario name 'tag:x' cannot name it in a gate");
     CHECK_STARTS(error_of(head + "tags = [\"a b\"]\n" + steps + phase),
-                 "test.toml:8:9: a tag must be a non-empty string");
+                 "test.toml:9:9: a tag must be a non-empty string");
     CHECK_STARTS(
         error_of(head + "connections = 3\n" + steps + phase),
-        "test.toml:8:15: [[scenario]] 'a': a users scenario opens one connection per user");
-    CHECK_STARTS(error_of(head + steps + phase + "warmup = true\n"),
-                 "test.toml:9:1: [[scenario]] 'a': phase 'phase 1' is a warmup");
+        "test.toml:9:15: [[scenario]] 'a': a users scenario opens one connection per user");
+    CHECK_STARTS(error_of(head + steps + phase + "warmup = true\n" + phase),
+                 "test.toml:10:1: [[scenario]] 'a': phase 'phase 1' is a warmup");
     CHECK_STARTS(error_of(head + steps + "[[scenario.phases]]\nshape = \"users\"\nduration = 1\n"),
-                 "test.toml:9:1: a users phase needs users");
+                 "test.toml:10:1: a users phase needs users");
 }
 
 TEST_CASE("with scenarios, -r and -d are refused, -c sets open-loop scenarios, --time-scale all") {

@@ -458,6 +458,8 @@ RunPlan scenario_run_plan(const RunPlan& plan, std::size_t index) {
     RunPlan part = plan;
     part.scenarios.clear();
     part.session = scenario.session;
+    part.data_files.insert(part.data_files.end(), scenario.data_files.begin(),
+                           scenario.data_files.end());
     part.phases = scenario.phases;
     part.main_phase = 0;
     part.connections = scenario.connections;

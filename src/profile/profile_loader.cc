@@ -52,6 +52,7 @@ void read_document(TableReader& root, const std::string& base_dir, plan::RunPlan
     std::vector<plan::Header> target_headers;
     read_target(root, base_dir, plan, target_headers);
     read_data_files(root, base_dir, plan);
+    read_scenario_data(root, base_dir, plan);
     read_requests(root, base_dir, target_headers, plan);
     if (root.node("scenario") != nullptr) {
         read_scenarios(root, plan);

@@ -5,8 +5,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <span>
 
 #include "barrage/base/excerpt.h"
+#include "barrage/http/template.h"
 #include "profile_impl.h"
 
 namespace barrage::profile::detail {
@@ -39,7 +41,7 @@ std::vector<std::string> read_tags(TableReader& reader) {
 // A name a gate can put before ':' ("browse: p95 < 500ms"): unique among
 // scenarios and requests, and free of the gate language's characters.
 void check_name(Diagnostics& diagnostics, const toml::node* where, const std::string& name,
-                const std::vector<plan::ScenarioPlan>& earlier, const plan::RunPlan& plan) {
+                std::span<const plan::ScenarioPlan> earlier, const plan::RunPlan& plan) {
     if (name.empty() || name.find_first_of(":<>=") != std::string::npos ||
         name.starts_with("tag")) {
         diagnostics.fail_at(where, fmt::format("scenario name '{}' cannot name it in a gate; "
@@ -103,10 +105,10 @@ void read_scenario_load(TableReader& reader, plan::RunPlan& plan, plan::Scenario
 }
 
 plan::ScenarioPlan read_scenario(TableReader& reader, plan::RunPlan& plan,
-                                 const std::vector<plan::ScenarioPlan>& earlier) {
+                                 std::span<const plan::ScenarioPlan> earlier) {
     Diagnostics& diagnostics = reader.diagnostics();
     plan::ScenarioPlan scenario;
-    for (const char* key : {"name", "tags", "start", "connections", "session", "phases"}) {
+    for (const char* key : {"name", "tags", "start", "connections", "session", "phases", "data"}) {
         reader.node(key);
     }
     reader.finish();
@@ -138,7 +140,99 @@ plan::ScenarioPlan read_scenario(TableReader& reader, plan::RunPlan& plan,
     return scenario;
 }
 
+// The template texts of a request: path, header values, body.
+std::vector<std::string_view> template_texts(const plan::NamedRequest& request) {
+    std::vector<std::string_view> texts{request.path, request.body};
+    for (const plan::Header& header : request.headers) {
+        texts.push_back(header.value);
+    }
+    return texts;
+}
+
+// Columns that only other scenarios' data files have: a request of scenario
+// `index` that used one would send it empty.
+std::vector<std::string> foreign_columns(const plan::RunPlan& plan, std::size_t index) {
+    const auto has_column = [](const std::vector<plan::DataFilePlan>& files, const auto& name) {
+        return std::any_of(files.begin(), files.end(), [&](const plan::DataFilePlan& file) {
+            const auto& columns = file.file->columns;
+            return std::find(columns.begin(), columns.end(), name) != columns.end();
+        });
+    };
+    std::vector<std::string> foreign;
+    for (const plan::ScenarioPlan& other : plan.scenarios) {
+        for (const plan::DataFilePlan& file : other.data_files) {
+            for (const std::string& column : file.file->columns) {
+                if (!has_column(plan.data_files, column) &&
+                    !has_column(plan.scenarios[index].data_files, column)) {
+                    foreign.push_back(column);
+                }
+            }
+        }
+    }
+    return foreign;
+}
+
+// Every request a scenario sends uses only variables it has.
+void check_scenario_variables(Diagnostics& diagnostics, const toml::node* where,
+                              const plan::RunPlan& plan, std::size_t index) {
+    const std::vector<std::string> foreign = foreign_columns(plan, index);
+    const plan::ScenarioPlan& scenario = plan.scenarios[index];
+    const http::TemplateScope scope{plan.variables};
+    for (const auto* list : {&scenario.session.setup, &scenario.session.steps}) {
+        for (const std::size_t r : *list) {
+            for (const std::string_view text : template_texts(plan.requests[r])) {
+                auto compiled = http::Template::compile(text, scope);
+                for (std::size_t v :
+                     compiled ? compiled.value().variables_used() : std::vector<std::size_t>{}) {
+                    const std::string& name = plan.variables[v];
+                    if (std::find(foreign.begin(), foreign.end(), name) != foreign.end()) {
+                        diagnostics.fail_at(
+                            where,
+                            fmt::format("[[scenario]] '{}' sends request '{}', which uses "
+                                        "'{}', a column of another scenario's data file "
+                                        "only (it would be sent empty); expected the file "
+                                        "in this scenario's data too, or in the profile's "
+                                        "[[data]]",
+                                        base::excerpt(scenario.name),
+                                        base::excerpt(plan.requests[r].name), base::excerpt(name)));
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
 }  // namespace
+
+void read_scenario_data(TableReader& root, const std::string& base_dir, plan::RunPlan& plan) {
+    Diagnostics& diagnostics = root.diagnostics();
+    const toml::array* scenarios = root.source()["scenario"].as_array();
+    if (scenarios == nullptr || !diagnostics.ok()) {
+        return;
+    }
+    const std::size_t shared = plan.variables.size();  // the profile's [[data]] columns
+    for (const toml::node& node : *scenarios) {
+        plan::ScenarioPlan& scenario = plan.scenarios.emplace_back();
+        const toml::table* table = node.as_table();
+        if (table == nullptr) {
+            continue;  // read_scenarios refuses it
+        }
+        TableReader reader(diagnostics, *table, "[[scenario]]");
+        // Read beside the profile's columns alone: another scenario may have the same ones.
+        plan::RunPlan own;
+        own.variables.assign(plan.variables.begin(),
+                             plan.variables.begin() + static_cast<std::ptrdiff_t>(shared));
+        read_data_files(reader, base_dir, own);
+        for (std::size_t v = shared; v < own.variables.size(); ++v) {
+            if (std::find(plan.variables.begin(), plan.variables.end(), own.variables[v]) ==
+                plan.variables.end()) {
+                plan.variables.push_back(own.variables[v]);
+            }
+        }
+        scenario.data_files = std::move(own.data_files);
+    }
+}
 
 void read_scenarios(TableReader& root, plan::RunPlan& plan) {
     Diagnostics& diagnostics = root.diagnostics();
@@ -168,8 +262,17 @@ void read_scenarios(TableReader& root, plan::RunPlan& plan) {
             return;
         }
         TableReader reader(diagnostics, *table, "[[scenario]]");
-        plan::ScenarioPlan scenario = read_scenario(reader, plan, plan.scenarios);
-        plan.scenarios.push_back(std::move(scenario));
+        if (plan.scenarios.size() <= i) {
+            plan.scenarios.emplace_back();
+        }
+        plan::ScenarioPlan scenario =
+            read_scenario(reader, plan, std::span(plan.scenarios.data(), i));
+        scenario.data_files = std::move(plan.scenarios[i].data_files);
+        plan.scenarios[i] = std::move(scenario);
+    }
+    for (std::size_t i = 0; diagnostics.ok() && i < plan.scenarios.size(); ++i) {
+        const toml::table* table = scenarios->get(i)->as_table();
+        check_scenario_variables(diagnostics, table->get("session"), plan, i);
     }
     if (diagnostics.ok()) {
         // The first scenario's session stands for the run where one is shown (plan.h).

@@ -3,7 +3,8 @@
 `barrage serve`, an open-loop one ("browse", 40 req/s for 3 s) and a users one with a login
 ("shop", 3 users, starting 0.5 s in). The JSON has one object per scenario whose counts keep
 their identities and add up to the totals; each scenario sent its own requests (by name, and at
-a recording target by path: one login per shop user, none from browse); gates by scenario and
+a recording target by path: one login per shop user, none from browse, each with the next row of
+shop's own data file); gates by scenario and
 by tag pass and fail as their numbers say (exit 0 / 1), and an unknown scenario in a gate is
 refused before any traffic (exit 2)."""
 
@@ -103,6 +104,10 @@ def body(t):
     t.check(browses == scenarios.get("browse", {}).get("completed"),
             f"the target saw browse's requests at browse's paths ({browses}, {scenarios})")
     t.check(len(heads) == logins + buys + browses, f"no other path ({set(heads)})")
+    users = sorted(r.split(b'"user": "', 1)[1].split(b'"', 1)[0].decode()
+                   for r in recorder.requests if r.startswith(b"POST /login "))
+    t.check(users == ["user01", "user02", "user03"],
+            f"each shopper logged in as the next row of shop's own data file ({users})")
 
 
 harness.main(__doc__, body)

@@ -1066,3 +1066,40 @@ TEST_CASE("threads are per scenario and every worker of the run has a CPU") {
     CHECK(run.cpus.size() == 4);  // two workers for each scenario
     CHECK(plan::scenario_run_plan(run, 0).cpus.size() == 2);
 }
+
+TEST_CASE("a scenario's own data files feed its sessions; another scenario's columns are refused") {
+    Scratch scratch;
+    const std::string buyers = scratch.write("buyers.csv", "user,card\nann,4111\n");
+    const std::string admins = scratch.write("admins.csv", "user,role\nroot,all\n");
+    const std::string requests = target + R"(
+[[requests]]
+name = "buy"
+path = "/buy?u={{user}}&c={{card}}"
+
+[[requests]]
+name = "admin"
+path = "/admin?u={{user}}"
+headers = { "X-Role" = "{{role}}" }
+)";
+    const auto scenario = [](std::string name, std::string step, std::string csv) {
+        return "[[scenario]]\nname = \"" + name + "\"\nsession = { steps = [\"" + step +
+               "\"] }\n[[scenario.data]]\npath = \"" + csv +
+               "\"\n[[scenario.phases]]\nshape = \"users\"\nusers = 1\nduration = 1\n";
+    };
+    const auto run =
+        load_ok(requests + scenario("shop", "buy", buyers) + scenario("ops", "admin", admins));
+    REQUIRE(run.scenarios.size() == 2);
+    CHECK(run.data_files.empty());
+    REQUIRE(run.scenarios[0].data_files.size() == 1);
+    CHECK(run.scenarios[0].data_files[0].path == buyers);
+    CHECK(run.scenarios[1].data_files[0].path == admins);
+    // "user" is a column of both files: one variable, filled from each scenario's own file.
+    CHECK(run.variables == std::vector<std::string>{"user", "card", "role"});
+    CHECK(plan::scenario_run_plan(run, 1).data_files.size() == 1);
+    CHECK(plan::scenario_run_plan(run, 1).data_files[0].path == admins);
+    const std::string foreign =
+        error_of(requests + scenario("shop", "admin", buyers) + scenario("ops", "buy", admins));
+    CHECK_STARTS(foreign,
+                 "test.toml:14:11: [[scenario]] 'shop' sends request 'admin', which uses "
+                 "'role', a column of another scenario's data file only");
+}

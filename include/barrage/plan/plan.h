@@ -137,6 +137,9 @@ struct ScenarioPlan {
     SessionPlan session;            // indices into RunPlan::requests
     std::vector<PhasePlan> phases;  // no warm-up phases (the run has one time axis)
     int64_t start_ns = 0;           // delay after the run's start
+    // Its own [[scenario.data]] files, after the profile's [[data]]; their
+    // columns are in RunPlan::variables (a name may recur in another scenario's).
+    std::vector<DataFilePlan> data_files;
     // Open loop: its connections (target.connections unless given; -c sets
     // every open-loop scenario's). Closed loop: the most users of any phase.
     int connections = connections_default;
@@ -291,7 +294,8 @@ std::vector<std::string> request_names(const RunPlan& plan);
 
 // Scenario `index` of `plan` as a profile of its own (the profile's requests,
 // data, target and flags; the scenario's session, phases and connections;
-// `threads` at most its connections): what one scenario's workers run.
+// `threads` at most its connections; the profile's data files, then its own):
+// what one scenario's workers run.
 RunPlan scenario_run_plan(const RunPlan& plan, std::size_t index);
 // Open loop (every phase has a rate) or closed loop (users).
 bool is_open_loop(const ScenarioPlan& scenario);

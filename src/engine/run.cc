@@ -51,6 +51,7 @@ struct Part {
     std::unique_ptr<RunShared> shared;
     int64_t start_delay_ns = 0;  // after the run's start
     std::size_t first_worker = 0;
+    double asked = 0;  // open loop: the schedule's arrivals in the measured window
 };
 
 class Coordinator {
@@ -90,6 +91,7 @@ private:
     void describe_requests();
     void finish_result();
     void add_warnings();
+    void add_scenario_rate_warnings();
 
     const plan::RunPlan& plan_;
     const RunHooks& hooks_;
@@ -502,7 +504,7 @@ void Coordinator::finish_result() {
     result_.threads = workers_;
     double asked = 0;
     bool open_loop = true;
-    for (const Part& part : parts_) {
+    for (Part& part : parts_) {
         // A users run holds at most its largest phase's users; spare slots never connect.
         result_.connections_target +=
             part.load->open_loop() ? part.plan->connections : part.load->users_max();
@@ -511,8 +513,9 @@ void Coordinator::finish_result() {
             // Asked: the schedule's arrivals in the measured window (any phase shape).
             const schedule::ArrivalSchedule& schedule = *part.load->schedule();
             const int64_t warmup = plan::warmup_ns(*part.plan);
-            asked += schedule.integral_until(warmup + plan::measured_ns(*part.plan)) -
-                     schedule.integral_until(warmup);
+            part.asked = schedule.integral_until(warmup + plan::measured_ns(*part.plan)) -
+                         schedule.integral_until(warmup);
+            asked += part.asked;
         }
     }
     // Closed-loop scenarios ask for no rate: then none is asked of the run.
@@ -587,6 +590,29 @@ void Coordinator::add_warnings() {
         if (sent_rate < *result_.asked_rate_rps * 0.999) {
             warnings.push_back(fmt::format("sent {:.1f} req/s of the {:.1f} req/s asked", sent_rate,
                                            *result_.asked_rate_rps));
+        }
+    }
+    add_scenario_rate_warnings();
+}
+
+// Each open-loop scenario against its own schedule: beside a closed-loop
+// scenario the run asks no rate, and a lagging scenario must still show.
+void Coordinator::add_scenario_rate_warnings() {
+    const bool stopped_early =
+        result_.interrupted || !result_.stopped_by.empty() || !result_.gave_up.empty();
+    for (std::size_t i = 0; i < result_.scenarios.size() && !stopped_early; ++i) {
+        const Part& part = parts_[i];
+        const double measured_s = static_cast<double>(plan::measured_ns(*part.plan)) / 1e9;
+        if (!part.load->open_loop() || measured_s <= 0) {
+            continue;
+        }
+        const stats::Counters& c = result_.scenarios[i].totals.counters;
+        const double sent_rate = static_cast<double>(c.requests_sent) / measured_s;
+        const double asked_rate = part.asked / measured_s;
+        if (sent_rate < asked_rate * 0.999) {
+            result_.warnings.push_back(
+                fmt::format("scenario '{}' sent {:.1f} req/s of the {:.1f} req/s asked",
+                            result_.scenarios[i].name, sent_rate, asked_rate));
         }
     }
 }

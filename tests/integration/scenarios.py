@@ -5,8 +5,9 @@
 their identities and add up to the totals; each scenario sent its own requests (by name, and at
 a recording target by path: one login per shop user, none from browse, each with the next row of
 shop's own data file); gates by scenario and
-by tag pass and fail as their numbers say (exit 0 / 1), and an unknown scenario in a gate is
-refused before any traffic (exit 2)."""
+by tag pass and fail as their numbers say (exit 0 / 1), an unknown scenario in a gate is refused
+before any traffic (exit 2), and an open-loop scenario that falls behind its schedule is named in
+a warning even beside a closed-loop one."""
 
 import os
 import sys
@@ -87,6 +88,20 @@ def body(t):
     t.check("browse" in unknown.output and "tag:write" in unknown.output,
             f"the refusal lists the scenarios and tags ({unknown.output.strip()})")
     t.check(unknown.json is None, "nothing ran")
+
+    # One connection to a 50 ms target cannot keep browse's 40 req/s: beside the closed-loop shop
+    # the run asks no rate of its own, and the lagging scenario still says so.
+    slow = t.serve("--threads", "1", "--delay", "50ms")
+    lagging = t.run(["run", PROFILE, "-t", "1", "-c", "1", "--time-scale", "0.5", "--set",
+                     f"target.url={slow.url('').rstrip('/')}"])
+    t.require(lagging.json is not None, "the lagging run has results")
+    warnings = lagging.json.get("warnings", [])
+    t.check(any(w.startswith("scenario 'browse' sent ") and w.endswith("of the 40.0 req/s asked")
+                for w in warnings), f"the lagging scenario is named in a warning ({warnings})")
+    t.check(not any(w.startswith("scenario 'shop'") for w in warnings),
+            "the closed-loop scenario asks no rate")
+    target = lagging.json["connections"]["target"]
+    t.check(target == 4, f"-c 1 sets browse's connections, shop keeps one per user ({target})")
 
     recorder = t.recorder(OK_RESPONSE)
     paths = t.run(["run", PROFILE, "-t", "1", "--set",

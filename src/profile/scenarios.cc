@@ -131,6 +131,14 @@ plan::ScenarioPlan read_scenario(TableReader& reader, plan::RunPlan& plan,
     if (diagnostics.ok()) {
         read_scenario_load(reader, plan, scenario);
     }
+    int64_t end_ns = scenario.start_ns;
+    for (const plan::PhasePlan& phase : scenario.phases) {
+        if (diagnostics.ok() && __builtin_add_overflow(end_ns, phase.duration_ns, &end_ns)) {
+            diagnostics.fail_at(
+                reader.node("start"),
+                fmt::format("{}: start and phases together are too long", reader.what()));
+        }
+    }
     if (diagnostics.ok() && !plan::is_open_loop(scenario) && reader.node("connections")) {
         diagnostics.fail_at(reader.node("connections"),
                             fmt::format("{}: a users scenario opens one connection per user; "

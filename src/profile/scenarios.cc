@@ -14,8 +14,9 @@
 namespace barrage::profile::detail {
 namespace {
 
-// tags = ["checkout", "write"]: gates may name them as "tag:checkout".
-std::vector<std::string> read_tags(TableReader& reader) {
+// tags = ["checkout", "write"]: gates may name them as "tag:checkout", so no
+// request may be named so.
+std::vector<std::string> read_tags(TableReader& reader, const plan::RunPlan& plan) {
     Diagnostics& diagnostics = reader.diagnostics();
     std::vector<std::string> tags;
     const toml::array* array = reader.array("tags");
@@ -29,6 +30,15 @@ std::vector<std::string> read_tags(TableReader& reader) {
             diagnostics.fail_at(&node,
                                 "a tag must be a non-empty string without ':', '<', '>', "
                                 "'=' or spaces; expected e.g. tags = [\"checkout\"]");
+            return {};
+        }
+        const std::string gate_name = "tag:" + tag->get();
+        if (std::any_of(plan.requests.begin(), plan.requests.end(),
+                        [&](const plan::NamedRequest& r) { return r.name == gate_name; })) {
+            diagnostics.fail_at(&node,
+                                fmt::format("tag '{}' would make gates on '{}' ambiguous: "
+                                            "a request has that name; expected another tag",
+                                            base::excerpt(tag->get()), base::excerpt(gate_name)));
             return {};
         }
         if (std::find(tags.begin(), tags.end(), tag->get()) == tags.end()) {
@@ -124,7 +134,7 @@ plan::ScenarioPlan read_scenario(TableReader& reader, plan::RunPlan& plan,
     scenario.name = *name;
     check_name(diagnostics, reader.node("name"), scenario.name, earlier, plan);
     reader.what_is(fmt::format("[[scenario]] '{}'", base::excerpt(scenario.name)));
-    scenario.tags = read_tags(reader);
+    scenario.tags = read_tags(reader, plan);
     scenario.start_ns = reader.duration_ns("start", true).value_or(0);
     scenario.connections = static_cast<int>(
         reader.integer("connections", 1, plan::connections_max).value_or(plan.connections));

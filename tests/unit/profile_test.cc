@@ -1022,6 +1022,9 @@ TEST_CASE("a scenario's unknown keys, missing steps and bad names are refused wi
         "test.toml:8:8: scenario name 'tag:x' cannot name it in a gate");
     CHECK_STARTS(error_of(head + "tags = [\"a b\"]\n" + steps + phase),
                  "test.toml:9:9: a tag must be a non-empty string");
+    CHECK_STARTS(error_of(target + one_request + "[[requests]]\nname = \"tag:x\"\n" +
+                          "[[scenario]]\nname = \"a\"\ntags = [\"x\"]\n" + steps + phase),
+                 "test.toml:11:9: tag 'x' would make gates on 'tag:x' ambiguous");
     CHECK_STARTS(
         error_of(head + "connections = 3\n" + steps + phase),
         "test.toml:9:15: [[scenario]] 'a': a users scenario opens one connection per user");

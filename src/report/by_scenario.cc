@@ -67,6 +67,14 @@ void write_scenarios(JsonWriter& json, const plan::RunPlan& plan, const stats::R
         json.end_array();
         json.key("mode");
         json.value(mode_of(plan, i));
+        if (i < plan.scenarios.size()) {
+            const plan::ScenarioPlan& planned = plan.scenarios[i];
+            json.key("start_s");
+            json.value(ns_to_s(planned.start_ns));
+            json.key("duration_s");  // its phases, as planned
+            json.value(ns_to_s(plan::measured_ns(planned) - planned.start_ns));
+            count(json, "connections", planned.connections);
+        }
         write_counts(json, scenario.totals);
         json.key("throughput_rps");
         json.value(per_second(scenario.totals.counters.requests_completed, result.duration_s));

@@ -1711,8 +1711,11 @@ TEST_SUITE("scenarios") {
         const Json& scenarios = doc["scenarios"];
         REQUIRE(scenarios.items.size() == 2);
         const Json& browse = scenarios.items[0];
-        CHECK(browse.keys() == std::vector<std::string>{"name", "tags", "mode", "requests",
+        CHECK(browse.keys() == std::vector<std::string>{"name", "tags", "mode", "start_s",
+                                                        "duration_s", "connections", "requests",
                                                         "throughput_rps", "latency"});
+        CHECK(browse["duration_s"].number() == 3.0);
+        CHECK(browse["connections"].text == "4");
         CHECK(browse["name"].text == "browse");
         CHECK(browse["tags"].items[0].text == "read");
         CHECK(browse["mode"].text == "open_loop");
@@ -1723,6 +1726,8 @@ TEST_SUITE("scenarios") {
         CHECK(browse["latency"]["p95"].text == "900");
         const Json& shop = scenarios.items[1];
         CHECK(shop["mode"].text == "closed_loop");
+        CHECK(shop["start_s"].number() == 0.5);
+        CHECK(shop["duration_s"].number() == 2.0);
         CHECK(shop["requests"]["unfinished"].text == "1");
         CHECK(shop["throughput_rps"].number() == doctest::Approx(5.9));
     }

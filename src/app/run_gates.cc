@@ -13,7 +13,10 @@
 namespace barrage::app::detail {
 
 base::Result<std::vector<gate::ThresholdSpec>> plan_thresholds(const plan::RunPlan& plan) {
-    const std::vector<std::string> request_names = plan::request_names(plan);
+    std::vector<std::string> request_names = plan::request_names(plan);
+    for (const plan::TaskPlan& task : plan.session.tasks) {
+        request_names.push_back(task.name);  // a task group is gated like a request name
+    }
     std::vector<gate::ThresholdSpec> specs;
     for (const plan::ThresholdPlan& threshold : plan.outputs.thresholds) {
         auto spec = gate::parse_threshold(threshold.expression);

@@ -151,6 +151,10 @@ void Worker::become_idle(uint32_t slot, int64_t now) {
     }
     set_state(conn, ConnState::idle);
     if (started_ && sending_allowed(now)) {
+        if (Sessions::in_transaction(conn)) {
+            continue_transaction(slot, now);
+            return;
+        }
         if (shard_ == nullptr) {
             pace_user(slot, now);
             return;
@@ -284,6 +288,9 @@ void Worker::close_connection(uint32_t slot) {
     if (conn.state == ConnState::idle || conn.state == ConnState::busy ||
         conn.state == ConnState::finishing_send) {
         --connected_;
+    }
+    if (Sessions::in_transaction(conn)) {
+        fail_transaction(conn);  // its next session starts afresh
     }
     if (conn.socket.fd >= 0) {
         ::shutdown(conn.socket.fd, SHUT_RDWR);

@@ -154,6 +154,17 @@ void Coordinator::describe_requests() {
         }
         result_.requests.push_back(std::move(info));
     }
+    for (const detail::CompiledTask& task : workload_->tasks()) {
+        stats::TransactionInfo info{task.name, {}};
+        for (const detail::CompiledTaskStep& step : task.steps) {
+            if (step.repeats()) {
+                info.repeats.push_back(fmt::format("{} until {} ({} tries)",
+                                                   workload_->requests()[step.request].name,
+                                                   step.until.name(0), step.tries_max));
+            }
+        }
+        result_.transactions.push_back(std::move(info));
+    }
 }
 
 // Splits connections as evenly as possible: -c 10 -t 4 opens 3+3+2+2.

@@ -240,6 +240,8 @@ void Worker::finish() {
         }
     }
     for (uint32_t slot = 0; slot < connections_.size(); ++slot) {
+        // A transaction still under way stays unfinished (sent, never ended), not failed.
+        Workload::leave_transaction(connections_[slot].session.cursor);
         close_connection(slot);
     }
     opening_.add_to(*current_);

@@ -41,7 +41,9 @@ public:
     // unless a status check says it is expected.
     bool judge_response(Connection& conn, stats::Snapshot& snapshot, int64_t latency_ns);
 
-    // Task groups. True while the connection's session is in a transaction.
+    // Task groups. True when the workload has any.
+    bool has_transactions() const { return !workload_.tasks().empty(); }
+    // True while the connection's session is in a transaction.
     static bool in_transaction(const Connection& conn) {
         return Workload::in_transaction(conn.session.cursor);
     }

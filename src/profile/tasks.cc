@@ -34,8 +34,9 @@ void read_until(TableReader& step, http::CheckSpec& until) {
     const toml::table* table = step.table("until");
     if (table == nullptr) {
         if (diagnostics.ok()) {
-            diagnostics.fail_at(&step.source(), "a repeat step needs until = { json = \"/status\", "
-                                                "equals = \"completed\" }");
+            diagnostics.fail_at(&step.source(),
+                                "a repeat step needs until = { json = \"/status\", "
+                                "equals = \"completed\" }");
         }
         return;
     }
@@ -48,8 +49,9 @@ void read_until(TableReader& step, http::CheckSpec& until) {
         return;
     }
     if (!pointer || (equals == nullptr) == (exists == nullptr)) {
-        diagnostics.fail_at(table, "until needs json = \"/pointer\" and exactly one of "
-                                   "equals = VALUE or exists = true");
+        diagnostics.fail_at(table,
+                            "until needs json = \"/pointer\" and exactly one of "
+                            "equals = VALUE or exists = true");
         return;
     }
     until.pointer = *pointer;
@@ -75,8 +77,8 @@ void read_until(TableReader& step, http::CheckSpec& until) {
 }
 
 // { repeat = "poll", until = {...}, max_tries = 10, interval = "500ms" }
-void read_repeat_step(Diagnostics& diagnostics, const toml::table& table,
-                      const plan::RunPlan& plan, plan::TaskStepPlan& step) {
+void read_repeat_step(Diagnostics& diagnostics, const toml::table& table, const plan::RunPlan& plan,
+                      plan::TaskStepPlan& step) {
     TableReader reader(diagnostics, table, "a repeat step");
     const auto name = reader.string("repeat", "\"poll\"");
     plan::RepeatPlan repeat;
@@ -92,17 +94,18 @@ void read_repeat_step(Diagnostics& diagnostics, const toml::table& table,
         return;
     }
     if (!name) {
-        diagnostics.fail_at(&table, "a step table needs repeat = \"REQUEST\"; expected e.g. "
-                                    "{ repeat = \"poll\", until = { json = \"/status\", "
-                                    "equals = \"completed\" }, max_tries = 10, interval = \"1s\" }");
+        diagnostics.fail_at(&table,
+                            "a step table needs repeat = \"REQUEST\"; expected e.g. "
+                            "{ repeat = \"poll\", until = { json = \"/status\", "
+                            "equals = \"completed\" }, max_tries = 10, interval = \"1s\" }");
         return;
     }
     if (const auto index = request_index(diagnostics, *reader.node("repeat"), *name, plan)) {
         step.request = *index;
     }
     if (auto compiled = http::ResponseChecks::compile(std::span(&repeat.until, 1)); !compiled) {
-        diagnostics.fail_at(reader.node("until"), fmt::format("until: {}",
-                                                              compiled.error().message));
+        diagnostics.fail_at(reader.node("until"),
+                            fmt::format("until: {}", compiled.error().message));
     }
     step.repeat = std::move(repeat);
 }

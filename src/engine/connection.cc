@@ -289,9 +289,6 @@ void Worker::close_connection(uint32_t slot) {
         conn.state == ConnState::finishing_send) {
         --connected_;
     }
-    if (Sessions::in_transaction(conn)) {
-        fail_transaction(conn);  // its next session starts afresh
-    }
     if (conn.socket.fd >= 0) {
         ::shutdown(conn.socket.fd, SHUT_RDWR);
         ::close(conn.socket.fd);

@@ -122,6 +122,9 @@ void Worker::fail_request(uint32_t slot, stats::ErrorKind kind, std::string_view
         to_us(std::max<int64_t>(0, now - conn.request.intended_ns)));
     ++snapshot.by_name[conn.request.index].errors;
     --in_flight_;
+    if (Sessions::in_transaction(conn)) {
+        fail_transaction(connections_[slot]);
+    }
     reopen_connection(slot, now);
 }
 
@@ -144,8 +147,7 @@ void Worker::continue_transaction(uint32_t slot, int64_t now) {
     start_request(slot, now, now, false);
 }
 
-// The connection closes with a transaction under way: it failed (its request
-// went unanswered, or the session it needed is gone).
+// A request of the connection's transaction went unanswered: the transaction fails.
 void Worker::fail_transaction(Connection& conn) {
     sessions_.fail_transaction(conn, transaction_snapshot(conn));
 }

@@ -81,6 +81,9 @@ http::TemplateContext& Sessions::context_of(Connection& conn) {
 }
 
 void Sessions::begin(Connection& conn) {
+    if (in_transaction(conn)) {
+        return;  // a reconnect within a transaction (Connection: close, --new-conn): it goes on
+    }
     conn.session.cursor = SessionCursor{};
     if (!conn.session.context) {
         return;

@@ -30,7 +30,8 @@ public:
     // Sizes a snapshot's per-name counts for the workload's requests.
     void prepare_snapshot(stats::Snapshot& snapshot) const;
 
-    // A new connection is a new session: setup steps again, fresh variables, next data row.
+    // A new connection is a new session: setup steps again, fresh variables, next data row;
+    // except within a task group's transaction, which goes on over the new connection.
     void begin(Connection& conn);
     // Picks the connection's next request (conn.request.index) and makes its
     // bytes ready (conn.request.bytes); counts it as sent in `snapshot`.
@@ -54,7 +55,7 @@ public:
     // the session's next try may go at cursor.next_try_ns.
     StepEnd end_step(Connection& conn, bool passed, stats::Snapshot& snapshot, int64_t done_ns);
     // The transaction under way ends without an answer to its request in
-    // flight (a transport error), or because its connection closed.
+    // flight (a transport error); the session starts afresh on the next connection.
     void fail_transaction(Connection& conn, stats::Snapshot& snapshot);
 
     http::TemplateContext& context_of(Connection& conn);

@@ -41,6 +41,24 @@ path = "/fail"
 [[requests]]
 name = "after_fail"
 path = "/jobs/{{{{job}}}}"
+
+[[requests]]
+name = "poll_close"
+path = "/jobs/{{{{job}}}}/close"
+
+[[requests]]
+name = "drop"
+path = "/drop"
+"""
+
+RECONNECTS = """
+[[tasks]]
+name = "reconnecting"
+requests = ["submit", { repeat = "poll_close", until = { json = "/status", equals = "completed" } }]
+
+[[tasks]]
+name = "dropped"
+requests = ["submit", "drop", "after_fail"]
 """
 
 JOURNEYS = """
@@ -193,12 +211,37 @@ def stopped_mid_transaction(t, url):
             f"checkouts waiting out a 5 s interval at the end are unfinished ({checkout})")
 
 
+def reconnects(t, url):
+    path = t.path("journeys_reconnects.toml")
+    with open(path, "w") as f:
+        f.write(REQUESTS.format(url=url, connections=2) + RECONNECTS + USERS.format(duration="1s"))
+    outcome = t.run(["run", path, "-t", "1"])
+    harness.exits_with(t, outcome, 0, "a run with dropped connections ends normally")
+    result = outcome.json
+    t.require(result is not None, "the --json file was written")
+    harness.check_accounting(t, result)
+    check_transaction_accounting(t, result)
+    by_tx, by_name = result["transactions_by_name"], result["requests_by_name"]
+    reconnecting, dropped = by_tx["reconnecting"], by_tx["dropped"]
+    t.check(reconnecting["completed"] > 0 and reconnecting["responses_failed"] == 0 and
+            reconnecting["errors"] == 0 and
+            reconnecting["repeat_tries"] == 3 * reconnecting["completed"],
+            f"a transaction goes on over the reconnect a Connection: close asks for, its "
+            f"captured job id still there ({reconnecting})")
+    t.check(dropped["errors"] > 0 and dropped["completed"] == 0 and
+            dropped["errors"] == by_name["drop"]["errors"],
+            f"a request without an answer ends its transaction in errors ({dropped}, "
+            f"{by_name['drop']})")
+    t.check(by_name["after_fail"]["sent"] == 0, "nothing of a failed transaction follows")
+
+
 def body(t):
     target = t.target("jobs")
     url = target.url("").rstrip("/")
     closed_loop(t, url)
     open_loop(t, url)
     stopped_mid_transaction(t, url)
+    reconnects(t, url)
 
 
 harness.main(__doc__, body)

@@ -2,7 +2,9 @@
 """A job queue for polling journeys (keep-alive, JSON). POST /jobs creates a
 job and answers {"id": N}; GET /jobs/N answers {"status": "pending"} the first
 --pending times, then {"status": "completed"}. GET /jobs/N/never stays
-"pending" forever; GET /fail answers 500. An unknown job id is a 404."""
+"pending" forever; GET /jobs/N/close answers as GET /jobs/N with Connection: close, then
+closes; GET /fail answers 500; GET /drop closes the connection without an answer. An unknown job
+id is a 404."""
 
 import itertools
 import json
@@ -10,18 +12,19 @@ import sys
 import threading
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-from target_common import RequestReader, parse_args, serve, set_nodelay
+from target_common import RequestReader, close_gracefully, parse_args, serve, set_nodelay
 
 LOCK = threading.Lock()
 IDS = itertools.count(1)
 POLLS = {}  # job id -> polls so far
 
 
-def respond(status, document):
+def respond(status, document, close=False):
     body = json.dumps(document).encode()
     reason = {200: b"OK", 201: b"Created", 404: b"Not Found", 500: b"Internal Server Error"}
-    return (b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-            % (status, reason[status], len(body)) + body)
+    connection = b"Connection: close\r\n" if close else b""
+    return (b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s\r\n"
+            % (status, reason[status], len(body), connection) + body)
 
 
 def answer(method, path, args):
@@ -41,8 +44,9 @@ def answer(method, path, args):
             POLLS[job] += 1
             polls = POLLS[job]
         never = len(parts) == 3 and parts[2] == "never"
+        close = len(parts) == 3 and parts[2] == "close"
         done = not never and polls > args.pending
-        return respond(200, {"id": job, "status": "completed" if done else "pending"})
+        return respond(200, {"id": job, "status": "completed" if done else "pending"}, close)
     return respond(404, {"error": "no such path"})
 
 
@@ -51,7 +55,13 @@ def handle(sock, args):
     reader = RequestReader(sock)
     while (head := reader.next_request()) is not None:
         method, path = head.split(b"\r\n", 1)[0].decode().split(" ")[:2]
-        sock.sendall(answer(method, path, args))
+        if path == "/drop":
+            return  # closed without an answer
+        response = answer(method, path, args)
+        sock.sendall(response)
+        if b"Connection: close" in response:
+            close_gracefully(sock)
+            return
 
 
 def add_arguments(parser):

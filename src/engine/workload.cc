@@ -185,6 +185,9 @@ base::Result<Workload> Workload::compile(const plan::RunPlan& plan) {
     for (std::size_t index : workload.setup_) {
         BARRAGE_ASSERT(index < requests.size());
     }
+    // One flag for the URL run's path: tasks, when there are any, are never this order.
+    workload.in_order_ =
+        workload.tasks_.empty() && (workload.sequence_ || workload.steps_.size() == 1);
     return workload;
 }
 
@@ -197,10 +200,7 @@ std::size_t Workload::next_request(SessionCursor& cursor, http::Rng& rng) const 
     if (cursor.setup_next < setup_.size()) {
         return setup_[cursor.setup_next++];
     }
-    if (!tasks_.empty()) {
-        return next_task_request(cursor, rng);
-    }
-    if (sequence_ || steps_.size() == 1) {
+    if (in_order_) {
         const std::size_t index = steps_[cursor.step_next];
         // A compare, not a modulo: no dearer than before on the URL run's path.
         if (++cursor.step_next == steps_.size()) {
@@ -208,6 +208,9 @@ std::size_t Workload::next_request(SessionCursor& cursor, http::Rng& rng) const 
             ++cursor.tasks_ended;
         }
         return index;
+    }
+    if (!tasks_.empty()) {
+        return next_task_request(cursor, rng);
     }
     ++cursor.tasks_ended;  // each weighted pick is a task; step_next stays 0
     return steps_[pick_weighted(cumulative_weights_, rng)];

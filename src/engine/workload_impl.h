@@ -131,6 +131,7 @@ private:
     std::vector<std::size_t> steps_;
     std::vector<double> cumulative_weights_;  // weighted order: running sums over steps_
     bool sequence_ = false;
+    bool in_order_ = false;  // steps_ in order (sequence, or a single step), no tasks
     std::vector<CompiledTask> tasks_;
     std::vector<double> task_cumulative_weights_;  // weighted order: running sums over tasks_
 

@@ -770,7 +770,7 @@ TEST_CASE("every profile in profiles/ loads without error") {
     }
     std::sort(loaded.begin(), loaded.end());
     CHECK(loaded == std::vector<std::string>{"baseline", "burst", "heavy-payload", "journey",
-                                             "load", "smoke", "soak", "spike", "stress"});
+                                             "load", "smoke", "soak", "spike", "stress", "tasks"});
 }
 
 TEST_CASE("[target.tls] carries the command line's TLS options into the plan") {

@@ -113,8 +113,8 @@ def closed_loop(t, url):
     with open(path, "w") as f:
         f.write(REQUESTS.format(url=url, connections=2) + JOURNEYS.format(interval="10ms") +
                 USERS.format(duration="1.5s"))
-    csv_path = t.path("requests.csv")
-    outcome = t.run(["run", path, "-t", "1", "--csv-requests", csv_path,
+    csv_path, html_path = t.path("requests.csv"), t.path("report.html")
+    outcome = t.run(["run", path, "-t", "1", "--csv-requests", csv_path, "--html", html_path,
                      "--threshold", "checkout: p95 < 5s",
                      "--threshold", "checkout: failure_rate < 1%",
                      "--threshold", "stuck: failure_rate < 1%"], quiet=False)
@@ -166,6 +166,10 @@ def closed_loop(t, url):
                          "stuck: failure_rate < 1%": False},
             f"gates by a task's name ({verdicts})")
 
+    with open(html_path) as f:
+        page = f.read()
+    t.check('id="by-transaction"' in page and "<h3>checkout</h3>" in page,
+            "the HTML report has a table per task group")
     with open(csv_path) as f:
         rows = {row["name"]: row for row in csv.DictReader(io.StringIO(f.read()))}
     t.check({"submit", "poll", "checkout", "stuck", "broken"} <= set(rows),

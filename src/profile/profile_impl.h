@@ -33,6 +33,8 @@ void read_data_files(TableReader& root, const std::string& base_dir, plan::RunPl
 void read_requests(TableReader& root, const std::string& base_dir,
                    const std::vector<plan::Header>& target_headers, plan::RunPlan& plan);
 void read_session(TableReader& root, plan::RunPlan& plan);
+// [[tasks]]: task groups with their repeat steps (tasks.cc); read_session calls it.
+void read_tasks(TableReader& root, plan::RunPlan& plan);
 
 // [[phases]] and which one is the main phase (phases.cc); --rate and
 // --duration change it later (apply_run_flags, run_flags.h).

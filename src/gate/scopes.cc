@@ -29,9 +29,10 @@ std::string joined(std::span<const std::string> names) {
 // What the run offers, for an error: "the requests are: a, b; the phases are: warm, u300".
 std::string known_names(const ScopeNames& names) {
     if (names.requests.empty()) {
-        return fmt::format("the phases are: {} (a plain URL run has no named requests; per-name "
-                           "results arrive with profiles)",
-                           joined(names.phases));
+        return fmt::format(
+            "the phases are: {} (a plain URL run has no named requests; per-name "
+            "results arrive with profiles)",
+            joined(names.phases));
     }
     return fmt::format("the requests are: {}; the phases are: {}", joined(names.requests),
                        joined(names.phases));
@@ -79,8 +80,8 @@ base::Status resolve_scope(ThresholdSpec& spec, const ScopeNames& names) {
         }
     } else if (scope.kind == ScopeKind::request && !contains(names.requests, scope.name)) {
         return threshold_error(spec.expression,
-                               fmt::format("this run sends no request named '{}'; {}",
-                                           scope.name, known_names(names)));
+                               fmt::format("this run sends no request named '{}'; {}", scope.name,
+                                           known_names(names)));
     } else if (scope.kind == ScopeKind::phase && !contains(names.phases, scope.name)) {
         return threshold_error(spec.expression,
                                fmt::format("this run has no measured phase named '{}'; {}",
@@ -101,9 +102,7 @@ base::Status resolve_scope(ThresholdSpec& spec, const ScopeNames& names) {
     return base::Ok{};
 }
 
-std::string seconds_text(int64_t ns) {
-    return fmt::format("{:g}s", static_cast<double>(ns) / 1e9);
-}
+std::string seconds_text(int64_t ns) { return fmt::format("{:g}s", static_cast<double>(ns) / 1e9); }
 
 }  // namespace
 

@@ -224,32 +224,30 @@ base::Status parse_limit(std::string_view text, ThresholdSpec& spec) {
     return base::Ok{};
 }
 
-// Where the operator starts: the first '<', '>' or "==" (a lone '=' belongs to a scope,
-// "phase=u300:"); npos when there is none.
-std::size_t find_operator(std::string_view text) {
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '<' || text[i] == '>' || text.substr(i).starts_with("==")) {
-            return i;
+// "request=" or "phase=" (spaces allowed around '='): the explicit scope kind, and the text
+// after the '='; ScopeKind::name and the text unchanged without one.
+std::pair<ScopeKind, std::string_view> explicit_scope(std::string_view text) {
+    for (const auto& [word, kind] : {std::pair{std::string_view("request"), ScopeKind::request},
+                                     std::pair{std::string_view("phase"), ScopeKind::phase}}) {
+        if (!text.starts_with(word)) {
+            continue;
+        }
+        const std::string_view after = trim(text.substr(word.size()));
+        if (after.starts_with('=') && !after.starts_with("==")) {
+            return {kind, after.substr(1)};
         }
     }
-    return std::string_view::npos;
+    return {ScopeKind::name, text};
 }
 
-// "login", "request=login", "phase=u300".
-base::Status parse_scope(std::string_view text, ThresholdSpec& spec) {
-    spec.scope.kind = ScopeKind::name;
-    for (const auto& [prefix, kind] : {std::pair{std::string_view("request="), ScopeKind::request},
-                                       std::pair{std::string_view("phase="), ScopeKind::phase}}) {
-        if (text.starts_with(prefix)) {
-            spec.scope.kind = kind;
-            text = trim(text.substr(prefix.size()));
-        }
-    }
-    spec.scope.name = std::string(text);
+// "login" (a request or a phase, resolved before the run) or an explicit kind's name.
+base::Status parse_scope(ScopeKind kind, std::string_view name, ThresholdSpec& spec) {
+    spec.scope.kind = kind;
+    spec.scope.name = std::string(name);
     if (spec.scope.name.empty()) {
         return threshold_error(spec.expression,
-                               "empty scope before ':'; write 'NAME: p95 < 300ms' (a request or "
-                               "a phase), 'request=NAME:' or 'phase=NAME:'");
+                               "empty request or phase name before ':'; write 'NAME: p95 < "
+                               "300ms' (a request or a phase), 'request=NAME:' or 'phase=NAME:'");
     }
     return base::Ok{};
 }
@@ -488,17 +486,22 @@ std::string_view scope_kind_text(ScopeKind kind) {
 Result<ThresholdSpec> parse_threshold(std::string_view expression) {
     ThresholdSpec spec;
     spec.expression = std::string(trim(expression));
-    std::string_view rest = spec.expression;
-    const auto op_at = find_operator(rest);
+    const auto [kind, rest_after_kind] = explicit_scope(spec.expression);
+    std::string_view rest = rest_after_kind;
+    const auto op_at = rest.find_first_of("<>=");
     // A scope is everything before the last ':' ahead of the operator.
     const auto colon = rest.substr(0, op_at).rfind(':');
     if (colon != std::string_view::npos) {
-        if (auto status = parse_scope(trim(rest.substr(0, colon)), spec); !status) {
+        if (auto status = parse_scope(kind, trim(rest.substr(0, colon)), spec); !status) {
             return status.error();
         }
         rest = rest.substr(colon + 1);
+    } else if (kind != ScopeKind::name) {
+        return threshold_error(spec.expression,
+                               "expected ':' after the scope's name (e.g. 'phase=u300: "
+                               "error_rate < 5%')");
     }
-    const auto op_in_rest = find_operator(rest);
+    const auto op_in_rest = rest.find_first_of("<>=");
     const std::string_view term = trim(rest.substr(0, op_in_rest));
     if (op_in_rest == std::string_view::npos || term.empty()) {
         return threshold_error(spec.expression,

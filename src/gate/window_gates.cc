@@ -53,9 +53,7 @@ double whole_intervals_s(double length_s, double interval_s) {
     return std::max(1.0, intervals) * interval_s;
 }
 
-double seconds_of(int64_t ns) {
-    return static_cast<double>(ns) / 1e9;
-}
+double seconds_of(int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
 }  // namespace
 

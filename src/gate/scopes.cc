@@ -118,6 +118,17 @@ base::Status resolve_scopes(std::span<ThresholdSpec> specs, const ScopeNames& na
     return base::Ok{};
 }
 
+base::Status check_whole_forms(std::span<const ThresholdSpec> specs) {
+    for (const ThresholdSpec& spec : specs) {
+        if (spec.form != Form::whole) {
+            return threshold_error(spec.expression,
+                                   "each step is judged as a whole; windows, drift and 'for' "
+                                   "are judged by `barrage run`");
+        }
+    }
+    return base::Ok{};
+}
+
 base::Status check_windows(std::span<const ThresholdSpec> specs, int64_t interval_ns,
                            int64_t measured_ns) {
     for (const ThresholdSpec& spec : specs) {

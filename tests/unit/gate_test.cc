@@ -630,6 +630,17 @@ TEST_CASE("malformed windows, drifts, sustained spans and ratios are refused wit
     CHECK(parse_error("rss_growth / p50 < 5").find("not growth") != std::string::npos);
 }
 
+TEST_CASE("a judgement of each run as a whole (find-max) refuses windows, drift and 'for'") {
+    const std::vector<ThresholdSpec> whole{parsed("p95 < 1s"), parsed("p99 / p50 < 5")};
+    CHECK(barrage::gate::check_whole_forms(whole).ok());
+    for (const char* text : {"p95[1s] < 1s", "p95_drift < 2x", "p95 > 1s for 1m"}) {
+        const std::vector<ThresholdSpec> specs{parsed(text)};
+        auto status = barrage::gate::check_whole_forms(specs);
+        REQUIRE_FALSE(status.ok());
+        CHECK(status.error().message.find("judged by `barrage run`") != std::string::npos);
+    }
+}
+
 TEST_CASE("windows and sustained spans must fit the run's interval and measured period") {
     const std::vector<ThresholdSpec> fine{parsed("p95[1s] < 1s"), parsed("p95 > 1s for 2s"),
                                           parsed("p95_drift < 2x"), parsed("p95 < 1s")};

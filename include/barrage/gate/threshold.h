@@ -151,6 +151,10 @@ base::Status resolve_scopes(std::span<ThresholdSpec> specs, const ScopeNames& na
 base::Status check_windows(std::span<const ThresholdSpec> specs, int64_t interval_ns,
                            int64_t measured_ns);
 
+// For a judgement of each run as a whole (find-max steps): windowed, drift and sustained
+// thresholds are refused, saying that `barrage run` judges them.
+base::Status check_whole_forms(std::span<const ThresholdSpec> specs);
+
 // Before the run: growth metrics need a watched process or cgroup (--watch-pid, --watch-cgroup)
 // and belong to the whole run (no scope).
 base::Status check_growth_sources(std::span<const ThresholdSpec> specs, bool targets_watched);

@@ -74,7 +74,9 @@ def quoted(gates):
 def body(t):
     target = t.serve("--threads", "1", "--delay", "20ms", "--max-inflight", "2")
     path = write_profile(t, "two-speed.toml", target.url(""), quoted(GATES), "3s")
-    outcome = t.run(["run", path, "-t", "1", "--interval", "200ms"], timeout_s=30)
+    html_path = t.path("two-speed.html")
+    outcome = t.run(["run", path, "-t", "1", "--interval", "200ms", "--html", html_path],
+                    timeout_s=30)
     harness.exits_with(t, outcome, 1, "a run whose busy phase and window fail their gates")
     result = outcome.json
     t.require(result is not None, "the --json file was written")
@@ -102,6 +104,11 @@ def body(t):
     ratio = gates["p99 / p50 < 1000"]
     t.check(ratio["metric"] == "p99/p50" and ratio["unit"] == "factor" and ratio["value"] > 1,
             f"a ratio is a factor ({ratio})")
+
+    with open(html_path) as f:
+        page = f.read()
+    t.check("<td class=\"text\">phase busy</td>" in page and "(from 5" in page,
+            "the HTML page shows the phase scope and the worst window's start")
 
     # The windowed gate as an abort threshold stops a 28.5 s run soon after its window.
     gates = ['{ expr = "p50[1s] < 150ms", abort = true }', '"p50 < 150ms"']

@@ -154,7 +154,9 @@ base::Status check_windows(std::span<const ThresholdSpec> specs, int64_t interva
             return threshold_error(
                 spec.expression,
                 fmt::format("{} is longer than the measured period ({}): the gate could never "
-                            "be judged; shorten it or run longer",
+                            "be judged; shorten it or run longer (--time-scale leaves threshold "
+                            "durations as "
+                            "written)",
                             seconds_text(span_ns), seconds_text(measured_ns)));
         }
     }

@@ -386,9 +386,11 @@ void write_thresholds(JsonWriter& json, std::span<const gate::ThresholdOutcome> 
         const gate::ThresholdSpec& spec = outcome.spec;
         json.begin_object();
         field(json, "expression", spec.expression);
-        field(json, "scope", gate::scope_kind_text(spec.scope.kind));
+        // An unresolved NAME: (find-max's SLOs) reads the request of that name first.
         const bool request =
             spec.scope.kind == gate::ScopeKind::request || spec.scope.kind == gate::ScopeKind::name;
+        field(json, "scope",
+              request ? std::string_view("request") : gate::scope_kind_text(spec.scope.kind));
         for (const auto& [key, named] :
              {std::pair{"request", request},
               std::pair{"phase", spec.scope.kind == gate::ScopeKind::phase}}) {

@@ -122,6 +122,22 @@ def body(t):
             "window from" in result["aborted_by"],
             f"aborted_by names the threshold and its window ({result['aborted_by']})")
     t.check(result["duration_s"] < 15, f"the run stopped early ({result['duration_s']} s of 28.5)")
+    t.check(any(g["expression"] == "p50 < 150ms" and g["pass"] for g in result["thresholds"]),
+            "the whole-run threshold of the aborted run still passes")
+
+    # A sustained abort threshold stops the run once its condition has held its span.
+    gates = ['{ expr = "p50 > 150ms for 400ms", abort = true }']
+    path = write_profile(t, "sustained.toml", target.url(""), gates, "23s")
+    outcome = t.run(["run", path, "-t", "1", "--interval", "200ms"], timeout_s=40)
+    harness.exits_with(t, outcome, 1, "a run stopped by a sustained abort threshold")
+    result = outcome.json
+    t.require(result is not None, "the --json file was written")
+    harness.check_accounting(t, result)
+    t.check(result["aborted_by"] is not None and "held for" in result["aborted_by"],
+            f"aborted_by says how long the condition held ({result['aborted_by']})")
+    t.check(result["duration_s"] < 15, f"the run stopped early ({result['duration_s']} s of 28.5)")
+    gate = result["thresholds"][0]
+    t.check(gate["held_s"] >= 0.4 and not gate["pass"], f"the sustained gate failed ({gate})")
 
     # Scope and window mistakes are usage errors naming the valid choices.
     for gate, expected in [("nope: p50 < 1s", "the phases are: calm, busy, cool"),

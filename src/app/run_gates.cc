@@ -64,6 +64,7 @@ base::Result<std::vector<gate::ThresholdSpec>> plan_thresholds(const plan::RunPl
             return base::make_error(threshold.origin + ": " + spec.error().message);
         }
         spec.value().abort_on_fail = threshold.abort;
+        gate::scale_spans(spec.value(), threshold.time_scale);
         const std::span one(&spec.value(), 1);
         auto status = gate::resolve_scopes(one, names);
         if (status) {

@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
+#include "barrage/base/assert.h"
 #include "barrage/gate/threshold.h"
 
 namespace barrage::gate {
@@ -118,6 +120,16 @@ base::Status resolve_scopes(std::span<ThresholdSpec> specs, const ScopeNames& na
     return base::Ok{};
 }
 
+void scale_spans(ThresholdSpec& spec, double factor) {
+    BARRAGE_ASSERT(factor > 0);
+    for (int64_t* span_ns : {&spec.window_ns, &spec.sustained_ns}) {
+        if (*span_ns > 0) {
+            const double scaled_ms = std::round(static_cast<double>(*span_ns) * factor / 1e6);
+            *span_ns = static_cast<int64_t>(std::max(1.0, scaled_ms)) * 1'000'000;
+        }
+    }
+}
+
 base::Status check_whole_forms(std::span<const ThresholdSpec> specs) {
     for (const ThresholdSpec& spec : specs) {
         if (spec.form != Form::whole) {
@@ -154,9 +166,8 @@ base::Status check_windows(std::span<const ThresholdSpec> specs, int64_t interva
             return threshold_error(
                 spec.expression,
                 fmt::format("{} is longer than the measured period ({}): the gate could never "
-                            "be judged; shorten it or run longer (--time-scale leaves threshold "
-                            "durations as "
-                            "written)",
+                            "be judged; shorten it or run longer (a --threshold is not scaled by "
+                            "--time-scale)",
                             seconds_text(span_ns), seconds_text(measured_ns)));
         }
     }

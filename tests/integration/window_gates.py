@@ -139,6 +139,31 @@ def body(t):
     gate = result["thresholds"][0]
     t.check(gate["held_s"] >= 0.4 and not gate["pass"], f"the sustained gate failed ({gate})")
 
+    # --time-scale scales a profile's windows and sustained spans with its phases, not the
+    # command line's: a 30 s phase at 0.1 runs 3 s with 1 s windows and a 2 s span.
+    scaled = t.path("scaled.toml")
+    with open(scaled, "w") as f:
+        f.write(f'''thresholds = ["p50[10s] < 10s", "p50 > 10s for 20s"]
+[target]
+url = "{target.url("").rstrip("/")}"
+[[requests]]
+name = "home"
+path = "/"
+[[phases]]
+name = "only"
+shape = "constant"
+rate = 20
+duration = "30s"
+''')
+    outcome = t.run(["run", scaled, "-t", "1", "--time-scale", "0.1", "--interval", "200ms",
+                     "--threshold", "p50[1s] < 10s"])
+    harness.exits_with(t, outcome, 0, "a time-scaled profile with windowed gates")
+    result = outcome.json
+    t.require(result is not None, "the --json file was written")
+    spans = [(g["window_s"], g["for_s"]) for g in result["thresholds"]]
+    t.check(spans == [(1, None), (None, 2), (1, None)],
+            f"the profile's spans scaled, the command line's as given ({spans})")
+
     # Scope and window mistakes are usage errors naming the valid choices.
     for gate, expected in [("nope: p50 < 1s", "the phases are: calm, busy, cool"),
                            ("home: p50[1s] < 1s", "drop the scope"),

@@ -630,6 +630,22 @@ TEST_CASE("malformed windows, drifts, sustained spans and ratios are refused wit
     CHECK(parse_error("rss_growth / p50 < 5").find("not growth") != std::string::npos);
 }
 
+TEST_CASE("--time-scale scales a profile threshold's window and sustained span, to the ms") {
+    ThresholdSpec windowed = parsed("p95[5m] < 1s");
+    barrage::gate::scale_spans(windowed, 0.1);
+    CHECK(windowed.window_ns == 30'000'000'000);
+    CHECK(windowed.limit == 1e6);  // a latency limit is not a duration of the plan
+    ThresholdSpec sustained = parsed("p95 > 1s for 5m");
+    barrage::gate::scale_spans(sustained, 0.001);
+    CHECK(sustained.sustained_ns == 300'000'000);
+    ThresholdSpec tiny = parsed("p95[1s] < 1s");
+    barrage::gate::scale_spans(tiny, 1e-5);
+    CHECK(tiny.window_ns == 1'000'000);  // at least 1 ms
+    ThresholdSpec drift = parsed("p95_drift < 2x");
+    barrage::gate::scale_spans(drift, 0.1);
+    CHECK(drift.window_ns == 0);  // the default stays a tenth of the (scaled) period
+}
+
 TEST_CASE("a judgement of each run as a whole (find-max) refuses windows, drift and 'for'") {
     const std::vector<ThresholdSpec> whole{parsed("p95 < 1s"), parsed("p99 / p50 < 5")};
     CHECK(barrage::gate::check_whole_forms(whole).ok());

@@ -151,6 +151,10 @@ base::Status resolve_scopes(std::span<ThresholdSpec> specs, const ScopeNames& na
 base::Status check_windows(std::span<const ThresholdSpec> specs, int64_t interval_ns,
                            int64_t measured_ns);
 
+// --time-scale on a profile's threshold: multiplies its window and sustained span by `factor`
+// (> 0), rounded to whole milliseconds as the phases' durations are, at least 1 ms.
+void scale_spans(ThresholdSpec& spec, double factor);
+
 // For a judgement of each run as a whole (find-max steps): windowed, drift and sustained
 // thresholds are refused, saying that `barrage run` judges them.
 base::Status check_whole_forms(std::span<const ThresholdSpec> specs);

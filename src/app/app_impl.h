@@ -11,6 +11,7 @@
 #include "barrage/base/result.h"
 #include "barrage/engine/run.h"
 #include "barrage/gate/threshold.h"
+#include "barrage/gate/window_gates.h"
 #include "barrage/plan/plan.h"
 #include "barrage/stats/run_result.h"
 #include "barrage/watch/watcher.h"
@@ -22,9 +23,16 @@ namespace barrage::app::detail {
 // "x.toml:3:5").
 base::Result<std::vector<gate::ThresholdSpec>> plan_thresholds(const plan::RunPlan& plan);
 
-// The engine's stop check for the abort thresholds among `specs` (none: empty).
-engine::StopCheck abort_check(const plan::RunPlan& plan,
-                              std::span<const gate::ThresholdSpec> specs);
+// The engine's stop check for the abort thresholds among `specs` (none: empty);
+// `windows` (may be null) judges the windowed, drift and sustained ones and must
+// outlive the run.
+engine::StopCheck abort_check(const plan::RunPlan& plan, std::span<const gate::ThresholdSpec> specs,
+                              const gate::WindowGates* windows = nullptr);
+
+// The judgement over time of the windowed, drift and sustained thresholds among
+// `specs`, fed by the engine's interval totals; null when there are none.
+std::unique_ptr<gate::WindowGates> window_gates(const plan::RunPlan& plan,
+                                                std::span<const gate::ThresholdSpec> specs);
 
 // Prints each interval's progress line on stderr; empty with -q.
 engine::IntervalCallback progress_printer(const plan::RunPlan& plan);
@@ -42,7 +50,8 @@ std::vector<std::string> hlog_tags(const plan::RunPlan& plan);
 // `json_out`, the JSON document goes there too (a suite keeps each run's).
 int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
                   std::span<const gate::ThresholdSpec> thresholds,
-                  const watch::WatchResult& watched, std::string* json_out = nullptr);
+                  const watch::WatchResult& watched, const gate::WindowGates* windows = nullptr,
+                  std::string* json_out = nullptr);
 
 // barrage run as run_command does it, keeping the result document in
 // `json_out` ("" when the run stopped before any traffic).

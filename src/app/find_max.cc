@@ -33,6 +33,9 @@ base::Result<capacity::CapacityPlan> capacity_plan_of(const cli::FindMaxRequest&
     if (!slos) {
         return base::make_error("--slo: " + slos.error().message);
     }
+    if (auto status = gate::check_whole_forms(slos.value()); !status) {
+        return base::make_error("--slo: " + status.error().message);
+    }
     plan.slos = std::move(slos).value();
     plan.limits.start_rps = request.start_rps;
     plan.limits.max_rps = request.max_rps;

@@ -23,7 +23,8 @@ namespace {
 // What a run holds from before its first request to its last output.
 struct RunSetup {
     std::vector<gate::ThresholdSpec> thresholds;
-    std::unique_ptr<watch::Watcher> watcher;  // null: nothing watched
+    std::unique_ptr<gate::WindowGates> windows;  // null: no threshold judged over time
+    std::unique_ptr<watch::Watcher> watcher;     // null: nothing watched
 };
 
 // Everything checked before any traffic: thresholds, output files, the watcher
@@ -35,6 +36,7 @@ int prepare_run(plan::RunPlan& plan, RunSetup& setup) {
         return fail(thresholds.error().message, gate::exit_usage);
     }
     setup.thresholds = std::move(thresholds).value();
+    setup.windows = detail::window_gates(plan, setup.thresholds);
     for (const plan::OutputFile& file : plan::output_files(plan.outputs)) {
         if (auto status =
                 report::check_writable(std::string(file.path), fmt::format("{} file", file.flag));
@@ -96,7 +98,14 @@ engine::RunHooks run_hooks(const plan::RunPlan& plan, const RunSetup& setup,
             streams.add_histograms(row, latency_us, by_name);
         };
     }
-    hooks.stop_check = detail::abort_check(plan, setup.thresholds);
+    if (gate::WindowGates* windows = setup.windows.get()) {
+        hooks.on_interval_totals = [windows](const stats::IntervalRow& row,
+                                             const stats::Counters& counters,
+                                             const stats::Histogram& latency_us) {
+            windows->add_interval(row.t_s, row.length_s, counters, latency_us);
+        };
+    }
+    hooks.stop_check = detail::abort_check(plan, setup.thresholds, setup.windows.get());
     return hooks;
 }
 
@@ -113,7 +122,11 @@ int finish_run(const plan::RunPlan& plan, const RunSetup& setup, report::Interva
             result.warnings.push_back(std::move(warning));
         }
     }
-    int code = detail::write_outputs(plan, result, setup.thresholds, watched, json_out);
+    if (setup.windows) {
+        setup.windows->finish();
+    }
+    int code = detail::write_outputs(plan, result, setup.thresholds, watched, setup.windows.get(),
+                                     json_out);
     for (const base::Error& error : streams.finish(&watched)) {
         code = fail(error.message, gate::exit_output_failed);
     }

@@ -67,9 +67,10 @@ void write_html(const plan::RunPlan& plan, const std::string& json, int& code) {
 
 int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
                   std::span<const gate::ThresholdSpec> thresholds,
-                  const watch::WatchResult& watched, std::string* json_out) {
+                  const watch::WatchResult& watched, const gate::WindowGates* windows,
+                  std::string* json_out) {
     const auto outcomes =
-        gate::evaluate_thresholds(thresholds, gate::RunResultMetrics(result, &watched));
+        gate::evaluate_thresholds(thresholds, gate::RunResultMetrics(result, &watched), windows);
     int code = gate::exit_code_for(result, outcomes);
     print_summary(plan, result, outcomes, watched);
     const auto json = [&] { return report::format_json(plan, result, outcomes, &watched); };

@@ -131,7 +131,12 @@ Gates (exit code 1 when one fails; see docs/output.md):
                            'failure_rate < 1%' (errors + status >= 400 +
                            failed checks; error_rate: no answer only),
                            'rss_growth < 5MB/min', 'fd_growth < 10/min',
-                           'thread_growth < 1/min' (need --watch-*); repeat for more
+                           'thread_growth < 1/min' (need --watch-*); repeat for more.
+                           Scoped: 'login: p95 < 300ms' (a request or a phase;
+                           'request=NAME:', 'phase=NAME:' when both). Over time:
+                           'p95[5m] < 1s' (every 5m window), 'p95 > 1s for 5m'
+                           (fails once it holds 5m), 'p95_drift < 2x' (last
+                           window against the first); ratios 'p99 / p50 < 5'
       --abort-threshold EXPR
                            a threshold that also stops the run early once the
                            results so far fail it (checked after --abort-grace,

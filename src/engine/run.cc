@@ -496,6 +496,9 @@ void Coordinator::emit_intervals(int64_t through_index) {
             if (hooks_.on_interval_histograms) {
                 hooks_.on_interval_histograms(row, pending.latency_us, pending.latency_us_by_name);
             }
+            if (hooks_.on_interval_totals) {
+                hooks_.on_interval_totals(row, pending.counters, pending.latency_us);
+            }
             rows_.add(row, result_.intervals);
             add_to_phase(start_s, pending);
             check_stop(end_s);

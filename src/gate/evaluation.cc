@@ -78,6 +78,28 @@ std::string format_number(double value) {
     return fmt::format("{:.1f}", value);
 }
 
+// Where in time a windowed, drift or sustained threshold's value comes from.
+std::string time_note(const ThresholdOutcome& outcome) {
+    const ThresholdSpec& spec = outcome.spec;
+    if (spec.form == Form::sustained) {
+        const double for_s = static_cast<double>(spec.sustained_ns) / 1e9;
+        if (!outcome.window_start_s) {
+            return fmt::format("never held; fails at {:g}s", for_s);
+        }
+        return fmt::format("held {:.3g}s from {:.3g}s; fails at {:g}s", outcome.held_s,
+                           *outcome.window_start_s, for_s);
+    }
+    if (!outcome.window_start_s) {
+        return "";
+    }
+    if (spec.form == Form::drift) {
+        return fmt::format("the {:.3g}s window from {:.3g}s against the first", outcome.window_s,
+                           *outcome.window_start_s);
+    }
+    return fmt::format("worst {:.3g}s window from {:.3g}s", outcome.window_s,
+                       *outcome.window_start_s);
+}
+
 // A scenario's results ("browse"), or the sum of the scenarios tagged NAME
 // ("tag:NAME"), as a run of their own, so a gate judges them as it judges
 // the whole run; nullopt when `name` names no scenario or tag.
@@ -103,7 +125,33 @@ std::optional<stats::RunResult> scenario_scope(const stats::RunResult& result,
     return scope;
 }
 
+bool is_transaction(const stats::RunResult& result, std::string_view name) {
+    return std::any_of(result.transactions.begin(), result.transactions.end(),
+                       [&](const stats::TransactionInfo& t) { return t.name == name; });
+}
+
 }  // namespace
+
+std::optional<double> detail::counted_value(const Metric& metric, const stats::Counters& counters,
+                                            const stats::Histogram& latency_us, double length_s) {
+    switch (metric.statistic) {
+        case Statistic::error_rate:
+            if (counters.requests_completed + counters.requests_errors == 0) {
+                return std::nullopt;
+            }
+            return fraction(counters.requests_errors,
+                            counters.requests_completed + counters.requests_errors);
+        case Statistic::throughput:
+            return length_s > 0 ? static_cast<double>(counters.requests_completed) / length_s
+                                : std::optional<double>();
+        default:
+            break;
+    }
+    if (!metric.is_time() || metric.series != Series::latency) {
+        return std::nullopt;
+    }
+    return judged_value(stats::JudgedLatency(latency_us, stats::unanswered_of(counters)), metric);
+}
 
 std::optional<double> RunResultMetrics::growth_value(const Metric& metric) const {
     if (watch_ == nullptr) {
@@ -192,16 +240,9 @@ std::optional<double> RunResultMetrics::transaction_value(std::string_view name,
     return judged_value(stats::JudgedLatency(transaction.latency_us, unanswered), metric);
 }
 
-std::optional<double> RunResultMetrics::value(std::string_view request_name,
-                                              const Metric& metric) const {
+std::optional<double> RunResultMetrics::run_value(const Metric& metric) const {
     if (metric.is_growth()) {
-        return request_name.empty() ? growth_value(metric) : std::nullopt;
-    }
-    if (!request_name.empty()) {
-        if (const auto scope = scenario_scope(result_, request_name)) {
-            return RunResultMetrics(*scope).value("", metric);
-        }
-        return name_value(request_name, metric);
+        return growth_value(metric);
     }
     const stats::Counters& counters = result_.totals.counters;
     switch (metric.statistic) {
@@ -245,17 +286,76 @@ std::optional<double> RunResultMetrics::value(std::string_view request_name,
     }
 }
 
-std::optional<double> RunResultMetrics::unanswered_fraction(std::string_view request_name) const {
-    if (const auto scope = scenario_scope(result_, request_name); scope && !request_name.empty()) {
-        return RunResultMetrics(*scope).unanswered_fraction("");
+const stats::PhaseResult* RunResultMetrics::phase_of(std::string_view phase_name) const {
+    for (const stats::PhaseResult& phase : result_.phases) {
+        if (phase.name == phase_name) {
+            return &phase;
+        }
     }
-    if (request_name.empty()) {
+    return nullptr;
+}
+
+Scope RunResultMetrics::resolved(const Scope& scope) const {
+    if (scope.kind != ScopeKind::name) {
+        return scope;
+    }
+    for (const stats::RequestInfo& request : result_.requests) {
+        if (request.name == scope.name) {
+            return Scope::request(scope.name);
+        }
+    }
+    // Task groups, scenarios and tags are gated like request names.
+    if (is_transaction(result_, scope.name) || scenario_scope(result_, scope.name)) {
+        return Scope::request(scope.name);
+    }
+    return Scope::phase(scope.name);
+}
+
+std::optional<double> RunResultMetrics::value(const Scope& scope, const Metric& metric) const {
+    const Scope which = resolved(scope);
+    switch (which.kind) {
+        case ScopeKind::run:
+            return run_value(metric);
+        case ScopeKind::request:
+            if (metric.is_growth()) {
+                return std::nullopt;
+            }
+            if (const auto scenarios = scenario_scope(result_, which.name)) {
+                return RunResultMetrics(*scenarios).run_value(metric);
+            }
+            return name_value(which.name, metric);
+        default:
+            break;
+    }
+    const stats::PhaseResult* phase = phase_of(which.name);
+    if (phase == nullptr || metric.is_growth()) {
+        return std::nullopt;
+    }
+    // A run stopped early measured its last phase only up to the stop.
+    const double length_s = std::min(phase->end_s, result_.duration_s) - phase->start_s;
+    return detail::counted_value(metric, phase->counters, phase->latency_us, length_s);
+}
+
+std::optional<double> RunResultMetrics::unanswered_fraction(const Scope& scope) const {
+    const Scope which = resolved(scope);
+    if (which.is_run()) {
         return stats::JudgedLatency(result_.totals.latency_us,
                                     stats::unanswered_of(result_.totals.counters))
             .unanswered_fraction();
     }
+    if (which.kind == ScopeKind::phase) {
+        const stats::PhaseResult* phase = phase_of(which.name);
+        return phase == nullptr ? std::nullopt
+                                : std::optional<double>(
+                                      stats::JudgedLatency(phase->latency_us,
+                                                           stats::unanswered_of(phase->counters))
+                                          .unanswered_fraction());
+    }
+    if (const auto scenarios = scenario_scope(result_, which.name)) {
+        return RunResultMetrics(*scenarios).unanswered_fraction(Scope::run());
+    }
     for (std::size_t i = 0; i < result_.requests.size() && i < result_.totals.by_name.size(); ++i) {
-        if (result_.requests[i].name == request_name) {
+        if (result_.requests[i].name == which.name) {
             const stats::NameStats& name = result_.totals.by_name[i];
             return stats::JudgedLatency(name.latency_us, stats::unanswered_of(name))
                 .unanswered_fraction();
@@ -264,30 +364,89 @@ std::optional<double> RunResultMetrics::unanswered_fraction(std::string_view req
     return std::nullopt;
 }
 
+namespace {
+
+std::string scope_missing_note(const ThresholdSpec& spec) {
+    switch (spec.scope.kind) {
+        case ScopeKind::run:
+            return "no completed requests to measure";
+        case ScopeKind::phase:
+            return fmt::format("no results for phase '{}'", spec.scope.name);
+        default:
+            return fmt::format("no results for request '{}'", spec.scope.name);
+    }
+}
+
+ThresholdOutcome whole_outcome(const ThresholdSpec& spec, const MetricsLookup& metrics) {
+    ThresholdOutcome outcome{spec, metrics.value(spec.scope, spec.metric), false, "", {}, 0, 0};
+    if (outcome.value) {
+        outcome.passed = compare(*outcome.value, spec.comparison, spec.limit);
+        if (std::isinf(*outcome.value)) {
+            const double share = metrics.unanswered_fraction(spec.scope).value_or(1.0);
+            outcome.note = fmt::format(
+                "{} of the requests unanswered, counted as infinitely "
+                "slow",
+                format_share(share));
+        }
+    } else if (spec.metric.is_growth()) {
+        outcome.note = fmt::format("no growth: fewer than {} samples after warm-up",
+                                   watch::min_samples_for_slope);
+    } else {
+        outcome.note = scope_missing_note(spec);
+    }
+    return outcome;
+}
+
+// "p99 / p50": both of the same scope; no value when either has none, or the divisor is 0
+// or unbounded (a ratio to infinity says nothing).
+ThresholdOutcome ratio_outcome(const ThresholdSpec& spec, const MetricsLookup& metrics) {
+    BARRAGE_ASSERT(spec.divisor.has_value());
+    ThresholdOutcome outcome{spec, std::nullopt, false, "", {}, 0, 0};
+    const auto dividend = metrics.value(spec.scope, spec.metric);
+    const auto divisor = metrics.value(spec.scope, *spec.divisor);
+    if (!dividend || !divisor) {
+        outcome.note = scope_missing_note(spec);
+    } else if (*divisor == 0 || std::isinf(*divisor)) {
+        outcome.note = fmt::format("{} is {}: no ratio", metric_name(*spec.divisor),
+                                   *divisor == 0 ? "0" : "unanswered");
+    } else {
+        outcome.value = *dividend / *divisor;  // +infinity when the dividend is unanswered
+        outcome.passed = compare(*outcome.value, spec.comparison, spec.limit);
+    }
+    return outcome;
+}
+
+ThresholdOutcome window_outcome(const ThresholdSpec& spec, const WindowGates* windows) {
+    ThresholdOutcome outcome{spec, std::nullopt, false, "", {}, 0, 0};
+    const auto verdict = windows == nullptr ? std::nullopt : windows->verdict(spec);
+    if (!verdict) {
+        outcome.note = "judged over time during a run only";
+        return outcome;
+    }
+    outcome.value = verdict->value;
+    outcome.passed = verdict->passed;
+    outcome.note = verdict->note;
+    outcome.window_start_s = verdict->window_start_s;
+    outcome.window_s = verdict->window_s;
+    outcome.held_s = verdict->held_s;
+    return outcome;
+}
+
+}  // namespace
+
 std::vector<ThresholdOutcome> evaluate_thresholds(std::span<const ThresholdSpec> specs,
-                                                  const MetricsLookup& metrics) {
+                                                  const MetricsLookup& metrics,
+                                                  const WindowGates* windows) {
     std::vector<ThresholdOutcome> outcomes;
     outcomes.reserve(specs.size());
     for (const ThresholdSpec& spec : specs) {
-        ThresholdOutcome outcome{spec, metrics.value(spec.request_name, spec.metric), false, ""};
-        if (outcome.value) {
-            outcome.passed = compare(*outcome.value, spec.comparison, spec.limit);
-            if (std::isinf(*outcome.value)) {
-                const double share = metrics.unanswered_fraction(spec.request_name).value_or(1.0);
-                outcome.note = fmt::format(
-                    "{} of the requests unanswered, counted as infinitely "
-                    "slow",
-                    format_share(share));
-            }
-        } else if (spec.metric.is_growth()) {
-            outcome.note = fmt::format("no growth: fewer than {} samples after warm-up",
-                                       watch::min_samples_for_slope);
+        if (spec.form != Form::whole) {
+            outcomes.push_back(window_outcome(spec, windows));
+        } else if (spec.divisor) {
+            outcomes.push_back(ratio_outcome(spec, metrics));
         } else {
-            outcome.note = spec.request_name.empty()
-                               ? std::string("no completed requests to measure")
-                               : fmt::format("no results for request '{}'", spec.request_name);
+            outcomes.push_back(whole_outcome(spec, metrics));
         }
-        outcomes.push_back(std::move(outcome));
     }
     return outcomes;
 }
@@ -300,6 +459,9 @@ bool all_passed(std::span<const ThresholdOutcome> outcomes) {
 std::string format_metric_value(double value, const ThresholdSpec& spec) {
     if (std::isinf(value)) {
         return "unanswered";  // the statistic falls on a request that got no answer
+    }
+    if (spec.is_ratio()) {
+        return format_number(value) + "x";
     }
     if (spec.metric.is_time()) {
         for (const auto& [suffix, us] : time_units) {
@@ -329,8 +491,12 @@ std::vector<std::string> format_threshold_lines(std::span<const ThresholdOutcome
             outcome.value ? format_metric_value(*outcome.value, outcome.spec) : std::string("-");
         std::string line = fmt::format("{:<{}}  {:>10}  {}", outcome.spec.expression, width, value,
                                        outcome.passed ? "pass" : "FAIL");
+        std::string note = time_note(outcome);
         if (!outcome.note.empty()) {
-            line += " (" + outcome.note + ")";
+            note += (note.empty() ? "" : "; ") + outcome.note;
+        }
+        if (!note.empty()) {
+            line += " (" + note + ")";
         }
         lines.push_back(std::move(line));
     }

@@ -224,6 +224,170 @@ base::Status parse_limit(std::string_view text, ThresholdSpec& spec) {
     return base::Ok{};
 }
 
+// "request=" or "phase=" (spaces allowed around '='): the explicit scope kind, and the text
+// after the '='; ScopeKind::name and the text unchanged without one.
+std::pair<ScopeKind, std::string_view> explicit_scope(std::string_view text) {
+    for (const auto& [word, kind] : {std::pair{std::string_view("request"), ScopeKind::request},
+                                     std::pair{std::string_view("phase"), ScopeKind::phase}}) {
+        if (!text.starts_with(word)) {
+            continue;
+        }
+        const std::string_view after = trim(text.substr(word.size()));
+        if (after.starts_with('=') && !after.starts_with("==")) {
+            return {kind, after.substr(1)};
+        }
+    }
+    return {ScopeKind::name, text};
+}
+
+// "login" (a request or a phase, resolved before the run) or an explicit kind's name.
+base::Status parse_scope(ScopeKind kind, std::string_view name, ThresholdSpec& spec) {
+    spec.scope.kind = kind;
+    spec.scope.name = std::string(name);
+    if (spec.scope.name.empty()) {
+        return threshold_error(spec.expression,
+                               "empty request or phase name before ':'; write 'NAME: p95 < "
+                               "300ms' (a request or a phase), 'request=NAME:' or 'phase=NAME:'");
+    }
+    return base::Ok{};
+}
+
+// A window or sustained duration, "5m", "1s", "1m30s": more than zero.
+std::optional<int64_t> parse_span_ns(std::string_view text) {
+    const std::string_view span = trim(text);
+    if (span.empty() || span.find_last_of("0123456789.") == span.size() - 1) {
+        return std::nullopt;  // a bare number is refused, as in time limits
+    }
+    auto ns = plan::parse_duration_ns("", span, false);
+    if (!ns || ns.value() <= 0) {
+        return std::nullopt;
+    }
+    return ns.value();
+}
+
+// The metrics windows, drift and sustained terms read: from each interval's counts and latency.
+bool readable_per_interval(const Metric& metric) {
+    return (metric.is_time() && metric.series == Series::latency) ||
+           metric.statistic == Statistic::error_rate || metric.statistic == Statistic::throughput;
+}
+
+base::Status parse_one_metric(std::string_view name, ThresholdSpec& spec, Metric& metric) {
+    const auto parsed = parse_metric(trim(name));
+    if (!parsed) {
+        return threshold_error(spec.expression, fmt::format("unknown metric '{}'; expected {}",
+                                                            trim(name), metric_help));
+    }
+    metric = *parsed;
+    return base::Ok{};
+}
+
+// "p95[5m]" and "p95_drift[1h]": the window, and the term without it.
+base::Status parse_window(std::string_view& term, ThresholdSpec& spec) {
+    const auto open = term.find('[');
+    if (open == std::string_view::npos || !term.ends_with(']')) {
+        return base::Ok{};
+    }
+    const auto window_ns = parse_span_ns(term.substr(open + 1, term.size() - open - 2));
+    if (!window_ns) {
+        return threshold_error(
+            spec.expression,
+            fmt::format("'{}' is not a window; write a duration with a unit inside [ ] "
+                        "(e.g. 'p95[5m] < 1s', 'error_rate[30s] < 5%')",
+                        term.substr(open)));
+    }
+    spec.window_ns = *window_ns;
+    spec.form = Form::windowed;
+    term = trim(term.substr(0, open));
+    return base::Ok{};
+}
+
+// The text between the scope and the operator: a metric, windowed, drifting or a ratio.
+base::Status parse_term(std::string_view term, ThresholdSpec& spec) {
+    if (const auto slash = term.find('/'); slash != std::string_view::npos) {
+        Metric divisor;
+        if (auto status = parse_one_metric(term.substr(0, slash), spec, spec.metric); !status) {
+            return status;
+        }
+        if (auto status = parse_one_metric(term.substr(slash + 1), spec, divisor); !status) {
+            return status;
+        }
+        if (spec.metric.is_growth() || divisor.is_growth()) {
+            return threshold_error(spec.expression,
+                                   "a ratio takes two metrics of the run (latency, rates, rps), "
+                                   "not growth");
+        }
+        spec.divisor = divisor;
+        return base::Ok{};
+    }
+    if (auto status = parse_window(term, spec); !status) {
+        return status;
+    }
+    constexpr std::string_view drift_suffix = "_drift";
+    if (term.ends_with(drift_suffix)) {
+        spec.form = Form::drift;
+        term = term.substr(0, term.size() - drift_suffix.size());
+    }
+    if (auto status = parse_one_metric(term, spec, spec.metric); !status) {
+        return status;
+    }
+    if (spec.form != Form::whole && !readable_per_interval(spec.metric)) {
+        return threshold_error(spec.expression,
+                               fmt::format("{} is not kept per window; windows and drift read "
+                                           "pNN, mean, min, max, error_rate and rps",
+                                           metric_name(spec.metric)));
+    }
+    return base::Ok{};
+}
+
+// "1s for 5m": the sustained duration, and the limit without it.
+base::Status parse_sustained(std::string_view& limit, ThresholdSpec& spec) {
+    const auto at = limit.rfind(" for ");
+    if (at == std::string_view::npos) {
+        return base::Ok{};
+    }
+    const auto sustained_ns = parse_span_ns(limit.substr(at + 5));
+    if (!sustained_ns) {
+        return threshold_error(spec.expression,
+                               fmt::format("'{}' is not a duration; write 'for' and a duration "
+                                           "with a unit (e.g. 'p95 > 1s for 5m')",
+                                           trim(limit.substr(at + 5))));
+    }
+    if (spec.form != Form::whole || spec.divisor) {
+        return threshold_error(spec.expression,
+                               "'for' judges a plain metric over the intervals; it does not "
+                               "combine with windows, drift or ratios");
+    }
+    if (!readable_per_interval(spec.metric)) {
+        return threshold_error(spec.expression,
+                               fmt::format("{} is not kept per interval; 'for' reads pNN, mean, "
+                                           "min, max, error_rate and rps",
+                                           metric_name(spec.metric)));
+    }
+    spec.form = Form::sustained;
+    spec.sustained_ns = *sustained_ns;
+    limit = trim(limit.substr(0, at));
+    return base::Ok{};
+}
+
+// A drift or ratio limit: a plain factor, "2", "2x", "1.5 x".
+base::Status parse_factor(std::string_view text, ThresholdSpec& spec) {
+    std::string_view digits = text;
+    if (digits.ends_with('x')) {
+        digits = trim(digits.substr(0, digits.size() - 1));
+    }
+    const auto number = parse_number(digits);
+    if (!number || *number < 0) {
+        return threshold_error(spec.expression,
+                               fmt::format("'{}' is not a factor; a drift or a ratio takes a "
+                                           "number >= 0, optionally with x (e.g. 'p95_drift < "
+                                           "2x', 'p99 / p50 < 5')",
+                                           text));
+    }
+    spec.limit = *number;
+    spec.display_unit = "x";
+    return base::Ok{};
+}
+
 }  // namespace
 
 std::string_view comparison_text(Comparison comparison) {
@@ -297,34 +461,56 @@ std::string metric_name(const Metric& metric) {
     }
 }
 
+std::string term_name(const ThresholdSpec& spec) {
+    if (spec.divisor) {
+        return metric_name(spec.metric) + "/" + metric_name(*spec.divisor);
+    }
+    return metric_name(spec.metric) + (spec.form == Form::drift ? "_drift" : "");
+}
+
+std::string_view scope_kind_text(ScopeKind kind) {
+    switch (kind) {
+        case ScopeKind::run:
+            return "run";
+        case ScopeKind::name:
+            return "name";
+        case ScopeKind::request:
+            return "request";
+        case ScopeKind::phase:
+            return "phase";
+    }
+    BARRAGE_ASSERT(false);
+    return "?";
+}
+
 Result<ThresholdSpec> parse_threshold(std::string_view expression) {
     ThresholdSpec spec;
     spec.expression = std::string(trim(expression));
-    std::string_view rest = spec.expression;
+    const auto [kind, rest_after_kind] = explicit_scope(spec.expression);
+    std::string_view rest = rest_after_kind;
     const auto op_at = rest.find_first_of("<>=");
-    // A request name is everything before the last ':' ahead of the operator.
+    // A scope is everything before the last ':' ahead of the operator.
     const auto colon = rest.substr(0, op_at).rfind(':');
     if (colon != std::string_view::npos) {
-        spec.request_name = std::string(trim(rest.substr(0, colon)));
-        if (spec.request_name.empty()) {
-            return threshold_error(spec.expression,
-                                   "empty request name before ':'; write 'NAME: p95 < 300ms'");
+        if (auto status = parse_scope(kind, trim(rest.substr(0, colon)), spec); !status) {
+            return status.error();
         }
         rest = rest.substr(colon + 1);
+    } else if (kind != ScopeKind::name) {
+        return threshold_error(spec.expression,
+                               "expected ':' after the scope's name (e.g. 'phase=u300: "
+                               "error_rate < 5%')");
     }
     const auto op_in_rest = rest.find_first_of("<>=");
-    const std::string_view name = trim(rest.substr(0, op_in_rest));
-    if (op_in_rest == std::string_view::npos || name.empty()) {
+    const std::string_view term = trim(rest.substr(0, op_in_rest));
+    if (op_in_rest == std::string_view::npos || term.empty()) {
         return threshold_error(spec.expression,
                                "expected 'METRIC OP LIMIT' with OP one of < <= > >= == (e.g. "
                                "'p99 < 200ms', 'error_rate < 1%', 'rps >= 100')");
     }
-    const auto metric = parse_metric(name);
-    if (!metric) {
-        return threshold_error(spec.expression,
-                               fmt::format("unknown metric '{}'; expected {}", name, metric_help));
+    if (auto status = parse_term(term, spec); !status) {
+        return status.error();
     }
-    spec.metric = *metric;
     const auto comparison = parse_comparison(rest.substr(op_in_rest));
     if (!comparison) {
         return threshold_error(
@@ -332,7 +518,11 @@ Result<ThresholdSpec> parse_threshold(std::string_view expression) {
             fmt::format("'{}' is not an operator; use < <= > >= or ==", rest.substr(op_in_rest)));
     }
     spec.comparison = comparison->first;
-    if (auto status = parse_limit(trim(rest.substr(op_in_rest + comparison->second)), spec);
+    std::string_view limit = trim(rest.substr(op_in_rest + comparison->second));
+    if (auto status = parse_sustained(limit, spec); !status) {
+        return status.error();
+    }
+    if (auto status = spec.is_ratio() ? parse_factor(limit, spec) : parse_limit(limit, spec);
         !status) {
         return status.error();
     }
@@ -351,39 +541,15 @@ Result<std::vector<ThresholdSpec>> parse_thresholds(std::span<const std::string>
     return specs;
 }
 
-base::Status check_request_names(std::span<const ThresholdSpec> specs,
-                                 std::span<const std::string> request_names) {
-    for (const ThresholdSpec& spec : specs) {
-        if (spec.request_name.empty() || std::find(request_names.begin(), request_names.end(),
-                                                   spec.request_name) != request_names.end()) {
-            continue;
-        }
-        if (request_names.empty()) {
-            return threshold_error(spec.expression,
-                                   fmt::format("this run sends no request named '{}'; per-name "
-                                               "results arrive with profiles",
-                                               spec.request_name));
-        }
-        std::string known;
-        for (const std::string& name : request_names) {
-            known += known.empty() ? name : ", " + name;
-        }
-        return threshold_error(
-            spec.expression, fmt::format("this run sends no request named '{}'; the names are: {}",
-                                         spec.request_name, known));
-    }
-    return base::Ok{};
-}
-
 base::Status check_growth_sources(std::span<const ThresholdSpec> specs, bool targets_watched) {
     for (const ThresholdSpec& spec : specs) {
         if (!spec.metric.is_growth()) {
             continue;
         }
-        if (!spec.request_name.empty()) {
+        if (!spec.scope.is_run()) {
             return threshold_error(spec.expression,
-                                   "growth belongs to the watched target, not to one request; "
-                                   "drop the name");
+                                   "growth belongs to the watched target, not to one request "
+                                   "or phase; drop the scope");
         }
         if (!targets_watched) {
             return threshold_error(

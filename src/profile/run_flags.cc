@@ -245,6 +245,9 @@ Status apply_load(plan::RunPlan& plan, const RunFlags& flags) {
 // Outputs and gates: the plan's (a profile's) thresholds first, then the command line's.
 void apply_outputs(plan::RunPlan& plan, const RunFlags& flags) {
     std::vector<plan::ThresholdPlan> thresholds = std::move(plan.outputs.thresholds);
+    for (plan::ThresholdPlan& threshold : thresholds) {
+        threshold.time_scale = flags.time_scale.value_or(1.0);
+    }
     thresholds.insert(thresholds.end(), flags.outputs.thresholds.begin(),
                       flags.outputs.thresholds.end());
     const int64_t abort_grace_ns = flags.abort_grace_ns.value_or(plan.outputs.abort_grace_ns);

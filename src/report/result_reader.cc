@@ -203,6 +203,10 @@ void read_thresholds(const object& root, ResultDocument& doc) {
         threshold.unit = string_at(entry, "unit");
         threshold.passed = bool_at(entry, "pass");
         threshold.unanswered = bool_at(entry, "unanswered");  // false in older documents
+        threshold.phase = string_at(entry, "phase");
+        if (entry["window_start_s"].get(value) == simdjson::SUCCESS) {
+            threshold.window_start_s = number_of(value);
+        }
         doc.thresholds.push_back(std::move(threshold));
     }
 }

@@ -356,6 +356,28 @@ void write_generator(JsonWriter& json, const stats::RunResult& result) {
     json.end_object();
 }
 
+// Where in time a threshold judged: `window_s` (windowed, drift), `for_s` and
+// `held_s` (sustained), `window_start_s` (the worst window, the last drift window,
+// the longest sustained stretch); null where they do not apply.
+void write_threshold_time(JsonWriter& json, const gate::ThresholdOutcome& outcome) {
+    const gate::ThresholdSpec& spec = outcome.spec;
+    const bool windowed = spec.form == gate::Form::windowed || spec.form == gate::Form::drift;
+    const bool sustained = spec.form == gate::Form::sustained;
+    optional_field(json, "window_s",
+                   windowed ? std::optional<double>(outcome.window_s) : std::nullopt);
+    optional_field(json, "for_s",
+                   sustained ? std::optional<double>(static_cast<double>(spec.sustained_ns) / 1e9)
+                             : std::nullopt);
+    // Sums of interval lengths: microseconds are all they resolve.
+    const auto us_rounded = [](double s) { return std::round(s * 1e6) / 1e6; };
+    optional_field(json, "held_s",
+                   sustained ? std::optional<double>(us_rounded(outcome.held_s)) : std::nullopt);
+    optional_field(json, "window_start_s",
+                   outcome.window_start_s
+                       ? std::optional<double>(us_rounded(*outcome.window_start_s))
+                       : std::nullopt);
+}
+
 // Limits and values in the metric's base unit: microseconds, a fraction, requests/s.
 void write_thresholds(JsonWriter& json, std::span<const gate::ThresholdOutcome> thresholds) {
     json.key("thresholds");
@@ -364,13 +386,22 @@ void write_thresholds(JsonWriter& json, std::span<const gate::ThresholdOutcome> 
         const gate::ThresholdSpec& spec = outcome.spec;
         json.begin_object();
         field(json, "expression", spec.expression);
-        json.key("request");
-        if (spec.request_name.empty()) {
-            json.null();
-        } else {
-            json.value(spec.request_name);
+        // An unresolved NAME: (find-max's SLOs) reads the request of that name first.
+        const bool request =
+            spec.scope.kind == gate::ScopeKind::request || spec.scope.kind == gate::ScopeKind::name;
+        field(json, "scope",
+              request ? std::string_view("request") : gate::scope_kind_text(spec.scope.kind));
+        for (const auto& [key, named] :
+             {std::pair{"request", request},
+              std::pair{"phase", spec.scope.kind == gate::ScopeKind::phase}}) {
+            json.key(key);
+            if (named) {
+                json.value(spec.scope.name);
+            } else {
+                json.null();
+            }
         }
-        field(json, "metric", gate::metric_name(spec.metric));
+        field(json, "metric", gate::term_name(spec));
         field(json, "operator", gate::comparison_text(spec.comparison));
         field(json, "limit", spec.limit);
         // A latency that falls on an unanswered request has no finite value.
@@ -378,12 +409,14 @@ void write_thresholds(JsonWriter& json, std::span<const gate::ThresholdOutcome> 
         optional_field(json, "value", unanswered ? std::nullopt : outcome.value);
         field(json, "unanswered", unanswered);
         field(json, "unit",
-              spec.metric.is_time()       ? std::string_view("us")
+              spec.is_ratio()             ? std::string_view("factor")
+              : spec.metric.is_time()     ? std::string_view("us")
               : spec.metric.is_fraction() ? std::string_view("ratio")
               : spec.metric.is_growth()   ? std::string_view(spec.display_unit)
                                           : std::string_view("rps"));
         field(json, "pass", outcome.passed);
         field(json, "abort", outcome.spec.abort_on_fail);
+        write_threshold_time(json, outcome);
         json.end_object();
     }
     json.end_array();

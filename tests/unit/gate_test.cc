@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "barrage/gate/evaluation.h"
@@ -20,6 +21,7 @@ using barrage::gate::Metric;
 using barrage::gate::MetricsLookup;
 using barrage::gate::parse_threshold;
 using barrage::gate::RunResultMetrics;
+using barrage::gate::Scope;
 using barrage::gate::Series;
 using barrage::gate::Statistic;
 using barrage::gate::ThresholdSpec;
@@ -110,7 +112,7 @@ TEST_CASE("failure_rate counts failed answers beside transport errors, per name 
     CHECK(spec.metric.is_fraction());
     CHECK(spec.limit == doctest::Approx(0.01));
     CHECK(barrage::gate::metric_name(spec.metric) == "failure_rate");
-    CHECK(parsed("login: failure_rate < 5%").request_name == "login");
+    CHECK(parsed("login: failure_rate < 5%").scope.name == "login");
     CHECK(parse_error("failure_rate < 1").find("not a percentage") != std::string::npos);
 
     barrage::stats::RunResult result;
@@ -127,12 +129,13 @@ TEST_CASE("failure_rate counts failed answers beside transport errors, per name 
     result.totals.counters.requests_completed = 190;
     result.totals.counters.requests_errors = 10;
     const RunResultMetrics metrics(result);
-    CHECK(*metrics.value("", parsed("error_rate < 1%").metric) == doctest::Approx(10.0 / 200.0));
-    CHECK(*metrics.value("", spec.metric) == doctest::Approx(40.0 / 200.0));
-    CHECK(*metrics.value("login", spec.metric) == doctest::Approx(40.0 / 100.0));
-    CHECK(*metrics.value("login", parsed("error_rate < 1%").metric) ==
+    CHECK(*metrics.value(Scope::run(), parsed("error_rate < 1%").metric) ==
+          doctest::Approx(10.0 / 200.0));
+    CHECK(*metrics.value(Scope::run(), spec.metric) == doctest::Approx(40.0 / 200.0));
+    CHECK(*metrics.value(Scope::request("login"), spec.metric) == doctest::Approx(40.0 / 100.0));
+    CHECK(*metrics.value(Scope::request("login"), parsed("error_rate < 1%").metric) ==
           doctest::Approx(10.0 / 100.0));
-    CHECK(*metrics.value("browse", spec.metric) == 0.0);
+    CHECK(*metrics.value(Scope::request("browse"), spec.metric) == 0.0);
     const std::vector<ThresholdSpec> specs{parsed("failure_rate < 25%"),
                                            parsed("login: failure_rate < 5%")};
     const auto outcomes = barrage::gate::evaluate_thresholds(specs, metrics);
@@ -141,7 +144,7 @@ TEST_CASE("failure_rate counts failed answers beside transport errors, per name 
     CHECK(barrage::gate::format_threshold_lines(outcomes)[1].find("40.0%  FAIL") !=
           std::string::npos);
     // Nothing attempted: 0, like error_rate.
-    CHECK(*RunResultMetrics(barrage::stats::RunResult{}).value("", spec.metric) == 0.0);
+    CHECK(*RunResultMetrics(barrage::stats::RunResult{}).value(Scope::run(), spec.metric) == 0.0);
 }
 
 TEST_CASE("percentiles, mean, min, max and the series prefixes name the right metric") {
@@ -179,11 +182,11 @@ TEST_CASE("rates of failure take percentages and rps a plain number") {
 
 TEST_CASE("a request name before ':' applies the threshold to that request") {
     const ThresholdSpec spec = parsed("login: p95 < 300ms");
-    CHECK(spec.request_name == "login");
+    CHECK(spec.scope.name == "login");
     CHECK(spec.metric.percentile == 95.0);
     CHECK(spec.expression == "login: p95 < 300ms");
-    CHECK(parsed("GET /a:b : p95 < 300ms").request_name == "GET /a:b");
-    CHECK(parsed("p95 < 300ms").request_name.empty());
+    CHECK(parsed("GET /a:b : p95 < 300ms").scope.name == "GET /a:b");
+    CHECK(parsed("p95 < 300ms").scope.is_run());
 }
 
 TEST_CASE("parse errors name the expression and say what is expected") {
@@ -205,7 +208,7 @@ TEST_CASE("parse errors name the expression and say what is expected") {
     CHECK(parse_error("p99 =< 200ms").find("not an operator") != std::string::npos);
     CHECK(parse_error("p99 < ms").find("not a limit") != std::string::npos);
     CHECK(parse_error("p99 < -5ms").find("not a limit") != std::string::npos);
-    CHECK(parse_error(": p99 < 5ms").find("empty request name") != std::string::npos);
+    CHECK(parse_error(": p99 < 5ms").find("empty request or phase name") != std::string::npos);
 }
 
 TEST_CASE("parse_thresholds stops at the first bad expression") {
@@ -219,19 +222,23 @@ TEST_CASE("parse_thresholds stops at the first bad expression") {
     CHECK(error.error().message.find("'p99 < 1'") != std::string::npos);
 }
 
-TEST_CASE("a named threshold is an error only when the run has no request of that name") {
-    const std::vector<ThresholdSpec> specs{parsed("p99 < 1s"), parsed("login: p95 < 300ms")};
+TEST_CASE("a named threshold is an error only when the run has no request or phase of that name") {
+    std::vector<ThresholdSpec> specs{parsed("p99 < 1s"), parsed("login: p95 < 300ms")};
     const std::vector<std::string> none;
-    auto status = barrage::gate::check_request_names(specs, none);
+    const std::vector<std::string> phases{"main"};
+    auto status = barrage::gate::resolve_scopes(specs, {none, phases});
     REQUIRE_FALSE(status.ok());
     CHECK(status.error().message.find("per-name results arrive with profiles") !=
           std::string::npos);
     const std::vector<std::string> with_login{"home", "login"};
-    CHECK(barrage::gate::check_request_names(specs, with_login).ok());
+    CHECK(barrage::gate::resolve_scopes(specs, {with_login, phases}).ok());
+    CHECK(specs[1].scope.kind == barrage::gate::ScopeKind::request);
+    std::vector<ThresholdSpec> again{parsed("login: p95 < 300ms")};
     const std::vector<std::string> without_login{"home", "search"};
-    auto other = barrage::gate::check_request_names(specs, without_login);
+    auto other = barrage::gate::resolve_scopes(again, {without_login, phases});
     REQUIRE_FALSE(other.ok());
-    CHECK(other.error().message.find("the names are: home, search") != std::string::npos);
+    CHECK(other.error().message.find("the requests are: home, search; the phases are: main") !=
+          std::string::npos);
 }
 
 TEST_CASE("the whole-run lookup reads percentiles, rates and throughput from the result") {
@@ -239,15 +246,16 @@ TEST_CASE("the whole-run lookup reads percentiles, rates and throughput from the
     const RunResultMetrics metrics(result);
     // Latency judges all 1010 requests, the 10 failed ones as infinitely slow:
     // p50 is the 505th value, and max and mean are unbounded.
-    CHECK(metrics.value("", parsed("p50 < 1s").metric) == 505.0);
-    CHECK(std::isinf(*metrics.value("", parsed("max < 1s").metric)));
-    CHECK(metrics.value("", parsed("min < 1s").metric) == 1.0);
-    CHECK(std::isinf(*metrics.value("", parsed("mean < 1s").metric)));
-    CHECK(metrics.value("", parsed("schedule_lag_p99 < 1s").metric) == 4001.0);
-    CHECK(*metrics.value("", parsed("error_rate < 1%").metric) == doctest::Approx(10.0 / 1010.0));
-    CHECK(metrics.value("", parsed("rps > 1").metric) == 500.0);
-    CHECK(metrics.value("", parsed("check_failure_rate < 1%").metric) == 0.0);
-    CHECK_FALSE(metrics.value("login", parsed("p50 < 1s").metric).has_value());
+    CHECK(metrics.value(Scope::run(), parsed("p50 < 1s").metric) == 505.0);
+    CHECK(std::isinf(*metrics.value(Scope::run(), parsed("max < 1s").metric)));
+    CHECK(metrics.value(Scope::run(), parsed("min < 1s").metric) == 1.0);
+    CHECK(std::isinf(*metrics.value(Scope::run(), parsed("mean < 1s").metric)));
+    CHECK(metrics.value(Scope::run(), parsed("schedule_lag_p99 < 1s").metric) == 4001.0);
+    CHECK(*metrics.value(Scope::run(), parsed("error_rate < 1%").metric) ==
+          doctest::Approx(10.0 / 1010.0));
+    CHECK(metrics.value(Scope::run(), parsed("rps > 1").metric) == 500.0);
+    CHECK(metrics.value(Scope::run(), parsed("check_failure_rate < 1%").metric) == 0.0);
+    CHECK_FALSE(metrics.value(Scope::request("login"), parsed("p50 < 1s").metric).has_value());
 }
 
 TEST_CASE("unanswered requests count as infinitely slow in every latency threshold") {
@@ -280,10 +288,11 @@ TEST_CASE("unanswered requests count as infinitely slow in every latency thresho
     }
     result.totals.counters.requests_completed = 693;
     result.totals.counters.requests_unfinished = 7;  // 1 % of 700
-    const double p99_us = *RunResultMetrics(result).value("", parsed("p99 < 400ms").metric);
+    const double p99_us =
+        *RunResultMetrics(result).value(Scope::run(), parsed("p99 < 400ms").metric);
     CHECK(p99_us == doctest::Approx(290'000.0).epsilon(0.001));  // the slowest answer
     result.totals.counters.requests_unfinished = 8;
-    CHECK(std::isinf(*RunResultMetrics(result).value("", parsed("p99 < 400ms").metric)));
+    CHECK(std::isinf(*RunResultMetrics(result).value(Scope::run(), parsed("p99 < 400ms").metric)));
 }
 
 TEST_CASE("a name's unanswered requests (failed or never answered) count against its latency") {
@@ -298,9 +307,9 @@ TEST_CASE("a name's unanswered requests (failed or never answered) count against
     login.completed = 90;
     login.errors = 4;  // and 6 unfinished
     const RunResultMetrics metrics(result);
-    CHECK(metrics.value("login", parsed("login: p90 < 1s").metric) == 90.0);
-    CHECK(std::isinf(*metrics.value("login", parsed("login: p91 < 1s").metric)));
-    CHECK(*metrics.unanswered_fraction("login") == doctest::Approx(0.1));
+    CHECK(metrics.value(Scope::request("login"), parsed("login: p90 < 1s").metric) == 90.0);
+    CHECK(std::isinf(*metrics.value(Scope::request("login"), parsed("login: p91 < 1s").metric)));
+    CHECK(*metrics.unanswered_fraction(Scope::request("login")) == doctest::Approx(0.1));
 }
 
 TEST_CASE("evaluation passes and fails thresholds and explains a missing value") {
@@ -326,8 +335,8 @@ TEST_CASE("evaluation passes and fails thresholds and explains a missing value")
 TEST_CASE("a per-name lookup (as profiles will provide) feeds named thresholds") {
     struct PerName final : MetricsLookup {
         std::map<std::string, double, std::less<>> p95_us;
-        std::optional<double> value(std::string_view name, const Metric&) const override {
-            auto it = p95_us.find(name);
+        std::optional<double> value(const Scope& scope, const Metric&) const override {
+            auto it = p95_us.find(scope.name);
             return it == p95_us.end() ? std::nullopt : std::optional<double>(it->second);
         }
     } lookup;
@@ -470,7 +479,7 @@ TEST_CASE("a scenario's name or a tag scopes a threshold to those scenarios' res
     const RunResultMetrics metrics(result);
     const auto value = [&](std::string_view expression) {
         const ThresholdSpec spec = parsed(expression);
-        return metrics.value(spec.request_name, spec.metric);
+        return metrics.value(spec.scope, spec.metric);
     };
     CHECK(value("browse: p99 < 1ms") == 100.0);
     CHECK(value("browse: error_rate < 1%") == 0.0);
@@ -483,13 +492,15 @@ TEST_CASE("a scenario's name or a tag scopes a threshold to those scenarios' res
     CHECK(value("tag:read: p50 < 1ms") == doctest::Approx(5000.0).epsilon(0.01));
     CHECK_FALSE(value("tag:none: p50 < 1ms").has_value());
     CHECK(value("p25 < 1ms") == 100.0);  // the whole run is still the totals
-    CHECK(metrics.unanswered_fraction("shop") == doctest::Approx(0.5));
+    CHECK(metrics.unanswered_fraction(Scope::request("shop")) == doctest::Approx(0.5));
     // A gate may name a scenario or tag the plan lists (plan::scenario_gate_names).
     const std::vector<std::string> names{"browse", "tag:write"};
-    CHECK(
-        barrage::gate::check_request_names(std::vector{parsed("tag:write: p99 < 1s")}, names).ok());
-    CHECK_FALSE(
-        barrage::gate::check_request_names(std::vector{parsed("tag:read: p99 < 1s")}, names).ok());
+    const barrage::gate::ScopeNames scope_names{names, {}};
+    std::vector write{parsed("tag:write: p99 < 1s")};
+    CHECK(barrage::gate::resolve_scopes(write, scope_names).ok());
+    CHECK(write[0].scope.kind == barrage::gate::ScopeKind::request);
+    std::vector read{parsed("tag:read: p99 < 1s")};
+    CHECK_FALSE(barrage::gate::resolve_scopes(read, scope_names).ok());
 }
 
 TEST_CASE("a task group's name gates its transactions like a request name") {
@@ -512,16 +523,397 @@ TEST_CASE("a task group's name gates its transactions like a request name") {
     }
     result.duration_s = 2;
     const RunResultMetrics metrics(result);
-    CHECK(*metrics.value("checkout", parsed("failure_rate < 1%").metric) ==
+    CHECK(*metrics.value(Scope::request("checkout"), parsed("failure_rate < 1%").metric) ==
           doctest::Approx(6.0 / 98.0));
-    CHECK(*metrics.value("checkout", parsed("error_rate < 1%").metric) ==
+    CHECK(*metrics.value(Scope::request("checkout"), parsed("error_rate < 1%").metric) ==
           doctest::Approx(2.0 / 98.0));
-    CHECK(*metrics.value("checkout", parsed("check_failure_rate < 1%").metric) ==
+    CHECK(*metrics.value(Scope::request("checkout"), parsed("check_failure_rate < 1%").metric) ==
           doctest::Approx(4.0 / 96.0));
-    CHECK(*metrics.value("checkout", parsed("rps > 1").metric) == doctest::Approx(46.0));
+    CHECK(*metrics.value(Scope::request("checkout"), parsed("rps > 1").metric) ==
+          doctest::Approx(46.0));
     // 92 timed of 100 started: p50 among the timed, p95 on a failed or unfinished one.
-    CHECK(*metrics.value("checkout", parsed("p50 < 1s").metric) ==
+    CHECK(*metrics.value(Scope::request("checkout"), parsed("p50 < 1s").metric) ==
           doctest::Approx(50'000).epsilon(0.01));
-    CHECK(std::isinf(*metrics.value("checkout", parsed("p95 < 1s").metric)));
-    CHECK_FALSE(metrics.value("nothing", parsed("p50 < 1s").metric));
+    CHECK(std::isinf(*metrics.value(Scope::request("checkout"), parsed("p95 < 1s").metric)));
+    CHECK_FALSE(metrics.value(Scope::request("nothing"), parsed("p50 < 1s").metric));
+}
+
+// ---- Phase scopes, windows, sustained, drift and ratios (issue 18) ----
+
+namespace {
+
+using barrage::gate::Form;
+using barrage::gate::ScopeKind;
+using barrage::gate::WindowGates;
+
+// One interval's merged counts: `completed` responses at `latency_us` each, `errors` failed.
+struct Interval {
+    barrage::stats::Counters counters;
+    barrage::stats::Histogram latency_us = barrage::stats::Histogram::for_latency_us();
+};
+
+Interval interval_of(int64_t completed, int64_t latency_us, int64_t errors = 0) {
+    Interval interval;
+    interval.counters.requests_completed = completed;
+    interval.counters.requests_errors = errors;
+    interval.counters.requests_sent = completed + errors;
+    for (int64_t i = 0; i < completed; ++i) {
+        interval.latency_us.record_value(latency_us);
+    }
+    return interval;
+}
+
+// Feeds intervals of `length_s` whose latencies are `latencies_us` (100 responses each).
+void feed(WindowGates& gates, const std::vector<int64_t>& latencies_us, double length_s) {
+    double end_s = 0;
+    for (const int64_t latency_us : latencies_us) {
+        end_s += length_s;
+        const Interval interval = interval_of(100, latency_us);
+        gates.add_interval(end_s, length_s, interval.counters, interval.latency_us);
+    }
+}
+
+barrage::gate::WindowVerdict verdict_of(const WindowGates& gates, const ThresholdSpec& spec) {
+    const auto verdict = gates.verdict(spec);
+    REQUIRE(verdict.has_value());
+    return *verdict;
+}
+
+std::string resolve_error(std::string_view text, const std::vector<std::string>& requests,
+                          const std::vector<std::string>& phases) {
+    std::vector<ThresholdSpec> specs{parsed(text)};
+    auto status = barrage::gate::resolve_scopes(specs, {requests, phases});
+    REQUIRE_MESSAGE(!status.ok(), "expected a refusal for: " << std::string(text));
+    return status.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("a scope is a name to resolve, or an explicit request= or phase=") {
+    const ThresholdSpec bare = parsed("u300: error_rate < 5%");
+    CHECK(bare.scope.kind == ScopeKind::name);
+    CHECK(bare.scope.name == "u300");
+    const ThresholdSpec phase = parsed("phase=spike: p95 < 1s");
+    CHECK(phase.scope.kind == ScopeKind::phase);
+    CHECK(phase.scope.name == "spike");
+    CHECK(phase.limit == 1e6);
+    const ThresholdSpec request = parsed("request = login : p95 < 1s");
+    CHECK(request.scope.kind == ScopeKind::request);
+    CHECK(request.scope.name == "login");
+    CHECK(parsed("p95 < 1s").scope.kind == ScopeKind::run);
+    CHECK(parse_error("phase=: p95 < 1s").find("empty request or phase name") != std::string::npos);
+    CHECK(parse_error("phase=u300 p95 < 1s").find("expected ':'") != std::string::npos);
+}
+
+TEST_CASE("a bare name resolves to the request or the phase, and one that is both is refused") {
+    const std::vector<std::string> requests{"login", "browse", "steady"};
+    const std::vector<std::string> phases{"warm", "u300", "steady"};
+    std::vector<ThresholdSpec> specs{parsed("u300: error_rate < 5%"), parsed("login: p95 < 1s"),
+                                     parsed("phase=steady: p99 < 2s"),
+                                     parsed("request=steady: p99 < 2s")};
+    REQUIRE(barrage::gate::resolve_scopes(specs, {requests, phases}).ok());
+    CHECK(specs[0].scope.kind == ScopeKind::phase);
+    CHECK(specs[1].scope.kind == ScopeKind::request);
+    CHECK(specs[2].scope.kind == ScopeKind::phase);
+    CHECK(specs[3].scope.kind == ScopeKind::request);
+
+    const std::string both = resolve_error("steady: p95 < 1s", requests, phases);
+    CHECK(both.find("both a request and a phase") != std::string::npos);
+    CHECK(both.find("'request=steady:' or 'phase=steady:'") != std::string::npos);
+    const std::string unknown = resolve_error("u30: p95 < 1s", requests, phases);
+    CHECK(unknown.find("no request or phase named 'u30'") != std::string::npos);
+    CHECK(unknown.find("the phases are: warm, u300, steady") != std::string::npos);
+    CHECK(resolve_error("phase=login: p95 < 1s", requests, phases)
+              .find("no measured phase named 'login'") != std::string::npos);
+    CHECK(
+        resolve_error("request=u300: p95 < 1s", requests, phases).find("no request named 'u300'") !=
+        std::string::npos);
+    // A phase keeps counts and latency only; windows judge the whole run.
+    CHECK(resolve_error("u300: failure_rate < 1%", requests, phases).find("not kept per phase") !=
+          std::string::npos);
+    CHECK(
+        resolve_error("u300: service_time_p99 < 1s", requests, phases).find("not kept per phase") !=
+        std::string::npos);
+    CHECK(resolve_error("u300: p95[1m] < 1s", requests, phases).find("drop the scope") !=
+          std::string::npos);
+}
+
+TEST_CASE("a phase threshold reads only its phase: the slow phase fails, the calm one passes") {
+    barrage::stats::RunResult result = sample_result();
+    result.duration_s = 20;
+    for (const auto& [name, start_s, latency_us, errors] :
+         {std::tuple{"calm", 0.0, int64_t{50'000}, int64_t{0}},
+          std::tuple{"spike", 10.0, int64_t{1'500'000}, int64_t{30}}}) {
+        barrage::stats::PhaseResult phase;
+        phase.name = name;
+        phase.start_s = start_s;
+        phase.end_s = start_s + 10;
+        const Interval counted = interval_of(1000, latency_us, errors);
+        phase.counters = counted.counters;
+        phase.latency_us = counted.latency_us;
+        result.phases.push_back(std::move(phase));
+    }
+    const std::vector<ThresholdSpec> specs{
+        parsed("calm: p95 < 1s"), parsed("spike: p95 < 1s"), parsed("phase=calm: rps >= 100"),
+        parsed("spike: error_rate < 1%"), parsed("phase=gone: p95 < 1s")};
+    const auto outcomes = barrage::gate::evaluate_thresholds(specs, RunResultMetrics(result));
+    CHECK(outcomes[0].passed);
+    CHECK(outcomes[0].value == doctest::Approx(50'000).epsilon(0.001));
+    CHECK_FALSE(outcomes[1].passed);
+    CHECK(outcomes[1].value == doctest::Approx(1'500'000).epsilon(0.001));
+    CHECK(outcomes[2].value == 100.0);  // 1000 completed over the phase's 10 s
+    CHECK_FALSE(outcomes[3].passed);
+    CHECK(*outcomes[3].value == doctest::Approx(30.0 / 1030.0));
+    CHECK(outcomes[4].note == "no results for phase 'gone'");
+    // A run stopped 2 s into the spike measured its rate over those 2 s only.
+    result.duration_s = 12;
+    CHECK(*RunResultMetrics(result).value(Scope::phase("spike"), parsed("rps > 1").metric) ==
+          doctest::Approx(500.0));
+}
+
+TEST_CASE("windowed, drift, sustained and ratio terms parse with their spans") {
+    const ThresholdSpec windowed = parsed("p95[5m] < 1s");
+    CHECK(windowed.form == Form::windowed);
+    CHECK(windowed.window_ns == 300'000'000'000);
+    CHECK(windowed.metric.percentile == 95.0);
+    CHECK(barrage::gate::term_name(windowed) == "p95");
+    CHECK(parsed("error_rate[1m] < 5%").limit == doctest::Approx(0.05));
+    CHECK(parsed("rps[1m30s] > 100").window_ns == 90'000'000'000);
+    CHECK(parsed("max[500ms] < 1s").window_ns == 500'000'000);
+
+    const ThresholdSpec sustained = parsed("p95 > 1s for 5m");
+    CHECK(sustained.form == Form::sustained);
+    CHECK(sustained.sustained_ns == 300'000'000'000);
+    CHECK(sustained.comparison == Comparison::greater);
+    CHECK(sustained.limit == 1e6);
+    CHECK(parsed("error_rate >= 5% for 30s").limit == doctest::Approx(0.05));
+
+    const ThresholdSpec drift = parsed("p95_drift < 2x");
+    CHECK(drift.form == Form::drift);
+    CHECK(drift.window_ns == 0);  // a tenth of the measured period
+    CHECK(drift.limit == 2.0);
+    CHECK(drift.is_ratio());
+    CHECK(barrage::gate::term_name(drift) == "p95_drift");
+    CHECK(parsed("p95_drift[1h] <= 1.5").window_ns == 3'600'000'000'000);
+
+    const ThresholdSpec ratio = parsed("p99 / p50 < 5");
+    REQUIRE(ratio.divisor.has_value());
+    CHECK(ratio.divisor->percentile == 50.0);
+    CHECK(ratio.metric.percentile == 99.0);
+    CHECK(ratio.limit == 5.0);
+    CHECK(barrage::gate::term_name(ratio) == "p99/p50");
+    CHECK(parsed("login: p99/p50 < 5x").scope.name == "login");
+    CHECK(parsed("max / mean <= 10").divisor->statistic == Statistic::mean);
+}
+
+TEST_CASE("malformed windows, drifts, sustained spans and ratios are refused with a fix") {
+    CHECK(parse_error("p95[5] < 1s").find("not a window") != std::string::npos);
+    CHECK(parse_error("p95[] < 1s").find("not a window") != std::string::npos);
+    CHECK(parse_error("p95[0s] < 1s").find("not a window") != std::string::npos);
+    CHECK(parse_error("service_time_p95[1m] < 1s").find("not kept per window") !=
+          std::string::npos);
+    CHECK(parse_error("failure_rate_drift < 2x").find("not kept per window") != std::string::npos);
+    CHECK(parse_error("p95 > 1s for 5").find("not a duration") != std::string::npos);
+    CHECK(parse_error("p95 > 1s for soon").find("'soon' is not a duration") != std::string::npos);
+    CHECK(parse_error("p95[1m] > 1s for 5m").find("does not combine") != std::string::npos);
+    CHECK(parse_error("check_failure_rate > 1% for 1m").find("not kept per interval") !=
+          std::string::npos);
+    CHECK(parse_error("p95_drift < 2ms").find("not a factor") != std::string::npos);
+    CHECK(parse_error("p99 / p50 < 5%").find("not a factor") != std::string::npos);
+    CHECK(parse_error("p99 / bogus < 5").find("unknown metric 'bogus'") != std::string::npos);
+    CHECK(parse_error("rss_growth / p50 < 5").find("not growth") != std::string::npos);
+}
+
+TEST_CASE("--time-scale scales a profile threshold's window and sustained span, to the ms") {
+    ThresholdSpec windowed = parsed("p95[5m] < 1s");
+    barrage::gate::scale_spans(windowed, 0.1);
+    CHECK(windowed.window_ns == 30'000'000'000);
+    CHECK(windowed.limit == 1e6);  // a latency limit is not a duration of the plan
+    ThresholdSpec sustained = parsed("p95 > 1s for 5m");
+    barrage::gate::scale_spans(sustained, 0.001);
+    CHECK(sustained.sustained_ns == 300'000'000);
+    ThresholdSpec tiny = parsed("p95[1s] < 1s");
+    barrage::gate::scale_spans(tiny, 1e-5);
+    CHECK(tiny.window_ns == 1'000'000);  // at least 1 ms
+    ThresholdSpec drift = parsed("p95_drift < 2x");
+    barrage::gate::scale_spans(drift, 0.1);
+    CHECK(drift.window_ns == 0);  // the default stays a tenth of the (scaled) period
+}
+
+TEST_CASE("a judgement of each run as a whole (find-max) refuses windows, drift and 'for'") {
+    const std::vector<ThresholdSpec> whole{parsed("p95 < 1s"), parsed("p99 / p50 < 5")};
+    CHECK(barrage::gate::check_whole_forms(whole).ok());
+    for (const char* text : {"p95[1s] < 1s", "p95_drift < 2x", "p95 > 1s for 1m"}) {
+        const std::vector<ThresholdSpec> specs{parsed(text)};
+        auto status = barrage::gate::check_whole_forms(specs);
+        REQUIRE_FALSE(status.ok());
+        CHECK(status.error().message.find("judged by `barrage run`") != std::string::npos);
+    }
+}
+
+TEST_CASE("windows and sustained spans must fit the run's interval and measured period") {
+    const std::vector<ThresholdSpec> fine{parsed("p95[1s] < 1s"), parsed("p95 > 1s for 2s"),
+                                          parsed("p95_drift < 2x"), parsed("p95 < 1s")};
+    CHECK(barrage::gate::check_windows(fine, 1'000'000'000, 10'000'000'000).ok());
+    const auto refusal = [](std::string_view text) {
+        const std::vector<ThresholdSpec> specs{parsed(text)};
+        auto status = barrage::gate::check_windows(specs, 1'000'000'000, 10'000'000'000);
+        REQUIRE_FALSE(status.ok());
+        return status.error().message;
+    };
+    CHECK(refusal("p95[500ms] < 1s").find("shorter than the interval (-i 1s)") !=
+          std::string::npos);
+    CHECK(refusal("p95[1m] < 1s").find("longer than the measured period (10s)") !=
+          std::string::npos);
+    CHECK(refusal("p95 > 1s for 11s").find("longer than the measured period") != std::string::npos);
+    CHECK(refusal("p95_drift[6s] < 2x").find("two of 6s exceed") != std::string::npos);
+}
+
+TEST_CASE("a windowed threshold fails on one slow window among passing ones, shown as the worst") {
+    const ThresholdSpec spec = parsed("p95[2s] < 100ms");
+    const ThresholdSpec whole = parsed("p95 < 100ms");
+    const std::vector<ThresholdSpec> specs{spec, whole};
+    WindowGates gates(specs, 10, 1);
+    // Ten 1 s intervals at 10 ms, but the window from 4 s (intervals 5 and 6) at 300 ms.
+    feed(gates, {10'000, 10'000, 10'000, 10'000, 300'000, 300'000, 10'000, 10'000, 10'000, 10'000},
+         1.0);
+    const auto verdict = verdict_of(gates, spec);
+    CHECK_FALSE(verdict.passed);
+    CHECK(verdict.value == doctest::Approx(300'000).epsilon(0.001));
+    CHECK(verdict.window_start_s == 4.0);
+    CHECK(verdict.window_s == 2.0);
+    CHECK(verdict.windows == 5);
+    CHECK_FALSE(gates.verdict(whole).has_value());  // a whole-run threshold is not judged here
+
+    WindowGates calm(specs, 10, 1);
+    feed(calm, {10'000, 20'000, 30'000, 10'000}, 1.0);
+    CHECK(verdict_of(calm, spec).passed);
+    CHECK(verdict_of(calm, spec).value == doctest::Approx(30'000).epsilon(0.001));
+    CHECK(verdict_of(calm, spec).window_start_s == 2.0);
+}
+
+TEST_CASE("a trailing partial window is judged after the run when at least half a window long") {
+    const std::vector<ThresholdSpec> specs{parsed("p95[4s] < 100ms")};
+    WindowGates half(specs, 6, 1);
+    feed(half, {10'000, 10'000, 10'000, 10'000, 300'000, 300'000}, 1.0);
+    CHECK(verdict_of(half, specs[0]).passed);  // the window from 4 s is still open
+    half.finish();
+    CHECK_FALSE(verdict_of(half, specs[0]).passed);
+    CHECK(verdict_of(half, specs[0]).window_start_s == 4.0);
+
+    WindowGates short_tail(specs, 5, 1);
+    feed(short_tail, {10'000, 10'000, 10'000, 10'000, 300'000}, 1.0);
+    short_tail.finish();  // 1 s of a 4 s window: not judged
+    CHECK(verdict_of(short_tail, specs[0]).passed);
+    CHECK(verdict_of(short_tail, specs[0]).windows == 1);
+}
+
+TEST_CASE("windows are whole intervals: a window shorter than a multiple rounds up") {
+    const std::vector<ThresholdSpec> specs{parsed("p95[1500ms] < 100ms")};
+    WindowGates gates(specs, 10, 1);
+    feed(gates, {10'000, 10'000, 10'000, 10'000}, 1.0);
+    CHECK(verdict_of(gates, specs[0]).window_s == 2.0);
+    CHECK(verdict_of(gates, specs[0]).windows == 2);
+}
+
+TEST_CASE("a windowed rate: an empty window fails rps, a window of errors fails error_rate") {
+    const std::vector<ThresholdSpec> specs{parsed("rps[1s] > 50"), parsed("error_rate[1s] < 5%")};
+    WindowGates gates(specs, 3, 1);
+    const Interval busy = interval_of(100, 1000);
+    const Interval empty = interval_of(0, 0);
+    const Interval failing = interval_of(90, 1000, 10);
+    gates.add_interval(1, 1, busy.counters, busy.latency_us);
+    gates.add_interval(2, 1, empty.counters, empty.latency_us);
+    gates.add_interval(3, 1, failing.counters, failing.latency_us);
+    const auto rps = verdict_of(gates, specs[0]);
+    CHECK_FALSE(rps.passed);
+    CHECK(rps.value == 0.0);
+    CHECK(rps.window_start_s == 1.0);
+    const auto errors = verdict_of(gates, specs[1]);
+    CHECK_FALSE(errors.passed);
+    CHECK(*errors.value == doctest::Approx(0.1));
+    CHECK(errors.window_start_s == 2.0);
+    CHECK(errors.windows == 2);  // the empty window has no error rate to judge
+}
+
+TEST_CASE("sustained: 4 minutes over the limit pass 'for 5m' and fail 'for 4m'") {
+    const ThresholdSpec five = parsed("p95 > 1s for 5m");
+    const ThresholdSpec four = parsed("p95 > 1s for 4m");
+    const std::vector<ThresholdSpec> specs{five, four};
+    WindowGates gates(specs, 600, 60);
+    // One-minute intervals: slow from 2 to 6 min (4 min), a break, 3 min slow.
+    feed(gates,
+         {500'000, 500'000, 2'000'000, 2'000'000, 2'500'000, 2'000'000, 500'000, 2'000'000,
+          2'000'000, 2'000'000},
+         60.0);
+    const auto five_verdict = verdict_of(gates, five);
+    CHECK(five_verdict.passed);
+    CHECK(five_verdict.held_s == 240.0);
+    CHECK(five_verdict.window_start_s == 120.0);
+    CHECK(five_verdict.value == doctest::Approx(2'500'000).epsilon(0.001));
+    CHECK_FALSE(verdict_of(gates, four).passed);
+
+    WindowGates never(specs, 600, 60);
+    feed(never, {500'000, 400'000}, 60.0);
+    CHECK(verdict_of(never, five).passed);
+    CHECK(verdict_of(never, five).held_s == 0.0);
+    CHECK_FALSE(verdict_of(never, five).window_start_s.has_value());
+}
+
+TEST_CASE("drift compares the last full window with the first, as a factor") {
+    const ThresholdSpec drift = parsed("p95_drift < 2x");
+    const ThresholdSpec loose = parsed("p95_drift[2s] < 3x");
+    const std::vector<ThresholdSpec> specs{drift, loose};
+    // A 10 s period: the default window is 1 s.
+    WindowGates one(specs, 10, 1);
+    feed(one, {100'000}, 1.0);
+    CHECK_FALSE(verdict_of(one, drift).value.has_value());  // one window: nothing to compare
+    CHECK(verdict_of(one, drift).note.find("two windows") != std::string::npos);
+    WindowGates gates(specs, 10, 1);
+    feed(gates, {100'000, 100'000, 150'000, 250'000}, 1.0);
+    const auto verdict = verdict_of(gates, drift);
+    CHECK(verdict.window_s == 1.0);
+    CHECK(*verdict.value == doctest::Approx(2.5).epsilon(0.01));
+    CHECK_FALSE(verdict.passed);
+    CHECK(verdict.window_start_s == 3.0);
+    const auto loose_verdict = verdict_of(gates, loose);
+    CHECK(loose_verdict.passed);
+    CHECK(loose_verdict.window_s == 2.0);
+}
+
+TEST_CASE("evaluation takes windowed outcomes from the window gates, and ratios from the scope") {
+    const auto result = sample_result();
+    const std::vector<ThresholdSpec> specs{parsed("p95[1s] < 100ms"), parsed("p99 / p50 < 5"),
+                                           parsed("p99 / min < 5")};
+    WindowGates gates(specs, 2, 1);
+    feed(gates, {10'000, 300'000}, 1.0);
+    const auto outcomes =
+        barrage::gate::evaluate_thresholds(specs, RunResultMetrics(result), &gates);
+    CHECK_FALSE(outcomes[0].passed);
+    CHECK(outcomes[0].window_start_s == 1.0);
+    CHECK(outcomes[0].window_s == 1.0);
+    // Of 1..1000 us and 10 unanswered: p99 falls on 1000 us (rank 1000 of 1010), p50 on 505.
+    REQUIRE(outcomes[1].value.has_value());
+    CHECK(*outcomes[1].value == doctest::Approx(1000.0 / 505.0).epsilon(0.01));
+    CHECK(outcomes[1].passed);
+    CHECK_FALSE(outcomes[2].passed);  // 1000 / 1
+    const auto lines = barrage::gate::format_threshold_lines(outcomes);
+    CHECK(lines[0].find("FAIL (worst 1s window from 1s)") != std::string::npos);
+    CHECK(lines[1].find("1.98x  pass") != std::string::npos);
+
+    const auto without = barrage::gate::evaluate_thresholds(specs, RunResultMetrics(result));
+    CHECK_FALSE(without[0].passed);
+    CHECK(without[0].note == "judged over time during a run only");
+}
+
+TEST_CASE("a ratio with a divisor of 0 has no value and fails with a reason") {
+    barrage::stats::RunResult result;
+    result.totals.latency_us.record_value(100);
+    result.totals.counters.requests_completed = 1;
+    result.duration_s = 1;
+    const std::vector<ThresholdSpec> specs{parsed("p99 / error_rate < 5")};
+    const auto outcomes = barrage::gate::evaluate_thresholds(specs, RunResultMetrics(result));
+    CHECK_FALSE(outcomes[0].passed);
+    CHECK_FALSE(outcomes[0].value.has_value());
+    CHECK(outcomes[0].note == "error_rate is 0: no ratio");
 }

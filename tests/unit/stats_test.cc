@@ -24,6 +24,7 @@
 #include "barrage/stats/interval_rows.h"
 #include "barrage/stats/judged_latency.h"
 #include "barrage/stats/name_stats.h"
+#include "barrage/stats/running_window.h"
 #include "barrage/stats/snapshot.h"
 #include "test_support.h"
 
@@ -967,4 +968,35 @@ TEST_CASE("snapshots add task groups' transactions and record their logged laten
     worker.reset();
     CHECK(worker.by_transaction[1].sent == 0);
     CHECK(worker.transaction_latencies_us.empty());
+}
+
+TEST_CASE("a running window adds intervals until its length is covered, then restarts empty") {
+    barrage::stats::RunningWindow window(1.0);
+    barrage::stats::Counters counters;
+    counters.requests_completed = 3;
+    auto latency = barrage::stats::Histogram::for_latency_us();
+    latency.record_value(100);
+    // Intervals of 0.3 s: the window ends at the first interval end at or past 1 s (1.2 s).
+    CHECK_FALSE(window.add(0.3, 0.3, counters, latency));
+    CHECK_FALSE(window.add(0.6, 0.3, counters, latency));
+    CHECK_FALSE(window.add(0.9, 0.3, counters, latency));
+    CHECK(window.add(1.2, 0.3, counters, latency));
+    CHECK(window.start_s() == 0.0);
+    CHECK(window.covered_s() == doctest::Approx(1.2));
+    CHECK(window.counters().requests_completed == 12);
+    CHECK(window.latency_us().total_count() == 4);
+    window.restart();
+    CHECK(window.start_s() == doctest::Approx(1.2));
+    CHECK(window.covered_s() == 0.0);
+    CHECK(window.counters().requests_completed == 0);
+    CHECK(window.latency_us().total_count() == 0);
+    // Sums of 0.1 s steps fall a hair short of 1 s: still a boundary reached.
+    barrage::stats::RunningWindow tenths(1.0);
+    double end_s = 0;
+    bool closed = false;
+    for (int i = 0; i < 10; ++i) {
+        end_s += 0.1;
+        closed = tenths.add(end_s, 0.1, counters, latency);
+    }
+    CHECK(closed);
 }

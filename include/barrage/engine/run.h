@@ -27,6 +27,14 @@ using IntervalHistogramCallback =
     std::function<void(const stats::IntervalRow& row, const stats::Histogram& latency_us,
                        std::span<const stats::Histogram> latency_us_by_name)>;
 
+// Called on the coordinator thread after each measured interval (warm-up
+// excluded), before the stop check, with its row (t_s: its end, length_s), its
+// merged counters and latency histogram, e.g. for windowed gates. Only valid
+// during the call.
+using IntervalTotalsCallback =
+    std::function<void(const stats::IntervalRow& row, const stats::Counters& counters,
+                       const stats::Histogram& latency_us)>;
+
 // Called on the coordinator thread after each measured interval with the
 // results so far: totals of the measured period, requests, and duration_s =
 // measured time so far. A returned reason stops sending (as SIGINT does) and
@@ -42,6 +50,7 @@ struct RunHooks {
     StartCallback on_start;
     IntervalCallback on_interval;
     IntervalHistogramCallback on_interval_histograms;
+    IntervalTotalsCallback on_interval_totals;
     StopCheck stop_check;
 };
 

@@ -182,6 +182,9 @@ struct ThresholdPlan {
     std::string expression;  // "p99 < 200ms", "login: error_rate < 1%"
     bool abort = false;      // stop the run once it fails, after OutputPlan::abort_grace_ns
     std::string origin;      // where it was written, for errors: "--threshold", "gate.toml:14:5"
+    // --time-scale for a profile's threshold: its windows and 'for' spans scale with the
+    // plan (1 for the command line's, taken as given like --duration).
+    double time_scale = 1;
 };
 
 struct OutputPlan {

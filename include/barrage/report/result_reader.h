@@ -61,12 +61,16 @@ struct IntervalFigures {
 struct ThresholdFigures {
     std::string expression;
     std::string request;  // "" when the threshold is on the whole run
+    std::string phase;    // a phase scope's name ("" otherwise and in older documents)
+    // Judged over time: the worst window's / longest stretch's start (seconds since the
+    // measured start); none otherwise and in older documents.
+    std::optional<double> window_start_s;
     std::string metric;
     std::string comparison;  // "<", "<=", ...
     double limit = 0;
     std::optional<double> value;  // none when the metric had no data, or fell on `unanswered`
     bool unanswered = false;      // the latency fell on an unanswered request (unbounded)
-    std::string unit;             // "us", "ratio", "rps"
+    std::string unit;             // "us", "ratio", "rps", "factor"
     bool passed = false;
 };
 

@@ -155,6 +155,9 @@ std::string threshold_value_text(double value, std::string_view unit) {
     if (unit == "ratio") {
         return fmt::format("{:.3g}%", value * 100);
     }
+    if (unit == "factor") {
+        return fmt::format("{:.3g}x", value);
+    }
     return fmt::format("{} {}", format_number(std::round(value * 1000) / 1000), unit);
 }
 
@@ -164,19 +167,23 @@ void append_thresholds(std::string& page, const ResultDocument& result) {
     }
     section_open(page, "thresholds", "Thresholds");
     page +=
-        "<table><tr><th>threshold</th><th>request</th><th>value</th><th>limit</th>"
+        "<table><tr><th>threshold</th><th>scope</th><th>value</th><th>limit</th>"
         "<th>result</th></tr>\n";
     for (const ThresholdFigures& threshold : result.thresholds) {
-        const std::string value = threshold.value
-                                      ? threshold_value_text(*threshold.value, threshold.unit)
-                                  : threshold.unanswered ? std::string("unanswered")
-                                                         : std::string("no data");
+        std::string value = threshold.value ? threshold_value_text(*threshold.value, threshold.unit)
+                            : threshold.unanswered ? std::string("unanswered")
+                                                   : std::string("no data");
+        if (threshold.window_start_s) {
+            value += fmt::format(" (from {:g}s)", *threshold.window_start_s);
+        }
+        const std::string scope = !threshold.phase.empty()    ? "phase " + threshold.phase
+                                  : threshold.request.empty() ? std::string("(all)")
+                                                              : threshold.request;
         fmt::format_to(std::back_inserter(page),
                        "<tr><td class=\"text\">{}</td><td class=\"text\">{}</td><td>{}</td>"
                        "<td>{} {}</td><td class=\"{}\">{}</td></tr>\n",
-                       html_escape(threshold.expression),
-                       html_escape(threshold.request.empty() ? "(all)" : threshold.request),
-                       html_escape(value), html_escape(threshold.comparison),
+                       html_escape(threshold.expression), html_escape(scope), html_escape(value),
+                       html_escape(threshold.comparison),
                        html_escape(threshold_value_text(threshold.limit, threshold.unit)),
                        threshold.passed ? "pass" : "fail", threshold.passed ? "PASS" : "FAIL");
     }

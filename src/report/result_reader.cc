@@ -170,6 +170,7 @@ IntervalFigures interval_of(const object& row) {
     out.p99_us = integer_at(row, "p99_us");
     out.p999_us = integer_at(row, "p999_us");
     out.max_us = integer_at(row, "max_us");
+    out.p95_us = integer_at(row, "p95_us");
     object status;
     if (row["status"].get_object().get(status) == simdjson::SUCCESS) {
         out.has_status = true;

@@ -34,7 +34,8 @@ public:
 
 // The whole-run numbers of a RunResult, per request name where it has them; the
 // growth metrics come from `watch` (the largest slope of its targets; nullopt
-// without one or with too few samples).
+// without one or with too few samples), and so do the other watched metrics
+// (watch/resource_figures.h over the measured period, up to result.duration_s).
 class RunResultMetrics final : public MetricsLookup {
 public:
     explicit RunResultMetrics(const stats::RunResult& result,
@@ -46,6 +47,7 @@ public:
 private:
     std::optional<double> name_value(std::string_view request_name, const Metric& metric) const;
 
+    std::optional<double> watched_value(const Metric& metric) const;
     std::optional<double> growth_value(const Metric& metric) const;
 
     const stats::RunResult& result_;

@@ -54,6 +54,7 @@ struct IntervalFigures {
     int64_t p99_us = 0;
     int64_t p999_us = 0;
     int64_t max_us = 0;
+    int64_t p95_us = 0;  // 0 in older documents
     bool has_status = false;  // older documents have no per-interval status
     int64_t status[status_class_count] = {};
 };

@@ -24,9 +24,9 @@ using base::Result;
 using detail::is_latency_metric;
 using detail::JudgedRun;
 
-constexpr std::array<std::string_view, 11> metric_names{"p50",  "p90",        "p95",         "p99",
-                                                        "p999", "p9999",      "max",         "mean",
-                                                        "rps",  "error_rate", "failure_rate"};
+constexpr std::array<std::string_view, 15> metric_names{
+    "p50", "p90",        "p95",          "p99",     "p999",        "p9999",      "max",       "mean",
+    "rps", "error_rate", "failure_rate", "rss_max", "rss_initial", "rss_growth", "target_cpu"};
 constexpr std::size_t metric_count = metric_names.size();
 
 base::Error digest_error(std::string_view source, std::string_view problem) {
@@ -40,22 +40,28 @@ base::Error headline_error(std::string_view source, const FieldProblem& problem)
                     : fmt::format("missing {} (not a complete barrage result)", problem.field));
 }
 
-// The metrics of compared_metric_names(), in that order.
+// The request metrics of compared_metric_names(), in that order; p95 only where the document
+// has it (an older result's missing p95 is no 0 to compare against).
 // failure_rate counts `responses_failed` too (0 in results written before it existed).
 std::vector<ResultMetric> metrics_of(const HistogramFigures& latency, double rps, double completed,
                                      double errors, double responses_failed) {
     const double attempts = completed + errors;
-    return {{"p50", static_cast<double>(latency.p50_us)},
-            {"p90", static_cast<double>(latency.p90_us)},
-            {"p95", static_cast<double>(latency.p95_us)},
-            {"p99", static_cast<double>(latency.p99_us)},
-            {"p999", static_cast<double>(latency.p999_us)},
-            {"p9999", static_cast<double>(latency.p9999_us)},
-            {"max", static_cast<double>(latency.max_us)},
-            {"mean", latency.mean_us},
-            {"rps", rps},
-            {"error_rate", attempts > 0 ? errors / attempts : 0.0},
-            {"failure_rate", attempts > 0 ? (errors + responses_failed) / attempts : 0.0}};
+    std::vector<ResultMetric> metrics{
+        {"p50", static_cast<double>(latency.p50_us)},
+        {"p90", static_cast<double>(latency.p90_us)},
+        {"p95", static_cast<double>(latency.p95_us)},
+        {"p99", static_cast<double>(latency.p99_us)},
+        {"p999", static_cast<double>(latency.p999_us)},
+        {"p9999", static_cast<double>(latency.p9999_us)},
+        {"max", static_cast<double>(latency.max_us)},
+        {"mean", latency.mean_us},
+        {"rps", rps},
+        {"error_rate", attempts > 0 ? errors / attempts : 0.0},
+        {"failure_rate", attempts > 0 ? (errors + responses_failed) / attempts : 0.0}};
+    if (!latency.has_p95) {
+        metrics.erase(metrics.begin() + 2);
+    }
+    return metrics;
 }
 
 std::optional<double> value_in(std::span<const ResultMetric> metrics, std::string_view name) {
@@ -178,8 +184,18 @@ Result<Tolerance> parse_limit(std::string_view text, std::string_view limit_text
         tolerance.relative = *number / 100.0;
         return tolerance;
     }
+    if (limit_text == "off") {
+        tolerance.judged = false;  // shown, never a regression
+        return tolerance;
+    }
     if (number && (name == "error_rate" || name == "failure_rate") && unit == "pt") {
         tolerance.absolute = *number / 100.0;
+        return tolerance;
+    }
+    if (const auto absolute = number && detail::is_watched_metric(name)
+                                  ? detail::watched_absolute_limit(name, *number, unit)
+                                  : std::nullopt) {
+        tolerance.absolute = *absolute;
         return tolerance;
     }
     const std::array<std::pair<std::string_view, double>, 3> time_units{
@@ -192,17 +208,29 @@ Result<Tolerance> parse_limit(std::string_view text, std::string_view limit_text
     }
     const bool takes_points = name == "error_rate" || name == "failure_rate";
     return make_error(fmt::format(
-        "--max-regression '{}': '{}' is not a limit; write a percentage (10%){}", text, limit_text,
-        is_latency_metric(name) ? ", or a time (5ms)"
-        : takes_points          ? ", or points (0.1pt)"
-                                : ""));
+        "--max-regression '{}': '{}' is not a limit; write a percentage (10%){}, or off (shown, "
+        "not judged)",
+        text, limit_text,
+        is_latency_metric(name)          ? std::string_view(", or a time (5ms)")
+        : takes_points                   ? std::string_view(", or points (0.1pt)")
+        : detail::is_watched_metric(name) ? detail::watched_limit_forms(name)
+                                          : std::string_view()));
 }
 
-// The tolerances of one scope: the defaults, then the unscoped overrides, then
-// those for `request` (so "login:p99=5%" wins over "p99=20%" whatever the order).
+// The tolerances of one scope: the defaults (only the metrics of --metrics, when given: max
+// judged too where it names it), then the unscoped overrides, then those for `request` (so
+// "login:p99=5%" wins over "p99=20%" whatever the order).
 std::vector<Tolerance> tolerances_for(std::span<const Tolerance> overrides,
-                                      std::string_view request) {
-    std::vector<Tolerance> tolerances = default_tolerances();
+                                      std::string_view request,
+                                      std::span<const std::string> metrics) {
+    std::vector<Tolerance> tolerances;
+    for (Tolerance& tolerance : default_tolerances()) {
+        if (metrics.empty() ||
+            std::find(metrics.begin(), metrics.end(), tolerance.metric) != metrics.end()) {
+            tolerance.judged = tolerance.judged || !metrics.empty();
+            tolerances.push_back(std::move(tolerance));
+        }
+    }
     for (const bool scoped : {false, true}) {
         for (const Tolerance& override_ : overrides) {
             if (override_.request.empty() == scoped || (scoped && override_.request != request)) {
@@ -224,7 +252,11 @@ std::vector<MetricChange> compare_metrics(std::span<const JudgedRun> baselines,
                                           double min_delta_us) {
     std::vector<MetricChange> changes;
     for (const Tolerance& tolerance : tolerances) {
-        changes.push_back(detail::judge_change(tolerance, baselines, current, min_delta_us));
+        MetricChange change = detail::judge_change(tolerance, baselines, current, min_delta_us);
+        // In neither result (no watched target in either run): nothing to show.
+        if (!(change.baseline_absent && change.current_absent)) {
+            changes.push_back(std::move(change));
+        }
     }
     return changes;
 }
@@ -283,6 +315,18 @@ Result<std::vector<Tolerance>> parse_overrides(std::span<const std::string> max_
     return overrides;
 }
 
+// --metrics names only metrics compare knows (a typo would judge nothing and pass).
+base::Status check_metric_names(std::span<const std::string> metrics) {
+    const auto names = compared_metric_names();
+    for (const std::string& metric : metrics) {
+        if (std::find(names.begin(), names.end(), metric) == names.end()) {
+            return make_error(fmt::format("--metrics: unknown metric '{}'; the metrics are: {}",
+                                          metric, metric_list()));
+        }
+    }
+    return base::Ok{};
+}
+
 // "no latency histogram in old.json (...)", "the generator was saturated in b.json
 // (...)": said once per result.
 void note_missing_histograms(CompareReport& report, std::span<const ResultDigest* const> results) {
@@ -336,7 +380,7 @@ bool compare_by_name(std::span<const ResultDigest* const> results) {
 
 void compare_names(CompareReport& report, std::span<const ResultDigest> baselines,
                    const ResultDigest& current, std::span<const Tolerance> overrides,
-                   double min_delta_us) {
+                   const CompareOptions& options) {
     const ResultDigest& first = baselines.front();
     for (const NamedDigest& named : first.requests_by_name) {
         const NamedDigest* other = find_name(current, named.name);
@@ -351,8 +395,10 @@ void compare_names(CompareReport& report, std::span<const ResultDigest> baseline
             continue;
         }
         report.by_name.push_back(
-            {named.name, compare_metrics(runs, {other->metrics, &other->latency},
-                                         tolerances_for(overrides, named.name), min_delta_us)});
+            {named.name,
+             compare_metrics(runs, {other->metrics, &other->latency},
+                             tolerances_for(overrides, named.name, options.metrics),
+                             options.min_delta_us)});
     }
     for (const NamedDigest& named : current.requests_by_name) {
         if (find_name(first, named.name) == nullptr) {
@@ -385,6 +431,8 @@ std::string_view judgement_name(Judgement judgement) {
             return "not_enough_samples";
         case Judgement::not_judged:
             return "not_judged";
+        case Judgement::not_available:
+            return "not_available";
     }
     return "unknown";
 }
@@ -400,7 +448,10 @@ Result<ResultDigest> digest_result(const ResultDocument& document, std::string_v
                                 static_cast<double>(document.completed),
                                 static_cast<double>(document.request_errors),
                                 static_cast<double>(document.responses_failed));
-    BARRAGE_ASSERT(result.metrics.size() == metric_count);
+    for (ResultMetric& watched : detail::watched_metrics_of(document)) {
+        result.metrics.push_back(std::move(watched));
+    }
+    BARRAGE_ASSERT(result.metrics.size() <= metric_count);
     auto latency =
         latency_sample(document.latency(), static_cast<double>(document.unanswered.value_or(0)),
                        "latency/histogram", source);
@@ -441,7 +492,9 @@ Result<ResultDigest> read_result_file(const std::string& path) {
 std::vector<Tolerance> default_tolerances() {
     std::vector<Tolerance> tolerances;
     for (const std::string_view name : compared_metric_names()) {
-        if (name == "error_rate" || name == "failure_rate") {
+        if (detail::is_watched_metric(name)) {
+            tolerances.push_back(detail::watched_default_tolerance(name));
+        } else if (name == "error_rate" || name == "failure_rate") {
             tolerances.push_back({std::string(name), 0.5, 0.001});
         } else {
             tolerances.push_back({std::string(name), 0.1, 0.0});
@@ -533,6 +586,9 @@ Result<CompareReport> compare_results(std::span<const ResultDigest> baselines,
     if (!overrides) {
         return overrides.error();
     }
+    if (auto known = check_metric_names(options.metrics); !known) {
+        return known.error();
+    }
     CompareReport report;
     report.baseline_source = baselines.front().source;
     report.current_source = current.source;
@@ -546,10 +602,12 @@ Result<CompareReport> compare_results(std::span<const ResultDigest> baselines,
     if (baselines.size() > 1) {
         report.spread = baseline_spread(baselines);
     }
-    report.changes = compare_metrics(runs, {current.metrics, &current.latency},
-                                     tolerances_for(overrides.value(), ""), options.min_delta_us);
+    report.changes =
+        compare_metrics(runs, {current.metrics, &current.latency},
+                        tolerances_for(overrides.value(), "", options.metrics),
+                        options.min_delta_us);
     if (compare_by_name(results)) {
-        compare_names(report, baselines, current, overrides.value(), options.min_delta_us);
+        compare_names(report, baselines, current, overrides.value(), options);
     }
     return report;
 }

@@ -28,6 +28,7 @@ struct HistogramFigures {
     int64_t p50_us = 0;
     int64_t p90_us = 0;
     int64_t p95_us = 0;  // 0 in older documents
+    bool has_p95 = false;  // the document has p95 (older ones lack it: not a 0 to compare)
     int64_t p99_us = 0;
     int64_t p999_us = 0;
     int64_t p9999_us = 0;

@@ -101,9 +101,10 @@ capacity::StepCallback step_printer(const cli::FindMaxRequest& request) {
     }
     return [](int index, const capacity::StepReport& step) {
         fmt::print(stderr,
-                   "step {}: asked {:.1f} req/s, got {:.1f}, p99 {}us, errors {:.2f}%: {}\n", index,
-                   step.rate_asked_rps, step.rate_achieved_rps, step.p99_us,
-                   step.error_rate * 100.0, verdict_text(step));
+                   "step {}: asked {:.1f} req/s, got {:.1f}, p99 {}us, errors {:.2f}%, failures "
+                   "{:.2f}%: {}\n",
+                   index, step.rate_asked_rps, step.rate_achieved_rps, step.p99_us,
+                   step.error_rate * 100.0, step.failure_rate * 100.0, verdict_text(step));
     };
 }
 

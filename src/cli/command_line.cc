@@ -950,7 +950,8 @@ const std::array<OptionSpec<CompareArgs>, 6> compare_options{{
              start = comma + 1;
          }
          if (a.request.metrics.empty()) {
-             return Status(make_error("--metrics: expected metric names, e.g. --metrics p50,p95,rps"));
+             return Status(
+                 make_error("--metrics: expected metric names, e.g. --metrics p50,p95,rps"));
          }
          return Status(Ok{});
      }},

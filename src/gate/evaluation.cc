@@ -250,8 +250,9 @@ std::vector<ThresholdOutcome> evaluate_thresholds(std::span<const ThresholdSpec>
             outcome.note = fmt::format("no growth: fewer than {} samples after warm-up",
                                        watch::min_samples_for_slope);
         } else if (spec.metric.is_watched()) {
-            outcome.note = "no sample of the watched target with this value in the measured "
-                           "period";
+            outcome.note =
+                "no sample of the watched target with this value in the measured "
+                "period";
         } else {
             outcome.note = spec.request_name.empty()
                                ? std::string("no completed requests to measure")

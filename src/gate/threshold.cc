@@ -204,11 +204,11 @@ base::Status parse_growth_limit(std::string_view text, ThresholdSpec& spec) {
     compact.erase(std::remove(compact.begin(), compact.end(), ' '), compact.end());
     const bool bytes = spec.metric.statistic == Statistic::rss_growth;
     const bool relative = bytes && compact.find('%') != std::string::npos;
-    auto per_min = plan::parse_growth_per_min(fmt::format("threshold '{}'", spec.expression),
-                                              compact,
-                                              relative ? plan::GrowthUnit::percent
-                                              : bytes  ? plan::GrowthUnit::megabytes
-                                                       : plan::GrowthUnit::count);
+    auto per_min =
+        plan::parse_growth_per_min(fmt::format("threshold '{}'", spec.expression), compact,
+                                   relative ? plan::GrowthUnit::percent
+                                   : bytes  ? plan::GrowthUnit::megabytes
+                                            : plan::GrowthUnit::count);
     if (!per_min) {
         return per_min.error();
     }

@@ -25,8 +25,9 @@ using detail::is_latency_metric;
 using detail::JudgedRun;
 
 constexpr std::array<std::string_view, 15> metric_names{
-    "p50", "p90",        "p95",          "p99",     "p999",        "p9999",      "max",       "mean",
-    "rps", "error_rate", "failure_rate", "rss_max", "rss_initial", "rss_growth", "target_cpu"};
+    "p50",          "p90",     "p95",         "p99",        "p999",
+    "p9999",        "max",     "mean",        "rps",        "error_rate",
+    "failure_rate", "rss_max", "rss_initial", "rss_growth", "target_cpu"};
 constexpr std::size_t metric_count = metric_names.size();
 
 base::Error digest_error(std::string_view source, std::string_view problem) {
@@ -211,8 +212,8 @@ Result<Tolerance> parse_limit(std::string_view text, std::string_view limit_text
         "--max-regression '{}': '{}' is not a limit; write a percentage (10%){}, or off (shown, "
         "not judged)",
         text, limit_text,
-        is_latency_metric(name)          ? std::string_view(", or a time (5ms)")
-        : takes_points                   ? std::string_view(", or points (0.1pt)")
+        is_latency_metric(name)           ? std::string_view(", or a time (5ms)")
+        : takes_points                    ? std::string_view(", or points (0.1pt)")
         : detail::is_watched_metric(name) ? detail::watched_limit_forms(name)
                                           : std::string_view()));
 }
@@ -395,10 +396,9 @@ void compare_names(CompareReport& report, std::span<const ResultDigest> baseline
             continue;
         }
         report.by_name.push_back(
-            {named.name,
-             compare_metrics(runs, {other->metrics, &other->latency},
-                             tolerances_for(overrides, named.name, options.metrics),
-                             options.min_delta_us)});
+            {named.name, compare_metrics(runs, {other->metrics, &other->latency},
+                                         tolerances_for(overrides, named.name, options.metrics),
+                                         options.min_delta_us)});
     }
     for (const NamedDigest& named : current.requests_by_name) {
         if (find_name(first, named.name) == nullptr) {
@@ -602,10 +602,9 @@ Result<CompareReport> compare_results(std::span<const ResultDigest> baselines,
     if (baselines.size() > 1) {
         report.spread = baseline_spread(baselines);
     }
-    report.changes =
-        compare_metrics(runs, {current.metrics, &current.latency},
-                        tolerances_for(overrides.value(), "", options.metrics),
-                        options.min_delta_us);
+    report.changes = compare_metrics(runs, {current.metrics, &current.latency},
+                                     tolerances_for(overrides.value(), "", options.metrics),
+                                     options.min_delta_us);
     if (compare_by_name(results)) {
         compare_names(report, baselines, current, overrides.value(), options);
     }

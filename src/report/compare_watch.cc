@@ -25,7 +25,8 @@ std::vector<ResultMetric> watched_metrics_of(const ResultDocument& document) {
         watch::largest_resource_figures(*document.watch, document.duration_s);
     std::optional<double> growth;  // the fastest-growing target's, as the rss_growth gate
     for (const watch::TargetWatch& target : document.watch->targets) {
-        if (const auto slope = target.growth.rss_mb_per_min; slope && (!growth || *slope > *growth)) {
+        if (const auto slope = target.growth.rss_mb_per_min;
+            slope && (!growth || *slope > *growth)) {
             growth = slope;
         }
     }

@@ -184,8 +184,7 @@ void add_generator_warnings(stats::RunResult& result) {
     }
     const stats::Histogram& service = result.totals.service_time_us;
     if (result.asked_rate_rps && late_requests_meaningful(result.totals.counters) &&
-        !health.saturated &&
-        service_time_grew(service)) {
+        !health.saturated && service_time_grew(service)) {
         result.warnings.push_back(fmt::format(
             "requests waited for a connection, but the service time grew with the load (p50 "
             "{:.2f}ms, p5 {:.2f}ms): the target, not the connection count, is the limit, so no "

@@ -280,18 +280,17 @@ std::vector<std::vector<std::string>> trend_table(std::span<const HistoryEntry> 
                         format_us(e.max_us),
                         e.thresholds_passed ? (*e.thresholds_passed ? "pass" : "FAIL") : "-"});
         if (any_watched) {
-            rows.back().insert(rows.back().end(),
-                               {growth_text(e.rss_mb_per_min, "MB"), growth_text(e.fds_per_min, ""),
-                                growth_text(e.threads_per_min, ""),
-                                e.leak_suspected ? (*e.leak_suspected ? "LEAK" : "no") : "-",
-                                resource_text(e.rss_max_mb,
-                                              previous_watched ? previous_watched->rss_max_mb
-                                                               : std::nullopt,
-                                              false),
-                                resource_text(e.target_cpu,
-                                              previous_watched ? previous_watched->target_cpu
-                                                               : std::nullopt,
-                                              true)});
+            rows.back().insert(
+                rows.back().end(),
+                {growth_text(e.rss_mb_per_min, "MB"), growth_text(e.fds_per_min, ""),
+                 growth_text(e.threads_per_min, ""),
+                 e.leak_suspected ? (*e.leak_suspected ? "LEAK" : "no") : "-",
+                 resource_text(e.rss_max_mb,
+                               previous_watched ? previous_watched->rss_max_mb : std::nullopt,
+                               false),
+                 resource_text(e.target_cpu,
+                               previous_watched ? previous_watched->target_cpu : std::nullopt,
+                               true)});
         }
         previous = &e;
         previous_watched = e.watched() ? &e : previous_watched;

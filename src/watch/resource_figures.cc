@@ -42,8 +42,8 @@ ResourceFigures resource_figures(std::span<const ResourceSample> samples, const 
                                  double end_s) {
     const auto start = std::find_if(samples.begin(), samples.end(),
                                     [](const ResourceSample& s) { return s.t_s >= 0; });
-    const auto end = std::find_if(start, samples.end(),
-                                  [&](const ResourceSample& s) { return s.t_s > end_s; });
+    const auto end =
+        std::find_if(start, samples.end(), [&](const ResourceSample& s) { return s.t_s > end_s; });
     const std::span<const ResourceSample> measured(start, end);
     ResourceFigures figures;
     for (const ResourceSample& sample : measured) {

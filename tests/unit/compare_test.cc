@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "barrage/report/run_report.h"
@@ -748,7 +748,8 @@ TEST_CASE("an older baseline without p95 shows n/a, neither 0us nor a regression
     CHECK_FALSE(p95.regression);
     CHECK_FALSE(report.value().has_regression());
     const std::string text = barrage::report::format_compare_report(report.value());
-    CHECK(contains(text, "p95                    n/a         250us       n/a  (not in the baseline)"));
+    CHECK(contains(text,
+                   "p95                    n/a         250us       n/a  (not in the baseline)"));
     CHECK_FALSE(contains(text, "new"));
     const std::string json = barrage::report::format_compare_json(report.value());
     CHECK(contains(json, R"("metric": "p95",
@@ -784,14 +785,13 @@ TEST_CASE("the watched target's memory and CPU are compared metrics, more is wor
     // Tolerances in the metrics' units, and off.
     CHECK_FALSE(change_of(compare_tolerances(base, hungry, {"rss_max=100MB"}).value(), "rss_max")
                     .regression);
-    CHECK(change_of(compare_tolerances(base, close, {"rss_max=5%"}).value(), "rss_max")
-              .regression);
-    CHECK_FALSE(change_of(compare_tolerances(base, hungry, {"target_cpu=40pt"}).value(),
-                          "target_cpu")
-                    .regression);
-    CHECK_FALSE(change_of(compare_tolerances(base, hungry, {"rss_growth=5MB/min"}).value(),
-                          "rss_growth")
-                    .regression);
+    CHECK(change_of(compare_tolerances(base, close, {"rss_max=5%"}).value(), "rss_max").regression);
+    CHECK_FALSE(
+        change_of(compare_tolerances(base, hungry, {"target_cpu=40pt"}).value(), "target_cpu")
+            .regression);
+    CHECK_FALSE(
+        change_of(compare_tolerances(base, hungry, {"rss_growth=5MB/min"}).value(), "rss_growth")
+            .regression);
     for (const char* bad : {"rss_max=5ms", "target_cpu=5MB", "rss_growth=2MB"}) {
         CHECK_MESSAGE(!barrage::report::parse_tolerance(bad).ok(), bad);
     }
@@ -827,7 +827,7 @@ TEST_CASE("--metrics judges and shows only the metrics it names; METRIC=off show
     }
     CHECK(shown == std::vector<std::string>{"p50", "p95", "rps"});
     CHECK(report.value().regression_count() == 1);  // rps; p99 is not judged
-    options.metrics = {"p50", "max"};  // max is judged when named
+    options.metrics = {"p50", "max"};               // max is judged when named
     std::string longer = result_json(1000, 1000, 0);
     longer.replace(longer.find("\"max\": 1000"), 11, "\"max\": 9000");
     CHECK(change_of(compare_results(base, digest(longer), options).value(), "max").regression);

@@ -513,11 +513,9 @@ TEST_CASE("resource thresholds judge the measured period of the watched target")
     const auto result = sample_result();  // 2 s measured
     const auto watch = watched_resources();
     const std::vector<ThresholdSpec> specs{
-        parsed("rss_max < 250MB"),    parsed("rss_max < 1GB"),
-        parsed("rss_initial < 150MB"), parsed("target_cpu < 70%"),
-        parsed("target_cpu < 80%"),   parsed("rss_growth < 10%/24h"),
-        parsed("rss_growth < 75%/min"), parsed("fds_max <= 40"),
-        parsed("threads_max < 4")};
+        parsed("rss_max < 250MB"),      parsed("rss_max < 1GB"),    parsed("rss_initial < 150MB"),
+        parsed("target_cpu < 70%"),     parsed("target_cpu < 80%"), parsed("rss_growth < 10%/24h"),
+        parsed("rss_growth < 75%/min"), parsed("fds_max <= 40"),    parsed("threads_max < 4")};
     const auto outcomes =
         barrage::gate::evaluate_thresholds(specs, RunResultMetrics(result, &watch));
     CHECK(outcomes[0].value == doctest::Approx(300.0));  // the 2000 MB after the drain left out

@@ -198,8 +198,8 @@ TEST_CASE("the trend shows growth columns when any run watched a target, '-' whe
     const auto rows = barrage::report::trend_table(entries);
     REQUIRE(rows.size() == 4);
     CHECK(rows[0] == std::vector<std::string>{"time", "label", "rps", "errors", "p50", "p99", "max",
-                                              "gates", "rss/min", "fds/min", "threads/min",
-                                              "leak", "rss max", "cpu"});
+                                              "gates", "rss/min", "fds/min", "threads/min", "leak",
+                                              "rss max", "cpu"});
     CHECK(std::vector<std::string>(rows[1].begin() + 8, rows[1].end()) ==
           std::vector<std::string>{"-", "-", "-", "-", "-", "-"});
     CHECK(std::vector<std::string>(rows[2].begin() + 8, rows[2].end()) ==
@@ -240,14 +240,15 @@ TEST_CASE("a history line carries failure_rate and p95; an older line reads its 
     CHECK(old.value()[0].failure_rate == 0.02);
 }
 
-TEST_CASE("a watched run's line has its largest RSS, first RSS and CPU share; the trend their change") {
+TEST_CASE(
+    "a watched run's line has its largest RSS, first RSS and CPU share; the trend their change") {
     barrage::plan::RunPlan plan;
     barrage::watch::WatchResult watch;
     watch.targets = {target_growing(1.0, 0.0, 0.0, false)};
     // Over the 1 s measured: 100 MB to 150 MB, 0.5 CPU seconds; the sample after the drain
     // (t = 5 s, 900 MB) is left out.
-    for (const auto& [t_s, mb, cpu] : {std::tuple{0.0, 100.0, 1.0}, {1.0, 150.0, 1.5},
-                                       {5.0, 900.0, 9.0}}) {
+    for (const auto& [t_s, mb, cpu] :
+         {std::tuple{0.0, 100.0, 1.0}, {1.0, 150.0, 1.5}, {5.0, 900.0, 9.0}}) {
         barrage::watch::ResourceSample sample;
         sample.t_s = t_s;
         sample.rss_bytes = static_cast<int64_t>(mb * 1024 * 1024);

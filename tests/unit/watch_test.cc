@@ -420,7 +420,8 @@ TEST_CASE("too few measured samples give no slope and no verdict; unknown fields
 
 // ---- the watcher ----
 
-TEST_CASE("resource figures: the largest and first RSS, CPU share and counts of the measured period") {
+TEST_CASE(
+    "resource figures: the largest and first RSS, CPU share and counts of the measured period") {
     std::vector<watch::ResourceSample> samples = {at(-1, 900, 99, 99), at(0, 100, 10, 4),
                                                   at(10, 300, 30, 6), at(20, 200, 20, 5),
                                                   at(30, 950, 99, 99)};
@@ -436,7 +437,7 @@ TEST_CASE("resource figures: the largest and first RSS, CPU share and counts of 
     CHECK(figures.rss_initial_mb == doctest::Approx(100));
     CHECK(figures.fds_max == doctest::Approx(30));
     CHECK(figures.threads_max == doctest::Approx(6));
-    CHECK(figures.cpu_share == doctest::Approx(0.7));  // 14 CPU seconds over 20 s
+    CHECK(figures.cpu_share == doctest::Approx(0.7));                 // 14 CPU seconds over 20 s
     CHECK(figures.rss_growth_share_per_min == doctest::Approx(0.5));  // 50 MB/min of 100 MB
 }
 

@@ -41,20 +41,20 @@ bool compare(double value, Comparison comparison, double limit);
 enum class Series : uint8_t { latency, service_time, schedule_lag, connect_time };
 
 enum class Statistic : uint8_t {
-    percentile,          // of Series, microseconds
-    mean,                // of Series, microseconds
-    min,                 // of Series, microseconds
-    max,                 // of Series, microseconds
-    error_rate,          // failed / (completed + failed), a fraction in [0, 1]
-    failure_rate,        // (failed + responses failed) / (completed + failed), as k6 counts
-    check_failure_rate,  // responses failing a check / completed responses, in [0, 1]
-    throughput,          // completed requests per second of the measured period
-    rss_growth,          // MB (2^20 bytes) per minute, fitted after warm-up (--watch-*)
-    fd_growth,           // open file descriptors per minute
-    thread_growth,       // threads per minute
-    rss_max,             // MB: the largest RSS sampled in the measured period (--watch-*)
-    rss_initial,         // MB: the first RSS sampled after warm-up
-    target_cpu,          // the target's CPU seconds / wall seconds, 1 = one core busy
+    percentile,           // of Series, microseconds
+    mean,                 // of Series, microseconds
+    min,                  // of Series, microseconds
+    max,                  // of Series, microseconds
+    error_rate,           // failed / (completed + failed), a fraction in [0, 1]
+    failure_rate,         // (failed + responses failed) / (completed + failed), as k6 counts
+    check_failure_rate,   // responses failing a check / completed responses, in [0, 1]
+    throughput,           // completed requests per second of the measured period
+    rss_growth,           // MB (2^20 bytes) per minute, fitted after warm-up (--watch-*)
+    fd_growth,            // open file descriptors per minute
+    thread_growth,        // threads per minute
+    rss_max,              // MB: the largest RSS sampled in the measured period (--watch-*)
+    rss_initial,          // MB: the first RSS sampled after warm-up
+    target_cpu,           // the target's CPU seconds / wall seconds, 1 = one core busy
     rss_growth_relative,  // fitted RSS growth / rss_initial, a fraction per minute
     fds_max,              // the most open file descriptors sampled
     threads_max,          // the most threads sampled

@@ -83,8 +83,8 @@ base::Result<std::vector<HistoryEntry>> read_history_file(const std::string& pat
 // from the previous run ("1200.0 (+5%)"). When any run watched a target, six
 // more columns: rss/min ("+12.5MB"), fds/min, threads/min, leak ("LEAK" or
 // "no"), rss max ("260.0MB (+30%)") and cpu ("80% (+60%)", of one core) with
-// the change from the previous run; "-" in the runs without the value. format_trend and the HTML trend
-// section both show it.
+// the change from the previous run; "-" in the runs without the value. format_trend and the HTML
+// trend section both show it.
 std::vector<std::vector<std::string>> trend_table(std::span<const HistoryEntry> entries);
 
 // The trend table as text, with a "N runs" line. Ends with a newline.

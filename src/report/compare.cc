@@ -152,101 +152,6 @@ Result<NamedDigest> named_digest(const NamedFigures& named, double duration_s,
                        std::move(latency.value())};
 }
 
-std::optional<double> parse_double(std::string_view text) {
-    double number = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-    if (error != std::errc{} || end != text.data() + text.size() || !std::isfinite(number)) {
-        return std::nullopt;
-    }
-    return number;
-}
-
-std::string metric_list() {
-    std::string list;
-    for (std::size_t i = 0; i < metric_count; ++i) {
-        list += (i == 0 ? "" : ", ") + std::string(metric_names[i]);
-    }
-    return list;
-}
-
-// The limit after "METRIC=": "10%", "5ms", "0.1pt"; `tolerance.metric` is set.
-Result<Tolerance> parse_limit(std::string_view text, std::string_view limit_text,
-                              Tolerance tolerance) {
-    const std::string_view name = tolerance.metric;
-    std::string_view limit = limit_text;
-    if (limit.starts_with('+') || limit.starts_with('-')) {
-        limit.remove_prefix(1);  // the metric decides which direction is worse
-    }
-    const auto unit_at = limit.find_first_not_of("0123456789.");
-    const auto number = parse_double(limit.substr(0, unit_at));
-    const std::string_view unit =
-        unit_at == std::string_view::npos ? std::string_view{} : limit.substr(unit_at);
-    if (number && unit == "%") {
-        tolerance.relative = *number / 100.0;
-        return tolerance;
-    }
-    if (limit_text == "off") {
-        tolerance.judged = false;  // shown, never a regression
-        return tolerance;
-    }
-    if (number && (name == "error_rate" || name == "failure_rate") && unit == "pt") {
-        tolerance.absolute = *number / 100.0;
-        return tolerance;
-    }
-    if (const auto absolute = number && detail::is_watched_metric(name)
-                                  ? detail::watched_absolute_limit(name, *number, unit)
-                                  : std::nullopt) {
-        tolerance.absolute = *absolute;
-        return tolerance;
-    }
-    const std::array<std::pair<std::string_view, double>, 3> time_units{
-        {{"us", 1.0}, {"ms", 1e3}, {"s", 1e6}}};
-    for (const auto& [suffix, us] : time_units) {
-        if (number && is_latency_metric(name) && unit == suffix) {
-            tolerance.absolute = *number * us;
-            return tolerance;
-        }
-    }
-    const bool takes_points = name == "error_rate" || name == "failure_rate";
-    return make_error(fmt::format(
-        "--max-regression '{}': '{}' is not a limit; write a percentage (10%){}, or off (shown, "
-        "not judged)",
-        text, limit_text,
-        is_latency_metric(name)           ? std::string_view(", or a time (5ms)")
-        : takes_points                    ? std::string_view(", or points (0.1pt)")
-        : detail::is_watched_metric(name) ? detail::watched_limit_forms(name)
-                                          : std::string_view()));
-}
-
-// The tolerances of one scope: the defaults (only the metrics of --metrics, when given: max
-// judged too where it names it), then the unscoped overrides, then those for `request` (so
-// "login:p99=5%" wins over "p99=20%" whatever the order).
-std::vector<Tolerance> tolerances_for(std::span<const Tolerance> overrides,
-                                      std::string_view request,
-                                      std::span<const std::string> metrics) {
-    std::vector<Tolerance> tolerances;
-    for (Tolerance& tolerance : default_tolerances()) {
-        if (metrics.empty() ||
-            std::find(metrics.begin(), metrics.end(), tolerance.metric) != metrics.end()) {
-            tolerance.judged = tolerance.judged || !metrics.empty();
-            tolerances.push_back(std::move(tolerance));
-        }
-    }
-    for (const bool scoped : {false, true}) {
-        for (const Tolerance& override_ : overrides) {
-            if (override_.request.empty() == scoped || (scoped && override_.request != request)) {
-                continue;
-            }
-            for (Tolerance& existing : tolerances) {
-                if (existing.metric == override_.metric) {
-                    existing = override_;
-                }
-            }
-        }
-    }
-    return tolerances;
-}
-
 std::vector<MetricChange> compare_metrics(std::span<const JudgedRun> baselines,
                                           const JudgedRun& current,
                                           std::span<const Tolerance> tolerances,
@@ -316,18 +221,6 @@ Result<std::vector<Tolerance>> parse_overrides(std::span<const std::string> max_
     return overrides;
 }
 
-// --metrics names only metrics compare knows (a typo would judge nothing and pass).
-base::Status check_metric_names(std::span<const std::string> metrics) {
-    const auto names = compared_metric_names();
-    for (const std::string& metric : metrics) {
-        if (std::find(names.begin(), names.end(), metric) == names.end()) {
-            return make_error(fmt::format("--metrics: unknown metric '{}'; the metrics are: {}",
-                                          metric, metric_list()));
-        }
-    }
-    return base::Ok{};
-}
-
 // "no latency histogram in old.json (...)", "the generator was saturated in b.json
 // (...)": said once per result.
 void note_missing_histograms(CompareReport& report, std::span<const ResultDigest* const> results) {
@@ -395,10 +288,12 @@ void compare_names(CompareReport& report, std::span<const ResultDigest> baseline
             report.only_in_baseline.push_back(named.name);
             continue;
         }
-        report.by_name.push_back(
-            {named.name, compare_metrics(runs, {other->metrics, &other->latency},
-                                         tolerances_for(overrides, named.name, options.metrics),
-                                         options.min_delta_us)});
+        auto changes = compare_metrics(
+            runs, {other->metrics, &other->latency},
+            detail::tolerances_for(overrides, named.name, options.metrics), options.min_delta_us);
+        if (!changes.empty()) {  // empty when --metrics names only whole-run metrics
+            report.by_name.push_back({named.name, std::move(changes)});
+        }
     }
     for (const NamedDigest& named : current.requests_by_name) {
         if (find_name(first, named.name) == nullptr) {
@@ -489,45 +384,6 @@ Result<ResultDigest> read_result_file(const std::string& path) {
     return digest_result(document.value(), path);
 }
 
-std::vector<Tolerance> default_tolerances() {
-    std::vector<Tolerance> tolerances;
-    for (const std::string_view name : compared_metric_names()) {
-        if (detail::is_watched_metric(name)) {
-            tolerances.push_back(detail::watched_default_tolerance(name));
-        } else if (name == "error_rate" || name == "failure_rate") {
-            tolerances.push_back({std::string(name), 0.5, 0.001});
-        } else {
-            tolerances.push_back({std::string(name), 0.1, 0.0});
-        }
-        // The max is one sample: no interval bounds it, so by default it is shown only.
-        tolerances.back().judged = name != "max";
-    }
-    return tolerances;
-}
-
-Result<Tolerance> parse_tolerance(std::string_view text) {
-    const auto equals = text.find('=');
-    std::string_view name = text.substr(0, equals);
-    std::string_view request;
-    const auto colon = name.rfind(':');
-    // Metric names have no ':', so the last one before '=' ends the request name.
-    if (colon != std::string_view::npos) {
-        request = name.substr(0, colon);
-        name.remove_prefix(colon + 1);
-    }
-    const auto names = compared_metric_names();
-    if (equals == std::string_view::npos || (colon != std::string_view::npos && request.empty()) ||
-        std::find(names.begin(), names.end(), name) == names.end()) {
-        return make_error(
-            fmt::format("--max-regression '{}': expected [NAME:]METRIC=LIMIT with METRIC "
-                        "one of {} (e.g. p99=10%, or login:p99=5% for one request)",
-                        text, metric_list()));
-    }
-    Tolerance tolerance{std::string(name)};
-    tolerance.request = std::string(request);
-    return parse_limit(text, text.substr(equals + 1), std::move(tolerance));
-}
-
 int CompareReport::regression_count() const {
     int regressions = 0;
     const auto add = [&regressions](std::span<const MetricChange> list) {
@@ -586,7 +442,7 @@ Result<CompareReport> compare_results(std::span<const ResultDigest> baselines,
     if (!overrides) {
         return overrides.error();
     }
-    if (auto known = check_metric_names(options.metrics); !known) {
+    if (auto known = detail::check_metric_names(options.metrics); !known) {
         return known.error();
     }
     CompareReport report;
@@ -603,7 +459,7 @@ Result<CompareReport> compare_results(std::span<const ResultDigest> baselines,
         report.spread = baseline_spread(baselines);
     }
     report.changes = compare_metrics(runs, {current.metrics, &current.latency},
-                                     tolerances_for(overrides.value(), "", options.metrics),
+                                     detail::tolerances_for(overrides.value(), "", options.metrics),
                                      options.min_delta_us);
     if (compare_by_name(results)) {
         compare_names(report, baselines, current, overrides.value(), options);

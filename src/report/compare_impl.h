@@ -42,6 +42,18 @@ std::string_view watched_limit_forms(std::string_view name);
 // "123.4MB", "1.25MB/min", "45.0%".
 std::string format_watched_amount(std::string_view name, double value);
 
+// ---- tolerances (compare_tolerance.cc) ----
+
+// The tolerances of one scope: the defaults (only the metrics of --metrics, when given: max
+// judged too where it names it), then the unscoped overrides, then those for `request` (so
+// "login:p99=5%" wins over "p99=20%" whatever the order).
+std::vector<Tolerance> tolerances_for(std::span<const Tolerance> overrides,
+                                      std::string_view request,
+                                      std::span<const std::string> metrics);
+// --metrics names only metrics compare knows (a typo would judge nothing and pass). Error:
+// "--metrics: unknown metric 'p98'; the metrics are: p50, ...".
+base::Status check_metric_names(std::span<const std::string> metrics);
+
 // One run as the judge sees it: its metrics and its latency sample.
 struct JudgedRun {
     std::span<const ResultMetric> metrics;

@@ -124,7 +124,10 @@ Gates (exit code 1 when one fails; see docs/output.md):
                            'failure_rate < 1%' (errors + status >= 400 +
                            failed checks; error_rate: no answer only),
                            'rss_growth < 5MB/min', 'fd_growth < 10/min',
-                           'thread_growth < 1/min' (need --watch-*); repeat for more
+                           'thread_growth < 1/min', 'rss_growth < 10%/24h',
+                           'rss_max < 1GB', 'rss_initial < 500MB',
+                           'target_cpu < 70%' (of one core), 'fds_max < 1000',
+                           'threads_max < 64' (need --watch-*); repeat for more
       --abort-threshold EXPR
                            a threshold that also stops the run early once the
                            results so far fail it (checked after --abort-grace,

@@ -889,7 +889,8 @@ the same configuration (target, rate, connections, duration, profile).
       --max-regression [NAME:]METRIC=LIMIT
                            allowed change for one metric; repeat for more.
                            METRIC: p50 p90 p95 p99 p999 p9999 max mean rps
-                           error_rate failure_rate, and with a watched
+                           error_rate failure_rate, any pNN[.N] (from the
+                           histograms), and with a watched
                            target rss_max rss_initial rss_growth
                            target_cpu. LIMIT: 10% (relative), 5ms
                            (absolute, latency), 0.1pt (percentage points,

@@ -13,7 +13,8 @@
 
 namespace barrage::report::detail {
 
-// The percentile of a metric ("p999" -> 99.9); none for max, mean, rps, error_rate.
+// The percentile of a metric ("p999" -> 99.9, "p75" -> 75, "p99.5" -> 99.5: any in (0, 100));
+// none for max, mean, rps, error_rate and the rest.
 std::optional<double> percentile_of(std::string_view metric);
 
 // Latency metrics are in microseconds: the percentiles, max and mean.

@@ -28,7 +28,27 @@ std::optional<double> parse_double(std::string_view text) {
     return number;
 }
 
-std::string metric_list() { return fmt::format("{}", fmt::join(compared_metric_names(), ", ")); }
+std::string metric_list() {
+    return fmt::format("{}, or any percentile pNN[.N] (from the histograms)",
+                       fmt::join(compared_metric_names(), ", "));
+}
+
+// One of compared_metric_names(), or any percentile ("p75": compared where both results have
+// histograms).
+bool is_known_metric(std::string_view name) {
+    const auto names = compared_metric_names();
+    return std::find(names.begin(), names.end(), name) != names.end() ||
+           detail::percentile_of(name).has_value();
+}
+
+// Adds a tolerance for `metric` unless there is one: a percentile outside the defaults that
+// --metrics or --max-regression names.
+void add_metric(std::vector<Tolerance>& tolerances, std::string_view metric) {
+    if (std::none_of(tolerances.begin(), tolerances.end(),
+                     [&](const Tolerance& t) { return t.metric == metric; })) {
+        tolerances.push_back({std::string(metric), 0.1, 0.0});
+    }
+}
 
 // The limit after "METRIC=": "10%", "5ms", "0.1pt"; `tolerance.metric` is set.
 Result<Tolerance> parse_limit(std::string_view text, std::string_view limit_text,
@@ -92,10 +112,16 @@ std::vector<Tolerance> detail::tolerances_for(std::span<const Tolerance> overrid
             tolerances.push_back(std::move(tolerance));
         }
     }
+    for (const std::string& metric : metrics) {
+        add_metric(tolerances, metric);
+    }
     for (const bool scoped : {false, true}) {
         for (const Tolerance& override_ : overrides) {
             if (override_.request.empty() == scoped || (scoped && override_.request != request)) {
                 continue;
+            }
+            if (metrics.empty()) {
+                add_metric(tolerances, override_.metric);  // "p75=5%" compares p75 too
             }
             for (Tolerance& existing : tolerances) {
                 if (existing.metric == override_.metric) {
@@ -108,9 +134,8 @@ std::vector<Tolerance> detail::tolerances_for(std::span<const Tolerance> overrid
 }
 
 base::Status detail::check_metric_names(std::span<const std::string> metrics) {
-    const auto names = compared_metric_names();
     for (const std::string& metric : metrics) {
-        if (std::find(names.begin(), names.end(), metric) == names.end()) {
+        if (!is_known_metric(metric)) {
             return make_error(fmt::format("--metrics: unknown metric '{}'; the metrics are: {}",
                                           metric, metric_list()));
         }
@@ -144,9 +169,8 @@ Result<Tolerance> parse_tolerance(std::string_view text) {
         request = name.substr(0, colon);
         name.remove_prefix(colon + 1);
     }
-    const auto names = compared_metric_names();
     if (equals == std::string_view::npos || (colon != std::string_view::npos && request.empty()) ||
-        std::find(names.begin(), names.end(), name) == names.end()) {
+        !is_known_metric(name)) {
         return make_error(
             fmt::format("--max-regression '{}': expected [NAME:]METRIC=LIMIT with METRIC "
                         "one of {} (e.g. p99=10%, or login:p99=5% for one request)",

@@ -3,6 +3,7 @@
 // spread of several). See compare.h.
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <optional>
 #include <vector>
@@ -70,7 +71,16 @@ std::optional<double> percentile_of(std::string_view metric) {
             return percentile;
         }
     }
-    return std::nullopt;
+    // Any other percentile ("p75", "p99.5"), read from the histograms.
+    double percentile = 0;
+    const std::string_view digits = metric.substr(std::min<std::size_t>(1, metric.size()));
+    const auto [end, error] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), percentile);
+    if (!metric.starts_with('p') || digits.empty() || error != std::errc{} ||
+        end != digits.data() + digits.size() || !(percentile > 0 && percentile < 100)) {
+        return std::nullopt;
+    }
+    return percentile;
 }
 
 MetricChange judge_change(const Tolerance& tolerance, std::span<const JudgedRun> baselines,

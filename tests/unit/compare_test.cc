@@ -181,7 +181,8 @@ TEST_CASE("tolerances parse percentages, times and points, and reject the rest")
     CHECK(barrage::report::parse_tolerance("error_rate=0.2pt").value().absolute ==
           doctest::Approx(0.002));
     CHECK(barrage::report::parse_tolerance("max=2s").value().absolute == 2e6);
-    for (const char* bad : {"p42=10%", "p99", "p99=ten", "rps=5ms", "error_rate=5ms", "=1%"}) {
+    for (const char* bad :
+         {"p142=10%", "p4x=10%", "p99", "p99=ten", "rps=5ms", "error_rate=5ms", "=1%"}) {
         auto error = barrage::report::parse_tolerance(bad);
         CHECK_MESSAGE(!error.ok(), bad);
         if (!error.ok()) {
@@ -189,7 +190,7 @@ TEST_CASE("tolerances parse percentages, times and points, and reject the rest")
         }
     }
     const ResultDigest base = digest(result_json(1000, 1000, 0));
-    const std::vector<std::string> bad{"p42=10%"};
+    const std::vector<std::string> bad{"p142=10%"};
     auto report = compare_tolerances(base, base, bad);
     REQUIRE_FALSE(report.ok());
     CHECK(report.error().message.find("p50, p90, p95, p99") != std::string::npos);
@@ -835,10 +836,10 @@ TEST_CASE("--metrics judges and shows only the metrics it names; METRIC=off show
     std::string longer = result_json(1000, 1000, 0);
     longer.replace(longer.find("\"max\": 1000"), 11, "\"max\": 9000");
     CHECK(change_of(compare_results(base, digest(longer), options).value(), "max").regression);
-    options.metrics = {"p50", "p98"};
+    options.metrics = {"p50", "rps_max"};
     auto unknown = compare_results(base, slower, options);
     REQUIRE_FALSE(unknown.ok());
-    CHECK(contains(unknown.error().message, "--metrics: unknown metric 'p98'"));
+    CHECK(contains(unknown.error().message, "--metrics: unknown metric 'rps_max'"));
     CHECK(contains(unknown.error().message, "p50, p90, p95"));
 
     auto off = compare_tolerances(base, slower, {"p99=off", "rps=off"});
@@ -848,4 +849,33 @@ TEST_CASE("--metrics judges and shows only the metrics it names; METRIC=off show
     CHECK(contains(barrage::report::format_compare_report(off.value()), "(not judged)"));
     CHECK_FALSE(barrage::report::parse_tolerance("p99=of").ok());
     CHECK(contains(barrage::report::parse_tolerance("p99=of").error().message, "or off"));
+}
+
+TEST_CASE("any percentile is compared from the histograms when --metrics or a tolerance names it") {
+    const Histogram a = synthetic_run(1, 20000, 3000, 1000);
+    const Histogram slower = synthetic_run(2, 20000, 6000, 1000);
+    const ResultDigest base = digest(run_json(a), "a.json");
+    const ResultDigest cur = digest(run_json(slower), "b.json");
+    CompareOptions options;
+    options.metrics = {"p75", "p99.5"};
+    auto report = compare_results(base, cur, options);
+    REQUIRE(report.ok());
+    REQUIRE(report.value().changes.size() == 2);
+    const auto& p75 = change_of(report.value(), "p75");
+    CHECK(p75.judgement == Judgement::intervals);
+    CHECK(p75.baseline ==
+          doctest::Approx(static_cast<double>(a.value_at_percentile(75))).epsilon(0.01));
+    CHECK(p75.regression);
+    CHECK(contains(barrage::report::format_compare_report(report.value()), "p75 "));
+    // Named by a tolerance alone, it joins the default metrics.
+    auto tolerated = compare_results(base, cur, CompareOptions{{"p75=500%"}});
+    REQUIRE(tolerated.ok());
+    CHECK_FALSE(change_of(tolerated.value(), "p75").regression);
+    CHECK(tolerated.value().changes.size() > 2);
+    // Without histograms there is nothing to read it from: n/a, never a verdict.
+    auto old = compare_tolerances(digest(result_json(1000, 1000, 0)),
+                                  digest(result_json(2000, 1000, 0)), {"p75=10%"});
+    REQUIRE(old.ok());
+    CHECK_FALSE(std::any_of(old.value().changes.begin(), old.value().changes.end(),
+                            [](const auto& c) { return c.name == "p75"; }));
 }

@@ -159,8 +159,11 @@ std::vector<MetricChange> compare_metrics(std::span<const JudgedRun> baselines,
     std::vector<MetricChange> changes;
     for (const Tolerance& tolerance : tolerances) {
         MetricChange change = detail::judge_change(tolerance, baselines, current, min_delta_us);
-        // In neither result (no watched target in either run): nothing to show.
-        if (!(change.baseline_absent && change.current_absent)) {
+        // A default metric neither result has (no watched target in either run, no p95 in two
+        // older ones) is not shown; a percentile the user named is, as n/a.
+        const bool named =
+            std::find(metric_names.begin(), metric_names.end(), change.name) == metric_names.end();
+        if (named || !(change.baseline_absent && change.current_absent)) {
             changes.push_back(std::move(change));
         }
     }

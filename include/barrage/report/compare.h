@@ -10,7 +10,8 @@
 // --watch-cgroup) rss_max, rss_initial (MB), rss_growth (MB/min) and target_cpu (a share of one
 // core; all higher is worse; whole run only). A metric a result lacks (p95 in an older result
 // without a histogram, the watched ones in a run without a watched target) is shown "n/a" and
-// not judged; one neither has is left out. The whole run first, then,
+// not judged; a default metric neither has is left out. Any other percentile ("p75") that
+// --metrics or --max-regression names is compared from the histograms. The whole run first, then,
 // when a result has more than one request name, the same metrics for each name
 // present in both results.
 //

@@ -34,6 +34,16 @@ base::Result<capacity::CapacityPlan> capacity_plan_of(const cli::FindMaxRequest&
         return base::make_error("--slo: " + slos.error().message);
     }
     plan.slos = std::move(slos).value();
+    for (const gate::ThresholdSpec& slo : plan.slos) {
+        // A step is judged on its requests; the watched target is not sampled per step.
+        if (slo.metric.is_watched()) {
+            return base::make_error(
+                fmt::format("--slo: threshold '{}': {} is a metric of the watched target, not "
+                            "of a step; find-max judges latency, rates and rps (use it as a "
+                            "--threshold of barrage run with --watch-pid)",
+                            slo.expression, gate::metric_name(slo.metric)));
+        }
+    }
     plan.limits.start_rps = request.start_rps;
     plan.limits.max_rps = request.max_rps;
     plan.limits.precision = request.precision;

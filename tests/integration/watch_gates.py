@@ -3,7 +3,8 @@
 --leak-per-request 64k` watched with --watch-pid, 'rss_max < 4GB', 'rss_initial < 4GB' and
 'target_cpu < 800%' pass (exit 0) with their values in the JSON, while 'rss_growth < 10%/24h' (the
 growth relative to the first RSS) fails (exit 1); a resource gate without a watched target is a
-usage error (exit 2). Then compare: the leaking run against a clean one shows rss_max and
+usage error (exit 2), and find-max refuses one as an SLO (a step is judged on its requests).
+Then compare: the leaking run against a clean one shows rss_max and
 target_cpu and flags the leak's memory; a run without a watched target shows them n/a; --metrics
 judges and shows only the metrics it names, and an unknown name is exit 2."""
 
@@ -53,6 +54,10 @@ def check_gates(t, leaky):
                       json_out=False, quiet=False)
     harness.exits_with(t, unwatched, 2, "a resource gate without a watched target")
     t.check("--watch-pid" in unwatched.stderr, f"the error says how ({unwatched.stderr.strip()!r})")
+    for slo in ("rss_growth < 1MB/min", "target_cpu < 70%"):
+        search = t.run(["find-max", leaky.url(), "--slo", slo], json_out=False, quiet=False)
+        harness.exits_with(t, search, 2, f"find-max refuses the SLO '{slo}' before any traffic")
+        t.check("watched target, not of a step" in search.stderr, f"and says why ({search.stderr!r})")
     return leaky_path
 
 

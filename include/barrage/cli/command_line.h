@@ -23,6 +23,7 @@ struct CompareRequest {
     std::vector<std::string> baseline_paths;  // one or more
     std::string current_path;
     std::vector<std::string> max_regressions;  // parsed by report::parse_tolerance
+    std::vector<std::string> metrics;          // --metrics p50,p95,rps; checked by report
     std::string json_path;                     // "" = none, "-" = stdout (the table to stderr)
     std::optional<int64_t> min_delta_ns;       // --min-delta; none = compare's default
     bool allow_different_config = false;

@@ -124,8 +124,9 @@ void Sessions::judge_response(Connection& conn, stats::Snapshot& snapshot, int64
     json_->reset(keep.body());
     bool checks_failed = false;
     if (request.checks.size() > 0) {
-        const http::CheckFailures failures =
-            request.checks.evaluate(conn.parser.status_code(), keep.body(), *json_);
+        const http::CheckedResponse response{conn.parser.status_code(), keep.body(),
+                                             conn.parser.body_bytes(), &keep};
+        const http::CheckFailures failures = request.checks.evaluate(response, *json_);
         checks_failed = failures.any();
         if (failures.any()) {
             ++name.checks_failed;

@@ -65,6 +65,12 @@ base::Result<CompiledRequest> compile_request(const plan::RunPlan& plan,
         compiled.captures.push_back(std::move(capture).value());
     }
     compiled.headers_to_keep = http::headers_to_keep(compiled.captures);
+    for (std::string& header : compiled.checks.headers()) {  // header checks read them too
+        if (std::find(compiled.headers_to_keep.begin(), compiled.headers_to_keep.end(), header) ==
+            compiled.headers_to_keep.end()) {
+            compiled.headers_to_keep.push_back(std::move(header));
+        }
+    }
     compiled.needs_body = compiled.needs_body || compiled.checks.needs_body();
     compiled.keeps_response = compiled.checks.size() > 0 || !compiled.captures.empty();
     return compiled;

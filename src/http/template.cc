@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "barrage/base/assert.h"
@@ -78,6 +79,8 @@ namespace {
 constexpr std::string_view kGenerators[] = {"int",  "float", "choice", "seq",
                                             "uuid", "now",   "now_ms"};
 constexpr std::size_t kVariableNameMax = 64;
+// {{set NAME = GENERATOR ...}}: a keyword, so no variable may be called "set".
+constexpr std::string_view kSet = "set";
 
 bool is_generator(std::string_view word) {
     for (std::string_view generator : kGenerators) {
@@ -96,7 +99,7 @@ bool is_name_char(char c) {
 }  // namespace
 
 bool is_variable_name(std::string_view name) {
-    if (name.empty() || name.size() > kVariableNameMax || is_generator(name)) {
+    if (name.empty() || name.size() > kVariableNameMax || is_generator(name) || name == kSet) {
         return false;
     }
     for (char c : name) {
@@ -191,6 +194,11 @@ struct Piece {
     double float_min = 0;
     double float_max = 0;
     uint64_t seq_start = 0;
+    // {{set NAME = ...}}: the generator's value is also stored in this variable
+    // (`sets`); with `?=` (`sets_once`) only while the variable has no value.
+    bool sets = false;
+    bool sets_once = false;
+    std::size_t set_variable = 0;
 };
 
 struct Word {
@@ -283,6 +291,44 @@ std::vector<Token> split_words(std::string_view inside) {
     return tokens;
 }
 
+// {{set NAME = GENERATOR ...}} / {{set NAME ?= GENERATOR ...}}, split at its '='.
+struct Assignment {
+    std::string_view name;       // as written, spaces trimmed; may be invalid
+    bool once = false;           // "?=": only while the variable has no value
+    std::string_view generator;  // the text after '='
+};
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && is_space(text.front())) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && is_space(text.back())) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+// True when the placeholder's first word is the keyword "set".
+bool is_assignment(const std::vector<Token>& tokens) {
+    return !tokens.empty() && !tokens[0].quoted && tokens[0].text == kSet;
+}
+
+// `inside` starts (after spaces) with "set"; nullopt when it has no '='.
+std::optional<Assignment> split_assignment(std::string_view inside) {
+    inside = trim(inside);
+    BARRAGE_ASSERT(inside.starts_with(kSet));
+    inside.remove_prefix(kSet.size());
+    const std::size_t equals = inside.find('=');
+    if (equals == std::string_view::npos) {
+        return std::nullopt;
+    }
+    Assignment assignment;
+    assignment.once = equals > 0 && inside[equals - 1] == '?';
+    assignment.name = trim(inside.substr(0, assignment.once ? equals - 1 : equals));
+    assignment.generator = inside.substr(equals + 1);
+    return assignment;
+}
+
 template <typename T>
 bool parse_number(const std::string& text, T& value) {
     const char* end = text.data() + text.size();
@@ -310,6 +356,7 @@ public:
 private:
     base::Status placeholder(std::size_t open, std::string_view inside);
     base::Status generator(const std::vector<Token>& tokens, Piece& piece);
+    base::Status assignment(Piece& piece);
     base::Status variable(const Token& token, Piece& piece);
     base::Error error(std::string what) const;
     void literal(std::string_view run);
@@ -383,7 +430,8 @@ base::Status Compiler::placeholder(std::size_t open, std::string_view inside) {
             "choice, seq, uuid, now, now_ms)");
     }
     Piece piece;
-    base::Status status = tokens.size() == 1 && !tokens[0].quoted && !is_generator(tokens[0].text)
+    base::Status status = is_assignment(tokens) ? assignment(piece)
+                          : tokens.size() == 1 && !tokens[0].quoted && !is_generator(tokens[0].text)
                               ? variable(tokens[0], piece)
                               : generator(tokens, piece);
     if (status) {
@@ -403,6 +451,42 @@ base::Status Compiler::variable(const Token& token, Piece& piece) {
     std::vector<std::size_t>& used = out_->variables_used;
     if (std::find(used.begin(), used.end(), piece.variable) == used.end()) {
         used.push_back(piece.variable);
+    }
+    return base::Ok{};
+}
+
+// The generator renders as usual; render() also stores its text in the variable.
+base::Status Compiler::assignment(Piece& piece) {
+    const std::optional<Assignment> parts = split_assignment(inside_);
+    if (!parts) {
+        return error(
+            "bad set: expected {{set NAME = GENERATOR ...}} (a new value each time) or "
+            "{{set NAME ?= GENERATOR ...}} (once per session), e.g. {{set tenant = int 1000 9999}}");
+    }
+    if (!is_variable_name(parts->name)) {
+        return error("'" + base::excerpt(parts->name, 20) +
+                     "' cannot be a variable name: expected 1 to 64 letters, digits, '_', '-' or "
+                     "'.', not a generator name");
+    }
+    const std::vector<Token> tokens = split_words(parts->generator);
+    if (tokens.empty()) {
+        return error("nothing to set: expected a generator after '=', e.g. {{set " +
+                     std::string(parts->name) + " = uuid}}");
+    }
+    if (auto status = generator(tokens, piece); !status) {
+        return status;
+    }
+    const int index = scope_.index_of(parts->name);
+    if (index < 0) {
+        return error("unknown variable '" + std::string(parts->name) + "' to set (" +
+                     known_list(scope_) + ")");
+    }
+    piece.sets = true;
+    piece.sets_once = parts->once;
+    piece.set_variable = static_cast<std::size_t>(index);
+    std::vector<std::size_t>& used = out_->variables_used;
+    if (std::find(used.begin(), used.end(), piece.set_variable) == used.end()) {
+        used.push_back(piece.set_variable);
     }
     return base::Ok{};
 }
@@ -455,6 +539,32 @@ base::Status Compiler::generator(const std::vector<Token>& tokens, Piece& piece)
 }
 
 }  // namespace
+
+std::vector<std::string> Template::variables_set(std::string_view text) {
+    std::vector<std::string> names;
+    std::size_t pos = 0;
+    while ((pos = text.find("{{", pos)) != std::string_view::npos) {
+        if (text.substr(pos, 4) == "{{{{") {
+            pos += 4;
+            continue;
+        }
+        const std::size_t close = find_close(text, pos + 2);
+        if (close == std::string_view::npos) {
+            break;  // compile() reports it
+        }
+        const std::string_view inside = text.substr(pos + 2, close - pos - 2);
+        pos = close + 2;
+        if (!is_assignment(split_words(inside))) {
+            continue;
+        }
+        const std::optional<Assignment> parts = split_assignment(inside);
+        if (parts && is_variable_name(parts->name) &&
+            std::find(names.begin(), names.end(), parts->name) == names.end()) {
+            names.emplace_back(parts->name);
+        }
+    }
+    return names;
+}
 
 base::Result<Template> Template::compile(std::string_view text, const TemplateScope& scope) {
     Compiler compiler(text, scope);
@@ -526,6 +636,11 @@ bool Template::render(TemplateContext& context, std::string& out, std::size_t ou
         if (out.size() > out_bytes_max) {
             return false;  // one piece past the limit at most: a piece is bounded, repeats are not
         }
+        if (piece.sets_once && context.has_variable(piece.set_variable)) {
+            out.append(context.values_[piece.set_variable]);  // {{set x ?= ...}}: already drawn
+            continue;
+        }
+        const std::size_t from = out.size();
         switch (piece.kind) {
             case PieceKind::literal:
                 out.append(compiled.text, piece.begin, piece.size);
@@ -559,6 +674,9 @@ bool Template::render(TemplateContext& context, std::string& out, std::size_t ou
             case PieceKind::now_ms:
                 append_integer(out, context.now_unix_ns / 1'000'000);
                 break;
+        }
+        if (piece.sets) {
+            context.set_variable(piece.set_variable, std::string_view(out).substr(from));
         }
     }
     return out.size() <= out_bytes_max;

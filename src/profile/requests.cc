@@ -14,9 +14,6 @@
 namespace barrage::profile::detail {
 namespace {
 
-constexpr int status_lowest = 100;
-constexpr int status_highest = 599;
-
 std::string join(const std::vector<std::string>& names) {
     std::string joined;
     for (const std::string& name : names) {
@@ -32,8 +29,22 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
     });
 }
 
+bool is_data_column(const plan::RunPlan& plan, const std::string& name) {
+    for (const plan::DataFilePlan& file : plan.data_files) {
+        const std::vector<std::string>& columns = file.file->columns;
+        if (std::find(columns.begin(), columns.end(), name) != columns.end()) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Who defines a variable: a data-file column (one only), or captures and
+// {{set}}s, which may share one (the last write wins, like a reassignment).
+enum class Definer { column, assignment };
+
 void add_variable(Diagnostics& diagnostics, const toml::node* where, const std::string& name,
-                  plan::RunPlan& plan) {
+                  plan::RunPlan& plan, Definer definer = Definer::column) {
     if (!http::is_variable_name(name)) {
         diagnostics.fail_at(where, fmt::format("'{}' cannot be a template variable; expected 1 to "
                                                "64 letters, digits, '_', '-' or '.', and not a "
@@ -43,8 +54,12 @@ void add_variable(Diagnostics& diagnostics, const toml::node* where, const std::
         return;
     }
     if (std::find(plan.variables.begin(), plan.variables.end(), name) != plan.variables.end()) {
+        if (definer == Definer::assignment && !is_data_column(plan, name)) {
+            return;  // another capture or {{set}} of the same variable
+        }
         diagnostics.fail_at(where, fmt::format("variable '{}' is defined twice (a data-file column "
-                                               "or a capture); expected unique names",
+                                               "cannot be captured, set, or repeat); expected "
+                                               "unique names",
                                                base::excerpt(name)));
         return;
     }
@@ -92,164 +107,6 @@ void read_data_file(TableReader& data, const std::string& base_dir, plan::RunPla
     plan.data_files.push_back(std::move(file));
 }
 
-// status = 200 | [200, 201]; status_between = [200, 299]
-bool read_status_list(Diagnostics& diagnostics, const toml::node& node, const char* key,
-                      std::vector<int>& out) {
-    std::vector<const toml::node*> items;
-    if (const auto* list = node.as_array(); list != nullptr) {
-        for (const toml::node& item : *list) {
-            items.push_back(&item);
-        }
-    } else {
-        items.push_back(&node);
-    }
-    for (const toml::node* item : items) {
-        const auto code = item->as_integer();
-        if (code == nullptr || code->get() < status_lowest || code->get() > status_highest) {
-            diagnostics.fail_at(item, fmt::format("{}: expected a status code from {} to {} (or "
-                                                  "an array of them)",
-                                                  key, status_lowest, status_highest));
-            return false;
-        }
-        out.push_back(static_cast<int>(code->get()));
-    }
-    if (out.empty()) {
-        diagnostics.fail_at(&node, fmt::format("{} is empty; expected at least one status", key));
-    }
-    return !out.empty();
-}
-
-// between = [min, max]
-bool read_pair(Diagnostics& diagnostics, const toml::node& node, const char* key, double& low,
-               double& high) {
-    const auto* pair = node.as_array();
-    if (pair == nullptr || pair->size() != 2 || !pair->get(0)->is_number() ||
-        !pair->get(1)->is_number()) {
-        diagnostics.fail_at(&node, fmt::format("{} must be two numbers; expected e.g. {} = [0, "
-                                               "100]",
-                                               key, key));
-        return false;
-    }
-    low = pair->get(0)->value<double>().value_or(0);
-    high = pair->get(1)->value<double>().value_or(0);
-    if (low > high) {
-        diagnostics.fail_at(&node, fmt::format("{} = [{}, {}] is empty; expected [min, max] with "
-                                               "min <= max",
-                                               key, low, high));
-        return false;
-    }
-    return true;
-}
-
-void read_json_check(TableReader& check, const std::string& pointer, http::CheckSpec& spec) {
-    Diagnostics& diagnostics = check.diagnostics();
-    spec.pointer = pointer;
-    const toml::node* exists = check.node("exists");
-    const toml::node* equals = check.node("equals");
-    const toml::node* between = check.node("between");
-    const int given = (exists ? 1 : 0) + (equals ? 1 : 0) + (between ? 1 : 0);
-    if (given != 1) {
-        diagnostics.fail_at(&check.source(),
-                            "a json check needs exactly one of exists = true, "
-                            "equals = VALUE, between = [min, max]");
-        return;
-    }
-    if (exists != nullptr) {
-        if (exists->value<bool>() != true) {
-            diagnostics.fail_at(exists, "exists: expected true (a pointer that must resolve)");
-        }
-        spec.kind = http::CheckSpec::Kind::json_exists;
-    } else if (between != nullptr) {
-        spec.kind = http::CheckSpec::Kind::json_range;
-        read_pair(diagnostics, *between, "between", spec.number_min, spec.number_max);
-    } else {
-        spec.kind = http::CheckSpec::Kind::json_equals;
-        if (const auto* text = equals->as_string()) {
-            spec.text = text->get();
-        } else if (const auto* flag = equals->as_boolean()) {
-            spec.boolean = flag->get();
-        } else if (equals->is_number()) {
-            spec.number = equals->value<double>();
-        } else {
-            diagnostics.fail_at(equals, fmt::format("equals is {}; expected a string, a number or "
-                                                    "a boolean",
-                                                    type_name(*equals)));
-        }
-    }
-}
-
-// One check: exactly one of status, status_between, body_contains, json.
-void read_check(Diagnostics& diagnostics, const toml::node& node, http::CheckSpec& spec) {
-    const auto* table = node.as_table();
-    if (table == nullptr) {
-        diagnostics.fail_at(&node,
-                            "a check must be a table; expected e.g. { status = 200 } or "
-                            "{ json = \"/ok\", equals = true }");
-        return;
-    }
-    TableReader check(diagnostics, *table, "a check");
-    const toml::node* status = check.node("status");
-    const toml::node* status_between = check.node("status_between");
-    const auto contains = check.string("body_contains", "\"ok\"");
-    const auto pointer = check.string("json", "\"/prediction/score\"");
-    const int given =
-        (status ? 1 : 0) + (status_between ? 1 : 0) + (contains ? 1 : 0) + (pointer ? 1 : 0);
-    if (diagnostics.ok() && given != 1) {
-        diagnostics.fail_at(&node,
-                            "a check needs exactly one of status, status_between, "
-                            "body_contains, json");
-    }
-    if (!diagnostics.ok()) {
-        return;
-    }
-    if (status != nullptr) {
-        spec.kind = http::CheckSpec::Kind::status_in;
-        read_status_list(diagnostics, *status, "status", spec.statuses);
-    } else if (status_between != nullptr) {
-        spec.kind = http::CheckSpec::Kind::status_in;
-        double low = 0;
-        double high = 0;
-        if (read_pair(diagnostics, *status_between, "status_between", low, high)) {
-            if (low < 100 || high > 599) {  // and no int cast out of range (profile_fuzz)
-                diagnostics.fail_at(status_between,
-                                    fmt::format("status_between = [{}, {}]: statuses are 100 to "
-                                                "599; expected e.g. status_between = [200, 299]",
-                                                low, high));
-            } else {
-                spec.status_min = static_cast<int>(low);
-                spec.status_max = static_cast<int>(high);
-            }
-        }
-    } else if (contains) {
-        spec.kind = http::CheckSpec::Kind::body_contains;
-        spec.text = *contains;
-    } else {
-        read_json_check(check, *pointer, spec);
-    }
-    check.finish();
-}
-
-void read_checks(TableReader& request, plan::NamedRequest& out) {
-    Diagnostics& diagnostics = request.diagnostics();
-    const toml::array* checks = request.array("checks");
-    if (checks == nullptr) {
-        return;
-    }
-    for (const toml::node& node : *checks) {
-        http::CheckSpec spec;
-        read_check(diagnostics, node, spec);
-        out.checks.push_back(std::move(spec));
-    }
-    if (!diagnostics.ok()) {
-        return;
-    }
-    auto compiled = http::ResponseChecks::compile(out.checks);
-    if (!compiled) {
-        diagnostics.fail_at(checks, fmt::format("{}; expected checks as in docs/profiles.md",
-                                                compiled.error().message));
-    }
-}
-
 // capture = { token = { json = "/token" }, session = { header = "X-Session" } }
 void read_captures(TableReader& request, plan::NamedRequest& out, plan::RunPlan& plan) {
     Diagnostics& diagnostics = request.diagnostics();
@@ -283,7 +140,7 @@ void read_captures(TableReader& request, plan::NamedRequest& out, plan::RunPlan&
                                             "e.g. \"/token\" or \"/data/0/id\"",
                                             base::excerpt(spec.json_pointer)));
         }
-        add_variable(diagnostics, &value, spec.variable, plan);
+        add_variable(diagnostics, &value, spec.variable, plan, Definer::assignment);
         out.captures.push_back(std::move(spec));
     }
 }
@@ -376,10 +233,26 @@ void compile_template(Diagnostics& diagnostics, const toml::node* where, std::st
     auto compiled = http::Template::compile(text, scope);
     if (!compiled && diagnostics.ok()) {
         diagnostics.fail_at(where,
-                            fmt::format("{}: {}; expected a variable from a [[data]] file "
-                                        "or a capture (known: {}), or a generator from "
-                                        "docs/templates.md",
+                            fmt::format("{}: {}; expected a variable from a [[data]] file, "
+                                        "a capture or a {{{{set}}}} (known: {}), or a generator "
+                                        "from docs/templates.md",
                                         what, compiled.error().message, join(scope.variables)));
+    }
+}
+
+// {{set NAME = ...}} in a request's path, headers or body declares NAME, like a capture.
+void declare_sets(Diagnostics& diagnostics, const toml::array& requests, plan::RunPlan& plan) {
+    for (size_t i = 0; i < plan.requests.size() && diagnostics.ok(); ++i) {
+        const plan::NamedRequest& request = plan.requests[i];
+        std::vector<std::string_view> texts = {request.path, request.body};
+        for (const plan::Header& header : request.headers) {
+            texts.push_back(header.value);
+        }
+        for (const std::string_view text : texts) {
+            for (const std::string& name : http::Template::variables_set(text)) {
+                add_variable(diagnostics, requests.get(i), name, plan, Definer::assignment);
+            }
+        }
     }
 }
 
@@ -454,6 +327,7 @@ void read_requests(TableReader& root, const std::string& base_dir,
             return;
         }
     }
+    declare_sets(diagnostics, *requests, plan);
     compile_templates(diagnostics, *requests, plan);
 }
 

@@ -720,6 +720,98 @@ TEST_CASE("captures and data columns are checked as variable names") {
                    "variable 'token' is defined twice"));
 }
 
+TEST_CASE("several requests may capture into one variable, and {{set}} declares one") {
+    const plan::RunPlan plan = load_ok(target + R"(
+[[requests]]
+name = "login"
+capture = { token = { json = "/token" } }
+[[requests]]
+name = "refresh"
+path = "/t/{{set tenant ?= int 1000 9999}}"
+headers = { X-Order = "{{set order = uuid}}" }
+capture = { token = { header = "X-Token" } }
+[[requests]]
+name = "use"
+path = "/{{tenant}}/{{order}}"
+headers = { Authorization = "Bearer {{token}}" }
+body = "{{set tenant = int 1 9}}"
+)" + one_phase);
+    CHECK(plan.variables == std::vector<std::string>{"token", "tenant", "order"});
+    CHECK(plan.requests[0].captures[0].variable == "token");
+    CHECK(plan.requests[1].captures[0].variable == "token");
+}
+
+TEST_CASE("a set or capture of a data-file column, or a bad set, is refused with its position") {
+    Scratch scratch;
+    const std::string csv = scratch.write("d.csv", "user\nx\n");
+    const std::string data = "[[data]]\npath = \"" + csv + "\"\n";
+    CHECK_STARTS(error_of(target + data + one_request + "body = \"{{set user = uuid}}\"\n" +
+                          one_phase),
+                 "test.toml:6:1: variable 'user' is defined twice (a data-file column cannot be "
+                 "captured, set, or repeat)");
+    CHECK_STARTS(error_of(target + one_request + "body = \"{{set x int 1 2}}\"\n" + one_phase),
+                 "test.toml:7:8: body: bad set: expected {{set NAME = GENERATOR");
+    CHECK_STARTS(error_of(target + one_request + "body = \"{{set x = y}}\"\n" + one_phase),
+                 "test.toml:7:8: body: unknown generator 'y'");
+}
+
+TEST_CASE("regex, any-of and length checks are read from a request's checks") {
+    const plan::RunPlan plan = load_ok(target + one_request + R"(checks = [
+  { json = "/state", one_of = ["done", 3, true] },
+  { json = "/id", matches = "^[0-9]+$" },
+  { json = "/items", length = [1, 50] },
+  { json = "/tags", length = 2 },
+  { body_matches = '"id":\s*[0-9]+' },
+  { body_length = 0 },
+  { header = "Content-Type", matches = "json" },
+  { header = "ETag", exists = true },
+]
+)" + one_phase);
+    const std::vector<CheckSpec>& checks = plan.requests[0].checks;
+    REQUIRE(checks.size() == 8);
+    CHECK(checks[0].kind == CheckSpec::Kind::json_one_of);
+    REQUIRE(checks[0].values.size() == 3);
+    CHECK(checks[0].values[0].text == "done");
+    CHECK(checks[0].values[1].number == 3);
+    CHECK(checks[0].values[2].boolean == true);
+    CHECK(checks[1].kind == CheckSpec::Kind::json_matches);
+    CHECK(checks[1].text == "^[0-9]+$");
+    CHECK(checks[2].kind == CheckSpec::Kind::json_length);
+    CHECK(checks[2].number_max == 50);
+    CHECK(checks[3].number_min == 2);
+    CHECK(checks[3].number_max == 2);
+    CHECK(checks[4].kind == CheckSpec::Kind::body_matches);
+    CHECK(checks[4].text == R"("id":\s*[0-9]+)");
+    CHECK(checks[5].kind == CheckSpec::Kind::body_length);
+    CHECK(checks[6].kind == CheckSpec::Kind::header_matches);
+    CHECK(checks[6].header == "Content-Type");
+    CHECK(checks[7].kind == CheckSpec::Kind::header_exists);
+}
+
+TEST_CASE("bad regex, any-of and length checks are refused at the check") {
+    const auto check = [](const std::string& one) {
+        return error_of(target + one_request + "checks = [{ status = 200 }, " + one + "]\n" +
+                        one_phase);
+    };
+    CHECK_STARTS(check("{ body_matches = \"(\" }"),
+                 "test.toml:7:29: check 2, body_matches: '(' is not a regular expression");
+    CHECK_STARTS(check("{ json = \"/a\", one_of = [] }"), "test.toml:7:53: one_of must be");
+    CHECK_STARTS(check("{ json = \"/a\", one_of = [[1]] }"),
+                 "test.toml:7:54: one_of holds an array");
+    CHECK_STARTS(check("{ json = \"/a\", length = -1 }"), "test.toml:7:53: length must be");
+    CHECK_STARTS(check("{ body_length = [5, 1] }"), "test.toml:7:45: body_length = [5, 1] is empty");
+    CHECK_STARTS(check("{ json = \"/a\", length = 1, exists = true }"),
+                 "test.toml:7:29: a json check needs exactly one of");
+    CHECK_STARTS(check("{ header = \"X\" }"), "test.toml:7:29: a header check needs exactly one");
+    CHECK_STARTS(check("{ header = \"X Y\", exists = true }"),
+                 "test.toml:7:40: 'X Y' is not a header name");
+    CHECK_STARTS(check("{ header = \"X\", equals = \"y\" }"),
+                 "test.toml:7:45: unknown key 'equals' in a check");
+    CHECK_STARTS(check("{ body_length = 1, body_matches = \"a\" }"),
+                 "test.toml:7:29: a check needs exactly one of status, status_between, "
+                 "body_contains, body_matches, body_length, json, header");
+}
+
 TEST_CASE("a missing target, URL or requests section says what to write") {
     CHECK_STARTS(error_of(one_request + one_phase), "test.toml: no [target]");
     CHECK_STARTS(error_of("[target]\n" + one_request + one_phase),

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cctype>
+#include <cmath>
 #include <cstring>
 #include <regex>
 #include <utility>
@@ -97,8 +97,7 @@ const char* kind_name(Kind kind) {
 }
 
 bool is_regex(Kind kind) {
-    return kind == Kind::json_matches || kind == Kind::body_matches ||
-           kind == Kind::header_matches;
+    return kind == Kind::json_matches || kind == Kind::body_matches || kind == Kind::header_matches;
 }
 
 bool is_json(Kind kind) {
@@ -253,9 +252,9 @@ std::string spec_problem(const CheckSpec& spec) {
             return length_problem(spec);
         case Kind::header_exists:
         case Kind::header_matches:
-            return is_token(spec.header) ? ""
-                                         : fmt::format("'{}' is not a header name",
-                                                       base::excerpt(spec.header));
+            return is_token(spec.header)
+                       ? ""
+                       : fmt::format("'{}' is not a header name", base::excerpt(spec.header));
         case Kind::json_exists:
         case Kind::json_equals:
         case Kind::json_range:
@@ -298,14 +297,16 @@ base::Result<std::shared_ptr<const ResponseChecks::Regex>> compile_regex(const s
                                               std::regex_constants::__polynomial);
         return std::shared_ptr<const ResponseChecks::Regex>(std::move(regex));
     } catch (const std::regex_error& error) {
-        return base::make_error(fmt::format("'{}' is not a regular expression ({}); expected "
-                                            "ECMAScript syntax without back-references",
-                                            base::excerpt(text), error.what()));
+        return base::make_error(
+            fmt::format("'{}' is not a regular expression ({}); expected "
+                        "ECMAScript syntax without back-references",
+                        base::excerpt(text), error.what()));
     }
 }
 
 // Why `spec` cannot be compiled, or "" with its regex (if any) in `regex`.
-std::string compile_one(const CheckSpec& spec, std::shared_ptr<const ResponseChecks::Regex>& regex) {
+std::string compile_one(const CheckSpec& spec,
+                        std::shared_ptr<const ResponseChecks::Regex>& regex) {
     std::string problem = spec_problem(spec);
     if (problem.empty() && is_regex(spec.kind)) {
         auto compiled = compile_regex(spec.text);

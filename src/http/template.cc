@@ -461,7 +461,8 @@ base::Status Compiler::assignment(Piece& piece) {
     if (!parts) {
         return error(
             "bad set: expected {{set NAME = GENERATOR ...}} (a new value each time) or "
-            "{{set NAME ?= GENERATOR ...}} (once per session), e.g. {{set tenant = int 1000 9999}}");
+            "{{set NAME ?= GENERATOR ...}} (once per session), e.g. {{set tenant = int 1000 "
+            "9999}}");
     }
     if (!is_variable_name(parts->name)) {
         return error("'" + base::excerpt(parts->name, 20) +

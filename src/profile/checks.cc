@@ -71,8 +71,9 @@ bool read_pair(Diagnostics& diagnostics, const toml::node& node, const char* key
 void read_values(Diagnostics& diagnostics, const toml::node& node, http::CheckSpec& spec) {
     const auto* list = node.as_array();
     if (list == nullptr || list->empty()) {
-        diagnostics.fail_at(&node, "one_of must be a non-empty array; expected e.g. one_of = "
-                                   "[\"done\", \"queued\"]");
+        diagnostics.fail_at(&node,
+                            "one_of must be a non-empty array; expected e.g. one_of = "
+                            "[\"done\", \"queued\"]");
         return;
     }
     for (const toml::node& item : *list) {
@@ -129,8 +130,8 @@ void read_json_check(TableReader& check, const std::string& pointer, http::Check
     Diagnostics& diagnostics = check.diagnostics();
     spec.pointer = pointer;
     const std::pair<const char*, Kind> kinds[] = {
-        {"exists", Kind::json_exists}, {"equals", Kind::json_equals},
-        {"between", Kind::json_range}, {"one_of", Kind::json_one_of},
+        {"exists", Kind::json_exists},   {"equals", Kind::json_equals},
+        {"between", Kind::json_range},   {"one_of", Kind::json_one_of},
         {"matches", Kind::json_matches}, {"length", Kind::json_length}};
     const toml::node* given = nullptr;
     int count = 0;
@@ -180,15 +181,16 @@ void read_header_check(TableReader& check, const std::string& header, http::Chec
     const auto matches = check.string("matches", "\"^application/json\"");
     check.finish();  // an unknown key is named before a missing one is asked for
     if (diagnostics.ok() && (exists != nullptr) == matches.has_value()) {
-        diagnostics.fail_at(&check.source(), "a header check needs exactly one of exists = true "
-                                             "or matches = \"REGEX\"");
+        diagnostics.fail_at(&check.source(),
+                            "a header check needs exactly one of exists = true "
+                            "or matches = \"REGEX\"");
         return;
     }
     if (exists != nullptr && exists->value<bool>() != true) {
         diagnostics.fail_at(exists, "exists: expected true (a header that must be there)");
     }
-    spec.kind = matches ? http::CheckSpec::Kind::header_matches
-                        : http::CheckSpec::Kind::header_exists;
+    spec.kind =
+        matches ? http::CheckSpec::Kind::header_matches : http::CheckSpec::Kind::header_exists;
     spec.text = matches.value_or("");
     if (diagnostics.ok() && !http::is_token(header)) {
         diagnostics.fail_at(check.node("header"),

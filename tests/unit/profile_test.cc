@@ -745,10 +745,10 @@ TEST_CASE("a set or capture of a data-file column, or a bad set, is refused with
     Scratch scratch;
     const std::string csv = scratch.write("d.csv", "user\nx\n");
     const std::string data = "[[data]]\npath = \"" + csv + "\"\n";
-    CHECK_STARTS(error_of(target + data + one_request + "body = \"{{set user = uuid}}\"\n" +
-                          one_phase),
-                 "test.toml:6:1: variable 'user' is defined twice (a data-file column cannot be "
-                 "captured, set, or repeat)");
+    CHECK_STARTS(
+        error_of(target + data + one_request + "body = \"{{set user = uuid}}\"\n" + one_phase),
+        "test.toml:6:1: variable 'user' is defined twice (a data-file column cannot be "
+        "captured, set, or repeat)");
     CHECK_STARTS(error_of(target + one_request + "body = \"{{set x int 1 2}}\"\n" + one_phase),
                  "test.toml:7:8: body: bad set: expected {{set NAME = GENERATOR");
     CHECK_STARTS(error_of(target + one_request + "body = \"{{set x = y}}\"\n" + one_phase),
@@ -799,7 +799,8 @@ TEST_CASE("bad regex, any-of and length checks are refused at the check") {
     CHECK_STARTS(check("{ json = \"/a\", one_of = [[1]] }"),
                  "test.toml:7:54: one_of holds an array");
     CHECK_STARTS(check("{ json = \"/a\", length = -1 }"), "test.toml:7:53: length must be");
-    CHECK_STARTS(check("{ body_length = [5, 1] }"), "test.toml:7:45: body_length = [5, 1] is empty");
+    CHECK_STARTS(check("{ body_length = [5, 1] }"),
+                 "test.toml:7:45: body_length = [5, 1] is empty");
     CHECK_STARTS(check("{ json = \"/a\", length = 1, exists = true }"),
                  "test.toml:7:29: a json check needs exactly one of");
     CHECK_STARTS(check("{ header = \"X\" }"), "test.toml:7:29: a header check needs exactly one");

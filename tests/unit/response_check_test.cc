@@ -367,14 +367,16 @@ TEST_CASE("header checks read the kept header, any case") {
     CHECK_FALSE(checks.needs_body());
     ResponseKeep keep = make_keep(checks.headers());
     JsonBody json_body(16);
-    parse_kept("HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\n"
-               "Content-Length: 0\r\n\r\n",
-               keep);
+    parse_kept(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\n"
+        "Content-Length: 0\r\n\r\n",
+        keep);
     const barrage::http::CheckedResponse response{200, keep.body(), 0, &keep};
     CHECK(checks.evaluate(response, json_body).mask == 0b10);  // no ETag
-    parse_kept("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nEtag: \"1\"\r\n"
-               "Content-Length: 0\r\n\r\n",
-               keep);
+    parse_kept(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nEtag: \"1\"\r\n"
+        "Content-Length: 0\r\n\r\n",
+        keep);
     CHECK(checks.evaluate(response, json_body).mask == 0b01);
     CHECK(checks.evaluate(200, "", json_body).mask == 0b11);  // no headers kept: both fail
 }
@@ -384,10 +386,9 @@ TEST_CASE("new checks have names and refuse bad specs") {
     one_of.values = {{"done", {}, {}}, {"", 3.0, {}}, {"", {}, true}};
     CheckSpec header = with_text(Kind::header_matches, "^a");
     header.header = "Content-Type";
-    const ResponseChecks checks =
-        compile_ok({one_of, with_text(Kind::body_matches, "ok$"),
-                    length_in(Kind::json_length, 1, 50, "/items"),
-                    length_in(Kind::body_length, 3, 3), header});
+    const ResponseChecks checks = compile_ok({one_of, with_text(Kind::body_matches, "ok$"),
+                                              length_in(Kind::json_length, 1, 50, "/items"),
+                                              length_in(Kind::body_length, 3, 3), header});
     CHECK(checks.name(0) == "/state one of {\"done\", 3, true}");
     CHECK(checks.name(1) == "body matches \"ok$\"");
     CHECK(checks.name(2) == "/items length [1, 50]");
@@ -404,8 +405,9 @@ TEST_CASE("new checks have names and refuse bad specs") {
     CheckSpec bad_header = json(Kind::header_exists, "");
     bad_header.header = "a b";
     CHECK(compile_error({bad_header}).find("not a header name") != std::string::npos);
-    CHECK(ResponseChecks::validate(with_text(Kind::json_matches, "[", "/a")).error().message
-              .starts_with("json_matches: '[' is not a regular expression"));
+    CHECK(ResponseChecks::validate(with_text(Kind::json_matches, "[", "/a"))
+              .error()
+              .message.starts_with("json_matches: '[' is not a regular expression"));
     CHECK(ResponseChecks::validate(one_of).ok());
 }
 

@@ -498,7 +498,8 @@ TEST_CASE("variables_set lists each variable a text sets, once, in order") {
 
 TEST_CASE("a malformed set says what to write") {
     const TemplateScope scope{{"x"}};
-    CHECK(compile_error("{{set x}}", scope).starts_with("bad set: expected {{set NAME = GENERATOR"));
+    CHECK(
+        compile_error("{{set x}}", scope).starts_with("bad set: expected {{set NAME = GENERATOR"));
     CHECK(compile_error("{{set}}", scope).starts_with("bad set"));
     CHECK(compile_error("{{set x =}}", scope).starts_with("nothing to set"));
     CHECK(compile_error("{{set a b = uuid}}", scope).starts_with("'a b' cannot be a variable"));

@@ -26,18 +26,18 @@ struct CheckValue {
 
 struct CheckSpec {
     enum class Kind {
-        status_in,      // status in `statuses` or in [status_min, status_max]
-        body_contains,  // body contains `text`
-        json_exists,    // `pointer` resolves in the JSON body
-        json_equals,    // value at `pointer` equals `text` (string) / `number` / `boolean`
-        json_range,     // number at `pointer` within [number_min, number_max]
-        json_one_of,    // value at `pointer` equals one of `values` (value and type)
-        json_matches,   // string at `pointer` has a match of the regex `text`
-        json_length,    // array (elements), object (members) or string (bytes) at `pointer`
-                        // has a length within [number_min, number_max]
-        body_matches,   // the body's first regex_bytes_max bytes have a match of `text`
-        body_length,    // the whole body's length (bytes, decoded) in [number_min, number_max]
-        header_exists,  // the response has the header `header`
+        status_in,       // status in `statuses` or in [status_min, status_max]
+        body_contains,   // body contains `text`
+        json_exists,     // `pointer` resolves in the JSON body
+        json_equals,     // value at `pointer` equals `text` (string) / `number` / `boolean`
+        json_range,      // number at `pointer` within [number_min, number_max]
+        json_one_of,     // value at `pointer` equals one of `values` (value and type)
+        json_matches,    // string at `pointer` has a match of the regex `text`
+        json_length,     // array (elements), object (members) or string (bytes) at `pointer`
+                         // has a length within [number_min, number_max]
+        body_matches,    // the body's first regex_bytes_max bytes have a match of `text`
+        body_length,     // the whole body's length (bytes, decoded) in [number_min, number_max]
+        header_exists,   // the response has the header `header`
         header_matches,  // the header `header`'s value has a match of the regex `text`
     };
     Kind kind = Kind::status_in;
@@ -62,9 +62,9 @@ inline constexpr std::size_t regex_bytes_max = 4096;
 // What a check sees of one response.
 struct CheckedResponse {
     int status = 0;
-    std::string_view body;                // as kept: at most the keep limit
-    int64_t body_bytes = 0;               // the whole body's length, kept or not
-    const ResponseKeep* kept = nullptr;   // its kept headers; header checks fail without
+    std::string_view body;               // as kept: at most the keep limit
+    int64_t body_bytes = 0;              // the whole body's length, kept or not
+    const ResponseKeep* kept = nullptr;  // its kept headers; header checks fail without
 };
 
 // Where a session variable is captured from.

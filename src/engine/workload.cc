@@ -42,6 +42,7 @@ base::Result<CompiledRequest> compile_request(const plan::RunPlan& plan,
     }
     spec.body = named.body;
     spec.body_verbatim = named.body_verbatim;
+    spec.body_form_urlencoded = named.body_form_urlencoded;
     spec.keep_alive = !plan.new_connection_per_request;
     const auto context = [&](const base::Error& error) {
         return base::make_error("request '" + named.name + "': " + error.message);

@@ -9,6 +9,7 @@
 
 #include "barrage/base/assert.h"
 #include "barrage/base/excerpt.h"
+#include "http_impl.h"
 
 namespace barrage::http {
 
@@ -209,6 +210,7 @@ struct Word {
 }  // namespace
 
 struct Template::Compiled {
+    TemplateEncoding encoding = TemplateEncoding::none;
     std::string text;  // literal runs and choice words, back to back
     std::vector<Word> words;
     std::vector<Piece> pieces;
@@ -567,12 +569,48 @@ std::vector<std::string> Template::variables_set(std::string_view text) {
     return names;
 }
 
-base::Result<Template> Template::compile(std::string_view text, const TemplateScope& scope) {
+base::Result<Template> Template::compile(std::string_view text, const TemplateScope& scope,
+                                         TemplateEncoding encoding) {
     Compiler compiler(text, scope);
     if (auto status = compiler.run(); !status) {
         return status.error();
     }
-    return Template(compiler.take());
+    std::unique_ptr<Compiled> compiled = compiler.take();
+    compiled->encoding = encoding;
+    return Template(std::move(compiled));
+}
+
+base::Result<std::vector<TemplateSegment>> Template::segments(std::string_view text) {
+    std::vector<TemplateSegment> out;
+    const auto literal = [&out](std::string_view run) {
+        if (out.empty() || out.back().placeholder) {
+            out.push_back({false, {}});
+        }
+        out.back().text.append(run);
+    };
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const std::size_t open = text.find("{{", pos);
+        if (open == std::string_view::npos) {
+            literal(text.substr(pos));
+            break;
+        }
+        literal(text.substr(pos, open - pos));
+        if (text.substr(open, 4) == "{{{{") {
+            literal("{{");
+            pos = open + 4;
+            continue;
+        }
+        const std::size_t close = find_close(text, open + 2);
+        if (close == std::string_view::npos) {
+            return base::make_error("unclosed placeholder at offset " + std::to_string(open) +
+                                    ": expected '}}' (write a literal '{{' as '{{{{')");
+        }
+        out.push_back({true, std::string(text.substr(open, close + 2 - open))});
+        pos = close + 2;
+    }
+    std::erase_if(out, [](const TemplateSegment& segment) { return segment.text.empty(); });
+    return out;
 }
 
 // ---------------------------------------------------------------- render
@@ -637,11 +675,14 @@ bool Template::render(TemplateContext& context, std::string& out, std::size_t ou
         if (out.size() > out_bytes_max) {
             return false;  // one piece past the limit at most: a piece is bounded, repeats are not
         }
+        const std::size_t from = out.size();
         if (piece.sets_once && context.has_variable(piece.set_variable)) {
             out.append(context.values_[piece.set_variable]);  // {{set x ?= ...}}: already drawn
+            if (compiled.encoding == TemplateEncoding::form_urlencoded) {
+                detail::form_urlencode_tail(out, from);
+            }
             continue;
         }
-        const std::size_t from = out.size();
         switch (piece.kind) {
             case PieceKind::literal:
                 out.append(compiled.text, piece.begin, piece.size);
@@ -678,6 +719,10 @@ bool Template::render(TemplateContext& context, std::string& out, std::size_t ou
         }
         if (piece.sets) {
             context.set_variable(piece.set_variable, std::string_view(out).substr(from));
+        }
+        if (compiled.encoding == TemplateEncoding::form_urlencoded &&
+            piece.kind != PieceKind::literal) {
+            detail::form_urlencode_tail(out, from);
         }
     }
     return out.size() <= out_bytes_max;

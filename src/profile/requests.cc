@@ -6,6 +6,7 @@
 
 #include "barrage/base/excerpt.h"
 #include "barrage/http/data_file.h"
+#include "barrage/http/form_body.h"
 #include "barrage/http/request.h"
 #include "barrage/http/response_check.h"
 #include "barrage/http/template.h"
@@ -145,6 +146,103 @@ void read_captures(TableReader& request, plan::NamedRequest& out, plan::RunPlan&
     }
 }
 
+// files = [{ field = "upload", path = "a.png", type = "image/png", name = "a.png" }]
+void read_files(TableReader& request, const std::string& base_dir,
+                std::vector<http::FormFile>& files) {
+    Diagnostics& diagnostics = request.diagnostics();
+    const toml::array* list = request.array("files");
+    std::size_t bytes = 0;
+    for (std::size_t i = 0; list != nullptr && i < list->size() && diagnostics.ok(); ++i) {
+        const toml::node& node = *list->get(i);
+        if (node.as_table() == nullptr) {
+            diagnostics.fail_at(&node,
+                                "a file must be a table; expected e.g. { field = "
+                                "\"upload\", path = \"data/a.png\", type = "
+                                "\"image/png\" }");
+            return;
+        }
+        TableReader entry(diagnostics, *node.as_table(), "a file of files");
+        http::FormFile file;
+        file.field = entry.string("field", "\"upload\"").value_or("");
+        const auto path = entry.string("path", "\"data/a.png\"");
+        file.content_type =
+            entry.string("type", "\"image/png\"").value_or("application/octet-stream");
+        const auto name = entry.string("name", "\"a.png\"");
+        entry.finish();
+        if (diagnostics.ok() && (file.field.empty() || !path)) {
+            diagnostics.fail_at(&node,
+                                "a file needs field and path; expected e.g. { field = "
+                                "\"upload\", path = \"data/a.png\" }");
+        }
+        if (!diagnostics.ok()) {
+            return;
+        }
+        file.filename = name.value_or(path->substr(path->rfind('/') + 1));
+        auto content = read_small_file(resolve_path(base_dir, *path));
+        bytes += content ? content.value().size() : 0;
+        if (!content || bytes > static_cast<std::size_t>(body_bytes_max)) {
+            diagnostics.fail_at(
+                entry.node("path"),
+                fmt::format("{}; expected readable files of at most {} MiB in all",
+                            content ? "the files are too large" : content.error().message,
+                            body_bytes_max >> 20));
+            return;
+        }
+        file.content = std::move(content).value();
+        files.push_back(std::move(file));
+    }
+}
+
+// form = { name = "value" } and files = [...]: the body (multipart/form-data
+// with files, else urlencoded) and its Content-Type among the request's own headers.
+void read_form(TableReader& request, const std::string& base_dir, plan::NamedRequest& out,
+               std::vector<plan::Header>& own) {
+    Diagnostics& diagnostics = request.diagnostics();
+    std::vector<http::FormField> fields;
+    const toml::table* form = request.table("form");
+    for (auto it = form ? form->begin() : toml::table::const_iterator{};
+         form != nullptr && it != form->end() && diagnostics.ok(); ++it) {
+        const auto* text = it->second.as_string();
+        if (text == nullptr) {
+            diagnostics.fail_at(&it->second,
+                                fmt::format("form field '{}' is {}; expected a "
+                                            "string (a template)",
+                                            base::excerpt(it->first.str()), type_name(it->second)));
+            return;
+        }
+        fields.push_back({std::string(it->first.str()), text->get()});
+    }
+    std::vector<http::FormFile> files;
+    read_files(request, base_dir, files);
+    if (!diagnostics.ok() || (form == nullptr && !request.has("files"))) {
+        return;
+    }
+    const toml::node* where = form != nullptr ? request.node("form") : request.node("files");
+    if (request.has("body") || request.has("body_file")) {
+        diagnostics.fail_at(where,
+                            "form or files and body or body_file both give a body; "
+                            "expected one of them");
+        return;
+    }
+    for (const plan::Header& header : own) {
+        if (equal_ignoring_case(header.name, "Content-Type")) {
+            diagnostics.fail_at(where,
+                                "a form sets Content-Type itself (with the multipart "
+                                "boundary); expected no Content-Type header");
+            return;
+        }
+    }
+    auto body = http::build_form_body(fields, files);
+    if (!body) {
+        diagnostics.fail_at(
+            where, fmt::format("{}; expected a form as in docs/profiles.md", body.error().message));
+        return;
+    }
+    out.body = std::move(body.value().body_template);
+    out.body_form_urlencoded = body.value().urlencoded;
+    own.push_back(plan::Header{"Content-Type", body.value().content_type});
+}
+
 void read_body(TableReader& request, const std::string& base_dir, plan::NamedRequest& out) {
     Diagnostics& diagnostics = request.diagnostics();
     const auto body = request.string("body", "'{\"id\": {{int 1 100}}}'");
@@ -197,6 +295,7 @@ void read_request(TableReader& request, const std::string& base_dir,
     out.path = request.string("path", "\"/api/items/{{int 1 1000}}\"").value_or(plan.target.path);
     std::vector<plan::Header> own;
     read_headers_of(request, own);
+    read_form(request, base_dir, out, own);
     // [target] defaults first, unless the request sets the same header itself.
     for (const plan::Header& header : target_headers) {
         const bool replaced = std::any_of(own.begin(), own.end(), [&](const plan::Header& mine) {
@@ -274,6 +373,7 @@ void compile_templates(Diagnostics& diagnostics, const toml::array& requests,
                              scope);
         }
         const toml::node* body = table.get("body") ? table.get("body") : table.get("body_file");
+        body = body ? body : table.get("form");
         compile_template(diagnostics, body ? body : &table, "body", request.body, scope);
     }
 }

@@ -813,6 +813,62 @@ TEST_CASE("bad regex, any-of and length checks are refused at the check") {
                  "body_contains, body_matches, body_length, json, header");
 }
 
+TEST_CASE("form and files build a multipart body with its Content-Type; form alone is urlencoded") {
+    Scratch scratch;
+    scratch.write("a.bin", std::string("x{{y\0z", 6));
+    const std::string text = std::string(
+                                 "[target]\nurl = \"http://127.0.0.1:8080\"\n"
+                                 "headers = { Content-Type = \"text/plain\" }\n") +
+                             R"(
+[[requests]]
+name = "upload"
+method = "POST"
+form = { title = "t {{seq}}" }
+files = [{ field = "f", path = "a.bin", type = "image/png" }]
+[[requests]]
+name = "login"
+method = "POST"
+form = { user = "a b", pass = "{{uuid}}" }
+)" + one_phase;
+    auto loaded = load(text, {}, scratch.dir() + "/form.toml");
+    REQUIRE_MESSAGE(loaded.ok(), loaded.error().message);
+    const plan::RunPlan& plan = loaded.value();
+    const plan::NamedRequest& upload = plan.requests[0];
+    REQUIRE(upload.headers.size() == 1);
+    CHECK(upload.headers[0].name == "Content-Type");
+    CHECK(upload.headers[0].value.starts_with("multipart/form-data; boundary=----barrage"));
+    CHECK(contains(upload.body, "name=\"f\"; filename=\"a.bin\"\r\nContent-Type: image/png"));
+    CHECK(contains(upload.body, std::string("x{{{{y\0z", 8)));
+    CHECK_FALSE(upload.body_form_urlencoded);
+    const plan::NamedRequest& login = plan.requests[1];
+    CHECK(login.headers[0].value == "application/x-www-form-urlencoded");
+    CHECK(login.body == "pass={{uuid}}&user=a+b");
+    CHECK(login.body_form_urlencoded);
+}
+
+TEST_CASE("bad forms are refused with their position") {
+    CHECK_STARTS(error_of(target + one_request + "form = { a = 1 }\n" + one_phase),
+                 "test.toml:7:14: form field 'a' is an integer");
+    CHECK_STARTS(
+        error_of(target + one_request + "form = { a = \"1\" }\nbody = \"x\"\n" + one_phase),
+        "test.toml:7:8: form or files and body or body_file both give a body");
+    CHECK_STARTS(error_of(target + one_request +
+                          "form = { a = \"1\" }\nheaders = { content-type = \"x\" }\n" + one_phase),
+                 "test.toml:7:8: a form sets Content-Type itself");
+    CHECK_STARTS(error_of(target + one_request + "files = [{ field = \"f\" }]\n" + one_phase),
+                 "test.toml:7:10: a file needs field and path");
+    CHECK_STARTS(error_of(target + one_request +
+                          "files = [{ path = \"/nonexistent/x\", field = "
+                          "\"f\" }]\n" +
+                          one_phase),
+                 "test.toml:7:19: cannot read '/nonexistent/x'");
+    CHECK_STARTS(
+        error_of(target + one_request + "files = [{ field = \"f\", size = 1 }]\n" + one_phase),
+        "test.toml:7:25: unknown key 'size' in a file of files");
+    CHECK_STARTS(error_of(target + one_request + "form = { a = \"{{nope}}\" }\n" + one_phase),
+                 "test.toml:7:8: body: unknown variable 'nope'");
+}
+
 TEST_CASE("a missing target, URL or requests section says what to write") {
     CHECK_STARTS(error_of(one_request + one_phase), "test.toml: no [target]");
     CHECK_STARTS(error_of("[target]\n" + one_request + one_phase),

@@ -107,11 +107,27 @@ private:
     int64_t unset_variable_renders_ = 0;
 };
 
+// How a placeholder's rendered text is written: as it is, or percent-encoded
+// for an application/x-www-form-urlencoded body (literal text is left alone:
+// the form builder encoded it already).
+enum class TemplateEncoding : uint8_t { none, form_urlencoded };
+
+// A template's text as compile() reads it: literal runs (a "{{{{" read as
+// "{{") and placeholders (their whole "{{...}}" source).
+struct TemplateSegment {
+    bool placeholder = false;
+    std::string text;
+};
+
 class Template {
 public:
     // Errors name the offending placeholder and its byte offset in `text`,
     // e.g. "unknown variable 'tokn' at offset 22 (known: token, user_id)".
-    static base::Result<Template> compile(std::string_view text, const TemplateScope& scope);
+    static base::Result<Template> compile(std::string_view text, const TemplateScope& scope,
+                                          TemplateEncoding encoding = TemplateEncoding::none);
+
+    // Splits `text` into segments; the error of an unclosed placeholder.
+    static base::Result<std::vector<TemplateSegment>> segments(std::string_view text);
 
     // The variables `text` sets with {{set NAME = ...}}, in order of first
     // appearance, each once. compile() needs them in the scope: the caller

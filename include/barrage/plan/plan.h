@@ -71,6 +71,8 @@ struct NamedRequest {
     // URL runs' --body-file: bytes sent as they are, never a template; one copy
     // shared by the plan, the requests and every connection. Set: `body` is empty.
     std::shared_ptr<const std::string> body_verbatim;
+    // A urlencoded `form`: the body's placeholders render percent-encoded.
+    bool body_form_urlencoded = false;
     double weight = 1;  // share in a weighted pick; 0 = setup/sequence only
     std::vector<http::CheckSpec> checks;
     std::vector<http::CaptureSpec> captures;

@@ -65,10 +65,9 @@ std::string quoted(std::string_view text) {
     return out + "\"";
 }
 
-std::string part_head(std::string_view boundary, std::string_view name,
-                      const FormFile* file) {
-    std::string head = fmt::format("--{}\r\nContent-Disposition: form-data; name={}", boundary,
-                                   quoted(name));
+std::string part_head(std::string_view boundary, std::string_view name, const FormFile* file) {
+    std::string head =
+        fmt::format("--{}\r\nContent-Disposition: form-data; name={}", boundary, quoted(name));
     if (file != nullptr) {
         if (!file->filename.empty()) {
             head += "; filename=" + quoted(file->filename);

@@ -509,4 +509,29 @@ TEST_CASE("a malformed set says what to write") {
     CHECK_FALSE(barrage::http::is_variable_name("set"));
 }
 
+TEST_CASE("form_urlencoded encoding encodes what placeholders render, not the literal text") {
+    const TemplateScope scope{{"x"}};
+    auto compiled =
+        Template::compile("a=1&b={{set x = choice \"p&q r\"}}&c={{x}}&d={{set x ?= uuid}}", scope,
+                          barrage::http::TemplateEncoding::form_urlencoded);
+    REQUIRE(compiled.ok());
+    TemplateContext context(1, 1);
+    CHECK(render(compiled.value(), context) == "a=1&b=p%26q+r&c=p%26q+r&d=p%26q+r");
+    CHECK(context.variable(0) == "p&q r");  // the variable keeps the value, not its encoding
+}
+
+TEST_CASE("segments split a text into literal runs and placeholders as compile reads it") {
+    auto parts = Template::segments("a{{{{b{{x}}{{choice \"}}\"}}c");
+    REQUIRE(parts.ok());
+    REQUIRE(parts.value().size() == 4);
+    CHECK(parts.value()[0].text == "a{{b");
+    CHECK_FALSE(parts.value()[0].placeholder);
+    CHECK(parts.value()[1].text == "{{x}}");
+    CHECK(parts.value()[2].text == "{{choice \"}}\"}}");
+    CHECK(parts.value()[2].placeholder);
+    CHECK(parts.value()[3].text == "c");
+    CHECK(
+        Template::segments("{{x").error().message.starts_with("unclosed placeholder at offset 0"));
+}
+
 }  // namespace

@@ -56,7 +56,16 @@ base::Result<CompiledRequest> compile_request(const plan::RunPlan& plan,
         return context(checks.error());
     }
     CompiledRequest compiled{
-        named.name, std::move(request).value(), std::move(checks).value(), {}, {}, false, false};
+        named.name, std::move(request).value(), {}, std::move(checks).value(), {}, {}, false,
+        false};
+    for (const plan::Target& target : plan.more_targets) {  // the same request, its own Host
+        spec.host_header = target.host_header;
+        auto other = http::RequestTemplate::compile(spec, scope);
+        if (!other.ok()) {
+            return context(other.error());
+        }
+        compiled.more_targets.push_back(std::move(other).value());
+    }
     for (const http::CaptureSpec& spec_capture : named.captures) {
         auto capture = http::Capture::compile(spec_capture, scope);
         if (!capture.ok()) {

@@ -869,6 +869,33 @@ TEST_CASE("bad forms are refused with their position") {
                  "test.toml:7:8: body: unknown variable 'nope'");
 }
 
+TEST_CASE("urls name several targets of one scheme and path; the first is the target") {
+    const plan::RunPlan plan = load_ok(
+        "[target]\nurls = [\"http://127.0.0.1:8081/api\", \"http://localhost:8082/api\"]\n" +
+        one_request + one_phase);
+    CHECK(plan.target.port == 8081);
+    REQUIRE(plan.more_targets.size() == 1);
+    CHECK(plan.more_targets[0].host_header == "localhost:8082");
+    CHECK(plan::target_count(plan) == 2);
+    CHECK(&plan::target_of(plan, 1) == &plan.more_targets[0]);
+    CHECK(load_ok(target + one_request + one_phase).more_targets.empty());
+}
+
+TEST_CASE("bad urls are refused with their position") {
+    const auto error = [](const std::string& urls) {
+        return error_of("[target]\n" + urls + "\n" + one_request + one_phase);
+    };
+    CHECK_STARTS(error("urls = []"), "test.toml:2:8: urls is empty");
+    CHECK_STARTS(error("url = \"http://a:1\"\nurls = [\"http://b:1\"]"),
+                 "test.toml:3:8: url and urls both name targets");
+    CHECK_STARTS(error("urls = [\"http://a:1\", \"http://b:1/x\"]"),
+                 "test.toml:2:23: 'http://b:1/x' differs from the first url in scheme or path");
+    CHECK_STARTS(error("urls = [\"https://a:1\", \"https://b:1\"]"),
+                 "test.toml:2:24: several https targets are not supported yet");
+    CHECK_STARTS(error("urls = [\"http://a:1\", 5]"), "test.toml:2:23: urls holds a non-string");
+    CHECK_STARTS(error("urls = [\"ftp://a\"]"), "test.toml:2:9: ");
+}
+
 TEST_CASE("a missing target, URL or requests section says what to write") {
     CHECK_STARTS(error_of(one_request + one_phase), "test.toml: no [target]");
     CHECK_STARTS(error_of("[target]\n" + one_request + one_phase),

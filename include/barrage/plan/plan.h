@@ -198,6 +198,10 @@ inline constexpr std::size_t watch_pids_max = 64;
 
 struct RunPlan {
     Target target;
+    // [target] urls: the targets after the first (`target`), same scheme and path.
+    // Connections are spread round robin: connection c, counted over every
+    // worker's slots, uses target c % target_count (target_of below).
+    std::vector<Target> more_targets;
     TlsPlan tls;
     bool new_connection_per_request = false;  // --new-conn: one request per connection
     int connections = connections_default;
@@ -238,6 +242,12 @@ struct RunPlan {
     std::size_t main_phase = 0;
     uint64_t seed = 0;  // random generators of templates and picks
 };
+
+// How many targets the connections are spread over, and the one at `index`.
+inline std::size_t target_count(const RunPlan& plan) { return 1 + plan.more_targets.size(); }
+inline const Target& target_of(const RunPlan& plan, std::size_t index) {
+    return index == 0 ? plan.target : plan.more_targets[index - 1];
+}
 
 // The load of a URL run (-r, -d, --warmup).
 struct UrlLoad {

@@ -260,7 +260,7 @@ void Worker::fail_connect(uint32_t slot, stats::ErrorKind kind, std::string_view
                           int64_t now) {
     Connection& conn = connections_[slot];
     BARRAGE_ASSERT(conn.state == ConnState::connecting || conn.state == ConnState::handshaking);
-    note_error(kind, detail);
+    note_error(slot, kind, detail);
     current_->counters.count_error(kind);
     if (!channel_->connect_failed.load(std::memory_order_relaxed)) {
         channel_->connect_failed.store(true, std::memory_order_relaxed);
@@ -307,11 +307,11 @@ void Worker::reopen_connection(uint32_t slot, int64_t now) {
 
 // Keeps the first detail of each error kind for the summary (allocates once
 // per kind per worker, never again).
-void Worker::note_error(stats::ErrorKind kind, std::string_view detail) {
+void Worker::note_error(uint32_t slot, stats::ErrorKind kind, std::string_view detail) {
     std::string& first = channel_->first_error_detail[static_cast<std::size_t>(kind)];
-    if (first.empty()) {
+    if (first.empty()) {  // the slot's own target: with [target] urls, not always the first
         first = fmt::format("{}: {} ({})", stats::error_kind_name(kind), detail,
-                            plan_.target.address_text);
+                            plan::target_of(plan_, connections_[slot].target).address_text);
     }
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`[target] urls` with two targets: connections are spread round robin over both (each
 receives requests and connections, about half each), every request carries its own target's
-Host header, the JSON lists both targets in target.all, and the counts keep their identity."""
+Host header, the JSON lists both targets in target.all, and the counts keep their identity. A
+target that refuses leaves the other serving, and the error names the one that refused."""
 
 import sys
 
@@ -62,6 +63,27 @@ def body(t):
     t.check(listed == [f"127.0.0.1:{first.port}", f"127.0.0.1:{second.port}"],
             f"target.all lists both ({listed})")
     harness.check_accounting(t, outcome.json)
+    check_refused_target(t)
+
+
+def check_refused_target(t):
+    """A target that refuses: the other one still serves, and the error names the refuser."""
+    response = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    alive, closed = t.recorder(response), harness.free_port()
+    try:
+        profile = t.path("refused.toml")
+        with open(profile, "w") as f:
+            f.write(PROFILE.format(first=alive.url("").rstrip("/"),
+                                   second=f"http://127.0.0.1:{closed}"))
+        outcome = t.run(["run", profile, "--duration", "300ms"])
+    finally:
+        alive.close()
+    t.require(outcome.json is not None, "the --json file was written")
+    t.check(len(alive.requests) > 0, f"the live target still served ({len(alive.requests)})")
+    details = outcome.json.get("error_details", [])
+    t.check(any(f"127.0.0.1:{closed}" in detail for detail in details) and
+            not any(f"127.0.0.1:{alive.port}" in detail for detail in details),
+            f"the connect error names the refusing target, not the first ({details})")
 
 
 if __name__ == "__main__":

@@ -161,7 +161,7 @@ void read_files(TableReader& request, const std::string& base_dir,
                                 "\"image/png\" }");
             return;
         }
-        TableReader entry(diagnostics, *node.as_table(), "a file of files");
+        TableReader entry(diagnostics, *node.as_table(), "a file in files");
         http::FormFile file;
         file.field = entry.string("field", "\"upload\"").value_or("");
         const auto path = entry.string("path", "\"data/a.png\"");

@@ -864,7 +864,7 @@ TEST_CASE("bad forms are refused with their position") {
                  "test.toml:7:19: cannot read '/nonexistent/x'");
     CHECK_STARTS(
         error_of(target + one_request + "files = [{ field = \"f\", size = 1 }]\n" + one_phase),
-        "test.toml:7:25: unknown key 'size' in a file of files");
+        "test.toml:7:25: unknown key 'size' in a file in files");
     CHECK_STARTS(error_of(target + one_request + "form = { a = \"{{nope}}\" }\n" + one_phase),
                  "test.toml:7:8: body: unknown variable 'nope'");
 }

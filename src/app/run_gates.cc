@@ -13,7 +13,11 @@
 namespace barrage::app::detail {
 
 base::Result<std::vector<gate::ThresholdSpec>> plan_thresholds(const plan::RunPlan& plan) {
-    const std::vector<std::string> request_names = plan::request_names(plan);
+    std::vector<std::string> request_names = plan::request_names(plan);
+    // A scenario's name and "tag:NAME" scope a gate like a request name does.
+    for (std::string& name : plan::scenario_gate_names(plan)) {
+        request_names.push_back(std::move(name));
+    }
     std::vector<gate::ThresholdSpec> specs;
     for (const plan::ThresholdPlan& threshold : plan.outputs.thresholds) {
         auto spec = gate::parse_threshold(threshold.expression);

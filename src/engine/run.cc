@@ -41,6 +41,19 @@ struct PendingInterval {
     std::vector<int64_t> cpu_ns_by_worker;             // sized on the first merge
 };
 
+// One scenario's share of the run (a profile without [[scenario]] is one):
+// its plan, requests and load model, and the RunShared its workers read.
+struct Part {
+    const plan::RunPlan* plan = nullptr;  // the run's plan, or `own`
+    std::unique_ptr<plan::RunPlan> own;   // a scenario's (plan::scenario_run_plan)
+    std::unique_ptr<detail::Workload> workload;
+    std::unique_ptr<detail::LoadModel> load;
+    std::unique_ptr<RunShared> shared;
+    int64_t start_delay_ns = 0;  // after the run's start
+    std::size_t first_worker = 0;
+    double asked = 0;  // open loop: the schedule's arrivals in the measured window
+};
+
 class Coordinator {
 public:
     Coordinator(const plan::RunPlan& plan, const RunHooks& hooks) : plan_(plan), hooks_(hooks) {}
@@ -49,18 +62,27 @@ public:
 
 private:
     base::Status prepare();
+    base::Status prepare_part(Part& part);
+    void describe_phases();
     void start_workers();
     void wait_until_connected();
     void collect_until_done();
     bool handle_signals(int64_t timeout_ns);
     void drain_channels();
-    void merge(const stats::Snapshot& snapshot);
+    void merge(const stats::Snapshot& snapshot, std::size_t worker);
     void emit_intervals(int64_t through_index);
     void add_to_phase(double interval_start_s, const PendingInterval& pending);
     void check_stop(double measured_s);
     bool check_reachable(int64_t now);
     void stop_sending();
     int64_t interval_index_of(int64_t t_ns) const;
+    int workers_ready() const {
+        int ready = 0;
+        for (const Part& part : parts_) {
+            ready += part.shared->workers_ready.load();
+        }
+        return ready;
+    }
     void note_stop();
     // No row after the stop; at least the first (a stop before the start leaves one empty row).
     int64_t last_row_index() const {
@@ -69,12 +91,16 @@ private:
     void describe_requests();
     void finish_result();
     void add_warnings();
+    void add_scenario_rate_warnings();
 
     const plan::RunPlan& plan_;
     const RunHooks& hooks_;
+    // The run's clock and stop flags as the coordinator sees them; each part's
+    // RunShared gets the same (its start delayed by the part's).
     RunShared shared_;
-    std::unique_ptr<detail::Workload> workload_;
-    std::unique_ptr<detail::LoadModel> load_;
+    std::vector<Part> parts_;
+    int workers_ = 0;                              // of every part
+    std::vector<std::size_t> scenario_of_worker_;  // into result_.scenarios
     std::vector<std::unique_ptr<WorkerChannel>> channels_;
     std::vector<std::thread> threads_;
     std::vector<int64_t> reported_through_;  // last interval index each worker reported
@@ -93,12 +119,47 @@ private:
     stats::RunResult result_;
 };
 
-base::Status Coordinator::prepare() {
-    auto workload = detail::Workload::compile(plan_);
+base::Status Coordinator::prepare_part(Part& part) {
+    auto workload = detail::Workload::compile(*part.plan);
     if (!workload.ok()) {
         return workload.error();
     }
-    workload_ = std::make_unique<detail::Workload>(std::move(workload).value());
+    part.workload = std::make_unique<detail::Workload>(std::move(workload).value());
+    auto load = detail::LoadModel::build(*part.plan);
+    if (!load.ok()) {
+        return load.error();
+    }
+    part.load = std::make_unique<detail::LoadModel>(std::move(load).value());
+    part.shared = std::make_unique<RunShared>();
+    part.shared->plan = part.plan;
+    part.shared->workload = part.workload.get();
+    part.shared->load = part.load.get();
+    part.shared->schedule = part.load->schedule();
+    part.first_worker = static_cast<std::size_t>(workers_);
+    workers_ += part.plan->threads;
+    return base::Ok{};
+}
+
+base::Status Coordinator::prepare() {
+    if (plan_.scenarios.empty()) {
+        parts_.push_back(Part{.plan = &plan_});
+    }
+    for (std::size_t i = 0; i < plan_.scenarios.size(); ++i) {
+        const plan::ScenarioPlan& scenario = plan_.scenarios[i];
+        Part part;
+        part.own = std::make_unique<plan::RunPlan>(plan::scenario_run_plan(plan_, i));
+        part.plan = part.own.get();
+        part.start_delay_ns = scenario.start_ns;
+        parts_.push_back(std::move(part));
+        result_.scenarios.push_back(stats::ScenarioResult{scenario.name, scenario.tags, {}});
+    }
+    for (Part& part : parts_) {
+        if (auto status = prepare_part(part); !status.ok()) {
+            return status;
+        }
+        scenario_of_worker_.resize(static_cast<std::size_t>(workers_),
+                                   static_cast<std::size_t>(&part - parts_.data()));
+    }
     if (plan_.target.scheme == "https") {
         // Workers build their own contexts; this one only proves the options
         // work (files load, key matches, lists parse) before any traffic.
@@ -108,27 +169,9 @@ base::Status Coordinator::prepare() {
         }
     }
     shared_.plan = &plan_;
-    shared_.workload = workload_.get();
-    auto load = detail::LoadModel::build(plan_);
-    if (!load.ok()) {
-        return load.error();
-    }
-    load_ = std::make_unique<detail::LoadModel>(std::move(load).value());
-    shared_.load = load_.get();
-    double measured_s = 0;
-    for (const plan::PhasePlan& phase : plan_.phases) {
-        if (!phase.warmup) {
-            stats::PhaseResult result;
-            result.name = phase.name;
-            result.start_s = measured_s;
-            measured_s += static_cast<double>(phase.duration_ns) / 1e9;
-            result.end_s = measured_s;
-            result_.phases.push_back(std::move(result));
-        }
-    }
-    shared_.schedule = load_->schedule();
+    describe_phases();
     describe_requests();
-    result_.worker_cpu_s.assign(static_cast<std::size_t>(plan_.threads), 0.0);
+    result_.worker_cpu_s.assign(static_cast<std::size_t>(workers_), 0.0);
     result_.behind_limit_us = plan::behind_limit_ns(plan_) / base::ns_per_us;
     const long fd_limit = base::raise_fd_limit();
     if (fd_limit > 0 && fd_limit < plan_.connections + 32) {
@@ -140,10 +183,27 @@ base::Status Coordinator::prepare() {
     return base::Ok{};
 }
 
+// The measured phases of a profile without scenarios (a scenario's phases
+// overlap the others', so its results are per scenario instead).
+void Coordinator::describe_phases() {
+    double measured_s = 0;
+    for (const plan::PhasePlan& phase : plan_.phases) {
+        if (!phase.warmup) {
+            stats::PhaseResult result;
+            result.name = phase.name;
+            result.start_s = measured_s;
+            measured_s += static_cast<double>(phase.duration_ns) / 1e9;
+            result.end_s = measured_s;
+            result_.phases.push_back(std::move(result));
+        }
+    }
+}
+
 // The names, checks and captures of the requests, known before any traffic
 // (stop checks may ask about a request by name).
 void Coordinator::describe_requests() {
-    for (const detail::CompiledRequest& request : workload_->requests()) {
+    // Every part compiles the profile's requests, in the same order.
+    for (const detail::CompiledRequest& request : parts_.front().workload->requests()) {
         stats::RequestInfo info;
         info.name = request.name;
         for (std::size_t i = 0; i < request.checks.size(); ++i) {
@@ -156,28 +216,35 @@ void Coordinator::describe_requests() {
     }
 }
 
-// Splits connections as evenly as possible: -c 10 -t 4 opens 3+3+2+2.
+// Splits each part's connections over its workers as evenly as possible:
+// -c 10 -t 4 opens 3+3+2+2.
 void Coordinator::start_workers() {
-    const int workers = plan_.threads;
-    for (int i = 0; i < workers; ++i) {
+    for (int i = 0; i < workers_; ++i) {
         channels_.push_back(std::make_unique<WorkerChannel>());
     }
-    reported_through_.assign(static_cast<std::size_t>(workers), INT64_MIN);
-    finished_.assign(static_cast<std::size_t>(workers), false);
-    for (int i = 0; i < workers; ++i) {
-        const int conns = plan_.connections / workers + (i < plan_.connections % workers ? 1 : 0);
-        const int cpu = plan_.cpus.empty() ? -1 : plan_.cpus[static_cast<std::size_t>(i)];
-        WorkerChannel* channel = channels_[static_cast<std::size_t>(i)].get();
-        threads_.emplace_back([this, channel, i, workers, conns, cpu] {
-            detail::Worker worker(&shared_, channel, i, workers, conns, cpu);
-            worker.run();
-        });
+    reported_through_.assign(static_cast<std::size_t>(workers_), INT64_MIN);
+    finished_.assign(static_cast<std::size_t>(workers_), false);
+    for (Part& part : parts_) {
+        const int workers = part.plan->threads;
+        const int connections = part.plan->connections;
+        for (int i = 0; i < workers; ++i) {
+            const int conns = connections / workers + (i < connections % workers ? 1 : 0);
+            const std::size_t global = part.first_worker + static_cast<std::size_t>(i);
+            const int cpu =
+                part.plan->cpus.empty() ? -1 : part.plan->cpus[static_cast<std::size_t>(i)];
+            WorkerChannel* channel = channels_[global].get();
+            RunShared* shared = part.shared.get();
+            threads_.emplace_back([shared, channel, i, workers, conns, cpu] {
+                detail::Worker worker(shared, channel, i, workers, conns, cpu);
+                worker.run();
+            });
+        }
     }
 }
 
 void Coordinator::wait_until_connected() {
     const int64_t give_up = base::now_ns() + connect_wait_ns_max;
-    while (shared_.workers_ready.load() < plan_.threads && base::now_ns() < give_up) {
+    while (workers_ready() < workers_ && base::now_ns() < give_up) {
         if (handle_signals(base::ns_per_ms) || !check_reachable(base::now_ns())) {
             break;
         }
@@ -187,6 +254,14 @@ void Coordinator::wait_until_connected() {
     shared_.measured_start_ns = start + plan::warmup_ns(plan_);
     shared_.end_ns = shared_.measured_start_ns + plan::measured_ns(plan_);
     shared_.started.store(true, std::memory_order_release);
+    for (Part& part : parts_) {
+        RunShared& shared = *part.shared;
+        shared.start_ns = shared_.start_ns + part.start_delay_ns;
+        shared.measured_start_ns = shared_.measured_start_ns;
+        shared.end_ns =
+            shared.start_ns + plan::warmup_ns(*part.plan) + plan::measured_ns(*part.plan);
+        shared.started.store(true, std::memory_order_release);
+    }
     // For timestamps in output files (the .hlog StartTime); the run itself uses monotonic time.
     result_.measured_start_unix_ms =
         (shared_.measured_start_ns + base::realtime_minus_monotonic_ns()) / base::ns_per_ms;
@@ -196,6 +271,14 @@ void Coordinator::wait_until_connected() {
     first_index_ = -((plan::warmup_ns(plan_) + plan_.interval_ns - 1) / plan_.interval_ns);
     last_index_ = (plan::measured_ns(plan_) + plan_.interval_ns - 1) / plan_.interval_ns - 1;
     next_row_index_ = first_index_;
+    // A scenario that starts later reports nothing before its start: the
+    // intervals before it are complete as far as its workers go.
+    for (const Part& part : parts_) {
+        const int64_t first_index = interval_index_of(part.shared->start_ns);
+        for (int i = 0; part.start_delay_ns > 0 && i < part.plan->threads; ++i) {
+            reported_through_[part.first_worker + static_cast<std::size_t>(i)] = first_index;
+        }
+    }
     measured_end_s_ = static_cast<double>(plan::measured_ns(plan_)) / 1e9;
 }
 
@@ -216,6 +299,9 @@ bool Coordinator::handle_signals(int64_t timeout_ns) {
     }
     if (shared_.stop_requested.load()) {
         shared_.abort_drain.store(true);
+        for (Part& part : parts_) {
+            part.shared->abort_drain.store(true);
+        }
     } else {
         result_.interrupted = true;
         result_.stop_signal = signal_number;
@@ -227,6 +313,9 @@ bool Coordinator::handle_signals(int64_t timeout_ns) {
 void Coordinator::stop_sending() {
     stop_ns_ = base::now_ns();
     shared_.stop_requested.store(true);
+    for (Part& part : parts_) {
+        part.shared->stop_requested.store(true);
+    }
     if (shared_.started.load()) {
         note_stop();
     }  // else run() notes it once the time axis is set
@@ -292,7 +381,7 @@ void Coordinator::drain_channels() {
     for (std::size_t w = 0; w < channels_.size(); ++w) {
         while (auto snapshot = channels_[w]->filled.try_pop()) {
             stats::Snapshot* s = *snapshot;
-            merge(*s);
+            merge(*s, w);
             // Clamped like merge(): the stop's row waits for every worker's drain.
             reported_through_[w] = s->final ? INT64_MAX : std::min(s->interval_index, stop_index_);
             if (s->final) {
@@ -306,13 +395,13 @@ void Coordinator::drain_channels() {
     }
 }
 
-void Coordinator::merge(const stats::Snapshot& snapshot) {
+// `worker` counts over every part's workers (a snapshot's worker_index is its part's).
+void Coordinator::merge(const stats::Snapshot& snapshot, std::size_t worker) {
     const int64_t index = std::clamp(snapshot.interval_index, first_index_, last_row_index());
     PendingInterval& pending = pending_[index];
     pending.counters.add(snapshot.counters);
     pending.latency_us.add(snapshot.latency_us);
-    const auto worker = static_cast<std::size_t>(snapshot.worker_index);
-    pending.cpu_ns_by_worker.resize(static_cast<std::size_t>(plan_.threads), 0);
+    pending.cpu_ns_by_worker.resize(static_cast<std::size_t>(workers_), 0);
     pending.cpu_ns_by_worker[worker] += snapshot.cpu_ns;
     if (hooks_.on_interval_histograms && !snapshot.by_name.empty()) {
         if (pending.latency_us_by_name.empty()) {
@@ -327,6 +416,9 @@ void Coordinator::merge(const stats::Snapshot& snapshot) {
     if (index >= 0) {
         result_.worker_cpu_s[worker] += static_cast<double>(snapshot.cpu_ns) / 1e9;
         result_.totals.add(snapshot);
+        if (!result_.scenarios.empty()) {
+            result_.scenarios[scenario_of_worker_[worker]].totals.add(snapshot);
+        }
     }
 }
 
@@ -409,15 +501,25 @@ void Coordinator::finish_result() {
     result_.duration_s =
         static_cast<double>(std::max<int64_t>(0, send_end - shared_.measured_start_ns)) / 1e9;
     result_.drain_s = static_cast<double>(std::max<int64_t>(0, done_ns - send_end)) / 1e9;
-    // A users run holds at most its largest phase's users; spare slots never connect.
-    result_.connections_target = load_->open_loop() ? plan_.connections : load_->users_max();
-    result_.threads = plan_.threads;
-    if (load_->open_loop()) {
-        // Asked: the schedule's arrivals in the measured window (any phase shape).
-        const schedule::ArrivalSchedule& schedule = *load_->schedule();
-        const double asked =
-            schedule.integral_until(plan::warmup_ns(plan_) + plan::measured_ns(plan_)) -
-            schedule.integral_until(plan::warmup_ns(plan_));
+    result_.threads = workers_;
+    double asked = 0;
+    bool open_loop = true;
+    for (Part& part : parts_) {
+        // A users run holds at most its largest phase's users; spare slots never connect.
+        result_.connections_target +=
+            part.load->open_loop() ? part.plan->connections : part.load->users_max();
+        open_loop = open_loop && part.load->open_loop();
+        if (part.load->open_loop()) {
+            // Asked: the schedule's arrivals in the measured window (any phase shape).
+            const schedule::ArrivalSchedule& schedule = *part.load->schedule();
+            const int64_t warmup = plan::warmup_ns(*part.plan);
+            part.asked = schedule.integral_until(warmup + plan::measured_ns(*part.plan)) -
+                         schedule.integral_until(warmup);
+            asked += part.asked;
+        }
+    }
+    // Closed-loop scenarios ask for no rate: then none is asked of the run.
+    if (open_loop) {
         result_.asked_rate_rps = asked / (static_cast<double>(plan::measured_ns(plan_)) / 1e9);
     }
     for (std::size_t w = 0; w < channels_.size(); ++w) {
@@ -447,8 +549,10 @@ void Coordinator::add_warnings() {
     // Paced users may not all have spawned by the end: too few connections
     // are a finding only when connects failed.
     const bool connects_failed = c.errors_total() > c.requests_errors;
+    const bool paces_users = std::any_of(parts_.begin(), parts_.end(),
+                                         [](const Part& part) { return part.load->paces_users(); });
     if (result_.connections_established_max < result_.connections_target &&
-        (!load_->paces_users() || connects_failed)) {
+        (!paces_users || connects_failed)) {
         warnings.push_back(
             fmt::format("only {} of {} connections could be established at once (see errors)",
                         result_.connections_established_max, result_.connections_target));
@@ -488,6 +592,29 @@ void Coordinator::add_warnings() {
                                            *result_.asked_rate_rps));
         }
     }
+    add_scenario_rate_warnings();
+}
+
+// Each open-loop scenario against its own schedule: beside a closed-loop
+// scenario the run asks no rate, and a lagging scenario must still show.
+void Coordinator::add_scenario_rate_warnings() {
+    const bool stopped_early =
+        result_.interrupted || !result_.stopped_by.empty() || !result_.gave_up.empty();
+    for (std::size_t i = 0; i < result_.scenarios.size() && !stopped_early; ++i) {
+        const Part& part = parts_[i];
+        const double measured_s = static_cast<double>(plan::measured_ns(*part.plan)) / 1e9;
+        if (!part.load->open_loop() || measured_s <= 0) {
+            continue;
+        }
+        const stats::Counters& c = result_.scenarios[i].totals.counters;
+        const double sent_rate = static_cast<double>(c.requests_sent) / measured_s;
+        const double asked_rate = part.asked / measured_s;
+        if (sent_rate < asked_rate * 0.999) {
+            result_.warnings.push_back(
+                fmt::format("scenario '{}' sent {:.1f} req/s of the {:.1f} req/s asked",
+                            result_.scenarios[i].name, sent_rate, asked_rate));
+        }
+    }
 }
 
 base::Result<stats::RunResult> Coordinator::run() {
@@ -518,6 +645,7 @@ base::Result<stats::RunResult> Coordinator::run() {
 
 base::Result<stats::RunResult> run_load(const plan::RunPlan& plan, const RunHooks& hooks) {
     BARRAGE_ASSERT(plan.threads >= 1 && plan.connections >= plan.threads);
+    BARRAGE_ASSERT(plan.scenarios.empty() || plan.phases.empty());
     auto coordinator = std::make_unique<Coordinator>(plan, hooks);
     return coordinator->run();
 }

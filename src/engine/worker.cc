@@ -137,8 +137,10 @@ void Worker::connect_all_and_wait_for_start() {
     const int64_t grace_end = now + std::min(plan_.timeout_ns, connect_grace_ns_max);
     bool reported_ready = false;
     // The coordinator sets start_ns a little ahead: nothing is sent before it,
-    // so every request of the run lies inside [start, end).
-    while (!shared_->started.load(std::memory_order_acquire) || now < shared_->start_ns) {
+    // so every request of the run lies inside [start, end). A scenario may
+    // start later still (its `start`); a stop meanwhile ends the wait.
+    while (!shared_->started.load(std::memory_order_acquire) ||
+           (now < shared_->start_ns && !shared_->stop_requested.load(std::memory_order_relaxed))) {
         const bool connecting =
             std::any_of(connections_.begin(), connections_.end(), [](const Connection& c) {
                 return c.state == ConnState::connecting || c.state == ConnState::handshaking;

@@ -78,6 +78,31 @@ std::string format_number(double value) {
     return fmt::format("{:.1f}", value);
 }
 
+// A scenario's results ("browse"), or the sum of the scenarios tagged NAME
+// ("tag:NAME"), as a run of their own, so a gate judges them as it judges
+// the whole run; nullopt when `name` names no scenario or tag.
+std::optional<stats::RunResult> scenario_scope(const stats::RunResult& result,
+                                               std::string_view name) {
+    const bool by_tag = name.starts_with("tag:");
+    const std::string_view tag = by_tag ? name.substr(4) : std::string_view{};
+    std::optional<stats::RunResult> scope;
+    for (const stats::ScenarioResult& scenario : result.scenarios) {
+        const bool member = by_tag ? std::find(scenario.tags.begin(), scenario.tags.end(), tag) !=
+                                         scenario.tags.end()
+                                   : scenario.name == name;
+        if (!member) {
+            continue;
+        }
+        if (!scope) {
+            scope.emplace();
+            scope->duration_s = result.duration_s;
+            scope->requests = result.requests;
+        }
+        scope->totals.add(scenario.totals);
+    }
+    return scope;
+}
+
 }  // namespace
 
 std::optional<double> RunResultMetrics::growth_value(const Metric& metric) const {
@@ -136,6 +161,9 @@ std::optional<double> RunResultMetrics::value(std::string_view request_name,
         return request_name.empty() ? growth_value(metric) : std::nullopt;
     }
     if (!request_name.empty()) {
+        if (const auto scope = scenario_scope(result_, request_name)) {
+            return RunResultMetrics(*scope).value("", metric);
+        }
         return name_value(request_name, metric);
     }
     const stats::Counters& counters = result_.totals.counters;
@@ -181,6 +209,9 @@ std::optional<double> RunResultMetrics::value(std::string_view request_name,
 }
 
 std::optional<double> RunResultMetrics::unanswered_fraction(std::string_view request_name) const {
+    if (const auto scope = scenario_scope(result_, request_name); scope && !request_name.empty()) {
+        return RunResultMetrics(*scope).unanswered_fraction("");
+    }
     if (request_name.empty()) {
         return stats::JudgedLatency(result_.totals.latency_us,
                                     stats::unanswered_of(result_.totals.counters))

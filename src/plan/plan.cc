@@ -258,6 +258,32 @@ Status check_index_list(const std::vector<size_t>& indices, size_t count, std::s
     return Ok{};
 }
 
+Status validate_run_plan_of_scenario(const RunPlan& plan, std::size_t index);
+
+// Each scenario is a whole plan of its own; none may warm up, since the run's
+// intervals start together (the loader says so first, with where).
+Status check_scenarios(const RunPlan& plan) {
+    int connections = 0;
+    for (std::size_t i = 0; i < plan.scenarios.size(); ++i) {
+        const ScenarioPlan& scenario = plan.scenarios[i];
+        if (auto status = validate_run_plan_of_scenario(plan, i); !status) {
+            return make_error(
+                fmt::format("scenario '{}': {}", scenario.name, status.error().message));
+        }
+        if (warmup_ns(scenario_run_plan(plan, i)) > 0 || scenario.start_ns < 0) {
+            return make_error(
+                fmt::format("scenario '{}': a warm-up phase or a negative start; expected neither",
+                            scenario.name));
+        }
+        connections += scenario.connections;
+    }
+    if (connections != plan.connections) {
+        return make_error(fmt::format("the scenarios hold {} connections, the plan {}", connections,
+                                      plan.connections));
+    }
+    return Ok{};
+}
+
 }  // namespace
 
 std::string too_many_request_names(std::size_t count) {
@@ -350,8 +376,24 @@ UrlLoad url_load_of(const RunPlan& plan) {
     return load;
 }
 
+int64_t measured_ns(const ScenarioPlan& scenario) {
+    int64_t total_ns = scenario.start_ns;
+    for (const PhasePlan& phase : scenario.phases) {
+        total_ns += phase.duration_ns;
+    }
+    return total_ns;
+}
+
+bool is_open_loop(const ScenarioPlan& scenario) {
+    return std::any_of(scenario.phases.begin(), scenario.phases.end(),
+                       [](const PhasePlan& phase) { return phase.kind != PhaseKind::users; });
+}
+
 int64_t measured_ns(const RunPlan& plan) {
     int64_t total_ns = 0;
+    for (const ScenarioPlan& scenario : plan.scenarios) {
+        total_ns = std::max(total_ns, measured_ns(scenario));
+    }
     for (const PhasePlan& phase : plan.phases) {
         total_ns += phase.warmup ? 0 : phase.duration_ns;
     }
@@ -367,11 +409,18 @@ int64_t warmup_ns(const RunPlan& plan) {
 }
 
 bool is_open_loop(const RunPlan& plan) {
+    if (!plan.scenarios.empty()) {
+        return std::any_of(plan.scenarios.begin(), plan.scenarios.end(),
+                           [](const ScenarioPlan& scenario) { return is_open_loop(scenario); });
+    }
     return std::any_of(plan.phases.begin(), plan.phases.end(),
                        [](const PhasePlan& phase) { return phase.kind != PhaseKind::users; });
 }
 
 std::optional<double> headline_rate_per_s(const RunPlan& plan) {
+    if (!plan.scenarios.empty()) {
+        return std::nullopt;  // one rate per open-loop scenario, none for the run
+    }
     if (plan.main_phase < plan.phases.size() &&
         plan.phases[plan.main_phase].kind == PhaseKind::constant) {
         return plan.phases[plan.main_phase].rate_per_s;
@@ -398,6 +447,54 @@ std::vector<std::string> request_names(const RunPlan& plan) {
     if (!plan.profile_path.empty()) {
         for (const NamedRequest& request : plan.requests) {
             names.push_back(request.name);
+        }
+    }
+    return names;
+}
+
+RunPlan scenario_run_plan(const RunPlan& plan, std::size_t index) {
+    BARRAGE_ASSERT(index < plan.scenarios.size());
+    const ScenarioPlan& scenario = plan.scenarios[index];
+    RunPlan part = plan;
+    part.scenarios.clear();
+    part.session = scenario.session;
+    part.data_files.insert(part.data_files.end(), scenario.data_files.begin(),
+                           scenario.data_files.end());
+    part.phases = scenario.phases;
+    part.main_phase = 0;
+    part.connections = scenario.connections;
+    part.threads = std::min(plan.threads, scenario.connections);
+    // Its slice of the run's CPUs, one per worker (profile/run_flags.cc).
+    std::size_t first = 0;
+    for (std::size_t i = 0; i < index; ++i) {
+        first += static_cast<std::size_t>(std::min(plan.threads, plan.scenarios[i].connections));
+    }
+    part.cpus.clear();
+    for (std::size_t i = 0; i < static_cast<std::size_t>(part.threads) && !plan.cpus.empty(); ++i) {
+        part.cpus.push_back(plan.cpus[(first + i) % plan.cpus.size()]);
+    }
+    return part;
+}
+
+namespace {
+
+Status validate_run_plan_of_scenario(const RunPlan& plan, std::size_t index) {
+    return validate_run_plan(scenario_run_plan(plan, index));
+}
+
+}  // namespace
+
+std::vector<std::string> scenario_gate_names(const RunPlan& plan) {
+    std::vector<std::string> names;
+    for (const ScenarioPlan& scenario : plan.scenarios) {
+        names.push_back(scenario.name);
+    }
+    for (const ScenarioPlan& scenario : plan.scenarios) {
+        for (const std::string& tag : scenario.tags) {
+            const std::string name = "tag:" + tag;
+            if (std::find(names.begin(), names.end(), name) == names.end()) {
+                names.push_back(name);
+            }
         }
     }
     return names;
@@ -437,6 +534,9 @@ Status check_phase_order(const std::vector<PhasePlan>& phases) {
 Status validate_run_plan(const RunPlan& plan) {
     if (auto status = check_target(plan.target); !status) {
         return status;
+    }
+    if (!plan.scenarios.empty()) {
+        return check_scenarios(plan);
     }
     if (plan.phases.empty() || plan.main_phase >= plan.phases.size()) {
         return make_error("the plan has no phases, or its main phase is not one of them");

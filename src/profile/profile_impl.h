@@ -47,6 +47,15 @@ base::Status check_phase_shape(plan::PhasePlan& phase);
 // key), its spawn rate divided by it, its rates and think time unchanged.
 base::Status scale_phase_times(plan::PhasePlan& phase, double factor);
 
+// [[scenario]] tables: each one's name, tags, start, connections, session and
+// phases into plan.scenarios; refuses top-level [session]/[[phases]] beside
+// them (scenarios.cc).
+void read_scenarios(TableReader& root, plan::RunPlan& plan);
+// Each [[scenario]]'s own [[scenario.data]] files, read before the requests
+// so that templates may use their columns; creates plan.scenarios, which
+// read_scenarios then fills (scenarios.cc).
+void read_scenario_data(TableReader& root, const std::string& base_dir, plan::RunPlan& plan);
+
 // thresholds = [...] (strings or { expr, abort } tables) and abort_grace (thresholds.cc).
 void read_thresholds(TableReader& root, plan::RunPlan& plan);
 

@@ -40,7 +40,7 @@ void read_document(TableReader& root, const std::string& base_dir, plan::RunPlan
     // Every top-level key is named first, so a misspelt section is reported
     // as unknown rather than as the section it should have been missing.
     for (const char* key : {"name", "description", "seed", "target", "data", "requests", "session",
-                            "phases", "thresholds", "abort_grace"}) {
+                            "phases", "thresholds", "abort_grace", "scenario"}) {
         root.node(key);
     }
     root.finish();
@@ -52,9 +52,14 @@ void read_document(TableReader& root, const std::string& base_dir, plan::RunPlan
     std::vector<plan::Header> target_headers;
     read_target(root, base_dir, plan, target_headers);
     read_data_files(root, base_dir, plan);
+    read_scenario_data(root, base_dir, plan);
     read_requests(root, base_dir, target_headers, plan);
-    read_session(root, plan);
-    read_phases(root, plan);
+    if (root.node("scenario") != nullptr) {
+        read_scenarios(root, plan);
+    } else {
+        read_session(root, plan);
+        read_phases(root, plan);
+    }
     read_thresholds(root, plan);
     if (diagnostics.ok()) {
         fill_target_path(plan);

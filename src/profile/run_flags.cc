@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "barrage/base/cpu.h"
 #include "barrage/base/excerpt.h"
@@ -103,8 +104,60 @@ void apply_url_run(plan::RunPlan& plan, const RunFlags& flags) {
     plan::set_url_run(plan, load, std::move(request));
 }
 
+// --time-scale on a scenario: its phases and its start delay.
+Status scale_scenario(plan::ScenarioPlan& scenario, double factor) {
+    for (PhasePlan& phase : scenario.phases) {
+        if (auto status = detail::scale_phase_times(phase, factor); !status) {
+            return make_error(fmt::format("scenario '{}': {}", base::excerpt(scenario.name),
+                                          status.error().message));
+        }
+    }
+    // Rounded to whole ms like the phases' times (time_scale.cc).
+    scenario.start_ns =
+        static_cast<int64_t>(std::llround(static_cast<double>(scenario.start_ns) * factor / 1e6)) *
+        1'000'000;
+    return Ok{};
+}
+
+// A profile with [[scenario]] tables: every scenario has its own phases, so
+// --rate and --duration, which change "the" main phase, are refused; -c sets
+// every open-loop scenario's connections (a users scenario holds one per user).
+Status apply_scenarios_load(plan::RunPlan& plan, const RunFlags& flags) {
+    for (const auto& [given, flag] : {std::pair{flags.rate_per_s.has_value(), "--rate"},
+                                      std::pair{flags.duration_ns.has_value(), "--duration"}}) {
+        if (given) {
+            return make_error(fmt::format(
+                "{}: the profile's [[scenario]] tables each have their own phases; expected "
+                "--set scenario.NAME.phases.PHASE.KEY=VALUE for one of them, or --time-scale F "
+                "for all",
+                flag));
+        }
+    }
+    plan.connections = 0;
+    for (plan::ScenarioPlan& scenario : plan.scenarios) {
+        if (flags.time_scale) {
+            if (auto status = scale_scenario(scenario, *flags.time_scale); !status) {
+                return status;
+            }
+        }
+        if (plan::is_open_loop(scenario)) {
+            scenario.connections = flags.connections.value_or(scenario.connections);
+        } else {
+            scenario.connections = 0;
+            for (const PhasePlan& phase : scenario.phases) {
+                scenario.connections = std::max(scenario.connections, phase.users);
+            }
+        }
+        plan.connections += scenario.connections;
+    }
+    return Ok{};
+}
+
 // Rate, duration, warm-up and connections: a profile's main phase, or a URL run's load.
 Status apply_load(plan::RunPlan& plan, const RunFlags& flags) {
+    if (!plan.scenarios.empty()) {
+        return apply_scenarios_load(plan, flags);
+    }
     if (flags.connections) {
         plan.connections = *flags.connections;
     }
@@ -148,14 +201,26 @@ void apply_outputs(plan::RunPlan& plan, const RunFlags& flags) {
 
 // The first `threads` allowed CPUs, wrapping around when there are fewer CPUs;
 // threads == 0 (not given): one per allowed CPU, at most one per connection.
+// With scenarios, one CPU per worker of every scenario (plan.h).
 void assign_cpus(plan::RunPlan& plan) {
     const std::vector<int> allowed = base::allowed_cpus();
     BARRAGE_ASSERT(!allowed.empty());
     if (plan.threads == 0) {
-        plan.threads = std::min(static_cast<int>(allowed.size()), plan.connections);
+        // With scenarios, threads are per scenario: the CPUs shared among them.
+        const auto shares = static_cast<int>(std::max<size_t>(1, plan.scenarios.size()));
+        plan.threads =
+            std::min(std::max(1, static_cast<int>(allowed.size()) / shares), plan.connections);
+    }
+    // One CPU per worker of the run: a scenario runs on at most `threads` of them.
+    int workers = plan.threads;
+    if (!plan.scenarios.empty()) {
+        workers = 0;
+        for (const plan::ScenarioPlan& scenario : plan.scenarios) {
+            workers += std::min(plan.threads, scenario.connections);
+        }
     }
     plan.cpus.clear();
-    for (size_t i = 0; i < static_cast<size_t>(plan.threads); ++i) {
+    for (size_t i = 0; i < static_cast<size_t>(workers); ++i) {
         plan.cpus.push_back(allowed[i % allowed.size()]);
     }
 }
@@ -209,6 +274,12 @@ Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags) {
 
 base::Result<plan::RunPlan> with_rate(const plan::RunPlan& plan, double rate_per_s,
                                       int64_t duration_ns, int64_t warmup_ns) {
+    if (!plan.scenarios.empty()) {
+        return make_error(
+            "find-max searches one schedule's rate; this profile has [[scenario]] tables, each "
+            "with its own; expected a profile without [[scenario]] (or one scenario's phases as "
+            "the profile's)");
+    }
     plan::RunPlan step = plan;
     if (!plan.profile_path.empty()) {
         BARRAGE_ASSERT(plan.main_phase < plan.phases.size());

@@ -88,6 +88,12 @@ void write_phases(JsonWriter& json, const stats::RunResult& result);
 void append_phases(std::string& out, const stats::RunResult& result,
                    std::string (*format_time_us)(double));
 
+// by_scenario.cc: results per [[scenario]] ("scenarios" only when the profile has them).
+void write_scenarios(JsonWriter& json, const plan::RunPlan& plan, const stats::RunResult& result);
+// A table, only when the profile has [[scenario]] tables.
+void append_scenarios(std::string& out, const stats::RunResult& result,
+                      std::string (*format_time_us)(double));
+
 // watch_report.cc: the watched target (--watch-pid, --watch-cgroup, --watch-url).
 void write_watch(JsonWriter& json, const watch::WatchResult& watch);
 // "Watch" lines of the summary: one per target, then the scrape counts.

@@ -431,6 +431,7 @@ std::string format_json(const plan::RunPlan& plan, const stats::RunResult& resul
     write_tls(json, plan, totals.counters);
     detail::write_requests_by_name(json, result);
     detail::write_phases(json, result);
+    detail::write_scenarios(json, plan, result);
     write_status(json, totals.counters);
     write_errors(json, totals.counters);
     string_array(json, "error_details", result.error_details);

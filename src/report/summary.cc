@@ -108,6 +108,9 @@ std::string phase_list(const plan::RunPlan& plan) {
 // What holds the load: a profile's users phases open a connection per user
 // present (at most the most users of any phase), not `connections` of them.
 std::string pool_text(const plan::RunPlan& plan) {
+    if (!plan.scenarios.empty()) {
+        return "up to " + plural(plan.connections, "connection");  // users and open-loop pools
+    }
     int users_max = 0;
     for (const plan::PhasePlan& phase : plan.phases) {
         if (phase.kind == plan::PhaseKind::users) {
@@ -120,6 +123,16 @@ std::string pool_text(const plan::RunPlan& plan) {
     return "up to " + plural(users_max, "user");
 }
 
+// "scenarios browse (open loop), shop (closed loop)" for a profile with [[scenario]].
+std::string scenario_list(const plan::RunPlan& plan) {
+    std::string text = "scenarios";
+    for (const plan::ScenarioPlan& scenario : plan.scenarios) {
+        fmt::format_to(std::back_inserter(text), "{} {} ({})", text.size() > 9 ? "," : "",
+                       scenario.name, plan::is_open_loop(scenario) ? "open loop" : "closed loop");
+    }
+    return text;
+}
+
 std::string headline(const plan::RunPlan& plan) {
     const std::optional<double> rate_per_s = plan::headline_rate_per_s(plan);
     std::string mode =
@@ -127,10 +140,15 @@ std::string headline(const plan::RunPlan& plan) {
     if (!plan.profile_path.empty()) {
         mode = fmt::format("{} {}", rate_per_s ? "open loop," : "closed loop,", phase_list(plan));
     }
-    std::string text =
-        fmt::format("barrage {} — {} — {}, {}, {}, {}", BARRAGE_VERSION,
-                    detail::target_url(plan.target), mode, pool_text(plan),
-                    plural(plan.threads, "thread"), format_duration_ns(plan::measured_ns(plan)));
+    // With scenarios, threads are per scenario; the run has one worker per CPU slot.
+    int threads = plan.threads;
+    if (!plan.scenarios.empty()) {
+        mode = scenario_list(plan);
+        threads = static_cast<int>(plan.cpus.size());
+    }
+    std::string text = fmt::format(
+        "barrage {} — {} — {}, {}, {}, {}", BARRAGE_VERSION, detail::target_url(plan.target), mode,
+        pool_text(plan), plural(threads, "thread"), format_duration_ns(plan::measured_ns(plan)));
     if (const int64_t warmup_ns = plan::warmup_ns(plan); warmup_ns > 0) {
         text += fmt::format(" (+{} warm-up)", format_duration_ns(warmup_ns));
     }
@@ -366,6 +384,7 @@ std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& re
     append_times(out, plan, result.totals);
     detail::append_requests_by_name(out, result, format_time_us);
     detail::append_phases(out, result, format_time_us);
+    detail::append_scenarios(out, result, format_time_us);
     append_status(out, result.totals.counters);
     append_errors(out, result);
     if (watch != nullptr && !watch->empty()) {

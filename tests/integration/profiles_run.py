@@ -14,10 +14,10 @@ import harness
 PROFILES = os.path.join(harness.HERE, "..", "..", "profiles")
 
 
-def shortened(phase):
+def shortened(phase, prefix="phases"):
     """--set values that make one phase last about a second at a rate this machine affords."""
     name, shape = phase["name"], phase["shape"]
-    key = f"phases.{name}"
+    key = f"{prefix}.{name}"
     sets = {"constant": {"duration": "1s", "rate": 200},
             "ramp": {"duration": "1s", "from": 50, "to": 250},
             "step": {"rate": 100, "step": 100, "step_duration": "500ms", "steps": 3},
@@ -44,6 +44,10 @@ def body(t):
         for phase in profile.get("phases", []):
             for value in shortened(phase):
                 args += ["--set", value]
+        for scenario in profile.get("scenario", []):
+            for phase in scenario["phases"]:
+                for value in shortened(phase, f"scenario.{scenario['name']}.phases"):
+                    args += ["--set", value]
         outcome = t.run(args, timeout_s=60)
         harness.exits_with(t, outcome, 0, f"{name} runs")
         result = outcome.json
@@ -62,6 +66,11 @@ def body(t):
                     f"{name}: no check of '{request}' failed ({stats['checks']})")
             t.check(stats["captures_missed"] == 0,
                     f"{name}: every capture of '{request}' found its value")
+        if "scenario" in profile:
+            names = [s["name"] for s in profile["scenario"]]
+            t.check([s["name"] for s in result.get("scenarios", [])] == names,
+                    f"{name}: one result per scenario ({result.get('scenarios')})")
+            continue
         measured = [p["name"] for p in profile["phases"] if not p.get("warmup")]
         t.check([p["name"] for p in result["phases"]] == measured,
                 f"{name}: one result per measured phase ({result['phases']})")

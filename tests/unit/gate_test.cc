@@ -434,3 +434,48 @@ TEST_CASE("growth thresholds read the fastest-growing watched target") {
     const auto without = barrage::gate::evaluate_thresholds(specs, RunResultMetrics(result));
     CHECK_FALSE(without[0].value.has_value());
 }
+
+TEST_CASE("a scenario's name or a tag scopes a threshold to those scenarios' results") {
+    barrage::stats::RunResult result;
+    result.duration_s = 2.0;
+    const auto scenario = [](std::string name, std::vector<std::string> tags, int64_t latency_us,
+                             int64_t completed, int64_t errors) {
+        barrage::stats::ScenarioResult s{std::move(name), std::move(tags), {}};
+        for (int64_t i = 0; i < completed; ++i) {
+            s.totals.latency_us.record_value(latency_us);
+        }
+        s.totals.counters.requests_completed = completed;
+        s.totals.counters.requests_errors = errors;
+        s.totals.counters.requests_sent = completed + errors;
+        return s;
+    };
+    result.scenarios.push_back(scenario("browse", {"read"}, 100, 100, 0));
+    result.scenarios.push_back(scenario("shop", {"write", "read"}, 5000, 100, 100));
+    result.scenarios.push_back(scenario("admin", {"write"}, 900, 10, 0));
+    for (const auto& s : result.scenarios) {
+        result.totals.add(s.totals);
+    }
+    const RunResultMetrics metrics(result);
+    const auto value = [&](std::string_view expression) {
+        const ThresholdSpec spec = parsed(expression);
+        return metrics.value(spec.request_name, spec.metric);
+    };
+    CHECK(value("browse: p99 < 1ms") == 100.0);
+    CHECK(value("browse: error_rate < 1%") == 0.0);
+    CHECK(value("browse: rps > 1") == 50.0);
+    CHECK(value("shop: error_rate < 1%") == 0.5);
+    // A tag is every scenario that has it, together.
+    CHECK(value("tag:write: error_rate < 1%") == doctest::Approx(100.0 / 210.0));
+    CHECK(value("tag:write: rps > 1") == 55.0);
+    // 100 at 100us, 100 at 5ms, 100 unanswered: the median is 5ms.
+    CHECK(value("tag:read: p50 < 1ms") == doctest::Approx(5000.0).epsilon(0.01));
+    CHECK_FALSE(value("tag:none: p50 < 1ms").has_value());
+    CHECK(value("p25 < 1ms") == 100.0);  // the whole run is still the totals
+    CHECK(metrics.unanswered_fraction("shop") == doctest::Approx(0.5));
+    // A gate may name a scenario or tag the plan lists (plan::scenario_gate_names).
+    const std::vector<std::string> names{"browse", "tag:write"};
+    CHECK(
+        barrage::gate::check_request_names(std::vector{parsed("tag:write: p99 < 1s")}, names).ok());
+    CHECK_FALSE(
+        barrage::gate::check_request_names(std::vector{parsed("tag:read: p99 < 1s")}, names).ok());
+}

@@ -946,7 +946,8 @@ TEST_CASE("every profile in profiles/ loads without error") {
     }
     std::sort(loaded.begin(), loaded.end());
     CHECK(loaded == std::vector<std::string>{"baseline", "burst", "heavy-payload", "journey",
-                                             "load", "smoke", "soak", "spike", "stress"});
+                                             "load", "scenarios", "smoke", "soak", "spike",
+                                             "stress"});
 }
 
 TEST_CASE("[target.tls] carries the command line's TLS options into the plan") {
@@ -1070,4 +1071,214 @@ TEST_CASE("a literal string with non-ASCII text keeps its exact text through the
                 "body = '''\n\xe2\x82\xac \\n \"\"\" ok\xf0\x9f\x98\x80 ''''\n" + one_phase);
     CHECK(run.requests[0].name == "C:\\\xc3\xa9\"x");
     CHECK(run.requests[0].body == "\xe2\x82\xac \\n \"\"\" ok\xf0\x9f\x98\x80 '");
+}
+
+namespace {
+
+// Two user classes over the same [[requests]]: an open-loop one and a users one.
+const std::string two_scenarios = target + R"(
+[[requests]]
+name = "home"
+path = "/"
+
+[[requests]]
+name = "login"
+path = "/login"
+weight = 0
+
+[[requests]]
+name = "buy"
+path = "/buy"
+
+[[scenario]]
+name = "browse"
+tags = ["read"]
+connections = 4
+session = { steps = ["home"] }
+
+[[scenario.phases]]
+name = "steady"
+shape = "constant"
+rate = 40
+duration = "3s"
+
+[[scenario]]
+name = "shop"
+tags = ["write", "read"]
+start = "1s"
+session = { setup = ["login"], steps = ["buy"] }
+
+[[scenario.phases]]
+name = "grow"
+shape = "users"
+users = 3
+duration = "2s"
+
+[[scenario.phases]]
+name = "hold"
+shape = "users"
+users = 5
+think = "100ms"
+duration = "4s"
+)";
+
+}  // namespace
+
+TEST_CASE("[[scenario]] tables become one ScenarioPlan each over the profile's requests") {
+    const auto run = load_ok(two_scenarios);
+    REQUIRE(run.scenarios.size() == 2);
+    const plan::ScenarioPlan& browse = run.scenarios[0];
+    const plan::ScenarioPlan& shop = run.scenarios[1];
+    CHECK(browse.name == "browse");
+    CHECK(browse.tags == std::vector<std::string>{"read"});
+    CHECK(browse.session.steps == std::vector<size_t>{0});
+    CHECK(browse.session.setup.empty());
+    CHECK(browse.connections == 4);
+    REQUIRE(browse.phases.size() == 1);
+    CHECK(browse.phases[0].rate_per_s == 40);
+    CHECK(plan::is_open_loop(browse));
+    CHECK(shop.session.setup == std::vector<size_t>{1});
+    CHECK(shop.session.steps == std::vector<size_t>{2});
+    CHECK(shop.start_ns == s_ns);
+    CHECK(shop.connections == 5);  // the most users of a phase
+    CHECK_FALSE(plan::is_open_loop(shop));
+    CHECK(shop.phases[1].think_min_ns == 100'000'000);
+    // The run: no phases of its own, the scenarios' connections, the longest scenario.
+    CHECK(run.phases.empty());
+    CHECK(run.connections == 9);
+    CHECK(plan::measured_ns(run) == 7 * s_ns);
+    CHECK(plan::warmup_ns(run) == 0);
+    CHECK(plan::is_open_loop(run));
+    CHECK_FALSE(plan::headline_rate_per_s(run).has_value());
+    CHECK(plan::first_request(run).name == "home");
+    CHECK(plan::scenario_gate_names(run) ==
+          std::vector<std::string>{"browse", "shop", "tag:read", "tag:write"});
+    // Each scenario runs as a plan of its own, on its slice of the run's CPUs.
+    const plan::RunPlan shop_plan = plan::scenario_run_plan(run, 1);
+    CHECK(shop_plan.scenarios.empty());
+    CHECK(shop_plan.phases.size() == 2);
+    CHECK(shop_plan.connections == 5);
+    CHECK(shop_plan.requests.size() == 3);
+    CHECK(shop_plan.cpus.size() == static_cast<size_t>(shop_plan.threads));
+    CHECK(plan::validate_run_plan(shop_plan).ok());
+}
+
+TEST_CASE("a profile without [[scenario]] has no scenarios and no scenario gate names") {
+    const auto run = load_ok(target + one_request + one_phase);
+    CHECK(run.scenarios.empty());
+    CHECK(plan::scenario_gate_names(run).empty());
+}
+
+TEST_CASE("[[scenario]] beside top-level [[phases]] or [session] is refused where it is written") {
+    CHECK_STARTS(error_of(two_scenarios + one_phase),
+                 "test.toml:48:1: a profile with [[scenario]] tables has no top-level phases");
+    CHECK_STARTS(error_of(target + one_request + "[session]\nsteps = [\"home\"]\n" +
+                          "[[scenario]]\nname = \"a\"\nsession = { steps = [\"home\"] }\n" +
+                          "[[scenario.phases]]\nshape = \"users\"\nusers = 1\nduration = 1\n"),
+                 "test.toml:7:1: a profile with [[scenario]] tables has no top-level session");
+}
+
+TEST_CASE("a scenario's unknown keys, missing steps and bad names are refused with position") {
+    const std::string head = target + one_request + "[[scenario]]\nname = \"a\"\n";
+    const std::string phase = "[[scenario.phases]]\nshape = \"users\"\nusers = 1\nduration = 1\n";
+    const std::string steps = "session = { steps = [\"home\"] }\n";
+    const std::string unknown = error_of(head + "colour = 1\n" + steps + phase);
+    CHECK_STARTS(unknown, "test.toml:9:1: unknown key 'colour' in [[scenario]]");
+    CHECK(contains(unknown, "name, tags, start, connections, session, phases"));
+    CHECK_STARTS(error_of(head + phase), "test.toml:7:1: [[scenario]] 'a' names no steps");
+    CHECK_STARTS(error_of(head + steps), "test.toml:7:1: [[scenario]] 'a' has no phases");
+    CHECK_STARTS(error_of(head + "session = { steps = [\"nope\"] }\n" + phase),
+                 "test.toml:9:22: steps: 'nope' is not a request name");
+    CHECK_STARTS(error_of(target + one_request + "[[scenario]]\nname = \"home\"\n" + steps + phase),
+                 "test.toml:8:8: scenario name 'home' is also the name of a request");
+    CHECK_STARTS(error_of(head + steps + phase + "[[scenario]]\nname = \"a\"\n" + steps + phase),
+                 "test.toml:15:8: scenario name 'a' is also the name of another scenario");
+    CHECK_STARTS(
+        error_of(target + one_request + "[[scenario]]\nname = \"tag:x\"\n" + steps + phase),
+        "test.toml:8:8: scenario name 'tag:x' cannot name it in a gate");
+    CHECK_STARTS(error_of(head + "tags = [\"a b\"]\n" + steps + phase),
+                 "test.toml:9:9: a tag must be a non-empty string");
+    CHECK_STARTS(error_of(target + one_request + "[[requests]]\nname = \"tag:x\"\n" +
+                          "[[scenario]]\nname = \"a\"\ntags = [\"x\"]\n" + steps + phase),
+                 "test.toml:11:9: tag 'x' would make gates on 'tag:x' ambiguous");
+    CHECK_STARTS(
+        error_of(head + "connections = 3\n" + steps + phase),
+        "test.toml:9:15: [[scenario]] 'a': a users scenario opens one connection per user");
+    CHECK_STARTS(error_of(head + steps + phase + "warmup = true\n" + phase),
+                 "test.toml:10:1: [[scenario]] 'a': phase 'phase 1' is a warmup");
+    CHECK_STARTS(error_of(head + steps + "[[scenario.phases]]\nshape = \"users\"\nduration = 1\n"),
+                 "test.toml:10:1: a users phase needs users");
+}
+
+TEST_CASE("with scenarios, -r and -d are refused, -c sets open-loop scenarios, --time-scale all") {
+    profile::ProfileOverrides rate;
+    rate.rate_per_s = 10;
+    CHECK_STARTS(error_of(two_scenarios, rate),
+                 "--rate: the profile's [[scenario]] tables each have their own phases");
+    profile::ProfileOverrides duration;
+    duration.duration_ns = s_ns;
+    CHECK_STARTS(error_of(two_scenarios, duration), "--duration: the profile's [[scenario]]");
+    profile::ProfileOverrides connections;
+    connections.connections = 7;
+    const auto run = load_ok(two_scenarios, connections);
+    CHECK(run.scenarios[0].connections == 7);
+    CHECK(run.scenarios[1].connections == 5);  // users: one per user, whatever -c says
+    CHECK(run.connections == 12);
+    profile::ProfileOverrides scaled;
+    scaled.time_scale = 0.5;
+    const auto half = load_ok(two_scenarios, scaled);
+    CHECK(half.scenarios[0].phases[0].duration_ns == 1'500'000'000);
+    CHECK(half.scenarios[1].start_ns == 500'000'000);
+    CHECK(half.scenarios[1].phases[1].duration_ns == 2 * s_ns);
+    CHECK(plan::measured_ns(half) == 3'500'000'000);
+    profile::ProfileOverrides set;
+    set.sets = {"scenario.browse.phases.steady.rate=80"};
+    CHECK(load_ok(two_scenarios, set).scenarios[0].phases[0].rate_per_s == 80);
+    CHECK_FALSE(profile::with_rate(run, 100, s_ns, 0).ok());  // find-max: one schedule only
+}
+
+TEST_CASE("threads are per scenario and every worker of the run has a CPU") {
+    profile::ProfileOverrides threads;
+    threads.threads = 2;
+    const auto run = load_ok(two_scenarios, threads);
+    CHECK(run.threads == 2);
+    CHECK(run.cpus.size() == 4);  // two workers for each scenario
+    CHECK(plan::scenario_run_plan(run, 0).cpus.size() == 2);
+}
+
+TEST_CASE("a scenario's own data files feed its sessions; another scenario's columns are refused") {
+    Scratch scratch;
+    const std::string buyers = scratch.write("buyers.csv", "user,card\nann,4111\n");
+    const std::string admins = scratch.write("admins.csv", "user,role\nroot,all\n");
+    const std::string requests = target + R"(
+[[requests]]
+name = "buy"
+path = "/buy?u={{user}}&c={{card}}"
+
+[[requests]]
+name = "admin"
+path = "/admin?u={{user}}"
+headers = { "X-Role" = "{{role}}" }
+)";
+    const auto scenario = [](std::string name, std::string step, std::string csv) {
+        return "[[scenario]]\nname = \"" + name + "\"\nsession = { steps = [\"" + step +
+               "\"] }\n[[scenario.data]]\npath = \"" + csv +
+               "\"\n[[scenario.phases]]\nshape = \"users\"\nusers = 1\nduration = 1\n";
+    };
+    const auto run =
+        load_ok(requests + scenario("shop", "buy", buyers) + scenario("ops", "admin", admins));
+    REQUIRE(run.scenarios.size() == 2);
+    CHECK(run.data_files.empty());
+    REQUIRE(run.scenarios[0].data_files.size() == 1);
+    CHECK(run.scenarios[0].data_files[0].path == buyers);
+    CHECK(run.scenarios[1].data_files[0].path == admins);
+    // "user" is a column of both files: one variable, filled from each scenario's own file.
+    CHECK(run.variables == std::vector<std::string>{"user", "card", "role"});
+    CHECK(plan::scenario_run_plan(run, 1).data_files.size() == 1);
+    CHECK(plan::scenario_run_plan(run, 1).data_files[0].path == admins);
+    const std::string foreign =
+        error_of(requests + scenario("shop", "admin", buyers) + scenario("ops", "buy", admins));
+    CHECK_STARTS(foreign,
+                 "test.toml:14:11: [[scenario]] 'shop' sends request 'admin', which uses "
+                 "'role', a column of another scenario's data file only");
 }

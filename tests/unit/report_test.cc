@@ -1662,3 +1662,93 @@ TEST_SUITE("watch") {
         CHECK(barrage::report::watch_warnings(barrage::watch::WatchResult{}).empty());
     }
 }
+
+TEST_SUITE("scenarios") {
+    // A plan of two scenarios (open loop and users) and a result with theirs.
+    RunPlan scenario_plan() {
+        RunPlan plan = open_loop_plan();
+        plan.profile_path = "scenarios.toml";
+        barrage::plan::PhasePlan rate;
+        rate.kind = barrage::plan::PhaseKind::constant;
+        rate.rate_per_s = 40;
+        rate.duration_ns = 3'000'000'000;
+        barrage::plan::PhasePlan users;
+        users.kind = barrage::plan::PhaseKind::users;
+        users.users = 3;
+        users.duration_ns = 2'000'000'000;
+        plan.scenarios = {{.name = "browse", .tags = {"read"}, .phases = {rate}, .connections = 4},
+                          {.name = "shop",
+                           .tags = {"write"},
+                           .phases = {users},
+                           .start_ns = 500'000'000,
+                           .connections = 3}};
+        plan.phases.clear();
+        plan.connections = 7;
+        plan.cpus = {0, 1};
+        return plan;
+    }
+
+    RunResult scenario_result() {
+        RunResult result = crafted_result();
+        result.phases.clear();
+        barrage::stats::ScenarioResult browse{"browse", {"read"}, {}};
+        browse.totals.counters.requests_sent = 120;
+        browse.totals.counters.requests_completed = 118;
+        browse.totals.counters.requests_errors = 2;
+        browse.totals.counters.requests_unsent = 1;
+        browse.totals.latency_us.record_value(900);
+        barrage::stats::ScenarioResult shop{"shop", {"write"}, {}};
+        shop.totals.counters.requests_sent = 60;
+        shop.totals.counters.requests_completed = 59;
+        shop.totals.counters.requests_unfinished = 1;
+        shop.totals.latency_us.record_value(2500);
+        result.scenarios = {browse, shop};
+        return result;
+    }
+
+    TEST_CASE("the JSON has one object per scenario with its counts, mode and latency") {
+        const Json doc = parse(barrage::report::format_json(scenario_plan(), scenario_result()));
+        const Json& scenarios = doc["scenarios"];
+        REQUIRE(scenarios.items.size() == 2);
+        const Json& browse = scenarios.items[0];
+        CHECK(browse.keys() == std::vector<std::string>{"name", "tags", "mode", "start_s",
+                                                        "duration_s", "connections", "requests",
+                                                        "throughput_rps", "latency"});
+        CHECK(browse["duration_s"].number() == 3.0);
+        CHECK(browse["connections"].text == "4");
+        CHECK(browse["name"].text == "browse");
+        CHECK(browse["tags"].items[0].text == "read");
+        CHECK(browse["mode"].text == "open_loop");
+        CHECK(browse["requests"]["sent"].text == "120");
+        CHECK(browse["requests"]["errors"].text == "2");
+        CHECK(browse["requests"]["scheduled"].text == "121");
+        CHECK(browse["requests"]["error_rate"].number() == doctest::Approx(2.0 / 120.0));
+        CHECK(browse["latency"]["p95"].text == "900");
+        const Json& shop = scenarios.items[1];
+        CHECK(shop["mode"].text == "closed_loop");
+        CHECK(shop["start_s"].number() == 0.5);
+        CHECK(shop["duration_s"].number() == 2.0);
+        CHECK(shop["requests"]["unfinished"].text == "1");
+        CHECK(shop["throughput_rps"].number() == doctest::Approx(5.9));
+    }
+
+    TEST_CASE("a profile without scenarios has no scenarios key (its JSON is unchanged)") {
+        const Json doc = parse(barrage::report::format_json(open_loop_plan(), crafted_result()));
+        CHECK_FALSE(doc.has("scenarios"));
+        CHECK(barrage::report::format_summary(open_loop_plan(), crafted_result())
+                  .find("By scenario") == std::string::npos);
+    }
+
+    TEST_CASE("the summary names the scenarios in its headline and has a table by scenario") {
+        const std::string summary =
+            barrage::report::format_summary(scenario_plan(), scenario_result());
+        CHECK(summary.find("scenarios browse (open loop), shop (closed loop), up to 7 "
+                           "connections, 2 threads, 3s") != std::string::npos);
+        CHECK(summary.find("By scenario             req/s completed   errors   failed       p50 "
+                           "      p95       p99       max\n") != std::string::npos);
+        CHECK(summary.find("  browse                 11.8       118        2    1.67%") !=
+              std::string::npos);
+        CHECK(summary.find("  shop                    5.9        59        0    0.00%") !=
+              std::string::npos);
+    }
+}

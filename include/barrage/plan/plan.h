@@ -129,6 +129,24 @@ struct PhasePlan {
     int64_t think_max_ns = 0;
 };
 
+// One user class of a profile with [[scenario]] tables (docs/profiles.md): its
+// own session over the profile's requests, its own phases (open or closed
+// loop), starting `start_ns` after the run's start. Every scenario runs on its
+// own workers and connections; results are kept per scenario and merged.
+struct ScenarioPlan {
+    std::string name;               // unique among scenarios and request names
+    std::vector<std::string> tags;  // gates by tag: "tag:NAME: p99 < 1s"
+    SessionPlan session;            // indices into RunPlan::requests
+    std::vector<PhasePlan> phases;  // no warm-up phases (the run has one time axis)
+    int64_t start_ns = 0;           // delay after the run's start
+    // Its own [[scenario.data]] files, after the profile's [[data]]; their
+    // columns are in RunPlan::variables (a name may recur in another scenario's).
+    std::vector<DataFilePlan> data_files;
+    // Open loop: its connections (target.connections unless given; -c sets
+    // every open-loop scenario's). Closed loop: the most users of any phase.
+    int connections = connections_default;
+};
+
 // One gate, as written. gate::parse_threshold reads the expression before
 // any traffic (plan knows no metrics).
 struct ThresholdPlan {
@@ -241,6 +259,12 @@ struct RunPlan {
     // else the first measured one. An index into `phases`.
     std::size_t main_phase = 0;
     uint64_t seed = 0;  // random generators of templates and picks
+    // A profile with [[scenario]] tables: one per user class. Empty: the
+    // profile is the one implicit scenario of `session` and `phases`. Not
+    // empty: `phases` is empty, `session` is the first scenario's (for
+    // first_request), `connections` is the scenarios' sum, `threads` is per
+    // scenario (at most its connections) and `cpus` has one per worker of the run.
+    std::vector<ScenarioPlan> scenarios;
 };
 
 // How many targets the connections are spread over, and the one at `index`.
@@ -263,20 +287,35 @@ void set_url_run(RunPlan& plan, const UrlLoad& load, NamedRequest request = {});
 // The load of a URL run's plan, read back from its phases.
 UrlLoad url_load_of(const RunPlan& plan);
 
-// The measured time of a run: its phases that are not warm-up, back to back.
+// The measured time of a run: its phases that are not warm-up, back to back
+// (with scenarios: the longest scenario, its start delay included).
 int64_t measured_ns(const RunPlan& plan);
-// The warm-up before it (warm-up phases come first).
+// The warm-up before it (warm-up phases come first; 0 with scenarios).
 int64_t warmup_ns(const RunPlan& plan);
-// Open loop (constant, ramp, step, spike phases) or closed loop (users).
+// Open loop (constant, ramp, step, spike phases) or closed loop (users); with
+// scenarios: true when any scenario is open loop.
 bool is_open_loop(const RunPlan& plan);
 // The rate a report prints: the main phase's when it is constant, else the
-// highest rate of any open-loop phase; nullopt in closed loop.
+// highest rate of any open-loop phase; nullopt in closed loop and with scenarios.
 std::optional<double> headline_rate_per_s(const RunPlan& plan);
 // The request of the session's first step: what a report shows as "the" request.
 const NamedRequest& first_request(const RunPlan& plan);
 // The names a profile gives its requests, in order (thresholds and hlog tags
 // refer to them); none for a URL run, whose one request "default" is not a name.
 std::vector<std::string> request_names(const RunPlan& plan);
+
+// Scenario `index` of `plan` as a profile of its own (the profile's requests,
+// data, target and flags; the scenario's session, phases and connections;
+// `threads` at most its connections; the profile's data files, then its own):
+// what one scenario's workers run.
+RunPlan scenario_run_plan(const RunPlan& plan, std::size_t index);
+// Open loop (every phase has a rate) or closed loop (users).
+bool is_open_loop(const ScenarioPlan& scenario);
+// The measured time of a scenario: its start delay plus its phases.
+int64_t measured_ns(const ScenarioPlan& scenario);
+// The names a gate may put before ':' besides request names: every scenario's
+// name, then "tag:NAME" for every tag (once each); none without scenarios.
+std::vector<std::string> scenario_gate_names(const RunPlan& plan);
 
 struct ServePlan {
     std::string host = "127.0.0.1";

@@ -56,6 +56,13 @@ struct PhaseResult {
     Histogram latency_us = Histogram::for_latency_us();
 };
 
+// One [[scenario]] of a profile: everything its workers counted.
+struct ScenarioResult {
+    std::string name;
+    std::vector<std::string> tags;
+    Snapshot totals;  // measured period only, like RunResult::totals
+};
+
 struct RunResult {
     Snapshot totals;  // measured period only (warm-up excluded)
     // Measured period only, at most IntervalRowSeries' rows_max: a long run's rows
@@ -83,7 +90,9 @@ struct RunResult {
     // First error detail per kind, e.g. "connect: Connection refused (127.0.0.1:1)".
     std::vector<std::string> error_details;
     std::vector<RequestInfo> requests;  // totals.by_name[i] belongs to requests[i]
-    std::vector<PhaseResult> phases;    // measured phases, in order
+    std::vector<PhaseResult> phases;    // measured phases, in order (none with scenarios)
+    // A profile's [[scenario]] tables, in order; totals is their sum. Empty without.
+    std::vector<ScenarioResult> scenarios;
 };
 
 }  // namespace barrage::stats

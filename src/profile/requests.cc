@@ -30,14 +30,20 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
     });
 }
 
-bool is_data_column(const plan::RunPlan& plan, const std::string& name) {
-    for (const plan::DataFilePlan& file : plan.data_files) {
+bool has_column(const std::vector<plan::DataFilePlan>& files, const std::string& name) {
+    return std::any_of(files.begin(), files.end(), [&](const plan::DataFilePlan& file) {
         const std::vector<std::string>& columns = file.file->columns;
-        if (std::find(columns.begin(), columns.end(), name) != columns.end()) {
-            return true;
-        }
-    }
-    return false;
+        return std::find(columns.begin(), columns.end(), name) != columns.end();
+    });
+}
+
+// A column of the profile's [[data]] or of a scenario's (read before the requests).
+bool is_data_column(const plan::RunPlan& plan, const std::string& name) {
+    return has_column(plan.data_files, name) ||
+           std::any_of(plan.scenarios.begin(), plan.scenarios.end(),
+                       [&](const plan::ScenarioPlan& scenario) {
+                           return has_column(scenario.data_files, name);
+                       });
 }
 
 // Who defines a variable: a data-file column (one only), or captures and

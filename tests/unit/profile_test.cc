@@ -896,6 +896,22 @@ TEST_CASE("bad urls are refused with their position") {
     CHECK_STARTS(error("urls = [\"ftp://a\"]"), "test.toml:2:9: ");
 }
 
+TEST_CASE("a capture or {{set}} of a scenario's data-file column is refused") {
+    Scratch scratch;
+    const std::string csv = scratch.write("s.csv", "user\nx\n");
+    const std::string scenario =
+        "[[scenario]]\nname = \"s\"\nsession = { steps = [\"home\"] }\n"
+        "[[scenario.data]]\npath = \"" +
+        csv +
+        "\"\n[[scenario.phases]]\nshape = \"users\"\nusers = 1\n"
+        "duration = 1\n";
+    CHECK(contains(
+        error_of(target + one_request + "capture = { user = { json = \"/u\" } }\n" + scenario),
+        "variable 'user' is defined twice (a data-file column cannot be captured"));
+    CHECK(contains(error_of(target + one_request + "body = \"{{set user = uuid}}\"\n" + scenario),
+                   "variable 'user' is defined twice"));
+}
+
 TEST_CASE("a missing target, URL or requests section says what to write") {
     CHECK_STARTS(error_of(one_request + one_phase), "test.toml: no [target]");
     CHECK_STARTS(error_of("[target]\n" + one_request + one_phase),

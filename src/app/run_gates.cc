@@ -18,6 +18,9 @@ base::Result<std::vector<gate::ThresholdSpec>> plan_thresholds(const plan::RunPl
     for (std::string& name : plan::scenario_gate_names(plan)) {
         request_names.push_back(std::move(name));
     }
+    for (const plan::TaskPlan& task : plan.session.tasks) {
+        request_names.push_back(task.name);  // a task group is gated like a request name
+    }
     std::vector<gate::ThresholdSpec> specs;
     for (const plan::ThresholdPlan& threshold : plan.outputs.thresholds) {
         auto spec = gate::parse_threshold(threshold.expression);

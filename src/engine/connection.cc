@@ -152,6 +152,10 @@ void Worker::become_idle(uint32_t slot, int64_t now) {
     }
     set_state(conn, ConnState::idle);
     if (started_ && sending_allowed(now)) {
+        if (Sessions::in_transaction(conn)) {
+            continue_transaction(slot, now);
+            return;
+        }
         if (shard_ == nullptr) {
             pace_user(slot, now);
             return;

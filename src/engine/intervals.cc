@@ -28,6 +28,9 @@ void Worker::prepare_snapshots() {
         // Untouched capacity costs address space only; an interval with more
         // responses than this grows the log once (amortized), then keeps it.
         snapshot.name_latencies_us.reserve(name_latencies_reserved);
+        if (!snapshot.by_transaction.empty()) {
+            snapshot.transaction_latencies_us.reserve(name_latencies_reserved);
+        }
         spare_snapshots_.push_back(&snapshot);
     }
     sessions_.prepare_snapshot(warmup_leftovers_);

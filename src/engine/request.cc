@@ -85,11 +85,15 @@ void Worker::complete_request(uint32_t slot, int64_t now) {
     stats::Snapshot& snapshot = request_snapshot(conn);
     snapshot.counters.responses_timed_on_arrival += conn.request.received_ns != 0 ? 1 : 0;
     snapshot.latency_us.record_value(to_us(done_ns - conn.request.intended_ns));
-    sessions_.judge_response(conn, snapshot, done_ns - conn.request.intended_ns);
+    const bool passed =
+        sessions_.judge_response(conn, snapshot, done_ns - conn.request.intended_ns);
     snapshot.service_time_us.record_value(to_us(done_ns - conn.request.sent_ns));
     ++snapshot.counters.requests_completed;
     snapshot.counters.count_status(conn.parser.status_code());
     --in_flight_;
+    if (Sessions::in_transaction(conn)) {
+        end_transaction_step(slot, passed, done_ns);  // before a reopen could cut it short
+    }
     if (plan_.new_connection_per_request || !conn.parser.keep_alive()) {
         if (!plan_.new_connection_per_request) {
             ++current_->counters.reconnects;  // --new-conn reopens by design, not a reconnect
@@ -118,7 +122,40 @@ void Worker::fail_request(uint32_t slot, stats::ErrorKind kind, std::string_view
         to_us(std::max<int64_t>(0, now - conn.request.intended_ns)));
     ++snapshot.by_name[conn.request.index].errors;
     --in_flight_;
+    if (Sessions::in_transaction(conn)) {
+        fail_transaction(connections_[slot]);
+    }
     reopen_connection(slot, now);
+}
+
+// Task groups: the step of the connection's transaction ends with its response.
+void Worker::end_transaction_step(uint32_t slot, bool passed, int64_t done_ns) {
+    Connection& conn = connections_[slot];
+    sessions_.end_step(conn, passed, transaction_snapshot(conn), done_ns);
+}
+
+// A connection in a transaction is not offered to the schedule nor paced as a
+// user: its next step goes at once, or after a repeat's interval (a wake-up
+// on the users' heap, which open loop shares for this).
+void Worker::continue_transaction(uint32_t slot, int64_t now) {
+    Connection& conn = connections_[slot];
+    const int64_t at_ns = conn.session.cursor.next_try_ns;
+    if (at_ns > now) {
+        users_.wait(conn.user, slot, at_ns);
+        return;
+    }
+    start_request(slot, now, now, false);
+}
+
+// A request of the connection's transaction went unanswered: the transaction fails.
+void Worker::fail_transaction(Connection& conn) {
+    sessions_.fail_transaction(conn, transaction_snapshot(conn));
+}
+
+// As request_snapshot, by the transaction's first request: a transaction
+// counts wholly on one side of the warm-up's end.
+stats::Snapshot& Worker::transaction_snapshot(const Connection& conn) {
+    return conn.session.cursor.task_measured || interval_index_ < 0 ? *current_ : warmup_leftovers_;
 }
 
 // The rest of an answered request did not go within the request's deadline

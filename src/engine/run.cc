@@ -214,6 +214,19 @@ void Coordinator::describe_requests() {
         }
         result_.requests.push_back(std::move(info));
     }
+    // Task groups belong to the profile's one session (a scenario profile has none).
+    const detail::Workload& workload = *parts_.front().workload;
+    for (const detail::CompiledTask& task : workload.tasks()) {
+        stats::TransactionInfo info{task.name, {}};
+        for (const detail::CompiledTaskStep& step : task.steps) {
+            if (step.repeats()) {
+                info.repeats.push_back(fmt::format("{} until {} ({} tries)",
+                                                   workload.requests()[step.request].name,
+                                                   step.until.name(0), step.tries_max));
+            }
+        }
+        result_.transactions.push_back(std::move(info));
+    }
 }
 
 // Splits each part's connections over its workers as evenly as possible:

@@ -1,6 +1,7 @@
 // Sessions: which request a connection (or virtual user) sends next, its
 // rendering, and what its response tells (checks, captures, per-name stats).
 
+#include <algorithm>
 #include <set>
 
 #include "barrage/base/assert.h"
@@ -36,6 +37,9 @@ void Sessions::prepare_snapshot(stats::Snapshot& snapshot) const {
     const std::vector<CompiledRequest>& requests = workload_.requests();
     for (std::size_t i = 0; i < requests.size(); ++i) {
         snapshot.by_name.emplace_back(requests[i].checks.size(), i);
+    }
+    for (std::size_t i = 0; i < workload_.tasks().size(); ++i) {
+        snapshot.by_transaction.emplace_back(i);
     }
 }
 
@@ -77,6 +81,9 @@ http::TemplateContext& Sessions::context_of(Connection& conn) {
 }
 
 void Sessions::begin(Connection& conn) {
+    if (in_transaction(conn)) {
+        return;  // a reconnect within a transaction (Connection: close, --new-conn): it goes on
+    }
     conn.session.cursor = SessionCursor{};
     if (!conn.session.context) {
         return;
@@ -94,6 +101,9 @@ bool Sessions::prepare_request(Connection& conn, stats::Snapshot& snapshot, int6
     const http::RequestTemplate& bytes = request.for_target(conn.target);  // its Host header
     conn.request.index = static_cast<uint32_t>(index);
     ++snapshot.by_name[index].sent;  // one that fails to render fails as sent
+    if (conn.session.cursor.task_began) {
+        begin_transaction(conn.session.cursor, conn.request, snapshot);
+    }
     if (bytes.is_constant()) {
         conn.request.bytes = bytes.constant_bytes();
     } else {
@@ -109,7 +119,15 @@ bool Sessions::prepare_request(Connection& conn, stats::Snapshot& snapshot, int6
     return true;
 }
 
-void Sessions::judge_response(Connection& conn, stats::Snapshot& snapshot, int64_t latency_ns) {
+void Sessions::begin_transaction(SessionCursor& cursor, const RequestInFlight& first,
+                                 stats::Snapshot& snapshot) {
+    cursor.task_began = false;
+    cursor.task_start_ns = first.intended_ns;
+    cursor.task_measured = first.measured;
+    ++snapshot.by_transaction[static_cast<std::size_t>(cursor.task)].sent;
+}
+
+bool Sessions::judge_response(Connection& conn, stats::Snapshot& snapshot, int64_t latency_ns) {
     const CompiledRequest& request = workload_.requests()[conn.request.index];
     stats::NameStats& name = snapshot.by_name[conn.request.index];
     ++name.completed;
@@ -119,7 +137,7 @@ void Sessions::judge_response(Connection& conn, stats::Snapshot& snapshot, int64
     const bool status_failed = conn.parser.status_code() >= 400 && !request.checks.checks_status();
     if (!request.keeps_response) {
         name.responses_failed += status_failed ? 1 : 0;
-        return;
+        return !status_failed;
     }
     http::ResponseKeep& keep = *conn.session.keep;
     json_->reset(keep.body());
@@ -142,6 +160,55 @@ void Sessions::judge_response(Connection& conn, stats::Snapshot& snapshot, int64
             ++name.captures_missed;
         }
     }
+    return !(status_failed || checks_failed);
+}
+
+StepEnd Sessions::end_step(Connection& conn, bool passed, stats::Snapshot& snapshot,
+                           int64_t done_ns) {
+    SessionCursor& cursor = conn.session.cursor;
+    const std::size_t task = static_cast<std::size_t>(cursor.task);
+    const CompiledTaskStep& step = workload_.step_of(cursor);
+    bool until_met = true;
+    if (passed && step.repeats()) {
+        // The kept body is still the response's (judge_response read it, if at all, the same way).
+        const http::ResponseKeep& keep = *conn.session.keep;
+        json_->reset(keep.body());
+        until_met = !step.until.evaluate(conn.parser.status_code(), keep.body(), *json_).any();
+    }
+    const int64_t interval_ns = step.interval_ns;
+    const StepEnd end = workload_.end_step(cursor, passed, until_met);
+    if (end == StepEnd::retry) {
+        cursor.next_try_ns = done_ns + interval_ns;
+        return end;
+    }
+    if (end == StepEnd::next) {
+        return end;
+    }
+    stats::TransactionStats& stats = snapshot.by_transaction[task];
+    ++stats.completed;
+    count_tries(stats, cursor);
+    if (end == StepEnd::succeeded) {
+        BARRAGE_ASSERT(done_ns >= cursor.task_start_ns);
+        snapshot.transaction_latencies_us.push_back(
+            stats::NameLatency::of(task, to_us(done_ns - cursor.task_start_ns)));
+    } else {
+        ++stats.responses_failed;
+        stats.tries_exhausted += end == StepEnd::exhausted ? 1 : 0;
+    }
+    return end;
+}
+
+void Sessions::fail_transaction(Connection& conn, stats::Snapshot& snapshot) {
+    SessionCursor& cursor = conn.session.cursor;
+    stats::TransactionStats& stats = snapshot.by_transaction[static_cast<std::size_t>(cursor.task)];
+    ++stats.errors;
+    count_tries(stats, cursor);
+    Workload::leave_transaction(cursor);
+}
+
+void Sessions::count_tries(stats::TransactionStats& stats, const SessionCursor& cursor) {
+    stats.repeat_tries += cursor.repeat_tries;
+    stats.repeat_tries_max = std::max<int64_t>(stats.repeat_tries_max, cursor.repeat_tries);
 }
 
 }  // namespace barrage::engine::detail

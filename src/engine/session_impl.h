@@ -30,19 +30,42 @@ public:
     // Sizes a snapshot's per-name counts for the workload's requests.
     void prepare_snapshot(stats::Snapshot& snapshot) const;
 
-    // A new connection is a new session: setup steps again, fresh variables, next data row.
+    // A new connection is a new session: setup steps again, fresh variables, next data row;
+    // except within a task group's transaction, which goes on over the new connection.
     void begin(Connection& conn);
     // Picks the connection's next request (conn.request.index) and makes its
     // bytes ready (conn.request.bytes); counts it as sent in `snapshot`.
     // False: it rendered larger than rendered_bytes_max and cannot be sent.
     bool prepare_request(Connection& conn, stats::Snapshot& snapshot, int64_t now_unix_ns);
-    // Records the response under its request name and runs its checks and captures.
-    void judge_response(Connection& conn, stats::Snapshot& snapshot, int64_t latency_ns);
+    // Records the response under its request name and runs its checks and
+    // captures. True when it passed: no failed check, and no status >= 400
+    // unless a status check says it is expected.
+    bool judge_response(Connection& conn, stats::Snapshot& snapshot, int64_t latency_ns);
+
+    // Task groups. True when the workload has any.
+    bool has_transactions() const { return !workload_.tasks().empty(); }
+    // True while the connection's session is in a transaction.
+    static bool in_transaction(const Connection& conn) {
+        return Workload::in_transaction(conn.session.cursor);
+    }
+    // After judge_response, for a connection in a transaction: ends the step
+    // (`passed`: judge_response's verdict; a repeat's until is judged here),
+    // and counts the transaction into `snapshot` when it ends (timed from its
+    // first request's intended send to `done_ns` when it succeeded). retry:
+    // the session's next try may go at cursor.next_try_ns.
+    StepEnd end_step(Connection& conn, bool passed, stats::Snapshot& snapshot, int64_t done_ns);
+    // The transaction under way ends without an answer to its request in
+    // flight (a transport error); the session starts afresh on the next connection.
+    void fail_transaction(Connection& conn, stats::Snapshot& snapshot);
 
     http::TemplateContext& context_of(Connection& conn);
     bool in_setup(const Connection& conn) const { return workload_.in_setup(conn.session.cursor); }
 
 private:
+    static void begin_transaction(SessionCursor& cursor, const RequestInFlight& first,
+                                  stats::Snapshot& snapshot);
+    static void count_tries(stats::TransactionStats& stats, const SessionCursor& cursor);
+
     const Workload& workload_;
     uint64_t run_seed_;
     int worker_index_;

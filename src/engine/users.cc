@@ -121,6 +121,10 @@ void Worker::wake_due_users(int64_t now) {
         if (!waiting || !sending_allowed(now)) {
             continue;
         }
+        if (Sessions::in_transaction(conn) && conn.state == ConnState::idle) {
+            start_request(due->slot, now, now, false);  // a repeat's interval is over
+            continue;
+        }
         // Its think time (or spawn delay) is over: it acts, unless a new
         // phase began meanwhile, which decides afresh.
         if (users_.in_phase_at(conn.user, now - shared_->start_ns)) {

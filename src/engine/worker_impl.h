@@ -169,6 +169,11 @@ private:
     void abandon_send(uint32_t slot, int64_t now);
     int64_t response_time_ns(const Connection& conn, int64_t now) const;
     void note_rx_timestamp(Connection& conn, int64_t rx_realtime_ns);
+    // request.cc: task groups, a transaction of several requests on one session.
+    void end_transaction_step(uint32_t slot, bool passed, int64_t done_ns);
+    void continue_transaction(uint32_t slot, int64_t now);
+    void fail_transaction(Connection& conn);
+    stats::Snapshot& transaction_snapshot(const Connection& conn);
 
     // transport_impl.h: the transport seam, the one place that tells plain
     // from TLS. Each forwards to plain_transport.cc or tls_transport.cc.

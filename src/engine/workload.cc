@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <span>
 #include <utility>
 
 #include "workload_impl.h"
@@ -86,7 +87,64 @@ base::Result<CompiledRequest> compile_request(const plan::RunPlan& plan,
     return compiled;
 }
 
+// The position a uniform draw falls on in running sums of weights.
+std::size_t pick_weighted(const std::vector<double>& cumulative, http::Rng& rng) {
+    const double pick = rng.unit() * cumulative.back();
+    const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), pick);
+    return static_cast<std::size_t>(std::min<std::ptrdiff_t>(
+        it - cumulative.begin(), static_cast<std::ptrdiff_t>(cumulative.size()) - 1));
+}
+
+base::Result<CompiledTaskStep> compile_task_step(const plan::TaskStepPlan& planned,
+                                                 const std::string& task_name) {
+    CompiledTaskStep step;
+    step.request = planned.request;
+    if (!planned.repeat) {
+        return step;
+    }
+    auto until = http::ResponseChecks::compile(std::span(&planned.repeat->until, 1));
+    if (!until.ok()) {
+        return base::make_error("task '" + task_name + "': until: " + until.error().message);
+    }
+    step.until = std::move(until).value();
+    step.tries_max = planned.repeat->tries_max;
+    step.interval_ns = planned.repeat->interval_ns;
+    BARRAGE_ASSERT(step.tries_max >= 1 && step.interval_ns >= 0);
+    return step;
+}
+
 }  // namespace
+
+// Task groups: each step compiled, repeated requests keep their body for the
+// until check, and the weights summed for the pick.
+base::Status Workload::compile_tasks(const plan::RunPlan& plan) {
+    BARRAGE_ASSERT(plan.session.tasks.size() <= plan::tasks_max);
+    double total = 0;
+    for (const plan::TaskPlan& planned : plan.session.tasks) {
+        BARRAGE_ASSERT(!planned.steps.empty());
+        CompiledTask task{planned.name, {}};
+        for (const plan::TaskStepPlan& planned_step : planned.steps) {
+            BARRAGE_ASSERT(planned_step.request < requests_.size());
+            auto step = compile_task_step(planned_step, planned.name);
+            if (!step.ok()) {
+                return step.error();
+            }
+            if (step.value().repeats()) {
+                CompiledRequest& request = requests_[planned_step.request];
+                request.keeps_response = true;
+                request.needs_body = request.needs_body || step.value().until.needs_body();
+            }
+            task.steps.push_back(std::move(step).value());
+        }
+        tasks_.push_back(std::move(task));
+        total += sequence_ ? 1.0 : planned.weight;
+        task_cumulative_weights_.push_back(total);
+    }
+    if (!tasks_.empty() && !(total > 0)) {
+        return base::make_error("no task has a weight above 0: nothing to send");
+    }
+    return base::Ok{};
+}
 
 base::Result<Workload> Workload::compile(const plan::RunPlan& plan) {
     Workload workload;
@@ -118,9 +176,12 @@ base::Result<Workload> Workload::compile(const plan::RunPlan& plan) {
         }
         workload.requests_.push_back(std::move(compiled).value());
     }
+    workload.sequence_ = plan.session.order == plan::SessionOrder::sequence;
+    if (auto status = workload.compile_tasks(plan); !status) {
+        return status.error();
+    }
     workload.setup_ = plan.session.setup;
     workload.steps_ = plan.session.steps;
-    workload.sequence_ = plan.session.order == plan::SessionOrder::sequence;
     if (workload.steps_.empty()) {
         for (std::size_t i = 0; i < requests.size(); ++i) {
             if (requests[i].weight > 0) {
@@ -140,6 +201,9 @@ base::Result<Workload> Workload::compile(const plan::RunPlan& plan) {
     for (std::size_t index : workload.setup_) {
         BARRAGE_ASSERT(index < requests.size());
     }
+    // One flag for the URL run's path: tasks, when there are any, are never this order.
+    workload.in_order_ =
+        workload.tasks_.empty() && (workload.sequence_ || workload.steps_.size() == 1);
     return workload;
 }
 
@@ -152,7 +216,7 @@ std::size_t Workload::next_request(SessionCursor& cursor, http::Rng& rng) const 
     if (cursor.setup_next < setup_.size()) {
         return setup_[cursor.setup_next++];
     }
-    if (sequence_ || steps_.size() == 1) {
+    if (in_order_) {
         const std::size_t index = steps_[cursor.step_next];
         // A compare, not a modulo: no dearer than before on the URL run's path.
         if (++cursor.step_next == steps_.size()) {
@@ -161,12 +225,70 @@ std::size_t Workload::next_request(SessionCursor& cursor, http::Rng& rng) const 
         }
         return index;
     }
+    if (!tasks_.empty()) {
+        return next_task_request(cursor, rng);
+    }
     ++cursor.tasks_ended;  // each weighted pick is a task; step_next stays 0
-    const double pick = rng.unit() * cumulative_weights_.back();
-    const auto it = std::upper_bound(cumulative_weights_.begin(), cumulative_weights_.end(), pick);
-    const auto position = static_cast<std::size_t>(std::min<std::ptrdiff_t>(
-        it - cumulative_weights_.begin(), static_cast<std::ptrdiff_t>(steps_.size()) - 1));
-    return steps_[position];
+    return steps_[pick_weighted(cumulative_weights_, rng)];
+}
+
+// In a transaction: its current step's request (again, for a repeat's next
+// try). Out of one: the next task begins, by weight or in order.
+std::size_t Workload::next_task_request(SessionCursor& cursor, http::Rng& rng) const {
+    cursor.task_began = cursor.task < 0;
+    if (cursor.task_began) {
+        cursor.task = static_cast<int>(pick_task(cursor, rng));
+        cursor.task_step = 0;
+        cursor.tries = 0;
+        cursor.repeat_tries = 0;
+        cursor.next_try_ns = 0;
+    }
+    const CompiledTaskStep& step = step_of(cursor);
+    cursor.repeat_tries += step.repeats() ? 1 : 0;
+    return step.request;
+}
+
+std::size_t Workload::pick_task(SessionCursor& cursor, http::Rng& rng) const {
+    if (!sequence_) {
+        return pick_weighted(task_cumulative_weights_, rng);
+    }
+    const std::size_t task = cursor.task_next;
+    cursor.task_next = task + 1 == tasks_.size() ? 0 : task + 1;
+    return task;
+}
+
+const CompiledTaskStep& Workload::step_of(const SessionCursor& cursor) const {
+    BARRAGE_ASSERT(cursor.task >= 0 && static_cast<std::size_t>(cursor.task) < tasks_.size());
+    const CompiledTask& task = tasks_[static_cast<std::size_t>(cursor.task)];
+    BARRAGE_ASSERT(cursor.task_step < task.steps.size());
+    return task.steps[cursor.task_step];
+}
+
+StepEnd Workload::end_step(SessionCursor& cursor, bool passed, bool until_met) const {
+    const CompiledTaskStep& step = step_of(cursor);
+    BARRAGE_ASSERT(until_met || step.repeats());
+    StepEnd end = StepEnd::succeeded;
+    if (!passed) {
+        end = StepEnd::failed;
+    } else if (!until_met) {
+        if (++cursor.tries < step.tries_max) {
+            return StepEnd::retry;
+        }
+        end = StepEnd::exhausted;
+    } else if (++cursor.task_step < tasks_[static_cast<std::size_t>(cursor.task)].steps.size()) {
+        cursor.tries = 0;
+        return StepEnd::next;
+    }
+    leave_transaction(cursor);
+    return end;
+}
+
+void Workload::leave_transaction(SessionCursor& cursor) {
+    cursor.task = -1;
+    cursor.task_step = 0;
+    cursor.tries = 0;
+    cursor.next_try_ns = 0;
+    ++cursor.tasks_ended;  // think time follows the whole task
 }
 
 }  // namespace barrage::engine::detail

@@ -36,12 +36,52 @@ struct CompiledRequest {
     }
 };
 
+// A step of a task group ([[tasks]]): its request, and its repeat rule.
+struct CompiledTaskStep {
+    std::size_t request = 0;
+    http::ResponseChecks until;  // empty: no repeat; else one check, met when it passes
+    int tries_max = 1;
+    int64_t interval_ns = 0;
+
+    bool repeats() const { return until.size() > 0; }
+};
+
+// A task group: a sequence of requests timed as one transaction.
+struct CompiledTask {
+    std::string name;
+    std::vector<CompiledTaskStep> steps;
+};
+
 // Where a session is in its journey: setup steps first, then the steps.
-// A task is one weighted pick, or one whole pass through a sequence.
+// A task is one weighted pick, or one whole pass through a sequence, or one
+// task group's transaction.
 struct SessionCursor {
     std::size_t setup_next = 0;
     std::size_t step_next = 0;
     uint64_t tasks_ended = 0;
+    // Task groups only. The transaction under way (task < 0: none), its step
+    // and that step's tries so far, and the next task of a sequence.
+    int task = -1;
+    std::size_t task_step = 0;
+    int tries = 0;
+    std::size_t task_next = 0;
+    bool task_began = false;  // the request last taken began a transaction
+    // Of the transaction under way (or the last one): its repeat steps' tries,
+    // its first request's intended send, whether that was measured, and when
+    // its next try may go (after a repeat's interval).
+    int repeat_tries = 0;
+    int64_t task_start_ns = 0;
+    bool task_measured = false;
+    int64_t next_try_ns = 0;
+};
+
+// How a task group's step ended, after its response (Workload::end_step).
+enum class StepEnd : uint8_t {
+    next,       // the transaction goes on with its next step
+    retry,      // a repeat's until is not met yet: the same step again, after its interval
+    succeeded,  // the last step passed: the transaction ends, timed
+    failed,     // a response failed (status >= 400, a check): the transaction ends
+    exhausted,  // a repeat ran out of tries: the transaction ends, failed
 };
 
 class Workload {
@@ -71,8 +111,22 @@ public:
     // sequence's last step), so think time follows it (Locust's wait_time);
     // false after a setup step or a step within a sequence.
     static bool task_ended(const SessionCursor& cursor) {
-        return cursor.tasks_ended > 0 && cursor.step_next == 0;
+        return cursor.tasks_ended > 0 && cursor.step_next == 0 && cursor.task < 0;
     }
+
+    // Task groups ([[tasks]]), each a transaction; empty without.
+    const std::vector<CompiledTask>& tasks() const { return tasks_; }
+    // True while the session is in a task group's transaction.
+    static bool in_transaction(const SessionCursor& cursor) { return cursor.task >= 0; }
+    // The step of the transaction under way.
+    const CompiledTaskStep& step_of(const SessionCursor& cursor) const;
+    // Ends the transaction's current step after its response: `passed` (no
+    // status or check failure), `until_met` (its repeat's until passed; true
+    // for a step without one). Advances the cursor; when the transaction ends
+    // the cursor is out of it (its repeat_tries stay until the next begins).
+    StepEnd end_step(SessionCursor& cursor, bool passed, bool until_met) const;
+    // Leaves the transaction under way without a verdict (it failed or the run ended).
+    static void leave_transaction(SessionCursor& cursor);
 
 private:
     std::vector<CompiledRequest> requests_;
@@ -84,6 +138,13 @@ private:
     std::vector<std::size_t> steps_;
     std::vector<double> cumulative_weights_;  // weighted order: running sums over steps_
     bool sequence_ = false;
+    bool in_order_ = false;  // steps_ in order (sequence, or a single step), no tasks
+    std::vector<CompiledTask> tasks_;
+    std::vector<double> task_cumulative_weights_;  // weighted order: running sums over tasks_
+
+    std::size_t next_task_request(SessionCursor& cursor, http::Rng& rng) const;
+    std::size_t pick_task(SessionCursor& cursor, http::Rng& rng) const;
+    base::Status compile_tasks(const plan::RunPlan& plan);
 };
 
 }  // namespace barrage::engine::detail

@@ -132,7 +132,10 @@ std::optional<double> RunResultMetrics::name_value(std::string_view request_name
         std::find_if(requests.begin(), requests.end(),
                      [&](const stats::RequestInfo& r) { return r.name == request_name; });
     const auto index = static_cast<std::size_t>(it - requests.begin());
-    if (it == requests.end() || index >= result_.totals.by_name.size()) {
+    if (it == requests.end()) {
+        return transaction_value(request_name, metric);
+    }
+    if (index >= result_.totals.by_name.size()) {
         return std::nullopt;
     }
     const stats::NameStats& name = result_.totals.by_name[index];
@@ -153,6 +156,40 @@ std::optional<double> RunResultMetrics::name_value(std::string_view request_name
         return std::nullopt;  // other time series are kept for the whole run only
     }
     return judged_value(stats::JudgedLatency(name.latency_us, stats::unanswered_of(name)), metric);
+}
+
+// A task group's results, gated like a request name's: failures are failed
+// transactions; its latency is the successful ones', the failed and
+// unfinished counted as unanswered (infinitely slow), as a request's.
+std::optional<double> RunResultMetrics::transaction_value(std::string_view name,
+                                                          const Metric& metric) const {
+    const auto& transactions = result_.transactions;
+    const auto it = std::find_if(transactions.begin(), transactions.end(),
+                                 [&](const stats::TransactionInfo& t) { return t.name == name; });
+    const auto index = static_cast<std::size_t>(it - transactions.begin());
+    if (it == transactions.end() || index >= result_.totals.by_transaction.size()) {
+        return std::nullopt;
+    }
+    const stats::TransactionStats& transaction = result_.totals.by_transaction[index];
+    switch (metric.statistic) {
+        case Statistic::error_rate:
+            return fraction(transaction.errors, transaction.completed + transaction.errors);
+        case Statistic::failure_rate:
+            return stats::failure_rate(transaction);
+        case Statistic::check_failure_rate:
+            return fraction(transaction.tries_exhausted, transaction.completed);
+        case Statistic::throughput:
+            return result_.duration_s > 0
+                       ? static_cast<double>(transaction.succeeded()) / result_.duration_s
+                       : 0.0;
+        default:
+            break;
+    }
+    if (metric.series != Series::latency) {
+        return std::nullopt;
+    }
+    const int64_t unanswered = transaction.sent - transaction.succeeded();
+    return judged_value(stats::JudgedLatency(transaction.latency_us, unanswered), metric);
 }
 
 std::optional<double> RunResultMetrics::value(std::string_view request_name,

@@ -35,6 +35,8 @@ void read_requests(TableReader& root, const std::string& base_dir,
 void read_session(TableReader& root, plan::RunPlan& plan);
 // checks = [...] of one [[requests]] table into out.checks, compiled (checks.cc).
 void read_checks(TableReader& request, plan::NamedRequest& out);
+// [[tasks]]: task groups with their repeat steps (tasks.cc); read_session calls it.
+void read_tasks(TableReader& root, plan::RunPlan& plan);
 
 // [[phases]] and which one is the main phase (phases.cc); --rate and
 // --duration change it later (apply_run_flags, run_flags.h).

@@ -40,7 +40,7 @@ void read_document(TableReader& root, const std::string& base_dir, plan::RunPlan
     // Every top-level key is named first, so a misspelt section is reported
     // as unknown rather than as the section it should have been missing.
     for (const char* key : {"name", "description", "seed", "target", "data", "requests", "session",
-                            "phases", "thresholds", "abort_grace", "scenario"}) {
+                            "phases", "thresholds", "abort_grace", "scenario", "tasks"}) {
         root.node(key);
     }
     root.finish();

@@ -50,6 +50,31 @@ std::vector<size_t> default_steps(const plan::RunPlan& plan, const std::vector<s
     return steps;
 }
 
+// [[tasks]] say what repeats: [session] steps may not say it too. The steps
+// become each task's first request, what a report shows as "the" request.
+void use_tasks(TableReader& root, const toml::node* steps_node, plan::RunPlan& plan) {
+    Diagnostics& diagnostics = root.diagnostics();
+    if (steps_node != nullptr) {
+        diagnostics.fail_at(steps_node,
+                            "[session] steps and [[tasks]] both say what each user "
+                            "repeats; expected one of them (tasks may hold single "
+                            "requests)");
+        return;
+    }
+    plan.session.steps.clear();
+    for (const plan::TaskPlan& task : plan.session.tasks) {
+        plan.session.steps.push_back(task.steps.front().request);
+    }
+    const bool weighted = plan.session.order == plan::SessionOrder::weighted;
+    const bool any_weight = std::any_of(plan.session.tasks.begin(), plan.session.tasks.end(),
+                                        [](const plan::TaskPlan& task) { return task.weight > 0; });
+    if (weighted && !any_weight) {
+        diagnostics.fail_at(root.source()["tasks"][0]["weight"].node(),
+                            "every task has weight 0, so none can be picked; expected at least "
+                            "one weight > 0");
+    }
+}
+
 }  // namespace
 
 void read_session(TableReader& root, plan::RunPlan& plan) {
@@ -74,6 +99,11 @@ void read_session(TableReader& root, plan::RunPlan& plan) {
     }
     plan.session.order =
         order == "sequence" ? plan::SessionOrder::sequence : plan::SessionOrder::weighted;
+    read_tasks(root, plan);
+    if (!plan.session.tasks.empty()) {
+        use_tasks(root, steps_node, plan);
+        return;
+    }
     const toml::node* where = steps_node ? steps_node : table;
     if (plan.session.steps.empty()) {
         diagnostics.fail_at(where,

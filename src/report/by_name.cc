@@ -94,6 +94,77 @@ void append_requests_by_name(std::string& out, const stats::RunResult& result,
     }
 }
 
+// Task groups: one object per transaction name, beside requests_by_name.
+// Written only when the profile has [[tasks]].
+void write_transactions_by_name(JsonWriter& json, const stats::RunResult& result) {
+    const auto& by_transaction = result.totals.by_transaction;
+    if (result.transactions.empty()) {
+        return;
+    }
+    json.key("transactions_by_name");
+    json.begin_object();
+    for (std::size_t i = 0; i < result.transactions.size() && i < by_transaction.size(); ++i) {
+        const stats::TransactionStats& stats = by_transaction[i];
+        json.key(result.transactions[i].name);
+        json.begin_object();
+        const auto field = [&](std::string_view key, int64_t value) {
+            json.key(key);
+            json.value(value);
+        };
+        field("sent", stats.sent);
+        field("completed", stats.completed);
+        field("errors", stats.errors);
+        field("unfinished", stats.unfinished());
+        field("responses_failed", stats.responses_failed);
+        field("tries_exhausted", stats.tries_exhausted);
+        field("succeeded", stats.succeeded());
+        json.key("failure_rate");
+        json.value(stats::failure_rate(stats));
+        field("repeat_tries", stats.repeat_tries);
+        field("repeat_tries_max", stats.repeat_tries_max);
+        json.key("repeats");
+        json.begin_array();
+        for (const std::string& repeat : result.transactions[i].repeats) {
+            json.value(repeat);
+        }
+        json.end_array();
+        write_histogram_with_counts(json, "latency", stats.latency_us);
+        json.end_object();
+    }
+    json.end_object();
+}
+
+// Task groups' table in the summary: their latency is the successful ones'.
+void append_transactions_by_name(std::string& out, const stats::RunResult& result,
+                                 std::string (*format_time_us)(double)) {
+    const auto& by_transaction = result.totals.by_transaction;
+    if (result.transactions.empty()) {
+        return;
+    }
+    auto line = std::back_inserter(out);
+    fmt::format_to(line, "{:<20}{:>10}{:>9}{:>9}{:>10}{:>10}{:>10}{:>10}\n", "By transaction",
+                   "succeeded", "errors", "failed", "p50", "p90", "p99", "max");
+    for (std::size_t i = 0; i < result.transactions.size() && i < by_transaction.size(); ++i) {
+        const stats::TransactionInfo& info = result.transactions[i];
+        const stats::TransactionStats& stats = by_transaction[i];
+        const auto time = [&](double percentile) {
+            return latency_cell(stats.latency_us, percentile, format_time_us);
+        };
+        fmt::format_to(line, "  {:<18}{:>10}{:>9}{:>9}{:>10}{:>10}{:>10}{:>10}\n", info.name,
+                       stats.succeeded(), stats.errors, stats.responses_failed, time(50), time(90),
+                       time(99), time(100));
+        if (stats.tries_exhausted > 0) {
+            for (const std::string& repeat : info.repeats) {
+                fmt::format_to(line, "      until not met after its tries {} times: {}\n",
+                               stats.tries_exhausted, repeat);
+            }
+        }
+        if (stats.unfinished() > 0) {
+            fmt::format_to(line, "      unfinished at the end: {}\n", stats.unfinished());
+        }
+    }
+}
+
 }  // namespace barrage::report::detail
 
 namespace barrage::report {
@@ -110,6 +181,21 @@ std::string format_requests_csv(const stats::RunResult& result) {
             std::back_inserter(csv), "{},{},{},{},{},{:.3f},{},{},{},{},{},{},{},{:.6f}\n",
             detail::csv_field(result.requests[i].name), stats.sent, stats.completed, stats.errors,
             stats.checks_failed, detail::per_second(stats.completed, result.duration_s),
+            latency.value_at_percentile(50), latency.value_at_percentile(90),
+            latency.value_at_percentile(99), latency.value_at_percentile(99.9), latency.max(),
+            latency.value_at_percentile(95), stats.responses_failed, stats::failure_rate(stats));
+    }
+    // Task groups after the requests, in the same columns: completed = ended with every
+    // request answered, the percentiles over the successful ones (docs/output.md).
+    const auto& by_transaction = result.totals.by_transaction;
+    for (std::size_t i = 0; i < result.transactions.size() && i < by_transaction.size(); ++i) {
+        const stats::TransactionStats& stats = by_transaction[i];
+        const stats::Histogram& latency = stats.latency_us;
+        fmt::format_to(
+            std::back_inserter(csv), "{},{},{},{},{},{:.3f},{},{},{},{},{},{},{},{:.6f}\n",
+            detail::csv_field(result.transactions[i].name), stats.sent, stats.completed,
+            stats.errors, stats.tries_exhausted,
+            detail::per_second(stats.succeeded(), result.duration_s),
             latency.value_at_percentile(50), latency.value_at_percentile(90),
             latency.value_at_percentile(99), latency.value_at_percentile(99.9), latency.max(),
             latency.value_at_percentile(95), stats.responses_failed, stats::failure_rate(stats));

@@ -81,6 +81,10 @@ void write_requests_by_name(JsonWriter& json, const stats::RunResult& result);
 // A table, only when there is more than the one request of a URL run (or checks).
 void append_requests_by_name(std::string& out, const stats::RunResult& result,
                              std::string (*format_time_us)(double));
+// by_name.cc: results per task group (transaction), when the profile has [[tasks]].
+void write_transactions_by_name(JsonWriter& json, const stats::RunResult& result);
+void append_transactions_by_name(std::string& out, const stats::RunResult& result,
+                                 std::string (*format_time_us)(double));
 
 // by_phase.cc: results per measured phase.
 void write_phases(JsonWriter& json, const stats::RunResult& result);

@@ -207,11 +207,12 @@ void read_thresholds(const object& root, ResultDocument& doc) {
     }
 }
 
-// requests_by_name: {"NAME": {numbers..., "latency": {histogram}}, ...}; the
-// exact fields arrive with profiles, so every number is kept as a count.
-void read_requests_by_name(const object& root, ResultDocument& doc) {
+// requests_by_name (and transactions_by_name, the same shape): {"NAME": {numbers...,
+// "latency": {histogram}}, ...}; the exact fields arrive with profiles, so every
+// number is kept as a count.
+void read_named(const object& root, std::string_view key, std::vector<NamedFigures>& out) {
     object by_name;
-    if (root["requests_by_name"].get_object().get(by_name) != simdjson::SUCCESS) {
+    if (root[key].get_object().get(by_name) != simdjson::SUCCESS) {
         return;
     }
     for (auto field : by_name) {
@@ -233,7 +234,7 @@ void read_requests_by_name(const object& root, ResultDocument& doc) {
                 named.counts.emplace_back(std::string(member.key), display_text(member.value));
             }
         }
-        doc.requests_by_name.push_back(std::move(named));
+        out.push_back(std::move(named));
     }
 }
 
@@ -307,7 +308,8 @@ void read_lists(const object& root, ResultDocument& doc) {
         }
     }
     read_thresholds(root, doc);
-    read_requests_by_name(root, doc);
+    read_named(root, "requests_by_name", doc.requests_by_name);
+    read_named(root, "transactions_by_name", doc.transactions_by_name);
 }
 
 // A number, or none when the field is absent, null or not a number.

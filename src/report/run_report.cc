@@ -430,6 +430,7 @@ std::string format_json(const plan::RunPlan& plan, const stats::RunResult& resul
     write_histogram_json(json, "tls_handshake", totals.tls_handshake_us);
     write_tls(json, plan, totals.counters);
     detail::write_requests_by_name(json, result);
+    detail::write_transactions_by_name(json, result);
     detail::write_phases(json, result);
     detail::write_scenarios(json, plan, result);
     write_status(json, totals.counters);

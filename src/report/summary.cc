@@ -383,6 +383,7 @@ std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& re
     append_counts(out, result);
     append_times(out, plan, result.totals);
     detail::append_requests_by_name(out, result, format_time_us);
+    detail::append_transactions_by_name(out, result, format_time_us);
     detail::append_phases(out, result, format_time_us);
     detail::append_scenarios(out, result, format_time_us);
     append_status(out, result.totals.counters);

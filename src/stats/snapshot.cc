@@ -4,6 +4,28 @@
 
 namespace barrage::stats {
 
+namespace {
+
+void add_transactions(Snapshot& into, const Snapshot& other) {
+    std::vector<TransactionStats>& by_transaction = into.by_transaction;
+    if (by_transaction.empty()) {
+        for (std::size_t i = 0; i < other.by_transaction.size(); ++i) {
+            by_transaction.emplace_back(i);  // control plane: allocates once
+        }
+    }
+    BARRAGE_ASSERT(other.by_transaction.empty() ||
+                   by_transaction.size() == other.by_transaction.size());
+    for (std::size_t i = 0; i < other.by_transaction.size(); ++i) {
+        by_transaction[i].add(other.by_transaction[i]);
+    }
+    for (const NameLatency& logged : other.transaction_latencies_us) {
+        BARRAGE_ASSERT(logged.name_index < by_transaction.size());
+        by_transaction[logged.name_index].latency_us.record_value(logged.latency_us);
+    }
+}
+
+}  // namespace
+
 void Snapshot::reset() {
     // worker_index stays: a snapshot belongs to one worker's pool for the whole run.
     interval_index = 0;
@@ -21,6 +43,10 @@ void Snapshot::reset() {
         name.reset();
     }
     name_latencies_us.clear();
+    for (TransactionStats& transaction : by_transaction) {
+        transaction.reset();
+    }
+    transaction_latencies_us.clear();
 }
 
 void Snapshot::add(const Snapshot& other) {
@@ -45,6 +71,7 @@ void Snapshot::add(const Snapshot& other) {
         BARRAGE_ASSERT(logged.name_index < by_name.size());
         by_name[logged.name_index].latency_us.record_value(logged.latency_us);
     }
+    add_transactions(*this, other);
 }
 
 }  // namespace barrage::stats

@@ -479,3 +479,37 @@ TEST_CASE("a scenario's name or a tag scopes a threshold to those scenarios' res
     CHECK_FALSE(
         barrage::gate::check_request_names(std::vector{parsed("tag:read: p99 < 1s")}, names).ok());
 }
+
+TEST_CASE("a task group's name gates its transactions like a request name") {
+    barrage::stats::RunResult result;
+    result.requests.push_back({"submit", {}, {}});
+    result.totals.by_name.emplace_back(0, 0);
+    result.transactions.push_back({"checkout", {}});
+    result.totals.by_transaction.emplace_back(0);
+    barrage::stats::TransactionStats& checkout = result.totals.by_transaction[0];
+    checkout.sent = 100;
+    checkout.completed = 96;  // 4 of them ran out of tries
+    checkout.responses_failed = 4;
+    checkout.tries_exhausted = 4;
+    checkout.errors = 2;  // 2 unfinished
+    for (int64_t us = 1; us <= 90; ++us) {
+        checkout.latency_us.record_value(us * 1000);
+    }
+    for (int i = 0; i < 2; ++i) {
+        checkout.latency_us.record_value(2'000'000);
+    }
+    result.duration_s = 2;
+    const RunResultMetrics metrics(result);
+    CHECK(*metrics.value("checkout", parsed("failure_rate < 1%").metric) ==
+          doctest::Approx(6.0 / 98.0));
+    CHECK(*metrics.value("checkout", parsed("error_rate < 1%").metric) ==
+          doctest::Approx(2.0 / 98.0));
+    CHECK(*metrics.value("checkout", parsed("check_failure_rate < 1%").metric) ==
+          doctest::Approx(4.0 / 96.0));
+    CHECK(*metrics.value("checkout", parsed("rps > 1").metric) == doctest::Approx(46.0));
+    // 92 timed of 100 started: p50 among the timed, p95 on a failed or unfinished one.
+    CHECK(*metrics.value("checkout", parsed("p50 < 1s").metric) ==
+          doctest::Approx(50'000).epsilon(0.01));
+    CHECK(std::isinf(*metrics.value("checkout", parsed("p95 < 1s").metric)));
+    CHECK_FALSE(metrics.value("nothing", parsed("p50 < 1s").metric));
+}

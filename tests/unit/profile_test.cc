@@ -963,7 +963,7 @@ TEST_CASE("every profile in profiles/ loads without error") {
     std::sort(loaded.begin(), loaded.end());
     CHECK(loaded == std::vector<std::string>{"baseline", "burst", "heavy-payload", "journey",
                                              "load", "scenarios", "smoke", "soak", "spike",
-                                             "stress"});
+                                             "stress", "tasks"});
 }
 
 TEST_CASE("[target.tls] carries the command line's TLS options into the plan") {
@@ -1297,4 +1297,118 @@ headers = { "X-Role" = "{{role}}" }
     CHECK_STARTS(foreign,
                  "test.toml:14:11: [[scenario]] 'shop' sends request 'admin', which uses "
                  "'role', a column of another scenario's data file only");
+}
+
+// ---- [[tasks]]: task groups and repeat ... until ----
+
+namespace {
+
+const std::string job_requests = R"(
+[[requests]]
+name = "submit"
+method = "POST"
+path = "/jobs"
+capture = { job = { json = "/id" } }
+
+[[requests]]
+name = "poll"
+path = "/jobs/{{job}}"
+)";
+
+}  // namespace
+
+TEST_CASE("[[tasks]] become the session's task groups, with repeat steps and weights") {
+    const plan::RunPlan run = load_ok(target + job_requests + one_request + R"(
+[[tasks]]
+name = "checkout"
+weight = 3
+requests = ["submit", { repeat = "poll", until = { json = "/status", equals = "completed" }, max_tries = 5, interval = "200ms" }]
+
+[[tasks]]
+name = "browse"
+requests = ["home"]
+
+[session]
+order = "sequence"
+)" + one_phase);
+    REQUIRE(run.session.tasks.size() == 2);
+    const plan::TaskPlan& checkout = run.session.tasks[0];
+    CHECK(checkout.name == "checkout");
+    CHECK(checkout.weight == 3);
+    REQUIRE(checkout.steps.size() == 2);
+    CHECK(checkout.steps[0].request == 0);
+    CHECK_FALSE(checkout.steps[0].repeat);
+    CHECK(checkout.steps[1].request == 1);
+    REQUIRE(checkout.steps[1].repeat);
+    CHECK(checkout.steps[1].repeat->until.kind == CheckSpec::Kind::json_equals);
+    CHECK(checkout.steps[1].repeat->until.pointer == "/status");
+    CHECK(checkout.steps[1].repeat->until.text == "completed");
+    CHECK(checkout.steps[1].repeat->tries_max == 5);
+    CHECK(checkout.steps[1].repeat->interval_ns == s_ns / 5);
+    CHECK(run.session.tasks[1].weight == 1);
+    CHECK(run.session.order == plan::SessionOrder::sequence);
+    // The session's steps name each task's first request ("the" request of a report).
+    CHECK(run.session.steps == std::vector<size_t>{0, 2});
+}
+
+TEST_CASE("a repeat step's defaults: 10 tries, no interval; until may ask that a pointer exists") {
+    const plan::RunPlan run = load_ok(target + job_requests + R"(
+[[tasks]]
+name = "wait"
+requests = [{ repeat = "poll", until = { json = "/done", exists = true } }]
+)" + one_phase);
+    REQUIRE(run.session.tasks.size() == 1);
+    const plan::RepeatPlan& repeat = *run.session.tasks[0].steps[0].repeat;
+    CHECK(repeat.until.kind == CheckSpec::Kind::json_exists);
+    CHECK(repeat.tries_max == 10);
+    CHECK(repeat.interval_ns == 0);
+}
+
+TEST_CASE("bad [[tasks]] are refused with where and what was expected") {
+    const auto task = [](const std::string& body) {
+        return target + job_requests + "\n[[tasks]]\n" + body + one_phase;
+    };
+    // Line 14 is the [[tasks]] header (where a missing key is reported), 15 its first key.
+    CHECK_STARTS(error_of(task("name = \"t\"\nrequests = [\"pay\"]\n")),
+                 "test.toml:16:13: 'pay' is not a request name; expected one of: submit, poll");
+    CHECK_STARTS(error_of(task("requests = [\"poll\"]\n")), "test.toml:14:1: a task needs name");
+    CHECK_STARTS(error_of(task("name = \"poll\"\nrequests = [\"poll\"]\n")),
+                 "test.toml:15:8: task name 'poll' is also a request's name");
+    CHECK_STARTS(error_of(task("name = \"t\"\nrequests = []\n")),
+                 "test.toml:16:12: a task needs requests = [\"NAME\", ...]");
+    CHECK_STARTS(error_of(task("name = \"t\"\n")), "test.toml:14:1: a task needs requests");
+    CHECK_STARTS(error_of(task("name = \"t\"\nrequests = [\"poll\"]\ncolour = 1\n")),
+                 "test.toml:17:1: unknown key 'colour' in [[tasks]] 't'");
+    CHECK_STARTS(error_of(task("name = \"t\"\nrequests = [{ repeat = \"poll\" }]\n")),
+                 "test.toml:16:13: a repeat step needs until");
+    CHECK_STARTS(error_of(task("name = \"t\"\nrequests = [{ repeat = \"poll\", until = { json = "
+                               "\"/s\", equals = 1 }, tries = 3 }]\n")),
+                 "test.toml:16:");
+    CHECK(contains(error_of(task("name = \"t\"\nrequests = [{ repeat = \"poll\", until = { json = "
+                                 "\"/s\", equals = 1 }, tries = 3 }]\n")),
+                   "unknown key 'tries' in a repeat step; expected one of: repeat, until, "
+                   "max_tries, interval"));
+    CHECK(contains(error_of(task("name = \"t\"\nrequests = [{ repeat = \"poll\", until = { json = "
+                                 "\"/s\", equals = 1 }, max_tries = 0 }]\n")),
+                   "max_tries is 0; expected a whole number from 1 to 1000000"));
+    CHECK(contains(error_of(task("name = \"t\"\nrequests = [{ repeat = \"poll\", until = { json = "
+                                 "\"/s\" } }]\n")),
+                   "until needs json = \"/pointer\" and exactly one of equals = VALUE or "
+                   "exists = true"));
+    CHECK(contains(error_of(task("name = \"t\"\nrequests = [{ repeat = \"poll\", until = { json = "
+                                 "\"s\", equals = 1 } }]\n")),
+                   "until: "));
+    CHECK(contains(error_of(task("name = \"t\"\nrequests = [{ repeat = \"poll\", until = { json = "
+                                 "\"/s\", equals = 1, status = 200 } }]\n")),
+                   "unknown key 'status' in until"));
+    CHECK_STARTS(error_of(task("name = \"t\"\nrequests = [3]\n")),
+                 "test.toml:16:13: a task's request is an integer; expected a request name");
+    CHECK_STARTS(error_of(task("name = \"t\"\nrequests = [\"poll\"]\n\n[[tasks]]\nname = \"t\"\n"
+                               "requests = [\"poll\"]\n")),
+                 "test.toml:19:8: task name 't' is used twice");
+    CHECK_STARTS(error_of(task("name = \"t\"\nweight = 0\nrequests = [\"poll\"]\n")),
+                 "test.toml:16:10: every task has weight 0");
+    CHECK_STARTS(error_of(task("name = \"t\"\nrequests = [\"poll\"]\n\n[session]\nsteps = "
+                               "[\"poll\"]\n")),
+                 "test.toml:19:9: [session] steps and [[tasks]] both say what each user repeats");
 }

@@ -1752,3 +1752,48 @@ TEST_SUITE("scenarios") {
               std::string::npos);
     }
 }
+
+TEST_CASE("task groups get their own rows: JSON transactions_by_name, the summary and the CSV") {
+    RunResult result = crafted_result();
+    result.requests = {{"submit", {}, {}}, {"poll", {}, {}}};
+    result.totals.by_name.resize(2);
+    result.transactions = {{"checkout", {"poll until /status equals \"completed\" (3 tries)"}}};
+    result.totals.by_transaction.emplace_back(0);
+    barrage::stats::TransactionStats& checkout = result.totals.by_transaction[0];
+    checkout.sent = 12;
+    checkout.completed = 10;
+    checkout.responses_failed = 2;
+    checkout.tries_exhausted = 2;
+    checkout.errors = 1;
+    checkout.repeat_tries = 27;
+    checkout.repeat_tries_max = 3;
+    for (int64_t us = 1; us <= 8; ++us) {
+        checkout.latency_us.record_value(us * 1000);
+    }
+    const Json doc = parse(barrage::report::format_json(open_loop_plan(), result));
+    const Json& json = doc["transactions_by_name"]["checkout"];
+    CHECK(json["sent"].text == "12");
+    CHECK(json["completed"].text == "10");
+    CHECK(json["errors"].text == "1");
+    CHECK(json["unfinished"].text == "1");
+    CHECK(json["succeeded"].text == "8");
+    CHECK(json["tries_exhausted"].text == "2");
+    CHECK(json["repeat_tries"].text == "27");
+    CHECK(json["repeat_tries_max"].text == "3");
+    CHECK(json["failure_rate"].number() == doctest::Approx(3.0 / 11.0));
+    CHECK(json["latency"]["count"].text == "8");
+    CHECK(json["latency"]["p95"].type != Json::Type::null);
+    const std::string summary = barrage::report::format_summary(open_loop_plan(), result);
+    CHECK(summary.find("By transaction") != std::string::npos);
+    CHECK(summary.find("until not met after its tries 2 times: poll until /status equals "
+                       "\"completed\" (3 tries)") != std::string::npos);
+    CHECK(summary.find("unfinished at the end: 1") != std::string::npos);
+    const std::string csv = barrage::report::format_requests_csv(result);
+    CHECK(csv.find("\ncheckout,12,10,1,2,") != std::string::npos);
+    // Without [[tasks]] nothing changes: no key, no table.
+    const RunResult plain = crafted_result();
+    CHECK(barrage::report::format_json(open_loop_plan(), plain).find("transactions_by_name") ==
+          std::string::npos);
+    CHECK(barrage::report::format_summary(open_loop_plan(), plain).find("By transaction") ==
+          std::string::npos);
+}

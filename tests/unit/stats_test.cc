@@ -936,3 +936,35 @@ TEST_CASE("failure_rate adds failed responses to the unanswered; add and reset k
     login.reset();
     CHECK(login.responses_failed == 0);
 }
+
+TEST_CASE("snapshots add task groups' transactions and record their logged latencies") {
+    barrage::stats::Snapshot worker;
+    worker.by_transaction.emplace_back(0);
+    worker.by_transaction.emplace_back(1);
+    worker.by_transaction[1].sent = 5;
+    worker.by_transaction[1].completed = 3;
+    worker.by_transaction[1].responses_failed = 1;
+    worker.by_transaction[1].errors = 1;
+    worker.by_transaction[1].repeat_tries = 9;
+    worker.by_transaction[1].repeat_tries_max = 4;
+    worker.transaction_latencies_us.push_back(barrage::stats::NameLatency::of(1, 2500));
+    worker.transaction_latencies_us.push_back(barrage::stats::NameLatency::of(1, 3500));
+    barrage::stats::Snapshot totals;
+    totals.add(worker);
+    totals.add(worker);
+    REQUIRE(totals.by_transaction.size() == 2);
+    const barrage::stats::TransactionStats& merged = totals.by_transaction[1];
+    CHECK(merged.sent == 10);
+    CHECK(merged.completed == 6);
+    CHECK(merged.errors == 2);
+    CHECK(merged.unfinished() == 2);
+    CHECK(merged.succeeded() == 4);
+    CHECK(merged.repeat_tries == 18);
+    CHECK(merged.repeat_tries_max == 4);  // the most, not a sum
+    CHECK(merged.latency_us.total_count() == 4);
+    CHECK(barrage::stats::failure_rate(merged) == doctest::Approx(4.0 / 8.0));
+    CHECK(totals.by_transaction[0].sent == 0);
+    worker.reset();
+    CHECK(worker.by_transaction[1].sent == 0);
+    CHECK(worker.transaction_latencies_us.empty());
+}

@@ -141,3 +141,150 @@ TEST_CASE("weights of zero everywhere leave nothing to send") {
     REQUIRE_FALSE(workload.ok());
     CHECK(workload.error().message.find("weight") != std::string::npos);
 }
+
+// ---- Task groups ([[tasks]]) and repeat ... until ----
+
+namespace {
+
+using barrage::engine::detail::StepEnd;
+
+plan::TaskStepPlan step_of(std::size_t request) { return plan::TaskStepPlan{request, {}}; }
+
+plan::TaskStepPlan repeat_of(std::size_t request, int tries_max, int64_t interval_ns = 0) {
+    plan::RepeatPlan repeat;
+    repeat.until.kind = http::CheckSpec::Kind::json_equals;
+    repeat.until.pointer = "/status";
+    repeat.until.text = "completed";
+    repeat.tries_max = tries_max;
+    repeat.interval_ns = interval_ns;
+    return plan::TaskStepPlan{request, repeat};
+}
+
+// submit (0), poll (1), home (2); task "checkout" = submit, poll until completed (3 tries).
+plan::RunPlan journey_plan() {
+    plan::RunPlan run = base_plan();
+    run.requests = {named("submit", 1, "/jobs"), named("poll", 1, "/jobs/1"), named("home", 1)};
+    run.session.tasks = {plan::TaskPlan{"checkout", 1, {step_of(0), repeat_of(1, 3, 5)}}};
+    run.session.steps = {0};
+    return run;
+}
+
+}  // namespace
+
+TEST_CASE("a task group sends its requests in order as one transaction, then think time") {
+    plan::RunPlan run = journey_plan();
+    run.session.tasks[0].steps = {step_of(0), step_of(2)};
+    auto compiled = Workload::compile(run);
+    REQUIRE(compiled.ok());
+    const Workload& workload = compiled.value();
+    SessionCursor cursor;
+    http::Rng rng(7);
+    CHECK_FALSE(Workload::in_transaction(cursor));
+    CHECK(workload.next_request(cursor, rng) == 0);
+    CHECK(cursor.task_began);
+    CHECK(Workload::in_transaction(cursor));
+    CHECK_FALSE(Workload::task_ended(cursor));
+    CHECK(workload.end_step(cursor, true, true) == StepEnd::next);
+    CHECK_FALSE(Workload::task_ended(cursor));  // no think time within the task
+    CHECK(workload.next_request(cursor, rng) == 2);
+    CHECK_FALSE(cursor.task_began);
+    CHECK(workload.end_step(cursor, true, true) == StepEnd::succeeded);
+    CHECK_FALSE(Workload::in_transaction(cursor));
+    CHECK(Workload::task_ended(cursor));  // think time follows the whole task
+    CHECK(workload.next_request(cursor, rng) == 0);
+    CHECK(cursor.task_began);  // the next transaction
+}
+
+TEST_CASE("a failed response ends the transaction as failed; its later steps are not sent") {
+    auto compiled = Workload::compile(journey_plan());
+    REQUIRE(compiled.ok());
+    const Workload& workload = compiled.value();
+    SessionCursor cursor;
+    http::Rng rng(7);
+    CHECK(workload.next_request(cursor, rng) == 0);
+    CHECK(workload.end_step(cursor, false, true) == StepEnd::failed);
+    CHECK_FALSE(Workload::in_transaction(cursor));
+    CHECK(Workload::task_ended(cursor));
+    CHECK(workload.next_request(cursor, rng) == 0);  // a new transaction from its first step
+    CHECK(cursor.task_began);
+}
+
+TEST_CASE("a repeat step is sent again until its until is met, counting its tries") {
+    auto compiled = Workload::compile(journey_plan());
+    REQUIRE(compiled.ok());
+    const Workload& workload = compiled.value();
+    CHECK(workload.requests()[1].keeps_response);  // the until check reads the body
+    CHECK_FALSE(workload.requests()[2].keeps_response);
+    SessionCursor cursor;
+    http::Rng rng(7);
+    CHECK(workload.next_request(cursor, rng) == 0);
+    CHECK(workload.end_step(cursor, true, true) == StepEnd::next);
+    CHECK(workload.next_request(cursor, rng) == 1);
+    CHECK(workload.end_step(cursor, true, false) == StepEnd::retry);  // pending
+    CHECK(workload.step_of(cursor).interval_ns == 5);
+    CHECK(workload.next_request(cursor, rng) == 1);
+    CHECK(workload.end_step(cursor, true, true) == StepEnd::succeeded);  // completed
+    CHECK(cursor.repeat_tries == 2);
+    CHECK(Workload::task_ended(cursor));
+}
+
+TEST_CASE("a repeat that runs out of tries ends the transaction as exhausted, never loops on") {
+    auto compiled = Workload::compile(journey_plan());
+    REQUIRE(compiled.ok());
+    const Workload& workload = compiled.value();
+    SessionCursor cursor;
+    http::Rng rng(7);
+    CHECK(workload.next_request(cursor, rng) == 0);
+    CHECK(workload.end_step(cursor, true, true) == StepEnd::next);
+    for (int i = 0; i < 2; ++i) {
+        CHECK(workload.next_request(cursor, rng) == 1);
+        CHECK(workload.end_step(cursor, true, false) == StepEnd::retry);
+    }
+    CHECK(workload.next_request(cursor, rng) == 1);
+    CHECK(workload.end_step(cursor, true, false) == StepEnd::exhausted);  // 3 tries, never met
+    CHECK(cursor.repeat_tries == 3);
+    CHECK_FALSE(Workload::in_transaction(cursor));
+    CHECK(workload.next_request(cursor, rng) == 0);
+    CHECK(cursor.repeat_tries == 0);  // counted afresh for the new transaction
+}
+
+TEST_CASE("setup goes before the tasks; tasks are picked by weight or taken in order") {
+    plan::RunPlan run = journey_plan();
+    run.requests.push_back(named("login", 0, "/login"));
+    run.session.setup = {3};
+    run.session.tasks = {plan::TaskPlan{"a", 3, {step_of(0)}},
+                         plan::TaskPlan{"b", 1, {step_of(2)}}};
+    auto weighted = Workload::compile(run);
+    REQUIRE(weighted.ok());
+    SessionCursor cursor;
+    http::Rng rng(42);
+    CHECK(weighted.value().next_request(cursor, rng) == 3);
+    CHECK_FALSE(Workload::in_transaction(cursor));
+    CHECK_FALSE(Workload::task_ended(cursor));  // no think time after setup
+    std::map<std::size_t, int> picks;
+    const int draws = 40000;
+    for (int i = 0; i < draws; ++i) {
+        ++picks[weighted.value().next_request(cursor, rng)];
+        CHECK(weighted.value().end_step(cursor, true, true) == StepEnd::succeeded);
+    }
+    // a has 3/4 of the weight: 30000 expected, sd ~87; 5 sd either side.
+    CHECK(picks[0] > 30000 - 435);
+    CHECK(picks[0] < 30000 + 435);
+    CHECK(picks[0] + picks[2] == draws);
+
+    run.session.order = plan::SessionOrder::sequence;
+    auto in_order = Workload::compile(run);
+    REQUIRE(in_order.ok());
+    SessionCursor ordered;
+    CHECK(in_order.value().next_request(ordered, rng) == 3);
+    for (std::size_t expected : {0, 2, 0, 2}) {
+        CHECK(in_order.value().next_request(ordered, rng) == expected);
+        CHECK(in_order.value().end_step(ordered, true, true) == StepEnd::succeeded);
+    }
+}
+
+TEST_CASE("tasks whose weights are all 0 are refused when the workload compiles") {
+    plan::RunPlan run = journey_plan();
+    run.session.tasks[0].weight = 0;
+    CHECK_FALSE(Workload::compile(run).ok());
+}

@@ -45,6 +45,7 @@ public:
 
 private:
     std::optional<double> name_value(std::string_view request_name, const Metric& metric) const;
+    std::optional<double> transaction_value(std::string_view name, const Metric& metric) const;
 
     std::optional<double> growth_value(const Metric& metric) const;
 

@@ -85,10 +85,36 @@ enum class SessionOrder {
     weighted,  // each iteration picks one of `steps` at random by weight
     sequence,  // each iteration sends `steps` in order, then starts over
 };
+// A task group's step sent again until its response meets `until` (repeat ... until):
+// "submit, then poll to completion" as one transaction.
+struct RepeatPlan {
+    http::CheckSpec until;    // a json check (json_equals or json_exists); met when it passes
+    int tries_max = 10;       // tries in all; not met by then: the transaction fails
+    int64_t interval_ns = 0;  // from a try's response to the next try
+};
+inline constexpr int repeat_tries_max = 1'000'000;
+// One request of a task group, with its repeat rule when it has one.
+struct TaskStepPlan {
+    size_t request = 0;  // index into RunPlan::requests
+    std::optional<RepeatPlan> repeat;
+};
+// [[tasks]]: a weighted task that is a sequence of requests, timed as one
+// transaction (first request's intended send to the last response) with its
+// own counts and histogram, beside each request's.
+struct TaskPlan {
+    std::string name;  // unique among tasks and requests; reported and gated by it
+    double weight = 1;
+    std::vector<TaskStepPlan> steps;  // at least one
+};
+inline constexpr std::size_t tasks_max = 1000;
+
 struct SessionPlan {
     std::vector<size_t> setup;  // indices into RunPlan::requests, once per session
     SessionOrder order = SessionOrder::weighted;
     std::vector<size_t> steps;  // indices into RunPlan::requests
+    // When not empty, what repeats is these tasks (picked by weight or in
+    // order), not `steps`; steps then holds each task's first request.
+    std::vector<TaskPlan> tasks;
 };
 
 // A CSV file whose columns are template variables; one row per session.

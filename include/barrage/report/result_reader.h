@@ -121,6 +121,7 @@ struct ResultDocument {
     std::vector<IntervalFigures> intervals;
     std::vector<ThresholdFigures> thresholds;
     std::vector<NamedFigures> requests_by_name;
+    std::vector<NamedFigures> transactions_by_name;  // task groups ([[tasks]]); often none
     // `watch` (--watch-pid/--watch-cgroup/--watch-url); none in documents
     // without one. Read back as the run wrote it: unknown counts (JSON null)
     // are -1, null scraped values NaN, samples' wall_ms 0 (not in the JSON).

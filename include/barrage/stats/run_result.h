@@ -47,6 +47,13 @@ struct RequestInfo {
     std::vector<std::string> capture_names;
 };
 
+// A task group ([[tasks]]) for reports (index = its index in totals.by_transaction).
+struct TransactionInfo {
+    std::string name;
+    // Its repeat steps, in words: "poll until /status == \"completed\" (10 tries)".
+    std::vector<std::string> repeats;
+};
+
 // One measured phase of a profile: the intervals that start within it.
 struct PhaseResult {
     std::string name;
@@ -89,8 +96,9 @@ struct RunResult {
     std::vector<std::string> warnings;  // human sentences, shown in summary and JSON
     // First error detail per kind, e.g. "connect: Connection refused (127.0.0.1:1)".
     std::vector<std::string> error_details;
-    std::vector<RequestInfo> requests;  // totals.by_name[i] belongs to requests[i]
-    std::vector<PhaseResult> phases;    // measured phases, in order (none with scenarios)
+    std::vector<RequestInfo> requests;          // totals.by_name[i] belongs to requests[i]
+    std::vector<TransactionInfo> transactions;  // totals.by_transaction[i] is transactions[i]
+    std::vector<PhaseResult> phases;            // measured phases, in order (none with scenarios)
     // A profile's [[scenario]] tables, in order; totals is their sum. Empty without.
     std::vector<ScenarioResult> scenarios;
 };

@@ -9,6 +9,7 @@
 #include "barrage/stats/counters.h"
 #include "barrage/stats/histogram.h"
 #include "barrage/stats/name_stats.h"
+#include "barrage/stats/transaction_stats.h"
 
 namespace barrage::stats {
 
@@ -34,6 +35,10 @@ struct Snapshot {
     // megabytes per name).
     std::vector<NameStats> by_name;
     std::vector<NameLatency> name_latencies_us;  // capacity kept across reset()
+    // Task groups ([[tasks]]), as by_name: counts here, each successful
+    // transaction's latency logged (name_index = the task's index).
+    std::vector<TransactionStats> by_transaction;
+    std::vector<NameLatency> transaction_latencies_us;  // capacity kept across reset()
 
     void reset();
     // Counters, histograms and by_name (sized on first add); other's logged

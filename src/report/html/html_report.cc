@@ -351,12 +351,15 @@ void append_status_and_errors(std::string& page, const ResultDocument& result) {
     page += "</section>\n";
 }
 
-void append_by_name(std::string& page, const ResultDocument& result) {
-    if (result.requests_by_name.empty()) {
+// One table of counts and one of latency per name: of requests_by_name, or of
+// transactions_by_name (task groups).
+void append_named(std::string& page, const std::vector<NamedFigures>& by_name, std::string_view id,
+                  std::string_view title) {
+    if (by_name.empty()) {
         return;
     }
-    section_open(page, "by-name", "Requests by name");
-    for (const NamedFigures& named : result.requests_by_name) {
+    section_open(page, id, title);
+    for (const NamedFigures& named : by_name) {
         fmt::format_to(std::back_inserter(page), "<h3>{}</h3>\n<table>", html_escape(named.name));
         std::vector<std::string> keys;
         std::vector<std::string> values;
@@ -478,7 +481,8 @@ std::string format_html_report(const ResultDocument& result, std::string_view so
     append_status_over_time(page, result);
     append_latency_table(page, result);
     append_status_and_errors(page, result);
-    append_by_name(page, result);
+    append_named(page, result.requests_by_name, "by-name", "Requests by name");
+    append_named(page, result.transactions_by_name, "by-transaction", "Transactions by name");
     if (result.watch) {
         detail::append_watch_section(page, *result.watch);
     }

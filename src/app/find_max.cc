@@ -74,7 +74,7 @@ capacity::StepRunner step_runner(const cli::FindMaxRequest& request, SearchState
         if (!step_plan) {
             return step_plan.error();
         }
-        if (auto status = cli::resolve_target(step_plan.value().target); !status.ok()) {
+        if (auto status = cli::resolve_targets(step_plan.value()); !status.ok()) {
             return status.error();
         }
         const plan::Target& t = step_plan.value().target;

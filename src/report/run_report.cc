@@ -309,6 +309,17 @@ void write_head(JsonWriter& json, const plan::RunPlan& plan) {
     json.begin_object();
     field(json, "url", detail::target_url(plan.target));
     field(json, "address", plan.target.address_text);
+    if (!plan.more_targets.empty()) {  // [target] urls: every target, the first included
+        json.key("all");
+        json.begin_array();
+        for (std::size_t i = 0; i < plan::target_count(plan); ++i) {
+            json.begin_object();
+            field(json, "url", detail::target_url(plan::target_of(plan, i)));
+            field(json, "address", plan::target_of(plan, i).address_text);
+            json.end_object();
+        }
+        json.end_array();
+    }
     json.end_object();
     field(json, "mode", plan::is_open_loop(plan) ? "open_loop" : "closed_loop");
 }

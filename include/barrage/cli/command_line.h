@@ -77,6 +77,8 @@ base::Result<Command> parse_command_line(int argc, const char* const* argv);
 // Resolves plan.target.host with getaddrinfo (numeric first), fills address,
 // address_len and address_text. Errors: "cannot resolve host 'x': ..." (exit 3).
 base::Status resolve_target(plan::Target& target);
+// Resolves plan.target and every one of plan.more_targets ([target] urls).
+base::Status resolve_targets(plan::RunPlan& plan);
 
 // Usage text of the whole program.
 std::string usage_text();

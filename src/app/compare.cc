@@ -32,7 +32,7 @@ base::Result<std::vector<report::ResultDigest>> read_baselines(
 }
 
 report::CompareOptions compare_options(const cli::CompareRequest& request) {
-    report::CompareOptions options{request.max_regressions};
+    report::CompareOptions options{request.max_regressions, request.metrics};
     if (request.min_delta_ns) {
         options.min_delta_us = static_cast<double>(*request.min_delta_ns) / 1e3;
     }

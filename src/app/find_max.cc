@@ -37,6 +37,16 @@ base::Result<capacity::CapacityPlan> capacity_plan_of(const cli::FindMaxRequest&
         return base::make_error("--slo: " + status.error().message);
     }
     plan.slos = std::move(slos).value();
+    for (const gate::ThresholdSpec& slo : plan.slos) {
+        // A step is judged on its requests; the watched target is not sampled per step.
+        if (slo.metric.is_watched()) {
+            return base::make_error(
+                fmt::format("--slo: threshold '{}': {} is a metric of the watched target, not "
+                            "of a step; find-max judges latency, rates and rps (use it as a "
+                            "--threshold of barrage run with --watch-pid)",
+                            slo.expression, gate::metric_name(slo.metric)));
+        }
+    }
     plan.limits.start_rps = request.start_rps;
     plan.limits.max_rps = request.max_rps;
     plan.limits.precision = request.precision;
@@ -64,7 +74,7 @@ capacity::StepRunner step_runner(const cli::FindMaxRequest& request, SearchState
         if (!step_plan) {
             return step_plan.error();
         }
-        if (auto status = cli::resolve_target(step_plan.value().target); !status.ok()) {
+        if (auto status = cli::resolve_targets(step_plan.value()); !status.ok()) {
             return status.error();
         }
         const plan::Target& t = step_plan.value().target;
@@ -104,9 +114,10 @@ capacity::StepCallback step_printer(const cli::FindMaxRequest& request) {
     }
     return [](int index, const capacity::StepReport& step) {
         fmt::print(stderr,
-                   "step {}: asked {:.1f} req/s, got {:.1f}, p99 {}us, errors {:.2f}%: {}\n", index,
-                   step.rate_asked_rps, step.rate_achieved_rps, step.p99_us,
-                   step.error_rate * 100.0, verdict_text(step));
+                   "step {}: asked {:.1f} req/s, got {:.1f}, p99 {}us, errors {:.2f}%, failures "
+                   "{:.2f}%: {}\n",
+                   index, step.rate_asked_rps, step.rate_achieved_rps, step.p99_us,
+                   step.error_rate * 100.0, step.failure_rate * 100.0, verdict_text(step));
     };
 }
 

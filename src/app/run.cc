@@ -49,7 +49,7 @@ int prepare_run(plan::RunPlan& plan, RunSetup& setup) {
         return fail(watcher.error().message, gate::exit_usage);
     }
     setup.watcher = std::move(watcher).value();
-    if (auto status = cli::resolve_target(plan.target); !status.ok()) {
+    if (auto status = cli::resolve_targets(plan); !status.ok()) {
         return fail(status.error().message, gate::exit_run_failed);
     }
     return gate::exit_ok;

@@ -153,10 +153,10 @@ void append_steps_table(std::string& page, const std::vector<StepReport>& steps)
     page +=
         "<p class=\"sub\">One row per step, by asked rate; each judged on its own results "
         "after its warm-up.</p>\n<table id=\"steps-table\">";
-    report::html::table_row(
-        page,
-        {"asked req/s", "got req/s", "p50", "p90", "p99", "p99.9", "max", "errors", "verdict"},
-        true);
+    report::html::table_row(page,
+                            {"asked req/s", "got req/s", "p50", "p90", "p99", "p99.9", "max",
+                             "errors", "failures", "verdict"},
+                            true);
     for (const StepReport& step : steps) {
         auto out = std::back_inserter(page);
         fmt::format_to(out, "<tr class=\"verdict-{}\">", detail::verdict_name(step.verdict));
@@ -165,7 +165,8 @@ void append_steps_table(std::string& page, const std::vector<StepReport>& steps)
               fmt::format("{:.1f}", step.rate_achieved_rps), detail::time_text(step.p50_us),
               detail::time_text(step.p90_us), detail::time_text(step.p99_us),
               detail::time_text(step.p999_us), detail::time_text(step.max_us),
-              fmt::format("{:.2f}%", step.error_rate * 100.0)}) {
+              fmt::format("{:.2f}%", step.error_rate * 100.0),
+              fmt::format("{:.2f}%", step.failure_rate * 100.0)}) {
             fmt::format_to(out, "<td>{}</td>", html_escape(cell));
         }
         const std::string reason = verdict_reason(step);

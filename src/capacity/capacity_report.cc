@@ -8,6 +8,7 @@
 #include "barrage/gate/evaluation.h"
 #include "barrage/report/generator_health.h"
 #include "barrage/report/json_writer.h"
+#include "barrage/stats/name_stats.h"
 #include "capacity_report_impl.h"
 
 namespace barrage::capacity {
@@ -153,6 +154,7 @@ StepReport judge_step(double rate_asked_rps, const stats::RunResult& result,
     const int64_t attempts = c.requests_completed + c.requests_errors;
     step.error_rate =
         attempts > 0 ? static_cast<double>(c.requests_errors) / static_cast<double>(attempts) : 0;
+    step.failure_rate = stats::failure_rate(c, result.totals.by_name);
     step.p50_us = latency.value_at_percentile(50);
     step.p90_us = latency.value_at_percentile(90);
     step.p99_us = latency.value_at_percentile(99);
@@ -227,8 +229,8 @@ std::optional<double> knee_rps(std::span<const StepReport> steps) {
 std::string format_capacity_table(const CapacityOutcome& outcome) {
     std::string out;
     auto line = std::back_inserter(out);
-    fmt::format_to(line, "{:>12}{:>12}{:>10}{:>10}{:>10}{:>10}{:>9}  {}\n", "asked req/s",
-                   "got req/s", "p50", "p90", "p99", "max", "errors", "verdict");
+    fmt::format_to(line, "{:>12}{:>12}{:>10}{:>10}{:>10}{:>10}{:>9}{:>10}  {}\n", "asked req/s",
+                   "got req/s", "p50", "p90", "p99", "max", "errors", "failures", "verdict");
     for (const StepReport& step : by_rate(outcome.steps)) {
         std::string verdict(verdict_text(step.verdict));
         if (step.verdict == StepVerdict::slo_failed) {
@@ -236,10 +238,10 @@ std::string format_capacity_table(const CapacityOutcome& outcome) {
                 verdict += (i == 0 ? " " : "; ") + step.failed[i];
             }
         }
-        fmt::format_to(line, "{:>12.1f}{:>12.1f}{:>10}{:>10}{:>10}{:>10}{:>8.2f}%  {}\n",
+        fmt::format_to(line, "{:>12.1f}{:>12.1f}{:>10}{:>10}{:>10}{:>10}{:>8.2f}%{:>9.2f}%  {}\n",
                        step.rate_asked_rps, step.rate_achieved_rps, time_text(step.p50_us),
                        time_text(step.p90_us), time_text(step.p99_us), time_text(step.max_us),
-                       step.error_rate * 100.0, verdict);
+                       step.error_rate * 100.0, step.failure_rate * 100.0, verdict);
     }
     if (outcome.kind == "find_max") {
         fmt::format_to(line, "Answer       {}\n", answer_text(outcome));
@@ -288,6 +290,8 @@ std::string format_capacity_json(const CapacityOutcome& outcome, const std::stri
         json.value(step.errors);
         json.key("error_rate");
         json.value(step.error_rate);
+        json.key("failure_rate");
+        json.value(step.failure_rate);
         json.key("latency");
         json.begin_object();
         for (const auto& [name, value] :
@@ -312,14 +316,14 @@ std::string format_capacity_json(const CapacityOutcome& outcome, const std::stri
 std::string format_capacity_csv(const CapacityOutcome& outcome) {
     std::string csv =
         "step,rate_asked_rps,rate_achieved_rps,sent,completed,errors,error_rate,p50_us,p90_us,"
-        "p99_us,p999_us,max_us,verdict\n";
+        "p99_us,p999_us,max_us,verdict,failure_rate\n";
     for (std::size_t i = 0; i < outcome.steps.size(); ++i) {
         const StepReport& step = outcome.steps[i];
         fmt::format_to(std::back_inserter(csv),
-                       "{},{:.3f},{:.3f},{},{},{},{:.6f},{},{},{},{},{},{}\n", i + 1,
+                       "{},{:.3f},{:.3f},{},{},{},{:.6f},{},{},{},{},{},{},{:.6f}\n", i + 1,
                        step.rate_asked_rps, step.rate_achieved_rps, step.sent, step.completed,
                        step.errors, step.error_rate, step.p50_us, step.p90_us, step.p99_us,
-                       step.p999_us, step.max_us, verdict_name(step.verdict));
+                       step.p999_us, step.max_us, verdict_name(step.verdict), step.failure_rate);
     }
     return csv;
 }

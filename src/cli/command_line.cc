@@ -131,7 +131,10 @@ Gates (exit code 1 when one fails; see docs/output.md):
                            'failure_rate < 1%' (errors + status >= 400 +
                            failed checks; error_rate: no answer only),
                            'rss_growth < 5MB/min', 'fd_growth < 10/min',
-                           'thread_growth < 1/min' (need --watch-*); repeat for more.
+                           'thread_growth < 1/min', 'rss_growth < 10%/24h',
+                           'rss_max < 1GB', 'rss_initial < 500MB',
+                           'target_cpu < 70%' (of one core), 'fds_max < 1000',
+                           'threads_max < 64' (need --watch-*); repeat for more.
                            Scoped: 'login: p95 < 300ms' (a request or a phase;
                            'request=NAME:', 'phase=NAME:' when both). Over time:
                            'p95[5m] < 1s' (every 5m window), 'p95 > 1s for 5m'
@@ -888,14 +891,25 @@ the same configuration (target, rate, connections, duration, profile).
       --max-regression [NAME:]METRIC=LIMIT
                            allowed change for one metric; repeat for more.
                            METRIC: p50 p90 p95 p99 p999 p9999 max mean rps
-                           error_rate failure_rate. LIMIT: 10% (relative),
-                           5ms (absolute, latency), 0.1pt (percentage
-                           points, error_rate and failure_rate).
+                           error_rate failure_rate, any pNN[.N] (from the
+                           histograms), and with a watched
+                           target rss_max rss_initial rss_growth
+                           target_cpu. LIMIT: 10% (relative), 5ms
+                           (absolute, latency), 0.1pt (percentage points,
+                           error_rate and failure_rate), 16MB (rss_max,
+                           rss_initial), 2MB/min (rss_growth), 10pt
+                           (target_cpu, of one core), or off (shown, never
+                           judged).
                            Without NAME: the whole run and every request
                            name; with NAME: that request only (and it wins).
                            Defaults: latency +10%, rps -10%, error_rate +50%
                            or +0.1pt (whichever allows more); max (one
-                           sample) is shown, judged only when named here
+                           sample) is shown, judged only when named here;
+                           rss_max, rss_initial +20% or +10MB, rss_growth
+                           +50% or +1MB/min, target_cpu +20% or +10pt
+      --metrics LIST       compare only these metrics, comma-separated (e.g.
+                           p50,p95,rps): the others are neither shown nor
+                           judged; max is judged when listed
       --current FILE       the current result; every positional file is then a
                            baseline (their spread is the noise band)
       --min-delta TIME     a latency change smaller than this is never a
@@ -925,10 +939,26 @@ struct CompareArgs {
     CompareRequest request;
 };
 
-const std::array<OptionSpec<CompareArgs>, 5> compare_options{{
+const std::array<OptionSpec<CompareArgs>, 6> compare_options{{
     {'\0', "max-regression", true,
      [](CompareArgs& a, std::string_view, std::string_view v) {
          a.request.max_regressions.emplace_back(v);
+         return Status(Ok{});
+     }},
+    {'\0', "metrics", true,
+     [](CompareArgs& a, std::string_view, std::string_view v) {
+         // Names are checked by report::compare_results; repeating the flag adds to the list.
+         for (std::size_t start = 0; start <= v.size();) {
+             const std::size_t comma = std::min(v.find(',', start), v.size());
+             if (comma > start) {
+                 a.request.metrics.emplace_back(v.substr(start, comma - start));
+             }
+             start = comma + 1;
+         }
+         if (a.request.metrics.empty()) {
+             return Status(
+                 make_error("--metrics: expected metric names, e.g. --metrics p50,p95,rps"));
+         }
          return Status(Ok{});
      }},
     {'\0', "json", true,

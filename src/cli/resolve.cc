@@ -64,4 +64,16 @@ Status resolve_target(plan::Target& target) {
     return Ok{};
 }
 
+Status resolve_targets(plan::RunPlan& plan) {
+    if (auto status = resolve_target(plan.target); !status.ok()) {
+        return status;
+    }
+    for (plan::Target& target : plan.more_targets) {
+        if (auto status = resolve_target(target); !status.ok()) {
+            return status;
+        }
+    }
+    return Ok{};
+}
+
 }  // namespace barrage::cli

@@ -91,7 +91,8 @@ void Worker::handle_completion(const io::Completion& completion, int64_t now) {
 void Worker::open_connection(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
     BARRAGE_ASSERT(conn.socket.fd < 0);
-    const int fd = io::make_tcp_socket(plan_.target.address.ss_family, rx_.enabled);
+    const plan::Target& target = plan::target_of(plan_, conn.target);
+    const int fd = io::make_tcp_socket(target.address.ss_family, rx_.enabled);
     if (fd < 0) {
         set_state(conn, ConnState::connecting);
         fail_connect(slot, connect_error_kind(-fd), std::strerror(-fd), now);
@@ -101,8 +102,8 @@ void Worker::open_connection(uint32_t slot, int64_t now) {
     set_state(conn, ConnState::connecting);
     conn.socket.connect_start_ns = now;
     conn.deadline_ns = now + plan_.timeout_ns;
-    ring_->prep_connect(fd, reinterpret_cast<const sockaddr*>(&plan_.target.address),
-                        plan_.target.address_len, user_data(op_connect, slot));
+    ring_->prep_connect(fd, reinterpret_cast<const sockaddr*>(&target.address), target.address_len,
+                        user_data(op_connect, slot));
 }
 
 void Worker::on_connect(uint32_t slot, int res, int64_t now) {
@@ -263,7 +264,7 @@ void Worker::fail_connect(uint32_t slot, stats::ErrorKind kind, std::string_view
                           int64_t now) {
     Connection& conn = connections_[slot];
     BARRAGE_ASSERT(conn.state == ConnState::connecting || conn.state == ConnState::handshaking);
-    note_error(kind, detail);
+    note_error(slot, kind, detail);
     current_->counters.count_error(kind);
     if (!channel_->connect_failed.load(std::memory_order_relaxed)) {
         channel_->connect_failed.store(true, std::memory_order_relaxed);
@@ -310,11 +311,11 @@ void Worker::reopen_connection(uint32_t slot, int64_t now) {
 
 // Keeps the first detail of each error kind for the summary (allocates once
 // per kind per worker, never again).
-void Worker::note_error(stats::ErrorKind kind, std::string_view detail) {
+void Worker::note_error(uint32_t slot, stats::ErrorKind kind, std::string_view detail) {
     std::string& first = channel_->first_error_detail[static_cast<std::size_t>(kind)];
-    if (first.empty()) {
+    if (first.empty()) {  // the slot's own target: with [target] urls, not always the first
         first = fmt::format("{}: {} ({})", stats::error_kind_name(kind), detail,
-                            plan_.target.address_text);
+                            plan::target_of(plan_, connections_[slot].target).address_text);
     }
 }
 

@@ -99,6 +99,7 @@ struct Connection {
     ConnState state = ConnState::closed;
     uint32_t generation = 0;        // bumped on every close; stale CQEs are dropped
     uint32_t connect_failures = 0;  // consecutive, for backoff
+    uint32_t target = 0;            // plan::target_of: which of the run's targets it connects to
     int64_t retry_at_ns = 0;        // state backoff: when to reconnect
     int64_t idle_since_ns = 0;      // when it last became free (open loop: late or behind?)
     int64_t deadline_ns = 0;        // connect, handshake or request (the request's covers its send)

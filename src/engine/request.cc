@@ -53,7 +53,7 @@ void Worker::start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool
 void Worker::on_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now) {
     Connection& conn = connections_[slot];
     if (conn.state != ConnState::busy) {
-        note_error(stats::ErrorKind::protocol, "bytes received with no request in flight");
+        note_error(slot, stats::ErrorKind::protocol, "bytes received with no request in flight");
         current_->counters.count_error(stats::ErrorKind::protocol);
         reopen_connection(slot, now);
         return;
@@ -72,7 +72,7 @@ void Worker::on_bytes(uint32_t slot, const char* data, std::size_t len, int64_t 
     complete_request(slot, now);
     if (consumed < len && conn.generation == generation) {
         // Without pipelining nothing may follow a response.
-        note_error(stats::ErrorKind::protocol, "bytes after the end of a response");
+        note_error(slot, stats::ErrorKind::protocol, "bytes after the end of a response");
         current_->counters.count_error(stats::ErrorKind::protocol);
         reopen_connection(slot, now);
     }
@@ -114,7 +114,7 @@ void Worker::complete_request(uint32_t slot, int64_t now) {
 void Worker::fail_request(uint32_t slot, stats::ErrorKind kind, std::string_view detail,
                           int64_t now) {
     BARRAGE_ASSERT(connections_[slot].state == ConnState::busy);
-    note_error(kind, detail);
+    note_error(slot, kind, detail);
     const Connection& conn = connections_[slot];
     stats::Snapshot& snapshot = request_snapshot(conn);
     snapshot.counters.count_request_failure(kind);
@@ -163,7 +163,7 @@ stats::Snapshot& Worker::transaction_snapshot(const Connection& conn) {
 // carry another request, so it is replaced. The request itself completed.
 void Worker::abandon_send(uint32_t slot, int64_t now) {
     BARRAGE_ASSERT(connections_[slot].state == ConnState::finishing_send);
-    note_error(stats::ErrorKind::timeout,
+    note_error(slot, stats::ErrorKind::timeout,
                "the server answered early but did not take the rest of the request within "
                "--timeout");
     current_->counters.count_error(stats::ErrorKind::timeout);

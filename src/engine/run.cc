@@ -481,6 +481,7 @@ void Coordinator::emit_intervals(int64_t through_index) {
         row.latency_p99_us = pending.latency_us.value_at_percentile(99);
         row.latency_p999_us = pending.latency_us.value_at_percentile(99.9);
         row.latency_max_us = pending.latency_us.max();
+        row.latency_p95_us = pending.latency_us.value_at_percentile(95);
         if (!pending.cpu_ns_by_worker.empty() && row.length_s > 0) {
             row.generator_cpu_max =
                 static_cast<double>(*std::max_element(pending.cpu_ns_by_worker.begin(),

@@ -98,23 +98,24 @@ bool Sessions::prepare_request(Connection& conn, stats::Snapshot& snapshot, int6
     http::TemplateContext& context = context_of(conn);
     const std::size_t index = workload_.next_request(conn.session.cursor, context.rng());
     const CompiledRequest& request = workload_.requests()[index];
+    const http::RequestTemplate& bytes = request.for_target(conn.target);  // its Host header
     conn.request.index = static_cast<uint32_t>(index);
     ++snapshot.by_name[index].sent;  // one that fails to render fails as sent
     if (conn.session.cursor.task_began) {
         begin_transaction(conn.session.cursor, conn.request, snapshot);
     }
-    if (request.request.is_constant()) {
-        conn.request.bytes = request.request.constant_bytes();
+    if (bytes.is_constant()) {
+        conn.request.bytes = bytes.constant_bytes();
     } else {
         context.now_unix_ns = now_unix_ns;
-        if (!request.request.render(context, conn.send_buffer, body_scratch_)) {
+        if (!bytes.render(context, conn.send_buffer, body_scratch_)) {
             conn.request.bytes = {};
             return false;
         }
         conn.request.bytes = conn.send_buffer;
     }
     conn.parser.keep(request.keeps_response ? conn.session.keep.get() : nullptr);
-    conn.parser.reset(request.request.is_head());
+    conn.parser.reset(bytes.is_head());
     return true;
 }
 
@@ -142,8 +143,9 @@ bool Sessions::judge_response(Connection& conn, stats::Snapshot& snapshot, int64
     json_->reset(keep.body());
     bool checks_failed = false;
     if (request.checks.size() > 0) {
-        const http::CheckFailures failures =
-            request.checks.evaluate(conn.parser.status_code(), keep.body(), *json_);
+        const http::CheckedResponse response{conn.parser.status_code(), keep.body(),
+                                             conn.parser.body_bytes(), &keep};
+        const http::CheckFailures failures = request.checks.evaluate(response, *json_);
         checks_failed = failures.any();
         if (failures.any()) {
             ++name.checks_failed;

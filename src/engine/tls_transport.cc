@@ -221,7 +221,7 @@ void Worker::fail_tls(uint32_t slot, std::string_view detail, int64_t now) {
             fail_request(slot, stats::ErrorKind::tls, detail, now);
             return;
         default:
-            note_error(stats::ErrorKind::tls, detail);
+            note_error(slot, stats::ErrorKind::tls, detail);
             current_->counters.count_error(stats::ErrorKind::tls);
             reopen_connection(slot, now);
             return;

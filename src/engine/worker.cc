@@ -56,8 +56,13 @@ Worker::Worker(RunShared* shared, WorkerChannel* channel, int worker_index, int 
     BARRAGE_ASSERT(connections >= 0);
     idle_slots_.reserve(connections_.size());
     const http::ResponseLimits limits{plan_.response_header_bytes_max};
-    for (Connection& conn : connections_) {
-        conn.parser = http::ResponseParser(limits);
+    const std::size_t targets = plan::target_count(plan_);
+    for (std::size_t slot = 0; slot < connections_.size(); ++slot) {
+        connections_[slot].parser = http::ResponseParser(limits);
+        // Round robin over the run's targets, counting connections across workers.
+        const std::size_t global =
+            slot * static_cast<std::size_t>(worker_count) + static_cast<std::size_t>(worker_index);
+        connections_[slot].target = static_cast<uint32_t>(global % targets);
     }
     if (shared_->schedule != nullptr) {
         shard_ = std::make_unique<schedule::ScheduleShard>(shared_->schedule, worker_index,

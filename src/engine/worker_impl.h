@@ -164,7 +164,7 @@ private:
     void reopen_connection(uint32_t slot, int64_t now);
     void set_state(Connection& conn, ConnState state);
     void set_send_continues(Connection& conn, bool continues);
-    void note_error(stats::ErrorKind kind, std::string_view detail);
+    void note_error(uint32_t slot, stats::ErrorKind kind, std::string_view detail);
     // request.cc: the request in flight, from its start to its end.
     void start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool scheduled);
     void on_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now);

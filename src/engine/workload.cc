@@ -43,6 +43,7 @@ base::Result<CompiledRequest> compile_request(const plan::RunPlan& plan,
     }
     spec.body = named.body;
     spec.body_verbatim = named.body_verbatim;
+    spec.body_form_urlencoded = named.body_form_urlencoded;
     spec.keep_alive = !plan.new_connection_per_request;
     const auto context = [&](const base::Error& error) {
         return base::make_error("request '" + named.name + "': " + error.message);
@@ -56,7 +57,16 @@ base::Result<CompiledRequest> compile_request(const plan::RunPlan& plan,
         return context(checks.error());
     }
     CompiledRequest compiled{
-        named.name, std::move(request).value(), std::move(checks).value(), {}, {}, false, false};
+        named.name, std::move(request).value(), {}, std::move(checks).value(), {}, {}, false,
+        false};
+    for (const plan::Target& target : plan.more_targets) {  // the same request, its own Host
+        spec.host_header = target.host_header;
+        auto other = http::RequestTemplate::compile(spec, scope);
+        if (!other.ok()) {
+            return context(other.error());
+        }
+        compiled.more_targets.push_back(std::move(other).value());
+    }
     for (const http::CaptureSpec& spec_capture : named.captures) {
         auto capture = http::Capture::compile(spec_capture, scope);
         if (!capture.ok()) {
@@ -66,6 +76,12 @@ base::Result<CompiledRequest> compile_request(const plan::RunPlan& plan,
         compiled.captures.push_back(std::move(capture).value());
     }
     compiled.headers_to_keep = http::headers_to_keep(compiled.captures);
+    for (std::string& header : compiled.checks.headers()) {  // header checks read them too
+        if (std::find(compiled.headers_to_keep.begin(), compiled.headers_to_keep.end(), header) ==
+            compiled.headers_to_keep.end()) {
+            compiled.headers_to_keep.push_back(std::move(header));
+        }
+    }
     compiled.needs_body = compiled.needs_body || compiled.checks.needs_body();
     compiled.keeps_response = compiled.checks.size() > 0 || !compiled.captures.empty();
     return compiled;

@@ -22,11 +22,18 @@ namespace barrage::engine::detail {
 struct CompiledRequest {
     std::string name;
     http::RequestTemplate request;
+    // The same request for plan.more_targets (their Host headers), in order.
+    std::vector<http::RequestTemplate> more_targets;
     http::ResponseChecks checks;
     std::vector<http::Capture> captures;
     std::vector<std::string> headers_to_keep;  // for captures from headers
     bool keeps_response = false;               // checks or captures read the body or headers
     bool needs_body = false;
+
+    // The request as sent to target `index` (plan::target_of).
+    const http::RequestTemplate& for_target(std::size_t index) const {
+        return index == 0 ? request : more_targets[index - 1];
+    }
 };
 
 // A step of a task group ([[tasks]]): its request, and its repeat rule.

@@ -11,7 +11,9 @@
 #include <utility>
 
 #include "barrage/base/assert.h"
+#include "barrage/plan/units.h"
 #include "barrage/stats/judged_latency.h"
+#include "barrage/watch/resource_figures.h"
 #include "gate_impl.h"
 
 namespace barrage::gate {
@@ -100,6 +102,12 @@ std::string time_note(const ThresholdOutcome& outcome) {
                        *outcome.window_start_s);
 }
 
+// MB in the size unit the limit was written in ("1.2GB").
+std::string format_size(double mb, std::string_view unit) {
+    const double per_mb = unit.starts_with('K') ? 1024.0 : unit.starts_with('G') ? 1 / 1024.0 : 1;
+    return format_number(mb * per_mb) + std::string(unit.empty() ? "MB" : unit);
+}
+
 // A scenario's results ("browse"), or the sum of the scenarios tagged NAME
 // ("tag:NAME"), as a run of their own, so a gate judges them as it judges
 // the whole run; nullopt when `name` names no scenario or tag.
@@ -153,10 +161,37 @@ std::optional<double> detail::counted_value(const Metric& metric, const stats::C
     return judged_value(stats::JudgedLatency(latency_us, stats::unanswered_of(counters)), metric);
 }
 
-std::optional<double> RunResultMetrics::growth_value(const Metric& metric) const {
+// A watched metric (Metric::is_watched) over the measured period; the largest of any target's.
+std::optional<double> RunResultMetrics::watched_value(const Metric& metric) const {
     if (watch_ == nullptr) {
         return std::nullopt;
     }
+    if (metric.is_growth() && metric.statistic != Statistic::rss_growth_relative) {
+        return growth_value(metric);
+    }
+    const watch::ResourceFigures figures =
+        watch::largest_resource_figures(*watch_, result_.duration_s);
+    switch (metric.statistic) {
+        case Statistic::rss_max:
+            return figures.rss_max_mb;
+        case Statistic::rss_initial:
+            return figures.rss_initial_mb;
+        case Statistic::target_cpu:
+            return figures.cpu_share;
+        case Statistic::rss_growth_relative:
+            return figures.rss_growth_share_per_min;
+        case Statistic::fds_max:
+            return figures.fds_max;
+        case Statistic::threads_max:
+            return figures.threads_max;
+        default:
+            BARRAGE_ASSERT(false);
+            return std::nullopt;
+    }
+}
+
+std::optional<double> RunResultMetrics::growth_value(const Metric& metric) const {
+    BARRAGE_ASSERT(watch_ != nullptr);
     std::optional<double> largest;
     for (const watch::TargetWatch& target : watch_->targets) {
         const auto& growth = target.growth;
@@ -241,8 +276,8 @@ std::optional<double> RunResultMetrics::transaction_value(std::string_view name,
 }
 
 std::optional<double> RunResultMetrics::run_value(const Metric& metric) const {
-    if (metric.is_growth()) {
-        return growth_value(metric);
+    if (metric.is_watched()) {
+        return watched_value(metric);
     }
     const stats::Counters& counters = result_.totals.counters;
     switch (metric.statistic) {
@@ -317,7 +352,7 @@ std::optional<double> RunResultMetrics::value(const Scope& scope, const Metric& 
         case ScopeKind::run:
             return run_value(metric);
         case ScopeKind::request:
-            if (metric.is_growth()) {
+            if (metric.is_watched()) {
                 return std::nullopt;
             }
             if (const auto scenarios = scenario_scope(result_, which.name)) {
@@ -328,7 +363,7 @@ std::optional<double> RunResultMetrics::value(const Scope& scope, const Metric& 
             break;
     }
     const stats::PhaseResult* phase = phase_of(which.name);
-    if (phase == nullptr || metric.is_growth()) {
+    if (phase == nullptr || metric.is_watched()) {
         return std::nullopt;
     }
     // A run stopped early measured its last phase only up to the stop.
@@ -391,6 +426,8 @@ ThresholdOutcome whole_outcome(const ThresholdSpec& spec, const MetricsLookup& m
     } else if (spec.metric.is_growth()) {
         outcome.note = fmt::format("no growth: fewer than {} samples after warm-up",
                                    watch::min_samples_for_slope);
+    } else if (spec.metric.is_watched()) {
+        outcome.note = "no sample of the watched target with this value in the measured period";
     } else {
         outcome.note = scope_missing_note(spec);
     }
@@ -475,7 +512,21 @@ std::string format_metric_value(double value, const ThresholdSpec& spec) {
         return format_number(value * 100.0) + "%";
     }
     if (spec.metric.is_growth()) {
-        return format_number(value) + spec.display_unit;
+        // In the unit written: the base unit per minute over one of the written ("GB/h").
+        const auto one = plan::parse_growth_per_min(
+            "", "1" + spec.display_unit,
+            spec.metric.statistic == Statistic::rss_growth_relative ? plan::GrowthUnit::percent
+            : spec.metric.statistic == Statistic::rss_growth        ? plan::GrowthUnit::megabytes
+                                                                    : plan::GrowthUnit::count);
+        return format_number(one && one.value() > 0 ? value / one.value() : value) +
+               (one ? spec.display_unit : std::string(metric_unit(spec.metric)));
+    }
+    if (spec.metric.statistic == Statistic::target_cpu) {
+        return format_number(value * 100.0) + "%";
+    }
+    if (spec.metric.statistic == Statistic::rss_max ||
+        spec.metric.statistic == Statistic::rss_initial) {
+        return format_size(value, spec.display_unit);
     }
     return format_number(value);
 }

@@ -26,7 +26,36 @@ constexpr std::string_view metric_help =
     "a metric: pNN (p50, p99, p99.9), mean, min, max (optionally prefixed by service_time_, "
     "schedule_lag_ or connect_time_), error_rate, failure_rate, check_failure_rate, rps, or "
     "with --watch-pid "
-    "rss_growth, fd_growth, thread_growth";
+    "rss_growth, fd_growth, thread_growth, rss_max, rss_initial, target_cpu, fds_max, "
+    "threads_max";
+
+// The metrics of the watched target beside the growth ones, by name.
+struct WatchedName {
+    std::string_view name;
+    Statistic statistic;
+};
+constexpr std::array<WatchedName, 8> watched_names{{
+    {"rss_growth", Statistic::rss_growth},
+    {"fd_growth", Statistic::fd_growth},
+    {"thread_growth", Statistic::thread_growth},
+    {"rss_max", Statistic::rss_max},
+    {"rss_initial", Statistic::rss_initial},
+    {"target_cpu", Statistic::target_cpu},
+    {"fds_max", Statistic::fds_max},
+    {"threads_max", Statistic::threads_max},
+}};
+
+// Sizes as the growth rates read them: MB = 2^20 bytes.
+struct SizeUnit {
+    std::string_view suffix;
+    double mb;
+};
+constexpr std::array<SizeUnit, 6> size_units{{{"KB", 1.0 / 1024},
+                                              {"KiB", 1.0 / 1024},
+                                              {"MB", 1.0},
+                                              {"MiB", 1.0},
+                                              {"GB", 1024.0},
+                                              {"GiB", 1024.0}}};
 
 std::string_view trim(std::string_view text) {
     const auto first = text.find_first_not_of(" \t");
@@ -109,14 +138,10 @@ std::optional<Metric> parse_metric(std::string_view name) {
     if (name == "rps") {
         return Metric{Statistic::throughput};
     }
-    if (name == "rss_growth") {
-        return Metric{Statistic::rss_growth};
-    }
-    if (name == "fd_growth") {
-        return Metric{Statistic::fd_growth};
-    }
-    if (name == "thread_growth") {
-        return Metric{Statistic::thread_growth};
+    for (const auto& [watched, statistic] : watched_names) {
+        if (name == watched) {
+            return Metric{statistic};  // rss_growth turns relative with a % limit (parse_limit)
+        }
     }
     for (const auto& [prefix, series] : series_prefixes) {
         if (name.starts_with(prefix)) {
@@ -172,6 +197,69 @@ base::Status parse_time_limit(std::string_view text, std::string_view unit, Thre
     return base::Ok{};
 }
 
+// "5MB/min", "10/h", "100/24h"; rss_growth also "10%/24h" (relative to rss_initial), which makes
+// the metric rss_growth_relative. The display unit is the one written.
+base::Status parse_growth_limit(std::string_view text, ThresholdSpec& spec) {
+    std::string compact(text);  // "5 MB/min" reads as "5MB/min"
+    compact.erase(std::remove(compact.begin(), compact.end(), ' '), compact.end());
+    const bool bytes = spec.metric.statistic == Statistic::rss_growth;
+    const bool relative = bytes && compact.find('%') != std::string::npos;
+    auto per_min =
+        plan::parse_growth_per_min(fmt::format("threshold '{}'", spec.expression), compact,
+                                   relative ? plan::GrowthUnit::percent
+                                   : bytes  ? plan::GrowthUnit::megabytes
+                                            : plan::GrowthUnit::count);
+    if (!per_min) {
+        return per_min.error();
+    }
+    if (relative) {
+        spec.metric.statistic = Statistic::rss_growth_relative;
+    }
+    spec.limit = per_min.value();
+    spec.display_unit = compact.substr(compact.find_first_not_of("0123456789."));
+    return base::Ok{};
+}
+
+// rss_max and rss_initial: a size (KB, MB, GB); target_cpu: a percentage of one core;
+// fds_max and threads_max: a count.
+base::Status parse_watched_limit(std::string_view text, double number, std::string_view unit,
+                                 ThresholdSpec& spec) {
+    const std::string name = metric_name(spec.metric);
+    if (spec.metric.statistic == Statistic::target_cpu) {
+        if (unit != "%") {
+            return threshold_error(spec.expression,
+                                   fmt::format("'{}' is not a percentage; write the share of one "
+                                               "core (e.g. 'target_cpu < 70%'; 250% is 2.5 cores)",
+                                               text));
+        }
+        spec.limit = number / 100.0;
+        spec.display_unit = "%";
+        return base::Ok{};
+    }
+    if (spec.metric.statistic == Statistic::fds_max ||
+        spec.metric.statistic == Statistic::threads_max) {
+        if (!unit.empty()) {
+            return threshold_error(spec.expression,
+                                   fmt::format("'{}' is not a count; write a plain number (e.g. "
+                                               "'{} < 1000')",
+                                               text, name));
+        }
+        spec.limit = number;
+        return base::Ok{};
+    }
+    for (const auto& [suffix, mb] : size_units) {
+        if (unit == suffix) {
+            spec.limit = number * mb;
+            spec.display_unit = std::string(suffix);
+            return base::Ok{};
+        }
+    }
+    return threshold_error(
+        spec.expression,
+        fmt::format("'{}' is not a size; write KB, MB or GB (e.g. '{} < 1GB'; MB = 2^20 bytes)",
+                    text, name));
+}
+
 // Fills spec.limit and spec.display_unit from the text after the operator.
 base::Status parse_limit(std::string_view text, ThresholdSpec& spec) {
     const auto unit_at = text.find_first_not_of("0123456789.+-eE");
@@ -190,18 +278,10 @@ base::Status parse_limit(std::string_view text, ThresholdSpec& spec) {
         return parse_time_limit(text, unit, spec);
     }
     if (spec.metric.is_growth()) {
-        const bool bytes = spec.metric.statistic == Statistic::rss_growth;
-        std::string compact(text);  // "5 MB/min" reads as "5MB/min"
-        compact.erase(std::remove(compact.begin(), compact.end(), ' '), compact.end());
-        auto per_min = plan::parse_growth_per_min(
-            fmt::format("threshold '{}'", spec.expression), compact,
-            bytes ? plan::GrowthUnit::megabytes : plan::GrowthUnit::count);
-        if (!per_min) {
-            return per_min.error();
-        }
-        spec.limit = per_min.value();
-        spec.display_unit = bytes ? "MB/min" : "/min";
-        return base::Ok{};
+        return parse_growth_limit(text, spec);
+    }
+    if (spec.metric.is_watched()) {
+        return parse_watched_limit(text, *number, unit, spec);
     }
     if (spec.metric.is_fraction()) {
         if (unit != "%" || *number > 100) {
@@ -434,14 +514,15 @@ std::string metric_name(const Metric& metric) {
             return "check_failure_rate";
         case Statistic::throughput:
             return "rps";
-        case Statistic::rss_growth:
+        case Statistic::rss_growth_relative:
             return "rss_growth";
-        case Statistic::fd_growth:
-            return "fd_growth";
-        case Statistic::thread_growth:
-            return "thread_growth";
         default:
             break;
+    }
+    for (const auto& [name, statistic] : watched_names) {
+        if (metric.statistic == statistic) {
+            return std::string(name);
+        }
     }
     std::string prefix;
     for (const auto& [text, series] : series_prefixes) {
@@ -481,6 +562,28 @@ std::string_view scope_kind_text(ScopeKind kind) {
     }
     BARRAGE_ASSERT(false);
     return "?";
+}
+
+std::string_view metric_unit(const Metric& metric) {
+    switch (metric.statistic) {
+        case Statistic::rss_growth:
+            return "MB/min";
+        case Statistic::fd_growth:
+        case Statistic::thread_growth:
+            return "/min";
+        case Statistic::rss_max:
+        case Statistic::rss_initial:
+            return "MB";
+        case Statistic::rss_growth_relative:
+            return "ratio/min";
+        case Statistic::fds_max:
+        case Statistic::threads_max:
+            return "count";
+        case Statistic::throughput:
+            return "rps";
+        default:
+            return metric.is_time() ? "us" : "ratio";  // the failure rates and target_cpu
+    }
 }
 
 Result<ThresholdSpec> parse_threshold(std::string_view expression) {
@@ -543,13 +646,14 @@ Result<std::vector<ThresholdSpec>> parse_thresholds(std::span<const std::string>
 
 base::Status check_growth_sources(std::span<const ThresholdSpec> specs, bool targets_watched) {
     for (const ThresholdSpec& spec : specs) {
-        if (!spec.metric.is_growth()) {
+        if (!spec.metric.is_watched()) {
             continue;
         }
         if (!spec.scope.is_run()) {
             return threshold_error(spec.expression,
-                                   "growth belongs to the watched target, not to one request "
-                                   "or phase; drop the scope");
+                                   fmt::format("{} belongs to the watched target, not to one "
+                                               "request or phase; drop the scope",
+                                               metric_name(spec.metric)));
         }
         if (!targets_watched) {
             return threshold_error(

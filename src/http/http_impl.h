@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace barrage::http::detail {
@@ -41,6 +42,37 @@ inline bool equals_ignore_case(std::string_view text, std::string_view lower) {
         }
     }
     return true;
+}
+
+// application/x-www-form-urlencoded (WHATWG URL): bytes sent as they are; a
+// space becomes '+', every other byte %XX.
+inline bool is_form_unreserved(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '*' ||
+           c == '-' || c == '.' || c == '_';
+}
+
+// Bytes from `from` on percent-encoded in place (no allocation beyond out's growth).
+inline void form_urlencode_tail(std::string& out, std::size_t from) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::size_t extra = 0;
+    for (std::size_t i = from; i < out.size(); ++i) {
+        extra += is_form_unreserved(out[i]) || out[i] == ' ' ? 0 : 2;
+    }
+    std::size_t read = out.size();
+    out.resize(out.size() + extra);
+    std::size_t write = out.size();
+    while (read > from) {  // backwards, so each byte is read before it is overwritten
+        const char c = out[--read];
+        if (is_form_unreserved(c)) {
+            out[--write] = c;
+        } else if (c == ' ') {
+            out[--write] = '+';
+        } else {
+            out[--write] = hex[static_cast<unsigned char>(c) & 0xF];
+            out[--write] = hex[static_cast<unsigned char>(c) >> 4];
+            out[--write] = '%';
+        }
+    }
 }
 
 }  // namespace barrage::http::detail

@@ -21,8 +21,9 @@ bool has_header(const RequestSpec& spec, std::string_view lower_name) {
 }
 
 base::Result<Template> compile_part(std::string_view what, std::string_view text,
-                                    const TemplateScope& scope) {
-    auto compiled = Template::compile(text, scope);
+                                    const TemplateScope& scope,
+                                    TemplateEncoding encoding = TemplateEncoding::none) {
+    auto compiled = Template::compile(text, scope, encoding);
     if (!compiled.ok()) {
         return base::make_error(std::string(what) + ": " + compiled.error().message);
     }
@@ -89,7 +90,9 @@ base::Result<RequestTemplate> RequestTemplate::compile(const RequestSpec& spec,
         return path.error();
     }
     // A verbatim body is bytes, not a template: it is never looked at for "{{".
-    auto body = compile_part("body", spec.body_verbatim ? std::string_view() : spec.body, scope);
+    auto body = compile_part(
+        "body", spec.body_verbatim ? std::string_view() : spec.body, scope,
+        spec.body_form_urlencoded ? TemplateEncoding::form_urlencoded : TemplateEncoding::none);
     if (!body.ok()) {
         return body.error();
     }

@@ -3,14 +3,22 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
+#include <regex>
 #include <utility>
 
 #include "barrage/base/assert.h"
+#include "barrage/base/excerpt.h"
+#include "barrage/http/request.h"
 #include "json_body_impl.h"
 
 namespace barrage::http {
+
+struct ResponseChecks::Regex {
+    std::regex pattern;
+};
 
 // ---------------------------------------------------------------- JsonBody
 
@@ -70,9 +78,34 @@ const char* kind_name(Kind kind) {
             return "json_equals";
         case Kind::json_range:
             return "json_range";
+        case Kind::json_one_of:
+            return "json_one_of";
+        case Kind::json_matches:
+            return "json_matches";
+        case Kind::json_length:
+            return "json_length";
+        case Kind::body_matches:
+            return "body_matches";
+        case Kind::body_length:
+            return "body_length";
+        case Kind::header_exists:
+            return "header_exists";
+        case Kind::header_matches:
+            return "header_matches";
     }
     return "?";
 }
+
+bool is_regex(Kind kind) {
+    return kind == Kind::json_matches || kind == Kind::body_matches || kind == Kind::header_matches;
+}
+
+bool is_json(Kind kind) {
+    return kind == Kind::json_exists || kind == Kind::json_equals || kind == Kind::json_range ||
+           kind == Kind::json_one_of || kind == Kind::json_matches || kind == Kind::json_length;
+}
+
+std::string value_name(const CheckValue& value);
 
 bool has_status_range(const CheckSpec& spec) {
     return spec.status_min != 0 || spec.status_max != 0;
@@ -86,6 +119,31 @@ std::string quote_text(std::string_view text) {
 
 std::string pointer_name(const std::string& pointer) {
     return pointer.empty() ? "(document)" : pointer;
+}
+
+std::string value_name(const CheckValue& value) {
+    if (value.number) {
+        return fmt::format("{}", *value.number);
+    }
+    if (value.boolean) {
+        return fmt::format("{}", *value.boolean);
+    }
+    return quote_text(value.text);
+}
+
+// "[1, 50]", or "3" when both ends are equal.
+std::string length_name(const CheckSpec& spec) {
+    return spec.number_min == spec.number_max
+               ? fmt::format("{}", spec.number_min)
+               : fmt::format("[{}, {}]", spec.number_min, spec.number_max);
+}
+
+std::string one_of_name(const CheckSpec& spec) {
+    std::string name = pointer_name(spec.pointer) + " one of {";
+    for (std::size_t i = 0; i < spec.values.size(); ++i) {
+        name += (i == 0 ? "" : ", ") + value_name(spec.values[i]);
+    }
+    return name + "}";
 }
 
 std::string status_name(const CheckSpec& spec) {
@@ -122,6 +180,20 @@ std::string check_name(const CheckSpec& spec) {
         case Kind::json_range:
             return fmt::format("{} in [{}, {}]", pointer_name(spec.pointer), spec.number_min,
                                spec.number_max);
+        case Kind::json_one_of:
+            return one_of_name(spec);
+        case Kind::json_matches:
+            return pointer_name(spec.pointer) + " matches " + quote_text(spec.text);
+        case Kind::json_length:
+            return pointer_name(spec.pointer) + " length " + length_name(spec);
+        case Kind::body_matches:
+            return "body matches " + quote_text(spec.text);
+        case Kind::body_length:
+            return "body length " + length_name(spec);
+        case Kind::header_exists:
+            return "header " + spec.header + " exists";
+        case Kind::header_matches:
+            return "header " + spec.header + " matches " + quote_text(spec.text);
     }
     return "?";
 }
@@ -131,6 +203,27 @@ std::string check_name(const CheckSpec& spec) {
 namespace {
 
 bool valid_status(int status) { return status >= 100 && status <= 999; }
+
+std::string length_problem(const CheckSpec& spec) {
+    if (!(spec.number_min >= 0 && spec.number_min <= spec.number_max) ||
+        !std::isfinite(spec.number_max)) {
+        return fmt::format("length [{}, {}] must satisfy 0 <= min <= max", spec.number_min,
+                           spec.number_max);
+    }
+    return "";
+}
+
+std::string one_of_problem(const CheckSpec& spec) {
+    if (spec.values.empty()) {
+        return "one_of is empty: expected at least one value";
+    }
+    for (const CheckValue& value : spec.values) {
+        if ((value.number && value.boolean) || (value.number && !std::isfinite(*value.number))) {
+            return "each value of one_of must be one finite number, string or boolean";
+        }
+    }
+    return "";
+}
 
 // Why the spec cannot be compiled, or "" when it can.
 std::string spec_problem(const CheckSpec& spec) {
@@ -153,9 +246,21 @@ std::string spec_problem(const CheckSpec& spec) {
             return "";
         case Kind::body_contains:
             return spec.text.empty() ? "the text to look for is empty" : "";
+        case Kind::body_matches:
+            return "";
+        case Kind::body_length:
+            return length_problem(spec);
+        case Kind::header_exists:
+        case Kind::header_matches:
+            return is_token(spec.header)
+                       ? ""
+                       : fmt::format("'{}' is not a header name", base::excerpt(spec.header));
         case Kind::json_exists:
         case Kind::json_equals:
         case Kind::json_range:
+        case Kind::json_one_of:
+        case Kind::json_matches:
+        case Kind::json_length:
             break;
     }
     if (!valid_json_pointer(spec.pointer)) {
@@ -176,7 +281,41 @@ std::string spec_problem(const CheckSpec& spec) {
         return fmt::format("number_min {} is above number_max {}", spec.number_min,
                            spec.number_max);
     }
-    return "";
+    if (spec.kind == Kind::json_one_of) {
+        return one_of_problem(spec);
+    }
+    return spec.kind == Kind::json_length ? length_problem(spec) : "";
+}
+
+// Compiled once, searched by every worker (a const std::regex is safe to share).
+// __polynomial: libstdc++'s breadth-first matcher, whose stack does not grow
+// with the text (the default one recurses per byte and overflows on ~16 KiB).
+base::Result<std::shared_ptr<const ResponseChecks::Regex>> compile_regex(const std::string& text) {
+    try {
+        auto regex = std::make_shared<ResponseChecks::Regex>();
+        regex->pattern = std::regex(text, std::regex::ECMAScript | std::regex::optimize |
+                                              std::regex_constants::__polynomial);
+        return std::shared_ptr<const ResponseChecks::Regex>(std::move(regex));
+    } catch (const std::regex_error& error) {
+        return base::make_error(
+            fmt::format("'{}' is not a regular expression ({}); expected "
+                        "ECMAScript syntax without back-references",
+                        base::excerpt(text), error.what()));
+    }
+}
+
+// Why `spec` cannot be compiled, or "" with its regex (if any) in `regex`.
+std::string compile_one(const CheckSpec& spec,
+                        std::shared_ptr<const ResponseChecks::Regex>& regex) {
+    std::string problem = spec_problem(spec);
+    if (problem.empty() && is_regex(spec.kind)) {
+        auto compiled = compile_regex(spec.text);
+        if (!compiled) {
+            return compiled.error().message;
+        }
+        regex = std::move(compiled).value();
+    }
+    return problem;
 }
 
 }  // namespace
@@ -188,17 +327,46 @@ base::Result<ResponseChecks> ResponseChecks::compile(std::span<const CheckSpec> 
     }
     ResponseChecks checks;
     for (std::size_t i = 0; i < specs.size(); ++i) {
-        const std::string problem = spec_problem(specs[i]);
+        std::shared_ptr<const Regex> regex;
+        const std::string problem = compile_one(specs[i], regex);
         if (!problem.empty()) {
             return base::make_error(
                 fmt::format("check {} ({}): {}", i + 1, kind_name(specs[i].kind), problem));
         }
         checks.specs_.push_back(specs[i]);
+        checks.regexes_.push_back(std::move(regex));
         checks.names_.push_back(check_name(specs[i]));
-        checks.needs_body_ = checks.needs_body_ || specs[i].kind != Kind::status_in;
+        checks.needs_body_ = checks.needs_body_ || specs[i].kind == Kind::body_contains ||
+                             specs[i].kind == Kind::body_matches || is_json(specs[i].kind);
         checks.checks_status_ = checks.checks_status_ || specs[i].kind == Kind::status_in;
     }
     return checks;
+}
+
+base::Status ResponseChecks::validate(const CheckSpec& spec) {
+    std::shared_ptr<const Regex> regex;
+    const std::string problem = compile_one(spec, regex);
+    if (!problem.empty()) {
+        return base::make_error(fmt::format("{}: {}", kind_name(spec.kind), problem));
+    }
+    return base::Ok{};
+}
+
+std::vector<std::string> ResponseChecks::headers() const {
+    std::vector<std::string> names;
+    for (const CheckSpec& spec : specs_) {
+        if (spec.kind != Kind::header_exists && spec.kind != Kind::header_matches) {
+            continue;
+        }
+        std::string lower = spec.header;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) {
+            return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        });
+        if (std::find(names.begin(), names.end(), lower) == names.end()) {
+            names.push_back(std::move(lower));
+        }
+    }
+    return names;
 }
 
 // ---------------------------------------------------------------- evaluate
@@ -214,17 +382,23 @@ bool status_passes(const CheckSpec& spec, int status) {
     return has_status_range(spec) && status >= spec.status_min && status <= spec.status_max;
 }
 
-bool json_equals(const CheckSpec& spec, const simdjson::dom::element& element) {
-    if (spec.number) {
+// Of the same type and equal: the number 7 does not equal the string "7".
+bool value_equals(const std::optional<double>& number, const std::optional<bool>& boolean,
+                  std::string_view text, const simdjson::dom::element& element) {
+    if (number) {
         double value = 0;
-        return element.get_double().get(value) == simdjson::SUCCESS && value == *spec.number;
+        return element.get_double().get(value) == simdjson::SUCCESS && value == *number;
     }
-    if (spec.boolean) {
+    if (boolean) {
         bool value = false;
-        return element.get_bool().get(value) == simdjson::SUCCESS && value == *spec.boolean;
+        return element.get_bool().get(value) == simdjson::SUCCESS && value == *boolean;
     }
     std::string_view value;
-    return element.get_string().get(value) == simdjson::SUCCESS && value == spec.text;
+    return element.get_string().get(value) == simdjson::SUCCESS && value == text;
+}
+
+bool json_equals(const CheckSpec& spec, const simdjson::dom::element& element) {
+    return value_equals(spec.number, spec.boolean, spec.text, element);
 }
 
 bool json_in_range(const CheckSpec& spec, const simdjson::dom::element& element) {
@@ -233,40 +407,103 @@ bool json_in_range(const CheckSpec& spec, const simdjson::dom::element& element)
            value <= spec.number_max;
 }
 
-bool passes(const CheckSpec& spec, int status, std::string_view body, JsonBody& json) {
-    if (spec.kind == Kind::status_in) {
-        return status_passes(spec, status);
+bool searches(const ResponseChecks::Regex& regex, std::string_view text) {
+    text = text.substr(0, regex_bytes_max);
+    return std::regex_search(text.begin(), text.end(), regex.pattern);
+}
+
+bool json_one_of(const CheckSpec& spec, const simdjson::dom::element& element) {
+    return std::any_of(spec.values.begin(), spec.values.end(), [&](const CheckValue& value) {
+        return value_equals(value.number, value.boolean, value.text, element);
+    });
+}
+
+bool in_length(const CheckSpec& spec, std::size_t length) {
+    const auto value = static_cast<double>(length);
+    return value >= spec.number_min && value <= spec.number_max;
+}
+
+bool json_length(const CheckSpec& spec, const simdjson::dom::element& element) {
+    simdjson::dom::array array;
+    simdjson::dom::object object;
+    std::string_view text;
+    if (element.get_array().get(array) == simdjson::SUCCESS) {
+        return in_length(spec, array.size());
     }
-    if (spec.kind == Kind::body_contains) {
-        return body.find(spec.text) != std::string_view::npos;
+    if (element.get_object().get(object) == simdjson::SUCCESS) {
+        return in_length(spec, object.size());
     }
-    BARRAGE_ASSERT_MSG(
-        json.impl().body.data() == body.data() && json.impl().body.size() == body.size(),
-        "reset the JsonBody to this body before evaluating");
-    simdjson::dom::element element;
-    if (!json.impl().at(spec.pointer, element)) {
-        return false;
-    }
+    return element.get_string().get(text) == simdjson::SUCCESS && in_length(spec, text.size());
+}
+
+bool json_passes(const CheckSpec& spec, const ResponseChecks::Regex* regex,
+                 const simdjson::dom::element& element) {
+    std::string_view text;
     switch (spec.kind) {
         case Kind::json_equals:
             return json_equals(spec, element);
         case Kind::json_range:
             return json_in_range(spec, element);
+        case Kind::json_one_of:
+            return json_one_of(spec, element);
+        case Kind::json_matches:
+            return element.get_string().get(text) == simdjson::SUCCESS && searches(*regex, text);
+        case Kind::json_length:
+            return json_length(spec, element);
         default:
             return true;  // json_exists
     }
 }
 
+bool header_passes(const CheckSpec& spec, const ResponseChecks::Regex* regex,
+                   const CheckedResponse& response) {
+    if (response.kept == nullptr) {
+        return false;
+    }
+    const std::optional<std::string_view> value = response.kept->header(spec.header);
+    return value && (spec.kind == Kind::header_exists || searches(*regex, *value));
+}
+
+bool passes(const CheckSpec& spec, const ResponseChecks::Regex* regex,
+            const CheckedResponse& response, JsonBody& json) {
+    switch (spec.kind) {
+        case Kind::status_in:
+            return status_passes(spec, response.status);
+        case Kind::body_contains:
+            return response.body.find(spec.text) != std::string_view::npos;
+        case Kind::body_matches:
+            return searches(*regex, response.body);
+        case Kind::body_length:
+            return in_length(spec, static_cast<std::size_t>(response.body_bytes));
+        case Kind::header_exists:
+        case Kind::header_matches:
+            return header_passes(spec, regex, response);
+        default:
+            break;
+    }
+    BARRAGE_ASSERT_MSG(json.impl().body.data() == response.body.data() &&
+                           json.impl().body.size() == response.body.size(),
+                       "reset the JsonBody to this body before evaluating");
+    simdjson::dom::element element;
+    return json.impl().at(spec.pointer, element) && json_passes(spec, regex, element);
+}
+
 }  // namespace
 
-CheckFailures ResponseChecks::evaluate(int status, std::string_view body, JsonBody& json) const {
+CheckFailures ResponseChecks::evaluate(const CheckedResponse& response, JsonBody& json) const {
+    BARRAGE_ASSERT(response.body_bytes >= static_cast<int64_t>(response.body.size()));
     CheckFailures failures;
     for (std::size_t i = 0; i < specs_.size(); ++i) {
-        if (!passes(specs_[i], status, body, json)) {
+        if (!passes(specs_[i], regexes_[i].get(), response, json)) {
             failures.mask |= uint64_t{1} << i;
         }
     }
     return failures;
+}
+
+CheckFailures ResponseChecks::evaluate(int status, std::string_view body, JsonBody& json) const {
+    return evaluate(CheckedResponse{status, body, static_cast<int64_t>(body.size()), nullptr},
+                    json);
 }
 
 }  // namespace barrage::http

@@ -4,10 +4,12 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "barrage/base/assert.h"
 #include "barrage/base/excerpt.h"
+#include "http_impl.h"
 
 namespace barrage::http {
 
@@ -78,6 +80,8 @@ namespace {
 constexpr std::string_view kGenerators[] = {"int",  "float", "choice", "seq",
                                             "uuid", "now",   "now_ms"};
 constexpr std::size_t kVariableNameMax = 64;
+// {{set NAME = GENERATOR ...}}: a keyword, so no variable may be called "set".
+constexpr std::string_view kSet = "set";
 
 bool is_generator(std::string_view word) {
     for (std::string_view generator : kGenerators) {
@@ -96,7 +100,7 @@ bool is_name_char(char c) {
 }  // namespace
 
 bool is_variable_name(std::string_view name) {
-    if (name.empty() || name.size() > kVariableNameMax || is_generator(name)) {
+    if (name.empty() || name.size() > kVariableNameMax || is_generator(name) || name == kSet) {
         return false;
     }
     for (char c : name) {
@@ -191,6 +195,11 @@ struct Piece {
     double float_min = 0;
     double float_max = 0;
     uint64_t seq_start = 0;
+    // {{set NAME = ...}}: the generator's value is also stored in this variable
+    // (`sets`); with `?=` (`sets_once`) only while the variable has no value.
+    bool sets = false;
+    bool sets_once = false;
+    std::size_t set_variable = 0;
 };
 
 struct Word {
@@ -201,6 +210,7 @@ struct Word {
 }  // namespace
 
 struct Template::Compiled {
+    TemplateEncoding encoding = TemplateEncoding::none;
     std::string text;  // literal runs and choice words, back to back
     std::vector<Word> words;
     std::vector<Piece> pieces;
@@ -283,6 +293,44 @@ std::vector<Token> split_words(std::string_view inside) {
     return tokens;
 }
 
+// {{set NAME = GENERATOR ...}} / {{set NAME ?= GENERATOR ...}}, split at its '='.
+struct Assignment {
+    std::string_view name;       // as written, spaces trimmed; may be invalid
+    bool once = false;           // "?=": only while the variable has no value
+    std::string_view generator;  // the text after '='
+};
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && is_space(text.front())) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && is_space(text.back())) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+// True when the placeholder's first word is the keyword "set".
+bool is_assignment(const std::vector<Token>& tokens) {
+    return !tokens.empty() && !tokens[0].quoted && tokens[0].text == kSet;
+}
+
+// `inside` starts (after spaces) with "set"; nullopt when it has no '='.
+std::optional<Assignment> split_assignment(std::string_view inside) {
+    inside = trim(inside);
+    BARRAGE_ASSERT(inside.starts_with(kSet));
+    inside.remove_prefix(kSet.size());
+    const std::size_t equals = inside.find('=');
+    if (equals == std::string_view::npos) {
+        return std::nullopt;
+    }
+    Assignment assignment;
+    assignment.once = equals > 0 && inside[equals - 1] == '?';
+    assignment.name = trim(inside.substr(0, assignment.once ? equals - 1 : equals));
+    assignment.generator = inside.substr(equals + 1);
+    return assignment;
+}
+
 template <typename T>
 bool parse_number(const std::string& text, T& value) {
     const char* end = text.data() + text.size();
@@ -310,6 +358,7 @@ public:
 private:
     base::Status placeholder(std::size_t open, std::string_view inside);
     base::Status generator(const std::vector<Token>& tokens, Piece& piece);
+    base::Status assignment(Piece& piece);
     base::Status variable(const Token& token, Piece& piece);
     base::Error error(std::string what) const;
     void literal(std::string_view run);
@@ -383,7 +432,8 @@ base::Status Compiler::placeholder(std::size_t open, std::string_view inside) {
             "choice, seq, uuid, now, now_ms)");
     }
     Piece piece;
-    base::Status status = tokens.size() == 1 && !tokens[0].quoted && !is_generator(tokens[0].text)
+    base::Status status = is_assignment(tokens) ? assignment(piece)
+                          : tokens.size() == 1 && !tokens[0].quoted && !is_generator(tokens[0].text)
                               ? variable(tokens[0], piece)
                               : generator(tokens, piece);
     if (status) {
@@ -403,6 +453,43 @@ base::Status Compiler::variable(const Token& token, Piece& piece) {
     std::vector<std::size_t>& used = out_->variables_used;
     if (std::find(used.begin(), used.end(), piece.variable) == used.end()) {
         used.push_back(piece.variable);
+    }
+    return base::Ok{};
+}
+
+// The generator renders as usual; render() also stores its text in the variable.
+base::Status Compiler::assignment(Piece& piece) {
+    const std::optional<Assignment> parts = split_assignment(inside_);
+    if (!parts) {
+        return error(
+            "bad set: expected {{set NAME = GENERATOR ...}} (a new value each time) or "
+            "{{set NAME ?= GENERATOR ...}} (once per session), e.g. {{set tenant = int 1000 "
+            "9999}}");
+    }
+    if (!is_variable_name(parts->name)) {
+        return error("'" + base::excerpt(parts->name, 20) +
+                     "' cannot be a variable name: expected 1 to 64 letters, digits, '_', '-' or "
+                     "'.', not a generator name");
+    }
+    const std::vector<Token> tokens = split_words(parts->generator);
+    if (tokens.empty()) {
+        return error("nothing to set: expected a generator after '=', e.g. {{set " +
+                     std::string(parts->name) + " = uuid}}");
+    }
+    if (auto status = generator(tokens, piece); !status) {
+        return status;
+    }
+    const int index = scope_.index_of(parts->name);
+    if (index < 0) {
+        return error("unknown variable '" + std::string(parts->name) + "' to set (" +
+                     known_list(scope_) + ")");
+    }
+    piece.sets = true;
+    piece.sets_once = parts->once;
+    piece.set_variable = static_cast<std::size_t>(index);
+    std::vector<std::size_t>& used = out_->variables_used;
+    if (std::find(used.begin(), used.end(), piece.set_variable) == used.end()) {
+        used.push_back(piece.set_variable);
     }
     return base::Ok{};
 }
@@ -456,12 +543,74 @@ base::Status Compiler::generator(const std::vector<Token>& tokens, Piece& piece)
 
 }  // namespace
 
-base::Result<Template> Template::compile(std::string_view text, const TemplateScope& scope) {
+std::vector<std::string> Template::variables_set(std::string_view text) {
+    std::vector<std::string> names;
+    std::size_t pos = 0;
+    while ((pos = text.find("{{", pos)) != std::string_view::npos) {
+        if (text.substr(pos, 4) == "{{{{") {
+            pos += 4;
+            continue;
+        }
+        const std::size_t close = find_close(text, pos + 2);
+        if (close == std::string_view::npos) {
+            break;  // compile() reports it
+        }
+        const std::string_view inside = text.substr(pos + 2, close - pos - 2);
+        pos = close + 2;
+        if (!is_assignment(split_words(inside))) {
+            continue;
+        }
+        const std::optional<Assignment> parts = split_assignment(inside);
+        if (parts && is_variable_name(parts->name) &&
+            std::find(names.begin(), names.end(), parts->name) == names.end()) {
+            names.emplace_back(parts->name);
+        }
+    }
+    return names;
+}
+
+base::Result<Template> Template::compile(std::string_view text, const TemplateScope& scope,
+                                         TemplateEncoding encoding) {
     Compiler compiler(text, scope);
     if (auto status = compiler.run(); !status) {
         return status.error();
     }
-    return Template(compiler.take());
+    std::unique_ptr<Compiled> compiled = compiler.take();
+    compiled->encoding = encoding;
+    return Template(std::move(compiled));
+}
+
+base::Result<std::vector<TemplateSegment>> Template::segments(std::string_view text) {
+    std::vector<TemplateSegment> out;
+    const auto literal = [&out](std::string_view run) {
+        if (out.empty() || out.back().placeholder) {
+            out.push_back({false, {}});
+        }
+        out.back().text.append(run);
+    };
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const std::size_t open = text.find("{{", pos);
+        if (open == std::string_view::npos) {
+            literal(text.substr(pos));
+            break;
+        }
+        literal(text.substr(pos, open - pos));
+        if (text.substr(open, 4) == "{{{{") {
+            literal("{{");
+            pos = open + 4;
+            continue;
+        }
+        const std::size_t close = find_close(text, open + 2);
+        if (close == std::string_view::npos) {
+            return base::make_error("unclosed placeholder at offset " + std::to_string(open) +
+                                    ": expected '}}' (write a literal '{{' as '{{{{')");
+        }
+        out.push_back({true, std::string(text.substr(open, close + 2 - open))});
+        pos = close + 2;
+    }
+    std::erase_if(out, [](const TemplateSegment& segment) { return segment.text.empty(); });
+    return out;
 }
 
 // ---------------------------------------------------------------- render
@@ -526,6 +675,14 @@ bool Template::render(TemplateContext& context, std::string& out, std::size_t ou
         if (out.size() > out_bytes_max) {
             return false;  // one piece past the limit at most: a piece is bounded, repeats are not
         }
+        const std::size_t from = out.size();
+        if (piece.sets_once && context.has_variable(piece.set_variable)) {
+            out.append(context.values_[piece.set_variable]);  // {{set x ?= ...}}: already drawn
+            if (compiled.encoding == TemplateEncoding::form_urlencoded) {
+                detail::form_urlencode_tail(out, from);
+            }
+            continue;
+        }
         switch (piece.kind) {
             case PieceKind::literal:
                 out.append(compiled.text, piece.begin, piece.size);
@@ -559,6 +716,13 @@ bool Template::render(TemplateContext& context, std::string& out, std::size_t ou
             case PieceKind::now_ms:
                 append_integer(out, context.now_unix_ns / 1'000'000);
                 break;
+        }
+        if (piece.sets) {
+            context.set_variable(piece.set_variable, std::string_view(out).substr(from));
+        }
+        if (compiled.encoding == TemplateEncoding::form_urlencoded &&
+            piece.kind != PieceKind::literal) {
+            detail::form_urlencode_tail(out, from);
         }
     }
     return out.size() <= out_bytes_max;

@@ -281,18 +281,41 @@ Result<int64_t> parse_size_bytes(std::string_view flag, std::string_view text) {
     return *bytes;
 }
 
+namespace {
+
+// The minutes in a growth rate's period: "min", "h", "24h", "0.5s" (a count before the unit).
+std::optional<double> period_min(std::string_view text) {
+    const Decimal count = read_decimal(text);
+    static constexpr std::array<Unit, 6> per_time{
+        {{"s", 1}, {"sec", 1}, {"m", 60}, {"min", 60}, {"h", 3600}, {"d", 86400}}};
+    const Unit* time = match_exact(text.substr(count.length), per_time);
+    if (time == nullptr || count.overflow) {
+        return std::nullopt;
+    }
+    const double counted = count.length == 0 ? 1.0
+                                             : static_cast<double>(count.whole) +
+                                                   static_cast<double>(count.frac_numer) /
+                                                       static_cast<double>(count.frac_denom);
+    if (counted <= 0) {
+        return std::nullopt;
+    }
+    return counted * static_cast<double>(time->multiplier) / 60.0;
+}
+
+}  // namespace
+
 Result<double> parse_growth_per_min(std::string_view flag, std::string_view text, GrowthUnit unit) {
-    const std::string_view forms = unit == GrowthUnit::megabytes
-                                       ? "use size per time: 10MB/min, 512KB/min, 1GB/h, 0.5MB/s"
-                                       : "use a count per time: 10/min, 1/h, 0.5/s";
+    const std::string_view forms =
+        unit == GrowthUnit::megabytes ? "use size per time: 10MB/min, 512KB/min, 1GB/h, 0.5MB/s, "
+                                        "2GB/24h"
+        : unit == GrowthUnit::percent ? "use a percentage per time: 10%/24h, 1%/h, 0.5%/min"
+                                      : "use a count per time: 10/min, 1/h, 0.5/s, 100/24h";
     const auto slash = text.rfind('/');
     const Decimal number = read_decimal(text);
     if (slash == std::string_view::npos || number.length == 0 || number.overflow) {
         return not_a(flag, text, "a growth rate", forms);
     }
-    static constexpr std::array<Unit, 5> per_time{
-        {{"s", 60}, {"sec", 60}, {"m", 1}, {"min", 1}, {"h", 0}}};
-    const Unit* time = match_exact(text.substr(slash + 1), per_time);
+    const std::optional<double> minutes = period_min(text.substr(slash + 1));
     const std::string_view size = text.substr(number.length, slash - number.length);
     static constexpr std::array<Unit, 6> sizes{{{"KB", 1},
                                                 {"KiB", 1},
@@ -301,17 +324,20 @@ Result<double> parse_growth_per_min(std::string_view flag, std::string_view text
                                                 {"GB", 1024 * 1024},
                                                 {"GiB", 1024 * 1024}}};
     const Unit* size_unit = match_exact(size, sizes);
-    const bool size_ok = unit == GrowthUnit::megabytes ? size_unit != nullptr : size.empty();
-    if (time == nullptr || !size_ok) {
+    const bool size_ok = unit == GrowthUnit::megabytes ? size_unit != nullptr
+                         : unit == GrowthUnit::percent ? size == "%"
+                                                       : size.empty();
+    if (!minutes || !size_ok) {
         return not_a(flag, text, "a growth rate", forms);
     }
     double value = static_cast<double>(number.whole) +
                    static_cast<double>(number.frac_numer) / static_cast<double>(number.frac_denom);
     if (unit == GrowthUnit::megabytes) {
         value = value * static_cast<double>(size_unit->multiplier) / 1024.0;  // KiB -> MiB
+    } else if (unit == GrowthUnit::percent) {
+        value /= 100.0;  // a fraction
     }
-    // Per minute: x60 for /s, x1 for /min, /60 for /h (multiplier 0 marks hours).
-    return time->multiplier == 0 ? value / 60.0 : value * static_cast<double>(time->multiplier);
+    return value / *minutes;
 }
 
 }  // namespace barrage::plan

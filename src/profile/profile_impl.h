@@ -33,6 +33,8 @@ void read_data_files(TableReader& root, const std::string& base_dir, plan::RunPl
 void read_requests(TableReader& root, const std::string& base_dir,
                    const std::vector<plan::Header>& target_headers, plan::RunPlan& plan);
 void read_session(TableReader& root, plan::RunPlan& plan);
+// checks = [...] of one [[requests]] table into out.checks, compiled (checks.cc).
+void read_checks(TableReader& request, plan::NamedRequest& out);
 // [[tasks]]: task groups with their repeat steps (tasks.cc); read_session calls it.
 void read_tasks(TableReader& root, plan::RunPlan& plan);
 

@@ -6,6 +6,7 @@
 
 #include "barrage/base/excerpt.h"
 #include "barrage/http/data_file.h"
+#include "barrage/http/form_body.h"
 #include "barrage/http/request.h"
 #include "barrage/http/response_check.h"
 #include "barrage/http/template.h"
@@ -13,9 +14,6 @@
 
 namespace barrage::profile::detail {
 namespace {
-
-constexpr int status_lowest = 100;
-constexpr int status_highest = 599;
 
 std::string join(const std::vector<std::string>& names) {
     std::string joined;
@@ -32,8 +30,28 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
     });
 }
 
+bool has_column(const std::vector<plan::DataFilePlan>& files, const std::string& name) {
+    return std::any_of(files.begin(), files.end(), [&](const plan::DataFilePlan& file) {
+        const std::vector<std::string>& columns = file.file->columns;
+        return std::find(columns.begin(), columns.end(), name) != columns.end();
+    });
+}
+
+// A column of the profile's [[data]] or of a scenario's (read before the requests).
+bool is_data_column(const plan::RunPlan& plan, const std::string& name) {
+    return has_column(plan.data_files, name) ||
+           std::any_of(plan.scenarios.begin(), plan.scenarios.end(),
+                       [&](const plan::ScenarioPlan& scenario) {
+                           return has_column(scenario.data_files, name);
+                       });
+}
+
+// Who defines a variable: a data-file column (one only), or captures and
+// {{set}}s, which may share one (the last write wins, like a reassignment).
+enum class Definer { column, assignment };
+
 void add_variable(Diagnostics& diagnostics, const toml::node* where, const std::string& name,
-                  plan::RunPlan& plan) {
+                  plan::RunPlan& plan, Definer definer = Definer::column) {
     if (!http::is_variable_name(name)) {
         diagnostics.fail_at(where, fmt::format("'{}' cannot be a template variable; expected 1 to "
                                                "64 letters, digits, '_', '-' or '.', and not a "
@@ -43,8 +61,12 @@ void add_variable(Diagnostics& diagnostics, const toml::node* where, const std::
         return;
     }
     if (std::find(plan.variables.begin(), plan.variables.end(), name) != plan.variables.end()) {
+        if (definer == Definer::assignment && !is_data_column(plan, name)) {
+            return;  // another capture or {{set}} of the same variable
+        }
         diagnostics.fail_at(where, fmt::format("variable '{}' is defined twice (a data-file column "
-                                               "or a capture); expected unique names",
+                                               "cannot be captured, set, or repeat); expected "
+                                               "unique names",
                                                base::excerpt(name)));
         return;
     }
@@ -92,164 +114,6 @@ void read_data_file(TableReader& data, const std::string& base_dir, plan::RunPla
     plan.data_files.push_back(std::move(file));
 }
 
-// status = 200 | [200, 201]; status_between = [200, 299]
-bool read_status_list(Diagnostics& diagnostics, const toml::node& node, const char* key,
-                      std::vector<int>& out) {
-    std::vector<const toml::node*> items;
-    if (const auto* list = node.as_array(); list != nullptr) {
-        for (const toml::node& item : *list) {
-            items.push_back(&item);
-        }
-    } else {
-        items.push_back(&node);
-    }
-    for (const toml::node* item : items) {
-        const auto code = item->as_integer();
-        if (code == nullptr || code->get() < status_lowest || code->get() > status_highest) {
-            diagnostics.fail_at(item, fmt::format("{}: expected a status code from {} to {} (or "
-                                                  "an array of them)",
-                                                  key, status_lowest, status_highest));
-            return false;
-        }
-        out.push_back(static_cast<int>(code->get()));
-    }
-    if (out.empty()) {
-        diagnostics.fail_at(&node, fmt::format("{} is empty; expected at least one status", key));
-    }
-    return !out.empty();
-}
-
-// between = [min, max]
-bool read_pair(Diagnostics& diagnostics, const toml::node& node, const char* key, double& low,
-               double& high) {
-    const auto* pair = node.as_array();
-    if (pair == nullptr || pair->size() != 2 || !pair->get(0)->is_number() ||
-        !pair->get(1)->is_number()) {
-        diagnostics.fail_at(&node, fmt::format("{} must be two numbers; expected e.g. {} = [0, "
-                                               "100]",
-                                               key, key));
-        return false;
-    }
-    low = pair->get(0)->value<double>().value_or(0);
-    high = pair->get(1)->value<double>().value_or(0);
-    if (low > high) {
-        diagnostics.fail_at(&node, fmt::format("{} = [{}, {}] is empty; expected [min, max] with "
-                                               "min <= max",
-                                               key, low, high));
-        return false;
-    }
-    return true;
-}
-
-void read_json_check(TableReader& check, const std::string& pointer, http::CheckSpec& spec) {
-    Diagnostics& diagnostics = check.diagnostics();
-    spec.pointer = pointer;
-    const toml::node* exists = check.node("exists");
-    const toml::node* equals = check.node("equals");
-    const toml::node* between = check.node("between");
-    const int given = (exists ? 1 : 0) + (equals ? 1 : 0) + (between ? 1 : 0);
-    if (given != 1) {
-        diagnostics.fail_at(&check.source(),
-                            "a json check needs exactly one of exists = true, "
-                            "equals = VALUE, between = [min, max]");
-        return;
-    }
-    if (exists != nullptr) {
-        if (exists->value<bool>() != true) {
-            diagnostics.fail_at(exists, "exists: expected true (a pointer that must resolve)");
-        }
-        spec.kind = http::CheckSpec::Kind::json_exists;
-    } else if (between != nullptr) {
-        spec.kind = http::CheckSpec::Kind::json_range;
-        read_pair(diagnostics, *between, "between", spec.number_min, spec.number_max);
-    } else {
-        spec.kind = http::CheckSpec::Kind::json_equals;
-        if (const auto* text = equals->as_string()) {
-            spec.text = text->get();
-        } else if (const auto* flag = equals->as_boolean()) {
-            spec.boolean = flag->get();
-        } else if (equals->is_number()) {
-            spec.number = equals->value<double>();
-        } else {
-            diagnostics.fail_at(equals, fmt::format("equals is {}; expected a string, a number or "
-                                                    "a boolean",
-                                                    type_name(*equals)));
-        }
-    }
-}
-
-// One check: exactly one of status, status_between, body_contains, json.
-void read_check(Diagnostics& diagnostics, const toml::node& node, http::CheckSpec& spec) {
-    const auto* table = node.as_table();
-    if (table == nullptr) {
-        diagnostics.fail_at(&node,
-                            "a check must be a table; expected e.g. { status = 200 } or "
-                            "{ json = \"/ok\", equals = true }");
-        return;
-    }
-    TableReader check(diagnostics, *table, "a check");
-    const toml::node* status = check.node("status");
-    const toml::node* status_between = check.node("status_between");
-    const auto contains = check.string("body_contains", "\"ok\"");
-    const auto pointer = check.string("json", "\"/prediction/score\"");
-    const int given =
-        (status ? 1 : 0) + (status_between ? 1 : 0) + (contains ? 1 : 0) + (pointer ? 1 : 0);
-    if (diagnostics.ok() && given != 1) {
-        diagnostics.fail_at(&node,
-                            "a check needs exactly one of status, status_between, "
-                            "body_contains, json");
-    }
-    if (!diagnostics.ok()) {
-        return;
-    }
-    if (status != nullptr) {
-        spec.kind = http::CheckSpec::Kind::status_in;
-        read_status_list(diagnostics, *status, "status", spec.statuses);
-    } else if (status_between != nullptr) {
-        spec.kind = http::CheckSpec::Kind::status_in;
-        double low = 0;
-        double high = 0;
-        if (read_pair(diagnostics, *status_between, "status_between", low, high)) {
-            if (low < 100 || high > 599) {  // and no int cast out of range (profile_fuzz)
-                diagnostics.fail_at(status_between,
-                                    fmt::format("status_between = [{}, {}]: statuses are 100 to "
-                                                "599; expected e.g. status_between = [200, 299]",
-                                                low, high));
-            } else {
-                spec.status_min = static_cast<int>(low);
-                spec.status_max = static_cast<int>(high);
-            }
-        }
-    } else if (contains) {
-        spec.kind = http::CheckSpec::Kind::body_contains;
-        spec.text = *contains;
-    } else {
-        read_json_check(check, *pointer, spec);
-    }
-    check.finish();
-}
-
-void read_checks(TableReader& request, plan::NamedRequest& out) {
-    Diagnostics& diagnostics = request.diagnostics();
-    const toml::array* checks = request.array("checks");
-    if (checks == nullptr) {
-        return;
-    }
-    for (const toml::node& node : *checks) {
-        http::CheckSpec spec;
-        read_check(diagnostics, node, spec);
-        out.checks.push_back(std::move(spec));
-    }
-    if (!diagnostics.ok()) {
-        return;
-    }
-    auto compiled = http::ResponseChecks::compile(out.checks);
-    if (!compiled) {
-        diagnostics.fail_at(checks, fmt::format("{}; expected checks as in docs/profiles.md",
-                                                compiled.error().message));
-    }
-}
-
 // capture = { token = { json = "/token" }, session = { header = "X-Session" } }
 void read_captures(TableReader& request, plan::NamedRequest& out, plan::RunPlan& plan) {
     Diagnostics& diagnostics = request.diagnostics();
@@ -283,9 +147,106 @@ void read_captures(TableReader& request, plan::NamedRequest& out, plan::RunPlan&
                                             "e.g. \"/token\" or \"/data/0/id\"",
                                             base::excerpt(spec.json_pointer)));
         }
-        add_variable(diagnostics, &value, spec.variable, plan);
+        add_variable(diagnostics, &value, spec.variable, plan, Definer::assignment);
         out.captures.push_back(std::move(spec));
     }
+}
+
+// files = [{ field = "upload", path = "a.png", type = "image/png", name = "a.png" }]
+void read_files(TableReader& request, const std::string& base_dir,
+                std::vector<http::FormFile>& files) {
+    Diagnostics& diagnostics = request.diagnostics();
+    const toml::array* list = request.array("files");
+    std::size_t bytes = 0;
+    for (std::size_t i = 0; list != nullptr && i < list->size() && diagnostics.ok(); ++i) {
+        const toml::node& node = *list->get(i);
+        if (node.as_table() == nullptr) {
+            diagnostics.fail_at(&node,
+                                "a file must be a table; expected e.g. { field = "
+                                "\"upload\", path = \"data/a.png\", type = "
+                                "\"image/png\" }");
+            return;
+        }
+        TableReader entry(diagnostics, *node.as_table(), "a file in files");
+        http::FormFile file;
+        file.field = entry.string("field", "\"upload\"").value_or("");
+        const auto path = entry.string("path", "\"data/a.png\"");
+        file.content_type =
+            entry.string("type", "\"image/png\"").value_or("application/octet-stream");
+        const auto name = entry.string("name", "\"a.png\"");
+        entry.finish();
+        if (diagnostics.ok() && (file.field.empty() || !path)) {
+            diagnostics.fail_at(&node,
+                                "a file needs field and path; expected e.g. { field = "
+                                "\"upload\", path = \"data/a.png\" }");
+        }
+        if (!diagnostics.ok()) {
+            return;
+        }
+        file.filename = name.value_or(path->substr(path->rfind('/') + 1));
+        auto content = read_small_file(resolve_path(base_dir, *path));
+        bytes += content ? content.value().size() : 0;
+        if (!content || bytes > static_cast<std::size_t>(body_bytes_max)) {
+            diagnostics.fail_at(
+                entry.node("path"),
+                fmt::format("{}; expected readable files of at most {} MiB in all",
+                            content ? "the files are too large" : content.error().message,
+                            body_bytes_max >> 20));
+            return;
+        }
+        file.content = std::move(content).value();
+        files.push_back(std::move(file));
+    }
+}
+
+// form = { name = "value" } and files = [...]: the body (multipart/form-data
+// with files, else urlencoded) and its Content-Type among the request's own headers.
+void read_form(TableReader& request, const std::string& base_dir, plan::NamedRequest& out,
+               std::vector<plan::Header>& own) {
+    Diagnostics& diagnostics = request.diagnostics();
+    std::vector<http::FormField> fields;
+    const toml::table* form = request.table("form");
+    for (auto it = form ? form->begin() : toml::table::const_iterator{};
+         form != nullptr && it != form->end() && diagnostics.ok(); ++it) {
+        const auto* text = it->second.as_string();
+        if (text == nullptr) {
+            diagnostics.fail_at(&it->second,
+                                fmt::format("form field '{}' is {}; expected a "
+                                            "string (a template)",
+                                            base::excerpt(it->first.str()), type_name(it->second)));
+            return;
+        }
+        fields.push_back({std::string(it->first.str()), text->get()});
+    }
+    std::vector<http::FormFile> files;
+    read_files(request, base_dir, files);
+    if (!diagnostics.ok() || (form == nullptr && !request.has("files"))) {
+        return;
+    }
+    const toml::node* where = form != nullptr ? request.node("form") : request.node("files");
+    if (request.has("body") || request.has("body_file")) {
+        diagnostics.fail_at(where,
+                            "form or files and body or body_file both give a body; "
+                            "expected one of them");
+        return;
+    }
+    for (const plan::Header& header : own) {
+        if (equal_ignoring_case(header.name, "Content-Type")) {
+            diagnostics.fail_at(where,
+                                "a form sets Content-Type itself (with the multipart "
+                                "boundary); expected no Content-Type header");
+            return;
+        }
+    }
+    auto body = http::build_form_body(fields, files);
+    if (!body) {
+        diagnostics.fail_at(
+            where, fmt::format("{}; expected a form as in docs/profiles.md", body.error().message));
+        return;
+    }
+    out.body = std::move(body.value().body_template);
+    out.body_form_urlencoded = body.value().urlencoded;
+    own.push_back(plan::Header{"Content-Type", body.value().content_type});
 }
 
 void read_body(TableReader& request, const std::string& base_dir, plan::NamedRequest& out) {
@@ -340,6 +301,7 @@ void read_request(TableReader& request, const std::string& base_dir,
     out.path = request.string("path", "\"/api/items/{{int 1 1000}}\"").value_or(plan.target.path);
     std::vector<plan::Header> own;
     read_headers_of(request, own);
+    read_form(request, base_dir, out, own);
     // [target] defaults first, unless the request sets the same header itself.
     for (const plan::Header& header : target_headers) {
         const bool replaced = std::any_of(own.begin(), own.end(), [&](const plan::Header& mine) {
@@ -376,10 +338,26 @@ void compile_template(Diagnostics& diagnostics, const toml::node* where, std::st
     auto compiled = http::Template::compile(text, scope);
     if (!compiled && diagnostics.ok()) {
         diagnostics.fail_at(where,
-                            fmt::format("{}: {}; expected a variable from a [[data]] file "
-                                        "or a capture (known: {}), or a generator from "
-                                        "docs/templates.md",
+                            fmt::format("{}: {}; expected a variable from a [[data]] file, "
+                                        "a capture or a {{{{set}}}} (known: {}), or a generator "
+                                        "from docs/templates.md",
                                         what, compiled.error().message, join(scope.variables)));
+    }
+}
+
+// {{set NAME = ...}} in a request's path, headers or body declares NAME, like a capture.
+void declare_sets(Diagnostics& diagnostics, const toml::array& requests, plan::RunPlan& plan) {
+    for (size_t i = 0; i < plan.requests.size() && diagnostics.ok(); ++i) {
+        const plan::NamedRequest& request = plan.requests[i];
+        std::vector<std::string_view> texts = {request.path, request.body};
+        for (const plan::Header& header : request.headers) {
+            texts.push_back(header.value);
+        }
+        for (const std::string_view text : texts) {
+            for (const std::string& name : http::Template::variables_set(text)) {
+                add_variable(diagnostics, requests.get(i), name, plan, Definer::assignment);
+            }
+        }
     }
 }
 
@@ -401,6 +379,7 @@ void compile_templates(Diagnostics& diagnostics, const toml::array& requests,
                              scope);
         }
         const toml::node* body = table.get("body") ? table.get("body") : table.get("body_file");
+        body = body ? body : table.get("form");
         compile_template(diagnostics, body ? body : &table, "body", request.body, scope);
     }
 }
@@ -454,6 +433,7 @@ void read_requests(TableReader& root, const std::string& base_dir,
             return;
         }
     }
+    declare_sets(diagnostics, *requests, plan);
     compile_templates(diagnostics, *requests, plan);
 }
 

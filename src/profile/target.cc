@@ -84,6 +84,44 @@ void read_tls(TableReader& target, const std::string& base_dir, plan::TlsPlan& t
     reader.finish();
 }
 
+// urls = ["http://127.0.0.1:8081", "http://127.0.0.1:8082"]: several targets,
+// one scheme and path (TLS options and request paths are the run's).
+void read_urls(TableReader& target, const toml::array& urls, bool has_url, plan::RunPlan& plan) {
+    Diagnostics& diagnostics = target.diagnostics();
+    if (has_url || urls.empty()) {
+        diagnostics.fail_at(&urls, has_url
+                                       ? "url and urls both name targets; expected one of "
+                                         "them"
+                                       : "urls is empty; expected e.g. urls = "
+                                         "[\"http://127.0.0.1:8081\", \"http://127.0.0.1:8082\"]");
+        return;
+    }
+    for (std::size_t i = 0; i < urls.size() && diagnostics.ok(); ++i) {
+        const toml::node& node = *urls.get(i);
+        auto parsed = node.as_string() ? plan::parse_url(node.as_string()->get())
+                                       : base::Result<plan::Target>(base::make_error(
+                                             "urls holds a non-string; expected URL strings"));
+        if (!parsed) {
+            diagnostics.fail_at(&node, parsed.error().message);
+        } else if (i > 0 && (parsed.value().scheme != plan.target.scheme ||
+                             parsed.value().path != plan.target.path)) {
+            diagnostics.fail_at(&node, fmt::format("'{}' differs from the first url in scheme or "
+                                                   "path; expected every url with the scheme and "
+                                                   "path of the first",
+                                                   base::excerpt(node.as_string()->get())));
+        } else if (i > 0 && parsed.value().scheme == "https") {
+            diagnostics.fail_at(&node,
+                                "several https targets are not supported yet (one TLS "
+                                "server name per run); expected http:// urls, or one "
+                                "https url");
+        } else if (i == 0) {
+            plan.target = std::move(parsed).value();
+        } else {
+            plan.more_targets.push_back(std::move(parsed).value());
+        }
+    }
+}
+
 }  // namespace
 
 void read_headers_of(TableReader& reader, std::vector<plan::Header>& out) {
@@ -106,12 +144,14 @@ void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& 
     }
     TableReader target(diagnostics, *table, "[target]");
     const auto url = target.string("url", "\"http://127.0.0.1:8080\"");
-    if (diagnostics.ok() && !url) {
+    if (const toml::array* urls = target.array("urls"); urls != nullptr) {
+        read_urls(target, *urls, url.has_value(), plan);
+    } else if (diagnostics.ok() && !url) {
         diagnostics.fail_at(table,
                             "[target] has no url; expected e.g. url = "
-                            "\"http://127.0.0.1:8080\"");
+                            "\"http://127.0.0.1:8080\" (or urls = [...] for several)");
     }
-    if (diagnostics.ok()) {
+    if (diagnostics.ok() && url) {
         auto parsed = plan::parse_url(*url);
         if (!parsed) {
             diagnostics.fail_at(target.node("url"), parsed.error().message);

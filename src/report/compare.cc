@@ -24,9 +24,10 @@ using base::Result;
 using detail::is_latency_metric;
 using detail::JudgedRun;
 
-constexpr std::array<std::string_view, 11> metric_names{"p50",  "p90",        "p95",         "p99",
-                                                        "p999", "p9999",      "max",         "mean",
-                                                        "rps",  "error_rate", "failure_rate"};
+constexpr std::array<std::string_view, 15> metric_names{
+    "p50",          "p90",     "p95",         "p99",        "p999",
+    "p9999",        "max",     "mean",        "rps",        "error_rate",
+    "failure_rate", "rss_max", "rss_initial", "rss_growth", "target_cpu"};
 constexpr std::size_t metric_count = metric_names.size();
 
 base::Error digest_error(std::string_view source, std::string_view problem) {
@@ -40,22 +41,28 @@ base::Error headline_error(std::string_view source, const FieldProblem& problem)
                     : fmt::format("missing {} (not a complete barrage result)", problem.field));
 }
 
-// The metrics of compared_metric_names(), in that order.
+// The request metrics of compared_metric_names(), in that order; p95 only where the document
+// has it (an older result's missing p95 is no 0 to compare against).
 // failure_rate counts `responses_failed` too (0 in results written before it existed).
 std::vector<ResultMetric> metrics_of(const HistogramFigures& latency, double rps, double completed,
                                      double errors, double responses_failed) {
     const double attempts = completed + errors;
-    return {{"p50", static_cast<double>(latency.p50_us)},
-            {"p90", static_cast<double>(latency.p90_us)},
-            {"p95", static_cast<double>(latency.p95_us)},
-            {"p99", static_cast<double>(latency.p99_us)},
-            {"p999", static_cast<double>(latency.p999_us)},
-            {"p9999", static_cast<double>(latency.p9999_us)},
-            {"max", static_cast<double>(latency.max_us)},
-            {"mean", latency.mean_us},
-            {"rps", rps},
-            {"error_rate", attempts > 0 ? errors / attempts : 0.0},
-            {"failure_rate", attempts > 0 ? (errors + responses_failed) / attempts : 0.0}};
+    std::vector<ResultMetric> metrics{
+        {"p50", static_cast<double>(latency.p50_us)},
+        {"p90", static_cast<double>(latency.p90_us)},
+        {"p95", static_cast<double>(latency.p95_us)},
+        {"p99", static_cast<double>(latency.p99_us)},
+        {"p999", static_cast<double>(latency.p999_us)},
+        {"p9999", static_cast<double>(latency.p9999_us)},
+        {"max", static_cast<double>(latency.max_us)},
+        {"mean", latency.mean_us},
+        {"rps", rps},
+        {"error_rate", attempts > 0 ? errors / attempts : 0.0},
+        {"failure_rate", attempts > 0 ? (errors + responses_failed) / attempts : 0.0}};
+    if (!latency.has_p95) {
+        metrics.erase(metrics.begin() + 2);
+    }
+    return metrics;
 }
 
 std::optional<double> value_in(std::span<const ResultMetric> metrics, std::string_view name) {
@@ -145,86 +152,20 @@ Result<NamedDigest> named_digest(const NamedFigures& named, double duration_s,
                        std::move(latency.value())};
 }
 
-std::optional<double> parse_double(std::string_view text) {
-    double number = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-    if (error != std::errc{} || end != text.data() + text.size() || !std::isfinite(number)) {
-        return std::nullopt;
-    }
-    return number;
-}
-
-std::string metric_list() {
-    std::string list;
-    for (std::size_t i = 0; i < metric_count; ++i) {
-        list += (i == 0 ? "" : ", ") + std::string(metric_names[i]);
-    }
-    return list;
-}
-
-// The limit after "METRIC=": "10%", "5ms", "0.1pt"; `tolerance.metric` is set.
-Result<Tolerance> parse_limit(std::string_view text, std::string_view limit_text,
-                              Tolerance tolerance) {
-    const std::string_view name = tolerance.metric;
-    std::string_view limit = limit_text;
-    if (limit.starts_with('+') || limit.starts_with('-')) {
-        limit.remove_prefix(1);  // the metric decides which direction is worse
-    }
-    const auto unit_at = limit.find_first_not_of("0123456789.");
-    const auto number = parse_double(limit.substr(0, unit_at));
-    const std::string_view unit =
-        unit_at == std::string_view::npos ? std::string_view{} : limit.substr(unit_at);
-    if (number && unit == "%") {
-        tolerance.relative = *number / 100.0;
-        return tolerance;
-    }
-    if (number && (name == "error_rate" || name == "failure_rate") && unit == "pt") {
-        tolerance.absolute = *number / 100.0;
-        return tolerance;
-    }
-    const std::array<std::pair<std::string_view, double>, 3> time_units{
-        {{"us", 1.0}, {"ms", 1e3}, {"s", 1e6}}};
-    for (const auto& [suffix, us] : time_units) {
-        if (number && is_latency_metric(name) && unit == suffix) {
-            tolerance.absolute = *number * us;
-            return tolerance;
-        }
-    }
-    const bool takes_points = name == "error_rate" || name == "failure_rate";
-    return make_error(fmt::format(
-        "--max-regression '{}': '{}' is not a limit; write a percentage (10%){}", text, limit_text,
-        is_latency_metric(name) ? ", or a time (5ms)"
-        : takes_points          ? ", or points (0.1pt)"
-                                : ""));
-}
-
-// The tolerances of one scope: the defaults, then the unscoped overrides, then
-// those for `request` (so "login:p99=5%" wins over "p99=20%" whatever the order).
-std::vector<Tolerance> tolerances_for(std::span<const Tolerance> overrides,
-                                      std::string_view request) {
-    std::vector<Tolerance> tolerances = default_tolerances();
-    for (const bool scoped : {false, true}) {
-        for (const Tolerance& override_ : overrides) {
-            if (override_.request.empty() == scoped || (scoped && override_.request != request)) {
-                continue;
-            }
-            for (Tolerance& existing : tolerances) {
-                if (existing.metric == override_.metric) {
-                    existing = override_;
-                }
-            }
-        }
-    }
-    return tolerances;
-}
-
 std::vector<MetricChange> compare_metrics(std::span<const JudgedRun> baselines,
                                           const JudgedRun& current,
                                           std::span<const Tolerance> tolerances,
                                           double min_delta_us) {
     std::vector<MetricChange> changes;
     for (const Tolerance& tolerance : tolerances) {
-        changes.push_back(detail::judge_change(tolerance, baselines, current, min_delta_us));
+        MetricChange change = detail::judge_change(tolerance, baselines, current, min_delta_us);
+        // A default metric neither result has (no watched target in either run, no p95 in two
+        // older ones) is not shown; a percentile the user named is, as n/a.
+        const bool named =
+            std::find(metric_names.begin(), metric_names.end(), change.name) == metric_names.end();
+        if (named || !(change.baseline_absent && change.current_absent)) {
+            changes.push_back(std::move(change));
+        }
     }
     return changes;
 }
@@ -336,7 +277,7 @@ bool compare_by_name(std::span<const ResultDigest* const> results) {
 
 void compare_names(CompareReport& report, std::span<const ResultDigest> baselines,
                    const ResultDigest& current, std::span<const Tolerance> overrides,
-                   double min_delta_us) {
+                   const CompareOptions& options) {
     const ResultDigest& first = baselines.front();
     for (const NamedDigest& named : first.requests_by_name) {
         const NamedDigest* other = find_name(current, named.name);
@@ -350,9 +291,12 @@ void compare_names(CompareReport& report, std::span<const ResultDigest> baseline
             report.only_in_baseline.push_back(named.name);
             continue;
         }
-        report.by_name.push_back(
-            {named.name, compare_metrics(runs, {other->metrics, &other->latency},
-                                         tolerances_for(overrides, named.name), min_delta_us)});
+        auto changes = compare_metrics(
+            runs, {other->metrics, &other->latency},
+            detail::tolerances_for(overrides, named.name, options.metrics), options.min_delta_us);
+        if (!changes.empty()) {  // empty when --metrics names only whole-run metrics
+            report.by_name.push_back({named.name, std::move(changes)});
+        }
     }
     for (const NamedDigest& named : current.requests_by_name) {
         if (find_name(first, named.name) == nullptr) {
@@ -385,6 +329,8 @@ std::string_view judgement_name(Judgement judgement) {
             return "not_enough_samples";
         case Judgement::not_judged:
             return "not_judged";
+        case Judgement::not_available:
+            return "not_available";
     }
     return "unknown";
 }
@@ -400,7 +346,10 @@ Result<ResultDigest> digest_result(const ResultDocument& document, std::string_v
                                 static_cast<double>(document.completed),
                                 static_cast<double>(document.request_errors),
                                 static_cast<double>(document.responses_failed));
-    BARRAGE_ASSERT(result.metrics.size() == metric_count);
+    for (ResultMetric& watched : detail::watched_metrics_of(document)) {
+        result.metrics.push_back(std::move(watched));
+    }
+    BARRAGE_ASSERT(result.metrics.size() <= metric_count);
     auto latency =
         latency_sample(document.latency(), static_cast<double>(document.unanswered.value_or(0)),
                        "latency/histogram", source);
@@ -436,43 +385,6 @@ Result<ResultDigest> read_result_file(const std::string& path) {
         return document.error();
     }
     return digest_result(document.value(), path);
-}
-
-std::vector<Tolerance> default_tolerances() {
-    std::vector<Tolerance> tolerances;
-    for (const std::string_view name : compared_metric_names()) {
-        if (name == "error_rate" || name == "failure_rate") {
-            tolerances.push_back({std::string(name), 0.5, 0.001});
-        } else {
-            tolerances.push_back({std::string(name), 0.1, 0.0});
-        }
-        // The max is one sample: no interval bounds it, so by default it is shown only.
-        tolerances.back().judged = name != "max";
-    }
-    return tolerances;
-}
-
-Result<Tolerance> parse_tolerance(std::string_view text) {
-    const auto equals = text.find('=');
-    std::string_view name = text.substr(0, equals);
-    std::string_view request;
-    const auto colon = name.rfind(':');
-    // Metric names have no ':', so the last one before '=' ends the request name.
-    if (colon != std::string_view::npos) {
-        request = name.substr(0, colon);
-        name.remove_prefix(colon + 1);
-    }
-    const auto names = compared_metric_names();
-    if (equals == std::string_view::npos || (colon != std::string_view::npos && request.empty()) ||
-        std::find(names.begin(), names.end(), name) == names.end()) {
-        return make_error(
-            fmt::format("--max-regression '{}': expected [NAME:]METRIC=LIMIT with METRIC "
-                        "one of {} (e.g. p99=10%, or login:p99=5% for one request)",
-                        text, metric_list()));
-    }
-    Tolerance tolerance{std::string(name)};
-    tolerance.request = std::string(request);
-    return parse_limit(text, text.substr(equals + 1), std::move(tolerance));
 }
 
 int CompareReport::regression_count() const {
@@ -533,6 +445,9 @@ Result<CompareReport> compare_results(std::span<const ResultDigest> baselines,
     if (!overrides) {
         return overrides.error();
     }
+    if (auto known = detail::check_metric_names(options.metrics); !known) {
+        return known.error();
+    }
     CompareReport report;
     report.baseline_source = baselines.front().source;
     report.current_source = current.source;
@@ -547,9 +462,10 @@ Result<CompareReport> compare_results(std::span<const ResultDigest> baselines,
         report.spread = baseline_spread(baselines);
     }
     report.changes = compare_metrics(runs, {current.metrics, &current.latency},
-                                     tolerances_for(overrides.value(), ""), options.min_delta_us);
+                                     detail::tolerances_for(overrides.value(), "", options.metrics),
+                                     options.min_delta_us);
     if (compare_by_name(results)) {
-        compare_names(report, baselines, current, overrides.value(), options.min_delta_us);
+        compare_names(report, baselines, current, overrides.value(), options);
     }
     return report;
 }

@@ -20,6 +20,9 @@ std::string format_amount(std::string_view name, double value) {
     if (std::isinf(value)) {
         return "unbounded";
     }
+    if (detail::is_watched_metric(name)) {
+        return detail::format_watched_amount(name, value);
+    }
     if (name == "error_rate" || name == "failure_rate") {
         return fmt::format("{:.3f}%", value * 100.0);
     }
@@ -30,7 +33,15 @@ std::string format_amount(std::string_view name, double value) {
     return fmt::format("{:.1f}", value);
 }
 
+// A side that lacks the metric reads "n/a", never a 0.
+std::string format_side(const MetricChange& change, bool absent, double value) {
+    return absent ? std::string("n/a") : format_amount(change.name, value);
+}
+
 std::string format_change(const MetricChange& change) {
+    if (change.judgement == Judgement::not_available) {
+        return "n/a";
+    }
     if (std::isinf(change.baseline) || std::isinf(change.current)) {
         return change.baseline == change.current ? "0%" : "-";
     }
@@ -59,10 +70,14 @@ void append_table(std::string& out, std::span<const MetricChange> changes) {
                                   ? "  not enough samples"
                               : change.within_noise                       ? "  within noise"
                               : change.judgement == Judgement::not_judged ? "  (not judged)"
-                                                                          : "";
+                              : change.judgement == Judgement::not_available
+                                  ? (change.baseline_absent ? "  (not in the baseline)"
+                                                            : "  (not in the current run)")
+                                  : "";
         fmt::format_to(line, "{:<12}{:>14}{:>14}{:>10}{}\n", display_name(change.name),
-                       format_amount(change.name, change.baseline),
-                       format_amount(change.name, change.current), format_change(change), verdict);
+                       format_side(change, change.baseline_absent, change.baseline),
+                       format_side(change, change.current_absent, change.current),
+                       format_change(change), verdict);
     }
 }
 
@@ -142,11 +157,12 @@ void write_changes(JsonWriter& json, std::span<const MetricChange> changes) {
         json.key("metric");
         json.value(change.name);
         json.key("baseline");
-        json.value(change.baseline);
+        change.baseline_absent ? json.null() : json.value(change.baseline);
         json.key("current");
-        json.value(change.current);
+        change.current_absent ? json.null() : json.value(change.current);
         json.key("change");
-        if (change.baseline == 0 || std::isinf(change.baseline) || std::isinf(change.current)) {
+        if (change.baseline == 0 || std::isinf(change.baseline) || std::isinf(change.current) ||
+            change.judgement == Judgement::not_available) {
             json.null();  // no relative change from zero or to or from unbounded
         } else {
             json.value(rounded((change.current - change.baseline) / std::abs(change.baseline)));

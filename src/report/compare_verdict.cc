@@ -3,6 +3,7 @@
 // spread of several). See compare.h.
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <optional>
 #include <vector>
@@ -42,7 +43,7 @@ double worse_by(std::string_view metric, double base, double cur) {
     if (std::isinf(base) && std::isinf(cur)) {
         return 0;
     }
-    return metric == "rps" ? base - cur : cur - base;
+    return metric == "rps" ? base - cur : cur - base;  // the watched metrics: more is worse
 }
 
 // The verdict from the two intervals of one baseline and the current run
@@ -70,7 +71,16 @@ std::optional<double> percentile_of(std::string_view metric) {
             return percentile;
         }
     }
-    return std::nullopt;
+    // Any other percentile ("p75", "p99.5"), read from the histograms.
+    double percentile = 0;
+    const std::string_view digits = metric.substr(std::min<std::size_t>(1, metric.size()));
+    const auto [end, error] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), percentile);
+    if (!metric.starts_with('p') || digits.empty() || error != std::errc{} ||
+        end != digits.data() + digits.size() || !(percentile > 0 && percentile < 100)) {
+        return std::nullopt;
+    }
+    return percentile;
 }
 
 MetricChange judge_change(const Tolerance& tolerance, std::span<const JudgedRun> baselines,
@@ -91,13 +101,18 @@ MetricChange judge_change(const Tolerance& tolerance, std::span<const JudgedRun>
     for (std::size_t i = 0; i < baselines.size(); ++i) {
         const auto value =
             bounded ? std::optional(base_bounds[i].estimate_us) : value_of(baselines[i], metric);
-        BARRAGE_ASSERT(value.has_value());  // digest_result fills every metric
-        base_values.push_back(*value);
+        change.baseline_absent = change.baseline_absent || !value;
+        base_values.push_back(value.value_or(0));
     }
     const auto cur_value =
         bounded ? std::optional(cur_bounds->estimate_us) : value_of(current, metric);
-    BARRAGE_ASSERT(cur_value.has_value());
-    change.current = *cur_value;
+    change.current_absent = !cur_value;
+    change.current = cur_value.value_or(0);
+    if (change.baseline_absent || change.current_absent) {
+        change.judgement = Judgement::not_available;  // an older result, or no watched target
+        change.baseline = change.baseline_absent ? 0 : run_spread(base_values).mean;
+        return change;
+    }
     const RunSpread spread = run_spread(base_values);
     change.baseline = baselines.size() == 1 ? base_values.front() : spread.mean;
     const bool enough = !bounded || (cur_bounds->enough_samples &&

@@ -16,6 +16,9 @@ constexpr double shortfall_requests_min = 2;  // schedule rounding at a short ru
 constexpr double behind_share_max = 0.01;
 constexpr double send_rate_share_min = 0.999;
 constexpr double late_share_max = 0.01;
+// Fewer requests than this behind schedule or late make no verdict, whatever their share: in a
+// short run one request is already over 1 % (1 of 77), and one hiccup is not a pattern.
+constexpr int64_t requests_evidence_min = 10;
 constexpr double cpu_share_busy = 0.90;
 constexpr double cpu_share_saturated_closed_loop = 0.95;
 constexpr double connection_headroom = 1.25;
@@ -28,6 +31,13 @@ constexpr double service_growth_factor = 2.0;
 
 double share(int64_t part, int64_t whole) {
     return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+}
+
+// Enough requests waited for a connection to say the target held the generator back: at least
+// requests_evidence_min of them, and at least late_share_max of the sent.
+bool late_requests_meaningful(const stats::Counters& c) {
+    return c.requests_late >= requests_evidence_min &&
+           share(c.requests_late, c.requests_sent) >= late_share_max;
 }
 
 }  // namespace
@@ -70,7 +80,7 @@ void judge_stalls(const stats::RunResult& result, GeneratorHealth& health) {
 // Open loop: requests that left late, or not at all, while a connection was free.
 void judge_schedule(const stats::RunResult& result, GeneratorHealth& health) {
     const stats::Counters& c = result.totals.counters;
-    if (health.behind_share > behind_share_max) {
+    if (health.behind_share > behind_share_max && c.requests_behind >= requests_evidence_min) {
         add_evidence(health,
                      fmt::format("{} of {} requests ({:.1f}%) were sent more than {:.1f}ms after "
                                  "their intended time, or never, although a connection was free: "
@@ -152,7 +162,7 @@ bool service_time_grew(const stats::Histogram& service_time_us) {
 int suggested_connections(const stats::RunResult& result) {
     const stats::Counters& c = result.totals.counters;
     const stats::Histogram& service = result.totals.service_time_us;
-    if (!result.asked_rate_rps || c.requests_late == 0 || service.total_count() == 0 ||
+    if (!result.asked_rate_rps || !late_requests_meaningful(c) || service.total_count() == 0 ||
         service_time_grew(service)) {
         return 0;
     }
@@ -173,8 +183,8 @@ void add_generator_warnings(stats::RunResult& result) {
         result.warnings.push_back(std::move(text));
     }
     const stats::Histogram& service = result.totals.service_time_us;
-    if (result.asked_rate_rps && result.totals.counters.requests_late > 0 && !health.saturated &&
-        service_time_grew(service)) {
+    if (result.asked_rate_rps && late_requests_meaningful(result.totals.counters) &&
+        !health.saturated && service_time_grew(service)) {
         result.warnings.push_back(fmt::format(
             "requests waited for a connection, but the service time grew with the load (p50 "
             "{:.2f}ms, p5 {:.2f}ms): the target, not the connection count, is the limit, so no "

@@ -15,6 +15,7 @@
 
 #include "barrage/base/assert.h"
 #include "barrage/report/json_writer.h"
+#include "barrage/watch/resource_figures.h"
 #include "report_impl.h"
 
 namespace barrage::report {
@@ -78,6 +79,16 @@ void record_growth(HistoryEntry& entry, const watch::WatchResult& watch) {
     }
 }
 
+void record_resources(HistoryEntry& entry, const watch::WatchResult& watch, double duration_s) {
+    const watch::ResourceFigures figures = watch::largest_resource_figures(watch, duration_s);
+    const auto rounded = [](const std::optional<double>& value) {
+        return value ? std::optional(round3(*value)) : std::nullopt;
+    };
+    entry.rss_max_mb = rounded(figures.rss_max_mb);
+    entry.rss_initial_mb = rounded(figures.rss_initial_mb);
+    entry.target_cpu = rounded(figures.cpu_share);
+}
+
 HistoryEntry entry_from(simdjson::dom::object line) {
     HistoryEntry entry;
     entry.time = get_string(line, "time");
@@ -103,6 +114,9 @@ HistoryEntry entry_from(simdjson::dom::object line) {
     entry.fds_per_min = get_optional_number(line, "fds_per_min");
     entry.threads_per_min = get_optional_number(line, "threads_per_min");
     entry.leak_suspected = get_optional_bool(line, "leak_suspected");
+    entry.rss_max_mb = get_optional_number(line, "rss_max_mb");
+    entry.rss_initial_mb = get_optional_number(line, "rss_initial_mb");
+    entry.target_cpu = get_optional_number(line, "target_cpu");
     return entry;
 }
 
@@ -120,6 +134,17 @@ std::string relative_change(double before, double after) {
         return "";
     }
     return fmt::format(" ({:+.0f}%)", (after - before) / before * 100.0);
+}
+
+// "260.0MB (+30%)", "80% (+60%)": a resource figure with the change from the previous run that
+// has one; "-" without.
+std::string resource_text(const std::optional<double>& value, const std::optional<double>& before,
+                          bool cpu) {
+    if (!value) {
+        return "-";
+    }
+    return (cpu ? fmt::format("{:.0f}%", *value * 100.0) : fmt::format("{:.1f}MB", *value)) +
+           (before ? relative_change(*before, *value) : "");
 }
 
 }  // namespace
@@ -153,6 +178,7 @@ HistoryEntry make_history_entry(const plan::RunPlan& plan, const stats::RunResul
     }
     if (watch != nullptr && !watch->targets.empty()) {
         record_growth(entry, *watch);
+        record_resources(entry, *watch, result.duration_s);
     }
     return entry;
 }
@@ -163,7 +189,8 @@ std::string format_history_line(const HistoryEntry& e) {
         "{{\"time\":{},\"label\":{},\"target\":{},\"mode\":{},\"duration_s\":{},\"requests\":{},"
         "\"rps\":{},\"error_rate\":{},\"failure_rate\":{},\"p50_us\":{},\"p90_us\":{},"
         "\"p95_us\":{},\"p99_us\":{},\"p999_us\":{},\"max_us\":{},\"thresholds\":{},"
-        "\"rss_mb_per_min\":{},\"fds_per_min\":{},\"threads_per_min\":{},\"leak_suspected\":{}}}\n",
+        "\"rss_mb_per_min\":{},\"fds_per_min\":{},\"threads_per_min\":{},\"leak_suspected\":{},"
+        "\"rss_max_mb\":{},\"rss_initial_mb\":{},\"target_cpu\":{}}}\n",
         json_quote(e.time), json_quote(e.label), json_quote(e.target), json_quote(e.mode),
         e.duration_s, e.requests, e.rps, e.error_rate, e.failure_rate, e.p50_us, e.p90_us, e.p95_us,
         e.p99_us, e.p999_us, e.max_us,
@@ -171,7 +198,9 @@ std::string format_history_line(const HistoryEntry& e) {
                             : std::string("null"),
         json_number_or_null(e.rss_mb_per_min), json_number_or_null(e.fds_per_min),
         json_number_or_null(e.threads_per_min),
-        e.leak_suspected ? (*e.leak_suspected ? "true" : "false") : "null");
+        e.leak_suspected ? (*e.leak_suspected ? "true" : "false") : "null",
+        json_number_or_null(e.rss_max_mb), json_number_or_null(e.rss_initial_mb),
+        json_number_or_null(e.target_cpu));
     return line;
 }
 
@@ -234,9 +263,11 @@ std::vector<std::vector<std::string>> trend_table(std::span<const HistoryEntry> 
     const bool any_watched = std::any_of(entries.begin(), entries.end(),
                                          [](const HistoryEntry& e) { return e.watched(); });
     if (any_watched) {
-        rows[0].insert(rows[0].end(), {"rss/min", "fds/min", "threads/min", "leak"});
+        rows[0].insert(rows[0].end(),
+                       {"rss/min", "fds/min", "threads/min", "leak", "rss max", "cpu"});
     }
     const HistoryEntry* previous = nullptr;
+    const HistoryEntry* previous_watched = nullptr;  // the change of a resource is run to run
     for (const HistoryEntry& e : entries) {
         const std::string rps =
             fmt::format("{:.1f}", e.rps) + (previous ? relative_change(previous->rps, e.rps) : "");
@@ -249,12 +280,20 @@ std::vector<std::vector<std::string>> trend_table(std::span<const HistoryEntry> 
                         format_us(e.max_us),
                         e.thresholds_passed ? (*e.thresholds_passed ? "pass" : "FAIL") : "-"});
         if (any_watched) {
-            rows.back().insert(rows.back().end(),
-                               {growth_text(e.rss_mb_per_min, "MB"), growth_text(e.fds_per_min, ""),
-                                growth_text(e.threads_per_min, ""),
-                                e.leak_suspected ? (*e.leak_suspected ? "LEAK" : "no") : "-"});
+            rows.back().insert(
+                rows.back().end(),
+                {growth_text(e.rss_mb_per_min, "MB"), growth_text(e.fds_per_min, ""),
+                 growth_text(e.threads_per_min, ""),
+                 e.leak_suspected ? (*e.leak_suspected ? "LEAK" : "no") : "-",
+                 resource_text(e.rss_max_mb,
+                               previous_watched ? previous_watched->rss_max_mb : std::nullopt,
+                               false),
+                 resource_text(e.target_cpu,
+                               previous_watched ? previous_watched->target_cpu : std::nullopt,
+                               true)});
         }
         previous = &e;
+        previous_watched = e.watched() ? &e : previous_watched;
     }
     return rows;
 }
@@ -262,14 +301,14 @@ std::vector<std::vector<std::string>> trend_table(std::span<const HistoryEntry> 
 std::string format_trend(std::span<const HistoryEntry> entries) {
     std::string out;
     for (const std::vector<std::string>& row : trend_table(entries)) {
-        BARRAGE_ASSERT(row.size() == 8 || row.size() == 12);
+        BARRAGE_ASSERT(row.size() == 8 || row.size() == 14);
         // A label is cut to its column; the HTML table shows it whole.
         fmt::format_to(std::back_inserter(out), "{:<21}{:<16}{:>18}{:>10}{:>10}{:>18}{:>10}{:>7}",
                        row[0], row[1].substr(0, 15), row[2], row[3], row[4], row[5], row[6],
                        row[7]);
-        if (row.size() == 12) {
-            fmt::format_to(std::back_inserter(out), "{:>11}{:>9}{:>13}{:>6}", row[8], row[9],
-                           row[10], row[11]);
+        if (row.size() == 14) {
+            fmt::format_to(std::back_inserter(out), "{:>11}{:>9}{:>13}{:>6}{:>18}{:>12}", row[8],
+                           row[9], row[10], row[11], row[12], row[13]);
         }
         out += '\n';
     }

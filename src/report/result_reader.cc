@@ -111,6 +111,8 @@ HistogramFigures histogram_of(const object& figures) {
     out.p50_us = integer_at(figures, "p50");
     out.p90_us = integer_at(figures, "p90");
     out.p95_us = integer_at(figures, "p95");
+    element p95;
+    out.has_p95 = figures["p95"].get(p95) == simdjson::SUCCESS && number_of(p95).has_value();
     out.p99_us = integer_at(figures, "p99");
     out.p999_us = integer_at(figures, "p999");
     out.p9999_us = integer_at(figures, "p9999");
@@ -170,6 +172,7 @@ IntervalFigures interval_of(const object& row) {
     out.p99_us = integer_at(row, "p99_us");
     out.p999_us = integer_at(row, "p999_us");
     out.max_us = integer_at(row, "max_us");
+    out.p95_us = integer_at(row, "p95_us");
     object status;
     if (row["status"].get_object().get(status) == simdjson::SUCCESS) {
         out.has_status = true;

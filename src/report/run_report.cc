@@ -289,6 +289,7 @@ void write_interval(JsonWriter& json, const stats::IntervalRow& row) {
     field(json, "p99_us", row.latency_p99_us);
     field(json, "p999_us", row.latency_p999_us);
     field(json, "max_us", row.latency_max_us);
+    field(json, "p95_us", row.latency_p95_us);
     field(json, "generator_cpu", round3(row.generator_cpu_max));
     json.key("status");  // status classes of the interval, for the HTML report's chart
     json.begin_object();
@@ -308,6 +309,17 @@ void write_head(JsonWriter& json, const plan::RunPlan& plan) {
     json.begin_object();
     field(json, "url", detail::target_url(plan.target));
     field(json, "address", plan.target.address_text);
+    if (!plan.more_targets.empty()) {  // [target] urls: every target, the first included
+        json.key("all");
+        json.begin_array();
+        for (std::size_t i = 0; i < plan::target_count(plan); ++i) {
+            json.begin_object();
+            field(json, "url", detail::target_url(plan::target_of(plan, i)));
+            field(json, "address", plan::target_of(plan, i).address_text);
+            json.end_object();
+        }
+        json.end_array();
+    }
     json.end_object();
     field(json, "mode", plan::is_open_loop(plan) ? "open_loop" : "closed_loop");
 }
@@ -409,11 +421,7 @@ void write_thresholds(JsonWriter& json, std::span<const gate::ThresholdOutcome> 
         optional_field(json, "value", unanswered ? std::nullopt : outcome.value);
         field(json, "unanswered", unanswered);
         field(json, "unit",
-              spec.is_ratio()             ? std::string_view("factor")
-              : spec.metric.is_time()     ? std::string_view("us")
-              : spec.metric.is_fraction() ? std::string_view("ratio")
-              : spec.metric.is_growth()   ? std::string_view(spec.display_unit)
-                                          : std::string_view("rps"));
+              spec.is_ratio() ? std::string_view("factor") : gate::metric_unit(spec.metric));
         field(json, "pass", outcome.passed);
         field(json, "abort", outcome.spec.abort_on_fail);
         write_threshold_time(json, outcome);
@@ -490,16 +498,16 @@ std::string format_csv(const stats::RunResult& result, const watch::WatchResult*
 }
 
 std::string format_csv_header(bool watched) {
-    return std::string("t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us") +
+    return std::string("t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us,p95_us") +
            (watched ? ",rss_mb,fds,threads" : "") + "\n";
 }
 
 std::string format_csv_row(const stats::IntervalRow& row, const watch::WatchResult* watch) {
     const int64_t completed = row.counters.requests_completed;
-    return fmt::format("{:.3f},{},{},{:.2f},{},{},{},{},{}{}\n", row.t_s, completed,
+    return fmt::format("{:.3f},{},{},{:.2f},{},{},{},{},{},{}{}\n", row.t_s, completed,
                        row.counters.requests_errors, per_second(completed, row.length_s),
                        row.latency_p50_us, row.latency_p90_us, row.latency_p99_us,
-                       row.latency_p999_us, row.latency_max_us,
+                       row.latency_p999_us, row.latency_max_us, row.latency_p95_us,
                        watch != nullptr ? detail::watch_csv_fields(*watch, row) : std::string());
 }
 

@@ -44,6 +44,7 @@ IntervalRow merge_rows(const IntervalRow& earlier, const IntervalRow& later) {
     row.latency_p99_us = std::max(earlier.latency_p99_us, later.latency_p99_us);
     row.latency_p999_us = std::max(earlier.latency_p999_us, later.latency_p999_us);
     row.latency_max_us = std::max(earlier.latency_max_us, later.latency_max_us);
+    row.latency_p95_us = std::max(earlier.latency_p95_us, later.latency_p95_us);
     // A share of the time: weighted by length, so the merged row says the same of its span.
     if (row.length_s > 0) {
         row.generator_cpu_max = (earlier.generator_cpu_max * earlier.length_s +

@@ -78,9 +78,13 @@ def watched_steps(t, history):
     lines = outcome.stdout.splitlines()
     t.check(lines and "rss/min" in lines[0] and "leak" in lines[0],
             f"the trend has growth columns ({lines[:1]})")
-    t.check(len(lines) >= 4 and lines[3].rstrip().endswith("LEAK") and "MB" in lines[3]
+    t.check(len(lines) >= 4 and " LEAK " in lines[3] and "MB" in lines[3]
             and lines[1].rstrip().endswith("-"),
             f"the watched run shows its growth and LEAK, the others '-' ({lines[1:4]})")
+    # Its largest RSS and CPU share close the row (rss max, cpu); the unwatched runs have '-'.
+    cells = lines[3].split()
+    t.check(len(cells) >= 2 and cells[-2].endswith("MB") and cells[-1].endswith("%"),
+            f"the watched run shows its largest RSS and CPU share ({lines[3]!r})")
 
 
 harness.main(__doc__, body)

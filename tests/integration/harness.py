@@ -29,7 +29,7 @@ TARGETS = os.path.join(HERE, "targets")
 EXIT_SKIP = 77
 START_TIMEOUT_S = 15.0  # a server that has not said "listening on" by then is broken
 TARGET_LIFETIME_S = 90  # targets exit on their own even if this process is killed
-CSV_HEADER = "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us"
+CSV_HEADER = "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us,p95_us"
 # UBSan only prints by default; halting turns a report into a failed exit code. Reports are
 # also looked for in stderr, in case a build recovers anyway.
 SANITIZER_MARKERS = ("runtime error:", "AddressSanitizer", "LeakSanitizer",

@@ -35,7 +35,7 @@ def body(t):
     t.check(lines[0] == harness.CSV_HEADER, f"stdout starts with the CSV header ({lines[:1]})")
     rows = lines[1:]
     t.check(len(rows) == 1, f"1 s at the default 1 s interval: one CSV row ({rows})")
-    t.check(all(len(row.split(",")) == 9 for row in rows), "each CSV row has 9 fields")
+    t.check(all(len(row.split(",")) == 10 for row in rows), "each CSV row has 10 fields")
 
     outcome = t.run(["run", server.url(), "-d", "1s", "--json", "-", "--csv", "-"], json_out=False)
     harness.exits_with(t, outcome, 2, "both outputs on stdout")

@@ -52,7 +52,7 @@ def body(t):
     rows = [line.split(",") for line in lines[1:]]
     t.check(len(rows) >= seen, f"every row seen before the kill is still there ({len(rows)} "
                                f">= {seen})")
-    t.check(all(len(row) == 9 for row in rows), "every row has its 9 fields")
+    t.check(all(len(row) == 10 for row in rows), "every row has its 10 fields")
     ends = [float(row[0]) for row in rows]
     expected = [round(0.1 * (i + 1), 3) for i in range(len(rows))]
     t.check(ends == expected, f"one row per 100 ms interval, in order ({ends[:5]} ...)")

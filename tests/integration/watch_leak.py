@@ -62,7 +62,7 @@ def check_leak_flagged(t, server):
     lines = (outcome.csv_text or "").splitlines()
     t.require(len(lines) >= 2 and lines[0] == harness.CSV_HEADER + ",rss_mb,fds,threads",
               f"the CSV has rss_mb,fds,threads columns ({lines[:1]})")
-    rss = [float(line.split(",")[9]) for line in lines[1:] if line.split(",")[9]]
+    rss = [float(line.split(",")[10]) for line in lines[1:] if line.split(",")[10]]
     t.check(len(rss) >= len(lines) - 2 and rss[-1] > rss[0] + 20,
             f"the CSV's rss_mb climbs ({rss})")
 
@@ -165,7 +165,7 @@ def check_interrupted(t, server):
     t.check(len(rows) == len(result.get("intervals", [])),
             f"a row per interval that ran ({len(rows)} rows, {len(result.get('intervals', []))} "
             f"intervals)")
-    sampled = [row for row in rows if row[9]]
+    sampled = [row for row in rows if row[10]]
     t.check(len(sampled) >= len(rows) - 1,
             f"the rows carry the watched process's RSS ({len(sampled)} of {len(rows)})")
 

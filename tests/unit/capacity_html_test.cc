@@ -112,6 +112,7 @@ TEST_CASE("the steps table lists the steps by asked rate, marked by verdict") {
     CHECK(contains(page, "<span class=\"fail\">FAIL</span> p99 &lt; 50ms (500.00ms)"));
     CHECK(contains(page, "<td>500.00ms</td>"));
     CHECK(contains(page, "<td>610.0</td>"));
+    CHECK(contains(page, "<th>errors</th><th>failures</th><th>verdict</th>"));
 }
 
 TEST_CASE("the latency chart draws its points by asked rate on a log scale") {

@@ -3,7 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "barrage/capacity/capacity_report.h"
@@ -237,4 +239,29 @@ TEST_CASE("run_capacity runs the search's rates and stops on a step error") {
     REQUIRE(levels.ok());
     CHECK(asked == std::vector<double>{50, 100, 200});
     CHECK(levels.value().kind == "profile_levels");
+}
+
+TEST_CASE("a step carries failure_rate beside error_rate in the table, the JSON and the CSV") {
+    RunResult result = step_result(100, 4'000);  // 1000 sent and answered
+    result.requests = {{"default", {}, {}}};
+    result.totals.by_name.resize(1);
+    result.totals.by_name[0].completed = 1000;
+    result.totals.by_name[0].responses_failed = 250;  // answered with 500s
+    auto slos = barrage::gate::parse_thresholds(std::vector<std::string>{"failure_rate < 1%"});
+    REQUIRE(slos.ok());
+    const StepReport step = barrage::capacity::judge_step(100, result, slos.value());
+    CHECK(step.error_rate == 0.0);
+    CHECK(step.failure_rate == doctest::Approx(0.25));
+    CHECK(step.verdict == StepVerdict::slo_failed);
+    barrage::capacity::CapacityOutcome outcome;
+    outcome.kind = "profile_levels";
+    outcome.steps = {step};
+    const std::string table = barrage::capacity::format_capacity_table(outcome);
+    CHECK(table.find("  errors  failures  verdict\n") != std::string::npos);
+    CHECK(table.find("0.00%    25.00%  FAIL failure_rate < 1% (25.0%)") != std::string::npos);
+    const std::string json = barrage::capacity::format_capacity_json(outcome, "http://t/");
+    CHECK(json.find("\"error_rate\": 0,\n      \"failure_rate\": 0.25,") != std::string::npos);
+    const std::string csv = barrage::capacity::format_capacity_csv(outcome);
+    CHECK(csv.find("max_us,verdict,failure_rate\n") != std::string::npos);
+    CHECK(csv.find(",slo_failed,0.250000\n") != std::string::npos);
 }

@@ -887,6 +887,14 @@ TEST_CASE("compare takes several baselines with --current, a floor and the confi
     CHECK_FALSE(parse({"compare", "a.json", "b.json", "--min-delta", "soon"}).ok());
 }
 
+TEST_CASE("compare --metrics takes a comma-separated list, repeatable") {
+    auto metrics = parse({"compare", "a.json", "b.json", "--metrics", "p50,p95", "--metrics=rps"});
+    REQUIRE(metrics.ok());
+    CHECK(std::get<cli::CompareRequest>(metrics.value()).metrics ==
+          std::vector<std::string>{"p50", "p95", "rps"});
+    CHECK_FALSE(parse({"compare", "a.json", "b.json", "--metrics", ","}).ok());
+}
+
 // ---- watching the target ----
 
 TEST_CASE("the watch flags fill the plan's watch, repeatable where they say so") {

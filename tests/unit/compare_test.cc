@@ -9,6 +9,7 @@
 #include <cmath>
 #include <initializer_list>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "barrage/report/run_report.h"
@@ -38,8 +39,8 @@ std::string result_json(double p99_us, double rps, int errors, int completed = 1
     return fmt::format(
         R"({{"tool": "{}", "schema_version": "{}", "target": {{"url": "http://127.0.0.1:1/"}},
   "requests": {{"completed": {}, "errors": {}}}, "throughput_rps": {}, "duration_s": 1,
-  "latency": {{"p50": 100, "p90": 200, "p99": {}, "p999": 900, "p9999": 950, "max": 1000,
-              "mean": 150.5, "count": {}}}, "intervals": []}})",
+  "latency": {{"p50": 100, "p90": 200, "p95": 250, "p99": {}, "p999": 900, "p9999": 950,
+              "max": 1000, "mean": 150.5, "count": {}}}, "intervals": []}})",
         tool, schema, completed, errors, rps, p99_us, completed);
 }
 
@@ -75,7 +76,9 @@ TEST_CASE("a barrage result is read into the compared metrics") {
     CHECK(d.value("mean") == 150.5);
     CHECK(d.value("rps") == 1000.0);
     CHECK(*d.value("error_rate") == doctest::Approx(0.01));
-    CHECK(d.metrics.size() == barrage::report::compared_metric_names().size());
+    // Every request metric; the watched target's four come only with a watched target.
+    CHECK(d.metrics.size() == barrage::report::compared_metric_names().size() - 4);
+    CHECK_FALSE(d.value("rss_max"));
 }
 
 TEST_CASE("bad input is refused with a clear message") {
@@ -178,7 +181,8 @@ TEST_CASE("tolerances parse percentages, times and points, and reject the rest")
     CHECK(barrage::report::parse_tolerance("error_rate=0.2pt").value().absolute ==
           doctest::Approx(0.002));
     CHECK(barrage::report::parse_tolerance("max=2s").value().absolute == 2e6);
-    for (const char* bad : {"p42=10%", "p99", "p99=ten", "rps=5ms", "error_rate=5ms", "=1%"}) {
+    for (const char* bad :
+         {"p142=10%", "p4x=10%", "p99", "p99=ten", "rps=5ms", "error_rate=5ms", "=1%"}) {
         auto error = barrage::report::parse_tolerance(bad);
         CHECK_MESSAGE(!error.ok(), bad);
         if (!error.ok()) {
@@ -186,7 +190,7 @@ TEST_CASE("tolerances parse percentages, times and points, and reject the rest")
         }
     }
     const ResultDigest base = digest(result_json(1000, 1000, 0));
-    const std::vector<std::string> bad{"p42=10%"};
+    const std::vector<std::string> bad{"p142=10%"};
     auto report = compare_tolerances(base, base, bad);
     REQUIRE_FALSE(report.ok());
     CHECK(report.error().message.find("p50, p90, p95, p99") != std::string::npos);
@@ -261,7 +265,10 @@ TEST_CASE("a profile result is read per request name, rps over the run's duratio
     CHECK(login.value("mean") == 50.0);
     CHECK(login.value("rps") == 90.0);
     CHECK(*login.value("error_rate") == doctest::Approx(0.1));
-    CHECK(login.metrics.size() == barrage::report::compared_metric_names().size());
+    // The request metrics but p95, which this entry lacks (as older results do); the watched
+    // target's are the whole run's only.
+    CHECK(login.metrics.size() == barrage::report::compared_metric_names().size() - 5);
+    CHECK_FALSE(login.value("p95"));
 
     std::string no_latency = profile_json({R"("x": {"sent": 1, "completed": 1, "errors": 0})"});
     CHECK(read_error(no_latency) ==
@@ -696,4 +703,179 @@ TEST_CASE("failure_rate and p95 are compared metrics, read from the result and j
                              {"failure_rate=6pt"})
               .value()
               .regression_count() == 0);
+}
+
+namespace {
+
+// A result of barrage's own writer over 2 s, with a watched target when `rss_max_mb` > 0:
+// RSS from 100 MB to `rss_max_mb`, `cpu_s` CPU seconds, growing `growth_mb_per_min`.
+std::string watched_json(double rss_max_mb, double cpu_s = 1, double growth_mb_per_min = 1) {
+    barrage::plan::RunPlan plan;
+    barrage::stats::RunResult result;
+    for (int64_t us = 1; us <= 100; ++us) {
+        result.totals.latency_us.record_value(us);
+    }
+    result.totals.counters.requests_completed = 100;
+    result.duration_s = 2;
+    barrage::watch::WatchResult watch;
+    if (rss_max_mb > 0) {
+        barrage::watch::TargetWatch target;
+        target.name = "pid 1 (a)";
+        target.kind = "pid";
+        for (const auto& [t_s, mb, cpu] :
+             {std::tuple{0.0, 100.0, 0.0}, {1.0, rss_max_mb, cpu_s / 2}, {2.0, 100.0, cpu_s}}) {
+            barrage::watch::ResourceSample sample;
+            sample.t_s = t_s;
+            sample.rss_bytes = static_cast<int64_t>(mb * 1024 * 1024);
+            sample.cpu_s = cpu;
+            target.samples.push_back(sample);
+        }
+        target.growth.rss_mb_per_min = growth_mb_per_min;
+        watch.targets.push_back(target);
+    }
+    return barrage::report::format_json(plan, result, {}, rss_max_mb > 0 ? &watch : nullptr);
+}
+
+}  // namespace
+
+TEST_CASE("an older baseline without p95 shows n/a, neither 0us nor a regression") {
+    std::string old_json = result_json(1000, 1000, 0);
+    const std::string p95_field = "\"p95\": 250, ";
+    old_json.replace(old_json.find(p95_field), p95_field.size(), "");
+    const ResultDigest old = digest(old_json, "old.json");
+    CHECK_FALSE(old.value("p95"));
+    const auto report = compare_tolerances(old, digest(result_json(1000, 1000, 0)), {});
+    REQUIRE(report.ok());
+    const auto& p95 = change_of(report.value(), "p95");
+    CHECK(p95.judgement == Judgement::not_available);
+    CHECK(p95.baseline_absent);
+    CHECK_FALSE(p95.current_absent);
+    CHECK_FALSE(p95.regression);
+    CHECK_FALSE(report.value().has_regression());
+    const std::string text = barrage::report::format_compare_report(report.value());
+    CHECK(contains(text,
+                   "p95                    n/a         250us       n/a  (not in the baseline)"));
+    CHECK_FALSE(contains(text, "new"));
+    const std::string json = barrage::report::format_compare_json(report.value());
+    CHECK(contains(json, R"("metric": "p95",
+      "baseline": null,
+      "current": 250,
+      "change": null,)"));
+    // In neither result: not shown at all.
+    const auto neither = compare_tolerances(old, old, {});
+    CHECK(std::none_of(neither.value().changes.begin(), neither.value().changes.end(),
+                       [](const auto& c) { return c.name == "p95"; }));
+}
+
+TEST_CASE("the watched target's memory and CPU are compared metrics, more is worse") {
+    const ResultDigest base = digest(watched_json(200, 1.0, 1.0), "base.json");
+    CHECK(*base.value("rss_max") == doctest::Approx(200));
+    CHECK(*base.value("rss_initial") == doctest::Approx(100));
+    CHECK(*base.value("target_cpu") == doctest::Approx(0.5));  // 1 CPU second in 2 s
+    CHECK(*base.value("rss_growth") == doctest::Approx(1.0));
+    // +30 % memory, +0.3 core, growth x4: all regressions by the defaults.
+    const ResultDigest hungry = digest(watched_json(260, 1.6, 4.0), "hungry.json");
+    auto report = compare_tolerances(base, hungry, {});
+    REQUIRE(report.ok());
+    CHECK(change_of(report.value(), "rss_max").regression);
+    CHECK_FALSE(change_of(report.value(), "rss_initial").regression);
+    CHECK(change_of(report.value(), "target_cpu").regression);
+    CHECK(change_of(report.value(), "rss_growth").regression);
+    const std::string text = barrage::report::format_compare_report(report.value());
+    CHECK(contains(text, "rss_max            200.0MB       260.0MB    +30.0%  REGRESSION"));
+    CHECK(contains(text, "target_cpu           50.0%         80.0%    +60.0%  REGRESSION"));
+    // Within the defaults: +10 % memory (under 20 %), +0.05 core (under 10 points).
+    const ResultDigest close = digest(watched_json(220, 1.1, 1.2), "close.json");
+    CHECK_FALSE(compare_tolerances(base, close, {}).value().has_regression());
+    // Tolerances in the metrics' units, and off.
+    CHECK_FALSE(change_of(compare_tolerances(base, hungry, {"rss_max=100MB"}).value(), "rss_max")
+                    .regression);
+    CHECK(change_of(compare_tolerances(base, close, {"rss_max=5%"}).value(), "rss_max").regression);
+    CHECK_FALSE(
+        change_of(compare_tolerances(base, hungry, {"target_cpu=40pt"}).value(), "target_cpu")
+            .regression);
+    CHECK_FALSE(
+        change_of(compare_tolerances(base, hungry, {"rss_growth=5MB/min"}).value(), "rss_growth")
+            .regression);
+    for (const char* bad : {"rss_max=5ms", "target_cpu=5MB", "rss_growth=2MB"}) {
+        CHECK_MESSAGE(!barrage::report::parse_tolerance(bad).ok(), bad);
+    }
+}
+
+TEST_CASE("a run without a watched target: its watched metrics are n/a, or absent in both") {
+    const ResultDigest watched = digest(watched_json(200), "watched.json");
+    const ResultDigest plain = digest(watched_json(0), "plain.json");
+    auto report = compare_tolerances(watched, plain, {});
+    REQUIRE(report.ok());
+    const auto& rss = change_of(report.value(), "rss_max");
+    CHECK(rss.judgement == Judgement::not_available);
+    CHECK(rss.current_absent);
+    CHECK_FALSE(report.value().has_regression());
+    CHECK(contains(barrage::report::format_compare_report(report.value()),
+                   "(not in the current run)"));
+    const auto neither = compare_tolerances(plain, plain, {});
+    CHECK(std::none_of(neither.value().changes.begin(), neither.value().changes.end(),
+                       [](const auto& c) { return c.name == "rss_max"; }));
+}
+
+TEST_CASE("--metrics judges and shows only the metrics it names; METRIC=off shows, never judges") {
+    const ResultDigest base = digest(result_json(1000, 1000, 0));
+    const ResultDigest slower = digest(result_json(2000, 500, 0));  // p99 and rps regress
+    CompareOptions options;
+    options.min_delta_us = 0;
+    options.metrics = {"p50", "p95", "rps"};
+    auto report = compare_results(base, slower, options);
+    REQUIRE(report.ok());
+    std::vector<std::string> shown;
+    for (const auto& change : report.value().changes) {
+        shown.push_back(change.name);
+    }
+    CHECK(shown == std::vector<std::string>{"p50", "p95", "rps"});
+    CHECK(report.value().regression_count() == 1);  // rps; p99 is not judged
+    options.metrics = {"p50", "max"};               // max is judged when named
+    std::string longer = result_json(1000, 1000, 0);
+    longer.replace(longer.find("\"max\": 1000"), 11, "\"max\": 9000");
+    CHECK(change_of(compare_results(base, digest(longer), options).value(), "max").regression);
+    options.metrics = {"p50", "rps_max"};
+    auto unknown = compare_results(base, slower, options);
+    REQUIRE_FALSE(unknown.ok());
+    CHECK(contains(unknown.error().message, "--metrics: unknown metric 'rps_max'"));
+    CHECK(contains(unknown.error().message, "p50, p90, p95"));
+
+    auto off = compare_tolerances(base, slower, {"p99=off", "rps=off"});
+    REQUIRE(off.ok());
+    CHECK(change_of(off.value(), "p99").judgement == Judgement::not_judged);
+    CHECK_FALSE(off.value().has_regression());
+    CHECK(contains(barrage::report::format_compare_report(off.value()), "(not judged)"));
+    CHECK_FALSE(barrage::report::parse_tolerance("p99=of").ok());
+    CHECK(contains(barrage::report::parse_tolerance("p99=of").error().message, "or off"));
+}
+
+TEST_CASE("any percentile is compared from the histograms when --metrics or a tolerance names it") {
+    const Histogram a = synthetic_run(1, 20000, 3000, 1000);
+    const Histogram slower = synthetic_run(2, 20000, 6000, 1000);
+    const ResultDigest base = digest(run_json(a), "a.json");
+    const ResultDigest cur = digest(run_json(slower), "b.json");
+    CompareOptions options;
+    options.metrics = {"p75", "p99.5"};
+    auto report = compare_results(base, cur, options);
+    REQUIRE(report.ok());
+    REQUIRE(report.value().changes.size() == 2);
+    const auto& p75 = change_of(report.value(), "p75");
+    CHECK(p75.judgement == Judgement::intervals);
+    CHECK(p75.baseline ==
+          doctest::Approx(static_cast<double>(a.value_at_percentile(75))).epsilon(0.01));
+    CHECK(p75.regression);
+    CHECK(contains(barrage::report::format_compare_report(report.value()), "p75 "));
+    // Named by a tolerance alone, it joins the default metrics.
+    auto tolerated = compare_results(base, cur, CompareOptions{{"p75=500%"}});
+    REQUIRE(tolerated.ok());
+    CHECK_FALSE(change_of(tolerated.value(), "p75").regression);
+    CHECK(tolerated.value().changes.size() > 2);
+    // Without histograms there is nothing to read it from: n/a, never a verdict.
+    auto old = compare_tolerances(digest(result_json(1000, 1000, 0)),
+                                  digest(result_json(2000, 1000, 0)), {"p75=10%"});
+    REQUIRE(old.ok());
+    CHECK(change_of(old.value(), "p75").judgement == Judgement::not_available);
+    CHECK(contains(barrage::report::format_compare_report(old.value()), "p75"));
 }

@@ -456,6 +456,114 @@ TEST_CASE("worst_exit_code orders a suite's runs: a signal, then 4, 3, 2, 1, the
     CHECK(worst_exit_code(0, 0) == 0);
 }
 
+namespace {
+
+// One watched target over the sample result's 2 s: RSS from 100 MB (after a 900 MB warm-up
+// sample) to a 300 MB peak, 1.4 CPU seconds in 2 s, growing 50 MB/min.
+barrage::watch::WatchResult watched_resources() {
+    barrage::watch::TargetWatch target;
+    target.name = "pid 1 (a)";
+    const auto sample = [](double t_s, double rss_mb, double cpu_s, int64_t fds) {
+        barrage::watch::ResourceSample s;
+        s.t_s = t_s;
+        s.rss_bytes = static_cast<int64_t>(rss_mb * 1024 * 1024);
+        s.cpu_s = cpu_s;
+        s.fds = fds;
+        s.threads = 4;
+        return s;
+    };
+    // The last sample comes after the drain (t > duration_s): left out.
+    target.samples = {sample(-1, 900, 0, 5), sample(0, 100, 1, 10), sample(1, 300, 1.7, 40),
+                      sample(2, 200, 2.4, 30), sample(3, 2000, 9, 99)};
+    target.growth.rss_mb_per_min = 50;
+    barrage::watch::WatchResult watch;
+    watch.targets = {target};
+    return watch;
+}
+
+}  // namespace
+
+TEST_CASE("resource thresholds parse sizes, a CPU share, counts and relative growth") {
+    const auto rss_max = parsed("rss_max < 1GB");
+    CHECK(rss_max.metric.statistic == Statistic::rss_max);
+    CHECK(rss_max.metric.is_watched());
+    CHECK_FALSE(rss_max.metric.is_growth());
+    CHECK(rss_max.limit == 1024.0);  // MB
+    CHECK(rss_max.display_unit == "GB");
+    CHECK(parsed("rss_initial < 500 MB").limit == 500.0);
+    CHECK(parsed("rss_initial <= 512KiB").limit == 0.5);
+    const auto cpu = parsed("target_cpu < 70%");
+    CHECK(cpu.metric.statistic == Statistic::target_cpu);
+    CHECK(cpu.limit == doctest::Approx(0.7));
+    CHECK(parsed("target_cpu < 250%").limit == doctest::Approx(2.5));  // 2.5 cores
+    CHECK(parsed("fds_max < 1000").limit == 1000.0);
+    CHECK(parsed("threads_max <= 64").metric.statistic == Statistic::threads_max);
+    const auto relative = parsed("rss_growth < 10%/24h");
+    CHECK(relative.metric.statistic == Statistic::rss_growth_relative);
+    CHECK(relative.metric.is_growth());
+    CHECK(relative.limit == doctest::Approx(0.1 / 1440));  // a fraction per minute
+    CHECK(relative.display_unit == "%/24h");
+    CHECK(barrage::gate::metric_name(relative.metric) == "rss_growth");
+    CHECK(barrage::gate::metric_unit(relative.metric) == "ratio/min");
+    CHECK(barrage::gate::metric_unit(rss_max.metric) == "MB");
+    CHECK(parsed("rss_growth < 2GB/24h").limit == doctest::Approx(2048.0 / 1440));
+    CHECK(parse_error("rss_max < 1000").find("not a size") != std::string::npos);
+    CHECK(parse_error("rss_max < 10%").find("KB, MB or GB") != std::string::npos);
+    CHECK(parse_error("target_cpu < 0.7").find("not a percentage") != std::string::npos);
+    CHECK(parse_error("fds_max < 10MB").find("not a count") != std::string::npos);
+    CHECK(parse_error("rss_growth < 10%").find("10%/24h") != std::string::npos);
+    CHECK(parse_error("fd_growth < 10%/h").find("10/min") != std::string::npos);
+}
+
+TEST_CASE("resource thresholds need a watched target and no request name") {
+    for (const char* text : {"rss_max < 1GB", "rss_initial < 500MB", "target_cpu < 70%",
+                             "rss_growth < 10%/24h", "fds_max < 100", "threads_max < 10"}) {
+        const std::vector<ThresholdSpec> specs{parsed(text)};
+        CHECK(barrage::gate::check_growth_sources(specs, true).ok());
+        auto missing = barrage::gate::check_growth_sources(specs, false);
+        REQUIRE_FALSE(missing.ok());
+        CHECK(missing.error().message.find("--watch-pid") != std::string::npos);
+        const std::vector<ThresholdSpec> named{parsed(std::string("login: ") + text)};
+        auto refused = barrage::gate::check_growth_sources(named, true);
+        REQUIRE_FALSE(refused.ok());
+        CHECK(refused.error().message.find("belongs to the watched target") != std::string::npos);
+    }
+}
+
+TEST_CASE("resource thresholds judge the measured period of the watched target") {
+    const auto result = sample_result();  // 2 s measured
+    const auto watch = watched_resources();
+    const std::vector<ThresholdSpec> specs{
+        parsed("rss_max < 250MB"),      parsed("rss_max < 1GB"),    parsed("rss_initial < 150MB"),
+        parsed("target_cpu < 70%"),     parsed("target_cpu < 80%"), parsed("rss_growth < 10%/24h"),
+        parsed("rss_growth < 75%/min"), parsed("fds_max <= 40"),    parsed("threads_max < 4")};
+    const auto outcomes =
+        barrage::gate::evaluate_thresholds(specs, RunResultMetrics(result, &watch));
+    CHECK(outcomes[0].value == doctest::Approx(300.0));  // the 2000 MB after the drain left out
+    CHECK_FALSE(outcomes[0].passed);
+    CHECK(outcomes[1].passed);
+    CHECK(outcomes[2].value == doctest::Approx(100.0));  // the warm-up sample left out
+    CHECK(outcomes[2].passed);
+    CHECK(outcomes[3].value == doctest::Approx(0.7));  // 1.4 CPU seconds in 2 s
+    CHECK_FALSE(outcomes[3].passed);
+    CHECK(outcomes[4].passed);
+    CHECK(outcomes[5].value == doctest::Approx(0.5));  // 50 MB/min of 100 MB
+    CHECK_FALSE(outcomes[5].passed);
+    CHECK(outcomes[6].passed);
+    CHECK(outcomes[7].value == 40.0);
+    CHECK(outcomes[7].passed);
+    CHECK_FALSE(outcomes[8].passed);
+    const auto lines = barrage::gate::format_threshold_lines(outcomes);
+    CHECK(lines[0].find("300.0MB  FAIL") != std::string::npos);
+    CHECK(lines[1].find("0.293GB  pass") != std::string::npos);
+    CHECK(lines[3].find("70.0%  FAIL") != std::string::npos);
+    CHECK(lines[5].find("72000.0%/24h  FAIL") != std::string::npos);  // 50% a minute
+    const auto without = barrage::gate::evaluate_thresholds(specs, RunResultMetrics(result));
+    CHECK_FALSE(without[0].value.has_value());
+    CHECK_FALSE(without[0].passed);
+    CHECK(without[0].note.find("no sample") != std::string::npos);
+}
+
 TEST_CASE("a scenario's name or a tag scopes a threshold to those scenarios' results") {
     barrage::stats::RunResult result;
     result.duration_s = 2.0;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "test_support.h"
@@ -148,7 +149,7 @@ TEST_CASE("a watched run's line has the worst growth of its targets, an unwatche
     CHECK(entry.leak_suspected == true);
     const std::string line = barrage::report::format_history_line(entry);
     CHECK(line.find("\"thresholds\":null,\"rss_mb_per_min\":750,\"fds_per_min\":3,"
-                    "\"threads_per_min\":0,\"leak_suspected\":true}\n") != std::string::npos);
+                    "\"threads_per_min\":0,\"leak_suspected\":true,") != std::string::npos);
     auto read = barrage::report::read_history(line, "h.jsonl");
     REQUIRE(read.ok());
     CHECK(read.value()[0].rss_mb_per_min == 750.0);
@@ -164,8 +165,9 @@ TEST_CASE("a watched run's line has the worst growth of its targets, an unwatche
             barrage::report::make_history_entry(plan, sample_result(1000, 99), {}, 0, none);
         const std::string plain_line = barrage::report::format_history_line(plain);
         CHECK(plain_line.find("\"rss_mb_per_min\":null,\"fds_per_min\":null,"
-                              "\"threads_per_min\":null,\"leak_suspected\":null}") !=
-              std::string::npos);
+                              "\"threads_per_min\":null,\"leak_suspected\":null,"
+                              "\"rss_max_mb\":null,\"rss_initial_mb\":null,"
+                              "\"target_cpu\":null}") != std::string::npos);
         auto back = barrage::report::read_history(plain_line, "h.jsonl");
         REQUIRE(back.ok());
         CHECK_FALSE(back.value()[0].watched());
@@ -196,18 +198,19 @@ TEST_CASE("the trend shows growth columns when any run watched a target, '-' whe
     const auto rows = barrage::report::trend_table(entries);
     REQUIRE(rows.size() == 4);
     CHECK(rows[0] == std::vector<std::string>{"time", "label", "rps", "errors", "p50", "p99", "max",
-                                              "gates", "rss/min", "fds/min", "threads/min",
-                                              "leak"});
+                                              "gates", "rss/min", "fds/min", "threads/min", "leak",
+                                              "rss max", "cpu"});
     CHECK(std::vector<std::string>(rows[1].begin() + 8, rows[1].end()) ==
-          std::vector<std::string>{"-", "-", "-", "-"});
+          std::vector<std::string>{"-", "-", "-", "-", "-", "-"});
     CHECK(std::vector<std::string>(rows[2].begin() + 8, rows[2].end()) ==
-          std::vector<std::string>{"+12.5MB", "+0.0", "-", "LEAK"});
+          std::vector<std::string>{"+12.5MB", "+0.0", "-", "LEAK", "-", "-"});
     CHECK(std::vector<std::string>(rows[3].begin() + 8, rows[3].end()) ==
-          std::vector<std::string>{"-0.2MB", "-", "+0.0", "no"});
+          std::vector<std::string>{"-0.2MB", "-", "+0.0", "no", "-", "-"});
     const std::string text = barrage::report::format_trend(entries);
     CHECK(text.find("rss/min") != std::string::npos);
     CHECK(text.find("+12.5MB") != std::string::npos);
-    CHECK(text.find("LEAK\n") != std::string::npos);
+    CHECK(text.find("LEAK" + std::string(17, ' ') + "-" + std::string(11, ' ') + "-\n") !=
+          std::string::npos);  // no rss max, no cpu in that run
     CHECK(text.find("3 runs") != std::string::npos);
 }
 
@@ -236,4 +239,43 @@ TEST_CASE("a history line carries failure_rate and p95; an older line reads its 
     REQUIRE(old.ok());
     REQUIRE(old.value().size() == 1);
     CHECK(old.value()[0].failure_rate == 0.02);
+}
+
+TEST_CASE(
+    "a watched run's line has its largest RSS, first RSS and CPU share; the trend their change") {
+    barrage::plan::RunPlan plan;
+    barrage::watch::WatchResult watch;
+    watch.targets = {target_growing(1.0, 0.0, 0.0, false)};
+    // Over the 1 s measured: 100 MB to 150 MB, 0.5 CPU seconds; the sample after the drain
+    // (t = 5 s, 900 MB) is left out.
+    for (const auto& [t_s, mb, cpu] :
+         {std::tuple{0.0, 100.0, 1.0}, {1.0, 150.0, 1.5}, {5.0, 900.0, 9.0}}) {
+        barrage::watch::ResourceSample sample;
+        sample.t_s = t_s;
+        sample.rss_bytes = static_cast<int64_t>(mb * 1024 * 1024);
+        sample.cpu_s = cpu;
+        watch.targets[0].samples.push_back(sample);
+    }
+    auto result = sample_result(1000, 99);
+    result.duration_s = 1;
+    const auto entry = barrage::report::make_history_entry(plan, result, {}, 0, &watch);
+    CHECK(entry.rss_max_mb == 150.0);
+    CHECK(entry.rss_initial_mb == 100.0);
+    CHECK(entry.target_cpu == 0.5);
+    const std::string line = barrage::report::format_history_line(entry);
+    CHECK(line.find("\"rss_max_mb\":150,\"rss_initial_mb\":100,\"target_cpu\":0.5}\n") !=
+          std::string::npos);
+    auto read = barrage::report::read_history(line + line, "h.jsonl");
+    REQUIRE(read.ok());
+    auto entries = read.value();
+    CHECK(entries[0].rss_max_mb == 150.0);
+    CHECK(entries[0].target_cpu == 0.5);
+    entries[1].rss_max_mb = 195.0;
+    entries[1].target_cpu = 0.8;
+    const auto rows = barrage::report::trend_table(entries);
+    CHECK(rows[1][12] == "150.0MB");
+    CHECK(rows[1][13] == "50%");
+    CHECK(rows[2][12] == "195.0MB (+30%)");
+    CHECK(rows[2][13] == "80% (+60%)");
+    CHECK(barrage::report::format_trend(entries).find("80% (+60%)\n") != std::string::npos);
 }

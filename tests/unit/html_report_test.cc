@@ -660,3 +660,18 @@ TEST_CASE("a chart over seconds reaches back to warm-up times and down to negati
     CHECK(count_of(svg, "<polyline") == 1);
     CHECK_FALSE(contains(svg, "nan"));
 }
+
+TEST_CASE("the latency-over-time chart has a p95 line where the intervals have p95") {
+    const std::string without = crafted_page();  // written before the intervals had p95
+    CHECK_FALSE(contains(without, ">p95</text>"));
+    std::string json = crafted_json("");
+    std::size_t at = 0;
+    while ((at = json.find("\"max_us\": ", at)) != std::string::npos) {
+        json.insert(at, "\"p95_us\": 500, ");
+        at += 30;
+    }
+    auto doc = barrage::report::read_result_document(json, "r.json");
+    REQUIRE(doc.ok());
+    CHECK(doc.value().intervals[0].p95_us == 500);
+    CHECK(contains(format_html_report(doc.value(), "r.json"), ">p95</text>"));
+}

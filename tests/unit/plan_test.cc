@@ -276,6 +276,23 @@ TEST_CASE("growth rates read size or count per second, minute or hour as per min
     CHECK_FALSE(plan::parse_growth_per_min("f", "10MB/min", GrowthUnit::count).ok());
 }
 
+TEST_CASE("growth rates take a period with a count (/24h) and a percentage per time") {
+    using plan::GrowthUnit;
+    CHECK(plan::parse_growth_per_min("f", "2GB/24h", GrowthUnit::megabytes).value() ==
+          doctest::Approx(2048.0 / 1440));
+    CHECK(plan::parse_growth_per_min("f", "10/5min", GrowthUnit::count).value() == 2.0);
+    CHECK(plan::parse_growth_per_min("f", "1/d", GrowthUnit::count).value() ==
+          doctest::Approx(1.0 / 1440));
+    CHECK(plan::parse_growth_per_min("f", "10%/24h", GrowthUnit::percent).value() ==
+          doctest::Approx(0.1 / 1440));
+    CHECK(plan::parse_growth_per_min("f", "0.5%/min", GrowthUnit::percent).value() == 0.005);
+    for (const char* bad : {"10%/0h", "10/min", "10MB/24h", "%/h", "10%/24"}) {
+        auto parsed = plan::parse_growth_per_min("f", bad, GrowthUnit::percent);
+        REQUIRE_MESSAGE(!parsed.ok(), bad);
+        CHECK(contains(parsed.error().message, "10%/24h"));
+    }
+}
+
 TEST_CASE("a watch plan: pids positive and once each, series only with a URL, a URL with series") {
     RunPlan run = valid_plan();
     run.watch.pids = {10, 20};

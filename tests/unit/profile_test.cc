@@ -758,6 +758,198 @@ TEST_CASE("captures and data columns are checked as variable names") {
                    "variable 'token' is defined twice"));
 }
 
+TEST_CASE("several requests may capture into one variable, and {{set}} declares one") {
+    const plan::RunPlan plan = load_ok(target + R"(
+[[requests]]
+name = "login"
+capture = { token = { json = "/token" } }
+[[requests]]
+name = "refresh"
+path = "/t/{{set tenant ?= int 1000 9999}}"
+headers = { X-Order = "{{set order = uuid}}" }
+capture = { token = { header = "X-Token" } }
+[[requests]]
+name = "use"
+path = "/{{tenant}}/{{order}}"
+headers = { Authorization = "Bearer {{token}}" }
+body = "{{set tenant = int 1 9}}"
+)" + one_phase);
+    CHECK(plan.variables == std::vector<std::string>{"token", "tenant", "order"});
+    CHECK(plan.requests[0].captures[0].variable == "token");
+    CHECK(plan.requests[1].captures[0].variable == "token");
+}
+
+TEST_CASE("a set or capture of a data-file column, or a bad set, is refused with its position") {
+    Scratch scratch;
+    const std::string csv = scratch.write("d.csv", "user\nx\n");
+    const std::string data = "[[data]]\npath = \"" + csv + "\"\n";
+    CHECK_STARTS(
+        error_of(target + data + one_request + "body = \"{{set user = uuid}}\"\n" + one_phase),
+        "test.toml:6:1: variable 'user' is defined twice (a data-file column cannot be "
+        "captured, set, or repeat)");
+    CHECK_STARTS(error_of(target + one_request + "body = \"{{set x int 1 2}}\"\n" + one_phase),
+                 "test.toml:7:8: body: bad set: expected {{set NAME = GENERATOR");
+    CHECK_STARTS(error_of(target + one_request + "body = \"{{set x = y}}\"\n" + one_phase),
+                 "test.toml:7:8: body: unknown generator 'y'");
+}
+
+TEST_CASE("regex, any-of and length checks are read from a request's checks") {
+    const plan::RunPlan plan = load_ok(target + one_request + R"(checks = [
+  { json = "/state", one_of = ["done", 3, true] },
+  { json = "/id", matches = "^[0-9]+$" },
+  { json = "/items", length = [1, 50] },
+  { json = "/tags", length = 2 },
+  { body_matches = '"id":\s*[0-9]+' },
+  { body_length = 0 },
+  { header = "Content-Type", matches = "json" },
+  { header = "ETag", exists = true },
+]
+)" + one_phase);
+    const std::vector<CheckSpec>& checks = plan.requests[0].checks;
+    REQUIRE(checks.size() == 8);
+    CHECK(checks[0].kind == CheckSpec::Kind::json_one_of);
+    REQUIRE(checks[0].values.size() == 3);
+    CHECK(checks[0].values[0].text == "done");
+    CHECK(checks[0].values[1].number == 3);
+    CHECK(checks[0].values[2].boolean == true);
+    CHECK(checks[1].kind == CheckSpec::Kind::json_matches);
+    CHECK(checks[1].text == "^[0-9]+$");
+    CHECK(checks[2].kind == CheckSpec::Kind::json_length);
+    CHECK(checks[2].number_max == 50);
+    CHECK(checks[3].number_min == 2);
+    CHECK(checks[3].number_max == 2);
+    CHECK(checks[4].kind == CheckSpec::Kind::body_matches);
+    CHECK(checks[4].text == R"("id":\s*[0-9]+)");
+    CHECK(checks[5].kind == CheckSpec::Kind::body_length);
+    CHECK(checks[6].kind == CheckSpec::Kind::header_matches);
+    CHECK(checks[6].header == "Content-Type");
+    CHECK(checks[7].kind == CheckSpec::Kind::header_exists);
+}
+
+TEST_CASE("bad regex, any-of and length checks are refused at the check") {
+    const auto check = [](const std::string& one) {
+        return error_of(target + one_request + "checks = [{ status = 200 }, " + one + "]\n" +
+                        one_phase);
+    };
+    CHECK_STARTS(check("{ body_matches = \"(\" }"),
+                 "test.toml:7:29: check 2, body_matches: '(' is not a regular expression");
+    CHECK_STARTS(check("{ json = \"/a\", one_of = [] }"), "test.toml:7:53: one_of must be");
+    CHECK_STARTS(check("{ json = \"/a\", one_of = [[1]] }"),
+                 "test.toml:7:54: one_of holds an array");
+    CHECK_STARTS(check("{ json = \"/a\", length = -1 }"), "test.toml:7:53: length must be");
+    CHECK_STARTS(check("{ body_length = [5, 1] }"),
+                 "test.toml:7:45: body_length = [5, 1] is empty");
+    CHECK_STARTS(check("{ json = \"/a\", length = 1, exists = true }"),
+                 "test.toml:7:29: a json check needs exactly one of");
+    CHECK_STARTS(check("{ header = \"X\" }"), "test.toml:7:29: a header check needs exactly one");
+    CHECK_STARTS(check("{ header = \"X Y\", exists = true }"),
+                 "test.toml:7:40: 'X Y' is not a header name");
+    CHECK_STARTS(check("{ header = \"X\", equals = \"y\" }"),
+                 "test.toml:7:45: unknown key 'equals' in a check");
+    CHECK_STARTS(check("{ body_length = 1, body_matches = \"a\" }"),
+                 "test.toml:7:29: a check needs exactly one of status, status_between, "
+                 "body_contains, body_matches, body_length, json, header");
+}
+
+TEST_CASE("form and files build a multipart body with its Content-Type; form alone is urlencoded") {
+    Scratch scratch;
+    scratch.write("a.bin", std::string("x{{y\0z", 6));
+    const std::string text = std::string(
+                                 "[target]\nurl = \"http://127.0.0.1:8080\"\n"
+                                 "headers = { Content-Type = \"text/plain\" }\n") +
+                             R"(
+[[requests]]
+name = "upload"
+method = "POST"
+form = { title = "t {{seq}}" }
+files = [{ field = "f", path = "a.bin", type = "image/png" }]
+[[requests]]
+name = "login"
+method = "POST"
+form = { user = "a b", pass = "{{uuid}}" }
+)" + one_phase;
+    auto loaded = load(text, {}, scratch.dir() + "/form.toml");
+    REQUIRE_MESSAGE(loaded.ok(), loaded.error().message);
+    const plan::RunPlan& plan = loaded.value();
+    const plan::NamedRequest& upload = plan.requests[0];
+    REQUIRE(upload.headers.size() == 1);
+    CHECK(upload.headers[0].name == "Content-Type");
+    CHECK(upload.headers[0].value.starts_with("multipart/form-data; boundary=----barrage"));
+    CHECK(contains(upload.body, "name=\"f\"; filename=\"a.bin\"\r\nContent-Type: image/png"));
+    CHECK(contains(upload.body, std::string("x{{{{y\0z", 8)));
+    CHECK_FALSE(upload.body_form_urlencoded);
+    const plan::NamedRequest& login = plan.requests[1];
+    CHECK(login.headers[0].value == "application/x-www-form-urlencoded");
+    CHECK(login.body == "pass={{uuid}}&user=a+b");
+    CHECK(login.body_form_urlencoded);
+}
+
+TEST_CASE("bad forms are refused with their position") {
+    CHECK_STARTS(error_of(target + one_request + "form = { a = 1 }\n" + one_phase),
+                 "test.toml:7:14: form field 'a' is an integer");
+    CHECK_STARTS(
+        error_of(target + one_request + "form = { a = \"1\" }\nbody = \"x\"\n" + one_phase),
+        "test.toml:7:8: form or files and body or body_file both give a body");
+    CHECK_STARTS(error_of(target + one_request +
+                          "form = { a = \"1\" }\nheaders = { content-type = \"x\" }\n" + one_phase),
+                 "test.toml:7:8: a form sets Content-Type itself");
+    CHECK_STARTS(error_of(target + one_request + "files = [{ field = \"f\" }]\n" + one_phase),
+                 "test.toml:7:10: a file needs field and path");
+    CHECK_STARTS(error_of(target + one_request +
+                          "files = [{ path = \"/nonexistent/x\", field = "
+                          "\"f\" }]\n" +
+                          one_phase),
+                 "test.toml:7:19: cannot read '/nonexistent/x'");
+    CHECK_STARTS(
+        error_of(target + one_request + "files = [{ field = \"f\", size = 1 }]\n" + one_phase),
+        "test.toml:7:25: unknown key 'size' in a file in files");
+    CHECK_STARTS(error_of(target + one_request + "form = { a = \"{{nope}}\" }\n" + one_phase),
+                 "test.toml:7:8: body: unknown variable 'nope'");
+}
+
+TEST_CASE("urls name several targets of one scheme and path; the first is the target") {
+    const plan::RunPlan plan = load_ok(
+        "[target]\nurls = [\"http://127.0.0.1:8081/api\", \"http://localhost:8082/api\"]\n" +
+        one_request + one_phase);
+    CHECK(plan.target.port == 8081);
+    REQUIRE(plan.more_targets.size() == 1);
+    CHECK(plan.more_targets[0].host_header == "localhost:8082");
+    CHECK(plan::target_count(plan) == 2);
+    CHECK(&plan::target_of(plan, 1) == &plan.more_targets[0]);
+    CHECK(load_ok(target + one_request + one_phase).more_targets.empty());
+}
+
+TEST_CASE("bad urls are refused with their position") {
+    const auto error = [](const std::string& urls) {
+        return error_of("[target]\n" + urls + "\n" + one_request + one_phase);
+    };
+    CHECK_STARTS(error("urls = []"), "test.toml:2:8: urls is empty");
+    CHECK_STARTS(error("url = \"http://a:1\"\nurls = [\"http://b:1\"]"),
+                 "test.toml:3:8: url and urls both name targets");
+    CHECK_STARTS(error("urls = [\"http://a:1\", \"http://b:1/x\"]"),
+                 "test.toml:2:23: 'http://b:1/x' differs from the first url in scheme or path");
+    CHECK_STARTS(error("urls = [\"https://a:1\", \"https://b:1\"]"),
+                 "test.toml:2:24: several https targets are not supported yet");
+    CHECK_STARTS(error("urls = [\"http://a:1\", 5]"), "test.toml:2:23: urls holds a non-string");
+    CHECK_STARTS(error("urls = [\"ftp://a\"]"), "test.toml:2:9: ");
+}
+
+TEST_CASE("a capture or {{set}} of a scenario's data-file column is refused") {
+    Scratch scratch;
+    const std::string csv = scratch.write("s.csv", "user\nx\n");
+    const std::string scenario =
+        "[[scenario]]\nname = \"s\"\nsession = { steps = [\"home\"] }\n"
+        "[[scenario.data]]\npath = \"" +
+        csv +
+        "\"\n[[scenario.phases]]\nshape = \"users\"\nusers = 1\n"
+        "duration = 1\n";
+    CHECK(contains(
+        error_of(target + one_request + "capture = { user = { json = \"/u\" } }\n" + scenario),
+        "variable 'user' is defined twice (a data-file column cannot be captured"));
+    CHECK(contains(error_of(target + one_request + "body = \"{{set user = uuid}}\"\n" + scenario),
+                   "variable 'user' is defined twice"));
+}
+
 TEST_CASE("a missing target, URL or requests section says what to write") {
     CHECK_STARTS(error_of(one_request + one_phase), "test.toml: no [target]");
     CHECK_STARTS(error_of("[target]\n" + one_request + one_phase),

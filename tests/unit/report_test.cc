@@ -393,6 +393,7 @@ IntervalRow interval_row(double t_s, double length_s, int64_t completed, int64_t
     row.latency_p99_us = 990;
     row.latency_p999_us = 1234;
     row.latency_max_us = 2'500'000;
+    row.latency_p95_us = 950;
     return row;
 }
 
@@ -890,12 +891,13 @@ TEST_SUITE("json result") {
         const Json& last = intervals.items[1];
         CHECK(last.keys() == std::vector<std::string>{"t_s", "requests", "errors", "rps", "p50_us",
                                                       "p90_us", "p99_us", "p999_us", "max_us",
-                                                      "generator_cpu", "status"});
+                                                      "p95_us", "generator_cpu", "status"});
         CHECK(last["t_s"].number() == 1.5);
         CHECK(last["requests"].text == "499");
         CHECK(last["rps"].number() == 998.0);
         CHECK(last["p999_us"].text == "1234");
         CHECK(last["max_us"].text == "2500000");
+        CHECK(last["p95_us"].text == "950");
         CHECK(intervals.items[0]["errors"].text == "1");
     }
 
@@ -932,15 +934,15 @@ TEST_SUITE("json result") {
 TEST_SUITE("csv") {
     TEST_CASE("the CSV has the header and one row per interval") {
         CHECK(barrage::report::format_csv(crafted_result()) ==
-              "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us\n"
-              "1.000,1000,1,1000.00,500,900,990,1234,2500000\n"
-              "1.500,499,0,998.00,500,900,990,1234,2500000\n");
+              "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us,p95_us\n"
+              "1.000,1000,1,1000.00,500,900,990,1234,2500000,950\n"
+              "1.500,499,0,998.00,500,900,990,1234,2500000,950\n");
     }
 
     TEST_CASE("a run without intervals is just the header, a zero-length one has rate 0") {
         RunResult result;
         CHECK(barrage::report::format_csv(result) ==
-              "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us\n");
+              "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us,p95_us\n");
         result.intervals = {interval_row(0.0, 0.0, 5, 0)};
         CHECK(barrage::report::format_csv(result).find("\n0.000,5,0,0.00,") != std::string::npos);
     }
@@ -1400,6 +1402,48 @@ TEST_SUITE("generator health") {
         CHECK_FALSE(barrage::report::judge_generator(closed).saturated);  // no schedule
     }
 
+    TEST_CASE("a handful of requests behind or late in a short run makes no verdict") {
+        // 77 requests, as a short profile run sends: one behind is 1.3%, over the 1% share.
+        RunResult result = health_result(true);
+        result.duration_s = 7.7;
+        result.asked_rate_rps = 10.0;
+        auto& c = result.totals.counters;
+        c.requests_sent = 77;
+        c.requests_completed = 77;
+        c.requests_behind = 1;
+        CHECK_FALSE(barrage::report::judge_generator(result).saturated);
+        c.requests_behind = 9;
+        CHECK_FALSE(barrage::report::judge_generator(result).saturated);
+        c.requests_behind = 10;  // 13%: a pattern
+        CHECK(barrage::report::judge_generator(result).saturated);
+        c.requests_behind = 0;
+        // One request waited for a connection while the service time grew: no verdict that
+        // the target is the limit, and no connection advice either.
+        for (int i = 0; i < 77; ++i) {
+            result.totals.service_time_us.record_value(i < 10 ? 2'000 : 2'000 + 400 * i);
+        }
+        c.requests_late = 1;
+        CHECK(barrage::report::suggested_connections(result) == 0);
+        barrage::report::add_generator_warnings(result);
+        CHECK(result.warnings.empty());
+        c.requests_late = 10;  // 13% of the sent waited: the target held the generator back
+        barrage::report::add_generator_warnings(result);
+        REQUIRE(result.warnings.size() == 1);
+        CHECK(result.warnings[0].find("the target, not the connection count, is the limit") !=
+              std::string::npos);
+    }
+
+    TEST_CASE("late requests below 1% of the sent suggest no connection count") {
+        RunResult result = health_result(true);
+        for (int i = 0; i < 100; ++i) {
+            result.totals.service_time_us.record_value(20'000);
+        }
+        result.totals.counters.requests_late = 99;  // 0.99% of 10,000
+        CHECK(barrage::report::suggested_connections(result) == 0);
+        result.totals.counters.requests_late = 100;
+        CHECK(barrage::report::suggested_connections(result) == 25);
+    }
+
     TEST_CASE("stalls over 10% of the workers' time (and 100 ms) are saturation") {
         RunResult result = health_result(false);
         result.totals.counters.stalls = 10;
@@ -1449,7 +1493,7 @@ TEST_SUITE("generator health") {
             result.totals.service_time_us.record_value(20'000);  // 20 ms
         }
         CHECK(barrage::report::suggested_connections(result) == 0);
-        result.totals.counters.requests_late = 5;
+        result.totals.counters.requests_late = 100;  // 1% of the sent
         // 1000 req/s x 20 ms = 20 busy connections, +25%.
         CHECK(barrage::report::suggested_connections(result) == 25);
         barrage::report::add_generator_warnings(result);
@@ -1459,7 +1503,7 @@ TEST_SUITE("generator health") {
 
     TEST_CASE("no Little's law suggestion when the service time grew with the load") {
         RunResult result = health_result(true);
-        result.totals.counters.requests_late = 5;
+        result.totals.counters.requests_late = 100;
         // A target whose queue grew: the first requests took 2 ms, the rest up to 40 ms.
         for (int i = 0; i < 100; ++i) {
             result.totals.service_time_us.record_value(i < 10 ? 2'000 : 2'000 + 400 * i);
@@ -1622,16 +1666,17 @@ TEST_SUITE("watch") {
     TEST_CASE("the CSV gains rss_mb, fds and threads of the first target, nearest sample") {
         const auto watch = crafted_watch();
         CHECK(barrage::report::format_csv(crafted_result(), &watch) ==
-              "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us,rss_mb,fds,threads\n"
-              "1.000,1000,1,1000.00,500,900,990,1234,2500000,120.00,,4\n"
-              "1.500,499,0,998.00,500,900,990,1234,2500000,130.00,20,4\n");
+              "t_s,requests,errors,rps,p50_us,p90_us,p99_us,p999_us,max_us,p95_us,rss_mb,fds,"
+              "threads\n"
+              "1.000,1000,1,1000.00,500,900,990,1234,2500000,950,120.00,,4\n"
+              "1.500,499,0,998.00,500,900,990,1234,2500000,950,130.00,20,4\n");
         barrage::watch::WatchResult url_only;
         url_only.url = "http://127.0.0.1:9100/metrics";
         CHECK(barrage::report::format_csv(crafted_result(), &url_only) ==
               barrage::report::format_csv(crafted_result()));
         barrage::watch::WatchResult early = crafted_watch();
         early.targets[0].samples.resize(1);  // exited before the intervals: empty fields
-        CHECK(barrage::report::format_csv(crafted_result(), &early).find("2500000,,,\n") !=
+        CHECK(barrage::report::format_csv(crafted_result(), &early).find("2500000,950,,,\n") !=
               std::string::npos);
     }
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "barrage/http/form_body.h"
 #include "barrage/http/request.h"
 
 namespace http = barrage::http;
@@ -183,4 +184,80 @@ TEST_CASE("a request rendering past 64 MiB stops there and reports it") {
     REQUIRE(header.ok());
     CHECK_FALSE(header.value().render(context, out, scratch));
     CHECK(out.size() <= http::RequestTemplate::rendered_bytes_max + cell.size() + 1024);
+}
+
+// ---------------------------------------------------------------- forms
+
+namespace {
+
+std::string render_body(const http::FormBody& form, const http::TemplateScope& scope,
+                        http::TemplateContext& context) {
+    auto spec = spec_of("POST", "/upload", form.body_template);
+    spec.body_form_urlencoded = form.urlencoded;
+    auto compiled = http::RequestTemplate::compile(spec, scope);
+    REQUIRE_MESSAGE(compiled.ok(), compiled.error().message);
+    std::string out;
+    std::string scratch;
+    if (compiled.value().is_constant()) {
+        out = compiled.value().constant_bytes();
+    } else {
+        REQUIRE(compiled.value().render(context, out, scratch));
+    }
+    return out.substr(out.find("\r\n\r\n") + 4);
+}
+
+}  // namespace
+
+TEST_CASE("a form without files is urlencoded: literal text at build time, values when rendered") {
+    auto form = http::build_form_body({{"user name", "a&b=c {{user}}!"}, {"n", "{{seq 7}}"}}, {});
+    REQUIRE(form.ok());
+    CHECK(form.value().content_type == "application/x-www-form-urlencoded");
+    CHECK(form.value().urlencoded);
+    CHECK(form.value().body_template == "user+name=a%26b%3Dc+{{user}}%21&n={{seq 7}}");
+    const auto scope = scope_of({"user"});
+    http::TemplateContext context(1, 1);
+    context.set_variable(0, "x+y z&{{é");
+    CHECK(render_body(form.value(), scope, context) ==
+          "user+name=a%26b%3Dc+x%2By+z%26%7B%7B%C3%A9%21&n=7");
+    auto constant = http::build_form_body({{"a", "{{{{1}}"}}, {});
+    REQUIRE(constant.ok());
+    CHECK(render_body(constant.value(), scope, context) == "a=%7B%7B1%7D%7D");
+}
+
+TEST_CASE("a form with files is multipart: each field and file a part, files byte for byte") {
+    const std::string png("\x89PNG\r\n{{not a template}}\0end", 28);
+    auto form = http::build_form_body({{"title", "t-{{int 5 5}}"}, {"q\"x", "v"}},
+                                      {{"upload", "a.png", "image/png", png}});
+    REQUIRE_MESSAGE(form.ok(), form.error().message);
+    CHECK_FALSE(form.value().urlencoded);
+    const std::string& type = form.value().content_type;
+    REQUIRE(type.starts_with("multipart/form-data; boundary=----barrage"));
+    const std::string boundary = type.substr(type.find('=') + 1);
+    CHECK(boundary.size() == 27);
+    http::TemplateContext context(1, 0);
+    const std::string body = render_body(form.value(), scope_of({}), context);
+    CHECK(body ==
+          "--" + boundary + "\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nt-5\r\n--" +
+              boundary + "\r\nContent-Disposition: form-data; name=\"q%22x\"\r\n\r\nv\r\n--" +
+              boundary +
+              "\r\nContent-Disposition: form-data; name=\"upload\"; filename=\"a.png\"\r\n"
+              "Content-Type: image/png\r\n\r\n" +
+              png + "\r\n--" + boundary + "--\r\n");
+}
+
+TEST_CASE("the boundary is the same for the same parts, and bad forms are refused") {
+    auto first = http::build_form_body({}, {{"f", "", "text/plain", "x"}});
+    auto again = http::build_form_body({}, {{"f", "", "text/plain", "x"}});
+    auto other = http::build_form_body({}, {{"f", "", "text/plain", "y"}});
+    REQUIRE(first.ok());
+    CHECK(again.value().content_type == first.value().content_type);  // reproducible runs
+    CHECK(other.value().content_type != first.value().content_type);
+    CHECK(http::build_form_body({}, {{"", "", "text/plain", "x"}}).error().message ==
+          "a file has an empty field name");
+    CHECK(http::build_form_body({{"", "v"}}, {}).error().message ==
+          "a form field has an empty name");
+    CHECK(http::build_form_body({{"a", "{{x"}}, {})
+              .error()
+              .message.starts_with("form field 'a': unclosed placeholder at offset 0"));
+    CHECK(http::escape_template_text("a{{b{{{c") == "a{{{{b{{{{{c");
 }

@@ -281,6 +281,136 @@ ResponseKeep make_keep(const std::vector<std::string>& headers,
     return std::move(result).value();
 }
 
+// ---------------------------------------------------------------- regex, any-of, length
+
+CheckSpec with_text(Kind kind, std::string text, std::string pointer = "") {
+    CheckSpec spec = json(kind, std::move(pointer));
+    spec.text = std::move(text);
+    return spec;
+}
+
+CheckSpec length_in(Kind kind, double min, double max, std::string pointer = "") {
+    CheckSpec spec = json(kind, std::move(pointer));
+    spec.number_min = min;
+    spec.number_max = max;
+    return spec;
+}
+
+TEST_CASE("body_matches searches the body's start with an ECMAScript regex") {
+    const CheckSpec id = with_text(Kind::body_matches, R"("id":\s*"[0-9]+")");
+    CHECK(passes(id, R"({"x":1, "id": "123"})"));
+    CHECK_FALSE(passes(id, R"({"id": "12a"})"));
+    CHECK(passes(with_text(Kind::body_matches, "^\\{"), "{}"));
+    CHECK_FALSE(passes(with_text(Kind::body_matches, "^\\}"), "{}"));
+    // Only the first regex_bytes_max bytes are searched, so a long body costs a bounded time.
+    const std::string late = std::string(barrage::http::regex_bytes_max, ' ') + "needle";
+    CHECK_FALSE(passes(with_text(Kind::body_matches, "needle"), late));
+    CHECK(passes(with_text(Kind::body_matches, "needle"), late.substr(10)));
+}
+
+TEST_CASE("a regex over a long body does not exhaust the stack") {
+    const ResponseChecks checks = compile_ok({with_text(Kind::body_matches, "(a|b)*xyz")});
+    const std::string body = std::string(64 * 1024, 'a') + "xyz";
+    JsonBody json_body(16);
+    CHECK(checks.evaluate(200, body, json_body).any());  // the match lies beyond the window
+}
+
+TEST_CASE("json one_of passes when the value equals any listed value of its type") {
+    CheckSpec state = json(Kind::json_one_of, "/prediction/label");
+    state.values = {{"dog", {}, {}}, {"cat", {}, {}}};
+    CHECK(passes(state, kPrediction));
+    state.values = {{"dog", {}, {}}};
+    CHECK_FALSE(passes(state, kPrediction));
+    CheckSpec n = json(Kind::json_one_of, "/prediction/n");
+    n.values = {{"7", {}, {}}, {"", {}, true}};
+    CHECK_FALSE(passes(n, kPrediction));  // the string "7" is not the number 7
+    n.values.push_back({"", 7.0, {}});
+    CHECK(passes(n, kPrediction));
+    CheckSpec ok = json(Kind::json_one_of, "/prediction/ok");
+    ok.values = {{"", {}, false}, {"", {}, true}};
+    CHECK(passes(ok, kPrediction));
+    CHECK_FALSE(passes(ok, "not json"));
+}
+
+TEST_CASE("json matches applies a regex to a string value only") {
+    CHECK(passes(with_text(Kind::json_matches, "^c.t$", "/prediction/label"), kPrediction));
+    CHECK_FALSE(passes(with_text(Kind::json_matches, "^d", "/prediction/label"), kPrediction));
+    CHECK_FALSE(passes(with_text(Kind::json_matches, "7", "/prediction/n"), kPrediction));
+}
+
+TEST_CASE("json length counts array elements, object members and string bytes") {
+    CHECK(passes(length_in(Kind::json_length, 2, 2, "/prediction/tags"), kPrediction));
+    CHECK_FALSE(passes(length_in(Kind::json_length, 3, 9, "/prediction/tags"), kPrediction));
+    CHECK(passes(length_in(Kind::json_length, 10, 10, "/prediction"), kPrediction));
+    CHECK(passes(length_in(Kind::json_length, 1, 3, "/prediction/label"), kPrediction));
+    CHECK_FALSE(passes(length_in(Kind::json_length, 0, 100, "/prediction/n"), kPrediction));
+    CHECK_FALSE(passes(length_in(Kind::json_length, 0, 100, "/missing"), kPrediction));
+}
+
+TEST_CASE("body_length judges the whole body's length, not the kept part") {
+    const ResponseChecks checks = compile_ok({length_in(Kind::body_length, 1, 10)});
+    JsonBody json_body(16);
+    CHECK_FALSE(checks.evaluate(200, "", json_body).any() == false);
+    CHECK_FALSE(checks.evaluate(200, "0123456789", json_body).any());
+    const barrage::http::CheckedResponse cut{200, "0123", 5000, nullptr};
+    CHECK(checks.evaluate(cut, json_body).any());
+    CHECK_FALSE(checks.needs_body());
+}
+
+TEST_CASE("header checks read the kept header, any case") {
+    CheckSpec type = with_text(Kind::header_matches, "^application/json");
+    type.header = "Content-Type";
+    CheckSpec etag = json(Kind::header_exists, "");
+    etag.header = "ETag";
+    const ResponseChecks checks = compile_ok({type, etag});
+    CHECK(checks.headers() == std::vector<std::string>{"content-type", "etag"});
+    CHECK_FALSE(checks.needs_body());
+    ResponseKeep keep = make_keep(checks.headers());
+    JsonBody json_body(16);
+    parse_kept(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\n"
+        "Content-Length: 0\r\n\r\n",
+        keep);
+    const barrage::http::CheckedResponse response{200, keep.body(), 0, &keep};
+    CHECK(checks.evaluate(response, json_body).mask == 0b10);  // no ETag
+    parse_kept(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nEtag: \"1\"\r\n"
+        "Content-Length: 0\r\n\r\n",
+        keep);
+    CHECK(checks.evaluate(response, json_body).mask == 0b01);
+    CHECK(checks.evaluate(200, "", json_body).mask == 0b11);  // no headers kept: both fail
+}
+
+TEST_CASE("new checks have names and refuse bad specs") {
+    CheckSpec one_of = json(Kind::json_one_of, "/state");
+    one_of.values = {{"done", {}, {}}, {"", 3.0, {}}, {"", {}, true}};
+    CheckSpec header = with_text(Kind::header_matches, "^a");
+    header.header = "Content-Type";
+    const ResponseChecks checks = compile_ok({one_of, with_text(Kind::body_matches, "ok$"),
+                                              length_in(Kind::json_length, 1, 50, "/items"),
+                                              length_in(Kind::body_length, 3, 3), header});
+    CHECK(checks.name(0) == "/state one of {\"done\", 3, true}");
+    CHECK(checks.name(1) == "body matches \"ok$\"");
+    CHECK(checks.name(2) == "/items length [1, 50]");
+    CHECK(checks.name(3) == "body length 3");
+    CHECK(checks.name(4) == "header Content-Type matches \"^a\"");
+    CHECK(compile_error({with_text(Kind::body_matches, "(")})
+              .starts_with("check 1 (body_matches): '(' is not a regular expression"));
+    CHECK(compile_error({with_text(Kind::body_matches, "(a)\\1")}).find("back-references") !=
+          std::string::npos);
+    CHECK(compile_error({json(Kind::json_one_of, "/a")}).find("one_of is empty") !=
+          std::string::npos);
+    CHECK(compile_error({length_in(Kind::body_length, 5, 1)}).find("0 <= min <= max") !=
+          std::string::npos);
+    CheckSpec bad_header = json(Kind::header_exists, "");
+    bad_header.header = "a b";
+    CHECK(compile_error({bad_header}).find("not a header name") != std::string::npos);
+    CHECK(ResponseChecks::validate(with_text(Kind::json_matches, "[", "/a"))
+              .error()
+              .message.starts_with("json_matches: '[' is not a regular expression"));
+    CHECK(ResponseChecks::validate(one_of).ok());
+}
+
 Capture capture_ok(const CaptureSpec& spec, const TemplateScope& scope) {
     auto result = Capture::compile(spec, scope);
     REQUIRE_MESSAGE(result.ok(), result.error().message);

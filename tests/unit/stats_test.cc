@@ -713,6 +713,7 @@ TEST_SUITE("interval rows") {
         row.counters.count_status(200);
         row.latency_p99_us = p99_us;
         row.latency_max_us = p99_us * 2;
+        row.latency_p95_us = p99_us / 2;
         row.generator_cpu_max = 0.5;
         return row;
     }
@@ -741,6 +742,7 @@ TEST_SUITE("interval rows") {
         CHECK(rows.back().t_s == doctest::Approx(86'400.0));
         CHECK(rows.front().latency_p99_us == 9999);  // a merged percentile is an upper bound
         CHECK(rows.front().latency_max_us == 19998);
+        CHECK(rows.front().latency_p95_us == 4999);  // p95 too, like the CSV's other columns
         CHECK(rows.front().generator_cpu_max == doctest::Approx(0.5));
     }
 

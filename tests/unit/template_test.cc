@@ -446,4 +446,92 @@ TEST_CASE("bind_next binds a row's cells to the template variables of its column
     CHECK(render(t, context) == "bob:b2");
 }
 
+TEST_CASE("set stores a generator's value in a variable that later placeholders read") {
+    const TemplateScope scope{{"tenant"}};
+    const Template first = compile_ok("/t/{{set tenant = int 1000 9999}}?again={{tenant}}", scope);
+    const Template later = compile_ok("tenant={{tenant}}", scope);
+    CHECK_FALSE(first.is_constant());
+    CHECK(first.variables_used() == std::vector<std::size_t>{0});
+    TemplateContext context(7, 1);
+    std::set<std::string> drawn;
+    for (int i = 0; i < 20; ++i) {
+        const std::string path = render(first, context);
+        const std::string value = path.substr(3, 4);
+        CHECK(path == "/t/" + value + "?again=" + value);
+        CHECK(std::stoi(value) >= 1000);
+        CHECK(std::stoi(value) <= 9999);
+        CHECK(render(later, context) == "tenant=" + value);  // the next request of the session
+        drawn.insert(value);
+    }
+    CHECK(drawn.size() > 10);  // '=' draws anew each time it renders
+    CHECK(context.unset_variable_renders() == 0);
+}
+
+TEST_CASE("set with ?= draws once per session: until the variables are cleared") {
+    const TemplateScope scope{{"id"}};
+    const Template t = compile_ok("{{set id ?= uuid}}|{{id}}", scope);
+    TemplateContext context(3, 1);
+    const std::string first = render(t, context);
+    REQUIRE(first.size() == 73);
+    CHECK(first.substr(0, 36) == first.substr(37));
+    CHECK(render(t, context) == first);
+    context.clear_variables();  // a new session
+    CHECK(render(t, context) != first);
+}
+
+TEST_CASE("set accepts every generator, with or without spaces around '='") {
+    const TemplateScope scope{{"a", "b", "c"}};
+    TemplateContext context(1, 3);
+    CHECK(render(compile_ok("{{set a=choice x}}{{a}}", scope), context) == "xx");
+    CHECK(render(compile_ok("{{ set b = seq 5 }}:{{b}}", scope), context) == "5:5");
+    CHECK(render(compile_ok("{{set c ?=choice \"p q\"}}", scope), context) == "p q");
+    CHECK(context.variable(2) == "p q");
+}
+
+TEST_CASE("variables_set lists each variable a text sets, once, in order") {
+    using V = std::vector<std::string>;
+    CHECK(Template::variables_set("{{set b = uuid}} {{set a ?= int 1 2}} {{set b = uuid}}") ==
+          V{"b", "a"});
+    CHECK(Template::variables_set("{{{{set x = uuid}} {{user}} {{set 9 bad = uuid}}").empty());
+    CHECK(Template::variables_set("{{set x = uuid").empty());
+}
+
+TEST_CASE("a malformed set says what to write") {
+    const TemplateScope scope{{"x"}};
+    CHECK(
+        compile_error("{{set x}}", scope).starts_with("bad set: expected {{set NAME = GENERATOR"));
+    CHECK(compile_error("{{set}}", scope).starts_with("bad set"));
+    CHECK(compile_error("{{set x =}}", scope).starts_with("nothing to set"));
+    CHECK(compile_error("{{set a b = uuid}}", scope).starts_with("'a b' cannot be a variable"));
+    CHECK(compile_error("{{set x = x}}", scope).starts_with("unknown generator 'x'"));
+    CHECK(compile_error("{{set x = int 9 1}}", scope).starts_with("bad arguments"));
+    CHECK(compile_error("{{set y = uuid}}", scope).starts_with("unknown variable 'y' to set"));
+    CHECK_FALSE(barrage::http::is_variable_name("set"));
+}
+
+TEST_CASE("form_urlencoded encoding encodes what placeholders render, not the literal text") {
+    const TemplateScope scope{{"x"}};
+    auto compiled =
+        Template::compile("a=1&b={{set x = choice \"p&q r\"}}&c={{x}}&d={{set x ?= uuid}}", scope,
+                          barrage::http::TemplateEncoding::form_urlencoded);
+    REQUIRE(compiled.ok());
+    TemplateContext context(1, 1);
+    CHECK(render(compiled.value(), context) == "a=1&b=p%26q+r&c=p%26q+r&d=p%26q+r");
+    CHECK(context.variable(0) == "p&q r");  // the variable keeps the value, not its encoding
+}
+
+TEST_CASE("segments split a text into literal runs and placeholders as compile reads it") {
+    auto parts = Template::segments("a{{{{b{{x}}{{choice \"}}\"}}c");
+    REQUIRE(parts.ok());
+    REQUIRE(parts.value().size() == 4);
+    CHECK(parts.value()[0].text == "a{{b");
+    CHECK_FALSE(parts.value()[0].placeholder);
+    CHECK(parts.value()[1].text == "{{x}}");
+    CHECK(parts.value()[2].text == "{{choice \"}}\"}}");
+    CHECK(parts.value()[2].placeholder);
+    CHECK(parts.value()[3].text == "c");
+    CHECK(
+        Template::segments("{{x").error().message.starts_with("unclosed placeholder at offset 0"));
+}
+
 }  // namespace

@@ -17,6 +17,7 @@
 #include "barrage/watch/metrics_scraper.h"
 #include "barrage/watch/process_sampler.h"
 #include "barrage/watch/prometheus_text.h"
+#include "barrage/watch/resource_figures.h"
 #include "barrage/watch/watcher.h"
 
 // The decimation helper is private to watch; its test reaches into src/ on purpose.
@@ -418,6 +419,54 @@ TEST_CASE("too few measured samples give no slope and no verdict; unknown fields
 }
 
 // ---- the watcher ----
+
+TEST_CASE(
+    "resource figures: the largest and first RSS, CPU share and counts of the measured period") {
+    std::vector<watch::ResourceSample> samples = {at(-1, 900, 99, 99), at(0, 100, 10, 4),
+                                                  at(10, 300, 30, 6), at(20, 200, 20, 5),
+                                                  at(30, 950, 99, 99)};
+    samples[1].cpu_s = 5;
+    samples[2].cpu_s = 10;
+    samples[3].cpu_s = 19;
+    samples[4].cpu_s = 100;
+    watch::Growth growth;
+    growth.rss_mb_per_min = 50;
+    // Warm-up (t < 0) and after the measured end (t > 20) are left out.
+    const auto figures = watch::resource_figures(samples, growth, 20);
+    CHECK(figures.rss_max_mb == doctest::Approx(300));
+    CHECK(figures.rss_initial_mb == doctest::Approx(100));
+    CHECK(figures.fds_max == doctest::Approx(30));
+    CHECK(figures.threads_max == doctest::Approx(6));
+    CHECK(figures.cpu_share == doctest::Approx(0.7));                 // 14 CPU seconds over 20 s
+    CHECK(figures.rss_growth_share_per_min == doctest::Approx(0.5));  // 50 MB/min of 100 MB
+}
+
+TEST_CASE("resource figures: unknown values stay unknown, one sample has no CPU share") {
+    std::vector<watch::ResourceSample> samples = {at(0, 100, -1, -1)};
+    samples[0].cpu_s = 3;
+    const auto figures = watch::resource_figures(samples, watch::Growth{});
+    CHECK(figures.rss_max_mb == doctest::Approx(100));
+    CHECK_FALSE(figures.fds_max);
+    CHECK_FALSE(figures.threads_max);
+    CHECK_FALSE(figures.cpu_share);
+    CHECK_FALSE(figures.rss_growth_share_per_min);
+    CHECK_FALSE(watch::resource_figures({}, watch::Growth{}).rss_max_mb);
+}
+
+TEST_CASE("several targets: each figure is the largest of any target's, never a sum") {
+    watch::WatchResult result;
+    result.targets.resize(2);
+    result.targets[0].samples = {at(0, 100, 10, 2), at(10, 120, 10, 2)};
+    result.targets[1].samples = {at(0, 500, 5, 8), at(10, 400, 5, 8)};
+    result.targets[0].samples[1].cpu_s = 5;  // 0.5 of a core
+    result.targets[1].samples[1].cpu_s = 2;
+    const auto figures = watch::largest_resource_figures(result);
+    CHECK(figures.rss_max_mb == doctest::Approx(500));
+    CHECK(figures.rss_initial_mb == doctest::Approx(500));
+    CHECK(figures.fds_max == doctest::Approx(10));
+    CHECK(figures.threads_max == doctest::Approx(8));
+    CHECK(figures.cpu_share == doctest::Approx(0.5));
+}
 
 TEST_CASE("the watcher samples this process and times samples from the measured start") {
     watch::WatchOptions options;

@@ -23,6 +23,9 @@ struct StepReport {
     int64_t completed = 0;
     int64_t errors = 0;
     double error_rate = 0;  // errors / (completed + errors)
+    // (errors + responses failed) / (completed + errors), as Locust and k6 count failures
+    // (stats::failure_rate): a step whose target answered 500s has error_rate 0 but not this.
+    double failure_rate = 0;
     int64_t p50_us = 0;
     int64_t p90_us = 0;
     int64_t p99_us = 0;

@@ -24,6 +24,7 @@ struct CompareRequest {
     std::vector<std::string> baseline_paths;  // one or more
     std::string current_path;
     std::vector<std::string> max_regressions;  // parsed by report::parse_tolerance
+    std::vector<std::string> metrics;          // --metrics p50,p95,rps; checked by report
     std::string json_path;                     // "" = none, "-" = stdout (the table to stderr)
     std::optional<int64_t> min_delta_ns;       // --min-delta; none = compare's default
     bool allow_different_config = false;
@@ -86,6 +87,8 @@ base::Result<Command> parse_command_line(int argc, const char* const* argv);
 // Resolves plan.target.host with getaddrinfo (numeric first), fills address,
 // address_len and address_text. Errors: "cannot resolve host 'x': ..." (exit 3).
 base::Status resolve_target(plan::Target& target);
+// Resolves plan.target and every one of plan.more_targets ([target] urls).
+base::Status resolve_targets(plan::RunPlan& plan);
 
 // Usage text of the whole program.
 std::string usage_text();

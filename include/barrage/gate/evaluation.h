@@ -35,8 +35,9 @@ public:
 
 // The numbers of a RunResult: the whole run, per request name and per measured
 // phase (its counts and latency); the growth metrics come from `watch` (the largest
-// slope of its targets; nullopt without one or with too few samples). An unresolved
-// `NAME:` scope reads the request of that name, else the phase.
+// slope of its targets; nullopt without one or with too few samples), and so do the
+// other watched metrics (watch/resource_figures.h over the measured period, up to
+// result.duration_s). An unresolved `NAME:` scope reads the request of that name, else the phase.
 class RunResultMetrics final : public MetricsLookup {
 public:
     explicit RunResultMetrics(const stats::RunResult& result,
@@ -53,6 +54,7 @@ private:
     // Scope::name resolved against this result: the request if there is one, else the phase.
     Scope resolved(const Scope& scope) const;
 
+    std::optional<double> watched_value(const Metric& metric) const;
     std::optional<double> growth_value(const Metric& metric) const;
 
     const stats::RunResult& result_;

@@ -20,10 +20,15 @@
 //           connect_time_; or error_rate | failure_rate | check_failure_rate | rps; or, with
 //           --watch-pid /
 //           --watch-cgroup, rss_growth | fd_growth | thread_growth (the fastest-growing target)
+//           | rss_max | rss_initial | target_cpu | fds_max | threads_max (the largest of any
+//           watched target's, over the measured period; see watch/resource_figures.h)
 //   OP      < <= > >= ==
 //   LIMIT   time metrics: a duration with a unit, as --duration reads it (200ms, 1.5s, 5m, 1h,
 //           1m30s);  rates of failure: NUMBER %;  rps: NUMBER;
-//           rss_growth: NUMBER KB|MB|GB / s|min|h;  fd_growth, thread_growth: NUMBER / s|min|h;
+//           rss_growth: NUMBER KB|MB|GB / s|min|h, or relative to rss_initial NUMBER % / PERIOD;
+//           fd_growth, thread_growth: NUMBER / PERIOD (PERIOD: s, min, h, d, with an optional
+//           count: 24h);  rss_max, rss_initial: NUMBER KB|MB|GB;  target_cpu: NUMBER % (of one
+//           core: may exceed 100%);  fds_max, threads_max: NUMBER;
 //           drift and derived terms: NUMBER, optionally followed by x (2x)
 //   'for' DURATION   sustained: the threshold states a bad condition and FAILS once it holds
 //           for DURATION without a break, judged on each interval (-i) of the run
@@ -52,17 +57,23 @@ bool compare(double value, Comparison comparison, double limit);
 enum class Series : uint8_t { latency, service_time, schedule_lag, connect_time };
 
 enum class Statistic : uint8_t {
-    percentile,          // of Series, microseconds
-    mean,                // of Series, microseconds
-    min,                 // of Series, microseconds
-    max,                 // of Series, microseconds
-    error_rate,          // failed / (completed + failed), a fraction in [0, 1]
-    failure_rate,        // (failed + responses failed) / (completed + failed), as k6 counts
-    check_failure_rate,  // responses failing a check / completed responses, in [0, 1]
-    throughput,          // completed requests per second of the measured period
-    rss_growth,          // MB (2^20 bytes) per minute, fitted after warm-up (--watch-*)
-    fd_growth,           // open file descriptors per minute
-    thread_growth,       // threads per minute
+    percentile,           // of Series, microseconds
+    mean,                 // of Series, microseconds
+    min,                  // of Series, microseconds
+    max,                  // of Series, microseconds
+    error_rate,           // failed / (completed + failed), a fraction in [0, 1]
+    failure_rate,         // (failed + responses failed) / (completed + failed), as k6 counts
+    check_failure_rate,   // responses failing a check / completed responses, in [0, 1]
+    throughput,           // completed requests per second of the measured period
+    rss_growth,           // MB (2^20 bytes) per minute, fitted after warm-up (--watch-*)
+    fd_growth,            // open file descriptors per minute
+    thread_growth,        // threads per minute
+    rss_max,              // MB: the largest RSS sampled in the measured period (--watch-*)
+    rss_initial,          // MB: the first RSS sampled after warm-up
+    target_cpu,           // the target's CPU seconds / wall seconds, 1 = one core busy
+    rss_growth_relative,  // fitted RSS growth / rss_initial, a fraction per minute
+    fds_max,              // the most open file descriptors sampled
+    threads_max,          // the most threads sampled
 };
 
 struct Metric {
@@ -75,11 +86,19 @@ struct Metric {
         return statistic == Statistic::error_rate || statistic == Statistic::failure_rate ||
                statistic == Statistic::check_failure_rate;
     }
-    bool is_growth() const { return statistic >= Statistic::rss_growth; }
+    bool is_growth() const {
+        return (statistic >= Statistic::rss_growth && statistic <= Statistic::thread_growth) ||
+               statistic == Statistic::rss_growth_relative;
+    }
+    // Read from the watched target (--watch-pid, --watch-cgroup), not from the requests.
+    bool is_watched() const { return statistic >= Statistic::rss_growth; }
 };
 
 // The metric's canonical name: "p99", "p99.9", "schedule_lag_p99", "error_rate", "rps".
 std::string metric_name(const Metric& metric);
+// The unit of its values and limits (ThresholdSpec::limit): "us", "ratio", "rps", "MB/min",
+// "/min", "MB", "ratio/min", "count".
+std::string_view metric_unit(const Metric& metric);
 
 // What a threshold judges: the whole run, one request name or one measured phase.
 // `NAME:` parses as ScopeKind::name and is resolved before the run (resolve_scopes).
@@ -159,8 +178,8 @@ void scale_spans(ThresholdSpec& spec, double factor);
 // thresholds are refused, saying that `barrage run` judges them.
 base::Status check_whole_forms(std::span<const ThresholdSpec> specs);
 
-// Before the run: growth metrics need a watched process or cgroup (--watch-pid, --watch-cgroup)
-// and belong to the whole run (no scope).
+// Before the run: growth and the other watched metrics (Metric::is_watched) need a watched
+// process or cgroup (--watch-pid, --watch-cgroup) and belong to the whole run (no scope).
 base::Status check_growth_sources(std::span<const ThresholdSpec> specs, bool targets_watched);
 
 }  // namespace barrage::gate

@@ -22,6 +22,8 @@ struct RequestSpec {
     // Bytes sent as they are (--body-file): never a template, and shared
     // rather than copied, however large. When set, `body` must be empty.
     std::shared_ptr<const std::string> body_verbatim;
+    // The body is a urlencoded form: what its placeholders render is percent-encoded.
+    bool body_form_urlencoded = false;
 
     std::string_view body_bytes() const { return body_verbatim ? *body_verbatim : body; }
 };

@@ -11,8 +11,11 @@
 //   {{seq}} / {{seq START}}   per-worker request counter: START, START+1, ... (START 0)
 //   {{uuid}}                  random version-4 UUID
 //   {{now}} / {{now_ms}}      Unix time in seconds / milliseconds
+//   {{set NAME = GEN ...}}    renders the generator GEN and stores the text in the
+//                             variable NAME; {{set NAME ?= GEN ...}} only while NAME
+//                             has no value (then renders NAME)
 // A literal "{{" is written "{{{{". Generator names are reserved: a variable
-// cannot be called int, float, choice, seq, uuid, now or now_ms.
+// cannot be called int, float, choice, seq, uuid, now, now_ms or set.
 
 #include <cstddef>
 #include <cstdint>
@@ -104,11 +107,33 @@ private:
     int64_t unset_variable_renders_ = 0;
 };
 
+// How a placeholder's rendered text is written: as it is, or percent-encoded
+// for an application/x-www-form-urlencoded body (literal text is left alone:
+// the form builder encoded it already).
+enum class TemplateEncoding : uint8_t { none, form_urlencoded };
+
+// A template's text as compile() reads it: literal runs (a "{{{{" read as
+// "{{") and placeholders (their whole "{{...}}" source).
+struct TemplateSegment {
+    bool placeholder = false;
+    std::string text;
+};
+
 class Template {
 public:
     // Errors name the offending placeholder and its byte offset in `text`,
     // e.g. "unknown variable 'tokn' at offset 22 (known: token, user_id)".
-    static base::Result<Template> compile(std::string_view text, const TemplateScope& scope);
+    static base::Result<Template> compile(std::string_view text, const TemplateScope& scope,
+                                          TemplateEncoding encoding = TemplateEncoding::none);
+
+    // Splits `text` into segments; the error of an unclosed placeholder.
+    static base::Result<std::vector<TemplateSegment>> segments(std::string_view text);
+
+    // The variables `text` sets with {{set NAME = ...}}, in order of first
+    // appearance, each once. compile() needs them in the scope: the caller
+    // declares them first (the profile loader, beside captures). Malformed
+    // placeholders are skipped here and reported by compile().
+    static std::vector<std::string> variables_set(std::string_view text);
 
     // True when there are no placeholders: the text can be pre-serialized once.
     bool is_constant() const;

@@ -71,6 +71,8 @@ struct NamedRequest {
     // URL runs' --body-file: bytes sent as they are, never a template; one copy
     // shared by the plan, the requests and every connection. Set: `body` is empty.
     std::shared_ptr<const std::string> body_verbatim;
+    // A urlencoded `form`: the body's placeholders render percent-encoded.
+    bool body_form_urlencoded = false;
     double weight = 1;  // share in a weighted pick; 0 = setup/sequence only
     std::vector<http::CheckSpec> checks;
     std::vector<http::CaptureSpec> captures;
@@ -248,6 +250,10 @@ inline constexpr std::size_t watch_pids_max = 64;
 
 struct RunPlan {
     Target target;
+    // [target] urls: the targets after the first (`target`), same scheme and path.
+    // Connections are spread round robin: connection c, counted over every
+    // worker's slots, uses target c % target_count (target_of below).
+    std::vector<Target> more_targets;
     TlsPlan tls;
     bool new_connection_per_request = false;  // --new-conn: one request per connection
     int connections = connections_default;
@@ -294,6 +300,12 @@ struct RunPlan {
     // scenario (at most its connections) and `cpus` has one per worker of the run.
     std::vector<ScenarioPlan> scenarios;
 };
+
+// How many targets the connections are spread over, and the one at `index`.
+inline std::size_t target_count(const RunPlan& plan) { return 1 + plan.more_targets.size(); }
+inline const Target& target_of(const RunPlan& plan, std::size_t index) {
+    return index == 0 ? plan.target : plan.more_targets[index - 1];
+}
 
 // The load of a URL run (-r, -d, --warmup).
 struct UrlLoad {

@@ -27,9 +27,10 @@ base::Result<int64_t> parse_size_bytes(std::string_view flag, std::string_view t
 
 // Growth per minute, for leak limits and thresholds (--leak-rss-limit, 'rss_growth < 5MB/min').
 // GrowthUnit::megabytes: "10MB/min", "512KB/min", "1GB/h", "0.5MB/s" -> MB (2^20 bytes) per
-// minute. GrowthUnit::count: "10/min", "1/h", "0.5/s" -> per minute. Per-time: /s, /min (/m),
-// /h. Must be >= 0.
-enum class GrowthUnit { megabytes, count };
+// minute. GrowthUnit::count: "10/min", "1/h", "0.5/s" -> per minute. GrowthUnit::percent:
+// "10%/24h" -> a fraction per minute (0.1 / 1440). Per-time: /s, /min (/m), /h, /d, with an
+// optional count before the unit (/24h, /5min). Must be >= 0.
+enum class GrowthUnit { megabytes, count, percent };
 base::Result<double> parse_growth_per_min(std::string_view flag, std::string_view text,
                                           GrowthUnit unit);
 

@@ -6,7 +6,12 @@
 // Metrics: latency p50 p90 p95 p99 p999 p9999 max mean (microseconds; higher is
 // worse), rps (throughput_rps; lower is worse), error_rate (requests.errors /
 // (completed + errors), a fraction; higher is worse), failure_rate ((errors +
-// responses_failed) / (completed + errors); likewise). The whole run first, then,
+// responses_failed) / (completed + errors); likewise), and with a watched target (--watch-pid,
+// --watch-cgroup) rss_max, rss_initial (MB), rss_growth (MB/min) and target_cpu (a share of one
+// core; all higher is worse; whole run only). A metric a result lacks (p95 in an older result
+// without a histogram, the watched ones in a run without a watched target) is shown "n/a" and
+// not judged; a default metric neither has is left out. Any other percentile ("p75") that
+// --metrics or --max-regression names is compared from the histograms. The whole run first, then,
 // when a result has more than one request name, the same metrics for each name
 // present in both results.
 //
@@ -109,11 +114,14 @@ struct Tolerance {
 };
 
 // Defaults: latency +10 %, rps -10 %, error_rate and failure_rate +50 % or +0.1 point; max not
-// judged.
+// judged; rss_max, rss_initial +20 % or +10 MB; rss_growth +50 % or +1 MB/min; target_cpu +20 %
+// or +10 points of a core (whichever allows more).
 std::vector<Tolerance> default_tolerances();
 
 // "p95=10%", "rps=-10%" (the sign is optional: direction comes from the metric),
-// "p99=5ms" (absolute: us, ms, s), "error_rate=0.1pt" (percentage points);
+// "p99=5ms" (absolute: us, ms, s), "error_rate=0.1pt" (percentage points), "rss_max=16MB"
+// (KB, MB, GB), "rss_growth=2MB/min", "target_cpu=10pt" (points of one core), "p99=off" (shown,
+// never judged);
 // "NAME:p99=5%" limits the request NAME only (NAME is checked by compare_results).
 base::Result<Tolerance> parse_tolerance(std::string_view text);
 
@@ -123,7 +131,8 @@ enum class Judgement : uint8_t {
     run_spread,          // several baselines: their noise band, tolerance, floor
     tolerance_only,      // no histogram (older result), or rps / error_rate: tolerance, floor
     not_enough_samples,  // a tail with too few samples beyond it: no verdict
-    not_judged,          // max, unless --max-regression names it
+    not_judged,          // max, unless --max-regression or --metrics names it; METRIC=off
+    not_available,       // a result lacks the metric: shown n/a, never a regression
 };
 std::string_view judgement_name(Judgement judgement);  // "intervals", "run_spread", ...
 
@@ -148,6 +157,10 @@ struct MetricChange {
     bool regression = false;
     bool improvement = false;   // better by more than allowed, outside the noise
     bool within_noise = false;  // changed by more than allowed, but the intervals overlap
+    // Judgement::not_available: which side lacks the metric (baseline: any of the baselines);
+    // the value of a side that lacks it is 0 and means nothing.
+    bool baseline_absent = false;
+    bool current_absent = false;
 };
 
 // The run-to-run spread of one metric over the baselines.
@@ -193,11 +206,14 @@ struct CompareOptions {
     // "p99=10%", "NAME:p99=5%": replace the defaults of the metrics they name:
     // unscoped ones for the whole run and every name, scoped ones (which win) for their name.
     std::vector<std::string> max_regressions;
+    // --metrics: compare only these (shown and judged, max too); empty = every metric.
+    std::vector<std::string> metrics;
     double min_delta_us = min_delta_us_default;  // >= 0 (asserted)
     bool allow_different_config = false;
 };
 
-// Errors (exit 2): a malformed tolerance, "--max-regression 'x:p99=5%': no request
+// Errors (exit 2): a malformed tolerance, "--metrics: unknown metric 'p98'; ...",
+// "--max-regression 'x:p99=5%': no request
 // named 'x' in base.json or cur.json; the names are: login, browse", or (unless
 // allow_different_config) runs of different configurations: "cur.json is not a run
 // of the same configuration as base.json: rate 1000 vs 2000; ...".

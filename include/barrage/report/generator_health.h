@@ -8,9 +8,10 @@
 //    for more than 10 % of the measured time (and 100 ms in all): every figure
 //    then includes the generator's own delay (a busy machine's few percent of
 //    hiccups are shown, not judged);
-//  - open loop: more than 1 % of the sent requests left more than
-//    RunResult::behind_limit_us after their intended time although a
-//    connection was free (requests.behind): the worker could not keep up;
+//  - open loop: more than 1 % of the sent requests, and at least 10 of them,
+//    left more than RunResult::behind_limit_us after their intended time
+//    although a connection was free (requests.behind): the worker could not
+//    keep up (a handful behind in a short run, 1 of 77, is no pattern);
 //  - open loop: a send left 1 s or more after its intended time (the schedule
 //    lag's max) in a run where requests fell behind and fewer than 1 % waited
 //    for a connection: however small the shares, the generator froze that long;
@@ -43,7 +44,8 @@ GeneratorHealth judge_generator(const stats::RunResult& result);
 // 5th percentile (the fastest requests met an idle target, the rest its queue).
 bool service_time_grew(const stats::Histogram& service_time_us);
 
-// Open loop with requests that waited for a connection: the connections the
+// Open loop with requests that waited for a connection (at least 10 of them and at
+// least 1 % of the sent; fewer make no verdict about the target): the connections the
 // asked rate needs by Little's law (rate x mean service time, +25 % headroom);
 // 0 when there is nothing to suggest, and when the service time grew with the
 // load (the target, not the connection count, is the limit: more connections

@@ -7,8 +7,11 @@
 // max_us,
 // thresholds ("pass", "fail" or null when none were given), and with a watched
 // process or cgroup rss_mb_per_min fds_per_min threads_per_min (each the
-// largest over the targets, as the growth thresholds take it) and
-// leak_suspected (any target); null without one.
+// largest over the targets, as the growth thresholds take it),
+// leak_suspected (any target), then rss_max_mb, rss_initial_mb and target_cpu
+// (a share of one core; each the largest of any target's over the measured
+// period, as the rss_max, rss_initial and target_cpu thresholds take it); null
+// without one.
 
 #include <cstdint>
 #include <optional>
@@ -48,6 +51,10 @@ struct HistoryEntry {
     std::optional<double> fds_per_min;
     std::optional<double> threads_per_min;
     std::optional<bool> leak_suspected;  // nullopt: no process or cgroup watched
+    // watch/resource_figures.h: nullopt without a watched target (and in older lines).
+    std::optional<double> rss_max_mb;
+    std::optional<double> rss_initial_mb;
+    std::optional<double> target_cpu;  // 1 = one core busy
 
     bool watched() const { return leak_suspected.has_value(); }
 };
@@ -73,10 +80,11 @@ base::Result<std::vector<HistoryEntry>> read_history_file(const std::string& pat
 
 // The trend table as cells: a header row (time, label, rps, errors, p50, p99,
 // max, gates), then one row per run, oldest first, with the rps and p99 change
-// from the previous run ("1200.0 (+5%)"). When any run watched a target, four
+// from the previous run ("1200.0 (+5%)"). When any run watched a target, six
 // more columns: rss/min ("+12.5MB"), fds/min, threads/min, leak ("LEAK" or
-// "no"); "-" in the runs without the value. format_trend and the HTML trend
-// section both show it.
+// "no"), rss max ("260.0MB (+30%)") and cpu ("80% (+60%)", of one core) with
+// the change from the previous run; "-" in the runs without the value. format_trend and the HTML
+// trend section both show it.
 std::vector<std::vector<std::string>> trend_table(std::span<const HistoryEntry> entries);
 
 // The trend table as text, with a "N runs" line. Ends with a newline.

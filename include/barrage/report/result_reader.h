@@ -27,7 +27,8 @@ struct HistogramFigures {
     double stdev_us = 0;
     int64_t p50_us = 0;
     int64_t p90_us = 0;
-    int64_t p95_us = 0;  // 0 in older documents
+    int64_t p95_us = 0;    // 0 in older documents
+    bool has_p95 = false;  // the document has p95 (older ones lack it: not a 0 to compare)
     int64_t p99_us = 0;
     int64_t p999_us = 0;
     int64_t p9999_us = 0;
@@ -54,6 +55,7 @@ struct IntervalFigures {
     int64_t p99_us = 0;
     int64_t p999_us = 0;
     int64_t max_us = 0;
+    int64_t p95_us = 0;       // 0 in older documents
     bool has_status = false;  // older documents have no per-interval status
     int64_t status[status_class_count] = {};
 };

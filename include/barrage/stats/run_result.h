@@ -37,6 +37,7 @@ struct IntervalRow {
     int64_t latency_p99_us = 0;
     int64_t latency_p999_us = 0;
     int64_t latency_max_us = 0;
+    int64_t latency_p95_us = 0;    // after the others, as the CSV column
     double generator_cpu_max = 0;  // the busiest worker's CPU time / interval length
 };
 

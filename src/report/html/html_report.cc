@@ -236,6 +236,13 @@ void append_latency_over_time(std::string& page, const ResultDocument& result) {
     spec.series.push_back(interval_series(
         result, "p90", color_green, [](const IntervalFigures& r) { return r.p90_us; },
         unit.divisor));
+    // Results written before the intervals had p95 read 0 there: no line rather than a false 0.
+    if (std::any_of(result.intervals.begin(), result.intervals.end(),
+                    [](const IntervalFigures& r) { return r.p95_us > 0; })) {
+        spec.series.push_back(interval_series(
+            result, "p95", color_purple, [](const IntervalFigures& r) { return r.p95_us; },
+            unit.divisor));
+    }
     spec.series.push_back(interval_series(
         result, "p99", color_orange, [](const IntervalFigures& r) { return r.p99_us; },
         unit.divisor));

@@ -82,8 +82,10 @@ void read_data_file(TableReader& data, const std::string& base_dir, plan::RunPla
     if (!diagnostics.ok()) {
         return;
     }
-    if (!path) {
+    if (!path && !data.refuse_near_miss("path")) {
         diagnostics.fail_at(&data.source(), "[[data]] has no path; expected path = \"users.csv\"");
+    }
+    if (!path) {
         return;
     }
     if (order && *order != "round-robin" && *order != "random") {
@@ -280,7 +282,9 @@ void read_request(TableReader& request, const std::string& base_dir,
     Diagnostics& diagnostics = request.diagnostics();
     plan::NamedRequest out;
     out.name = request.string("name", "\"login\"").value_or("");
-    if (diagnostics.ok() && out.name.empty()) {
+    // A misspelt `name` is the likelier mistake: name the key written.
+    const bool misspelt = !request.has("name") && request.refuse_near_miss("name");
+    if (diagnostics.ok() && out.name.empty() && !misspelt) {
         diagnostics.fail_at(&request.source(), "a request has no name; expected name = \"...\"");
     }
     for (const plan::NamedRequest& other : plan.requests) {

@@ -146,7 +146,7 @@ void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& 
     const auto url = target.string("url", "\"http://127.0.0.1:8080\"");
     if (const toml::array* urls = target.array("urls"); urls != nullptr) {
         read_urls(target, *urls, url.has_value(), plan);
-    } else if (diagnostics.ok() && !url) {
+    } else if (diagnostics.ok() && !url && !target.refuse_near_miss("url")) {
         diagnostics.fail_at(table,
                             "[target] has no url; expected e.g. url = "
                             "\"http://127.0.0.1:8080\" (or urls = [...] for several)");

@@ -351,6 +351,14 @@ TEST_CASE("an unknown key near a known one names it: did you mean") {
                  "'duration'?");
     CHECK_STARTS(error_of(target + one_request + "[[phases]]\nshap = \"users\"\n"),
                  "test.toml:8:1: unknown key 'shap' in [[phases]]");
+    CHECK_STARTS(error_of("[target]\nulr = \"http://127.0.0.1:8080\"\n" + one_request + one_phase),
+                 "test.toml:2:1: unknown key 'ulr' in [target]; did you mean 'url'?");
+    CHECK_STARTS(error_of(target + "[[requests]]\nnmae = \"home\"\npath = \"/\"\n" + one_phase),
+                 "test.toml:4:1: unknown key 'nmae' in [[requests]]");
+    CHECK(contains(error_of(target + "[[requests]]\nnmae = \"home\"\npath = \"/\"\n" + one_phase),
+                   "did you mean 'name'?"));
+    CHECK(contains(error_of(target + one_request + "[[data]]\npaht = \"users.csv\"\n" + one_phase),
+                   "did you mean 'path'?"));
     // Far from every key: the list alone, as before.
     const std::string far = error_of(target + one_request + one_phase + "colour = 1\n");
     CHECK_FALSE(contains(far, "did you mean"));

@@ -106,10 +106,9 @@ std::string_view job_document(const JobId& id, JobState state, std::span<char> o
     BARRAGE_ASSERT(state != JobState::unknown && out.size() >= job_body_bytes_max);
     std::array<char, job_body_bytes_max> id_text{};
     // The id is digits and dashes: nothing in it needs escaping.
-    const auto written =
-        fmt::format_to_n(out.data(), out.size(), "{{\"id\": \"{}\", \"status\": \"{}\"}}\n",
-                         format_job_id(id, id_text),
-                         state == JobState::completed ? "completed" : "pending");
+    const auto written = fmt::format_to_n(
+        out.data(), out.size(), "{{\"id\": \"{}\", \"status\": \"{}\"}}\n",
+        format_job_id(id, id_text), state == JobState::completed ? "completed" : "pending");
     BARRAGE_ASSERT(written.size <= out.size());
     return {out.data(), written.size};
 }

@@ -87,6 +87,8 @@ constexpr std::string_view job_submit_method_body =
     "{\"error\": \"POST /jobs submits a job; poll it with GET /jobs/ID\"}\n";
 constexpr std::string_view job_poll_method_body =
     "{\"error\": \"GET /jobs/ID polls a job; submit one with POST /jobs\"}\n";
+// A poll's room is checked for job_body_bytes_max; an unknown id answers this instead.
+static_assert(job_unknown_body.size() <= job_body_bytes_max);
 
 // The content of a route whose answer is fixed; job_submit and job_poll are
 // written per request (job_document), the plain route is the plan's body.

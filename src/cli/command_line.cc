@@ -192,6 +192,17 @@ not a web server.
   -h, --help               show this help
 
 Prints "listening on http://HOST:PORT" once it accepts connections.
+
+Paths with their own answer (for the example profiles):
+  /status/NNN              answers status NNN (200..599)
+  /close                   answers, then closes the connection
+  /login, /json            JSON: {"token": "..."}, a document with a number
+  POST /jobs?ready=D       submits a job that completes D later (ms, s or m,
+                           up to 60s; default 50ms): 201, {"id": "ID",
+                           "status": "pending"}
+  GET /jobs/ID             {"id": "ID", "status": "pending"}, then "completed"
+                           once ready; stateless (the id holds the ready time);
+                           an unknown id is 404, other methods 405
 )";
 
 // Reads fd to its end or to just past body_bytes_max. Returns 0 or an errno.

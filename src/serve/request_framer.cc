@@ -5,6 +5,8 @@ namespace {
 
 enum class LineStatus : uint8_t { complete, partial, invalid };
 
+constexpr std::string_view job_path_prefix = "/jobs/";
+
 // Reads the CRLF-terminated line at `pos` (without its CRLF) and moves pos past it.
 LineStatus next_line(std::string_view window, std::size_t& pos, std::string_view& line) {
     const std::size_t lf = window.find('\n', pos);
@@ -82,10 +84,37 @@ bool parse_decimal(std::string_view text, uint64_t& value) {
     return true;
 }
 
-void route(std::string_view target, FramedRequest& out) {
+void set_route(Route route, int response_status, FramedRequest& out) {
+    out.route = route;
+    out.response_status = response_status;
+}
+
+// /jobs and /jobs/ID: what the method and the query or id ask for.
+void route_job(std::string_view method, std::string_view target, FramedRequest& out) {
+    const std::size_t query_at = target.find('?');
+    const std::string_view path = target.substr(0, query_at);
+    const bool read = method == "GET" || method == "HEAD";
+    if (path == "/jobs" && method != "POST") {
+        set_route(Route::job_submit_method, 405, out);
+    } else if (path == "/jobs") {
+        const std::string_view query =
+            query_at == std::string_view::npos ? std::string_view{} : target.substr(query_at + 1);
+        const bool valid = parse_job_wait_ms(query, out.job_wait_ms);
+        set_route(valid ? Route::job_submit : Route::job_bad_wait, valid ? 201 : 400, out);
+    } else if (!read) {
+        set_route(Route::job_poll_method, 405, out);
+    } else {
+        const bool valid = parse_job_id(path.substr(job_path_prefix.size()), out.job);
+        set_route(valid ? Route::job_poll : Route::job_unknown, valid ? 200 : 404, out);
+    }
+}
+
+void route(std::string_view method, std::string_view target, FramedRequest& out) {
     const std::string_view path = target.substr(0, target.find('?'));
     constexpr std::string_view status_prefix = "/status/";
-    if (path == "/close") {
+    if (path == "/jobs" || path.substr(0, job_path_prefix.size()) == job_path_prefix) {
+        route_job(method, target, out);
+    } else if (path == "/close") {
         out.close = true;
     } else if (path == "/login") {
         out.route = Route::login;
@@ -118,7 +147,7 @@ bool parse_request_line(std::string_view line, FramedRequest& out) {
     }
     out.http10 = version == "HTTP/1.0";
     out.head = line.substr(0, sp1) == "HEAD";
-    route(target, out);
+    route(line.substr(0, sp1), target, out);
     return true;
 }
 

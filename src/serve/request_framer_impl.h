@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "job_impl.h"
+
 namespace barrage::serve::detail {
 
 // Request line + headers + blank line; a longer head is answered 431.
@@ -25,6 +27,13 @@ enum class Route : uint8_t {
     plain,  // the plan's body
     login,  // /login: {"token": "..."}
     json,   // /json: a document with a numeric field to check
+    // The job endpoint (job_impl.h):
+    job_submit,         // POST /jobs: 201, {"id": ..., "status": "pending"}
+    job_poll,           // GET or HEAD /jobs/ID: 200, the job's status
+    job_bad_wait,       // POST /jobs?ready=<not a duration up to 60s>: 400
+    job_unknown,        // /jobs/<not an id of ours>: 404
+    job_submit_method,  // /jobs with another method than POST: 405
+    job_poll_method,    // /jobs/ID with another method than GET or HEAD: 405
 };
 
 struct FramedRequest {
@@ -36,13 +45,17 @@ struct FramedRequest {
     bool head = false;             // HEAD: the response carries no body
     bool http10 = false;           // HTTP/1.0 keeping alive: say "Connection: keep-alive"
     Route route = Route::plain;
+    int64_t job_wait_ms = 0;  // job_submit: how long the job takes
+    JobId job;                // job_poll: the job asked about
 };
 
 // Frames the request at the start of `input`. Bytes after header_bytes +
 // body_bytes belong to the next (pipelined) request. Paths: /status/NNN
 // (NNN in 200..599) answers NNN, /status/<other> answers 400 (keep-alive),
 // /close answers with Connection: close; /login and /json answer 200 with a
-// fixed JSON body (any method); everything else answers 200.
+// fixed JSON body (any method); POST /jobs and GET /jobs/ID route to the job
+// endpoint, their errors answering 400, 404 or 405 (see Route); everything
+// else answers 200.
 // Request bodies must use Content-Length: Transfer-Encoding is invalid here.
 FramedRequest frame_request(std::string_view input);
 

@@ -159,7 +159,7 @@ base::Status run_server(const plan::ServePlan& plan) {
     std::vector<std::jthread> workers;
     for (std::size_t i = 0; i < threads; ++i) {
         workers.emplace_back(detail::serve_on_thread, std::ref(shared), sockets.fds[i], per_thread,
-                             std::ref(ready), std::ref(errors[i]));
+                             static_cast<uint32_t>(i), std::ref(ready), std::ref(errors[i]));
     }
     ready.wait();
     if (!shared.failed.load()) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "barrage/base/assert.h"
 #include "barrage/io/ring.h"
 #include "barrage/io/user_data.h"
+#include "job_impl.h"
 #include "leak_impl.h"
 #include "request_framer_impl.h"
 #include "server_thread_impl.h"
@@ -35,6 +37,8 @@ const char* reason_phrase(int status) {
     switch (status) {
         case 200:
             return "OK";
+        case 201:
+            return "Created";
         case 204:
             return "No Content";
         case 304:
@@ -43,6 +47,8 @@ const char* reason_phrase(int status) {
             return "Bad Request";
         case 404:
             return "Not Found";
+        case 405:
+            return "Method Not Allowed";
         case 429:
             return "Too Many Requests";
         case 431:
@@ -69,6 +75,57 @@ constexpr std::string_view json_body =
     "{\"prediction\": {\"score\": 42.5, \"label\": \"cat\"}, \"ok\": true, "
     "\"items\": [1, 2, 3]}\n";
 static_assert(json_body.size() + response_head_bytes_max < send_buffer_bytes);
+static_assert(job_body_bytes_max + response_head_bytes_max < send_buffer_bytes);
+
+// The job endpoint's errors (job_impl.h), each saying how to ask instead.
+constexpr std::string_view job_bad_wait_body =
+    "{\"error\": \"ready must be a whole number of ms, s or m up to 60s, e.g. "
+    "POST /jobs?ready=250ms\"}\n";
+constexpr std::string_view job_unknown_body =
+    "{\"error\": \"no such job: poll GET /jobs/ID with an id from POST /jobs\"}\n";
+constexpr std::string_view job_submit_method_body =
+    "{\"error\": \"POST /jobs submits a job; poll it with GET /jobs/ID\"}\n";
+constexpr std::string_view job_poll_method_body =
+    "{\"error\": \"GET /jobs/ID polls a job; submit one with POST /jobs\"}\n";
+// A poll's room is checked for job_body_bytes_max; an unknown id answers this instead.
+static_assert(job_unknown_body.size() <= job_body_bytes_max);
+
+// The content of a route whose answer is fixed; job_submit and job_poll are
+// written per request (job_document), the plain route is the plan's body.
+std::string_view fixed_content(Route route) {
+    switch (route) {
+        case Route::login:
+            return login_body;
+        case Route::json:
+            return json_body;
+        case Route::job_bad_wait:
+            return job_bad_wait_body;
+        case Route::job_unknown:
+            return job_unknown_body;
+        case Route::job_submit_method:
+            return job_submit_method_body;
+        case Route::job_poll_method:
+            return job_poll_method_body;
+        case Route::plain:
+        case Route::job_submit:
+        case Route::job_poll:
+            break;
+    }
+    BARRAGE_ASSERT_MSG(false, "a route without a fixed answer");
+    return {};
+}
+
+// RFC 9110 15.5.6: a 405 names the methods the path takes.
+const char* allow_header(Route route) {
+    switch (route) {
+        case Route::job_submit_method:
+            return "Allow: POST\r\n";
+        case Route::job_poll_method:
+            return "Allow: GET, HEAD\r\n";
+        default:
+            return "";
+    }
+}
 
 // Writes the status line and headers; returns their length.
 std::size_t write_head(char* out, const FramedRequest& request, std::size_t body_bytes) {
@@ -82,10 +139,10 @@ std::size_t write_head(char* out, const FramedRequest& request, std::size_t body
                                reason_phrase(status), connection)
             : fmt::format_to_n(out, response_head_bytes_max,
                                "HTTP/1.1 {} {}\r\nContent-Length: {}\r\n"
-                               "Content-Type: {}\r\n{}\r\n",
+                               "Content-Type: {}\r\n{}{}\r\n",
                                status, reason_phrase(status), body_bytes,
                                request.route == Route::plain ? "text/plain" : "application/json",
-                               connection);
+                               allow_header(request.route), connection);
     BARRAGE_ASSERT(written.size <= response_head_bytes_max);
     return written.size;
 }
@@ -155,9 +212,10 @@ unsigned cq_entries_for(std::size_t connections) {
 // its responses wait out the delay.
 class ServerThread {
 public:
-    ServerThread(Shared& shared, int listen_fd, std::size_t connections_max)
+    ServerThread(Shared& shared, int listen_fd, std::size_t connections_max, uint32_t thread_index)
         : shared_(shared),
           listen_fd_(listen_fd),
+          thread_index_(thread_index),
           slots_(connections_max),
           deadlines_(connections_max),
           queued_(connections_max),
@@ -190,9 +248,10 @@ private:
     void on_recv(Connection& conn, int32_t res, int64_t now);
     void on_send(Connection& conn, int32_t res, int64_t now);
     void answer_input(Connection& conn, int64_t now);
-    void frame_input(Connection& conn);
+    void frame_input(Connection& conn, int64_t now);
     bool has_room(const Connection& conn, const FramedRequest& request) const;
-    void append_response(Connection& conn, const FramedRequest& request);
+    void append_response(Connection& conn, const FramedRequest& request, int64_t now);
+    std::string_view answer_job(FramedRequest& request, int64_t now, std::span<char> scratch);
     void start_send(Connection& conn);
     void prep_recv(Connection& conn);
     void linger(Connection& conn);
@@ -201,17 +260,17 @@ private:
     void release_due(int64_t now);
     int64_t wait_ns(int64_t now) const;
     std::string_view body() const { return shared_.plan.body; }
-    // What a request is answered with (before HEAD and status rules).
-    std::string_view content_of(const FramedRequest& request) const {
+    // The most a request's answer may carry (before HEAD and status rules).
+    std::size_t content_bytes_max(const FramedRequest& request) const {
         switch (request.route) {
-            case Route::login:
-                return login_body;
-            case Route::json:
-                return json_body;
             case Route::plain:
-                break;
+                return body().size();
+            case Route::job_submit:
+            case Route::job_poll:
+                return job_body_bytes_max;
+            default:
+                return fixed_content(request.route).size();
         }
-        return body();
     }
     static uint64_t user_data(Op op, const Connection& conn) {
         return io::UserData{op, conn.generation, conn.slot}.pack();
@@ -219,6 +278,8 @@ private:
 
     Shared& shared_;
     int listen_fd_;
+    uint32_t thread_index_;      // in job ids, so that two threads never make the same one
+    uint64_t job_sequence_ = 0;  // jobs this thread has made
     std::vector<Connection> slots_;
     std::vector<uint32_t> free_;
     DeadlineQueue deadlines_;
@@ -346,7 +407,7 @@ void ServerThread::on_recv(Connection& conn, int32_t res, int64_t now) {
 
 // Answers what the input holds (after the delay), or reads more.
 void ServerThread::answer_input(Connection& conn, int64_t now) {
-    frame_input(conn);
+    frame_input(conn, now);
     if (conn.out_len == 0) {
         prep_recv(conn);
     } else if (shared_.plan.delay_ns > 0) {
@@ -358,7 +419,7 @@ void ServerThread::answer_input(Connection& conn, int64_t now) {
 
 // Frames every complete request in the input and appends its response, until
 // the input ends mid-request, the send buffer is full, or the connection closes.
-void ServerThread::frame_input(Connection& conn) {
+void ServerThread::frame_input(Connection& conn, int64_t now) {
     std::size_t pos = 0;
     while (!conn.close_after_send && !conn.body_outside) {
         if (conn.discard_bytes > 0) {
@@ -369,7 +430,7 @@ void ServerThread::frame_input(Connection& conn) {
             if (conn.discard_bytes > 0) {
                 break;
             }
-            append_response(conn, conn.waiting);  // room was checked when it was framed
+            append_response(conn, conn.waiting, now);  // room was checked when it was framed
             continue;
         }
         const FramedRequest request =
@@ -384,31 +445,37 @@ void ServerThread::frame_input(Connection& conn) {
             conn.waiting = request;
             continue;
         }
-        append_response(conn, request);
+        append_response(conn, request, now);
     }
     std::memmove(conn.in.get(), conn.in.get() + pos, conn.in_len - pos);
     conn.in_len -= pos;
 }
 
 bool ServerThread::has_room(const Connection& conn, const FramedRequest& request) const {
-    const std::size_t body_bytes = request.head ? 0 : content_of(request).size();
+    const std::size_t body_bytes = request.head ? 0 : content_bytes_max(request);
     return conn.out_len == 0 ||
            conn.out_len + response_head_bytes_max + body_bytes <= send_buffer_bytes;
 }
 
-void ServerThread::append_response(Connection& conn, const FramedRequest& request) {
+void ServerThread::append_response(Connection& conn, const FramedRequest& framed, int64_t now) {
     leak_.on_request();
-    conn.close_after_send = conn.close_after_send || request.close;
+    conn.close_after_send = conn.close_after_send || framed.close;
     char* out = conn.out.get();
-    const bool plain_ok = request.response_status == 200 && !request.close && !request.http10 &&
-                          !request.head && request.route == Route::plain;
+    const bool plain_ok = framed.response_status == 200 && !framed.close && !framed.http10 &&
+                          !framed.head && framed.route == Route::plain;
     if (plain_ok && conn.out_len + shared_.ok_response.size() <= send_buffer_bytes) {
         std::memcpy(out + conn.out_len, shared_.ok_response.data(), shared_.ok_response.size());
         conn.out_len += shared_.ok_response.size();
         return;
     }
+    FramedRequest request = framed;  // a poll may turn out unknown (404)
+    std::array<char, job_body_bytes_max> scratch;
+    std::string_view content =
+        request.route == Route::plain ? body()
+        : request.route == Route::job_submit || request.route == Route::job_poll
+            ? answer_job(request, now, scratch)
+            : fixed_content(request.route);
     // Rejected requests get an empty body: the plan body may be megabytes.
-    std::string_view content = content_of(request);
     if (request.status != FrameStatus::complete || is_bodyless(request.response_status)) {
         content = {};
     }
@@ -424,6 +491,25 @@ void ServerThread::append_response(Connection& conn, const FramedRequest& reques
         BARRAGE_ASSERT(request.route == Route::plain);  // fixed answers always fit
         conn.body_outside = true;
     }
+}
+
+// Submits a job (its id says when it is ready) or reads one's state from its
+// id, at `now`: nothing is stored, so any thread answers any id.
+std::string_view ServerThread::answer_job(FramedRequest& request, int64_t now,
+                                          std::span<char> scratch) {
+    const int64_t now_ms = now / base::ns_per_ms;
+    if (request.route == Route::job_submit) {
+        const JobId job{now_ms + request.job_wait_ms, thread_index_, job_sequence_++};
+        return job_document(job, job_state(job, now_ms), scratch);
+    }
+    BARRAGE_ASSERT(request.route == Route::job_poll);
+    const JobState state = job_state(request.job, now_ms);
+    if (state == JobState::unknown) {
+        request.route = Route::job_unknown;
+        request.response_status = 404;
+        return fixed_content(request.route);
+    }
+    return job_document(request.job, state, scratch);
 }
 
 void ServerThread::start_send(Connection& conn) {
@@ -515,9 +601,9 @@ std::string build_ok_response(const std::string& body) {
     return response + body;
 }
 
-void serve_on_thread(Shared& shared, int listen_fd, std::size_t connections_max, std::latch& ready,
-                     std::string& error) {
-    ServerThread server(shared, listen_fd, connections_max);
+void serve_on_thread(Shared& shared, int listen_fd, std::size_t connections_max,
+                     uint32_t thread_index, std::latch& ready, std::string& error) {
+    ServerThread server(shared, listen_fd, connections_max, thread_index);
     auto started = server.start();
     if (!started.ok()) {
         error = started.error().message;

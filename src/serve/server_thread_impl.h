@@ -28,9 +28,10 @@ struct Shared {
 std::string build_ok_response(const std::string& body);
 
 // A server thread's body: serves listen_fd with at most connections_max
-// connections until shared.stop. Counts `ready` down once it accepts, or has
+// connections until shared.stop; thread_index (unique per server) goes into
+// the ids of the jobs it makes. Counts `ready` down once it accepts, or has
 // failed to start; on failure sets shared.failed and `error`.
-void serve_on_thread(Shared& shared, int listen_fd, std::size_t connections_max, std::latch& ready,
-                     std::string& error);
+void serve_on_thread(Shared& shared, int listen_fd, std::size_t connections_max,
+                     uint32_t thread_index, std::latch& ready, std::string& error);
 
 }  // namespace barrage::serve::detail

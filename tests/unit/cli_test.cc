@@ -368,6 +368,7 @@ TEST_CASE("no arguments, help, --help and -h give the program usage") {
     }
     CHECK(contains(help_text({"help", "run"}), "--connections"));
     CHECK(contains(help_text({"help", "serve"}), "--body-size"));
+    CHECK(contains(help_text({"help", "serve"}), "POST /jobs?ready=D"));  // serve's job endpoint
 }
 
 TEST_CASE("version and --version ask for the version") {

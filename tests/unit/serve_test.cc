@@ -284,3 +284,151 @@ TEST_CASE("the leak keeps every request's bytes until its ceiling, and nothing w
     off.on_request();
     CHECK(off.bytes_held() == 0);
 }
+
+// ---- the job endpoint ----
+
+#include <array>
+
+#include "../../src/serve/job_impl.h"
+
+using barrage::serve::detail::format_job_id;
+using barrage::serve::detail::job_body_bytes_max;
+using barrage::serve::detail::job_document;
+using barrage::serve::detail::job_state;
+using barrage::serve::detail::job_wait_ms_default;
+using barrage::serve::detail::job_wait_ms_max;
+using barrage::serve::detail::JobId;
+using barrage::serve::detail::JobState;
+using barrage::serve::detail::parse_job_id;
+using barrage::serve::detail::parse_job_wait_ms;
+
+namespace {
+
+FramedRequest framed_job(std::string_view method, std::string_view target) {
+    return frame_request(std::string(method) + " " + std::string(target) + " HTTP/1.1\r\n\r\n");
+}
+
+}  // namespace
+
+TEST_CASE("POST /jobs submits a job (201) waiting the default, or ?ready=D") {
+    const FramedRequest plain = framed_job("POST", "/jobs");
+    CHECK(plain.status == FrameStatus::complete);
+    CHECK(plain.route == Route::job_submit);
+    CHECK(plain.response_status == 201);
+    CHECK(plain.job_wait_ms == job_wait_ms_default);
+    CHECK_FALSE(plain.close);
+    CHECK(framed_job("POST", "/jobs?ready=250ms").job_wait_ms == 250);
+    CHECK(framed_job("POST", "/jobs?ready=2s").job_wait_ms == 2000);
+    CHECK(framed_job("POST", "/jobs?ready=1m").job_wait_ms == 60'000);
+    CHECK(framed_job("POST", "/jobs?ready=0ms").job_wait_ms == 0);
+    CHECK(framed_job("POST", "/jobs?size=3&ready=7ms&x").job_wait_ms == 7);
+    CHECK(framed_job("POST", "/jobs?size=3").job_wait_ms == job_wait_ms_default);
+    // A body (the job's parameters) is read and dropped like any other.
+    const FramedRequest with_body =
+        frame_request("POST /jobs?ready=5ms HTTP/1.1\r\nContent-Length: 11\r\n\r\n{\"size\": 3}");
+    CHECK(with_body.route == Route::job_submit);
+    CHECK(with_body.body_bytes == 11);
+}
+
+TEST_CASE("a ready that is not a whole ms/s/m duration up to 60s is a 400, not a job") {
+    for (const std::string_view target :
+         {"/jobs?ready=", "/jobs?ready=100", "/jobs?ready=61s", "/jobs?ready=2m",
+          "/jobs?ready=1.5s", "/jobs?ready=-1s", "/jobs?ready=5h", "/jobs?ready=ms",
+          "/jobs?ready=9999999s", "/jobs?ready=10us", "/jobs?ready=x&ready=1s"}) {
+        CAPTURE(target);
+        const FramedRequest framed = framed_job("POST", target);
+        CHECK(framed.route == Route::job_bad_wait);
+        CHECK(framed.response_status == 400);
+        CHECK_FALSE(framed.close);  // a bad query is the client's mistake, not a broken stream
+    }
+    int64_t wait_ms = 0;
+    CHECK(parse_job_wait_ms("ready=60000ms", wait_ms));
+    CHECK(wait_ms == job_wait_ms_max);
+    CHECK_FALSE(parse_job_wait_ms("ready=60001ms", wait_ms));
+}
+
+TEST_CASE("GET and HEAD /jobs/ID poll the job the id names; a malformed id is a 404") {
+    const FramedRequest poll = framed_job("GET", "/jobs/1500-3-42");
+    CHECK(poll.route == Route::job_poll);
+    CHECK(poll.response_status == 200);
+    CHECK(poll.job.ready_ms == 1500);
+    CHECK(poll.job.thread == 3);
+    CHECK(poll.job.sequence == 42);
+    CHECK(framed_job("HEAD", "/jobs/0-0-0").route == Route::job_poll);
+    CHECK(framed_job("GET", "/jobs/0-0-0?x=1").route == Route::job_poll);
+    for (const std::string_view target :
+         {"/jobs/", "/jobs/x", "/jobs/1-2", "/jobs/1-2-3-4", "/jobs/01-2-3", "/jobs/1--3",
+          "/jobs/-1-2-3", "/jobs/1-2-3/", "/jobs/1-2-3/close", "/jobs/1234567890123456789-0-0",
+          "/jobs/1-4294967296-0", "/jobs/%31-2-3"}) {
+        CAPTURE(target);
+        const FramedRequest framed = framed_job("GET", target);
+        CHECK(framed.route == Route::job_unknown);
+        CHECK(framed.response_status == 404);
+    }
+}
+
+TEST_CASE("/jobs takes only POST and /jobs/ID only GET or HEAD (405); other paths are plain") {
+    for (const std::string_view method : {"GET", "HEAD", "PUT", "DELETE"}) {
+        CAPTURE(method);
+        CHECK(framed_job(method, "/jobs").route == Route::job_submit_method);
+        CHECK(framed_job(method, "/jobs").response_status == 405);
+    }
+    for (const std::string_view method : {"POST", "PUT", "DELETE", "PATCH"}) {
+        CAPTURE(method);
+        CHECK(framed_job(method, "/jobs/1-0-0").route == Route::job_poll_method);
+        CHECK(framed_job(method, "/jobs/x").response_status == 405);
+    }
+    CHECK(framed_job("POST", "/jobsx").route == Route::plain);
+    CHECK(framed_job("GET", "/x/jobs/1-0-0").route == Route::plain);
+    CHECK(framed_job("GET", "/job/1-0-0").route == Route::plain);
+    CHECK(framed_job("GET", "/").route == Route::plain);
+    CHECK(framed_job("POST", "/").response_status == 200);
+}
+
+TEST_CASE("every proper prefix of a job request is partial") {
+    for (const std::string request : {"POST /jobs?ready=2s HTTP/1.1\r\nContent-Length: 2\r\n\r\n",
+                                      "GET /jobs/1500-3-42 HTTP/1.1\r\nHost: a\r\n\r\n"}) {
+        CAPTURE(request);
+        REQUIRE(frame_request(request).status == FrameStatus::complete);
+        for (std::size_t split = 0; split < request.size(); ++split) {
+            CAPTURE(split);
+            CHECK(status_of(std::string_view(request).substr(0, split)) == FrameStatus::partial);
+        }
+    }
+}
+
+TEST_CASE("an id reads back as it was written, so format and parse are inverses") {
+    std::array<char, job_body_bytes_max> text{};
+    for (const JobId id :
+         {JobId{0, 0, 0}, JobId{26905249, 3, 17},
+          JobId{999'999'999'999'999'999, 4'294'967'295U, 999'999'999'999'999'999}}) {
+        JobId read;
+        const std::string_view written = format_job_id(id, text);
+        CAPTURE(written);
+        REQUIRE(parse_job_id(written, read));
+        CHECK(read.ready_ms == id.ready_ms);
+        CHECK(read.thread == id.thread);
+        CHECK(read.sequence == id.sequence);
+    }
+}
+
+TEST_CASE("a job is pending before its ready time and completed from it on") {
+    const JobId id{10'000, 1, 5};
+    CHECK(job_state(id, 0) == JobState::pending);
+    CHECK(job_state(id, 9'999) == JobState::pending);
+    CHECK(job_state(id, 10'000) == JobState::completed);
+    CHECK(job_state(id, 1'000'000'000) == JobState::completed);  // never forgotten
+    // Further ahead than the longest wait: no job this server could have made.
+    CHECK(job_state(JobId{10'000 + job_wait_ms_max, 0, 0}, 10'000) == JobState::pending);
+    CHECK(job_state(JobId{10'001 + job_wait_ms_max, 0, 0}, 10'000) == JobState::unknown);
+}
+
+TEST_CASE("a job's answer is JSON with its id and status, within its bound") {
+    std::array<char, job_body_bytes_max> out{};
+    CHECK(job_document(JobId{1500, 3, 42}, JobState::pending, out) ==
+          "{\"id\": \"1500-3-42\", \"status\": \"pending\"}\n");
+    CHECK(job_document(JobId{1500, 3, 42}, JobState::completed, out) ==
+          "{\"id\": \"1500-3-42\", \"status\": \"completed\"}\n");
+    const JobId longest{999'999'999'999'999'999, 4'294'967'295U, 999'999'999'999'999'999};
+    CHECK(job_document(longest, JobState::completed, out).size() < job_body_bytes_max);
+}

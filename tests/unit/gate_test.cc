@@ -643,6 +643,8 @@ TEST_CASE("a task group's name gates its transactions like a request name") {
     CHECK(*metrics.value(Scope::request("checkout"), parsed("p50 < 1s").metric) ==
           doctest::Approx(50'000).epsilon(0.01));
     CHECK(std::isinf(*metrics.value(Scope::request("checkout"), parsed("p95 < 1s").metric)));
+    // The note's share is the task's own: 8 of 100 failed or unfinished.
+    CHECK(*metrics.unanswered_fraction(Scope::request("checkout")) == doctest::Approx(0.08));
     CHECK_FALSE(metrics.value(Scope::request("nothing"), parsed("p50 < 1s").metric));
 }
 

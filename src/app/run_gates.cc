@@ -59,8 +59,8 @@ base::Result<std::vector<gate::ThresholdSpec>> plan_thresholds(const plan::RunPl
     for (std::string& name : plan::scenario_gate_names(plan)) {
         request_names.push_back(std::move(name));
     }
-    for (const plan::TaskPlan& task : plan.session.tasks) {
-        request_names.push_back(task.name);  // a task group is gated like a request name
+    for (std::string& name : plan::transaction_names(plan)) {
+        request_names.push_back(std::move(name));  // a task group is gated like a request name
     }
     const std::vector<std::string> phase_names = measured_phase_names(plan);
     const gate::ScopeNames names{request_names, phase_names};

@@ -216,18 +216,27 @@ void Coordinator::describe_requests() {
         }
         result_.requests.push_back(std::move(info));
     }
-    // Task groups belong to the profile's one session (a scenario profile has none).
-    const detail::Workload& workload = *parts_.front().workload;
-    for (const detail::CompiledTask& task : workload.tasks()) {
-        stats::TransactionInfo info{task.name, {}};
-        for (const detail::CompiledTaskStep& step : task.steps) {
-            if (step.repeats()) {
-                info.repeats.push_back(fmt::format("{} until {} ({} tries)",
-                                                   workload.requests()[step.request].name,
-                                                   step.until.name(0), step.tries_max));
+    // One row per task of the profile; each part describes the tasks it runs
+    // (a task of several scenarios is the same everywhere).
+    for (std::string& name : plan::transaction_names(plan_)) {
+        result_.transactions.push_back(stats::TransactionInfo{std::move(name), {}});
+    }
+    std::vector<bool> described(result_.transactions.size(), false);
+    for (const Part& part : parts_) {
+        const detail::Workload& workload = *part.workload;
+        BARRAGE_ASSERT(workload.transaction_rows() == result_.transactions.size());
+        for (const detail::CompiledTask& task : workload.tasks()) {
+            stats::TransactionInfo& info = result_.transactions[task.row];
+            BARRAGE_ASSERT(info.name == task.name);
+            for (const detail::CompiledTaskStep& step : task.steps) {
+                if (step.repeats() && !described[task.row]) {
+                    info.repeats.push_back(fmt::format("{} until {} ({} tries)",
+                                                       workload.requests()[step.request].name,
+                                                       step.until.name(0), step.tries_max));
+                }
             }
+            described[task.row] = true;
         }
-        result_.transactions.push_back(std::move(info));
     }
 }
 

@@ -452,6 +452,17 @@ std::vector<std::string> request_names(const RunPlan& plan) {
     return names;
 }
 
+std::vector<std::string> transaction_names(const RunPlan& plan) {
+    // A scenario's own plan (scenario_run_plan) keeps the profile's tasks, so its
+    // tasks count into the run's rows.
+    const std::vector<TaskPlan>& tasks = plan.tasks.empty() ? plan.session.tasks : plan.tasks;
+    std::vector<std::string> names;
+    for (const TaskPlan& task : tasks) {
+        names.push_back(task.name);
+    }
+    return names;
+}
+
 RunPlan scenario_run_plan(const RunPlan& plan, std::size_t index) {
     BARRAGE_ASSERT(index < plan.scenarios.size());
     const ScenarioPlan& scenario = plan.scenarios[index];

@@ -347,6 +347,12 @@ std::vector<std::string> request_names(const RunPlan& plan);
 // session's tasks. A task's stats go to the index of its name here.
 std::vector<std::string> transaction_names(const RunPlan& plan);
 
+// The names reports and gates ("shoppers: p95 < 1s") give the measured phases,
+// in order: without scenarios each phase that is not a warm-up; with scenarios
+// each scenario's phases, scenario after scenario, by the phase's own name when
+// no other scenario has a phase of that name, else "SCENARIO.PHASE".
+std::vector<std::string> measured_phase_names(const RunPlan& plan);
+
 // Scenario `index` of `plan` as a profile of its own (the profile's requests,
 // data, target and flags; the scenario's session, phases and connections;
 // `threads` at most its connections; the profile's data files, then its own):

@@ -1756,3 +1756,16 @@ TEST_CASE("a scenario's tasks that are unknown, twice, unused or beside steps ar
                  "[session]\ntasks = [\"t\"]\n" + one_phase),
         "test.toml:11:9: [session] tasks picks a [[scenario]]'s tasks");
 }
+
+TEST_CASE("a scenario profile's measured phases are every scenario's, unique by name") {
+    CHECK(plan::measured_phase_names(load_ok(two_scenarios)) ==
+          std::vector<std::string>{"steady", "grow", "hold"});
+    // "visit" is only the visitors'; "main" is both scenarios', so each is qualified.
+    std::string text = scenario_tasks;
+    text.replace(text.find("name = \"buy\""), 12, "name = \"main\"");
+    text += "\n[[scenario.phases]]\nname = \"main\"\nshape = \"constant\"\nrate = 1\nduration = 1\n";
+    CHECK(plan::measured_phase_names(load_ok(text)) ==
+          std::vector<std::string>{"buyers.main", "visit", "visitors.main"});
+    CHECK(plan::measured_phase_names(load_ok(target + one_request + one_phase)) ==
+          std::vector<std::string>{"phase 1"});
+}

@@ -1763,7 +1763,8 @@ TEST_CASE("a scenario profile's measured phases are every scenario's, unique by 
     // "visit" is only the visitors'; "main" is both scenarios', so each is qualified.
     std::string text = scenario_tasks;
     text.replace(text.find("name = \"buy\""), 12, "name = \"main\"");
-    text += "\n[[scenario.phases]]\nname = \"main\"\nshape = \"constant\"\nrate = 1\nduration = 1\n";
+    text +=
+        "\n[[scenario.phases]]\nname = \"main\"\nshape = \"constant\"\nrate = 1\nduration = 1\n";
     CHECK(plan::measured_phase_names(load_ok(text)) ==
           std::vector<std::string>{"buyers.main", "visit", "visitors.main"});
     CHECK(plan::measured_phase_names(load_ok(target + one_request + one_phase)) ==

@@ -129,6 +129,13 @@ plan::ScenarioPlan read_scenario(TableReader& reader, plan::RunPlan& plan,
     for (const char* key : {"name", "tags", "start", "connections", "session", "phases", "data"}) {
         reader.node(key);
     }
+    if (const toml::node* tasks = reader.source().get("tasks")) {
+        diagnostics.fail_at(tasks,
+                            "a scenario names the profile's [[tasks]] in its session; "
+                            "expected [[tasks]] at the top level and session = { tasks "
+                            "= [\"NAME\"] } in the scenario");
+        return scenario;
+    }
     reader.finish();
     const auto name = reader.string("name", "\"browse\"");
     if (diagnostics.ok() && !name) {

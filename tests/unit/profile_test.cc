@@ -1750,6 +1750,9 @@ TEST_CASE("a scenario's tasks that are unknown, twice, unused or beside steps ar
                               .replace(scenario_tasks.find("requests = [\"browse_page\"]"), 0,
                                        "weight = 0\n")),
                  "test.toml:28:21: every task has weight 0");
+    CHECK_STARTS(
+        error_of(scenario_tasks + "[[scenario.tasks]]\nname = \"own\"\nrequests = [\"poll\"]\n"),
+        "test.toml:44:1: a scenario names the profile's [[tasks]] in its session");
     // Without scenarios every [[tasks]] runs: a session cannot pick some.
     CHECK_STARTS(
         error_of(target + one_request + "[[tasks]]\nname = \"t\"\nrequests = [\"home\"]\n" +

@@ -15,16 +15,6 @@ namespace barrage::app::detail {
 
 namespace {
 
-std::vector<std::string> measured_phase_names(const plan::RunPlan& plan) {
-    std::vector<std::string> names;
-    for (const plan::PhasePlan& phase : plan.phases) {
-        if (!phase.warmup) {
-            names.push_back(phase.name);
-        }
-    }
-    return names;
-}
-
 // "abort threshold 'p99 < 1s' failed over the first 12s (1.3s)"; a threshold judged over
 // time says where: "... failed in the 1s window from 20s (277ms)".
 std::string abort_reason(const gate::ThresholdOutcome& outcome, double so_far_s) {
@@ -59,10 +49,10 @@ base::Result<std::vector<gate::ThresholdSpec>> plan_thresholds(const plan::RunPl
     for (std::string& name : plan::scenario_gate_names(plan)) {
         request_names.push_back(std::move(name));
     }
-    for (const plan::TaskPlan& task : plan.session.tasks) {
-        request_names.push_back(task.name);  // a task group is gated like a request name
+    for (std::string& name : plan::transaction_names(plan)) {
+        request_names.push_back(std::move(name));  // a task group is gated like a request name
     }
-    const std::vector<std::string> phase_names = measured_phase_names(plan);
+    const std::vector<std::string> phase_names = plan::measured_phase_names(plan);
     const gate::ScopeNames names{request_names, phase_names};
     std::vector<gate::ThresholdSpec> specs;
     for (const plan::ThresholdPlan& threshold : plan.outputs.thresholds) {

@@ -33,12 +33,19 @@ constexpr int64_t connect_wait_ns_max = 6 * base::ns_per_s;
 // (the streamed --csv and --hlog keep every interval).
 constexpr std::size_t interval_rows_max = 4096;
 
+// One scenario's share of an interval (its phases' results are its own).
+struct PartInterval {
+    stats::Counters counters;
+    stats::Histogram latency_us = stats::Histogram::for_latency_us();
+};
+
 // One interval as the coordinator accumulates it from every worker.
 struct PendingInterval {
     stats::Counters counters;
     stats::Histogram latency_us = stats::Histogram::for_latency_us();
     std::vector<stats::Histogram> latency_us_by_name;  // sized on the first merge that has names
     std::vector<int64_t> cpu_ns_by_worker;             // sized on the first merge
+    std::vector<PartInterval> by_part;  // with scenarios: one per part, sized on the first merge
 };
 
 // One scenario's share of the run (a profile without [[scenario]] is one):
@@ -72,6 +79,7 @@ private:
     void merge(const stats::Snapshot& snapshot, std::size_t worker);
     void emit_intervals(int64_t through_index);
     void add_to_phase(double interval_start_s, const PendingInterval& pending);
+    void add_to_scenario_phases(double interval_start_s, const PendingInterval& pending);
     void check_stop(double measured_s);
     bool check_reachable(int64_t now);
     void stop_sending();
@@ -102,6 +110,7 @@ private:
     std::vector<Part> parts_;
     int workers_ = 0;                              // of every part
     std::vector<std::size_t> scenario_of_worker_;  // into result_.scenarios
+    std::vector<std::size_t> part_of_phase_;       // with scenarios: result_.phases[i]'s part
     std::vector<std::unique_ptr<WorkerChannel>> channels_;
     std::vector<std::thread> threads_;
     std::vector<int64_t> reported_through_;  // last interval index each worker reported
@@ -185,9 +194,22 @@ base::Status Coordinator::prepare() {
     return base::Ok{};
 }
 
-// The measured phases of a profile without scenarios (a scenario's phases
-// overlap the others', so its results are per scenario instead).
+// The measured phases: a profile's, back to back, or every scenario's, each
+// scenario's from its start (they overlap, so each counts its scenario's results only).
 void Coordinator::describe_phases() {
+    const std::vector<std::string> names = plan::measured_phase_names(plan_);
+    for (std::size_t i = 0; i < plan_.scenarios.size(); ++i) {
+        double start_s = static_cast<double>(plan_.scenarios[i].start_ns) / 1e9;
+        for (const plan::PhasePlan& phase : plan_.scenarios[i].phases) {
+            stats::PhaseResult result;
+            result.name = names[result_.phases.size()];
+            result.start_s = start_s;
+            start_s += static_cast<double>(phase.duration_ns) / 1e9;
+            result.end_s = start_s;
+            result_.phases.push_back(std::move(result));
+            part_of_phase_.push_back(i);
+        }
+    }
     double measured_s = 0;
     for (const plan::PhasePlan& phase : plan_.phases) {
         if (!phase.warmup) {
@@ -216,18 +238,27 @@ void Coordinator::describe_requests() {
         }
         result_.requests.push_back(std::move(info));
     }
-    // Task groups belong to the profile's one session (a scenario profile has none).
-    const detail::Workload& workload = *parts_.front().workload;
-    for (const detail::CompiledTask& task : workload.tasks()) {
-        stats::TransactionInfo info{task.name, {}};
-        for (const detail::CompiledTaskStep& step : task.steps) {
-            if (step.repeats()) {
-                info.repeats.push_back(fmt::format("{} until {} ({} tries)",
-                                                   workload.requests()[step.request].name,
-                                                   step.until.name(0), step.tries_max));
+    // One row per task of the profile; each part describes the tasks it runs
+    // (a task of several scenarios is the same everywhere).
+    for (std::string& name : plan::transaction_names(plan_)) {
+        result_.transactions.push_back(stats::TransactionInfo{std::move(name), {}});
+    }
+    std::vector<bool> described(result_.transactions.size(), false);
+    for (const Part& part : parts_) {
+        const detail::Workload& workload = *part.workload;
+        BARRAGE_ASSERT(workload.transaction_rows() == result_.transactions.size());
+        for (const detail::CompiledTask& task : workload.tasks()) {
+            stats::TransactionInfo& info = result_.transactions[task.row];
+            BARRAGE_ASSERT(info.name == task.name);
+            for (const detail::CompiledTaskStep& step : task.steps) {
+                if (step.repeats() && !described[task.row]) {
+                    info.repeats.push_back(fmt::format("{} until {} ({} tries)",
+                                                       workload.requests()[step.request].name,
+                                                       step.until.name(0), step.tries_max));
+                }
             }
+            described[task.row] = true;
         }
-        result_.transactions.push_back(std::move(info));
     }
 }
 
@@ -448,6 +479,12 @@ void Coordinator::merge(const stats::Snapshot& snapshot, std::size_t worker) {
             pending.latency_us_by_name[logged.name_index].record_value(logged.latency_us);
         }
     }
+    if (!plan_.scenarios.empty()) {
+        pending.by_part.resize(parts_.size());
+        PartInterval& part = pending.by_part[scenario_of_worker_[worker]];
+        part.counters.add(snapshot.counters);
+        part.latency_us.add(snapshot.latency_us);
+    }
     if (index >= 0) {
         result_.worker_cpu_s[worker] += static_cast<double>(snapshot.cpu_ns) / 1e9;
         result_.totals.add(snapshot);
@@ -523,12 +560,33 @@ void Coordinator::check_stop(double measured_s) {
 // A phase's results are the intervals that start within it (exact when phases
 // last whole intervals, as they usually do).
 void Coordinator::add_to_phase(double interval_start_s, const PendingInterval& pending) {
+    if (!plan_.scenarios.empty()) {
+        add_to_scenario_phases(interval_start_s, pending);
+        return;
+    }
     for (stats::PhaseResult& phase : result_.phases) {
         if (interval_start_s < phase.end_s) {
             phase.counters.add(pending.counters);
             phase.latency_us.add(pending.latency_us);
             return;
         }
+    }
+}
+
+// With scenarios: each scenario's share of the interval goes to its phase at
+// that time, as above (its first phase also takes the intervals before its start,
+// in which it sent nothing).
+void Coordinator::add_to_scenario_phases(double interval_start_s, const PendingInterval& pending) {
+    std::vector<bool> added(parts_.size(), false);
+    for (std::size_t i = 0; i < result_.phases.size() && !pending.by_part.empty(); ++i) {
+        stats::PhaseResult& phase = result_.phases[i];
+        const std::size_t part = part_of_phase_[i];
+        if (added[part] || interval_start_s >= phase.end_s) {
+            continue;
+        }
+        added[part] = true;
+        phase.counters.add(pending.by_part[part].counters);
+        phase.latency_us.add(pending.by_part[part].latency_us);
     }
 }
 

@@ -38,7 +38,7 @@ void Sessions::prepare_snapshot(stats::Snapshot& snapshot) const {
     for (std::size_t i = 0; i < requests.size(); ++i) {
         snapshot.by_name.emplace_back(requests[i].checks.size(), i);
     }
-    for (std::size_t i = 0; i < workload_.tasks().size(); ++i) {
+    for (std::size_t i = 0; i < workload_.transaction_rows(); ++i) {
         snapshot.by_transaction.emplace_back(i);
     }
 }
@@ -120,11 +120,11 @@ bool Sessions::prepare_request(Connection& conn, stats::Snapshot& snapshot, int6
 }
 
 void Sessions::begin_transaction(SessionCursor& cursor, const RequestInFlight& first,
-                                 stats::Snapshot& snapshot) {
+                                 stats::Snapshot& snapshot) const {
     cursor.task_began = false;
     cursor.task_start_ns = first.intended_ns;
     cursor.task_measured = first.measured;
-    ++snapshot.by_transaction[static_cast<std::size_t>(cursor.task)].sent;
+    ++snapshot.by_transaction[workload_.row_of(cursor)].sent;
 }
 
 bool Sessions::judge_response(Connection& conn, stats::Snapshot& snapshot, int64_t latency_ns) {
@@ -166,7 +166,7 @@ bool Sessions::judge_response(Connection& conn, stats::Snapshot& snapshot, int64
 StepEnd Sessions::end_step(Connection& conn, bool passed, stats::Snapshot& snapshot,
                            int64_t done_ns) {
     SessionCursor& cursor = conn.session.cursor;
-    const std::size_t task = static_cast<std::size_t>(cursor.task);
+    const std::size_t task = workload_.row_of(cursor);
     const CompiledTaskStep& step = workload_.step_of(cursor);
     bool until_met = true;
     if (passed && step.repeats()) {
@@ -200,7 +200,7 @@ StepEnd Sessions::end_step(Connection& conn, bool passed, stats::Snapshot& snaps
 
 void Sessions::fail_transaction(Connection& conn, stats::Snapshot& snapshot) {
     SessionCursor& cursor = conn.session.cursor;
-    stats::TransactionStats& stats = snapshot.by_transaction[static_cast<std::size_t>(cursor.task)];
+    stats::TransactionStats& stats = snapshot.by_transaction[workload_.row_of(cursor)];
     ++stats.errors;
     count_tries(stats, cursor);
     Workload::leave_transaction(cursor);

@@ -62,8 +62,8 @@ public:
     bool in_setup(const Connection& conn) const { return workload_.in_setup(conn.session.cursor); }
 
 private:
-    static void begin_transaction(SessionCursor& cursor, const RequestInFlight& first,
-                                  stats::Snapshot& snapshot);
+    void begin_transaction(SessionCursor& cursor, const RequestInFlight& first,
+                           stats::Snapshot& snapshot) const;
     static void count_tries(stats::TransactionStats& stats, const SessionCursor& cursor);
 
     const Workload& workload_;

@@ -119,10 +119,14 @@ base::Result<CompiledTaskStep> compile_task_step(const plan::TaskStepPlan& plann
 // until check, and the weights summed for the pick.
 base::Status Workload::compile_tasks(const plan::RunPlan& plan) {
     BARRAGE_ASSERT(plan.session.tasks.size() <= plan::tasks_max);
+    const std::vector<std::string> rows = plan::transaction_names(plan);
+    transaction_rows_ = rows.size();
     double total = 0;
     for (const plan::TaskPlan& planned : plan.session.tasks) {
         BARRAGE_ASSERT(!planned.steps.empty());
-        CompiledTask task{planned.name, {}};
+        const auto row = std::find(rows.begin(), rows.end(), planned.name);
+        BARRAGE_ASSERT(row != rows.end());
+        CompiledTask task{planned.name, {}, static_cast<std::size_t>(row - rows.begin())};
         for (const plan::TaskStepPlan& planned_step : planned.steps) {
             BARRAGE_ASSERT(planned_step.request < requests_.size());
             auto step = compile_task_step(planned_step, planned.name);

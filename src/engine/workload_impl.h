@@ -50,6 +50,9 @@ struct CompiledTaskStep {
 struct CompiledTask {
     std::string name;
     std::vector<CompiledTaskStep> steps;
+    // Its row in the run's transactions (plan::transaction_names): a scenario
+    // runs some of the profile's tasks, and each counts into the row of its name.
+    std::size_t row = 0;
 };
 
 // Where a session is in its journey: setup steps first, then the steps.
@@ -116,8 +119,15 @@ public:
 
     // Task groups ([[tasks]]), each a transaction; empty without.
     const std::vector<CompiledTask>& tasks() const { return tasks_; }
+    // The run's transaction rows (every snapshot's by_transaction has one each):
+    // all the profile's tasks, also those this workload does not run.
+    std::size_t transaction_rows() const { return transaction_rows_; }
     // True while the session is in a task group's transaction.
     static bool in_transaction(const SessionCursor& cursor) { return cursor.task >= 0; }
+    // The transaction row (CompiledTask::row) of the transaction under way.
+    std::size_t row_of(const SessionCursor& cursor) const {
+        return tasks_[static_cast<std::size_t>(cursor.task)].row;
+    }
     // The step of the transaction under way.
     const CompiledTaskStep& step_of(const SessionCursor& cursor) const;
     // Ends the transaction's current step after its response: `passed` (no
@@ -141,6 +151,7 @@ private:
     bool in_order_ = false;  // steps_ in order (sequence, or a single step), no tasks
     std::vector<CompiledTask> tasks_;
     std::vector<double> task_cumulative_weights_;  // weighted order: running sums over tasks_
+    std::size_t transaction_rows_ = 0;
 
     std::size_t next_task_request(SessionCursor& cursor, http::Rng& rng) const;
     std::size_t pick_task(SessionCursor& cursor, http::Rng& rng) const;

@@ -452,6 +452,40 @@ std::vector<std::string> request_names(const RunPlan& plan) {
     return names;
 }
 
+std::vector<std::string> transaction_names(const RunPlan& plan) {
+    // A scenario's own plan (scenario_run_plan) keeps the profile's tasks, so its
+    // tasks count into the run's rows.
+    const std::vector<TaskPlan>& tasks = plan.tasks.empty() ? plan.session.tasks : plan.tasks;
+    std::vector<std::string> names;
+    for (const TaskPlan& task : tasks) {
+        names.push_back(task.name);
+    }
+    return names;
+}
+
+std::vector<std::string> measured_phase_names(const RunPlan& plan) {
+    std::vector<std::string> names;
+    for (const PhasePlan& phase : plan.phases) {
+        if (!phase.warmup) {
+            names.push_back(phase.name);
+        }
+    }
+    // Phase names are unique within a scenario (the loader refuses twice), not across them.
+    const auto scenarios_with = [&](const std::string& name) {
+        return std::count_if(plan.scenarios.begin(), plan.scenarios.end(), [&](const auto& s) {
+            return std::any_of(s.phases.begin(), s.phases.end(),
+                               [&](const PhasePlan& phase) { return phase.name == name; });
+        });
+    };
+    for (const ScenarioPlan& scenario : plan.scenarios) {
+        for (const PhasePlan& phase : scenario.phases) {
+            names.push_back(scenarios_with(phase.name) > 1 ? scenario.name + "." + phase.name
+                                                           : phase.name);
+        }
+    }
+    return names;
+}
+
 RunPlan scenario_run_plan(const RunPlan& plan, std::size_t index) {
     BARRAGE_ASSERT(index < plan.scenarios.size());
     const ScenarioPlan& scenario = plan.scenarios[index];

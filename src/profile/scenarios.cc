@@ -66,11 +66,16 @@ void check_name(Diagnostics& diagnostics, const toml::node* where, const std::st
     const bool request_too =
         std::any_of(plan.requests.begin(), plan.requests.end(),
                     [&](const plan::NamedRequest& request) { return request.name == name; });
-    if (scenario_twice || request_too) {
+    const bool task_too =
+        std::any_of(plan.tasks.begin(), plan.tasks.end(),
+                    [&](const plan::TaskPlan& task) { return task.name == name; });
+    if (scenario_twice || request_too || task_too) {
         diagnostics.fail_at(where, fmt::format("scenario name '{}' is also the name of {}; "
                                                "expected a name of its own (gates name both)",
                                                base::excerpt(name),
-                                               request_too ? "a request" : "another scenario"));
+                                               request_too ? "a request"
+                                               : task_too  ? "a task"
+                                                           : "another scenario"));
     }
 }
 
@@ -79,13 +84,16 @@ void check_name(Diagnostics& diagnostics, const toml::node* where, const std::st
 void read_scenario_load(TableReader& reader, plan::RunPlan& plan, plan::ScenarioPlan& scenario) {
     Diagnostics& diagnostics = reader.diagnostics();
     const toml::table* session = reader.table("session");
-    if (diagnostics.ok() && (session == nullptr || !session->contains("steps"))) {
+    if (diagnostics.ok() &&
+        (session == nullptr || (!session->contains("steps") && !session->contains("tasks")))) {
         diagnostics.fail_at(session ? static_cast<const toml::node*>(session) : &reader.source(),
-                            fmt::format("{} names no steps; expected session = {{ steps = "
-                                        "[\"...\"] }} naming the profile's [[requests]]",
+                            fmt::format("{} names no steps or tasks; expected session = {{ steps "
+                                        "= [\"...\"] }} naming the profile's [[requests]], or "
+                                        "session = {{ tasks = [\"...\"] }} naming its [[tasks]]",
                                         reader.what()));
         return;
     }
+    plan.session = {};
     read_session(reader, plan);
     scenario.session = std::move(plan.session);
     if (!diagnostics.ok()) {
@@ -120,6 +128,13 @@ plan::ScenarioPlan read_scenario(TableReader& reader, plan::RunPlan& plan,
     plan::ScenarioPlan scenario;
     for (const char* key : {"name", "tags", "start", "connections", "session", "phases", "data"}) {
         reader.node(key);
+    }
+    if (const toml::node* tasks = reader.source().get("tasks")) {
+        diagnostics.fail_at(tasks,
+                            "a scenario names the profile's [[tasks]] in its session; "
+                            "expected [[tasks]] at the top level and session = { tasks "
+                            "= [\"NAME\"] } in the scenario");
+        return scenario;
     }
     reader.finish();
     const auto name = reader.string("name", "\"browse\"");
@@ -190,33 +205,62 @@ std::vector<std::string> foreign_columns(const plan::RunPlan& plan, std::size_t 
     return foreign;
 }
 
+// The requests a session sends: setup, steps and every request of its tasks.
+std::vector<std::size_t> requests_sent(const plan::SessionPlan& session) {
+    std::vector<std::size_t> sent = session.setup;
+    sent.insert(sent.end(), session.steps.begin(), session.steps.end());
+    for (const plan::TaskPlan& task : session.tasks) {
+        for (const plan::TaskStepPlan& step : task.steps) {
+            sent.push_back(step.request);
+        }
+    }
+    return sent;
+}
+
 // Every request a scenario sends uses only variables it has.
 void check_scenario_variables(Diagnostics& diagnostics, const toml::node* where,
                               const plan::RunPlan& plan, std::size_t index) {
     const std::vector<std::string> foreign = foreign_columns(plan, index);
     const plan::ScenarioPlan& scenario = plan.scenarios[index];
     const http::TemplateScope scope{plan.variables};
-    for (const auto* list : {&scenario.session.setup, &scenario.session.steps}) {
-        for (const std::size_t r : *list) {
-            for (const std::string_view text : template_texts(plan.requests[r])) {
-                auto compiled = http::Template::compile(text, scope);
-                for (std::size_t v :
-                     compiled ? compiled.value().variables_used() : std::vector<std::size_t>{}) {
-                    const std::string& name = plan.variables[v];
-                    if (std::find(foreign.begin(), foreign.end(), name) != foreign.end()) {
-                        diagnostics.fail_at(
-                            where,
-                            fmt::format("[[scenario]] '{}' sends request '{}', which uses "
-                                        "'{}', a column of another scenario's data file "
-                                        "only (it would be sent empty); expected the file "
-                                        "in this scenario's data too, or in the profile's "
-                                        "[[data]]",
-                                        base::excerpt(scenario.name),
-                                        base::excerpt(plan.requests[r].name), base::excerpt(name)));
-                        return;
-                    }
+    for (const std::size_t r : requests_sent(scenario.session)) {
+        for (const std::string_view text : template_texts(plan.requests[r])) {
+            auto compiled = http::Template::compile(text, scope);
+            for (std::size_t v :
+                 compiled ? compiled.value().variables_used() : std::vector<std::size_t>{}) {
+                const std::string& name = plan.variables[v];
+                if (std::find(foreign.begin(), foreign.end(), name) != foreign.end()) {
+                    diagnostics.fail_at(
+                        where,
+                        fmt::format("[[scenario]] '{}' sends request '{}', which uses "
+                                    "'{}', a column of another scenario's data file "
+                                    "only (it would be sent empty); expected the file "
+                                    "in this scenario's data too, or in the profile's "
+                                    "[[data]]",
+                                    base::excerpt(scenario.name),
+                                    base::excerpt(plan.requests[r].name), base::excerpt(name)));
+                    return;
                 }
             }
+        }
+    }
+}
+
+// A [[tasks]] no scenario names would never run: a forgotten session entry.
+void check_tasks_used(TableReader& root, const plan::RunPlan& plan) {
+    for (std::size_t t = 0; root.diagnostics().ok() && t < plan.tasks.size(); ++t) {
+        const std::string& name = plan.tasks[t].name;
+        const bool used =
+            std::any_of(plan.scenarios.begin(), plan.scenarios.end(), [&](const auto& scenario) {
+                return std::any_of(scenario.session.tasks.begin(), scenario.session.tasks.end(),
+                                   [&](const plan::TaskPlan& task) { return task.name == name; });
+            });
+        if (!used) {
+            root.diagnostics().fail_at(
+                root.source()["tasks"][t].node(),
+                fmt::format("[[tasks]] '{}' is run by no scenario; expected its name in a "
+                            "[[scenario]]'s session = {{ tasks = [...] }}, or no such task",
+                            base::excerpt(name)));
         }
     }
 }
@@ -273,6 +317,10 @@ void read_scenarios(TableReader& root, plan::RunPlan& plan) {
                             "scenario = [] names no scenario; expected at least one "
                             "[[scenario]] table");
     }
+    // The profile's [[tasks]]: each scenario's session names those it runs.
+    read_tasks(root, plan);
+    plan.tasks = std::move(plan.session.tasks);
+    plan.session = {};
     for (std::size_t i = 0; diagnostics.ok() && i < scenarios->size(); ++i) {
         const toml::table* table = scenarios->get(i)->as_table();
         if (table == nullptr) {
@@ -292,6 +340,7 @@ void read_scenarios(TableReader& root, plan::RunPlan& plan) {
         const toml::table* table = scenarios->get(i)->as_table();
         check_scenario_variables(diagnostics, table->get("session"), plan, i);
     }
+    check_tasks_used(root, plan);
     if (diagnostics.ok()) {
         // The first scenario's session stands for the run where one is shown (plan.h).
         plan.session = plan.scenarios.front().session;

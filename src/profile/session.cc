@@ -50,6 +50,51 @@ std::vector<size_t> default_steps(const plan::RunPlan& plan, const std::vector<s
     return steps;
 }
 
+// session = { tasks = ["checkout"] } of a [[scenario]]: copies of the
+// profile's [[tasks]] (plan.tasks) by name, what the scenario's users repeat.
+void read_task_names(TableReader& session, plan::RunPlan& plan) {
+    Diagnostics& diagnostics = session.diagnostics();
+    const toml::array* names = session.array("tasks");
+    if (names == nullptr || !diagnostics.ok()) {
+        return;
+    }
+    // read_scenario_data creates the scenarios before any session is read.
+    if (plan.scenarios.empty()) {
+        diagnostics.fail_at(names,
+                            "[session] tasks picks a [[scenario]]'s tasks; without "
+                            "scenarios every [[tasks]] runs; expected no tasks key");
+        return;
+    }
+    std::string list;
+    for (const plan::TaskPlan& task : plan.tasks) {
+        list += list.empty() ? task.name : ", " + task.name;
+    }
+    if (names->empty()) {
+        diagnostics.fail_at(names, fmt::format("tasks = [] names no task; expected at least one "
+                                               "of the profile's [[tasks]]: {}",
+                                               list.empty() ? "(none)" : list));
+    }
+    for (const toml::node& node : *names) {
+        const auto* name = node.as_string();
+        const auto found = std::find_if(plan.tasks.begin(), plan.tasks.end(), [&](const auto& t) {
+            return name != nullptr && t.name == name->get();
+        });
+        const bool twice = found != plan.tasks.end() &&
+                           std::any_of(plan.session.tasks.begin(), plan.session.tasks.end(),
+                                       [&](const auto& t) { return t.name == found->name; });
+        if (found == plan.tasks.end() || twice) {
+            diagnostics.fail_at(
+                &node, fmt::format("tasks: {} {}; expected the name of one of the profile's "
+                                   "[[tasks]]: {}",
+                                   name ? "'" + base::excerpt(name->get()) + "'" : "this",
+                                   twice ? "is named twice" : "is not a task name",
+                                   list.empty() ? "(the profile has none)" : list));
+            return;
+        }
+        plan.session.tasks.push_back(*found);
+    }
+}
+
 // [[tasks]] say what repeats: [session] steps may not say it too. The steps
 // become each task's first request, what a report shows as "the" request.
 void use_tasks(TableReader& root, const toml::node* steps_node, plan::RunPlan& plan) {
@@ -68,8 +113,13 @@ void use_tasks(TableReader& root, const toml::node* steps_node, plan::RunPlan& p
     const bool weighted = plan.session.order == plan::SessionOrder::weighted;
     const bool any_weight = std::any_of(plan.session.tasks.begin(), plan.session.tasks.end(),
                                         [](const plan::TaskPlan& task) { return task.weight > 0; });
+    // A scenario's tasks are the profile's: its session's tasks key is the place.
+    const toml::node* weight = root.source()["tasks"][0]["weight"].node();
+    if (weight == nullptr) {
+        weight = root.source()["session"]["tasks"].node();
+    }
     if (weighted && !any_weight) {
-        diagnostics.fail_at(root.source()["tasks"][0]["weight"].node(),
+        diagnostics.fail_at(weight,
                             "every task has weight 0, so none can be picked; expected at least "
                             "one weight > 0");
     }
@@ -87,6 +137,7 @@ void read_session(TableReader& root, plan::RunPlan& plan) {
     const toml::node* steps_node = session.node("steps");
     plan.session.steps =
         steps_node ? read_names(session, "steps", plan) : default_steps(plan, plan.session.setup);
+    read_task_names(session, plan);
     session.finish();
     if (!diagnostics.ok()) {
         return;

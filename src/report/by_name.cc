@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <iterator>
+#include <numeric>
 
 #include "barrage/report/run_report.h"
 #include "report_impl.h"
@@ -97,13 +98,23 @@ void append_requests_by_name(std::string& out, const stats::RunResult& result,
 // Task groups: one object per transaction name, beside requests_by_name.
 // Written only when the profile has [[tasks]].
 void write_transactions_by_name(JsonWriter& json, const stats::RunResult& result) {
-    const auto& by_transaction = result.totals.by_transaction;
+    std::vector<std::size_t> rows(result.transactions.size());
+    std::iota(rows.begin(), rows.end(), std::size_t{0});
+    write_transactions_by_name(json, result, result.totals, rows);
+}
+
+void write_transactions_by_name(JsonWriter& json, const stats::RunResult& result,
+                                const stats::Snapshot& totals, std::span<const std::size_t> rows) {
+    const auto& by_transaction = totals.by_transaction;
     if (result.transactions.empty()) {
         return;
     }
     json.key("transactions_by_name");
     json.begin_object();
-    for (std::size_t i = 0; i < result.transactions.size() && i < by_transaction.size(); ++i) {
+    for (const std::size_t i : rows) {
+        if (i >= result.transactions.size() || i >= by_transaction.size()) {
+            continue;  // a scenario that sent nothing has no rows
+        }
         const stats::TransactionStats& stats = by_transaction[i];
         json.key(result.transactions[i].name);
         json.begin_object();

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iterator>
 
 #include "barrage/stats/name_stats.h"
@@ -46,6 +47,20 @@ void write_counts(JsonWriter& json, const stats::Snapshot& totals) {
     json.end_object();
 }
 
+// The run's transaction rows of the tasks a scenario runs, in its session's order.
+std::vector<std::size_t> transaction_rows(const plan::RunPlan& plan,
+                                          const plan::ScenarioPlan& scenario) {
+    const std::vector<std::string> names = plan::transaction_names(plan);
+    std::vector<std::size_t> rows;
+    for (const plan::TaskPlan& task : scenario.session.tasks) {
+        const auto found = std::find(names.begin(), names.end(), task.name);
+        if (found != names.end()) {
+            rows.push_back(static_cast<std::size_t>(found - names.begin()));
+        }
+    }
+    return rows;
+}
+
 }  // namespace
 
 void write_scenarios(JsonWriter& json, const plan::RunPlan& plan, const stats::RunResult& result) {
@@ -79,6 +94,10 @@ void write_scenarios(JsonWriter& json, const plan::RunPlan& plan, const stats::R
         json.key("throughput_rps");
         json.value(per_second(scenario.totals.counters.requests_completed, result.duration_s));
         write_histogram(json, "latency", scenario.totals.latency_us);
+        if (i < plan.scenarios.size() && !plan.scenarios[i].session.tasks.empty()) {
+            write_transactions_by_name(json, result, scenario.totals,
+                                       transaction_rows(plan, plan.scenarios[i]));
+        }
         json.end_object();
     }
     json.end_array();

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "barrage/plan/plan.h"
@@ -83,6 +84,9 @@ void append_requests_by_name(std::string& out, const stats::RunResult& result,
                              std::string (*format_time_us)(double));
 // by_name.cc: results per task group (transaction), when the profile has [[tasks]].
 void write_transactions_by_name(JsonWriter& json, const stats::RunResult& result);
+// The same of `totals` (a scenario's) for the transactions at `rows` (the tasks it runs).
+void write_transactions_by_name(JsonWriter& json, const stats::RunResult& result,
+                                const stats::Snapshot& totals, std::span<const std::size_t> rows);
 void append_transactions_by_name(std::string& out, const stats::RunResult& result,
                                  std::string (*format_time_us)(double));
 

@@ -7,7 +7,11 @@ a recording target by path: one login per shop user, none from browse, each with
 shop's own data file); gates by scenario and
 by tag pass and fail as their numbers say (exit 0 / 1), an unknown scenario in a gate is refused
 before any traffic (exit 2), and an open-loop scenario that falls behind its schedule is named in
-a warning even beside a closed-loop one."""
+a warning even beside a closed-loop one. Each scenario's phases have results of their own (from
+the scenario's start, its requests only), so the profile's phase gate ("shoppers: ...") and window
+gate ("p95[2s] < ...") work. Scenarios run the profile's [[tasks]] (session.tasks) against a job
+queue (targets/jobs.py): a polling journey run by two scenarios adds into one transaction row, each
+scenario's object has its own, and a gate by task name judges the row."""
 
 import os
 import sys
@@ -57,7 +61,15 @@ def check_scenarios(t, result):
     t.check(shop["requests"]["sent"] == shop_sent,
             f"shop sent login and buy only ({shop['requests']['sent']} vs {shop_sent})")
     t.check(by_name["login"]["sent"] == 3, f"one login per shop user ({by_name['login']})")
-    t.check(result["phases"] == [], "no run-wide phase table: each scenario has its own phases")
+    phases = {p["name"]: p for p in result["phases"]}
+    t.require(list(phases) == ["steady", "shoppers"], f"each scenario's phases ({list(phases)})")
+    t.check(phases["shoppers"]["start_s"] == 0.5 and phases["shoppers"]["end_s"] == 2.5,
+            f"shop's phase runs from shop's start ({phases['shoppers']})")
+    for phase, scenario in (("steady", browse), ("shoppers", shop)):
+        t.check(phases[phase]["completed"] == scenario["requests"]["completed"] and
+                phases[phase]["sent"] == scenario["requests"]["sent"],
+                f"phase {phase} counts its scenario's requests only ({phases[phase]}, "
+                f"{scenario['requests']})")
 
 
 def body(t):
@@ -71,6 +83,9 @@ def body(t):
     t.check("By scenario" in outcome.stdout and "browse" in outcome.stdout,
             "the summary has a table by scenario")
     t.check("tag:write: error_rate < 1%" in outcome.stdout, "the tag gate is listed")
+    verdicts = {entry["expression"]: entry["pass"] for entry in outcome.json["thresholds"]}
+    t.check(verdicts.get("shoppers: p95 < 1s") is True and verdicts.get("p95[2s] < 1s") is True,
+            f"a scenario's phase gate and a window gate are judged ({verdicts})")
 
     fails = t.run(["run", PROFILE, "-t", "1", *url, "--threshold", "shop: p50 < 1us",
                    "--threshold", "browse: error_rate < 1%", "--threshold", "tag:read: rps > 1"])
@@ -123,6 +138,110 @@ def body(t):
                    for r in recorder.requests if r.startswith(b"POST /login "))
     t.check(users == ["user01", "user02", "user03"],
             f"each shopper logged in as the next row of shop's own data file ({users})")
+
+    scenario_tasks(t)
+
+
+TASKS = """
+[target]
+url = "{url}"
+
+[[requests]]
+name = "submit"
+method = "POST"
+path = "/jobs"
+body = "{{}}"
+capture = {{ job = {{ json = "/id" }} }}
+checks = [{{ status = 201 }}]
+
+[[requests]]
+name = "poll"
+path = "/jobs/{{{{job}}}}"
+
+[[requests]]
+name = "fail"
+path = "/fail"
+
+[[tasks]]
+name = "checkout"
+requests = ["submit", {{ repeat = "poll", until = {{ json = "/status", equals = "completed" }}, max_tries = 10, interval = "10ms" }}]
+
+[[tasks]]
+name = "broken"
+requests = ["submit", "fail"]
+
+[[scenario]]
+name = "buyers"
+session = {{ tasks = ["checkout"] }}
+
+[[scenario.phases]]
+name = "buy"
+shape = "users"
+users = 2
+think = "20ms"
+duration = "2s"
+
+[[scenario]]
+name = "mixed"
+session = {{ order = "sequence", tasks = ["checkout", "broken"] }}
+
+[[scenario.phases]]
+name = "arrive"
+shape = "constant"
+rate = 20
+duration = "2s"
+"""
+
+
+def scenario_tasks(t):
+    target = t.target("jobs")
+    path = t.path("scenario_tasks.toml")
+    with open(path, "w") as f:
+        f.write(TASKS.format(url=target.url("").rstrip("/")))
+    outcome = t.run(["run", path, "-t", "1", "--threshold", "checkout: failure_rate < 1%",
+                     "--threshold", "broken: failure_rate < 1%", "--threshold",
+                     "buy: error_rate < 1%", "--threshold", "arrive: rps > 5"], quiet=False)
+    harness.exits_with(t, outcome, 1, "the broken task's gate fails, the others pass")
+    result = outcome.json
+    t.require(result is not None and "transactions_by_name" in result,
+              f"the JSON has the run's transactions ({outcome.output[-400:]})")
+    harness.check_accounting(t, result)
+    by_tx = result["transactions_by_name"]
+    t.check(list(by_tx) == ["checkout", "broken"], f"one row per task of the profile ({by_tx})")
+    scenarios = {s["name"]: s.get("transactions_by_name", {}) for s in result["scenarios"]}
+    t.check(list(scenarios["buyers"]) == ["checkout"] and
+            list(scenarios["mixed"]) == ["checkout", "broken"],
+            f"each scenario has the transactions it runs ({scenarios})")
+    checkout = by_tx["checkout"]
+    for key in ("sent", "completed", "errors", "unfinished", "responses_failed", "repeat_tries"):
+        both = scenarios["buyers"]["checkout"][key] + scenarios["mixed"]["checkout"][key]
+        t.check(checkout[key] == both, f"checkout {key}: the row is both scenarios' ({both}, "
+                f"{checkout})")
+    t.check(checkout["sent"] == checkout["completed"] + checkout["errors"] +
+            checkout["unfinished"], f"no checkout vanishes ({checkout})")
+    t.check(scenarios["buyers"]["checkout"]["completed"] > 0 and
+            scenarios["mixed"]["checkout"]["completed"] > 0 and checkout["responses_failed"] == 0,
+            f"both scenarios poll their jobs to completion ({scenarios})")
+    t.check(checkout["latency"]["count"] == checkout["succeeded"] and
+            checkout["repeat_tries"] == 3 * checkout["completed"],
+            f"each checkout polls three times, timed as one transaction ({checkout})")
+    t.check(by_tx["broken"]["completed"] > 0 and by_tx["broken"]["failure_rate"] == 1,
+            f"the mixed scenario's broken task fails ({by_tx['broken']})")
+    verdicts = {entry["expression"]: entry["pass"] for entry in result["thresholds"]}
+    t.check(verdicts == {"checkout: failure_rate < 1%": True, "broken: failure_rate < 1%": False,
+                         "buy: error_rate < 1%": True, "arrive: rps > 5": True},
+            f"gates by task and by a scenario's phase ({verdicts})")
+    t.check("By transaction" in outcome.stdout and "By phase" in outcome.stdout,
+            "the summary has the transactions and the scenarios' phases")
+
+    unused = t.path("unused_task.toml")
+    with open(unused, "w") as f:
+        f.write(TASKS.format(url=target.url("").rstrip("/")).replace(
+            '"checkout", "broken"', '"checkout"'))
+    refused = t.run(["run", unused])
+    harness.exits_with(t, refused, 2, "a task no scenario runs is refused")
+    t.check("unused_task.toml:" in refused.output and "'broken' is run by no scenario" in
+            refused.output, f"the refusal says where and which ({refused.output.strip()})")
 
 
 harness.main(__doc__, body)

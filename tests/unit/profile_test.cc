@@ -1651,3 +1651,133 @@ TEST_CASE("bad [[tasks]] are refused with where and what was expected") {
                                "[\"poll\"]\n")),
                  "test.toml:19:9: [session] steps and [[tasks]] both say what each user repeats");
 }
+
+namespace {
+
+// Two scenarios naming the profile's [[tasks]]: one task run by both.
+const std::string scenario_tasks = target + R"(
+[[requests]]
+name = "submit"
+path = "/jobs"
+
+[[requests]]
+name = "poll"
+path = "/jobs/1"
+
+[[requests]]
+name = "browse_page"
+path = "/"
+
+[[tasks]]
+name = "browse_item"
+requests = ["browse_page"]
+
+[[tasks]]
+name = "checkout"
+weight = 2
+requests = ["submit", { repeat = "poll", until = { json = "/status", equals = "done" } }]
+
+[[scenario]]
+name = "buyers"
+session = { tasks = ["checkout"] }
+
+[[scenario.phases]]
+name = "buy"
+shape = "users"
+users = 2
+duration = "2s"
+
+[[scenario]]
+name = "visitors"
+session = { order = "sequence", tasks = ["checkout", "browse_item"] }
+
+[[scenario.phases]]
+name = "visit"
+shape = "constant"
+rate = 10
+duration = "3s"
+)";
+
+}  // namespace
+
+TEST_CASE("a scenario's session names the profile's [[tasks]]; the run has one row per task") {
+    const auto run = load_ok(scenario_tasks);
+    REQUIRE(run.scenarios.size() == 2);
+    REQUIRE(run.tasks.size() == 2);
+    CHECK(plan::transaction_names(run) == std::vector<std::string>{"browse_item", "checkout"});
+    const plan::SessionPlan& buyers = run.scenarios[0].session;
+    REQUIRE(buyers.tasks.size() == 1);
+    CHECK(buyers.tasks[0].name == "checkout");
+    CHECK(buyers.tasks[0].weight == 2);
+    CHECK(buyers.tasks[0].steps.size() == 2);
+    CHECK(buyers.tasks[0].steps[1].repeat.has_value());
+    CHECK(buyers.steps == std::vector<size_t>{0});  // each task's first request
+    const plan::SessionPlan& visitors = run.scenarios[1].session;
+    REQUIRE(visitors.tasks.size() == 2);
+    CHECK(visitors.tasks[0].name == "checkout");
+    CHECK(visitors.tasks[1].name == "browse_item");
+    CHECK(visitors.order == plan::SessionOrder::sequence);
+    CHECK(visitors.steps == std::vector<size_t>{0, 2});
+    // A scenario's own plan keeps the run's rows: its tasks count into them by name.
+    const plan::RunPlan buyers_plan = plan::scenario_run_plan(run, 0);
+    CHECK(plan::transaction_names(buyers_plan) == plan::transaction_names(run));
+    CHECK(buyers_plan.session.tasks.size() == 1);
+    CHECK(plan::validate_run_plan(buyers_plan).ok());
+    // Without scenarios the rows are the session's tasks.
+    CHECK(plan::transaction_names(load_ok(target + one_request +
+                                          "[[tasks]]\nname = \"t\"\n"
+                                          "requests = [\"home\"]\n" +
+                                          one_phase)) == std::vector<std::string>{"t"});
+}
+
+TEST_CASE("a scenario's tasks that are unknown, twice, unused or beside steps are refused") {
+    const auto replaced = [](std::string from, std::string to) {
+        std::string text = scenario_tasks;
+        const auto at = text.find(from);
+        REQUIRE(at != std::string::npos);
+        return text.replace(at, from.size(), to);
+    };
+    CHECK_STARTS(error_of(replaced("tasks = [\"checkout\"]", "tasks = [\"chekout\"]")),
+                 "test.toml:27:22: tasks: 'chekout' is not a task name; expected the name of "
+                 "one of the profile's [[tasks]]: browse_item, checkout");
+    CHECK_STARTS(error_of(replaced("tasks = [\"checkout\"]",
+                                   "tasks = [\"checkout\", "
+                                   "\"checkout\"]")),
+                 "test.toml:27:34: tasks: 'checkout' is named twice");
+    CHECK_STARTS(
+        error_of(replaced("tasks = [\"checkout\", \"browse_item\"]", "tasks = [\"checkout\"]")),
+        "test.toml:16:1: [[tasks]] 'browse_item' is run by no scenario");
+    CHECK_STARTS(error_of(replaced("tasks = [\"checkout\"]", "tasks = []")),
+                 "test.toml:27:21: tasks = [] names no task");
+    CHECK_STARTS(error_of(replaced("session = { tasks = [\"checkout\"] }",
+                                   "session = { steps = [\"poll\"], tasks = [\"checkout\"] }")),
+                 "test.toml:27:21: [session] steps and [[tasks]] both say what each user repeats");
+    CHECK_STARTS(error_of(replaced("name = \"buyers\"", "name = \"checkout\"")),
+                 "test.toml:26:8: scenario name 'checkout' is also the name of a task");
+    CHECK_STARTS(error_of(replaced("weight = 2\n", "weight = 0\n")
+                              .replace(scenario_tasks.find("requests = [\"browse_page\"]"), 0,
+                                       "weight = 0\n")),
+                 "test.toml:28:21: every task has weight 0");
+    CHECK_STARTS(
+        error_of(scenario_tasks + "[[scenario.tasks]]\nname = \"own\"\nrequests = [\"poll\"]\n"),
+        "test.toml:44:1: a scenario names the profile's [[tasks]] in its session");
+    // Without scenarios every [[tasks]] runs: a session cannot pick some.
+    CHECK_STARTS(
+        error_of(target + one_request + "[[tasks]]\nname = \"t\"\nrequests = [\"home\"]\n" +
+                 "[session]\ntasks = [\"t\"]\n" + one_phase),
+        "test.toml:11:9: [session] tasks picks a [[scenario]]'s tasks");
+}
+
+TEST_CASE("a scenario profile's measured phases are every scenario's, unique by name") {
+    CHECK(plan::measured_phase_names(load_ok(two_scenarios)) ==
+          std::vector<std::string>{"steady", "grow", "hold"});
+    // "visit" is only the visitors'; "main" is both scenarios', so each is qualified.
+    std::string text = scenario_tasks;
+    text.replace(text.find("name = \"buy\""), 12, "name = \"main\"");
+    text +=
+        "\n[[scenario.phases]]\nname = \"main\"\nshape = \"constant\"\nrate = 1\nduration = 1\n";
+    CHECK(plan::measured_phase_names(load_ok(text)) ==
+          std::vector<std::string>{"buyers.main", "visit", "visitors.main"});
+    CHECK(plan::measured_phase_names(load_ok(target + one_request + one_phase)) ==
+          std::vector<std::string>{"phase 1"});
+}

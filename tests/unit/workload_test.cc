@@ -288,3 +288,25 @@ TEST_CASE("tasks whose weights are all 0 are refused when the workload compiles"
     run.session.tasks[0].weight = 0;
     CHECK_FALSE(Workload::compile(run).ok());
 }
+
+TEST_CASE("a scenario's tasks count into the run's row of their name, not their own place") {
+    // The profile's tasks: "browse" (row 0), "checkout" (row 1); this scenario runs checkout only.
+    plan::RunPlan run = journey_plan();
+    run.tasks = {plan::TaskPlan{"browse", 1, {step_of(2)}}, run.session.tasks[0]};
+    auto compiled = Workload::compile(run);
+    REQUIRE(compiled.ok());
+    const Workload& workload = compiled.value();
+    CHECK(workload.transaction_rows() == 2);
+    REQUIRE(workload.tasks().size() == 1);
+    CHECK(workload.tasks()[0].row == 1);
+    SessionCursor cursor;
+    http::Rng rng(1);
+    CHECK(workload.next_request(cursor, rng) == 0);
+    CHECK(workload.row_of(cursor) == 1);
+    // Without scenarios (no run.tasks) each task's row is its place.
+    run.tasks.clear();
+    auto own = Workload::compile(run);
+    REQUIRE(own.ok());
+    CHECK(own.value().transaction_rows() == 1);
+    CHECK(own.value().tasks()[0].row == 0);
+}

@@ -299,6 +299,10 @@ struct RunPlan {
     // first_request), `connections` is the scenarios' sum, `threads` is per
     // scenario (at most its connections) and `cpus` has one per worker of the run.
     std::vector<ScenarioPlan> scenarios;
+    // With [[scenario]] tables: the profile's [[tasks]], which the scenarios'
+    // sessions name (session.tasks holds copies of those a scenario runs).
+    // Empty without scenarios (session.tasks is then every task).
+    std::vector<TaskPlan> tasks;
 };
 
 // How many targets the connections are spread over, and the one at `index`.
@@ -337,6 +341,17 @@ const NamedRequest& first_request(const RunPlan& plan);
 // The names a profile gives its requests, in order (thresholds and hlog tags
 // refer to them); none for a URL run, whose one request "default" is not a name.
 std::vector<std::string> request_names(const RunPlan& plan);
+
+// The run's transactions ([[tasks]]), one row each, by name: plan.tasks with
+// scenarios (several scenarios running one task add into its row), else the
+// session's tasks. A task's stats go to the index of its name here.
+std::vector<std::string> transaction_names(const RunPlan& plan);
+
+// The names reports and gates ("shoppers: p95 < 1s") give the measured phases,
+// in order: without scenarios each phase that is not a warm-up; with scenarios
+// each scenario's phases, scenario after scenario, by the phase's own name when
+// no other scenario has a phase of that name, else "SCENARIO.PHASE".
+std::vector<std::string> measured_phase_names(const RunPlan& plan);
 
 // Scenario `index` of `plan` as a profile of its own (the profile's requests,
 // data, target and flags; the scenario's session, phases and connections;

@@ -99,7 +99,7 @@ struct RunResult {
     std::vector<std::string> error_details;
     std::vector<RequestInfo> requests;          // totals.by_name[i] belongs to requests[i]
     std::vector<TransactionInfo> transactions;  // totals.by_transaction[i] is transactions[i]
-    std::vector<PhaseResult> phases;            // measured phases, in order (none with scenarios)
+    std::vector<PhaseResult> phases;  // measured phases, in order (plan::measured_phase_names)
     // A profile's [[scenario]] tables, in order; totals is their sum. Empty without.
     std::vector<ScenarioResult> scenarios;
 };

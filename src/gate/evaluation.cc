@@ -397,7 +397,8 @@ std::optional<double> RunResultMetrics::unanswered_fraction(const Scope& scope) 
         }
     }
     for (std::size_t i = 0; i < result_.transactions.size(); ++i) {
-        if (result_.transactions[i].name == which.name && i < result_.totals.by_transaction.size()) {
+        if (result_.transactions[i].name == which.name &&
+            i < result_.totals.by_transaction.size()) {
             // As transaction_value judges it: failed and unfinished are unanswered.
             const stats::TransactionStats& transaction = result_.totals.by_transaction[i];
             return stats::JudgedLatency(transaction.latency_us,

@@ -143,7 +143,10 @@ void read_json_check(TableReader& check, const std::string& pointer, http::Check
         }
     }
     check.finish();  // an unknown key is named before a missing one is asked for
-    if (diagnostics.ok() && count != 1) {
+    if (!diagnostics.ok()) {
+        return;  // `given` may be null: nothing below may read it
+    }
+    if (count != 1) {
         diagnostics.fail_at(&check.source(),
                             "a json check needs exactly one of exists = true, equals = VALUE, "
                             "between = [min, max], one_of = [VALUES], matches = \"REGEX\", "

@@ -359,6 +359,11 @@ TEST_CASE("an unknown key near a known one names it: did you mean") {
                    "did you mean 'name'?"));
     CHECK(contains(error_of(target + one_request + "[[data]]\npaht = \"users.csv\"\n" + one_phase),
                    "did you mean 'path'?"));
+    // A json check whose only kind key is misspelt: refused, never read as a kind (the fuzzer
+    // found a null dereference here).
+    CHECK(contains(error_of(target + one_request +
+                            "checks = [{ json = \"/score\", exis101 = true }]\n" + one_phase),
+                   "unknown key 'exis101'"));
     // Far from every key: the list alone, as before.
     const std::string far = error_of(target + one_request + one_phase + "colour = 1\n");
     CHECK_FALSE(contains(far, "did you mean"));

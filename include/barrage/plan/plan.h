@@ -115,6 +115,7 @@ struct SessionPlan {
     // When not empty, what repeats is these tasks (picked by weight or in
     // order), not `steps`; steps then holds each task's first request.
     std::vector<TaskPlan> tasks;
+    ShardPlan shard;
 };
 
 // A CSV file whose columns are template variables; one row per session.
@@ -247,6 +248,15 @@ struct WatchPlan {
     bool any() const { return !pids.empty() || !cgroup_path.empty() || !url.empty(); }
 };
 inline constexpr std::size_t watch_pids_max = 64;
+
+// --shard I/N (or auto from Slurm, a Kubernetes Indexed Job, MPI): this process
+// runs slice `index` of `count` of the whole test. count == 1: not sharded.
+struct ShardPlan {
+    int index = 1;  // 1-based
+    int count = 1;
+    std::string source;            // "flag", "slurm", "kubernetes", "mpi"; "" = not sharded
+    int64_t start_at_unix_ns = 0;  // --start-at: CLOCK_REALTIME instant; 0 = start now
+};
 
 struct RunPlan {
     Target target;

@@ -10,6 +10,7 @@
 
 #include "barrage/stats/counters.h"
 #include "barrage/stats/histogram.h"
+#include "barrage/stats/shard_info.h"
 #include "barrage/stats/snapshot.h"
 
 namespace barrage::stats {
@@ -102,6 +103,8 @@ struct RunResult {
     std::vector<PhaseResult> phases;  // measured phases, in order (plan::measured_phase_names)
     // A profile's [[scenario]] tables, in order; totals is their sum. Empty without.
     std::vector<ScenarioResult> scenarios;
+    // `--shard I/N`: which slice of the test this is; nullopt = the whole test.
+    std::optional<ShardInfo> shard;
 };
 
 }  // namespace barrage::stats

@@ -115,7 +115,6 @@ struct SessionPlan {
     // When not empty, what repeats is these tasks (picked by weight or in
     // order), not `steps`; steps then holds each task's first request.
     std::vector<TaskPlan> tasks;
-    ShardPlan shard;
 };
 
 // A CSV file whose columns are template variables; one row per session.
@@ -313,6 +312,7 @@ struct RunPlan {
     // sessions name (session.tasks holds copies of those a scenario runs).
     // Empty without scenarios (session.tasks is then every task).
     std::vector<TaskPlan> tasks;
+    ShardPlan shard;
 };
 
 // How many targets the connections are spread over, and the one at `index`.

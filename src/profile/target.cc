@@ -174,4 +174,14 @@ void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& 
     target.finish();
 }
 
+void override_target_url(toml::table& root, const std::string& url) {
+    toml::table* target = root["target"].as_table();
+    if (target == nullptr) {
+        root.insert_or_assign("target", toml::table{});
+        target = root["target"].as_table();
+    }
+    target->erase("urls");
+    target->insert_or_assign("url", url);
+}
+
 }  // namespace barrage::profile::detail

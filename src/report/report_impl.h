@@ -33,9 +33,11 @@ inline constexpr std::array<PercentileColumn, 6> percentile_columns{{
     {"p9999", "p99.99", 99.99},
 }};
 
-// "http://host:port/path?query", as the user would type it.
+// "http://host:port/path?query", as the user would type it; basic auth shows
+// as "user:***@", never with its password.
 inline std::string target_url(const plan::Target& target) {
-    return target.scheme + "://" + target.host_header + target.path;
+    const std::string userinfo = target.credentials ? target.credentials->user + ":***@" : "";
+    return target.scheme + "://" + userinfo + target.host_header + target.path;
 }
 
 // count per second; 0 for an empty period instead of a division by zero.

@@ -1104,7 +1104,7 @@ TEST_CASE("--connect-to and --resolve route connections, Host stays the URL's") 
     CHECK(plan.target.connect_port == 9090);
     CHECK(plan.target.host_header == "example.test:8080");
     // Empty fields: any host or port; keep the target's host or port. First match wins.
-    auto any = parse_run({"run", "https://Example.TEST/", "--connect-to", "::8443", "--connect-to",
+    auto any = parse_run({"run", "https://Example.TEST/", "--connect-to", ":::8443", "--connect-to",
                           "example.test:443:[::1]:1"});
     CHECK(any.target.connect_host.empty());
     CHECK(any.target.connect_port == 8443);
@@ -1181,6 +1181,12 @@ TEST_CASE("--target URL is a URL run's URL, once") {
     CHECK(contains(parse_error({"run", "--target", "http://h/", "--target", "http://g/"}),
                    "given twice"));
     CHECK(contains(parse_error({"run", "--target", "h:80"}), "--target: 'h:80' has no scheme"));
+    const std::string help = help_text({"run", "--help"});
+    for (const char* flag : {"-u, --user USER[:PASS]", "--connect-to HOST:PORT:TO_HOST:TO_PORT",
+                             "--resolve HOST:PORT:ADDR", "--unix-socket PATH", "--target URL",
+                             "barrage run PROFILE.toml [URL]"}) {
+        CHECK_MESSAGE(contains(help, flag), flag);
+    }
 }
 
 TEST_CASE("a profile run's URL replaces [target] url and urls; the requests' paths stay") {

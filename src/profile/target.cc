@@ -138,7 +138,8 @@ void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& 
         if (diagnostics.ok()) {
             diagnostics.fail(diagnostics.file(),
                              "no [target]; expected e.g. [target] url = "
-                             "\"http://127.0.0.1:8080\"");
+                             "\"http://127.0.0.1:8080\", or the URL on the command line: "
+                             "barrage run PROFILE.toml URL");
         }
         return;
     }

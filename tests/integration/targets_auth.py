@@ -170,6 +170,21 @@ def check_profile_target_override(t):
                 f"{what}: the URL replaced the profile's two urls")
         t.check(basic("erin", "pw") in header_values(recorder, "authorization"),
                 f"{what}: the URL's userinfo authenticates")
+    # A profile may leave its target to the command line.
+    no_target = t.path("no_target.toml")
+    with open(no_target, "w") as f:
+        f.write(PROFILE.format(target="").replace("[target]\n", ""))
+    outcome = t.run(["run", no_target], json_out=False)
+    harness.exits_with(t, outcome, 2, "a profile without [target] and no URL")
+    t.check("barrage run PROFILE.toml URL" in outcome.stderr,
+            f"it says the URL may come from the command line ({outcome.stderr.strip()!r})")
+    recorder = t.recorder(RESPONSE)
+    try:
+        outcome = t.run(["run", no_target, f"http://127.0.0.1:{recorder.port}/"])
+    finally:
+        recorder.close()
+    harness.exits_with(t, outcome, 0, "a profile without [target], given a URL")
+    t.check(len(recorder.requests) > 0, "its requests went to the URL")
     outcome = t.run(["run", profile, "ftp://h/"], json_out=False)
     harness.exits_with(t, outcome, 2, "a bad URL after a profile")
     t.check("scheme 'ftp'" in outcome.stderr, f"it says why ({outcome.stderr.strip()!r})")

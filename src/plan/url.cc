@@ -269,7 +269,8 @@ std::string mask_url_password(std::string_view url) {
 }
 
 Result<Target> parse_url(std::string_view typed_url) {
-    // Messages show the URL with its password masked; `url` is what they name.
+    // Messages name the URL with its password masked (shown_url), or without
+    // its userinfo (what parse_plain_url reads), never as typed.
     const std::string shown_url = mask_url_password(typed_url);
     const std::size_t at = userinfo_end(typed_url);
     std::string_view userinfo;

@@ -272,6 +272,13 @@ Result<Target> parse_url(std::string_view typed_url) {
     // Messages name the URL with its password masked (shown_url), or without
     // its userinfo (what parse_plain_url reads), never as typed.
     const std::string shown_url = mask_url_password(typed_url);
+    if (typed_url.find("://") == std::string_view::npos) {
+        // "alice:pw@host/": the scheme is missing; the hint must not echo pw either.
+        const std::string masked = mask_url_password(fmt::format("http://{}", typed_url));
+        if (masked.compare(7, std::string::npos, typed_url) != 0) {
+            return no_scheme(std::string_view(masked).substr(7));
+        }
+    }
     const std::size_t at = userinfo_end(typed_url);
     std::string_view userinfo;
     std::string without_userinfo(typed_url);

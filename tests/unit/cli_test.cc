@@ -1077,6 +1077,8 @@ TEST_CASE("a URL's password is masked wherever a URL is echoed") {
     CHECK(mask_url_password("-c") == "-c");
     CHECK(contains(parse_error({"run", "http://u:secret@h:x/"}), "not a number"));
     CHECK_FALSE(contains(parse_error({"run", "http://u:secret@h:x/"}), "secret"));
+    CHECK(parse_error({"run", "alice:secret@h/"}) ==
+          "'alice:***@h/' has no scheme; write http://alice:***@h/");
 }
 
 TEST_CASE("-u/--user sets every target's credentials and wins over the URL's") {

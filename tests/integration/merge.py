@@ -213,7 +213,9 @@ def body(t):
     t.check(any(e.startswith("shard 2/2:") for e in sk["generator"]["evidence"]),
             f"naming the shard ({sk['generator']['evidence']})")
     by_shard = {s["index"]: s for s in sk["shards"]["by_shard"]}
-    t.check(by_shard[2]["saturated"] and not by_shard[1]["saturated"], "per shard")
+    t.check(by_shard[2]["saturated"], "shard 2's own verdict is in its by_shard entry")
+    t.check(by_shard[1]["saturated"] == a.json["generator"]["saturated"],
+            "shard 1's is its own run's (a busy machine may saturate it for real)")
 
 
 harness.main(__doc__, body)

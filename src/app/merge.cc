@@ -165,6 +165,17 @@ base::Status feed_windows(gate::WindowGates& windows, const stats::RunResult& me
     return base::Ok{};
 }
 
+// Every output file can be written, checked before anything is read: exit 2, not 4.
+base::Status check_outputs(const plan::OutputPlan& outputs) {
+    for (const plan::OutputFile& file : plan::output_files(outputs)) {
+        const std::string what = std::string(file.flag) + " file";
+        if (auto status = report::check_writable(std::string(file.path), what); !status.ok()) {
+            return status;
+        }
+    }
+    return base::Ok{};
+}
+
 int write_merged(const plan::RunPlan& plan, const stats::RunResult& merged) {
     auto specs = detail::plan_thresholds(plan);
     if (!specs.ok()) {
@@ -191,6 +202,9 @@ int write_merged(const plan::RunPlan& plan, const stats::RunResult& merged) {
 }  // namespace
 
 int merge_command(const cli::MergeRequest& request) {
+    if (auto writable = check_outputs(merged_plan(request, {}).outputs); !writable.ok()) {
+        return fail(writable.error().message, gate::exit_usage);
+    }
     auto inputs = read_inputs(request);
     if (!inputs.ok()) {
         return fail(inputs.error().message, gate::exit_usage);

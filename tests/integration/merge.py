@@ -184,6 +184,10 @@ def body(t):
         harness.exits_with(t, refused, 2, what)
         t.check(words in refused.stderr, f"{what}: says '{words}' ({refused.stderr!r})")
 
+    refused = merge(s1, s2, "--json", t.path("no/such/dir/m.json"))
+    harness.exits_with(t, refused, 2, "an output into a missing directory")
+    t.check("--json file" in refused.stderr, f"names the output ({refused.stderr!r})")
+
     # --allow-missing: merged, and every output says what is missing.
     part_path = t.path("part.json")
     partial = merge(s1, "--allow-missing", "--json", part_path, "--html", t.path("p.html"))

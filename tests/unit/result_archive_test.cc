@@ -156,6 +156,35 @@ TEST_SUITE("result archive") {
         CHECK_FALSE(back.shard.has_value());
     }
 
+    TEST_CASE("a profile with scenarios and tasks reads back to the very same document") {
+        RunPlan plan = profile_plan();
+        plan.phases.clear();
+        plan.tasks = {{.name = "checkout", .steps = {{.request = 0}}}};
+        plan.scenarios = {
+            {.name = "shoppers",
+             .tags = {"web"},
+             .session = {.steps = {0}, .tasks = plan.tasks},
+             .phases = {{.name = "browse",
+                         .kind = barrage::plan::PhaseKind::users,
+                         .duration_ns = 4'000'000'000,
+                         .users = 3,
+                         .spawn_per_s = 1.5}},
+             .start_ns = 500'000'000,
+             .connections = 3},
+            {.name = "bots",
+             .session = {.steps = {1}},
+             .phases = {{.name = "poll", .duration_ns = 3'000'000'000, .rate_per_s = 20}},
+             .connections = 2}};
+        RunResult result = shard_result(100, 20);
+        result.scenarios = {{"shoppers", {"web"}, result.totals}, {"bots", {}, result.totals}};
+        const std::string json = format_json(plan, result);
+        auto archived = read_archive(json, "scenarios.json");
+        REQUIRE_MESSAGE(archived.ok(), archived.error().message);
+        CHECK(format_json(archived.value().plan, archived.value().result) == json);
+        CHECK(archived.value().plan.scenarios[0].start_ns == 500'000'000);
+        CHECK(archived.value().result.scenarios[1].totals.by_name.size() == 2);
+    }
+
     TEST_CASE("the document's shard object is read with the archive") {
         std::string json = format_json(profile_plan(), shard_result(100, 4));
         const std::string shard =

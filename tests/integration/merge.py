@@ -163,6 +163,14 @@ def body(t):
     harness.exits_with(t, merge(s1, s2, "--threshold", "p99 < 1us"), 1, "a failing threshold")
     harness.exits_with(t, merge(s1, s2, "--threshold", "error_rate < 50%"), 0,
                        "a passing threshold")
+    windowed_path = t.path("windowed.json")
+    harness.exits_with(t, merge(s1, s2, "--threshold", "p99[1s] < 1us", "--threshold",
+                                "error_rate > 50% for 1s", "--json", windowed_path), 1,
+                       "a windowed threshold failing over the merged intervals")
+    gates = t.load_json(windowed_path)["thresholds"]
+    t.check(not gates[0]["pass"] and gates[0]["window_start_s"] is not None,
+            f"the windowed one fails in a window ({gates[0]})")
+    t.check(gates[1]["pass"], f"the sustained one holds ({gates[1]})")
     gated = shard_file(a_path, "gated.json", 1, started_ns=t0, edit=lambda d: d["archive"][
         "plan"]["thresholds"].append({"expression": "max < 1us", "abort": False,
                                       "origin": "--threshold", "time_scale": 1}))

@@ -25,8 +25,8 @@
 #include "barrage/profile/profile_loader.h"
 #include "barrage/profile/run_flags.h"
 #include "find_max_impl.h"
-#include "options_impl.h"
 #include "merge_impl.h"
+#include "options_impl.h"
 #include "suite_impl.h"
 
 namespace barrage::cli {
@@ -1193,8 +1193,7 @@ Result<Command> parse_command_line(int argc, const char* const* argv) {
                         base::excerpt(command)));
     }
     constexpr std::string_view commands[] = {"run",    "suite",    "serve", "compare", "trend",
-                                             "report", "find-max", "help",  "version",
-                                             "merge"};
+                                             "report", "find-max", "help",  "version", "merge"};
     const std::string hint = base::did_you_mean(command, commands);
     return make_error(fmt::format("unknown command '{}'{}{} 'barrage --help'",
                                   base::excerpt(command), hint, hint.empty() ? "; see" : " See"));

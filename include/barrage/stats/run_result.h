@@ -81,7 +81,7 @@ struct ScenarioResult {
 struct MergedShard {
     ShardInfo info;  // count 1 and no test_id: a whole test merged alone
     std::string path;
-    bool saturated = false;                     // report::judge_generator of that shard
+    bool saturated = false;  // report::judge_generator of that shard
     std::vector<std::string> saturation_evidence;
 };
 

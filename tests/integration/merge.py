@@ -159,6 +159,25 @@ def body(t):
                 "bytes", "config", "target", "mode", "warnings", "generator"):
         t.check(alone.get(key) == a.json.get(key), f"merging one file keeps its {key}")
 
+    # A profile's run (request names, checks, phases) merged alone: the same document, archive
+    # included, plus the shards section.
+    profile = t.path("two.toml")
+    with open(profile, "w") as f:
+        f.write(f'[target]\nurl = "{server.url("/")}"\nconnections = 2\n'
+                '[[requests]]\nname = "home"\npath = "/"\nchecks = [{ status = 200 }]\n'
+                '[[requests]]\nname = "item"\npath = "/item"\n'
+                '[[phases]]\nname = "warm"\nshape = "constant"\nrate = 50\nduration = "1s"\n'
+                '[[phases]]\nname = "main"\nshape = "ramp"\nfrom = 50\nto = 150\n'
+                'duration = "2s"\n')
+    run = t.run(["run", profile])
+    harness.exits_with(t, run, 0, "a profile run")
+    run_path = run.command[run.command.index("--json") + 1]
+    profile_alone_path = t.path("profile_alone.json")
+    harness.exits_with(t, merge(run_path, "--json", profile_alone_path), 0, "the profile alone")
+    profile_alone = t.load_json(profile_alone_path)
+    profile_alone.pop("shards", None)
+    t.check(profile_alone == run.json, "merging a profile's result alone writes the same document")
+
     # Thresholds judged on the merged whole: the shards' own and --threshold.
     harness.exits_with(t, merge(s1, s2, "--threshold", "p99 < 1us"), 1, "a failing threshold")
     harness.exits_with(t, merge(s1, s2, "--threshold", "error_rate < 50%"), 0,

@@ -229,10 +229,15 @@ int merge_command(const cli::MergeRequest& request) {
     for (const Input& input : files) {
         parts.push_back(input.run.result);
     }
-    const plan::RunPlan plan = merged_plan(request, files.front().run.plan);
+    plan::RunPlan plan = merged_plan(request, files.front().run.plan);
     auto merged = stats::sum_run_results(parts, plan.interval_ns);
     if (!merged.ok()) {
         return fail(fmt::format("cannot merge: {}", merged.error().message), gate::exit_usage);
+    }
+    // The whole test ran on every shard's workers (with scenarios `threads` is per scenario).
+    plan.cpus = merged.value().cpus;
+    if (plan.scenarios.empty()) {
+        plan.threads = merged.value().threads;
     }
     describe_shards(merged.value(), files, missing.value());
     return write_merged(plan, merged.value());

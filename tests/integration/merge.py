@@ -138,6 +138,12 @@ def body(t):
                           decode_counts(b.json["archive"]["intervals"][i]["latency"]))
         t.check(m["intervals"][i]["p99_us"] == percentile(row_union, 99),
                 f"interval {i}'s p99 comes from the summed histograms")
+    workers = a.json["workers"]["count"] + b.json["workers"]["count"]
+    t.check(m["workers"]["count"] == workers and m["config"]["threads"] == workers and
+            m["workers"]["cpus"] == a.json["workers"]["cpus"] + b.json["workers"]["cpus"],
+            "the merged run's workers are every shard's")
+    t.check(m["connections"]["established_max"] == a.json["connections"]["established_max"] +
+            b.json["connections"]["established_max"], "connections.established_max sums")
     shards = m.get("shards", {})
     t.check(shards.get("count") == 2 and shards.get("missing") == [], f"shards section {shards}")
     t.check(shards.get("start_skew_ms") == 1.0, "start skew 1 ms")

@@ -26,6 +26,7 @@
 #include "barrage/profile/profile_loader.h"
 #include "barrage/profile/run_flags.h"
 #include "find_max_impl.h"
+#include "merge_impl.h"
 #include "options_impl.h"
 #include "suite_impl.h"
 
@@ -1288,6 +1289,9 @@ Result<Command> parse_help(std::span<const char* const> argv) {
     if (topic == "suite") {
         return Command(HelpRequest{std::string(detail::suite_usage)});
     }
+    if (topic == "merge") {
+        return Command(HelpRequest{std::string(detail::merge_usage)});
+    }
     return Command(HelpRequest{usage_text()});
 }
 
@@ -1318,6 +1322,9 @@ Result<Command> parse_command_line(int argc, const char* const* argv) {
     if (command == "suite") {
         return detail::parse_suite(args);
     }
+    if (command == "merge") {
+        return detail::parse_merge(args);
+    }
     if (command == "help" || is_help(command)) {
         return parse_help(args);
     }
@@ -1339,7 +1346,7 @@ Result<Command> parse_command_line(int argc, const char* const* argv) {
                         base::excerpt(command)));
     }
     constexpr std::string_view commands[] = {"run",    "suite",    "serve", "compare", "trend",
-                                             "report", "find-max", "help",  "version"};
+                                             "report", "find-max", "help",  "version", "merge"};
     const std::string hint = base::did_you_mean(command, commands);
     return make_error(fmt::format("unknown command '{}'{}{} 'barrage --help'",
                                   base::excerpt(command), hint, hint.empty() ? "; see" : " See"));
@@ -1358,6 +1365,7 @@ Usage:
   barrage report RESULT -o F   write an HTML report of a --json result
   barrage find-max URL --slo E find the highest rate the target sustains within E
   barrage suite SUITE.toml     run the profiles a suite lists, one report and exit code
+  barrage merge FILE...        sum the --json results of a test's shards exactly
   barrage help [run|serve]     show this help, or a command's options
   barrage --version            print the version
 

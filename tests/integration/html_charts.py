@@ -4,7 +4,8 @@ run of a mixed POST/GET profile with two phases and latency thresholds against `
 A test script appended to a copy of the page asserts in the browser and writes a verdict: no
 horizontal overflow of the document, no table cell whose word is broken across lines, every
 chart has data points and no label outside its box, a mousemove over each chart shows a
-tooltip with a value, a legend click hides and shows its line. The page itself: latency in ms
+tooltip with a value, a legend click hides and shows its line, a drag zooms the latency chart
+and a double-click resets it. The page itself: latency in ms
 (not thousands of us), phase bands and threshold lines on the latency chart, the added panels
 (answered, histogram, one chart per request name), the configuration panel listing each
 request's method and URL template. Screenshots at both widths are kept in
@@ -140,6 +141,25 @@ VERDICT_SCRIPT = r"""
     facts.legend_toggles = hidden && back;
   } else {
     problems.push('chart-latency has no legend entry');
+  }
+  // Drag across 30%..60% of the latency chart: it zooms (the line's points move, new x ticks);
+  // a double-click brings back the whole run.
+  if (latency) {
+    var plot = latency.querySelector('rect.frame').getBoundingClientRect();
+    var p50 = latency.querySelector('polyline.series.s0');
+    var before = p50.getAttribute('points');
+    var at = function (type, share) {
+      latency.dispatchEvent(new MouseEvent(type, {bubbles: true, clientX: plot.left + plot.width * share,
+                                                   clientY: plot.top + plot.height / 2}));
+    };
+    at('mousedown', 0.3); at('mousemove', 0.45); at('mouseup', 0.6);
+    var zoomed = p50.getAttribute('points') !== before &&
+                 latency.querySelectorAll('.zoom-ticks text').length >= 2;
+    latency.dispatchEvent(new MouseEvent('dblclick', {bubbles: true}));
+    var restored = p50.getAttribute('points') === before &&
+                   latency.querySelectorAll('.zoom-ticks text').length === 0;
+    if (!zoomed || !restored) { problems.push('drag did not zoom the latency chart, or double-click did not reset it'); }
+    facts.zoom = zoomed && restored;
   }
   document.getElementById('verdict').textContent =
       JSON.stringify({ok: problems.length === 0, problems: problems, facts: facts});

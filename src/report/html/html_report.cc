@@ -62,6 +62,7 @@ svg.chart text{fill:#333}svg.chart .axis-label{fill:#666}svg.chart .band-label{f
 svg.chart .rule-label{fill:#cf222e}svg.chart .legend-item{cursor:pointer}
 svg.chart .legend-item.off{opacity:.35}svg.chart .series.off{display:none}
 svg.chart .cursor{stroke:#555;stroke-width:1;pointer-events:none}
+svg.chart .zoom-sel{fill:rgba(31,119,180,.15);pointer-events:none}svg.chart .zoom-hint{fill:#999}
 .named{display:flex;flex-wrap:wrap;gap:12px 24px;align-items:flex-start}.named>div{min-width:0}
 #chart-tip{position:fixed;display:none;pointer-events:none;background:#fff;border:1px solid #999;
 border-radius:4px;padding:4px 8px;font-size:12px;box-shadow:0 2px 6px rgba(0,0,0,.15);z-index:9}
@@ -113,6 +114,100 @@ constexpr const char* page_script = R"js(
     }
     return best;
   }
+  var SVG = 'http://www.w3.org/2000/svg';
+  function el(name, attrs, text) {
+    var node = document.createElementNS(SVG, name);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+  function niceStep(span) {
+    var raw = span / 8, mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    return [1, 2, 5, 10].map(function (f) { return f * mag; }).filter(function (s) { return s >= raw; })[0];
+  }
+  // Time charts: drag across the plot to zoom into that stretch, double-click to go back.
+  // view.map takes an x as drawn (data-px) to where it shows now.
+  function zoomable(svg, px, frame) {
+    var L = +frame.getAttribute('x'), R = L + +frame.getAttribute('width');
+    var top = +frame.getAttribute('y'), bottom = top + +frame.getAttribute('height');
+    var view = {a: L, b: R};
+    view.map = function (p) { return L + (p - view.a) * (R - L) / (view.b - view.a); };
+    var n = px.length;
+    if (svg.getAttribute('data-xkind') !== 'seconds' || n < 2 || px[n - 1] === px[0]) { return view; }
+    var xs = JSON.parse(svg.getAttribute('data-x'));
+    var xAt = function (p) { return xs[0] + (p - px[0]) * (xs[n - 1] - xs[0]) / (px[n - 1] - px[0]); };
+    var pxAt = function (x) { return px[0] + (x - xs[0]) * (px[n - 1] - px[0]) / (xs[n - 1] - xs[0]); };
+    var lines = Array.prototype.map.call(svg.querySelectorAll('polyline.series'), function (line) {
+      return {el: line, pts: line.getAttribute('points').split(' ').map(function (p) { return p.split(','); })};
+    });
+    var bands = Array.prototype.map.call(svg.querySelectorAll('rect.band'), function (r) {
+      return {el: r, x: +r.getAttribute('x'), w: +r.getAttribute('width'), label: r.nextElementSibling};
+    });
+    var ticks = el('g', {'class': 'zoom-ticks'});
+    svg.insertBefore(ticks, svg.querySelector('.series'));  // grid under the lines
+    var hint = el('text', {'class': 'zoom-hint', x: R, y: 16, 'text-anchor': 'end'}, 'drag to zoom');
+    svg.appendChild(hint);
+    function redraw() {
+      var zoomed = view.a !== L || view.b !== R;
+      lines.forEach(function (l) {
+        l.el.setAttribute('points', l.pts.map(function (p) { return view.map(+p[0]).toFixed(1) + ',' + p[1]; }).join(' '));
+      });
+      bands.forEach(function (b) {
+        var x1 = Math.max(L, Math.min(R, view.map(b.x))), x2 = Math.max(x1, Math.min(R, view.map(b.x + b.w)));
+        b.el.setAttribute('x', x1);
+        b.el.setAttribute('width', x2 - x1);
+        b.label.setAttribute('x', x1 + 4);
+        b.label.style.display = x2 - x1 < 30 ? 'none' : '';
+      });
+      Array.prototype.forEach.call(svg.querySelectorAll('.xtick'), function (t) { t.style.display = zoomed ? 'none' : ''; });
+      ticks.textContent = '';
+      hint.textContent = zoomed ? 'double-click: whole run' : 'drag to zoom';
+      if (!zoomed) { return; }
+      var xa = xAt(view.a), xb = xAt(view.b), step = niceStep(xb - xa);
+      for (var t = Math.ceil(xa / step) * step; t <= xb + step * 1e-9; t += step) {
+        var x = view.map(pxAt(t)).toFixed(1);
+        ticks.appendChild(el('line', {x1: x, x2: x, y1: top, y2: bottom, stroke: '#eee'}));
+        ticks.appendChild(el('text', {x: x, y: bottom + 16, 'text-anchor': 'middle'}, String(+t.toPrecision(6))));
+      }
+    }
+    var start = null, sel = el('rect', {'class': 'zoom-sel', y: top, height: bottom - top, width: 0});
+    function plotX(e) {
+      var m = svg.getScreenCTM();
+      return Math.max(L, Math.min(R, (e.clientX - m.e) / m.a));
+    }
+    svg.addEventListener('mousedown', function (e) {
+      start = plotX(e);
+      sel.setAttribute('x', start);
+      sel.setAttribute('width', 0);
+      svg.appendChild(sel);
+      e.preventDefault();
+    });
+    svg.addEventListener('mousemove', function (e) {
+      if (start === null) { return; }
+      var x = plotX(e);
+      sel.setAttribute('x', Math.min(start, x));
+      sel.setAttribute('width', Math.abs(x - start));
+    });
+    svg.addEventListener('mouseup', function (e) {
+      if (start === null) { return; }
+      var x = plotX(e), lo = Math.min(start, x), hi = Math.max(start, x);
+      start = null;
+      if (sel.parentNode) { svg.removeChild(sel); }
+      if (hi - lo < 4) { return; }
+      // From the shown positions back to the drawn ones, so a zoom can zoom further.
+      var back = function (p) { return view.a + (p - L) * (view.b - view.a) / (R - L); };
+      var a = back(lo), b = back(hi);
+      view.a = a;
+      view.b = b;
+      redraw();
+    });
+    svg.addEventListener('dblclick', function () {
+      view.a = L;
+      view.b = R;
+      redraw();
+    });
+    return view;
+  }
   function wire(svg) {
     var xs = JSON.parse(svg.getAttribute('data-x'));
     var px = JSON.parse(svg.getAttribute('data-px'));
@@ -123,7 +218,8 @@ constexpr const char* page_script = R"js(
               color: el.getAttribute('stroke') || el.getAttribute('fill')};
     });
     var frame = svg.querySelector('rect.frame');
-    var cursor = document.createElementNS('http://www.w3.org/2000/svg', 'line');
+    var view = zoomable(svg, px, frame);
+    var cursor = document.createElementNS(SVG, 'line');
     cursor.setAttribute('class', 'cursor');
     cursor.setAttribute('y1', frame.getAttribute('y'));
     cursor.setAttribute('y2', +frame.getAttribute('y') + +frame.getAttribute('height'));
@@ -132,9 +228,10 @@ constexpr const char* page_script = R"js(
     svg.addEventListener('mousemove', function (e) {
       var m = svg.getScreenCTM();
       if (!m) { return; }
-      var i = nearest(px, (e.clientX - m.e) / m.a);
-      cursor.setAttribute('x1', px[i]);
-      cursor.setAttribute('x2', px[i]);
+      var shown = px.map(view.map);
+      var i = nearest(shown, (e.clientX - m.e) / m.a);
+      cursor.setAttribute('x1', shown[i]);
+      cursor.setAttribute('x2', shown[i]);
       cursor.style.display = '';
       tip.textContent = '';
       row(tip, xText(svg, xs, labels, i));

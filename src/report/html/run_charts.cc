@@ -57,15 +57,17 @@ Bins bin_histogram(const stats::Histogram& histogram) {
         if (count == 0) {
             continue;
         }
-        const double value = static_cast<double>(std::max<int64_t>(histogram.value_at_index(index), 1));
-        const int bin = std::clamp(static_cast<int>((std::log10(value) - low) / width), 0,
-                                   histogram_bins - 1);
+        const double value =
+            static_cast<double>(std::max<int64_t>(histogram.value_at_index(index), 1));
+        const int bin =
+            std::clamp(static_cast<int>((std::log10(value) - low) / width), 0, histogram_bins - 1);
         counts[static_cast<std::size_t>(bin)] += count;
     }
     const auto total = static_cast<double>(histogram.total_count());
     for (int bin = 0; bin < histogram_bins; ++bin) {
         bins.upper_us.push_back(std::pow(10.0, low + width * (bin + 1)));
-        bins.share_percent.push_back(100.0 * static_cast<double>(counts[static_cast<std::size_t>(bin)]) / total);
+        bins.share_percent.push_back(
+            100.0 * static_cast<double>(counts[static_cast<std::size_t>(bin)]) / total);
     }
     return bins;
 }
@@ -90,17 +92,21 @@ std::vector<html::ChartRule> latency_rules(const ResultDocument& result,
         if (threshold.unit != "us" || !threshold.request.empty() || !threshold.phase.empty()) {
             continue;  // a request's or a phase's limit is not a line over the whole run
         }
-        rules.push_back({threshold.limit / unit.divisor,
-                         fmt::format("{} ({})", threshold.expression,
-                                     threshold.passed ? "pass" : "FAIL"),
-                         false});
+        rules.push_back(
+            {threshold.limit / unit.divisor,
+             fmt::format("{} ({})", threshold.expression, threshold.passed ? "pass" : "FAIL"),
+             false});
     }
     return rules;
 }
 
 void append_answered(std::string& page, const ResultDocument& result) {
-    ChartSpec spec{"chart-answered", "Answered and failed requests per second", "req/s",
-                   XAxis::seconds,   interval_times(result),                   {}};
+    ChartSpec spec{"chart-answered",
+                   "Answered and failed requests per second",
+                   "req/s",
+                   XAxis::seconds,
+                   interval_times(result),
+                   {}};
     ChartSeries answered{"answered/s", html::color_green, {}};
     ChartSeries failed{"failed/s", html::color_red, {}};
     ChartSeries sent{"sent/s", html::color_grey, {}};
@@ -130,8 +136,8 @@ void append_latency_histogram(std::string& page, const ResultDocument& result) {
         return;  // an older document: no counts to draw
     }
     const html::LatencyUnit unit = html::latency_unit_for(latency.max_us);
-    ChartSpec spec{"chart-histogram", "Latency histogram", "% of answered", XAxis::latency_log,
-                   {},                {}};
+    ChartSpec spec{
+        "chart-histogram", "Latency histogram", "% of answered", XAxis::latency_log, {}, {}};
     spec.x_unit = unit.label;
     // A damaged or empty one draws "no data" rather than failing the page.
     auto decoded = stats::decode_histogram_compressed_base64(latency.histogram_base64);
@@ -151,14 +157,18 @@ void append_latency_histogram(std::string& page, const ResultDocument& result) {
 std::string named_latency_chart(const HistogramFigures& latency, std::size_t index) {
     BARRAGE_ASSERT(index >= 1);
     const html::LatencyUnit unit = html::latency_unit_for(latency.max_us);
-    ChartSpec spec{fmt::format("chart-name-{}", index), "Latency by percentile", unit.label,
-                   XAxis::percentile_spectrum, {}, {}};
+    ChartSpec spec{fmt::format("chart-name-{}", index),
+                   "Latency by percentile",
+                   unit.label,
+                   XAxis::percentile_spectrum,
+                   {},
+                   {}};
     spec.small = true;
     if (latency.count > 0) {
         ChartSeries series{"latency", html::color_blue, {}};
         const std::pair<double, int64_t> points[] = {
-            {0, latency.min_us},     {50, latency.p50_us},   {90, latency.p90_us},
-            {99, latency.p99_us},    {99.9, latency.p999_us}, {99.99, latency.p9999_us},
+            {0, latency.min_us},  {50, latency.p50_us},    {90, latency.p90_us},
+            {99, latency.p99_us}, {99.9, latency.p999_us}, {99.99, latency.p9999_us},
             {100, latency.max_us}};
         for (const auto& [percentile, value_us] : points) {
             spec.x.push_back(percentile);

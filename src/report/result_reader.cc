@@ -176,6 +176,10 @@ IntervalFigures interval_of(const object& row) {
     element sent;
     out.has_sent = row["sent"].get(sent) == simdjson::SUCCESS && number_of(sent).has_value();
     out.sent = integer_at(row, "sent");
+    object errors_by_kind;
+    if (row["errors_by_kind"].get_object().get(errors_by_kind) == simdjson::SUCCESS) {
+        out.errors_by_kind = counts_of(errors_by_kind);
+    }
     object status;
     if (row["status"].get_object().get(status) == simdjson::SUCCESS) {
         out.has_status = true;

@@ -311,6 +311,15 @@ void write_interval(JsonWriter& json, const stats::IntervalRow& row) {
     }
     field(json, "other", row.counters.status_class[0]);
     json.end_object();
+    json.key("errors_by_kind");  // the kinds that occurred in the interval, for the HTML report
+    json.begin_object();
+    for (std::size_t kind = 0; kind < row.counters.errors.size(); ++kind) {
+        if (row.counters.errors[kind] != 0) {
+            field(json, stats::error_kind_name(static_cast<stats::ErrorKind>(kind)),
+                  row.counters.errors[kind]);
+        }
+    }
+    json.end_object();
     json.end_object();
 }
 

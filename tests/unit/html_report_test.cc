@@ -800,3 +800,19 @@ TEST_CASE("each request name gets a small percentile chart beside its tables") {
     CHECK(contains(page, "data-unit=\"ms\""));  // login's 4 ms max
     CHECK(contains(page, "data-unit=\"us\""));  // browse's 10 us
 }
+
+TEST_CASE("errors by kind over time: a line per kind that occurred, or a sentence why not") {
+    // The crafted result has 7 timeouts but no per-interval kinds (an older document).
+    CHECK(contains(crafted_page(), "no errors per interval"));
+    std::string json = crafted_json();
+    json.replace(json.find("\"errors\": 7, \"rps\": 990,"), 24,
+                 R"("errors": 7, "errors_by_kind": {"timeout": 7}, "rps": 990,)");
+    const auto read = read_result_document(json, "r.json");
+    REQUIRE(read.ok());
+    REQUIRE(read.value().intervals[1].errors_by_kind.size() == 1);
+    CHECK(read.value().intervals[1].errors_by_kind[0].second == 7);
+    const std::string page = format_html_report(read.value());
+    CHECK(contains(page, "<svg class=\"chart\" id=\"chart-errors\""));
+    CHECK(contains(page, "data-label=\"timeout\" data-y=\"[0,7,0]\""));
+    CHECK_FALSE(contains(page, "data-label=\"connect\""));  // a kind that never occurred
+}

@@ -59,6 +59,9 @@ struct IntervalFigures {
     int64_t sent = 0;         // requests sent in the interval
     bool has_sent = false;    // older documents have no per-interval sent
     bool has_status = false;  // older documents have no per-interval status
+    // errors_by_kind: the kinds that occurred ("reset" -> 3); empty without (and in older
+    // documents).
+    std::vector<std::pair<std::string, int64_t>> errors_by_kind;
     int64_t status[status_class_count] = {};
 };
 

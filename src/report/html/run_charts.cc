@@ -130,6 +130,51 @@ void append_answered(std::string& page, const ResultDocument& result) {
                        "are in the summary's unsent count.");
 }
 
+namespace {
+
+// The count of `kind` in one interval's errors_by_kind; 0 when absent.
+int64_t errors_of_kind(const IntervalFigures& row, const std::string& kind) {
+    for (const auto& [name, count] : row.errors_by_kind) {
+        if (name == kind) {
+            return count;
+        }
+    }
+    return 0;
+}
+
+}  // namespace
+
+void append_errors_over_time(std::string& page, const ResultDocument& result) {
+    constexpr const char* palette[] = {html::color_red,  html::color_orange, html::color_purple,
+                                       html::color_blue, html::color_green,  html::color_grey};
+    ChartSpec spec{"chart-errors", "Errors by kind over time", "errors",
+                   XAxis::seconds, interval_times(result),     {}};
+    for (const auto& [kind, count] : result.errors) {
+        if (kind != "total" && count > 0) {
+            ChartSeries series{kind, palette[spec.series.size() % std::size(palette)], {}};
+            for (const IntervalFigures& row : result.intervals) {
+                series.y.push_back(static_cast<double>(errors_of_kind(row, kind)));
+            }
+            spec.series.push_back(std::move(series));
+        }
+    }
+    const bool per_interval =
+        std::any_of(result.intervals.begin(), result.intervals.end(),
+                    [](const IntervalFigures& row) { return !row.errors_by_kind.empty(); });
+    if (spec.series.empty() || !per_interval) {
+        html::section_open(page, "errors-over-time", "Errors by kind over time");
+        page += spec.series.empty() ? "<p class=\"sub\">No errors in this run.</p>"
+                                    : "<p class=\"sub\">This result has no errors per interval "
+                                      "(written by an older barrage): see the totals below.</p>";
+        page += "</section>\n";
+        return;
+    }
+    spec.bands = phase_bands(result);
+    html::append_chart(page, "errors-over-time", "Errors by kind over time", spec,
+                       "Failed requests and connections that failed to open, by kind, in each "
+                       "interval.");
+}
+
 void append_latency_histogram(std::string& page, const ResultDocument& result) {
     const HistogramFigures& latency = result.latency();
     if (latency.histogram_base64.empty()) {

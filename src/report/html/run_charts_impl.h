@@ -25,6 +25,12 @@ std::vector<html::ChartRule> latency_rules(const ResultDocument& result,
 // document has it (older ones do not).
 void append_answered(std::string& page, const ResultDocument& result);
 
+// <section id="errors-over-time">, chart-errors: failed requests and
+// connections per interval, one line per error kind that occurred in the run.
+// Without errors, a sentence says so; a document without per-interval kinds
+// (older ones) says that instead.
+void append_errors_over_time(std::string& page, const ResultDocument& result);
+
 // <section id="histogram">, chart-histogram: the share of answered requests
 // in each of about 40 log-spaced latency bins, from the latency histogram's
 // counts. Nothing for a document without them (older ones); "no data" for

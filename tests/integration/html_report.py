@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """--html on run and `barrage report` on the JSON write one self-contained page: it loads in
-headless Chromium with its script run (a marker attribute in the DOM), the four charts are SVG
+headless Chromium with its script run (a marker attribute in the DOM), the six charts are SVG
 elements in the DOM, nothing logs to the console (no script error, no blocked fetch), and the
 page names no outside resource. Bad input to `barrage report` exits 2. The same for the trend
 of runs recorded with --history: `barrage trend FILE --html` (four charts over the runs and the

@@ -131,7 +131,8 @@ VERDICT_SCRIPT = r"""
     if (id === 'chart-latency') { facts.latency_tip = tip.textContent; }
     svg.dispatchEvent(new MouseEvent('mouseleave', {bubbles: false}));
   });
-  var latency = document.getElementById('chart-latency');
+  // A legend click on the run report's latency chart (or the first chart of another page).
+  var latency = document.getElementById('chart-latency') || charts[0];
   var item = latency && latency.querySelector('.legend-item');
   if (item) {
     var line = latency.querySelector('.series.s0');
@@ -142,10 +143,11 @@ VERDICT_SCRIPT = r"""
     if (!hidden || !back) { problems.push('legend click did not hide and show the p50 line'); }
     facts.legend_toggles = hidden && back;
   } else {
-    problems.push('chart-latency has no legend entry');
+    problems.push('no chart with a legend entry');
   }
   // Drag across 30%..60% of the latency chart: it zooms (the line's points move, new x ticks);
   // a double-click brings back the whole run.
+  latency = document.getElementById('chart-latency');
   if (latency) {
     var plot = latency.querySelector('rect.frame').getBoundingClientRect();
     var p50 = latency.querySelector('polyline.series.s0');
@@ -236,7 +238,18 @@ def check_page_text(t, page):
             f"the home request shows GET and its URL template ({by_name.get('home')})")
 
 
-def verdict_at(t, browser, test_page, width_px):
+def with_verdict_script(t, page_path):
+    """A copy of the page with the test script appended; returns its path."""
+    with open(page_path, encoding="utf-8") as f:
+        page = f.read()
+    test_page = page_path + ".test.html"
+    with open(test_page, "w", encoding="utf-8") as f:
+        f.write(page.replace("</body></html>", VERDICT_SCRIPT + "</body></html>"))
+    return test_page
+
+
+def verdict_at(t, browser, test_page, width_px, charts_min=10):
+    """Runs the in-page checks at `width_px`; returns the verdict's facts."""
     dom = chromium(t, browser, test_page, width_px, ["--dump-dom"])
     found = re.search(r'<pre id="verdict">(.*?)</pre>', dom, re.S)
     t.require(found is not None and found.group(1).strip(),
@@ -245,12 +258,10 @@ def verdict_at(t, browser, test_page, width_px):
     verdict = json.loads(text.replace("&amp;", "&"))
     print(f"{width_px} px facts: {verdict['facts']}", flush=True)
     t.check(verdict["ok"], f"{width_px} px: every in-page check passed ({verdict['problems']})")
-    t.check(verdict["facts"]["charts"] >= 10 and
+    t.check(verdict["facts"]["charts"] >= charts_min and
             verdict["facts"]["tooltips"] == verdict["facts"]["charts"],
             f"{width_px} px: every chart ({verdict['facts']['charts']}) showed a tooltip")
-    t.check(" ms" in verdict["facts"].get("latency_tip", ""),
-            f"{width_px} px: the latency tooltip gives its unit "
-            f"({verdict['facts'].get('latency_tip')!r})")
+    return verdict["facts"]
 
 
 def body(t):
@@ -267,11 +278,12 @@ def body(t):
         page = f.read()
     check_page_text(t, page)
     artifacts = artifacts_dir(t)
-    test_page = t.path("report-test.html")
-    with open(test_page, "w", encoding="utf-8") as f:
-        f.write(page.replace("</body></html>", VERDICT_SCRIPT + "</body></html>"))
+    test_page = with_verdict_script(t, html_path)
     for width_px in WIDTHS_PX:
-        verdict_at(t, browser, test_page, width_px)
+        facts = verdict_at(t, browser, test_page, width_px)
+        t.check(" ms" in facts.get("latency_tip", ""),
+                f"{width_px} px: the latency tooltip gives its unit ({facts.get('latency_tip')!r})")
+        t.check(facts.get("zoom") is True, f"{width_px} px: the latency chart zooms and resets")
         shot = os.path.join(artifacts, f"report-{width_px}.png")
         chromium(t, browser, html_path, width_px, [f"--screenshot={shot}"], SHOT_HEIGHT_PX)
         t.check(os.path.getsize(shot) > 10_000, f"screenshot at {width_px} px: {shot}")

@@ -355,12 +355,15 @@ void append_rules(std::string& svg, const ChartSpec& spec, const Frame& frame) {
         const double x2 = across ? plot_right(spec) : x1;
         const double y1 = across ? frame.y_px(rule.value) : plot_top();
         const double y2 = across ? y1 : plot_bottom();
+        // A vertical rule's label goes on the side with room: left of it in the right half.
+        const bool left_half = x1 < (plot_left() + plot_right(spec)) / 2;
         fmt::format_to(out,
                        "<line class=\"rule\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" "
                        "y2=\"{:.1f}\" stroke=\"#cf222e\" stroke-dasharray=\"6 4\"/>"
                        "<text class=\"rule-label\" x=\"{:.1f}\" y=\"{:.1f}\" "
-                       "text-anchor=\"end\">{}</text>",
-                       x1, y1, x2, y2, across ? x2 - 4 : x1 - 4, across ? y1 - 4 : plot_top() + 24,
+                       "text-anchor=\"{}\">{}</text>",
+                       x1, y1, x2, y2, !across && left_half ? x1 + 4 : x2 - 4,
+                       across ? y1 - 4 : plot_top() + 24, !across && left_half ? "start" : "end",
                        html_escape(rule.label));
     }
 }

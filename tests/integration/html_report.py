@@ -16,6 +16,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness
+import html_charts
 
 CHROMIUM_TIMEOUT_S = 60
 CHART_IDS = ["chart-throughput", "chart-latency", "chart-spectrum", "chart-status",
@@ -162,6 +163,9 @@ def trend_steps(t, browser, server, history, json_path):
     t.check(trend_page.count("<tr>") == 4, "the trend table has a header and the 3 runs")
     t.check("v1 &lt;i&gt;" in trend_page and "<i>" not in trend_page, "labels are escaped")
     dom = check_rendered(t, browser, trend_path, "trend page", TREND_CHART_IDS)
+    # The run report's in-page checks on the narrow page: overflow, words, labels, tooltips.
+    html_charts.verdict_at(t, browser, html_charts.with_verdict_script(t, trend_path), 800,
+                           charts_min=len(TREND_CHART_IDS))
     ticks = re.findall(r'<svg[^>]*id="chart-trend-p99".*?</svg>', dom, re.S)
     t.check(ticks and all(label in ticks[0] for label in ("v1 &lt;i&gt;", "v2", "v3")),
             "the p99 chart's x axis names the runs")
@@ -211,6 +215,8 @@ def watch_steps(t, browser, server):
             and "app_queue{name=&quot;&lt;jobs&gt;&quot;}" in page and "<jobs>" not in page,
             "the scraped series is in the table, escaped")
     dom = check_rendered(t, browser, html_path, "watched --html", CHART_IDS + WATCH_CHART_IDS)
+    html_charts.verdict_at(t, browser, html_charts.with_verdict_script(t, html_path), 800,
+                           charts_min=len(CHART_IDS + WATCH_CHART_IDS))
     rss = re.findall(r'<svg[^>]*id="chart-watch-1-rss".*?</svg>', dom, re.S)
     t.check(rss and "<polyline" in rss[0] and ">MB<" in rss[0],
             "the RSS chart has a line, in MB")

@@ -7,6 +7,7 @@
 
 #include "barrage/base/cpu.h"
 #include "barrage/base/excerpt.h"
+#include "barrage/plan/shard.h"
 #include "profile_impl.h"
 
 namespace barrage::profile {
@@ -265,15 +266,16 @@ void assign_cpus(plan::RunPlan& plan) {
     if (plan.threads == 0) {
         // With scenarios, threads are per scenario: the CPUs shared among them.
         const auto shares = static_cast<int>(std::max<size_t>(1, plan.scenarios.size()));
-        plan.threads =
-            std::min(std::max(1, static_cast<int>(allowed.size()) / shares), plan.connections);
+        plan.threads = std::min(std::max(1, static_cast<int>(allowed.size()) / shares),
+                                plan::shard_connections(plan.connections, plan.shard));
     }
     // One CPU per worker of the run: a scenario runs on at most `threads` of them.
     int workers = plan.threads;
     if (!plan.scenarios.empty()) {
         workers = 0;
         for (const plan::ScenarioPlan& scenario : plan.scenarios) {
-            workers += std::min(plan.threads, scenario.connections);
+            workers +=
+                std::min(plan.threads, plan::shard_connections(scenario.connections, plan.shard));
         }
     }
     plan.cpus.clear();
@@ -325,6 +327,7 @@ Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags) {
         plan.watch = *flags.watch;
     }
     plan.seed = flags.seed.value_or(plan.seed);
+    plan.shard = flags.shard.value_or(plan.shard);
     assign_cpus(plan);
     return Ok{};
 }

@@ -48,6 +48,8 @@ struct RunFlags {
     std::optional<uint64_t> seed;
     // --time-scale F (profiles): every phase duration times F, spawn rates / F.
     std::optional<double> time_scale;
+    // --shard I/N or --shard auto (resolved by cli), with --start-at.
+    std::optional<plan::ShardPlan> shard;
 };
 
 // Lays `flags` over `plan`, then assigns the workers their CPUs (one per

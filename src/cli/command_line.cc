@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "barrage/base/excerpt.h"
 #include "barrage/base/clock.h"
+#include "barrage/base/excerpt.h"
 #include "barrage/base/nearest.h"
 #include "barrage/cli/shard_args.h"
 #include "barrage/cli/units.h"

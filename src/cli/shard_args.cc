@@ -45,9 +45,10 @@ Result<plan::ShardPlan> shard_of_rank(std::string_view rank_name, const char* ra
                                       size_name, plan::shards_max));
     }
     if (*rank >= *size) {
-        return make_error(fmt::format("--shard auto: {}={} is not below {}={}; the ranks are 0 to "
-                                      "{}",
-                                      rank_name, *rank, size_name, *size, *size - 1));
+        return make_error(
+            fmt::format("--shard auto: {}={} is not below {}={}; the ranks are 0 to "
+                        "{}",
+                        rank_name, *rank, size_name, *size, *size - 1));
     }
     return plan::ShardPlan{.index = static_cast<int>(*rank + 1),
                            .count = static_cast<int>(*size),
@@ -62,9 +63,10 @@ std::optional<int64_t> number_from(const EnvLookup& env, const char* name) {
 // --shards N next to an engine's own count: they must agree.
 Result<plan::ShardPlan> agree(Result<plan::ShardPlan> shard, std::optional<int64_t> shards) {
     if (shard && shards && *shards != shard.value().count) {
-        return make_error(fmt::format("--shards {} disagrees with the {} count {}; drop --shards "
-                                      "or make them equal",
-                                      *shards, shard.value().source, shard.value().count));
+        return make_error(
+            fmt::format("--shards {} disagrees with the {} count {}; drop --shards "
+                        "or make them equal",
+                        *shards, shard.value().source, shard.value().count));
     }
     return shard;
 }
@@ -75,7 +77,8 @@ int64_t days_from_civil(int64_t year, int64_t month, int64_t day) {
     const int64_t era = (year >= 0 ? year : year - 399) / 400;
     const int64_t year_of_era = year - era * 400;
     const int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-    const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    const int64_t day_of_era =
+        year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     return era * 146097 + day_of_era - 719468;
 }
 
@@ -180,9 +183,8 @@ Result<plan::ShardPlan> parse_shard(std::string_view text) {
         return make_error(fmt::format("--shard: '{}': the index must be 1 to {} (1-based); {}",
                                       base::excerpt(text), *count, shard_forms));
     }
-    return plan::ShardPlan{.index = static_cast<int>(*index),
-                           .count = static_cast<int>(*count),
-                           .source = "flag"};
+    return plan::ShardPlan{
+        .index = static_cast<int>(*index), .count = static_cast<int>(*count), .source = "flag"};
 }
 
 Result<plan::ShardPlan> shard_from_environment(const EnvLookup& env,
@@ -253,8 +255,9 @@ Result<plan::ShardPlan> resolve_shard(const ShardArgs& args, const EnvLookup& en
                                           *args.shards, base::excerpt(args.shard)));
         }
     } else if (args.shards) {
-        return make_error("--shards N goes with --shard auto (a Kubernetes Indexed Job); add "
-                          "--shard auto, or use --shard I/N");
+        return make_error(
+            "--shards N goes with --shard auto (a Kubernetes Indexed Job); add "
+            "--shard auto, or use --shard I/N");
     }
     if (!args.start_at.empty()) {
         auto instant = parse_start_at(args.start_at, now_unix_ns);

@@ -650,15 +650,19 @@ void Coordinator::finish_result() {
     bool open_loop = true;
     for (Part& part : parts_) {
         // A users run holds at most its largest phase's users; spare slots never connect.
-        result_.connections_target +=
-            part.load->open_loop() ? part.plan->connections : part.load->users_max();
+        // Sharded: this shard's part of them.
+        result_.connections_target += static_cast<int>(plan::shard_share(
+            part.load->open_loop() ? part.plan->connections : part.load->users_max(),
+            part.plan->shard));
         open_loop = open_loop && part.load->open_loop();
         if (part.load->open_loop()) {
             // Asked: the schedule's arrivals in the measured window (any phase shape).
             const schedule::ArrivalSchedule& schedule = *part.load->schedule();
             const int64_t warmup = plan::warmup_ns(*part.plan);
-            part.asked = schedule.integral_until(warmup + plan::measured_ns(*part.plan)) -
-                         schedule.integral_until(warmup);
+            // Sharded, every Nth arrival: 1/N of them is asked of this shard.
+            part.asked = (schedule.integral_until(warmup + plan::measured_ns(*part.plan)) -
+                          schedule.integral_until(warmup)) /
+                         part.plan->shard.count;
             asked += part.asked;
         }
     }

@@ -49,8 +49,8 @@ Worker::Worker(RunShared* shared, WorkerChannel* channel, int worker_index, int 
       worker_count_(worker_count),
       behind_limit_ns_(plan::behind_limit_ns(*shared->plan)),
       slice_(slice_of(*shared->plan, worker_index, worker_count)),
-      slots_per_worker_max_(static_cast<std::size_t>(
-          plan::share_of(shared->plan->connections, 0, slice_.stride()))),
+      slots_per_worker_max_(
+          static_cast<std::size_t>(plan::share_of(shared->plan->connections, 0, slice_.stride()))),
       cpu_(cpu),
       connections_(static_cast<std::size_t>(connections)),
       sessions_(*shared->workload, shared->plan->seed, slice_),

@@ -1,13 +1,13 @@
 #include "barrage/plan/plan.h"
 
-#include "barrage/plan/shard.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string_view>
+
+#include "barrage/plan/shard.h"
 
 namespace barrage::plan {
 namespace {

@@ -125,14 +125,14 @@ void add_phase(TestHash& hash, const PhasePlan& phase) {
     hash.add(phase.name);
     hash.add(static_cast<int64_t>(phase.kind));
     hash.add(phase.warmup);
-    for (const int64_t value : {phase.duration_ns, phase.step_duration_ns, int64_t{phase.steps},
-                                phase.spike_at_ns, phase.spike_hold_ns, phase.spike_rise_ns,
-                                phase.spike_fall_ns, int64_t{phase.users}, phase.think_min_ns,
-                                phase.think_max_ns, phase.iterations}) {
+    for (const int64_t value :
+         {phase.duration_ns, phase.step_duration_ns, int64_t{phase.steps}, phase.spike_at_ns,
+          phase.spike_hold_ns, phase.spike_rise_ns, phase.spike_fall_ns, int64_t{phase.users},
+          phase.think_min_ns, phase.think_max_ns, phase.iterations}) {
         hash.add(value);
     }
-    for (const double value : {phase.rate_per_s, phase.rate_end_per_s, phase.step_per_s,
-                               phase.spawn_per_s}) {
+    for (const double value :
+         {phase.rate_per_s, phase.rate_end_per_s, phase.step_per_s, phase.spawn_per_s}) {
         hash.add(value);
     }
 }
@@ -230,8 +230,8 @@ Status check_shard_connections(const ShardPlan& shard, int connections, int thre
         return make_error(fmt::format(
             "--shard {}/{}: {} {} connection{} over {} shards leave{} this shard none; give at "
             "least {} connections (one per shard) or use fewer shards",
-            shard.index, shard.count, what, connections, connections == 1 ? "" : "s",
-            shard.count, connections == 1 ? "s" : "", shard.count));
+            shard.index, shard.count, what, connections, connections == 1 ? "" : "s", shard.count,
+            connections == 1 ? "s" : "", shard.count));
     }
     if (mine < threads) {
         return make_error(fmt::format(
@@ -265,9 +265,9 @@ Status validate_shard(const RunPlan& plan) {
     const ShardPlan& shard = plan.shard;
     if (shard.count < 1 || shard.count > shards_max || shard.index < 1 ||
         shard.index > shard.count) {
-        return make_error(fmt::format(
-            "--shard {}/{}: the index must be 1 to N and N 1 to {}; e.g. --shard 2/4", shard.index,
-            shard.count, shards_max));
+        return make_error(
+            fmt::format("--shard {}/{}: the index must be 1 to N and N 1 to {}; e.g. --shard 2/4",
+                        shard.index, shard.count, shards_max));
     }
     if (shard.count == 1) {
         return Ok{};

@@ -132,7 +132,7 @@ ScheduleShard::ScheduleShard(const ArrivalSchedule* schedule, int shard_index, i
 }
 
 ScheduleShard ScheduleShard::of_worker(const ArrivalSchedule* schedule, int shard, int shards,
-                                      int worker, int workers) {
+                                       int worker, int workers) {
     BARRAGE_ASSERT(shards > 0 && shard >= 0 && shard < shards);
     BARRAGE_ASSERT(workers > 0 && worker >= 0 && worker < workers);
     const int64_t stride = int64_t{shards} * workers;

@@ -311,8 +311,8 @@ std::vector<int64_t> sharded_arrivals(const ArrivalSchedule& schedule,
     std::vector<int64_t> merged;
     for (int s = 0; s < shards; ++s) {
         for (int w = 0; w < workers[static_cast<size_t>(s)]; ++w) {
-            auto part = ScheduleShard::of_worker(&schedule, s, shards, w,
-                                                 workers[static_cast<size_t>(s)]);
+            auto part =
+                ScheduleShard::of_worker(&schedule, s, shards, w, workers[static_cast<size_t>(s)]);
             int64_t previous = -1;
             while (part.next_ns() != no_more_arrivals) {
                 REQUIRE(part.next_ns() >= previous);
@@ -353,8 +353,8 @@ TEST_CASE("N shards of W workers together send exactly the unsharded arrivals at
                                            .spike_rise_ns = s_ns / 10,
                                            .spike_fall_ns = 0}))};
     // Shards of one worker, of equal workers, and machines with different core counts.
-    const std::vector<std::vector<int>> layouts = {{1}, {1, 1, 1, 1}, {2, 2, 2}, {3, 1, 4, 2},
-                                                   {1, 1, 1, 1, 1, 1, 1}};
+    const std::vector<std::vector<int>> layouts = {
+        {1}, {1, 1, 1, 1}, {2, 2, 2}, {3, 1, 4, 2}, {1, 1, 1, 1, 1, 1, 1}};
     for (const ArrivalSchedule& schedule : schedules) {
         for (const std::vector<int>& workers : layouts) {
             CAPTURE(workers.size());

@@ -1,8 +1,9 @@
 // Sharding (`barrage run --shard I/N`): the flags and the engines' environment
 // (cli/shard_args.h), and the plan's arithmetic (plan/shard.h): shares, output
 // names, the test id, the refusals.
-#include <doctest/doctest.h>
+#include "barrage/plan/shard.h"
 
+#include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -15,7 +16,6 @@
 #include "barrage/cli/command_line.h"
 #include "barrage/cli/shard_args.h"
 #include "barrage/http/data_file.h"
-#include "barrage/plan/shard.h"
 #include "test_support.h"
 
 namespace cli = barrage::cli;
@@ -78,8 +78,8 @@ TEST_CASE("--shard I/N is 1-based and refuses every malformed or out-of-range fo
 }
 
 TEST_CASE("--shard auto reads Slurm, a Kubernetes Indexed Job or MPI, ranks 0-based") {
-    auto slurm = cli::shard_from_environment(
-        env_of({{"SLURM_PROCID", "3"}, {"SLURM_NTASKS", "4"}}), std::nullopt);
+    auto slurm = cli::shard_from_environment(env_of({{"SLURM_PROCID", "3"}, {"SLURM_NTASKS", "4"}}),
+                                             std::nullopt);
     REQUIRE(slurm.ok());
     CHECK(slurm.value().index == 4);
     CHECK(slurm.value().count == 4);
@@ -118,8 +118,8 @@ TEST_CASE("--shard auto says what it looked for and what is wrong") {
         env_of({{"SLURM_PROCID", "x"}, {"SLURM_NTASKS", "4"}}), std::nullopt);
     REQUIRE_FALSE(not_rank.ok());
     CHECK(contains(not_rank.error().message, "SLURM_PROCID='x' is not a rank"));
-    auto disagree = cli::shard_from_environment(
-        env_of({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "4"}}), 3);
+    auto disagree =
+        cli::shard_from_environment(env_of({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "4"}}), 3);
     REQUIRE_FALSE(disagree.ok());
     CHECK(contains(disagree.error().message, "--shards 3 disagrees with the slurm count 4"));
 }
@@ -180,9 +180,12 @@ TEST_CASE("{shard} and {shards} expand in every output name; unsharded they are 
     CHECK(plan::expand_shard_name("{shard}-of-{shards}/{shard}.csv", third) == "3-of-4/3.csv");
     CHECK(plan::expand_shard_name("plain.json", third) == "plain.json");
     CHECK(plan::expand_shard_name("out-{shard}.json", plan::ShardPlan{}) == "out-1.json");
-    plan::OutputPlan outputs{.json_path = "a{shard}", .csv_path = "b{shard}",
-                             .csv_requests_path = "c{shard}", .hlog_path = "d{shard}",
-                             .html_path = "e{shard}", .history_path = "f{shard}"};
+    plan::OutputPlan outputs{.json_path = "a{shard}",
+                             .csv_path = "b{shard}",
+                             .csv_requests_path = "c{shard}",
+                             .hlog_path = "d{shard}",
+                             .html_path = "e{shard}",
+                             .history_path = "f{shard}"};
     plan::expand_shard_names(outputs, third);
     CHECK(outputs.json_path == "a3");
     CHECK(outputs.csv_path == "b3");
@@ -222,14 +225,14 @@ TEST_CASE("a shard left without a connection, or with fewer than its threads, is
 }
 
 TEST_CASE("find-max refuses --shard and --start-at") {
-    const std::string error = run_error({"find-max", "http://h/", "--slo", "p99 < 1s", "--shard",
-                                         "1/2"});
+    const std::string error =
+        run_error({"find-max", "http://h/", "--slo", "p99 < 1s", "--shard", "1/2"});
     CHECK(contains(error, "--shard and --start-at are for barrage run"));
 }
 
 TEST_CASE("every shard of one command has one test id; another test has another") {
-    const std::vector<const char*> base = {"run", "http://127.0.0.1:8080/", "-r", "1000", "-d",
-                                           "2s", "-c", "8"};
+    const std::vector<const char*> base = {
+        "run", "http://127.0.0.1:8080/", "-r", "1000", "-d", "2s", "-c", "8"};
     const auto id_of = [&](std::vector<const char*> extra) {
         std::vector<const char*> args = base;
         args.insert(args.end(), extra.begin(), extra.end());
@@ -248,8 +251,8 @@ TEST_CASE("every shard of one command has one test id; another test has another"
     CHECK(id_of({"-c", "9"}) != first);
     CHECK(id_of({"-H", "X-A: b"}) != first);
     CHECK(id_of({"--threshold", "p99 < 1s"}) != first);
-    CHECK(plan::test_id_of(parse_run({"run", "http://127.0.0.1:8081/", "-r", "1000", "-d", "2s",
-                                      "-c", "8"})) != first);
+    CHECK(plan::test_id_of(parse_run(
+              {"run", "http://127.0.0.1:8081/", "-r", "1000", "-d", "2s", "-c", "8"})) != first);
 }
 
 TEST_CASE("a partitioned data file's rows split into one block per shard") {
@@ -262,8 +265,7 @@ TEST_CASE("a partitioned data file's rows split into one block per shard") {
     CHECK(next == rows);
     // Blocks 0-2, 3-5, 6-7, 8-9; a cursor over one block never leaves it.
     const barrage::http::DataFile file{.columns = {"n"},
-                                       .cells = {"0", "1", "2", "3", "4", "5", "6", "7", "8",
-                                                 "9"}};
+                                       .cells = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}};
     barrage::http::Rng rng(5);
     barrage::http::DataCursor round_robin(file, barrage::http::RowOrder::round_robin, {0}, 1, 2,
                                           {.begin = 3, .count = 3});
@@ -301,8 +303,8 @@ TEST_CASE("a profile's [[data]] takes shard = shared or partition; too few rows 
     CHECK(contains(run_error({"run", partitioned.c_str(), "-c", "4", "--shard", "1/4"}),
                    "has 3 rows for 4 shards"));
     const std::string shared = profile("shared");
-    CHECK_FALSE(parse_run({"run", shared.c_str(), "-c", "4", "--shard", "1/4"}).data_files[0]
-                    .partition);
+    CHECK_FALSE(
+        parse_run({"run", shared.c_str(), "-c", "4", "--shard", "1/4"}).data_files[0].partition);
     const std::string unknown = profile("unique");
     CHECK(contains(run_error({"run", unknown.c_str()}), "shard 'unique' is unknown"));
     std::filesystem::remove_all(dir);

@@ -138,7 +138,8 @@ TEST_CASE("shards split connections, users and counts like workers, then over th
             const int workers = workers_of_shard[static_cast<size_t>(s)];
             int64_t shard_sum = 0;
             for (int w = 0; w < workers; ++w) {
-                const WorkerSlice slice{.shard = s, .shards = shards, .worker = w, .workers = workers};
+                const WorkerSlice slice{
+                    .shard = s, .shards = shards, .worker = w, .workers = workers};
                 const int64_t share = slice.share(count);
                 // The same as the shard's part, then the worker's part of that.
                 CHECK(share == share_of(share_of(count, s, shards), w, workers));

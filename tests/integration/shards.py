@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""--shard I/N: four shards started at once with --start-at against barrage serve send exactly
+what one unsharded run schedules (open loop: -r 1000 -d 2s = 2000 arrivals; closed loop:
+--requests 103 -c 10 = 103 sends), each writes its --json out-{shard}.json with a "shard" object
+(same test_id and start_at, its own index, a started_unix_ns at or after start_at). --shard auto
+reads SLURM_PROCID/SLURM_NTASKS; bad forms and a missing engine exit 2; a --start-at already
+past warns on stderr and runs."""
+
+import os
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import harness
+
+SHARDS = 4
+ENGINE_VARS = ("SLURM_PROCID", "SLURM_NTASKS", "JOB_COMPLETION_INDEX", "OMPI_COMM_WORLD_RANK",
+               "OMPI_COMM_WORLD_SIZE")
+
+
+def clean_env(**extra):
+    env = {k: v for k, v in os.environ.items() if k not in ENGINE_VARS}
+    env.update(extra)
+    return env
+
+
+def run_shards(t, args, name):
+    """Starts SHARDS `barrage run ARGS --shard i/N` at once; returns their JSON results."""
+    pattern = t.path(name + "-{shard}.json")
+    processes = []
+    for i in range(1, SHARDS + 1):
+        command = [t.binary, "run", *args, "--shard", f"{i}/{SHARDS}", "--json", pattern, "-q"]
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, start_new_session=True,
+                                   env=clean_env())
+        t.processes.append(("barrage run", process))
+        processes.append(process)
+    print(f"started {SHARDS}: barrage run {' '.join(args)} --shard i/{SHARDS}", flush=True)
+    results = []
+    for i, process in enumerate(processes, start=1):
+        try:
+            _, stderr = process.communicate(timeout=40)
+        except subprocess.TimeoutExpired:
+            t.require(False, f"{name}: shard {i} finishes within 40 s")
+        t.check(process.returncode == 0, f"{name}: shard {i} exits 0 (got {process.returncode}; "
+                                         f"stderr {stderr.decode(errors='replace')[-600:]!r})")
+        path = pattern.replace("{shard}", str(i))
+        t.require(os.path.exists(path), f"{name}: --json {pattern} wrote {path}")
+        results.append(t.load_json(path))
+    return results
+
+
+def check_shard_objects(t, results, name, source="flag"):
+    shards = [r.get("shard") or {} for r in results]
+    t.check([s.get("index") for s in shards] == list(range(1, SHARDS + 1)),
+            f"{name}: shard.index is 1..{SHARDS} ({[s.get('index') for s in shards]})")
+    t.check(all(s.get("count") == SHARDS for s in shards), f"{name}: shard.count is {SHARDS}")
+    t.check(all(s.get("source") == source for s in shards), f"{name}: shard.source is {source}")
+    ids = {s.get("test_id") for s in shards}
+    t.check(len(ids) == 1 and len(next(iter(ids)) or "") == 16,
+            f"{name}: one 16-hex-digit test_id for every shard ({ids})")
+    start_at = {s.get("start_at_unix_ns") for s in shards}
+    t.check(len(start_at) == 1, f"{name}: one start_at_unix_ns for every shard ({start_at})")
+    at = next(iter(start_at)) or 0
+    started = [s.get("started_unix_ns") or 0 for s in shards]
+    # Not a timing assertion: each shard started at or after the instant asked (a shard that
+    # connected late starts late and warns), and within the run's own length of the others.
+    t.check(all(s >= at - 1_000_000 for s in started),
+            f"{name}: every shard started at or after start_at ({at}: {started})")
+    t.check(max(started) - min(started) < 2_000_000_000,
+            f"{name}: the shards started together ({[(s - at) / 1e6 for s in started]} ms "
+            f"after start_at)")
+    for result in results:
+        harness.check_accounting(t, result)
+    return shards
+
+
+def check_open_loop(t, server):
+    whole = t.run(["run", server.url(), "-r", "1000", "-d", "2s", "-c", "8", "-t", "1"],
+                  timeout_s=30)
+    harness.exits_with(t, whole, 0, "unsharded -r 1000 -d 2s")
+    scheduled = (whole.json or {}).get("requests", {}).get("scheduled")
+    t.check(scheduled == 2000, f"the unsharded run schedules 2000 ({scheduled})")
+    results = run_shards(t, [server.url(), "-r", "1000", "-d", "2s", "-c", "8", "-t", "1",
+                             "--start-at", "+3s"], "open")
+    requests = [r.get("requests", {}) for r in results]
+    per_shard = [r.get("scheduled") for r in requests]
+    t.check(per_shard == [500] * SHARDS, f"open: each shard schedules 500 ({per_shard})")
+    t.check(sum(r.get("scheduled", 0) for r in requests) == scheduled,
+            f"open: the shards' scheduled add up to the unsharded run's {scheduled}")
+    t.check(all(r.get("sent", 0) + r.get("unsent", 0) == r.get("scheduled") for r in requests),
+            "open: in every shard scheduled = sent + unsent")
+    t.check(sum(r.get("sent", 0) + r.get("unsent", 0) for r in requests) == 2000,
+            "open: sent + unsent over the shards == 2000")
+    t.check([r.get("connections", {}).get("opened") for r in results] == [2] * SHARDS,
+            f"open: -c 8 over 4 shards opens 2 each "
+            f"({[r.get('connections', {}).get('opened') for r in results]})")
+    check_shard_objects(t, results, "open")
+
+
+def check_closed_loop(t, server):
+    results = run_shards(t, [server.url(), "--requests", "103", "-c", "10", "-t", "1",
+                             "--start-at", "+3s"], "closed")
+    sent = [r.get("requests", {}).get("sent") for r in results]
+    # 103 over 4 shards: 26 + 26 + 26 + 25.
+    t.check(sent == [26, 26, 26, 25], f"closed: --requests 103 splits 26+26+26+25 ({sent})")
+    t.check(sum(s or 0 for s in sent) == 103, "closed: the shards send 103 together")
+    check_shard_objects(t, results, "closed")
+
+
+def run_with_env(t, args, env, timeout_s=20):
+    command = [t.binary, "run", *args]
+    done = subprocess.run(command, capture_output=True, timeout=timeout_s,
+                          stdin=subprocess.DEVNULL, env=env)
+    print(f"ran: {' '.join(command)} -> exit {done.returncode}", flush=True)
+    return done
+
+
+def check_auto_and_refusals(t, server):
+    json_path = t.path("auto.json")
+    done = run_with_env(t, [server.url(), "-r", "100", "-d", "1s", "-c", "4", "-t", "1",
+                            "--shard", "auto", "--json", json_path, "-q"],
+                        clean_env(SLURM_PROCID="2", SLURM_NTASKS="4"))
+    t.check(done.returncode == 0, f"--shard auto under Slurm exits 0 ({done.stderr[-400:]!r})")
+    shard = (t.load_json(json_path) if os.path.exists(json_path) else {}).get("shard") or {}
+    t.check((shard.get("index"), shard.get("count"), shard.get("source")) == (3, 4, "slurm"),
+            f"SLURM_PROCID=2 SLURM_NTASKS=4 is shard 3/4 from slurm ({shard})")
+    refusals = [
+        (["--shard", "0/4"], clean_env(), b"1-based"),
+        (["--shard", "x/y"], clean_env(), b"is not I/N"),
+        (["--shard", "auto"], clean_env(), b"SLURM_PROCID"),
+        (["--shard", "auto"], clean_env(JOB_COMPLETION_INDEX="1"), b"--shards N"),
+        (["--shard", "4/4", "-c", "3"], clean_env(), b"leave this shard none"),
+        (["--start-at", "noon"], clean_env(), b"RFC 3339"),
+    ]
+    for extra, env, message in refusals:
+        done = run_with_env(t, [server.url(), "-d", "1s", *extra], env)
+        t.check(done.returncode == 2 and message in done.stderr,
+                f"{' '.join(extra)}: exit 2 saying {message!r} (got {done.returncode}, "
+                f"{done.stderr[-300:]!r})")
+    past = run_with_env(t, [server.url(), "-r", "50", "-d", "0.5s", "-c", "2", "--start-at",
+                            "1000000000", "-q"], clean_env())
+    t.check(past.returncode == 0 and b"warning: --start-at passed" in past.stderr,
+            f"a --start-at in the past warns and runs ({past.returncode}, {past.stderr[-300:]!r})")
+
+
+def body(t):
+    server = t.serve("--threads", "1")
+    check_open_loop(t, server)
+    check_closed_loop(t, server)
+    check_auto_and_refusals(t, server)
+
+
+if __name__ == "__main__":
+    harness.main(__doc__, body)

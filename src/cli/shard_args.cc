@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
-#include <cmath>
+#include <cstdint>
+#include <utility>
 
 #include "barrage/base/clock.h"
 #include "barrage/base/excerpt.h"
@@ -17,12 +19,12 @@ using base::Result;
 
 namespace {
 
-// A whole decimal number, all of `text`; nullopt otherwise.
+// A whole decimal number >= 0, all of `text` (no sign, no spaces); nullopt otherwise.
 std::optional<int64_t> whole_number(std::string_view text) {
     int64_t value = 0;
     const char* end = text.data() + text.size();
     const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (text.empty() || ec != std::errc{} || ptr != end) {
+    if (text.empty() || text[0] == '-' || ec != std::errc{} || ptr != end) {
         return std::nullopt;
     }
     return value;

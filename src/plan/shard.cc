@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 
 #include "barrage/base/assert.h"
@@ -279,7 +280,7 @@ Status validate_shard(const RunPlan& plan) {
         return check_shard_connections(shard, plan.connections, plan.threads, "the");
     }
     for (const ScenarioPlan& scenario : plan.scenarios) {
-        const std::string what = fmt::format("scenario '{}''s", base::excerpt(scenario.name));
+        const std::string what = fmt::format("scenario '{}': its", base::excerpt(scenario.name));
         if (auto status = check_shard_connections(shard, scenario.connections, 1, what); !status) {
             return status;
         }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""--shard I/N: four shards started at once with --start-at against barrage serve send exactly
+"""--shard I/N: four shards started at once with one --start-at instant against barrage serve send exactly
 what one unsharded run schedules (open loop: -r 1000 -d 2s = 2000 arrivals; closed loop:
 --requests 103 -c 10 = 103 sends), each writes its --json out-{shard}.json with a "shard" object
 (same test_id and start_at, its own index, a started_unix_ns at or after start_at). --shard auto
@@ -26,11 +26,15 @@ def clean_env(**extra):
 
 
 def run_shards(t, args, name):
-    """Starts SHARDS `barrage run ARGS --shard i/N` at once; returns their JSON results."""
+    """Starts SHARDS `barrage run ARGS --shard i/N --start-at T` at once, T one instant 3 s
+    ahead (computed once, as a launcher would: `+3s` would be each process's own); returns
+    their JSON results."""
     pattern = t.path(name + "-{shard}.json")
+    start_at = f"{time.time() + 3:.3f}"
     processes = []
     for i in range(1, SHARDS + 1):
-        command = [t.binary, "run", *args, "--shard", f"{i}/{SHARDS}", "--json", pattern, "-q"]
+        command = [t.binary, "run", *args, "--shard", f"{i}/{SHARDS}", "--start-at", start_at,
+                   "--json", pattern, "-q"]
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, start_new_session=True,
                                    env=clean_env())
@@ -82,8 +86,8 @@ def check_open_loop(t, server):
     harness.exits_with(t, whole, 0, "unsharded -r 1000 -d 2s")
     scheduled = (whole.json or {}).get("requests", {}).get("scheduled")
     t.check(scheduled == 2000, f"the unsharded run schedules 2000 ({scheduled})")
-    results = run_shards(t, [server.url(), "-r", "1000", "-d", "2s", "-c", "8", "-t", "1",
-                             "--start-at", "+3s"], "open")
+    results = run_shards(t, [server.url(), "-r", "1000", "-d", "2s", "-c", "8", "-t", "1"],
+                         "open")
     requests = [r.get("requests", {}) for r in results]
     per_shard = [r.get("scheduled") for r in requests]
     t.check(per_shard == [500] * SHARDS, f"open: each shard schedules 500 ({per_shard})")
@@ -100,8 +104,8 @@ def check_open_loop(t, server):
 
 
 def check_closed_loop(t, server):
-    results = run_shards(t, [server.url(), "--requests", "103", "-c", "10", "-t", "1",
-                             "--start-at", "+3s"], "closed")
+    results = run_shards(t, [server.url(), "--requests", "103", "-c", "10", "-t", "1"],
+                         "closed")
     sent = [r.get("requests", {}).get("sent") for r in results]
     # 103 over 4 shards: 26 + 26 + 26 + 25.
     t.check(sent == [26, 26, 26, 25], f"closed: --requests 103 splits 26+26+26+25 ({sent})")
@@ -119,13 +123,20 @@ def run_with_env(t, args, env, timeout_s=20):
 
 def check_auto_and_refusals(t, server):
     json_path = t.path("auto.json")
+    before_ns = time.time_ns()
     done = run_with_env(t, [server.url(), "-r", "100", "-d", "1s", "-c", "4", "-t", "1",
-                            "--shard", "auto", "--json", json_path, "-q"],
+                            "--shard", "auto", "--start-at", "+1s", "--json", json_path, "-q"],
                         clean_env(SLURM_PROCID="2", SLURM_NTASKS="4"))
+    after_ns = time.time_ns()
     t.check(done.returncode == 0, f"--shard auto under Slurm exits 0 ({done.stderr[-400:]!r})")
     shard = (t.load_json(json_path) if os.path.exists(json_path) else {}).get("shard") or {}
     t.check((shard.get("index"), shard.get("count"), shard.get("source")) == (3, 4, "slurm"),
             f"SLURM_PROCID=2 SLURM_NTASKS=4 is shard 3/4 from slurm ({shard})")
+    at = shard.get("start_at_unix_ns") or 0
+    t.check(before_ns + 10**9 <= at <= after_ns + 10**9,
+            f"--start-at +1s is 1 s after the process read the clock ({at})")
+    t.check((shard.get("started_unix_ns") or 0) >= at - 10**6,
+            "the schedule started at or after --start-at")
     refusals = [
         (["--shard", "0/4"], clean_env(), b"1-based"),
         (["--shard", "x/y"], clean_env(), b"is not I/N"),

@@ -344,8 +344,8 @@ int64_t Coordinator::wait_for_start_at() {
     const int64_t at = plan_.shard.start_at_unix_ns - base::realtime_minus_monotonic_ns();
     if (at < soon) {
         const std::string warning = fmt::format(
-            "--start-at passed {:.3f}s before the schedule could start (connecting took until "
-            "then); started at once, so this shard starts late",
+            "--start-at passed {:.3f}s before the schedule could start (connections ready); "
+            "started at once, late",
             static_cast<double>(soon - at) / 1e9);
         fmt::print(stderr, "barrage: warning: {}\n", warning);
         result_.warnings.push_back(warning);

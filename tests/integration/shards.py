@@ -156,10 +156,64 @@ def check_auto_and_refusals(t, server):
             f"a --start-at in the past warns and runs ({past.returncode}, {past.stderr[-300:]!r})")
 
 
+SCENARIOS = """
+[target]
+url = "{url}"
+
+[[requests]]
+name = "home"
+path = "/"
+
+[[scenario]]
+name = "steady"
+connections = 4
+session = {{ steps = ["home"] }}
+
+[[scenario.phases]]
+name = "flat"
+shape = "constant"
+rate = 150
+duration = "1s"
+
+[[scenario]]
+name = "rising"
+connections = 4
+start = "200ms"
+session = {{ steps = ["home"] }}
+
+[[scenario.phases]]
+name = "ramp"
+shape = "ramp"
+from = 20
+to = 230
+duration = "1s"
+"""
+
+
+def check_scenarios(t, server):
+    profile = t.path("scenarios.toml")
+    with open(profile, "w") as f:
+        f.write(SCENARIOS.format(url=server.url("").rstrip("/")))
+    whole = t.run(["run", profile, "-t", "1"], timeout_s=30)
+    harness.exits_with(t, whole, 0, "unsharded scenarios")
+    expected = {s["name"]: s["requests"]["scheduled"] for s in (whole.json or {}).get("scenarios",
+                                                                                       [])}
+    t.check(expected.get("steady") == 150, f"the unsharded steady scenario schedules 150 "
+                                           f"({expected})")
+    results = run_shards(t, [profile, "-t", "1"], "scenarios")
+    for name, count in expected.items():
+        parts = [next((s["requests"]["scheduled"] for s in r.get("scenarios", [])
+                       if s["name"] == name), None) for r in results]
+        t.check(None not in parts and sum(parts) == count,
+                f"scenario {name}: the shards schedule {parts}, together the unsharded {count}")
+    check_shard_objects(t, results, "scenarios")
+
+
 def body(t):
     server = t.serve("--threads", "1")
     check_open_loop(t, server)
     check_closed_loop(t, server)
+    check_scenarios(t, server)
     check_auto_and_refusals(t, server)
 
 

@@ -159,3 +159,37 @@ TEST_CASE("shards split connections, users and counts like workers, then over th
         CHECK(std::all_of(owner.begin(), owner.end(), [](int n) { return n == 1; }));
     }
 }
+
+TEST_CASE("shards' users spawn exactly when the unsharded run's users do") {
+    using barrage::engine::detail::WorkerSlice;
+    // 10 users spawning at 4/s, then 13 users: over 3 shards of 2, 1 and 3 workers.
+    const LoadModel model = model_of({users_phase(10, 4, 0), users_phase(13, 4, 0)}, 13);
+    const std::vector<int> workers_of_shard = {2, 1, 3};
+    const int shards = static_cast<int>(workers_of_shard.size());
+    const int64_t start = 100 * s_ns;
+    std::vector<int64_t> spawned;
+    for (int s = 0; s < shards; ++s) {
+        const int workers = workers_of_shard[static_cast<size_t>(s)];
+        for (int w = 0; w < workers; ++w) {
+            const WorkerSlice slice{.shard = s, .shards = shards, .worker = w, .workers = workers};
+            const UserPacer pacer(model, static_cast<int>(slice.first()),
+                                  static_cast<int>(slice.stride()));
+            // The worker's connection slots: its share of the 13 users.
+            for (int64_t slot = 0; slot < slice.share(13); ++slot) {
+                http::Rng rng(1);
+                UserPacing user;
+                const UserPacer::Pace pace =
+                    pacer.next(user, static_cast<uint32_t>(slot), start, start, false, rng);
+                if (user.phase == 0) {
+                    spawned.push_back(pace.at_ns - start);
+                }
+            }
+        }
+    }
+    std::sort(spawned.begin(), spawned.end());
+    std::vector<int64_t> unsharded;
+    for (int user = 0; user < 10; ++user) {
+        unsharded.push_back(LoadModel::user_start_ns(model.user_phase(0), user));
+    }
+    CHECK(spawned == unsharded);
+}

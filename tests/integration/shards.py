@@ -4,7 +4,8 @@ what one unsharded run schedules (open loop: -r 1000 -d 2s = 2000 arrivals; clos
 --requests 103 -c 10 = 103 sends), each writes its --json out-{shard}.json with a "shard" object
 (same test_id and start_at, its own index, a started_unix_ns at or after start_at). --shard auto
 reads SLURM_PROCID/SLURM_NTASKS; bad forms and a missing engine exit 2; a --start-at already
-past warns on stderr and runs."""
+past warns on stderr and runs. A [[data]] file with shard = "partition" gives each shard rows
+of its own; "shared" deals them over every shard's workers; too few rows for the shards exit 2."""
 
 import os
 import subprocess
@@ -209,7 +210,71 @@ def check_scenarios(t, server):
     check_shard_objects(t, results, "scenarios")
 
 
+DATA_PROFILE = """
+[target]
+url = "{url}"
+connections = 2
+new_conn = true
+
+[[data]]
+path = "users.csv"
+shard = "{shard}"
+
+[[requests]]
+name = "login"
+path = "/u/{{{{user}}}}"
+
+[[phases]]
+name = "main"
+shape = "constant"
+rate = 100
+iterations = 24
+"""
+
+OK_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
+def users_sent(t, profile, mode):
+    """The paths (/u/{{user}}) each shard of 2 sends with [[data]] shard = MODE, by shard; one
+    session per request (new_conn), so every request takes the next row."""
+    recorder = t.recorder(OK_RESPONSE)
+    with open(profile, "w") as f:
+        f.write(DATA_PROFILE.format(url=recorder.url("").rstrip("/"), shard=mode))
+    users = {}
+    for i in (1, 2):
+        with recorder.lock:
+            recorder.requests.clear()
+        outcome = t.run(["run", profile, "-t", "1", "--shard", f"{i}/2"], timeout_s=30)
+        harness.exits_with(t, outcome, 0, f"{profile}: shard {i}/2")
+        with recorder.lock:
+            users[i] = {r.split(b" ")[1].decode() for r in recorder.requests}
+    recorder.close()
+    return users
+
+
+def check_data_partition(t):
+    with open(t.path("users.csv"), "w") as f:
+        f.write("user\n" + "".join(f"u{k}\n" for k in range(1, 9)))
+    users = users_sent(t, t.path("partition.toml"), "partition")
+    t.check(users[1] == {f"/u/u{k}" for k in range(1, 5)} and
+            users[2] == {f"/u/u{k}" for k in range(5, 9)},
+            f"shard = \"partition\": shard 1 logs in as u1..u4 only, shard 2 as u5..u8 ({users})")
+    shared = users_sent(t, t.path("shared.toml"), "shared")
+    t.check(shared[1] | shared[2] == {f"/u/u{k}" for k in range(1, 9)},
+            f"shard = \"shared\": the shards deal every row between them ({shared})")
+    too_few = t.path("few.csv")
+    with open(too_few, "w") as f:
+        f.write("user\nu1\n")
+    with open(t.path("few.toml"), "w") as f:
+        f.write(DATA_PROFILE.format(url="http://127.0.0.1:9", shard="partition")
+                .replace("users.csv", "few.csv"))
+    outcome = t.run(["run", t.path("few.toml"), "--shard", "1/2"], timeout_s=10)
+    t.check(outcome.rc == 2 and "has 1 row for 2 shards" in outcome.stderr,
+            f"a partitioned file with fewer rows than shards exits 2 ({outcome.stderr[-300:]!r})")
+
+
 def body(t):
+    check_data_partition(t)
     server = t.serve("--threads", "1")
     check_open_loop(t, server)
     check_closed_loop(t, server)

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """--shard I/N: four shards started at once with one --start-at instant against barrage serve
 send exactly what one unsharded run schedules (open loop: -r 1000 -d 2s = 2000 arrivals;
-closed loop: --requests 103 -c 10 = 103 sends; two scenarios, each its own), each writes its
---json out-{shard}.json with a "shard" object (same test_id and start_at, its own index, a started_unix_ns at or after start_at). --shard auto
-reads SLURM_PROCID/SLURM_NTASKS; bad forms and a missing engine exit 2; a --start-at already
-past warns on stderr and runs. A [[data]] file with shard = "partition" gives each shard rows
-of its own; "shared" deals them over every shard's workers; too few rows for the shards exit 2."""
+closed loop: --requests 103 -c 10 = 103 sends; two scenarios, each its own). Each writes its
+--json out-{shard}.json with a "shard" object: the same test_id and start_at, its own index, a
+started_unix_ns at or after start_at. --shard auto reads SLURM_PROCID/SLURM_NTASKS; bad forms
+and a missing engine exit 2; a --start-at already past warns on stderr and runs. A [[data]]
+file with shard = "partition" gives each shard rows of its own; "shared" deals them over every
+shard's workers; too few rows for the shards exit 2."""
 
 import os
 import subprocess

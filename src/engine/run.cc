@@ -351,6 +351,10 @@ int64_t Coordinator::wait_for_start_at() {
         result_.warnings.push_back(warning);
         return soon;
     }
+    if (!plan_.outputs.quiet) {
+        fmt::print(stderr, "barrage: connected; --start-at: the schedule starts in {:.3f}s\n",
+                   static_cast<double>(at - soon) / 1e9);
+    }
     // Wakes up a little early and lets the workers wait out the rest from start_ns.
     for (int64_t now = base::now_ns(); now < at - base::ns_per_ms; now = base::now_ns()) {
         if (handle_signals(std::min<int64_t>(at - base::ns_per_ms - now, 100 * base::ns_per_ms))) {

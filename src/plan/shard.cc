@@ -260,6 +260,21 @@ Status check_partitions(const ShardPlan& shard, const std::vector<DataFilePlan>&
     return Ok{};
 }
 
+// A phase that ends on a count (--requests, iterations) must leave each shard a part of it:
+// a shard with nothing to send would only report a failed run.
+Status check_counts(const ShardPlan& shard, const std::vector<PhasePlan>& phases) {
+    for (const PhasePlan& phase : phases) {
+        if (phase.iterations > 0 && shard_share(phase.iterations, shard) == 0) {
+            return make_error(fmt::format(
+                "--shard {}/{}: phase '{}' sends {} request{} (--requests / iterations) over {} "
+                "shards, which leaves this shard none; send at least {} or use fewer shards",
+                shard.index, shard.count, base::excerpt(phase.name), phase.iterations,
+                phase.iterations == 1 ? "" : "s", shard.count, shard.count));
+        }
+    }
+    return Ok{};
+}
+
 }  // namespace
 
 Status validate_shard(const RunPlan& plan) {
@@ -276,6 +291,9 @@ Status validate_shard(const RunPlan& plan) {
     if (auto status = check_partitions(shard, plan.data_files); !status) {
         return status;
     }
+    if (auto status = check_counts(shard, plan.phases); !status) {
+        return status;
+    }
     if (plan.scenarios.empty()) {
         return check_shard_connections(shard, plan.connections, plan.threads, "the");
     }
@@ -285,6 +303,9 @@ Status validate_shard(const RunPlan& plan) {
             return status;
         }
         if (auto status = check_partitions(shard, scenario.data_files); !status) {
+            return status;
+        }
+        if (auto status = check_counts(shard, scenario.phases); !status) {
             return status;
         }
     }

@@ -220,6 +220,11 @@ TEST_CASE("a shard left without a connection, or with fewer than its threads, is
     CHECK(parse_run({"run", "http://h/", "-c", "10", "-t", "3", "--shard", "1/4"}).threads == 3);
     CHECK(contains(run_error({"run", "http://h/", "-c", "10", "-t", "4", "--shard", "1/4"}),
                    "this shard gets 3 of the 10 connections, fewer than -t/--threads 4"));
+    // --requests 3 over 4 shards leaves shard 4 nothing to send; 4 gives each one.
+    CHECK(contains(run_error({"run", "http://h/", "-c", "4", "--requests", "3", "--shard", "4/4"}),
+                   "phase 'main' sends 3 requests (--requests / iterations) over 4 shards"));
+    CHECK(parse_run({"run", "http://h/", "-c", "4", "--requests", "4", "--shard", "4/4"})
+              .shard.index == 4);
     // Without -t, the threads fit the shard's connections.
     CHECK(parse_run({"run", "http://h/", "-c", "4", "--shard", "4/4"}).threads == 1);
 }

@@ -47,8 +47,11 @@ void expand_shard_names(OutputPlan& outputs, const ShardPlan& shard);
 std::string test_id_of(const RunPlan& plan);
 
 // A sharded plan's own checks (part of validate_run_plan): the index is in
-// 1..count, and every shard gets at least one connection (each scenario's
-// too), and at least `threads` of them when -t was given.
+// 1..count; every shard gets at least one connection (of each scenario too),
+// at least `threads` of them, at least one request of every phase that ends
+// on a count (--requests, iterations), and a partitioned data file has a row
+// for every shard. The shard that would be left without is refused before any
+// traffic rather than run for nothing.
 base::Status validate_shard(const RunPlan& plan);
 
 }  // namespace barrage::plan

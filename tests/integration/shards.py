@@ -145,6 +145,7 @@ def check_auto_and_refusals(t, server):
         (["--shard", "auto"], clean_env(), b"SLURM_PROCID"),
         (["--shard", "auto"], clean_env(JOB_COMPLETION_INDEX="1"), b"--shards N"),
         (["--shard", "4/4", "-c", "3"], clean_env(), b"leave this shard none"),
+        (["--shard", "4/4", "-c", "4", "--requests", "3"], clean_env(), b"leaves this shard none"),
         (["--start-at", "noon"], clean_env(), b"RFC 3339"),
     ]
     for extra, env, message in refusals:

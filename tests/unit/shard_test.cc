@@ -229,10 +229,16 @@ TEST_CASE("a shard left without a connection, or with fewer than its threads, is
     CHECK(parse_run({"run", "http://h/", "-c", "4", "--shard", "4/4"}).threads == 1);
 }
 
-TEST_CASE("find-max refuses --shard and --start-at") {
+TEST_CASE("find-max and suite refuse --shard and --start-at") {
     const std::string error =
         run_error({"find-max", "http://h/", "--slo", "p99 < 1s", "--shard", "1/2"});
     CHECK(contains(error, "--shard and --start-at are for barrage run"));
+    CHECK(contains(run_error({"find-max", "http://h/", "--slo", "p99 < 1s", "--start-at", "+1s"}),
+                   "--shard and --start-at are for barrage run"));
+    CHECK(contains(run_error({"suite", "ci.toml", "--shard", "1/2"}),
+                   "barrage suite: --shard is for barrage run"));
+    CHECK(contains(run_error({"suite", "ci.toml", "--start-at=+5s"}),
+                   "barrage suite: --start-at is for barrage run"));
 }
 
 TEST_CASE("every shard of one command has one test id; another test has another") {

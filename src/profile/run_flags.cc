@@ -303,6 +303,30 @@ void fit_phases_to_level(plan::RunPlan& plan, double rate_per_s) {
     plan.phases.resize(plan.main_phase + 1);
 }
 
+// --shard I/N, open loop: arrival k goes to shard k mod N, so a schedule with
+// fewer measured arrivals than shards leaves some shard nothing to measure.
+Status check_shard_arrivals(const plan::ShardPlan& shard,
+                            const std::vector<plan::PhasePlan>& phases) {
+    if (shard.count == 1) {
+        return Ok{};
+    }
+    const std::optional<detail::Arrivals> arrivals = detail::arrivals_of(phases);
+    if (!arrivals) {
+        return Ok{};  // closed loop, or a shape validate_run_plan refuses with its reason
+    }
+    const int64_t measured =
+        plan::shard_share(arrivals->total, shard) - plan::shard_share(arrivals->warmup, shard);
+    if (measured > 0) {
+        return Ok{};
+    }
+    return make_error(fmt::format(
+        "--shard {}/{}: the schedule has {} measured arrival{} for {} shards; arrival k goes to "
+        "shard k mod {}, which leaves this shard none. Raise the rate or the duration, or use "
+        "fewer shards",
+        shard.index, shard.count, arrivals->total - arrivals->warmup,
+        arrivals->total - arrivals->warmup == 1 ? "" : "s", shard.count, shard.count));
+}
+
 }  // namespace
 
 Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags) {
@@ -329,6 +353,15 @@ Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags) {
     plan.seed = flags.seed.value_or(plan.seed);
     plan.shard = flags.shard.value_or(plan.shard);
     assign_cpus(plan);
+    if (auto status = check_shard_arrivals(plan.shard, plan.phases); !status) {
+        return status;
+    }
+    for (const plan::ScenarioPlan& scenario : plan.scenarios) {
+        if (auto status = check_shard_arrivals(plan.shard, scenario.phases); !status) {
+            return make_error(fmt::format("scenario '{}': {}", base::excerpt(scenario.name),
+                                          status.error().message));
+        }
+    }
     return Ok{};
 }
 

@@ -225,6 +225,16 @@ TEST_CASE("a shard left without a connection, or with fewer than its threads, is
                    "phase 'main' sends 3 requests (--requests / iterations) over 4 shards"));
     CHECK(parse_run({"run", "http://h/", "-c", "4", "--requests", "4", "--shard", "4/4"})
               .shard.index == 4);
+    // -r 1 -d 2s has 2 arrivals: shards 1 and 2 take one each, 3 and 4 none.
+    CHECK(parse_run({"run", "http://h/", "-c", "4", "-r", "1", "-d", "2s", "--shard", "2/4"})
+              .shard.index == 2);
+    CHECK(contains(
+        run_error({"run", "http://h/", "-c", "4", "-r", "1", "-d", "2s", "--shard", "3/4"}),
+        "the schedule has 2 measured arrivals for 4 shards"));
+    // The warm-up's arrivals are not measured: 3 in all, 1 measured, for 2 shards.
+    CHECK(contains(run_error({"run", "http://h/", "-c", "2", "-r", "1", "-d", "1s", "--warmup",
+                              "2s", "--shard", "2/2"}),
+                   "the schedule has 1 measured arrival for 2 shards"));
     // Without -t, the threads fit the shard's connections.
     CHECK(parse_run({"run", "http://h/", "-c", "4", "--shard", "4/4"}).threads == 1);
 }

@@ -103,6 +103,17 @@ def check_open_loop(t, server):
             f"open: -c 8 over 4 shards opens 2 each "
             f"({[r.get('connections', {}).get('opened') for r in results]})")
     check_shard_objects(t, results, "open")
+    # The shards' files merge into the whole test (barrage merge reads the shard objects).
+    merged = t.run(["merge", *[t.path(f"open-{i}.json") for i in range(1, SHARDS + 1)]],
+                   timeout_s=30)
+    harness.exits_with(t, merged, 0, "barrage merge of the 4 shards")
+    whole_merged = merged.json or {}
+    t.check(whole_merged.get("requests", {}).get("scheduled") == 2000,
+            f"merged: scheduled 2000 ({whole_merged.get('requests', {}).get('scheduled')})")
+    shards = whole_merged.get("shards", {})
+    t.check(shards.get("count") == SHARDS and shards.get("missing") == [],
+            f"merged: all {SHARDS} shards, none missing ({shards.get('count')}, "
+            f"{shards.get('missing')})")
 
 
 def check_closed_loop(t, server):

@@ -347,6 +347,22 @@ void write_head(JsonWriter& json, const plan::RunPlan& plan) {
     field(json, "mode", plan::is_open_loop(plan) ? "open_loop" : "closed_loop");
 }
 
+// --shard I/N (or --start-at): which slice of which test, and when it started.
+void write_shard(JsonWriter& json, const std::optional<stats::ShardInfo>& shard) {
+    if (!shard) {
+        return;
+    }
+    json.key("shard");
+    json.begin_object();
+    field(json, "index", shard->index);
+    field(json, "count", shard->count);
+    field(json, "test_id", shard->test_id);
+    field(json, "source", shard->source);
+    field(json, "start_at_unix_ns", shard->start_at_unix_ns);
+    field(json, "started_unix_ns", shard->started_unix_ns);
+    json.end_object();
+}
+
 void write_rates(JsonWriter& json, const stats::RunResult& result) {
     const stats::Counters& counters = result.totals.counters;
     field(json, "duration_s", result.duration_s);
@@ -472,6 +488,7 @@ std::string format_json(const plan::RunPlan& plan, const stats::RunResult& resul
     JsonWriter json;
     json.begin_object();
     write_head(json, plan);
+    write_shard(json, result.shard);
     write_requests(json, totals.counters, totals.by_name);
     write_rates(json, result);
     write_judged_latency(json, totals.latency_us, totals.counters);

@@ -108,6 +108,7 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 SchedulerType=sched/builtin
 ReturnToService=2
+MailProg=/bin/true
 SlurmdTimeout=30
 InactiveLimit=0
 KillWait=5
@@ -116,15 +117,32 @@ PartitionName=debug Nodes={NODE} Default=YES MaxTime=INFINITE State=UP OverSubsc
 """
 
 
-# No cgroup is used (proctrack/linuxproc, task/none); slurmd still reads this file, and an
-# explicit "no constraints" keeps it from probing a cgroup tree a container may not have.
-CGROUP_CONF = """# Written by tests/integration/slurm_cluster.py: nothing is constrained.
-CgroupAutomount=no
+def cgroup_conf(slurm_version):
+    """cgroup.conf that keeps slurmd away from cgroups. No plugin here uses them
+    (proctrack/linuxproc, task/none), yet slurmd loads a cgroup plugin at start, and the one
+    autodetected on a cgroup v2 host wants systemd over D-Bus to create a scope, which a
+    container lacks ("cannot connect to dbus system daemon", slurmd exits). Slurm 23.02 and
+    later accept "disabled"; before, cgroup/v1's init touches nothing (it mounts and creates
+    only when a cgroup plugin asks), so naming it is safe on a v2 host too."""
+    plugin = "disabled" if slurm_version >= (23, 2) else "cgroup/v1"
+    return f"""# Written by tests/integration/slurm_cluster.py: nothing is constrained.
+CgroupPlugin={plugin}
 ConstrainCores=no
 ConstrainRAMSpace=no
 ConstrainSwapSpace=no
 ConstrainDevices=no
 """
+
+
+def slurm_version():
+    """(major, minor) of the installed slurmd ("slurm-wlm 22.05.8" gives (22, 5))."""
+    done = subprocess.run([program("slurmd"), "-V"], capture_output=True, text=True, timeout=10)
+    words = (done.stdout or done.stderr).split()
+    try:
+        major, minor = words[-1].split(".")[:2]
+        return int(major), int(minor)
+    except (IndexError, ValueError):
+        raise ClusterError(f"slurmd -V says {done.stdout + done.stderr!r}, not a version")
 
 
 class SlurmCluster:
@@ -171,7 +189,7 @@ class SlurmCluster:
         with open(self.conf, "w") as f:
             f.write(slurm_conf(self.dir, free_ports(3), os.cpu_count() or 1, user))
         with open(os.path.join(self.dir, "cgroup.conf"), "w") as f:
-            f.write(CGROUP_CONF)
+            f.write(cgroup_conf(slurm_version()))
 
     def _start(self, name, command):
         log = open(os.path.join(self.dir, f"{name}.stderr"), "wb")

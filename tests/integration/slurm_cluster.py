@@ -47,6 +47,14 @@ def missing_programs():
             if shutil.which(name, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is None]
 
 
+def must_run_as_root():
+    """slurmd starts each task as the user who submitted it, which needs root; tests run as
+    root in CI. Returns the reason to skip, or None."""
+    if os.geteuid() != 0:
+        return "slurmd needs root to start tasks (run the suite as root, as CI does)"
+    return None
+
+
 def must_run_in_ci():
     """CI installs slurm-wlm and munge (scripts/install-deps.sh), so there a missing program is
     a failure, not a skip."""
@@ -76,14 +84,12 @@ def program(name):
 
 def slurm_conf(d, ports, cpus, user):
     """slurm.conf for one node on loopback. `d` is the cluster directory."""
-    ctld_port, slurmd_port = ports[0], ports[1]
-    srun_low = ports[2]
+    ctld_port, slurmd_port = ports
     return f"""# Written by tests/integration/slurm_cluster.py: a one-node cluster on loopback.
 ClusterName=barrage-test
 SlurmctldHost={NODE}(127.0.0.1)
 SlurmctldPort={ctld_port}
 SlurmdPort={slurmd_port}
-SrunPortRange={srun_low}-{srun_low + 63}
 SlurmUser={user}
 SlurmdUser={user}
 AuthType=auth/munge
@@ -108,6 +114,9 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 SchedulerType=sched/builtin
 ReturnToService=2
+# The node is what this file says, whatever slurmd counts (a container's cpuset, hwloc's view):
+# a count below the configured one would otherwise drain the node.
+SlurmdParameters=config_overrides
 MailProg=/bin/true
 SlurmdTimeout=30
 InactiveLimit=0
@@ -187,7 +196,7 @@ class SlurmCluster:
             f.write(os.urandom(1024))
         user = pwd.getpwuid(os.geteuid()).pw_name
         with open(self.conf, "w") as f:
-            f.write(slurm_conf(self.dir, free_ports(3), os.cpu_count() or 1, user))
+            f.write(slurm_conf(self.dir, free_ports(2), len(os.sched_getaffinity(0)), user))
         with open(os.path.join(self.dir, "cgroup.conf"), "w") as f:
             f.write(cgroup_conf(slurm_version()))
 

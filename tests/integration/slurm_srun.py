@@ -18,6 +18,9 @@ def require_slurm():
     """Skips (or, in CI, fails) when the Slurm or munge programs are missing."""
     missing = slurm_cluster.missing_programs()
     if not missing:
+        not_root = slurm_cluster.must_run_as_root()
+        if not_root:
+            raise harness.Skip(not_root)
         return
     reason = f"{' '.join(missing)} not installed (apt-get install slurm-wlm munge)"
     if slurm_cluster.must_run_in_ci():

@@ -201,6 +201,12 @@ class SlurmCluster:
             f.write(cgroup_conf(slurm_version()))
 
     def _start(self, name, command):
+        # The daemon dies with this process even when it is SIGKILLed (a test runner's
+        # time-out) and never gets to stop() the cluster: setpriv sets the parent-death signal
+        # and execs the daemon, so the pid and process group stay the daemon's.
+        setpriv = shutil.which("setpriv")
+        if setpriv:
+            command = [setpriv, "--pdeathsig", "KILL", "--", *command]
         log = open(os.path.join(self.dir, f"{name}.stderr"), "wb")
         try:
             process = subprocess.Popen(command, env=self.env, stdin=subprocess.DEVNULL,

@@ -10,9 +10,11 @@ so a test run next to a real Slurm installation disturbs nothing. `stop()` stops
 and says what, if anything, survived. Use it as a context manager so it stops on any failure.
 
 The configuration avoids what a container lacks: no cgroups (proctrack/linuxproc,
-task/none, jobacct_gather/none), no accounting daemon, no systemd, no DNS (the node is
-"localhost" at 127.0.0.1). Daemons run as root, as tests do in CI; as another user they run
-as that user (SlurmUser is whoever starts them).
+task/none, jobacct_gather/none, and a cgroup.conf that keeps slurmd's own cgroup plugin
+inert), no accounting daemon, no systemd, no DNS (the node is "localhost" at 127.0.0.1). The
+daemons run as root (slurmd starts tasks as their user; the tests skip when not root, CI runs
+them as root) and die with the process that started them, even a SIGKILLed one (setpriv
+--pdeathsig).
 
 Run directly (`python3 slurm_cluster.py`) it starts a cluster, runs `srun -n 4 hostname` and
 `srun -n 4 printenv SLURM_PROCID`, and stops it: a smoke test of this machine.

@@ -56,9 +56,11 @@ line(f"merged ({shards} shards)", merged)
 line("one process", single)
 starts = [p["shard"]["started_unix_ns"] for p in parts]
 asked = parts[0]["shard"]["start_at_unix_ns"]
-print(f"start skew: {(max(starts) - min(starts)) / 1e6:.3f} ms between shards; first start "
-      f"{(min(starts) - asked) / 1e6:.3f} ms after --start-at")
-print(f"merge reported: {json.dumps(merged.get('shards'))[:400]}")
+print(f"start skew: {max(starts) - min(starts)} ns between shards' recorded starts; earliest "
+      f"{min(starts) - asked:+d} ns, latest {max(starts) - asked:+d} ns from --start-at")
+section = merged.get("shards") or {}
+print(f"merge reported: start_skew_ms {section.get('start_skew_ms')}, merged "
+      f"{section.get('merged')} of {section.get('count')}, missing {section.get('missing')}")
 exact = all(merged["requests"][k] == sum(p["requests"][k] for p in parts)
             for k in ("scheduled", "sent", "completed", "errors", "unsent"))
 print(f"merged counts are the shards' sums: {exact}; merged latency.count "

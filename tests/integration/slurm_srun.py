@@ -3,7 +3,8 @@
 slurmctld and slurmd start from a config in the temp dir, `srun -n 4` runs four tasks that see
 SLURM_PROCID 0..3 and SLURM_NTASKS 4 (what `barrage run --shard auto` reads), and stopping the
 cluster, even while a job step is still running, leaves no daemon and no slurmstepd alive.
-Skips when slurm-wlm or munge is not installed, except in CI (CI=true), which installs them."""
+Skips when slurm-wlm or munge is not installed (except in CI, CI=true, which installs them) or
+when not root (slurmd starts tasks as their user)."""
 
 import os
 import sys

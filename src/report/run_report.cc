@@ -16,6 +16,7 @@
 #include "barrage/gate/exit_code.h"
 #include "barrage/report/generator_health.h"
 #include "barrage/report/json_writer.h"
+#include "barrage/report/result_archive.h"
 #include "barrage/stats/hlog.h"
 #include "barrage/stats/judged_latency.h"
 #include "barrage/stats/percentile_spectrum.h"
@@ -324,6 +325,22 @@ void write_head(JsonWriter& json, const plan::RunPlan& plan) {
     field(json, "mode", plan::is_open_loop(plan) ? "open_loop" : "closed_loop");
 }
 
+// --shard I/N (or --start-at): which slice of which test, and when it started.
+void write_shard(JsonWriter& json, const std::optional<stats::ShardInfo>& shard) {
+    if (!shard) {
+        return;
+    }
+    json.key("shard");
+    json.begin_object();
+    field(json, "index", shard->index);
+    field(json, "count", shard->count);
+    field(json, "test_id", shard->test_id);
+    field(json, "source", shard->source);
+    field(json, "start_at_unix_ns", shard->start_at_unix_ns);
+    field(json, "started_unix_ns", shard->started_unix_ns);
+    json.end_object();
+}
+
 void write_rates(JsonWriter& json, const stats::RunResult& result) {
     const stats::Counters& counters = result.totals.counters;
     field(json, "duration_s", result.duration_s);
@@ -449,6 +466,7 @@ std::string format_json(const plan::RunPlan& plan, const stats::RunResult& resul
     JsonWriter json;
     json.begin_object();
     write_head(json, plan);
+    write_shard(json, result.shard);
     write_requests(json, totals.counters, totals.by_name);
     write_rates(json, result);
     write_judged_latency(json, totals.latency_us, totals.counters);
@@ -481,6 +499,8 @@ std::string format_json(const plan::RunPlan& plan, const stats::RunResult& resul
         write_interval(json, row);
     }
     json.end_array();
+    detail::write_shards(json, result);
+    write_archive(json, plan, result);
     json.end_object();
     std::string document = json.text();
     document += '\n';

@@ -152,6 +152,11 @@ std::string headline(const plan::RunPlan& plan) {
     if (const int64_t warmup_ns = plan::warmup_ns(plan); warmup_ns > 0) {
         text += fmt::format(" (+{} warm-up)", format_duration_ns(warmup_ns));
     }
+    // The figures above are the whole test's; this process sends its slice.
+    if (plan.shard.count > 1) {
+        text += fmt::format(" — shard {}/{} ({})", plan.shard.index, plan.shard.count,
+                            plan.shard.source);
+    }
     return text + "\n";
 }
 
@@ -390,6 +395,11 @@ std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& re
     append_errors(out, result);
     if (watch != nullptr && !watch->empty()) {
         detail::append_watch(out, *watch, label_width);
+    }
+    std::string_view shards_label = "Shards";
+    for (const std::string& line : detail::shard_lines(result)) {
+        append_line(out, shards_label, line);
+        shards_label = "";
     }
     append_warnings(out, result);
     append_thresholds(out, thresholds);

@@ -8,7 +8,7 @@ level="${1:-test}"
 build_pkgs=(g++ meson ninja-build pkg-config liburing-dev libssl-dev libsimdjson-dev
             libtomlplusplus-dev doctest-dev libfmt-dev zlib1g-dev)
 test_pkgs=(nginx-light python3 curl openssl chromium default-jre-headless libhdrhistogram-java
-           clang-format)
+           clang-format prometheus)
 bench_pkgs=(wrk nghttp2-client time apache2-utils valgrind)
 
 case "$level" in

@@ -275,6 +275,9 @@ void write_config(JsonWriter& json, const plan::RunPlan& plan) {
     write_headers(json, request.headers);
     field(json, "body_bytes", static_cast<int64_t>(request.body_bytes()));
     field(json, "command_line", plan.command_line);
+    if (!plan.run_id.empty()) {
+        field(json, "run_id", plan.run_id);
+    }
     json.end_object();
 }
 

@@ -18,12 +18,17 @@ enum class Type { counter, gauge, histogram, summary, info };
 
 std::string_view type_name(Type type, Format format) {
     switch (type) {
-        case Type::counter: return "counter";
-        case Type::gauge: return "gauge";
-        case Type::histogram: return "histogram";
-        case Type::summary: return "summary";
+        case Type::counter:
+            return "counter";
+        case Type::gauge:
+            return "gauge";
+        case Type::histogram:
+            return "histogram";
+        case Type::summary:
+            return "summary";
         // The text format 0.0.4 has no info type: a gauge of value 1 says the same.
-        case Type::info: return format == Format::openmetrics ? "info" : "gauge";
+        case Type::info:
+            return format == Format::openmetrics ? "info" : "gauge";
     }
     BARRAGE_ASSERT(false);
     return "";
@@ -302,8 +307,9 @@ std::string escape_label_value(std::string_view value) {
 }
 
 std::string_view content_type(Format format) {
-    return format == Format::openmetrics ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
-                                         : "text/plain; version=0.0.4; charset=utf-8";
+    return format == Format::openmetrics
+               ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+               : "text/plain; version=0.0.4; charset=utf-8";
 }
 
 Format format_for_accept(std::string_view accept) {

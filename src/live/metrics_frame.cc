@@ -48,8 +48,8 @@ Quantiles quantiles_of(const stats::Histogram& histogram_us) {
     for (std::size_t i = 0; i < summary_quantiles.size(); ++i) {
         quantiles[i] = histogram_us.total_count() == 0
                            ? nan
-                           : static_cast<double>(histogram_us.value_at_percentile(
-                                 summary_quantiles[i] * 100)) /
+                           : static_cast<double>(
+                                 histogram_us.value_at_percentile(summary_quantiles[i] * 100)) /
                                  us_per_s;
     }
     return quantiles;

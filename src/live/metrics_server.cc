@@ -144,9 +144,8 @@ base::Result<std::unique_ptr<MetricsServer>> MetricsServer::start(std::string_vi
         ::close(fd.value());
         return make_error(fmt::format("{}: eventfd: {}", flag, std::strerror(errno)));
     }
-    std::unique_ptr<MetricsServer> server(
-        new MetricsServer(fd.value(), wake_fd, fmt::format("http://{}/metrics",
-                                                           bound_text(fd.value()))));
+    std::unique_ptr<MetricsServer> server(new MetricsServer(
+        fd.value(), wake_fd, fmt::format("http://{}/metrics", bound_text(fd.value()))));
     // The thread inherits a mask that blocks every signal: SIGINT and SIGTERM
     // stay with the thread that waits for them.
     sigset_t all;
@@ -216,13 +215,14 @@ void answer_requests(Client& client, BodyFor&& body_for) {
             }
             return;
         }
-        const ScrapeRequest request = parse_scrape_request(std::string_view(client.in).substr(0, end));
+        const ScrapeRequest request =
+            parse_scrape_request(std::string_view(client.in).substr(0, end));
         client.in.erase(0, end);
         client.close_after = !request.keep_alive;
         if (request.kind == ScrapeRequest::Kind::metrics) {
             const std::shared_ptr<const std::string> body = body_for(request.format);
-            client.out += response_head(200, content_type(request.format), body->size(),
-                                        request.keep_alive);
+            client.out +=
+                response_head(200, content_type(request.format), body->size(), request.keep_alive);
             if (!request.head) {
                 client.out += *body;
             }

@@ -50,8 +50,8 @@ bool parse_request_line(std::string_view line, ScrapeRequest& request, bool& htt
     }
     http11 = version == "HTTP/1.1";
     target = target.substr(0, target.find('?'));
-    request.kind = target == "/metrics" ? ScrapeRequest::Kind::metrics
-                                        : ScrapeRequest::Kind::not_found;
+    request.kind =
+        target == "/metrics" ? ScrapeRequest::Kind::metrics : ScrapeRequest::Kind::not_found;
     return true;
 }
 
@@ -88,9 +88,11 @@ ScrapeRequest parse_scrape_request(std::string_view head) {
         if (equals_nocase(name, "accept")) {
             request.format = format_for_accept(value);
         } else if (equals_nocase(name, "connection")) {
-            request.keep_alive = contains_nocase(value, "close")       ? false
-                                 : contains_nocase(value, "keep-alive") ? true
-                                                                        : request.keep_alive;
+            if (contains_nocase(value, "close")) {
+                request.keep_alive = false;
+            } else if (contains_nocase(value, "keep-alive")) {
+                request.keep_alive = true;
+            }
         } else if (equals_nocase(name, "content-length")) {
             has_body = has_body || value != "0";
         } else if (equals_nocase(name, "transfer-encoding")) {
@@ -118,12 +120,22 @@ std::string response_head(int status, std::string_view content_type, std::size_t
                           bool keep_alive) {
     std::string_view reason = "OK";
     switch (status) {
-        case 200: break;
-        case 400: reason = "Bad Request"; break;
-        case 404: reason = "Not Found"; break;
-        case 405: reason = "Method Not Allowed"; break;
-        case 431: reason = "Request Header Fields Too Large"; break;
-        default: BARRAGE_ASSERT(false);
+        case 200:
+            break;
+        case 400:
+            reason = "Bad Request";
+            break;
+        case 404:
+            reason = "Not Found";
+            break;
+        case 405:
+            reason = "Method Not Allowed";
+            break;
+        case 431:
+            reason = "Request Header Fields Too Large";
+            break;
+        default:
+            BARRAGE_ASSERT(false);
     }
     return fmt::format(
         "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{}Connection: {}\r\n\r\n",
@@ -133,10 +145,14 @@ std::string response_head(int status, std::string_view content_type, std::size_t
 
 int status_of(ScrapeRequest::Kind kind) {
     switch (kind) {
-        case ScrapeRequest::Kind::metrics: return 200;
-        case ScrapeRequest::Kind::not_found: return 404;
-        case ScrapeRequest::Kind::bad_method: return 405;
-        case ScrapeRequest::Kind::bad_request: return 400;
+        case ScrapeRequest::Kind::metrics:
+            return 200;
+        case ScrapeRequest::Kind::not_found:
+            return 404;
+        case ScrapeRequest::Kind::bad_method:
+            return 405;
+        case ScrapeRequest::Kind::bad_request:
+            return 400;
     }
     BARRAGE_ASSERT(false);
     return 400;
@@ -144,10 +160,14 @@ int status_of(ScrapeRequest::Kind kind) {
 
 std::string_view error_body(ScrapeRequest::Kind kind) {
     switch (kind) {
-        case ScrapeRequest::Kind::metrics: break;
-        case ScrapeRequest::Kind::not_found: return "not found: the metrics are at /metrics\n";
-        case ScrapeRequest::Kind::bad_method: return "method not allowed: use GET or HEAD\n";
-        case ScrapeRequest::Kind::bad_request: return "bad request\n";
+        case ScrapeRequest::Kind::metrics:
+            break;
+        case ScrapeRequest::Kind::not_found:
+            return "not found: the metrics are at /metrics\n";
+        case ScrapeRequest::Kind::bad_method:
+            return "method not allowed: use GET or HEAD\n";
+        case ScrapeRequest::Kind::bad_request:
+            return "bad request\n";
     }
     BARRAGE_ASSERT(false);
     return "";

@@ -111,10 +111,12 @@ TEST_CASE("label values escape backslash, double quote and newline, and nothing 
 
 TEST_CASE("the text format has HELP and TYPE under the sample name and no EOF") {
     const std::string text = live::render(sample_frame(), live::Format::prometheus_text);
-    CHECK(contains(text, "# HELP barrage_requests_sent_total Requests sent (measured period).\n"
-                         "# TYPE barrage_requests_sent_total counter\n"
-                         "barrage_requests_sent_total{run_id=\"abc\"} 10\n"));
-    CHECK(contains(text, "# TYPE barrage_run_info gauge\nbarrage_run_info{run_id=\"abc\",loop=\"open\"} 1\n"));
+    CHECK(contains(text,
+                   "# HELP barrage_requests_sent_total Requests sent (measured period).\n"
+                   "# TYPE barrage_requests_sent_total counter\n"
+                   "barrage_requests_sent_total{run_id=\"abc\"} 10\n"));
+    CHECK(contains(
+        text, "# TYPE barrage_run_info gauge\nbarrage_run_info{run_id=\"abc\",loop=\"open\"} 1\n"));
     CHECK(contains(text, "barrage_requests_failed_total{run_id=\"abc\",kind=\"timeout\"} 2\n"));
     CHECK(contains(text, "barrage_connection_errors_total{run_id=\"abc\",kind=\"connect\"} 3\n"));
     CHECK(contains(text, "barrage_responses_total{run_id=\"abc\",class=\"5xx\"} 1\n"));
@@ -128,13 +130,16 @@ TEST_CASE("the text format has HELP and TYPE under the sample name and no EOF") 
 
 TEST_CASE("OpenMetrics names counter families without _total, gives units and ends with EOF") {
     const std::string text = live::render(sample_frame(), live::Format::openmetrics);
-    CHECK(contains(text, "# TYPE barrage_requests_sent counter\n"
-                         "barrage_requests_sent_total{run_id=\"abc\"} 10\n"));
+    CHECK(contains(text,
+                   "# TYPE barrage_requests_sent counter\n"
+                   "barrage_requests_sent_total{run_id=\"abc\"} 10\n"));
     CHECK(contains(text, "# TYPE barrage_run info\nbarrage_run_info{"));
-    CHECK(contains(text, "# TYPE barrage_latency_seconds histogram\n"
-                         "# UNIT barrage_latency_seconds seconds\n"));
-    CHECK(contains(text, "# TYPE barrage_generator_stall_seconds counter\n"
-                         "# UNIT barrage_generator_stall_seconds seconds\n"));
+    CHECK(contains(text,
+                   "# TYPE barrage_latency_seconds histogram\n"
+                   "# UNIT barrage_latency_seconds seconds\n"));
+    CHECK(contains(text,
+                   "# TYPE barrage_generator_stall_seconds counter\n"
+                   "# UNIT barrage_generator_stall_seconds seconds\n"));
     CHECK(text.ends_with("\n# EOF\n"));
     CHECK(lines_starting(text, "# EOF").size() == 1);
 }
@@ -142,8 +147,9 @@ TEST_CASE("OpenMetrics names counter families without _total, gives units and en
 TEST_CASE("a request name with quotes, backslashes and newlines is escaped in its label") {
     const std::string text = live::render(sample_frame(), live::Format::prometheus_text);
     CHECK(contains(text, "barrage_name_requests_sent_total{run_id=\"abc\",name=\"login\"} 6\n"));
-    CHECK(contains(text, "barrage_name_requests_sent_total{run_id=\"abc\",name=\"a "
-                         "\\\"quoted\\\\\\\" \\nname\"} 4\n"));
+    CHECK(contains(text,
+                   "barrage_name_requests_sent_total{run_id=\"abc\",name=\"a "
+                   "\\\"quoted\\\\\\\" \\nname\"} 4\n"));
     // No raw newline inside a sample line: every line is a comment or a sample.
     for (const std::string& line : lines_starting(text, "")) {
         CHECK((line.starts_with("# ") || line.starts_with("barrage_")));
@@ -169,10 +175,10 @@ TEST_CASE("histogram buckets are cumulative, +Inf is the count, and the sum is i
     histogram.record_value(1500);       // 1.5 ms: le 2 ms
     histogram.record_value(3'000'000);  // 3 s: le 5 s
     const live::Buckets buckets = live::buckets_of(histogram, 2);
-    CHECK(buckets.at_or_below[0] == 1);  // le 0.0001
-    CHECK(buckets.at_or_below[2] == 1);  // le 0.0005
-    CHECK(buckets.at_or_below[3] == 2);  // le 0.001
-    CHECK(buckets.at_or_below[4] == 3);  // le 0.002
+    CHECK(buckets.at_or_below[0] == 1);   // le 0.0001
+    CHECK(buckets.at_or_below[2] == 1);   // le 0.0005
+    CHECK(buckets.at_or_below[3] == 2);   // le 0.001
+    CHECK(buckets.at_or_below[4] == 3);   // le 0.002
     CHECK(buckets.at_or_below[13] == 3);  // le 2
     CHECK(buckets.at_or_below[14] == 4);  // le 5
     CHECK(buckets.at_or_below.back() == 4);
@@ -186,10 +192,11 @@ TEST_CASE("histogram buckets are cumulative, +Inf is the count, and the sum is i
     frame.latency = buckets;
     const std::string text = live::render(frame, live::Format::prometheus_text);
     CHECK(contains(text, "barrage_latency_seconds_bucket{run_id=\"abc\",le=\"0.001\"} 2\n"));
-    CHECK(contains(text, "barrage_latency_seconds_bucket{run_id=\"abc\",le=\"100\"} 4\n"
-                         "barrage_latency_seconds_bucket{run_id=\"abc\",le=\"+Inf\"} 6\n"
-                         "barrage_latency_seconds_count{run_id=\"abc\"} 6\n"
-                         "barrage_latency_seconds_sum{run_id=\"abc\"} "));
+    CHECK(contains(text,
+                   "barrage_latency_seconds_bucket{run_id=\"abc\",le=\"100\"} 4\n"
+                   "barrage_latency_seconds_bucket{run_id=\"abc\",le=\"+Inf\"} 6\n"
+                   "barrage_latency_seconds_count{run_id=\"abc\"} 6\n"
+                   "barrage_latency_seconds_sum{run_id=\"abc\"} "));
 }
 
 TEST_CASE("an empty histogram has zero buckets, count and sum") {
@@ -220,9 +227,11 @@ TEST_CASE("summary quantiles are NaN without data and +Inf where an unanswered r
     frame.interval_judged_latency = judged;
     frame.interval_latency = none;
     const std::string text = live::render(frame, live::Format::prometheus_text);
-    CHECK(contains(text, "barrage_interval_judged_latency_seconds{run_id=\"abc\",quantile=\"0.99\"} "
-                         "+Inf\n"));
-    CHECK(contains(text, "barrage_interval_latency_seconds{run_id=\"abc\",quantile=\"0.5\"} NaN\n"));
+    CHECK(contains(text,
+                   "barrage_interval_judged_latency_seconds{run_id=\"abc\",quantile=\"0.99\"} "
+                   "+Inf\n"));
+    CHECK(
+        contains(text, "barrage_interval_latency_seconds{run_id=\"abc\",quantile=\"0.5\"} NaN\n"));
 }
 
 TEST_CASE("closed and open loop show users or the target rate") {
@@ -288,8 +297,8 @@ TEST_CASE("listen addresses: host and port, brackets for IPv6, an empty host, er
     parsed = live::parse_listen_address("--metrics-listen", ":9464");
     REQUIRE(parsed.ok());
     CHECK(parsed.value().host.empty());
-    for (const char* bad : {"9464", "127.0.0.1:", "127.0.0.1:70000", "::1:9464", "host:x",
-                            "127.0.0.1:-1", ""}) {
+    for (const char* bad :
+         {"9464", "127.0.0.1:", "127.0.0.1:70000", "::1:9464", "host:x", "127.0.0.1:-1", ""}) {
         const auto refused = live::parse_listen_address("--metrics-listen", bad);
         REQUIRE(!refused.ok());
         CHECK(contains(refused.error().message, "--metrics-listen"));
@@ -317,8 +326,7 @@ TEST_CASE("the server answers scrapes with the latest frame, keeps alive, 404s a
     live::MetricsFrame next = sample_frame();
     next.counters.requests_sent = 11;
     server.publish(next);
-    got = exchange(fd, "HEAD /metrics HTTP/1.1\r\nAccept: application/openmetrics-text\r\n\r\n",
-                   1);
+    got = exchange(fd, "HEAD /metrics HTTP/1.1\r\nAccept: application/openmetrics-text\r\n\r\n", 1);
     CHECK(contains(got, "Content-Type: application/openmetrics-text; version=1.0.0"));
     CHECK(!contains(got, "barrage_requests_sent"));  // HEAD: no body
     got = exchange(fd, "GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n", 1);

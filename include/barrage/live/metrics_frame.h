@@ -25,8 +25,8 @@ inline constexpr std::array<double, 19> latency_bounds_s{
 // A histogram reduced to the fixed bounds, cumulative like Prometheus' buckets.
 struct Buckets {
     std::array<int64_t, latency_bounds_s.size()> at_or_below{};  // le = latency_bounds_s[i]
-    int64_t count = 0;  // le = +Inf
-    double sum_s = 0;   // of the finite values
+    int64_t count = 0;                                           // le = +Inf
+    double sum_s = 0;                                            // of the finite values
 };
 
 // `histogram_us` (microseconds) in the fixed bounds, plus `infinite` values

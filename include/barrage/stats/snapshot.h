@@ -29,7 +29,7 @@ struct Snapshot {
     bool final = false;          // last snapshot of this worker
     int64_t cpu_ns = 0;          // the worker thread's CPU time since its previous snapshot
     Counters counters;
-    Gauges gauges;  // at the hand-over; see Gauges
+    Gauges gauges;                                             // at the hand-over; see Gauges
     Histogram latency_us = Histogram::for_latency_us();        // completion - intended send
     Histogram service_time_us = Histogram::for_latency_us();   // completion - actual send
     Histogram schedule_lag_us = Histogram::for_latency_us();   // actual send - intended send

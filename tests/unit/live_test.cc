@@ -214,8 +214,8 @@ TEST_CASE("summary quantiles are NaN without data and +Inf where an unanswered r
     const live::Quantiles answered = live::quantiles_of(histogram);
     CHECK(answered[0] == doctest::Approx(0.050).epsilon(0.002));
     CHECK(answered[3] == doctest::Approx(0.099).epsilon(0.002));
-    // 5 unanswered of 105: p99 and p95 rank among them, p90 and p50 do not.
-    const live::Quantiles judged = live::judged_quantiles_of(histogram, 5);
+    // 6 unanswered of 106: the p95 rank (101) and the p99 rank (105) fall among them.
+    const live::Quantiles judged = live::judged_quantiles_of(histogram, 6);
     CHECK(std::isfinite(judged[0]));
     CHECK(std::isfinite(judged[1]));
     CHECK(std::isinf(judged[2]));

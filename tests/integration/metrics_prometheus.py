@@ -242,7 +242,8 @@ def check_prometheus(t, server):
     checks = [
         ("barrage_requests_sent_total", "", totals["sent"]),
         ("barrage_requests_answered_total", "", totals["completed"]),
-        ("barrage_requests_failed_total", 'kind="timeout"', totals["unanswered"]["failed"]["timeout"]),
+        ("barrage_requests_failed_total", 'kind="timeout"',
+         totals["unanswered"]["failed"]["timeout"]),
         ("barrage_responses_total", 'class="2xx"', result["status"]["2xx"]),
         ("barrage_name_requests_answered_total", 'name="default"',
          result["requests_by_name"]["default"]["completed"]),

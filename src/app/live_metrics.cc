@@ -73,6 +73,10 @@ LiveMetrics::LiveMetrics(const plan::RunPlan& plan, std::unique_ptr<live::Metric
     last_.run_id = plan.run_id;
     last_.shard_index = plan.shard.index;
     last_.shard_count = plan.shard.count;
+    // Zeros until the first interval, so a scrape finds every series from the start.
+    last_.warmup = plan::warmup_ns(plan) > 0;
+    last_.closed_loop = !plan::is_open_loop(plan);
+    server_->publish(last_);
 }
 
 engine::LiveCallback LiveMetrics::hook() {

@@ -74,6 +74,9 @@ def check_scrapes_mid_run(t, server):
     process, url, run_id = start_run(t, [
         "run", server.url(), "-c", "2", "-t", "1", "-d", "4s", "--interval", "500ms", "-q",
         "--metrics-listen", "127.0.0.1:0", "--json", json_path])
+    _, _, at_start = scrape(url)
+    t.check(sample(at_start, "barrage_requests_sent_total", {"run_id": run_id}) is not None,
+            "every series is there from the start, before the first interval")
     time.sleep(1.5)
     status, content_type, first = scrape(url)
     t.check(status == 200 and content_type.startswith("text/plain; version=0.0.4"),

@@ -882,6 +882,14 @@ TEST_SUITE("json result") {
         CHECK(config["headers"].items[1].items[1].text == "say \"hi\"");
         CHECK(config["body_bytes"].text == "7");
         CHECK(config["command_line"].text == "barrage run http://127.0.0.1:8080/api?x=1 -r 1000");
+        CHECK(!config.has("run_id"));  // none drawn: none written
+    }
+
+    TEST_CASE("config records the run id that labels the live metrics") {
+        auto plan = open_loop_plan();
+        plan.run_id = "0123456789abcdef";
+        const Json doc = parse(barrage::report::format_json(plan, crafted_result()));
+        CHECK(doc["config"]["run_id"].text == "0123456789abcdef");
     }
 
     TEST_CASE("intervals carry the CSV columns") {

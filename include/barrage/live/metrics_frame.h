@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,10 @@ inline constexpr std::array<double, 4> summary_quantiles{0.5, 0.9, 0.95, 0.99};
 // falls on an unanswered request (judged latency).
 using Quantiles = std::array<double, summary_quantiles.size()>;
 
+inline constexpr Quantiles no_quantiles{
+    std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN(),
+    std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
+
 // The answered latency's quantiles of `histogram_us`.
 Quantiles quantiles_of(const stats::Histogram& histogram_us);
 // The judged latency's: `unanswered` requests are infinitely slow (judged_latency.h).
@@ -69,9 +74,9 @@ struct MetricsFrame {
     Buckets latency;                  // answered only
     Buckets judged_latency;           // unanswered as +Inf
     Buckets schedule_lag;             // open loop: actual send - intended send
-    // The last interval's.
-    Quantiles interval_latency{};
-    Quantiles interval_judged_latency{};
+    // The last interval's (NaN before the first).
+    Quantiles interval_latency = no_quantiles;
+    Quantiles interval_judged_latency = no_quantiles;
     std::optional<double> target_rate_rps;  // nullopt: closed loop
     double achieved_rate_rps = 0;           // sent per second
     double answered_rate_rps = 0;

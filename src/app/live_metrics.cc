@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <cmath>
 #include <cstdio>
 #include <random>
 
@@ -33,8 +34,11 @@ void set_totals(live::MetricsFrame& frame, const plan::RunPlan& plan,
     frame.schedule_lag = live::buckets_of(totals.schedule_lag_us);
 }
 
+// Rates to a thousandth: 40, not 40.00000000000001 from the interval's arithmetic.
+double rounded_rate(double rate) { return std::round(rate * 1000) / 1000; }
+
 double per_second(int64_t count, double length_s) {
-    return length_s > 0 ? static_cast<double>(count) / length_s : 0.0;
+    return length_s > 0 ? rounded_rate(static_cast<double>(count) / length_s) : 0.0;
 }
 
 }  // namespace
@@ -92,6 +96,9 @@ void LiveMetrics::publish(const engine::LiveInterval& live) {
     frame.interval_judged_latency =
         live::judged_quantiles_of(live.latency_us, stats::unanswered_of(live.counters));
     frame.target_rate_rps = live.target_rate_rps;
+    if (frame.target_rate_rps) {
+        frame.target_rate_rps = rounded_rate(*frame.target_rate_rps);
+    }
     frame.closed_loop = !live.target_rate_rps.has_value();
     frame.achieved_rate_rps = per_second(live.counters.requests_sent, live.row.length_s);
     frame.answered_rate_rps = per_second(live.counters.requests_completed, live.row.length_s);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "barrage/base/assert.h"
+#include "barrage/base/clock.h"
 #include "barrage/live/scrape_request.h"
 
 namespace barrage::live {
@@ -34,7 +35,10 @@ struct Client {
     std::string out;
     std::size_t out_sent = 0;
     bool close_after = false;  // once `out` is sent
+    int64_t active_ns = 0;     // when it last sent or received
 };
+
+constexpr int poll_timeout_ms = 1000;  // how often idle clients are looked at
 
 std::string format_syntax(std::string_view flag, std::string_view text) {
     return fmt::format(
@@ -134,7 +138,9 @@ base::Result<ListenAddress> parse_listen_address(std::string_view flag, std::str
 }
 
 base::Result<std::unique_ptr<MetricsServer>> MetricsServer::start(std::string_view flag,
-                                                                  const ListenAddress& address) {
+                                                                  const ListenAddress& address,
+                                                                  int64_t client_idle_ns_max) {
+    BARRAGE_ASSERT(client_idle_ns_max > 0);
     auto fd = listen_on(flag, address);
     if (!fd) {
         return fd.error();
@@ -146,6 +152,7 @@ base::Result<std::unique_ptr<MetricsServer>> MetricsServer::start(std::string_vi
     }
     std::unique_ptr<MetricsServer> server(new MetricsServer(
         fd.value(), wake_fd, fmt::format("http://{}/metrics", bound_text(fd.value()))));
+    server->idle_ns_max_ = client_idle_ns_max;
     // The thread inherits a mask that blocks every signal: SIGINT and SIGTERM
     // stay with the thread that waits for them.
     sigset_t all;
@@ -284,8 +291,38 @@ void accept_clients(int listen_fd, std::vector<Client>& clients) {
             ::close(fd);  // bounded: a scraper beyond the limit is refused
             continue;
         }
-        clients.push_back(Client{.fd = fd});
+        clients.push_back(Client{.fd = fd, .active_ns = base::now_ns()});
     }
+}
+
+// One poll's events for `clients` (their pollfds from `first` on): reads,
+// answers, sends; the clients still open are returned.
+template <typename BodyFor>
+std::vector<Client> serve_clients(std::vector<Client>& clients, const pollfd* first,
+                                  int64_t idle_ns_max, BodyFor&& body_for) {
+    const int64_t now = base::now_ns();
+    std::vector<Client> kept;
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+        Client& client = clients[i];
+        const short revents = first[i].revents;
+        bool alive = (revents & (POLLERR | POLLNVAL)) == 0;
+        if (alive && (revents & (POLLIN | POLLHUP)) != 0) {
+            // A client that sent its request and shut down still gets the answer.
+            const bool open = read_from(client);
+            alive = progress(client, body_for) && open;
+        } else if (alive && (revents & POLLOUT) != 0) {
+            alive = progress(client, body_for);
+        }
+        if (revents != 0) {
+            client.active_ns = now;
+        }
+        if (alive && now - client.active_ns < idle_ns_max) {
+            kept.push_back(std::move(client));
+        } else {
+            ::close(client.fd);
+        }
+    }
+    return kept;
 }
 
 }  // namespace
@@ -293,6 +330,7 @@ void accept_clients(int listen_fd, std::vector<Client>& clients) {
 void MetricsServer::serve() {
     std::vector<Client> clients;
     std::vector<pollfd> fds;
+    auto body_for_format = [this](Format format) { return body_for(format); };
     for (;;) {
         fds.clear();
         fds.push_back(pollfd{.fd = wake_fd_, .events = POLLIN, .revents = 0});
@@ -301,33 +339,14 @@ void MetricsServer::serve() {
             const short events = client.out.empty() ? POLLIN : POLLOUT;
             fds.push_back(pollfd{.fd = client.fd, .events = events, .revents = 0});
         }
-        if (::poll(fds.data(), fds.size(), -1) < 0) {
+        if (::poll(fds.data(), fds.size(), poll_timeout_ms) < 0) {
             BARRAGE_ASSERT(errno == EINTR);
             continue;
         }
         if (fds[0].revents != 0) {
             break;
         }
-        auto body_for_format = [this](Format format) { return body_for(format); };
-        std::vector<Client> kept;
-        for (std::size_t i = 0; i < clients.size(); ++i) {
-            Client& client = clients[i];
-            const short revents = fds[i + 2].revents;
-            bool alive = (revents & (POLLERR | POLLNVAL)) == 0;
-            if (alive && (revents & (POLLIN | POLLHUP)) != 0) {
-                // A client that sent its request and shut down still gets the answer.
-                const bool open = read_from(client);
-                alive = progress(client, body_for_format) && open;
-            } else if (alive && (revents & POLLOUT) != 0) {
-                alive = progress(client, body_for_format);
-            }
-            if (alive) {
-                kept.push_back(std::move(client));
-            } else {
-                ::close(client.fd);
-            }
-        }
-        clients = std::move(kept);
+        clients = serve_clients(clients, fds.data() + 2, idle_ns_max_, body_for_format);
         if (fds[1].revents != 0) {
             accept_clients(listen_fd_, clients);
         }

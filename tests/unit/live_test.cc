@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -357,4 +358,21 @@ TEST_CASE("a busy port is refused with the flag, the address and what to do") {
     CHECK(contains(second.error().message, "--metrics-listen 127.0.0.1:"));
     CHECK(contains(second.error().message, "Address already in use"));
     CHECK(contains(second.error().message, "0: any free port"));
+}
+
+TEST_CASE("a scraper that stays silent past the idle limit is closed; the next one is served") {
+    constexpr int64_t idle_ns = 300'000'000;
+    auto started = live::MetricsServer::start("--metrics-listen", {"127.0.0.1", 0}, idle_ns);
+    REQUIRE(started.ok());
+    const std::string url = started.value()->url();
+    const int silent = connect_to(url.substr(0, url.size() - 8));
+    // The server looks at idle clients once a second; give it a few.
+    timeval wait{.tv_sec = 5, .tv_usec = 0};
+    ::setsockopt(silent, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+    char byte = 0;
+    CHECK(::recv(silent, &byte, 1, 0) == 0);  // closed by the server, not timed out here
+    ::close(silent);
+    const int next = connect_to(url.substr(0, url.size() - 8));
+    CHECK(contains(exchange(next, "GET /metrics HTTP/1.1\r\n\r\n", 1), "200 OK"));
+    ::close(next);
 }

@@ -34,11 +34,16 @@ public:
     static constexpr int clients_max = 64;
     static constexpr std::size_t request_bytes_max = 16 * 1024;
 
+    // A scraper that neither asks nor reads for this long is closed, so a
+    // stuck client cannot keep its slot (of clients_max) from the next one.
+    static constexpr int64_t client_idle_ns_default = 60'000'000'000;
+
     // Binds and listens (errors: the address does not resolve, is busy, or
     // cannot be bound; each names `flag`), then starts the thread. Signals are
     // blocked on that thread: SIGINT stays the run's.
-    static base::Result<std::unique_ptr<MetricsServer>> start(std::string_view flag,
-                                                              const ListenAddress& address);
+    static base::Result<std::unique_ptr<MetricsServer>> start(
+        std::string_view flag, const ListenAddress& address,
+        int64_t client_idle_ns_max = client_idle_ns_default);
     ~MetricsServer();  // stop()
     MetricsServer(const MetricsServer&) = delete;
     MetricsServer& operator=(const MetricsServer&) = delete;
@@ -61,6 +66,7 @@ private:
 
     int listen_fd_;
     int wake_fd_;  // eventfd: stop() wakes the poll
+    int64_t idle_ns_max_ = client_idle_ns_default;
     std::string url_;
     std::mutex mutex_;  // guards frame_ and rendered_
     std::shared_ptr<const MetricsFrame> frame_;

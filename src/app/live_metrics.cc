@@ -66,10 +66,12 @@ base::Result<std::unique_ptr<LiveMetrics>> LiveMetrics::open(const plan::RunPlan
     if (!server) {
         return server.error();
     }
-    // Always printed (even with -q): with port 0 it is the only way to find it.
-    fmt::print(stderr, "metrics: {} (run_id {})\n", server.value()->url(), plan.run_id);
+    auto metrics = std::make_unique<LiveMetrics>(plan, std::move(server).value());
+    // Always printed (even with -q): with port 0 it is the only way to find it. After the
+    // first (zero) frame is published, so a scrape that follows finds every series.
+    fmt::print(stderr, "metrics: {} (run_id {})\n", metrics->server_->url(), plan.run_id);
     std::fflush(stderr);
-    return std::make_unique<LiveMetrics>(plan, std::move(server).value());
+    return metrics;
 }
 
 LiveMetrics::LiveMetrics(const plan::RunPlan& plan, std::unique_ptr<live::MetricsServer> server)

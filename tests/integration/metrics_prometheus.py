@@ -230,6 +230,11 @@ def check_prometheus(t, server):
         time.sleep(0.5)
     t.require(final_scrapes is not None and final_scrapes >= 2,
               f"Prometheus scrapes the final values twice while barrage lingers ({final_scrapes})")
+    # Prometheus asks for OpenMetrics first: an info family proves it parsed that format.
+    with urllib.request.urlopen(api + "/api/v1/metadata?metric=barrage_run", timeout=5) as answer:
+        metadata = json.load(answer).get("data", {}).get("barrage_run", [])
+    t.check(any(m.get("type") == "info" for m in metadata),
+            f"Prometheus read the OpenMetrics answer: barrage_run is an info family ({metadata})")
     process.send_signal(signal.SIGINT)
     rc = wait_exit(t, process, 10, "SIGINT after the final scrapes")
     t.check(rc == 0, f"the scraped run exits 0 (got {rc})")

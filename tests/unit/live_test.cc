@@ -5,6 +5,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -15,6 +16,7 @@
 #include "barrage/live/metrics_server.h"
 #include "barrage/live/scrape_request.h"
 #include "barrage/stats/histogram.h"
+#include "barrage/watch/prometheus_text.h"
 #include "test_support.h"
 
 namespace live = barrage::live;
@@ -375,4 +377,29 @@ TEST_CASE("a scraper that stays silent past the idle limit is closed; the next o
     const int next = connect_to(url.substr(0, url.size() - 8));
     CHECK(contains(exchange(next, "GET /metrics HTTP/1.1\r\n\r\n", 1), "200 OK"));
     ::close(next);
+}
+
+TEST_CASE("the text format reads back through --watch-url's parser, value for value") {
+    live::MetricsFrame frame = sample_frame();
+    frame.interval_latency = live::no_quantiles;
+    const std::string text = live::render(frame, live::Format::prometheus_text);
+    const std::vector<std::string> names = {"barrage_requests_sent_total",
+                                            "barrage_name_requests_sent_total",
+                                            "barrage_interval_latency_seconds"};
+    const auto series = barrage::watch::parse_prometheus_text(text, names);
+    REQUIRE(series.size() == 1 + 2 + 4);
+    CHECK(series[0].key == "barrage_requests_sent_total{run_id=\"abc\"}");
+    CHECK(series[0].value == 10);
+    CHECK(series[2].value == 4);  // the name with quotes, backslashes and a newline
+    CHECK(std::isnan(series[3].value));
+    // Every sample line parses: as many as the text has.
+    std::vector<std::string> every;
+    for (const std::string& line : lines_starting(text, "barrage_")) {
+        const std::string name = line.substr(0, line.find('{'));
+        if (std::find(every.begin(), every.end(), name) == every.end()) {
+            every.push_back(name);
+        }
+    }
+    CHECK(barrage::watch::parse_prometheus_text(text, every).size() ==
+          lines_starting(text, "barrage_").size());
 }

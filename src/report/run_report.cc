@@ -16,6 +16,7 @@
 #include "barrage/gate/exit_code.h"
 #include "barrage/report/generator_health.h"
 #include "barrage/report/json_writer.h"
+#include "barrage/report/result_archive.h"
 #include "barrage/stats/hlog.h"
 #include "barrage/stats/judged_latency.h"
 #include "barrage/stats/percentile_spectrum.h"
@@ -275,6 +276,18 @@ void write_config(JsonWriter& json, const plan::RunPlan& plan) {
     write_headers(json, request.headers);
     field(json, "body_bytes", static_cast<int64_t>(request.body_bytes()));
     field(json, "command_line", plan.command_line);
+    // Every request of a profile as written (the url and method above are the first's only),
+    // for the HTML report's configuration panel.
+    json.key("requests");
+    json.begin_array();
+    for (const plan::NamedRequest& named : plan.requests) {
+        json.begin_object();
+        field(json, "name", named.name);
+        field(json, "method", named.method);
+        field(json, "url", plan.target.scheme + "://" + plan.target.host_header + named.path);
+        json.end_object();
+    }
+    json.end_array();
     if (!plan.run_id.empty()) {
         field(json, "run_id", plan.run_id);
     }
@@ -285,6 +298,7 @@ void write_interval(JsonWriter& json, const stats::IntervalRow& row) {
     json.begin_object();
     field(json, "t_s", round3(row.t_s));
     field(json, "requests", row.counters.requests_completed);
+    field(json, "sent", row.counters.requests_sent);  // the achieved send rate's chart
     field(json, "errors", row.counters.requests_errors);
     field(json, "rps", round3(per_second(row.counters.requests_completed, row.length_s)));
     field(json, "p50_us", row.latency_p50_us);
@@ -300,6 +314,15 @@ void write_interval(JsonWriter& json, const stats::IntervalRow& row) {
         field(json, fmt::format("{}xx", cls), row.counters.status_class[cls]);
     }
     field(json, "other", row.counters.status_class[0]);
+    json.end_object();
+    json.key("errors_by_kind");  // the kinds that occurred in the interval, for the HTML report
+    json.begin_object();
+    for (std::size_t kind = 0; kind < row.counters.errors.size(); ++kind) {
+        if (row.counters.errors[kind] != 0) {
+            field(json, stats::error_kind_name(static_cast<stats::ErrorKind>(kind)),
+                  row.counters.errors[kind]);
+        }
+    }
     json.end_object();
     json.end_object();
 }
@@ -484,6 +507,8 @@ std::string format_json(const plan::RunPlan& plan, const stats::RunResult& resul
         write_interval(json, row);
     }
     json.end_array();
+    detail::write_shards(json, result);
+    write_archive(json, plan, result);
     json.end_object();
     std::string document = json.text();
     document += '\n';

@@ -742,7 +742,8 @@ TEST_SUITE("json result") {
                                                    "workers",
                                                    "config",
                                                    "thresholds",
-                                                   "intervals"};
+                                                   "intervals",
+                                                   "archive"};
         CHECK(doc.keys() == expected);
         CHECK(doc["tool"].text == "barrage");
         CHECK(doc["version"].text == BARRAGE_VERSION);
@@ -882,6 +883,10 @@ TEST_SUITE("json result") {
         CHECK(config["headers"].items[1].items[1].text == "say \"hi\"");
         CHECK(config["body_bytes"].text == "7");
         CHECK(config["command_line"].text == "barrage run http://127.0.0.1:8080/api?x=1 -r 1000");
+        // Every request with its method and URL template, for the HTML report.
+        REQUIRE(config["requests"].items.size() == 1);
+        CHECK(config["requests"].items[0]["method"].text == "POST");
+        CHECK(config["requests"].items[0]["url"].text == "http://127.0.0.1:8080/api?x=1");
         CHECK(!config.has("run_id"));  // none drawn: none written
     }
 
@@ -897,9 +902,10 @@ TEST_SUITE("json result") {
         const Json& intervals = doc["intervals"];
         REQUIRE(intervals.items.size() == 2);
         const Json& last = intervals.items[1];
-        CHECK(last.keys() == std::vector<std::string>{"t_s", "requests", "errors", "rps", "p50_us",
-                                                      "p90_us", "p99_us", "p999_us", "max_us",
-                                                      "p95_us", "generator_cpu", "status"});
+        CHECK(last.keys() == std::vector<std::string>{"t_s", "requests", "sent", "errors", "rps",
+                                                      "p50_us", "p90_us", "p99_us", "p999_us",
+                                                      "max_us", "p95_us", "generator_cpu", "status",
+                                                      "errors_by_kind"});
         CHECK(last["t_s"].number() == 1.5);
         CHECK(last["requests"].text == "499");
         CHECK(last["rps"].number() == 998.0);
@@ -1632,8 +1638,8 @@ TEST_SUITE("watch") {
         const Json doc =
             parse(barrage::report::format_json(open_loop_plan(), crafted_result(), {}, &watch));
         const auto keys = doc.keys();
-        REQUIRE(keys.size() >= 2);
-        CHECK(keys[keys.size() - 2] == "watch");
+        REQUIRE(keys.size() >= 3);
+        CHECK(keys[keys.size() - 3] == "watch");  // then intervals, then the archive
         const Json& section = doc["watch"];
         CHECK(section.keys() == std::vector<std::string>{"limits", "targets", "scrape"});
         CHECK(section["limits"]["rss_mb_per_min"].text == "10");

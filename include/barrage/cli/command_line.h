@@ -42,6 +42,21 @@ struct ReportRequest {
     std::string output_path;   // "-" = stdout
 };
 
+// barrage merge RESULT.json... [--json F] [--html F] [--csv F] [--csv-requests F]
+//               [--history F] [--label L] [--threshold EXPR]... [--allow-missing] [-q]
+struct MergeRequest {
+    std::vector<std::string> paths;  // the shards' --json results, at least one
+    std::string json_path;           // "" = none, "-" = stdout
+    std::string html_path;
+    std::string csv_path;  // "" = none, "-" = stdout
+    std::string csv_requests_path;
+    std::string history_path;
+    std::string label;
+    std::vector<std::string> thresholds;  // judged with the shards' own on the merged result
+    bool allow_missing = false;           // merge without some shards, saying so everywhere
+    bool quiet = false;
+};
+
 // barrage find-max URL|PROFILE --slo EXPR... [search options] [run options]
 // and --profile-levels L,... --rate R: steps of `barrage run` at chosen rates.
 struct FindMaxRequest {
@@ -72,7 +87,7 @@ struct SuiteRequest {
 
 using Command =
     std::variant<plan::RunPlan, plan::ServePlan, HelpRequest, VersionRequest, CompareRequest,
-                 TrendRequest, ReportRequest, FindMaxRequest, SuiteRequest>;
+                 TrendRequest, ReportRequest, FindMaxRequest, SuiteRequest, MergeRequest>;
 
 // The plan of one find-max step: request.run_plan with the step's rate,
 // duration and warm-up (URL runs), quiet, no outputs (profile::with_rate),

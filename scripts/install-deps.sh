@@ -8,7 +8,7 @@ level="${1:-test}"
 build_pkgs=(g++ meson ninja-build pkg-config liburing-dev libssl-dev libsimdjson-dev
             libtomlplusplus-dev doctest-dev libfmt-dev zlib1g-dev)
 test_pkgs=(nginx-light python3 curl openssl chromium default-jre-headless libhdrhistogram-java
-           clang-format)
+           clang-format prometheus)
 # A one-node Slurm cluster on loopback for the sharded tests (tests/integration/slurm_cluster.py
 # starts its own munged, slurmctld and slurmd; on a systemd machine the packages also enable
 # system services, which the tests neither need nor touch); YAML to check deploy/kubernetes.

@@ -12,6 +12,7 @@
 #include "barrage/engine/run.h"
 #include "barrage/gate/threshold.h"
 #include "barrage/gate/window_gates.h"
+#include "barrage/live/metrics_server.h"
 #include "barrage/plan/plan.h"
 #include "barrage/stats/run_result.h"
 #include "barrage/watch/watcher.h"
@@ -52,6 +53,32 @@ int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
                   std::span<const gate::ThresholdSpec> thresholds,
                   const watch::WatchResult& watched, const gate::WindowGates* windows = nullptr,
                   std::string* json_out = nullptr);
+
+// --metrics-listen: the endpoint, fed once per interval by the engine's live
+// hook (on the coordinator thread; the rendering happens on the endpoint's).
+class LiveMetrics {
+public:
+    // Listens before any traffic and prints the address on stderr; null
+    // without --metrics-listen. Errors (exit 2): a bad ADDR:PORT, a busy port,
+    // --metrics-linger without --metrics-listen.
+    static base::Result<std::unique_ptr<LiveMetrics>> open(const plan::RunPlan& plan);
+    explicit LiveMetrics(const plan::RunPlan& plan, std::unique_ptr<live::MetricsServer> server);
+
+    engine::LiveCallback hook();
+    // After the run: publishes its totals as final, then keeps serving for
+    // --metrics-linger; SIGINT, SIGTERM or SIGHUP ends that at once.
+    void finish(const stats::RunResult& result);
+
+private:
+    void publish(const engine::LiveInterval& live);
+
+    const plan::RunPlan& plan_;
+    std::unique_ptr<live::MetricsServer> server_;
+    live::MetricsFrame last_;  // the last frame published (coordinator thread)
+};
+
+// A new random run id: 16 hex digits.
+std::string new_run_id();
 
 // barrage run as run_command does it, keeping the result document in
 // `json_out` ("" when the run stopped before any traffic).

@@ -25,6 +25,7 @@ struct RunSetup {
     std::vector<gate::ThresholdSpec> thresholds;
     std::unique_ptr<gate::WindowGates> windows;  // null: no threshold judged over time
     std::unique_ptr<watch::Watcher> watcher;     // null: nothing watched
+    std::unique_ptr<detail::LiveMetrics> live;   // null: no --metrics-listen
 };
 
 // Everything checked before any traffic: thresholds, output files, the watcher
@@ -49,6 +50,11 @@ int prepare_run(plan::RunPlan& plan, RunSetup& setup) {
         return fail(watcher.error().message, gate::exit_usage);
     }
     setup.watcher = std::move(watcher).value();
+    auto live = detail::LiveMetrics::open(plan);
+    if (!live) {
+        return fail(live.error().message, gate::exit_usage);
+    }
+    setup.live = std::move(live).value();
     if (auto status = cli::resolve_targets(plan); !status.ok()) {
         return fail(status.error().message, gate::exit_run_failed);
     }
@@ -105,6 +111,9 @@ engine::RunHooks run_hooks(const plan::RunPlan& plan, const RunSetup& setup,
             windows->add_interval(row.t_s, row.length_s, counters, latency_us);
         };
     }
+    if (setup.live) {
+        hooks.on_live = setup.live->hook();
+    }
     hooks.stop_check = detail::abort_check(plan, setup.thresholds, setup.windows.get());
     return hooks;
 }
@@ -133,10 +142,16 @@ int finish_run(const plan::RunPlan& plan, const RunSetup& setup, report::Interva
     if (const std::string reason = report::run_failure_reason(result); !reason.empty()) {
         fail(reason, gate::exit_run_failed);
     }
+    if (setup.live) {
+        setup.live->finish(result);  // after every output: the files exist while it lingers
+    }
     return code;
 }
 
 int run_and_report(plan::RunPlan& plan, std::string* json_out) {
+    if (plan.run_id.empty()) {
+        plan.run_id = detail::new_run_id();
+    }
     RunSetup setup;
     if (const int code = prepare_run(plan, setup); code != gate::exit_ok) {
         return code;

@@ -154,6 +154,16 @@ Output:
       --html FILE          write a self-contained HTML report (charts, tables)
       --history FILE       append one JSON line with the key metrics to FILE
       --label TEXT         label for the --history line (e.g. a git commit)
+      --metrics-listen ADDR:PORT
+                           serve live metrics for Prometheus at
+                           http://ADDR:PORT/metrics, updated every interval
+                           (127.0.0.1:9464, [::1]:9464, :9464 = every address,
+                           port 0 = any free one; the address is printed on
+                           stderr). See docs/metrics.md
+      --metrics-linger TIME
+                           keep serving them TIME after the end, so the last
+                           scrape sees the final values (default 0; SIGINT
+                           ends it)
 
 Watching the target (soak tests, leak detection; sampled once per interval):
       --watch-pid PID      sample RSS, CPU time, open fds and threads of process
@@ -577,6 +587,15 @@ const OptionSpec<RunArgs> run_options[] = {
      [](RunArgs& a, std::string_view, std::string_view v) {
          a.flags.outputs.label = std::string(v);
          return Status(Ok{});
+     }},
+    {'\0', "metrics-listen", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.flags.outputs.metrics_listen = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "metrics-linger", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_duration_ns(flag, v, true), a.flags.outputs.metrics_linger_ns);
      }},
     {'q', "quiet", false,
      [](RunArgs& a, std::string_view, std::string_view) {

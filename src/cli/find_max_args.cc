@@ -299,6 +299,14 @@ Result<Command> parse_find_max(std::span<const char* const> argv) {
         if (taken) {
             continue;
         }
+        if (arg.starts_with("--metrics-listen") || arg.starts_with("--metrics-linger")) {
+            // Each step is a run of its own; one endpoint over steps at changing
+            // rates would mislead a dashboard more than it would show.
+            return make_error(fmt::format(
+                "barrage find-max: {} is for barrage run; serve the live metrics of one run at "
+                "the rate find-max found (barrage run -r RATE --metrics-listen ADDR:PORT)",
+                arg.substr(0, arg.find('='))));
+        }
         if (is_reserved(arg)) {
             return make_error(fmt::format(
                 "barrage find-max: '{}' is set by find-max for each step; use --start, --max, "

@@ -88,6 +88,8 @@ void Worker::publish_snapshot(bool final) {
     current_->interval_index = interval_index_;
     current_->warmup = interval_index_ < 0;
     current_->final = final;
+    // Once per interval, never per request: three loads for live metrics.
+    current_->gauges = stats::Gauges{connected_, connections_opening_, in_flight_};
     stats::Snapshot* fresh = nullptr;
     if (!final) {
         if (!spare_snapshots_.empty()) {

@@ -80,6 +80,9 @@ private:
     void drain_channels();
     void merge(const stats::Snapshot& snapshot, std::size_t worker);
     void emit_intervals(int64_t through_index);
+    void emit_live(const stats::IntervalRow& row, const PendingInterval& pending, double start_s,
+                   bool warmup);
+    std::optional<double> target_rate_rps(double start_s, double end_s) const;
     void add_to_phase(double interval_start_s, const PendingInterval& pending);
     void add_to_scenario_phases(double interval_start_s, const PendingInterval& pending);
     void check_stop(double measured_s);
@@ -119,6 +122,7 @@ private:
     std::vector<std::thread> threads_;
     std::vector<int64_t> reported_through_;  // last interval index each worker reported
     std::vector<bool> finished_;
+    std::vector<stats::Gauges> gauges_by_worker_;  // each worker's latest (live metrics)
     std::map<int64_t, PendingInterval> pending_;
     int64_t next_row_index_ = 0;
     int64_t first_index_ = 0;
@@ -274,6 +278,7 @@ void Coordinator::start_workers() {
     }
     reported_through_.assign(static_cast<std::size_t>(workers_), INT64_MIN);
     finished_.assign(static_cast<std::size_t>(workers_), false);
+    gauges_by_worker_.assign(static_cast<std::size_t>(workers_), stats::Gauges{});
     for (Part& part : parts_) {
         const int workers = part.plan->threads;
         const int connections = part.plan->connections;
@@ -499,6 +504,7 @@ void Coordinator::drain_channels() {
         while (auto snapshot = channels_[w]->filled.try_pop()) {
             stats::Snapshot* s = *snapshot;
             merge(*s, w);
+            gauges_by_worker_[w] = s->gauges;
             // Clamped like merge(): the stop's row waits for every worker's drain.
             reported_through_[w] = s->final ? INT64_MAX : std::min(s->interval_index, stop_index_);
             if (s->final) {
@@ -581,6 +587,9 @@ void Coordinator::emit_intervals(int64_t through_index) {
             hooks_.on_interval(row, end_s + static_cast<double>(plan::warmup_ns(plan_)) / 1e9,
                                total_s, warmup);
         }
+        if (hooks_.on_live) {
+            emit_live(row, pending, start_s, warmup);
+        }
         if (!warmup) {
             if (hooks_.on_interval_histograms) {
                 hooks_.on_interval_histograms(row, pending.latency_us, pending.latency_us_by_name);
@@ -595,6 +604,49 @@ void Coordinator::emit_intervals(int64_t through_index) {
             check_stop(end_s);
         }
     }
+}
+
+// Hands live metrics the interval, the totals so far and the workers' levels.
+void Coordinator::emit_live(const stats::IntervalRow& row, const PendingInterval& pending,
+                            double start_s, bool warmup) {
+    stats::Gauges gauges;
+    for (const stats::Gauges& worker : gauges_by_worker_) {
+        gauges.connections_open += worker.connections_open;
+        gauges.connections_opening += worker.connections_opening;
+        gauges.requests_in_flight += worker.requests_in_flight;
+    }
+    const double warmup_s = static_cast<double>(plan::warmup_ns(plan_)) / 1e9;
+    hooks_.on_live(LiveInterval{.row = row,
+                                .counters = pending.counters,
+                                .latency_us = pending.latency_us,
+                                .totals = result_.totals,
+                                .gauges = gauges,
+                                .target_rate_rps = target_rate_rps(start_s, row.t_s),
+                                .warmup = warmup,
+                                .elapsed_s = row.t_s + warmup_s});
+}
+
+// The open-loop parts' scheduled arrivals between start_s and end_s (since the
+// measured start) per second; nullopt when every part is closed loop.
+std::optional<double> Coordinator::target_rate_rps(double start_s, double end_s) const {
+    std::optional<double> arrivals;
+    for (const Part& part : parts_) {
+        if (!part.load->open_loop() || end_s <= start_s) {
+            continue;
+        }
+        // The part's schedule starts at its own start (its warm-up included).
+        const double offset_s =
+            static_cast<double>(shared_.measured_start_ns - part.shared->start_ns) / 1e9;
+        auto at = [&](double t_s) {
+            return part.load->schedule()->integral_until(
+                std::max<int64_t>(0, std::llround((t_s + offset_s) * 1e9)));
+        };
+        arrivals = arrivals.value_or(0) + at(end_s) - at(start_s);
+    }
+    if (!arrivals) {
+        return std::nullopt;
+    }
+    return end_s > start_s ? *arrivals / (end_s - start_s) : 0.0;
 }
 
 // Asks the stop check about the results so far (once per measured interval

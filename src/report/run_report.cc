@@ -288,6 +288,9 @@ void write_config(JsonWriter& json, const plan::RunPlan& plan) {
         json.end_object();
     }
     json.end_array();
+    if (!plan.run_id.empty()) {
+        field(json, "run_id", plan.run_id);
+    }
     json.end_object();
 }
 

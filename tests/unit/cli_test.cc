@@ -1220,3 +1220,29 @@ TEST_CASE("a profile run's URL replaces [target] url and urls; the requests' pat
                    "unexpected argument"));
     CHECK(contains(parse_error({"run", profile.path.c_str(), "h:1"}), "has no scheme"));
 }
+
+// ---- live metrics (--metrics-listen, docs/metrics.md) ----
+
+TEST_CASE("--metrics-listen and --metrics-linger go to the run's outputs as given") {
+    const RunPlan plan = parse_run(
+        {"run", "http://h/", "--metrics-listen", "127.0.0.1:9464", "--metrics-linger", "15s"});
+    CHECK(plan.outputs.metrics_listen == "127.0.0.1:9464");  // checked when the run opens it
+    CHECK(plan.outputs.metrics_linger_ns == 15 * s);
+    const RunPlan plain = parse_run({"run", "http://h/"});
+    CHECK(plain.outputs.metrics_listen.empty());
+    CHECK(plain.outputs.metrics_linger_ns == 0);
+    CHECK(contains(parse_error({"run", "http://h/", "--metrics-linger", "soon"}),
+                   "--metrics-linger"));
+    CHECK(contains(help_text({"run", "--help"}), "--metrics-listen ADDR:PORT"));
+}
+
+TEST_CASE("find-max refuses live metrics and says to use barrage run") {
+    for (const char* flag : {"--metrics-listen", "--metrics-linger"}) {
+        const std::string message =
+            parse_error({"find-max", "http://h/", "--slo", "p99 < 1s", flag, "1"});
+        CHECK(contains(message, std::string(flag) + " is for barrage run"));
+    }
+    CHECK(
+        contains(parse_error({"find-max", "http://h/", "--slo", "p99 < 1s", "--metrics-listen=:0"}),
+                 "--metrics-listen is for barrage run"));
+}

@@ -283,6 +283,53 @@ TEST_CASE("warm-up requests are excluded from the results") {
     CHECK(result.value().intervals.size() == 3);
 }
 
+TEST_CASE("the live hook sees every interval, cumulative totals ending at the run's, and levels") {
+    TinyServer server(ok_response);
+    RunPlan plan = plan_for(server.port(), 4, 2);
+    plan.interval_ns = 100 * ms_ns;
+    barrage::plan::set_url_run(plan, {1000.0, 300 * ms_ns, 200 * ms_ns});
+    std::vector<bool> warmup_flags;
+    std::vector<int64_t> sent_so_far;
+    std::vector<double> target_rates;
+    int64_t connections_max = 0;
+    barrage::engine::RunHooks hooks;
+    hooks.on_live = [&](const barrage::engine::LiveInterval& live) {
+        warmup_flags.push_back(live.warmup);
+        sent_so_far.push_back(live.totals.counters.requests_sent);
+        target_rates.push_back(live.target_rate_rps.value_or(-1));
+        connections_max = std::max(connections_max, live.gauges.connections_open);
+        CHECK(live.latency_us.total_count() == live.counters.requests_completed);
+    };
+    auto result = barrage::engine::run_load(plan, hooks);
+    REQUIRE(result.ok());
+    const auto& r = result.value();
+    REQUIRE(warmup_flags.size() == 5);  // 2 warm-up intervals, then 3 measured
+    CHECK(warmup_flags[1]);
+    CHECK_FALSE(warmup_flags[2]);
+    CHECK(std::is_sorted(sent_so_far.begin(), sent_so_far.end()));  // cumulative
+    CHECK(sent_so_far.back() == r.totals.counters.requests_sent);   // the last one is the run's
+    for (const double rate : target_rates) {
+        CHECK(rate == doctest::Approx(1000.0));  // the schedule's rate, warm-up included
+    }
+    CHECK(connections_max == 4);
+}
+
+TEST_CASE("without an open-loop phase the live hook has no target rate") {
+    TinyServer server(ok_response);
+    RunPlan plan = plan_for(server.port(), 2, 1);
+    barrage::plan::set_url_run(plan, {std::nullopt, 200 * ms_ns, 0});
+    plan.interval_ns = 100 * ms_ns;
+    int calls = 0;
+    barrage::engine::RunHooks hooks;
+    hooks.on_live = [&](const barrage::engine::LiveInterval& live) {
+        ++calls;
+        CHECK_FALSE(live.target_rate_rps.has_value());
+        CHECK(live.gauges.requests_in_flight <= 2);
+    };
+    REQUIRE(barrage::engine::run_load(plan, hooks).ok());
+    CHECK(calls == 2);
+}
+
 TEST_CASE("a refused port is counted as connect errors and completes nothing") {
     uint16_t port = 0;
     {

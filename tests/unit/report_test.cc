@@ -887,6 +887,14 @@ TEST_SUITE("json result") {
         REQUIRE(config["requests"].items.size() == 1);
         CHECK(config["requests"].items[0]["method"].text == "POST");
         CHECK(config["requests"].items[0]["url"].text == "http://127.0.0.1:8080/api?x=1");
+        CHECK(!config.has("run_id"));  // none drawn: none written
+    }
+
+    TEST_CASE("config records the run id that labels the live metrics") {
+        auto plan = open_loop_plan();
+        plan.run_id = "0123456789abcdef";
+        const Json doc = parse(barrage::report::format_json(plan, crafted_result()));
+        CHECK(doc["config"]["run_id"].text == "0123456789abcdef");
     }
 
     TEST_CASE("intervals carry the CSV columns") {

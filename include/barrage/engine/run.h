@@ -35,6 +35,25 @@ using IntervalTotalsCallback =
     std::function<void(const stats::IntervalRow& row, const stats::Counters& counters,
                        const stats::Histogram& latency_us)>;
 
+// What live metrics read after each interval (warm-up included, flagged).
+// Only valid during the call.
+struct LiveInterval {
+    const stats::IntervalRow& row;
+    const stats::Counters& counters;     // the interval's
+    const stats::Histogram& latency_us;  // the interval's answered latency
+    // The measured period so far (warm-up excluded), cumulative: it may
+    // already hold parts of later intervals, and after the last interval it
+    // is the run's totals.
+    const stats::Snapshot& totals;
+    stats::Gauges gauges;  // summed over each worker's latest snapshot
+    // Open loop: the schedule's arrivals in the interval per second of it;
+    // nullopt when no part of the run is open loop.
+    std::optional<double> target_rate_rps;
+    bool warmup = false;
+    double elapsed_s = 0;  // since the start, warm-up included
+};
+using LiveCallback = std::function<void(const LiveInterval& live)>;
+
 // Called on the coordinator thread after each measured interval with the
 // results so far: totals of the measured period, requests, and duration_s =
 // measured time so far. A returned reason stops sending (as SIGINT does) and
@@ -51,6 +70,7 @@ struct RunHooks {
     IntervalCallback on_interval;
     IntervalHistogramCallback on_interval_histograms;
     IntervalTotalsCallback on_interval_totals;
+    LiveCallback on_live;
     StopCheck stop_check;
 };
 

@@ -221,6 +221,9 @@ struct OutputPlan {
     std::string html_path;     // --html: self-contained HTML report; "" = none
     std::string history_path;  // --history: JSON Lines file to append to; "" = none
     std::string label;         // --label: recorded in the history line
+    // --metrics-listen ADDR:PORT: live metrics for Prometheus there; "" = none.
+    std::string metrics_listen;
+    int64_t metrics_linger_ns = 0;  // --metrics-linger: keep serving this long after the end
 };
 
 // One file a run writes, named by the flag that asks for it.
@@ -300,6 +303,9 @@ struct RunPlan {
     OutputPlan outputs;
     WatchPlan watch;
     std::string command_line;  // as typed, for `config` in the JSON
+    // Random per run (16 hex digits): the live metrics' run_id label and
+    // `config.run_id` in the JSON, so the two can be matched. "" = not drawn.
+    std::string run_id;
     // What is sent and when: a profile's, or a URL run's one request and
     // phases (set_url_run). profile_path is empty for a URL run. As
     // constructed, the plan is `barrage run URL` with the defaults: GET, closed

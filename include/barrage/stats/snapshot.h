@@ -13,6 +13,15 @@
 
 namespace barrage::stats {
 
+// What a worker holds at the moment it hands over a snapshot: levels, not
+// counts. Never added over intervals (Snapshot::add leaves them out): the
+// coordinator keeps each worker's latest and sums those, for live metrics.
+struct Gauges {
+    int64_t connections_open = 0;     // established
+    int64_t connections_opening = 0;  // connecting or in the TLS handshake
+    int64_t requests_in_flight = 0;   // sent, not finished
+};
+
 struct Snapshot {
     int worker_index = 0;
     int64_t interval_index = 0;  // 0-based interval since the measured start
@@ -20,6 +29,7 @@ struct Snapshot {
     bool final = false;          // last snapshot of this worker
     int64_t cpu_ns = 0;          // the worker thread's CPU time since its previous snapshot
     Counters counters;
+    Gauges gauges;                                             // at the hand-over; see Gauges
     Histogram latency_us = Histogram::for_latency_us();        // completion - intended send
     Histogram service_time_us = Histogram::for_latency_us();   // completion - actual send
     Histogram schedule_lag_us = Histogram::for_latency_us();   // actual send - intended send

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Checks that every C++ file under src/, include/, tests/ and benchmarks/ is formatted as the
+# Checks that every C++ file under src/, include/, tests/, tools/ and benchmarks/ is formatted as the
 # checked-in .clang-format says (clang-format 14, Debian 12). Lists the files that are not and
 # exits 1; `scripts/check-format.sh --fix` formats them in place.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 command -v clang-format >/dev/null || { echo "check-format: clang-format is not installed (apt-get install clang-format)" >&2; exit 2; }
-mapfile -t files < <(git ls-files 'src/*' 'include/*' 'tests/*' 'benchmarks/*' | grep -E '\.(cc|h)$')
+mapfile -t files < <(git ls-files 'src/*' 'include/*' 'tests/*' 'tools/*' 'benchmarks/*' | grep -E '\.(cc|h)$')
 if [ "${1:-}" = "--fix" ]; then
   clang-format -i "${files[@]}"
   exit 0

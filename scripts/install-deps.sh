@@ -13,6 +13,8 @@ test_pkgs=(nginx-light python3 curl openssl chromium default-jre-headless libhdr
 # starts its own munged, slurmctld and slurmd; on a systemd machine the packages also enable
 # system services, which the tests neither need nor touch); YAML to check deploy/kubernetes.
 test_pkgs+=(slurm-wlm munge python3-yaml)
+# The install test: the man page rendered by groff/man, the zsh completion parsed by zsh.
+test_pkgs+=(groff-base man-db zsh)
 bench_pkgs=(wrk nghttp2-client time apache2-utils valgrind)
 
 case "$level" in

@@ -23,6 +23,10 @@ if bash scripts/check-format.sh; then passed=$((passed + 1)); else failed=$((fai
 echo "== release build (warnings as errors)"
 [ -f build/build.ninja ] || meson setup build --buildtype=release -Dwerror=true >/dev/null || exit 2
 ninja -C build || exit 2
+# The static binary (only its target), for the static_binary integration test.
+[ -f build-static/build.ninja ] || meson setup build-static --buildtype=release -Dwerror=true \
+  -Dstatic=true >/dev/null || exit 2
+ninja -C build-static barrage || exit 2
 meson test -C build --num-processes 2 --print-errorlogs
 tally build
 

@@ -21,8 +21,7 @@ int main(int argc, char** argv) {
         return gate::exit_ok;
     }
     if (std::holds_alternative<cli::VersionRequest>(value)) {
-        fmt::print("barrage {}\n", BARRAGE_VERSION);
-        return gate::exit_ok;
+        return app::version_command();
     }
     if (auto* serve_plan = std::get_if<plan::ServePlan>(&value)) {
         return app::serve_command(*serve_plan);

@@ -1441,7 +1441,7 @@ Usage:
   barrage suite SUITE.toml     run the profiles a suite lists, one report and exit code
   barrage merge FILE...        sum the --json results of a test's shards exactly
   barrage help [run|serve]     show this help, or a command's options
-  barrage --version            print the version
+  barrage --version            print the version, commit and build details
 
 Examples:
   barrage serve --port 8080 &
@@ -1451,6 +1451,25 @@ Examples:
 See 'barrage run --help' and 'barrage serve --help' for the options.
 )",
         BARRAGE_VERSION);
+}
+
+std::vector<OptionName> detail::run_option_names() {
+    return detail::option_names<RunArgs>(run_options);
+}
+
+std::vector<CommandEntry> command_catalog() {
+    using detail::option_names;
+    return {
+        {"run", std::string(run_usage), detail::run_option_names(), {}},
+        {"serve", std::string(serve_usage), option_names<ServeArgs>(serve_options), {}},
+        {"compare", std::string(compare_usage), option_names<CompareArgs>(compare_options), {}},
+        {"trend", std::string(trend_usage), option_names<TrendRequest>(trend_options), {}},
+        {"report", std::string(report_usage), option_names<ReportRequest>(report_options), {}},
+        {"find-max", std::string(detail::find_max_usage), detail::find_max_option_names(),
+         detail::find_max_passed_option_names()},
+        {"suite", std::string(detail::suite_usage), detail::suite_option_names(), {}},
+        {"merge", std::string(detail::merge_usage), detail::merge_option_names(), {}},
+    };
 }
 
 }  // namespace barrage::cli

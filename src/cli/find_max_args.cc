@@ -50,7 +50,7 @@ it) and those after it are not run, so a step judges the main phase alone.
       --step-warmup TIME   warm-up before each step, URL runs (default 2s)
       --profile-levels LIST
                            comma-separated multiples of --rate to run
-      --rate RATE          the base rate of --profile-levels
+  -r, --rate RATE          the base rate of --profile-levels
       --json FILE          write the steps and the answer as JSON ('-' = stdout)
       --csv FILE           write one CSV row per step ('-' = stdout)
       --html FILE          write a self-contained page: the answer, latency and
@@ -336,6 +336,30 @@ Result<Command> parse_find_max(std::span<const char* const> argv) {
         return plan.error();
     }
     return Command(std::move(request));
+}
+
+std::vector<OptionName> find_max_option_names() {
+    std::vector<OptionName> names{{'h', "help", false}, {'q', "quiet", false}};
+    for (const FindMaxOption& option : find_max_options) {
+        const char short_name = option.alias.size() == 2 ? option.alias[1] : '\0';
+        names.push_back({short_name, std::string(option.flag.substr(2)), true});
+    }
+    return names;
+}
+
+// Every run option a step takes: those find-max neither owns nor reserves.
+std::vector<OptionName> find_max_passed_option_names() {
+    const std::vector<OptionName> own = find_max_option_names();
+    std::vector<OptionName> passed;
+    for (const OptionName& name : run_option_names()) {
+        const bool owned = std::any_of(own.begin(), own.end(), [&](const OptionName& o) {
+            return o.long_name == name.long_name;
+        });
+        if (!owned && !is_reserved("--" + name.long_name)) {
+            passed.push_back(name);
+        }
+    }
+    return passed;
 }
 
 }  // namespace barrage::cli::detail

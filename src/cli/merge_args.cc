@@ -100,4 +100,6 @@ Result<Command> parse_merge(std::span<const char* const> argv) {
     return Command(std::move(request));
 }
 
+std::vector<OptionName> merge_option_names() { return option_names<MergeRequest>(merge_options); }
+
 }  // namespace barrage::cli::detail

@@ -16,6 +16,7 @@
 #include "barrage/base/excerpt.h"
 #include "barrage/base/nearest.h"
 #include "barrage/base/result.h"
+#include "barrage/cli/command_catalog.h"
 
 namespace barrage::cli::detail {
 
@@ -101,6 +102,16 @@ std::string nearest_option(std::string_view typed, std::span<const OptionSpec<Ar
         names.push_back(fmt::format("--{}", spec.long_name));
     }
     return base::did_you_mean(typed, names);
+}
+
+// The names in a spec table, with -h/--help, which every parser answers.
+template <typename Args>
+std::vector<OptionName> option_names(std::span<const OptionSpec<Args>> specs) {
+    std::vector<OptionName> names{{'h', "help", false}};
+    for (const auto& spec : specs) {
+        names.push_back({spec.short_name, std::string(spec.long_name), spec.takes_value});
+    }
+    return names;
 }
 
 inline bool is_option_like(std::string_view arg) { return arg.size() >= 2 && arg[0] == '-'; }

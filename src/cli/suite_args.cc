@@ -122,4 +122,6 @@ Result<Command> parse_suite(std::span<const char* const> argv) {
     return Command(SuiteRequest{std::move(suite).value(), args.json_path, args.flags.quiet});
 }
 
+std::vector<OptionName> suite_option_names() { return option_names<SuiteArgs>(suite_options); }
+
 }  // namespace barrage::cli::detail

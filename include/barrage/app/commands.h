@@ -31,6 +31,11 @@ int merge_command(const cli::MergeRequest& request);
 // barrage trend: the runs a --history file recorded.
 int trend_command(const cli::TrendRequest& request);
 
+// barrage --version / barrage version: "barrage 0.1.0 (COMMIT, BUILDTYPE, static|dynamic)",
+// then one line each for the commit, build type, linking, compiler and library versions.
+std::string version_text();
+int version_command();
+
 // Prints "barrage: MESSAGE" on stderr and returns `code`, so a caller writes
 // `return fail(message, gate::exit_usage);`.
 int fail(const std::string& message, int code);

@@ -17,6 +17,10 @@ int main(int argc, char** argv) {
     }
     auto& value = command.value();
     if (auto* help = std::get_if<cli::HelpRequest>(&value)) {
+        if (help->missing_command) {
+            fmt::print(stderr, "{}", help->text);
+            return gate::exit_usage;
+        }
         fmt::print("{}", help->text);
         return gate::exit_ok;
     }

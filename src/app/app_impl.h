@@ -2,6 +2,7 @@
 // What the commands share: the run's gates, its progress line, its watcher,
 // its .hlog tags and its end-of-run outputs. Private to src/app.
 
+#include <cstdio>
 #include <memory>
 #include <span>
 #include <string>
@@ -33,6 +34,10 @@ engine::StopCheck abort_check(const plan::RunPlan& plan, std::span<const gate::T
 // `specs`, fed by the engine's interval totals; null when there are none.
 std::unique_ptr<gate::WindowGates> window_gates(const plan::RunPlan& plan,
                                                 std::span<const gate::ThresholdSpec> specs);
+
+// Whether to colour what goes to `stream`: --color always or never, else
+// (auto) when `stream` is a terminal and NO_COLOR is unset or empty (color.cc).
+bool use_color(plan::ColorMode mode, std::FILE* stream);
 
 // Prints each interval's progress line on stderr; empty with -q.
 engine::IntervalCallback progress_printer(const plan::RunPlan& plan);

@@ -104,6 +104,9 @@ Connections and TLS (https://):
 
 Output:
   -q, --quiet              no progress line
+      --color WHEN         colour the verdicts (FAIL red, pass green, warnings
+                           yellow): auto (default: on a terminal, unless the
+                           NO_COLOR environment variable is set), always, never
       --interval TIME      progress and CSV interval (default 1s, min 100ms)
       --json FILE          write the result as JSON ('-' = stdout)
       --csv FILE           write one row per interval as CSV ('-' = stdout)
@@ -153,12 +156,18 @@ Profiles (docs/profiles.md): requests, sessions and phases described in TOML.
                            phases.0.rate=50, phases.main.duration=30s,
                            requests.login.weight=2; repeat for more
       --seed N             seed of the random choices (default: the profile's, or 1)
+      --env-file FILE      KEY=VALUE lines (# comments, 'quoted' or "quoted"
+                           values) for ${NAME} and ${NAME:-default} in the
+                           profile's strings; they win over the environment.
+                           Repeat for more (a later file wins); $$ is a '$'
       --time-scale F       every phase duration times F and spawn rates / F
                            (0.1: the plan in a tenth of the time); rates and
                            think time unchanged. Applied after --set, before
                            -r and -d (which stay as given). Profiles only
-  -r and -d change the main phase of a profile; -X, -H, -b, --body-file and
-  --body-template are for URL runs only.
+  -r R on a profile scales every open-loop phase (ramps, steps, spikes too) by
+  R / the profile's rate (its main phase's if constant, else its peak), so the
+  shape is kept and the main phase runs at R; -d changes the main phase only.
+  -X, -H, -b, --body-file and --body-template are for URL runs only.
 
 TIME: 500ms, 30s, 2m, 1h, 1m30s (a bare number is seconds)
 SIZE: 512, 4k, 1M (k = 1024)
@@ -320,6 +329,20 @@ Result<int> parse_tls_version(std::string_view flag, std::string_view text) {
         fmt::format("{}: '{}' is not a TLS version; use 1.2 or 1.3", flag, base::excerpt(text)));
 }
 
+Result<plan::ColorMode> parse_color_mode(std::string_view flag, std::string_view text) {
+    if (text == "auto") {
+        return plan::ColorMode::automatic;
+    }
+    if (text == "always") {
+        return plan::ColorMode::always;
+    }
+    if (text == "never") {
+        return plan::ColorMode::never;
+    }
+    return make_error(fmt::format("{}: '{}' is not a colour mode; use auto, always or never", flag,
+                                  base::excerpt(text)));
+}
+
 const OptionSpec<RunArgs> run_options[] = {
     {'r', "rate", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
@@ -349,6 +372,17 @@ const OptionSpec<RunArgs> run_options[] = {
     {'\0', "set", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
          a.flags.sets.emplace_back(v);
+         return Status(Ok{});
+     }},
+    {'\0', "env-file", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         auto values = profile::read_env_file(std::string(v));
+         if (!values) {
+             return Status(values.error());
+         }
+         for (profile::EnvironmentValue& value : values.value()) {
+             a.flags.environment.push_back(std::move(value));
+         }
          return Status(Ok{});
      }},
     {'\0', "seed", true,
@@ -464,6 +498,10 @@ const OptionSpec<RunArgs> run_options[] = {
      [](RunArgs& a, std::string_view, std::string_view v) {
          a.flags.outputs.label = std::string(v);
          return Status(Ok{});
+     }},
+    {'\0', "color", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_color_mode(flag, v), a.flags.outputs.color);
      }},
     {'q', "quiet", false,
      [](RunArgs& a, std::string_view, std::string_view) {
@@ -718,6 +756,11 @@ Result<Command> parse_run(std::span<const char* const> argv) {
         return make_error(
             "--set and --seed change a profile; give a PROFILE.toml instead of a "
             "URL (see docs/profiles.md)");
+    }
+    if (!args.flags.environment.empty()) {
+        return make_error(
+            "--env-file gives the ${NAME} variables of a profile; a URL run has none (the "
+            "shell expands $NAME on the command line): give a PROFILE.toml instead of a URL");
     }
     // A URL run's times are its own flags: scaling them would only hide -d.
     if (args.flags.time_scale) {
@@ -1143,7 +1186,10 @@ Result<Command> parse_help(std::span<const char* const> argv) {
 Result<Command> parse_command_line(int argc, const char* const* argv) {
     BARRAGE_ASSERT(argc >= 1 && argv != nullptr);
     const std::span<const char* const> args(argv, static_cast<size_t>(argc));
-    const std::string_view command = argc > 1 ? args[1] : "help";
+    if (argc == 1) {
+        return Command(HelpRequest{usage_text(), true});
+    }
+    const std::string_view command = args[1];
     if (command == "run") {
         return detail::parse_run(args);
     }

@@ -366,6 +366,10 @@ TEST_CASE("no arguments, help, --help and -h give the program usage") {
         CHECK(contains(text, "barrage serve"));
         CHECK(text == cli::usage_text());
     }
+    // Only a bare `barrage` is a usage error (stderr, exit 2); help asked for is not.
+    CHECK(std::get<HelpRequest>(parse({}).value()).missing_command);
+    CHECK_FALSE(std::get<HelpRequest>(parse({"help"}).value()).missing_command);
+    CHECK_FALSE(std::get<HelpRequest>(parse({"--help"}).value()).missing_command);
     CHECK(contains(help_text({"help", "run"}), "--connections"));
     CHECK(contains(help_text({"help", "serve"}), "--body-size"));
     CHECK(contains(help_text({"help", "serve"}), "POST /jobs?ready=D"));  // serve's job endpoint

@@ -16,6 +16,9 @@ namespace barrage::cli {
 
 struct HelpRequest {
     std::string text;  // usage text to print on stdout
+    // A bare `barrage`: no command was given, so the usage goes to stderr and
+    // the exit code is gate::exit_usage (2), as a usage error; help asked for is 0.
+    bool missing_command = false;
 };
 struct VersionRequest {};
 // barrage compare BASELINE.json CURRENT.json [--max-regression [NAME:]METRIC=LIMIT]...

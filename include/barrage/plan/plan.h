@@ -189,6 +189,10 @@ struct ThresholdPlan {
     double time_scale = 1;
 };
 
+// --color: verdicts coloured on a terminal (automatic: unless NO_COLOR is set or
+// the summary is not going to a terminal), always or never.
+enum class ColorMode { automatic, always, never };
+
 struct OutputPlan {
     std::string json_path;          // "" = none, "-" = stdout
     std::string csv_path;           // "" = none, "-" = stdout
@@ -203,6 +207,7 @@ struct OutputPlan {
     std::string html_path;     // --html: self-contained HTML report; "" = none
     std::string history_path;  // --history: JSON Lines file to append to; "" = none
     std::string label;         // --label: recorded in the history line
+    ColorMode color = ColorMode::automatic;
 };
 
 // One file a run writes, named by the flag that asks for it.
@@ -287,6 +292,7 @@ struct RunPlan {
     // constructed, the plan is `barrage run URL` with the defaults: GET, closed
     // loop with one user per connection for duration_ns_default.
     std::string profile_path;
+    std::string profile_name;  // the profile's `name` key, for the run header; "" = none
     std::vector<NamedRequest> requests = {NamedRequest{.name = "default"}};
     SessionPlan session = {.steps = {0}};
     std::vector<DataFilePlan> data_files;

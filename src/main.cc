@@ -43,6 +43,9 @@ int main(int argc, char** argv) {
     if (auto* suite = std::get_if<cli::SuiteRequest>(&value)) {
         return app::suite_command(*suite);
     }
+    if (auto* levels = std::get_if<cli::LevelsRequest>(&value)) {
+        return app::levels_command(*levels);
+    }
     if (auto* find_max = std::get_if<cli::FindMaxRequest>(&value)) {
         return app::find_max_command(*find_max);
     }

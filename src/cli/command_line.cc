@@ -25,6 +25,7 @@
 #include "barrage/profile/profile_loader.h"
 #include "barrage/profile/run_flags.h"
 #include "find_max_impl.h"
+#include "levels_impl.h"
 #include "options_impl.h"
 #include "suite_impl.h"
 
@@ -65,6 +66,11 @@ Load:
                            one per connection)
       --no-pin             do not pin workers to CPUs
   -d, --duration TIME      how long to measure (default 10s)
+      --levels c=1,10,25,50
+                           one run of -d per level, one table (level, req/s,
+                           p50, p95, p99, errors; --json FILE: every level):
+                           c= closed loop at each number of connections,
+                           r= open loop at each rate (r=100,500,1k)
       --requests N         send exactly N requests, then stop: with -r in about
                            N / RATE, without -r when N were sent (at most 10m);
                            with -d, whichever ends first. A profile: its main
@@ -274,6 +280,7 @@ struct RunArgs {
     profile::RunFlags flags;
     // -b/--body, --body-file, --body-template: at most one gives the body.
     std::vector<std::string> body_flags;  // distinct, in order (a repeated flag: the last wins)
+    std::optional<std::string> levels;    // --levels c=1,10 | r=100,200 (levels_args.cc)
 
     void note_body_flag(std::string_view flag) {
         if (std::find(body_flags.begin(), body_flags.end(), flag) == body_flags.end()) {
@@ -364,6 +371,11 @@ const OptionSpec<RunArgs> run_options[] = {
     {'d', "duration", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          return store(parse_duration_ns(flag, v, false), a.flags.duration_ns);
+     }},
+    {'\0', "levels", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.levels = std::string(v);
+         return Status(Ok{});
      }},
     {'\0', "requests", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
@@ -750,6 +762,11 @@ Result<Command> parse_run(std::span<const char* const> argv) {
                                       args.body_flags[0], args.body_flags[1]));
     }
     if (positionals.size() == 1 && profile::is_profile_argument(positionals[0])) {
+        if (args.levels) {
+            return make_error(
+                "--levels is for URL runs; a profile's levels are barrage find-max PROFILE "
+                "--profile-levels 0.5,1,1.5 --rate R");
+        }
         return parse_run_profile(args, positionals[0], argv);
     }
     if (!args.flags.sets.empty() || args.flags.seed) {
@@ -775,6 +792,18 @@ Result<Command> parse_run(std::span<const char* const> argv) {
     }
     if (auto status = check_outputs(args.flags.outputs); !status) {
         return status.error();
+    }
+    if (args.levels) {
+        auto levels = detail::make_levels_request(plan, args.flags, *args.levels);
+        if (!levels) {
+            return levels;
+        }
+        const auto& request = std::get<LevelsRequest>(levels.value());
+        auto first = levels_step_plan(request, request.levels.front());
+        if (auto status = check_templates(first.value(), args.body_flags); !status) {
+            return status.error();
+        }
+        return levels;
     }
     if (auto status = profile::apply_run_flags(plan, args.flags); !status) {
         return status.error();

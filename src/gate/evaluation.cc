@@ -561,10 +561,10 @@ std::vector<std::string> format_threshold_lines(std::span<const ThresholdOutcome
     for (const ThresholdOutcome& outcome : outcomes) {
         const std::string value =
             outcome.value ? format_metric_value(*outcome.value, outcome.spec) : std::string("-");
-        std::string line = fmt::format("{:<{}}  {:>10}  {}", outcome.spec.expression, width, value,
-                                       outcome.passed
-                                           ? base::paint("pass", base::AnsiColor::green, color)
-                                           : base::paint("FAIL", base::AnsiColor::red, color));
+        std::string line =
+            fmt::format("{:<{}}  {:>10}  {}", outcome.spec.expression, width, value,
+                        outcome.passed ? base::paint("pass", base::AnsiColor::green, color)
+                                       : base::paint("FAIL", base::AnsiColor::red, color));
         std::string note = time_note(outcome);
         if (!outcome.note.empty()) {
             note += (note.empty() ? "" : "; ") + outcome.note;

@@ -58,7 +58,7 @@ Status scale_rates(plan::RunPlan& plan, double rate_per_s) {
         main.rate_per_s = rate_per_s;  // exactly R, not R / P * P
         main.rate_end_per_s = rate_per_s;
     }
-    for (const PhasePlan& phase : plan.phases) {
+    for (PhasePlan& phase : plan.phases) {
         if (auto status = detail::check_phase_shape(phase); !status) {
             return make_error(fmt::format("--rate: phase '{}' scaled by {:.4g}: {}",
                                           base::excerpt(phase.name), factor,

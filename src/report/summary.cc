@@ -142,9 +142,8 @@ std::string what_runs(const plan::RunPlan& plan) {
         return detail::target_url(plan.target);
     }
     const std::string file = plan.profile_path.substr(plan.profile_path.rfind('/') + 1);
-    std::string text = plan.profile_name.empty()
-                           ? file
-                           : fmt::format("{} ({})", plan.profile_name, file);
+    std::string text =
+        plan.profile_name.empty() ? file : fmt::format("{} ({})", plan.profile_name, file);
     fmt::format_to(std::back_inserter(text), ": {} to {}://{}",
                    plural(static_cast<int64_t>(plan.requests.size()), "request"),
                    plan.target.scheme, plan.target.host_header);
@@ -168,8 +167,8 @@ std::string headline(const plan::RunPlan& plan) {
         threads = static_cast<int>(plan.cpus.size());
     }
     std::string text = fmt::format(
-        "barrage {} — {} — {}, {}, {}, {}", BARRAGE_VERSION, what_runs(plan), mode,
-        pool_text(plan), plural(threads, "thread"), format_duration_ns(plan::measured_ns(plan)));
+        "barrage {} — {} — {}, {}, {}, {}", BARRAGE_VERSION, what_runs(plan), mode, pool_text(plan),
+        plural(threads, "thread"), format_duration_ns(plan::measured_ns(plan)));
     if (const int64_t warmup_ns = plan::warmup_ns(plan); warmup_ns > 0) {
         text += fmt::format(" (+{} warm-up)", format_duration_ns(warmup_ns));
     }

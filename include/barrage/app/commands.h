@@ -25,6 +25,10 @@ int compare_command(const cli::CompareRequest& request);
 // and outputs checked before the first; the table, the suite's --json and the
 // worst run's exit code (gate::worst_exit_code).
 int suite_command(cli::SuiteRequest& request);
+// barrage run URL --levels c=...|r=...: one run per level, then one table (and
+// --json); 0 when every level ran, 3 when one could not (nothing completed),
+// 128 + n when signal n stopped the sweep (the levels so far are reported).
+int levels_command(const cli::LevelsRequest& request);
 // barrage trend: the runs a --history file recorded.
 int trend_command(const cli::TrendRequest& request);
 

@@ -39,6 +39,8 @@ LevelRow level_row(double level, const stats::RunResult& result) {
     row.sent = c.requests_sent;
     row.completed = c.requests_completed;
     row.errors = c.requests_errors;
+    row.unfinished = c.requests_unfinished;
+    row.unsent = c.requests_unsent;
     row.responses_failed = stats::responses_failed_total(result.totals.by_name);
     row.rps = detail::per_second(c.requests_completed, result.duration_s);
     row.latency_us = result.totals.latency_us;
@@ -91,6 +93,10 @@ std::string format_levels_json(std::span<const LevelRow> rows, bool connections,
         json.value(row.completed);
         json.key("errors");
         json.value(row.errors);
+        json.key("unfinished");
+        json.value(row.unfinished);
+        json.key("unsent");
+        json.value(row.unsent);
         json.key("responses_failed");
         json.value(row.responses_failed);
         json.key("rps");

@@ -1065,8 +1065,8 @@ TEST_CASE("--levels c= runs the URL closed loop at each number of connections, r
     CHECK(step.value().outputs.quiet);
     CHECK(step.value().threads <= 25);
 
-    auto rates = parse({"run", "http://127.0.0.1:8080/", "--levels", "r=100,1k", "-c", "4",
-                        "--json", "-"});
+    auto rates =
+        parse({"run", "http://127.0.0.1:8080/", "--levels", "r=100,1k", "-c", "4", "--json", "-"});
     REQUIRE(rates.ok());
     const auto& open = std::get<cli::LevelsRequest>(rates.value());
     CHECK(open.dimension == cli::LevelsRequest::Dimension::rate);
@@ -1100,8 +1100,7 @@ TEST_CASE("--levels refuses bad levels, a second source of the level and single-
 }
 
 TEST_CASE("--color takes auto, always or never; --env-file is for profiles") {
-    CHECK(parse_run({"run", "http://127.0.0.1:8080/"}).outputs.color ==
-          plan::ColorMode::automatic);
+    CHECK(parse_run({"run", "http://127.0.0.1:8080/"}).outputs.color == plan::ColorMode::automatic);
     CHECK(parse_run({"run", "http://127.0.0.1:8080/", "--color", "always"}).outputs.color ==
           plan::ColorMode::always);
     CHECK(parse_run({"run", "http://127.0.0.1:8080/", "--color=never"}).outputs.color ==

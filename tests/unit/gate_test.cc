@@ -117,7 +117,7 @@ TEST_CASE("a time value reads in the limit's unit, or in the unit that needs no 
     CHECK(shown("p99 < 200ms", 2.5e6) == "2.5s");  // not "2500.0ms"
     CHECK(shown("p99 < 200ms", 850) == "850.0us");
     CHECK(shown("p50 < 1ms", 0.5) == "0.5us");
-    CHECK(shown("p99 < 1s", 0) == "0s");
+    CHECK(shown("p99 < 1s", 0) == "0.0s");  // zero in the limit's unit
     CHECK(shown("max < 1h", 90e6) == "90.0s");
     CHECK(shown("max < 1h", 7200e6) == "2h");
 }

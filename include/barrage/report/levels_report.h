@@ -21,6 +21,8 @@ struct LevelRow {
     int64_t sent = 0;
     int64_t completed = 0;
     int64_t errors = 0;            // no answer (timeouts, resets, ...)
+    int64_t unfinished = 0;        // sent = completed + errors + unfinished
+    int64_t unsent = 0;            // scheduled = sent + unsent (open loop)
     int64_t responses_failed = 0;  // answered with status >= 400 or a failed check
     double rps = 0;                // completed per second of the measured time
     stats::Histogram latency_us = stats::Histogram::for_latency_us();  // answered requests

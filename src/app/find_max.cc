@@ -10,6 +10,7 @@
 
 #include "app_impl.h"
 #include "barrage/app/commands.h"
+#include "barrage/base/ansi_color.h"
 #include "barrage/capacity/capacity_html.h"
 #include "barrage/capacity/capacity_run.h"
 #include "barrage/engine/run.h"
@@ -80,12 +81,16 @@ capacity::StepRunner step_runner(const cli::FindMaxRequest& request, SearchState
     };
 }
 
-std::string verdict_text(const capacity::StepReport& step) {
-    std::string verdict = step.verdict == capacity::StepVerdict::pass         ? "pass"
-                          : step.verdict == capacity::StepVerdict::slo_failed ? "FAIL"
+// "pass", "FAIL (...)", ...; with `color` the verdict green, red or yellow (--color).
+std::string verdict_text(const capacity::StepReport& step, bool color) {
+    using base::AnsiColor;
+    std::string verdict = step.verdict == capacity::StepVerdict::pass
+                              ? base::paint("pass", AnsiColor::green, color)
+                          : step.verdict == capacity::StepVerdict::slo_failed
+                              ? base::paint("FAIL", AnsiColor::red, color)
                           : step.verdict == capacity::StepVerdict::interrupted
-                              ? "interrupted"
-                              : "GENERATOR SATURATED";
+                              ? std::string("interrupted")
+                              : base::paint("GENERATOR SATURATED", AnsiColor::yellow, color);
     for (const std::string& evidence : step.evidence) {
         verdict += " (" + evidence + ")";
     }
@@ -97,13 +102,14 @@ capacity::StepCallback step_printer(const cli::FindMaxRequest& request) {
     if (request.quiet) {
         return {};
     }
-    return [](int index, const capacity::StepReport& step) {
+    const bool color = detail::use_color(request.run_plan.outputs.color, stderr);
+    return [color](int index, const capacity::StepReport& step) {
         fmt::print(stderr,
                    "step {}: asked {:.1f} req/s, got {:.1f}, p99 {}, errors {:.2f}%, failures "
                    "{:.2f}%: {}\n",
                    index, step.rate_asked_rps, step.rate_achieved_rps,
                    capacity::format_step_time(step.p99_us), step.error_rate * 100.0,
-                   step.failure_rate * 100.0, verdict_text(step));
+                   step.failure_rate * 100.0, verdict_text(step, color));
     };
 }
 

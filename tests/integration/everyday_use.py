@@ -143,6 +143,15 @@ def check_colours(t, url):
     rc, output = run_in_pty(t, [*args, "--color", "always"], {**env, "NO_COLOR": "1"})
     t.check(RED_FAIL in output, "--color always wins over NO_COLOR")
 
+    search = t.run(["find-max", url, "--slo", "p99 < 10s", "--start", "100", "--max", "150",
+                    "--step-duration", "1s", "--step-warmup", "0", "-t", "1", "--color", "always"],
+                   json_out=False, quiet=False, timeout_s=30)
+    harness.exits_with(t, search, 0, "find-max --color always")
+    t.check(GREEN_PASS in search.stderr, f"find-max's step lines colour the verdict "
+                                         f"({search.stderr.strip()[:300]!r})")
+    t.check(re.search(r"p99 [0-9.]+(us|ms|s),", search.stderr) is not None,
+            "find-max's step lines show p99 in readable units")
+
 
 def check_threshold_units(t, url):
     outcome = t.run(["run", url, "-c", "2", "-t", "1", "-d", "1s", "--threshold", "p99 < 2s"],

@@ -40,6 +40,9 @@ int main(int argc, char** argv) {
     if (auto* report_request = std::get_if<cli::ReportRequest>(&value)) {
         return app::report_command(*report_request);
     }
+    if (auto* merge = std::get_if<cli::MergeRequest>(&value)) {
+        return app::merge_command(*merge);
+    }
     if (auto* suite = std::get_if<cli::SuiteRequest>(&value)) {
         return app::suite_command(*suite);
     }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +27,7 @@
 #include "barrage/profile/run_flags.h"
 #include "find_max_impl.h"
 #include "levels_impl.h"
+#include "merge_impl.h"
 #include "options_impl.h"
 #include "suite_impl.h"
 
@@ -48,15 +50,37 @@ constexpr int64_t body_bytes_max = 64 * 1024 * 1024;
 
 constexpr std::string_view run_usage =
     R"(Usage: barrage run URL [options]
-       barrage run PROFILE.toml [--rate R] [--duration D] [--set KEY=VALUE]... [--seed N]
-                            [--time-scale F]
+       barrage run PROFILE.toml [URL] [--rate R] [--duration D] [--set KEY=VALUE]...
+                            [--seed N] [--time-scale F]
 
 Sends HTTP/1.1 requests to URL and reports latency percentiles.
 Without -r the load is a closed loop: each connection sends its next request
 when the previous answer arrives. With -r it is an open loop at that rate, and
 latency counts from when each request was due, so a stalling server shows.
 
-URL: http[s]://host[:port][/path][?query]   IPv6: http://[::1]:8080/
+URL: http[s]://[user[:password]@]host[:port][/path][?query]   IPv6: http://[::1]:8080/
+A URL after PROFILE.toml (or --target URL) replaces the profile's [target] url
+or urls: scheme, host, port, user; its path is the default path of requests
+that give none, as url's is (the requests' own paths stay).
+
+Target (curl's forms; every target of the run):
+  -u, --user USER[:PASS]   basic auth: Authorization: Basic on every request;
+                           wins over the URL's user:password@ (percent-decoded),
+                           a request's own Authorization header wins over both.
+                           Reports show the URL as user:***@
+      --connect-to HOST:PORT:TO_HOST:TO_PORT
+                           connect to TO_HOST:TO_PORT instead of HOST:PORT;
+                           empty HOST or PORT: any, empty TO_HOST or TO_PORT:
+                           the target's own. Host header and TLS SNI stay the
+                           URL's. Repeat for more: the first match wins
+      --resolve HOST:PORT:ADDR
+                           connect to IP address ADDR for HOST:PORT (HOST '*':
+                           any), after --connect-to. A route that matches no
+                           target is an error; IPv6 in brackets: [::1]
+      --unix-socket PATH   connect to the Unix stream socket PATH (http or
+                           https); the URL still gives Host, SNI and path
+      --target URL         the URL of a URL run, or the one that replaces a
+                           profile's [target] (as PROFILE.toml URL)
 
 Load:
   -c, --connections N      open connections (default 10)
@@ -336,6 +360,40 @@ Result<int> parse_tls_version(std::string_view flag, std::string_view text) {
         fmt::format("{}: '{}' is not a TLS version; use 1.2 or 1.3", flag, base::excerpt(text)));
 }
 
+// -u/--user USER[:PASSWORD], as curl -u: split at the first ':', taken as typed
+// (no percent-decoding); without ':' the password is empty (barrage never prompts).
+Result<plan::Credentials> parse_user(std::string_view flag, std::string_view text) {
+    if (text.empty()) {
+        return make_error(
+            fmt::format("{}: the value is empty; expected USER[:PASSWORD], e.g. "
+                        "{} alice:secret",
+                        flag, flag));
+    }
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos) {
+        return plan::Credentials{std::string(text), ""};
+    }
+    return plan::Credentials{std::string(text.substr(0, colon)),
+                             std::string(text.substr(colon + 1))};
+}
+
+// --unix-socket PATH: checked now against sockaddr_un's limit, so a long path
+// is a usage error rather than a failed run.
+Result<std::string> parse_unix_socket(std::string_view flag, std::string_view text) {
+    constexpr std::size_t path_bytes_max = sizeof(sockaddr_un{}.sun_path) - 1;
+    if (text.empty()) {
+        return make_error(
+            fmt::format("{}: the path is empty; expected e.g. {} /run/app.sock", flag, flag));
+    }
+    if (text.size() > path_bytes_max || text.find('\0') != std::string_view::npos) {
+        return make_error(fmt::format(
+            "{}: '{}' is {} bytes; a Unix socket path has at most {} (expected a shorter path, "
+            "e.g. a link in /tmp)",
+            flag, base::excerpt(text), text.size(), path_bytes_max));
+    }
+    return std::string(text);
+}
+
 Result<plan::ColorMode> parse_color_mode(std::string_view flag, std::string_view text) {
     if (text == "auto") {
         return plan::ColorMode::automatic;
@@ -351,6 +409,42 @@ Result<plan::ColorMode> parse_color_mode(std::string_view flag, std::string_view
 }
 
 const OptionSpec<RunArgs> run_options[] = {
+    {'u', "user", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_user(flag, v), a.flags.user);
+     }},
+    {'\0', "connect-to", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         auto route = plan::parse_connect_to(flag, v);
+         if (route) {
+             a.flags.routes.connect_to.push_back(std::move(route).value());
+         }
+         return route ? Status(Ok{}) : Status(route.error());
+     }},
+    {'\0', "resolve", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         auto route = plan::parse_resolve(flag, v);
+         if (route) {
+             a.flags.routes.resolve.push_back(std::move(route).value());
+         }
+         return route ? Status(Ok{}) : Status(route.error());
+     }},
+    {'\0', "unix-socket", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_unix_socket(flag, v), a.flags.unix_socket_path);
+     }},
+    {'\0', "target", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         if (a.flags.target_url) {
+             return Status(make_error(fmt::format("{} is given twice; give one URL", flag)));
+         }
+         // Checked now, so that a bad URL names the flag, not the profile.
+         if (auto parsed = plan::parse_url(v); !parsed) {
+             return Status(make_error(fmt::format("{}: {}", flag, parsed.error().message)));
+         }
+         a.flags.target_url = std::string(v);
+         return Status(Ok{});
+     }},
     {'r', "rate", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          return store(parse_rate_per_s(flag, v), a.flags.rate_per_s);
@@ -640,11 +734,38 @@ std::string quote_for_shell(std::string_view arg) {
     return quoted + "'";
 }
 
+// "alice:secret" -> "alice:***": a password never reaches a report.
+std::string mask_user_value(std::string_view value) {
+    const auto colon = value.find(':');
+    return colon == std::string_view::npos ? std::string(value)
+                                           : fmt::format("{}:***", value.substr(0, colon));
+}
+
+// An argument as echoed in reports: URLs' passwords and -u/--user's masked.
+// `user_value_next` is set when the argument is -u or --user without its value.
+std::string masked_argument(std::string_view arg, bool& user_value_next) {
+    if (user_value_next) {
+        user_value_next = false;
+        return mask_user_value(arg);
+    }
+    if (arg == "-u" || arg == "--user") {
+        user_value_next = true;
+        return std::string(arg);
+    }
+    for (const std::string_view prefix : {"--user=", "-u=", "-u"}) {
+        if (arg.starts_with(prefix)) {
+            return fmt::format("{}{}", prefix, mask_user_value(arg.substr(prefix.size())));
+        }
+    }
+    return plan::mask_url_password(arg);
+}
+
 std::string join_command_line(std::span<const char* const> argv) {
     std::string joined;
+    bool user_value_next = false;
     for (const char* arg : argv) {
         joined += joined.empty() ? "" : " ";
-        joined += quote_for_shell(arg);
+        joined += quote_for_shell(masked_argument(arg, user_value_next));
     }
     return joined;
 }
@@ -673,23 +794,53 @@ Status check_outputs(const plan::OutputPlan& output) {
     return Ok{};
 }
 
-Status take_url(plan::RunPlan& plan, const std::vector<std::string_view>& positionals) {
-    if (positionals.empty()) {
+Status take_url(plan::RunPlan& plan, const std::vector<std::string_view>& positionals,
+                const std::optional<std::string>& target_url) {
+    if (positionals.empty() && !target_url) {
         return make_error(
             "barrage run: missing URL; e.g. barrage run http://127.0.0.1:8080/ -c 50 -d 30s");
     }
-    if (positionals.size() > 1) {
-        return make_error(fmt::format("barrage run: unexpected argument '{}'; give exactly one URL",
-                                      base::excerpt(positionals[1])));
+    if (positionals.size() + (target_url ? 1 : 0) > 1) {
+        return make_error(fmt::format(
+            "barrage run: unexpected argument '{}'; give exactly one URL (as an argument or "
+            "with --target)",
+            base::excerpt(plan::mask_url_password(positionals.back()))));
     }
-    return store(plan::parse_url(positionals[0]), plan.target);
+    return store(plan::parse_url(target_url ? std::string_view(*target_url) : positionals[0]),
+                 plan.target);
+}
+
+// --unix-socket takes every connection; a route as well would be ignored.
+Status check_destination(const profile::RunFlags& flags) {
+    if (flags.unix_socket_path &&
+        (!flags.routes.connect_to.empty() || !flags.routes.resolve.empty())) {
+        return make_error(
+            "--unix-socket and --connect-to/--resolve both say where to connect; use one of "
+            "them");
+    }
+    return Ok{};
 }
 
 // `barrage run PROFILE.toml`: the profile gives target, requests and phases;
 // the flags give outputs, TLS and the overrides. Request flags would be
 // silently lost, so they are refused.
-Result<Command> parse_run_profile(const RunArgs& args, std::string_view path,
+Result<Command> parse_run_profile(RunArgs& args, const std::vector<std::string_view>& positionals,
                                   std::span<const char* const> argv) {
+    const std::string_view path = positionals[0];
+    if (positionals.size() > 2 || (positionals.size() == 2 && args.flags.target_url)) {
+        return make_error(fmt::format(
+            "barrage run {}: unexpected argument '{}'; expected barrage run PROFILE.toml [URL] "
+            "(the URL, or --target URL, replaces the profile's [target] url)",
+            base::excerpt(path), base::excerpt(plan::mask_url_password(positionals.back()))));
+    }
+    if (positionals.size() == 2) {
+        auto parsed = plan::parse_url(positionals[1]);
+        if (!parsed) {
+            return make_error(
+                fmt::format("barrage run {}: {}", base::excerpt(path), parsed.error().message));
+        }
+        args.flags.target_url = std::string(positionals[1]);
+    }
     const profile::RunFlags& flags = args.flags;
     if (!args.body_flags.empty() || !flags.headers.empty() || flags.method) {
         return make_error(
@@ -761,13 +912,16 @@ Result<Command> parse_run(std::span<const char* const> argv) {
         return make_error(fmt::format("{} and {} both give a body; use one of them",
                                       args.body_flags[0], args.body_flags[1]));
     }
-    if (positionals.size() == 1 && profile::is_profile_argument(positionals[0])) {
+    if (auto status = check_destination(args.flags); !status) {
+        return status.error();
+    }
+    if (!positionals.empty() && profile::is_profile_argument(positionals[0])) {
         if (args.levels) {
             return make_error(
                 "--levels is for URL runs; a profile's levels are barrage find-max PROFILE "
                 "--profile-levels 0.5,1,1.5 --rate R");
         }
-        return parse_run_profile(args, positionals[0], argv);
+        return parse_run_profile(args, positionals, argv);
     }
     if (!args.flags.sets.empty() || args.flags.seed) {
         return make_error(
@@ -787,7 +941,7 @@ Result<Command> parse_run(std::span<const char* const> argv) {
     }
     plan::RunPlan plan;
     plan.threads = 0;  // not given: apply_run_flags derives it from the CPUs and -c
-    if (auto status = take_url(plan, positionals); !status) {
+    if (auto status = take_url(plan, positionals, args.flags.target_url); !status) {
         return status.error();
     }
     if (auto status = check_outputs(args.flags.outputs); !status) {
@@ -1207,6 +1361,9 @@ Result<Command> parse_help(std::span<const char* const> argv) {
     if (topic == "suite") {
         return Command(HelpRequest{std::string(detail::suite_usage)});
     }
+    if (topic == "merge") {
+        return Command(HelpRequest{std::string(detail::merge_usage)});
+    }
     return Command(HelpRequest{usage_text()});
 }
 
@@ -1240,6 +1397,9 @@ Result<Command> parse_command_line(int argc, const char* const* argv) {
     if (command == "suite") {
         return detail::parse_suite(args);
     }
+    if (command == "merge") {
+        return detail::parse_merge(args);
+    }
     if (command == "help" || is_help(command)) {
         return parse_help(args);
     }
@@ -1261,7 +1421,7 @@ Result<Command> parse_command_line(int argc, const char* const* argv) {
                         base::excerpt(command)));
     }
     constexpr std::string_view commands[] = {"run",    "suite",    "serve", "compare", "trend",
-                                             "report", "find-max", "help",  "version"};
+                                             "report", "find-max", "help",  "version", "merge"};
     const std::string hint = base::did_you_mean(command, commands);
     return make_error(fmt::format("unknown command '{}'{}{} 'barrage --help'",
                                   base::excerpt(command), hint, hint.empty() ? "; see" : " See"));
@@ -1280,6 +1440,7 @@ Usage:
   barrage report RESULT -o F   write an HTML report of a --json result
   barrage find-max URL --slo E find the highest rate the target sustains within E
   barrage suite SUITE.toml     run the profiles a suite lists, one report and exit code
+  barrage merge FILE...        sum the --json results of a test's shards exactly
   barrage help [run|serve]     show this help, or a command's options
   barrage --version            print the version
 

@@ -17,6 +17,7 @@
 #include "barrage/base/assert.h"
 #include "barrage/base/clock.h"
 #include "barrage/base/cpu.h"
+#include "barrage/stats/hlog.h"
 #include "barrage/stats/interval_rows.h"
 #include "worker_impl.h"
 
@@ -537,6 +538,8 @@ void Coordinator::emit_intervals(int64_t through_index) {
             if (hooks_.on_interval_totals) {
                 hooks_.on_interval_totals(row, pending.counters, pending.latency_us);
             }
+            // Once per interval on the coordinator, off the workers' path.
+            row.latency_us_hlog = stats::encode_histogram_compressed_base64(pending.latency_us);
             rows_.add(row, result_.intervals);
             add_to_phase(start_s, pending);
             check_stop(end_s);

@@ -1,7 +1,9 @@
 #include <algorithm>
+#include <cctype>
 #include <span>
 #include <utility>
 
+#include "barrage/http/basic_auth.h"
 #include "workload_impl.h"
 
 namespace barrage::engine::detail {
@@ -31,16 +33,38 @@ http::TemplateScope scope_of(const plan::RunPlan& plan, const std::vector<http::
     return scope;
 }
 
+bool is_authorization(std::string_view name) {
+    constexpr std::string_view lower = "authorization";
+    return std::equal(name.begin(), name.end(), lower.begin(), lower.end(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == b;
+    });
+}
+
+// The request's headers as sent to `target`: its own, then the target's basic
+// auth unless the request sets Authorization itself (that wins, as -H does over curl -u).
+void set_target_headers(http::RequestSpec& spec, const plan::NamedRequest& named,
+                        const plan::Target& target) {
+    spec.host_header = target.host_header;
+    spec.headers.clear();
+    bool has_authorization = false;
+    for (const plan::Header& header : named.headers) {
+        spec.headers.emplace_back(header.name, header.value);
+        has_authorization = has_authorization || is_authorization(header.name);
+    }
+    if (target.credentials && !has_authorization) {
+        spec.headers.emplace_back(
+            "Authorization",
+            http::basic_authorization(target.credentials->user, target.credentials->password));
+    }
+}
+
 base::Result<CompiledRequest> compile_request(const plan::RunPlan& plan,
                                               const plan::NamedRequest& named,
                                               const http::TemplateScope& scope) {
     http::RequestSpec spec;
     spec.method = named.method;
     spec.path = named.path;
-    spec.host_header = plan.target.host_header;
-    for (const plan::Header& header : named.headers) {
-        spec.headers.emplace_back(header.name, header.value);
-    }
+    set_target_headers(spec, named, plan.target);
     spec.body = named.body;
     spec.body_verbatim = named.body_verbatim;
     spec.body_form_urlencoded = named.body_form_urlencoded;
@@ -60,7 +84,7 @@ base::Result<CompiledRequest> compile_request(const plan::RunPlan& plan,
         named.name, std::move(request).value(), {}, std::move(checks).value(), {}, {}, false,
         false};
     for (const plan::Target& target : plan.more_targets) {  // the same request, its own Host
-        spec.host_header = target.host_header;
+        set_target_headers(spec, named, target);
         auto other = http::RequestTemplate::compile(spec, scope);
         if (!other.ok()) {
             return context(other.error());

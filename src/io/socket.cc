@@ -17,8 +17,11 @@ int make_tcp_socket(int family, bool rx_timestamps) {
         return -errno;
     }
     // Requests are small and latency is the product: never let Nagle hold them.
+    // (A Unix socket, --unix-socket, has no Nagle to turn off.)
     const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (family != AF_UNIX) {
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
     if (rx_timestamps) {
         ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
     }

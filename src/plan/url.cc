@@ -146,9 +146,7 @@ Result<HostPort> parse_authority(std::string_view url, std::string_view authorit
     return result;
 }
 
-}  // namespace
-
-Result<Target> parse_url(std::string_view url) {
+Result<Target> parse_plain_url(std::string_view url) {
     if (url.empty()) {
         return make_error(fmt::format("the URL is empty; {}", url_forms));
     }
@@ -174,12 +172,6 @@ Result<Target> parse_url(std::string_view url) {
     const auto rest = url.substr(scheme_end + 3);
     const auto authority_end = std::min(rest.find_first_of("/?"), rest.size());
     const auto authority = rest.substr(0, authority_end);
-    if (authority.find('@') != std::string_view::npos) {
-        return make_error(fmt::format(
-            "URL '{}' has user information before '@'; it is not supported, send credentials "
-            "with -H 'Authorization: ...'",
-            base::excerpt(url)));
-    }
     auto host_port = parse_authority(url, authority);
     if (!host_port) {
         return host_port.error();
@@ -193,6 +185,119 @@ Result<Target> parse_url(std::string_view url) {
     target.host_header = host_port.value().is_ipv6 ? fmt::format("[{}]", target.host) : target.host;
     if (target.port != port_default) {
         target.host_header += fmt::format(":{}", target.port);
+    }
+    return target;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    const char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
+}
+
+// "%40" -> "@", as curl, hey and oha read user information.
+Result<std::string> percent_decode(std::string_view shown_url, std::string_view text) {
+    std::string decoded;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            decoded += text[i];
+            continue;
+        }
+        const int high = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
+        const int low = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
+        if (high < 0 || low < 0) {
+            return make_error(fmt::format(
+                "URL '{}' has a '%' not followed by two hex digits in its user information; "
+                "write '%' as %25",
+                base::excerpt(shown_url)));
+        }
+        decoded += static_cast<char>(high * 16 + low);
+        i += 2;
+    }
+    return decoded;
+}
+
+// "user:pw" before the authority's last '@' (a browser's reading; an '@' in a
+// password should be written %40). An empty userinfo ("http://@h/") gives none.
+Result<std::optional<Credentials>> parse_userinfo(std::string_view shown_url,
+                                                  std::string_view userinfo) {
+    if (userinfo.empty()) {
+        return std::optional<Credentials>{};
+    }
+    const auto colon = userinfo.find(':');
+    auto user = percent_decode(shown_url, userinfo.substr(0, colon));
+    if (!user) {
+        return user.error();
+    }
+    auto password =
+        percent_decode(shown_url, colon == std::string_view::npos ? std::string_view{}
+                                                                  : userinfo.substr(colon + 1));
+    if (!password) {
+        return password.error();
+    }
+    return std::optional<Credentials>(
+        Credentials{std::move(user).value(), std::move(password).value()});
+}
+
+// Where the authority's userinfo ends ('@'), or npos.
+std::size_t userinfo_end(std::string_view url) {
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) {
+        return std::string_view::npos;
+    }
+    const std::size_t start = scheme_end + 3;
+    const std::size_t end = std::min(url.find_first_of("/?#", start), url.size());
+    const std::size_t at = url.substr(start, end - start).rfind('@');
+    return at == std::string_view::npos ? at : start + at;
+}
+
+}  // namespace
+
+std::string mask_url_password(std::string_view url) {
+    const std::size_t at = userinfo_end(url);
+    if (at == std::string_view::npos) {
+        return std::string(url);
+    }
+    const std::size_t start = url.find("://") + 3;
+    const std::size_t colon = url.substr(start, at - start).find(':');
+    if (colon == std::string_view::npos) {
+        return std::string(url);  // a user name alone: nothing secret
+    }
+    return fmt::format("{}***{}", url.substr(0, start + colon + 1), url.substr(at));
+}
+
+Result<Target> parse_url(std::string_view typed_url) {
+    // Messages name the URL with its password masked (shown_url), or without
+    // its userinfo (what parse_plain_url reads), never as typed.
+    const std::string shown_url = mask_url_password(typed_url);
+    if (typed_url.find("://") == std::string_view::npos) {
+        // "alice:pw@host/": the scheme is missing; the hint must not echo pw either.
+        const std::string masked = mask_url_password(fmt::format("http://{}", typed_url));
+        if (masked.compare(7, std::string::npos, typed_url) != 0) {
+            return no_scheme(std::string_view(masked).substr(7));
+        }
+    }
+    const std::size_t at = userinfo_end(typed_url);
+    std::string_view userinfo;
+    std::string without_userinfo(typed_url);
+    if (at != std::string_view::npos) {
+        const std::size_t start = typed_url.find("://") + 3;
+        userinfo = typed_url.substr(start, at - start);
+        without_userinfo.erase(start, at + 1 - start);
+    }
+    auto credentials = parse_userinfo(shown_url, userinfo);
+    if (!credentials) {
+        return credentials.error();
+    }
+    // Checked on the URL as shown, so that no message can echo the password.
+    if (auto error = reject_bytes(shown_url)) {
+        return *error;
+    }
+    auto target = parse_plain_url(without_userinfo);
+    if (target) {
+        target.value().credentials = std::move(credentials).value();
     }
     return target;
 }

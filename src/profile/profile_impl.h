@@ -27,6 +27,11 @@ void read_headers_of(TableReader& reader, std::vector<plan::Header>& out);
 void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& plan,
                  std::vector<plan::Header>& headers);
 
+// `barrage run PROFILE URL` / --target URL: [target] url becomes `url` and
+// urls goes, before the document is read, so the URL is read as the file's
+// would be (target.cc). A profile without [target] gets one.
+void override_target_url(toml::table& root, const std::string& url);
+
 // [[data]] files, loaded and checked; fills plan.data_files (requests.cc).
 void read_data_files(TableReader& root, const std::string& base_dir, plan::RunPlan& plan);
 // [[requests]] with checks and captures, then [session]; compiles every

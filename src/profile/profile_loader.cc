@@ -124,6 +124,9 @@ Result<plan::RunPlan> load_profile_text(std::string_view text, const std::string
     if (diagnostics.ok()) {
         detail::apply_sets(document, overrides.sets, diagnostics);
     }
+    if (overrides.target_url) {
+        detail::override_target_url(document, *overrides.target_url);
+    }
     plan::RunPlan plan;
     plan.requests.clear();  // the profile's own, not the URL run's default
     plan.session = {};

@@ -326,10 +326,26 @@ Status fit_phases_to_level(plan::RunPlan& plan) {
     return Ok{};
 }
 
+// --user, --unix-socket, --connect-to and --resolve on every target.
+Status apply_destination(plan::RunPlan& plan, const RunFlags& flags) {
+    for (std::size_t i = 0; i < plan::target_count(plan); ++i) {
+        plan::Target& target = i == 0 ? plan.target : plan.more_targets[i - 1];
+        target.credentials = flags.user ? flags.user : target.credentials;
+        target.unix_socket_path = flags.unix_socket_path.value_or(target.unix_socket_path);
+    }
+    if (flags.routes.connect_to.empty() && flags.routes.resolve.empty()) {
+        return Ok{};
+    }
+    return plan::route_targets(plan, flags.routes);
+}
+
 }  // namespace
 
 Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags) {
     if (auto status = apply_load(plan, flags); !status) {
+        return status;
+    }
+    if (auto status = apply_destination(plan, flags); !status) {
         return status;
     }
     apply_outputs(plan, flags);

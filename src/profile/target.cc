@@ -138,7 +138,8 @@ void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& 
         if (diagnostics.ok()) {
             diagnostics.fail(diagnostics.file(),
                              "no [target]; expected e.g. [target] url = "
-                             "\"http://127.0.0.1:8080\"");
+                             "\"http://127.0.0.1:8080\", or the URL on the command line: "
+                             "barrage run PROFILE.toml URL");
         }
         return;
     }
@@ -172,6 +173,16 @@ void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& 
     plan.new_connection_per_request = target.boolean("new_conn").value_or(false);
     read_tls(target, base_dir, plan.tls);
     target.finish();
+}
+
+void override_target_url(toml::table& root, const std::string& url) {
+    toml::table* target = root["target"].as_table();
+    if (target == nullptr) {
+        root.insert_or_assign("target", toml::table{});
+        target = root["target"].as_table();
+    }
+    target->erase("urls");
+    target->insert_or_assign("url", url);
 }
 
 }  // namespace barrage::profile::detail

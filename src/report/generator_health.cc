@@ -147,6 +147,16 @@ GeneratorHealth judge_generator(const stats::RunResult& result) {
         judge_send_rate(result, health);
     }
     judge_cpu(open_loop, health);
+    // A merged result (barrage merge): any saturated shard makes the whole saturated.
+    for (const stats::MergedShard& shard : result.merged_from) {
+        if (shard.saturated && result.merged_from.size() > 1) {
+            health.saturated = true;
+            for (const std::string& evidence : shard.saturation_evidence) {
+                health.evidence.push_back(
+                    fmt::format("shard {}/{}: {}", shard.info.index, shard.info.count, evidence));
+            }
+        }
+    }
     return health;
 }
 

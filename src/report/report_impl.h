@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "barrage/plan/plan.h"
 #include "barrage/report/json_writer.h"
@@ -33,9 +34,11 @@ inline constexpr std::array<PercentileColumn, 6> percentile_columns{{
     {"p9999", "p99.99", 99.99},
 }};
 
-// "http://host:port/path?query", as the user would type it.
+// "http://host:port/path?query", as the user would type it; basic auth shows
+// as "user:***@", never with its password.
 inline std::string target_url(const plan::Target& target) {
-    return target.scheme + "://" + target.host_header + target.path;
+    const std::string userinfo = target.credentials ? target.credentials->user + ":***@" : "";
+    return target.scheme + "://" + userinfo + target.host_header + target.path;
 }
 
 // count per second; 0 for an empty period instead of a division by zero.
@@ -101,6 +104,14 @@ void write_scenarios(JsonWriter& json, const plan::RunPlan& plan, const stats::R
 // A table, only when the profile has [[scenario]] tables.
 void append_scenarios(std::string& out, const stats::RunResult& result,
                       std::string (*format_time_us)(double));
+
+// by_shard.cc: the shards a merged result was summed from (`barrage merge`);
+// nothing for a run of its own.
+void write_shards(JsonWriter& json, const stats::RunResult& result);
+// The latest shard's start minus the earliest's, in ms; 0 without shards.
+double start_skew_ms(const stats::RunResult& result);
+// The summary's "Shards" lines: how many merged, the skew, missing and saturated ones.
+std::vector<std::string> shard_lines(const stats::RunResult& result);
 
 // watch_report.cc: the watched target (--watch-pid, --watch-cgroup, --watch-url).
 void write_watch(JsonWriter& json, const watch::WatchResult& watch);

@@ -16,6 +16,7 @@
 #include "barrage/gate/exit_code.h"
 #include "barrage/report/generator_health.h"
 #include "barrage/report/json_writer.h"
+#include "barrage/report/result_archive.h"
 #include "barrage/stats/hlog.h"
 #include "barrage/stats/judged_latency.h"
 #include "barrage/stats/percentile_spectrum.h"
@@ -481,6 +482,8 @@ std::string format_json(const plan::RunPlan& plan, const stats::RunResult& resul
         write_interval(json, row);
     }
     json.end_array();
+    detail::write_shards(json, result);
+    write_archive(json, plan, result);
     json.end_object();
     std::string document = json.text();
     document += '\n';

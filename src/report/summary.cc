@@ -446,6 +446,11 @@ std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& re
     if (watch != nullptr && !watch->empty()) {
         detail::append_watch(out, *watch, label_width);
     }
+    std::string_view shards_label = "Shards";
+    for (const std::string& line : detail::shard_lines(result)) {
+        append_line(out, shards_label, line);
+        shards_label = "";
+    }
     append_warnings(out, result, color);
     append_thresholds(out, thresholds, color);
     append_endings(out, result, color);

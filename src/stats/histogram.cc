@@ -143,6 +143,11 @@ void Histogram::add(const Histogram& other) {
     max_value_ = std::max(max_value_, other.max_value_);
 }
 
+void Histogram::mark_clamped(int64_t count) {
+    BARRAGE_ASSERT(count >= 0 && count <= count_at_value(highest_trackable_));
+    count_clamped_ = count;
+}
+
 void Histogram::reset() {
     std::fill(counts_.begin(), counts_.end(), 0);
     total_count_ = 0;

@@ -3,12 +3,25 @@
 #include <algorithm>
 
 #include "barrage/base/assert.h"
+#include "barrage/stats/hlog.h"
 
 namespace barrage::stats {
 
 namespace {
 constexpr int status_code_min = 100;
 constexpr int status_code_max = 599;
+// The histogram of both rows' spans; "" unless both kept theirs.
+std::string merged_hlog(const std::string& earlier, const std::string& later) {
+    if (earlier.empty() || later.empty()) {
+        return "";
+    }
+    auto sum = decode_histogram_compressed_base64(later);
+    auto other = decode_histogram_compressed_base64(earlier);
+    BARRAGE_ASSERT_MSG(sum.ok() && other.ok(), "an interval row's own histogram did not decode");
+    sum.value().add(other.value());
+    return encode_histogram_compressed_base64(sum.value());
+}
+
 }  // namespace
 
 IntervalCounts IntervalCounts::of(const Counters& counters) {
@@ -45,6 +58,7 @@ IntervalRow merge_rows(const IntervalRow& earlier, const IntervalRow& later) {
     row.latency_p999_us = std::max(earlier.latency_p999_us, later.latency_p999_us);
     row.latency_max_us = std::max(earlier.latency_max_us, later.latency_max_us);
     row.latency_p95_us = std::max(earlier.latency_p95_us, later.latency_p95_us);
+    row.latency_us_hlog = merged_hlog(earlier.latency_us_hlog, later.latency_us_hlog);
     // A share of the time: weighted by length, so the merged row says the same of its span.
     if (row.length_s > 0) {
         row.generator_cpu_max = (earlier.generator_cpu_max * earlier.length_s +

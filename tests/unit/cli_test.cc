@@ -304,7 +304,8 @@ TEST_CASE("URL errors say what is wrong") {
     CHECK(contains(error("ftp://h/"), "scheme 'ftp'"));
     CHECK(contains(error("http://h/#top"), "fragment '#top'"));
     CHECK(contains(error("http://h/#top"), "never sent"));
-    CHECK(contains(error("http://user:pw@h/"), "user information"));
+    CHECK(contains(error("http://user:p%zz@h/"), "two hex digits"));
+    CHECK_FALSE(contains(error("http://user:secret%2@h/"), "secret"));  // never echoed
     CHECK(contains(error("http://h/a b"), "space"));
     CHECK(contains(error("http://h/a\tb"), "control character"));
     CHECK(contains(error("http://h/a\x7f"), "control character"));
@@ -1046,6 +1047,182 @@ TEST_CASE("barrage suite takes one suite file and its few options; a typo names 
     CHECK(contains(help_text({"suite", "--help"}), "Usage: barrage suite SUITE.toml"));
     CHECK(contains(help_text({"help", "suite"}), "stop_on_fail"));
     CHECK(contains(parse_error({"suit", "ci.toml"}), "did you mean 'suite'?"));
+}
+
+// ---- where requests go and as whom (issue 16) ----
+
+TEST_CASE("URL userinfo gives percent-decoded basic-auth credentials and no Host change") {
+    auto target = barrage::plan::parse_url("http://alice:s%40cr%3At@127.0.0.1:8080/x").value();
+    REQUIRE(target.credentials.has_value());
+    CHECK(target.credentials->user == "alice");
+    CHECK(target.credentials->password == "s@cr:t");
+    CHECK(target.host == "127.0.0.1");
+    CHECK(target.host_header == "127.0.0.1:8080");
+    CHECK(target.path == "/x");
+    // The last '@' ends the userinfo, a password may hold ':' and a user alone has none.
+    auto last_at = barrage::plan::parse_url("http://a@b:c:d@h/").value();
+    CHECK(last_at.credentials->user == "a@b");
+    CHECK(last_at.credentials->password == "c:d");
+    CHECK(barrage::plan::parse_url("http://bob@h/").value().credentials->password.empty());
+    CHECK(barrage::plan::parse_url("http://:pw@h/").value().credentials->user.empty());
+    CHECK_FALSE(barrage::plan::parse_url("http://@h/").value().credentials.has_value());
+    CHECK_FALSE(barrage::plan::parse_url("http://h/a@b").value().credentials.has_value());
+    auto v6 = barrage::plan::parse_url("https://u:p@[::1]:8443/").value();
+    CHECK(v6.host == "::1");
+    CHECK(v6.credentials->password == "p");
+}
+
+TEST_CASE("a URL's password is masked wherever a URL is echoed") {
+    using barrage::plan::mask_url_password;
+    CHECK(mask_url_password("http://alice:secret@h:81/p?q=1") == "http://alice:***@h:81/p?q=1");
+    CHECK(mask_url_password("http://alice@h/") == "http://alice@h/");
+    CHECK(mask_url_password("http://h/a@b:c") == "http://h/a@b:c");
+    CHECK(mask_url_password("http://a:b@c:d@h/") == "http://a:***@h/");
+    CHECK(mask_url_password("-c") == "-c");
+    CHECK(contains(parse_error({"run", "http://u:secret@h:x/"}), "not a number"));
+    CHECK_FALSE(contains(parse_error({"run", "http://u:secret@h:x/"}), "secret"));
+    CHECK(parse_error({"run", "alice:secret@h/"}) ==
+          "'alice:***@h/' has no scheme; write http://alice:***@h/");
+}
+
+TEST_CASE("-u/--user sets every target's credentials and wins over the URL's") {
+    auto url_only = parse_run({"run", "http://alice:one@127.0.0.1:8080/"});
+    CHECK(url_only.target.credentials->password == "one");
+    auto user = parse_run({"run", "http://alice:one@127.0.0.1:8080/", "--user", "bob:two:x"});
+    CHECK(user.target.credentials->user == "bob");
+    CHECK(user.target.credentials->password == "two:x");
+    CHECK(parse_run({"run", "http://h/", "-u", "carol"}).target.credentials->password.empty());
+    CHECK(parse_run({"run", "http://h/", "-ud:e"}).target.credentials->user == "d");
+    CHECK(contains(parse_error({"run", "http://h/", "--user", ""}), "USER[:PASSWORD]"));
+}
+
+TEST_CASE("the command line in reports shows no password") {
+    auto plan = parse_run(
+        {"run", "http://alice:secret@h/", "-u", "bob:hidden", "--user=c:pw1", "-ud:pw2", "-c2"});
+    CHECK(plan.command_line ==
+          "barrage run 'http://alice:***@h/' -u 'bob:***' '--user=c:***' '-ud:***' -c2");
+}
+
+TEST_CASE("--connect-to and --resolve route connections, Host stays the URL's") {
+    auto plan = parse_run(
+        {"run", "http://example.test:8080/", "--connect-to", "example.test:8080:127.0.0.2:9090"});
+    CHECK(plan.target.connect_host == "127.0.0.2");
+    CHECK(plan.target.connect_port == 9090);
+    CHECK(plan.target.host_header == "example.test:8080");
+    // Empty fields: any host or port; keep the target's host or port. First match wins.
+    auto any = parse_run({"run", "https://Example.TEST/", "--connect-to", ":::8443", "--connect-to",
+                          "example.test:443:[::1]:1"});
+    CHECK(any.target.connect_host.empty());
+    CHECK(any.target.connect_port == 8443);
+    // --resolve applies after --connect-to, on the host and port connected to.
+    auto both = parse_run({"run", "http://a.test/", "--connect-to", "a.test:80:b.test:81",
+                           "--resolve", "b.test:81:[::1]"});
+    CHECK(both.target.connect_host == "::1");
+    CHECK(both.target.connect_port == 81);
+    auto star = parse_run({"run", "http://a.test:82/", "--resolve", "*:82:127.0.0.3"});
+    CHECK(star.target.connect_host == "127.0.0.3");
+    CHECK(star.target.connect_port == 0);
+    CHECK(parse_run({"run", "http://[::1]:82/", "--resolve", "[::1]:82:::2"}).target.connect_host ==
+          "::2");
+}
+
+TEST_CASE("bad --connect-to and --resolve forms name the flag and the expected form") {
+    const auto connect_error = [](const char* value) {
+        return parse_error({"run", "http://h/", "--connect-to", value});
+    };
+    CHECK(contains(connect_error("h:80:x"), "four ':'-separated fields"));
+    CHECK(contains(connect_error("h:80:x"), "expected HOST:PORT:TO_HOST:TO_PORT"));
+    CHECK(contains(connect_error("h:80:x:1:2"), "four"));
+    CHECK(contains(connect_error("h:http:x:1"), "bad port 'http'"));
+    CHECK(contains(connect_error("h:80:x:70000"), "bad port '70000'"));
+    CHECK(contains(connect_error("h/x:80:x:1"), "bad host 'h/x'"));
+    CHECK(contains(connect_error("[::g]:80:x:1"), "bad host"));
+    const auto resolve_error = [](const char* value) {
+        return parse_error({"run", "http://h/", "--resolve", value});
+    };
+    CHECK(contains(resolve_error("h:80"), "expected HOST:PORT:ADDR"));
+    CHECK(contains(resolve_error("h::127.0.0.1"), "bad port ''"));
+    CHECK(contains(resolve_error(":80:127.0.0.1"), "bad host ''"));
+    CHECK(contains(resolve_error("h:80:localhost"), "where an IP address goes"));
+    CHECK(contains(resolve_error("h:80:127.0.0.1,127.0.0.2"), "one address"));
+    // A route that matches no target would let the load go where DNS says.
+    CHECK(contains(parse_error({"run", "https://h/", "--resolve", "h:80:127.0.0.1"}),
+                   "--resolve h:80:127.0.0.1: matches no target (h:443)"));
+    CHECK(contains(parse_error({"run", "http://h/", "--connect-to", "g::127.0.0.1:1"}),
+                   "matches no target"));
+}
+
+TEST_CASE("--unix-socket takes every connection; its path is checked now") {
+    auto plan = parse_run({"run", "http://app.test/x", "--unix-socket", "/tmp/app.sock"});
+    CHECK(plan.target.unix_socket_path == "/tmp/app.sock");
+    CHECK(plan.target.host_header == "app.test");
+    CHECK(contains(parse_error({"run", "http://h/", "--unix-socket", ""}), "the path is empty"));
+    const std::string too_long(108, 'x');
+    CHECK(contains(parse_error({"run", "http://h/", "--unix-socket", too_long.c_str()}),
+                   "at most 107"));
+    CHECK(contains(
+        parse_error({"run", "http://h/", "--unix-socket", "/s", "--resolve", "h:80:127.0.0.1"}),
+        "use one of them"));
+    plan::Target target = plan.target;
+    REQUIRE(cli::resolve_target(target).ok());
+    CHECK(target.address.ss_family == AF_UNIX);
+    CHECK(target.address_text == "unix:/tmp/app.sock");
+}
+
+TEST_CASE("--connect-to and --resolve change what is resolved, not the target") {
+    auto plan =
+        parse_run({"run", "http://name.invalid:8080/", "--resolve", "name.invalid:8080:127.0.0.1"});
+    REQUIRE(cli::resolve_targets(plan).ok());
+    CHECK(plan.target.address_text == "127.0.0.1:8080");
+    auto moved = parse_run({"run", "http://name.invalid/", "--connect-to", ":80:[::1]:9"});
+    REQUIRE(cli::resolve_targets(moved).ok());
+    CHECK(moved.target.address_text == "[::1]:9");
+}
+
+TEST_CASE("--target URL is a URL run's URL, once") {
+    auto plan = parse_run({"run", "--target", "http://127.0.0.1:9/a", "-c", "1"});
+    CHECK(plan.target.host_header == "127.0.0.1:9");
+    CHECK(plan.target.path == "/a");
+    CHECK(contains(parse_error({"run", "http://h/", "--target", "http://g/"}), "exactly one URL"));
+    CHECK(contains(parse_error({"run", "--target", "http://h/", "--target", "http://g/"}),
+                   "given twice"));
+    CHECK(contains(parse_error({"run", "--target", "h:80"}), "--target: 'h:80' has no scheme"));
+    const std::string help = help_text({"run", "--help"});
+    for (const char* flag : {"-u, --user USER[:PASS]", "--connect-to HOST:PORT:TO_HOST:TO_PORT",
+                             "--resolve HOST:PORT:ADDR", "--unix-socket PATH", "--target URL",
+                             "barrage run PROFILE.toml [URL]"}) {
+        CHECK_MESSAGE(contains(help, flag), flag);
+    }
+}
+
+TEST_CASE("a profile run's URL replaces [target] url and urls; the requests' paths stay") {
+    const TempFile profile(
+        "[target]\nurls = [\"http://10.0.0.1:1\", \"http://10.0.0.2:1\"]\n"
+        "[[requests]]\nname = \"a\"\npath = \"/a\"\n"
+        "[[requests]]\nname = \"b\"\n"
+        "[[phases]]\nshape = \"constant\"\nrate = 5\nduration = \"1s\"\n");
+    for (const char* flag : {"", "--target"}) {
+        std::vector<const char*> argv{"barrage", "run", profile.path.c_str()};
+        if (*flag != '\0') {
+            argv.push_back(flag);
+        }
+        argv.push_back("http://bob:pw@127.0.0.1:8081/default");
+        auto command = cli::parse_command_line(static_cast<int>(argv.size()), argv.data());
+        REQUIRE_MESSAGE(command.ok(), command.error().message);
+        const auto& plan = std::get<RunPlan>(command.value());
+        CHECK(plan.more_targets.empty());
+        CHECK(plan.target.host_header == "127.0.0.1:8081");
+        CHECK(plan.target.credentials->user == "bob");
+        REQUIRE(plan.requests.size() == 2);
+        CHECK(plan.requests[0].path == "/a");
+        CHECK(plan.requests[1].path == "/default");  // the URL's path: the default path
+        CHECK_FALSE(contains(plan.command_line, "pw"));
+    }
+    CHECK(contains(parse_error({"run", profile.path.c_str(), "http://h/", "http://g/"}),
+                   "expected barrage run PROFILE.toml [URL]"));
+    CHECK(contains(parse_error({"run", profile.path.c_str(), "http://h/", "--target", "http://g/"}),
+                   "unexpected argument"));
+    CHECK(contains(parse_error({"run", profile.path.c_str(), "h:1"}), "has no scheme"));
 }
 
 // ---- run --levels, --color, --env-file ----

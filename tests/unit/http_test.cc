@@ -17,6 +17,7 @@
 
 #include "allocation_counter.h"
 #include "barrage/base/excerpt.h"
+#include "barrage/http/basic_auth.h"
 #include "barrage/http/request.h"
 #include "barrage/http/response_parser.h"
 
@@ -900,3 +901,12 @@ TEST_CASE("with 64 kept names the last one still matches") {
 }
 
 }  // namespace
+
+TEST_CASE("basic authorization is base64 of user:password with padding") {
+    using barrage::http::basic_authorization;
+    CHECK(basic_authorization("Aladdin", "open sesame") == "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+    CHECK(basic_authorization("", "") == "Basic Og==");               // ":"
+    CHECK(basic_authorization("a", "") == "Basic YTo=");              // "a:"
+    CHECK(basic_authorization("ab", "") == "Basic YWI6");             // "ab:", no padding
+    CHECK(basic_authorization("u", "\xff\xfe") == "Basic dTr//g==");  // bytes as given
+}

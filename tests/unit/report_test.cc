@@ -743,7 +743,8 @@ TEST_SUITE("json result") {
                                                    "workers",
                                                    "config",
                                                    "thresholds",
-                                                   "intervals"};
+                                                   "intervals",
+                                                   "archive"};
         CHECK(doc.keys() == expected);
         CHECK(doc["tool"].text == "barrage");
         CHECK(doc["version"].text == BARRAGE_VERSION);
@@ -1625,8 +1626,8 @@ TEST_SUITE("watch") {
         const Json doc =
             parse(barrage::report::format_json(open_loop_plan(), crafted_result(), {}, &watch));
         const auto keys = doc.keys();
-        REQUIRE(keys.size() >= 2);
-        CHECK(keys[keys.size() - 2] == "watch");
+        REQUIRE(keys.size() >= 3);
+        CHECK(keys[keys.size() - 3] == "watch");  // then intervals, then the archive
         const Json& section = doc["watch"];
         CHECK(section.keys() == std::vector<std::string>{"limits", "targets", "scrape"});
         CHECK(section["limits"]["rss_mb_per_min"].text == "10");

@@ -310,3 +310,27 @@ TEST_CASE("a scenario's tasks count into the run's row of their name, not their 
     CHECK(own.value().transaction_rows() == 1);
     CHECK(own.value().tasks()[0].row == 0);
 }
+
+TEST_CASE("each target's basic auth goes into its requests unless one sets Authorization") {
+    plan::RunPlan run = base_plan();
+    run.target.credentials = plan::Credentials{"Aladdin", "open sesame"};
+    plan::Target other = run.target;
+    other.host_header = "127.0.0.1:8081";
+    other.credentials.reset();
+    run.more_targets.push_back(other);
+    plan::NamedRequest own = named("own", 1);
+    own.headers.push_back({"authorization", "Bearer t"});
+    run.requests = {named("plain", 1), own};
+    auto workload = Workload::compile(run);
+    REQUIRE(workload.ok());
+    const auto bytes = [&](std::size_t request, std::size_t target) {
+        return std::string(
+            workload.value().requests()[request].for_target(target).constant_bytes());
+    };
+    // RFC 7617's example.
+    CHECK(bytes(0, 0).find("\r\nAuthorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n") !=
+          std::string::npos);
+    CHECK(bytes(0, 1).find("Authorization") == std::string::npos);
+    CHECK(bytes(1, 0).find("Basic") == std::string::npos);
+    CHECK(bytes(1, 0).find("authorization: Bearer t\r\n") != std::string::npos);
+}

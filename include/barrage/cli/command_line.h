@@ -46,6 +46,21 @@ struct ReportRequest {
     std::string output_path;   // "-" = stdout
 };
 
+// barrage merge RESULT.json... [--json F] [--html F] [--csv F] [--csv-requests F]
+//               [--history F] [--label L] [--threshold EXPR]... [--allow-missing] [-q]
+struct MergeRequest {
+    std::vector<std::string> paths;  // the shards' --json results, at least one
+    std::string json_path;           // "" = none, "-" = stdout
+    std::string html_path;
+    std::string csv_path;  // "" = none, "-" = stdout
+    std::string csv_requests_path;
+    std::string history_path;
+    std::string label;
+    std::vector<std::string> thresholds;  // judged with the shards' own on the merged result
+    bool allow_missing = false;           // merge without some shards, saying so everywhere
+    bool quiet = false;
+};
+
 // barrage find-max URL|PROFILE --slo EXPR... [search options] [run options]
 // and --profile-levels L,... --rate R: steps of `barrage run` at chosen rates.
 struct FindMaxRequest {
@@ -87,9 +102,9 @@ struct LevelsRequest {
     bool quiet = false;          // no line per level on stderr
 };
 
-using Command =
-    std::variant<plan::RunPlan, plan::ServePlan, HelpRequest, VersionRequest, CompareRequest,
-                 TrendRequest, ReportRequest, FindMaxRequest, SuiteRequest, LevelsRequest>;
+using Command = std::variant<plan::RunPlan, plan::ServePlan, HelpRequest, VersionRequest,
+                             CompareRequest, TrendRequest, ReportRequest, FindMaxRequest,
+                             SuiteRequest, MergeRequest, LevelsRequest>;
 
 // The plan of one level: the URL run with its flags and the level's -c or -r,
 // quiet, writing nothing, validated. Errors are those of `barrage run` (exit 2).

@@ -121,6 +121,7 @@ unsigned Ring::for_each_completion(Fn&& fn) {
 // Creates a TCP socket for `family` with TCP_NODELAY set (setsockopt cannot go
 // through the ring in liburing 2.3), and with rx_timestamps SO_TIMESTAMPNS, so
 // each read reports when its last packet arrived. Returns the fd or -errno.
+// AF_UNIX (--unix-socket) gives a Unix stream socket, without TCP_NODELAY.
 int make_tcp_socket(int family, bool rx_timestamps = false);
 
 // Creates a listening TCP socket bound to host:port with SO_REUSEADDR and

@@ -35,16 +35,30 @@ inline constexpr std::size_t request_names_max = 10'000;
 // The refusal of `count` > request_names_max requests: what, the limit, how to fix.
 std::string too_many_request_names(std::size_t count);
 
+struct Credentials {
+    std::string user;
+    std::string password;
+};
+
 struct Target {
     std::string scheme = "http";  // "http" or "https"
     std::string host;             // as written in the URL (no brackets for IPv6)
     uint16_t port = 80;
     std::string path = "/";   // path + query, never empty
     std::string host_header;  // "host[:port]" as sent in Host:
+    // Basic auth (URL userinfo, percent-decoded, or --user, which wins): sent as
+    // `Authorization: Basic ...` by every request that sets no Authorization itself.
+    std::optional<Credentials> credentials;
+    // Where connections go instead of host:port; Host and TLS SNI stay as above.
+    // connect_host/connect_port: --connect-to and --resolve (plan/connect_route.h);
+    // unix_socket_path: --unix-socket, a Unix domain stream socket.
+    std::string connect_host;   // empty: host
+    uint16_t connect_port = 0;  // 0: port
+    std::string unix_socket_path;
     // Filled by cli::resolve_target before the run.
     sockaddr_storage address{};
     socklen_t address_len = 0;
-    std::string address_text;  // "127.0.0.1:8080", "[::1]:8080"
+    std::string address_text;  // "127.0.0.1:8080", "[::1]:8080", "unix:/run/app.sock"
 };
 
 struct Header {

@@ -17,7 +17,8 @@
 namespace barrage::profile {
 
 // Command-line changes to a profile, applied in this order: every --set on
-// the TOML document (so its value is checked like the file's), then the other
+// the TOML document (so its value is checked like the file's), then target_url
+// (`barrage run PROFILE URL`, --target: [target] url = URL, urls removed), then the other
 // flags on the plan read from it (apply_run_flags: --rate and --duration on
 // the main phase, -c, --timeout, --seed, ...). -c and --timeout change
 // [target], but a --set of the same key wins.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "barrage/base/result.h"
+#include "barrage/plan/connect_route.h"
 #include "barrage/plan/plan.h"
 #include "barrage/profile/environment.h"
 
@@ -49,6 +50,15 @@ struct RunFlags {
     std::optional<uint64_t> seed;
     // --time-scale F (profiles): every phase duration times F, spawn rates / F.
     std::optional<double> time_scale;
+    // Where requests go and as whom, for every target of the run. -u/--user
+    // USER[:PASS] replaces URLs' userinfo; --connect-to and --resolve route
+    // connections (plan/connect_route.h); --unix-socket PATH takes them all.
+    std::optional<plan::Credentials> user;
+    plan::ConnectRoutes routes;
+    std::optional<std::string> unix_socket_path;
+    // A profile run's URL argument or --target URL: replaces [target] url/urls
+    // (load_profile); a URL run takes it as its URL (the command line's parser).
+    std::optional<std::string> target_url;
     // --env-file FILE (profiles): values for ${NAME} in the profile, before the
     // process environment (environment.h); a later one wins.
     std::vector<EnvironmentValue> environment;
@@ -69,8 +79,9 @@ struct RunFlags {
 // (with -d: whichever ends first; without, the phase's own duration no longer
 // bounds it), and every phase with iterations is cut to its count
 // (fit_iterations). The caller refuses --warmup and the request flags for a profile, and --set
-// is not applied here (it edits the document: load_profile). The result is
-// not validated (validate_run_plan).
+// is not applied here (it edits the document: load_profile), nor is target_url.
+// --user, --unix-socket and the routes go to every target; a route that
+// matches none is an error. The result is not validated (validate_run_plan).
 base::Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags);
 
 // The plan of one find-max step: `plan` at `rate_per_s` for `duration_ns`

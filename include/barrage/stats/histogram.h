@@ -46,6 +46,10 @@ public:
 
     // Clears all counts, keeps the allocation.
     void reset();
+    // Marks `count` of the values at highest_trackable as clamped: the V2
+    // encoding does not carry count_clamped(), so a decoded histogram gets it
+    // back from where it was written beside it. Asserts count <= those values.
+    void mark_clamped(int64_t count);
 
     int64_t total_count() const { return total_count_; }
     int64_t count_clamped() const { return count_clamped_; }

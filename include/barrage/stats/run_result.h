@@ -40,6 +40,10 @@ struct IntervalRow {
     int64_t latency_max_us = 0;
     int64_t latency_p95_us = 0;    // after the others, as the CSV column
     double generator_cpu_max = 0;  // the busiest worker's CPU time / interval length
+    // The interval's latency histogram, V2 compressed and base64 (stats/hlog.h):
+    // kept encoded (a few hundred bytes, not a 184 KiB Histogram per row) so a
+    // result's intervals can be summed exactly (barrage merge). "" = not kept.
+    std::string latency_us_hlog;
 };
 
 // A request name and the names of its checks, for reports (index = request index).
@@ -70,6 +74,15 @@ struct ScenarioResult {
     std::string name;
     std::vector<std::string> tags;
     Snapshot totals;  // measured period only, like RunResult::totals
+};
+
+// One input of `barrage merge`, as the merged result reports it (the `shards`
+// section of the JSON and the summary's Shards line).
+struct MergedShard {
+    ShardInfo info;  // count 1 and no test_id: a whole test merged alone
+    std::string path;
+    bool saturated = false;  // report::judge_generator of that shard
+    std::vector<std::string> saturation_evidence;
 };
 
 struct RunResult {
@@ -105,6 +118,10 @@ struct RunResult {
     std::vector<ScenarioResult> scenarios;
     // `--shard I/N`: which slice of the test this is; nullopt = the whole test.
     std::optional<ShardInfo> shard;
+    // `barrage merge`: the results summed into this one, by shard index; empty
+    // for a run. shards_missing: the indices --allow-missing let go without.
+    std::vector<MergedShard> merged_from;
+    std::vector<int> shards_missing;
 };
 
 }  // namespace barrage::stats

@@ -14,9 +14,9 @@ struct ShardInfo {
     // Identifies the test, not the shard: a hash (hex) of the plan with the
     // shard, output paths and start time left out. Results merge only when equal.
     std::string test_id;
-    std::string source;              // "flag", "slurm", "kubernetes", "mpi"
-    int64_t start_at_unix_ns = 0;    // --start-at as asked; 0 = none asked
-    int64_t started_unix_ns = 0;     // when this shard's schedule really started
+    std::string source;            // "flag", "slurm", "kubernetes", "mpi"
+    int64_t start_at_unix_ns = 0;  // --start-at as asked; 0 = none asked
+    int64_t started_unix_ns = 0;   // when this shard's schedule really started
 };
 
 }  // namespace barrage::stats

@@ -9,6 +9,10 @@ build_pkgs=(g++ meson ninja-build pkg-config liburing-dev libssl-dev libsimdjson
             libtomlplusplus-dev doctest-dev libfmt-dev zlib1g-dev)
 test_pkgs=(nginx-light python3 curl openssl chromium default-jre-headless libhdrhistogram-java
            clang-format)
+# A one-node Slurm cluster on loopback for the sharded tests (tests/integration/slurm_cluster.py
+# starts its own munged, slurmctld and slurmd; on a systemd machine the packages also enable
+# system services, which the tests neither need nor touch); YAML to check deploy/kubernetes.
+test_pkgs+=(slurm-wlm munge python3-yaml)
 bench_pkgs=(wrk nghttp2-client time apache2-utils valgrind)
 
 case "$level" in

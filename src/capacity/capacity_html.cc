@@ -10,6 +10,7 @@
 #include <iterator>
 #include <vector>
 
+#include "barrage/gate/threshold.h"
 #include "barrage/report/html/html_page.h"
 #include "barrage/report/html/html_report.h"
 #include "capacity_report_impl.h"
@@ -87,8 +88,27 @@ void append_answer(std::string& page, const CapacityOutcome& outcome) {
                    search ? fmt::format(" Precision {:.0f}%.", outcome.precision * 100.0) : "");
 }
 
+// The knee as a vertical line on a chart over the asked rate.
+void mark_knee(ChartSpec& spec, const CapacityOutcome& outcome) {
+    if (outcome.knee_rps) {
+        spec.rules.push_back(
+            {*outcome.knee_rps, fmt::format("knee {}", detail::rate_text(outcome.knee_rps)), true});
+    }
+}
+
+// Each latency SLO on the whole run ("p99 < 50ms") as a line at its limit, in `divisor`.
+void mark_slos(ChartSpec& spec, const CapacityOutcome& outcome, double divisor) {
+    for (const std::string& slo : outcome.slos) {
+        const auto parsed = gate::parse_threshold(slo);
+        if (parsed.ok() && gate::metric_unit(parsed.value().metric) == "us" &&
+            !parsed.value().is_ratio()) {
+            spec.rules.push_back({parsed.value().limit / divisor, "SLO " + slo, false});
+        }
+    }
+}
+
 // p50 and p99 span decades once the target is past its capacity: log scale.
-ChartSpec latency_chart(const std::vector<StepReport>& steps) {
+ChartSpec latency_chart(const std::vector<StepReport>& steps, const CapacityOutcome& outcome) {
     int64_t max_us = 0;
     for (const StepReport& step : steps) {
         max_us = std::max(max_us, step.p99_us);
@@ -112,10 +132,12 @@ ChartSpec latency_chart(const std::vector<StepReport>& steps) {
     if (!steps.empty()) {
         spec.series = {std::move(p50), std::move(p99)};
     }
+    mark_slos(spec, outcome, unit.divisor);
+    mark_knee(spec, outcome);
     return spec;
 }
 
-ChartSpec rate_chart(const std::vector<StepReport>& steps) {
+ChartSpec rate_chart(const std::vector<StepReport>& steps, const CapacityOutcome& outcome) {
     ChartSpec spec{"chart-capacity-rate",
                    "Achieved rate by asked rate",
                    "req/s",
@@ -133,6 +155,7 @@ ChartSpec rate_chart(const std::vector<StepReport>& steps) {
     if (!steps.empty()) {
         spec.series = {std::move(achieved), std::move(asked)};
     }
+    mark_knee(spec, outcome);
     return spec;
 }
 
@@ -194,10 +217,12 @@ std::string format_capacity_html(const CapacityOutcome& outcome, const std::stri
                    slos.empty() ? "" : " &middot; " + html_escape(slos));
     append_answer(page, outcome);
     const std::vector<StepReport> steps = detail::by_rate(outcome.steps);
-    report::html::append_chart(page, "latency", "Latency by asked rate", latency_chart(steps),
+    report::html::append_chart(page, "latency", "Latency by asked rate",
+                               latency_chart(steps, outcome),
                                "Latency percentiles of each step (log scale), from the "
-                               "intended send time.");
-    report::html::append_chart(page, "rate", "Achieved rate by asked rate", rate_chart(steps),
+                               "intended send time; the SLOs and the knee as dashed lines.");
+    report::html::append_chart(page, "rate", "Achieved rate by asked rate",
+                               rate_chart(steps, outcome),
                                "Completed requests per second of each step against the rate "
                                "asked: the lines part where the target falls behind.");
     append_steps_table(page, steps);

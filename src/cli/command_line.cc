@@ -12,16 +12,20 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
 
+#include "barrage/base/clock.h"
 #include "barrage/base/excerpt.h"
 #include "barrage/base/nearest.h"
+#include "barrage/cli/shard_args.h"
 #include "barrage/cli/units.h"
 #include "barrage/http/template.h"
+#include "barrage/plan/shard.h"
 #include "barrage/plan/url.h"
 #include "barrage/profile/profile_loader.h"
 #include "barrage/profile/run_flags.h"
@@ -107,6 +111,20 @@ Load:
                            wake-up (fewer wake-ups, less CPU; each waits at most
                            TIME, seen in schedule lag and latency). Default 0:
                            every arrival at its own time. At most 10ms
+
+Sharding (one test over many processes or machines; docs/distributed.md):
+      --shard I/N          run slice I of N (1-based) of the whole test: every
+                           Nth arrival, 1/N of the connections, users and
+                           --requests; the N slices together are the test
+      --shard auto         I/N from SLURM_PROCID/SLURM_NTASKS (srun),
+                           JOB_COMPLETION_INDEX with --shards N (Kubernetes
+                           Indexed Job) or OMPI_COMM_WORLD_RANK/SIZE (mpirun)
+      --shards N           the shard count for --shard auto on Kubernetes
+      --start-at TIME      connect, then start the schedule (warm-up included)
+                           at TIME: RFC 3339 (2026-12-06T12:00:00Z), Unix
+                           seconds (1765000000.5) or +DURATION from now (+5s);
+                           a time already passed warns and starts at once.
+                           Output names may hold {shard} and {shards}
 
 Request:
   -X, --method METHOD      request method (default GET)
@@ -302,6 +320,7 @@ Result<plan::Header> parse_header(std::string_view flag, std::string_view text) 
 
 struct RunArgs {
     profile::RunFlags flags;
+    ShardArgs shard;  // --shard, --shards, --start-at: resolved once all flags are read
     // -b/--body, --body-file, --body-template: at most one gives the body.
     std::vector<std::string> body_flags;  // distinct, in order (a repeated flag: the last wins)
     std::optional<std::string> levels;    // --levels c=1,10 | r=100,200 (levels_args.cc)
@@ -618,6 +637,25 @@ const OptionSpec<RunArgs> run_options[] = {
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          return store(parse_duration_ns(flag, v, false), a.flags.interval_ns);
      }},
+    {'\0', "shard", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         if (v != "auto") {
+             if (auto parsed = parse_shard(v); !parsed) {
+                 return Status(parsed.error());
+             }
+         }
+         a.shard.shard = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "shards", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_count(flag, v, 1, plan::shards_max), a.shard.shards);
+     }},
+    {'\0', "start-at", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.shard.start_at = std::string(v);
+         return Status(Ok{});
+     }},
     {'\0', "max-header-bytes", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          return store(parse_size_bytes(flag, v), a.flags.response_header_bytes_max);
@@ -893,6 +931,20 @@ Status check_templates(const plan::RunPlan& plan, const std::vector<std::string>
     return Ok{};
 }
 
+// --shard, --shards, --start-at: the engine's environment and the wall clock
+// are read here, once; output names get their {shard} and {shards}.
+Status take_shard(RunArgs& args) {
+    const EnvLookup env = [](const char* name) -> const char* { return std::getenv(name); };
+    const int64_t now_unix_ns = base::now_ns() + base::realtime_minus_monotonic_ns();
+    auto shard = resolve_shard(args.shard, env, now_unix_ns);
+    if (!shard) {
+        return shard.error();
+    }
+    plan::expand_shard_names(args.flags.outputs, shard.value());
+    args.flags.shard = std::move(shard).value();
+    return Ok{};
+}
+
 }  // namespace
 
 namespace detail {
@@ -911,6 +963,9 @@ Result<Command> parse_run(std::span<const char* const> argv) {
     if (args.body_flags.size() > 1) {
         return make_error(fmt::format("{} and {} both give a body; use one of them",
                                       args.body_flags[0], args.body_flags[1]));
+    }
+    if (auto status = take_shard(args); !status) {
+        return status.error();
     }
     if (auto status = check_destination(args.flags); !status) {
         return status.error();

@@ -313,6 +313,13 @@ Result<Command> parse_find_max(std::span<const char* const> argv) {
     if (auto status = store(parse_run_args(run_args), request.run_plan); !status) {
         return status.error();
     }
+    // Each step would be sliced, but the search judges one process's steps alone.
+    if (request.run_plan.shard.count > 1 || request.run_plan.shard.start_at_unix_ns != 0) {
+        return make_error(
+            "barrage find-max: --shard and --start-at are for barrage run; find-max searches "
+            "from one process. Find one generator's limit, then run N shards of barrage run "
+            "(docs/distributed.md)");
+    }
     // The first step's plan proves the rate and duration fit the run (a
     // profile's main phase) before any traffic.
     const double first = request.levels.empty() ? request.start_rps

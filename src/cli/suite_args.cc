@@ -78,9 +78,28 @@ const std::array<OptionSpec<SuiteArgs>, 4> suite_options{{
      }},
 }};
 
+// A suite runs its profiles one after another on one machine; sharding is per run.
+Status refuse_shard_flags(std::span<const char* const> args) {
+    for (const std::string_view arg : args) {
+        for (const std::string_view flag : {"--shard", "--shards", "--start-at"}) {
+            if (arg == flag ||
+                (arg.starts_with(flag) && arg.substr(flag.size()).starts_with('='))) {
+                return make_error(fmt::format(
+                    "barrage suite: {} is for barrage run; a suite runs its profiles in order on "
+                    "one machine. Shard each run instead: barrage run PROFILE --shard I/N",
+                    flag));
+            }
+        }
+    }
+    return Ok{};
+}
+
 }  // namespace
 
 Result<Command> parse_suite(std::span<const char* const> argv) {
+    if (auto status = refuse_shard_flags(argv.subspan(2)); !status) {
+        return status.error();
+    }
     SuiteArgs args;
     std::vector<std::string_view> positionals;
     auto help = parse_options<SuiteArgs>(argv.subspan(2), "barrage suite", suite_options, args,

@@ -90,6 +90,15 @@ int64_t share_of(int64_t count, int worker_index, int worker_count) {
     return count / worker_count + (worker_index < count % worker_count ? 1 : 0);
 }
 
+WorkerSlice slice_of(const plan::RunPlan& plan, int worker, int workers) {
+    BARRAGE_ASSERT(plan.shard.index >= 1 && plan.shard.index <= plan.shard.count);
+    BARRAGE_ASSERT(worker >= 0 && worker < workers);
+    return WorkerSlice{.shard = plan.shard.index - 1,
+                       .shards = plan.shard.count,
+                       .worker = worker,
+                       .workers = workers};
+}
+
 int64_t LoadModel::user_start_ns(const UserPhase& phase, int user) {
     if (user >= phase.users) {
         return -1;

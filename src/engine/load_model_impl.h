@@ -29,6 +29,35 @@ struct UserPhase {
 // the first count % worker_count take one more, so the parts add up to count.
 int64_t share_of(int64_t count, int worker_index, int worker_count);
 
+// Where a worker's slice lies in the whole test: worker `worker` of the
+// shard's `workers`, in shard `shard` (0-based) of `shards` (--shard; 0 of 1
+// unsharded). Item k of the test (an arrival, a user, a connection) belongs to
+// shard k mod N and, within it, to worker (k div N) mod W: one stride of N*W
+// from first(). The shards may have different W; each one's items are still
+// exactly those of one unsharded run, and a worker takes share_of(share_of(C,
+// s, N), w, W) of C things, which equals share_of(C, first(), stride()).
+struct WorkerSlice {
+    int shard = 0;
+    int shards = 1;
+    int worker = 0;
+    int workers = 1;
+
+    int64_t first() const { return shard + int64_t{shards} * worker; }
+    int64_t stride() const { return int64_t{shards} * workers; }
+    // This worker's part of `count` (connections, users, --requests).
+    int64_t share(int64_t count) const { return share_of_slice(count, first(), stride()); }
+    // The test-wide index of this worker's `slot`-th item (user, connection).
+    int64_t global(int64_t slot) const { return first() + stride() * slot; }
+
+private:
+    static int64_t share_of_slice(int64_t count, int64_t index, int64_t parts) {
+        return count / parts + (index < count % parts ? 1 : 0);
+    }
+};
+
+// Worker `worker` of `workers` in the shard of `plan` (plan.shard).
+WorkerSlice slice_of(const plan::RunPlan& plan, int worker, int workers);
+
 class LoadModel {
 public:
     // `plan` has passed plan::validate_run_plan (the phase order is asserted).

@@ -17,6 +17,7 @@
 #include "barrage/base/assert.h"
 #include "barrage/base/clock.h"
 #include "barrage/base/cpu.h"
+#include "barrage/plan/shard.h"
 #include "barrage/stats/hlog.h"
 #include "barrage/stats/interval_rows.h"
 #include "worker_impl.h"
@@ -102,6 +103,8 @@ private:
     void add_warnings();
     void check_count_done();
     void add_scenario_rate_warnings();
+    int64_t wait_for_start_at();
+    void record_shard();
 
     const plan::RunPlan& plan_;
     const RunHooks& hooks_;
@@ -264,7 +267,7 @@ void Coordinator::describe_requests() {
 }
 
 // Splits each part's connections over its workers as evenly as possible:
-// -c 10 -t 4 opens 3+3+2+2.
+// -c 10 -t 4 opens 3+3+2+2. Sharded, the shard's part first (WorkerSlice).
 void Coordinator::start_workers() {
     for (int i = 0; i < workers_; ++i) {
         channels_.push_back(std::make_unique<WorkerChannel>());
@@ -275,7 +278,8 @@ void Coordinator::start_workers() {
         const int workers = part.plan->threads;
         const int connections = part.plan->connections;
         for (int i = 0; i < workers; ++i) {
-            const int conns = connections / workers + (i < connections % workers ? 1 : 0);
+            const auto conns =
+                static_cast<int>(detail::slice_of(*part.plan, i, workers).share(connections));
             const std::size_t global = part.first_worker + static_cast<std::size_t>(i);
             const int cpu =
                 part.plan->cpus.empty() ? -1 : part.plan->cpus[static_cast<std::size_t>(i)];
@@ -296,7 +300,7 @@ void Coordinator::wait_until_connected() {
             break;
         }
     }
-    const int64_t start = base::now_ns() + base::ns_per_ms;
+    const int64_t start = wait_for_start_at();
     shared_.start_ns = start;
     shared_.measured_start_ns = start + plan::warmup_ns(plan_);
     shared_.end_ns = shared_.measured_start_ns + plan::measured_ns(plan_);
@@ -312,6 +316,7 @@ void Coordinator::wait_until_connected() {
     // For timestamps in output files (the .hlog StartTime); the run itself uses monotonic time.
     result_.measured_start_unix_ms =
         (shared_.measured_start_ns + base::realtime_minus_monotonic_ns()) / base::ns_per_ms;
+    record_shard();
     if (!result_.gave_up.empty()) {
         stop_sending();  // unreachable before the start
     }
@@ -327,6 +332,51 @@ void Coordinator::wait_until_connected() {
         }
     }
     measured_end_s_ = static_cast<double>(plan::measured_ns(plan_)) / 1e9;
+}
+
+// The schedule's start (monotonic): 1 ms from now, or --start-at's wall-clock
+// instant, waited for here (connections are open by now; a stop signal ends the
+// wait). An instant already past warns and starts at once.
+int64_t Coordinator::wait_for_start_at() {
+    const int64_t soon = base::now_ns() + base::ns_per_ms;
+    if (plan_.shard.start_at_unix_ns == 0) {
+        return soon;
+    }
+    const int64_t at = plan_.shard.start_at_unix_ns - base::realtime_minus_monotonic_ns();
+    if (at < soon) {
+        const std::string warning = fmt::format(
+            "--start-at passed {:.3f}s before the schedule could start (connections ready); "
+            "started at once, late",
+            static_cast<double>(soon - at) / 1e9);
+        fmt::print(stderr, "barrage: warning: {}\n", warning);
+        result_.warnings.push_back(warning);
+        return soon;
+    }
+    if (!plan_.outputs.quiet) {
+        fmt::print(stderr, "barrage: connected; --start-at: the schedule starts in {:.3f}s\n",
+                   static_cast<double>(at - soon) / 1e9);
+    }
+    // Wakes up a little early and lets the workers wait out the rest from start_ns.
+    for (int64_t now = base::now_ns(); now < at - base::ns_per_ms; now = base::now_ns()) {
+        if (handle_signals(std::min<int64_t>(at - base::ns_per_ms - now, 100 * base::ns_per_ms))) {
+            return base::now_ns() + base::ns_per_ms;
+        }
+    }
+    return at;
+}
+
+// Sharded (or given --start-at): what `barrage merge` checks and compares.
+void Coordinator::record_shard() {
+    if (plan_.shard.count == 1 && plan_.shard.start_at_unix_ns == 0) {
+        return;
+    }
+    result_.shard = stats::ShardInfo{
+        .index = plan_.shard.index,
+        .count = plan_.shard.count,
+        .test_id = plan::test_id_of(plan_),
+        .source = plan_.shard.source,
+        .start_at_unix_ns = plan_.shard.start_at_unix_ns,
+        .started_unix_ns = shared_.measured_start_ns + base::realtime_minus_monotonic_ns()};
 }
 
 // Returns true when a stop signal arrived (SIGINT, SIGTERM, or SIGHUP: a dropped
@@ -607,15 +657,19 @@ void Coordinator::finish_result() {
     bool open_loop = true;
     for (Part& part : parts_) {
         // A users run holds at most its largest phase's users; spare slots never connect.
-        result_.connections_target +=
-            part.load->open_loop() ? part.plan->connections : part.load->users_max();
+        // Sharded: this shard's part of them.
+        result_.connections_target += static_cast<int>(plan::shard_share(
+            part.load->open_loop() ? part.plan->connections : part.load->users_max(),
+            part.plan->shard));
         open_loop = open_loop && part.load->open_loop();
         if (part.load->open_loop()) {
             // Asked: the schedule's arrivals in the measured window (any phase shape).
             const schedule::ArrivalSchedule& schedule = *part.load->schedule();
             const int64_t warmup = plan::warmup_ns(*part.plan);
-            part.asked = schedule.integral_until(warmup + plan::measured_ns(*part.plan)) -
-                         schedule.integral_until(warmup);
+            // Sharded, every Nth arrival: 1/N of them is asked of this shard.
+            part.asked = (schedule.integral_until(warmup + plan::measured_ns(*part.plan)) -
+                          schedule.integral_until(warmup)) /
+                         part.plan->shard.count;
             asked += part.asked;
         }
     }

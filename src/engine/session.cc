@@ -6,6 +6,7 @@
 
 #include "barrage/base/assert.h"
 #include "barrage/plan/plan.h"
+#include "barrage/plan/shard.h"
 #include "session_impl.h"
 
 namespace barrage::engine::detail {
@@ -23,13 +24,13 @@ uint64_t seed_for_worker(uint64_t run_seed, int worker) {
 
 }  // namespace
 
-Sessions::Sessions(const Workload& workload, uint64_t run_seed, int worker_index, int worker_count)
+Sessions::Sessions(const Workload& workload, uint64_t run_seed, const WorkerSlice& slice)
     : workload_(workload),
       run_seed_(run_seed),
-      worker_index_(worker_index),
-      worker_count_(worker_count),
-      context_(seed_for_worker(run_seed, worker_index), workload.scope().variables.size(),
-               static_cast<uint64_t>(worker_index), static_cast<uint64_t>(worker_count)) {
+      slice_(slice),
+      context_(seed_for_worker(run_seed, static_cast<int>(slice.first())),
+               workload.scope().variables.size(), static_cast<uint64_t>(slice.first()),
+               static_cast<uint64_t>(slice.stride())) {
     BARRAGE_ASSERT(workload.requests().size() <= plan::request_names_max);
 }
 
@@ -59,21 +60,40 @@ void Sessions::prepare(std::vector<Connection>& connections, std::size_t slots_p
         }
     }
     for (std::size_t f = 0; f < workload_.data_files().size(); ++f) {
-        data_cursors_.emplace_back(
-            workload_.data_files()[f], workload_.data_order(f), workload_.variables_of_columns(f),
-            static_cast<std::size_t>(worker_index_), static_cast<std::size_t>(worker_count_));
+        add_data_cursor(f);
     }
     if (workload_.has_session_variables()) {
-        // {{seq}} stays unique across connections: connection c of worker w
-        // counts c*W+w, then strides over every possible slot.
-        const std::size_t workers = static_cast<std::size_t>(worker_count_);
-        const std::size_t stride = workers * slots_per_worker_max;
+        // {{seq}} stays unique across connections, of every worker and shard:
+        // connection c of the worker counts from its test-wide index, then
+        // strides over every possible slot.
+        const auto stride = static_cast<std::size_t>(slice_.stride()) * slots_per_worker_max;
+        const int seed_worker = static_cast<int>(slice_.first());
         for (std::size_t slot = 0; slot < connections.size(); ++slot) {
             connections[slot].session.context = std::make_unique<http::TemplateContext>(
-                seed_for(run_seed_, worker_index_, slot + 1), workload_.scope().variables.size(),
-                slot * workers + static_cast<std::size_t>(worker_index_), stride);
+                seed_for(run_seed_, seed_worker, slot + 1), workload_.scope().variables.size(),
+                static_cast<std::size_t>(slice_.global(static_cast<int64_t>(slot))), stride);
         }
     }
+}
+
+// Shared rows (the default): round robin over every worker of every shard.
+// Partitioned: the shard's own block of rows, round robin over its workers.
+void Sessions::add_data_cursor(std::size_t f) {
+    const http::DataFile& file = workload_.data_files()[f];
+    if (!workload_.data_partitioned(f)) {
+        data_cursors_.emplace_back(file, workload_.data_order(f), workload_.variables_of_columns(f),
+                                   static_cast<std::size_t>(slice_.first()),
+                                   static_cast<std::size_t>(slice_.stride()));
+        return;
+    }
+    const auto rows = static_cast<int64_t>(file.row_count());
+    BARRAGE_ASSERT(rows >= slice_.shards);  // plan::validate_shard refuses fewer
+    const http::RowRange range{
+        .begin = static_cast<std::size_t>(plan::share_begin(rows, slice_.shard, slice_.shards)),
+        .count = static_cast<std::size_t>(plan::share_of(rows, slice_.shard, slice_.shards))};
+    data_cursors_.emplace_back(file, workload_.data_order(f), workload_.variables_of_columns(f),
+                               static_cast<std::size_t>(slice_.worker),
+                               static_cast<std::size_t>(slice_.workers), range);
 }
 
 http::TemplateContext& Sessions::context_of(Connection& conn) {

@@ -14,15 +14,16 @@
 #include "barrage/http/template.h"
 #include "barrage/stats/snapshot.h"
 #include "connection_impl.h"
+#include "load_model_impl.h"
 #include "workload_impl.h"
 
 namespace barrage::engine::detail {
 
 class Sessions {
 public:
-    // Worker `worker_index` of `worker_count`: seeds, {{seq}} and data rows are
-    // spread over the workers, all derived from `run_seed`.
-    Sessions(const Workload& workload, uint64_t run_seed, int worker_index, int worker_count);
+    // The worker's slice of the test: seeds, {{seq}} and data rows are spread
+    // over every worker of every shard, all derived from `run_seed`.
+    Sessions(const Workload& workload, uint64_t run_seed, const WorkerSlice& slice);
 
     // Gives each connection what its session keeps (variables, a kept
     // response). slots_per_worker_max: connections of the busiest worker.
@@ -65,11 +66,11 @@ private:
     void begin_transaction(SessionCursor& cursor, const RequestInFlight& first,
                            stats::Snapshot& snapshot) const;
     static void count_tries(stats::TransactionStats& stats, const SessionCursor& cursor);
+    void add_data_cursor(std::size_t f);
 
     const Workload& workload_;
     uint64_t run_seed_;
-    int worker_index_;
-    int worker_count_;
+    WorkerSlice slice_;
     http::TemplateContext context_;         // shared by the connections without session variables
     std::string body_scratch_;              // rendering reuses it for every request
     std::unique_ptr<http::JsonBody> json_;  // reads kept bodies for checks and captures

@@ -19,6 +19,8 @@ namespace barrage::engine::detail {
 class UserPacer {
 public:
     // Users are dealt round-robin over workers: slot s of worker w is user s*W+w.
+    // Sharded, `worker_index` and `worker_count` are the worker's test-wide
+    // first index and stride (WorkerSlice), so user s*W+w is one of the whole test.
     UserPacer(const LoadModel& load, int worker_index, int worker_count);
 
     // False when every user simply sends again at once (the fast path): then

@@ -10,6 +10,7 @@
 #include "barrage/base/assert.h"
 #include "barrage/base/clock.h"
 #include "barrage/base/cpu.h"
+#include "barrage/plan/shard.h"
 #include "transport_impl.h"
 
 namespace barrage::engine::detail {
@@ -47,31 +48,31 @@ Worker::Worker(RunShared* shared, WorkerChannel* channel, int worker_index, int 
       worker_index_(worker_index),
       worker_count_(worker_count),
       behind_limit_ns_(plan::behind_limit_ns(*shared->plan)),
+      slice_(slice_of(*shared->plan, worker_index, worker_count)),
       slots_per_worker_max_(
-          static_cast<std::size_t>((shared->plan->connections + worker_count - 1) / worker_count)),
+          static_cast<std::size_t>(plan::share_of(shared->plan->connections, 0, slice_.stride()))),
       cpu_(cpu),
       connections_(static_cast<std::size_t>(connections)),
-      sessions_(*shared->workload, shared->plan->seed, worker_index, worker_count),
-      users_(*shared->load, worker_index, worker_count) {
+      sessions_(*shared->workload, shared->plan->seed, slice_),
+      users_(*shared->load, static_cast<int>(slice_.first()), static_cast<int>(slice_.stride())) {
     BARRAGE_ASSERT(connections >= 0);
     idle_slots_.reserve(connections_.size());
     const http::ResponseLimits limits{plan_.response_header_bytes_max};
     const std::size_t targets = plan::target_count(plan_);
     for (std::size_t slot = 0; slot < connections_.size(); ++slot) {
         connections_[slot].parser = http::ResponseParser(limits);
-        // Round robin over the run's targets, counting connections across workers.
-        const std::size_t global =
-            slot * static_cast<std::size_t>(worker_count) + static_cast<std::size_t>(worker_index);
+        // Round robin over the run's targets, counting connections across workers and shards.
+        const auto global = static_cast<std::size_t>(slice_.global(static_cast<int64_t>(slot)));
         connections_[slot].target = static_cast<uint32_t>(global % targets);
     }
     if (shared_->schedule != nullptr) {
-        shard_ = std::make_unique<schedule::ScheduleShard>(shared_->schedule, worker_index,
-                                                           worker_count);
+        shard_ = std::make_unique<schedule::ScheduleShard>(schedule::ScheduleShard::of_worker(
+            shared_->schedule, slice_.shard, slice_.shards, slice_.worker, slice_.workers));
     }
     if (const int counted = shared_->load->counted_phase(); counted >= 0) {
         const int64_t count =
             shared_->load->user_phase(static_cast<std::size_t>(counted)).iterations;
-        count_left_ = share_of(count, worker_index, worker_count);
+        count_left_ = slice_.share(count);
     }
 }
 

@@ -217,7 +217,8 @@ private:
     int worker_index_;
     int worker_count_;
     int64_t behind_limit_ns_;
-    std::size_t slots_per_worker_max_;  // connections of the busiest worker
+    WorkerSlice slice_;                 // its part of the whole (sharded) test
+    std::size_t slots_per_worker_max_;  // connections of the busiest worker of any shard
     int cpu_;
     std::unique_ptr<io::Ring> ring_;
     std::vector<Connection> connections_;

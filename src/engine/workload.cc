@@ -188,6 +188,7 @@ base::Result<Workload> Workload::compile(const plan::RunPlan& plan) {
             workload.data_files_.push_back(std::move(file).value());
         }
         workload.data_orders_.push_back(data.order);
+        workload.data_partitioned_.push_back(data.partition);
     }
     workload.scope_ = scope_of(plan, workload.data_files_, requests);
     for (const http::DataFile& file : workload.data_files_) {

@@ -97,6 +97,8 @@ public:
     const http::TemplateScope& scope() const { return scope_; }
     const std::vector<http::DataFile>& data_files() const { return data_files_; }
     http::RowOrder data_order(std::size_t f) const { return data_orders_[f]; }
+    // shard = "partition": each shard reads a block of rows of its own.
+    bool data_partitioned(std::size_t f) const { return data_partitioned_[f]; }
     // For data file f: the template variable each of its columns fills.
     const std::vector<std::size_t>& variables_of_columns(std::size_t f) const {
         return variables_of_columns_[f];
@@ -143,6 +145,7 @@ private:
     http::TemplateScope scope_;
     std::vector<http::DataFile> data_files_;
     std::vector<http::RowOrder> data_orders_;
+    std::vector<bool> data_partitioned_;
     std::vector<std::vector<std::size_t>> variables_of_columns_;
     std::vector<std::size_t> setup_;
     std::vector<std::size_t> steps_;

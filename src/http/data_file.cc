@@ -228,25 +228,27 @@ base::Result<DataFile> DataFile::load(const std::string& path) {
 
 DataCursor::DataCursor(const DataFile& file, RowOrder order,
                        std::vector<std::size_t> variable_of_column, std::size_t first_row,
-                       std::size_t row_stride)
+                       std::size_t row_stride, RowRange range)
     : file_(&file),
       order_(order),
       variable_of_column_(std::move(variable_of_column)),
       row_(first_row),
-      row_stride_(row_stride) {
+      row_stride_(row_stride),
+      range_(range.count == 0 ? RowRange{0, file.row_count()} : range) {
     BARRAGE_ASSERT_MSG(file.row_count() > 0, "a data file has at least one row");
     BARRAGE_ASSERT(variable_of_column_.size() == file.columns.size());
     BARRAGE_ASSERT(row_stride_ > 0);
+    BARRAGE_ASSERT(range_.count > 0 && range_.begin + range_.count <= file.row_count());
 }
 
 std::size_t DataCursor::next_row(Rng& rng) {
-    const std::size_t rows = file_->row_count();
+    const std::size_t rows = range_.count;
     if (order_ == RowOrder::random) {
-        return static_cast<std::size_t>(rng.below(rows));
+        return range_.begin + static_cast<std::size_t>(rng.below(rows));
     }
     const std::size_t row = row_ % rows;
     row_ = row + row_stride_ % rows;  // stays below 2 * rows: no overflow however long the run
-    return row;
+    return range_.begin + row;
 }
 
 std::size_t DataCursor::bind_next(TemplateContext& context) {

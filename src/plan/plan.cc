@@ -7,6 +7,8 @@
 #include <limits>
 #include <string_view>
 
+#include "barrage/plan/shard.h"
+
 namespace barrage::plan {
 namespace {
 
@@ -497,11 +499,13 @@ RunPlan scenario_run_plan(const RunPlan& plan, std::size_t index) {
     part.phases = scenario.phases;
     part.main_phase = 0;
     part.connections = scenario.connections;
-    part.threads = std::min(plan.threads, scenario.connections);
+    // Sharded: at most this shard's part of the scenario's connections.
+    part.threads = std::min(plan.threads, shard_connections(scenario.connections, plan.shard));
     // Its slice of the run's CPUs, one per worker (profile/run_flags.cc).
     std::size_t first = 0;
     for (std::size_t i = 0; i < index; ++i) {
-        first += static_cast<std::size_t>(std::min(plan.threads, plan.scenarios[i].connections));
+        first += static_cast<std::size_t>(
+            std::min(plan.threads, shard_connections(plan.scenarios[i].connections, plan.shard)));
     }
     part.cpus.clear();
     for (std::size_t i = 0; i < static_cast<std::size_t>(part.threads) && !plan.cpus.empty(); ++i) {
@@ -567,6 +571,9 @@ Status check_phase_order(const std::vector<PhasePlan>& phases) {
 
 Status validate_run_plan(const RunPlan& plan) {
     if (auto status = check_target(plan.target); !status) {
+        return status;
+    }
+    if (auto status = validate_shard(plan); !status) {
         return status;
     }
     if (!plan.scenarios.empty()) {

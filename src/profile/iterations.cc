@@ -25,31 +25,31 @@ constexpr int64_t closed_count_limit_ns = 600'000'000'000;
 // 100 days: far beyond any run, far below where int64 nanoseconds end.
 constexpr double count_seconds_max = 100.0 * 24 * 3600;
 
-std::vector<RateSegment> segments_of(const PhasePlan& phase) {
+// The phase's rate segments, or the shape's error (none for users).
+base::Result<std::vector<RateSegment>> checked_segments_of(const PhasePlan& phase) {
     switch (phase.kind) {
         case PhaseKind::constant:
             return schedule::segments_of(
-                       schedule::ConstantShape{phase.rate_per_s, phase.duration_ns})
-                .value();
+                schedule::ConstantShape{phase.rate_per_s, phase.duration_ns});
         case PhaseKind::ramp:
-            return schedule::segments_of(schedule::RampShape{phase.rate_per_s, phase.rate_end_per_s,
-                                                             phase.duration_ns})
-                .value();
+            return schedule::segments_of(
+                schedule::RampShape{phase.rate_per_s, phase.rate_end_per_s, phase.duration_ns});
         case PhaseKind::step:
             return schedule::segments_of(schedule::StepShape{phase.rate_per_s, phase.step_per_s,
-                                                             phase.step_duration_ns, phase.steps})
-                .value();
+                                                             phase.step_duration_ns, phase.steps});
         case PhaseKind::spike:
-            return schedule::segments_of(
-                       schedule::SpikeShape{phase.rate_per_s, phase.rate_end_per_s,
-                                            phase.duration_ns, phase.spike_at_ns,
-                                            phase.spike_hold_ns, phase.spike_rise_ns,
-                                            phase.spike_fall_ns})
-                .value();
+            return schedule::segments_of(schedule::SpikeShape{
+                phase.rate_per_s, phase.rate_end_per_s, phase.duration_ns, phase.spike_at_ns,
+                phase.spike_hold_ns, phase.spike_rise_ns, phase.spike_fall_ns});
         case PhaseKind::users:
             break;
     }
-    return {};
+    return std::vector<RateSegment>{};
+}
+
+// A shape the loader has checked.
+std::vector<RateSegment> segments_of(const PhasePlan& phase) {
+    return checked_segments_of(phase).value();
 }
 
 // Arrivals in [start_ns, start_ns + length_ns) of `before` followed by a constant `rate`.
@@ -115,6 +115,25 @@ base::Status fit_iterations(plan::RunPlan& plan) {
         start_ns += phase.duration_ns;
     }
     return base::Ok{};
+}
+
+std::optional<Arrivals> arrivals_of(const std::vector<PhasePlan>& phases) {
+    std::vector<RateSegment> all;
+    int64_t warmup_ns = 0;
+    for (const PhasePlan& phase : phases) {
+        auto segments = checked_segments_of(phase);
+        if (phase.kind == PhaseKind::users || !segments.ok()) {
+            return std::nullopt;
+        }
+        all.insert(all.end(), segments.value().begin(), segments.value().end());
+        warmup_ns += phase.warmup ? phase.duration_ns : 0;
+    }
+    auto schedule = schedule::ArrivalSchedule::make(std::move(all));
+    if (!schedule.ok()) {
+        return std::nullopt;
+    }
+    return Arrivals{.warmup = schedule.value().arrivals_before(warmup_ns),
+                    .total = schedule.value().arrivals_total()};
 }
 
 }  // namespace barrage::profile::detail

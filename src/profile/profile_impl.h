@@ -3,6 +3,8 @@
 // into the plan. Private to profile. All report through Diagnostics; the
 // caller checks ok() between parts.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +62,14 @@ base::Status scale_phase_times(plan::PhasePlan& phase, double factor);
 // duration, when that ends first); the arrivals of the phases before count
 // (iterations.cc). Errors: a count that would take over 100 days at its rate.
 base::Status fit_iterations(plan::RunPlan& plan);
+// The arrivals of open-loop `phases` back to back: in the warm-up phases and in
+// all; nullopt when a phase is closed loop or its shape is not valid (then
+// validate_run_plan says why). From the integral, so cheap at any rate (iterations.cc).
+struct Arrivals {
+    int64_t warmup = 0;
+    int64_t total = 0;
+};
+std::optional<Arrivals> arrivals_of(const std::vector<plan::PhasePlan>& phases);
 // [[scenario]] tables: each one's name, tags, start, connections, session and
 // phases into plan.scenarios; refuses top-level [session]/[[phases]] beside
 // them (scenarios.cc).

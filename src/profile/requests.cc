@@ -78,6 +78,7 @@ void read_data_file(TableReader& data, const std::string& base_dir, plan::RunPla
     plan::DataFilePlan file;
     const auto path = data.string("path", "\"users.csv\"");
     const auto order = data.string("order", "\"round-robin\"");
+    const auto shard = data.string("shard", "\"partition\"");
     data.finish();
     if (!diagnostics.ok()) {
         return;
@@ -94,7 +95,16 @@ void read_data_file(TableReader& data, const std::string& base_dir, plan::RunPla
                                                             base::excerpt(*order)));
         return;
     }
+    if (shard && *shard != "shared" && *shard != "partition") {
+        diagnostics.fail_at(data.node("shard"),
+                            fmt::format("shard '{}' is unknown; expected \"shared\" (every shard "
+                                        "may use every row) or \"partition\" (each shard its own "
+                                        "rows)",
+                                        base::excerpt(*shard)));
+        return;
+    }
     file.order = order == "random" ? http::RowOrder::random : http::RowOrder::round_robin;
+    file.partition = shard == "partition";
     file.path = resolve_path(base_dir, *path);
     auto loaded = http::DataFile::load(file.path);
     if (!loaded) {

@@ -7,6 +7,7 @@
 
 #include "barrage/base/cpu.h"
 #include "barrage/base/excerpt.h"
+#include "barrage/plan/shard.h"
 #include "profile_impl.h"
 
 namespace barrage::profile {
@@ -289,15 +290,16 @@ void assign_cpus(plan::RunPlan& plan) {
     if (plan.threads == 0) {
         // With scenarios, threads are per scenario: the CPUs shared among them.
         const auto shares = static_cast<int>(std::max<size_t>(1, plan.scenarios.size()));
-        plan.threads =
-            std::min(std::max(1, static_cast<int>(allowed.size()) / shares), plan.connections);
+        plan.threads = std::min(std::max(1, static_cast<int>(allowed.size()) / shares),
+                                plan::shard_connections(plan.connections, plan.shard));
     }
     // One CPU per worker of the run: a scenario runs on at most `threads` of them.
     int workers = plan.threads;
     if (!plan.scenarios.empty()) {
         workers = 0;
         for (const plan::ScenarioPlan& scenario : plan.scenarios) {
-            workers += std::min(plan.threads, scenario.connections);
+            workers +=
+                std::min(plan.threads, plan::shard_connections(scenario.connections, plan.shard));
         }
     }
     plan.cpus.clear();
@@ -324,6 +326,30 @@ Status fit_phases_to_level(plan::RunPlan& plan) {
     }
     plan.phases.resize(plan.main_phase + 1);
     return Ok{};
+}
+
+// --shard I/N, open loop: arrival k goes to shard k mod N, so a schedule with
+// fewer measured arrivals than shards leaves some shard nothing to measure.
+Status check_shard_arrivals(const plan::ShardPlan& shard,
+                            const std::vector<plan::PhasePlan>& phases) {
+    if (shard.count == 1) {
+        return Ok{};
+    }
+    const std::optional<detail::Arrivals> arrivals = detail::arrivals_of(phases);
+    if (!arrivals) {
+        return Ok{};  // closed loop, or a shape validate_run_plan refuses with its reason
+    }
+    const int64_t measured =
+        plan::shard_share(arrivals->total, shard) - plan::shard_share(arrivals->warmup, shard);
+    if (measured > 0) {
+        return Ok{};
+    }
+    return make_error(fmt::format(
+        "--shard {}/{}: the schedule has {} measured arrival{} for {} shards; arrival k goes to "
+        "shard k mod {}, which leaves this shard none. Raise the rate or the duration, or use "
+        "fewer shards",
+        shard.index, shard.count, arrivals->total - arrivals->warmup,
+        arrivals->total - arrivals->warmup == 1 ? "" : "s", shard.count, shard.count));
 }
 
 // --user, --unix-socket, --connect-to and --resolve on every target.
@@ -366,7 +392,17 @@ Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags) {
         plan.watch = *flags.watch;
     }
     plan.seed = flags.seed.value_or(plan.seed);
+    plan.shard = flags.shard.value_or(plan.shard);
     assign_cpus(plan);
+    if (auto status = check_shard_arrivals(plan.shard, plan.phases); !status) {
+        return status;
+    }
+    for (const plan::ScenarioPlan& scenario : plan.scenarios) {
+        if (auto status = check_shard_arrivals(plan.shard, scenario.phases); !status) {
+            return make_error(fmt::format("scenario '{}': {}", base::excerpt(scenario.name),
+                                          status.error().message));
+        }
+    }
     return Ok{};
 }
 

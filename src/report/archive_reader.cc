@@ -313,6 +313,7 @@ void read_intervals(Fields& f, const object& archive, stats::RunResult& result) 
         row.counters.requests_completed = f.integer(item, "completed");
         row.counters.requests_errors = f.integer(item, "errors");
         read_array(f, item, "status_class", row.counters.status_class);
+        read_array(f, item, "errors_by_kind", row.counters.errors);
         row.generator_cpu_max = f.number(item, "generator_cpu_max");
         row.latency_us_hlog = f.text(item, "latency");
         if (row.latency_us_hlog.empty()) {  // not kept: merge refuses to sum this row
@@ -384,6 +385,15 @@ void read_requests(Fields& f, const object& entry, plan::RunPlan& plan) {
     plan.requests.clear();
     for (std::string& name : f.list<std::string>(entry, "requests")) {
         plan.requests.push_back({.name = std::move(name)});
+    }
+    const auto methods = f.list<std::string>(entry, "request_methods");
+    const auto paths = f.list<std::string>(entry, "request_paths");
+    f.ok(methods.size() == plan.requests.size() && paths.size() == plan.requests.size(),
+         "request_methods", "one method and one path per request");
+    for (std::size_t i = 0; i < plan.requests.size() && i < methods.size() && i < paths.size();
+         ++i) {
+        plan.requests[i].method = methods[i];
+        plan.requests[i].path = paths[i];
     }
     const auto first = static_cast<std::size_t>(f.integer(entry, "first_step"));
     f.ok(first < plan.requests.size(), "first_step", "the index of a request");

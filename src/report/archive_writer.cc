@@ -105,6 +105,7 @@ void write_intervals(JsonWriter& json, const stats::RunResult& result) {
         field(json, "completed", row.counters.requests_completed);
         field(json, "errors", row.counters.requests_errors);
         array_field(json, "status_class", row.counters.status_class);
+        array_field(json, "errors_by_kind", row.counters.errors);
         field(json, "generator_cpu_max", row.generator_cpu_max);
         field(json, "latency", row.latency_us_hlog);
         json.end_object();
@@ -245,6 +246,19 @@ void write_plan_load(JsonWriter& json, const plan::RunPlan& plan) {
     json.begin_array();
     for (const plan::NamedRequest& named : plan.requests) {
         json.value(named.name);
+    }
+    json.end_array();
+    // Each request's method and path template, for the report's configuration panel.
+    json.key("request_methods");
+    json.begin_array();
+    for (const plan::NamedRequest& named : plan.requests) {
+        json.value(named.method);
+    }
+    json.end_array();
+    json.key("request_paths");
+    json.begin_array();
+    for (const plan::NamedRequest& named : plan.requests) {
+        json.value(named.path);
     }
     json.end_array();
     field(json, "first_step", static_cast<int64_t>(plan.session.steps.front()));

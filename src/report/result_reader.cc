@@ -173,6 +173,13 @@ IntervalFigures interval_of(const object& row) {
     out.p999_us = integer_at(row, "p999_us");
     out.max_us = integer_at(row, "max_us");
     out.p95_us = integer_at(row, "p95_us");
+    element sent;
+    out.has_sent = row["sent"].get(sent) == simdjson::SUCCESS && number_of(sent).has_value();
+    out.sent = integer_at(row, "sent");
+    object errors_by_kind;
+    if (row["errors_by_kind"].get_object().get(errors_by_kind) == simdjson::SUCCESS) {
+        out.errors_by_kind = counts_of(errors_by_kind);
+    }
     object status;
     if (row["status"].get_object().get(status) == simdjson::SUCCESS) {
         out.has_status = true;
@@ -181,6 +188,36 @@ IntervalFigures interval_of(const object& row) {
         }
     }
     return out;
+}
+
+// The objects of the array `key` (not an array, or an item that is not an object: skipped).
+std::vector<object> objects_at(const object& parent, std::string_view key) {
+    std::vector<object> out;
+    simdjson::dom::array array;
+    if (parent[key].get_array().get(array) != simdjson::SUCCESS) {
+        return out;
+    }
+    for (element item : array) {
+        object entry;
+        if (item.get_object().get(entry) == simdjson::SUCCESS) {
+            out.push_back(entry);
+        }
+    }
+    return out;
+}
+
+void read_request_templates(const object& config, ResultDocument& doc) {
+    for (const object& entry : objects_at(config, "requests")) {
+        doc.requests.push_back(
+            {string_at(entry, "name"), string_at(entry, "method"), string_at(entry, "url")});
+    }
+}
+
+void read_phase_spans(const object& root, ResultDocument& doc) {
+    for (const object& entry : objects_at(root, "phases")) {
+        doc.phases.push_back(
+            {string_at(entry, "name"), number_at(entry, "start_s"), number_at(entry, "end_s")});
+    }
 }
 
 void read_thresholds(const object& root, ResultDocument& doc) {
@@ -311,9 +348,13 @@ void read_lists(const object& root, ResultDocument& doc) {
     object config;
     if (root["config"].get_object().get(config) == simdjson::SUCCESS) {
         for (auto field : config) {
-            doc.config.emplace_back(std::string(field.key), display_text(field.value));
+            if (field.key != "requests") {
+                doc.config.emplace_back(std::string(field.key), display_text(field.value));
+            }
         }
+        read_request_templates(config, doc);
     }
+    read_phase_spans(root, doc);
     read_thresholds(root, doc);
     read_named(root, "requests_by_name", doc.requests_by_name);
     read_named(root, "transactions_by_name", doc.transactions_by_name);

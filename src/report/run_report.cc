@@ -276,6 +276,18 @@ void write_config(JsonWriter& json, const plan::RunPlan& plan) {
     write_headers(json, request.headers);
     field(json, "body_bytes", static_cast<int64_t>(request.body_bytes()));
     field(json, "command_line", plan.command_line);
+    // Every request of a profile as written (the url and method above are the first's only),
+    // for the HTML report's configuration panel.
+    json.key("requests");
+    json.begin_array();
+    for (const plan::NamedRequest& named : plan.requests) {
+        json.begin_object();
+        field(json, "name", named.name);
+        field(json, "method", named.method);
+        field(json, "url", plan.target.scheme + "://" + plan.target.host_header + named.path);
+        json.end_object();
+    }
+    json.end_array();
     json.end_object();
 }
 
@@ -283,6 +295,7 @@ void write_interval(JsonWriter& json, const stats::IntervalRow& row) {
     json.begin_object();
     field(json, "t_s", round3(row.t_s));
     field(json, "requests", row.counters.requests_completed);
+    field(json, "sent", row.counters.requests_sent);  // the achieved send rate's chart
     field(json, "errors", row.counters.requests_errors);
     field(json, "rps", round3(per_second(row.counters.requests_completed, row.length_s)));
     field(json, "p50_us", row.latency_p50_us);
@@ -298,6 +311,15 @@ void write_interval(JsonWriter& json, const stats::IntervalRow& row) {
         field(json, fmt::format("{}xx", cls), row.counters.status_class[cls]);
     }
     field(json, "other", row.counters.status_class[0]);
+    json.end_object();
+    json.key("errors_by_kind");  // the kinds that occurred in the interval, for the HTML report
+    json.begin_object();
+    for (std::size_t kind = 0; kind < row.counters.errors.size(); ++kind) {
+        if (row.counters.errors[kind] != 0) {
+            field(json, stats::error_kind_name(static_cast<stats::ErrorKind>(kind)),
+                  row.counters.errors[kind]);
+        }
+    }
     json.end_object();
     json.end_object();
 }
@@ -323,6 +345,22 @@ void write_head(JsonWriter& json, const plan::RunPlan& plan) {
     }
     json.end_object();
     field(json, "mode", plan::is_open_loop(plan) ? "open_loop" : "closed_loop");
+}
+
+// --shard I/N (or --start-at): which slice of which test, and when it started.
+void write_shard(JsonWriter& json, const std::optional<stats::ShardInfo>& shard) {
+    if (!shard) {
+        return;
+    }
+    json.key("shard");
+    json.begin_object();
+    field(json, "index", shard->index);
+    field(json, "count", shard->count);
+    field(json, "test_id", shard->test_id);
+    field(json, "source", shard->source);
+    field(json, "start_at_unix_ns", shard->start_at_unix_ns);
+    field(json, "started_unix_ns", shard->started_unix_ns);
+    json.end_object();
 }
 
 void write_rates(JsonWriter& json, const stats::RunResult& result) {
@@ -450,6 +488,7 @@ std::string format_json(const plan::RunPlan& plan, const stats::RunResult& resul
     JsonWriter json;
     json.begin_object();
     write_head(json, plan);
+    write_shard(json, result.shard);
     write_requests(json, totals.counters, totals.by_name);
     write_rates(json, result);
     write_judged_latency(json, totals.latency_us, totals.counters);

@@ -172,6 +172,11 @@ std::string headline(const plan::RunPlan& plan) {
     if (const int64_t warmup_ns = plan::warmup_ns(plan); warmup_ns > 0) {
         text += fmt::format(" (+{} warm-up)", format_duration_ns(warmup_ns));
     }
+    // The figures above are the whole test's; this process sends its slice.
+    if (plan.shard.count > 1) {
+        text += fmt::format(" — shard {}/{} ({})", plan.shard.index, plan.shard.count,
+                            plan.shard.source);
+    }
     return text + "\n";
 }
 

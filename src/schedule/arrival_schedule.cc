@@ -131,6 +131,15 @@ ScheduleShard::ScheduleShard(const ArrivalSchedule* schedule, int shard_index, i
     next_ns_ = schedule_->time_of_arrival_ns(shard_index_);
 }
 
+ScheduleShard ScheduleShard::of_worker(const ArrivalSchedule* schedule, int shard, int shards,
+                                       int worker, int workers) {
+    BARRAGE_ASSERT(shards > 0 && shard >= 0 && shard < shards);
+    BARRAGE_ASSERT(workers > 0 && worker >= 0 && worker < workers);
+    const int64_t stride = int64_t{shards} * workers;
+    BARRAGE_ASSERT(stride <= INT32_MAX);
+    return ScheduleShard(schedule, shard + shards * worker, static_cast<int>(stride));
+}
+
 void ScheduleShard::advance() {
     BARRAGE_ASSERT(next_ns_ != no_more_arrivals);
     ++taken_;

@@ -30,6 +30,7 @@ IntervalCounts IntervalCounts::of(const Counters& counters) {
     counts.requests_completed = counters.requests_completed;
     counts.requests_errors = counters.requests_errors;
     counts.status_class = counters.status_class;
+    counts.errors = counters.errors;
     return counts;
 }
 
@@ -44,6 +45,9 @@ void IntervalCounts::add(const IntervalCounts& other) {
     requests_errors += other.requests_errors;
     for (std::size_t i = 0; i < status_class.size(); ++i) {
         status_class[i] += other.status_class[i];
+    }
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+        errors[i] += other.errors[i];
     }
 }
 

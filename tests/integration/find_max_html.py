@@ -11,6 +11,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness
+import html_charts
 import html_report
 
 SECTION_IDS = ["answer", "latency", "rate", "steps"]
@@ -85,6 +86,11 @@ def check_rendered(t, page_path):
         series = re.findall(r'<(polyline|circle) class="series', svg.group(0)) if svg else []
         t.check(len(series) == 2, f"{chart} draws its two series ({series})")
     t.check(not console, f"nothing on the console ({console[:3]})")
+    # The run report's in-page checks: no overflow or broken word at either width, labels inside
+    # the charts (the knee's too), a tooltip on every chart, a legend toggle.
+    test_page = html_charts.with_verdict_script(t, page_path)
+    for width_px in html_charts.WIDTHS_PX:
+        html_charts.verdict_at(t, browser, test_page, width_px, charts_min=len(CHART_IDS))
 
 
 if __name__ == "__main__":

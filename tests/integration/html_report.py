@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """--html on run and `barrage report` on the JSON write one self-contained page: it loads in
-headless Chromium with its script run (a marker attribute in the DOM), the four charts are SVG
+headless Chromium with its script run (a marker attribute in the DOM), the six charts are SVG
 elements in the DOM, nothing logs to the console (no script error, no blocked fetch), and the
 page names no outside resource. Bad input to `barrage report` exits 2. The same for the trend
 of runs recorded with --history: `barrage trend FILE --html` (four charts over the runs and the
@@ -16,14 +16,17 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness
+import html_charts
 
 CHROMIUM_TIMEOUT_S = 60
-CHART_IDS = ["chart-throughput", "chart-latency", "chart-spectrum", "chart-status"]
+CHART_IDS = ["chart-throughput", "chart-latency", "chart-spectrum", "chart-status",
+             "chart-answered", "chart-histogram"]
 TREND_CHART_IDS = ["chart-trend-p50", "chart-trend-p99", "chart-trend-rps", "chart-trend-errors"]
 WATCH_CHART_IDS = ["chart-watch-1-rss", "chart-watch-1-counts", "chart-watch-1-cpu",
                    "chart-watch-series-1"]
 SECTION_IDS = ["summary", "thresholds", "throughput", "latency-over-time", "spectrum",
-               "status-over-time", "latency-table", "status-and-errors", "config"]
+               "status-over-time", "answered", "histogram", "latency-table", "status-and-errors",
+               "config"]
 
 
 def chromium_binary():
@@ -62,7 +65,9 @@ def check_page_text(t, page, what, sections=SECTION_IDS):
     # Self-contained: no URL the browser would fetch (the target URL is text, not a link).
     fetches = re.findall(r'(?:src|href)\s*=\s*["\']?(?:https?:)?//', page)
     t.check(not fetches, f"{what}: no src/href to another host ({fetches[:3]})")
-    t.check("@import" not in page and "url(" not in page, f"{what}: no CSS import or url()")
+    # url(#id), a clip path in the same page, fetches nothing; any other url() would.
+    t.check("@import" not in page and re.search(r"url\((?!#)", page) is None,
+            f"{what}: no CSS import or url() outside the page")
 
 
 def check_rendered(t, browser, page_path, what, chart_ids=CHART_IDS):
@@ -158,6 +163,9 @@ def trend_steps(t, browser, server, history, json_path):
     t.check(trend_page.count("<tr>") == 4, "the trend table has a header and the 3 runs")
     t.check("v1 &lt;i&gt;" in trend_page and "<i>" not in trend_page, "labels are escaped")
     dom = check_rendered(t, browser, trend_path, "trend page", TREND_CHART_IDS)
+    # The run report's in-page checks on the narrow page: overflow, words, labels, tooltips.
+    html_charts.verdict_at(t, browser, html_charts.with_verdict_script(t, trend_path), 800,
+                           charts_min=len(TREND_CHART_IDS))
     ticks = re.findall(r'<svg[^>]*id="chart-trend-p99".*?</svg>', dom, re.S)
     t.check(ticks and all(label in ticks[0] for label in ("v1 &lt;i&gt;", "v2", "v3")),
             "the p99 chart's x axis names the runs")
@@ -207,6 +215,8 @@ def watch_steps(t, browser, server):
             and "app_queue{name=&quot;&lt;jobs&gt;&quot;}" in page and "<jobs>" not in page,
             "the scraped series is in the table, escaped")
     dom = check_rendered(t, browser, html_path, "watched --html", CHART_IDS + WATCH_CHART_IDS)
+    html_charts.verdict_at(t, browser, html_charts.with_verdict_script(t, html_path), 800,
+                           charts_min=len(CHART_IDS + WATCH_CHART_IDS))
     rss = re.findall(r'<svg[^>]*id="chart-watch-1-rss".*?</svg>', dom, re.S)
     t.check(rss and "<polyline" in rss[0] and ">MB<" in rss[0],
             "the RSS chart has a line, in MB")

@@ -126,10 +126,22 @@ TEST_CASE("the latency chart draws its points by asked rate on a log scale") {
     }
     CHECK_FALSE(contains(svg, "end\">0<"));
     CHECK_FALSE(contains(svg, "end\">200<"));
-    // x ascends through the polyline although the 600 step ran last: 0..800 onto 64..744.
-    CHECK(contains(svg, "points=\"234.0,"));
-    CHECK(contains(svg, " 574.0,"));
-    CHECK(contains(svg, " 744.0,"));
+    // x ascends through the polyline although the 600 step ran last: 0..800 onto 64..866.
+    CHECK(contains(svg, "points=\"264.5,"));
+    CHECK(contains(svg, " 665.5,"));
+    CHECK(contains(svg, " 866.0,"));
+}
+
+TEST_CASE("the charts mark the knee, and the latency chart the SLO, as dashed lines") {
+    const std::string page = format_capacity_html(searched(), "http://t/");
+    const std::size_t chart = position_of(page, "id=\"chart-capacity-latency\"");
+    const std::string_view latency =
+        std::string_view(page).substr(chart, page.find("</svg>", chart) - chart);
+    CHECK(count_of(latency, "class=\"rule\"") == 2);
+    CHECK(contains(latency, ">SLO p99 &lt; 50ms</text>"));
+    CHECK(contains(latency, ">knee 400.0 req/s</text>"));
+    const std::size_t rate = position_of(page, "id=\"chart-capacity-rate\"");
+    CHECK(contains(std::string_view(page).substr(rate), ">knee 400.0 req/s</text>"));
 }
 
 TEST_CASE("a generator-saturated step is marked and explained; the target is not blamed") {

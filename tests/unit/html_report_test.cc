@@ -181,10 +181,10 @@ TEST_CASE("a log chart has ticks at the powers of ten its values span; zero sits
     CHECK_FALSE(contains(svg, ">0.1<"));
     CHECK_FALSE(contains(svg, ">10000<"));
     CHECK(contains(svg, "asked rate (req/s)"));
-    // x 100 of 0..400 is at 64 + 680 / 4. y spans 240 (bottom) to 34 (top) over three
+    // x 100 of 0..400 is at 64 + 802 / 4. y spans 240 (bottom) to 34 (top) over three
     // decades: 0 is drawn at the floor (1, y 240), 2.5 at 240 - 206 * log10(2.5) / 3 = 212.7,
     // 450 at 240 - 206 * log10(450) / 3 = 57.8.
-    CHECK(contains(svg, "points=\"234.0,240.0 "));
+    CHECK(contains(svg, "points=\"264.5,240.0 "));
     CHECK(contains(svg, ",212.7 "));
     CHECK(contains(svg, ",57.8\""));
 
@@ -302,7 +302,8 @@ TEST_CASE("a report from a result has every section, its charts, and no unescape
     for (const char* id : {"chart-throughput", "chart-latency", "chart-spectrum", "chart-status"}) {
         CHECK_MESSAGE(contains(page, fmt::format("id=\"{}\"", id)), id);
     }
-    CHECK(count_of(page, "<svg class=\"chart\"") == 4);
+    // The four, and answered/failed over time (no histogram: the document has no counts).
+    CHECK(count_of(page, "<svg class=\"chart\"") == 5);
     CHECK_FALSE(contains(page, "<section id=\"by-name\">"));
     CHECK(contains(page, "INTERRUPTED"));
     CHECK(contains(page, "class=\"pass\">PASS<"));
@@ -352,7 +353,7 @@ TEST_CASE("a result without a spectrum or per-interval status still draws every 
     CHECK(read.value().spectrum.empty());
     CHECK_FALSE(read.value().intervals[0].has_status);
     const std::string page = format_html_report(read.value());
-    CHECK(count_of(page, "<svg class=\"chart\"") == 4);
+    CHECK(count_of(page, "<svg class=\"chart\"") == 5);
     CHECK(count_of(page, "no data") == 0);
 }
 
@@ -492,12 +493,12 @@ TEST_CASE("a run report given a history adds the trend section, and only then") 
     const std::string with =
         format_html_report(read.value(), "result.json", history, "history.jsonl");
     CHECK(contains(with, "<section id=\"trend\">"));
-    CHECK(count_of(with, "<svg class=\"chart\"") == 8);
+    CHECK(count_of(with, "<svg class=\"chart\"") == 9);
     CHECK(contains(with, "<table id=\"trend-table\">"));
     CHECK(with.find("<section id=\"trend\">") < with.find("<section id=\"config\">"));
     const std::string without = format_html_report(read.value(), "result.json");
     CHECK_FALSE(contains(without, "id=\"trend\""));
-    CHECK(count_of(without, "<svg class=\"chart\"") == 4);
+    CHECK(count_of(without, "<svg class=\"chart\"") == 5);
 }
 
 // ---- the watched target (--watch-pid, --watch-cgroup, --watch-url) ----
@@ -608,8 +609,8 @@ TEST_CASE("a report with watch data charts each target and the first scraped ser
                            "chart-watch-2-rss", "chart-watch-2-counts", "chart-watch-2-cpu"}) {
         CHECK_MESSAGE(contains(page, fmt::format("<svg class=\"chart\" id=\"{}\"", id)), id);
     }
-    // 4 run charts, 3 per target, 8 of the 10 series.
-    CHECK(count_of(page, "<svg class=\"chart\"") == 4 + 6 + 8);
+    // 6 run charts (a written result has the histogram's counts), 3 per target, 8 of 10 series.
+    CHECK(count_of(page, "<svg class=\"chart\"") == 6 + 6 + 8);
     CHECK(contains(page, "id=\"chart-watch-series-8\""));
     CHECK_FALSE(contains(page, "id=\"chart-watch-series-9\""));
     CHECK(contains(page, "first 8 of 10 series"));
@@ -628,7 +629,10 @@ TEST_CASE("a report with watch data charts each target and the first scraped ser
     CHECK(contains(page, "3 scrapes, 1 failed (first: connect: Connection refused)"));
     CHECK_FALSE(contains(page, "<app>"));
     CHECK_FALSE(contains(page, "<jobs>"));
-    CHECK_FALSE(contains(page, "nan"));
+    // No NaN drawn or handed to the script ("unanswered" is a word of the page).
+    for (const char* nan : {">nan", "nan<", "nan,", ",nan", "[nan", "nan]", "-nan"}) {
+        CHECK_FALSE_MESSAGE(contains(page, nan), nan);
+    }
 }
 
 TEST_CASE("a watched cgroup's chart of counts has threads only; a process's has both") {
@@ -674,4 +678,141 @@ TEST_CASE("the latency-over-time chart has a p95 line where the intervals have p
     REQUIRE(doc.ok());
     CHECK(doc.value().intervals[0].p95_us == 500);
     CHECK(contains(format_html_report(doc.value(), "r.json"), ">p95</text>"));
+}
+
+TEST_CASE("latency charts switch unit: us below 1 ms, ms below 1 s, then s") {
+    CHECK(std::string(html::latency_unit_for(999).label) == "us");
+    // A 6 ms p99 with an 8 ms max reads in ms, not "8000 us".
+    CHECK(std::string(html::latency_unit_for(8'000).label) == "ms");
+    CHECK(html::latency_unit_for(8'000).divisor == 1e3);
+    CHECK(std::string(html::latency_unit_for(999'999).label) == "ms");
+    CHECK(std::string(html::latency_unit_for(2'500'000).label) == "s");
+    CHECK(html::latency_unit_for(2'500'000).divisor == 1e6);
+}
+
+namespace {
+
+// The x attribute of the <text> whose content is `label`; -1 when none.
+double text_x(const std::string& svg, std::string_view label) {
+    const std::size_t end = svg.find(fmt::format(">{}</text>", label));
+    if (end == std::string::npos) {
+        return -1;
+    }
+    const std::size_t at = svg.rfind("x=\"", end);
+    return std::stod(svg.substr(at + 3));
+}
+
+}  // namespace
+
+TEST_CASE("the spectrum's last tick label fits inside the chart (not clipped at the edge)") {
+    html::ChartSpec spec{"chart-s",
+                         "spectrum",
+                         "ms",
+                         html::XAxis::percentile_spectrum,
+                         {0, 90, 99, 99.9, 99.99, 100},
+                         {{"latency", "#000", {1, 2, 3, 4, 5, 6}}}};
+    const std::string svg = html::render_line_chart(spec);
+    const double x = text_x(svg, "99.99%");  // the last tick: where the max is drawn
+    REQUIRE(x > 0);
+    // Centred on its tick, 7 characters of at most 7 px each at the chart's font size.
+    CHECK(x + 7 * 7 / 2.0 <= html::chart_width_px);
+}
+
+TEST_CASE("a chart carries its values for hover and toggling, bands and threshold lines") {
+    html::ChartSpec spec{"chart-h", "hover", "ms", html::XAxis::seconds, {0.5, 1, 1.5}, {}};
+    spec.series.push_back({"p99 <x>", "#111", {1.25, 2, 40}});
+    spec.series.push_back({"p50", "#222", {1, 1, 1}});
+    spec.bands = {{0, 1, "ramp-up"}, {1, 1.5, "hold"}};
+    spec.rules = {{50, "p99 < 50ms (pass)", false}, {5000, "p99 < 5s (pass)", false}};
+    const std::string svg = html::render_line_chart(spec);
+    CHECK(contains(svg, "data-unit=\"ms\""));
+    CHECK(contains(svg, "data-x=\"[0.5,1,1.5]\""));
+    CHECK(contains(svg, "data-label=\"p99 &lt;x&gt;\" data-y=\"[1.25,2,40]\""));
+    CHECK(contains(svg, "<g class=\"legend-item\" data-series=\"1\">"));
+    CHECK(count_of(svg, "class=\"band\"") == 2);
+    CHECK(contains(svg, ">ramp-up</text>"));
+    // 50 ms is near the values: a line, and the axis reaches it; 5 s would flatten the lines.
+    CHECK(count_of(svg, "class=\"rule\"") == 1);
+    CHECK(contains(svg, ">p99 &lt; 50ms (pass)</text>"));
+    CHECK(contains(svg, "p99 &lt; 5s (pass) (above the chart)"));
+    CHECK(text_x(svg, "50") > 0);  // a y tick at 50
+}
+
+TEST_CASE("the reader takes each request's method and URL, the phases and per-interval sent") {
+    const std::string json = crafted_json(R"(,
+  "phases": [{"name": "warm <1>", "start_s": 0, "end_s": 1.5}, {"name": "hold", "start_s": 1.5,
+              "end_s": 3}])");
+    std::string with_requests = json;
+    with_requests.replace(with_requests.find("\"pin\": true"), 11,
+                          R"("pin": true, "requests": [{"name": "home", "method": "GET",
+             "url": "http://h/?p={{int 1 5}}"}, {"name": "buy", "method": "POST",
+             "url": "http://h/buy"}])");
+    with_requests.replace(with_requests.find("\"requests\": 1000,"), 17,
+                          R"("requests": 1000, "sent": 1002,)");
+    const auto read = read_result_document(with_requests, "r.json");
+    REQUIRE(read.ok());
+    const ResultDocument& doc = read.value();
+    REQUIRE(doc.requests.size() == 2);
+    CHECK(doc.requests[1].method == "POST");
+    CHECK(doc.requests[1].url == "http://h/buy");
+    for (const auto& [key, value] : doc.config) {
+        CHECK(key != "requests");
+    }
+    REQUIRE(doc.phases.size() == 2);
+    CHECK(doc.phases[1].start_s == 1.5);
+    CHECK(doc.intervals[0].has_sent);
+    CHECK(doc.intervals[0].sent == 1002);
+    CHECK_FALSE(doc.intervals[1].has_sent);
+
+    const std::string page = format_html_report(doc);
+    CHECK(contains(page, "<table id=\"config-requests\">"));
+    CHECK(contains(page, "<td class=\"text\">POST</td><td class=\"text\">http://h/buy</td>"));
+    CHECK(contains(page, "http://h/?p={{int 1 5}}"));
+    CHECK_FALSE(contains(page, "<th>method</th><td"));
+    CHECK(contains(page, ">warm &lt;1&gt;</text>"));
+    CHECK_FALSE(contains(page, "break-all"));
+}
+
+TEST_CASE("an older document with several request names says its url and method are the first's") {
+    const std::string page = crafted_page(R"(,
+  "requests_by_name": {"a": {"sent": 1, "completed": 1, "errors": 0},
+                       "b": {"sent": 1, "completed": 1, "errors": 0}})");
+    CHECK(contains(page, "<th>method (first request)</th>"));
+    CHECK(contains(page, "<th>url (first request)</th>"));
+    CHECK_FALSE(contains(page, "config-requests"));
+}
+
+TEST_CASE("each request name gets a small percentile chart beside its tables") {
+    const std::string page = crafted_page(R"(,
+  "requests_by_name": {
+    "login": {"sent": 10, "completed": 9, "errors": 1,
+              "latency": {"min": 1000, "mean": 2000, "stdev": 0, "p50": 2000, "p90": 3000,
+                          "p99": 4000, "p999": 4000, "p9999": 4000, "max": 4000, "count": 9,
+                          "clamped": 0}},
+    "browse": {"sent": 1, "completed": 1, "errors": 0,
+              "latency": {"min": 10, "mean": 10, "stdev": 0, "p50": 10, "p90": 10,
+                          "p99": 10, "p999": 10, "p9999": 10, "max": 10, "count": 1,
+                          "clamped": 0}}
+  })");
+    CHECK(count_of(page, "<div class=\"named\">") == 2);
+    CHECK(contains(page, "<svg class=\"chart small\" id=\"chart-name-1\""));
+    CHECK(contains(page, "<svg class=\"chart small\" id=\"chart-name-2\""));
+    CHECK(contains(page, "data-unit=\"ms\""));  // login's 4 ms max
+    CHECK(contains(page, "data-unit=\"us\""));  // browse's 10 us
+}
+
+TEST_CASE("errors by kind over time: a line per kind that occurred, or a sentence why not") {
+    // The crafted result has 7 timeouts but no per-interval kinds (an older document).
+    CHECK(contains(crafted_page(), "no errors per interval"));
+    std::string json = crafted_json();
+    json.replace(json.find("\"errors\": 7, \"rps\": 990,"), 24,
+                 R"("errors": 7, "errors_by_kind": {"timeout": 7}, "rps": 990,)");
+    const auto read = read_result_document(json, "r.json");
+    REQUIRE(read.ok());
+    REQUIRE(read.value().intervals[1].errors_by_kind.size() == 1);
+    CHECK(read.value().intervals[1].errors_by_kind[0].second == 7);
+    const std::string page = format_html_report(read.value());
+    CHECK(contains(page, "<svg class=\"chart\" id=\"chart-errors\""));
+    CHECK(contains(page, "data-label=\"timeout\" data-y=\"[0,7,0]\""));
+    CHECK_FALSE(contains(page, "data-label=\"connect\""));  // a kind that never occurred
 }

@@ -884,6 +884,10 @@ TEST_SUITE("json result") {
         CHECK(config["headers"].items[1].items[1].text == "say \"hi\"");
         CHECK(config["body_bytes"].text == "7");
         CHECK(config["command_line"].text == "barrage run http://127.0.0.1:8080/api?x=1 -r 1000");
+        // Every request with its method and URL template, for the HTML report.
+        REQUIRE(config["requests"].items.size() == 1);
+        CHECK(config["requests"].items[0]["method"].text == "POST");
+        CHECK(config["requests"].items[0]["url"].text == "http://127.0.0.1:8080/api?x=1");
     }
 
     TEST_CASE("intervals carry the CSV columns") {
@@ -891,9 +895,10 @@ TEST_SUITE("json result") {
         const Json& intervals = doc["intervals"];
         REQUIRE(intervals.items.size() == 2);
         const Json& last = intervals.items[1];
-        CHECK(last.keys() == std::vector<std::string>{"t_s", "requests", "errors", "rps", "p50_us",
-                                                      "p90_us", "p99_us", "p999_us", "max_us",
-                                                      "p95_us", "generator_cpu", "status"});
+        CHECK(last.keys() == std::vector<std::string>{"t_s", "requests", "sent", "errors", "rps",
+                                                      "p50_us", "p90_us", "p99_us", "p999_us",
+                                                      "max_us", "p95_us", "generator_cpu", "status",
+                                                      "errors_by_kind"});
         CHECK(last["t_s"].number() == 1.5);
         CHECK(last["requests"].text == "499");
         CHECK(last["rps"].number() == 998.0);

@@ -300,3 +300,80 @@ TEST_CASE("load shapes refuse zero, negative and ill-fitting values") {
     CHECK_FALSE(segments_of(SpikeShape{50, 500, 5 * s_ns, -1, s_ns, 0, 0}).ok());
     CHECK(segments_of(SpikeShape{50, 500, 5 * s_ns, 3 * s_ns, 2 * s_ns, 0, 0}).ok());
 }
+
+namespace {
+
+// Every arrival of every worker of every shard (`workers[s]` workers in shard
+// s), sorted: what N machines send together.
+std::vector<int64_t> sharded_arrivals(const ArrivalSchedule& schedule,
+                                      const std::vector<int>& workers) {
+    const int shards = static_cast<int>(workers.size());
+    std::vector<int64_t> merged;
+    for (int s = 0; s < shards; ++s) {
+        for (int w = 0; w < workers[static_cast<size_t>(s)]; ++w) {
+            auto part =
+                ScheduleShard::of_worker(&schedule, s, shards, w, workers[static_cast<size_t>(s)]);
+            int64_t previous = -1;
+            while (part.next_ns() != no_more_arrivals) {
+                REQUIRE(part.next_ns() >= previous);
+                previous = part.next_ns();
+                merged.push_back(part.next_ns());
+                part.advance();
+            }
+            CHECK(part.taken() == part.total());
+        }
+    }
+    std::sort(merged.begin(), merged.end());
+    return merged;
+}
+
+ArrivalSchedule schedule_of(barrage::base::Result<std::vector<RateSegment>> segments) {
+    REQUIRE(segments.ok());
+    auto schedule = ArrivalSchedule::make(std::move(segments).value());
+    REQUIRE(schedule.ok());
+    return std::move(schedule).value();
+}
+
+}  // namespace
+
+TEST_CASE("N shards of W workers together send exactly the unsharded arrivals at their times") {
+    using namespace barrage::schedule;
+    const std::vector<ArrivalSchedule> schedules = {
+        schedule_of(segments_of(ConstantShape{.rate_per_s = 1000, .duration_ns = 2 * s_ns})),
+        schedule_of(segments_of(ConstantShape{.rate_per_s = 33.3, .duration_ns = 3 * s_ns})),
+        schedule_of(segments_of(
+            RampShape{.rate_per_s = 10, .rate_end_per_s = 517, .duration_ns = 2 * s_ns})),
+        schedule_of(segments_of(StepShape{
+            .rate_per_s = 100, .step_per_s = 150, .step_duration_ns = s_ns / 2, .steps = 4})),
+        schedule_of(segments_of(SpikeShape{.rate_per_s = 50,
+                                           .rate_end_per_s = 900,
+                                           .duration_ns = 3 * s_ns,
+                                           .spike_at_ns = s_ns,
+                                           .spike_hold_ns = s_ns / 2,
+                                           .spike_rise_ns = s_ns / 10,
+                                           .spike_fall_ns = 0}))};
+    // Shards of one worker, of equal workers, and machines with different core counts.
+    const std::vector<std::vector<int>> layouts = {
+        {1}, {1, 1, 1, 1}, {2, 2, 2}, {3, 1, 4, 2}, {1, 1, 1, 1, 1, 1, 1}};
+    for (const ArrivalSchedule& schedule : schedules) {
+        for (const std::vector<int>& workers : layouts) {
+            CAPTURE(workers.size());
+            const std::vector<int64_t> merged = sharded_arrivals(schedule, workers);
+            REQUIRE(static_cast<int64_t>(merged.size()) == schedule.arrivals_total());
+            for (int64_t k = 0; k < schedule.arrivals_total(); ++k) {
+                REQUIRE(merged[static_cast<size_t>(k)] == schedule.time_of_arrival_ns(k));
+            }
+        }
+    }
+}
+
+TEST_CASE("shard s of N takes arrivals k with k mod N == s, dealt to its workers in turn") {
+    const auto schedule = ArrivalSchedule::constant(100.0, s_ns);
+    // Shard 1 of 4 (0-based), worker 1 of 2: arrivals 1+4*1 = 5, then every 8th.
+    auto part = ScheduleShard::of_worker(&schedule, 1, 4, 1, 2);
+    for (const int64_t k : {5, 13, 21, 29}) {
+        REQUIRE(part.next_ns() == schedule.time_of_arrival_ns(k));
+        part.advance();
+    }
+    CHECK(part.total() == 12);  // 5, 13, ..., 93 of 100
+}

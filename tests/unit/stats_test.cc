@@ -746,6 +746,24 @@ TEST_SUITE("interval rows") {
         CHECK(rows.front().generator_cpu_max == doctest::Approx(0.5));
     }
 
+    TEST_CASE("an interval's errors by kind come from its counters and add up when rows merge") {
+        barrage::stats::Counters counters;
+        counters.count_error(barrage::stats::ErrorKind::connect);
+        counters.count_request_failure(barrage::stats::ErrorKind::reset);
+        counters.count_request_failure(barrage::stats::ErrorKind::reset);
+        IntervalRow earlier = row_at(0, 1, 10);
+        earlier.counters.errors = barrage::stats::IntervalCounts::of(counters).errors;
+        IntervalRow later = row_at(1, 1, 10);
+        later.counters.errors = earlier.counters.errors;
+        const auto reset = static_cast<std::size_t>(barrage::stats::ErrorKind::reset);
+        const auto connect = static_cast<std::size_t>(barrage::stats::ErrorKind::connect);
+        CHECK(earlier.counters.errors[reset] == 2);
+        CHECK(earlier.counters.errors[connect] == 1);
+        const IntervalRow merged = barrage::stats::merge_rows(earlier, later);
+        CHECK(merged.counters.errors[reset] == 4);
+        CHECK(merged.counters.errors[connect] == 2);
+    }
+
     TEST_CASE("below the bound every interval keeps its own row") {
         IntervalRowSeries series(8);
         std::vector<IntervalRow> rows;

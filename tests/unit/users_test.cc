@@ -2,9 +2,11 @@
 // Pure arithmetic over the load model: times are given, no clock is read.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "../../src/engine/users_impl.h"
+#include "barrage/plan/shard.h"
 
 namespace plan = barrage::plan;
 namespace http = barrage::http;
@@ -117,4 +119,77 @@ TEST_CASE("a closed-loop count is split over the workers exactly") {
     }
     CHECK(share_of(157, 0, 2) == 79);
     CHECK(share_of(157, 1, 2) == 78);
+}
+
+TEST_CASE("shards split connections, users and counts like workers, then over their workers") {
+    using barrage::engine::detail::WorkerSlice;
+    using barrage::plan::share_of;
+    // 10 over 4 shards: 3 + 3 + 2 + 2.
+    CHECK(share_of(10, 0, 4) == 3);
+    CHECK(share_of(10, 1, 4) == 3);
+    CHECK(share_of(10, 2, 4) == 2);
+    CHECK(share_of(10, 3, 4) == 2);
+    const std::vector<int> workers_of_shard = {3, 1, 4, 2};  // machines of different sizes
+    const int shards = static_cast<int>(workers_of_shard.size());
+    for (const int64_t count : {int64_t{0}, int64_t{1}, int64_t{10}, int64_t{103}, int64_t{997}}) {
+        std::vector<int> owner(static_cast<size_t>(count), 0);
+        int64_t sum = 0;
+        for (int s = 0; s < shards; ++s) {
+            const int workers = workers_of_shard[static_cast<size_t>(s)];
+            int64_t shard_sum = 0;
+            for (int w = 0; w < workers; ++w) {
+                const WorkerSlice slice{
+                    .shard = s, .shards = shards, .worker = w, .workers = workers};
+                const int64_t share = slice.share(count);
+                // The same as the shard's part, then the worker's part of that.
+                CHECK(share == share_of(share_of(count, s, shards), w, workers));
+                for (int64_t slot = 0; slot < share; ++slot) {
+                    const int64_t item = slice.global(slot);  // a user or connection of the test
+                    REQUIRE(item < count);
+                    CHECK(item % shards == s);
+                    ++owner[static_cast<size_t>(item)];
+                }
+                CHECK(slice.global(share) >= count);  // the next slot would be past the end
+                shard_sum += share;
+            }
+            CHECK(shard_sum == share_of(count, s, shards));
+            sum += shard_sum;
+        }
+        CHECK(sum == count);
+        CHECK(std::all_of(owner.begin(), owner.end(), [](int n) { return n == 1; }));
+    }
+}
+
+TEST_CASE("shards' users spawn exactly when the unsharded run's users do") {
+    using barrage::engine::detail::WorkerSlice;
+    // 10 users spawning at 4/s, then 13 users: over 3 shards of 2, 1 and 3 workers.
+    const LoadModel model = model_of({users_phase(10, 4, 0), users_phase(13, 4, 0)}, 13);
+    const std::vector<int> workers_of_shard = {2, 1, 3};
+    const int shards = static_cast<int>(workers_of_shard.size());
+    const int64_t start = 100 * s_ns;
+    std::vector<int64_t> spawned;
+    for (int s = 0; s < shards; ++s) {
+        const int workers = workers_of_shard[static_cast<size_t>(s)];
+        for (int w = 0; w < workers; ++w) {
+            const WorkerSlice slice{.shard = s, .shards = shards, .worker = w, .workers = workers};
+            const UserPacer pacer(model, static_cast<int>(slice.first()),
+                                  static_cast<int>(slice.stride()));
+            // The worker's connection slots: its share of the 13 users.
+            for (int64_t slot = 0; slot < slice.share(13); ++slot) {
+                http::Rng rng(1);
+                UserPacing user;
+                const UserPacer::Pace pace =
+                    pacer.next(user, static_cast<uint32_t>(slot), start, start, false, rng);
+                if (user.phase == 0) {
+                    spawned.push_back(pace.at_ns - start);
+                }
+            }
+        }
+    }
+    std::sort(spawned.begin(), spawned.end());
+    std::vector<int64_t> unsharded;
+    for (int user = 0; user < 10; ++user) {
+        unsharded.push_back(LoadModel::user_start_ns(model.user_phase(0), user));
+    }
+    CHECK(spawned == unsharded);
 }

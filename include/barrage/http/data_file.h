@@ -39,6 +39,13 @@ enum class RowOrder : uint8_t {
     random,       // a uniformly random row each time
 };
 
+// The rows a cursor may pick: [begin, begin + count); count 0 = every row.
+// A shard's own block when a data file is partitioned over shards.
+struct RowRange {
+    std::size_t begin = 0;
+    std::size_t count = 0;
+};
+
 // Picks the row for each new session and binds its cells to template
 // variables. One per worker; the DataFile must outlive it.
 class DataCursor {
@@ -46,8 +53,9 @@ public:
     // variable_of_column[c]: the TemplateContext variable that column c fills.
     // first_row / row_stride spread round-robin rows over workers (worker
     // index / worker count); rows wrap around when the file is shorter.
+    // `range` limits both orders to its rows; first_row counts from its begin.
     DataCursor(const DataFile& file, RowOrder order, std::vector<std::size_t> variable_of_column,
-               std::size_t first_row = 0, std::size_t row_stride = 1);
+               std::size_t first_row = 0, std::size_t row_stride = 1, RowRange range = {});
 
     // The row for the next session (uses context's rng in random order).
     std::size_t next_row(Rng& rng);
@@ -60,6 +68,7 @@ private:
     std::vector<std::size_t> variable_of_column_;
     std::size_t row_;
     std::size_t row_stride_;
+    RowRange range_;
 };
 
 }  // namespace barrage::http

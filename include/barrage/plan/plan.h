@@ -135,6 +135,10 @@ struct SessionPlan {
 struct DataFilePlan {
     std::string path;  // as resolved (relative to the profile's directory)
     http::RowOrder order = http::RowOrder::round_robin;
+    // shard = "partition": with --shard, each shard takes a block of rows of its
+    // own (share_begin/share_of), so no two shards use one row. false ("shared"):
+    // every shard may use every row.
+    bool partition = false;
     std::shared_ptr<const http::DataFile> file;  // loaded and checked by the profile loader
 };
 

@@ -50,6 +50,8 @@ struct RunFlags {
     std::optional<uint64_t> seed;
     // --time-scale F (profiles): every phase duration times F, spawn rates / F.
     std::optional<double> time_scale;
+    // --shard I/N or --shard auto (resolved by cli), with --start-at.
+    std::optional<plan::ShardPlan> shard;
     // Where requests go and as whom, for every target of the run. -u/--user
     // USER[:PASS] replaces URLs' userinfo; --connect-to and --resolve route
     // connections (plan/connect_route.h); --unix-socket PATH takes them all.

@@ -56,7 +56,12 @@ struct IntervalFigures {
     int64_t p999_us = 0;
     int64_t max_us = 0;
     int64_t p95_us = 0;       // 0 in older documents
+    int64_t sent = 0;         // requests sent in the interval
+    bool has_sent = false;    // older documents have no per-interval sent
     bool has_status = false;  // older documents have no per-interval status
+    // errors_by_kind: the kinds that occurred ("reset" -> 3); empty without (and in older
+    // documents).
+    std::vector<std::pair<std::string, int64_t>> errors_by_kind;
     int64_t status[status_class_count] = {};
 };
 
@@ -84,6 +89,20 @@ struct NamedFigures {
 
     // The count `key` as a number; none when the entry lacks it.
     std::optional<double> count(std::string_view key) const;
+};
+
+// One request of a profile as `config.requests` lists it (URL with its template text).
+struct RequestTemplate {
+    std::string name;
+    std::string method;
+    std::string url;
+};
+
+// A measured phase (`phases`): where it lies on the time axis.
+struct PhaseSpan {
+    std::string name;
+    double start_s = 0;  // since the measured start
+    double end_s = 0;
 };
 
 // A headline number the document lacks, or holds as something other than a number.
@@ -124,6 +143,9 @@ struct ResultDocument {
     std::vector<std::string> warnings;
     // `config`, each value rendered as short text ("true", "[0, 1]", "null").
     std::vector<std::pair<std::string, std::string>> config;
+    // `config.requests` (not among `config` above); empty in older documents.
+    std::vector<RequestTemplate> requests;
+    std::vector<PhaseSpan> phases;  // `phases`; empty without (and in older documents)
     std::vector<IntervalFigures> intervals;
     std::vector<ThresholdFigures> thresholds;
     std::vector<NamedFigures> requests_by_name;

@@ -48,11 +48,16 @@ private:
 };
 
 // A shard takes every shard_count-th arrival starting at shard_index, so the
-// shards together produce exactly the whole schedule (workers today, machines
-// later).
+// shards together produce exactly the whole schedule.
 class ScheduleShard {
 public:
     ScheduleShard(const ArrivalSchedule* schedule, int shard_index, int shard_count);
+    // Worker `worker` of `workers` in machine shard `shard` (0-based) of `shards`
+    // (--shard): arrival k goes to shard k mod N, then to worker (k div N) mod W,
+    // that is every (N*W)-th arrival from shard + N*worker. Each shard may have
+    // its own W; all workers of all shards together take the whole schedule.
+    static ScheduleShard of_worker(const ArrivalSchedule* schedule, int shard, int shards,
+                                   int worker, int workers);
 
     // Intended time of this shard's next arrival, or no_more_arrivals.
     int64_t next_ns() const { return next_ns_; }

@@ -22,6 +22,9 @@ struct IntervalCounts {
     int64_t requests_completed = 0;
     int64_t requests_errors = 0;
     std::array<int64_t, 6> status_class{};  // as Counters::status_class
+    // As Counters::errors (failed requests and connections by kind), for the
+    // report's errors-over-time chart: 88 bytes a row, 4096 rows at most.
+    std::array<int64_t, error_kind_count> errors{};
 
     static IntervalCounts of(const Counters& counters);
     void count_status(int code);  // as Counters::count_status, for the class only

@@ -14,6 +14,8 @@
 
 #include "barrage/report/html/html_page.h"
 #include "html_page_impl.h"
+#include "page_script_impl.h"
+#include "run_charts_impl.h"
 #include "svg_chart_impl.h"
 
 namespace barrage::report {
@@ -37,34 +39,37 @@ using html::XAxis;
 constexpr const char* status_colors[status_class_count] = {color_grey,   color_green, color_blue,
                                                            color_orange, color_red,   color_purple};
 
+// Words are never split: long ones (a URL) wrap only where nothing else fits, and a
+// table wider than the page scrolls sideways on its own instead of widening the page.
 constexpr const char* page_style = R"(
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1000px;
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1200px;
 padding:0 16px 40px;color:#222;background:#fff}
 h1{font-size:1.5em;margin:20px 0 4px}h2{font-size:1.15em;margin:28px 0 8px;border-bottom:1px solid #ddd}
-.sub{color:#555;margin:0 0 12px;word-break:break-all}
+.sub{color:#555;margin:0 0 12px;overflow-wrap:break-word}
 .cards{display:flex;flex-wrap:wrap;gap:10px}
 .card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:110px}
 .card .v{font-size:1.3em;font-weight:600}.card .k{color:#666;font-size:.85em}
-table{border-collapse:collapse;font-size:.9em;margin:6px 0}
+table{border-collapse:collapse;font-size:.9em;margin:6px 0;display:block;max-width:100%;
+overflow-x:auto}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
-th:first-child,td:first-child{text-align:left}td.text{text-align:left;word-break:break-all}
+th:first-child,td:first-child{text-align:left}td.text{text-align:left}
 td.words{text-align:left}
 .pass{color:#1a7f37;font-weight:600}.fail{color:#cf222e;font-weight:600}
 .warn{color:#9a6700;font-weight:600}
 .banner{background:#fff4e5;border:1px solid #f0b429;padding:6px 10px;border-radius:6px}
-svg.chart{width:100%;height:auto;max-width:760px;display:block;font-size:11px}
-svg.chart text{fill:#333}svg.chart .axis-label{fill:#666}
+svg.chart{width:100%;height:auto;display:block;font-size:12px}
+svg.chart.small{max-width:520px;flex:1 1 320px;min-width:0}
+svg.chart text{fill:#333}svg.chart .axis-label{fill:#666}svg.chart .band-label{fill:#555}
+svg.chart .rule-label{fill:#cf222e}svg.chart .legend-item{cursor:pointer}
+svg.chart .legend-item.off{opacity:.35}svg.chart .series.off{display:none}
+svg.chart .cursor{stroke:#555;stroke-width:1;pointer-events:none}
+svg.chart .zoom-sel{fill:rgba(31,119,180,.15);pointer-events:none}svg.chart .zoom-hint{fill:#999}
+.named{display:flex;flex-wrap:wrap;gap:12px 24px;align-items:flex-start}.named>div{min-width:0}
+#chart-tip{position:fixed;display:none;pointer-events:none;background:#fff;border:1px solid #999;
+border-radius:4px;padding:4px 8px;font-size:12px;box-shadow:0 2px 6px rgba(0,0,0,.15);z-index:9}
+#chart-tip b{display:block;font-weight:600}#chart-tip i{display:inline-block;width:10px;height:3px;
+margin:0 6px 3px 0}
 footer{margin-top:32px;color:#888;font-size:.8em}
-)";
-
-// Marks the page once it ran, so a headless browser test sees that the page
-// loaded and its script executed without an error.
-constexpr const char* page_script = R"(
-(function () {
-  var charts = document.querySelectorAll('svg.chart');
-  document.body.setAttribute('data-charts', String(charts.length));
-  document.body.setAttribute('data-rendered', 'ok');
-})();
 )";
 
 std::string format_us(double us) {
@@ -213,13 +218,29 @@ void append_throughput(std::string& page, const ResultDocument& result) {
                    XAxis::seconds,     interval_times(result), {}};
     spec.series.push_back(interval_series(result, "completed req/s", color_blue,
                                           [](const IntervalFigures& row) { return row.rps; }));
-    if (result.target_rate_rps) {
+    // The achieved send rate where the document has it (older ones do not).
+    if (!result.intervals.empty() &&
+        std::all_of(result.intervals.begin(), result.intervals.end(),
+                    [](const IntervalFigures& row) { return row.has_sent; })) {
+        ChartSeries sent{"sent req/s", color_green, {}};
+        for (std::size_t i = 0; i < result.intervals.size(); ++i) {
+            const double start_s = i == 0 ? 0 : result.intervals[i - 1].t_s;
+            const double length_s = result.intervals[i].t_s - start_s;
+            sent.y.push_back(length_s > 0 ? static_cast<double>(result.intervals[i].sent) / length_s
+                                          : 0);
+        }
+        spec.series.push_back(std::move(sent));
+    }
+    // The asked rate is the run's mean: a flat line only where one phase held it.
+    if (result.target_rate_rps && result.phases.size() <= 1) {
         ChartSeries target{"target rate", color_grey, {}};
         target.y.assign(result.intervals.size(), *result.target_rate_rps);
         spec.series.push_back(std::move(target));
     }
+    spec.bands = detail::phase_bands(result);
     append_chart(page, "throughput", "Throughput over time", spec,
-                 "Responses completed per second in each interval.");
+                 "Responses completed and requests sent per second in each interval, against "
+                 "the asked rate (open loop, one phase).");
 }
 
 void append_latency_over_time(std::string& page, const ResultDocument& result) {
@@ -248,9 +269,12 @@ void append_latency_over_time(std::string& page, const ResultDocument& result) {
         unit.divisor));
     spec.series.push_back(interval_series(
         result, "max", color_red, [](const IntervalFigures& r) { return r.max_us; }, unit.divisor));
+    spec.bands = detail::phase_bands(result);
+    spec.rules = detail::latency_rules(result, unit);
     append_chart(page, "latency-over-time", "Latency percentiles over time", spec,
                  "Percentiles of each interval's own latency histogram (from the intended "
-                 "send time in open loop).");
+                 "send time in open loop), the run's phases behind them and its latency "
+                 "thresholds as dashed lines.");
 }
 
 // The JSON's spectrum when it has one; otherwise the headline percentiles,
@@ -310,6 +334,7 @@ void append_status_over_time(std::string& page, const ResultDocument& result) {
     }
     spec.series.push_back(interval_series(result, "failed", color_red,
                                           [](const IntervalFigures& r) { return r.errors; }));
+    spec.bands = detail::phase_bands(result);
     append_chart(page, "status-over-time", "Status codes and errors over time", spec,
                  "Responses by status class and failed requests, per interval.");
 }
@@ -373,7 +398,9 @@ void append_named(std::string& page, const std::vector<NamedFigures>& by_name, s
         return;
     }
     section_open(page, id, title);
+    std::size_t index = 0;
     for (const NamedFigures& named : by_name) {
+        ++index;
         fmt::format_to(std::back_inserter(page), "<h3>{}</h3>\n<table>", html_escape(named.name));
         std::vector<std::string> keys;
         std::vector<std::string> values;
@@ -384,22 +411,52 @@ void append_named(std::string& page, const std::vector<NamedFigures>& by_name, s
         table_row(page, keys, true);
         table_row(page, values);
         page += "</table>\n";
-        if (named.latency) {
-            page += "<table>";
-            table_row(page, histogram_header, true);
-            table_row(page, histogram_cells("latency", *named.latency));
-            page += "</table>\n";
+        if (!named.latency) {
+            continue;
         }
+        // The latency table with its chart beside it (below it on a narrow page).
+        page += "<div class=\"named\"><div><table>";
+        table_row(page, histogram_header, true);
+        table_row(page, histogram_cells("latency", *named.latency));
+        page += "</table></div>";
+        // Requests only (transactions' charts would repeat ids on one page), and only with
+        // several names: one name's chart would repeat the spectrum above.
+        if (id == "by-name" && by_name.size() > 1) {
+            page += detail::named_latency_chart(*named.latency, index);
+        }
+        page += "</div>\n";
     }
     page += "</section>\n";
 }
 
+// Every request of a profile (config.requests); older documents name only the
+// first request's url and method, so with several names those rows say so.
 void append_config(std::string& page, const ResultDocument& result) {
     section_open(page, "config", "Configuration");
+    const bool listed = !result.requests.empty();
+    if (listed) {
+        page +=
+            "<table id=\"config-requests\"><tr><th>request</th><th>method</th>"
+            "<th>URL template</th></tr>\n";
+        for (const RequestTemplate& request : result.requests) {
+            fmt::format_to(std::back_inserter(page),
+                           "<tr><td class=\"text\">{}</td><td class=\"text\">{}</td>"
+                           "<td class=\"text\">{}</td></tr>\n",
+                           html_escape(request.name), html_escape(request.method),
+                           html_escape(request.url));
+        }
+        page += "</table>\n";
+    }
+    const bool several = result.requests_by_name.size() > 1;
     page += "<table>";
     for (const auto& [key, value] : result.config) {
-        fmt::format_to(std::back_inserter(page), "<tr><th>{}</th><td class=\"text\">{}</td></tr>\n",
-                       html_escape(key), html_escape(value));
+        if (listed && (key == "url" || key == "method")) {
+            continue;  // in the requests table above
+        }
+        const bool first_only = several && (key == "url" || key == "method");
+        fmt::format_to(std::back_inserter(page),
+                       "<tr><th>{}{}</th><td class=\"text\">{}</td></tr>\n", html_escape(key),
+                       first_only ? " (first request)" : "", html_escape(value));
     }
     page += "</table></section>\n";
 }
@@ -422,7 +479,7 @@ std::string page_open(std::string_view title) {
 
 std::string page_close(std::string_view footer_text) {
     return fmt::format("<footer>{}</footer>\n<script>{}</script>\n</body></html>\n",
-                       html_escape(footer_text), page_script);
+                       html_escape(footer_text), detail::page_script);
 }
 
 void section_open(std::string& page, std::string_view id, std::string_view heading) {
@@ -493,6 +550,9 @@ std::string format_html_report(const ResultDocument& result, std::string_view so
     append_latency_over_time(page, result);
     append_spectrum(page, result);
     append_status_over_time(page, result);
+    detail::append_answered(page, result);
+    detail::append_errors_over_time(page, result);
+    detail::append_latency_histogram(page, result);
     append_latency_table(page, result);
     append_status_and_errors(page, result);
     append_named(page, result.requests_by_name, "by-name", "Requests by name");

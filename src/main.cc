@@ -17,6 +17,10 @@ int main(int argc, char** argv) {
     }
     auto& value = command.value();
     if (auto* help = std::get_if<cli::HelpRequest>(&value)) {
+        if (help->missing_command) {
+            fmt::print(stderr, "{}", help->text);
+            return gate::exit_usage;
+        }
         fmt::print("{}", help->text);
         return gate::exit_ok;
     }
@@ -40,6 +44,9 @@ int main(int argc, char** argv) {
     }
     if (auto* suite = std::get_if<cli::SuiteRequest>(&value)) {
         return app::suite_command(*suite);
+    }
+    if (auto* levels = std::get_if<cli::LevelsRequest>(&value)) {
+        return app::levels_command(*levels);
     }
     if (auto* find_max = std::get_if<cli::FindMaxRequest>(&value)) {
         return app::find_max_command(*find_max);

@@ -2,6 +2,7 @@
 // What the commands share: the run's gates, its progress line, its watcher,
 // its .hlog tags and its end-of-run outputs. Private to src/app.
 
+#include <cstdio>
 #include <memory>
 #include <span>
 #include <string>
@@ -34,6 +35,18 @@ engine::StopCheck abort_check(const plan::RunPlan& plan, std::span<const gate::T
 // `specs`, fed by the engine's interval totals; null when there are none.
 std::unique_ptr<gate::WindowGates> window_gates(const plan::RunPlan& plan,
                                                 std::span<const gate::ThresholdSpec> specs);
+
+// One step of a sweep (find-max, --levels): `plan` with its targets resolved,
+// run to the end. `target` gets the URL as shown, `stop_signal` the signal that
+// interrupted the step (0 when none did). An error when the target cannot be
+// resolved or when `what` ("the step at 100.0 req/s") completed no request and
+// the generator was not the reason (exit 3).
+base::Result<stats::RunResult> run_step(plan::RunPlan& plan, std::string_view what,
+                                        std::string& target, int& stop_signal);
+
+// Whether to colour what goes to `stream`: --color always or never, else
+// (auto) when `stream` is a terminal and NO_COLOR is unset or empty (color.cc).
+bool use_color(plan::ColorMode mode, std::FILE* stream);
 
 // Prints each interval's progress line on stderr; empty with -q.
 engine::IntervalCallback progress_printer(const plan::RunPlan& plan);

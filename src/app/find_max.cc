@@ -8,7 +8,9 @@
 #include <string>
 #include <utility>
 
+#include "app_impl.h"
 #include "barrage/app/commands.h"
+#include "barrage/base/ansi_color.h"
 #include "barrage/capacity/capacity_html.h"
 #include "barrage/capacity/capacity_run.h"
 #include "barrage/engine/run.h"
@@ -74,33 +76,21 @@ capacity::StepRunner step_runner(const cli::FindMaxRequest& request, SearchState
         if (!step_plan) {
             return step_plan.error();
         }
-        if (auto status = cli::resolve_targets(step_plan.value()); !status.ok()) {
-            return status.error();
-        }
-        const plan::Target& t = step_plan.value().target;
-        state.target = t.scheme + "://" + t.host_header + t.path;
-        auto result = engine::run_load(step_plan.value());
-        if (result && result.value().interrupted) {
-            state.stop_signal = result.value().stop_signal;
-        }
-        // Nothing completed: the target is unreachable, unless the generator starved.
-        if (result && gate::exit_code_for(result.value()) == gate::exit_run_failed &&
-            !result.value().interrupted && !report::judge_generator(result.value()).saturated) {
-            return base::make_error(fmt::format(
-                "the step at {:.1f} req/s completed no request: {}", rate,
-                result.value().error_details.empty() ? std::string("see barrage run")
-                                                     : result.value().error_details.front()));
-        }
-        return result;
+        return detail::run_step(step_plan.value(), fmt::format("the step at {:.1f} req/s", rate),
+                                state.target, state.stop_signal);
     };
 }
 
-std::string verdict_text(const capacity::StepReport& step) {
-    std::string verdict = step.verdict == capacity::StepVerdict::pass         ? "pass"
-                          : step.verdict == capacity::StepVerdict::slo_failed ? "FAIL"
+// "pass", "FAIL (...)", ...; with `color` the verdict green, red or yellow (--color).
+std::string verdict_text(const capacity::StepReport& step, bool color) {
+    using base::AnsiColor;
+    std::string verdict = step.verdict == capacity::StepVerdict::pass
+                              ? base::paint("pass", AnsiColor::green, color)
+                          : step.verdict == capacity::StepVerdict::slo_failed
+                              ? base::paint("FAIL", AnsiColor::red, color)
                           : step.verdict == capacity::StepVerdict::interrupted
-                              ? "interrupted"
-                              : "GENERATOR SATURATED";
+                              ? std::string("interrupted")
+                              : base::paint("GENERATOR SATURATED", AnsiColor::yellow, color);
     for (const std::string& evidence : step.evidence) {
         verdict += " (" + evidence + ")";
     }
@@ -112,12 +102,14 @@ capacity::StepCallback step_printer(const cli::FindMaxRequest& request) {
     if (request.quiet) {
         return {};
     }
-    return [](int index, const capacity::StepReport& step) {
+    const bool color = detail::use_color(request.run_plan.outputs.color, stderr);
+    return [color](int index, const capacity::StepReport& step) {
         fmt::print(stderr,
-                   "step {}: asked {:.1f} req/s, got {:.1f}, p99 {}us, errors {:.2f}%, failures "
+                   "step {}: asked {:.1f} req/s, got {:.1f}, p99 {}, errors {:.2f}%, failures "
                    "{:.2f}%: {}\n",
-                   index, step.rate_asked_rps, step.rate_achieved_rps, step.p99_us,
-                   step.error_rate * 100.0, step.failure_rate * 100.0, verdict_text(step));
+                   index, step.rate_asked_rps, step.rate_achieved_rps,
+                   capacity::format_step_time(step.p99_us), step.error_rate * 100.0,
+                   step.failure_rate * 100.0, verdict_text(step, color));
     };
 }
 

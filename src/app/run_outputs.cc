@@ -31,8 +31,10 @@ void print_summary(const plan::RunPlan& plan, const stats::RunResult& result,
                    const watch::WatchResult& watched) {
     const bool stdout_taken = plan.outputs.json_path == "-" || plan.outputs.csv_path == "-";
     if (!plan.outputs.quiet || !stdout_taken) {
-        fmt::print(stdout_taken ? stderr : stdout, "{}",
-                   report::format_summary(plan, result, outcomes, &watched));
+        std::FILE* stream = stdout_taken ? stderr : stdout;
+        fmt::print(stream, "{}",
+                   report::format_summary(plan, result, outcomes, &watched,
+                                          use_color(plan.outputs.color, stream)));
     }
     std::fflush(stdout);
 }

@@ -140,6 +140,8 @@ using detail::time_text;
 using detail::verdict_name;
 using detail::verdict_text;
 
+std::string format_step_time(int64_t us) { return time_text(us); }
+
 StepReport judge_step(double rate_asked_rps, const stats::RunResult& result,
                       std::span<const gate::ThresholdSpec> slos) {
     StepReport step;

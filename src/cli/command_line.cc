@@ -30,6 +30,7 @@
 #include "barrage/profile/profile_loader.h"
 #include "barrage/profile/run_flags.h"
 #include "find_max_impl.h"
+#include "levels_impl.h"
 #include "merge_impl.h"
 #include "options_impl.h"
 #include "suite_impl.h"
@@ -93,6 +94,11 @@ Load:
                            one per connection)
       --no-pin             do not pin workers to CPUs
   -d, --duration TIME      how long to measure (default 10s)
+      --levels c=1,10,25,50
+                           one run of -d per level, one table (level, req/s,
+                           p50, p95, p99, errors; --json FILE: every level):
+                           c= closed loop at each number of connections,
+                           r= open loop at each rate (r=100,500,1k)
       --requests N         send exactly N requests, then stop: with -r in about
                            N / RATE, without -r when N were sent (at most 10m);
                            with -d, whichever ends first. A profile: its main
@@ -146,6 +152,9 @@ Connections and TLS (https://):
 
 Output:
   -q, --quiet              no progress line
+      --color WHEN         colour the verdicts (FAIL red, pass green, warnings
+                           yellow): auto (default: on a terminal, unless the
+                           NO_COLOR environment variable is set), always, never
       --interval TIME      progress and CSV interval (default 1s, min 100ms)
       --json FILE          write the result as JSON ('-' = stdout)
       --csv FILE           write one row per interval as CSV ('-' = stdout)
@@ -205,12 +214,18 @@ Profiles (docs/profiles.md): requests, sessions and phases described in TOML.
                            phases.0.rate=50, phases.main.duration=30s,
                            requests.login.weight=2; repeat for more
       --seed N             seed of the random choices (default: the profile's, or 1)
+      --env-file FILE      KEY=VALUE lines (# comments, 'quoted' or "quoted"
+                           values) for ${NAME} and ${NAME:-default} in the
+                           profile's strings; they win over the environment.
+                           Repeat for more (a later file wins); $$ is a '$'
       --time-scale F       every phase duration times F and spawn rates / F
                            (0.1: the plan in a tenth of the time); rates and
                            think time unchanged. Applied after --set, before
                            -r and -d (which stay as given). Profiles only
-  -r and -d change the main phase of a profile; -X, -H, -b, --body-file and
-  --body-template are for URL runs only.
+  -r R on a profile scales every open-loop phase (ramps, steps, spikes too) by
+  R / the profile's rate (its main phase's if constant, else its peak), so the
+  shape is kept and the main phase runs at R; -d changes the main phase only.
+  -X, -H, -b, --body-file and --body-template are for URL runs only.
 
 TIME: 500ms, 30s, 2m, 1h, 1m30s (a bare number is seconds)
 SIZE: 512, 4k, 1M (k = 1024)
@@ -318,6 +333,7 @@ struct RunArgs {
     ShardArgs shard;  // --shard, --shards, --start-at: resolved once all flags are read
     // -b/--body, --body-file, --body-template: at most one gives the body.
     std::vector<std::string> body_flags;  // distinct, in order (a repeated flag: the last wins)
+    std::optional<std::string> levels;    // --levels c=1,10 | r=100,200 (levels_args.cc)
 
     void note_body_flag(std::string_view flag) {
         if (std::find(body_flags.begin(), body_flags.end(), flag) == body_flags.end()) {
@@ -407,6 +423,20 @@ Result<std::string> parse_unix_socket(std::string_view flag, std::string_view te
     return std::string(text);
 }
 
+Result<plan::ColorMode> parse_color_mode(std::string_view flag, std::string_view text) {
+    if (text == "auto") {
+        return plan::ColorMode::automatic;
+    }
+    if (text == "always") {
+        return plan::ColorMode::always;
+    }
+    if (text == "never") {
+        return plan::ColorMode::never;
+    }
+    return make_error(fmt::format("{}: '{}' is not a colour mode; use auto, always or never", flag,
+                                  base::excerpt(text)));
+}
+
 const OptionSpec<RunArgs> run_options[] = {
     {'u', "user", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
@@ -465,6 +495,11 @@ const OptionSpec<RunArgs> run_options[] = {
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          return store(parse_duration_ns(flag, v, false), a.flags.duration_ns);
      }},
+    {'\0', "levels", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.levels = std::string(v);
+         return Status(Ok{});
+     }},
     {'\0', "requests", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          return store(parse_count(flag, v, 1, plan::iterations_max), a.flags.requests);
@@ -472,6 +507,17 @@ const OptionSpec<RunArgs> run_options[] = {
     {'\0', "set", true,
      [](RunArgs& a, std::string_view, std::string_view v) {
          a.flags.sets.emplace_back(v);
+         return Status(Ok{});
+     }},
+    {'\0', "env-file", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         auto values = profile::read_env_file(std::string(v));
+         if (!values) {
+             return Status(values.error());
+         }
+         for (profile::EnvironmentValue& value : values.value()) {
+             a.flags.environment.push_back(std::move(value));
+         }
          return Status(Ok{});
      }},
     {'\0', "seed", true,
@@ -596,6 +642,10 @@ const OptionSpec<RunArgs> run_options[] = {
     {'\0', "metrics-linger", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          return store(parse_duration_ns(flag, v, true), a.flags.outputs.metrics_linger_ns);
+     }},
+    {'\0', "color", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_color_mode(flag, v), a.flags.outputs.color);
      }},
     {'q', "quiet", false,
      [](RunArgs& a, std::string_view, std::string_view) {
@@ -940,12 +990,22 @@ Result<Command> parse_run(std::span<const char* const> argv) {
         return status.error();
     }
     if (!positionals.empty() && profile::is_profile_argument(positionals[0])) {
+        if (args.levels) {
+            return make_error(
+                "--levels is for URL runs; a profile's levels are barrage find-max PROFILE "
+                "--profile-levels 0.5,1,1.5 --rate R");
+        }
         return parse_run_profile(args, positionals, argv);
     }
     if (!args.flags.sets.empty() || args.flags.seed) {
         return make_error(
             "--set and --seed change a profile; give a PROFILE.toml instead of a "
             "URL (see docs/profiles.md)");
+    }
+    if (!args.flags.environment.empty()) {
+        return make_error(
+            "--env-file gives the ${NAME} variables of a profile; a URL run has none (the "
+            "shell expands $NAME on the command line): give a PROFILE.toml instead of a URL");
     }
     // A URL run's times are its own flags: scaling them would only hide -d.
     if (args.flags.time_scale) {
@@ -960,6 +1020,18 @@ Result<Command> parse_run(std::span<const char* const> argv) {
     }
     if (auto status = check_outputs(args.flags.outputs); !status) {
         return status.error();
+    }
+    if (args.levels) {
+        auto levels = detail::make_levels_request(plan, args.flags, *args.levels);
+        if (!levels) {
+            return levels;
+        }
+        const auto& request = std::get<LevelsRequest>(levels.value());
+        auto first = levels_step_plan(request, request.levels.front());
+        if (auto status = check_templates(first.value(), args.body_flags); !status) {
+            return status.error();
+        }
+        return levels;
     }
     if (auto status = profile::apply_run_flags(plan, args.flags); !status) {
         return status.error();
@@ -1374,7 +1446,10 @@ Result<Command> parse_help(std::span<const char* const> argv) {
 Result<Command> parse_command_line(int argc, const char* const* argv) {
     BARRAGE_ASSERT(argc >= 1 && argv != nullptr);
     const std::span<const char* const> args(argv, static_cast<size_t>(argc));
-    const std::string_view command = argc > 1 ? args[1] : "help";
+    if (argc == 1) {
+        return Command(HelpRequest{usage_text(), true});
+    }
+    const std::string_view command = args[1];
     if (command == "run") {
         return detail::parse_run(args);
     }

@@ -10,6 +10,7 @@
 #include <limits>
 #include <utility>
 
+#include "barrage/base/ansi_color.h"
 #include "barrage/base/assert.h"
 #include "barrage/plan/units.h"
 #include "barrage/stats/judged_latency.h"
@@ -78,6 +79,20 @@ std::string format_number(double value) {
         return fmt::format("{:.3g}", value);
     }
     return fmt::format("{:.1f}", value);
+}
+
+// Microseconds in the limit's unit when that reads as 1 to 999 of it ("p99 < 5m": "1.5m"),
+// else in the largest of us, ms and s that keeps it at 1 or more ("p99 < 2s": "1.73ms", not
+// "0.00173s"), so a value never needs a row of zeros to be read.
+std::string format_time_value(double us, std::string_view limit_unit) {
+    for (const auto& [suffix, us_per_unit] : time_units) {
+        const double in_unit = us / us_per_unit;
+        if (limit_unit == suffix && (us == 0 || (in_unit >= 1 && in_unit < 999.5))) {
+            return format_number(in_unit) + std::string(suffix);
+        }
+    }
+    const auto& unit = us >= 1e6 ? time_units[2] : us >= 1e3 ? time_units[1] : time_units[0];
+    return format_number(us / unit.us) + std::string(unit.suffix);
 }
 
 // Where in time a windowed, drift or sustained threshold's value comes from.
@@ -511,12 +526,7 @@ std::string format_metric_value(double value, const ThresholdSpec& spec) {
         return format_number(value) + "x";
     }
     if (spec.metric.is_time()) {
-        for (const auto& [suffix, us] : time_units) {
-            if (spec.display_unit == suffix) {
-                return format_number(value / us) + std::string(suffix);
-            }
-        }
-        return format_number(value) + "us";
+        return format_time_value(value, spec.display_unit);
     }
     if (spec.metric.is_fraction()) {
         return format_number(value * 100.0) + "%";
@@ -541,7 +551,8 @@ std::string format_metric_value(double value, const ThresholdSpec& spec) {
     return format_number(value);
 }
 
-std::vector<std::string> format_threshold_lines(std::span<const ThresholdOutcome> outcomes) {
+std::vector<std::string> format_threshold_lines(std::span<const ThresholdOutcome> outcomes,
+                                                bool color) {
     std::size_t width = 0;
     for (const ThresholdOutcome& outcome : outcomes) {
         width = std::max(width, outcome.spec.expression.size());
@@ -550,8 +561,10 @@ std::vector<std::string> format_threshold_lines(std::span<const ThresholdOutcome
     for (const ThresholdOutcome& outcome : outcomes) {
         const std::string value =
             outcome.value ? format_metric_value(*outcome.value, outcome.spec) : std::string("-");
-        std::string line = fmt::format("{:<{}}  {:>10}  {}", outcome.spec.expression, width, value,
-                                       outcome.passed ? "pass" : "FAIL");
+        std::string line =
+            fmt::format("{:<{}}  {:>10}  {}", outcome.spec.expression, width, value,
+                        outcome.passed ? base::paint("pass", base::AnsiColor::green, color)
+                                       : base::paint("FAIL", base::AnsiColor::red, color));
         std::string note = time_note(outcome);
         if (!outcome.note.empty()) {
             note += (note.empty() ? "" : "; ") + outcome.note;

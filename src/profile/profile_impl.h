@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "barrage/plan/plan.h"
+#include "barrage/profile/environment.h"
 #include "barrage/profile/profile_loader.h"
 #include "toml_impl.h"
 #include "toml_reader_impl.h"
@@ -80,6 +81,13 @@ void read_scenario_data(TableReader& root, const std::string& base_dir, plan::Ru
 
 // thresholds = [...] (strings or { expr, abort } tables) and abort_grace (thresholds.cc).
 void read_thresholds(TableReader& root, plan::RunPlan& plan);
+
+// Every ${NAME}, ${NAME:-default} and $$ in the document's string values
+// replaced (barrage/profile/environment.h); `source` is the document's text,
+// for the place of a variable that is not set ("FILE:LINE:COL: environment
+// variable 'X' is not set; ..."). Keys are not substituted (environment.cc).
+void substitute_environment(toml::table& document, std::string_view source,
+                            const std::vector<EnvironmentValue>& values, Diagnostics& diagnostics);
 
 // Reads a file of at most body_bytes_max bytes; "" and an error on failure.
 base::Result<std::string> read_small_file(const std::string& path);

@@ -44,7 +44,7 @@ void read_document(TableReader& root, const std::string& base_dir, plan::RunPlan
         root.node(key);
     }
     root.finish();
-    root.string("name", "\"checkout journey\"");
+    plan.profile_name = root.string("name", "\"checkout journey\"").value_or("");
     root.string("description", "\"what this profile is for\"");
     if (const auto seed = root.integer("seed", 0, INT64_MAX)) {
         plan.seed = static_cast<uint64_t>(*seed);
@@ -119,7 +119,11 @@ Result<plan::RunPlan> load_profile_text(std::string_view text, const std::string
     }
     toml::table document = std::move(parsed).value();
     Diagnostics diagnostics(path);
-    detail::apply_sets(document, overrides.sets, diagnostics);
+    // The file's own values first: a --set value is taken as typed (the shell expanded it).
+    detail::substitute_environment(document, text, overrides.environment, diagnostics);
+    if (diagnostics.ok()) {
+        detail::apply_sets(document, overrides.sets, diagnostics);
+    }
     if (overrides.target_url) {
         detail::override_target_url(document, *overrides.target_url);
     }

@@ -36,31 +36,51 @@ std::string_view rate_key_of(PhaseKind kind) {
     return "rate";
 }
 
-// --rate and --duration on a profile's main phase.
-Status set_main_phase(PhasePlan& main, std::optional<double> rate_per_s,
-                      std::optional<int64_t> duration_ns) {
-    if (rate_per_s) {
-        if (main.kind != PhaseKind::constant) {
-            return make_error(fmt::format(
-                "--rate: the main phase '{}' is not constant; expected --set phases.{}.{}=N "
-                "instead",
-                base::excerpt(main.name), base::excerpt(main.name), rate_key_of(main.kind)));
-        }
-        main.rate_per_s = *rate_per_s;
-        main.rate_end_per_s = *rate_per_s;
+// --rate R on a profile: every open-loop phase's rates (rate, from/to, step, base/peak) times
+// R / P, P the profile's rate as its header shows it (the main phase's when constant, else the
+// highest any phase reaches), so the ramps lead up to and down from R as they did to P.
+Status scale_rates(plan::RunPlan& plan, double rate_per_s) {
+    const std::optional<double> profile_rate_per_s = plan::headline_rate_per_s(plan);
+    if (!profile_rate_per_s || *profile_rate_per_s <= 0) {
+        const PhasePlan& main = plan.phases[plan.main_phase];
+        return make_error(fmt::format(
+            "--rate: the profile has no open-loop phase to scale (its phases are closed loop); "
+            "expected --set phases.{}.{}=N instead",
+            base::excerpt(main.name), rate_key_of(main.kind)));
     }
-    if (duration_ns) {
-        if (main.kind == PhaseKind::step) {
-            return make_error(fmt::format(
-                "--duration: the main phase '{}' is a step phase, whose length is steps x "
-                "step_duration; expected --set phases.{}.step_duration=.. instead",
-                base::excerpt(main.name), base::excerpt(main.name)));
-        }
-        main.duration_ns = *duration_ns;
+    const double factor = rate_per_s / *profile_rate_per_s;
+    for (PhasePlan& phase : plan.phases) {
+        phase.rate_per_s *= factor;  // users phases have no rate: closed loop stays as written
+        phase.rate_end_per_s *= factor;
+        phase.step_per_s *= factor;
     }
+    PhasePlan& main = plan.phases[plan.main_phase];
+    if (main.kind == PhaseKind::constant) {
+        main.rate_per_s = rate_per_s;  // exactly R, not R / P * P
+        main.rate_end_per_s = rate_per_s;
+    }
+    for (PhasePlan& phase : plan.phases) {
+        if (auto status = detail::check_phase_shape(phase); !status) {
+            return make_error(fmt::format("--rate: phase '{}' scaled by {:.4g}: {}",
+                                          base::excerpt(phase.name), factor,
+                                          status.error().message));
+        }
+    }
+    return Ok{};
+}
+
+// --duration on a profile's main phase.
+Status set_main_duration(PhasePlan& main, int64_t duration_ns) {
+    if (main.kind == PhaseKind::step) {
+        return make_error(
+            fmt::format("--duration: the main phase '{}' is a step phase, whose length is steps x "
+                        "step_duration; expected --set phases.{}.step_duration=.. instead",
+                        base::excerpt(main.name), base::excerpt(main.name)));
+    }
+    main.duration_ns = duration_ns;
     if (auto status = detail::check_phase_shape(main); !status) {
-        return make_error(fmt::format("{}: phase '{}': {}", duration_ns ? "--duration" : "--rate",
-                                      base::excerpt(main.name), status.error().message));
+        return make_error(fmt::format("--duration: phase '{}': {}", base::excerpt(main.name),
+                                      status.error().message));
     }
     return Ok{};
 }
@@ -210,9 +230,13 @@ Status apply_phases(plan::RunPlan& plan, const RunFlags& flags) {
             return status;
         }
     }
-    if (flags.rate_per_s || flags.duration_ns) {
-        if (auto status =
-                set_main_phase(plan.phases[plan.main_phase], flags.rate_per_s, flags.duration_ns);
+    if (flags.rate_per_s) {
+        if (auto status = scale_rates(plan, *flags.rate_per_s); !status) {
+            return status;
+        }
+    }
+    if (flags.duration_ns) {
+        if (auto status = set_main_duration(plan.phases[plan.main_phase], *flags.duration_ns);
             !status) {
             return status;
         }
@@ -286,21 +310,22 @@ void assign_cpus(plan::RunPlan& plan) {
 
 // A find-max step on a profile: the phases before the main one lead up to the
 // step's rate and are not judged (warm-up), those after it are not run. The
-// main phase's rate and length are set by with_rate's flags afterwards.
-void fit_phases_to_level(plan::RunPlan& plan, double rate_per_s) {
+// rates are scaled to the step's by with_rate's --rate afterwards (scale_rates:
+// by the step's rate over the main phase's own, as the main phase is constant).
+Status fit_phases_to_level(plan::RunPlan& plan) {
     const PhasePlan& main = plan.phases[plan.main_phase];
-    if (main.kind != PhaseKind::constant || main.rate_per_s <= 0) {
-        return;  // --rate refuses it with the reason
+    if (main.kind != PhaseKind::constant) {
+        return make_error(fmt::format(
+            "--rate: the main phase '{}' is not constant; a find-max step sets its rate, so "
+            "expected a profile whose main phase is constant (--set phases.{}.{}=N changes "
+            "this one)",
+            base::excerpt(main.name), base::excerpt(main.name), rate_key_of(main.kind)));
     }
-    const double factor = rate_per_s / main.rate_per_s;
     for (size_t i = 0; i < plan.main_phase; ++i) {
-        PhasePlan& phase = plan.phases[i];
-        phase.rate_per_s *= factor;  // users phases have no rate: closed loop stays as written
-        phase.rate_end_per_s *= factor;
-        phase.step_per_s *= factor;
-        phase.warmup = true;
+        plan.phases[i].warmup = true;
     }
     plan.phases.resize(plan.main_phase + 1);
+    return Ok{};
 }
 
 // --shard I/N, open loop: arrival k goes to shard k mod N, so a schedule with
@@ -392,7 +417,9 @@ base::Result<plan::RunPlan> with_rate(const plan::RunPlan& plan, double rate_per
     plan::RunPlan step = plan;
     if (!plan.profile_path.empty()) {
         BARRAGE_ASSERT(plan.main_phase < plan.phases.size());
-        fit_phases_to_level(step, rate_per_s);
+        if (auto status = fit_phases_to_level(step); !status) {
+            return status.error();
+        }
     }
     RunFlags flags;
     flags.rate_per_s = rate_per_s;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string_view>
 
+#include "barrage/base/ansi_color.h"
 #include "barrage/gate/exit_code.h"
 #include "barrage/report/generator_health.h"
 #include "barrage/report/run_report.h"
@@ -133,6 +134,25 @@ std::string scenario_list(const plan::RunPlan& plan) {
     return text;
 }
 
+// What a run sends to: a URL run's URL; a profile's name (its `name`, else its
+// file name) and request count on the target's origin, since one templated path
+// of one request would misname a profile ("shop (shop.toml): 3 requests to http://h:80").
+std::string what_runs(const plan::RunPlan& plan) {
+    if (plan.profile_path.empty()) {
+        return detail::target_url(plan.target);
+    }
+    const std::string file = plan.profile_path.substr(plan.profile_path.rfind('/') + 1);
+    std::string text =
+        plan.profile_name.empty() ? file : fmt::format("{} ({})", plan.profile_name, file);
+    fmt::format_to(std::back_inserter(text), ": {} to {}://{}",
+                   plural(static_cast<int64_t>(plan.requests.size()), "request"),
+                   plan.target.scheme, plan.target.host_header);
+    if (!plan.more_targets.empty()) {
+        fmt::format_to(std::back_inserter(text), " (+{} more)", plan.more_targets.size());
+    }
+    return text;
+}
+
 std::string headline(const plan::RunPlan& plan) {
     const std::optional<double> rate_per_s = plan::headline_rate_per_s(plan);
     std::string mode =
@@ -147,8 +167,8 @@ std::string headline(const plan::RunPlan& plan) {
         threads = static_cast<int>(plan.cpus.size());
     }
     std::string text = fmt::format(
-        "barrage {} — {} — {}, {}, {}, {}", BARRAGE_VERSION, detail::target_url(plan.target), mode,
-        pool_text(plan), plural(threads, "thread"), format_duration_ns(plan::measured_ns(plan)));
+        "barrage {} — {} — {}, {}, {}, {}", BARRAGE_VERSION, what_runs(plan), mode, pool_text(plan),
+        plural(threads, "thread"), format_duration_ns(plan::measured_ns(plan)));
     if (const int64_t warmup_ns = plan::warmup_ns(plan); warmup_ns > 0) {
         text += fmt::format(" (+{} warm-up)", format_duration_ns(warmup_ns));
     }
@@ -160,7 +180,7 @@ std::string headline(const plan::RunPlan& plan) {
     return text + "\n";
 }
 
-void append_counts(std::string& out, const stats::RunResult& result) {
+void append_counts(std::string& out, const stats::RunResult& result, bool color) {
     const stats::Counters& c = result.totals.counters;
     // Written as the identity it keeps, so the counts add up on the page.
     append_line(out, "Requests",
@@ -201,7 +221,9 @@ void append_counts(std::string& out, const stats::RunResult& result) {
                 fmt::format("busiest worker {:.0f}% CPU, {} ({}), {} behind schedule{}",
                             health.cpu_share_max * 100.0, plural(c.stalls, "stall"),
                             format_time_s(static_cast<double>(c.stall_ns) / 1e9), c.requests_behind,
-                            health.saturated ? "  SATURATED" : ""));
+                            health.saturated
+                                ? "  " + base::paint("SATURATED", base::AnsiColor::yellow, color)
+                                : std::string()));
 }
 
 void append_time_header(std::string& out) {
@@ -357,17 +379,18 @@ void append_errors(std::string& out, const stats::RunResult& result) {
     }
 }
 
-void append_warnings(std::string& out, const stats::RunResult& result) {
+void append_warnings(std::string& out, const stats::RunResult& result, bool color) {
     std::string_view label = "Warnings";
     for (const std::string& warning : result.warnings) {
-        append_line(out, label, "- " + warning);
+        append_line(out, label, base::paint("- " + warning, base::AnsiColor::yellow, color));
         label = "";
     }
 }
 
-void append_thresholds(std::string& out, std::span<const gate::ThresholdOutcome> thresholds) {
+void append_thresholds(std::string& out, std::span<const gate::ThresholdOutcome> thresholds,
+                       bool color) {
     std::string_view label = "Thresholds";
-    for (const std::string& line : gate::format_threshold_lines(thresholds)) {
+    for (const std::string& line : gate::format_threshold_lines(thresholds, color)) {
         append_line(out, label, line);
         label = "";
     }
@@ -375,7 +398,39 @@ void append_thresholds(std::string& out, std::span<const gate::ThresholdOutcome>
         const auto failed =
             std::count_if(thresholds.begin(), thresholds.end(),
                           [](const gate::ThresholdOutcome& t) { return !t.passed; });
-        append_line(out, "", fmt::format("FAILED: {} of {}", failed, thresholds.size()));
+        append_line(out, "",
+                    base::paint(fmt::format("FAILED: {} of {}", failed, thresholds.size()),
+                                base::AnsiColor::red, color));
+    }
+}
+
+// How the run ended early, if it did: interrupted, gave up, aborted (red with `color`).
+void append_endings(std::string& out, const stats::RunResult& result, bool color) {
+    const auto ending = [&](std::string_view word, std::string_view rest) {
+        out += base::paint(word, base::AnsiColor::red, color);
+        out += rest;
+    };
+    if (result.interrupted) {
+        const std::string_view name = stop_signal_name(result.stop_signal);
+        if (name.empty()) {
+            ending("INTERRUPTED",
+                   fmt::format(": stopped by signal after {}; results cover what ran\n",
+                               format_time_s(result.duration_s)));
+        } else {
+            ending("INTERRUPTED",
+                   fmt::format(": stopped by {} after {}; results cover what ran (exit {}: an "
+                               "interrupted run does not pass)\n",
+                               name, format_time_s(result.duration_s),
+                               gate::exit_signal_base + result.stop_signal));
+        }
+    }
+    if (!result.gave_up.empty()) {
+        ending("GAVE UP",
+               fmt::format(" after {}: {}\n", format_time_s(result.duration_s), result.gave_up));
+    }
+    if (!result.stopped_by.empty()) {
+        ending("ABORTED", fmt::format(" after {}: {}; results cover what ran\n",
+                                      format_time_s(result.duration_s), result.stopped_by));
     }
 }
 
@@ -383,9 +438,9 @@ void append_thresholds(std::string& out, std::span<const gate::ThresholdOutcome>
 
 std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& result,
                            std::span<const gate::ThresholdOutcome> thresholds,
-                           const watch::WatchResult* watch) {
+                           const watch::WatchResult* watch, bool color) {
     std::string out = headline(plan);
-    append_counts(out, result);
+    append_counts(out, result, color);
     append_times(out, plan, result.totals);
     detail::append_requests_by_name(out, result, format_time_us);
     detail::append_transactions_by_name(out, result, format_time_us);
@@ -401,29 +456,9 @@ std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& re
         append_line(out, shards_label, line);
         shards_label = "";
     }
-    append_warnings(out, result);
-    append_thresholds(out, thresholds);
-    if (result.interrupted) {
-        const std::string_view name = stop_signal_name(result.stop_signal);
-        if (name.empty()) {
-            out += fmt::format("INTERRUPTED: stopped by signal after {}; results cover what ran\n",
-                               format_time_s(result.duration_s));
-        } else {
-            out += fmt::format(
-                "INTERRUPTED: stopped by {} after {}; results cover what ran (exit {}: an "
-                "interrupted run does not pass)\n",
-                name, format_time_s(result.duration_s),
-                gate::exit_signal_base + result.stop_signal);
-        }
-    }
-    if (!result.gave_up.empty()) {
-        out +=
-            fmt::format("GAVE UP after {}: {}\n", format_time_s(result.duration_s), result.gave_up);
-    }
-    if (!result.stopped_by.empty()) {
-        out += fmt::format("ABORTED after {}: {}; results cover what ran\n",
-                           format_time_s(result.duration_s), result.stopped_by);
-    }
+    append_warnings(out, result, color);
+    append_thresholds(out, thresholds, color);
+    append_endings(out, result, color);
     return out;
 }
 

@@ -367,6 +367,10 @@ TEST_CASE("no arguments, help, --help and -h give the program usage") {
         CHECK(contains(text, "barrage serve"));
         CHECK(text == cli::usage_text());
     }
+    // Only a bare `barrage` is a usage error (stderr, exit 2); help asked for is not.
+    CHECK(std::get<HelpRequest>(parse({}).value()).missing_command);
+    CHECK_FALSE(std::get<HelpRequest>(parse({"help"}).value()).missing_command);
+    CHECK_FALSE(std::get<HelpRequest>(parse({"--help"}).value()).missing_command);
     CHECK(contains(help_text({"help", "run"}), "--connections"));
     CHECK(contains(help_text({"help", "serve"}), "--body-size"));
     CHECK(contains(help_text({"help", "serve"}), "POST /jobs?ready=D"));  // serve's job endpoint
@@ -1245,4 +1249,70 @@ TEST_CASE("find-max refuses live metrics and says to use barrage run") {
     CHECK(
         contains(parse_error({"find-max", "http://h/", "--slo", "p99 < 1s", "--metrics-listen=:0"}),
                  "--metrics-listen is for barrage run"));
+}
+
+// ---- run --levels, --color, --env-file ----
+
+TEST_CASE("--levels c= runs the URL closed loop at each number of connections, r= at each rate") {
+    auto parsed = parse({"run", "http://127.0.0.1:8080/", "--levels", "c=1,10,25", "-d", "2s"});
+    REQUIRE(parsed.ok());
+    REQUIRE(std::holds_alternative<cli::LevelsRequest>(parsed.value()));
+    const auto& request = std::get<cli::LevelsRequest>(parsed.value());
+    CHECK(request.dimension == cli::LevelsRequest::Dimension::connections);
+    CHECK(request.levels == std::vector<double>{1, 10, 25});
+    const auto step = cli::levels_step_plan(request, 25);
+    REQUIRE(step.ok());
+    CHECK(step.value().connections == 25);
+    CHECK_FALSE(plan::is_open_loop(step.value()));
+    CHECK(plan::measured_ns(step.value()) == 2 * s);
+    CHECK(step.value().outputs.quiet);
+    CHECK(step.value().threads <= 25);
+
+    auto rates =
+        parse({"run", "http://127.0.0.1:8080/", "--levels", "r=100,1k", "-c", "4", "--json", "-"});
+    REQUIRE(rates.ok());
+    const auto& open = std::get<cli::LevelsRequest>(rates.value());
+    CHECK(open.dimension == cli::LevelsRequest::Dimension::rate);
+    CHECK(open.levels == std::vector<double>{100, 1000});
+    CHECK(open.json_path == "-");
+    const auto at_1k = cli::levels_step_plan(open, 1000);
+    REQUIRE(at_1k.ok());
+    CHECK(plan::headline_rate_per_s(at_1k.value()) == 1000);
+    CHECK(at_1k.value().connections == 4);
+    CHECK(at_1k.value().outputs.json_path.empty());  // the sweep writes the JSON, not a level
+}
+
+TEST_CASE("--levels refuses bad levels, a second source of the level and single-run outputs") {
+    const auto error = [](std::initializer_list<const char*> extra) {
+        std::vector<const char*> argv{"barrage", "run", "http://127.0.0.1:8080/"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        auto result = cli::parse_command_line(static_cast<int>(argv.size()), argv.data());
+        REQUIRE_FALSE(result.ok());
+        return result.error().message;
+    };
+    CHECK(contains(error({"--levels", "1,10"}), "names no dimension"));
+    CHECK(contains(error({"--levels", "c=1,0"}), "--levels c="));
+    CHECK(contains(error({"--levels", "c=1,"}), "ends with a comma"));
+    CHECK(contains(error({"--levels", "c="}), "--levels c="));
+    CHECK(contains(error({"--levels", "r=100,fast"}), "--levels r="));
+    CHECK(contains(error({"--levels", "c=1,2", "-c", "3"}), "give the values in --levels only"));
+    CHECK(contains(error({"--levels", "r=1", "-r", "3"}), "give the values in --levels only"));
+    CHECK(contains(error({"--levels", "c=1", "--csv", "x.csv"}), "--csv is for one run"));
+    CHECK(contains(error({"--levels", "c=1", "--threshold", "p99 < 1s"}),
+                   "--threshold is for one run"));
+}
+
+TEST_CASE("--color takes auto, always or never; --env-file is for profiles") {
+    CHECK(parse_run({"run", "http://127.0.0.1:8080/"}).outputs.color == plan::ColorMode::automatic);
+    CHECK(parse_run({"run", "http://127.0.0.1:8080/", "--color", "always"}).outputs.color ==
+          plan::ColorMode::always);
+    CHECK(parse_run({"run", "http://127.0.0.1:8080/", "--color=never"}).outputs.color ==
+          plan::ColorMode::never);
+    CHECK(parse_error({"run", "http://127.0.0.1:8080/", "--color", "yes"}) ==
+          "--color: 'yes' is not a colour mode; use auto, always or never");
+    const TempFile env("TOKEN=abc\n");
+    CHECK(contains(parse_error({"run", "http://127.0.0.1:8080/", "--env-file", env.path.c_str()}),
+                   "--env-file gives the ${NAME} variables of a profile"));
+    CHECK(contains(parse_error({"run", "x.toml", "--env-file", "/nonexistent/ci.env"}),
+                   "--env-file: cannot read '/nonexistent/ci.env'"));
 }

@@ -106,6 +106,22 @@ TEST_CASE("time limits read the --duration grammar: m, h, ns and compound durati
     CHECK(barrage::gate::format_metric_value(90e6, spec) == "1.5m");
 }
 
+TEST_CASE("a time value reads in the limit's unit, or in the unit that needs no leading zeros") {
+    const auto shown = [](std::string_view expression, double us) {
+        return barrage::gate::format_metric_value(us, parsed(expression));
+    };
+    CHECK(shown("p99 < 2s", 1730) == "1.73ms");  // not "0.00173s"
+    CHECK(shown("p99 < 2s", 1.5e6) == "1.5s");
+    CHECK(shown("p99 < 200ms", 1730) == "1.73ms");
+    CHECK(shown("p99 < 200ms", 250e3) == "250.0ms");
+    CHECK(shown("p99 < 200ms", 2.5e6) == "2.5s");  // not "2500.0ms"
+    CHECK(shown("p99 < 200ms", 850) == "850.0us");
+    CHECK(shown("p50 < 1ms", 0.5) == "0.5us");
+    CHECK(shown("p99 < 1s", 0) == "0.0s");  // zero in the limit's unit
+    CHECK(shown("max < 1h", 90e6) == "90.0s");
+    CHECK(shown("max < 1h", 7200e6) == "2h");
+}
+
 TEST_CASE("failure_rate counts failed answers beside transport errors, per name and overall") {
     const ThresholdSpec spec = parsed("failure_rate < 1%");
     CHECK(spec.metric.statistic == Statistic::failure_rate);

@@ -530,7 +530,9 @@ TEST_CASE("--set values are checked like the file's and bad paths are refused") 
                  "--set rate: expected KEY=VALUE");
 }
 
-TEST_CASE("--rate and --duration change the main phase, --seed the seed") {
+TEST_CASE(
+    "--rate scales the main phase to R and every open-loop phase in proportion, "
+    "--duration changes the main phase, --seed the seed") {
     const std::string two = target + one_request +
                             "[[phases]]\nshape = \"constant\"\nrate = 5\nduration = 5\n"
                             "warmup = true\n" +
@@ -540,7 +542,8 @@ TEST_CASE("--rate and --duration change the main phase, --seed the seed") {
     overrides.duration_ns = 3 * s_ns;
     overrides.seed = 42;
     const auto run = load_ok(two, overrides);
-    CHECK(run.phases[0].rate_per_s == 5);  // the warmup is not the main phase
+    CHECK(run.phases[0].rate_per_s == 12.5);       // the warm-up keeps its share: 5 of 100
+    CHECK(run.phases[0].duration_ns == 5 * s_ns);  // -d is the main phase's only
     CHECK(run.phases[1].rate_per_s == 250);
     CHECK(run.phases[1].duration_ns == 3 * s_ns);
     CHECK(plan::headline_rate_per_s(run) == 250);
@@ -552,7 +555,13 @@ TEST_CASE("--rate and --duration change the main phase, --seed the seed") {
         target + one_request + "[[phases]]\nshape = \"ramp\"\nfrom = 1\nto = 5\nduration = 5\n";
     profile::ProfileOverrides rate_only;
     rate_only.rate_per_s = 10;
-    CHECK_STARTS(error_of(ramp, rate_only), "--rate: the main phase 'phase 1' is not constant");
+    // No constant main phase: the profile's peak becomes R.
+    const auto ramped = load_ok(ramp, rate_only);
+    CHECK(ramped.phases[0].rate_per_s == 2);
+    CHECK(ramped.phases[0].rate_end_per_s == 10);
+    const std::string closed =
+        target + one_request + "[[phases]]\nshape = \"users\"\nusers = 2\nduration = 5\n";
+    CHECK_STARTS(error_of(closed, rate_only), "--rate: the profile has no open-loop phase");
     profile::ProfileOverrides short_spike;
     short_spike.duration_ns = 5 * s_ns;
     CHECK_STARTS(error_of(target + one_request +
@@ -560,6 +569,61 @@ TEST_CASE("--rate and --duration change the main phase, --seed the seed") {
                               "hold = \"1s\"\nduration = \"10s\"\n",
                           short_spike),
                  "--duration: phase 'phase 1': the spike");
+}
+
+TEST_CASE("--rate on a ramped profile scales the ramps, steps and spikes with the hold") {
+    // The shape of a ramp-up, hold, spike, step and ramp-down plan at 100 req/s, run at 300.
+    const std::string ramped = target + one_request + R"(
+[[phases]]
+name = "up"
+shape = "ramp"
+from = 10
+to = 100
+duration = 5
+[[phases]]
+name = "hold"
+shape = "constant"
+rate = 100
+duration = 5
+main = true
+[[phases]]
+name = "burst"
+shape = "spike"
+base = 50
+peak = 200
+at = "1s"
+hold = "1s"
+duration = "5s"
+[[phases]]
+name = "stairs"
+shape = "step"
+rate = 20
+step = 10
+steps = 3
+step_duration = "1s"
+[[phases]]
+name = "down"
+shape = "ramp"
+from = 100
+to = 0
+duration = 5
+)";
+    profile::ProfileOverrides overrides;
+    overrides.rate_per_s = 300;
+    const auto run = load_ok(ramped, overrides);
+    CHECK(run.phases[0].rate_per_s == doctest::Approx(30));
+    CHECK(run.phases[0].rate_end_per_s == doctest::Approx(300));
+    CHECK(run.phases[1].rate_per_s == 300);
+    CHECK(run.phases[2].rate_per_s == doctest::Approx(150));
+    CHECK(run.phases[2].rate_end_per_s == doctest::Approx(600));
+    CHECK(run.phases[3].rate_per_s == doctest::Approx(60));
+    CHECK(run.phases[3].step_per_s == doctest::Approx(30));
+    CHECK(run.phases[4].rate_per_s == doctest::Approx(300));
+    CHECK(run.phases[4].rate_end_per_s == 0);
+    CHECK(plan::headline_rate_per_s(run) == 300);
+    // The durations are the profile's: --rate changes rates only.
+    CHECK(run.phases[0].duration_ns == 5 * s_ns);
+    CHECK(run.phases[3].duration_ns == 3 * s_ns);
 }
 
 TEST_CASE("--time-scale scales every phase's durations and spawn rate, not rates or think time") {
@@ -1785,4 +1849,125 @@ TEST_CASE("a scenario profile's measured phases are every scenario's, unique by 
           std::vector<std::string>{"buyers.main", "visit", "visitors.main"});
     CHECK(plan::measured_phase_names(load_ok(target + one_request + one_phase)) ==
           std::vector<std::string>{"phase 1"});
+}
+
+// ---- environment variables in profiles (profile/environment.h) ----
+
+namespace {
+
+profile::Expanded expand(std::string_view text) {
+    return profile::expand_variables(text, [](std::string_view name) -> std::optional<std::string> {
+        if (name == "HOST") {
+            return std::string("10.0.0.7");
+        }
+        if (name == "EMPTY") {
+            return std::string();
+        }
+        return std::nullopt;
+    });
+}
+
+}  // namespace
+
+TEST_CASE("${NAME}, ${NAME:-default} and $$ expand; any other $ stays as written") {
+    CHECK(expand("http://${HOST}:8080/").text == "http://10.0.0.7:8080/");
+    CHECK(expand("${HOST}${HOST}").text == "10.0.0.710.0.0.7");
+    CHECK(expand("${TOKEN:-anonymous}").text == "anonymous");
+    CHECK(expand("${HOST:-x}").text == "10.0.0.7");
+    CHECK(expand("${EMPTY:-fallback}").text == "fallback");  // as the shell's :-
+    CHECK(expand("${EMPTY}").text.empty());
+    CHECK(expand("${TOKEN:-}").text.empty());
+    CHECK(expand("price $$5 and $.token and $1 and {{uuid}}").text ==
+          "price $5 and $.token and $1 and {{uuid}}");
+    CHECK(expand("$$${HOST}").text == "$10.0.0.7");
+    CHECK(expand("$").text == "$");
+    CHECK_FALSE(profile::has_variables("$.data[0] {{int 1 5}}"));
+
+    const auto unset = expand("Bearer ${TOKEN}");
+    REQUIRE(unset.error);
+    CHECK(unset.error->offset == 7);
+    CHECK(contains(unset.error->message, "environment variable 'TOKEN' is not set"));
+    CHECK(contains(unset.error->message, "--env-file"));
+    CHECK(contains(unset.error->message, "${TOKEN:-DEFAULT}"));
+    const auto unclosed = expand("x ${HOST");
+    REQUIRE(unclosed.error);
+    CHECK(unclosed.error->offset == 2);
+    CHECK(contains(unclosed.error->message, "no closing '}'"));
+    const auto bad_name = expand("${1X}");
+    REQUIRE(bad_name.error);
+    CHECK(contains(bad_name.error->message, "'${1X}' is not a variable"));
+}
+
+TEST_CASE("a profile's string values take environment variables; --env-file values win") {
+    ::setenv("BARRAGE_PROFILE_TEST_PORT", "9091", 1);
+    ::setenv("BARRAGE_PROFILE_TEST_TOKEN", "from-environment", 1);
+    const std::string text = R"([target]
+url = "http://127.0.0.1:${BARRAGE_PROFILE_TEST_PORT}"
+
+[[requests]]
+name = "home"
+path = "/${BARRAGE_PROFILE_TEST_PATH:-items}/{{int 1 9}}"
+headers = { Authorization = "Bearer ${BARRAGE_PROFILE_TEST_TOKEN}", X-Cost = "$$5" }
+)" + one_phase;
+    profile::ProfileOverrides overrides;
+    const auto run = load_ok(text, overrides);
+    CHECK(run.target.port == 9091);
+    CHECK(run.requests[0].path == "/items/{{int 1 9}}");  // templates are left to the template
+    REQUIRE(run.requests[0].headers.size() == 2);
+    CHECK(run.requests[0].headers[0].value == "Bearer from-environment");
+    CHECK(run.requests[0].headers[1].value == "$5");
+
+    overrides.environment = {{"BARRAGE_PROFILE_TEST_TOKEN", "first"},
+                             {"BARRAGE_PROFILE_TEST_TOKEN", "from-file"},
+                             {"BARRAGE_PROFILE_TEST_PATH", "orders"}};
+    const auto from_file = load_ok(text, overrides);
+    CHECK(from_file.requests[0].headers[0].value == "Bearer from-file");
+    CHECK(from_file.requests[0].path == "/orders/{{int 1 9}}");
+    ::unsetenv("BARRAGE_PROFILE_TEST_PORT");
+    ::unsetenv("BARRAGE_PROFILE_TEST_TOKEN");
+}
+
+TEST_CASE("an unset variable without a default names itself, its place and how to set it") {
+    const std::string text = target + R"(
+[[requests]]
+name = "home"
+path = "/"
+headers = { Authorization = "Bearer \t${BARRAGE_PROFILE_TEST_UNSET}" }
+)" + one_phase;
+    const std::string message = error_of(text);
+    CHECK_STARTS(message,
+                 "test.toml:7:39: environment variable 'BARRAGE_PROFILE_TEST_UNSET' is not set");
+    CHECK(contains(message, "--env-file"));
+    // A --set value is the shell's to expand, never ours.
+    profile::ProfileOverrides overrides;
+    overrides.sets = {"requests.home.path=/${NOT_EXPANDED}"};
+    CHECK(load_ok(target + one_request + one_phase, overrides).requests[0].path ==
+          "/${NOT_EXPANDED}");
+}
+
+TEST_CASE("env files: KEY=VALUE, export, comments and both quotes; bad lines say where") {
+    const auto values = profile::parse_env_file(
+        "# staging\n\nBASE_URL=http://127.0.0.1:8080/#frag # a comment\nexport TOKEN='a b#c'\n"
+        "GREETING=\"say \\\"hi\\\"\\n\"\n  SPACED = padded  \nEMPTY=\n",
+        "ci.env");
+    REQUIRE(values.ok());
+    REQUIRE(values.value().size() == 5);
+    CHECK(values.value()[0].name == "BASE_URL");
+    CHECK(values.value()[0].value == "http://127.0.0.1:8080/#frag");
+    CHECK(values.value()[1].value == "a b#c");
+    CHECK(values.value()[2].value == "say \"hi\"\n");
+    CHECK(values.value()[3].name == "SPACED");
+    CHECK(values.value()[3].value == "padded");
+    CHECK(values.value()[4].value.empty());
+
+    const auto no_equals = profile::parse_env_file("A=1\nJUST_A_WORD\n", "ci.env");
+    REQUIRE_FALSE(no_equals.ok());
+    CHECK_STARTS(no_equals.error().message, "--env-file ci.env:2: 'JUST_A_WORD' is not a variable");
+    const auto unclosed = profile::parse_env_file("TOKEN=\"abc\n", "ci.env");
+    REQUIRE_FALSE(unclosed.ok());
+    CHECK_STARTS(unclosed.error().message,
+                 "--env-file ci.env:1: the value of TOKEN has no closing quote");
+    CHECK_FALSE(profile::parse_env_file("1X=2\n", "ci.env").ok());
+    CHECK_STARTS(profile::read_env_file("/nonexistent/ci.env").error().message,
+                 "--env-file: cannot read '/nonexistent/ci.env'");
 }

@@ -23,6 +23,7 @@
 #include "barrage/report/generator_health.h"
 #include "barrage/report/interval_streams.h"
 #include "barrage/report/json_writer.h"
+#include "barrage/report/levels_report.h"
 #include "barrage/report/run_report.h"
 #include "barrage/report/watch_report.h"
 #include "barrage/stats/hlog.h"
@@ -1855,4 +1856,60 @@ TEST_CASE("task groups get their own rows: JSON transactions_by_name, the summar
           std::string::npos);
     CHECK(barrage::report::format_summary(open_loop_plan(), plain).find("By transaction") ==
           std::string::npos);
+}
+
+TEST_SUITE("summary: header, colours and levels (issue 16)") {
+    TEST_CASE("a profile's header names the profile and its request count, not one URL") {
+        RunPlan plan = open_loop_plan();
+        plan.profile_path = "profiles/shop.toml";
+        plan.requests.resize(3);
+        const RunResult result = crafted_result();
+        std::string head = barrage::report::format_summary(plan, result);
+        head = head.substr(0, head.find('\n'));
+        CHECK_MESSAGE(
+            head.find(" — shop.toml: 3 requests to http://127.0.0.1:8080 — ") != std::string::npos,
+            head);
+        CHECK(head.find("/api?x=1") == std::string::npos);  // no one request's path
+        plan.profile_name = "checkout journey";
+        head = barrage::report::format_summary(plan, result);
+        CHECK(
+            head.find(" — checkout journey (shop.toml): 3 requests to http://127.0.0.1:8080 — ") !=
+            std::string::npos);
+    }
+
+    TEST_CASE("with colour, FAIL is red, pass green, warnings yellow; without, no codes at all") {
+        const barrage::gate::ThresholdOutcome outcomes[] = {
+            {barrage::gate::parse_threshold("p99 < 1s").value(), 990.0, true},
+            {barrage::gate::parse_threshold("p99 < 1ms").value(), 1990.0, false}};
+        RunResult result = crafted_result();
+        result.warnings = {"something to look at"};
+        result.stopped_by = "abort threshold 'p99 < 1ms'";
+        const std::string plain =
+            barrage::report::format_summary(open_loop_plan(), result, outcomes);
+        CHECK(plain.find("\x1b[") == std::string::npos);
+        const std::string coloured =
+            barrage::report::format_summary(open_loop_plan(), result, outcomes, nullptr, true);
+        CHECK(coloured.find("\x1b[32mpass\x1b[0m") != std::string::npos);
+        CHECK(coloured.find("\x1b[31mFAIL\x1b[0m") != std::string::npos);
+        CHECK(coloured.find("\x1b[31mFAILED: 1 of 2\x1b[0m") != std::string::npos);
+        CHECK(coloured.find("\x1b[33m- something to look at\x1b[0m") != std::string::npos);
+        CHECK(coloured.find("\x1b[31mABORTED\x1b[0m after") != std::string::npos);
+        CHECK(plain.find("1.99ms  FAIL") != std::string::npos);  // the value in readable units
+    }
+
+    TEST_CASE("the levels table has a line per level and the JSON every level") {
+        RunResult result = crafted_result();
+        const barrage::report::LevelRow rows[] = {barrage::report::level_row(1, result),
+                                                  barrage::report::level_row(10, result)};
+        const std::string table = barrage::report::format_levels_table(rows, true);
+        CHECK(table.starts_with(" connections      req/s       p50       p95       p99"));
+        CHECK(std::count(table.begin(), table.end(), '\n') == 3);
+        const Json doc = parse(barrage::report::format_levels_json(rows, true, "http://h/"));
+        CHECK(doc["levels"]["dimension"].text == "connections");
+        const auto& levels = doc["levels"]["rows"].items;
+        REQUIRE(levels.size() == 2);
+        CHECK(levels[1]["connections"].number() == 10);
+        CHECK(levels[0]["completed"].number() ==
+              static_cast<double>(result.totals.counters.requests_completed));
+    }
 }

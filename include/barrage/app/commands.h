@@ -28,6 +28,10 @@ int suite_command(cli::SuiteRequest& request);
 // barrage merge: the shards' --json results summed into the whole test's
 // result; 1 when a threshold fails on it, 2 when the files do not belong together.
 int merge_command(const cli::MergeRequest& request);
+// barrage run URL --levels c=...|r=...: one run per level, then one table (and
+// --json); 0 when every level ran, 3 when one could not (nothing completed),
+// 128 + n when signal n stopped the sweep (the levels so far are reported).
+int levels_command(const cli::LevelsRequest& request);
 // barrage trend: the runs a --history file recorded.
 int trend_command(const cli::TrendRequest& request);
 

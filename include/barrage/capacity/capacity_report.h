@@ -65,6 +65,10 @@ struct CapacityOutcome {
 
 // Rows sorted by rate, then the answer; ends with a newline.
 std::string format_capacity_table(const CapacityOutcome& outcome);
+
+// A step's latency as the table shows it: "850us", "1.23ms", "2.50s" (also
+// find-max's per-step lines on stderr, so both read in the same units).
+std::string format_step_time(int64_t us);
 std::string format_capacity_json(const CapacityOutcome& outcome, const std::string& target);
 std::string format_capacity_csv(const CapacityOutcome& outcome);
 

@@ -10,12 +10,16 @@
 
 #include "barrage/base/result.h"
 #include "barrage/plan/plan.h"
+#include "barrage/profile/run_flags.h"
 #include "barrage/profile/suite_loader.h"
 
 namespace barrage::cli {
 
 struct HelpRequest {
     std::string text;  // usage text to print on stdout
+    // A bare `barrage`: no command was given, so the usage goes to stderr and
+    // the exit code is gate::exit_usage (2), as a usage error; help asked for is 0.
+    bool missing_command = false;
 };
 struct VersionRequest {};
 // barrage compare BASELINE.json CURRENT.json [--max-regression [NAME:]METRIC=LIMIT]...
@@ -85,9 +89,26 @@ struct SuiteRequest {
     bool quiet = false;
 };
 
-using Command =
-    std::variant<plan::RunPlan, plan::ServePlan, HelpRequest, VersionRequest, CompareRequest,
-                 TrendRequest, ReportRequest, FindMaxRequest, SuiteRequest, MergeRequest>;
+// barrage run URL --levels c=1,10,25,50 | r=100,200 [run options]: one run per
+// level (closed loop at that many connections, or open loop at that rate), each
+// lasting -d, and one table of them all.
+struct LevelsRequest {
+    enum class Dimension { connections, rate };
+    plan::RunPlan url_plan;   // the URL's target and defaults, nothing laid over yet
+    profile::RunFlags flags;  // the run's flags, laid over url_plan at each level
+    Dimension dimension = Dimension::connections;
+    std::vector<double> levels;  // connection counts or rates, in the order given
+    std::string json_path;       // "" = none, "-" = stdout (the table then goes to stderr)
+    bool quiet = false;          // no line per level on stderr
+};
+
+using Command = std::variant<plan::RunPlan, plan::ServePlan, HelpRequest, VersionRequest,
+                             CompareRequest, TrendRequest, ReportRequest, FindMaxRequest,
+                             SuiteRequest, MergeRequest, LevelsRequest>;
+
+// The plan of one level: the URL run with its flags and the level's -c or -r,
+// quiet, writing nothing, validated. Errors are those of `barrage run` (exit 2).
+base::Result<plan::RunPlan> levels_step_plan(const LevelsRequest& request, double level);
 
 // The plan of one find-max step: request.run_plan with the step's rate,
 // duration and warm-up (URL runs), quiet, no outputs (profile::with_rate),

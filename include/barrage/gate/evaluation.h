@@ -81,10 +81,13 @@ std::vector<ThresholdOutcome> evaluate_thresholds(std::span<const ThresholdSpec>
 bool all_passed(std::span<const ThresholdOutcome> outcomes);
 
 // A number in the limit's unit with the unit: "3.21ms", "0.25%", "1520.3", "12.5MB/min",
-// "1.85x" (drift and ratios).
+// "1.85x" (drift and ratios). A time reads in the limit's unit when that gives 1 to 999 of
+// it, else in us, ms or s, whichever keeps it at 1 or more: 'p99 < 2s' shows "1.73ms".
 std::string format_metric_value(double value, const ThresholdSpec& spec);
 
-// One line per threshold, aligned, no newline: "p99 < 200ms        3.21ms  pass".
-std::vector<std::string> format_threshold_lines(std::span<const ThresholdOutcome> outcomes);
+// One line per threshold, aligned, no newline: "p99 < 200ms        3.21ms  pass";
+// with `color`, "pass" in green and "FAIL" in red (ANSI codes, base/ansi_color.h).
+std::vector<std::string> format_threshold_lines(std::span<const ThresholdOutcome> outcomes,
+                                                bool color = false);
 
 }  // namespace barrage::gate

@@ -207,6 +207,10 @@ struct ThresholdPlan {
     double time_scale = 1;
 };
 
+// --color: verdicts coloured on a terminal (automatic: unless NO_COLOR is set or
+// the summary is not going to a terminal), always or never.
+enum class ColorMode { automatic, always, never };
+
 struct OutputPlan {
     std::string json_path;          // "" = none, "-" = stdout
     std::string csv_path;           // "" = none, "-" = stdout
@@ -224,6 +228,7 @@ struct OutputPlan {
     // --metrics-listen ADDR:PORT: live metrics for Prometheus there; "" = none.
     std::string metrics_listen;
     int64_t metrics_linger_ns = 0;  // --metrics-linger: keep serving this long after the end
+    ColorMode color = ColorMode::automatic;
 };
 
 // One file a run writes, named by the flag that asks for it.
@@ -311,6 +316,7 @@ struct RunPlan {
     // constructed, the plan is `barrage run URL` with the defaults: GET, closed
     // loop with one user per connection for duration_ns_default.
     std::string profile_path;
+    std::string profile_name;  // the profile's `name` key, for the run header; "" = none
     std::vector<NamedRequest> requests = {NamedRequest{.name = "default"}};
     SessionPlan session = {.steps = {0}};
     std::vector<DataFilePlan> data_files;

@@ -14,6 +14,7 @@
 #include "barrage/base/result.h"
 #include "barrage/plan/connect_route.h"
 #include "barrage/plan/plan.h"
+#include "barrage/profile/environment.h"
 
 namespace barrage::profile {
 
@@ -60,6 +61,9 @@ struct RunFlags {
     // A profile run's URL argument or --target URL: replaces [target] url/urls
     // (load_profile); a URL run takes it as its URL (the command line's parser).
     std::optional<std::string> target_url;
+    // --env-file FILE (profiles): values for ${NAME} in the profile, before the
+    // process environment (environment.h); a later one wins.
+    std::vector<EnvironmentValue> environment;
 };
 
 // Lays `flags` over `plan`, then assigns the workers their CPUs (one per
@@ -68,9 +72,11 @@ struct RunFlags {
 // its phases and the request flags change its one request (set_url_run). For
 // a profile, --time-scale first scales every phase (durations x F, spawn rates
 // / F, rates and think time unchanged; a duration that becomes 0 is an error),
-// then --rate and --duration change the main phase: --rate needs it constant,
-// --duration not a step phase, and the phase must still be a valid shape;
-// errors name the flag ("--rate: the main phase 'x' is not constant; ...").
+// then --rate R scales every open-loop phase's rates by R / headline_rate_per_s
+// (the main phase's rate when constant, else the peak; the main phase, when
+// constant, is then exactly R) and --duration changes the main phase (not a
+// step phase); each phase must still be a valid shape; errors name the flag
+// ("--rate: the profile has no open-loop phase to scale ...").
 // --requests N makes the main phase (constant) end after exactly N arrivals
 // (with -d: whichever ends first; without, the phase's own duration no longer
 // bounds it), and every phase with iterations is cut to its count

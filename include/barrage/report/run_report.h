@@ -19,9 +19,11 @@ inline constexpr const char* json_schema_version = "1";
 
 // Human summary for stdout (see README "Output contract"), with a table of the
 // thresholds when there are any, and Watch lines when `watch` is given and not empty.
+// With `color`, its verdicts carry ANSI colours: FAIL, FAILED, INTERRUPTED, ABORTED and
+// GAVE UP red, pass green, warnings and SATURATED yellow (base/ansi_color.h).
 std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& result,
                            std::span<const gate::ThresholdOutcome> thresholds = {},
-                           const watch::WatchResult* watch = nullptr);
+                           const watch::WatchResult* watch = nullptr, bool color = false);
 
 // The JSON document (see docs/output.md); ends with a newline. `thresholds`
 // is always written (an empty array when there are none); `watch` only when

@@ -456,6 +456,7 @@ void read_plan(Fields& f, const object& archive, plan::RunPlan& plan) {
     plan.timer_slack_ns = f.integer(entry, "timer_slack_ns");
     plan.response_header_bytes_max = f.integer(entry, "response_header_bytes_max");
     plan.command_line = f.text(entry, "command_line");
+    plan.run_id = f.text(entry, "run_id");
     plan.profile_path = f.text(entry, "profile_path");
     read_load(f, entry, plan);
     f.each(entry, "thresholds", [&](const object& item) {

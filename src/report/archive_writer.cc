@@ -302,6 +302,7 @@ void write_plan(JsonWriter& json, const plan::RunPlan& plan) {
     field(json, "timer_slack_ns", plan.timer_slack_ns);
     field(json, "response_header_bytes_max", plan.response_header_bytes_max);
     field(json, "command_line", plan.command_line);
+    field(json, "run_id", plan.run_id);
     field(json, "profile_path", plan.profile_path);
     write_plan_load(json, plan);
     json.key("thresholds");

@@ -99,7 +99,7 @@ Load:
                            p50, p95, p99, errors; --json FILE: every level):
                            c= closed loop at each number of connections,
                            r= open loop at each rate (r=100,500,1k)
-      --requests N         send exactly N requests, then stop: with -r in about
+  -n, --requests N         send exactly N requests, then stop: with -r in about
                            N / RATE, without -r when N were sent (at most 10m);
                            with -d, whichever ends first. A profile: its main
                            phase (constant, or users if it is the last)
@@ -500,7 +500,7 @@ const OptionSpec<RunArgs> run_options[] = {
          a.levels = std::string(v);
          return Status(Ok{});
      }},
-    {'\0', "requests", true,
+    {'n', "requests", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          return store(parse_count(flag, v, 1, plan::iterations_max), a.flags.requests);
      }},

@@ -716,8 +716,11 @@ TEST_CASE("unknown options, missing values and stray arguments are usage errors"
 
 TEST_CASE("a value that merely starts with '-' is still a value") {
     CHECK(contains(parse_error({"run", "http://h/", "-r", "-5"}), "negative"));
-    CHECK(parse_run({"run", "http://h/", "-b", "-not-an-option"}).requests[0].body ==
-          "-not-an-option");
+    CHECK(parse_run({"run", "http://h/", "-b", "-1-not-an-option"}).requests[0].body ==
+          "-1-not-an-option");
+    // One that starts like a short option with its value (-n10) is that option: the error
+    // says so rather than sending "-not-an-option" as the body.
+    CHECK(contains(parse_error({"run", "http://h/", "-b", "-not-an-option"}), "-b/--body needs"));
 }
 
 TEST_CASE("JSON and CSV cannot both go to stdout or to one file") {
@@ -1034,6 +1037,10 @@ TEST_CASE(
     CHECK(closed.phases[0].duration_ns == 600'000'000'000);  // at most 10 minutes
     CHECK(contains(parse_error({"run", "http://h/", "-r", "10", "--requests", "0"}), "--requests"));
     CHECK(contains(help_text({"run", "--help"}), "--requests N"));
+    // -n as oha, hey and h2load spell it.
+    const RunPlan short_form = parse_run({"run", "http://h/", "-c", "4", "-n", "10"});
+    CHECK(short_form.phases[0].iterations == 10);
+    CHECK(contains(help_text({"run", "--help"}), "-n, --requests N"));
 }
 
 TEST_CASE("barrage suite takes one suite file and its few options; a typo names the nearest") {

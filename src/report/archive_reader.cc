@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <optional>
+#include <vector>
 
 #include "archive_impl.h"
 #include "barrage/report/result_archive.h"
@@ -23,6 +24,13 @@ using simdjson::dom::object;
 
 // Reads fields and keeps the first problem, with the path to it, so the
 // readers below stay straight-line code.
+// "{}", parsed once: what a missing object reads as.
+object empty_object() {
+    static simdjson::dom::parser parser;
+    static const object empty = parser.parse(std::string_view("{}")).get_object().value();
+    return empty;
+}
+
 class Fields {
 public:
     explicit Fields(std::string_view source) : source_(source) {}
@@ -61,19 +69,24 @@ public:
         }
         return std::string(value);
     }
+    // A missing object reads as an empty one (its fields then report themselves
+    // missing): a default-constructed simdjson object has no document behind it.
     object child(const object& parent, std::string_view key) {
         object value;
         if (parent[key].get_object().get(value) != simdjson::SUCCESS) {
             problem(key, "an object");
+            return empty_object();
         }
         return value;
     }
-    array items(const object& parent, std::string_view key) {
+    // The elements, copied out (they are handles): a missing array reads as none.
+    std::vector<element> items(const object& parent, std::string_view key) {
         array value;
         if (parent[key].get_array().get(value) != simdjson::SUCCESS) {
             problem(key, "an array");
+            return {};
         }
-        return value;
+        return {value.begin(), value.end()};
     }
     // Objects of an array, each read with `read(object)` inside path "KEY/i".
     template <typename Read>

@@ -224,6 +224,20 @@ TEST_SUITE("result archive") {
         CHECK(contains(archived.error().message,
                        "bad.json: archive/totals/by_name/0: 'completed' is missing"));
     }
+
+    TEST_CASE("an array or object of the wrong type is refused, not walked") {
+        // archive_fuzz's first find: a by_name that is not an array was iterated.
+        std::string json = format_json(profile_plan(), shard_result(100, 4));
+        const std::size_t at = json.find("\"by_name\"", json.find("\"archive\""));
+        json.replace(at, 10, "\"by_name\": 7, \"by_name_was\":");
+        auto archived = read_archive(json, "bad.json");
+        REQUIRE_FALSE(archived.ok());
+        CHECK(contains(archived.error().message, "by_name"));
+        std::string no_totals = format_json(profile_plan(), shard_result(100, 4));
+        const std::size_t totals = no_totals.find("\"totals\"", no_totals.find("\"archive\""));
+        no_totals.replace(totals, 9, "\"totals\": 1, \"totals_was\":");
+        CHECK_FALSE(read_archive(no_totals, "bad.json").ok());
+    }
 }
 
 TEST_SUITE("result sum") {

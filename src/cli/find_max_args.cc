@@ -299,7 +299,8 @@ Result<Command> parse_find_max(std::span<const char* const> argv) {
         if (taken) {
             continue;
         }
-        if (arg.starts_with("--metrics-listen") || arg.starts_with("--metrics-linger")) {
+        if (arg.starts_with("--metrics-listen") || arg.starts_with("--metrics-linger") ||
+            arg.starts_with("--dashboard")) {
             // Each step is a run of its own; one endpoint over steps at changing
             // rates would mislead a dashboard more than it would show.
             return make_error(fmt::format(

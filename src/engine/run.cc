@@ -602,6 +602,10 @@ void Coordinator::emit_intervals(int64_t through_index) {
             rows_.add(row, result_.intervals);
             add_to_phase(start_s, pending);
             check_stop(end_s);
+            if (hooks_.on_result_so_far) {
+                result_.duration_s = end_s;  // finish_result sets the final value
+                hooks_.on_result_so_far(result_);
+            }
         }
     }
 }

@@ -106,9 +106,10 @@ std::string thresholds_text(std::span<const gate::ThresholdOutcome> outcomes) {
                                       [](const gate::ThresholdOutcome& o) { return !o.passed; });
     const auto passed = static_cast<long>(outcomes.size()) - failed;
     return failed == 0 ? fmt::format("<span class=\"pass\">{} pass</span>", passed)
-                       : fmt::format("<span class=\"pass\">{} pass</span>, <span "
-                                     "class=\"fail\">{} FAIL</span>",
-                                     passed, failed);
+                       : fmt::format(
+                             "<span class=\"pass\">{} pass</span>, <span "
+                             "class=\"fail\">{} FAIL</span>",
+                             passed, failed);
 }
 
 // The banner: what the run is doing now, as text and as data attributes (for tests).
@@ -121,15 +122,15 @@ std::string banner(const plan::RunPlan& plan, const stats::RunResult& so_far,
         "<style>{}</style><div id=\"live\" data-state=\"running\" data-interval-ms=\"{}\" "
         "data-elapsed-s=\"{:.3f}\" data-sent=\"{}\" data-answered=\"{}\" data-failed=\"{}\" "
         "data-phase=\"{}\" data-thresholds=\"{}\"><span class=\"live-state\">LIVE</span> "
-        "{:.0f} s of {:.0f} s measured &middot; phase <b>{}</b> &middot; sent {} &middot; "
+        "{:.1f} s of {:g} s measured &middot; phase <b>{}</b> &middot; sent {} &middot; "
         "answered {} &middot; failed {} &middot; errors: {} &middot; thresholds so far: {} "
         "&middot; updated every interval; becomes the final report when the run ends</div>\n",
         live_style, plan.interval_ns / 1'000'000, so_far.duration_s, c.requests_sent,
         c.requests_completed, c.requests_errors, report::html_escape(phase_now(so_far)),
         outcomes.empty() ? "none" : (failing ? "FAIL" : "pass"), so_far.duration_s,
-        static_cast<double>(plan::measured_ns(plan)) / 1e9,
-        report::html_escape(phase_now(so_far)), c.requests_sent, c.requests_completed,
-        c.requests_errors, report::html_escape(errors_text(c)), thresholds_text(outcomes));
+        static_cast<double>(plan::measured_ns(plan)) / 1e9, report::html_escape(phase_now(so_far)),
+        c.requests_sent, c.requests_completed, c.requests_errors,
+        report::html_escape(errors_text(c)), thresholds_text(outcomes));
 }
 
 // `page` (a barrage page) made live: its policy lets it fetch its own origin,
@@ -172,8 +173,8 @@ public:
              std::vector<gate::ThresholdOutcome> outcomes)
         : plan_(plan), so_far_(std::move(so_far)), outcomes_(std::move(outcomes)) {}
     std::string render() const override {
-        auto page = report::html_report_from_json(report::format_json(plan_, so_far_, outcomes_),
-                                                  "live");
+        auto page =
+            report::html_report_from_json(report::format_json(plan_, so_far_, outcomes_), "live");
         if (!page.ok()) {
             return made_live(report::html::page_open("barrage: live") + "<p>" +
                                  report::html_escape(page.error().message) + "</p>\n" +
@@ -239,8 +240,7 @@ engine::ResultCallback Dashboard::hook(std::span<const gate::ThresholdSpec> thre
         // rendering waits for a browser, on the endpoint's thread.
         auto outcomes =
             gate::evaluate_thresholds(thresholds, gate::RunResultMetrics(so_far), windows);
-        server_->publish_page(
-            std::make_shared<const LivePage>(plan_, so_far, std::move(outcomes)));
+        server_->publish_page(std::make_shared<const LivePage>(plan_, so_far, std::move(outcomes)));
     };
 }
 
@@ -249,8 +249,8 @@ void Dashboard::finish(std::string final_page) {
 }
 
 void linger_after_run(const plan::RunPlan& plan) {
-    const int64_t linger_ns = std::max(plan.outputs.metrics_linger_ns,
-                                       plan.outputs.dashboard_linger_ns);
+    const int64_t linger_ns =
+        std::max(plan.outputs.metrics_linger_ns, plan.outputs.dashboard_linger_ns);
     if (linger_ns <= 0) {
         return;
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The live dashboard (--dashboard ADDR:PORT): a ~6 s open-loop run against `barrage serve` with
+"""The live dashboard (--dashboard ADDR:PORT): an 8 s open-loop run against `barrage serve` with
 --dashboard 127.0.0.1:0 and --dashboard-linger. Plain HTTP first: GET / is the live page (HTML
 with the #live banner and the report's sections), HEAD answers without a body, /metrics and
 other paths are 404, POST is 405. Mid-run, headless Chromium loads the page twice, at least 2 s
@@ -26,7 +26,8 @@ import harness
 
 CHROMIUM_TIMEOUT_S = 60
 DASHBOARD_LINE = re.compile(r"dashboard: (http://127\.0\.0\.1:\d+/)")
-LIVE_DIV = re.compile(r'<div id="live"[^>]*data-sent="(\d+)"')
+LIVE_DIV = re.compile(r'<div id="live"[^>]*data-elapsed-s="([0-9.]+)" data-sent="(\d+)"')
+RATE = 300  # -r
 
 
 def chromium_binary():
@@ -43,7 +44,7 @@ def chromium(t, browser, url, extra, name):
     command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                "--disable-extensions", "--disable-background-networking", "--hide-scrollbars",
                f"--user-data-dir={t.path('chromium-' + name)}", "--window-size=1400,2400",
-               "--virtual-time-budget=2500", *extra, url]
+               "--virtual-time-budget=1500", *extra, url]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                stdin=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -87,7 +88,13 @@ def start_run(t, args):
 
 def sent_on(page):
     found = LIVE_DIV.search(page)
-    return int(found.group(1)) if found else None
+    return int(found.group(2)) if found else None
+
+
+def rate_on(page):
+    """Sent per second of the measured time the page's totals cover."""
+    found = LIVE_DIV.search(page)
+    return int(found.group(2)) / float(found.group(1)) if found else None
 
 
 def check_endpoints(t, url):
@@ -138,6 +145,10 @@ def check_mid_run(t, browser, url, artifacts):
         t.check('id="chart-throughput"' in dom and 'id="thresholds"' in dom,
                 f"load {i}: the report's charts and thresholds are on the live page")
         t.check('data-thresholds="pass"' in dom, f"load {i}: the threshold passes so far")
+        # The totals run ahead of the last interval; the time shown is what they cover.
+        t.check(rate_on(dom) <= RATE * 1.02,
+                f"load {i}: sent / measured time is at most the asked rate ({rate_on(dom):.1f})")
+        t.check(f"open loop at {RATE} req/s" in dom, f"load {i}: the page names the asked rate")
         counts.append(sent)
     print(f"sent on the page: {counts}", flush=True)
     t.check(counts[1] > counts[0], f"the sent count advances between loads ({counts})")
@@ -201,7 +212,7 @@ def body(t):
     os.makedirs(artifacts, exist_ok=True)
     json_path, html_path = t.path("run.json"), t.path("run.html")
     process, url = start_run(t, [
-        "run", server.url(), "-r", "300", "-c", "4", "-t", "1", "-d", "6s", "--interval",
+        "run", server.url(), "-r", str(RATE), "-c", "4", "-t", "1", "-d", "8s", "--interval",
         "500ms", "-q", "--threshold", "p99 < 2s", "--dashboard", "127.0.0.1:0",
         "--dashboard-linger", "60s", "--json", json_path, "--html", html_path])
     check_endpoints(t, url)

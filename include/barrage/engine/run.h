@@ -61,8 +61,9 @@ using LiveCallback = std::function<void(const LiveInterval& live)>;
 using StopCheck = std::function<std::optional<std::string>(const stats::RunResult& so_far)>;
 
 // Called on the coordinator thread after each measured interval, after the
-// stop check, with the results so far as StopCheck sees them (e.g. for a live
-// dashboard to copy: at most once per interval, never on a worker).
+// stop check, with the results so far (e.g. for a live dashboard to copy: at
+// most once per interval, never on a worker). Its duration_s is the measured
+// time its totals cover, which may run up to an interval past the last row.
 using ResultCallback = std::function<void(const stats::RunResult& so_far)>;
 
 // Called on the coordinator thread once, when the schedule is released (before

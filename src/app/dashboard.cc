@@ -50,7 +50,22 @@ constexpr std::string_view live_script = R"js(
     window.scrollTo(0, y);
     return document.getElementById('live') !== null;
   }
+  // The reader is looking: a pointer on a chart, a zoom or a hidden series
+  // would be lost with the old body, so the next page waits.
+  function held() {
+    if (document.querySelector('svg.chart:hover, .legend-item.off')) { return true; }
+    return Array.prototype.some.call(document.querySelectorAll('.zoom-hint'), function (h) {
+      return h.textContent.indexOf('double-click') === 0;
+    });
+  }
   function poll() {
+    var now = document.getElementById('live');
+    if (held()) {
+      now.setAttribute('data-state', 'held');
+      now.querySelector('.live-held').textContent = ' (updates wait while you zoom, hide a series or point at a chart)';
+      setTimeout(poll, period);
+      return;
+    }
     fetch(location.pathname, {cache: 'no-store'}).then(function (r) {
       if (!r.ok) { throw new Error('HTTP ' + r.status); }
       return r.text();
@@ -58,7 +73,6 @@ constexpr std::string_view live_script = R"js(
       misses = 0;
       if (swap(text)) { setTimeout(poll, period); }
     }).catch(function () {
-      var now = document.getElementById('live');
       if (++misses < 3) { setTimeout(poll, period); return; }
       if (now) {
         now.setAttribute('data-state', 'disconnected');
@@ -116,21 +130,30 @@ std::string thresholds_text(std::span<const gate::ThresholdOutcome> outcomes) {
 std::string banner(const plan::RunPlan& plan, const stats::RunResult& so_far,
                    std::span<const gate::ThresholdOutcome> outcomes) {
     const stats::Counters& c = so_far.totals.counters;
+    // Unfinished is known at the end; mid-run the identity's missing part is in flight.
+    const int64_t in_flight =
+        std::max<int64_t>(0, c.requests_sent - c.requests_completed - c.requests_errors);
     const bool failing = std::any_of(outcomes.begin(), outcomes.end(),
                                      [](const gate::ThresholdOutcome& o) { return !o.passed; });
-    return fmt::format(
-        "<style>{}</style><div id=\"live\" data-state=\"running\" data-interval-ms=\"{}\" "
-        "data-elapsed-s=\"{:.3f}\" data-sent=\"{}\" data-answered=\"{}\" data-failed=\"{}\" "
-        "data-phase=\"{}\" data-thresholds=\"{}\"><span class=\"live-state\">LIVE</span> "
-        "{:.1f} s of {:g} s measured &middot; phase <b>{}</b> &middot; sent {} &middot; "
-        "answered {} &middot; failed {} &middot; errors: {} &middot; thresholds so far: {} "
-        "&middot; updated every interval; becomes the final report when the run ends</div>\n",
-        live_style, plan.interval_ns / 1'000'000, so_far.duration_s, c.requests_sent,
-        c.requests_completed, c.requests_errors, report::html_escape(phase_now(so_far)),
-        outcomes.empty() ? "none" : (failing ? "FAIL" : "pass"), so_far.duration_s,
-        static_cast<double>(plan::measured_ns(plan)) / 1e9, report::html_escape(phase_now(so_far)),
-        c.requests_sent, c.requests_completed, c.requests_errors,
+    const std::string phase = report::html_escape(phase_now(so_far));
+    const std::string attributes = fmt::format(
+        "data-state=\"running\" data-interval-ms=\"{}\" data-elapsed-s=\"{:.3f}\" "
+        "data-sent=\"{}\" data-answered=\"{}\" data-failed=\"{}\" data-in-flight=\"{}\" "
+        "data-phase=\"{}\" data-thresholds=\"{}\"",
+        plan.interval_ns / 1'000'000, so_far.duration_s, c.requests_sent, c.requests_completed,
+        c.requests_errors, in_flight, phase,
+        outcomes.empty() ? "none" : (failing ? "FAIL" : "pass"));
+    const std::string text = fmt::format(
+        "{:.1f} s of {:g} s measured &middot; phase <b>{}</b> &middot; sent {} &middot; answered "
+        "{} &middot; failed {} &middot; in flight {} &middot; errors: {} &middot; thresholds so "
+        "far: {} &middot; updated every interval; becomes the final report when the run ends",
+        so_far.duration_s, static_cast<double>(plan::measured_ns(plan)) / 1e9, phase,
+        c.requests_sent, c.requests_completed, c.requests_errors, in_flight,
         report::html_escape(errors_text(c)), thresholds_text(outcomes));
+    return fmt::format(
+        "<style>{}</style><div id=\"live\" {}><span class=\"live-state\">LIVE</span><span "
+        "class=\"live-held\"></span> {}</div>\n",
+        live_style, attributes, text);
 }
 
 // `page` (a barrage page) made live: its policy lets it fetch its own origin,

@@ -1,22 +1,25 @@
 #!/usr/bin/env python3
-"""The live dashboard (--dashboard ADDR:PORT): an 8 s open-loop run against `barrage serve` with
+"""The live dashboard (--dashboard ADDR:PORT): a 10 s open-loop run against `barrage serve` with
 --dashboard 127.0.0.1:0 and --dashboard-linger. Plain HTTP first: GET / is the live page (HTML
 with the #live banner and the report's sections), HEAD answers without a body, /metrics and
 other paths are 404, POST is 405. Mid-run, headless Chromium loads the page twice, at least 2 s
 apart: the page rendered (the report's script ran), its own polling swapped a newer page in
-(its Content-Security-Policy lets it fetch its origin), and the sent count on it advanced. After
+(its Content-Security-Policy lets it fetch its origin), and the sent count on it advanced; with
+a series hidden (a legend click, through a loopback proxy that adds it) the page waits instead. After
 the end the page served is the --html report byte for byte, its figures are the --json
 result's, and SIGINT ends the linger at once with the run's exit code. Refusals (exit 2): a bad
 address, --dashboard-linger without --dashboard, find-max with --dashboard. Screenshots (two
 mid-run, one final) are kept in $BARRAGE_ARTIFACTS_DIR (meson: meson-logs/dashboard/). Skips
 (77) without Chromium."""
 
+import http.server
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -124,9 +127,58 @@ def wait_for(t, url, condition, timeout_s, what):
     t.require(False, what)
 
 
+# Appended to the first page a proxy serves: hides a series at once, as a reader's legend click.
+HIDE_A_SERIES = """<script>
+document.querySelector('.legend-item').dispatchEvent(new MouseEvent('click', {bubbles: true}));
+</script>"""
+
+
+def proxy_to(url):
+    """A loopback server whose GET / is the dashboard's page (the first one with HIDE_A_SERIES),
+    so the page's polling goes through it; returns (server, its URL)."""
+    served = []
+
+    class Proxy(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            page = fetch(url)[2]
+            if not served:
+                at = page.rfind("</body>")
+                page = page[:at] + HIDE_A_SERIES + page[at:]
+            served.append(self.path)
+            body = page.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/", served
+
+
+def check_updates_wait(t, browser, url):
+    """With a series hidden, the page keeps what the reader set up: it does not swap."""
+    server, proxy_url, served = proxy_to(url)
+    try:
+        dom = chromium(t, browser, proxy_url, ["--dump-dom"], "held")
+    finally:
+        server.shutdown()
+        server.server_close()
+    t.check('class="legend-item off"' in dom or "legend-item off" in dom,
+            "the test hid a series (legend click)")
+    swapped = re.search(r'<html[^>]*data-live-swaps', dom) is not None
+    t.check('data-state="held"' in dom and not swapped and len(served) == 1,
+            f"with a series hidden, updates wait and the banner says so ({len(served)} loads)")
+
+
 def check_mid_run(t, browser, url, artifacts):
     """Two browser loads at least 2 s apart: rendered, polling swaps, the count advances."""
     wait_for(t, url, lambda page: (sent_on(page) or 0) > 0, 10, "a measured interval arrives")
+    check_updates_wait(t, browser, url)
     counts = []
     for i in (1, 2):
         if i == 2:
@@ -173,7 +225,7 @@ def check_final(t, browser, url, process, json_path, html_path, artifacts):
     dom = chromium(t, browser, url, ["--dump-dom"], "final")
     t.check(summary_counts(dom) == expected and requests["sent"] > 0,
             f"the final page's figures are the JSON's ({summary_counts(dom)} == {expected})")
-    t.check('id="live"' not in dom and "data-live-swaps" not in dom,
+    t.check('id="live"' not in dom and re.search(r'<html[^>]*data-live-swaps', dom) is None,
             "the final page has no live banner")
     shot = os.path.join(artifacts, "final.png")
     chromium(t, browser, url, [f"--screenshot={shot}"], "shotfinal")
@@ -212,7 +264,7 @@ def body(t):
     os.makedirs(artifacts, exist_ok=True)
     json_path, html_path = t.path("run.json"), t.path("run.html")
     process, url = start_run(t, [
-        "run", server.url(), "-r", str(RATE), "-c", "4", "-t", "1", "-d", "8s", "--interval",
+        "run", server.url(), "-r", str(RATE), "-c", "4", "-t", "1", "-d", "10s", "--interval",
         "500ms", "-q", "--threshold", "p99 < 2s", "--dashboard", "127.0.0.1:0",
         "--dashboard-linger", "60s", "--json", json_path, "--html", html_path])
     check_endpoints(t, url)

@@ -1253,6 +1253,8 @@ TEST_CASE("--dashboard and --dashboard-linger go to the run's outputs as given")
     CHECK(contains(help_text({"run", "--help"}), "--dashboard ADDR:PORT"));
     CHECK(contains(parse_error({"find-max", "http://h/", "--slo", "p99 < 1s", "--dashboard", ":0"}),
                    "--dashboard is for barrage run"));
+    CHECK(contains(parse_error({"run", "http://h/", "--levels", "c=1,2", "--dashboard", ":0"}),
+                   "--dashboard is for one run"));
 }
 
 TEST_CASE("find-max refuses live metrics and says to use barrage run") {

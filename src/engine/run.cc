@@ -47,6 +47,7 @@ struct PendingInterval {
     stats::Histogram latency_us = stats::Histogram::for_latency_us();
     std::vector<stats::Histogram> latency_us_by_name;  // sized on the first merge that has names
     std::vector<int64_t> cpu_ns_by_worker;             // sized on the first merge
+    std::vector<int64_t> connections_by_worker;        // each worker's level; sized likewise
     std::vector<PartInterval> by_part;  // with scenarios: one per part, sized on the first merge
 };
 
@@ -528,6 +529,12 @@ void Coordinator::merge(const stats::Snapshot& snapshot, std::size_t worker) {
     pending.latency_us.add(snapshot.latency_us);
     pending.cpu_ns_by_worker.resize(static_cast<std::size_t>(workers_), 0);
     pending.cpu_ns_by_worker[worker] += snapshot.cpu_ns;
+    // The final snapshot comes after the worker closed its connections: the
+    // interval's level is the one before it (gauges_by_worker_ is updated after merge).
+    pending.connections_by_worker.resize(static_cast<std::size_t>(workers_), 0);
+    pending.connections_by_worker[worker] = snapshot.final
+                                                ? gauges_by_worker_[worker].connections_open
+                                                : snapshot.gauges.connections_open;
     if (hooks_.on_interval_histograms && !snapshot.by_name.empty()) {
         if (pending.latency_us_by_name.empty()) {
             for (std::size_t i = 0; i < snapshot.by_name.size(); ++i) {
@@ -584,6 +591,9 @@ void Coordinator::emit_intervals(int64_t through_index) {
                 static_cast<double>(*std::max_element(pending.cpu_ns_by_worker.begin(),
                                                       pending.cpu_ns_by_worker.end())) /
                 1e9 / row.length_s;
+        }
+        for (const int64_t open : pending.connections_by_worker) {
+            row.connections_open += open;
         }
         const bool warmup = i < 0;
         if (hooks_.on_interval) {

@@ -220,7 +220,12 @@ def check_final(t, browser, url, process, json_path, html_path, artifacts):
               "--json and --html are written before the linger")
     with open(html_path, encoding="utf-8") as f:
         t.check(page == f.read(), "the final page is the --html report, byte for byte")
-    requests = t.load_json(json_path)["requests"]
+    result = t.load_json(json_path)
+    requests = result["requests"]
+    connections = [row.get("connections") for row in result["intervals"]]
+    t.check(connections and all(c == 4 for c in connections),
+            f"every interval has the 4 connections open (-c 4): {connections}")
+    t.check('id="chart-connections"' in page, "the report charts the active connections")
     expected = (requests["sent"], requests["completed"], requests["errors"])
     dom = chromium(t, browser, url, ["--dump-dom"], "final")
     t.check(summary_counts(dom) == expected and requests["sent"] > 0,

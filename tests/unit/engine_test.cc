@@ -334,6 +334,7 @@ TEST_CASE("the result-so-far hook sees each measured interval once, with the ask
     auto result = barrage::engine::run_load(plan, hooks);
     REQUIRE(result.ok());
     CHECK(rows == std::vector<std::size_t>{1, 2, 3});  // measured intervals only, in order
+    CHECK(result.value().intervals.back().connections_open == 4);  // -c 4, kept alive
     CHECK(std::is_sorted(sent_so_far.begin(), sent_so_far.end()));
     CHECK(sent_so_far.back() == result.value().totals.counters.requests_sent);
 }

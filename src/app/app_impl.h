@@ -67,6 +67,10 @@ int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
                   const watch::WatchResult& watched, const gate::WindowGates* windows = nullptr,
                   std::string* json_out = nullptr);
 
+// The --html page of a run from its JSON text (with --history, its trend);
+// `code` becomes 4 when the history cannot be read (the run's page all the same).
+base::Result<std::string> html_page(const plan::RunPlan& plan, const std::string& json, int& code);
+
 // --metrics-listen: the endpoint, fed once per interval by the engine's live
 // hook (on the coordinator thread; the rendering happens on the endpoint's).
 class LiveMetrics {
@@ -78,8 +82,8 @@ public:
     explicit LiveMetrics(const plan::RunPlan& plan, std::unique_ptr<live::MetricsServer> server);
 
     engine::LiveCallback hook();
-    // After the run: publishes its totals as final, then keeps serving for
-    // --metrics-linger; SIGINT, SIGTERM or SIGHUP ends that at once.
+    // After the run: publishes its totals as final (served until destroyed;
+    // linger_after_run keeps them served for --metrics-linger).
     void finish(const stats::RunResult& result);
 
 private:
@@ -89,6 +93,32 @@ private:
     std::unique_ptr<live::MetricsServer> server_;
     live::MetricsFrame last_;  // the last frame published (coordinator thread)
 };
+
+// --dashboard: the live page, fed once per measured interval by the engine's
+// result hook (a copy of the result so far; rendered on the endpoint's thread).
+class Dashboard {
+public:
+    // Listens before any traffic and prints the URL on stderr (even with -q);
+    // null without --dashboard. Errors (exit 2): a bad ADDR:PORT, a busy port,
+    // --dashboard-linger without --dashboard.
+    static base::Result<std::unique_ptr<Dashboard>> open(const plan::RunPlan& plan);
+    explicit Dashboard(const plan::RunPlan& plan, std::unique_ptr<live::MetricsServer> server);
+
+    // Judges `thresholds` (and `windows`, both outliving the run) on the result
+    // so far and publishes it as the live page.
+    engine::ResultCallback hook(std::span<const gate::ThresholdSpec> thresholds,
+                                const gate::WindowGates* windows);
+    // After the run: `final_page` (the run's --html page) is what / serves from now on.
+    void finish(std::string final_page);
+
+private:
+    const plan::RunPlan& plan_;
+    std::unique_ptr<live::MetricsServer> server_;
+};
+
+// After every output: keeps the endpoints serving for the longer of
+// --metrics-linger and --dashboard-linger; SIGINT, SIGTERM or SIGHUP ends that at once.
+void linger_after_run(const plan::RunPlan& plan);
 
 // A new random run id: 16 hex digits.
 std::string new_run_id();

@@ -2,7 +2,6 @@
 // MetricsFrame, published to the endpoint; the end publishes the run's totals.
 
 #include <fmt/format.h>
-#include <signal.h>
 
 #include <cmath>
 #include <cstdio>
@@ -115,24 +114,6 @@ void LiveMetrics::finish(const stats::RunResult& result) {
     set_totals(last_, plan_, result.totals);
     last_.gauges = stats::Gauges{};  // every connection is closed, nothing is in flight
     server_->publish(last_);
-    if (plan_.outputs.metrics_linger_ns > 0) {
-        if (!plan_.outputs.quiet) {
-            fmt::print(stderr, "metrics: serving the final values for {:g}s (Ctrl-C ends it)\n",
-                       static_cast<double>(plan_.outputs.metrics_linger_ns) / 1e9);
-        }
-        base::block_stop_signals();  // taken below, not by their default action
-        sigset_t set;
-        sigemptyset(&set);
-        sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGTERM);
-        sigaddset(&set, SIGHUP);
-        timespec ts{};
-        ts.tv_sec = plan_.outputs.metrics_linger_ns / 1'000'000'000;
-        ts.tv_nsec = plan_.outputs.metrics_linger_ns % 1'000'000'000;
-        while (sigtimedwait(&set, nullptr, &ts) < 0 && errno == EINTR) {
-        }
-    }
-    server_->stop();
 }
 
 }  // namespace barrage::app::detail

@@ -23,9 +23,10 @@ namespace {
 // What a run holds from before its first request to its last output.
 struct RunSetup {
     std::vector<gate::ThresholdSpec> thresholds;
-    std::unique_ptr<gate::WindowGates> windows;  // null: no threshold judged over time
-    std::unique_ptr<watch::Watcher> watcher;     // null: nothing watched
-    std::unique_ptr<detail::LiveMetrics> live;   // null: no --metrics-listen
+    std::unique_ptr<gate::WindowGates> windows;    // null: no threshold judged over time
+    std::unique_ptr<watch::Watcher> watcher;       // null: nothing watched
+    std::unique_ptr<detail::LiveMetrics> live;     // null: no --metrics-listen
+    std::unique_ptr<detail::Dashboard> dashboard;  // null: no --dashboard
 };
 
 // Everything checked before any traffic: thresholds, output files, the watcher
@@ -55,6 +56,11 @@ int prepare_run(plan::RunPlan& plan, RunSetup& setup) {
         return fail(live.error().message, gate::exit_usage);
     }
     setup.live = std::move(live).value();
+    auto dashboard = detail::Dashboard::open(plan);
+    if (!dashboard) {
+        return fail(dashboard.error().message, gate::exit_usage);
+    }
+    setup.dashboard = std::move(dashboard).value();
     if (auto status = cli::resolve_targets(plan); !status.ok()) {
         return fail(status.error().message, gate::exit_run_failed);
     }
@@ -115,6 +121,9 @@ engine::RunHooks run_hooks(const plan::RunPlan& plan, const RunSetup& setup,
         hooks.on_live = setup.live->hook();
     }
     hooks.stop_check = detail::abort_check(plan, setup.thresholds, setup.windows.get());
+    if (setup.dashboard) {
+        hooks.on_result_so_far = setup.dashboard->hook(setup.thresholds, setup.windows.get());
+    }
     return hooks;
 }
 
@@ -134,8 +143,9 @@ int finish_run(const plan::RunPlan& plan, const RunSetup& setup, report::Interva
     if (setup.windows) {
         setup.windows->finish();
     }
+    std::string json;  // the dashboard's final page is drawn from it, as --html's
     int code = detail::write_outputs(plan, result, setup.thresholds, watched, setup.windows.get(),
-                                     json_out);
+                                     json_out != nullptr ? json_out : &json);
     for (const base::Error& error : streams.finish(&watched)) {
         code = fail(error.message, gate::exit_output_failed);
     }
@@ -143,8 +153,14 @@ int finish_run(const plan::RunPlan& plan, const RunSetup& setup, report::Interva
         fail(reason, gate::exit_run_failed);
     }
     if (setup.live) {
-        setup.live->finish(result);  // after every output: the files exist while it lingers
+        setup.live->finish(result);
     }
+    if (setup.dashboard) {
+        int ignored = code;  // a history that cannot be read was reported above
+        auto page = detail::html_page(plan, json_out != nullptr ? *json_out : json, ignored);
+        setup.dashboard->finish(page.ok() ? std::move(page).value() : page.error().message);
+    }
+    detail::linger_after_run(plan);  // after every output: the files exist while it lingers
     return code;
 }
 

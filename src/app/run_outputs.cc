@@ -51,21 +51,25 @@ base::Status append_history(const plan::RunPlan& plan, const stats::RunResult& r
 // Built from the JSON text, so --html and `barrage report` draw the same page;
 // with --history, after this run's line, so its trend ends with this run.
 void write_html(const plan::RunPlan& plan, const std::string& json, int& code) {
-    base::Result<std::string> page = base::make_error("");
-    if (plan.outputs.history_path.empty()) {
-        page = report::html_report_from_json(json);
-    } else if (auto history = report::read_history_file(plan.outputs.history_path)) {
-        page = report::html_report_from_json(json, {}, history.value(), plan.outputs.history_path);
-    } else {
-        code = fail(history.error().message, gate::exit_output_failed);
-        page = report::html_report_from_json(json);  // the run's page all the same
-    }
+    const base::Result<std::string> page = html_page(plan, json, code);
     note_write(page.ok() ? report::write_file_atomically(plan.outputs.html_path, page.value())
                          : base::Status(page.error()),
                code);
 }
 
 }  // namespace
+
+base::Result<std::string> html_page(const plan::RunPlan& plan, const std::string& json, int& code) {
+    if (plan.outputs.history_path.empty()) {
+        return report::html_report_from_json(json);
+    }
+    if (auto history = report::read_history_file(plan.outputs.history_path)) {
+        return report::html_report_from_json(json, {}, history.value(), plan.outputs.history_path);
+    } else {
+        code = fail(history.error().message, gate::exit_output_failed);
+    }
+    return report::html_report_from_json(json);  // the run's page all the same
+}
 
 int write_outputs(const plan::RunPlan& plan, const stats::RunResult& result,
                   std::span<const gate::ThresholdSpec> thresholds,

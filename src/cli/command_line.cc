@@ -173,6 +173,14 @@ Output:
                            keep serving them TIME after the end, so the last
                            scrape sees the final values (default 0; SIGINT
                            ends it)
+      --dashboard ADDR:PORT
+                           serve a live page at http://ADDR:PORT/: the report's
+                           charts, phase, thresholds and errors so far, updated
+                           every interval; at the end it becomes the final
+                           --html report (the URL is printed on stderr)
+      --dashboard-linger TIME
+                           keep serving the final page TIME after the end
+                           (default 0; SIGINT ends it). See docs/metrics.md
 
 Watching the target (soak tests, leak detection; sampled once per interval):
       --watch-pid PID      sample RSS, CPU time, open fds and threads of process
@@ -642,6 +650,15 @@ const OptionSpec<RunArgs> run_options[] = {
     {'\0', "metrics-linger", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          return store(parse_duration_ns(flag, v, true), a.flags.outputs.metrics_linger_ns);
+     }},
+    {'\0', "dashboard", true,
+     [](RunArgs& a, std::string_view, std::string_view v) {
+         a.flags.outputs.dashboard_listen = std::string(v);
+         return Status(Ok{});
+     }},
+    {'\0', "dashboard-linger", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_duration_ns(flag, v, true), a.flags.outputs.dashboard_linger_ns);
      }},
     {'\0', "color", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {

@@ -299,13 +299,16 @@ Result<Command> parse_find_max(std::span<const char* const> argv) {
         if (taken) {
             continue;
         }
-        if (arg.starts_with("--metrics-listen") || arg.starts_with("--metrics-linger")) {
+        if (arg.starts_with("--metrics-listen") || arg.starts_with("--metrics-linger") ||
+            arg.starts_with("--dashboard")) {
             // Each step is a run of its own; one endpoint over steps at changing
             // rates would mislead a dashboard more than it would show.
+            const bool dashboard = arg.starts_with("--dashboard");
             return make_error(fmt::format(
-                "barrage find-max: {} is for barrage run; serve the live metrics of one run at "
-                "the rate find-max found (barrage run -r RATE --metrics-listen ADDR:PORT)",
-                arg.substr(0, arg.find('='))));
+                "barrage find-max: {} is for barrage run; serve the live {} of one run at "
+                "the rate find-max found (barrage run -r RATE {} ADDR:PORT)",
+                arg.substr(0, arg.find('=')), dashboard ? "page" : "metrics",
+                dashboard ? "--dashboard" : "--metrics-listen"));
         }
         if (is_reserved(arg)) {
             return make_error(fmt::format(

@@ -74,6 +74,8 @@ Status refuse_single_run_flags(const profile::RunFlags& flags, LevelsRequest::Di
         {!out.thresholds.empty(), "--threshold"},
         {flags.watch.has_value(), "--watch-*"},
         {flags.requests.has_value(), "--requests"},
+        {!out.dashboard_listen.empty(), "--dashboard"},
+        {out.dashboard_linger_ns > 0, "--dashboard-linger"},
     };
     for (const auto& [given, flag] : refused) {
         if (given) {

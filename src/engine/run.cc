@@ -47,6 +47,7 @@ struct PendingInterval {
     stats::Histogram latency_us = stats::Histogram::for_latency_us();
     std::vector<stats::Histogram> latency_us_by_name;  // sized on the first merge that has names
     std::vector<int64_t> cpu_ns_by_worker;             // sized on the first merge
+    std::vector<int64_t> connections_by_worker;        // each worker's level; sized likewise
     std::vector<PartInterval> by_part;  // with scenarios: one per part, sized on the first merge
 };
 
@@ -103,6 +104,7 @@ private:
     }
     void describe_requests();
     void finish_result();
+    void set_asked_rate();
     void add_warnings();
     void check_count_done();
     void add_scenario_rate_warnings();
@@ -125,6 +127,7 @@ private:
     std::vector<stats::Gauges> gauges_by_worker_;  // each worker's latest (live metrics)
     std::map<int64_t, PendingInterval> pending_;
     int64_t next_row_index_ = 0;
+    int64_t totals_through_index_ = -1;  // the newest measured interval merged into the totals
     int64_t first_index_ = 0;
     int64_t last_index_ = 0;  // last measured interval index
     int64_t stop_ns_ = 0;     // when sending stopped (signal or end)
@@ -526,6 +529,12 @@ void Coordinator::merge(const stats::Snapshot& snapshot, std::size_t worker) {
     pending.latency_us.add(snapshot.latency_us);
     pending.cpu_ns_by_worker.resize(static_cast<std::size_t>(workers_), 0);
     pending.cpu_ns_by_worker[worker] += snapshot.cpu_ns;
+    // The final snapshot comes after the worker closed its connections: the
+    // interval's level is the one before it (gauges_by_worker_ is updated after merge).
+    pending.connections_by_worker.resize(static_cast<std::size_t>(workers_), 0);
+    pending.connections_by_worker[worker] = snapshot.final
+                                                ? gauges_by_worker_[worker].connections_open
+                                                : snapshot.gauges.connections_open;
     if (hooks_.on_interval_histograms && !snapshot.by_name.empty()) {
         if (pending.latency_us_by_name.empty()) {
             for (std::size_t i = 0; i < snapshot.by_name.size(); ++i) {
@@ -545,6 +554,7 @@ void Coordinator::merge(const stats::Snapshot& snapshot, std::size_t worker) {
     if (index >= 0) {
         result_.worker_cpu_s[worker] += static_cast<double>(snapshot.cpu_ns) / 1e9;
         result_.totals.add(snapshot);
+        totals_through_index_ = std::max(totals_through_index_, index);
         if (!result_.scenarios.empty()) {
             result_.scenarios[scenario_of_worker_[worker]].totals.add(snapshot);
         }
@@ -582,6 +592,9 @@ void Coordinator::emit_intervals(int64_t through_index) {
                                                       pending.cpu_ns_by_worker.end())) /
                 1e9 / row.length_s;
         }
+        for (const int64_t open : pending.connections_by_worker) {
+            row.connections_open += open;
+        }
         const bool warmup = i < 0;
         if (hooks_.on_interval) {
             hooks_.on_interval(row, end_s + static_cast<double>(plan::warmup_ns(plan_)) / 1e9,
@@ -602,6 +615,16 @@ void Coordinator::emit_intervals(int64_t through_index) {
             rows_.add(row, result_.intervals);
             add_to_phase(start_s, pending);
             check_stop(end_s);
+            if (hooks_.on_result_so_far) {
+                // What the totals cover (they run ahead of the rows by up to an
+                // interval), so sent / duration is a true rate; finish_result
+                // sets the final value.
+                result_.duration_s =
+                    std::clamp(static_cast<double>(totals_through_index_ + 1) * interval_s, end_s,
+                               std::max(end_s, measured_end_s_));
+                set_asked_rate();
+                hooks_.on_result_so_far(result_);
+            }
         }
     }
 }
@@ -695,24 +718,12 @@ void Coordinator::add_to_scenario_phases(double interval_start_s, const PendingI
     }
 }
 
-void Coordinator::finish_result() {
-    const int64_t done_ns = base::now_ns();
-    check_count_done();  // a worker may have finished between the last tick and the join
-    const bool stopped_early = result_.interrupted || !result_.stopped_by.empty() ||
-                               !result_.gave_up.empty() || count_done_;
-    const int64_t send_end = stopped_early ? std::min(stop_ns_, shared_.end_ns) : shared_.end_ns;
-    result_.duration_s =
-        static_cast<double>(std::max<int64_t>(0, send_end - shared_.measured_start_ns)) / 1e9;
-    result_.drain_s = static_cast<double>(std::max<int64_t>(0, done_ns - send_end)) / 1e9;
-    result_.threads = workers_;
+// The rate asked of the run: the plan's, known from the start (also for the
+// results so far that a live dashboard shows).
+void Coordinator::set_asked_rate() {
     double asked = 0;
     bool open_loop = true;
     for (Part& part : parts_) {
-        // A users run holds at most its largest phase's users; spare slots never connect.
-        // Sharded: this shard's part of them.
-        result_.connections_target += static_cast<int>(plan::shard_share(
-            part.load->open_loop() ? part.plan->connections : part.load->users_max(),
-            part.plan->shard));
         open_loop = open_loop && part.load->open_loop();
         if (part.load->open_loop()) {
             // Asked: the schedule's arrivals in the measured window (any phase shape).
@@ -728,6 +739,26 @@ void Coordinator::finish_result() {
     // Closed-loop scenarios ask for no rate: then none is asked of the run.
     if (open_loop) {
         result_.asked_rate_rps = asked / (static_cast<double>(plan::measured_ns(plan_)) / 1e9);
+    }
+}
+
+void Coordinator::finish_result() {
+    const int64_t done_ns = base::now_ns();
+    check_count_done();  // a worker may have finished between the last tick and the join
+    const bool stopped_early = result_.interrupted || !result_.stopped_by.empty() ||
+                               !result_.gave_up.empty() || count_done_;
+    const int64_t send_end = stopped_early ? std::min(stop_ns_, shared_.end_ns) : shared_.end_ns;
+    result_.duration_s =
+        static_cast<double>(std::max<int64_t>(0, send_end - shared_.measured_start_ns)) / 1e9;
+    result_.drain_s = static_cast<double>(std::max<int64_t>(0, done_ns - send_end)) / 1e9;
+    result_.threads = workers_;
+    set_asked_rate();
+    for (Part& part : parts_) {
+        // A users run holds at most its largest phase's users; spare slots never connect.
+        // Sharded: this shard's part of them.
+        result_.connections_target += static_cast<int>(plan::shard_share(
+            part.load->open_loop() ? part.plan->connections : part.load->users_max(),
+            part.plan->shard));
     }
     for (std::size_t w = 0; w < channels_.size(); ++w) {
         const WorkerChannel& channel = *channels_[w];

@@ -139,7 +139,8 @@ base::Result<ListenAddress> parse_listen_address(std::string_view flag, std::str
 
 base::Result<std::unique_ptr<MetricsServer>> MetricsServer::start(std::string_view flag,
                                                                   const ListenAddress& address,
-                                                                  int64_t client_idle_ns_max) {
+                                                                  int64_t client_idle_ns_max,
+                                                                  Serves serves) {
     BARRAGE_ASSERT(client_idle_ns_max > 0);
     auto fd = listen_on(flag, address);
     if (!fd) {
@@ -150,9 +151,12 @@ base::Result<std::unique_ptr<MetricsServer>> MetricsServer::start(std::string_vi
         ::close(fd.value());
         return make_error(fmt::format("{}: eventfd: {}", flag, std::strerror(errno)));
     }
-    std::unique_ptr<MetricsServer> server(new MetricsServer(
-        fd.value(), wake_fd, fmt::format("http://{}/metrics", bound_text(fd.value()))));
+    std::unique_ptr<MetricsServer> server(
+        new MetricsServer(fd.value(), wake_fd,
+                          fmt::format("http://{}/{}", bound_text(fd.value()),
+                                      serves == Serves::metrics ? "metrics" : "")));
     server->idle_ns_max_ = client_idle_ns_max;
+    server->serves_ = serves;
     // The thread inherits a mask that blocks every signal: SIGINT and SIGTERM
     // stay with the thread that waits for them.
     sigset_t all;
@@ -205,6 +209,26 @@ std::shared_ptr<const std::string> MetricsServer::body_for(Format format) {
     return rendered.body;
 }
 
+void MetricsServer::publish_page(std::shared_ptr<const PageSource> page) {
+    BARRAGE_ASSERT(serves_ == Serves::page);
+    const std::lock_guard lock(mutex_);
+    page_ = std::move(page);
+}
+
+std::shared_ptr<const std::string> MetricsServer::page_body() {
+    std::shared_ptr<const PageSource> page;
+    {
+        const std::lock_guard lock(mutex_);
+        page = page_;
+    }
+    // As body_for: rendered here, outside the lock, once per published page.
+    if (!page_rendered_.body || page_rendered_.page != page) {
+        page_rendered_.body = std::make_shared<const std::string>(page ? page->render() : "");
+        page_rendered_.page = std::move(page);
+    }
+    return page_rendered_.body;
+}
+
 namespace {
 
 // Answers every complete request head in `client.in` (pipelined ones in
@@ -226,19 +250,31 @@ void answer_requests(Client& client, BodyFor&& body_for) {
             parse_scrape_request(std::string_view(client.in).substr(0, end));
         client.in.erase(0, end);
         client.close_after = !request.keep_alive;
-        if (request.kind == ScrapeRequest::Kind::metrics) {
-            const std::shared_ptr<const std::string> body = body_for(request.format);
-            client.out +=
-                response_head(200, content_type(request.format), body->size(), request.keep_alive);
+        // body_for answers null for the path this server does not serve (404).
+        const std::shared_ptr<const std::string> body =
+            request.kind == ScrapeRequest::Kind::metrics ||
+                    request.kind == ScrapeRequest::Kind::page
+                ? body_for(request)
+                : nullptr;
+        if (body) {
+            client.out += response_head(200,
+                                        request.kind == ScrapeRequest::Kind::page
+                                            ? "text/html; charset=utf-8"
+                                            : content_type(request.format),
+                                        body->size(), request.keep_alive);
             if (!request.head) {
                 client.out += *body;
             }
         } else {
-            const std::string_view body = error_body(request.kind);
-            client.out += response_head(status_of(request.kind), "text/plain; charset=utf-8",
-                                        body.size(), request.keep_alive);
+            const ScrapeRequest::Kind kind = request.kind == ScrapeRequest::Kind::metrics ||
+                                                     request.kind == ScrapeRequest::Kind::page
+                                                 ? ScrapeRequest::Kind::not_found
+                                                 : request.kind;
+            const std::string_view text = error_body(kind);
+            client.out += response_head(status_of(kind), "text/plain; charset=utf-8", text.size(),
+                                        request.keep_alive);
             if (!request.head) {
-                client.out += body;
+                client.out += text;
             }
         }
     }
@@ -330,7 +366,13 @@ std::vector<Client> serve_clients(std::vector<Client>& clients, const pollfd* fi
 void MetricsServer::serve() {
     std::vector<Client> clients;
     std::vector<pollfd> fds;
-    auto body_for_format = [this](Format format) { return body_for(format); };
+    auto body_for_format =
+        [this](const ScrapeRequest& request) -> std::shared_ptr<const std::string> {
+        if (request.kind == ScrapeRequest::Kind::page) {
+            return serves_ == Serves::page ? page_body() : nullptr;
+        }
+        return serves_ == Serves::metrics ? body_for(request.format) : nullptr;
+    };
     for (;;) {
         fds.clear();
         fds.push_back(pollfd{.fd = wake_fd_, .events = POLLIN, .revents = 0});

@@ -52,6 +52,9 @@ bool parse_request_line(std::string_view line, ScrapeRequest& request, bool& htt
     target = target.substr(0, target.find('?'));
     request.kind =
         target == "/metrics" ? ScrapeRequest::Kind::metrics : ScrapeRequest::Kind::not_found;
+    if (target == "/" || target == "/index.html") {
+        request.kind = ScrapeRequest::Kind::page;
+    }
     return true;
 }
 
@@ -146,6 +149,7 @@ std::string response_head(int status, std::string_view content_type, std::size_t
 int status_of(ScrapeRequest::Kind kind) {
     switch (kind) {
         case ScrapeRequest::Kind::metrics:
+        case ScrapeRequest::Kind::page:
             return 200;
         case ScrapeRequest::Kind::not_found:
             return 404;
@@ -161,9 +165,10 @@ int status_of(ScrapeRequest::Kind kind) {
 std::string_view error_body(ScrapeRequest::Kind kind) {
     switch (kind) {
         case ScrapeRequest::Kind::metrics:
+        case ScrapeRequest::Kind::page:
             break;
         case ScrapeRequest::Kind::not_found:
-            return "not found: the metrics are at /metrics\n";
+            return "not found: the metrics are at /metrics (with --dashboard, the page at /)\n";
         case ScrapeRequest::Kind::bad_method:
             return "method not allowed: use GET or HEAD\n";
         case ScrapeRequest::Kind::bad_request:

@@ -328,6 +328,11 @@ void read_intervals(Fields& f, const object& archive, stats::RunResult& result) 
         read_array(f, item, "status_class", row.counters.status_class);
         read_array(f, item, "errors_by_kind", row.counters.errors);
         row.generator_cpu_max = f.number(item, "generator_cpu_max");
+        // Archives written before it have none: 0, as the run's JSON then said nothing.
+        int64_t connections = 0;
+        if (item["connections"].get_int64().get(connections) == simdjson::SUCCESS) {
+            row.connections_open = connections;
+        }
         row.latency_us_hlog = f.text(item, "latency");
         if (row.latency_us_hlog.empty()) {  // not kept: merge refuses to sum this row
             result.intervals.push_back(std::move(row));

@@ -107,6 +107,7 @@ void write_intervals(JsonWriter& json, const stats::RunResult& result) {
         array_field(json, "status_class", row.counters.status_class);
         array_field(json, "errors_by_kind", row.counters.errors);
         field(json, "generator_cpu_max", row.generator_cpu_max);
+        field(json, "connections", row.connections_open);
         field(json, "latency", row.latency_us_hlog);
         json.end_object();
     }

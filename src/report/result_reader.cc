@@ -176,6 +176,10 @@ IntervalFigures interval_of(const object& row) {
     element sent;
     out.has_sent = row["sent"].get(sent) == simdjson::SUCCESS && number_of(sent).has_value();
     out.sent = integer_at(row, "sent");
+    element connections;
+    out.has_connections = row["connections"].get(connections) == simdjson::SUCCESS &&
+                          number_of(connections).has_value();
+    out.connections = integer_at(row, "connections");
     object errors_by_kind;
     if (row["errors_by_kind"].get_object().get(errors_by_kind) == simdjson::SUCCESS) {
         out.errors_by_kind = counts_of(errors_by_kind);

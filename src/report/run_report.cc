@@ -308,6 +308,7 @@ void write_interval(JsonWriter& json, const stats::IntervalRow& row) {
     field(json, "max_us", row.latency_max_us);
     field(json, "p95_us", row.latency_p95_us);
     field(json, "generator_cpu", round3(row.generator_cpu_max));
+    field(json, "connections", row.connections_open);
     json.key("status");  // status classes of the interval, for the HTML report's chart
     json.begin_object();
     for (std::size_t cls = 1; cls < row.counters.status_class.size(); ++cls) {

@@ -145,6 +145,7 @@ base::Result<IntervalRow> sum_rows(std::span<const PlacedRow> rows) {
         sum.length_s = std::max(sum.length_s, row.length_s);
         sum.counters.add(row.counters);
         sum.generator_cpu_max = std::max(sum.generator_cpu_max, row.generator_cpu_max);
+        sum.connections_open += row.connections_open;  // each shard's own connections
     }
     sum.latency_p50_us = latency_us.value_at_percentile(50);
     sum.latency_p90_us = latency_us.value_at_percentile(90);

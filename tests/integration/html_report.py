@@ -20,12 +20,12 @@ import html_charts
 
 CHROMIUM_TIMEOUT_S = 60
 CHART_IDS = ["chart-throughput", "chart-latency", "chart-spectrum", "chart-status",
-             "chart-answered", "chart-histogram"]
+             "chart-answered", "chart-connections", "chart-histogram"]
 TREND_CHART_IDS = ["chart-trend-p50", "chart-trend-p99", "chart-trend-rps", "chart-trend-errors"]
 WATCH_CHART_IDS = ["chart-watch-1-rss", "chart-watch-1-counts", "chart-watch-1-cpu",
                    "chart-watch-series-1"]
 SECTION_IDS = ["summary", "thresholds", "throughput", "latency-over-time", "spectrum",
-               "status-over-time", "answered", "histogram", "latency-table", "status-and-errors",
+               "status-over-time", "answered", "connections", "histogram", "latency-table", "status-and-errors",
                "config"]
 
 

@@ -1247,6 +1247,23 @@ TEST_CASE("--metrics-listen and --metrics-linger go to the run's outputs as give
     CHECK(contains(help_text({"run", "--help"}), "--metrics-listen ADDR:PORT"));
 }
 
+TEST_CASE("--dashboard and --dashboard-linger go to the run's outputs as given") {
+    const RunPlan plan =
+        parse_run({"run", "http://h/", "--dashboard", "127.0.0.1:0", "--dashboard-linger", "2m"});
+    CHECK(plan.outputs.dashboard_listen == "127.0.0.1:0");  // checked when the run opens it
+    CHECK(plan.outputs.dashboard_linger_ns == 120 * s);
+    const RunPlan plain = parse_run({"run", "http://h/"});
+    CHECK(plain.outputs.dashboard_listen.empty());
+    CHECK(plain.outputs.dashboard_linger_ns == 0);
+    CHECK(contains(parse_error({"run", "http://h/", "--dashboard-linger", "-1s"}),
+                   "--dashboard-linger"));
+    CHECK(contains(help_text({"run", "--help"}), "--dashboard ADDR:PORT"));
+    CHECK(contains(parse_error({"find-max", "http://h/", "--slo", "p99 < 1s", "--dashboard", ":0"}),
+                   "--dashboard is for barrage run"));
+    CHECK(contains(parse_error({"run", "http://h/", "--levels", "c=1,2", "--dashboard", ":0"}),
+                   "--dashboard is for one run"));
+}
+
 TEST_CASE("find-max refuses live metrics and says to use barrage run") {
     for (const char* flag : {"--metrics-listen", "--metrics-linger"}) {
         const std::string message =

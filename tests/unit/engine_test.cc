@@ -314,6 +314,31 @@ TEST_CASE("the live hook sees every interval, cumulative totals ending at the ru
     CHECK(connections_max == 4);
 }
 
+TEST_CASE("the result-so-far hook sees each measured interval once, with the asked rate") {
+    TinyServer server(ok_response);
+    RunPlan plan = plan_for(server.port(), 4, 2);
+    plan.interval_ns = 100 * ms_ns;
+    barrage::plan::set_url_run(plan, {1000.0, 300 * ms_ns, 200 * ms_ns});
+    std::vector<std::size_t> rows;
+    std::vector<int64_t> sent_so_far;
+    barrage::engine::RunHooks hooks;
+    hooks.on_result_so_far = [&](const barrage::stats::RunResult& so_far) {
+        REQUIRE_FALSE(so_far.intervals.empty());
+        rows.push_back(so_far.intervals.size());
+        sent_so_far.push_back(so_far.totals.counters.requests_sent);
+        // Its time covers its totals (they may run ahead of the rows), never less than the rows.
+        CHECK(so_far.duration_s >= so_far.intervals.back().t_s - 1e-9);
+        CHECK(so_far.duration_s <= 0.3 + 1e-9);
+        CHECK(so_far.asked_rate_rps == doctest::Approx(1000.0));
+    };
+    auto result = barrage::engine::run_load(plan, hooks);
+    REQUIRE(result.ok());
+    CHECK(rows == std::vector<std::size_t>{1, 2, 3});  // measured intervals only, in order
+    CHECK(result.value().intervals.back().connections_open == 4);  // -c 4, kept alive
+    CHECK(std::is_sorted(sent_so_far.begin(), sent_so_far.end()));
+    CHECK(sent_so_far.back() == result.value().totals.counters.requests_sent);
+}
+
 TEST_CASE("without an open-loop phase the live hook has no target rate") {
     TinyServer server(ok_response);
     RunPlan plan = plan_for(server.port(), 2, 1);

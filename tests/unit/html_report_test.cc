@@ -357,6 +357,24 @@ TEST_CASE("a result without a spectrum or per-interval status still draws every 
     CHECK(count_of(page, "no data") == 0);
 }
 
+TEST_CASE("intervals with connections get the active connections chart, and only then") {
+    std::string json = crafted_json();
+    for (std::size_t at = json.find("{\"t_s\": "); at != std::string::npos;
+         at = json.find("{\"t_s\": ", at + 1)) {
+        json.insert(at + 1, "\"connections\": 8, ");
+    }
+    const auto read = read_result_document(json, "new.json");
+    REQUIRE(read.ok());
+    REQUIRE_FALSE(read.value().intervals.empty());
+    CHECK(read.value().intervals[0].has_connections);
+    CHECK(read.value().intervals[0].connections == 8);
+    const std::string page = format_html_report(read.value());
+    CHECK(contains(page, "<section id=\"connections\">"));
+    CHECK(contains(page, "id=\"chart-connections\""));
+    CHECK(count_of(page, "<svg class=\"chart\"") == 6);
+    CHECK_FALSE(contains(crafted_page(), "chart-connections"));  // older documents: none
+}
+
 TEST_CASE("a run whose target stopped answering says so above its answered-only figures") {
     barrage::plan::RunPlan plan;
     plan.target.host_header = "127.0.0.1:8080";

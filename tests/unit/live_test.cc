@@ -268,7 +268,9 @@ TEST_CASE("scrape requests: path, method, keep-alive by version and Connection, 
     CHECK(r.keep_alive);
     CHECK(!r.head);
     CHECK(parse("GET /metrics?x=1 HTTP/1.1\r\n\r\n").kind == Kind::metrics);
-    CHECK(parse("GET / HTTP/1.1\r\n\r\n").kind == Kind::not_found);
+    CHECK(parse("GET / HTTP/1.1\r\n\r\n").kind == Kind::page);
+    CHECK(parse("GET /index.html?x HTTP/1.1\r\n\r\n").kind == Kind::page);
+    CHECK(parse("GET /index.htm HTTP/1.1\r\n\r\n").kind == Kind::not_found);
     CHECK(parse("GET /metricsx HTTP/1.1\r\n\r\n").kind == Kind::not_found);
     CHECK(parse("HEAD /metrics HTTP/1.1\r\n\r\n").head);
     CHECK(!parse("GET /metrics HTTP/1.1\r\nconnection: Close\r\n\r\n").keep_alive);
@@ -347,6 +349,54 @@ TEST_CASE("the server answers scrapes with the latest frame, keeps alive, 404s a
     ::close(second);
     server.stop();
     server.stop();  // idempotent
+}
+
+namespace {
+// A page that counts its renders.
+class CountingPage : public live::PageSource {
+public:
+    explicit CountingPage(std::string text) : text_(std::move(text)) {}
+    std::string render() const override {
+        ++renders;
+        return text_;
+    }
+    mutable int renders = 0;
+
+private:
+    std::string text_;
+};
+}  // namespace
+
+TEST_CASE("a dashboard server answers / with the latest page, rendered once each; no /metrics") {
+    auto started = live::MetricsServer::start("--dashboard", {"127.0.0.1", 0},
+                                              live::MetricsServer::client_idle_ns_default,
+                                              live::MetricsServer::Serves::page);
+    REQUIRE(started.ok());
+    live::MetricsServer& server = *started.value();
+    CHECK(server.url().ends_with("/"));
+    CHECK(!server.url().ends_with("//"));
+    auto first = std::make_shared<CountingPage>("<p>one</p>");
+    server.publish_page(first);
+    const int fd = connect_to(server.url().substr(0, server.url().size() - 1));
+    std::string got = exchange(fd, "GET / HTTP/1.1\r\n\r\nGET /index.html HTTP/1.1\r\n\r\n", 2);
+    CHECK(contains(got, "Content-Type: text/html; charset=utf-8\r\n"));
+    CHECK(contains(got, "<p>one</p>HTTP/1.1 200 OK"));
+    CHECK(first->renders == 1);  // the second request reused the rendering
+    server.publish_page(std::make_shared<CountingPage>("<p>two</p>"));
+    got = exchange(fd, "GET /metrics HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n", 2);
+    CHECK(got.starts_with("HTTP/1.1 404 Not Found\r\n"));
+    CHECK(contains(got, "<p>two</p>"));
+    ::close(fd);
+    server.stop();
+}
+
+TEST_CASE("a metrics server answers / with 404") {
+    auto started = live::MetricsServer::start("--metrics-listen", {"127.0.0.1", 0});
+    REQUIRE(started.ok());
+    const std::string& url = started.value()->url();
+    const int fd = connect_to(url.substr(0, url.size() - 8));
+    CHECK(exchange(fd, "GET / HTTP/1.1\r\n\r\n", 1).starts_with("HTTP/1.1 404 Not Found\r\n"));
+    ::close(fd);
 }
 
 TEST_CASE("a busy port is refused with the flag, the address and what to do") {

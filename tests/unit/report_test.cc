@@ -905,8 +905,8 @@ TEST_SUITE("json result") {
         const Json& last = intervals.items[1];
         CHECK(last.keys() == std::vector<std::string>{"t_s", "requests", "sent", "errors", "rps",
                                                       "p50_us", "p90_us", "p99_us", "p999_us",
-                                                      "max_us", "p95_us", "generator_cpu", "status",
-                                                      "errors_by_kind"});
+                                                      "max_us", "p95_us", "generator_cpu",
+                                                      "connections", "status", "errors_by_kind"});
         CHECK(last["t_s"].number() == 1.5);
         CHECK(last["requests"].text == "499");
         CHECK(last["rps"].number() == 998.0);

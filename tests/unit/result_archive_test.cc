@@ -82,6 +82,7 @@ IntervalRow row_of(double t_s, int64_t first_us, int64_t count) {
     row.latency_max_us = latency.max();
     row.latency_p95_us = latency.value_at_percentile(95);
     row.generator_cpu_max = 0.125;
+    row.connections_open = count / 10;
     row.latency_us_hlog = barrage::stats::encode_histogram_compressed_base64(latency);
     return row;
 }
@@ -151,6 +152,7 @@ TEST_SUITE("result archive") {
         CHECK(back.worker_cpu_s == result.worker_cpu_s);  // doubles exact
         CHECK(back.duration_s == result.duration_s);
         CHECK(back.intervals[1].latency_us_hlog == result.intervals[1].latency_us_hlog);
+        CHECK(back.intervals[1].connections_open == 2);  // 40 / 2 per row, / 10
         CHECK(archived.value().plan.outputs.thresholds.size() == 2);
         CHECK(archived.value().plan.outputs.thresholds[1].abort);
         CHECK_FALSE(back.shard.has_value());
@@ -265,6 +267,7 @@ TEST_SUITE("result sum") {
         CHECK(whole.warnings == std::vector<std::string>{"a warning"});  // once
         REQUIRE(whole.intervals.size() == 2);
         CHECK(whole.intervals[0].counters.requests_completed == 20 + 30);
+        CHECK(whole.intervals[0].connections_open == 2 + 3);  // each shard's connections add
         Histogram first = Histogram::for_latency_us();
         for (int64_t us : {100, 3000}) {
             for (int64_t i = 0; i < (us == 100 ? 20 : 30); ++i) {

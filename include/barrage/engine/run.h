@@ -60,6 +60,12 @@ using LiveCallback = std::function<void(const LiveInterval& live)>;
 // is kept in RunResult::stopped_by.
 using StopCheck = std::function<std::optional<std::string>(const stats::RunResult& so_far)>;
 
+// Called on the coordinator thread after each measured interval, after the
+// stop check, with the results so far (e.g. for a live dashboard to copy: at
+// most once per interval, never on a worker). Its duration_s is the measured
+// time its totals cover, which may run up to an interval past the last row.
+using ResultCallback = std::function<void(const stats::RunResult& so_far)>;
+
 // Called on the coordinator thread once, when the schedule is released (before
 // any interval), with the wall clock at the measured start (RunResult's
 // measured_start_unix_ms); e.g. to open files written during the run.
@@ -72,6 +78,7 @@ struct RunHooks {
     IntervalTotalsCallback on_interval_totals;
     LiveCallback on_live;
     StopCheck stop_check;
+    ResultCallback on_result_so_far;
 };
 
 // Errors are set-up failures before any traffic (ring creation, request

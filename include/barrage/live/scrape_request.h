@@ -11,9 +11,10 @@
 namespace barrage::live {
 
 struct ScrapeRequest {
-    // metrics: GET or HEAD /metrics (any query); the others answer 404, 405
-    // (a method other than GET or HEAD) or 400 (not an HTTP/1.x request head).
-    enum class Kind { metrics, not_found, bad_method, bad_request };
+    // metrics: GET or HEAD /metrics (any query); page: / or /index.html (the
+    // --dashboard page); the others answer 404, 405 (a method other than GET
+    // or HEAD) or 400 (not an HTTP/1.x request head).
+    enum class Kind { metrics, not_found, bad_method, bad_request, page };
     Kind kind = Kind::bad_request;
     bool head = false;        // HEAD: the answer without its body
     bool keep_alive = false;  // HTTP/1.1 unless `Connection: close`; 1.0 with `keep-alive`

@@ -228,6 +228,9 @@ struct OutputPlan {
     // --metrics-listen ADDR:PORT: live metrics for Prometheus there; "" = none.
     std::string metrics_listen;
     int64_t metrics_linger_ns = 0;  // --metrics-linger: keep serving this long after the end
+    // --dashboard ADDR:PORT: the live page there; "" = none.
+    std::string dashboard_listen;
+    int64_t dashboard_linger_ns = 0;  // --dashboard-linger: keep serving the final page this long
     ColorMode color = ColorMode::automatic;
 };
 

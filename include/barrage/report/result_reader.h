@@ -55,10 +55,12 @@ struct IntervalFigures {
     int64_t p99_us = 0;
     int64_t p999_us = 0;
     int64_t max_us = 0;
-    int64_t p95_us = 0;       // 0 in older documents
-    int64_t sent = 0;         // requests sent in the interval
-    bool has_sent = false;    // older documents have no per-interval sent
-    bool has_status = false;  // older documents have no per-interval status
+    int64_t p95_us = 0;            // 0 in older documents
+    int64_t sent = 0;              // requests sent in the interval
+    bool has_sent = false;         // older documents have no per-interval sent
+    bool has_status = false;       // older documents have no per-interval status
+    int64_t connections = 0;       // established at about the interval's end
+    bool has_connections = false;  // older documents have no per-interval connections
     // errors_by_kind: the kinds that occurred ("reset" -> 3); empty without (and in older
     // documents).
     std::vector<std::pair<std::string, int64_t>> errors_by_kind;

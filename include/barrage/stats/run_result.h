@@ -43,6 +43,9 @@ struct IntervalRow {
     int64_t latency_max_us = 0;
     int64_t latency_p95_us = 0;    // after the others, as the CSV column
     double generator_cpu_max = 0;  // the busiest worker's CPU time / interval length
+    // Connections established at about the interval's end (each worker's latest
+    // level, summed; closed loop: the users present hold one each).
+    int64_t connections_open = 0;
     // The interval's latency histogram, V2 compressed and base64 (stats/hlog.h):
     // kept encoded (a few hundred bytes, not a 184 KiB Histogram per row) so a
     // result's intervals can be summed exactly (barrage merge). "" = not kept.

@@ -551,6 +551,7 @@ std::string format_html_report(const ResultDocument& result, std::string_view so
     append_spectrum(page, result);
     append_status_over_time(page, result);
     detail::append_answered(page, result);
+    detail::append_connections(page, result);
     detail::append_errors_over_time(page, result);
     detail::append_latency_histogram(page, result);
     append_latency_table(page, result);

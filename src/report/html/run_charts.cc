@@ -130,6 +130,25 @@ void append_answered(std::string& page, const ResultDocument& result) {
                        "are in the summary's unsent count.");
 }
 
+void append_connections(std::string& page, const ResultDocument& result) {
+    if (result.intervals.empty() ||
+        !std::all_of(result.intervals.begin(), result.intervals.end(),
+                     [](const IntervalFigures& row) { return row.has_connections; })) {
+        return;
+    }
+    ChartSpec spec{"chart-connections", "Active connections",   "connections",
+                   XAxis::seconds,      interval_times(result), {}};
+    ChartSeries open{"connections open", html::color_purple, {}};
+    for (const IntervalFigures& row : result.intervals) {
+        open.y.push_back(static_cast<double>(row.connections));
+    }
+    spec.series.push_back(std::move(open));
+    spec.bands = phase_bands(result);
+    html::append_chart(page, "connections", "Active connections", spec,
+                       "Connections established at the end of each interval, summed over the "
+                       "workers (closed loop: each user present holds one; shards add up).");
+}
+
 namespace {
 
 // The count of `kind` in one interval's errors_by_kind; 0 when absent.

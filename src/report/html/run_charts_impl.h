@@ -25,6 +25,11 @@ std::vector<html::ChartRule> latency_rules(const ResultDocument& result,
 // document has it (older ones do not).
 void append_answered(std::string& page, const ResultDocument& result);
 
+// <section id="connections">, chart-connections: connections established at
+// each interval's end (closed loop: users). Nothing for a document without
+// them (older ones).
+void append_connections(std::string& page, const ResultDocument& result);
+
 // <section id="errors-over-time">, chart-errors: failed requests and
 // connections per interval, one line per error kind that occurred in the run.
 // Without errors, a sentence says so; a document without per-interval kinds

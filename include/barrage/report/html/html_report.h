@@ -5,11 +5,11 @@
 // `barrage run --html` and `barrage report RESULT.json` give the same page.
 // Sections (ids the tests and readers may rely on): #summary, #thresholds
 // (when the result has any), #throughput, #latency-over-time, #spectrum,
-// #status-over-time, #latency-table, #status-and-errors, #by-name (when the
-// result has per-request-name results), #watch (when the result has a
-// `watch` section; see detail::append_watch_section), #trend (when given a
-// history), #config. Charts are <svg class="chart"> with ids chart-throughput,
-// chart-latency, chart-spectrum, chart-status.
+// #status-over-time, #connections (when the intervals have connections), #latency-table,
+// #status-and-errors, #by-name (when the result has per-request-name results), #watch (when the
+// result has a `watch` section; see detail::append_watch_section), #trend (when given a history),
+// #config. Charts are <svg class="chart"> with ids chart-throughput, chart-latency, chart-spectrum,
+// chart-status.
 //
 // The trend page (`barrage trend FILE --html OUT`) is the same kind of page
 // holding the #trend section: charts chart-trend-p50, chart-trend-p99,

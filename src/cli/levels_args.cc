@@ -76,6 +76,8 @@ Status refuse_single_run_flags(const profile::RunFlags& flags, LevelsRequest::Di
         {flags.requests.has_value(), "--requests"},
         {!out.dashboard_listen.empty(), "--dashboard"},
         {out.dashboard_linger_ns > 0, "--dashboard-linger"},
+        {!out.metrics_listen.empty(), "--metrics-listen"},
+        {out.metrics_linger_ns > 0, "--metrics-linger"},
     };
     for (const auto& [given, flag] : refused) {
         if (given) {

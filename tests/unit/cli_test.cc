@@ -1262,6 +1262,9 @@ TEST_CASE("--dashboard and --dashboard-linger go to the run's outputs as given")
                    "--dashboard is for barrage run"));
     CHECK(contains(parse_error({"run", "http://h/", "--levels", "c=1,2", "--dashboard", ":0"}),
                    "--dashboard is for one run"));
+    // --levels used to drop the live metrics flags without a word.
+    CHECK(contains(parse_error({"run", "http://h/", "--levels", "c=1,2", "--metrics-listen", ":0"}),
+                   "--metrics-listen is for one run"));
 }
 
 TEST_CASE("find-max refuses live metrics and says to use barrage run") {

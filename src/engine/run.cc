@@ -531,7 +531,9 @@ void Coordinator::merge(const stats::Snapshot& snapshot, std::size_t worker) {
     pending.cpu_ns_by_worker[worker] += snapshot.cpu_ns;
     // The final snapshot comes after the worker closed its connections: the
     // interval's level is the one before it (gauges_by_worker_ is updated after merge).
-    pending.connections_by_worker.resize(static_cast<std::size_t>(workers_), 0);
+    // -1: this worker sent nothing for the interval (a late worker's next snapshot
+    // covers it); the row then takes its latest level instead of counting 0.
+    pending.connections_by_worker.resize(static_cast<std::size_t>(workers_), -1);
     pending.connections_by_worker[worker] = snapshot.final
                                                 ? gauges_by_worker_[worker].connections_open
                                                 : snapshot.gauges.connections_open;
@@ -592,9 +594,12 @@ void Coordinator::emit_intervals(int64_t through_index) {
                                                       pending.cpu_ns_by_worker.end())) /
                 1e9 / row.length_s;
         }
-        for (const int64_t open : pending.connections_by_worker) {
-            row.connections_open += open;
+        pending.connections_by_worker.resize(static_cast<std::size_t>(workers_), -1);
+        for (std::size_t w = 0; w < pending.connections_by_worker.size(); ++w) {
+            const int64_t open = pending.connections_by_worker[w];
+            row.connections_open += open >= 0 ? open : gauges_by_worker_[w].connections_open;
         }
+        row.target_rps = target_rate_rps(start_s, end_s);
         const bool warmup = i < 0;
         if (hooks_.on_interval) {
             hooks_.on_interval(row, end_s + static_cast<double>(plan::warmup_ns(plan_)) / 1e9,

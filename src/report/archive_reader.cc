@@ -330,6 +330,10 @@ void read_intervals(Fields& f, const object& archive, stats::RunResult& result) 
         row.generator_cpu_max = f.number(item, "generator_cpu_max");
         // Archives written before it have none: 0, as the run's JSON then said nothing.
         int64_t connections = 0;
+        double target_rps = 0;
+        if (item["target_rps"].get_double().get(target_rps) == simdjson::SUCCESS) {
+            row.target_rps = target_rps;  // absent: closed loop, or an older archive
+        }
         if (item["connections"].get_int64().get(connections) == simdjson::SUCCESS) {
             row.connections_open = connections;
         }

@@ -108,6 +108,9 @@ void write_intervals(JsonWriter& json, const stats::RunResult& result) {
         array_field(json, "errors_by_kind", row.counters.errors);
         field(json, "generator_cpu_max", row.generator_cpu_max);
         field(json, "connections", row.connections_open);
+        if (row.target_rps) {
+            field(json, "target_rps", *row.target_rps);
+        }
         field(json, "latency", row.latency_us_hlog);
         json.end_object();
     }

@@ -180,6 +180,10 @@ IntervalFigures interval_of(const object& row) {
     out.has_connections = row["connections"].get(connections) == simdjson::SUCCESS &&
                           number_of(connections).has_value();
     out.connections = integer_at(row, "connections");
+    element target;
+    if (row["target_rps"].get(target) == simdjson::SUCCESS) {
+        out.target_rps = number_of(target);
+    }
     object errors_by_kind;
     if (row["errors_by_kind"].get_object().get(errors_by_kind) == simdjson::SUCCESS) {
         out.errors_by_kind = counts_of(errors_by_kind);

@@ -309,6 +309,9 @@ void write_interval(JsonWriter& json, const stats::IntervalRow& row) {
     field(json, "p95_us", row.latency_p95_us);
     field(json, "generator_cpu", round3(row.generator_cpu_max));
     field(json, "connections", row.connections_open);
+    if (row.target_rps) {  // open loop: the schedule's rate over this interval
+        field(json, "target_rps", round3(*row.target_rps));
+    }
     json.key("status");  // status classes of the interval, for the HTML report's chart
     json.begin_object();
     for (std::size_t cls = 1; cls < row.counters.status_class.size(); ++cls) {

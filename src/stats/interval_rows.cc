@@ -68,6 +68,11 @@ IntervalRow merge_rows(const IntervalRow& earlier, const IntervalRow& later) {
         row.generator_cpu_max = (earlier.generator_cpu_max * earlier.length_s +
                                  later.generator_cpu_max * later.length_s) /
                                 row.length_s;
+        if (earlier.target_rps && later.target_rps) {
+            row.target_rps =
+                (*earlier.target_rps * earlier.length_s + *later.target_rps * later.length_s) /
+                row.length_s;
+        }
     }
     return row;
 }

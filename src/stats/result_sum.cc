@@ -146,6 +146,9 @@ base::Result<IntervalRow> sum_rows(std::span<const PlacedRow> rows) {
         sum.counters.add(row.counters);
         sum.generator_cpu_max = std::max(sum.generator_cpu_max, row.generator_cpu_max);
         sum.connections_open += row.connections_open;  // each shard's own connections
+        if (row.target_rps) {  // each shard's slice of the schedule: the slices add up
+            sum.target_rps = sum.target_rps.value_or(0) + *row.target_rps;
+        }
     }
     sum.latency_p50_us = latency_us.value_at_percentile(50);
     sum.latency_p90_us = latency_us.value_at_percentile(90);

@@ -311,6 +311,9 @@ TEST_CASE("the live hook sees every interval, cumulative totals ending at the ru
     for (const double rate : target_rates) {
         CHECK(rate == doctest::Approx(1000.0));  // the schedule's rate, warm-up included
     }
+    for (const auto& row : r.intervals) {  // and each measured row keeps it
+        CHECK(row.target_rps.value_or(-1) == doctest::Approx(1000.0));
+    }
     CHECK(connections_max == 4);
 }
 
@@ -351,8 +354,34 @@ TEST_CASE("without an open-loop phase the live hook has no target rate") {
         CHECK_FALSE(live.target_rate_rps.has_value());
         CHECK(live.gauges.requests_in_flight <= 2);
     };
-    REQUIRE(barrage::engine::run_load(plan, hooks).ok());
+    auto result = barrage::engine::run_load(plan, hooks);
+    REQUIRE(result.ok());
     CHECK(calls == 2);
+    for (const auto& row : result.value().intervals) {
+        CHECK_FALSE(row.target_rps.has_value());  // no schedule: no target line
+    }
+}
+
+TEST_CASE("each interval row carries the schedule's rate over it, so a ramp's target rises") {
+    TinyServer server(ok_response);
+    RunPlan plan = plan_for(server.port(), 4, 1);
+    plan.interval_ns = 100 * ms_ns;
+    plan.phases = {barrage::plan::PhasePlan{.name = "ramp",
+                                            .kind = barrage::plan::PhaseKind::ramp,
+                                            .duration_ns = 400 * ms_ns,
+                                            .rate_per_s = 100,
+                                            .rate_end_per_s = 900}};
+    plan.main_phase = 0;
+    auto result = barrage::engine::run_load(plan, {});
+    REQUIRE(result.ok());
+    const auto& rows = result.value().intervals;
+    REQUIRE(rows.size() == 4);
+    // Linear 100 -> 900 over 0.4 s: each 0.1 s interval's mean rate is its midpoint's.
+    const double expected[] = {200, 400, 600, 800};
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        REQUIRE(rows[i].target_rps.has_value());
+        CHECK(*rows[i].target_rps == doctest::Approx(expected[i]));
+    }
 }
 
 TEST_CASE("a refused port is counted as connect errors and completes nothing") {

@@ -834,3 +834,20 @@ TEST_CASE("errors by kind over time: a line per kind that occurred, or a sentenc
     CHECK(contains(page, "data-label=\"timeout\" data-y=\"[0,7,0]\""));
     CHECK_FALSE(contains(page, "data-label=\"connect\""));  // a kind that never occurred
 }
+
+TEST_CASE("the target line follows each interval's scheduled rate, so a ramp's rises") {
+    std::string json = crafted_json();
+    for (const auto& [t, rate] : {std::pair{"\"t_s\": 1,", "900"}, std::pair{"\"t_s\": 2,", "1000"},
+                                  std::pair{"\"t_s\": 3,", "1100"}}) {
+        json.replace(json.find(t), std::string_view(t).size(),
+                     std::string(t) + " \"target_rps\": " + rate + ",");
+    }
+    const auto read = read_result_document(json, "r.json");
+    REQUIRE(read.ok());
+    REQUIRE(read.value().intervals[0].target_rps.has_value());
+    CHECK(*read.value().intervals[2].target_rps == 1100);
+    CHECK(contains(format_html_report(read.value()),
+                   "data-label=\"target rate\" data-y=\"[900,1000,1100]\""));
+    // An older document (no target_rps): the run's mean, flat, as one phase held it.
+    CHECK(contains(crafted_page(), "data-label=\"target rate\" data-y=\"[1000,1000,1000]\""));
+}

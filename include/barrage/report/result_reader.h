@@ -61,6 +61,9 @@ struct IntervalFigures {
     bool has_status = false;       // older documents have no per-interval status
     int64_t connections = 0;       // established at about the interval's end
     bool has_connections = false;  // older documents have no per-interval connections
+    // Open loop: the schedule's rate over the interval; nullopt in closed loop and
+    // in older documents.
+    std::optional<double> target_rps;
     // errors_by_kind: the kinds that occurred ("reset" -> 3); empty without (and in older
     // documents).
     std::vector<std::pair<std::string, int64_t>> errors_by_kind;

@@ -46,6 +46,9 @@ struct IntervalRow {
     // Connections established at about the interval's end (each worker's latest
     // level, summed; closed loop: the users present hold one each).
     int64_t connections_open = 0;
+    // Open loop: the schedule's arrivals in the interval per second (a ramp's
+    // target at that point, for the report's target line); nullopt in closed loop.
+    std::optional<double> target_rps;
     // The interval's latency histogram, V2 compressed and base64 (stats/hlog.h):
     // kept encoded (a few hundred bytes, not a 184 KiB Histogram per row) so a
     // result's intervals can be summed exactly (barrage merge). "" = not kept.

@@ -231,8 +231,19 @@ void append_throughput(std::string& page, const ResultDocument& result) {
         }
         spec.series.push_back(std::move(sent));
     }
-    // The asked rate is the run's mean: a flat line only where one phase held it.
-    if (result.target_rate_rps && result.phases.size() <= 1) {
+    // The schedule's rate per interval (a ramp rises); documents without it have
+    // only the run's mean, a flat line only where one phase held it.
+    const bool target_per_interval =
+        !result.intervals.empty() &&
+        std::all_of(result.intervals.begin(), result.intervals.end(),
+                    [](const IntervalFigures& row) { return row.target_rps.has_value(); });
+    if (target_per_interval) {
+        ChartSeries target{"target rate", color_grey, {}};
+        for (const IntervalFigures& row : result.intervals) {
+            target.y.push_back(*row.target_rps);
+        }
+        spec.series.push_back(std::move(target));
+    } else if (result.target_rate_rps && result.phases.size() <= 1) {
         ChartSeries target{"target rate", color_grey, {}};
         target.y.assign(result.intervals.size(), *result.target_rate_rps);
         spec.series.push_back(std::move(target));
@@ -240,7 +251,7 @@ void append_throughput(std::string& page, const ResultDocument& result) {
     spec.bands = detail::phase_bands(result);
     append_chart(page, "throughput", "Throughput over time", spec,
                  "Responses completed and requests sent per second in each interval, against "
-                 "the asked rate (open loop, one phase).");
+                 "the schedule's rate in each interval (open loop).");
 }
 
 void append_latency_over_time(std::string& page, const ResultDocument& result) {

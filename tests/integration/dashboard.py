@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The live dashboard (--dashboard ADDR:PORT): a 10 s open-loop run against `barrage serve` with
+"""The live dashboard (--dashboard ADDR:PORT): a 20 s open-loop run (long enough that two browser loads land mid-run on a loaded CI machine) against `barrage serve` with
 --dashboard 127.0.0.1:0 and --dashboard-linger. Plain HTTP first: GET / is the live page (HTML
 with the #live banner and the report's sections), HEAD answers without a body, /metrics and
 other paths are 404, POST is 405. Mid-run, headless Chromium loads the page twice, at least 2 s
@@ -269,7 +269,7 @@ def body(t):
     os.makedirs(artifacts, exist_ok=True)
     json_path, html_path = t.path("run.json"), t.path("run.html")
     process, url = start_run(t, [
-        "run", server.url(), "-r", str(RATE), "-c", "4", "-t", "1", "-d", "10s", "--interval",
+        "run", server.url(), "-r", str(RATE), "-c", "4", "-t", "1", "-d", "20s", "--interval",
         "500ms", "-q", "--threshold", "p99 < 2s", "--dashboard", "127.0.0.1:0",
         "--dashboard-linger", "60s", "--json", json_path, "--html", html_path])
     check_endpoints(t, url)

@@ -67,8 +67,8 @@ Status check_source_is_local(const plan::SourceAddress& source) {
     }
     const int one = 1;
     ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
-    const int rc = ::bind(fd, reinterpret_cast<const sockaddr*>(&source.address),
-                          source.address_len);
+    const int rc =
+        ::bind(fd, reinterpret_cast<const sockaddr*>(&source.address), source.address_len);
     const int err = errno;
     ::close(fd);
     if (rc == 0) {
@@ -81,8 +81,8 @@ Status check_source_is_local(const plan::SourceAddress& source) {
             "add {}/32 dev eth0`",
             source_text(source), std::strerror(err), source_text(source)));
     }
-    return make_error(fmt::format("--source: cannot bind to {}: {}", source_text(source),
-                                  std::strerror(err)));
+    return make_error(
+        fmt::format("--source: cannot bind to {}: {}", source_text(source), std::strerror(err)));
 }
 
 // The size of the kernel's local port range; 0 when it cannot be read.
@@ -124,8 +124,8 @@ Status check_sources_fit(const plan::RunPlan& plan) {
             "{} local ports ({}) per destination, {} in all. Give more source addresses "
             "(e.g. --source 127.0.0.2-127.0.0.{} on loopback), widen the port range (sysctl "
             "net.ipv4.ip_local_port_range=\"1024 65535\"), or use fewer connections",
-            connections, destination, sources, sources == 1 ? "" : "es", ports,
-            port_range_path, plan::connections_per_destination_max(sources, ports),
+            connections, destination, sources, sources == 1 ? "" : "es", ports, port_range_path,
+            plan::connections_per_destination_max(sources, ports),
             std::min<int64_t>(254, 1 + (connections + ports - 1) / ports)));
     }
     return Ok{};
@@ -135,8 +135,9 @@ Status check_sources(const plan::RunPlan& plan) {
     for (std::size_t i = 0; i < plan::target_count(plan); ++i) {
         const plan::Target& target = plan::target_of(plan, i);
         if (!target.unix_socket_path.empty()) {
-            return make_error("--source: the target is a Unix socket (--unix-socket), which "
-                              "has no source address; drop one of them");
+            return make_error(
+                "--source: the target is a Unix socket (--unix-socket), which "
+                "has no source address; drop one of them");
         }
         if (target.address.ss_family != plan.sources.front().address.ss_family) {
             return make_error(fmt::format(

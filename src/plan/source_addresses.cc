@@ -22,8 +22,7 @@ constexpr std::string_view source_form =
 std::string excerpt_of(std::string_view text) { return std::string(base::excerpt(text)); }
 
 base::Error form_error(std::string_view flag, std::string_view item, std::string_view why) {
-    return base::Error{
-        fmt::format("{}: '{}' {}; {}", flag, excerpt_of(item), why, source_form)};
+    return base::Error{fmt::format("{}: '{}' {}; {}", flag, excerpt_of(item), why, source_form)};
 }
 
 SourceAddress ipv4_source(uint32_t host_order) {

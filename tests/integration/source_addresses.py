@@ -4,7 +4,7 @@ at a low rate for a few seconds: every connection is established (JSON), bound r
 the eight source addresses (the target's sockets, counted with ss while the run holds them),
 requests complete, the counts add up, and no connection is left open at the end. A slow
 --connect-rate holds the opening connects back (the run takes at least connections / rate) and
-the start waits for them. Before any traffic, exit 2 with a message that says what and how to fix
+the start waits for them; reconnects (--new-conn) keep to the rate too. Before any traffic, exit 2 with a message that says what and how to fix
 it: connections that cannot fit the sources' local ports, a source address that is not local, a
 source of the other family, a bad --source, and connections beyond the open-file limit."""
 
@@ -108,6 +108,20 @@ def check_slow_connect_rate(t, server):
     harness.check_accounting(t, result)
 
 
+def check_reconnects_paced(t, server):
+    """--new-conn opens a connection per request: --connect-rate 20 holds those to 20 a second."""
+    outcome = t.run(["run", server.url(), "-c", "4", "-t", "1", "-d", "2s", "--new-conn",
+                     "--connect-rate", "20"])
+    harness.exits_with(t, outcome, 0, "--new-conn with --connect-rate 20")
+    result = outcome.json
+    opened = result["connections"]["opened"]
+    # The bucket lets at most 1 + 20 ms x rate go at once; the rest at the rate.
+    t.check(0 < opened <= 20 * outcome.elapsed_s + 2,
+            f"at most 20 connects a second: {opened} in {outcome.elapsed_s:.2f} s")
+    t.check(result["requests"]["completed"] > 0, f"requests completed ({result['requests']})")
+    harness.check_accounting(t, result)
+
+
 def check_refusals(t, server):
     ports = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[1]) - \
         int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0]) + 1
@@ -139,6 +153,7 @@ def body(t):
     server = t.serve("--threads", "1")
     check_refusals(t, server)
     check_slow_connect_rate(t, server)
+    check_reconnects_paced(t, server)
     check_held(t, server)
 
 

@@ -77,6 +77,9 @@ def check_held(t, server):
     t.check(all(abs(n - share) <= 2 for n in busiest.values()) or
             sum(busiest.values()) < CONNECTIONS,
             f"round robin: about {share} from each source ({busiest})")
+    config = result["config"]
+    t.check(config["sources"] == 8 and config["connect_rate_per_s"] == 5000,
+            f"the JSON's config records the sources and the connect rate ({config})")
     requests = result["requests"]
     t.check(requests["completed"] > 0, f"requests completed ({requests})")
     t.check(result["errors"]["total"] == 0, f"no errors ({result['errors']})")

@@ -20,23 +20,19 @@
 #include "barrage/stats/hlog.h"
 #include "barrage/stats/judged_latency.h"
 #include "barrage/stats/percentile_spectrum.h"
+#include "json_field_impl.h"
 #include "report_impl.h"
 
 namespace barrage::report {
 
 namespace {
 
+using detail::field;
 using detail::per_second;
 
 // Derived numbers (means, rates) keep three decimals: finer digits are noise
 // and make the file harder to read.
 double round3(double value) { return std::round(value * 1000.0) / 1000.0; }
-
-template <typename T>
-void field(JsonWriter& json, std::string_view name, const T& value) {
-    json.key(name);
-    json.value(value);
-}
 
 void optional_field(JsonWriter& json, std::string_view name, const std::optional<double>& value) {
     json.key(name);
@@ -179,14 +175,7 @@ void write_status(JsonWriter& json, const stats::Counters& counters) {
         field(json, fmt::format("{}xx", cls), counters.status_class[cls]);
     }
     field(json, "other", counters.status_class[0]);
-    json.key("codes");
-    json.begin_object();
-    for (std::size_t code = 0; code < counters.status_code.size(); ++code) {
-        if (counters.status_code[code] != 0) {
-            field(json, fmt::format("{}", code), counters.status_code[code]);
-        }
-    }
-    json.end_object();
+    detail::status_code_field(json, "codes", counters);
     json.end_object();
 }
 

@@ -32,6 +32,10 @@ void write_shard(JsonWriter& json, const stats::MergedShard& shard, int64_t earl
           static_cast<double>(shard.info.started_unix_ns - earliest_ns) / 1e6);
     field(json, "saturated", shard.saturated);
     array_field(json, "evidence", shard.saturation_evidence);
+    if (!shard.watch_json.empty()) {
+        json.key("watch");
+        json.document(shard.watch_json);
+    }
     json.end_object();
 }
 

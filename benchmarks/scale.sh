@@ -12,7 +12,9 @@
 # Prints, per row, the median of RUNS runs: req/s, req/s per worker, linearity
 # (req/s(W) / (W x req/s(1)), 1.0 is linear), generator CPU seconds per 100k requests (user+sys,
 # GNU time), the ratio of req/s to wrk's (one core each at W = 1), and nginx's busy cores; then
-# the goals: 1 worker >= 1.5 x wrk's req/s, linearity at the largest W >= 0.9.
+# the goals: 1 worker >= 1.5 x wrk's req/s, linearity at the largest W >= 0.9. A run with
+# failed requests or answers other than 2xx is named in a warning on stderr (its req/s count
+# errors, not pages).
 # Cores: one CPU per physical core is used (SMT siblings stay idle, as two workers sharing a core
 # would halve each other); the whole table needs NGINX_CORES + the largest W physical cores (16 by
 # default). With fewer, the 1-worker row and wrk's run (nginx on all cores but the last, the
@@ -125,9 +127,17 @@ if label == "wrk":
     out = open(f"{work}/out").read()
     completed = int(re.search(r"(\d+) requests in", out).group(1))
     rps = float(re.search(r"Requests/sec:\s*([\d.]+)", out).group(1))
+    problems = re.findall(r"(Socket errors:.*|Non-2xx or 3xx responses:.*)", out)
 else:
     result = json.load(open(f"{work}/b.json"))
     completed, rps = result["requests"]["completed"], result["throughput_rps"]
+    failed = result["requests"]["sent"] - completed - result["requests"]["unfinished"]
+    problems = [f"{failed} requests failed"] if failed else []
+    problems += [f"status {code} x{n}" for code, n in result["status"]["codes"].items()
+                 if not code.startswith("2")]
+for problem in problems:  # a row of errors measures the errors, not the throughput
+    print(f"scale.sh: warning: {label} with {workers} worker(s): {problem.strip()}",
+          file=sys.stderr)
 print(label, workers, completed, rps, user + system, (after - before) / elapsed)
 PY
 }

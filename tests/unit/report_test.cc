@@ -995,7 +995,8 @@ TEST_SUITE("summary") {
         plan.timer_slack_auto = false;
         plan.timer_slack_ns = 1'500'000;
         CHECK(barrage::report::format_summary(plan, crafted_result())
-                  .find("\nPacing       timer slack 1.50ms (--timer-slack)\n") != std::string::npos);
+                  .find("\nPacing       timer slack 1.50ms (--timer-slack)\n") !=
+              std::string::npos);
         plan.timer_slack_ns = 0;
         CHECK(barrage::report::format_summary(plan, crafted_result())
                   .find("\nPacing       timer slack 0, every arrival wakes the worker at its time "

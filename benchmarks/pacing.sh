@@ -72,7 +72,7 @@ print(" ".join(f"{x:.4f}" for x in out))'
 }
 
 printf 'barrage %s open-loop pacing on nginx (1 worker, CPU %s); generators on CPU %s, -t 1, ' \
-  "$("$BARRAGE" --version | head -1 | cut -d" " -f2-3)" "$server_cpu" "$client_cpu"
+  "$("$BARRAGE" --version | head -1 | awk '{print $2, $3}' | tr -d '(,')" "$server_cpu" "$client_cpu"
 printf '%s conns; %ss x %s runs, medians\n' "$CONNS" "$DURATION" "$RUNS"
 printf '%-8s %-18s %10s %10s %9s %9s %9s %8s %9s\n' rate tool "sent/s" "CPU/100k" "csw/req" \
   "lag p50" "lag p99" "slack" "CPU/h2l"

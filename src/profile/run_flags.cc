@@ -379,7 +379,10 @@ Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags) {
     plan.pin = plan.pin && !flags.no_pin;
     plan.timeout_ns = flags.timeout_ns.value_or(plan.timeout_ns);
     plan.connect_grace_ns = flags.connect_grace_ns.value_or(plan.connect_grace_ns);
-    plan.timer_slack_ns = flags.timer_slack_ns.value_or(plan.timer_slack_ns);
+    if (flags.timer_slack_ns) {
+        plan.timer_slack_ns = *flags.timer_slack_ns;
+        plan.timer_slack_auto = flags.timer_slack_auto;
+    }
     plan.interval_ns = flags.interval_ns.value_or(plan.interval_ns);
     plan.response_header_bytes_max =
         flags.response_header_bytes_max.value_or(plan.response_header_bytes_max);

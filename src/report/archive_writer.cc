@@ -280,6 +280,7 @@ void write_plan(JsonWriter& json, const plan::RunPlan& plan) {
     field(json, "timeout_ns", plan.timeout_ns);
     field(json, "interval_ns", plan.interval_ns);
     field(json, "timer_slack_ns", plan.timer_slack_ns);
+    field(json, "timer_slack_auto", plan.timer_slack_auto);
     field(json, "response_header_bytes_max", plan.response_header_bytes_max);
     field(json, "command_line", plan.command_line);
     field(json, "run_id", plan.run_id);

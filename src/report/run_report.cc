@@ -244,6 +244,7 @@ void write_config(JsonWriter& json, const plan::RunPlan& plan) {
     field(json, "timeout_s", detail::ns_to_s(plan.timeout_ns));
     field(json, "interval_s", detail::ns_to_s(plan.interval_ns));
     field(json, "timer_slack_us", plan.timer_slack_ns / 1000);
+    field(json, "timer_slack_mode", plan.timer_slack_auto ? "auto" : "fixed");
     field(json, "response_header_bytes_max", plan.response_header_bytes_max);
     write_headers(json, request.headers);
     field(json, "body_bytes", static_cast<int64_t>(request.body_bytes()));

@@ -30,6 +30,7 @@ struct RunFlags {
     std::optional<int64_t> timeout_ns;   // --timeout
     std::optional<int64_t> connect_grace_ns;
     std::optional<int64_t> timer_slack_ns;
+    bool timer_slack_auto = false;  // --timer-slack auto (timer_slack_ns is then its value)
     std::optional<int64_t> interval_ns;
     std::optional<int64_t> response_header_bytes_max;
     // Request (URL runs): -X, -H (in order), -b/--body-template or --body-file.

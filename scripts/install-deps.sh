@@ -15,6 +15,8 @@ test_pkgs=(nginx-light python3 curl openssl chromium default-jre-headless libhdr
 test_pkgs+=(slurm-wlm munge python3-yaml)
 # The install test: the man page rendered by groff/man, the zsh completion parsed by zsh.
 test_pkgs+=(groff-base man-db zsh)
+# benchmarks/scale.sh, run by its test: wrk beside barrage, GNU time for the CPU seconds.
+test_pkgs+=(wrk time)
 bench_pkgs=(wrk nghttp2-client time apache2-utils valgrind)
 
 case "$level" in

@@ -6,7 +6,6 @@
 // the script sees that, swaps it in and stops.
 
 #include <fmt/format.h>
-#include <signal.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -15,6 +14,7 @@
 #include "app_impl.h"
 #include "barrage/base/assert.h"
 #include "barrage/base/cpu.h"
+#include "barrage/base/stop_signal.h"
 #include "barrage/gate/evaluation.h"
 #include "barrage/report/html/html_page.h"
 #include "barrage/report/html/html_report.h"
@@ -284,16 +284,7 @@ void linger_after_run(const plan::RunPlan& plan) {
                    static_cast<double>(linger_ns) / 1e9);
     }
     base::block_stop_signals();  // taken below, not by their default action
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    timespec ts{};
-    ts.tv_sec = linger_ns / 1'000'000'000;
-    ts.tv_nsec = linger_ns % 1'000'000'000;
-    while (sigtimedwait(&set, nullptr, &ts) < 0 && errno == EINTR) {
-    }
+    base::wait_stop_signal(linger_ns);
 }
 
 }  // namespace barrage::app::detail

@@ -6,8 +6,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app_impl.h"
@@ -16,6 +18,7 @@
 #include "barrage/report/result_archive.h"
 #include "barrage/report/result_reader.h"
 #include "barrage/report/run_report.h"
+#include "barrage/report/watch_report.h"
 #include "barrage/stats/hlog.h"
 #include "barrage/stats/result_sum.h"
 
@@ -31,7 +34,19 @@ constexpr double start_skew_warning_ms = 5;
 struct Input {
     std::string path;
     report::ArchivedRun run;
+    std::string watch_json;  // its `watch` section (report::format_watch_json); "" = none
 };
+
+// The `watch` section of a shard's file: not in the archive (it is no count to
+// sum), read from the document as `barrage report` reads it.
+base::Result<std::string> watch_json_of(std::string_view text, const std::string& path) {
+    auto document = report::read_result_document(text, path);
+    if (!document.ok()) {
+        return document.error();
+    }
+    const std::optional<watch::WatchResult>& watch = document.value().watch;
+    return watch ? report::format_watch_json(*watch) : std::string();
+}
 
 base::Result<std::vector<Input>> read_inputs(const cli::MergeRequest& request) {
     std::vector<Input> inputs;
@@ -44,7 +59,11 @@ base::Result<std::vector<Input>> read_inputs(const cli::MergeRequest& request) {
         if (!run.ok()) {
             return run.error();
         }
-        inputs.push_back({path, std::move(run).value()});
+        auto watch_json = watch_json_of(text.value(), path);
+        if (!watch_json.ok()) {
+            return watch_json.error();
+        }
+        inputs.push_back({path, std::move(run).value(), std::move(watch_json).value()});
     }
     return inputs;
 }
@@ -105,7 +124,7 @@ void describe_shards(stats::RunResult& merged, const std::vector<Input>& inputs,
         merged.merged_from.push_back(
             {input.run.result.shard.value_or(
                  stats::ShardInfo{.started_unix_ns = stats::started_unix_ns(input.run.result)}),
-             input.path, health.saturated, health.evidence});
+             input.path, health.saturated, health.evidence, input.watch_json});
     }
     merged.shards_missing = missing;
     const int count = merged.merged_from.front().info.count;

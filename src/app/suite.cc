@@ -16,6 +16,7 @@
 #include "barrage/base/clock.h"
 #include "barrage/base/cpu.h"
 #include "barrage/base/excerpt.h"
+#include "barrage/base/stop_signal.h"
 #include "barrage/gate/exit_code.h"
 #include "barrage/report/run_report.h"
 #include "barrage/report/suite_report.h"
@@ -72,30 +73,6 @@ base::Status check_suite_gates(const profile::SuitePlan& suite) {
     return base::Ok{};
 }
 
-// Waits `wait_ns` for a stop signal (they are blocked: see run_suite); returns
-// the signal, or 0 when the time passed without one. 0 ns: only a pending one.
-int wait_for_stop_signal(int64_t wait_ns) {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    const int64_t end_ns = base::now_ns() + wait_ns;
-    while (true) {
-        const int64_t left_ns = std::max<int64_t>(0, end_ns - base::now_ns());
-        timespec timeout{};
-        timeout.tv_sec = static_cast<time_t>(left_ns / base::ns_per_s);
-        timeout.tv_nsec = static_cast<long>(left_ns % base::ns_per_s);
-        const int signal_number = sigtimedwait(&set, nullptr, &timeout);
-        if (signal_number > 0) {
-            return signal_number;
-        }
-        if (left_ns == 0 || errno != EINTR) {
-            return 0;  // EAGAIN: the time is up
-        }
-    }
-}
-
 // With the suite's --json on stdout, the runs' summaries (printed on stdout by
 // `barrage run`) go to stderr while they run, so stdout carries one document.
 class StdoutToStderr {
@@ -132,7 +109,7 @@ void run_suite(cli::SuiteRequest& request, report::SuiteOutcome& outcome) {
     for (std::size_t i = 0; i < runs.size(); ++i) {
         profile::SuiteRun& run = runs[i];
         if (stopped_because.empty()) {
-            if (const int signal_number = wait_for_stop_signal(0); signal_number > 0) {
+            if (const int signal_number = base::wait_stop_signal(0); signal_number > 0) {
                 outcome.stop_signal = signal_number;
                 stopped_because = fmt::format("the suite was stopped by {}",
                                               report::stop_signal_name(signal_number));
@@ -166,7 +143,7 @@ void run_suite(cli::SuiteRequest& request, report::SuiteOutcome& outcome) {
                            base::excerpt(outcome.name),
                            static_cast<double>(run.cool_down_ns) / 1e9);
             }
-            if (const int signal_number = wait_for_stop_signal(run.cool_down_ns)) {
+            if (const int signal_number = base::wait_stop_signal(run.cool_down_ns)) {
                 outcome.stop_signal = signal_number;
                 stopped_because = fmt::format("the suite was stopped by {}",
                                               report::stop_signal_name(signal_number));

@@ -116,8 +116,10 @@ Load:
                            port must fit sources x ip_local_port_range
       --timer-slack TIME   open loop: send the arrivals due within TIME in one
                            wake-up (fewer wake-ups, less CPU; each waits at most
-                           TIME, seen in schedule lag and latency). Default 0:
-                           every arrival at its own time. At most 10ms
+                           TIME, seen in schedule lag and latency). At most 10ms;
+                           0: every arrival at its own time. Default auto: 100us
+                           (below 10k req/s per worker, arrivals are further
+                           apart and each goes at its own time)
 
 Sharding (one test over many processes or machines; docs/distributed.md):
       --shard I/N          run slice I of N (1-based) of the whole test: every
@@ -569,7 +571,16 @@ const OptionSpec<RunArgs> run_options[] = {
      }},
     {'\0', "timer-slack", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
-         return store(parse_duration_ns(flag, v, true), a.flags.timer_slack_ns);
+         a.flags.timer_slack_auto = v == "auto";
+         if (a.flags.timer_slack_auto) {
+             a.flags.timer_slack_ns = plan::timer_slack_auto_ns;
+             return Status(Ok{});
+         }
+         auto slack = parse_duration_ns(flag, v, true);
+         if (!slack) {
+             return Status(base::make_error(slack.error().message + ", or auto (the default)"));
+         }
+         return store(std::move(slack), a.flags.timer_slack_ns);
      }},
     {'X', "method", true,
      [](RunArgs& a, std::string_view, std::string_view v) {

@@ -17,6 +17,7 @@
 #include "barrage/base/assert.h"
 #include "barrage/base/clock.h"
 #include "barrage/base/cpu.h"
+#include "barrage/base/stop_signal.h"
 #include "barrage/plan/shard.h"
 #include "barrage/stats/hlog.h"
 #include "barrage/stats/interval_rows.h"
@@ -391,16 +392,8 @@ void Coordinator::record_shard() {
 // Returns true when a stop signal arrived (SIGINT, SIGTERM, or SIGHUP: a dropped
 // ssh session). The first stops sending; a second one also cuts the drain short.
 bool Coordinator::handle_signals(int64_t timeout_ns) {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    timespec ts{};
-    ts.tv_sec = timeout_ns / base::ns_per_s;
-    ts.tv_nsec = timeout_ns % base::ns_per_s;
-    const int signal_number = sigtimedwait(&set, nullptr, &ts);
-    if (signal_number < 0) {
+    const int signal_number = base::wait_stop_signal(timeout_ns);
+    if (signal_number == 0) {
         return false;
     }
     if (shared_.stop_requested.load()) {

@@ -61,6 +61,8 @@ unsigned recv_buffers_of(const plan::RunPlan& plan, unsigned connections, int64_
 
 // Open loop reaps responses in batches only across sleeps at least this long.
 constexpr int64_t batch_sleep_ns_min = 100 * base::ns_per_us;
+// The default slack was chosen where its sleeps reach that batching (docs/pacing.md).
+static_assert(plan::timer_slack_auto_ns >= batch_sleep_ns_min);
 
 // A loop turn that resumes later than this past its wake-up time is a stall.
 constexpr int64_t stall_ns_min = base::ns_per_ms;

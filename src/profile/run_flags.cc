@@ -381,7 +381,10 @@ Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags) {
     plan.connect_grace_ns = flags.connect_grace_ns.value_or(plan.connect_grace_ns);
     plan.sources = flags.sources.value_or(plan.sources);
     plan.connect_rate_per_s = flags.connect_rate_per_s.value_or(plan.connect_rate_per_s);
-    plan.timer_slack_ns = flags.timer_slack_ns.value_or(plan.timer_slack_ns);
+    if (flags.timer_slack_ns) {
+        plan.timer_slack_ns = *flags.timer_slack_ns;
+        plan.timer_slack_auto = flags.timer_slack_auto;
+    }
     plan.interval_ns = flags.interval_ns.value_or(plan.interval_ns);
     plan.response_header_bytes_max =
         flags.response_header_bytes_max.value_or(plan.response_header_bytes_max);

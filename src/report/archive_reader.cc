@@ -476,6 +476,10 @@ void read_plan(Fields& f, const object& archive, plan::RunPlan& plan) {
     plan.interval_ns = f.integer(entry, "interval_ns");
     f.ok(plan.interval_ns > 0, "interval_ns", "a positive interval");
     plan.timer_slack_ns = f.integer(entry, "timer_slack_ns");
+    // Absent from archives written before --timer-slack auto: their slack was given, or 0.
+    bool slack_auto = false;
+    plan.timer_slack_auto =
+        entry["timer_slack_auto"].get_bool().get(slack_auto) == simdjson::SUCCESS && slack_auto;
     plan.response_header_bytes_max = f.integer(entry, "response_header_bytes_max");
     plan.command_line = f.text(entry, "command_line");
     plan.run_id = f.text(entry, "run_id");

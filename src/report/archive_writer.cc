@@ -2,32 +2,15 @@
 // Every number is written exactly: integers as they are, doubles as the
 // shortest text that reads back as the same double.
 
-#include <fmt/format.h>
-
 #include "archive_impl.h"
 #include "barrage/report/result_archive.h"
 #include "barrage/stats/hlog.h"
+#include "json_field_impl.h"
 
 namespace barrage::report {
 namespace {
 
 using namespace detail;
-
-template <typename T>
-void field(JsonWriter& json, std::string_view key, const T& value) {
-    json.key(key);
-    json.value(value);
-}
-
-template <typename Items>
-void array_field(JsonWriter& json, std::string_view key, const Items& items) {
-    json.key(key);
-    json.begin_array();
-    for (const auto& item : items) {
-        json.value(item);
-    }
-    json.end_array();
-}
 
 void write_histogram(JsonWriter& json, std::string_view key, const Histogram& histogram) {
     json.key(key);
@@ -46,14 +29,7 @@ void write_counters(JsonWriter& json, std::string_view key, const Counters& coun
     array_field(json, "errors_by_kind", counters.errors);
     array_field(json, "request_failures", counters.request_failures);
     array_field(json, "status_class", counters.status_class);
-    json.key("status_code");  // sparse: only the codes seen
-    json.begin_object();
-    for (std::size_t code = 0; code < counters.status_code.size(); ++code) {
-        if (counters.status_code[code] != 0) {
-            field(json, fmt::format("{}", code), counters.status_code[code]);
-        }
-    }
-    json.end_object();
+    status_code_field(json, "status_code", counters);
     json.end_object();
 }
 
@@ -304,6 +280,7 @@ void write_plan(JsonWriter& json, const plan::RunPlan& plan) {
     field(json, "timeout_ns", plan.timeout_ns);
     field(json, "interval_ns", plan.interval_ns);
     field(json, "timer_slack_ns", plan.timer_slack_ns);
+    field(json, "timer_slack_auto", plan.timer_slack_auto);
     field(json, "response_header_bytes_max", plan.response_header_bytes_max);
     field(json, "command_line", plan.command_line);
     field(json, "run_id", plan.run_id);

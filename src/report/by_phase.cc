@@ -5,6 +5,7 @@
 
 #include <iterator>
 
+#include "json_field_impl.h"
 #include "report_impl.h"
 
 namespace barrage::report::detail {
@@ -15,20 +16,13 @@ void write_phases(JsonWriter& json, const stats::RunResult& result) {
     for (const stats::PhaseResult& phase : result.phases) {
         const double length_s = phase.end_s - phase.start_s;
         json.begin_object();
-        json.key("name");
-        json.value(phase.name);
-        json.key("start_s");
-        json.value(phase.start_s);
-        json.key("end_s");
-        json.value(phase.end_s);
-        json.key("sent");
-        json.value(phase.counters.requests_sent);
-        json.key("completed");
-        json.value(phase.counters.requests_completed);
-        json.key("errors");
-        json.value(phase.counters.requests_errors);
-        json.key("throughput_rps");
-        json.value(per_second(phase.counters.requests_completed, length_s));
+        field(json, "name", phase.name);
+        field(json, "start_s", phase.start_s);
+        field(json, "end_s", phase.end_s);
+        field(json, "sent", phase.counters.requests_sent);
+        field(json, "completed", phase.counters.requests_completed);
+        field(json, "errors", phase.counters.requests_errors);
+        field(json, "throughput_rps", per_second(phase.counters.requests_completed, length_s));
         write_histogram(json, "latency", phase.latency_us);
         json.end_object();
     }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "json_field_impl.h"
 #include "report_impl.h"
 
 namespace barrage::report::detail {
@@ -21,26 +22,20 @@ int64_t earliest_start_ns(const stats::RunResult& result) {
 
 void write_shard(JsonWriter& json, const stats::MergedShard& shard, int64_t earliest_ns) {
     json.begin_object();
-    json.key("index");
-    json.value(shard.info.index);
-    json.key("path");
-    json.value(shard.path);
-    json.key("source");
-    json.value(shard.info.source);
-    json.key("start_at_unix_ns");
-    json.value(shard.info.start_at_unix_ns);
-    json.key("started_unix_ns");
-    json.value(shard.info.started_unix_ns);
-    json.key("start_offset_ms");  // after the earliest shard's start
-    json.value(static_cast<double>(shard.info.started_unix_ns - earliest_ns) / 1e6);
-    json.key("saturated");
-    json.value(shard.saturated);
-    json.key("evidence");
-    json.begin_array();
-    for (const std::string& evidence : shard.saturation_evidence) {
-        json.value(evidence);
+    field(json, "index", shard.info.index);
+    field(json, "path", shard.path);
+    field(json, "source", shard.info.source);
+    field(json, "start_at_unix_ns", shard.info.start_at_unix_ns);
+    field(json, "started_unix_ns", shard.info.started_unix_ns);
+    // after the earliest shard's start
+    field(json, "start_offset_ms",
+          static_cast<double>(shard.info.started_unix_ns - earliest_ns) / 1e6);
+    field(json, "saturated", shard.saturated);
+    array_field(json, "evidence", shard.saturation_evidence);
+    if (!shard.watch_json.empty()) {
+        json.key("watch");
+        json.document(shard.watch_json);
     }
-    json.end_array();
     json.end_object();
 }
 
@@ -63,20 +58,11 @@ void write_shards(JsonWriter& json, const stats::RunResult& result) {
     const stats::ShardInfo& first = result.merged_from.front().info;
     json.key("shards");
     json.begin_object();
-    json.key("count");
-    json.value(first.count);
-    json.key("test_id");
-    json.value(first.test_id);
-    json.key("merged");
-    json.value(static_cast<int64_t>(result.merged_from.size()));
-    json.key("missing");
-    json.begin_array();
-    for (const int index : result.shards_missing) {
-        json.value(index);
-    }
-    json.end_array();
-    json.key("start_skew_ms");
-    json.value(start_skew_ms(result));
+    field(json, "count", first.count);
+    field(json, "test_id", first.test_id);
+    field(json, "merged", static_cast<int64_t>(result.merged_from.size()));
+    array_field(json, "missing", result.shards_missing);
+    field(json, "start_skew_ms", start_skew_ms(result));
     json.key("by_shard");
     json.begin_array();
     for (const stats::MergedShard& shard : result.merged_from) {

@@ -20,23 +20,20 @@
 #include "barrage/stats/hlog.h"
 #include "barrage/stats/judged_latency.h"
 #include "barrage/stats/percentile_spectrum.h"
+#include "json_field_impl.h"
 #include "report_impl.h"
 
 namespace barrage::report {
 
 namespace {
 
+using detail::array_field;
+using detail::field;
 using detail::per_second;
 
 // Derived numbers (means, rates) keep three decimals: finer digits are noise
 // and make the file harder to read.
 double round3(double value) { return std::round(value * 1000.0) / 1000.0; }
-
-template <typename T>
-void field(JsonWriter& json, std::string_view name, const T& value) {
-    json.key(name);
-    json.value(value);
-}
 
 void optional_field(JsonWriter& json, std::string_view name, const std::optional<double>& value) {
     json.key(name);
@@ -55,15 +52,6 @@ void string_or_null_field(JsonWriter& json, std::string_view name, std::string_v
     } else {
         json.value(text);
     }
-}
-
-void string_array(JsonWriter& json, std::string_view name, const std::vector<std::string>& items) {
-    json.key(name);
-    json.begin_array();
-    for (const std::string& item : items) {
-        json.value(item);
-    }
-    json.end_array();
 }
 
 // HdrHistogram's percentile spectrum, so a reader can plot the distribution
@@ -179,14 +167,7 @@ void write_status(JsonWriter& json, const stats::Counters& counters) {
         field(json, fmt::format("{}xx", cls), counters.status_class[cls]);
     }
     field(json, "other", counters.status_class[0]);
-    json.key("codes");
-    json.begin_object();
-    for (std::size_t code = 0; code < counters.status_code.size(); ++code) {
-        if (counters.status_code[code] != 0) {
-            field(json, fmt::format("{}", code), counters.status_code[code]);
-        }
-    }
-    json.end_object();
+    detail::status_code_field(json, "codes", counters);
     json.end_object();
 }
 
@@ -226,20 +207,11 @@ void write_tls(JsonWriter& json, const plan::RunPlan& plan, const stats::Counter
     json.end_object();
 }
 
-void int_array(JsonWriter& json, std::string_view name, const std::vector<int>& numbers) {
-    json.key(name);
-    json.begin_array();
-    for (const int number : numbers) {
-        json.value(number);
-    }
-    json.end_array();
-}
-
 void write_workers(JsonWriter& json, const stats::RunResult& result) {
     json.key("workers");
     json.begin_object();
     field(json, "count", result.threads);
-    int_array(json, "cpus", result.cpus);
+    array_field(json, "cpus", result.cpus);
     json.end_object();
 }
 
@@ -265,13 +237,14 @@ void write_config(JsonWriter& json, const plan::RunPlan& plan) {
     field(json, "threads", plan.threads);
     field(json, "pin", plan.pin);
     field(json, "new_conn", plan.new_connection_per_request);
-    int_array(json, "cpus", plan.cpus);
+    array_field(json, "cpus", plan.cpus);
     optional_field(json, "rate_rps", plan::headline_rate_per_s(plan));
     field(json, "duration_s", detail::ns_to_s(plan::measured_ns(plan)));
     field(json, "warmup_s", detail::ns_to_s(plan::warmup_ns(plan)));
     field(json, "timeout_s", detail::ns_to_s(plan.timeout_ns));
     field(json, "interval_s", detail::ns_to_s(plan.interval_ns));
     field(json, "timer_slack_us", plan.timer_slack_ns / 1000);
+    field(json, "timer_slack_mode", plan.timer_slack_auto ? "auto" : "fixed");
     optional_field(
         json, "connect_rate_per_s",
         plan.connect_rate_per_s > 0 ? std::optional(plan.connect_rate_per_s) : std::nullopt);
@@ -395,7 +368,7 @@ void write_generator(JsonWriter& json, const stats::RunResult& result) {
     json.key("generator");
     json.begin_object();
     field(json, "saturated", health.saturated);
-    string_array(json, "evidence", health.evidence);
+    array_field(json, "evidence", health.evidence);
     field(json, "cpu_share_max", round3(health.cpu_share_max));
     json.key("worker_cpu_s");
     json.begin_array();
@@ -516,9 +489,9 @@ std::string format_json(const plan::RunPlan& plan, const stats::RunResult& resul
     detail::write_scenarios(json, plan, result);
     write_status(json, totals.counters);
     write_errors(json, totals.counters);
-    string_array(json, "error_details", result.error_details);
+    array_field(json, "error_details", result.error_details);
     write_generator(json, result);
-    string_array(json, "warnings", result.warnings);
+    array_field(json, "warnings", result.warnings);
     write_connections(json, result);
     write_workers(json, result);
     write_config(json, plan);

@@ -226,6 +226,19 @@ void append_counts(std::string& out, const stats::RunResult& result, bool color)
                                 : std::string()));
 }
 
+// Open loop: the timer slack the run paced with, and whether the default picked it.
+void append_pacing(std::string& out, const plan::RunPlan& plan) {
+    if (!plan::is_open_loop(plan)) {
+        return;
+    }
+    const std::string slack = plan.timer_slack_ns == 0
+                                  ? std::string("0, every arrival wakes the worker at its time")
+                                  : format_time_us(static_cast<double>(plan.timer_slack_ns) / 1e3);
+    append_line(out, "Pacing",
+                fmt::format("timer slack {} ({})", slack,
+                            plan.timer_slack_auto ? "auto, the default" : "--timer-slack"));
+}
+
 void append_time_header(std::string& out) {
     fmt::format_to(std::back_inserter(out), "{:<{}}{:>{}}{:>{}}", "", label_width, "min",
                    cell_width, "mean", cell_width);
@@ -441,6 +454,7 @@ std::string format_summary(const plan::RunPlan& plan, const stats::RunResult& re
                            const watch::WatchResult* watch, bool color) {
     std::string out = headline(plan);
     append_counts(out, result, color);
+    append_pacing(out, plan);
     append_times(out, plan, result.totals);
     detail::append_requests_by_name(out, result, format_time_us);
     detail::append_transactions_by_name(out, result, format_time_us);

@@ -190,8 +190,10 @@ std::vector<std::string> watch_warnings(const watch::WatchResult& watch) {
     return warnings;
 }
 
-void detail::write_watch(JsonWriter& json, const watch::WatchResult& watch) {
-    json.key("watch");
+namespace {
+
+// The `watch` section's object: limits, targets and the scrape.
+void write_watch_object(JsonWriter& json, const watch::WatchResult& watch) {
     json.begin_object();
     json.key("limits");
     json.begin_object();
@@ -212,6 +214,19 @@ void detail::write_watch(JsonWriter& json, const watch::WatchResult& watch) {
         write_series(json, watch);
     }
     json.end_object();
+}
+
+}  // namespace
+
+void detail::write_watch(JsonWriter& json, const watch::WatchResult& watch) {
+    json.key("watch");
+    write_watch_object(json, watch);
+}
+
+std::string format_watch_json(const watch::WatchResult& watch) {
+    JsonWriter json;
+    write_watch_object(json, watch);
+    return json.text();
 }
 
 void detail::append_watch(std::string& out, const watch::WatchResult& watch, int label_width) {

@@ -14,16 +14,9 @@
 
 #include "../../src/profile/ascii_document_impl.h"
 #include "barrage/profile/profile_loader.h"
+#include "fuzz_check.h"
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            std::abort();                                                                 \
-        }                                                                                 \
-    } while (0)
 
 constexpr std::string_view file_name = "/nonexistent-fuzz-dir/fuzz.toml";
 

@@ -14,19 +14,12 @@
 #include <vector>
 
 #include "barrage/http/request.h"
+#include "fuzz_check.h"
 
 namespace {
 
 using barrage::http::is_token;
 using barrage::http::RequestSpec;
-
-#define FUZZ_CHECK(cond)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            std::abort();                                                                 \
-        }                                                                                 \
-    } while (0)
 
 bool one_line(std::string_view value) {
     return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "barrage/http/response_parser.h"
+#include "fuzz_check.h"
 
 namespace {
 
@@ -24,14 +25,6 @@ using barrage::http::ResponseKeep;
 using barrage::http::ResponseKeepLimits;
 using barrage::http::ResponseLimits;
 using barrage::http::ResponseParser;
-
-#define FUZZ_CHECK(cond)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            std::abort();                                                                 \
-        }                                                                                 \
-    } while (0)
 
 struct Outcome {
     ParseStatus status;

@@ -16,16 +16,9 @@
 
 #include "barrage/watch/process_sampler.h"
 #include "barrage/watch/prometheus_text.h"
+#include "fuzz_check.h"
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                        \
-    do {                                                                                        \
-        if (!(cond)) {                                                                          \
-            std::fprintf(stderr, "FUZZ_CHECK failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-            std::abort();                                                                       \
-        }                                                                                       \
-    } while (false)
 
 const std::vector<std::string> names = {"up", "http_requests_total", "a",
                                         "process_resident_memory_bytes"};

@@ -15,7 +15,6 @@ mid-run, one final) are kept in $BARRAGE_ARTIFACTS_DIR (meson: meson-logs/dashbo
 import http.server
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -27,39 +26,16 @@ import urllib.request
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness
 
-CHROMIUM_TIMEOUT_S = 60
 DASHBOARD_LINE = re.compile(r"dashboard: (http://127\.0\.0\.1:\d+/)")
 LIVE_DIV = re.compile(r'<div id="live"[^>]*data-elapsed-s="([0-9.]+)" data-sent="(\d+)"')
 RATE = 300  # -r
 
 
-def chromium_binary():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    raise harness.Skip("chromium is not installed (apt-get install chromium)")
-
-
 def chromium(t, browser, url, extra, name):
-    """Headless Chromium on `url`; returns its stdout. Its own session, killed on a time-out:
-    nothing is left running."""
-    command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               "--disable-extensions", "--disable-background-networking", "--hide-scrollbars",
-               f"--user-data-dir={t.path('chromium-' + name)}", "--window-size=1400,2400",
-               "--virtual-time-budget=1500", *extra, url]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        out, err = process.communicate(timeout=CHROMIUM_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        raise harness.Skip(f"chromium did not finish within {CHROMIUM_TIMEOUT_S}s")
-    if process.returncode != 0:
-        raise harness.Skip(f"chromium cannot start here (exit {process.returncode}): "
-                           f"{harness.decode(err)[-500:]!r}")
-    return harness.decode(out)
+    """The page at `url` in headless Chromium, 1400 x 2400 px, 1.5 s of virtual time; its stdout."""
+    return harness.chromium(t, browser, url, "chromium-" + name,
+                            ["--hide-scrollbars", "--window-size=1400,2400",
+                             "--virtual-time-budget=1500", *extra])[0]
 
 
 def fetch(url, method="GET"):
@@ -78,15 +54,9 @@ def http_error(url, method="GET"):
 
 def start_run(t, args):
     """Starts barrage with `args`; returns (process, dashboard URL) from its stderr."""
-    process = t.popen(args)
-    deadline = time.monotonic() + harness.START_TIMEOUT_S
-    while True:
-        line = harness.read_line_until(process.stderr, deadline)
-        t.require(line is not None, "barrage prints the dashboard URL on stderr (even with -q)")
-        found = DASHBOARD_LINE.search(line)
-        if found:
-            harness.drain_in_background(process.stderr)
-            return process, found.group(1)
+    process, found = harness.start_announcing(
+        t, args, DASHBOARD_LINE, "barrage prints the dashboard URL on stderr (even with -q)")
+    return process, found.group(1)
 
 
 def sent_on(page):
@@ -263,7 +233,7 @@ def check_refusals(t, server):
 
 
 def body(t):
-    browser = chromium_binary()
+    browser = harness.chromium_binary()
     server = t.serve("--threads", "1")
     artifacts = os.environ.get("BARRAGE_ARTIFACTS_DIR") or t.path("artifacts")
     os.makedirs(artifacts, exist_ok=True)

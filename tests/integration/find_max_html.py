@@ -76,7 +76,7 @@ def body(t):
 def check_rendered(t, page_path):
     """Like html_report.check_rendered, but a search cut short after one step (a busy machine
     can saturate the generator at the first rate) draws each series as a dot, not a line."""
-    browser = html_report.chromium_binary()
+    browser = harness.chromium_binary()
     dom, console = html_report.render(t, browser, page_path)
     t.check('data-rendered="ok"' in dom, "the inline script ran (marker in the DOM)")
     t.check(f'data-charts="{len(CHART_IDS)}"' in dom, f"the script found {len(CHART_IDS)} charts")

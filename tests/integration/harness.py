@@ -13,6 +13,7 @@ import json
 import os
 import select
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -484,6 +485,56 @@ class CpuHog:
 def starved_on(cpu):
     """The wrapper that runs barrage on `cpu` at the lowest priority."""
     return ["taskset", "-c", str(cpu), "nice", "-n", "19"]
+
+
+def start_announcing(t, args, pattern, what):
+    """Starts barrage with `args` and reads its stderr until a line matches `pattern` (a compiled
+    regex: the address an endpoint announces), for at most START_TIMEOUT_S; returns (process,
+    match). `what` is the check that fails when no such line comes. The rest of stderr is
+    drained in the background, so the run never blocks on a full pipe."""
+    process = t.popen(args)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        line = read_line_until(process.stderr, deadline)
+        t.require(line is not None, what)
+        found = pattern.search(line)
+        if found:
+            drain_in_background(process.stderr)
+            return process, found
+
+
+CHROMIUM_TIMEOUT_S = 60
+
+
+def chromium_binary():
+    """The browser the page tests drive; Skip (77) when none is installed."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    raise Skip("chromium is not installed (apt-get install chromium)")
+
+
+def chromium(t, browser, url, profile, extra, timeout_s=CHROMIUM_TIMEOUT_S):
+    """Headless Chromium on `url` with the flags `extra` (window size, virtual time, --dump-dom,
+    --screenshot=...) and a fresh profile in the test's directory named `profile`; returns
+    (stdout, stderr) decoded. It runs in its own session, killed with it after `timeout_s` (Skip):
+    nothing is left running. Skip when it cannot start here (exit status not 0)."""
+    command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-extensions", "--disable-background-networking",
+               f"--user-data-dir={t.path(profile)}", *extra, url]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        out, err = process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)  # its renderers and helpers too
+        process.communicate()
+        raise Skip(f"chromium did not finish within {timeout_s}s")
+    if process.returncode != 0:
+        raise Skip(f"chromium cannot start here (exit {process.returncode}): "
+                   f"{decode(err)[-500:]!r}")
+    return decode(out), decode(err)
 
 
 def metrics_endpoint(text_for):

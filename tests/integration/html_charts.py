@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -172,34 +171,14 @@ VERDICT_SCRIPT = r"""
 """
 
 
-def chromium_binary():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    raise harness.Skip("chromium is not installed (apt-get install chromium)")
-
-
 def chromium(t, browser, page_path, width_px, extra, height_px=1000):
-    """Runs headless Chromium on the page at `width_px` wide; returns its stdout. Chromium
-    runs in its own session and is killed with it on a time-out: nothing is left running."""
-    profile = t.path(f"chromium-profile-{width_px}-{len(extra)}")
-    command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               "--disable-extensions", "--disable-background-networking", "--hide-scrollbars",
-               f"--user-data-dir={profile}", f"--window-size={width_px},{height_px}",
-               "--virtual-time-budget=5000", *extra, "file://" + page_path]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        out, err = process.communicate(timeout=CHROMIUM_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, 9)
-        process.communicate()
-        raise harness.Skip(f"chromium did not finish within {CHROMIUM_TIMEOUT_S}s")
-    if process.returncode != 0:
-        raise harness.Skip(f"chromium cannot start here (exit {process.returncode}): "
-                           f"{harness.decode(err)[-500:]!r}")
-    return harness.decode(out)
+    """The page at `page_path` in headless Chromium at `width_px` wide, 5 s of virtual time;
+    returns its stdout."""
+    return harness.chromium(t, browser, "file://" + page_path,
+                            f"chromium-profile-{width_px}-{len(extra)}",
+                            ["--hide-scrollbars", f"--window-size={width_px},{height_px}",
+                             "--virtual-time-budget=5000", *extra],
+                            CHROMIUM_TIMEOUT_S)[0]
 
 
 def artifacts_dir(t):
@@ -265,7 +244,7 @@ def verdict_at(t, browser, test_page, width_px, charts_min=10):
 
 
 def body(t):
-    browser = chromium_binary()
+    browser = harness.chromium_binary()
     server = t.serve("--threads", "1", "--delay", "3ms")
     profile = t.path("charts.toml")
     with open(profile, "w") as f:

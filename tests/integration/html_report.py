@@ -10,15 +10,12 @@ and the trend's). A run watching the server's process and a Prometheus endpoint 
 
 import os
 import re
-import shutil
-import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness
 import html_charts
 
-CHROMIUM_TIMEOUT_S = 60
 CHART_IDS = ["chart-throughput", "chart-latency", "chart-spectrum", "chart-status",
              "chart-answered", "chart-connections", "chart-histogram"]
 TREND_CHART_IDS = ["chart-trend-p50", "chart-trend-p99", "chart-trend-rps", "chart-trend-errors"]
@@ -29,31 +26,14 @@ SECTION_IDS = ["summary", "thresholds", "throughput", "latency-over-time", "spec
                "config"]
 
 
-def chromium_binary():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    raise harness.Skip("chromium is not installed (apt-get install chromium)")
-
-
 def render(t, browser, page_path):
     """Loads the page in headless Chromium; returns (dom, console lines)."""
-    profile = t.path(f"chromium-profile-{os.path.basename(page_path)}")
-    command = [browser, "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run",
-               "--disable-extensions", "--disable-background-networking",
-               f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
-               "--virtual-time-budget=5000", "--dump-dom", "file://" + page_path]
-    try:
-        done = subprocess.run(command, capture_output=True, timeout=CHROMIUM_TIMEOUT_S,
-                              stdin=subprocess.DEVNULL, start_new_session=True)
-    except subprocess.TimeoutExpired:
-        raise harness.Skip(f"chromium did not finish within {CHROMIUM_TIMEOUT_S}s")
-    dom = harness.decode(done.stdout)
-    stderr = harness.decode(done.stderr)
-    if done.returncode != 0 or "<html" not in dom:
-        raise harness.Skip(f"chromium cannot start here (exit {done.returncode}): "
-                           f"{stderr[-500:]!r}")
+    dom, stderr = harness.chromium(t, browser, "file://" + page_path,
+                                   f"chromium-profile-{os.path.basename(page_path)}",
+                                   ["--enable-logging=stderr", "--v=0",
+                                    "--virtual-time-budget=5000", "--dump-dom"])
+    if "<html" not in dom:
+        raise harness.Skip(f"chromium wrote no page here: {stderr[-500:]!r}")
     console = [line for line in stderr.splitlines() if ":CONSOLE" in line]
     return dom, console
 
@@ -84,7 +64,7 @@ def check_rendered(t, browser, page_path, what, chart_ids=CHART_IDS):
 
 
 def body(t):
-    browser = chromium_binary()
+    browser = harness.chromium_binary()
     # The console check itself must be able to fail: a page that logs shows up.
     canary = t.path("canary.html")
     with open(canary, "w") as f:

@@ -5,7 +5,8 @@ exactly; the merged latency histogram is the union of the shards' (decoded here 
 base64), so its percentiles are the union's; the merged intervals add the shards'. Merging one
 whole-test file reproduces its own figures. A failing threshold on the merged whole exits 1;
 duplicate, missing (without --allow-missing), different-test, older and foreign files exit 2.
-Start skew is reported and warned about above 5 ms; a saturated shard makes the whole saturated."""
+Start skew is reported and warned about above 5 ms; a saturated shard makes the whole saturated.
+A shard's watch section (--watch-pid) is kept as it was under shards.by_shard[i].watch."""
 
 import base64
 import json
@@ -98,7 +99,9 @@ def body(t):
     def merge(*args):
         return t.run(["merge", *args], json_out=False, quiet=False)
 
-    a = t.run(["run", server.url("/"), "-r", "300", "-d", "2s", "-c", "4"])
+    # Shard 1 watches the server (as each shard would watch its own machine's target).
+    a = t.run(["run", server.url("/"), "-r", "300", "-d", "2s", "-c", "4", "--watch-pid",
+               str(server.process.pid)])
     b = t.run(["run", server.url("/"), "-c", "3", "-d", "2s"])  # closed loop: other latencies
     harness.exits_with(t, a, 0, "shard run a")
     harness.exits_with(t, b, 0, "shard run b")
@@ -147,6 +150,11 @@ def body(t):
     shards = m.get("shards", {})
     t.check(shards.get("count") == 2 and shards.get("missing") == [], f"shards section {shards}")
     t.check(shards.get("start_skew_ms") == 1.0, "start skew 1 ms")
+    by_shard = shards.get("by_shard", [{}, {}])
+    t.check("watch" in a.json and by_shard[0].get("watch") == a.json["watch"],
+            "shard 1's watch section is kept, as it was, in shards.by_shard[0].watch")
+    t.check("watch" not in by_shard[1] and "watch" not in m,
+            "shard 2 watched nothing; the merged whole has no watch of its own")
     t.check(not any("apart" in w for w in m["warnings"]), "no skew warning at 1 ms")
     t.check("Shards" in out.stdout and "start skew 1.000 ms" in out.stdout,
             f"the summary has the Shards line ({out.stdout[-600:]!r})")

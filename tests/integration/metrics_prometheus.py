@@ -51,15 +51,9 @@ def scrape(url, accept=None, method="GET"):
 
 def start_run(t, args):
     """Starts barrage with `args`, returns (process, metrics URL, run id) from its stderr."""
-    process = t.popen(args)
-    deadline = time.monotonic() + harness.START_TIMEOUT_S
-    while True:
-        line = harness.read_line_until(process.stderr, deadline)
-        t.require(line is not None, "barrage prints the metrics address on stderr")
-        found = METRICS_LINE.search(line)
-        if found:
-            harness.drain_in_background(process.stderr)
-            return process, found.group(1), found.group(2)
+    process, found = harness.start_announcing(
+        t, args, METRICS_LINE, "barrage prints the metrics address on stderr")
+    return process, found.group(1), found.group(2)
 
 
 def wait_exit(t, process, timeout_s, what):

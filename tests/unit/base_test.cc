@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
@@ -25,6 +26,7 @@
 #include "barrage/base/nearest.h"
 #include "barrage/base/result.h"
 #include "barrage/base/spsc_ring.h"
+#include "barrage/base/stop_signal.h"
 #include "barrage/base/utf8.h"
 #include "test_support.h"
 
@@ -279,6 +281,62 @@ TEST_SUITE("cpu") {
         CHECK(raised >= static_cast<long>(before.rlim_cur));
         CHECK(raised == static_cast<long>(after.rlim_cur));
         CHECK(barrage::base::raise_fd_limit() == raised);  // idempotent
+    }
+}
+
+TEST_SUITE("stop_signal") {
+    using barrage::base::wait_stop_signal;
+
+    TEST_CASE("wait_stop_signal takes a pending SIGINT, SIGTERM or SIGHUP once, then times out") {
+        std::vector<int> taken;
+        on_own_thread([&] {
+            barrage::base::block_stop_signals();
+            for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
+                pthread_kill(pthread_self(), signal_number);
+                taken.push_back(wait_stop_signal(0));
+                taken.push_back(wait_stop_signal(0));  // taken: no longer pending
+            }
+            taken.push_back(wait_stop_signal(barrage::base::ns_per_ms));
+        });
+        CHECK(taken == std::vector<int>{SIGINT, 0, SIGTERM, 0, SIGHUP, 0, 0});
+    }
+
+    TEST_CASE("wait_stop_signal returns the stop signal sent while it waits") {
+        std::atomic<bool> blocked{false};
+        int taken = -1;
+        std::thread waiter([&] {
+            barrage::base::block_stop_signals();
+            blocked.store(true);
+            taken = wait_stop_signal(30 * barrage::base::ns_per_s);  // a bound, not a timing
+        });
+        while (!blocked.load()) {
+            std::this_thread::yield();
+        }
+        pthread_kill(waiter.native_handle(), SIGTERM);
+        waiter.join();
+        CHECK(taken == SIGTERM);
+    }
+
+    TEST_CASE("wait_stop_signal leaves other signals pending") {
+        int taken = -1;
+        bool usr1_pending = false;
+        on_own_thread([&] {
+            barrage::base::block_stop_signals();
+            sigset_t usr1;
+            sigemptyset(&usr1);
+            sigaddset(&usr1, SIGUSR1);
+            pthread_sigmask(SIG_BLOCK, &usr1, nullptr);
+            pthread_kill(pthread_self(), SIGUSR1);
+            taken = wait_stop_signal(0);
+            sigset_t pending;
+            sigemptyset(&pending);
+            sigpending(&pending);
+            usr1_pending = sigismember(&pending, SIGUSR1) == 1;
+            const timespec none{};
+            sigtimedwait(&usr1, nullptr, &none);  // consumed here, never delivered
+        });
+        CHECK(taken == 0);
+        CHECK(usr1_pending);
     }
 }
 

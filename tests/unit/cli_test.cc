@@ -404,7 +404,8 @@ TEST_CASE("run defaults follow the documented values") {
     CHECK(barrage::plan::warmup_ns(plan) == 0);
     CHECK(plan.timeout_ns == 10 * s);
     CHECK(plan.interval_ns == 1 * s);
-    CHECK(plan.timer_slack_ns == 0);
+    CHECK(plan.timer_slack_ns == barrage::plan::timer_slack_auto_ns);
+    CHECK(plan.timer_slack_auto);
     CHECK(plan.response_header_bytes_max == 64 * 1024);
     CHECK(plan.requests[0].method == "GET");
     CHECK(plan.requests[0].headers.empty());
@@ -455,6 +456,20 @@ TEST_CASE("every run flag sets its field, in long form") {
     CHECK(plan.interval_ns == 500 * ms);
     CHECK(plan.response_header_bytes_max == 8192);
     CHECK(plan.timer_slack_ns == 250 * 1000);
+    CHECK_FALSE(plan.timer_slack_auto);
+}
+
+TEST_CASE("--timer-slack 0 is honoured as given; auto is the default's pick") {
+    const RunPlan zero = parse_run({"run", "-r", "1k", "--timer-slack", "0", "http://h/"});
+    CHECK(zero.timer_slack_ns == 0);
+    CHECK_FALSE(zero.timer_slack_auto);
+    const RunPlan back = parse_run(
+        {"run", "-r", "1k", "--timer-slack", "1ms", "--timer-slack", "auto", "http://h/"});
+    CHECK(back.timer_slack_ns == barrage::plan::timer_slack_auto_ns);
+    CHECK(back.timer_slack_auto);
+    // Within the lag the default promises: 200 us at p99 (docs/pacing.md).
+    static_assert(barrage::plan::timer_slack_auto_ns > 0 &&
+                  barrage::plan::timer_slack_auto_ns < 200'000);
 }
 
 TEST_CASE("--threshold and --abort-threshold keep their order, origin and abort flag") {

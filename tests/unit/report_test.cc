@@ -879,6 +879,8 @@ TEST_SUITE("json result") {
         CHECK(config["timeout_s"].number() == 2.5);
         CHECK(config["interval_s"].number() == 1.0);
         CHECK(config["response_header_bytes_max"].text == "65536");
+        CHECK(config["timer_slack_us"].text == "100");
+        CHECK(config["timer_slack_mode"].text == "auto");
         REQUIRE(config["headers"].items.size() == 2);
         CHECK(config["headers"].items[1].items[0].text == "X-Quote");
         CHECK(config["headers"].items[1].items[1].text == "say \"hi\"");
@@ -983,6 +985,22 @@ TEST_SUITE("summary") {
         CHECK(summary.find("\nTransfer     1.23 MB/s in, 100 KB/s out\n") != std::string::npos);
         CHECK(summary.find("\nConnections  10 of 10 open at most, 13 opened, 2 reconnects\n") !=
               std::string::npos);
+    }
+
+    TEST_CASE("an open-loop summary names its timer slack and who picked it") {
+        RunPlan plan = open_loop_plan();
+        CHECK(barrage::report::format_summary(plan, crafted_result())
+                  .find("\nPacing       timer slack 100us (auto, the default)\n") !=
+              std::string::npos);
+        plan.timer_slack_auto = false;
+        plan.timer_slack_ns = 1'500'000;
+        CHECK(barrage::report::format_summary(plan, crafted_result())
+                  .find("\nPacing       timer slack 1.50ms (--timer-slack)\n") !=
+              std::string::npos);
+        plan.timer_slack_ns = 0;
+        CHECK(barrage::report::format_summary(plan, crafted_result())
+                  .find("\nPacing       timer slack 0, every arrival wakes the worker at its time "
+                        "(--timer-slack)\n") != std::string::npos);
     }
 
     TEST_CASE("time rows are aligned and use us, ms and s") {

@@ -158,6 +158,23 @@ TEST_SUITE("result archive") {
         CHECK_FALSE(back.shard.has_value());
     }
 
+    TEST_CASE("the timer slack's mode reads back; an archive from before auto reads as fixed") {
+        RunPlan plan = profile_plan();
+        plan.timer_slack_auto = false;
+        plan.timer_slack_ns = 0;
+        auto fixed = read_archive(format_json(plan, shard_result(100, 40)), "fixed.json");
+        REQUIRE_MESSAGE(fixed.ok(), fixed.error().message);
+        CHECK_FALSE(fixed.value().plan.timer_slack_auto);
+        CHECK(fixed.value().plan.timer_slack_ns == 0);
+        std::string older = format_json(profile_plan(), shard_result(100, 40));
+        const std::string key = "\"timer_slack_auto\": true,";
+        REQUIRE(older.find(key) != std::string::npos);
+        older.erase(older.find(key), key.size());
+        auto read = read_archive(older, "older.json");
+        REQUIRE_MESSAGE(read.ok(), read.error().message);
+        CHECK_FALSE(read.value().plan.timer_slack_auto);
+    }
+
     TEST_CASE("a profile with scenarios and tasks reads back to the very same document") {
         RunPlan plan = profile_plan();
         plan.phases.clear();

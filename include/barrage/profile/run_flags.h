@@ -32,6 +32,7 @@ struct RunFlags {
     std::optional<std::vector<plan::SourceAddress>> sources;  // --source
     std::optional<double> connect_rate_per_s;                 // --connect-rate
     std::optional<int64_t> timer_slack_ns;
+    bool timer_slack_auto = false;  // --timer-slack auto (timer_slack_ns is then its value)
     std::optional<int64_t> interval_ns;
     std::optional<int64_t> response_header_bytes_max;
     // Request (URL runs): -X, -H (in order), -b/--body-template or --body-file.

@@ -15,4 +15,8 @@ namespace barrage::report {
 // "pid 1234 (app): leak suspected: RSS grows 120 MB/min after warm-up (limit 10 MB/min)".
 std::vector<std::string> watch_warnings(const watch::WatchResult& watch);
 
+// The JSON `watch` section's object alone, as a document: what `barrage merge`
+// keeps of each shard (shards.by_shard[].watch).
+std::string format_watch_json(const watch::WatchResult& watch);
+
 }  // namespace barrage::report

@@ -92,6 +92,9 @@ struct MergedShard {
     std::string path;
     bool saturated = false;  // report::judge_generator of that shard
     std::vector<std::string> saturation_evidence;
+    // The shard's `watch` section (report::format_watch_json): each shard watched its
+    // own machine's target, so merge keeps them apart. "" when it watched nothing.
+    std::string watch_json;
 };
 
 struct RunResult {

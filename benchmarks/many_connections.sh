@@ -6,7 +6,8 @@
 # loop at full speed, it cannot pace or pick source addresses, so one target address:port caps it
 # at the local port range, 28,232 with Debian's 32768-60999).
 # Prints per N: barrage's max RSS, its RSS per connection (max RSS at N - max RSS at 10) / N, the
-# connections actually held (JSON connections.established_max), completed/sent; then wrk's RSS
+# connections actually held (JSON connections.established_max), completed/sent, the workers' CPU
+# seconds over the run (holding costs a deadline scan of every connection each 10 ms); then wrk's RSS
 # per connection and the ratio barrage / wrk. RUNS > 1: medians.
 #
 # Memory figure (issue 15 goal: <= 1 KiB per connection at 100k). Receive buffers come from the
@@ -94,7 +95,7 @@ json_field() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); prin
 base_kib=$(for _ in $(seq "$RUNS"); do barrage_run 10 "$work/base.json"; done | median)
 echo "barrage at 10 connections: max RSS ${base_kib} KiB"
 declare -A barrage_per_conn
-printf '%-8s %-12s %-14s %-10s %-20s\n' N maxRSS_MiB KiB_per_conn held completed/sent
+printf '%-8s %-12s %-14s %-10s %-20s %-12s\n' N maxRSS_MiB KiB_per_conn held completed/sent worker_cpu_s
 fits() { [ $(( $1 + 1000 )) -le "$(ulimit -n)" ] || { echo "$1: skipped, the open-file limit is $(ulimit -n)"; return 1; }; }
 for n in $NS; do
     fits "$n" || continue
@@ -105,10 +106,11 @@ for n in $NS; do
     if [ -s "$j" ]; then
         held=$(json_field "$j" 'r["connections"]["established_max"]')
         counts=$(json_field "$j" 'str(r["requests"]["completed"]) + "/" + str(r["requests"]["sent"])')
+        cpu=$(json_field "$j" 'round(sum(r["generator"]["worker_cpu_s"]), 3)')
     else
-        held="(no JSON: refused or failed)"; counts="-"
+        held="(no JSON: refused or failed)"; counts="-"; cpu="-"
     fi
-    printf '%-8s %-12s %-14s %-10s %-20s\n' "$n" "$(awk -v r="$rss" 'BEGIN {printf "%.1f", r/1024}')" "$per" "$held" "$counts"
+    printf '%-8s %-12s %-14s %-10s %-20s %-12s\n' "$n" "$(awk -v r="$rss" 'BEGIN {printf "%.1f", r/1024}')" "$per" "$held" "$counts" "$cpu"
 done
 
 wrk_base=$(for _ in $(seq "$RUNS"); do wrk_run 10; done | median)

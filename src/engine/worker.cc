@@ -69,6 +69,10 @@ Worker::Worker(RunShared* shared, WorkerChannel* channel, int worker_index, int 
         shard_ = std::make_unique<schedule::ScheduleShard>(schedule::ScheduleShard::of_worker(
             shared_->schedule, slice_.shard, slice_.shards, slice_.worker, slice_.workers));
     }
+    pipeline_depth_ = plan_.pipeline;
+    if (pipeline_depth_ > 1) {
+        pipeline_ = RequestQueue(connections_.size(), pipeline_depth_);
+    }
     if (const int counted = shared_->load->counted_phase(); counted >= 0) {
         const int64_t count =
             shared_->load->user_phase(static_cast<std::size_t>(counted)).iterations;

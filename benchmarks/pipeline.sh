@@ -85,7 +85,7 @@ print(f'{l+\" / \"+t:<50} {r:>12.0f} {c:>16.4f} {r/br if br else 0:>12.2f} {c/bc
 }
 
 printf 'pipelining, depth %s, %s conns: barrage %s vs peers on nginx (1 worker, CPU %s); generators on CPU %s; %ss x %s runs, medians\n' \
-  "$DEPTH" "$CONNS" "$("$BARRAGE" --version | awk '{print $2}')" "$server_cpu" "$client_cpu" "$DURATION" "$RUNS"
+  "$DEPTH" "$CONNS" "$("$BARRAGE" --version | head -1 | awk '{print $2}')" "$server_cpu" "$client_cpu" "$DURATION" "$RUNS"
 printf '%-50s %12s %16s %12s %12s\n' "scenario / tool" "req/s" "CPU s/100k req" "req/s ratio" "CPU ratio"
 b="$(median_of barrage_pipeline)"; w="$(median_of wrk)"; h="$(median_of h2load)"
 p="$(median_of barrage_plain)"

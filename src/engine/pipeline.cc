@@ -68,8 +68,8 @@ void Worker::pipeline_one(uint32_t slot, int64_t intended_ns, int64_t now, bool 
         .measured = intended_ns >= shared_->measured_start_ns && interval_index_ >= 0,
     };
     stats::Snapshot& snapshot = record_snapshot(record);
-    const bool rendered = sessions_.prepare_pipelined(conn, record, snapshot,
-                                                      now + realtime_minus_monotonic_ns_);
+    const bool rendered =
+        sessions_.prepare_pipelined(conn, record, snapshot, now + realtime_minus_monotonic_ns_);
     ++snapshot.counters.requests_sent;
     ++in_flight_;
     if (scheduled) {

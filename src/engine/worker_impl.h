@@ -142,6 +142,7 @@ private:
     void check_deadlines(int64_t now);
     int64_t wait_budget_ns(int64_t now) const;
     unsigned completions_to_wait_for(int64_t sleep_ns) const;
+    bool pipelined_batch() const;
     bool sending_allowed(int64_t now) const;
     // intervals.cc: intervals and the snapshots handed to the coordinator.
     void roll_interval(int64_t now);
@@ -270,6 +271,7 @@ private:
     stats::Snapshot warmup_leftovers_;  // see request_snapshot()
     int pipeline_depth_ = 1;            // --pipeline: requests in flight per connection at most
     RequestQueue pipeline_;             // pipeline_depth_ > 1 only: the requests behind each head
+    unsigned pipeline_batch_completions_ = 1;  // see pipelined_batch()
 };
 
 }  // namespace barrage::engine::detail

@@ -35,6 +35,12 @@ def check_clean(t, outcome, what, rate=None):
 
 def batched_target(t):
     target = t.target("pipeline_faults", "--batch", DEPTH)
+    starved = t.run(["run", target.url(), "-c", "1", "-t", "1", "-d", "500ms", "--timeout",
+                     "300ms"])
+    if starved.json:  # the target is a real test: one request at a time gets no answer
+        t.check(starved.json["requests"]["completed"] == 0,
+                f"without --pipeline the batching target answers nothing "
+                f"({starved.json['requests']})")
     closed = t.run(["run", target.url(), "-c", "2", "-t", "1", "-d", "1s", "--timeout", "2s",
                     "--pipeline", DEPTH])
     check_clean(t, closed, "closed loop, a target that answers 8 at a time")

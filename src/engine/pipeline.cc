@@ -148,8 +148,8 @@ bool Worker::take_staged(uint32_t slot) {
 }
 
 // Every complete response in `data`, in order; a response may end inside the
-// next one. Closed loop tops the connection up once per receive, not per
-// response: one write for all the requests this receive made room for.
+// next one. Closed loop refills the connection after the receive that
+// answered its last request in flight: N requests in one write.
 void Worker::on_pipelined_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now) {
     Connection& conn = connections_[slot];
     const uint32_t generation = conn.generation;
@@ -179,7 +179,11 @@ void Worker::on_pipelined_bytes(uint32_t slot, const char* data, std::size_t len
         data += consumed;
         len -= consumed;
     }
-    if (shard_ == nullptr && started_) {
+    // Closed loop refills a connection once all its requests are answered, all N
+    // in one write, as wrk does: at 64 x 16 against nginx that cost 0.29-0.33 CPU s
+    // per 100k requests against 0.45-0.55 refilling after every read (more, smaller
+    // sends; on loopback each send also pays the receiver's TCP processing).
+    if (shard_ == nullptr && started_ && conn.state != ConnState::busy) {
         fill_pipeline(slot, now);
     }
 }

@@ -2,8 +2,9 @@
 """--pipeline N keeps N requests in flight per connection, closed and open loop, plain and TLS:
 a target that answers only once 8 requests wait is served at --pipeline 8 (and starves at 1);
 barrage serve and nginx (plain and https) complete every request, all 200s, with the
-identities kept; the JSON config and the summary header say the depth; combinations that
-cannot pipeline are refused with exit 2."""
+identities kept; nginx closing after keepalive_requests (plain and TLS) has the requests
+behind the close re-sent, none lost; the JSON config and the summary header say the depth;
+combinations that cannot pipeline are refused with exit 2."""
 
 import sys
 
@@ -106,6 +107,19 @@ def body(t):
     pki = tls_pki.make_pki(t)
     tls = tls_pki.tls_nginx(t, pki)
     against(t, tls.url(), "nginx over TLS", ["-k"])
+    # nginx closes after keepalive_requests with "Connection: close" on the last answer and
+    # never processes the requests pipelined behind it: barrage sends them again.
+    short = t.nginx("keepalive_requests 5; location = / { return 200 'pipelined\\n'; }")
+    short_tls = tls_pki.tls_nginx(t, pki, server_block="keepalive_requests 5;")
+    for url, extra, what in ((short.url(), [], "nginx, keepalive_requests 5"),
+                             (short_tls.url(), ["-k"], "nginx over TLS, keepalive_requests 5")):
+        outcome = t.run(["run", url, "-c", "2", "-t", "1", "-d", "1s", "--pipeline", DEPTH,
+                         *extra])
+        check_clean(t, outcome, what)
+        if outcome.json:
+            t.check(outcome.json["requests"]["resent"] > 0,
+                    f"{what}: the requests behind each close were re-sent "
+                    f"({outcome.json['requests']})")
 
 
 harness.main(__doc__, body)

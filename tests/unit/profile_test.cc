@@ -1971,3 +1971,17 @@ TEST_CASE("env files: KEY=VALUE, export, comments and both quotes; bad lines say
     CHECK_STARTS(profile::read_env_file("/nonexistent/ci.env").error().message,
                  "--env-file: cannot read '/nonexistent/ci.env'");
 }
+
+TEST_CASE("[target] pipeline sets the depth, and --pipeline overrides it") {
+    const std::string pipelined = "[target]\nurl = \"http://127.0.0.1:8080\"\npipeline = 16\n";
+    plan::RunPlan run = load_ok(pipelined + one_request + one_phase);
+    CHECK(run.pipeline == 16);
+    CHECK(load_ok(target + one_request + one_phase).pipeline == 1);
+    profile::RunFlags flags;
+    flags.pipeline = 4;
+    REQUIRE(profile::apply_run_flags(run, flags).ok());
+    CHECK(run.pipeline == 4);
+    CHECK(contains(error_of("[target]\nurl = \"http://127.0.0.1:8080\"\npipeline = 0\n" +
+                            one_request + one_phase),
+                   "pipeline"));
+}

@@ -149,6 +149,9 @@ Request:
 Connections and TLS (https://):
       --new-conn           one request per connection: close after each
                            response and connect again (measures handshake rate)
+      --pipeline N         up to N requests in flight per connection (HTTP/1.1
+                           pipelining, 1..256; default 1): sent back to back in
+                           one write, answered in order
   -k, --insecure           do not verify the server's certificate or name
       --cacert FILE        trust the CAs in FILE (PEM) instead of the system store
       --cert FILE          client certificate (PEM) for mutual TLS
@@ -817,6 +820,10 @@ const OptionSpec<RunArgs> run_options[] = {
      [](RunArgs& a, std::string_view, std::string_view) {
          a.flags.new_connection_per_request = true;
          return Status(Ok{});
+     }},
+    {'\0', "pipeline", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store_count(parse_count(flag, v, 1, plan::pipeline_max), a.flags.pipeline);
      }},
 };
 

@@ -177,6 +177,10 @@ void Worker::mark_established(uint32_t slot, int64_t now) {
     channel_->connections_established_max =
         std::max(channel_->connections_established_max, connected_);
     sessions_.begin(connections_[slot]);
+    if (pipeline_depth_ > 1 && pipeline_.lane(slot).resend) {
+        resend_queued(slot, now);  // what a Connection: close left unanswered goes first
+        return;
+    }
     become_idle(slot, now);
 }
 
@@ -195,6 +199,7 @@ void Worker::arm_recv(uint32_t slot) {
 // loop offers it to the schedule once its session's setup steps are done.
 void Worker::become_idle(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
+    const bool was_finishing_send = conn.state == ConnState::finishing_send;
     if (conn.state != ConnState::idle) {
         conn.idle_since_ns = now;  // connections ready before the start keep their time
     }
@@ -212,6 +217,9 @@ void Worker::become_idle(uint32_t slot, int64_t now) {
             start_request(slot, now, now, false);  // setup steps do not wait for the schedule
             return;
         }
+    }
+    if (pipeline_depth_ > 1 && was_finishing_send) {
+        return;  // pipelined: listed since it had room for another request
     }
     idle_slots_.push_back(slot);
 }
@@ -314,6 +322,9 @@ void Worker::fail_connect(uint32_t slot, stats::ErrorKind kind, std::string_view
     BARRAGE_ASSERT(conn.state == ConnState::connecting || conn.state == ConnState::handshaking);
     note_error(slot, kind, detail);
     current_->counters.count_error(kind);
+    if (pipeline_depth_ > 1) {
+        fail_behind_head(slot, kind, now);  // requests waiting to be re-sent on it
+    }
     if (!channel_->connect_failed.load(std::memory_order_relaxed)) {
         channel_->connect_failed.store(true, std::memory_order_relaxed);
     }
@@ -343,6 +354,9 @@ void Worker::close_connection(uint32_t slot) {
         ::close(conn.socket.fd);
     }
     transport_close(conn);
+    if (pipeline_depth_ > 1) {
+        pipeline_closed(slot);
+    }
     set_send_continues(conn, false);  // keeps sends_continuing_ in step before the reset
     conn.socket = SocketState{};
     ++conn.generation;

@@ -38,6 +38,10 @@ void Worker::plain_on_send(uint32_t slot, int res, int64_t now) {
         plain_send(slot);  // short send: the socket buffer was full
         return;
     }
+    if (pipeline_depth_ > 1 && take_staged(slot)) {
+        plain_send(slot);  // requests started while this send was on its way
+        return;
+    }
     if (conn.state == ConnState::finishing_send) {
         become_idle(slot, now);  // the answered request is out at last
     }

@@ -13,6 +13,10 @@ namespace barrage::engine::detail {
 // is when it was due (open loop: its arrival; closed loop: now). scheduled: an
 // arrival of the open-loop schedule, whose lag is recorded.
 void Worker::start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool scheduled) {
+    if (pipeline_depth_ > 1) {
+        start_pipelined(slot, intended_ns, now, scheduled);
+        return;
+    }
     Connection& conn = connections_[slot];
     // Nothing of an earlier request is still on its way (TLS may still be
     // sending a handshake's last flight; the transport waits for that send).
@@ -51,6 +55,10 @@ void Worker::start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool
 }
 
 void Worker::on_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now) {
+    if (pipeline_depth_ > 1) {
+        on_pipelined_bytes(slot, data, len, now);
+        return;
+    }
     Connection& conn = connections_[slot];
     if (conn.state != ConnState::busy) {
         note_error(slot, stats::ErrorKind::protocol, "bytes received with no request in flight");
@@ -94,6 +102,10 @@ void Worker::complete_request(uint32_t slot, int64_t now) {
     if (Sessions::in_transaction(conn)) {
         end_transaction_step(slot, passed, done_ns);  // before a reopen could cut it short
     }
+    if (pipeline_depth_ > 1) {
+        complete_pipelined(slot, now);
+        return;
+    }
     if (plan_.new_connection_per_request || !conn.parser.keep_alive()) {
         if (!plan_.new_connection_per_request) {
             ++current_->counters.reconnects;  // --new-conn reopens by design, not a reconnect
@@ -124,6 +136,9 @@ void Worker::fail_request(uint32_t slot, stats::ErrorKind kind, std::string_view
     --in_flight_;
     if (Sessions::in_transaction(conn)) {
         fail_transaction(connections_[slot]);
+    }
+    if (pipeline_depth_ > 1) {
+        fail_behind_head(slot, kind, now);  // the connection ends under them too
     }
     reopen_connection(slot, now);
 }

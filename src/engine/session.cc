@@ -139,6 +139,40 @@ bool Sessions::prepare_request(Connection& conn, stats::Snapshot& snapshot, int6
     return true;
 }
 
+// Pipelining: as prepare_request for a request sent behind others. The parser
+// is left alone (it reads the head's response); arm_parser takes it over when
+// the request becomes the head. The bytes are valid until the next rendering.
+bool Sessions::prepare_pipelined(Connection& conn, RequestInFlight& record,
+                                 stats::Snapshot& snapshot, int64_t now_unix_ns) {
+    const std::size_t index = workload_.next_request(conn.session.cursor, context_of(conn).rng());
+    record.index = static_cast<uint32_t>(index);
+    ++snapshot.by_name[index].sent;
+    return render(conn, record, now_unix_ns);
+}
+
+// Renders `record`'s request (again, for a re-send) into record.bytes.
+bool Sessions::render(Connection& conn, RequestInFlight& record, int64_t now_unix_ns) {
+    const http::RequestTemplate& bytes = workload_.requests()[record.index].for_target(conn.target);
+    if (bytes.is_constant()) {
+        record.bytes = bytes.constant_bytes();
+        return true;
+    }
+    http::TemplateContext& context = context_of(conn);
+    context.now_unix_ns = now_unix_ns;
+    if (!bytes.render(context, conn.send_buffer, body_scratch_)) {
+        record.bytes = {};
+        return false;
+    }
+    record.bytes = conn.send_buffer;
+    return true;
+}
+
+void Sessions::arm_parser(Connection& conn, uint32_t index) {
+    const CompiledRequest& request = workload_.requests()[index];
+    conn.parser.keep(request.keeps_response ? conn.session.keep.get() : nullptr);
+    conn.parser.reset(request.for_target(conn.target).is_head());
+}
+
 void Sessions::begin_transaction(SessionCursor& cursor, const RequestInFlight& first,
                                  stats::Snapshot& snapshot) const {
     cursor.task_began = false;

@@ -38,6 +38,15 @@ public:
     // bytes ready (conn.request.bytes); counts it as sent in `snapshot`.
     // False: it rendered larger than rendered_bytes_max and cannot be sent.
     bool prepare_request(Connection& conn, stats::Snapshot& snapshot, int64_t now_unix_ns);
+    // Pipelining (--pipeline N > 1): picks and renders the connection's next
+    // request into `record` (its index and bytes, valid until the next
+    // rendering) without touching the parser, which reads the head's response.
+    bool prepare_pipelined(Connection& conn, RequestInFlight& record, stats::Snapshot& snapshot,
+                           int64_t now_unix_ns);
+    // Renders record.index again (a re-send on a new connection) into record.bytes.
+    bool render(Connection& conn, RequestInFlight& record, int64_t now_unix_ns);
+    // The parser reads the response to request `index` next (a new head).
+    void arm_parser(Connection& conn, uint32_t index);
     // Records the response under its request name and runs its checks and
     // captures. True when it passed: no failed check, and no status >= 400
     // unless a status check says it is expected.

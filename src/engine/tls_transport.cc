@@ -129,6 +129,10 @@ void Worker::tls_flush(uint32_t slot, int64_t now) {
     if (conn.socket.send_pending || conn.socket.fd < 0) {
         return;  // tls_on_send calls again
     }
+    if (pipeline_depth_ > 1 && conn.request.send_offset == conn.request.bytes.size() &&
+        conn.tls.session->ciphertext_pending() == 0) {
+        take_staged(slot);  // requests started while the last send was on its way
+    }
     const std::string_view bytes = conn.request.bytes;
     const bool sending_request =
         conn.state == ConnState::busy || conn.state == ConnState::finishing_send;

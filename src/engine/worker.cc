@@ -64,6 +64,11 @@ constexpr int64_t batch_sleep_ns_min = 100 * base::ns_per_us;
 // The default slack was chosen where its sleeps reach that batching (docs/pacing.md).
 static_assert(plan::timer_slack_auto_ns >= batch_sleep_ns_min);
 
+// Pipelined closed loop waits at most this long for a batch of reads: with 64
+// connections x 16 against nginx it cut wake-ups per request from 0.39 to 0.12
+// (strace -c), while each connection keeps requests in flight meanwhile.
+constexpr int64_t pipeline_batch_ns_max = 200 * base::ns_per_us;
+
 // A loop turn that resumes later than this past its wake-up time is a stall.
 constexpr int64_t stall_ns_min = base::ns_per_ms;
 
@@ -97,6 +102,13 @@ Worker::Worker(RunShared* shared, WorkerChannel* channel, int worker_index, int 
     if (shared_->schedule != nullptr) {
         shard_ = std::make_unique<schedule::ScheduleShard>(schedule::ScheduleShard::of_worker(
             shared_->schedule, slice_.shard, slice_.shards, slice_.worker, slice_.workers));
+    }
+    pipeline_depth_ = plan_.pipeline;
+    if (pipeline_depth_ > 1) {
+        pipeline_ = RequestQueue(connections_.size(), pipeline_depth_);
+        // Reads from half the connections per wake-up (pipelined_batch).
+        pipeline_batch_completions_ =
+            static_cast<unsigned>(std::max<std::size_t>(1, connections_.size() / 2));
     }
     if (const int counted = shared_->load->counted_phase(); counted >= 0) {
         const int64_t count =
@@ -152,8 +164,9 @@ base::Status Worker::setup() {
         }
     }
     // Open loop reaps in batches between arrivals (see completions_to_wait_for),
-    // which needs the kernel's arrival time of every response.
-    rx_.enabled = use_buffer_ring_ && shard_ != nullptr;
+    // which needs the kernel's arrival time of every response; so does
+    // pipelined closed loop, which reaps in batches too.
+    rx_.enabled = use_buffer_ring_ && (shard_ != nullptr || pipeline_depth_ > 1);
     transport_ = plan_.target.scheme == "https" ? Transport::tls : Transport::plain;
     return transport_setup();
 }
@@ -376,6 +389,9 @@ int64_t Worker::wait_budget_ns(int64_t now) const {
     if (!drain_.active) {
         until = std::min(until, users_.next_wake_ns());
     }
+    if (pipelined_batch()) {
+        until = std::min(until, now + pipeline_batch_ns_max);  // see pipelined_batch
+    }
     return std::max<int64_t>(0, until - now);
 }
 
@@ -395,7 +411,19 @@ unsigned Worker::completions_to_wait_for(int64_t sleep_ns) const {
                        rx_.reads > 0 && !idle_slots_.empty() && connections_opening_ == 0 &&
                        sends_continuing_ == 0;
     // More than can ever be ready: the wait ends at its timeout.
-    return batch ? ring_->cq_entries() : 1;
+    if (batch) {
+        return ring_->cq_entries();
+    }
+    return pipelined_batch() ? pipeline_batch_completions_ : 1;
+}
+
+// Pipelined closed loop keeps several requests in flight on every connection,
+// so it need not wake for each read: it waits for reads from a share of the
+// connections, or pipeline_batch_ns_max, whichever comes first. The responses
+// carry the kernel's receive time; the refills go out together after the wait.
+bool Worker::pipelined_batch() const {
+    return pipeline_depth_ > 1 && shard_ == nullptr && !drain_.active && rx_.enabled &&
+           !rx_.missed && connections_opening_ == 0 && sends_continuing_ == 0;
 }
 
 }  // namespace barrage::engine::detail

@@ -22,6 +22,7 @@
 #include "connect_pacer_impl.h"
 #include "connection_impl.h"
 #include "load_model_impl.h"
+#include "pipeline_impl.h"
 #include "session_impl.h"
 #include "users_impl.h"
 
@@ -142,6 +143,7 @@ private:
     void check_deadlines(int64_t now);
     int64_t wait_budget_ns(int64_t now) const;
     unsigned completions_to_wait_for(int64_t sleep_ns) const;
+    bool pipelined_batch() const;
     bool sending_allowed(int64_t now) const;
     // intervals.cc: intervals and the snapshots handed to the coordinator.
     void roll_interval(int64_t now);
@@ -177,6 +179,24 @@ private:
     void abandon_send(uint32_t slot, int64_t now);
     int64_t response_time_ns(const Connection& conn, int64_t now) const;
     void note_rx_timestamp(Connection& conn, int64_t rx_realtime_ns);
+    // pipeline.cc: --pipeline N > 1, several requests in flight per connection.
+    void start_pipelined(uint32_t slot, int64_t intended_ns, int64_t now, bool scheduled);
+    void fill_pipeline(uint32_t slot, int64_t now);
+    bool has_room(uint32_t slot) const;
+    void pipeline_one(uint32_t slot, int64_t intended_ns, int64_t now, bool scheduled);
+    void enqueue(uint32_t slot, RequestInFlight record);
+    void make_head(Connection& conn, RequestInFlight record);
+    void flush_pipeline(uint32_t slot, int64_t now);
+    bool take_staged(uint32_t slot);
+    void on_pipelined_bytes(uint32_t slot, const char* data, std::size_t len, int64_t now);
+    void complete_pipelined(uint32_t slot, int64_t now);
+    void resend_on_new_connection(uint32_t slot, int64_t now);
+    void resend_queued(uint32_t slot, int64_t now);
+    void end_unfinished(uint32_t slot);
+    void fail_behind_head(uint32_t slot, stats::ErrorKind kind, int64_t now);
+    void fail_record(const RequestInFlight& record, stats::ErrorKind kind, int64_t now);
+    stats::Snapshot& record_snapshot(const RequestInFlight& record);
+    void pipeline_closed(uint32_t slot);
     // request.cc: task groups, a transaction of several requests on one session.
     void end_transaction_step(uint32_t slot, bool passed, int64_t done_ns);
     void continue_transaction(uint32_t slot, int64_t now);
@@ -255,6 +275,9 @@ private:
     UserPacer users_;                   // closed loop
     int64_t count_left_ = -1;           // closed loop by count: sends left to this worker; -1: none
     stats::Snapshot warmup_leftovers_;  // see request_snapshot()
+    int pipeline_depth_ = 1;            // --pipeline: requests in flight per connection at most
+    RequestQueue pipeline_;             // pipeline_depth_ > 1 only: the requests behind each head
+    unsigned pipeline_batch_completions_ = 1;  // see pipelined_batch()
 };
 
 }  // namespace barrage::engine::detail

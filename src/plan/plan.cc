@@ -157,6 +157,62 @@ Status check_times(const RunPlan& plan) {
     return Ok{};
 }
 
+// What pipelining cannot do honestly: a request that depends on the response
+// before it (captures, setup steps, task groups), a user who waits between
+// requests, a fresh connection per request, scenarios (each a session of its own).
+Status check_pipeline_session(const RunPlan& plan) {
+    const char* how = "; use --pipeline 1 (the default) for it";
+    if (plan.new_connection_per_request) {
+        return make_error(fmt::format(
+            "--pipeline {}: --new-conn sends one request per connection{}", plan.pipeline, how));
+    }
+    if (!plan.scenarios.empty()) {
+        return make_error(fmt::format("--pipeline {}: [[scenario]] profiles cannot pipeline yet{}",
+                                      plan.pipeline, how));
+    }
+    if (!plan.session.setup.empty() || !plan.session.tasks.empty()) {
+        return make_error(fmt::format(
+            "--pipeline {}: setup steps and task groups send a request after the response before "
+            "it{}",
+            plan.pipeline, how));
+    }
+    for (const NamedRequest& request : plan.requests) {
+        if (!request.captures.empty()) {
+            return make_error(fmt::format(
+                "--pipeline {}: request '{}' captures from its response, so the next request "
+                "waits for it{}",
+                plan.pipeline, request.name, how));
+        }
+    }
+    return Ok{};
+}
+
+Status check_pipeline(const RunPlan& plan) {
+    if (plan.pipeline < 1 || plan.pipeline > pipeline_max) {
+        return make_error(
+            fmt::format("--pipeline: expected 1 to {} requests per connection (got {})",
+                        pipeline_max, plan.pipeline));
+    }
+    if (plan.pipeline == 1) {
+        return Ok{};
+    }
+    if (auto status = check_pipeline_session(plan); !status) {
+        return status;
+    }
+    for (const PhasePlan& phase : plan.phases) {
+        const bool paced = phase.think_max_ns > 0 || phase.spawn_per_s > 0 ||
+                           phase.iterations > 0 || phase.users < plan.connections;
+        if (phase.kind == PhaseKind::users && paced) {
+            return make_error(fmt::format(
+                "--pipeline {}: phase '{}' paces its virtual users (think time, spawn rate, a "
+                "request count or fewer users than connections); closed loop pipelines with one "
+                "user per connection for a duration; use --pipeline 1, or open loop (-r)",
+                plan.pipeline, phase.name));
+        }
+    }
+    return Ok{};
+}
+
 // TLS options only mean something for https://; a key needs its certificate.
 Status check_tls(const RunPlan& plan) {
     const TlsPlan& tls = plan.tls;
@@ -589,6 +645,9 @@ Status validate_run_plan(const RunPlan& plan) {
         return status;
     }
     if (auto status = validate_shard(plan); !status) {
+        return status;
+    }
+    if (auto status = check_pipeline(plan); !status) {
         return status;
     }
     if (!plan.scenarios.empty()) {

@@ -161,6 +161,7 @@ void add_scenario(TestHash& hash, const ScenarioPlan& scenario) {
 void add_limits(TestHash& hash, const RunPlan& plan) {
     hash.add(plan.new_connection_per_request);
     hash.add(int64_t{plan.connections});
+    hash.add(int64_t{plan.pipeline});
     for (const int64_t value : {plan.timeout_ns, plan.connect_grace_ns, plan.interval_ns,
                                 plan.timer_slack_ns, plan.response_header_bytes_max}) {
         hash.add(value);

@@ -390,6 +390,7 @@ Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags) {
         flags.response_header_bytes_max.value_or(plan.response_header_bytes_max);
     plan.new_connection_per_request =
         plan.new_connection_per_request || flags.new_connection_per_request;
+    plan.pipeline = flags.pipeline.value_or(plan.pipeline);
     if (flags.tls) {
         plan.tls = *flags.tls;
     }

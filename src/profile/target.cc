@@ -188,6 +188,9 @@ void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& 
     }
     plan.new_connection_per_request = target.boolean("new_conn").value_or(false);
     read_connection_options(target, plan);
+    if (const auto pipeline = target.integer("pipeline", 1, plan::pipeline_max)) {
+        plan.pipeline = static_cast<int>(*pipeline);
+    }
     read_tls(target, base_dir, plan.tls);
     target.finish();
 }

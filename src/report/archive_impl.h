@@ -21,7 +21,7 @@ struct ArchiveField {
 };
 
 using stats::Counters;
-inline constexpr std::array<ArchiveField<Counters, int64_t>, 16> counter_fields{{
+inline constexpr std::array<ArchiveField<Counters, int64_t>, 17> counter_fields{{
     {"sent", &Counters::requests_sent},
     {"completed", &Counters::requests_completed},
     {"errors", &Counters::requests_errors},
@@ -34,6 +34,7 @@ inline constexpr std::array<ArchiveField<Counters, int64_t>, 16> counter_fields{
     {"unsent", &Counters::requests_unsent},
     {"connections_opened", &Counters::connections_opened},
     {"reconnects", &Counters::reconnects},
+    {"resent", &Counters::requests_resent},
     {"bytes_sent", &Counters::bytes_sent},
     {"bytes_received", &Counters::bytes_received},
     {"tls_full", &Counters::tls_handshakes_full},

@@ -42,6 +42,14 @@ public:
         }
         return value;
     }
+    // A key that archives written before it was added lack: `absent` then.
+    int64_t integer_or(const object& parent, std::string_view key, int64_t absent) {
+        int64_t value = absent;
+        if (auto found = parent[key]; found.error() != simdjson::NO_SUCH_FIELD) {
+            value = integer(parent, key);
+        }
+        return value;
+    }
     double number(const object& parent, std::string_view key) {
         element value;
         if (parent[key].get(value) == simdjson::SUCCESS) {
@@ -199,7 +207,8 @@ stats::Counters counters_of(Fields& f, const object& parent) {
     }
     f.enter("counters");
     for (const auto& [key, member] : counter_fields) {
-        counters.*member = f.integer(entry, key);
+        // "resent" came with --pipeline: older archives read it as 0.
+        counters.*member = key == "resent" ? f.integer_or(entry, key, 0) : f.integer(entry, key);
     }
     read_array(f, entry, "errors_by_kind", counters.errors);
     read_array(f, entry, "request_failures", counters.request_failures);
@@ -471,6 +480,7 @@ void read_plan(Fields& f, const object& archive, plan::RunPlan& plan) {
     plan.threads = static_cast<int>(f.integer(entry, "threads"));
     plan.pin = f.flag(entry, "pin");
     plan.new_connection_per_request = f.flag(entry, "new_conn");
+    plan.pipeline = static_cast<int>(f.integer_or(entry, "pipeline", 1));
     plan.cpus = f.list<int>(entry, "cpus");
     plan.timeout_ns = f.integer(entry, "timeout_ns");
     plan.interval_ns = f.integer(entry, "interval_ns");

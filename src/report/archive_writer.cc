@@ -276,6 +276,7 @@ void write_plan(JsonWriter& json, const plan::RunPlan& plan) {
     field(json, "threads", plan.threads);
     field(json, "pin", plan.pin);
     field(json, "new_conn", plan.new_connection_per_request);
+    field(json, "pipeline", plan.pipeline);
     array_field(json, "cpus", plan.cpus);
     field(json, "timeout_ns", plan.timeout_ns);
     field(json, "interval_ns", plan.interval_ns);

@@ -127,6 +127,7 @@ void write_requests(JsonWriter& json, const stats::Counters& counters,
     field(json, "unsent", counters.requests_unsent);
     field(json, "unfinished", counters.requests_unfinished);
     field(json, "scheduled", counters.requests_sent + counters.requests_unsent);
+    field(json, "resent", counters.requests_resent);
     write_unanswered(json, counters);
     json.end_object();
 }
@@ -237,6 +238,7 @@ void write_config(JsonWriter& json, const plan::RunPlan& plan) {
     field(json, "threads", plan.threads);
     field(json, "pin", plan.pin);
     field(json, "new_conn", plan.new_connection_per_request);
+    field(json, "pipeline", plan.pipeline);
     array_field(json, "cpus", plan.cpus);
     optional_field(json, "rate_rps", plan::headline_rate_per_s(plan));
     field(json, "duration_s", detail::ns_to_s(plan::measured_ns(plan)));

@@ -172,6 +172,9 @@ std::string headline(const plan::RunPlan& plan) {
     if (const int64_t warmup_ns = plan::warmup_ns(plan); warmup_ns > 0) {
         text += fmt::format(" (+{} warm-up)", format_duration_ns(warmup_ns));
     }
+    if (plan.pipeline > 1) {
+        text += fmt::format(", pipeline {}", plan.pipeline);
+    }
     // The figures above are the whole test's; this process sends its slice.
     if (plan.shard.count > 1) {
         text += fmt::format(" — shard {}/{} ({})", plan.shard.index, plan.shard.count,
@@ -215,7 +218,10 @@ void append_counts(std::string& out, const stats::RunResult& result, bool color)
     append_line(out, "Connections",
                 fmt::format("{} of {} open at most, {} opened, {}",
                             result.connections_established_max, result.connections_target,
-                            c.connections_opened, plural(c.reconnects, "reconnect")));
+                            c.connections_opened, plural(c.reconnects, "reconnect")) +
+                    (c.requests_resent > 0 ? fmt::format(", {} re-sent after Connection: close",
+                                                         plural(c.requests_resent, "request"))
+                                           : std::string()));
     const GeneratorHealth health = judge_generator(result);
     append_line(out, "Generator",
                 fmt::format("busiest worker {:.0f}% CPU, {} ({}), {} behind schedule{}",

@@ -13,7 +13,7 @@ constexpr int status_code_max = 599;
 
 // add() names every field; this fails the build when a field is added or
 // changed so add() is revisited instead of silently skipping it.
-static_assert(sizeof(Counters) == (16 + 2 * error_kind_count + 6 + 600) * sizeof(int64_t),
+static_assert(sizeof(Counters) == (17 + 2 * error_kind_count + 6 + 600) * sizeof(int64_t),
               "Counters changed: update Counters::add");
 static_assert(static_cast<int>(ErrorKind::templating) + 1 == error_kind_count);
 
@@ -77,6 +77,7 @@ void Counters::add(const Counters& other) {
     requests_unsent += other.requests_unsent;
     connections_opened += other.connections_opened;
     reconnects += other.reconnects;
+    requests_resent += other.requests_resent;
     bytes_sent += other.bytes_sent;
     bytes_received += other.bytes_received;
     tls_handshakes_full += other.tls_handshakes_full;

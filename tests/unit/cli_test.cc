@@ -1358,3 +1358,13 @@ TEST_CASE("--color takes auto, always or never; --env-file is for profiles") {
     CHECK(contains(parse_error({"run", "x.toml", "--env-file", "/nonexistent/ci.env"}),
                    "--env-file: cannot read '/nonexistent/ci.env'"));
 }
+
+TEST_CASE("--pipeline N sets the depth (default 1) and refuses what cannot pipeline") {
+    CHECK(parse_run({"run", "http://h/"}).pipeline == 1);
+    CHECK(parse_run({"run", "http://h/", "--pipeline", "16"}).pipeline == 16);
+    CHECK(parse_run({"run", "http://h/", "-r", "100", "--pipeline", "256"}).pipeline == 256);
+    CHECK(contains(parse_error({"run", "http://h/", "--pipeline", "0"}), "--pipeline"));
+    CHECK(contains(parse_error({"run", "http://h/", "--pipeline", "257"}), "--pipeline"));
+    CHECK(
+        contains(parse_error({"run", "http://h/", "--pipeline", "4", "--new-conn"}), "--new-conn"));
+}

@@ -412,3 +412,37 @@ TEST_CASE("--connect-rate paces the opening connects: the start waits connection
     run.connect_rate_per_s = -1;
     CHECK(contains(error_of(run), "--connect-rate: must be between 0 and"));
 }
+
+TEST_CASE("pipelining: a depth in [1, 256], and only where no request waits for the one before") {
+    RunPlan run = valid_plan();
+    run.pipeline = plan::pipeline_max;
+    CHECK(plan::validate_run_plan(run).ok());
+    set_load(run, 1000.0);
+    CHECK(plan::validate_run_plan(run).ok());  // open loop pipelines too
+    run.pipeline = 0;
+    CHECK(contains(error_of(run), "--pipeline: expected 1 to 256"));
+    run.pipeline = plan::pipeline_max + 1;
+    CHECK(contains(error_of(run), "(got 257)"));
+
+    run = valid_plan();
+    run.pipeline = 8;
+    run.new_connection_per_request = true;
+    CHECK(contains(error_of(run), "--new-conn"));
+
+    run = valid_plan();
+    run.pipeline = 8;
+    run.requests[0].captures.push_back(barrage::http::CaptureSpec{});
+    CHECK(contains(error_of(run), "request 'default' captures"));
+
+    run = valid_plan();
+    run.pipeline = 8;
+    run.session.setup = {0};
+    CHECK(contains(error_of(run), "setup steps and task groups"));
+
+    run = valid_plan();
+    run.pipeline = 8;
+    run.phases[0].think_min_ns = run.phases[0].think_max_ns = 1'000'000;
+    CHECK(contains(error_of(run), "paces its virtual users"));
+    run.pipeline = 1;  // the same plan without pipelining is fine
+    CHECK(plan::validate_run_plan(run).ok());
+}

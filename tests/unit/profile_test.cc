@@ -1990,3 +1990,17 @@ source = "127.0.0.9-127.0.0.2"
           std::string::npos);
     CHECK(error.find(":3:") != std::string::npos);
 }
+
+TEST_CASE("[target] pipeline sets the depth, and --pipeline overrides it") {
+    const std::string pipelined = "[target]\nurl = \"http://127.0.0.1:8080\"\npipeline = 16\n";
+    plan::RunPlan run = load_ok(pipelined + one_request + one_phase);
+    CHECK(run.pipeline == 16);
+    CHECK(load_ok(target + one_request + one_phase).pipeline == 1);
+    profile::RunFlags flags;
+    flags.pipeline = 4;
+    REQUIRE(profile::apply_run_flags(run, flags).ok());
+    CHECK(run.pipeline == 4);
+    CHECK(contains(error_of("[target]\nurl = \"http://127.0.0.1:8080\"\npipeline = 0\n" +
+                            one_request + one_phase),
+                   "pipeline"));
+}

@@ -760,8 +760,9 @@ TEST_SUITE("json result") {
         CHECK(requests.keys() ==
               std::vector<std::string>{"sent", "completed", "errors", "responses_failed",
                                        "error_rate", "failure_rate", "late", "behind", "unsent",
-                                       "unfinished", "scheduled", "unanswered"});
+                                       "unfinished", "scheduled", "resent", "unanswered"});
         CHECK(requests["scheduled"].text == "10001");
+        CHECK(requests["resent"].text == "0");
         CHECK(requests["unanswered"]["total"].text == "11");
         CHECK(requests["unanswered"]["failed"]["timeout"].text == "7");
         CHECK(requests["unanswered"]["failed"]["connect"].text == "0");

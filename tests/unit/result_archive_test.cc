@@ -175,6 +175,19 @@ TEST_SUITE("result archive") {
         CHECK_FALSE(read.value().plan.timer_slack_auto);
     }
 
+    TEST_CASE("the pipeline depth and the re-sent count come back from the archive") {
+        RunPlan plan = profile_plan();
+        plan.pipeline = 16;
+        RunResult result = shard_result(100, 40);
+        result.totals.counters.requests_resent = 7;
+        const std::string json = format_json(plan, result);
+        auto archived = read_archive(json, "shard.json");
+        REQUIRE_MESSAGE(archived.ok(), archived.error().message);
+        CHECK(archived.value().plan.pipeline == 16);
+        CHECK(archived.value().result.totals.counters.requests_resent == 7);
+        CHECK(format_json(archived.value().plan, archived.value().result) == json);
+    }
+
     TEST_CASE("a profile with scenarios and tasks reads back to the very same document") {
         RunPlan plan = profile_plan();
         plan.phases.clear();

@@ -25,6 +25,8 @@ namespace barrage::plan {
 // Named limits; validated against each other in validate_run_plan.
 inline constexpr int connections_max = 1'000'000;
 inline constexpr int threads_max = 1024;
+// --pipeline N: requests in flight per connection at most (1: no pipelining).
+inline constexpr int pipeline_max = 256;
 inline constexpr double rate_max_per_s = 100'000'000.0;
 // `barrage run URL` without -c and -d.
 inline constexpr int connections_default = 10;
@@ -301,6 +303,9 @@ struct RunPlan {
     std::vector<Target> more_targets;
     TlsPlan tls;
     bool new_connection_per_request = false;  // --new-conn: one request per connection
+    // --pipeline N / [target] pipeline: up to N requests in flight on each
+    // connection, answered in order (HTTP/1.1 pipelining). 1: one at a time.
+    int pipeline = 1;
     int connections = connections_default;
     int threads = 1;
     bool pin = true;

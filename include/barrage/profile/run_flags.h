@@ -42,6 +42,7 @@ struct RunFlags {
     std::shared_ptr<const std::string> body_verbatim;
     // Connections and TLS. Any TLS flag given replaces a profile's [target.tls] as a whole.
     bool new_connection_per_request = false;  // --new-conn
+    std::optional<int> pipeline;              // --pipeline N
     std::optional<plan::TlsPlan> tls;
     // Outputs: paths, quiet, label and the command line's thresholds (added
     // after a profile's); outputs.abort_grace_ns is not read, see abort_grace_ns.

@@ -49,6 +49,9 @@ struct Counters {
     int64_t requests_unsent = 0;      // open loop: scheduled before the end but never sent
     int64_t connections_opened = 0;
     int64_t reconnects = 0;  // server said Connection: close, we reopened
+    // --pipeline: requests sent again on a new connection because the server
+    // closed (Connection: close) before answering them; each still counts once in sent.
+    int64_t requests_resent = 0;
     int64_t bytes_sent = 0;
     int64_t bytes_received = 0;
     int64_t tls_handshakes_full = 0;     // completed TLS handshakes without resumption

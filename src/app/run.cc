@@ -64,6 +64,9 @@ int prepare_run(plan::RunPlan& plan, RunSetup& setup) {
     if (auto status = cli::resolve_targets(plan); !status.ok()) {
         return fail(status.error().message, gate::exit_run_failed);
     }
+    if (auto status = cli::check_connection_limits(plan); !status.ok()) {
+        return fail(status.error().message, gate::exit_usage);
+    }
     return gate::exit_ok;
 }
 

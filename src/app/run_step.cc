@@ -17,6 +17,9 @@ base::Result<stats::RunResult> run_step(plan::RunPlan& plan, std::string_view wh
     if (auto status = cli::resolve_targets(plan); !status.ok()) {
         return status.error();
     }
+    if (auto status = cli::check_connection_limits(plan); !status.ok()) {
+        return status.error();
+    }
     const plan::Target& t = plan.target;
     target = t.scheme + "://" + t.host_header + t.path;
     auto result = engine::run_load(plan);

@@ -107,6 +107,13 @@ Load:
       --timeout TIME       limit for each connect and each request (default 10s)
       --connect-grace TIME stop with exit 3 when no connection has opened and
                            connects kept failing for TIME (default 2s)
+      --connect-rate RATE  open at most RATE connections per second (5000, 2k),
+                           the opening ones and every reconnect; the start
+                           waits about connections / RATE longer for them
+      --source ADDRS       bind connections to these local addresses, round
+                           robin: an IPv4 range 127.0.0.2-127.0.0.9 or a comma
+                           list (IPv6 too). Connections per target address and
+                           port must fit sources x ip_local_port_range
       --timer-slack TIME   open loop: send the arrivals due within TIME in one
                            wake-up (fewer wake-ups, less CPU; each waits at most
                            TIME, seen in schedule lag and latency). At most 10ms;
@@ -556,6 +563,14 @@ const OptionSpec<RunArgs> run_options[] = {
     {'\0', "connect-grace", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {
          return store(parse_duration_ns(flag, v, false), a.flags.connect_grace_ns);
+     }},
+    {'\0', "connect-rate", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(parse_rate_per_s(flag, v), a.flags.connect_rate_per_s);
+     }},
+    {'\0', "source", true,
+     [](RunArgs& a, std::string_view flag, std::string_view v) {
+         return store(plan::parse_source_addresses(flag, v), a.flags.sources);
      }},
     {'\0', "timer-slack", true,
      [](RunArgs& a, std::string_view flag, std::string_view v) {

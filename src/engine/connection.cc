@@ -88,7 +88,37 @@ void Worker::handle_completion(const io::Completion& completion, int64_t now) {
     }
 }
 
+// Opens the slot's connection now, or, past --connect-rate, when its turn
+// comes (open_waiting_connections, in order). A slot already waiting keeps its place.
 void Worker::open_connection(uint32_t slot, int64_t now) {
+    Connection& conn = connections_[slot];
+    if (conn.retry_at_ns == connect_waiting_ns) {
+        set_state(conn, ConnState::backoff);
+        return;
+    }
+    if (connect_bucket_.limited() && (!connect_queue_.empty() || !connect_bucket_.take(now))) {
+        set_state(conn, ConnState::backoff);
+        conn.retry_at_ns = connect_waiting_ns;
+        connect_queue_.push(slot);
+        return;
+    }
+    connect_now(slot, now);
+}
+
+// The waiting slots whose tokens have come; one closed meanwhile is skipped.
+void Worker::open_waiting_connections(int64_t now) {
+    while (!connect_queue_.empty() && connect_bucket_.take(now)) {
+        const uint32_t slot = connect_queue_.pop();
+        Connection& conn = connections_[slot];
+        BARRAGE_ASSERT(conn.retry_at_ns == connect_waiting_ns);
+        conn.retry_at_ns = 0;
+        if (conn.state == ConnState::backoff) {
+            connect_now(slot, now);
+        }
+    }
+}
+
+void Worker::connect_now(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
     BARRAGE_ASSERT(conn.socket.fd < 0);
     const plan::Target& target = plan::target_of(plan_, conn.target);
@@ -102,8 +132,26 @@ void Worker::open_connection(uint32_t slot, int64_t now) {
     set_state(conn, ConnState::connecting);
     conn.socket.connect_start_ns = now;
     conn.deadline_ns = now + plan_.timeout_ns;
+    if (!plan_.sources.empty()) {
+        if (const int rc = bind_source(slot, fd); rc < 0) {
+            // Checked before the run (cli::check_connection_limits): an address
+            // removed since, or every port of this source and target taken.
+            fail_connect(slot, connect_error_kind(-rc), std::strerror(-rc), now);
+            return;
+        }
+    }
     ring_->prep_connect(fd, reinterpret_cast<const sockaddr*>(&target.address), target.address_len,
                         user_data(op_connect, slot));
+}
+
+// --source: connection c of the test binds to source (c / targets) % sources,
+// so each target's connections go round robin over every source. Returns 0 or -errno.
+int Worker::bind_source(uint32_t slot, int fd) const {
+    const auto global = static_cast<std::size_t>(slice_.global(static_cast<int64_t>(slot)));
+    const std::size_t index = (global / plan::target_count(plan_)) % plan_.sources.size();
+    const plan::SourceAddress& source = plan_.sources[index];
+    return io::bind_source_address(fd, reinterpret_cast<const sockaddr*>(&source.address),
+                                   source.address_len);
 }
 
 void Worker::on_connect(uint32_t slot, int res, int64_t now) {

@@ -33,6 +33,10 @@ enum class ConnState : uint8_t {
     finishing_send
 };
 
+// Connection::retry_at_ns of a slot in the worker's ConnectQueue (--connect-rate):
+// it connects when its turn comes, never by the backoff scan.
+inline constexpr int64_t connect_waiting_ns = INT64_MAX;
+
 // Ciphertext handed to one send; more waits in the session until it completes.
 inline constexpr std::size_t tls_send_buffer_bytes = 8192;
 // Plaintext given to SSL_write at a time, so one record fits one send buffer.
@@ -100,7 +104,7 @@ struct Connection {
     uint32_t generation = 0;        // bumped on every close; stale CQEs are dropped
     uint32_t connect_failures = 0;  // consecutive, for backoff
     uint32_t target = 0;            // plan::target_of: which of the run's targets it connects to
-    int64_t retry_at_ns = 0;        // state backoff: when to reconnect
+    int64_t retry_at_ns = 0;        // state backoff: when to reconnect; see connect_waiting_ns
     int64_t idle_since_ns = 0;      // when it last became free (open loop: late or behind?)
     int64_t deadline_ns = 0;        // connect, handshake or request (the request's covers its send)
     SocketState socket;

@@ -303,7 +303,8 @@ void Coordinator::start_workers() {
 }
 
 void Coordinator::wait_until_connected() {
-    const int64_t give_up = base::now_ns() + connect_wait_ns_max;
+    // --connect-rate paces the opening connects: wait for them too.
+    const int64_t give_up = base::now_ns() + connect_wait_ns_max + plan::connect_pacing_ns(plan_);
     while (workers_ready() < workers_ && base::now_ns() < give_up) {
         if (handle_signals(base::ns_per_ms) || !check_reachable(base::now_ns())) {
             break;

@@ -32,6 +32,33 @@ constexpr int64_t connect_grace_ns_max = 5 * base::ns_per_s;
 constexpr uint16_t buffer_group = 1;
 constexpr unsigned recv_buffer_bytes = 8192;
 
+// Open loop: the responses that can land between two reaps are those due
+// within this long (the worker reaps at least every deadline scan, 10 ms).
+constexpr int64_t recv_reap_window_ns = 10 * base::ns_per_ms;
+
+// Provided receive buffers: twice the responses that can wait to be reaped
+// at once (a response may take two), not two per connection: holding 100k
+// connections at a low rate, one buffer each would be most of the worker's
+// memory. Closed loop: every connection's; open loop: what the peak rate
+// brings in a reap window, at most every connection's. Running out is
+// back-pressure (-ENOBUFS re-arms the receive), never a lost byte.
+unsigned recv_buffers_of(const plan::RunPlan& plan, unsigned connections, int64_t stride) {
+    double peak_per_s = 0;
+    for (const plan::PhasePlan& phase : plan.phases) {
+        if (phase.kind == plan::PhaseKind::users) {
+            peak_per_s = 1e12;  // closed loop: every connection may be answered at once
+            break;
+        }
+        const double step_top = phase.rate_per_s + phase.step_per_s * (phase.steps - 1);
+        peak_per_s = std::max({peak_per_s, phase.rate_per_s, phase.rate_end_per_s, step_top});
+    }
+    const double per_window =
+        peak_per_s / static_cast<double>(stride) * static_cast<double>(recv_reap_window_ns) / 1e9;
+    const auto in_flight =
+        static_cast<unsigned>(std::min(static_cast<double>(connections), per_window + 1));
+    return std::clamp(next_power_of_two(in_flight * 2), 64u, 2048u);
+}
+
 // Open loop reaps responses in batches only across sleeps at least this long.
 constexpr int64_t batch_sleep_ns_min = 100 * base::ns_per_us;
 // The default slack was chosen where its sleeps reach that batching (docs/pacing.md).
@@ -117,7 +144,7 @@ base::Status Worker::setup() {
     sessions_.prepare(connections_, slots_per_worker_max_);
 
     const auto conns = static_cast<unsigned>(connections_.size());
-    const unsigned buffers = std::clamp(next_power_of_two(conns * 2), 64u, 2048u);
+    const unsigned buffers = recv_buffers_of(plan_, conns, slice_.stride());
     // What can be outstanding at once: per connection a recv's last CQE, a send
     // and a connect (a reopened slot's old recv and send finish while its new
     // connect is under way), plus one CQE per provided buffer holding data. The
@@ -150,22 +177,31 @@ base::Status Worker::setup() {
 // connect now, the others when they spawn (schedule_absent_users).
 void Worker::connect_all_and_wait_for_start() {
     int64_t now = base::now_ns();
+    connect_bucket_ =
+        connect_bucket_of(plan_.connect_rate_per_s, static_cast<int64_t>(connections_.size()),
+                          plan_.connections, now);
+    if (connect_bucket_.limited()) {
+        connect_queue_ = ConnectQueue(connections_.size());
+    }
     for (uint32_t slot = 0; slot < connections_.size(); ++slot) {
         if (!users_.paces() || users_.present_at_start(slot)) {
             open_connection(slot, now);
         }
     }
-    const int64_t grace_end = now + std::min(plan_.timeout_ns, connect_grace_ns_max);
+    // Connections paced by --connect-rate take connections / rate to open: the
+    // start waits for them that much longer.
+    const int64_t grace_end =
+        now + std::min(plan_.timeout_ns, connect_grace_ns_max) + plan::connect_pacing_ns(plan_);
     bool reported_ready = false;
     // The coordinator sets start_ns a little ahead: nothing is sent before it,
     // so every request of the run lies inside [start, end). A scenario may
     // start later still (its `start`); a stop meanwhile ends the wait.
     while (!shared_->started.load(std::memory_order_acquire) ||
            (now < shared_->start_ns && !shared_->stop_requested.load(std::memory_order_relaxed))) {
-        const bool connecting =
-            std::any_of(connections_.begin(), connections_.end(), [](const Connection& c) {
-                return c.state == ConnState::connecting || c.state == ConnState::handshaking;
-            });
+        open_waiting_connections(now);
+        // A counter, not a scan: with 100k connections a scan per turn costs more than the
+        // connects.
+        const bool connecting = connections_opening_ > 0 || !connect_queue_.empty();
         if (!reported_ready && (!connecting || now >= grace_end)) {
             shared_->workers_ready.fetch_add(1);
             reported_ready = true;
@@ -316,6 +352,10 @@ void Worker::check_deadlines(int64_t now) {
     const int64_t period =
         std::clamp(plan_.timeout_ns / 8, deadline_scan_period_ns_min, deadline_scan_period_ns_max);
     next_deadline_scan_ns_ = now + period;
+    if (!connect_queue_.empty() && sending_allowed(now)) {
+        // --connect-rate: the bucket saves up a scan period's tokens (connect_bucket_of).
+        open_waiting_connections(now);
+    }
     for (uint32_t slot = 0; slot < connections_.size(); ++slot) {
         Connection& conn = connections_[slot];
         if (conn.state == ConnState::connecting && now >= conn.deadline_ns) {

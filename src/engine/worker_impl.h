@@ -19,6 +19,7 @@
 #include "barrage/plan/plan.h"
 #include "barrage/schedule/arrival_schedule.h"
 #include "barrage/stats/snapshot.h"
+#include "connect_pacer_impl.h"
 #include "connection_impl.h"
 #include "load_model_impl.h"
 #include "pipeline_impl.h"
@@ -155,6 +156,9 @@ private:
     void handle_completion(const io::Completion& completion, int64_t now);
     uint64_t user_data(Op op, uint32_t slot) const;
     void open_connection(uint32_t slot, int64_t now);
+    void connect_now(uint32_t slot, int64_t now);
+    int bind_source(uint32_t slot, int fd) const;
+    void open_waiting_connections(int64_t now);
     void on_connect(uint32_t slot, int res, int64_t now);
     void on_recv(uint32_t slot, const io::Completion& completion, bool timestamped, int64_t now);
     void on_eof(uint32_t slot, int64_t now);
@@ -254,8 +258,10 @@ private:
     int connected_ = 0;
     Drain drain_;
     bool use_buffer_ring_ = false;
-    int connections_opening_ = 0;  // connecting or handshaking: their completions are timed
-    int sends_continuing_ = 0;     // connections with send_continues set
+    int connections_opening_ = 0;   // connecting or handshaking: their completions are timed
+    ConnectBucket connect_bucket_;  // --connect-rate (unlimited without)
+    ConnectQueue connect_queue_;    // connects waiting for a token of connect_bucket_
+    int sends_continuing_ = 0;      // connections with send_continues set
     ReceiveTimestamps rx_;
     // Wall clock minus monotonic: for {{now}} and the receive timestamps;
     // refreshed every interval, so a step of the wall clock is followed.

@@ -28,6 +28,15 @@ int make_tcp_socket(int family, bool rx_timestamps) {
     return fd;
 }
 
+int bind_source_address(int fd, const sockaddr* source, socklen_t len) {
+    const int one = 1;
+    // Without it bind picks the port at once, and every source shares one range.
+    if (::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) != 0) {
+        return -errno;
+    }
+    return ::bind(fd, source, len) == 0 ? 0 : -errno;
+}
+
 base::Result<int> make_listen_socket(const sockaddr* addr, socklen_t len, int backlog) {
     const int fd = ::socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {

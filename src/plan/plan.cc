@@ -145,6 +145,10 @@ Status check_times(const RunPlan& plan) {
                                       format_duration(timer_slack_ns_max),
                                       format_duration(plan.timer_slack_ns)));
     }
+    if (plan.connect_rate_per_s < 0 || plan.connect_rate_per_s > rate_max_per_s) {
+        return make_error(fmt::format("--connect-rate: must be between 0 and {:g} (got {:g})",
+                                      rate_max_per_s, plan.connect_rate_per_s));
+    }
     if (plan.interval_ns < interval_ns_min) {
         return make_error(fmt::format("--interval: must be at least {} (got {})",
                                       format_duration(interval_ns_min),
@@ -544,6 +548,13 @@ std::vector<std::string> measured_phase_names(const RunPlan& plan) {
     return names;
 }
 
+int64_t connect_pacing_ns(const RunPlan& plan) {
+    if (plan.connect_rate_per_s <= 0) {
+        return 0;
+    }
+    return static_cast<int64_t>(std::ceil(plan.connections / plan.connect_rate_per_s * 1e9));
+}
+
 RunPlan scenario_run_plan(const RunPlan& plan, std::size_t index) {
     BARRAGE_ASSERT(index < plan.scenarios.size());
     const ScenarioPlan& scenario = plan.scenarios[index];
@@ -555,6 +566,10 @@ RunPlan scenario_run_plan(const RunPlan& plan, std::size_t index) {
     part.phases = scenario.phases;
     part.main_phase = 0;
     part.connections = scenario.connections;
+    // --connect-rate is the process's: each scenario takes its connections' part.
+    part.connect_rate_per_s =
+        plan.connections > 0 ? plan.connect_rate_per_s * scenario.connections / plan.connections
+                             : 0;
     // Sharded: at most this shard's part of the scenario's connections.
     part.threads = std::min(plan.threads, shard_connections(scenario.connections, plan.shard));
     // Its slice of the run's CPUs, one per worker (profile/run_flags.cc).

@@ -379,6 +379,8 @@ Status apply_run_flags(plan::RunPlan& plan, const RunFlags& flags) {
     plan.pin = plan.pin && !flags.no_pin;
     plan.timeout_ns = flags.timeout_ns.value_or(plan.timeout_ns);
     plan.connect_grace_ns = flags.connect_grace_ns.value_or(plan.connect_grace_ns);
+    plan.sources = flags.sources.value_or(plan.sources);
+    plan.connect_rate_per_s = flags.connect_rate_per_s.value_or(plan.connect_rate_per_s);
     if (flags.timer_slack_ns) {
         plan.timer_slack_ns = *flags.timer_slack_ns;
         plan.timer_slack_auto = flags.timer_slack_auto;

@@ -6,6 +6,7 @@
 
 #include "barrage/base/excerpt.h"
 #include "barrage/http/request.h"
+#include "barrage/plan/source_addresses.h"
 #include "barrage/plan/url.h"
 #include "profile_impl.h"
 
@@ -122,6 +123,21 @@ void read_urls(TableReader& target, const toml::array& urls, bool has_url, plan:
     }
 }
 
+// source (as --source) and connect_rate (as --connect-rate).
+void read_connection_options(TableReader& target, plan::RunPlan& plan) {
+    if (const auto source = target.string("source", "\"127.0.0.2-127.0.0.9\"")) {
+        auto sources = plan::parse_source_addresses("[target] source", *source);
+        if (sources) {
+            plan.sources = std::move(sources).value();
+        } else {
+            target.diagnostics().fail_at(target.node("source"), sources.error().message);
+        }
+    }
+    if (const auto rate = target.rate("connect_rate", false)) {
+        plan.connect_rate_per_s = *rate;
+    }
+}
+
 }  // namespace
 
 void read_headers_of(TableReader& reader, std::vector<plan::Header>& out) {
@@ -171,6 +187,7 @@ void read_target(TableReader& root, const std::string& base_dir, plan::RunPlan& 
         plan.timeout_ns = *timeout;
     }
     plan.new_connection_per_request = target.boolean("new_conn").value_or(false);
+    read_connection_options(target, plan);
     if (const auto pipeline = target.integer("pipeline", 1, plan::pipeline_max)) {
         plan.pipeline = static_cast<int>(*pipeline);
     }

@@ -247,6 +247,10 @@ void write_config(JsonWriter& json, const plan::RunPlan& plan) {
     field(json, "interval_s", detail::ns_to_s(plan.interval_ns));
     field(json, "timer_slack_us", plan.timer_slack_ns / 1000);
     field(json, "timer_slack_mode", plan.timer_slack_auto ? "auto" : "fixed");
+    optional_field(
+        json, "connect_rate_per_s",
+        plan.connect_rate_per_s > 0 ? std::optional(plan.connect_rate_per_s) : std::nullopt);
+    field(json, "sources", static_cast<int64_t>(plan.sources.size()));
     field(json, "response_header_bytes_max", plan.response_header_bytes_max);
     write_headers(json, request.headers);
     field(json, "body_bytes", static_cast<int64_t>(request.body_bytes()));

@@ -1,6 +1,8 @@
 #include "barrage/plan/plan.h"
 
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
 
 #include <cmath>
 #include <cstdint>
@@ -332,6 +334,83 @@ TEST_CASE("the phases of a URL run, warm-up and all, are in the order the engine
     const auto status = plan::check_phase_order(reversed);
     REQUIRE_FALSE(status.ok());
     CHECK(contains(status.error().message, "(move it up, or drop warmup = true)"));
+}
+
+namespace {
+
+// The addresses of a --source list as text, "a b c".
+std::string sources_text(std::string_view typed) {
+    auto sources = plan::parse_source_addresses("--source", typed);
+    REQUIRE(sources.ok());
+    std::string text;
+    for (const plan::SourceAddress& source : sources.value()) {
+        char buffer[64] = {};
+        const auto* v4 = reinterpret_cast<const sockaddr_in*>(&source.address);
+        const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&source.address);
+        if (source.address.ss_family == AF_INET) {
+            CHECK(source.address_len == sizeof(sockaddr_in));
+            CHECK(v4->sin_port == 0);
+            inet_ntop(AF_INET, &v4->sin_addr, buffer, sizeof(buffer));
+        } else {
+            CHECK(source.address_len == sizeof(sockaddr_in6));
+            inet_ntop(AF_INET6, &v6->sin6_addr, buffer, sizeof(buffer));
+        }
+        text += (text.empty() ? "" : " ") + std::string(buffer);
+    }
+    return text;
+}
+
+std::string source_error(std::string_view typed) {
+    auto sources = plan::parse_source_addresses("--source", typed);
+    REQUIRE_FALSE(sources.ok());
+    return sources.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("--source takes addresses, IPv4 ranges and comma lists of both, in order") {
+    CHECK(sources_text("127.0.0.2") == "127.0.0.2");
+    CHECK(sources_text("127.0.0.2-127.0.0.4") == "127.0.0.2 127.0.0.3 127.0.0.4");
+    CHECK(sources_text("10.0.0.255-10.0.1.1") == "10.0.0.255 10.0.1.0 10.0.1.1");
+    CHECK(sources_text("10.0.0.9,10.0.0.1-10.0.0.2") == "10.0.0.9 10.0.0.1 10.0.0.2");
+    CHECK(sources_text("127.0.0.5-127.0.0.5") == "127.0.0.5");
+    CHECK(sources_text("fd00::5,::1") == "fd00::5 ::1");
+    auto many = plan::parse_source_addresses("--source", "10.0.0.0-10.0.255.255");
+    REQUIRE(many.ok());
+    CHECK(many.value().size() == plan::source_addresses_max);
+}
+
+TEST_CASE("--source refuses what is not a list of one family's addresses, and says the form") {
+    for (const char* typed : {"", "127.0.0.2,", ",127.0.0.2", "127.0.0.2,,127.0.0.3", "localhost",
+                              "127.0.0.256", "127.0.0.2-", "-127.0.0.2", "127.0.0.2-fd00::1",
+                              "fd00::1-fd00::5", "127.0.0.2-127.0.0.3-127.0.0.4"}) {
+        CAPTURE(typed);
+        const std::string error = source_error(typed);
+        CHECK(contains(error, "--source: '"));
+        CHECK(contains(error, "e.g. 127.0.0.2-127.0.0.9"));
+    }
+    CHECK(contains(source_error("127.0.0.9-127.0.0.2"), "ends before it starts"));
+    CHECK(contains(source_error("127.0.0.1,::1"), "mixes IPv4 and IPv6"));
+    CHECK(contains(source_error("127.0.0.2-127.0.0.5,127.0.0.4"), "names an address twice"));
+    CHECK(contains(source_error("::1,::1"), "names an address twice"));
+    CHECK(contains(source_error("10.0.0.0-10.1.0.0"), "more than 65536 addresses"));
+    CHECK(contains(source_error("10.0.0.0-10.0.255.255,10.1.0.0"), "more than 65536 addresses"));
+}
+
+TEST_CASE("connections to one destination fit sources times local ports") {
+    CHECK(plan::connections_per_destination_max(1, 28232) == 28232);
+    CHECK(plan::connections_per_destination_max(8, 28232) == 225856);
+}
+
+TEST_CASE("--connect-rate paces the opening connects: the start waits connections / rate") {
+    RunPlan run = valid_plan();
+    CHECK(plan::connect_pacing_ns(run) == 0);
+    run.connections = 5000;
+    run.connect_rate_per_s = 2000;
+    CHECK(plan::connect_pacing_ns(run) == 2'500'000'000);
+    CHECK(plan::validate_run_plan(run).ok());
+    run.connect_rate_per_s = -1;
+    CHECK(contains(error_of(run), "--connect-rate: must be between 0 and"));
 }
 
 TEST_CASE("pipelining: a depth in [1, 256], and only where no request waits for the one before") {

@@ -1972,6 +1972,25 @@ TEST_CASE("env files: KEY=VALUE, export, comments and both quotes; bad lines say
                  "--env-file: cannot read '/nonexistent/ci.env'");
 }
 
+TEST_CASE("[target] source and connect_rate are --source and --connect-rate") {
+    const std::string target = R"([target]
+url = "http://127.0.0.1:8080"
+source = "127.0.0.2-127.0.0.4,127.0.0.9"
+connect_rate = "2k"
+)";
+    const plan::RunPlan run = load_ok(target + one_request + one_phase);
+    CHECK(run.sources.size() == 4);
+    CHECK(run.connect_rate_per_s == 2000);
+    const std::string bad = R"([target]
+url = "http://127.0.0.1:8080"
+source = "127.0.0.9-127.0.0.2"
+)";
+    const std::string error = error_of(bad + one_request + one_phase);
+    CHECK(error.find("[target] source: '127.0.0.9-127.0.0.2' ends before it starts") !=
+          std::string::npos);
+    CHECK(error.find(":3:") != std::string::npos);
+}
+
 TEST_CASE("[target] pipeline sets the depth, and --pipeline overrides it") {
     const std::string pipelined = "[target]\nurl = \"http://127.0.0.1:8080\"\npipeline = 16\n";
     plan::RunPlan run = load_ok(pipelined + one_request + one_phase);

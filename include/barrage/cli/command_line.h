@@ -126,6 +126,14 @@ base::Status resolve_target(plan::Target& target);
 // Resolves plan.target and every one of plan.more_targets ([target] urls).
 base::Status resolve_targets(plan::RunPlan& plan);
 
+// After resolve_targets, before any traffic: what the connections need from
+// this machine. Raises RLIMIT_NOFILE's soft limit to its hard limit and
+// refuses more connections than it allows. With --source: each address is of
+// the targets' family and local (a test bind; EADDRNOTAVAIL names it), and the
+// connections to each target address and port fit sources x the local port
+// range. Errors say what, why and how to fix it (exit 2).
+base::Status check_connection_limits(const plan::RunPlan& plan);
+
 // Usage text of the whole program.
 std::string usage_text();
 

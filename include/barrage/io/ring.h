@@ -124,6 +124,13 @@ unsigned Ring::for_each_completion(Fn&& fn) {
 // AF_UNIX (--unix-socket) gives a Unix stream socket, without TCP_NODELAY.
 int make_tcp_socket(int family, bool rx_timestamps = false);
 
+// Binds the socket `fd` to the local address `source` (port 0) with
+// IP_BIND_ADDRESS_NO_PORT, so the kernel picks the port at connect time, per
+// destination: each source then has the whole local port range for every
+// destination address and port. Returns 0 or -errno (EADDRNOTAVAIL: not an
+// address of this machine).
+int bind_source_address(int fd, const sockaddr* source, socklen_t len);
+
 // Creates a listening TCP socket bound to host:port with SO_REUSEADDR and
 // SO_REUSEPORT (one per server thread). Returns the fd or an error.
 base::Result<int> make_listen_socket(const sockaddr* addr, socklen_t len, int backlog);

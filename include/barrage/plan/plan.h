@@ -18,6 +18,7 @@
 #include "barrage/base/result.h"
 #include "barrage/http/data_file.h"
 #include "barrage/http/response_check.h"
+#include "barrage/plan/source_addresses.h"
 
 namespace barrage::plan {
 
@@ -313,6 +314,12 @@ struct RunPlan {
     // Stop the run when no connection has opened and connects have failed for
     // this long: an unreachable target fails fast (exit 3) instead of running out the clock.
     int64_t connect_grace_ns = 2'000'000'000;
+    // --source: local addresses the connections bind to before they connect,
+    // round robin over the run's connections (empty: the kernel picks).
+    std::vector<SourceAddress> sources;
+    // --connect-rate: connections opened per second at most, the opening ones
+    // and every reconnect, over the whole test (0: no limit).
+    double connect_rate_per_s = 0;
     int64_t interval_ns = 1'000'000'000;  // snapshot / CSV interval
     // Open loop: arrivals due within this window go out in one wake-up (like
     // the kernel's timer slack). 0 = each arrival wakes the worker at its own
@@ -359,6 +366,10 @@ struct RunPlan {
     std::vector<TaskPlan> tasks;
     ShardPlan shard;
 };
+
+// --connect-rate: how long opening all of the plan's connections takes at
+// that rate (0 without one); the start waits this much longer for them.
+int64_t connect_pacing_ns(const RunPlan& plan);
 
 // How many targets the connections are spread over, and the one at `index`.
 inline std::size_t target_count(const RunPlan& plan) { return 1 + plan.more_targets.size(); }

@@ -29,6 +29,8 @@ struct RunFlags {
     std::optional<int64_t> warmup_ns;    // --warmup (URL runs)
     std::optional<int64_t> timeout_ns;   // --timeout
     std::optional<int64_t> connect_grace_ns;
+    std::optional<std::vector<plan::SourceAddress>> sources;  // --source
+    std::optional<double> connect_rate_per_s;                 // --connect-rate
     std::optional<int64_t> timer_slack_ns;
     bool timer_slack_auto = false;  // --timer-slack auto (timer_slack_ns is then its value)
     std::optional<int64_t> interval_ns;

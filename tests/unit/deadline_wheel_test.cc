@@ -153,10 +153,10 @@ TEST_CASE("an entry added while its bucket fires, or for a time already past, wa
     const int64_t period = 10 * ms_ns;
     DeadlineWheel wheel(period, 4, 5 * period + 1);  // starts between two boundaries
     CHECK(wheel.next_due_ns() == 6 * period);
-    CHECK(wheel.add(7, 0) == 6 * period);                       // past: the next bucket
-    CHECK(wheel.add(8, 6 * period) == 6 * period);              // exactly on a boundary
-    CHECK(wheel.add(9, 6 * period + 1) == 7 * period);          // just past it
-    CHECK(wheel.add(10, 100 * period) == 9 * period);           // the horizon
+    CHECK(wheel.add(7, 0) == 6 * period);               // past: the next bucket
+    CHECK(wheel.add(8, 6 * period) == 6 * period);      // exactly on a boundary
+    CHECK(wheel.add(9, 6 * period + 1) == 7 * period);  // just past it
+    CHECK(wheel.add(10, 100 * period) == 9 * period);   // the horizon
     std::vector<uint32_t> fired;
     int64_t added_due = 0;
     CHECK(wheel.expire(6 * period - 1, [&](uint32_t, int64_t) { FAIL("not due"); }) == 0);

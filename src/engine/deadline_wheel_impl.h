@@ -54,6 +54,7 @@ public:
     // or after deadline_ns, never before the next bucket and never past the
     // horizon. Returns its due time; the caller keeps it to recognize the entry.
     int64_t add(uint32_t slot, int64_t deadline_ns) {
+        BARRAGE_ASSERT(!buckets_.empty());  // made with a period, not default-made
         int64_t index = next_index_;
         if (deadline_ns > next_index_ * period_ns_) {
             index = std::min(deadline_ns / period_ns_ + (deadline_ns % period_ns_ != 0 ? 1 : 0),

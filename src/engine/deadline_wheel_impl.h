@@ -13,6 +13,10 @@
 // current deadline and fires it or adds the slot again. So a deadline that
 // moves later (the next request on a keep-alive connection) costs nothing
 // until its entry comes due; only one that moves earlier needs a new entry.
+// Buckets are vectors that grow to their high-water mark (the entries due in
+// one period) and keep it: after the wheel's first turn a steady run stops
+// allocating. Preallocating each bucket for every connection would cost
+// buckets x connections.
 
 #include <algorithm>
 #include <cstddef>

@@ -7,7 +7,8 @@
 # at the local port range, 28,232 with Debian's 32768-60999).
 # Prints per N: barrage's max RSS, its RSS per connection (max RSS at N - max RSS at 10) / N, the
 # connections actually held (JSON connections.established_max), completed/sent, the workers' CPU
-# seconds over the run (holding costs a deadline scan of every connection each 10 ms); then wrk's RSS
+# seconds over the run (idle connections cost no deadline checks: benchmarks/idle_deadlines.sh;
+# closing them all at the end is in the figure); then wrk's RSS
 # per connection and the ratio barrage / wrk. RUNS > 1: medians.
 #
 # Memory figure (issue 15 goal: <= 1 KiB per connection at 100k). Receive buffers come from the

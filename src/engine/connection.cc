@@ -131,7 +131,7 @@ void Worker::connect_now(uint32_t slot, int64_t now) {
     conn.socket.fd = fd;
     set_state(conn, ConnState::connecting);
     conn.socket.connect_start_ns = now;
-    conn.deadline_ns = now + plan_.timeout_ns;
+    set_deadline(conn, now + plan_.timeout_ns);
     if (!plan_.sources.empty()) {
         if (const int rc = bind_source(slot, fd); rc < 0) {
             // Checked before the run (cli::check_connection_limits): an address
@@ -333,6 +333,7 @@ void Worker::fail_connect(uint32_t slot, stats::ErrorKind kind, std::string_view
     conn.retry_at_ns = now + std::min(backoff_ns_max, backoff_ns_min << shift);
     ++conn.connect_failures;
     set_state(conn, ConnState::backoff);
+    watch_deadline(conn, conn.retry_at_ns);
 }
 
 // Closes synchronously: shutdown first so the ring's pending recv on this

@@ -37,6 +37,10 @@ enum class ConnState : uint8_t {
 // it connects when its turn comes, never by the backoff scan.
 inline constexpr int64_t connect_waiting_ns = INT64_MAX;
 
+// Connection::deadline_due_ns of a slot with no entry in the worker's deadline
+// wheel (deadline_wheel_impl.h's no_entry_due_ns).
+inline constexpr int64_t no_deadline_entry_ns = INT64_MAX;
+
 // Ciphertext handed to one send; more waits in the session until it completes.
 inline constexpr std::size_t tls_send_buffer_bytes = 8192;
 // Plaintext given to SSL_write at a time, so one record fits one send buffer.
@@ -107,6 +111,8 @@ struct Connection {
     int64_t retry_at_ns = 0;        // state backoff: when to reconnect; see connect_waiting_ns
     int64_t idle_since_ns = 0;      // when it last became free (open loop: late or behind?)
     int64_t deadline_ns = 0;        // connect, handshake or request (the request's covers its send)
+    // When its live entry in the worker's deadline wheel comes due (set_deadline).
+    int64_t deadline_due_ns = no_deadline_entry_ns;
     SocketState socket;
     TlsLink tls;
     RequestInFlight request;

@@ -109,7 +109,7 @@ void Worker::make_head(Connection& conn, RequestInFlight record) {
     record.bytes = conn.request.bytes;
     record.send_offset = conn.request.send_offset;
     conn.request = record;
-    conn.deadline_ns = record.sent_ns + plan_.timeout_ns;  // its own --timeout
+    set_deadline(conn, record.sent_ns + plan_.timeout_ns);  // its own --timeout
     sessions_.arm_parser(conn, record.index);
 }
 

@@ -22,7 +22,7 @@ void Worker::start_request(uint32_t slot, int64_t intended_ns, int64_t now, bool
     // sending a handshake's last flight; the transport waits for that send).
     BARRAGE_ASSERT(conn.state == ConnState::idle && !conn.socket.send_continues);
     set_state(conn, ConnState::busy);
-    conn.deadline_ns = now + plan_.timeout_ns;
+    set_deadline(conn, now + plan_.timeout_ns);
     // A request started in a turn that began in the warm-up belongs to it, even
     // if its intended time is a hair past the warm-up's end: its counts must all
     // land on one side (the interval rolls only at the top of the next turn).

@@ -46,7 +46,7 @@ void Worker::tls_start_handshake(uint32_t slot, int64_t now) {
     Connection& conn = connections_[slot];
     set_state(conn, ConnState::handshaking);
     conn.socket.handshake_start_ns = now;
-    conn.deadline_ns = now + plan_.timeout_ns;
+    set_deadline(conn, now + plan_.timeout_ns);
     io::TlsSessionCache* cache = plan_.tls.resume ? &tls_.session_cache : nullptr;
     if (auto status = conn.tls.session->start(*tls_.context, tls_.server_name.c_str(), cache);
         !status.ok()) {

@@ -27,6 +27,10 @@ unsigned next_power_of_two(unsigned value) {
 
 constexpr int64_t deadline_scan_period_ns_max = 10 * base::ns_per_ms;
 constexpr int64_t deadline_scan_period_ns_min = 1 * base::ns_per_ms;
+// The deadline wheel's horizon: 10 s at the longest period; a deadline further
+// out (a longer --timeout) comes back once per horizon until it is due.
+constexpr std::size_t deadline_wheel_buckets = 1024;
+static_assert(no_entry_due_ns == no_deadline_entry_ns);
 // How long workers may take to connect before the schedule starts anyway.
 constexpr int64_t connect_grace_ns_max = 5 * base::ns_per_s;
 constexpr uint16_t buffer_group = 1;
@@ -177,6 +181,9 @@ base::Status Worker::setup() {
 // connect now, the others when they spawn (schedule_absent_users).
 void Worker::connect_all_and_wait_for_start() {
     int64_t now = base::now_ns();
+    deadlines_ = DeadlineWheel(
+        std::clamp(plan_.timeout_ns / 8, deadline_scan_period_ns_min, deadline_scan_period_ns_max),
+        deadline_wheel_buckets, now);
     connect_bucket_ =
         connect_bucket_of(plan_.connect_rate_per_s, static_cast<int64_t>(connections_.size()),
                           plan_.connections, now);
@@ -348,30 +355,74 @@ void Worker::dispatch_due(int64_t now) {
     }
 }
 
+// Looks only at the connections whose deadline entry came due (deadline_wheel_impl.h).
 void Worker::check_deadlines(int64_t now) {
-    const int64_t period =
-        std::clamp(plan_.timeout_ns / 8, deadline_scan_period_ns_min, deadline_scan_period_ns_max);
-    next_deadline_scan_ns_ = now + period;
     if (!connect_queue_.empty() && sending_allowed(now)) {
         // --connect-rate: the bucket saves up a scan period's tokens (connect_bucket_of).
         open_waiting_connections(now);
     }
-    for (uint32_t slot = 0; slot < connections_.size(); ++slot) {
-        Connection& conn = connections_[slot];
-        if (conn.state == ConnState::connecting && now >= conn.deadline_ns) {
-            fail_connect(slot, stats::ErrorKind::connect_timeout, "no answer within --timeout",
-                         now);
-        } else if (conn.state == ConnState::handshaking && now >= conn.deadline_ns) {
-            fail_tls(slot, "the TLS handshake did not finish within --timeout", now);
-        } else if (conn.state == ConnState::busy && now >= conn.deadline_ns) {
-            fail_request(slot, stats::ErrorKind::timeout, "no complete response within --timeout",
-                         now);
-        } else if (conn.state == ConnState::finishing_send && now >= conn.deadline_ns) {
-            abandon_send(slot, now);
-        } else if (conn.state == ConnState::backoff && now >= conn.retry_at_ns &&
-                   sending_allowed(now)) {
-            open_connection(slot, now);
-        }
+    deadlines_.expire(now,
+                      [&](uint32_t slot, int64_t due_ns) { expire_deadline(slot, due_ns, now); });
+    next_deadline_scan_ns_ = deadlines_.next_due_ns();
+}
+
+// An entry of `slot` came due: fires the deadline of its state if it has
+// passed, else (it moved later) watches it again. A stale entry (a newer one
+// replaced it) and a state without a deadline are dropped.
+void Worker::expire_deadline(uint32_t slot, int64_t due_ns, int64_t now) {
+    Connection& conn = connections_[slot];
+    if (conn.deadline_due_ns != due_ns) {
+        return;
+    }
+    conn.deadline_due_ns = no_entry_due_ns;
+    const bool passed = now >= conn.deadline_ns;
+    switch (conn.state) {
+        case ConnState::connecting:
+            if (passed) {
+                fail_connect(slot, stats::ErrorKind::connect_timeout, "no answer within --timeout",
+                             now);
+            }
+            break;
+        case ConnState::handshaking:
+            if (passed) {
+                fail_tls(slot, "the TLS handshake did not finish within --timeout", now);
+            }
+            break;
+        case ConnState::busy:
+            if (passed) {
+                fail_request(slot, stats::ErrorKind::timeout,
+                             "no complete response within --timeout", now);
+            }
+            break;
+        case ConnState::finishing_send:
+            if (passed) {
+                abandon_send(slot, now);
+            }
+            break;
+        case ConnState::backoff:
+            expire_backoff(slot, now);
+            return;
+        case ConnState::closed:
+        case ConnState::idle:
+            return;
+    }
+    if (!passed) {
+        watch_deadline(conn, conn.deadline_ns);
+    }
+}
+
+// A backoff's reconnect; a slot waiting in the connect queue goes from there.
+void Worker::expire_backoff(uint32_t slot, int64_t now) {
+    Connection& conn = connections_[slot];
+    if (conn.retry_at_ns == connect_waiting_ns) {
+        return;
+    }
+    if (now < conn.retry_at_ns) {
+        watch_deadline(conn, conn.retry_at_ns);
+    } else if (sending_allowed(now)) {
+        open_connection(slot, now);
+    } else {
+        watch_deadline(conn, now);  // stays in backoff, looked at each period as before
     }
 }
 

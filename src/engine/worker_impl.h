@@ -21,6 +21,7 @@
 #include "barrage/stats/snapshot.h"
 #include "connect_pacer_impl.h"
 #include "connection_impl.h"
+#include "deadline_wheel_impl.h"
 #include "load_model_impl.h"
 #include "pipeline_impl.h"
 #include "session_impl.h"
@@ -141,6 +142,10 @@ private:
     void finish();
     void dispatch_due(int64_t now);
     void check_deadlines(int64_t now);
+    void expire_deadline(uint32_t slot, int64_t due_ns, int64_t now);
+    void expire_backoff(uint32_t slot, int64_t now);
+    inline void set_deadline(Connection& conn, int64_t deadline_ns);
+    inline void watch_deadline(Connection& conn, int64_t at_ns);
     int64_t wait_budget_ns(int64_t now) const;
     unsigned completions_to_wait_for(int64_t sleep_ns) const;
     bool pipelined_batch() const;
@@ -254,6 +259,8 @@ private:
     int64_t cpu_mark_ns_ = 0;       // thread CPU time at the last snapshot
     int64_t next_dispatch_ns_ = 0;  // no dispatch before (timer slack)
     int64_t next_deadline_scan_ns_ = 0;
+    // The connections whose state has a deadline, by when (deadline_wheel_impl.h).
+    DeadlineWheel deadlines_;
     int in_flight_ = 0;  // requests sent (started), not finished
     int connected_ = 0;
     Drain drain_;
@@ -279,5 +286,22 @@ private:
     RequestQueue pipeline_;             // pipeline_depth_ > 1 only: the requests behind each head
     unsigned pipeline_batch_completions_ = 1;  // see pipelined_batch()
 };
+
+// Sets the deadline of the connection's state. On the hot path (the next
+// request of a keep-alive connection) the deadline only moves later, which the
+// entry already in the wheel covers: a compare, no new entry.
+inline void Worker::set_deadline(Connection& conn, int64_t deadline_ns) {
+    conn.deadline_ns = deadline_ns;
+    watch_deadline(conn, deadline_ns);
+}
+
+// Makes sure the wheel looks at the connection by at_ns (a deadline or a
+// backoff's retry), at most one period late.
+inline void Worker::watch_deadline(Connection& conn, int64_t at_ns) {
+    if (!deadlines_.covers(conn.deadline_due_ns, at_ns)) {
+        const auto slot = static_cast<uint32_t>(&conn - connections_.data());
+        conn.deadline_due_ns = deadlines_.add(slot, at_ns);
+    }
+}
 
 }  // namespace barrage::engine::detail

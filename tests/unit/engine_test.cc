@@ -31,6 +31,7 @@ enum class Answer {
     early_then_never_read,  // answers the first head at once, then never reads again
     once_then_half_close,   // answers the first head, sends FIN, drops whatever comes
     early_then_read_body,   // answers each head at once, then reads its body (Content-Length)
+    answers_then_silent,    // answers each request for the connection's first 100 ms, then none
 };
 
 // Answers requests on every connection with a fixed response.
@@ -75,10 +76,11 @@ private:
             serve_early(fd);
             return;
         }
-        if (answer_ != Answer::every_request) {
+        if (answer_ != Answer::every_request && answer_ != Answer::answers_then_silent) {
             serve_once(fd);
             return;
         }
+        const auto silent_from = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
         std::string pending;
         char buffer[4096];
         for (;;) {
@@ -90,6 +92,10 @@ private:
             for (auto end = pending.find("\r\n\r\n"); end != std::string::npos;
                  end = pending.find("\r\n\r\n")) {
                 pending.erase(0, end + 4);
+                if (answer_ == Answer::answers_then_silent &&
+                    std::chrono::steady_clock::now() >= silent_from) {
+                    continue;
+                }
                 if (write(fd, response_.data(), response_.size()) < 0) {
                     return;
                 }
@@ -400,6 +406,39 @@ TEST_CASE("a refused port is counted as connect errors and completes nothing") {
     REQUIRE_FALSE(r.error_details.empty());
     CHECK(r.error_details[0].find("refused") != std::string::npos);
     CHECK(r.connections_established_max == 0);
+}
+
+TEST_CASE("a refused connect retries after its short backoff, not after the connect's --timeout") {
+    uint16_t port = 0;
+    {
+        TinyServer gone(ok_response);
+        port = gone.port();
+    }
+    RunPlan plan =
+        plan_for(port, 1, 1);  // --timeout 2 s: each connect's deadline lies past the run
+    barrage::plan::set_url_run(plan, {std::nullopt, 300 * ms_ns, 0});
+    auto result = barrage::engine::run_load(plan, {});
+    REQUIRE(result.ok());
+    const auto& c = result.value().totals.counters;
+    // Backoffs of 10, 20, 40, 80 ms fit in 300 ms: the deadline moved earlier each time.
+    CHECK(c.errors[static_cast<size_t>(barrage::stats::ErrorKind::connect)] >= 3);
+    CHECK(c.requests_sent == 0);
+}
+
+TEST_CASE(
+    "a keep-alive connection whose deadline moved later with each answered request still times "
+    "out when its server goes silent") {
+    TinyServer server(ok_response, Answer::answers_then_silent);
+    RunPlan plan = plan_for(server.port(), 1, 1);
+    barrage::plan::set_url_run(plan, {std::nullopt, 500 * ms_ns, 0});
+    plan.timeout_ns = 40 * ms_ns;  // deadlines looked at every 5 ms: many periods of answers
+    auto result = barrage::engine::run_load(plan, {});
+    REQUIRE(result.ok());
+    const auto& c = result.value().totals.counters;
+    CHECK(c.requests_completed >= 2);
+    CHECK(c.errors[static_cast<size_t>(barrage::stats::ErrorKind::timeout)] >= 1);
+    CHECK(server.accepted() >= 2);  // each timeout replaced the connection
+    CHECK(c.requests_sent == c.requests_completed + c.requests_errors + c.requests_unfinished);
 }
 
 TEST_CASE("connections are split over workers without rounding up") {

@@ -57,6 +57,10 @@ namespace {
 // HeaderKind i + 1.
 constexpr std::string_view kHeaderNames[] = {"content-length", "transfer-encoding", "connection"};
 constexpr uint8_t kAllHeaderNames = 0b111;
+static_assert(kHeaderNames[0].size() != kHeaderNames[1].size() &&
+                  kHeaderNames[0].size() != kHeaderNames[2].size() &&
+                  kHeaderNames[1].size() != kHeaderNames[2].size(),
+              "interpreted_name() tells the names apart by length");
 
 // Tokens we look for in comma lists; masks pick those one header may hold.
 constexpr std::string_view kListTokens[] = {"chunked", "close", "keep-alive"};
@@ -89,6 +93,37 @@ bool equals_lower_tokens(const char* segment, const char* lower, std::size_t n) 
         }
     }
     return true;
+}
+
+// Same as equals_lower_tokens for n >= 8, 8 bytes at a time (the last block
+// may overlap the one before).
+bool equals_lower_name(const char* segment, const char* lower, std::size_t n) {
+    BARRAGE_ASSERT(n >= 8);
+    constexpr uint64_t kCaseBits = 0x2020202020202020;
+    const auto block_equal = [&](std::size_t at) {
+        uint64_t a = 0;
+        uint64_t b = 0;
+        std::memcpy(&a, segment + at, sizeof a);
+        std::memcpy(&b, lower + at, sizeof b);
+        return (a | kCaseBits) == b;
+    };
+    for (std::size_t at = 0; at + 8 < n; at += 8) {
+        if (!block_equal(at)) {
+            return false;
+        }
+    }
+    return block_equal(n - 8);
+}
+
+// Which of kHeaderNames the whole name `name` (tchar bytes only) is, ignoring
+// case: its index + 1 (a HeaderKind), or 0. The length picks the candidate.
+int interpreted_name(const char* name, std::size_t n) {
+    for (std::size_t i = 0; i < std::size(kHeaderNames); ++i) {
+        if (kHeaderNames[i].size() == n) {
+            return equals_lower_name(name, kHeaderNames[i].data(), n) ? static_cast<int>(i) + 1 : 0;
+        }
+    }
+    return 0;
 }
 
 // Keeps the candidates of `alive` whose bytes [pos, pos + n) equal `segment`
@@ -530,7 +565,34 @@ bool ResponseParser::status_prefix(const char* p) {
     return true;
 }
 
+// Lines whose name and ':' are in view take a fast path: the name scanned 8
+// bytes at a time and known by its length, a value we do not interpret
+// skipped with memchr, and the next line begun here rather than through
+// step_head(). Anything else (a name cut by the end of the bytes, a bad byte,
+// the empty line, keep mode) goes the byte-level way below, which also names
+// errors, so both ways accept and reject the same bytes.
 const char* ResponseParser::header_line_start(const char* p, const char* end) {
+    while (keep_ == nullptr && p < end) {
+        const char* colon = detail::tchar_run_end(p, end);
+        if (colon == p || colon == end || *colon != ':') {
+            break;
+        }
+        header_kind_ =
+            static_cast<HeaderKind>(interpreted_name(p, static_cast<std::size_t>(colon - p)));
+        if (header_kind_ != HeaderKind::other) {
+            begin_value();
+            return colon + 1;
+        }
+        const char* lf = find_lf(colon + 1, end);
+        if (lf == nullptr) {
+            state_ = State::value_skip;
+            return end;
+        }
+        p = lf + 1;
+    }
+    if (p == end) {
+        return p;
+    }
     const char c = *p;
     if (is_line_end(c)) {
         end_line(c, State::head_end);

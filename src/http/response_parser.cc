@@ -525,7 +525,16 @@ const char* ResponseParser::step_status(const char* p, const char* end) {
     switch (state_) {
         case State::status_literal:
             if (pos_ == 0 && end - p >= kStatusPrefixSize && status_prefix(p)) {
-                return p + kStatusPrefixSize;
+                p += kStatusPrefixSize;
+                // The rest of the line in view (any reason phrase, or none): on
+                // to the headers without a state per piece.
+                const char* next =
+                    p < end && *p == ' ' ? past_lf(p + 1, end) : past_line_end(p, end);
+                if (next == nullptr) {
+                    return p;
+                }
+                state_ = State::header_line_start;
+                return next;
             }
             // Byte by byte, so "HELLO" or binary fails at its first wrong byte.
             while (p < end && pos_ < kStatusLiteral.size()) {

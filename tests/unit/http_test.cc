@@ -1045,8 +1045,17 @@ std::string random_header_line(std::mt19937& rng) {
 
 std::string random_response(std::mt19937& rng) {
     static constexpr std::string_view kStatusLines[] = {
-        "HTTP/1.1 200 OK\r\n", "HTTP/1.0 200 OK\r\n", "HTTP/1.1 204 No Content\r\n",
-        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n", "HTTP/1.1 404 \r\n"};
+        "HTTP/1.1 200 OK\r\n",
+        "HTTP/1.0 200 OK\r\n",
+        "HTTP/1.1 204 No Content\r\n",
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n",
+        "HTTP/1.1 404 \r\n",
+        "HTTP/1.1 200\r\n",
+        "HTTP/1.1 200\n",
+        "HTTP/1.1 200\rX",
+        "HTTP/1.1 200 O\rK\n",
+        "HTTP/1.1 2000\r\n",
+        "HTTP/1.1 200 OK\n"};
     std::string wire(kStatusLines[rng() % std::size(kStatusLines)]);
     for (std::size_t lines = rng() % 10; lines > 0; --lines) {
         wire += random_header_line(rng);

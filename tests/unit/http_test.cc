@@ -1002,6 +1002,20 @@ TEST_CASE("the interpreted names are known in any case and near misses of their 
         check_one("HTTP/1.1 200 OK\r\n"s + name + ": chunked\r\nContent-Length: 3\r\n\r\nabc", 200,
                   true, 3);
     }
+    // Tokens too: of the same length, one byte off, they keep HTTP/1.0 from keep-alive.
+    for (const char* value :
+         {"KEEP-ALIVE", "kEeP-aLiVe", "keep-alivf", "xeep-alive", "keep_alive"}) {
+        const bool match = value[4] == '-' && value[0] != 'x' && value[9] != 'f';
+        check_one("HTTP/1.0 200 OK\r\nConnection: "s + value + "\r\nContent-Length: 0\r\n\r\n", 200,
+                  match, 0);
+    }
+    for (const char* value : {"CHUNKEd", "chunkes", "hunked"}) {
+        const std::string wire =
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: "s + value + "\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+        const bool chunked = value[0] == 'C';
+        check_every_split(wire, {complete(wire.size(), 200, chunked, chunked ? 3 : 13)},
+                          {.eof = !chunked});
+    }
     for (const char* name : {"donnection", "connect1on", "connectio_", "connectio"}) {
         check_one("HTTP/1.1 200 OK\r\n"s + name + ": close\r\nContent-Length: 3\r\n\r\nabc", 200,
                   true, 3);

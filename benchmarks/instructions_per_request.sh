@@ -8,7 +8,8 @@
 # request; with BASELINE, BARRAGE / BASELINE (> 1: the change costs instructions). Runs of the two
 # binaries alternate, so a drift of the machine touches both alike.
 # Env: BARRAGE (binary; default: build/), BASELINE (a second binary, e.g. main before a change),
-#      RUNS (default 3), DURATION (s under valgrind, default 3), CONNS (default 8).
+#      RUNS (default 3), DURATION (s under valgrind, default 3), CONNS (default 8),
+#      PIPELINE (a depth, e.g. 16: adds a plain row with --pipeline PIPELINE; both binaries need it).
 # Bounded: each run stops itself after DURATION seconds (timeouts as a backstop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +49,8 @@ for _ in $(seq "$RUNS"); do
   for binary in "${binaries[@]}"; do
     rows["plain|$binary"]+="$(ir_per_request "$binary" "$url") "
     rows["tls|$binary"]+="$(ir_per_request "$binary" "$tls_url" -k) "
+    [ -z "${PIPELINE:-}" ] ||
+      rows["pipeline|$binary"]+="$(ir_per_request "$binary" "$url" --pipeline "$PIPELINE") "
   done
 done
 
@@ -55,7 +58,8 @@ median() { python3 -c 'import statistics, sys; print(f"{statistics.median(map(fl
 printf 'instructions per request (callgrind, worker loop), closed loop, %s conns, %ss x %s runs\n' \
   "$CONNS" "$DURATION" "$RUNS"
 printf '%-18s %-10s %12s %10s   %s\n' scenario binary "Ir/request" ratio runs
-for scenario in plain tls; do
+scenarios=(plain tls); [ -z "${PIPELINE:-}" ] || scenarios+=(pipeline)
+for scenario in "${scenarios[@]}"; do
   new="$(median ${rows["$scenario|$BARRAGE"]})"; ratio=""
   if [ -n "${BASELINE:-}" ]; then
     old="$(median ${rows["$scenario|$BASELINE"]})"

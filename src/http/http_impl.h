@@ -3,7 +3,9 @@
 // Private to src/http.
 
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -26,6 +28,39 @@ inline constexpr std::array<bool, 256> kTchar = [] {
 }();
 
 inline bool is_tchar(char c) { return kTchar[static_cast<unsigned char>(c)]; }
+
+// The first byte of [p, end) that is not a tchar, or end. Letters and '-',
+// nearly all of a header name, are tested 8 bytes at a time; the first other
+// byte (a digit, '_', ':', ...) goes to the table byte by byte.
+inline const char* tchar_run_end(const char* p, const char* end) {
+    if constexpr (std::endian::native == std::endian::little) {
+        constexpr uint64_t kOnes = 0x0101010101010101;
+        constexpr uint64_t kHigh = kOnes * 0x80;
+        while (end - p >= 8) {
+            uint64_t x = 0;
+            std::memcpy(&x, p, sizeof x);
+            // On a 7-bit byte, adding 0x80 - bound sets its high bit exactly when
+            // byte >= bound, with no carry into the next byte. A byte >= 0x80 may
+            // carry into later bytes only: it is bad itself (~x), so the first
+            // bad byte is still found exactly.
+            const uint64_t folded = x | (kOnes * 0x20);
+            const uint64_t letter =
+                (folded + kOnes * (0x80 - 'a')) & ~(folded + kOnes * (0x80 - 'z' - 1));
+            const uint64_t dash_xor = x ^ (kOnes * '-');
+            const uint64_t dash = ~(((dash_xor & ~kHigh) + ~kHigh) | dash_xor);
+            const uint64_t good = (letter | dash) & ~x & kHigh;
+            if (good != kHigh) {
+                p += std::countr_zero(~good & kHigh) / 8;
+                break;
+            }
+            p += 8;
+        }
+    }
+    while (p < end && is_tchar(*p)) {
+        ++p;
+    }
+    return p;
+}
 
 inline char ascii_lower(char c) {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;

@@ -57,12 +57,20 @@ namespace {
 // HeaderKind i + 1.
 constexpr std::string_view kHeaderNames[] = {"content-length", "transfer-encoding", "connection"};
 constexpr uint8_t kAllHeaderNames = 0b111;
+static_assert(kHeaderNames[0].size() != kHeaderNames[1].size() &&
+                  kHeaderNames[0].size() != kHeaderNames[2].size() &&
+                  kHeaderNames[1].size() != kHeaderNames[2].size(),
+              "interpreted_name() tells the names apart by length");
 
 // Tokens we look for in comma lists; masks pick those one header may hold.
 constexpr std::string_view kListTokens[] = {"chunked", "close", "keep-alive"};
 constexpr uint8_t kTokenChunked = 0b001;
 constexpr uint8_t kTokenClose = 0b010;
 constexpr uint8_t kTokenKeepAlive = 0b100;
+static_assert(kListTokens[0].size() != kListTokens[1].size() &&
+                  kListTokens[0].size() != kListTokens[2].size() &&
+                  kListTokens[1].size() != kListTokens[2].size(),
+              "whole_token() tells the tokens apart by length");
 
 constexpr std::string_view kStatusLiteral = "HTTP/1.";
 constexpr std::ptrdiff_t kStatusPrefixSize = 12;  // "HTTP/1.1 200"
@@ -89,6 +97,37 @@ bool equals_lower_tokens(const char* segment, const char* lower, std::size_t n) 
         }
     }
     return true;
+}
+
+// Same as equals_lower_tokens for n >= 8, 8 bytes at a time (the last block
+// may overlap the one before).
+bool equals_lower_name(const char* segment, const char* lower, std::size_t n) {
+    BARRAGE_ASSERT(n >= 8);
+    constexpr uint64_t kCaseBits = 0x2020202020202020;
+    const auto block_equal = [&](std::size_t at) {
+        uint64_t a = 0;
+        uint64_t b = 0;
+        std::memcpy(&a, segment + at, sizeof a);
+        std::memcpy(&b, lower + at, sizeof b);
+        return (a | kCaseBits) == b;
+    };
+    for (std::size_t at = 0; at + 8 < n; at += 8) {
+        if (!block_equal(at)) {
+            return false;
+        }
+    }
+    return block_equal(n - 8);
+}
+
+// Which of kHeaderNames the whole name `name` (tchar bytes only) is, ignoring
+// case: its index + 1 (a HeaderKind), or 0. The length picks the candidate.
+int interpreted_name(const char* name, std::size_t n) {
+    for (std::size_t i = 0; i < std::size(kHeaderNames); ++i) {
+        if (kHeaderNames[i].size() == n) {
+            return equals_lower_name(name, kHeaderNames[i].data(), n) ? static_cast<int>(i) + 1 : 0;
+        }
+    }
+    return 0;
 }
 
 // Keeps the candidates of `alive` whose bytes [pos, pos + n) equal `segment`
@@ -128,6 +167,42 @@ uint8_t saturating_add(uint8_t pos, std::size_t n) {
 
 const char* find_lf(const char* p, const char* end) {
     return static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+}
+
+// Past the LF of the line, or nullptr when it is not in view.
+const char* past_lf(const char* p, const char* end) {
+    const char* lf = find_lf(p, end);
+    return lf == nullptr ? nullptr : lf + 1;
+}
+
+// Past a line end (CRLF or bare LF) at p, or nullptr when p holds none in view.
+const char* past_line_end(const char* p, const char* end) {
+    if (p < end && *p == '\n') {
+        return p + 1;
+    }
+    return end - p >= 2 && p[0] == '\r' && p[1] == '\n' ? p + 2 : nullptr;
+}
+
+const char* skip_ows(const char* p, const char* end) {
+    while (p < end && is_ows(*p)) {
+        ++p;
+    }
+    return p;
+}
+
+// The list token (kListTokens) that the whole token `token` is, ignoring
+// case, as a one-bit mask; 0 for none. The length picks the candidate.
+uint8_t whole_token(const char* token, std::size_t n) {
+    for (std::size_t i = 0; i < std::size(kListTokens); ++i) {
+        if (kListTokens[i].size() == n) {
+            const char* lower = kListTokens[i].data();
+            return (n >= 8 ? equals_lower_name(token, lower, n)
+                           : equals_lower_tokens(token, lower, n))
+                       ? static_cast<uint8_t>(1u << i)
+                       : 0;
+        }
+    }
+    return 0;
 }
 
 }  // namespace
@@ -452,7 +527,16 @@ const char* ResponseParser::step_status(const char* p, const char* end) {
     switch (state_) {
         case State::status_literal:
             if (pos_ == 0 && end - p >= kStatusPrefixSize && status_prefix(p)) {
-                return p + kStatusPrefixSize;
+                p += kStatusPrefixSize;
+                // The rest of the line in view (any reason phrase, or none): on
+                // to the headers without a state per piece.
+                const char* next =
+                    p < end && *p == ' ' ? past_lf(p + 1, end) : past_line_end(p, end);
+                if (next == nullptr) {
+                    return p;
+                }
+                state_ = State::header_line_start;
+                return next;
             }
             // Byte by byte, so "HELLO" or binary fails at its first wrong byte.
             while (p < end && pos_ < kStatusLiteral.size()) {
@@ -530,7 +614,17 @@ bool ResponseParser::status_prefix(const char* p) {
     return true;
 }
 
+// Whole lines in view take a fast path (header_lines); what it leaves (a line
+// cut by the end of the bytes, a bad byte, an unusual value, keep mode) goes
+// the byte-level way below, which also names errors, so both ways accept and
+// reject the same bytes and stop at the same byte.
 const char* ResponseParser::header_line_start(const char* p, const char* end) {
+    if (keep_ == nullptr) {
+        p = header_lines(p, end);
+        if (p == end || !in_head() || state_ != State::header_line_start) {
+            return p;
+        }
+    }
     const char c = *p;
     if (is_line_end(c)) {
         end_line(c, State::head_end);
@@ -551,6 +645,74 @@ const char* ResponseParser::header_line_start(const char* p, const char* end) {
         keep_->begin_name();
     }
     return header_name(p, end);
+}
+
+// Header lines wholly in view, one after another: the name scanned 8 bytes
+// at a time and known by its length, a value we do not interpret skipped with
+// memchr, a simple interpreted value read at once, the empty line ending the
+// head. Stops, in state header_line_start, at the first line it leaves to the
+// byte-level way; or after a name whose value that way must read.
+const char* ResponseParser::header_lines(const char* p, const char* end) {
+    while (p < end) {
+        if (is_line_end(*p)) {
+            const char* next = past_line_end(p, end);
+            if (next != nullptr) {
+                go(State::head_end);
+            }
+            return next == nullptr ? p : next;
+        }
+        const char* colon = detail::tchar_run_end(p, end);
+        if (colon == p || colon == end || *colon != ':') {
+            return p;
+        }
+        header_kind_ =
+            static_cast<HeaderKind>(interpreted_name(p, static_cast<std::size_t>(colon - p)));
+        const char* next = header_kind_ == HeaderKind::other ? past_lf(colon + 1, end)
+                                                             : simple_value(colon + 1, end);
+        if (next == nullptr) {
+            begin_value();
+            return colon + 1;
+        }
+        p = next;
+    }
+    return p;
+}
+
+// An interpreted value in its simplest form, wholly in view: OWS, one number
+// (Content-Length) or one token (Transfer-Encoding, Connection), OWS, line
+// end. Records it as the byte-level way would and returns the next line; on
+// anything else nullptr, having changed nothing.
+const char* ResponseParser::simple_value(const char* p, const char* end) {
+    p = skip_ows(p, end);
+    const char* first = p;
+    if (header_kind_ == HeaderKind::content_length) {
+        int64_t number = 0;
+        // 18 digits cannot overflow; longer numbers take the checked way.
+        for (; p < end && is_digit(*p) && p - first < 18; ++p) {
+            number = number * 10 + (*p - '0');
+        }
+        const char* next = p > first ? past_line_end(skip_ows(p, end), end) : nullptr;
+        if (next == nullptr || (has_content_length_ && content_length_ != number)) {
+            return nullptr;  // also a conflict: the byte-level way fails at the right byte
+        }
+        has_content_length_ = true;
+        content_length_ = number;
+        return next;
+    }
+    p = detail::tchar_run_end(p, end);
+    const char* next = p > first ? past_line_end(skip_ows(p, end), end) : nullptr;
+    if (next == nullptr) {
+        return nullptr;
+    }
+    const uint8_t token = whole_token(first, static_cast<std::size_t>(p - first));
+    if (header_kind_ == HeaderKind::transfer_encoding) {
+        has_transfer_encoding_ = true;
+        chunked_ = token == kTokenChunked;
+    } else {
+        connection_close_ = connection_close_ || token == kTokenClose;
+        connection_keep_alive_ = connection_keep_alive_ || token == kTokenKeepAlive;
+    }
+    return next;
 }
 
 // Matches the name run by run against the headers we interpret; a name split

@@ -10,11 +10,13 @@
 #include <cstdlib>
 #include <new>
 #include <ostream>
+#include <random>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "../../src/http/http_impl.h"
 #include "allocation_counter.h"
 #include "barrage/base/excerpt.h"
 #include "barrage/http/basic_auth.h"
@@ -898,6 +900,201 @@ TEST_CASE("with 64 kept names the last one still matches") {
     CHECK(keep.header("h63") == "last");
     CHECK(keep.header("h1") == "first");
     CHECK_FALSE(keep.header("h6").has_value());
+}
+
+// ---------------------------------------------------------------- fast header lines
+// Whole header lines in one buffer take a fast path (an 8-byte name scan,
+// interpreted names known by length); names cut by a buffer end, and keep
+// mode, take the byte-level path. Byte at a time and keep mode therefore
+// check the fast path against the byte-level one.
+
+const char* tchar_run_end_reference(const char* p, const char* end) {
+    while (p < end && barrage::http::detail::is_tchar(*p)) {
+        ++p;
+    }
+    return p;
+}
+
+// Letters of both cases and '-' (what the 8-byte test takes) with a digit now and then.
+std::string name_of_length(std::size_t n) {
+    static constexpr std::string_view kPattern = "aZ-mQz-Kb7e";
+    std::string name;
+    for (std::size_t i = 0; i < n; ++i) {
+        name.push_back(kPattern[i % kPattern.size()]);
+    }
+    return name;
+}
+
+TEST_CASE("the 8-byte name scan stops exactly at the first non-tchar byte, any byte anywhere") {
+    using barrage::http::detail::tchar_run_end;
+    for (std::size_t size = 0; size <= 25; ++size) {
+        for (std::size_t at = 0; at <= size; ++at) {
+            for (int byte = 0; byte < 256; ++byte) {
+                std::string text = name_of_length(size) + "\xff";  // a byte past the end
+                if (at < size) {
+                    text[at] = static_cast<char>(byte);
+                }
+                const char* end = text.data() + size;
+                const char* got = tchar_run_end(text.data(), end);
+                if (got != tchar_run_end_reference(text.data(), end)) {
+                    FAIL_CHECK("size " << size << " byte " << byte << " at " << at);
+                }
+            }
+        }
+    }
+    // Every pair of bytes ahead of letters: a byte >= 0x80 may not hide its neighbour.
+    for (int first = 0; first < 256; ++first) {
+        for (int second = 0; second < 256; ++second) {
+            std::string text = "xxabcdefgh-ABCDEF";
+            text[0] = static_cast<char>(first);
+            text[1] = static_cast<char>(second);
+            const char* end = text.data() + text.size();
+            if (tchar_run_end(text.data(), end) != tchar_run_end_reference(text.data(), end)) {
+                FAIL_CHECK("bytes " << first << ", " << second);
+            }
+        }
+    }
+}
+
+TEST_CASE("header names of every length around 8-byte blocks parse alike at every split") {
+    for (std::size_t n : {1, 2, 7, 8, 9, 10, 14, 15, 16, 17, 18, 24, 25, 33}) {
+        CAPTURE(n);
+        const std::string name = name_of_length(n);
+        const std::string wire =
+            "HTTP/1.1 200 OK\r\n" + name + ": v\r\n" + name + ":\r\nContent-Length: 2\r\n\r\nab";
+        check_one(wire, 200, true, 2);
+        for (std::size_t at = 0; at < n; ++at) {
+            CAPTURE(at);
+            for (char bad : {'(', ' ', '\0', '"', '\x7f', '\x80', '\xff', '\r', '\n'}) {
+                std::string broken = name;
+                broken[at] = bad;
+                const bool line_start = at == 0 && (bad == ' ' || bad == '\r' || bad == '\n');
+                if (!line_start) {
+                    check_invalid_everywhere("HTTP/1.1 200 OK\r\n" + broken + ": v\r\n\r\n",
+                                             "invalid header name");
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("the interpreted names are known in any case and near misses of their length are not") {
+    for (const char* name : {"content-length", "CONTENT-LENGTH", "cOnTeNt-LeNgTh"}) {
+        check_one("HTTP/1.1 200 OK\r\n"s + name + ":3\r\n\r\nabc", 200, true, 3);
+    }
+    for (const char* name : {"transfer-encoding", "TRANSFER-ENCODING", "tRaNsFeR-eNcOdInG"}) {
+        check_one("HTTP/1.1 200 OK\r\n"s + name + ": chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 200,
+                  true, 3);
+    }
+    for (const char* name : {"connection", "CONNECTION", "CoNnEcTiOn"}) {
+        check_one("HTTP/1.1 200 OK\r\n"s + name + ": close\r\nContent-Length: 0\r\n\r\n", 200,
+                  false, 0);
+    }
+    // Same lengths, one byte off (first, middle, last): not interpreted, so
+    // the value that would change the framing or keep-alive changes nothing.
+    const StreamOptions eof{.eof = true};
+    for (const char* name :
+         {"xontent-length", "content_length", "content-lengtx", "content-lengt7"}) {
+        const std::string wire = "HTTP/1.1 200 OK\r\n"s + name + ": 1\r\n\r\nabc";
+        check_every_split(wire, {complete(wire.size(), 200, false, 3)}, eof);
+    }
+    for (const char* name : {"ransfer-encoding1", "transfer.encoding", "transfer-encodin~"}) {
+        check_one("HTTP/1.1 200 OK\r\n"s + name + ": chunked\r\nContent-Length: 3\r\n\r\nabc", 200,
+                  true, 3);
+    }
+    // Tokens too: of the same length, one byte off, they keep HTTP/1.0 from keep-alive.
+    for (const char* value :
+         {"KEEP-ALIVE", "kEeP-aLiVe", "keep-alivf", "xeep-alive", "keep_alive"}) {
+        const bool match = value[4] == '-' && value[0] != 'x' && value[9] != 'f';
+        check_one("HTTP/1.0 200 OK\r\nConnection: "s + value + "\r\nContent-Length: 0\r\n\r\n", 200,
+                  match, 0);
+    }
+    for (const char* value : {"CHUNKEd", "chunkes", "hunked"}) {
+        const std::string wire =
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: "s + value + "\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+        const bool chunked = value[0] == 'C';
+        check_every_split(wire, {complete(wire.size(), 200, chunked, chunked ? 3 : 13)},
+                          {.eof = !chunked});
+    }
+    for (const char* name : {"donnection", "connect1on", "connectio_", "connectio"}) {
+        check_one("HTTP/1.1 200 OK\r\n"s + name + ": close\r\nContent-Length: 3\r\n\r\nabc", 200,
+                  true, 3);
+    }
+}
+
+// A random response: interpreted names in random case, near misses, names
+// with every kind of tchar, bad bytes, bare LF, obs-fold, conflicting lengths.
+std::string random_header_line(std::mt19937& rng) {
+    static constexpr std::string_view kNames[] = {"content-length", "transfer-encoding",
+                                                  "connection", "server", "x-a"};
+    static constexpr std::string_view kTcharBytes =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~";
+    static constexpr std::string_view kBadBytes = std::string_view(" \t(\"@\x7f\x80\xff\0\r", 10);
+    static constexpr std::string_view kValues[] = {
+        "3",     "0",          "12, 12",     "1, 2", "x", "chunked", "gzip, chunked",       "gzip",
+        "close", "keep-alive", "foo, close", " ",    "",  "a\rb",    "99999999999999999999"};
+    const auto pick = [&](std::size_t n) {
+        return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
+    };
+    std::string name;
+    if (pick(2) == 0) {
+        name = kNames[pick(std::size(kNames))];
+        for (char& c : name) {
+            c = pick(2) == 0 ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+        }
+    } else {
+        const std::size_t n = 1 + pick(20);
+        for (std::size_t i = 0; i < n; ++i) {
+            name.push_back(kTcharBytes[pick(kTcharBytes.size())]);
+        }
+    }
+    if (pick(12) == 0) {
+        name[pick(name.size())] = kBadBytes[pick(kBadBytes.size())];
+    }
+    const std::string ending = pick(6) == 0 ? "\n" : "\r\n";
+    const std::string fold = pick(40) == 0 ? " folded\r\n" : "";
+    return name + ":" + (pick(2) == 0 ? " " : "") + std::string(kValues[pick(std::size(kValues))]) +
+           ending + fold;
+}
+
+std::string random_response(std::mt19937& rng) {
+    static constexpr std::string_view kStatusLines[] = {
+        "HTTP/1.1 200 OK\r\n",
+        "HTTP/1.0 200 OK\r\n",
+        "HTTP/1.1 204 No Content\r\n",
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n",
+        "HTTP/1.1 404 \r\n",
+        "HTTP/1.1 200\r\n",
+        "HTTP/1.1 200\n",
+        "HTTP/1.1 200\rX",
+        "HTTP/1.1 200 O\rK\n",
+        "HTTP/1.1 2000\r\n",
+        "HTTP/1.1 200 OK\n"};
+    std::string wire(kStatusLines[rng() % std::size(kStatusLines)]);
+    for (std::size_t lines = rng() % 10; lines > 0; --lines) {
+        wire += random_header_line(rng);
+    }
+    return wire + "\r\n" + (rng() % 2 == 0 ? "abc" : "3\r\nabc\r\n0\r\n\r\n");
+}
+
+TEST_CASE("generated responses give the same outcomes whole, byte by byte, split and kept") {
+    std::mt19937 rng(15);
+    for (int i = 0; i < 4000; ++i) {
+        const std::string wire = random_response(rng) + random_response(rng);
+        CAPTURE(wire);
+        const std::vector<Outcome> whole = parse_whole(wire, {.eof = true});
+        REQUIRE(parse_bytewise(wire, {.eof = true}) == whole);
+        std::vector<std::size_t> cuts;
+        for (std::size_t at = rng() % 9; at < wire.size(); at += 1 + rng() % 9) {
+            cuts.push_back(at);
+        }
+        REQUIRE(parse_stream(wire, cuts, {.eof = true}) == whole);
+        std::vector<Outcome> kept;
+        for (const Kept& k : parse_stream_kept(wire, {}, {}, true)) {
+            kept.push_back(k.outcome);
+        }
+        REQUIRE(kept == whole);
+    }
 }
 
 }  // namespace

@@ -142,6 +142,8 @@ private:
     const char* step_status(const char* p, const char* end);
     bool status_prefix(const char* p);
     const char* header_line_start(const char* p, const char* end);
+    const char* header_lines(const char* p, const char* end);
+    const char* simple_value(const char* p, const char* end);
     const char* header_name(const char* p, const char* end);
     void begin_value();
     const char* content_length_value(const char* p);

@@ -9,7 +9,8 @@
 # binaries alternate, so a drift of the machine touches both alike.
 # Env: BARRAGE (binary; default: build/), BASELINE (a second binary, e.g. main before a change),
 #      RUNS (default 3), DURATION (s under valgrind, default 3), CONNS (default 8),
-#      PIPELINE (a depth, e.g. 16: adds a plain row with --pipeline PIPELINE; both binaries need it).
+#      PIPELINE (a depth, e.g. 16: adds a plain row with --pipeline PIPELINE; a BASELINE without
+#      --pipeline shows nan there).
 # Bounded: each run stops itself after DURATION seconds (timeouts as a backstop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +36,10 @@ ir_per_request() {
     "$binary" run "$target" -t 1 -c "$CONNS" -d "${DURATION}s" -q --json "$work/r.json" "$@" \
     >/dev/null 2>"$work/valgrind.err" || true
   python3 - "$work/cg.out" "$work/r.json" <<'PY'
-import json, re, sys
+import json, os, re, sys
+if not (os.path.exists(sys.argv[1]) and os.path.exists(sys.argv[2])):
+    print("nan")  # the run failed (e.g. a BASELINE without --pipeline): valgrind.err says why
+    sys.exit()
 text = open(sys.argv[1]).read()
 ir = int(re.search(r"^(?:summary|totals): (\d+)", text, re.M).group(1))
 completed = json.load(open(sys.argv[2]))["requests"]["completed"]

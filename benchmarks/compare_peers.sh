@@ -120,7 +120,7 @@ print(f"{rps:.0f} {cpu:.4f}", *(f"{x:.1f}" for x in extra))'
 }
 
 printf 'barrage %s vs peers on nginx (1 worker, CPU %s); generators on CPU %s; %ss x %s runs, medians\n' \
-  "$("$BARRAGE" --version | awk '{print $2}')" "$server_cpu" "$client_cpu" "$DURATION" "$RUNS"
+  "$("$BARRAGE" --version | sed -n '1s/^barrage //p')" "$server_cpu" "$client_cpu" "$DURATION" "$RUNS"
 printf '%-56s %12s %16s %14s %14s\n' "scenario / tool" "req/s" "CPU s/100k req" "req/s ratio" "CPU ratio"
 report() {  # label tool "rps cpu" "base_rps base_cpu"
   read -r rps cpu _ <<<"$3"; read -r brps bcpu _ <<<"$4"

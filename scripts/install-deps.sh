@@ -17,6 +17,8 @@ test_pkgs+=(slurm-wlm munge python3-yaml)
 test_pkgs+=(groff-base man-db zsh)
 # benchmarks/scale.sh, run by its test: wrk beside barrage, GNU time for the CPU seconds.
 test_pkgs+=(wrk time)
+# ss and ip (many_connections, source_addresses): not in a minimal Debian image.
+test_pkgs+=(iproute2)
 bench_pkgs=(wrk nghttp2-client time apache2-utils valgrind)
 
 case "$level" in

@@ -67,7 +67,7 @@ for scenario in "${scenarios[@]}"; do
   new="$(median ${rows["$scenario|$BARRAGE"]})"; ratio=""
   if [ -n "${BASELINE:-}" ]; then
     old="$(median ${rows["$scenario|$BASELINE"]})"
-    ratio="$(python3 -c "print(f'{$new / $old:.3f}')")"
+    ratio="$(python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.3f}")' "$new" "$old")"
     printf '%-18s %-10s %12s %10s   %s\n' "$scenario keep-alive" BASELINE "$old" 1.000 \
       "${rows["$scenario|$BASELINE"]}"
   fi

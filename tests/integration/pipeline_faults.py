@@ -61,7 +61,10 @@ def resets(t, target, load, what, behind):
 def body(t):
     close_target = t.target("pipeline_faults", "--close-after", "5")
     closes(t, close_target, ["-c", "2"], "closed loop, Connection: close after 5")
-    closes(t, close_target, ["-r", "1000", "-c", "2"], "open loop, Connection: close after 5")
+    # Open loop: the closing answer comes 10 ms late, so on the one connection the arrivals of
+    # those 10 ms (1 a ms) are pipelined behind it whatever the machine's speed.
+    slow_close_target = t.target("pipeline_faults", "--close-after", "5", "--close-delay-ms", "10")
+    closes(t, slow_close_target, ["-r", "1000", "-c", "1"], "open loop, Connection: close after 5")
     reset_target = t.target("pipeline_faults", "--reset-after", "3")
     resets(t, reset_target, ["-c", "2"], "closed loop, a reset after 2 answers", True)
     resets(t, reset_target, ["-r", "1000", "-c", "1"], "open loop, a reset after 2 answers", False)

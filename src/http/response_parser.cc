@@ -196,10 +196,9 @@ uint8_t whole_token(const char* token, std::size_t n) {
     for (std::size_t i = 0; i < std::size(kListTokens); ++i) {
         if (kListTokens[i].size() == n) {
             const char* lower = kListTokens[i].data();
-            return (n >= 8 ? equals_lower_name(token, lower, n)
-                           : equals_lower_tokens(token, lower, n))
-                       ? static_cast<uint8_t>(1u << i)
-                       : 0;
+            const bool equal =
+                n >= 8 ? equals_lower_name(token, lower, n) : equals_lower_tokens(token, lower, n);
+            return equal ? static_cast<uint8_t>(1u << i) : uint8_t{0};
         }
     }
     return 0;
